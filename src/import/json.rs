@@ -1,0 +1,356 @@
+//! JSON task files: a list of tasks (read one element at a time, so memory does not grow
+//! with the file) or a single task object.
+
+use super::{Flow, ItemSink, RawItem, Shape, TaskReader};
+use crate::error::{Location, Problem};
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+pub struct JsonReader;
+
+/// Byte-level scanner that finds where each top-level array element starts and ends
+/// (tracking strings and nesting depth without recursion); each element is then parsed
+/// on its own with serde_json.
+struct Scanner<R: BufRead> {
+    r: R,
+    line: usize,
+    col: usize,
+    file: String,
+    /// Whether input ended outside any string, object or list.
+    balanced_at_eof: bool,
+}
+
+enum Next {
+    Byte(u8),
+    Eof,
+}
+
+impl<R: BufRead> Scanner<R> {
+    fn loc(&self) -> Location {
+        Location::at(self.file.clone(), self.line, self.col)
+    }
+
+    fn fail(&self, msg: impl Into<String>) -> Problem {
+        Problem::new(self.loc(), msg)
+    }
+
+    fn io_fail(&self, e: std::io::Error) -> Problem {
+        self.fail(format!("read error: {e}"))
+    }
+    /// Skips whitespace; returns the next significant byte without consuming it.
+    fn peek_significant(&mut self) -> Result<Next, Problem> {
+        loop {
+            let (line, col, file) = (self.line, self.col, &self.file);
+            let buf = self.r.fill_buf().map_err(|e| {
+                Problem::new(
+                    Location::at(file.clone(), line, col),
+                    format!("read error: {e}"),
+                )
+            })?;
+            if buf.is_empty() {
+                return Ok(Next::Eof);
+            }
+            let (mut line, mut col) = (self.line, self.col);
+            let mut n = 0;
+            let mut found = None;
+            for &b in buf {
+                match b {
+                    b'\n' => {
+                        line += 1;
+                        col = 1;
+                    }
+                    b' ' | b'\t' | b'\r' => col += 1,
+                    _ => {
+                        found = Some(b);
+                        break;
+                    }
+                }
+                n += 1;
+            }
+            self.r.consume(n);
+            (self.line, self.col) = (line, col);
+            if let Some(b) = found {
+                return Ok(Next::Byte(b));
+            }
+        }
+    }
+
+    fn consume_byte(&mut self) {
+        self.r.consume(1);
+        self.col += 1;
+    }
+
+    /// Reads one element up to (not including) the `,` or `]` that ends it at depth 0.
+    /// Returns the bytes and the delimiter (None at end of input).
+    fn element(&mut self, out: &mut Vec<u8>) -> Result<Option<u8>, Problem> {
+        out.clear();
+        let mut depth: usize = 0;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let (line, col, file) = (self.line, self.col, &self.file);
+            let buf = self.r.fill_buf().map_err(|e| {
+                Problem::new(
+                    Location::at(file.clone(), line, col),
+                    format!("read error: {e}"),
+                )
+            })?;
+            if buf.is_empty() {
+                self.balanced_at_eof = depth == 0 && !in_string;
+                return Ok(None);
+            }
+            let (mut line, mut col) = (self.line, self.col);
+            let mut end = None;
+            let mut i = 0;
+            while i < buf.len() {
+                let b = buf[i];
+                if b == b'\n' {
+                    line += 1;
+                    col = 0;
+                }
+                if b & 0xC0 != 0x80 {
+                    col += 1;
+                }
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                    }
+                } else {
+                    match b {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' if depth > 0 => depth -= 1,
+                        b']' | b',' if depth == 0 => {
+                            end = Some(b);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                i += 1;
+            }
+            out.extend_from_slice(&buf[..i]);
+            let consumed = if end.is_some() { i + 1 } else { i };
+            self.r.consume(consumed);
+            (self.line, self.col) = (line, col);
+            if let Some(d) = end {
+                return Ok(Some(d));
+            }
+        }
+    }
+}
+
+/// Parses one element's bytes; syntax errors get positions relative to the whole file.
+fn parse_element(
+    bytes: &[u8],
+    file: &str,
+    line: usize,
+    col: usize,
+) -> Result<serde_json::Value, Problem> {
+    serde_json::from_slice(bytes).map_err(|e| {
+        let (el, ec) = (e.line(), e.column());
+        let (l, c) = if el <= 1 {
+            (line, col + ec.saturating_sub(1))
+        } else {
+            (line + el - 1, ec)
+        };
+        let msg = e.to_string();
+        let msg = match msg.rfind(" at line ") {
+            Some(i) => msg[..i].to_string(),
+            None => msg,
+        };
+        Problem::new(Location::at(file, l, c), format!("invalid JSON: {msg}"))
+    })
+}
+
+impl TaskReader for JsonReader {
+    fn read(&self, path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
+        let file = std::fs::File::open(path)
+            .map_err(|e| Problem::new(Location::file(name), format!("cannot open: {e}")))?;
+        read_json(BufReader::with_capacity(1 << 16, file), name, sink)
+    }
+}
+
+pub fn read_json<R: Read>(
+    input: BufReader<R>,
+    name: &str,
+    sink: &mut dyn ItemSink,
+) -> Result<(), Problem> {
+    let mut s = Scanner {
+        r: input,
+        line: 1,
+        col: 1,
+        file: name.to_string(),
+        balanced_at_eof: false,
+    };
+    // A UTF-8 byte order mark is skipped (Label Studio would reject it).
+    {
+        let buf =
+            s.r.fill_buf()
+                .map_err(|e| Problem::new(Location::file(name), format!("read error: {e}")))?;
+        if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            s.r.consume(3);
+            sink.warn(Problem::new(
+                Location::file(name),
+                "UTF-8 byte order mark skipped",
+            ));
+        }
+    }
+    let first = match s.peek_significant()? {
+        Next::Eof => {
+            return Err(s.fail("empty file: expected a JSON list of tasks or one task object"));
+        }
+        Next::Byte(b) => b,
+    };
+    let mut bytes = Vec::new();
+    match first {
+        b'{' => {
+            let (line, col) = (s.line, s.col);
+            s.r.read_to_end(&mut bytes).map_err(|e| s.io_fail(e))?;
+            let value = parse_element(&bytes, name, line, col).map_err(|mut p| {
+                if p.message.contains("trailing characters") {
+                    p.message.push_str(" (several JSON objects one after another look like JSON Lines: name the file .jsonl or pass --input-format jsonl)");
+                }
+                p
+            })?;
+            sink.item(RawItem { value, shape: Shape::Item, loc: Location::at(name, line, col) });
+            Ok(())
+        }
+        b'[' => {
+            s.consume_byte();
+            let mut index = 0usize;
+            loop {
+                match s.peek_significant()? {
+                    Next::Eof => return Err(s.fail("unexpected end of file: the task list is not closed with ]")),
+                    Next::Byte(b']') if index == 0 => {
+                        s.consume_byte();
+                        break;
+                    }
+                    Next::Byte(b']') | Next::Byte(b',') => {
+                        return Err(s.fail("invalid JSON: expected a task, found a delimiter (empty element or trailing comma)"));
+                    }
+                    Next::Byte(_) => {}
+                }
+                let (line, col) = (s.line, s.col);
+                let delim = s.element(&mut bytes)?;
+                let Some(delim) = delim else {
+                    if s.balanced_at_eof {
+                        return Err(s.fail("unexpected end of file: the task list is not closed with ]"));
+                    }
+                    return Err(s.fail("unexpected end of file inside the task list (an unclosed string, object or list?)"));
+                };
+                index += 1;
+                let value = parse_element(&bytes, name, line, col)?;
+                let flow = sink.item(RawItem { value, shape: Shape::Item, loc: Location::at(name, line, col) });
+                if delim == b']' {
+                    break;
+                }
+                if let Flow::Stop = flow {
+                    return Ok(());
+                }
+            }
+            match s.peek_significant()? {
+                Next::Eof => Ok(()),
+                Next::Byte(_) => Err(s.fail("invalid JSON: trailing characters after the task list")),
+            }
+        }
+        other => Err(s.fail(format!(
+            "Unsupported or invalid JSON structure: expected a list of tasks or one task object, found {:?}",
+            other as char
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::tests::Collect;
+
+    fn read(src: &str) -> Result<Collect, Problem> {
+        let mut c = Collect::default();
+        read_json(
+            BufReader::with_capacity(7, src.as_bytes()),
+            "t.json",
+            &mut c,
+        )?;
+        Ok(c)
+    }
+
+    #[test]
+    fn reads_list_elements_with_positions() {
+        let c =
+            read("\u{feff}[\n  {\"a\": \"x,]\\\"\"},\n  {\"b\": [1, {\"c\": 2}]}\n]\n").unwrap();
+        assert_eq!(c.items.len(), 2);
+        assert_eq!(c.items[0].value["a"], "x,]\"");
+        assert_eq!(c.items[1].loc.line, Some(3));
+        assert_eq!(c.items[1].loc.column, Some(3));
+        assert_eq!(c.warnings.len(), 1);
+    }
+
+    #[test]
+    fn single_object_and_empty_list() {
+        assert_eq!(read("{\"a\": 1}").unwrap().items.len(), 1);
+        assert_eq!(read("[]").unwrap().items.len(), 0);
+        assert_eq!(read(" [ 1 , \"s\" ] ").unwrap().items.len(), 2);
+    }
+
+    #[test]
+    fn syntax_errors_point_into_the_file() {
+        let e = read("[\n {\"a\": 1},\n {\"b\" 2}\n]").err().unwrap();
+        assert_eq!(
+            (e.location.line, e.location.column),
+            (Some(3), Some(7)),
+            "{e}"
+        );
+        assert!(e.message.contains("expected `:`"), "{e}");
+        assert!(read("").err().unwrap().message.contains("empty file"));
+        assert!(
+            read("[{\"a\":1},]")
+                .err()
+                .unwrap()
+                .message
+                .contains("trailing comma")
+        );
+        assert!(
+            read("[{\"a\":1}")
+                .err()
+                .unwrap()
+                .message
+                .contains("not closed")
+        );
+        assert!(
+            read("[{\"a\":\"x}]")
+                .err()
+                .unwrap()
+                .message
+                .contains("unexpected end of file")
+        );
+        assert!(
+            read("[{}] x")
+                .err()
+                .unwrap()
+                .message
+                .contains("trailing characters")
+        );
+        assert!(
+            read("{\"a\":1}\n{\"b\":2}")
+                .err()
+                .unwrap()
+                .message
+                .contains("JSON Lines")
+        );
+        assert!(read("42").err().unwrap().message.contains("Unsupported"));
+        let deep = format!("[{}{}]", "[".repeat(5000), "]".repeat(5000));
+        assert!(
+            read(&deep)
+                .err()
+                .unwrap()
+                .message
+                .contains("recursion limit")
+        );
+    }
+}

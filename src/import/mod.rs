@@ -1,0 +1,674 @@
+//! Task import: every file format Label Studio imports (and JSONL), read in a stream,
+//! validated item by item against the config, and written to the store in one transaction.
+//!
+//! Each format is one file behind [`TaskReader`]; the format is decided in one place,
+//! [`detect`]; [`item`] applies Label Studio's task rules to what readers produce.
+
+pub mod csv;
+pub mod dir;
+pub mod item;
+pub mod json;
+pub mod jsonl;
+pub mod timeseries;
+pub mod txt;
+pub mod url;
+pub mod whole;
+
+use crate::config::LabelConfig;
+use crate::error::{Error, Location, Problem, Problems, Result};
+use crate::store::{ImportWriter, Store};
+use crate::task::TaskItem;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// How a raw item is to be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// A task item from a JSON/JSONL file: the `data` envelope rule applies.
+    Item,
+    /// Already the task data (a CSV record, a text line, a file).
+    Data,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawItem {
+    pub value: Value,
+    pub shape: Shape,
+    pub loc: Location,
+}
+
+pub enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Where readers hand their items and warnings.
+pub trait ItemSink {
+    fn item(&mut self, item: RawItem) -> Flow;
+    fn warn(&mut self, problem: Problem);
+}
+
+/// One input format.
+pub trait TaskReader {
+    /// Reads `path` (shown to users as `name`), handing items to `sink` in file order.
+    /// An error is fatal for this input (a syntax error, an unreadable file).
+    fn read(
+        &self,
+        path: &Path,
+        name: &str,
+        sink: &mut dyn ItemSink,
+    ) -> std::result::Result<(), Problem>;
+}
+
+/// Input formats, with Label Studio's names where it has them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum InputFormat {
+    Json,
+    Jsonl,
+    Csv,
+    Tsv,
+    Text,
+    Html,
+    /// One task holding the file's path (an image, audio or video file).
+    File,
+    JsonDir,
+    TextDir,
+    ImageDir,
+    AudioDir,
+    /// A time series CSV as one task.
+    TimeSeries,
+}
+
+impl InputFormat {
+    pub const ALL: &'static [InputFormat] = &[
+        InputFormat::Json,
+        InputFormat::Jsonl,
+        InputFormat::Csv,
+        InputFormat::Tsv,
+        InputFormat::Text,
+        InputFormat::Html,
+        InputFormat::File,
+        InputFormat::JsonDir,
+        InputFormat::TextDir,
+        InputFormat::ImageDir,
+        InputFormat::AudioDir,
+        InputFormat::TimeSeries,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::Json => "json",
+            InputFormat::Jsonl => "jsonl",
+            InputFormat::Csv => "csv",
+            InputFormat::Tsv => "tsv",
+            InputFormat::Text => "text",
+            InputFormat::Html => "html",
+            InputFormat::File => "file",
+            InputFormat::JsonDir => "json-dir",
+            InputFormat::TextDir => "text-dir",
+            InputFormat::ImageDir => "image-dir",
+            InputFormat::AudioDir => "audio-dir",
+            InputFormat::TimeSeries => "timeseries",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<InputFormat> {
+        let l = s.to_ascii_lowercase();
+        Some(match l.as_str() {
+            "json" => InputFormat::Json,
+            "jsonl" | "ndjson" => InputFormat::Jsonl,
+            "csv" => InputFormat::Csv,
+            "tsv" => InputFormat::Tsv,
+            "text" | "txt" => InputFormat::Text,
+            "html" | "htm" | "xml" => InputFormat::Html,
+            "file" | "image" | "audio" | "video" => InputFormat::File,
+            "json-dir" => InputFormat::JsonDir,
+            "text-dir" => InputFormat::TextDir,
+            "image-dir" => InputFormat::ImageDir,
+            "audio-dir" => InputFormat::AudioDir,
+            "timeseries" | "time-series" | "timeseries-csv" => InputFormat::TimeSeries,
+            _ => return None,
+        })
+    }
+
+    pub fn is_dir(self) -> bool {
+        matches!(
+            self,
+            InputFormat::JsonDir
+                | InputFormat::TextDir
+                | InputFormat::ImageDir
+                | InputFormat::AudioDir
+        )
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            InputFormat::JsonDir => "JSON or JSONL files",
+            InputFormat::TextDir => "text files",
+            InputFormat::ImageDir => "image files",
+            InputFormat::AudioDir => "audio files",
+            _ => self.name(),
+        }
+    }
+
+    fn reader<'a>(self, config: &'a LabelConfig, csv_coerce: bool) -> Box<dyn TaskReader + 'a> {
+        match self {
+            InputFormat::Json => Box::new(json::JsonReader),
+            InputFormat::Jsonl => Box::new(jsonl::JsonlReader),
+            InputFormat::Csv => Box::new(csv::CsvReader {
+                delimiter: None,
+                coerce: csv_coerce,
+            }),
+            InputFormat::Tsv => Box::new(csv::CsvReader {
+                delimiter: Some(b'\t'),
+                coerce: csv_coerce,
+            }),
+            InputFormat::Text => Box::new(txt::TextReader),
+            InputFormat::Html => Box::new(whole::WholeTextReader),
+            InputFormat::File => Box::new(whole::FilePathReader),
+            InputFormat::TimeSeries => Box::new(timeseries::TimeSeriesReader { config }),
+            dir => Box::new(dir::DirReader { format: dir }),
+        }
+    }
+}
+
+/// The extensions Label Studio accepts for upload, plus ours (`.jsonl`, `.ndjson`).
+const MEDIA_EXTS: &[&str] = &[
+    "bmp", "gif", "jpg", "jpeg", "png", "svg", "webp", "tif", "tiff", "flac", "m4a", "mp3", "ogg",
+    "wav", "aac", "opus", "mp4", "webm", "mov", "mkv", "avi", "pdf",
+];
+
+/// The one place that decides an input's format: `--input-format` if given, else the
+/// extension (as Label Studio), else, for a directory, what it holds.
+pub fn detect(
+    path: &Path,
+    name: &str,
+    explicit: Option<InputFormat>,
+) -> std::result::Result<InputFormat, Problem> {
+    let is_dir = path.is_dir();
+    if let Some(f) = explicit {
+        if f.is_dir() && !is_dir {
+            return Err(Problem::new(
+                Location::file(name),
+                format!("--input-format {} needs a directory", f.name()),
+            ));
+        }
+        if !f.is_dir() && is_dir {
+            return Err(Problem::new(
+                Location::file(name),
+                format!(
+                    "is a directory; use --input-format json-dir, text-dir, image-dir or audio-dir (not {})",
+                    f.name()
+                ),
+            ));
+        }
+        return Ok(f);
+    }
+    if is_dir {
+        return dir::detect(path, name);
+    }
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let lower = ext.to_ascii_lowercase();
+    Ok(match lower.as_str() {
+        "json" => InputFormat::Json,
+        "jsonl" | "ndjson" => InputFormat::Jsonl,
+        "csv" => InputFormat::Csv,
+        "tsv" => InputFormat::Tsv,
+        "txt" => InputFormat::Text,
+        "html" | "htm" | "xml" => InputFormat::Html,
+        e if MEDIA_EXTS.contains(&e) => InputFormat::File,
+        _ => {
+            let shown = if ext.is_empty() {
+                "(no extension)".to_string()
+            } else {
+                format!(".{ext}")
+            };
+            return Err(Problem::new(
+                Location::file(name),
+                format!(
+                    "{shown} extension is not supported; use .json .jsonl .csv .tsv .txt .html .xml, a media file, a directory, or --input-format {}",
+                    InputFormat::ALL
+                        .iter()
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join("|")
+                ),
+            ));
+        }
+    })
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    pub format: Option<InputFormat>,
+    /// `--map FIELD=COLUMN` pairs.
+    pub maps: Vec<(String, String)>,
+    /// Reproduce pandas' type inference for CSV/TSV (Label Studio's behaviour).
+    pub csv_coerce: bool,
+}
+
+/// What one input gave.
+#[derive(Debug, Clone)]
+pub struct SourceReport {
+    pub source: String,
+    pub format: InputFormat,
+    pub sha256: String,
+    pub bytes: u64,
+    pub tasks: u64,
+    pub annotations: u64,
+    pub predictions: u64,
+    pub warnings: Vec<Problem>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportReport {
+    pub sources: Vec<SourceReport>,
+}
+
+impl ImportReport {
+    pub fn tasks(&self) -> u64 {
+        self.sources.iter().map(|s| s.tasks).sum()
+    }
+    pub fn annotations(&self) -> u64 {
+        self.sources.iter().map(|s| s.annotations).sum()
+    }
+    pub fn predictions(&self) -> u64 {
+        self.sources.iter().map(|s| s.predictions).sum()
+    }
+}
+
+/// Where validated tasks go.
+pub trait TaskSink {
+    fn begin(&mut self, source: &str, format: InputFormat) -> Result<()>;
+    fn tasks(&mut self, batch: Vec<TaskItem>) -> Result<()>;
+    fn end(&mut self, sha256: &str, bytes: u64, warnings: &[String]) -> Result<()>;
+}
+
+/// A sink that keeps nothing (for `validate`).
+pub struct NullSink;
+
+impl TaskSink for NullSink {
+    fn begin(&mut self, _: &str, _: InputFormat) -> Result<()> {
+        Ok(())
+    }
+    fn tasks(&mut self, _: Vec<TaskItem>) -> Result<()> {
+        Ok(())
+    }
+    fn end(&mut self, _: &str, _: u64, _: &[String]) -> Result<()> {
+        Ok(())
+    }
+}
+
+const BATCH: usize = 2048;
+
+/// Runs items through the task rules and batches the valid ones into the sink. Once any
+/// item fails, nothing more is sent (the import will be rolled back) but every item is
+/// still checked, so the user sees all problems at once.
+struct Pipeline<'a> {
+    rules: item::ItemRules<'a>,
+    sink: &'a mut dyn TaskSink,
+    problems: &'a mut Problems,
+    warnings: Vec<Problem>,
+    batch: Vec<TaskItem>,
+    position: usize,
+    report: SourceReport,
+    first_keys: Option<BTreeSet<String>>,
+    fatal: Option<Error>,
+}
+
+impl Pipeline<'_> {
+    fn flush(&mut self) {
+        if self.batch.is_empty() || self.fatal.is_some() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        if let Err(e) = self.sink.tasks(batch) {
+            self.fatal = Some(e);
+        }
+    }
+}
+
+impl ItemSink for Pipeline<'_> {
+    fn item(&mut self, raw: RawItem) -> Flow {
+        self.position += 1;
+        match item::process(&self.rules, raw, self.position) {
+            Ok(p) => {
+                if self.first_keys.is_none() {
+                    self.first_keys = Some(p.task.data.keys().cloned().collect());
+                }
+                self.report.tasks += 1;
+                self.report.annotations += p.task.annotations.len() as u64;
+                self.report.predictions += p.task.predictions.len() as u64;
+                for w in p.warnings {
+                    self.warn(w);
+                }
+                if self.problems.is_empty() {
+                    self.batch.push(p.task);
+                    if self.batch.len() >= BATCH {
+                        self.flush();
+                    }
+                }
+            }
+            Err(errors) => {
+                self.batch.clear();
+                for e in errors {
+                    self.problems.push(e);
+                }
+            }
+        }
+        if self.fatal.is_some() {
+            Flow::Stop
+        } else {
+            Flow::Continue
+        }
+    }
+
+    fn warn(&mut self, problem: Problem) {
+        // Keep the list readable on huge files; the count is reported.
+        if self.warnings.len() < Problems::LIMIT {
+            self.warnings.push(problem);
+        }
+    }
+}
+
+fn hash_input(path: &Path, name: &str) -> std::result::Result<(String, u64), Problem> {
+    let fail = |e: std::io::Error| Problem::new(Location::file(name), format!("cannot read: {e}"));
+    if path.is_dir() {
+        let mut parts: Vec<u8> = Vec::new();
+        let mut total = 0;
+        for f in dir::list_files(path, name)? {
+            let (h, n) = crate::util::hash_file(&f).map_err(fail)?;
+            total += n;
+            parts.extend_from_slice(
+                f.strip_prefix(path)
+                    .unwrap_or(&f)
+                    .to_string_lossy()
+                    .as_bytes(),
+            );
+            parts.push(0);
+            parts.extend_from_slice(h.as_bytes());
+        }
+        Ok((crate::util::sha256_hex(&[&parts]), total))
+    } else {
+        crate::util::hash_file(path).map_err(fail)
+    }
+}
+
+/// Reads every input, validates every item, and hands valid tasks to `sink`. Any problem
+/// makes the whole call fail (the caller rolls back), listing up to 100 problems.
+pub fn read_sources(
+    config: &LabelConfig,
+    inputs: &[String],
+    opts: &ImportOptions,
+    sink: &mut dyn TaskSink,
+) -> Result<ImportReport> {
+    let mut problems = Problems::default();
+    let mut report = ImportReport::default();
+    let mut common_keys: Option<(BTreeSet<String>, String)> = None;
+    let download_dir = if inputs.iter().any(|i| url::is_url(i)) {
+        Some(tempfile_dir()?)
+    } else {
+        None
+    };
+    for (n, input) in inputs.iter().enumerate() {
+        let local: PathBuf = if url::is_url(input) {
+            let dir = download_dir
+                .as_ref()
+                .expect("created above")
+                .join(n.to_string());
+            std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+            match url::download(input, &dir) {
+                Ok(p) => p,
+                Err(p) => {
+                    problems.push(p);
+                    continue;
+                }
+            }
+        } else {
+            PathBuf::from(input.strip_prefix("file://").unwrap_or(input))
+        };
+        if !local.exists() {
+            problems.push(Problem::new(
+                Location::file(input.as_str()),
+                "no such file or directory",
+            ));
+            continue;
+        }
+        let format = match detect(&local, input, opts.format) {
+            Ok(f) => f,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        let (sha, bytes) = match hash_input(&local, input) {
+            Ok(h) => h,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        sink.begin(input, format)?;
+        let reader = format.reader(config, opts.csv_coerce);
+        let mut pipe = Pipeline {
+            rules: item::ItemRules {
+                config,
+                maps: &opts.maps,
+            },
+            sink: &mut *sink,
+            problems: &mut problems,
+            warnings: Vec::new(),
+            batch: Vec::new(),
+            position: 0,
+            report: SourceReport {
+                source: input.clone(),
+                format,
+                sha256: sha.clone(),
+                bytes,
+                tasks: 0,
+                annotations: 0,
+                predictions: 0,
+                warnings: Vec::new(),
+            },
+            first_keys: None,
+            fatal: None,
+        };
+        if let Err(p) = reader.read(&local, input, &mut pipe) {
+            pipe.problems.push(p);
+        }
+        if pipe.problems.is_empty() {
+            pipe.flush();
+        }
+        if let Some(e) = pipe.fatal.take() {
+            return Err(e);
+        }
+        if pipe.report.tasks == 0 && pipe.problems.is_empty() {
+            pipe.warnings.push(Problem::new(
+                Location::file(input.as_str()),
+                "no tasks in this input",
+            ));
+        }
+        // Label Studio's consistency rule for several files: each file's first task must
+        // share at least one data key with the files before it.
+        if let Some(keys) = pipe.first_keys.take() {
+            match &mut common_keys {
+                None => common_keys = Some((keys, input.clone())),
+                Some((common, _)) => {
+                    let inter: BTreeSet<String> = common.intersection(&keys).cloned().collect();
+                    if inter.is_empty() {
+                        pipe.problems.push(Problem::new(
+                            Location::file(input.as_str()),
+                            format!(
+                                "You're trying to import inconsistent data:\nuploading tabular data from \"{input}\" with data key(s) \"{}\", clashes with data key(s) found from other files:\n\"{}\"",
+                                keys.iter().cloned().collect::<Vec<_>>().join(","),
+                                common.iter().cloned().collect::<Vec<_>>().join(",")
+                            ),
+                        ));
+                    } else {
+                        *common = inter;
+                    }
+                }
+            }
+        }
+        let warnings: Vec<String> = pipe.warnings.iter().map(|w| w.to_string()).collect();
+        let mut source_report = pipe.report;
+        source_report.warnings = pipe.warnings;
+        sink.end(&sha, bytes, &warnings)?;
+        report.sources.push(source_report);
+    }
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    if !inputs.is_empty() && report.tasks() == 0 {
+        return Err(Error::one(Problem::new(
+            Location::file(inputs.join(", ")),
+            "No tasks added: the input holds no tasks",
+        )));
+    }
+    Ok(report)
+}
+
+fn tempfile_dir() -> Result<PathBuf> {
+    let base = std::env::temp_dir().join(format!(
+        "labelterm-download-{}-{}",
+        std::process::id(),
+        crate::util::now().replace([':', '.'], "")
+    ));
+    std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
+    Ok(base)
+}
+
+enum Msg {
+    Begin(String, InputFormat),
+    Tasks(Vec<TaskItem>),
+    End(String, u64, Vec<String>),
+    Commit,
+}
+
+struct ChannelSink<'a> {
+    tx: &'a std::sync::mpsc::SyncSender<Msg>,
+}
+
+impl ChannelSink<'_> {
+    fn send(&self, m: Msg) -> Result<()> {
+        self.tx
+            .send(m)
+            .map_err(|_| Error::Other("the store writer stopped".into()))
+    }
+}
+
+impl TaskSink for ChannelSink<'_> {
+    fn begin(&mut self, source: &str, format: InputFormat) -> Result<()> {
+        self.send(Msg::Begin(source.to_string(), format))
+    }
+    fn tasks(&mut self, batch: Vec<TaskItem>) -> Result<()> {
+        self.send(Msg::Tasks(batch))
+    }
+    fn end(&mut self, sha256: &str, bytes: u64, warnings: &[String]) -> Result<()> {
+        self.send(Msg::End(sha256.to_string(), bytes, warnings.to_vec()))
+    }
+}
+
+/// Imports inputs into a project, all or nothing. Parsing and validation run on this
+/// thread while a second thread writes batches to SQLite in one transaction.
+pub fn import_into_store(
+    store: &mut Store,
+    config: &LabelConfig,
+    inputs: &[String],
+    opts: &ImportOptions,
+    importer: &str,
+) -> Result<ImportReport> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
+    std::thread::scope(|s| {
+        let writer = s.spawn(move || -> Result<()> {
+            let mut w = ImportWriter::new(store, importer)?;
+            let mut current = 0;
+            for msg in rx {
+                match msg {
+                    Msg::Begin(source, format) => {
+                        current = w.begin_source(&source, format.name())?
+                    }
+                    Msg::Tasks(batch) => {
+                        for t in &batch {
+                            w.insert(current, t)?;
+                        }
+                    }
+                    Msg::End(sha, bytes, warnings) => {
+                        w.end_source(current, &sha, bytes, &warnings)?;
+                    }
+                    Msg::Commit => return w.commit(),
+                }
+            }
+            // Closed without Commit: dropping the writer rolls the transaction back.
+            Ok(())
+        });
+        let result = {
+            let mut sink = ChannelSink { tx: &tx };
+            let r = read_sources(config, inputs, opts, &mut sink);
+            if r.is_ok() {
+                let _ = sink.send(Msg::Commit);
+            }
+            r
+        };
+        drop(tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(Error::Other("the store writer panicked".into())));
+        match (result, written) {
+            (Ok(report), Ok(())) => Ok(report),
+            (Err(e), Ok(())) => Err(e),
+            (_, Err(e)) => Err(e),
+        }
+    })
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Collects what a reader emits.
+    #[derive(Default)]
+    pub struct Collect {
+        pub items: Vec<RawItem>,
+        pub warnings: Vec<Problem>,
+    }
+
+    impl ItemSink for Collect {
+        fn item(&mut self, item: RawItem) -> Flow {
+            self.items.push(item);
+            Flow::Continue
+        }
+        fn warn(&mut self, problem: Problem) {
+            self.warnings.push(problem);
+        }
+    }
+
+    #[test]
+    fn detection_by_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = |n: &str| {
+            let p = dir.path().join(n);
+            std::fs::write(&p, "x").unwrap();
+            p
+        };
+        assert_eq!(detect(&f("a.JSON"), "a", None).unwrap(), InputFormat::Json);
+        assert_eq!(
+            detect(&f("a.jsonl"), "a", None).unwrap(),
+            InputFormat::Jsonl
+        );
+        assert_eq!(detect(&f("a.htm"), "a", None).unwrap(), InputFormat::Html);
+        assert_eq!(detect(&f("a.png"), "a", None).unwrap(), InputFormat::File);
+        assert!(
+            detect(&f("a.docx"), "a", None)
+                .unwrap_err()
+                .message
+                .starts_with(".docx extension is not supported")
+        );
+        assert_eq!(
+            detect(&f("a.csv"), "a", Some(InputFormat::TimeSeries)).unwrap(),
+            InputFormat::TimeSeries
+        );
+        assert!(detect(dir.path(), "d", Some(InputFormat::Json)).is_err());
+    }
+}

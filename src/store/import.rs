@@ -1,0 +1,230 @@
+//! Batched task inserts for an import: one transaction, prepared statements, all or nothing.
+
+use super::Store;
+use crate::error::Result;
+use crate::task::{Completer, TaskItem};
+use rusqlite::{Transaction, params};
+use std::collections::HashMap;
+
+/// Counts written for one source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SourceCounts {
+    pub tasks: u64,
+    pub annotations: u64,
+    pub predictions: u64,
+}
+
+/// Writes imported tasks inside one transaction. Dropping it without `commit` rolls
+/// everything back, so a failed import leaves the project as it was.
+pub struct ImportWriter<'a> {
+    tx: Transaction<'a>,
+    next_inner_id: i64,
+    importer_id: i64,
+    users_by_email: HashMap<String, i64>,
+    known_ids: HashMap<i64, ()>,
+    now: String,
+    had_model_version: bool,
+    last_model_version: Option<String>,
+    counts: SourceCounts,
+}
+
+impl<'a> ImportWriter<'a> {
+    /// Starts the import transaction; `importer` is the user that annotations without
+    /// `completed_by` are credited to.
+    pub fn new(store: &'a mut Store, importer: &str) -> Result<Self> {
+        let importer_id = store.user_id(importer)?;
+        let tx = store.conn_mut().transaction()?;
+        let next_inner_id: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(inner_id), 0) + 1 FROM tasks",
+            [],
+            |r| r.get(0),
+        )?;
+        let had_model_version: bool = tx.query_row(
+            "SELECT model_version IS NOT NULL FROM project WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(ImportWriter {
+            tx,
+            next_inner_id,
+            importer_id,
+            users_by_email: HashMap::new(),
+            known_ids: HashMap::new(),
+            now: crate::util::now(),
+            had_model_version,
+            last_model_version: None,
+            counts: SourceCounts::default(),
+        })
+    }
+
+    /// Records a source in the import log and returns its id.
+    pub fn begin_source(&mut self, source: &str, format: &str) -> Result<i64> {
+        self.tx.execute(
+            "INSERT INTO imports (source, format, imported_at) VALUES (?1, ?2, ?3)",
+            params![source, format, self.now],
+        )?;
+        self.counts = SourceCounts::default();
+        Ok(self.tx.last_insert_rowid())
+    }
+
+    fn user(&mut self, who: &Completer) -> Result<i64> {
+        Ok(match who {
+            Completer::Importer => self.importer_id,
+            Completer::Id(id) => {
+                if !self.known_ids.contains_key(id) {
+                    self.tx.execute(
+                        "INSERT OR IGNORE INTO users (id, email, created_at) VALUES (?1, NULL, ?2)",
+                        params![id, self.now],
+                    )?;
+                    self.known_ids.insert(*id, ());
+                }
+                *id
+            }
+            Completer::Email(email) => {
+                if let Some(id) = self.users_by_email.get(email) {
+                    return Ok(*id);
+                }
+                let existing: Option<i64> = self
+                    .tx
+                    .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+                        r.get(0)
+                    })
+                    .ok();
+                let id = match existing {
+                    Some(id) => id,
+                    None => {
+                        self.tx.execute(
+                            "INSERT INTO users (email, created_at) VALUES (?1, ?2)",
+                            params![email, self.now],
+                        )?;
+                        self.tx.last_insert_rowid()
+                    }
+                };
+                self.users_by_email.insert(email.clone(), id);
+                id
+            }
+        })
+    }
+
+    pub fn insert(&mut self, import_id: i64, task: &TaskItem) -> Result<()> {
+        let data = serde_json::to_string(&task.data).expect("JSON values serialise");
+        let meta = serde_json::to_string(&task.meta).expect("JSON values serialise");
+        let total = task
+            .annotations
+            .iter()
+            .filter(|a| !a.was_cancelled && !a.result.is_null())
+            .count() as i64;
+        let cancelled = task.annotations.iter().filter(|a| a.was_cancelled).count() as i64;
+        let scores: Vec<f64> = task.predictions.iter().filter_map(|p| p.score).collect();
+        let avg_score = if scores.is_empty() {
+            None
+        } else {
+            Some(scores.iter().sum::<f64>() / scores.len() as f64)
+        };
+        let created = task.created_at.as_deref().unwrap_or(&self.now);
+        let updated = task.updated_at.as_deref().unwrap_or(created);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO tasks (inner_id, data, meta, import_id, source_line, original_id,
+                    allow_skip, total_annotations, cancelled_annotations, total_predictions,
+                    is_labeled, prediction_score, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?
+            .execute(params![
+                self.next_inner_id,
+                data,
+                meta,
+                import_id,
+                task.source_line.map(|l| l as i64),
+                task.original_id,
+                task.allow_skip,
+                total,
+                cancelled,
+                task.predictions.len() as i64,
+                total >= 1,
+                avg_score,
+                created,
+                updated,
+            ])?;
+        let task_id = self.tx.last_insert_rowid();
+        self.next_inner_id += 1;
+        for a in &task.annotations {
+            let user = self.user(&a.completed_by)?;
+            let created = a.created_at.as_deref().unwrap_or(&self.now);
+            let updated = a.updated_at.as_deref().unwrap_or(created);
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO annotations (task_id, result, completed_by, was_cancelled,
+                        ground_truth, lead_time, import_id, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                )?
+                .execute(params![
+                    task_id,
+                    a.result.to_string(),
+                    user,
+                    a.was_cancelled,
+                    a.ground_truth,
+                    a.lead_time,
+                    a.import_id,
+                    created,
+                    updated,
+                ])?;
+        }
+        for p in &task.predictions {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO predictions (task_id, result, score, model_version, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    task_id,
+                    p.result.to_string(),
+                    p.score,
+                    p.model_version,
+                    p.created_at.as_deref().unwrap_or(&self.now),
+                ])?;
+            self.last_model_version = Some(p.model_version.clone());
+        }
+        self.counts.tasks += 1;
+        self.counts.annotations += task.annotations.len() as u64;
+        self.counts.predictions += task.predictions.len() as u64;
+        Ok(())
+    }
+
+    /// Closes a source's log entry with its hash, size, counts and warnings.
+    pub fn end_source(
+        &mut self,
+        import_id: i64,
+        sha256: &str,
+        bytes: u64,
+        warnings: &[String],
+    ) -> Result<SourceCounts> {
+        self.tx.execute(
+            "UPDATE imports SET sha256 = ?2, bytes = ?3, task_count = ?4, annotation_count = ?5,
+                prediction_count = ?6, warnings = ?7 WHERE id = ?1",
+            params![
+                import_id,
+                sha256,
+                bytes as i64,
+                self.counts.tasks as i64,
+                self.counts.annotations as i64,
+                self.counts.predictions as i64,
+                serde_json::to_string(warnings).expect("strings serialise"),
+            ],
+        )?;
+        Ok(self.counts)
+    }
+
+    /// Makes the import permanent. Like Label Studio, the project's model version becomes
+    /// the last imported prediction's version only when the project had none.
+    pub fn commit(self) -> Result<()> {
+        if !self.had_model_version
+            && let Some(v) = &self.last_model_version
+        {
+            self.tx
+                .execute("UPDATE project SET model_version = ?1 WHERE id = 1", [v])?;
+        }
+        self.tx.commit()?;
+        Ok(())
+    }
+}

@@ -1,0 +1,278 @@
+//! The project store: one SQLite file per project. This is the only code that speaks SQL.
+
+mod import;
+mod read;
+pub mod schema;
+
+pub use import::ImportWriter;
+pub use import::SourceCounts;
+pub use read::{AnnotationRow, Counts, ImportLogRow, PredictionRow, TaskFull, TaskRow};
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::path::{Path, PathBuf};
+
+/// Next-task order, with Label Studio's names (its 0.x CLI names and the 1.x ones).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sampling {
+    Sequential,
+    Uniform,
+    PredictionScoreMin,
+    PredictionScoreMax,
+}
+
+impl Sampling {
+    pub const NAMES: &'static [&'static str] = &[
+        "sequential",
+        "uniform",
+        "prediction-score-min",
+        "prediction-score-max",
+    ];
+
+    pub fn parse(s: &str) -> Option<Sampling> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "sequential" | "sequence" => Sampling::Sequential,
+            "uniform" | "random-uniform" | "random" => Sampling::Uniform,
+            "prediction-score-min" | "uncertainty" => Sampling::PredictionScoreMin,
+            "prediction-score-max" => Sampling::PredictionScoreMax,
+            _ => return None,
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Sampling::Sequential => "sequential",
+            Sampling::Uniform => "uniform",
+            Sampling::PredictionScoreMin => "prediction-score-min",
+            Sampling::PredictionScoreMax => "prediction-score-max",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Project {
+    pub title: String,
+    pub label_config: String,
+    pub sampling: Sampling,
+    pub model_version: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    fn connect(path: &Path) -> Result<Connection> {
+        let conn = Connection::open(path).map_err(|e| Error::Store {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(conn)
+    }
+
+    /// Creates a new project file. Fails if the file exists.
+    pub fn create(path: &Path, project: &Project) -> Result<Store> {
+        if path.exists() {
+            return Err(Error::Store {
+                path: path.display().to_string(),
+                message: "already exists".into(),
+            });
+        }
+        let mut conn = Self::connect(path)?;
+        conn.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
+        migrate(&mut conn, 0)?;
+        conn.execute(
+            "INSERT INTO project (id, title, label_config, sampling, model_version, created_at)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            params![
+                project.title,
+                project.label_config,
+                project.sampling.name(),
+                project.model_version,
+                project.created_at
+            ],
+        )?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Opens an existing project, applying any pending migrations.
+    pub fn open(path: &Path) -> Result<Store> {
+        let store_err = |message: String| Error::Store {
+            path: path.display().to_string(),
+            message,
+        };
+        if !path.is_file() {
+            return Err(store_err(
+                "no such project (create one with `labelterm init`)".into(),
+            ));
+        }
+        let mut conn = Self::connect(path).map_err(|e| store_err(format!("cannot open: {e}")))?;
+        let app_id: i32 = conn
+            .pragma_query_value(None, "application_id", |r| r.get(0))
+            .map_err(|e| store_err(format!("not a labelterm project ({e})")))?;
+        if app_id != schema::APPLICATION_ID {
+            return Err(store_err("not a labelterm project file".into()));
+        }
+        let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > schema::current_version() {
+            return Err(store_err(format!(
+                "written by a newer labelterm (schema {version}, this one knows {})",
+                schema::current_version()
+            )));
+        }
+        migrate(&mut conn, version)?;
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn project(&self) -> Result<Project> {
+        let row = self.conn.query_row(
+            "SELECT title, label_config, sampling, model_version, created_at FROM project WHERE id = 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                ))
+            },
+        )?;
+        Ok(Project {
+            title: row.0,
+            label_config: row.1,
+            sampling: Sampling::parse(&row.2).unwrap_or(Sampling::Sequential),
+            model_version: row.3,
+            created_at: row.4,
+        })
+    }
+
+    pub fn set_sampling(&self, sampling: Sampling) -> Result<()> {
+        self.conn.execute(
+            "UPDATE project SET sampling = ?1 WHERE id = 1",
+            [sampling.name()],
+        )?;
+        Ok(())
+    }
+
+    /// The id of the user with this email/name, created when new.
+    pub fn user_id(&self, email: &str) -> Result<i64> {
+        if let Some(id) = self
+            .conn
+            .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+                r.get(0)
+            })
+            .optional()?
+        {
+            return Ok(id);
+        }
+        self.conn.execute(
+            "INSERT INTO users (email, created_at) VALUES (?1, ?2)",
+            params![email, crate::util::now()],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Email/name of a user id.
+    pub fn user_email(&self, id: i64) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row("SELECT email FROM users WHERE id = ?1", [id], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()?
+            .flatten())
+    }
+
+    /// Raw access for the store's own submodules.
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
+    }
+}
+
+fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
+    if from >= schema::current_version() {
+        return Ok(());
+    }
+    let tx = conn.transaction()?;
+    for (i, sql) in schema::MIGRATIONS.iter().enumerate().skip(from as usize) {
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn project() -> Project {
+        Project {
+            title: "t".into(),
+            label_config: "<View/>".into(),
+            sampling: Sampling::Sequential,
+            model_version: None,
+            created_at: crate::util::now(),
+        }
+    }
+
+    #[test]
+    fn create_open_and_reject_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.db");
+        Store::create(&p, &project()).unwrap();
+        assert!(Store::create(&p, &project()).is_err());
+        let s = Store::open(&p).unwrap();
+        assert_eq!(s.project().unwrap().title, "t");
+        let v: i64 = s
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, schema::current_version());
+
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE x(a)")
+            .unwrap();
+        assert!(
+            Store::open(&other)
+                .unwrap_err()
+                .to_string()
+                .contains("not a labelterm project")
+        );
+        assert!(Store::open(&dir.path().join("missing.db")).is_err());
+    }
+
+    #[test]
+    fn users_are_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::create(&dir.path().join("p.db"), &project()).unwrap();
+        let a = s.user_id("alice").unwrap();
+        assert_eq!(s.user_id("alice").unwrap(), a);
+        assert_ne!(s.user_id("bob").unwrap(), a);
+        assert_eq!(s.user_email(a).unwrap().as_deref(), Some("alice"));
+    }
+}

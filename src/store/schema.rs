@@ -1,0 +1,110 @@
+//! The project file's schema, versioned with `PRAGMA user_version`. Each migration moves
+//! the schema one version up; `open` applies the missing ones in one transaction.
+
+/// Identifies a labelterm project among SQLite files (`PRAGMA application_id`, "LBTM").
+pub const APPLICATION_ID: i32 = 0x4C42_544D;
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE project (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        title TEXT NOT NULL,
+        label_config TEXT NOT NULL,
+        sampling TEXT NOT NULL DEFAULT 'sequential',
+        model_version TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY,
+        email TEXT UNIQUE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        format TEXT NOT NULL,
+        sha256 TEXT,
+        bytes INTEGER,
+        task_count INTEGER NOT NULL DEFAULT 0,
+        annotation_count INTEGER NOT NULL DEFAULT 0,
+        prediction_count INTEGER NOT NULL DEFAULT 0,
+        warnings TEXT NOT NULL DEFAULT '[]',
+        imported_at TEXT NOT NULL
+    );
+    CREATE TABLE tasks (
+        id INTEGER PRIMARY KEY,
+        inner_id INTEGER NOT NULL,
+        data TEXT NOT NULL,
+        meta TEXT NOT NULL DEFAULT '{}',
+        import_id INTEGER REFERENCES imports(id),
+        source_line INTEGER,
+        original_id INTEGER,
+        allow_skip INTEGER NOT NULL DEFAULT 1,
+        total_annotations INTEGER NOT NULL DEFAULT 0,
+        cancelled_annotations INTEGER NOT NULL DEFAULT 0,
+        total_predictions INTEGER NOT NULL DEFAULT 0,
+        is_labeled INTEGER NOT NULL DEFAULT 0,
+        prediction_score REAL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE annotations (
+        id INTEGER PRIMARY KEY,
+        task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        result TEXT NOT NULL,
+        completed_by INTEGER REFERENCES users(id),
+        was_cancelled INTEGER NOT NULL DEFAULT 0,
+        ground_truth INTEGER NOT NULL DEFAULT 0,
+        lead_time REAL,
+        import_id INTEGER,
+        parent_prediction INTEGER,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX annotations_task ON annotations(task_id);
+    CREATE TABLE predictions (
+        id INTEGER PRIMARY KEY,
+        task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        result TEXT NOT NULL,
+        score REAL,
+        model_version TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX predictions_task ON predictions(task_id);
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        annotation_id INTEGER REFERENCES annotations(id) ON DELETE SET NULL,
+        result TEXT NOT NULL,
+        lead_time REAL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        UNIQUE (task_id, user_id)
+    );
+    -- Stable views for auditors who open the file in other SQLite tools.
+    CREATE VIEW v_tasks AS
+        SELECT t.id, t.inner_id, t.data, t.meta, t.total_annotations, t.cancelled_annotations,
+               t.total_predictions, t.is_labeled, t.prediction_score, i.source AS source_file,
+               t.source_line, t.original_id, t.created_at, t.updated_at
+        FROM tasks t LEFT JOIN imports i ON i.id = t.import_id;
+    CREATE VIEW v_results AS
+        SELECT a.task_id, a.id AS annotation_id, u.email AS completed_by, a.was_cancelled,
+               json_extract(r.value, '$.from_name') AS from_name,
+               json_extract(r.value, '$.to_name') AS to_name,
+               json_extract(r.value, '$.type') AS type,
+               json_extract(r.value, '$.value') AS value
+        FROM annotations a LEFT JOIN users u ON u.id = a.completed_by, json_each(a.result) r;
+    CREATE VIEW v_predictions AS
+        SELECT p.task_id, p.id AS prediction_id, p.model_version, p.score,
+               json_extract(r.value, '$.from_name') AS from_name,
+               json_extract(r.value, '$.type') AS type,
+               json_extract(r.value, '$.value') AS value
+        FROM predictions p, json_each(CASE WHEN json_type(p.result) = 'array' THEN p.result ELSE '[]' END) r;
+    "#,
+];
+
+pub fn current_version() -> i64 {
+    MIGRATIONS.len() as i64
+}

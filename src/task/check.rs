@@ -1,0 +1,537 @@
+//! Checks a result region against the config, the way Label Studio's SDK validates
+//! predictions (`LabelInterface.validate_prediction`): names, type, value shape, labels
+//! that exist, coordinates within 0–100, ratings within range.
+
+use crate::config::validate::py_str_list;
+use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig, ObjectKind};
+use serde_json::{Map, Value};
+
+fn compact(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 200 {
+        let cut: String = s.chars().take(200).collect();
+        format!("{cut}...")
+    } else {
+        s
+    }
+}
+
+fn invalid(ctrl: &ControlTag, value: &Value, options: &[String]) -> String {
+    format!(
+        "Invalid value for control '{}'. Got: {}. Valid options: {}",
+        ctrl.name,
+        compact(value),
+        py_str_list(options.iter().map(String::as_str))
+    )
+}
+
+fn number(v: &Map<String, Value>, key: &str) -> Result<Option<f64>, String> {
+    match v.get(key) {
+        None => Ok(None),
+        Some(Value::Number(n)) => Ok(n.as_f64()),
+        Some(other) => Err(format!("'{key}' must be a number, got {}", compact(other))),
+    }
+}
+
+fn require_number(v: &Map<String, Value>, key: &str) -> Result<f64, String> {
+    number(v, key)?.ok_or_else(|| format!("Missing required field 'value.{key}'"))
+}
+
+fn percent(
+    ctrl: &ControlTag,
+    v: &Map<String, Value>,
+    key: &str,
+    required: bool,
+) -> Result<(), String> {
+    let n = if required {
+        Some(require_number(v, key)?)
+    } else {
+        number(v, key)?
+    };
+    if let Some(n) = n
+        && !(0.0..=100.0).contains(&n)
+    {
+        return Err(format!(
+            "Invalid value for control '{}': {key} = {n} is outside 0–100 (percent of the image). Got: {}",
+            ctrl.name,
+            compact(&Value::Object(v.clone()))
+        ));
+    }
+    Ok(())
+}
+
+/// Checks the label list under `key` (e.g. `rectanglelabels`) against the control's labels.
+fn labels_in(
+    ctrl: &ControlTag,
+    v: &Map<String, Value>,
+    key: &str,
+    required: bool,
+) -> Result<(), String> {
+    let Some(list) = v.get(key) else {
+        return if required {
+            Err(format!("Missing required field 'value.{key}'"))
+        } else {
+            Ok(())
+        };
+    };
+    let Value::Array(items) = list else {
+        return Err(format!(
+            "'value.{key}' must be a list, got {}",
+            compact(list)
+        ));
+    };
+    if ctrl.dynamic_labels.is_some() {
+        return Ok(());
+    }
+    let options: Vec<String> = ctrl.labels.iter().map(|l| l.key.clone()).collect();
+    for item in items {
+        let ok = match item {
+            Value::String(s) => options.contains(s),
+            // Nested choices (allowNested) and taxonomy paths: every step must be a known option.
+            Value::Array(path) => path
+                .iter()
+                .all(|p| p.as_str().is_some_and(|s| options.iter().any(|o| o == s))),
+            _ => false,
+        };
+        if !ok {
+            return Err(invalid(ctrl, &Value::Object(v.clone()), &options));
+        }
+    }
+    if key == "choices"
+        && ctrl.choice != ChoiceMode::Multiple
+        && items.len() > 1
+        && ctrl.kind == ControlKind::Choices
+    {
+        return Err(format!(
+            "Invalid value for control '{}': choice=\"single\" allows one option, got {}",
+            ctrl.name,
+            items.len()
+        ));
+    }
+    Ok(())
+}
+
+fn object_kind(config: &LabelConfig, to_name: &str) -> Option<ObjectKind> {
+    config.object(to_name).map(|o| o.kind)
+}
+
+fn check_value(
+    config: &LabelConfig,
+    ctrl: &ControlTag,
+    ty: &str,
+    to_name: &str,
+    v: &Map<String, Value>,
+) -> Result<(), String> {
+    use ControlKind::*;
+    let label_key = ctrl.value_key();
+    match ctrl.kind {
+        Choices => labels_in(ctrl, v, "choices", true),
+        Taxonomy => labels_in(ctrl, v, "taxonomy", true),
+        Labels => {
+            // A Labels control may also label image shapes (split format) or write
+            // `<geometry>labels` when merged with a geometry tool.
+            let key = if ty == "labels" { "labels" } else { ty };
+            labels_in(ctrl, v, key, true)?;
+            match object_kind(config, to_name) {
+                Some(ObjectKind::Text) | Some(ObjectKind::HyperText) if ty == "labels" => {
+                    span(ctrl, v, true)
+                }
+                Some(ObjectKind::Audio) | Some(ObjectKind::Video) => {
+                    require_number(v, "start")?;
+                    require_number(v, "end")?;
+                    Ok(())
+                }
+                _ => Ok(()),
+            }
+        }
+        Rectangle | RectangleLabels => {
+            for k in ["x", "y", "width", "height"] {
+                percent(ctrl, v, k, true)?;
+            }
+            number(v, "rotation")?;
+            if ctrl.kind == RectangleLabels {
+                labels_in(
+                    ctrl,
+                    v,
+                    label_key.as_deref().unwrap_or("rectanglelabels"),
+                    true,
+                )?;
+            }
+            Ok(())
+        }
+        Polygon | PolygonLabels => {
+            let Some(Value::Array(points)) = v.get("points") else {
+                return Err("Missing required field 'value.points' (a list of [x, y])".into());
+            };
+            for p in points {
+                let ok = p.as_array().is_some_and(|xy| {
+                    xy.len() >= 2
+                        && xy
+                            .iter()
+                            .take(2)
+                            .all(|c| c.as_f64().is_some_and(|n| (0.0..=100.0).contains(&n)))
+                });
+                if !ok {
+                    return Err(format!(
+                        "Invalid value for control '{}': polygon point {} is not [x, y] within 0–100",
+                        ctrl.name,
+                        compact(p)
+                    ));
+                }
+            }
+            if ctrl.kind == PolygonLabels {
+                labels_in(ctrl, v, "polygonlabels", true)?;
+            }
+            Ok(())
+        }
+        KeyPoint | KeyPointLabels => {
+            percent(ctrl, v, "x", true)?;
+            percent(ctrl, v, "y", true)?;
+            number(v, "width")?;
+            if ctrl.kind == KeyPointLabels {
+                labels_in(ctrl, v, "keypointlabels", true)?;
+            }
+            Ok(())
+        }
+        Ellipse | EllipseLabels => {
+            for k in ["x", "y", "radiusX", "radiusY"] {
+                percent(ctrl, v, k, true)?;
+            }
+            if ctrl.kind == EllipseLabels {
+                labels_in(ctrl, v, "ellipselabels", true)?;
+            }
+            Ok(())
+        }
+        Brush | BrushLabels | MagicWand => {
+            if let Some(rle) = v.get("rle") {
+                let ok = rle
+                    .as_array()
+                    .is_some_and(|a| a.iter().all(|b| b.as_u64().is_some_and(|n| n <= 255)));
+                if !ok {
+                    return Err(format!(
+                        "Invalid value for control '{}': 'rle' must be a list of integers 0..255",
+                        ctrl.name
+                    ));
+                }
+            } else if v.get("points").is_none() {
+                return Err("Missing required field 'value.rle'".into());
+            }
+            if ctrl.kind == BrushLabels {
+                labels_in(ctrl, v, "brushlabels", true)?;
+            }
+            Ok(())
+        }
+        TextArea => match v.get("text") {
+            Some(Value::Array(items)) if items.iter().all(Value::is_string) => Ok(()),
+            Some(Value::String(_)) => Ok(()),
+            Some(other) => Err(format!(
+                "Invalid value for control '{}': 'text' must be a list of strings, got {}",
+                ctrl.name,
+                compact(other)
+            )),
+            None => Err("Missing required field 'value.text'".into()),
+        },
+        Rating => {
+            let r = v
+                .get("rating")
+                .ok_or("Missing required field 'value.rating'")?;
+            match r.as_i64() {
+                Some(n) if n >= 0 && n <= ctrl.max_rating as i64 => Ok(()),
+                _ => Err(format!(
+                    "Invalid value for control '{}': rating must be an integer 0..{}, got {}",
+                    ctrl.name,
+                    ctrl.max_rating,
+                    compact(r)
+                )),
+            }
+        }
+        Number => {
+            let n = require_number(v, "number")?;
+            if ctrl.min.is_some_and(|m| n < m) || ctrl.max.is_some_and(|m| n > m) {
+                return Err(format!(
+                    "Invalid value for control '{}': number {n} is outside {}..{}",
+                    ctrl.name,
+                    ctrl.min.map_or("-inf".into(), |m| m.to_string()),
+                    ctrl.max.map_or("inf".into(), |m| m.to_string())
+                ));
+            }
+            Ok(())
+        }
+        DateTime => match v.get("datetime") {
+            Some(Value::String(_)) => Ok(()),
+            Some(other) => Err(format!(
+                "Invalid value for control '{}': 'datetime' must be a string, got {}",
+                ctrl.name,
+                compact(other)
+            )),
+            None => Err("Missing required field 'value.datetime'".into()),
+        },
+        Pairwise => match v.get("selected").and_then(Value::as_str) {
+            Some("left") | Some("right") => Ok(()),
+            _ => Err(invalid(
+                ctrl,
+                &Value::Object(v.clone()),
+                &["left".into(), "right".into()],
+            )),
+        },
+        Ranker => match v.get("ranker") {
+            Some(Value::Object(_)) | Some(Value::Array(_)) => Ok(()),
+            _ => Err("Missing required field 'value.ranker'".into()),
+        },
+        ParagraphLabels => {
+            for k in ["start", "end"] {
+                if !v.contains_key(k) {
+                    return Err(format!("Missing required field 'value.{k}'"));
+                }
+            }
+            labels_in(ctrl, v, "paragraphlabels", true)
+        }
+        HyperTextLabels => {
+            for k in ["start", "end", "startOffset", "endOffset"] {
+                if !v.contains_key(k) {
+                    return Err(format!("Missing required field 'value.{k}'"));
+                }
+            }
+            labels_in(ctrl, v, "hypertextlabels", true)
+        }
+        TimeSeriesLabels => {
+            for k in ["start", "end"] {
+                if !v.contains_key(k) {
+                    return Err(format!("Missing required field 'value.{k}'"));
+                }
+            }
+            labels_in(ctrl, v, "timeserieslabels", true)
+        }
+        TimelineLabels => {
+            if !v.get("ranges").is_some_and(Value::is_array) {
+                return Err("Missing required field 'value.ranges'".into());
+            }
+            labels_in(ctrl, v, "timelinelabels", true)
+        }
+        VideoRectangle => {
+            if !v.get("sequence").is_some_and(Value::is_array) {
+                return Err("Missing required field 'value.sequence'".into());
+            }
+            Ok(())
+        }
+        _ => {
+            if let Some(k) = label_key {
+                labels_in(ctrl, v, &k, false)?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn span(ctrl: &ControlTag, v: &Map<String, Value>, required: bool) -> Result<(), String> {
+    let start = v.get("start");
+    let end = v.get("end");
+    if start.is_none() || end.is_none() {
+        return if required {
+            Err(format!(
+                "Missing required field 'value.{}'",
+                if start.is_none() { "start" } else { "end" }
+            ))
+        } else {
+            Ok(())
+        };
+    }
+    match (start.and_then(Value::as_i64), end.and_then(Value::as_i64)) {
+        (Some(s), Some(e)) if 0 <= s && s <= e => Ok(()),
+        _ => Err(format!(
+            "Invalid value for control '{}': span start/end must be integers with 0 <= start <= end, got start={} end={}",
+            ctrl.name,
+            compact(start.unwrap_or(&Value::Null)),
+            compact(end.unwrap_or(&Value::Null))
+        )),
+    }
+}
+
+/// Whether a Repeater template name (`page_{{idx}}`) matches an expanded one (`page_3`).
+fn template_matches(template: &str, name: &str) -> bool {
+    if !template.contains("{{") {
+        return false;
+    }
+    let re = regex::Regex::new(r"\{\{[^}]*\}\}").expect("static regex");
+    let mut pattern = String::from("^");
+    let mut last = 0;
+    for m in re.find_iter(template) {
+        pattern.push_str(&regex::escape(&template[last..m.start()]));
+        pattern.push_str(".*");
+        last = m.end();
+    }
+    pattern.push_str(&regex::escape(&template[last..]));
+    pattern.push('$');
+    regex::Regex::new(&pattern).is_ok_and(|r| r.is_match(name))
+}
+
+/// Checks one region of a result list. `ids` are the region ids of the whole result,
+/// for relations.
+pub fn check_region(config: &LabelConfig, region: &Value, ids: &[&str]) -> Result<(), String> {
+    let Value::Object(r) = region else {
+        return Err(format!(
+            "a region must be an object, got {}",
+            compact(region)
+        ));
+    };
+    if r.get("type").and_then(Value::as_str) == Some("relation") {
+        for k in ["from_id", "to_id"] {
+            match r.get(k).and_then(Value::as_str) {
+                Some(id) if ids.contains(&id) => {}
+                Some(id) => {
+                    return Err(format!(
+                        "relation {k} '{id}' does not refer to a region of this result"
+                    ));
+                }
+                None => return Err(format!("Missing required field '{k}'")),
+            }
+        }
+        if let Some(d) = r.get("direction")
+            && !matches!(d.as_str(), Some("left") | Some("right") | Some("bi"))
+        {
+            return Err(format!(
+                "relation direction must be left, right or bi, got {}",
+                compact(d)
+            ));
+        }
+        return Ok(());
+    }
+    for k in ["from_name", "to_name", "type", "value"] {
+        if !r.contains_key(k) {
+            return Err(format!("Missing required field '{k}'"));
+        }
+    }
+    let from = r["from_name"]
+        .as_str()
+        .ok_or("'from_name' must be a string")?;
+    let to = r["to_name"].as_str().ok_or("'to_name' must be a string")?;
+    let ty = r["type"].as_str().ok_or("'type' must be a string")?;
+    let Some(ctrl) = config.control(from) else {
+        let names: Vec<&str> = config.controls.iter().map(|c| c.name.as_str()).collect();
+        return Err(format!(
+            "from_name '{from}' is not a control of the label config; controls: {}",
+            py_str_list(names)
+        ));
+    };
+    for part in to.split(',') {
+        let ok = ctrl
+            .to_name
+            .iter()
+            .any(|t| t == part || template_matches(t, part));
+        if !ok {
+            return Err(format!(
+                "to_name '{part}' is not a target of control '{from}'; valid: {}",
+                py_str_list(ctrl.to_name.iter().map(String::as_str))
+            ));
+        }
+    }
+    let expected = ctrl.result_type();
+    let type_ok = ty == expected
+        || (ctrl.kind == ControlKind::Labels && (ty == "labels" || ty.ends_with("labels")))
+        || (ctrl.kind == ControlKind::MagicWand && ty == "brushlabels");
+    if !type_ok {
+        return Err(format!(
+            "type '{ty}' does not match control '{from}' (<{}>), expected '{expected}'",
+            ctrl.tag
+        ));
+    }
+    let Value::Object(v) = &r["value"] else {
+        return Err(format!(
+            "'value' must be an object, got {}",
+            compact(&r["value"])
+        ));
+    };
+    check_value(config, ctrl, ty, to, v)
+}
+
+/// Checks a whole result list; returns one message per bad region, numbered from 1.
+pub fn check_result(config: &LabelConfig, result: &Value) -> Vec<(usize, String)> {
+    let Value::Array(regions) = result else {
+        return vec![(0, format!("result must be a list, got {}", compact(result)))];
+    };
+    let ids: Vec<&str> = regions.iter().filter_map(crate::task::region_id).collect();
+    regions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| check_region(config, r, &ids).err().map(|e| (i + 1, e)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn config() -> LabelConfig {
+        LabelConfig::parse(
+            r#"<View><Text name="text" value="$text"/><Image name="img" value="$image"/>
+            <Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices>
+            <Labels name="ner" toName="text"><Label value="PER"/></Labels>
+            <RectangleLabels name="box" toName="img"><Label value="Cat"/></RectangleLabels>
+            <Rating name="r" toName="text" maxRating="3"/>
+            <TextArea name="ta" toName="text"/></View>"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn valid_regions_pass() {
+        let c = config();
+        let ok = json!([
+            {"id": "a", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}},
+            {"id": "b", "from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 0, "end": 3, "labels": ["PER"]}},
+            {"id": "c", "from_name": "box", "to_name": "img", "type": "rectanglelabels", "value": {"x": 1, "y": 2.5, "width": 10, "height": 20, "rotation": 0, "rectanglelabels": ["Cat"]}},
+            {"from_name": "r", "to_name": "text", "type": "rating", "value": {"rating": 3}},
+            {"from_name": "ta", "to_name": "text", "type": "textarea", "value": {"text": ["x"]}},
+            {"type": "relation", "from_id": "a", "to_id": "b", "direction": "right"}
+        ]);
+        assert_eq!(check_result(&c, &ok), vec![]);
+    }
+
+    #[test]
+    fn invalid_regions_are_named() {
+        let c = config();
+        let cases = [
+            (
+                json!({"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Bad"]}}),
+                "Invalid value for control 'sentiment'. Got: {\"choices\":[\"Bad\"]}. Valid options: ['Positive', 'Negative']",
+            ),
+            (
+                json!({"from_name": "nope", "to_name": "text", "type": "choices", "value": {}}),
+                "from_name 'nope' is not a control",
+            ),
+            (
+                json!({"from_name": "sentiment", "to_name": "img", "type": "choices", "value": {"choices": []}}),
+                "to_name 'img' is not a target",
+            ),
+            (
+                json!({"from_name": "sentiment", "to_name": "text", "type": "labels", "value": {}}),
+                "type 'labels' does not match",
+            ),
+            (
+                json!({"from_name": "box", "to_name": "img", "type": "rectanglelabels", "value": {"x": 120, "y": 0, "width": 1, "height": 1, "rectanglelabels": ["Cat"]}}),
+                "x = 120 is outside 0–100",
+            ),
+            (
+                json!({"from_name": "r", "to_name": "text", "type": "rating", "value": {"rating": 4}}),
+                "rating must be an integer 0..3",
+            ),
+            (
+                json!({"from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 5, "end": 2, "labels": ["PER"]}}),
+                "0 <= start <= end",
+            ),
+            (
+                json!({"from_name": "ner", "to_name": "text", "type": "labels"}),
+                "Missing required field 'value'",
+            ),
+            (
+                json!({"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive", "Negative"]}}),
+                "allows one option",
+            ),
+        ];
+        for (region, want) in cases {
+            let got = check_region(&c, &region, &[]).unwrap_err();
+            assert!(got.contains(want), "{got} should contain {want}");
+        }
+    }
+}
