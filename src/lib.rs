@@ -2,9 +2,15 @@
 //!
 //! Data flows one way: files → [`import`] → [`store`] (SQLite) → tui / [`export`] → files.
 
+// Problems carry file, position, task and field; they are returned on cold paths only.
+#![allow(clippy::result_large_err)]
+
+pub mod cli;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod import;
+pub mod stats;
 pub mod store;
 pub mod task;
 pub mod util;

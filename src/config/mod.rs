@@ -106,6 +106,8 @@ pub struct ControlTag {
     pub pos: Pos,
     /// Set when the name contains a Repeater variable (`labels_{{idx}}`).
     pub name_pattern: Option<regex::Regex>,
+    result_type: String,
+    value_key: Option<String>,
 }
 
 impl ControlTag {
@@ -122,13 +124,13 @@ impl ControlTag {
     }
 
     /// The result `type` this control writes.
-    pub fn result_type(&self) -> String {
-        self.kind.result_type(&self.tag)
+    pub fn result_type(&self) -> &str {
+        &self.result_type
     }
 
     /// The key inside `value` holding the main value.
-    pub fn value_key(&self) -> Option<String> {
-        self.kind.value_key(&self.tag)
+    pub fn value_key(&self) -> Option<&str> {
+        self.value_key.as_deref()
     }
 
     /// Whether a result's `from_name` belongs to this control (Repeater names included).
@@ -399,6 +401,8 @@ fn control_from(el: &Element, repeater_vars: &[String]) -> ControlTag {
         visible_when: el.attr_ci("visibleWhen").map(str::to_string),
         attrs: el.attrs.clone(),
         pos: el.pos,
+        result_type: kind.result_type(&el.tag),
+        value_key: kind.value_key(&el.tag),
         name,
         name_pattern,
     }

@@ -3,9 +3,9 @@
 //! Values stay strings by default (Label Studio's pandas turns "007" into 7 and drops
 //! numeric columns from the UI); `--csv-coerce` reproduces pandas' type inference.
 
-use super::{Flow, ItemSink, RawItem, Shape, TaskReader};
+use super::{Flow, ItemSink, RawItem, RawMap, TaskReader, raw_json, raw_string};
 use crate::error::{Location, Problem};
-use serde_json::{Map, Value};
+use serde_json::Value;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -289,23 +289,19 @@ impl TaskReader for CsvReader {
                 short_records += 1;
                 first_short.get_or_insert(line);
             }
-            let mut data = Map::with_capacity(width);
+            let mut data = RawMap::with_capacity_and_hasher(width, Default::default());
             for (i, key) in names.iter().enumerate() {
                 let v = rec.get(i).unwrap_or("");
                 let value = if self.coerce {
-                    coerce(v, types[i], has_na[i])
+                    raw_json(&coerce(v, types[i], has_na[i]))
                 } else {
-                    Value::String(v.to_string())
+                    raw_string(v)
                 };
                 data.insert(key.clone(), value);
             }
             let mut loc = Location::line(name, line);
             loc.record = Some(record);
-            if let Flow::Stop = sink.item(RawItem {
-                value: Value::Object(data),
-                shape: Shape::Data,
-                loc,
-            }) {
+            if let Flow::Stop = sink.item(RawItem::data(data, loc)) {
                 break;
             }
         }
@@ -342,10 +338,7 @@ mod tests {
             None,
         )
         .unwrap();
-        assert_eq!(
-            c.items[0].value,
-            json!({"id": "007", "text": "a, \"b\"\r\nc"})
-        );
+        assert_eq!(c.value(0), json!({"id": "007", "text": "a, \"b\"\r\nc"}));
         assert_eq!(c.items[1].loc.line, Some(4));
         assert_eq!(c.items[1].loc.record, Some(2));
     }
@@ -353,9 +346,9 @@ mod tests {
     #[test]
     fn semicolon_detection_and_tsv() {
         let c = read("a;b\n1;2\n", false, None).unwrap();
-        assert_eq!(c.items[0].value, json!({"a": "1", "b": "2"}));
+        assert_eq!(c.value(0), json!({"a": "1", "b": "2"}));
         let c = read("a\tb\n1,5\t2\n", false, Some(b'\t')).unwrap();
-        assert_eq!(c.items[0].value, json!({"a": "1,5", "b": "2"}));
+        assert_eq!(c.value(0), json!({"a": "1,5", "b": "2"}));
     }
 
     #[test]
@@ -367,11 +360,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            c.items[0].value,
+            c.value(0),
             json!({"i": 7, "f": 1.5, "b": true, "s": "x", "n": 1.0, "dup": "a", "dup.1": "b"})
         );
         assert_eq!(
-            c.items[1].value,
+            c.value(1),
             json!({"i": 2, "f": "", "b": false, "s": "", "n": "", "dup": "c", "dup.1": "d"})
         );
     }
@@ -382,7 +375,7 @@ mod tests {
         assert_eq!(e.location.line, Some(3));
         assert!(e.message.contains("expected 2 fields"), "{e}");
         let c = read("a,b\n1\n", false, None).unwrap();
-        assert_eq!(c.items[0].value, json!({"a": "1", "b": ""}));
+        assert_eq!(c.value(0), json!({"a": "1", "b": ""}));
         assert_eq!(c.warnings.len(), 1);
         assert!(
             read("", false, None)

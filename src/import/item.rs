@@ -2,13 +2,14 @@
 //! (`TaskValidator`): the `data` envelope rule, `$undefined$` renaming, data keys and their
 //! types, annotations, and predictions normalised and checked against the config.
 
-use super::{RawItem, Shape};
+use super::{DataField, Payload, RawItem, RawMap, Shape};
 use crate::config::tags::{PyType, accepted_data_types};
 use crate::config::validate::py_str;
 use crate::config::{ControlKind, LabelConfig};
 use crate::error::{Problem, TaskRef};
-use crate::task::check::check_result;
+use crate::task::check::{check_result, check_result_text};
 use crate::task::{AnnotationIn, Completer, PredictionIn, TaskItem};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 /// What every item is checked against.
@@ -16,6 +17,19 @@ pub struct ItemRules<'a> {
     pub config: &'a LabelConfig,
     /// `--map FIELD=COLUMN`: the file's COLUMN becomes the config's FIELD.
     pub maps: &'a [(String, String)],
+}
+
+/// The fields of a prediction that import reads; its result stays raw text.
+#[derive(serde::Deserialize)]
+struct PredictionFields<'a> {
+    #[serde(borrow, default)]
+    result: Option<&'a RawValue>,
+    #[serde(default)]
+    score: Option<Value>,
+    #[serde(default)]
+    model_version: Option<Value>,
+    #[serde(default)]
+    created_at: Option<Value>,
 }
 
 pub struct Processed {
@@ -94,6 +108,100 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
+/// A raw value read as a plain JSON value (only where one is needed: messages, small fields).
+pub fn value_of(raw: &RawValue) -> Value {
+    serde_json::from_str(raw.get()).unwrap_or(Value::Null)
+}
+
+/// The Python type of a raw value, from its first character.
+fn raw_type(raw: &RawValue) -> PyType {
+    let t = raw.get().trim_start();
+    match t.as_bytes().first() {
+        Some(b'"') => PyType::Str,
+        Some(b'{') => PyType::Dict,
+        Some(b'[') => PyType::List,
+        Some(b't') | Some(b'f') => PyType::Bool,
+        Some(b'n') => PyType::NoneType,
+        _ if t.contains(['.', 'e', 'E']) => PyType::Float,
+        _ => PyType::Int,
+    }
+}
+
+fn raw_truthy(raw: &RawValue) -> bool {
+    let t = raw.get().trim();
+    match t.as_bytes().first() {
+        Some(b'{') | Some(b'[') => t[1..t.len() - 1].chars().any(|c| !c.is_whitespace()),
+        Some(b'"') => t.len() > 2,
+        _ => truthy(&value_of(raw)),
+    }
+}
+
+fn is_json_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+}
+
+/// Appends JSON text without the white space outside strings.
+pub fn push_minified(out: &mut String, json: &str) {
+    let bytes = json.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                // Skip the string: find its closing quote, stepping over escapes.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                        None => {
+                            i = bytes.len();
+                            break;
+                        }
+                        Some(j) if bytes[i + j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j + 1;
+                            break;
+                        }
+                    }
+                }
+            }
+            b if is_json_space(b) => {
+                out.push_str(&json[start..i]);
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push_str(&json[start.min(json.len())..]);
+}
+
+/// A raw map as compact JSON object text.
+pub fn object_text(map: &RawMap) -> String {
+    let cap = map
+        .iter()
+        .map(|(k, v)| k.len() + v.get().len() + 4)
+        .sum::<usize>()
+        + 2;
+    let mut out = String::with_capacity(cap);
+    out.push('{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if k.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+            out.push('"');
+            out.push_str(k);
+            out.push('"');
+        } else {
+            out.push_str(&serde_json::to_string(k).expect("strings serialise"));
+        }
+        out.push(':');
+        push_minified(&mut out, v.get());
+    }
+    out.push('}');
+    out
+}
+
 fn id_string(v: &Value) -> Option<String> {
     match v {
         Value::Number(n) => Some(n.to_string()),
@@ -106,39 +214,41 @@ fn timestamp_field(m: &Map<String, Value>, key: &str) -> Option<String> {
     m.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
-/// Renames keys in place, keeping their position.
-fn rename_key(data: &mut Map<String, Value>, from: &str, to: &str) {
+fn raw_str_field(m: &RawMap, key: &str) -> Option<String> {
+    m.get(key)
+        .and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+}
+
+/// Renames a key in place, keeping its position (an existing `to` is replaced).
+fn rename_key(data: &mut RawMap, from: &str, to: &str) {
     if from == to || !data.contains_key(from) {
         return;
     }
-    let old = std::mem::take(data);
-    for (k, v) in old {
-        if k == from {
-            data.insert(to.to_string(), v);
-        } else if k != to {
-            data.insert(k, v);
-        }
-    }
+    data.shift_remove(to);
+    let i = data.get_index_of(from).expect("checked above");
+    let (_, v) = data.shift_remove_index(i).expect("index exists");
+    data.shift_insert(i, to.to_string(), v);
 }
 
 /// Finds a data key the way import validation does: the literal key first, then the
-/// dotted path (Label Studio reads only the dotted path; issue #6492).
-fn lookup<'v>(data: &'v Map<String, Value>, key: &str) -> Option<&'v Value> {
-    if let Some(v) = data.get(key) {
-        return Some(v);
+/// dotted path (Label Studio reads only the dotted path; issue #6492). Returns the type,
+/// the value for nested paths, and whether the key was found flat.
+fn lookup(data: &RawMap, key: &str) -> Option<(PyType, Value, bool)> {
+    if let Some(raw) = data.get(key) {
+        return Some((raw_type(raw), Value::Null, true));
     }
     if key.contains('.') {
         let mut parts = key.split('.');
-        let mut cur = data.get(parts.next()?)?;
+        let mut cur = value_of(data.get(parts.next()?)?);
         for p in parts {
-            cur = cur.as_object()?.get(p)?;
+            cur = cur.as_object()?.get(p)?.clone();
         }
-        return Some(cur);
+        return Some((PyType::of(&cur), cur, false));
     }
     None
 }
 
-fn found_keys(data: &Map<String, Value>) -> String {
+fn found_keys(data: &RawMap) -> String {
     let keys: Vec<String> = data.keys().map(|k| format!("{k:?}")).collect();
     if keys.is_empty() {
         "no keys".into()
@@ -163,7 +273,7 @@ pub fn normalize_prediction_result(config: &LabelConfig, result: Value) -> Resul
         Value::Object(map) => {
             for ctrl in &config.controls {
                 let ty = ctrl.result_type();
-                if map.contains_key(&ty) {
+                if map.contains_key(ty) {
                     return Ok(Value::Array(vec![serde_json::json!({
                         "from_name": ctrl.name,
                         "to_name": ctrl.to_name.join(","),
@@ -261,9 +371,48 @@ pub fn process(
         };
     }
 
-    let (envelope, mut data, whole_item) = match (raw.shape, raw.value) {
-        (Shape::Data, Value::Object(data)) => (Map::new(), data, false),
-        (Shape::Data, other) => {
+    let (envelope, mut data, whole_item) = match (raw.shape, raw.payload) {
+        (Shape::Data, Payload::Data(data)) => (RawMap::default(), data, false),
+        (
+            _,
+            Payload::Item {
+                data,
+                data_index,
+                fields,
+            },
+        ) => {
+            task_ref.id = fields
+                .get("id")
+                .map(|r| value_of(r))
+                .as_ref()
+                .and_then(id_string);
+            match data {
+                Some(DataField::Object(d)) if !d.is_empty() => (fields, d, false),
+                Some(DataField::Other(v)) if truthy(&v) => {
+                    err!(
+                        "data",
+                        "Task[data] must be dict or list, got {} {}",
+                        PyType::of(&v).name(),
+                        py_repr(&v)
+                    );
+                    return Err(errors);
+                }
+                // No (or a falsy) "data": the whole item is the task data.
+                None => (RawMap::default(), fields, true),
+                Some(falsy) => {
+                    let raw = match falsy {
+                        DataField::Object(m) => crate::import::raw_json(&Value::Object(
+                            m.iter().map(|(k, v)| (k.clone(), value_of(v))).collect(),
+                        )),
+                        DataField::Other(v) => crate::import::raw_json(&v),
+                    };
+                    let mut whole = fields;
+                    whole.shift_insert(data_index.min(whole.len()), "data".to_string(), raw);
+                    (RawMap::default(), whole, true)
+                }
+            }
+        }
+        (Shape::Data, Payload::Other(other)) => {
             err!(
                 "data",
                 "Task[data] must be dict, got {}",
@@ -271,30 +420,9 @@ pub fn process(
             );
             return Err(errors);
         }
-        (Shape::Item, Value::Object(item)) => {
-            task_ref.id = item.get("id").and_then(id_string);
-            if item.get("data").is_some_and(truthy) {
-                let mut item = item;
-                match item.remove("data") {
-                    Some(Value::Object(data)) => (item, data, false),
-                    Some(other) => {
-                        err!(
-                            "data",
-                            "Task[data] must be dict or list, got {} {}",
-                            PyType::of(&other).name(),
-                            py_repr(&other)
-                        );
-                        return Err(errors);
-                    }
-                    None => unreachable!("checked above"),
-                }
-            } else {
-                // No (or a falsy) "data": the whole item is the task data.
-                (Map::new(), item, true)
-            }
-        }
-        (Shape::Item, other) => {
-            let pos = Problem::new(
+        (Shape::Item, Payload::Data(data)) => (RawMap::default(), data, false),
+        (Shape::Item, Payload::Other(other)) => {
+            let p = Problem::new(
                 loc.clone(),
                 format!(
                     "Task root must be dict with \"data\", \"meta\", \"annotations\", \"predictions\" fields, got {} {}",
@@ -303,7 +431,7 @@ pub fn process(
                 ),
             )
             .with_task(task_ref.clone());
-            return Err(vec![pos]);
+            return Err(vec![p]);
         }
     };
     if whole_item {
@@ -338,7 +466,7 @@ pub fn process(
     }
 
     for key in &rules.config.data_keys {
-        let field = format!("data.{}", key.key);
+        let field = || format!("data.{}", key.key);
         let shape_hint = if whole_item {
             " (the item has no \"data\" key, so the whole item was read as the task data)"
         } else {
@@ -346,18 +474,21 @@ pub fn process(
         };
         if key.is_array() {
             match data.get(key.base()) {
-                Some(Value::Array(_)) => {}
-                Some(other) => err!(
-                    field,
-                    "data['{}']={} is of type '{}', but the object tag {} expects the following types: ['list'] (its value is \"${}\")",
-                    key.base(),
-                    py_repr(other),
-                    PyType::of(other).name(),
-                    key.tag,
-                    key.key
-                ),
+                Some(raw) if raw_type(raw) == PyType::List => {}
+                Some(raw) => {
+                    let other = value_of(raw);
+                    err!(
+                        field(),
+                        "data['{}']={} is of type '{}', but the object tag {} expects the following types: ['list'] (its value is \"${}\")",
+                        key.base(),
+                        py_repr(&other),
+                        PyType::of(&other).name(),
+                        key.tag,
+                        key.key
+                    )
+                }
                 None => err!(
-                    field,
+                    field(),
                     "\"{}\" key is expected in task data; found {}{shape_hint}",
                     key.base(),
                     found_keys(&data)
@@ -367,27 +498,31 @@ pub fn process(
         }
         match lookup(&data, &key.key) {
             None => err!(
-                field,
+                field(),
                 "\"{}\" key is expected in task data; found {}{shape_hint}",
                 key.key,
                 found_keys(&data)
             ),
-            Some(v) => {
+            Some((ty, value, flat)) => {
                 let allowed = accepted_data_types(&key.tag, key.dynamic_control);
-                let ty = PyType::of(v);
                 if !ty.accepted_by(allowed) {
+                    let value = if flat {
+                        value_of(&data[key.key.as_str()])
+                    } else {
+                        value
+                    };
                     let names: Vec<&str> = allowed.iter().map(|t| t.name()).collect();
                     err!(
-                        field,
+                        field(),
                         "data['{}']={} is of type '{}', but the object tag {} expects the following types: {}",
                         key.key,
-                        py_repr(v),
+                        py_repr(&value),
                         ty.name(),
                         key.tag,
                         crate::config::validate::py_str_list(names)
                     );
                 }
-                if !data.contains_key(&key.key) {
+                if !flat {
                     warn!(
                         format!("data.{}", key.key),
                         "\"{}\" was found as a nested path; Label Studio's importer reads only that nested path, its web UI reads the flat key",
@@ -399,28 +534,35 @@ pub fn process(
     }
 
     let meta = match envelope.get("meta") {
-        None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(m @ Value::Object(_)) | Some(m @ Value::Array(_)) => m.clone(),
-        Some(other) => {
-            err!(
-                "meta",
-                "Task[meta] must be dict or list, got {}",
-                py_repr(other)
-            );
-            Value::Null
-        }
+        None => "{}".to_string(),
+        Some(m) => match raw_type(m) {
+            PyType::NoneType => "{}".to_string(),
+            PyType::Dict | PyType::List => {
+                let mut s = String::new();
+                push_minified(&mut s, m.get());
+                s
+            }
+            _ => {
+                err!(
+                    "meta",
+                    "Task[meta] must be dict or list, got {}",
+                    py_repr(&value_of(m))
+                );
+                String::new()
+            }
+        },
     };
 
     // Annotations (legacy "completions" are read as annotations).
     let mut annotations = Vec::new();
     let (ann_key, ann_value) = match (envelope.get("annotations"), envelope.get("completions")) {
-        (Some(a), _) => ("annotations", Some(a)),
+        (Some(a), _) => ("annotations", Some(value_of(a))),
         (None, Some(c)) => {
             warn!(
                 "completions",
                 "legacy \"completions\" imported as annotations"
             );
-            ("completions", Some(c))
+            ("completions", Some(value_of(c)))
         }
         (None, None) => ("annotations", None),
     };
@@ -438,7 +580,7 @@ pub fn process(
                         err!(field, "Annotation must have \"result\" fields");
                         continue;
                     }
-                    Some(r @ Value::Array(_)) => r.clone(),
+                    Some(r @ Value::Array(_)) => r,
                     Some(other) => {
                         err!(
                             format!("{field}.result"),
@@ -449,6 +591,20 @@ pub fn process(
                     }
                 };
                 let completed_by = match completer(a.get("completed_by")) {
+                    // Our JSON export (like Label Studio's) adds "email, id": keep the person,
+                    // not the id, which belongs to the project that wrote the file.
+                    Ok(Completer::Id(id)) => match a
+                        .get("created_username")
+                        .and_then(Value::as_str)
+                        .and_then(|s| s.rsplit_once(", "))
+                    {
+                        Some((email, n))
+                            if n.trim() == id.to_string() && !email.trim().is_empty() =>
+                        {
+                            Completer::Email(email.trim().to_string())
+                        }
+                        _ => Completer::Id(id),
+                    },
                     Ok(c) => c,
                     Err(m) => {
                         err!(format!("{field}.completed_by"), "{m}");
@@ -462,7 +618,7 @@ pub fn process(
                         None
                     }
                 };
-                for (k, msg) in check_result(rules.config, &result) {
+                for (k, msg) in check_result(rules.config, result) {
                     warn!(
                         format!("{field}.result[{}]", k.saturating_sub(1)),
                         "annotation {}: Region {k}: {msg}",
@@ -474,7 +630,7 @@ pub fn process(
                     .or(a.get("skipped"))
                     .is_some_and(truthy);
                 annotations.push(AnnotationIn {
-                    result,
+                    result: result.to_string(),
                     completed_by,
                     was_cancelled: cancelled,
                     // Label Studio marks imported annotations as ground truth unless told otherwise.
@@ -489,104 +645,138 @@ pub fn process(
         Some(other) => err!(
             ann_key,
             "Task[{ann_key}] must be list, got {}",
-            py_repr(other)
+            py_repr(&other)
         ),
     }
 
     let mut predictions = Vec::new();
-    match envelope.get("predictions") {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            for (j, p) in items.iter().enumerate() {
-                let field = format!("predictions[{j}]");
-                let Value::Object(p) = p else {
-                    warn!(field, "not a dict, skipped: {}", py_repr(p));
-                    continue;
-                };
-                let Some(result) = p.get("result") else {
-                    err!(field, "Prediction must have \"result\" fields");
-                    continue;
-                };
-                let result = match normalize_prediction_result(rules.config, result.clone()) {
+    let pred_items: Option<Vec<&RawValue>> = match envelope.get("predictions") {
+        None => None,
+        Some(raw) => match raw_type(raw) {
+            PyType::NoneType => None,
+            PyType::List => serde_json::from_str(raw.get()).ok(),
+            _ => {
+                err!(
+                    "predictions",
+                    "Task[predictions] must be list, got {}",
+                    py_repr(&value_of(raw))
+                );
+                None
+            }
+        },
+    };
+    for (j, p) in pred_items.unwrap_or_default().into_iter().enumerate() {
+        let field = || format!("predictions[{j}]");
+        let fields = match raw_type(p) {
+            PyType::Dict => serde_json::from_str::<PredictionFields>(p.get()).ok(),
+            _ => None,
+        };
+        let Some(fields) = fields else {
+            warn!(field(), "not a dict, skipped: {}", py_repr(&value_of(p)));
+            continue;
+        };
+        let Some(raw_result) = fields.result else {
+            err!(field(), "Prediction must have \"result\" fields");
+            continue;
+        };
+        // The usual shape (a list of regions) is checked straight from its text and
+        // stored as it came; anything else goes through Label Studio's normalisation.
+        let fast = if raw_type(raw_result) == PyType::List {
+            check_result_text(rules.config, raw_result.get())
+        } else {
+            None
+        };
+        let (result, problems) = match fast {
+            Some(problems) => {
+                let mut text = String::with_capacity(raw_result.get().len());
+                push_minified(&mut text, raw_result.get());
+                (text, problems)
+            }
+            None => {
+                let result = match normalize_prediction_result(rules.config, value_of(raw_result)) {
                     Ok(r) => r,
                     Err(m) => {
-                        err!(format!("{field}.result"), "{m}");
+                        err!(format!("{}.result", field()), "{m}");
                         continue;
                     }
                 };
                 if result.is_null() {
                     warn!(
-                        format!("{field}.result"),
+                        format!("{}.result", field()),
                         "a dict result that names no control of the config is stored as null (as Label Studio does)"
                     );
+                    (result.to_string(), Vec::new())
+                } else {
+                    let problems = check_result(rules.config, &result);
+                    (result.to_string(), problems)
                 }
-                let score = match float_field(p.get("score")) {
-                    Ok(Some(s)) if !(0.0..=1.0).contains(&s) => {
-                        err!(
-                            format!("{field}.score"),
-                            "prediction {}: Score must be between 0.00 and 1.00 inclusive, got {s}",
-                            j + 1
-                        );
-                        continue;
-                    }
-                    Ok(s) => s,
-                    Err(m) => {
-                        warn!(format!("{field}.score"), "{m}; stored as null");
-                        None
-                    }
-                };
-                let mut bad = false;
-                if !result.is_null() {
-                    for (k, msg) in check_result(rules.config, &result) {
-                        err!(
-                            format!("{field}.result[{}]", k.saturating_sub(1)),
-                            "prediction {}: Region {k}: {msg}",
-                            j + 1
-                        );
-                        bad = true;
-                    }
-                }
-                if bad {
-                    continue;
-                }
-                let model_version = match p.get("model_version") {
-                    Some(Value::String(s)) => s.clone(),
-                    Some(Value::Number(n)) => n.to_string(),
-                    _ => "undefined".to_string(),
-                };
-                predictions.push(PredictionIn {
-                    result,
-                    score,
-                    model_version,
-                    created_at: timestamp_field(p, "created_at"),
-                });
             }
+        };
+        let score = match float_field(fields.score.as_ref()) {
+            Ok(Some(s)) if !(0.0..=1.0).contains(&s) => {
+                err!(
+                    format!("{}.score", field()),
+                    "prediction {}: Score must be between 0.00 and 1.00 inclusive, got {s}",
+                    j + 1
+                );
+                continue;
+            }
+            Ok(s) => s,
+            Err(m) => {
+                warn!(format!("{}.score", field()), "{m}; stored as null");
+                None
+            }
+        };
+        if !problems.is_empty() {
+            for (k, msg) in problems {
+                err!(
+                    format!("{}.result[{}]", field(), k.saturating_sub(1)),
+                    "prediction {}: Region {k}: {msg}",
+                    j + 1
+                );
+            }
+            continue;
         }
-        Some(other) => err!(
-            "predictions",
-            "Task[predictions] must be list, got {}",
-            py_repr(other)
-        ),
+        let model_version = match fields.model_version {
+            Some(Value::String(s)) => s,
+            Some(Value::Number(n)) => n.to_string(),
+            _ => "undefined".to_string(),
+        };
+        predictions.push(PredictionIn {
+            result,
+            score,
+            model_version,
+            created_at: match fields.created_at {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            },
+        });
     }
 
     if !errors.is_empty() {
         return Err(errors);
     }
-    let original_id = envelope.get("id").and_then(|v| match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    });
+    let original_id = envelope
+        .get("id")
+        .map(|r| value_of(r))
+        .and_then(|v| match v {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        });
     Ok(Processed {
         task: TaskItem {
-            data,
+            data: object_text(&data),
             meta,
             annotations,
             predictions,
             original_id,
-            allow_skip: envelope.get("allow_skip").map(truthy).unwrap_or(true),
-            created_at: timestamp_field(&envelope, "created_at"),
-            updated_at: timestamp_field(&envelope, "updated_at"),
+            allow_skip: envelope
+                .get("allow_skip")
+                .map(|r| raw_truthy(r))
+                .unwrap_or(true),
+            created_at: raw_str_field(&envelope, "created_at"),
+            updated_at: raw_str_field(&envelope, "updated_at"),
             source_line: raw.loc.line.or(raw.loc.record),
         },
         warnings,
@@ -597,6 +787,7 @@ pub fn process(
 mod tests {
     use super::*;
     use crate::error::Location;
+    use crate::import::raw_string;
     use serde_json::json;
 
     fn config() -> LabelConfig {
@@ -614,10 +805,11 @@ mod tests {
             config: &c,
             maps: &[],
         };
+        let payload = crate::import::parse_payload(v.to_string().as_bytes()).unwrap();
         process(
             &rules,
             RawItem {
-                value: v,
+                payload,
                 shape: Shape::Item,
                 loc: Location::line("t.json", 3),
             },
@@ -634,11 +826,25 @@ mod tests {
             .collect()
     }
 
+    fn result(s: &str) -> Value {
+        serde_json::from_str(s).unwrap()
+    }
+
     /// The upload table of Label Studio's test_tasks_upload.py, as it applies to one item.
     #[test]
     fn label_studio_upload_rules() {
-        assert!(run(json!({"text": "flat"})).is_ok());
-        assert!(run(json!({"data": {"text": "env"}})).is_ok());
+        assert_eq!(
+            run(json!({"text": "flat"})).ok().unwrap().task.data,
+            r#"{"text":"flat"}"#
+        );
+        assert_eq!(
+            run(json!({"data": {"text": "env"}}))
+                .ok()
+                .unwrap()
+                .task
+                .data,
+            r#"{"text":"env"}"#
+        );
         assert!(messages(json!({}))[0].contains("\"text\" key is expected in task data"));
         assert!(messages(json!({"data": {}}))[0].contains("\"text\" key is expected"));
         assert!(messages(json!({"data": null}))[0].contains("\"text\" key is expected"));
@@ -660,8 +866,9 @@ mod tests {
             messages(json!({"data": {"text": "a"}, "predictions": [{}]}))[0]
                 .contains("Prediction must have \"result\" fields")
         );
-        assert!(messages(json!({"data": {"text": {"a": 1}}}))[0]
-            .contains("data['text']={'a': 1} is of type 'dict', but the object tag Text expects the following types: ['str', 'int', 'float', 'list']"));
+        assert!(messages(json!({"data": {"text": {"a": 1}}}))[0].contains(
+            "data['text']={'a': 1} is of type 'dict', but the object tag Text expects the following types: ['str', 'int', 'float', 'list']"
+        ));
     }
 
     #[test]
@@ -677,8 +884,34 @@ mod tests {
     }
 
     #[test]
+    fn nested_paths_and_meta() {
+        let c = LabelConfig::parse(r#"<View><Text name="t" value="$a.b"/></View>"#).unwrap();
+        let rules = ItemRules {
+            config: &c,
+            maps: &[],
+        };
+        let payload = crate::import::parse_payload(
+            br#"{"data": {"a": {"b": "x"}}, "meta": { "k" : [1, 2] }}"#,
+        )
+        .unwrap();
+        let p = process(
+            &rules,
+            RawItem {
+                payload,
+                shape: Shape::Item,
+                loc: Location::line("t.json", 1),
+            },
+            1,
+        )
+        .ok()
+        .unwrap();
+        assert_eq!(p.task.meta, r#"{"k":[1,2]}"#);
+        assert!(p.warnings[0].message.contains("nested path"));
+    }
+
+    #[test]
     fn annotations_defaults_and_completions_alias() {
-        let p = run(json!({"data": {"text": "a"}, "completions": [{"result": [], "completed_by": {"email": "a@b"}}]})).unwrap();
+        let p = run(json!({"data": {"text": "a"}, "completions": [{"result": [], "completed_by": {"email": "a@b"}}]})).ok().unwrap();
         assert_eq!(p.task.annotations.len(), 1);
         assert!(p.task.annotations[0].ground_truth);
         assert_eq!(
@@ -687,19 +920,24 @@ mod tests {
         );
         assert!(p.warnings.iter().any(|w| w.message.contains("legacy")));
         assert!(messages(json!({"data": {"text": "a"}, "annotations": [{"result": [], "completed_by": {"id": 1}}]}))[0].contains("'email' field"));
+        let p = run(json!({"data": {"text": "a"}, "annotations": [{"result": [], "completed_by": 3, "created_username": "bo@x, 3"}]})).ok().unwrap();
+        assert_eq!(
+            p.task.annotations[0].completed_by,
+            Completer::Email("bo@x".into())
+        );
     }
 
     #[test]
     fn predictions_are_normalised_and_validated() {
-        let p = run(json!({"data": {"text": "a"}, "predictions": [{"result": "Negative", "score": "0.5"}, {"result": 4}]})).unwrap();
+        let p = run(json!({"data": {"text": "a"}, "predictions": [{"result": "Negative", "score": "0.5"}, {"result": 4}]})).ok().unwrap();
         assert_eq!(
-            p.task.predictions[0].result[0]["value"],
+            result(&p.task.predictions[0].result)[0]["value"],
             json!({"choices": ["Negative"]})
         );
         assert_eq!(p.task.predictions[0].score, Some(0.5));
         assert_eq!(p.task.predictions[0].model_version, "undefined");
         assert_eq!(
-            p.task.predictions[1].result[0]["value"],
+            result(&p.task.predictions[1].result)[0]["value"],
             json!({"rating": 4})
         );
         let m = messages(
@@ -716,8 +954,9 @@ mod tests {
             .contains("Score must be between 0.00 and 1.00")
         );
         let p = run(json!({"data": {"text": "a"}, "predictions": [{"result": {"unknown": 1}}]}))
+            .ok()
             .unwrap();
-        assert!(p.task.predictions[0].result.is_null());
+        assert_eq!(p.task.predictions[0].result, "null");
     }
 
     #[test]
@@ -728,29 +967,29 @@ mod tests {
             config: &c,
             maps: &maps,
         };
-        let raw = RawItem {
-            value: json!({"id": "1", "review": "good"}),
-            shape: Shape::Data,
-            loc: Location::line("a.csv", 2),
-        };
-        let p = process(&rules, raw, 1).ok().unwrap();
-        assert_eq!(
-            p.task.data,
-            json!({"id": "1", "text": "good"})
-                .as_object()
-                .unwrap()
-                .clone()
-        );
+        let mut m = RawMap::default();
+        m.insert("id".into(), raw_string("1"));
+        m.insert("review".into(), raw_string("good"));
+        let p = process(&rules, RawItem::data(m, Location::line("a.csv", 2)), 1)
+            .ok()
+            .unwrap();
+        assert_eq!(p.task.data, r#"{"id":"1","text":"good"}"#);
         let rules = ItemRules {
             config: &c,
             maps: &[],
         };
-        let raw = RawItem {
-            value: json!({"$undefined$": "line"}),
-            shape: Shape::Data,
-            loc: Location::line("a.txt", 1),
-        };
-        let p = process(&rules, raw, 1).ok().unwrap();
-        assert_eq!(p.task.data["text"], "line");
+        let mut m = RawMap::default();
+        m.insert("$undefined$".into(), raw_string("line"));
+        let p = process(&rules, RawItem::data(m, Location::line("a.txt", 1)), 1)
+            .ok()
+            .unwrap();
+        assert_eq!(p.task.data, r#"{"text":"line"}"#);
+    }
+
+    #[test]
+    fn minify_keeps_strings() {
+        let mut s = String::new();
+        push_minified(&mut s, "{ \"a b\" : [1, \"x \\\" y\"],\n \"c\": {} }");
+        assert_eq!(s, r#"{"a b":[1,"x \" y"],"c":{}}"#);
     }
 }

@@ -1,7 +1,7 @@
 //! JSON task files: a list of tasks (read one element at a time, so memory does not grow
 //! with the file) or a single task object.
 
-use super::{Flow, ItemSink, RawItem, Shape, TaskReader};
+use super::{Flow, ItemSink, Payload, RawItem, Shape, TaskReader, parse_payload};
 use crate::error::{Location, Problem};
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -99,40 +99,45 @@ impl<R: BufRead> Scanner<R> {
                 self.balanced_at_eof = depth == 0 && !in_string;
                 return Ok(None);
             }
-            let (mut line, mut col) = (self.line, self.col);
             let mut end = None;
             let mut i = 0;
             while i < buf.len() {
-                let b = buf[i];
-                if b == b'\n' {
-                    line += 1;
-                    col = 0;
-                }
-                if b & 0xC0 != 0x80 {
-                    col += 1;
+                if escaped {
+                    // The byte after a backslash (a chunk may end between the two).
+                    escaped = false;
+                    i += 1;
+                    continue;
                 }
                 if in_string {
-                    if escaped {
-                        escaped = false;
-                    } else if b == b'\\' {
-                        escaped = true;
-                    } else if b == b'"' {
-                        in_string = false;
-                    }
-                } else {
-                    match b {
-                        b'"' => in_string = true,
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' if depth > 0 => depth -= 1,
-                        b']' | b',' if depth == 0 => {
-                            end = Some(b);
-                            break;
+                    // Strings are most of the bytes: jump to the next quote or backslash.
+                    match memchr::memchr2(b'"', b'\\', &buf[i..]) {
+                        None => i = buf.len(),
+                        Some(j) => {
+                            i += j;
+                            if buf[i] == b'\\' {
+                                escaped = true;
+                            } else {
+                                in_string = false;
+                            }
+                            i += 1;
                         }
-                        _ => {}
                     }
+                    continue;
+                }
+                match buf[i] {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' if depth > 0 => depth -= 1,
+                    b @ (b']' | b',') if depth == 0 => {
+                        end = Some(b);
+                        break;
+                    }
+                    _ => {}
                 }
                 i += 1;
             }
+            let consumed = if end.is_some() { i + 1 } else { i };
+            let (line, col) = advance_position(self.line, self.col, &buf[..consumed]);
             out.extend_from_slice(&buf[..i]);
             let consumed = if end.is_some() { i + 1 } else { i };
             self.r.consume(consumed);
@@ -144,14 +149,21 @@ impl<R: BufRead> Scanner<R> {
     }
 }
 
+/// Line and column after reading `bytes` from (line, col); columns count characters.
+fn advance_position(line: usize, col: usize, bytes: &[u8]) -> (usize, usize) {
+    let chars = |b: &[u8]| b.iter().filter(|&&x| (x as i8) >= -0x40).count();
+    match memchr::memrchr(b'\n', bytes) {
+        None => (line, col + chars(bytes)),
+        Some(last) => (
+            line + memchr::memchr_iter(b'\n', bytes).count(),
+            1 + chars(&bytes[last + 1..]),
+        ),
+    }
+}
+
 /// Parses one element's bytes; syntax errors get positions relative to the whole file.
-fn parse_element(
-    bytes: &[u8],
-    file: &str,
-    line: usize,
-    col: usize,
-) -> Result<serde_json::Value, Problem> {
-    serde_json::from_slice(bytes).map_err(|e| {
+fn parse_element(bytes: &[u8], file: &str, line: usize, col: usize) -> Result<Payload, Problem> {
+    parse_payload(bytes).map_err(|e| {
         let (el, ec) = (e.line(), e.column());
         let (l, c) = if el <= 1 {
             (line, col + ec.saturating_sub(1))
@@ -217,7 +229,7 @@ pub fn read_json<R: Read>(
                 }
                 p
             })?;
-            sink.item(RawItem { value, shape: Shape::Item, loc: Location::at(name, line, col) });
+            sink.item(RawItem { payload: value, shape: Shape::Item, loc: Location::at(name, line, col) });
             Ok(())
         }
         b'[' => {
@@ -245,7 +257,7 @@ pub fn read_json<R: Read>(
                 };
                 index += 1;
                 let value = parse_element(&bytes, name, line, col)?;
-                let flow = sink.item(RawItem { value, shape: Shape::Item, loc: Location::at(name, line, col) });
+                let flow = sink.item(RawItem { payload: value, shape: Shape::Item, loc: Location::at(name, line, col) });
                 if delim == b']' {
                     break;
                 }
@@ -285,7 +297,7 @@ mod tests {
         let c =
             read("\u{feff}[\n  {\"a\": \"x,]\\\"\"},\n  {\"b\": [1, {\"c\": 2}]}\n]\n").unwrap();
         assert_eq!(c.items.len(), 2);
-        assert_eq!(c.items[0].value["a"], "x,]\"");
+        assert_eq!(c.value(0)["a"], "x,]\"");
         assert_eq!(c.items[1].loc.line, Some(3));
         assert_eq!(c.items[1].loc.column, Some(3));
         assert_eq!(c.warnings.len(), 1);

@@ -1,7 +1,7 @@
 //! JSON Lines: one task item per non-empty line (Label Studio reads JSONL only from
 //! storage sync; we accept it as a file too).
 
-use super::{Flow, ItemSink, RawItem, Shape, TaskReader};
+use super::{Flow, ItemSink, RawItem, Shape, TaskReader, parse_payload};
 use crate::error::{Location, Problem};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -35,7 +35,7 @@ impl TaskReader for JsonlReader {
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
-            let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+            let value = parse_payload(bytes).map_err(|e| {
                 let msg = e.to_string();
                 let msg = msg
                     .rfind(" at line ")
@@ -46,7 +46,7 @@ impl TaskReader for JsonlReader {
                 )
             })?;
             if let Flow::Stop = sink.item(RawItem {
-                value,
+                payload: value,
                 shape: Shape::Item,
                 loc: Location::line(name, n),
             }) {

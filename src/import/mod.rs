@@ -19,6 +19,7 @@ use crate::error::{Error, Location, Problem, Problems, Result};
 use crate::store::{ImportWriter, Store};
 use crate::task::TaskItem;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -31,11 +32,173 @@ pub enum Shape {
     Data,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// A JSON object with its top-level values kept as raw JSON text: cheap to read, and the
+/// values are copied to the store without being rebuilt.
+pub type RawMap = indexmap::IndexMap<String, Box<RawValue>, std::hash::BuildHasherDefault<Fnv>>;
+
+/// FNV-1a: task objects have a handful of short keys, where SipHash's setup dominates.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// Task data already (a CSV record, a text line, a file).
+    Data(RawMap),
+    /// A JSON task item: its `data` (read one level deep when it is an object, so the task
+    /// data is parsed once) and every other top-level field as raw JSON.
+    Item {
+        data: Option<DataField>,
+        /// Where `data` stood among the fields (the whole item may turn out to be the data).
+        data_index: usize,
+        fields: RawMap,
+    },
+    /// A JSON value that is not an object (an error for a task; kept for the message).
+    Other(Value),
+}
+
+#[derive(Debug, Clone)]
+pub enum DataField {
+    Object(RawMap),
+    Other(Value),
+}
+
+impl<'de> serde::Deserialize<'de> for DataField {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = DataField;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<DataField, A::Error> {
+                let mut m = RawMap::default();
+                while let Some((k, v)) = map.next_entry::<String, Box<RawValue>>()? {
+                    m.insert(k, v);
+                }
+                Ok(DataField::Object(m))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> std::result::Result<DataField, A::Error> {
+                use serde::Deserialize;
+                Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(DataField::Other)
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<DataField, E> {
+                Ok(DataField::Other(Value::String(v.to_string())))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<DataField, E> {
+                Ok(DataField::Other(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<DataField, E> {
+                Ok(DataField::Other(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<DataField, E> {
+                Ok(DataField::Other(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<DataField, E> {
+                Ok(DataField::Other(Value::from(v)))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<DataField, E> {
+                Ok(DataField::Other(Value::Null))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+struct ItemVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ItemVisitor {
+    type Value = Payload;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a task object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<Payload, A::Error> {
+        let mut fields = RawMap::default();
+        let mut data = None;
+        let mut data_index = 0;
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "data" {
+                data_index = fields.len();
+                data = Some(map.next_value::<DataField>()?);
+            } else {
+                let v: Box<RawValue> = map.next_value()?;
+                fields.insert(key, v);
+            }
+        }
+        Ok(Payload::Item {
+            data,
+            data_index,
+            fields,
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
 pub struct RawItem {
-    pub value: Value,
+    pub payload: Payload,
     pub shape: Shape,
     pub loc: Location,
+}
+
+impl RawItem {
+    /// An item that is already task data (CSV record, text line, file).
+    pub fn data(map: RawMap, loc: Location) -> RawItem {
+        RawItem {
+            payload: Payload::Data(map),
+            shape: Shape::Data,
+            loc,
+        }
+    }
+}
+
+/// A JSON string literal as a raw value.
+pub fn raw_string(s: &str) -> Box<RawValue> {
+    serde_json::value::to_raw_value(s).expect("strings serialise")
+}
+
+/// Any JSON value as a raw value.
+pub fn raw_json(v: &Value) -> Box<RawValue> {
+    serde_json::value::to_raw_value(v).expect("JSON values serialise")
+}
+
+/// Parses one JSON value: objects keep their top-level values raw.
+pub fn parse_payload(bytes: &[u8]) -> serde_json::Result<Payload> {
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first == Some(&b'{') {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let payload = serde::Deserializer::deserialize_map(&mut de, ItemVisitor)?;
+        de.end()?;
+        Ok(payload)
+    } else {
+        serde_json::from_slice::<Value>(bytes).map(Payload::Other)
+    }
 }
 
 pub enum Flow {
@@ -335,7 +498,9 @@ impl ItemSink for Pipeline<'_> {
         match item::process(&self.rules, raw, self.position) {
             Ok(p) => {
                 if self.first_keys.is_none() {
-                    self.first_keys = Some(p.task.data.keys().cloned().collect());
+                    self.first_keys = serde_json::from_str::<RawMap>(&p.task.data)
+                        .ok()
+                        .map(|m| m.keys().cloned().collect());
                 }
                 self.report.tasks += 1;
                 self.report.annotations += p.task.annotations.len() as u64;
@@ -582,26 +747,30 @@ pub fn import_into_store(
     let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
     std::thread::scope(|s| {
         let writer = s.spawn(move || -> Result<()> {
-            let mut w = ImportWriter::new(store, importer)?;
-            let mut current = 0;
-            for msg in rx {
-                match msg {
-                    Msg::Begin(source, format) => {
-                        current = w.begin_source(&source, format.name())?
-                    }
-                    Msg::Tasks(batch) => {
-                        for t in &batch {
-                            w.insert(current, t)?;
+            let written = (|| {
+                let mut w = ImportWriter::new(&mut *store, importer)?;
+                let mut current = 0;
+                for msg in rx {
+                    match msg {
+                        Msg::Begin(source, format) => {
+                            current = w.begin_source(&source, format.name())?
                         }
+                        Msg::Tasks(batch) => {
+                            for t in &batch {
+                                w.insert(current, t)?;
+                            }
+                        }
+                        Msg::End(sha, bytes, warnings) => {
+                            w.end_source(current, &sha, bytes, &warnings)?;
+                        }
+                        Msg::Commit => return w.commit(),
                     }
-                    Msg::End(sha, bytes, warnings) => {
-                        w.end_source(current, &sha, bytes, &warnings)?;
-                    }
-                    Msg::Commit => return w.commit(),
                 }
-            }
-            // Closed without Commit: dropping the writer rolls the transaction back.
-            Ok(())
+                // Closed without Commit: dropping the writer rolls the transaction back.
+                Ok(())
+            })();
+            store.bulk_mode(false);
+            written
         });
         let result = {
             let mut sink = ChannelSink { tx: &tx };
@@ -632,6 +801,36 @@ pub(crate) mod tests {
     pub struct Collect {
         pub items: Vec<RawItem>,
         pub warnings: Vec<Problem>,
+    }
+
+    impl Collect {
+        /// Item `i` as a plain JSON value.
+        pub fn value(&self, i: usize) -> Value {
+            let raw = |m: &RawMap| -> serde_json::Map<String, Value> {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), serde_json::from_str(v.get()).unwrap()))
+                    .collect()
+            };
+            match &self.items[i].payload {
+                Payload::Data(m) => Value::Object(raw(m)),
+                Payload::Item {
+                    data,
+                    data_index,
+                    fields,
+                } => {
+                    let mut out = raw(fields);
+                    if let Some(d) = data {
+                        let v = match d {
+                            DataField::Object(m) => Value::Object(raw(m)),
+                            DataField::Other(v) => v.clone(),
+                        };
+                        out.shift_insert(*data_index, "data".into(), v);
+                    }
+                    Value::Object(out)
+                }
+                Payload::Other(v) => v.clone(),
+            }
+        }
     }
 
     impl ItemSink for Collect {

@@ -2,7 +2,7 @@
 //! With `<TimeSeries valueType="json">` the columns are inlined as arrays; otherwise the task
 //! holds the file's path, which is what `valueType="url"` (the default) reads.
 
-use super::{ItemSink, RawItem, Shape, TaskReader};
+use super::{ItemSink, RawItem, RawMap, TaskReader, raw_json};
 use crate::config::{LabelConfig, ObjectKind};
 use crate::error::{Location, Problem};
 use serde_json::{Map, Value};
@@ -79,13 +79,9 @@ impl TaskReader for TimeSeriesReader<'_> {
             })?;
             Value::String(abs.display().to_string())
         };
-        let mut data = Map::new();
-        data.insert(key, value);
-        sink.item(RawItem {
-            value: Value::Object(data),
-            shape: Shape::Data,
-            loc: Location::file(name),
-        });
+        let mut data = RawMap::default();
+        data.insert(key, raw_json(&value));
+        sink.item(RawItem::data(data, Location::file(name)));
         Ok(())
     }
 }

@@ -2,9 +2,8 @@
 //! breaks on `\r`, `\v`, `\f`, `\x1c`-`\x1e`, `\x85`, `\u2028`, `\u2029`). A trailing line
 //! break adds nothing; an empty line in the middle is a task with "".
 
-use super::{Flow, ItemSink, RawItem, Shape, TaskReader};
+use super::{Flow, ItemSink, RawItem, RawMap, TaskReader, raw_string};
 use crate::error::{Location, Problem};
-use serde_json::{Map, Value};
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
@@ -79,13 +78,9 @@ impl TaskReader for TextReader {
             }
             for piece in pieces {
                 emitted += 1;
-                let mut data = Map::new();
-                data.insert("$undefined$".into(), Value::String(piece.to_string()));
-                let flow = sink.item(RawItem {
-                    value: Value::Object(data),
-                    shape: Shape::Data,
-                    loc: Location::line(name, physical),
-                });
+                let mut data = RawMap::default();
+                data.insert("$undefined$".into(), raw_string(piece));
+                let flow = sink.item(RawItem::data(data, Location::line(name, physical)));
                 if let Flow::Stop = flow {
                     return Ok(());
                 }
@@ -112,9 +107,8 @@ mod tests {
         std::fs::write(&p, content).unwrap();
         let mut c = Collect::default();
         TextReader.read(&p, "t.txt", &mut c)?;
-        Ok(c.items
-            .iter()
-            .map(|i| i.value["$undefined$"].as_str().unwrap().to_string())
+        Ok((0..c.items.len())
+            .map(|i| c.value(i)["$undefined$"].as_str().unwrap().to_string())
             .collect())
     }
 

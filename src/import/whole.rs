@@ -1,8 +1,7 @@
 //! Whole files as one task: HTML/HTM/XML files (their text), and media files (their path).
 
-use super::{ItemSink, RawItem, Shape, TaskReader};
+use super::{ItemSink, RawItem, RawMap, TaskReader, raw_string};
 use crate::error::{Location, Problem};
-use serde_json::{Map, Value};
 use std::path::Path;
 
 /// One task whose data is the whole file's text (`.html`, `.htm`, `.xml`, and files of a
@@ -13,13 +12,9 @@ pub struct WholeTextReader;
 pub struct FilePathReader;
 
 fn one(sink: &mut dyn ItemSink, name: &str, value: String) {
-    let mut data = Map::new();
-    data.insert("$undefined$".into(), Value::String(value));
-    sink.item(RawItem {
-        value: Value::Object(data),
-        shape: Shape::Data,
-        loc: Location::file(name),
-    });
+    let mut data = RawMap::default();
+    data.insert("$undefined$".into(), raw_string(&value));
+    sink.item(RawItem::data(data, Location::file(name)));
 }
 
 pub fn read_text(path: &Path, name: &str) -> Result<String, Problem> {

@@ -15,7 +15,8 @@ pub struct SourceCounts {
 }
 
 /// Writes imported tasks inside one transaction. Dropping it without `commit` rolls
-/// everything back, so a failed import leaves the project as it was.
+/// everything back, so a failed import leaves the project as it was. The store is in
+/// bulk mode meanwhile (see [`Store::bulk_mode`]); the caller ends it.
 pub struct ImportWriter<'a> {
     tx: Transaction<'a>,
     next_inner_id: i64,
@@ -33,6 +34,7 @@ impl<'a> ImportWriter<'a> {
     /// `completed_by` are credited to.
     pub fn new(store: &'a mut Store, importer: &str) -> Result<Self> {
         let importer_id = store.user_id(importer)?;
+        store.bulk_mode(true);
         let tx = store.conn_mut().transaction()?;
         let next_inner_id: i64 = tx.query_row(
             "SELECT COALESCE(MAX(inner_id), 0) + 1 FROM tasks",
@@ -107,13 +109,7 @@ impl<'a> ImportWriter<'a> {
     }
 
     pub fn insert(&mut self, import_id: i64, task: &TaskItem) -> Result<()> {
-        let data = serde_json::to_string(&task.data).expect("JSON values serialise");
-        let meta = serde_json::to_string(&task.meta).expect("JSON values serialise");
-        let total = task
-            .annotations
-            .iter()
-            .filter(|a| !a.was_cancelled && !a.result.is_null())
-            .count() as i64;
+        let total = task.annotations.iter().filter(|a| !a.was_cancelled).count() as i64;
         let cancelled = task.annotations.iter().filter(|a| a.was_cancelled).count() as i64;
         let scores: Vec<f64> = task.predictions.iter().filter_map(|p| p.score).collect();
         let avg_score = if scores.is_empty() {
@@ -132,8 +128,8 @@ impl<'a> ImportWriter<'a> {
             )?
             .execute(params![
                 self.next_inner_id,
-                data,
-                meta,
+                task.data,
+                task.meta,
                 import_id,
                 task.source_line.map(|l| l as i64),
                 task.original_id,
@@ -160,7 +156,7 @@ impl<'a> ImportWriter<'a> {
                 )?
                 .execute(params![
                     task_id,
-                    a.result.to_string(),
+                    a.result,
                     user,
                     a.was_cancelled,
                     a.ground_truth,
@@ -178,7 +174,7 @@ impl<'a> ImportWriter<'a> {
                 )?
                 .execute(params![
                     task_id,
-                    p.result.to_string(),
+                    p.result,
                     p.score,
                     p.model_version,
                     p.created_at.as_deref().unwrap_or(&self.now),

@@ -201,6 +201,27 @@ impl Store {
             .flatten())
     }
 
+    /// Bulk mode for large imports: a rollback journal instead of the WAL (a transaction of
+    /// a million rows would otherwise be written twice, to the WAL and again at checkpoint)
+    /// with full syncs, and a 64 MiB page cache so that pages spill to disk rarely.
+    /// Only taken when no other connection has the file open; otherwise the WAL stays.
+    pub fn bulk_mode(&mut self, on: bool) {
+        let c = &self.conn;
+        if on {
+            let _ = c.pragma_update(None, "cache_size", -65536);
+            let mode: rusqlite::Result<String> =
+                c.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0));
+            if matches!(mode.as_deref(), Ok("delete")) {
+                let _ = c.pragma_update(None, "synchronous", "FULL");
+            }
+        } else {
+            let _ = c.pragma_update(None, "cache_size", -2000);
+            let _: rusqlite::Result<String> =
+                c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0));
+            let _ = c.pragma_update(None, "synchronous", "NORMAL");
+        }
+    }
+
     /// Raw access for the store's own submodules.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn

@@ -83,17 +83,16 @@ fn labels_in(
     if ctrl.dynamic_labels.is_some() {
         return Ok(());
     }
-    let options: Vec<String> = ctrl.labels.iter().map(|l| l.key.clone()).collect();
+    let known = |s: &str| ctrl.labels.iter().any(|l| l.key == s);
     for item in items {
         let ok = match item {
-            Value::String(s) => options.contains(s),
+            Value::String(s) => known(s),
             // Nested choices (allowNested) and taxonomy paths: every step must be a known option.
-            Value::Array(path) => path
-                .iter()
-                .all(|p| p.as_str().is_some_and(|s| options.iter().any(|o| o == s))),
+            Value::Array(path) => path.iter().all(|p| p.as_str().is_some_and(known)),
             _ => false,
         };
         if !ok {
+            let options: Vec<String> = ctrl.labels.iter().map(|l| l.key.clone()).collect();
             return Err(invalid(ctrl, &Value::Object(v.clone()), &options));
         }
     }
@@ -153,7 +152,7 @@ fn check_value(
                 labels_in(
                     ctrl,
                     v,
-                    label_key.as_deref().unwrap_or("rectanglelabels"),
+                    label_key.unwrap_or("rectanglelabels"),
                     true,
                 )?;
             }
@@ -316,7 +315,7 @@ fn check_value(
         }
         _ => {
             if let Some(k) = label_key {
-                labels_in(ctrl, v, &k, false)?;
+                labels_in(ctrl, v, k, false)?;
             }
             Ok(())
         }
@@ -367,6 +366,19 @@ fn template_matches(template: &str, name: &str) -> bool {
 
 /// Checks one region of a result list. `ids` are the region ids of the whole result,
 /// for relations.
+/// The fields of a region that validation reads, borrowed from wherever it was parsed.
+pub struct RegionParts<'a> {
+    pub ty: Option<&'a str>,
+    pub from_name: Option<&'a str>,
+    pub to_name: Option<&'a str>,
+    pub value: Option<&'a Map<String, Value>>,
+    pub from_id: Option<&'a str>,
+    pub to_id: Option<&'a str>,
+    pub direction: Option<&'a Value>,
+}
+
+/// Checks one region of a result list. `ids` are the region ids of the whole result,
+/// for relations.
 pub fn check_region(config: &LabelConfig, region: &Value, ids: &[&str]) -> Result<(), String> {
     let Value::Object(r) = region else {
         return Err(format!(
@@ -374,9 +386,34 @@ pub fn check_region(config: &LabelConfig, region: &Value, ids: &[&str]) -> Resul
             compact(region)
         ));
     };
-    if r.get("type").and_then(Value::as_str) == Some("relation") {
-        for k in ["from_id", "to_id"] {
-            match r.get(k).and_then(Value::as_str) {
+    let text = |k: &str| -> Result<Option<&str>, String> {
+        match r.get(k) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(format!("'{k}' must be a string")),
+        }
+    };
+    let value = match r.get("value") {
+        None => None,
+        Some(Value::Object(v)) => Some(v),
+        Some(other) => return Err(format!("'value' must be an object, got {}", compact(other))),
+    };
+    let parts = RegionParts {
+        ty: text("type")?,
+        from_name: text("from_name")?,
+        to_name: text("to_name")?,
+        value,
+        from_id: r.get("from_id").and_then(Value::as_str),
+        to_id: r.get("to_id").and_then(Value::as_str),
+        direction: r.get("direction"),
+    };
+    check_parts(config, &parts, ids)
+}
+
+pub fn check_parts(config: &LabelConfig, r: &RegionParts, ids: &[&str]) -> Result<(), String> {
+    if r.ty == Some("relation") {
+        for (k, v) in [("from_id", r.from_id), ("to_id", r.to_id)] {
+            match v {
                 Some(id) if ids.contains(&id) => {}
                 Some(id) => {
                     return Err(format!(
@@ -386,7 +423,7 @@ pub fn check_region(config: &LabelConfig, region: &Value, ids: &[&str]) -> Resul
                 None => return Err(format!("Missing required field '{k}'")),
             }
         }
-        if let Some(d) = r.get("direction")
+        if let Some(d) = r.direction
             && !matches!(d.as_str(), Some("left") | Some("right") | Some("bi"))
         {
             return Err(format!(
@@ -396,16 +433,18 @@ pub fn check_region(config: &LabelConfig, region: &Value, ids: &[&str]) -> Resul
         }
         return Ok(());
     }
-    for k in ["from_name", "to_name", "type", "value"] {
-        if !r.contains_key(k) {
-            return Err(format!("Missing required field '{k}'"));
-        }
-    }
-    let from = r["from_name"]
-        .as_str()
-        .ok_or("'from_name' must be a string")?;
-    let to = r["to_name"].as_str().ok_or("'to_name' must be a string")?;
-    let ty = r["type"].as_str().ok_or("'type' must be a string")?;
+    let (Some(from), Some(to), Some(ty), Some(v)) = (r.from_name, r.to_name, r.ty, r.value) else {
+        let missing = [
+            ("from_name", r.from_name.is_none()),
+            ("to_name", r.to_name.is_none()),
+            ("type", r.ty.is_none()),
+            ("value", r.value.is_none()),
+        ]
+        .into_iter()
+        .find(|(_, m)| *m)
+        .map_or("value", |(k, _)| k);
+        return Err(format!("Missing required field '{missing}'"));
+    };
     let Some(ctrl) = config.control(from) else {
         let names: Vec<&str> = config.controls.iter().map(|c| c.name.as_str()).collect();
         return Err(format!(
@@ -435,13 +474,53 @@ pub fn check_region(config: &LabelConfig, region: &Value, ids: &[&str]) -> Resul
             ctrl.tag
         ));
     }
-    let Value::Object(v) = &r["value"] else {
-        return Err(format!(
-            "'value' must be an object, got {}",
-            compact(&r["value"])
-        ));
-    };
     check_value(config, ctrl, ty, to, v)
+}
+
+/// A region parsed without building a whole JSON tree (the common case of an import).
+#[derive(serde::Deserialize)]
+struct RegionIn<'a> {
+    #[serde(borrow, default)]
+    id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default, rename = "type")]
+    ty: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    from_name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    to_name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    value: Option<Map<String, Value>>,
+    #[serde(borrow, default)]
+    from_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    to_id: Option<std::borrow::Cow<'a, str>>,
+    #[serde(default)]
+    direction: Option<Value>,
+}
+
+/// Checks a result given as JSON text. `None` when the text does not have the usual
+/// shape (then check the parsed value with [`check_result`] for precise messages).
+pub fn check_result_text(config: &LabelConfig, text: &str) -> Option<Vec<(usize, String)>> {
+    let regions: Vec<RegionIn> = serde_json::from_str(text).ok()?;
+    let ids: Vec<&str> = regions.iter().filter_map(|r| r.id.as_deref()).collect();
+    Some(
+        regions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                let parts = RegionParts {
+                    ty: r.ty.as_deref(),
+                    from_name: r.from_name.as_deref(),
+                    to_name: r.to_name.as_deref(),
+                    value: r.value.as_ref(),
+                    from_id: r.from_id.as_deref(),
+                    to_id: r.to_id.as_deref(),
+                    direction: r.direction.as_ref(),
+                };
+                check_parts(config, &parts, &ids).err().map(|e| (i + 1, e))
+            })
+            .collect(),
+    )
 }
 
 /// Checks a whole result list; returns one message per bad region, numbered from 1.

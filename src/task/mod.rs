@@ -4,7 +4,7 @@
 pub mod check;
 pub mod resolve;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// Who completed an annotation, as an import file says it.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,8 +20,8 @@ pub enum Completer {
 /// An annotation read from a task file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AnnotationIn {
-    /// The result list, verbatim.
-    pub result: Value,
+    /// The result list as compact JSON text.
+    pub result: String,
     pub completed_by: Completer,
     pub was_cancelled: bool,
     pub ground_truth: bool,
@@ -35,8 +35,9 @@ pub struct AnnotationIn {
 /// A prediction read from a task file, its result already normalised.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PredictionIn {
-    /// A list of regions, or null when a dict result matched no control (as Label Studio).
-    pub result: Value,
+    /// A list of regions as JSON text, or `null` when a dict result matched no control
+    /// (as Label Studio).
+    pub result: String,
     pub score: Option<f64>,
     pub model_version: String,
     pub created_at: Option<String>,
@@ -45,8 +46,10 @@ pub struct PredictionIn {
 /// A validated task, ready for the store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskItem {
-    pub data: Map<String, Value>,
-    pub meta: Value,
+    /// Task data as compact JSON object text.
+    pub data: String,
+    /// Task meta as compact JSON text.
+    pub meta: String,
     pub annotations: Vec<AnnotationIn>,
     pub predictions: Vec<PredictionIn>,
     /// The `id` the task had in its file (never reused as our id, as in Label Studio).

@@ -1,0 +1,492 @@
+//! The command line: Label Studio's flag names, clap derive. Each command is a function
+//! that calls the library and returns an exit code (0 ok, 1 problem found, 2 usage).
+
+use crate::config::LabelConfig;
+use crate::error::{Error, Problem};
+use crate::export::{ExportOptions, ExportType};
+use crate::import::{ImportOptions, ImportReport, InputFormat};
+use crate::store::{Project, Sampling, Store};
+use clap::{Args, Parser, Subcommand};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "labelterm",
+    version,
+    about = "Label data and inspect datasets in Label Studio's formats, in the terminal"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct InputArgs {
+    /// Task file, directory or http(s) URL to import (repeatable).
+    #[arg(long = "input-path", value_name = "PATH")]
+    pub input_path: Vec<String>,
+    /// Input format; by default the file extension decides. One of: json, jsonl, csv, tsv,
+    /// text, html, file, json-dir, text-dir, image-dir, audio-dir, timeseries.
+    #[arg(long = "input-format", value_name = "FORMAT", value_parser = parse_input_format)]
+    pub input_format: Option<InputFormat>,
+    /// Read a file's column or key COLUMN as the config's data key FIELD (repeatable).
+    #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = parse_map)]
+    pub map: Vec<(String, String)>,
+    /// Convert CSV/TSV values the way Label Studio (pandas) does: numbers, booleans,
+    /// "NA" → "". By default every cell stays a string.
+    #[arg(long = "csv-coerce")]
+    pub csv_coerce: bool,
+}
+
+impl InputArgs {
+    fn options(&self) -> ImportOptions {
+        ImportOptions {
+            format: self.input_format,
+            maps: self.map.clone(),
+            csv_coerce: self.csv_coerce,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a project from a label config, optionally importing tasks.
+    Init {
+        /// The project file to create (SQLite).
+        project: PathBuf,
+        #[arg(long = "label-config", value_name = "CONFIG.xml")]
+        label_config: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
+        /// Next-task order: sequential, uniform, prediction-score-min, prediction-score-max.
+        #[arg(long, default_value = "sequential", value_parser = parse_sampling)]
+        sampling: Sampling,
+        /// Project title (default: the file name).
+        #[arg(long)]
+        title: Option<String>,
+        /// User credited with imported annotations that name nobody (default: $USER).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Import tasks into a project (all or nothing).
+    Import {
+        project: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
+        /// User credited with imported annotations that name nobody (default: $USER).
+        #[arg(long)]
+        user: Option<String>,
+    },
+    /// Check a label config and task files without a project; prints every problem.
+    Validate {
+        #[arg(long = "label-config", value_name = "CONFIG.xml")]
+        label_config: PathBuf,
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Counts of tasks, annotations, predictions, and labels per control.
+    Stats {
+        project: PathBuf,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the project in a Label Studio format.
+    Export {
+        project: PathBuf,
+        /// JSON (more formats are listed by --list-formats).
+        #[arg(long = "export-type", value_name = "TYPE", default_value = "JSON", value_parser = parse_export_type)]
+        export_type: ExportType,
+        /// Output file (or directory, which receives result.json).
+        #[arg(
+            long = "export-path",
+            value_name = "PATH",
+            required_unless_present = "list_formats"
+        )]
+        export_path: Option<PathBuf>,
+        /// Include tasks without annotations.
+        #[arg(long = "download-all-tasks")]
+        download_all_tasks: bool,
+        /// Print the export formats this project supports.
+        #[arg(long = "list-formats")]
+        list_formats: bool,
+    },
+}
+
+fn parse_input_format(s: &str) -> Result<InputFormat, String> {
+    InputFormat::parse(s).ok_or_else(|| {
+        format!(
+            "unknown input format {s:?}; use one of: {}",
+            InputFormat::ALL
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+fn parse_sampling(s: &str) -> Result<Sampling, String> {
+    Sampling::parse(s).ok_or_else(|| {
+        format!(
+            "unknown sampling {s:?}; use one of: {}",
+            Sampling::NAMES.join(", ")
+        )
+    })
+}
+
+fn parse_export_type(s: &str) -> Result<ExportType, String> {
+    ExportType::parse(s).ok_or_else(|| {
+        format!(
+            "unknown export type {s:?}; Label Studio's types are: {}",
+            ExportType::ALL
+                .iter()
+                .map(|t| t.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    })
+}
+
+fn parse_map(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((f, c)) if !f.is_empty() && !c.is_empty() => Ok((f.to_string(), c.to_string())),
+        _ => Err(format!("expected FIELD=COLUMN, got {s:?}")),
+    }
+}
+
+/// The user credited by default: `$USER`, else "labelterm".
+pub fn default_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "labelterm".into())
+}
+
+pub fn load_config(path: &Path) -> Result<LabelConfig, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    LabelConfig::parse(&text).map_err(|error| Error::Config {
+        file: path.display().to_string(),
+        error,
+    })
+}
+
+fn print_warnings(
+    config_path: Option<&Path>,
+    config: Option<&LabelConfig>,
+    report: Option<&ImportReport>,
+) {
+    if let (Some(p), Some(c)) = (config_path, config) {
+        for w in &c.warnings {
+            eprintln!("warning: {}:{w}", p.display());
+        }
+    }
+    if let Some(r) = report {
+        for s in &r.sources {
+            for w in &s.warnings {
+                eprintln!("warning: {w}");
+            }
+        }
+    }
+}
+
+fn print_report(report: &ImportReport, verb: &str) {
+    for s in &report.sources {
+        println!(
+            "{verb} {} task(s), {} annotation(s), {} prediction(s) from {} [{}]",
+            s.tasks,
+            s.annotations,
+            s.predictions,
+            crate::util::sanitize(&s.source, false),
+            s.format.name()
+        );
+    }
+}
+
+fn fail(e: &Error) -> ExitCode {
+    match e {
+        Error::Invalid(problems) => {
+            for p in &problems.list {
+                eprintln!("error: {}", crate::util::sanitize(&p.to_string(), true));
+            }
+            if problems.omitted > 0 {
+                eprintln!("error: ... and {} more problem(s)", problems.omitted);
+            }
+            let n = problems.len();
+            eprintln!("{n} problem(s) found; nothing was imported");
+        }
+        Error::Usage(m) => {
+            eprintln!("error: {m}");
+            return ExitCode::from(2);
+        }
+        other => eprintln!("error: {}", crate::util::sanitize(&other.to_string(), true)),
+    }
+    ExitCode::from(1)
+}
+
+/// Removes a SQLite file and its WAL companions.
+fn remove_db(path: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+/// Creates a project at a temporary name and renames it into place only when the config
+/// and every input were accepted: a failed `init` leaves no project file.
+pub fn init_project(
+    project: &Path,
+    config_path: &Path,
+    input: &InputArgs,
+    sampling: Sampling,
+    title: Option<String>,
+    user: &str,
+) -> Result<(LabelConfig, ImportReport), Error> {
+    if project.exists() {
+        return Err(Error::Store {
+            path: project.display().to_string(),
+            message: "already exists; add tasks with `labelterm import`".into(),
+        });
+    }
+    let config = load_config(config_path)?;
+    let dir = project
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = project
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("project.db");
+    let tmp = dir.join(format!(".{name}.init-{}", std::process::id()));
+    remove_db(&tmp);
+    let result = (|| {
+        let mut store = Store::create(
+            &tmp,
+            &Project {
+                title: title.unwrap_or_else(|| {
+                    project
+                        .file_stem()
+                        .and_then(|s| s.to_str())
+                        .unwrap_or("project")
+                        .to_string()
+                }),
+                label_config: config.source.clone(),
+                sampling,
+                model_version: None,
+                created_at: crate::util::now(),
+            },
+        )?;
+        let report = if input.input_path.is_empty() {
+            store.user_id(user)?;
+            ImportReport::default()
+        } else {
+            crate::import::import_into_store(
+                &mut store,
+                &config,
+                &input.input_path,
+                &input.options(),
+                user,
+            )?
+        };
+        drop(store);
+        Ok::<_, Error>(report)
+    })();
+    match result {
+        Ok(report) => {
+            std::fs::rename(&tmp, project).map_err(|e| {
+                remove_db(&tmp);
+                Error::io(project, e)
+            })?;
+            Ok((config, report))
+        }
+        Err(e) => {
+            remove_db(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn open_project(path: &Path) -> Result<(Store, LabelConfig), Error> {
+    let store = Store::open(path)?;
+    let project = store.project()?;
+    let config = LabelConfig::parse(&project.label_config).map_err(|error| Error::Config {
+        file: format!("{} (stored label config)", path.display()),
+        error,
+    })?;
+    Ok((store, config))
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match run_command(cli.command) {
+        Ok(code) => code,
+        Err(e) => fail(&e),
+    }
+}
+
+fn run_command(command: Command) -> Result<ExitCode, Error> {
+    match command {
+        Command::Init {
+            project,
+            label_config,
+            input,
+            sampling,
+            title,
+            user,
+        } => {
+            let user = user.unwrap_or_else(default_user);
+            let (config, report) =
+                init_project(&project, &label_config, &input, sampling, title, &user)?;
+            print_warnings(Some(&label_config), Some(&config), Some(&report));
+            print_report(&report, "imported");
+            println!("created {} ({} task(s))", project.display(), report.tasks());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import {
+            project,
+            input,
+            user,
+        } => {
+            if input.input_path.is_empty() {
+                return Err(Error::Usage(
+                    "import needs at least one --input-path".into(),
+                ));
+            }
+            let (mut store, config) = open_project(&project)?;
+            let user = user.unwrap_or_else(default_user);
+            let report = crate::import::import_into_store(
+                &mut store,
+                &config,
+                &input.input_path,
+                &input.options(),
+                &user,
+            )?;
+            print_warnings(None, None, Some(&report));
+            print_report(&report, "imported");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Validate {
+            label_config,
+            input,
+        } => {
+            let config = load_config(&label_config)?;
+            print_warnings(Some(&label_config), Some(&config), None);
+            let keys: Vec<&str> = config.data_keys.iter().map(|k| k.key.as_str()).collect();
+            println!(
+                "{}: ok ({} object tag(s), {} control tag(s), data keys: {})",
+                label_config.display(),
+                config.objects.len(),
+                config.controls.len(),
+                if keys.is_empty() {
+                    "none".to_string()
+                } else {
+                    keys.join(", ")
+                }
+            );
+            if input.input_path.is_empty() {
+                return Ok(ExitCode::SUCCESS);
+            }
+            match crate::import::read_sources(
+                &config,
+                &input.input_path,
+                &input.options(),
+                &mut crate::import::NullSink,
+            ) {
+                Ok(report) => {
+                    print_warnings(None, None, Some(&report));
+                    print_report(&report, "valid:");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(Error::Invalid(problems)) => {
+                    for p in &problems.list {
+                        println!("{}", crate::util::sanitize(&p.to_string(), true));
+                    }
+                    if problems.omitted > 0 {
+                        println!("... and {} more problem(s)", problems.omitted);
+                    }
+                    eprintln!("{} problem(s) found", problems.len());
+                    Ok(ExitCode::from(1))
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Command::Stats { project, json } => {
+            let (store, config) = open_project(&project)?;
+            let stats = crate::stats::compute(&store, &config)?;
+            let imports = store.imports()?;
+            if json {
+                let mut v = stats.to_json();
+                v["imports"] = serde_json::json!(imports
+                    .iter()
+                    .map(|i| serde_json::json!({
+                        "source": i.source, "format": i.format, "sha256": i.sha256, "bytes": i.bytes,
+                        "tasks": i.task_count, "annotations": i.annotation_count,
+                        "predictions": i.prediction_count, "warnings": i.warnings.len(), "imported_at": i.imported_at,
+                    }))
+                    .collect::<Vec<_>>());
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&v).expect("JSON serialises")
+                );
+            } else {
+                let p = store.project()?;
+                println!(
+                    "{} ({})\n",
+                    crate::util::sanitize(&p.title, false),
+                    project.display()
+                );
+                print!("{}", stats.to_text());
+                if !imports.is_empty() {
+                    println!("\nimports");
+                    for i in &imports {
+                        println!(
+                            "  {}  {} [{}] {} task(s), {} annotation(s), {} prediction(s), sha256 {}",
+                            i.imported_at,
+                            crate::util::sanitize(&i.source, false),
+                            i.format,
+                            i.task_count,
+                            i.annotation_count,
+                            i.prediction_count,
+                            i.sha256.as_deref().map_or("-", |h| &h[..h.len().min(12)])
+                        );
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export {
+            project,
+            export_type,
+            export_path,
+            download_all_tasks,
+            list_formats,
+        } => {
+            let (store, _config) = open_project(&project)?;
+            if list_formats {
+                println!("JSON");
+                return Ok(ExitCode::SUCCESS);
+            }
+            let path =
+                export_path.ok_or_else(|| Error::Usage("--export-path is required".into()))?;
+            let opts = ExportOptions { download_all_tasks };
+            match export_type {
+                ExportType::Json => {
+                    let target = crate::export::single_file_target(&path, "result.json");
+                    let n = crate::export::json::export(&store, &target, &opts)?;
+                    println!("exported {n} task(s) to {} [JSON]", target.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                other => Err(Error::Usage(format!(
+                    "export type {} is not available for this project; available: JSON",
+                    other.name()
+                ))),
+            }
+        }
+    }
+}
+
+/// A problem as one line, for tests and callers that print.
+pub fn describe(p: &Problem) -> String {
+    p.to_string()
+}

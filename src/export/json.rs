@@ -1,0 +1,157 @@
+//! Label Studio's full JSON export: every task with its annotations and predictions, in the
+//! shape Label Studio writes, so that import → export → import round-trips.
+
+use super::{AtomicFile, ExportOptions};
+use crate::error::{Error, Result};
+use crate::store::{Store, TaskFull};
+use serde_json::{Map, Value, json};
+use std::io::Write;
+use std::path::Path;
+
+fn parse(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
+}
+
+/// The Label Studio JSON of one task.
+pub fn task_json(t: &TaskFull, project_id: i64) -> Value {
+    let annotations: Vec<Value> = t
+        .annotations
+        .iter()
+        .map(|a| {
+            let result = parse(&a.result);
+            let result_count = result.as_array().map_or(0, Vec::len);
+            let mut m = Map::new();
+            m.insert("id".into(), json!(a.id));
+            m.insert("completed_by".into(), json!(a.completed_by));
+            m.insert("result".into(), result);
+            m.insert("was_cancelled".into(), json!(a.was_cancelled));
+            m.insert("ground_truth".into(), json!(a.ground_truth));
+            m.insert("created_at".into(), json!(a.created_at));
+            m.insert("updated_at".into(), json!(a.updated_at));
+            m.insert("draft_created_at".into(), Value::Null);
+            m.insert("lead_time".into(), json!(a.lead_time));
+            m.insert("prediction".into(), json!({}));
+            m.insert("result_count".into(), json!(result_count));
+            m.insert("import_id".into(), json!(a.import_id));
+            m.insert("last_action".into(), Value::Null);
+            m.insert("task".into(), json!(t.task.id));
+            m.insert("project".into(), json!(project_id));
+            m.insert("updated_by".into(), json!(a.completed_by));
+            m.insert("parent_prediction".into(), json!(a.parent_prediction));
+            m.insert("parent_annotation".into(), Value::Null);
+            m.insert("last_created_by".into(), Value::Null);
+            // Label Studio's "email, id" form; lets a re-import keep who annotated.
+            if let (Some(email), Some(id)) = (&a.completed_by_email, a.completed_by) {
+                m.insert("created_username".into(), json!(format!("{email}, {id}")));
+            }
+            Value::Object(m)
+        })
+        .collect();
+    let predictions: Vec<Value> = t
+        .predictions
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "result": parse(&p.result),
+                "model_version": p.model_version,
+                "score": p.score,
+                "cluster": null,
+                "neighbors": null,
+                "mislabeling": 0.0,
+                "created_at": p.created_at,
+                "updated_at": p.created_at,
+                "model": null,
+                "model_run": null,
+                "task": t.task.id,
+                "project": project_id,
+            })
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("id".into(), json!(t.task.id));
+    m.insert("annotations".into(), Value::Array(annotations));
+    m.insert("file_upload".into(), json!(t.task.source));
+    m.insert("drafts".into(), json!([]));
+    m.insert("predictions".into(), Value::Array(predictions));
+    m.insert("data".into(), parse(&t.task.data));
+    m.insert("meta".into(), parse(&t.task.meta));
+    m.insert("created_at".into(), json!(t.task.created_at));
+    m.insert("updated_at".into(), json!(t.task.updated_at));
+    m.insert("inner_id".into(), json!(t.task.inner_id));
+    m.insert("total_annotations".into(), json!(t.task.total_annotations));
+    m.insert(
+        "cancelled_annotations".into(),
+        json!(t.task.cancelled_annotations),
+    );
+    m.insert("total_predictions".into(), json!(t.task.total_predictions));
+    m.insert("comment_count".into(), json!(0));
+    m.insert("unresolved_comment_count".into(), json!(0));
+    m.insert("last_comment_updated_at".into(), Value::Null);
+    m.insert("project".into(), json!(project_id));
+    m.insert("updated_by".into(), Value::Null);
+    m.insert("comment_authors".into(), json!([]));
+    Value::Object(m)
+}
+
+/// Writes `[`, then each task pretty-printed and indented by two spaces, then `]`.
+pub struct JsonListWriter<W: Write> {
+    out: W,
+    count: usize,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> JsonListWriter<W> {
+    pub fn new(mut out: W) -> std::io::Result<Self> {
+        out.write_all(b"[")?;
+        Ok(JsonListWriter {
+            out,
+            count: 0,
+            buf: Vec::with_capacity(4096),
+        })
+    }
+
+    pub fn push(&mut self, v: &Value) -> std::io::Result<()> {
+        self.buf.clear();
+        serde_json::to_writer_pretty(&mut self.buf, v).map_err(std::io::Error::other)?;
+        self.out
+            .write_all(if self.count == 0 { b"\n  " } else { b",\n  " })?;
+        // Strings never hold raw newlines in JSON, so every newline is structural.
+        let mut start = 0;
+        for (i, &b) in self.buf.iter().enumerate() {
+            if b == b'\n' {
+                self.out.write_all(&self.buf[start..=i])?;
+                self.out.write_all(b"  ")?;
+                start = i + 1;
+            }
+        }
+        self.out.write_all(&self.buf[start..])?;
+        self.count += 1;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> std::io::Result<usize> {
+        self.out
+            .write_all(if self.count == 0 { b"]" } else { b"\n]" })?;
+        self.out.flush()?;
+        Ok(self.count)
+    }
+}
+
+/// Exports the project as Label Studio JSON to `target`; returns the number of tasks.
+pub fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Result<usize> {
+    let mut file = AtomicFile::create(target)?;
+    let tmp_err = |e: std::io::Error| Error::io(target, e);
+    let count = {
+        let mut w = JsonListWriter::new(file.writer()).map_err(tmp_err)?;
+        store.each_task_full(|t| {
+            if !opts.download_all_tasks && t.annotations.is_empty() {
+                return Ok(());
+            }
+            w.push(&task_json(&t, 1)).map_err(tmp_err)
+        })?;
+        w.finish().map_err(tmp_err)?
+    };
+    file.commit()?;
+    Ok(count)
+}

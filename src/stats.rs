@@ -1,0 +1,164 @@
+//! Project statistics: counts, and per control how often each label or choice was used in
+//! annotations and in predictions.
+
+use crate::config::LabelConfig;
+use crate::error::Result;
+use crate::store::{Counts, Store};
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ControlStats {
+    pub control_type: String,
+    /// label → count, config order first, then labels found only in results.
+    pub annotations: IndexMap<String, u64>,
+    pub predictions: IndexMap<String, u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stats {
+    pub counts: Counts,
+    pub controls: IndexMap<String, ControlStats>,
+    /// Results whose from_name is not a control of the config.
+    pub unknown_controls: IndexMap<String, u64>,
+}
+
+fn tally(config: &LabelConfig, stats: &mut Stats, result: &str, predictions: bool) {
+    let Ok(Value::Array(regions)) = serde_json::from_str::<Value>(result) else {
+        return;
+    };
+    for r in &regions {
+        let Some(from) = r.get("from_name").and_then(Value::as_str) else {
+            continue;
+        };
+        let name = config.control(from).map(|c| c.name.clone());
+        let Some(name) = name else {
+            *stats.unknown_controls.entry(from.to_string()).or_default() += 1;
+            continue;
+        };
+        let entry = stats.controls.entry(name).or_default();
+        let map = if predictions {
+            &mut entry.predictions
+        } else {
+            &mut entry.annotations
+        };
+        for label in crate::task::region_labels(r) {
+            *map.entry(label).or_default() += 1;
+        }
+    }
+}
+
+pub fn compute(store: &Store, config: &LabelConfig) -> Result<Stats> {
+    let mut stats = Stats {
+        counts: store.counts()?,
+        ..Default::default()
+    };
+    for c in &config.controls {
+        let mut cs = ControlStats {
+            control_type: c.result_type().to_string(),
+            ..Default::default()
+        };
+        if c.value_key().is_some() && c.dynamic_labels.is_none() {
+            for l in &c.labels {
+                let key = if l.path.len() > 1 {
+                    l.path.join("/")
+                } else {
+                    l.key.clone()
+                };
+                cs.annotations.insert(key.clone(), 0);
+                cs.predictions.insert(key, 0);
+            }
+        }
+        stats.controls.insert(c.name.clone(), cs);
+    }
+    store.each_result(false, |r| tally(config, &mut stats, r, false))?;
+    store.each_result(true, |r| tally(config, &mut stats, r, true))?;
+    Ok(stats)
+}
+
+impl Stats {
+    pub fn to_json(&self) -> Value {
+        let c = &self.counts;
+        let controls: serde_json::Map<String, Value> = self
+            .controls
+            .iter()
+            .map(|(name, cs)| {
+                (
+                    name.clone(),
+                    json!({
+                        "type": cs.control_type,
+                        "annotations": cs.annotations,
+                        "predictions": cs.predictions,
+                    }),
+                )
+            })
+            .collect();
+        json!({
+            "tasks": c.tasks,
+            "annotations": c.annotations,
+            "predictions": c.predictions,
+            "skipped": c.skipped,
+            "labeled": c.labeled,
+            "unlabeled": c.tasks - c.labeled,
+            "drafts": c.drafts,
+            "users": c.users,
+            "controls": controls,
+            "unknown_controls": self.unknown_controls,
+        })
+    }
+
+    /// A plain-text report.
+    pub fn to_text(&self) -> String {
+        let c = &self.counts;
+        let mut s = format!(
+            "tasks        {}\n  labeled    {}\n  unlabeled  {}\nannotations  {}\nskipped      {}\npredictions  {}\ndrafts       {}\n",
+            c.tasks,
+            c.labeled,
+            c.tasks - c.labeled,
+            c.annotations,
+            c.skipped,
+            c.predictions,
+            c.drafts
+        );
+        for (name, cs) in &self.controls {
+            if cs.annotations.is_empty() && cs.predictions.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("\n{name} ({})\n", cs.control_type));
+            let width = cs
+                .annotations
+                .keys()
+                .chain(cs.predictions.keys())
+                .map(|k| k.chars().count())
+                .max()
+                .unwrap_or(5)
+                .max(5);
+            s.push_str(&format!(
+                "  {:<width$}  {:>11}  {:>11}\n",
+                "label", "annotations", "predictions"
+            ));
+            let mut keys: Vec<&String> = cs.annotations.keys().collect();
+            for k in cs.predictions.keys() {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+            for k in keys {
+                let label = crate::util::sanitize(k, false);
+                s.push_str(&format!(
+                    "  {:<width$}  {:>11}  {:>11}\n",
+                    label,
+                    cs.annotations.get(k).copied().unwrap_or(0),
+                    cs.predictions.get(k).copied().unwrap_or(0)
+                ));
+            }
+        }
+        if !self.unknown_controls.is_empty() {
+            s.push_str("\nresults for controls not in the config:\n");
+            for (k, n) in &self.unknown_controls {
+                s.push_str(&format!("  {}  {n}\n", crate::util::sanitize(k, false)));
+            }
+        }
+        s
+    }
+}
