@@ -2,7 +2,7 @@
 //! that calls the library and returns an exit code (0 ok, 1 problem found, 2 usage).
 
 use crate::config::LabelConfig;
-use crate::error::{Error, Problem};
+use crate::error::Error;
 use crate::export::{ExportOptions, ExportType};
 use crate::import::{ImportOptions, ImportReport, InputFormat};
 use crate::store::{Project, Sampling, Store};
@@ -484,9 +484,4 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             }
         }
     }
-}
-
-/// A problem as one line, for tests and callers that print.
-pub fn describe(p: &Problem) -> String {
-    p.to_string()
 }
