@@ -95,10 +95,11 @@ pub enum Command {
     /// Export the project in a Label Studio format.
     Export {
         project: PathBuf,
-        /// JSON (more formats are listed by --list-formats).
+        /// Label Studio's export type; --list-formats shows those that fit the project.
         #[arg(long = "export-type", value_name = "TYPE", default_value = "JSON", value_parser = parse_export_type)]
         export_type: ExportType,
-        /// Output file (or directory, which receives result.json).
+        /// Output directory (receives the converter's layout), or a file name for
+        /// single-file formats.
         #[arg(
             long = "export-path",
             value_name = "PATH",
@@ -108,9 +109,23 @@ pub enum Command {
         /// Include tasks without annotations.
         #[arg(long = "download-all-tasks")]
         download_all_tasks: bool,
-        /// Print the export formats this project supports.
+        /// Print the export formats that fit the project's label config.
         #[arg(long = "list-formats")]
         list_formats: bool,
+    },
+    /// Convert a Label Studio JSON export file without a project (what
+    /// label-studio-converter does).
+    Convert {
+        #[arg(long = "label-config", value_name = "CONFIG.xml")]
+        label_config: PathBuf,
+        /// A Label Studio JSON export (a list of tasks).
+        #[arg(long = "input-path", value_name = "EXPORT.json")]
+        input_path: PathBuf,
+        #[arg(long = "export-type", value_name = "TYPE", value_parser = parse_export_type)]
+        export_type: ExportType,
+        /// Output directory, or a file name for single-file formats.
+        #[arg(long = "export-path", value_name = "PATH")]
+        export_path: PathBuf,
     },
 }
 
@@ -308,6 +323,12 @@ pub fn init_project(
     }
 }
 
+fn print_placed(t: ExportType, placed: &[PathBuf]) {
+    for p in placed {
+        println!("wrote {} [{}]", p.display(), t.name());
+    }
+}
+
 fn open_project(path: &Path) -> Result<(Store, LabelConfig), Error> {
     let store = Store::open(path)?;
     let project = store.project()?;
@@ -462,26 +483,51 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             download_all_tasks,
             list_formats,
         } => {
-            let (store, _config) = open_project(&project)?;
+            let (store, config) = open_project(&project)?;
             if list_formats {
-                println!("JSON");
+                for f in crate::export::supported_formats(&config) {
+                    println!("{}", f.name());
+                }
                 return Ok(ExitCode::SUCCESS);
             }
             let path =
                 export_path.ok_or_else(|| Error::Usage("--export-path is required".into()))?;
             let opts = ExportOptions { download_all_tasks };
-            match export_type {
-                ExportType::Json => {
-                    let target = crate::export::single_file_target(&path, "result.json");
-                    let n = crate::export::json::export(&store, &target, &opts)?;
-                    println!("exported {n} task(s) to {} [JSON]", target.display());
-                    Ok(ExitCode::SUCCESS)
-                }
-                other => Err(Error::Usage(format!(
-                    "export type {} is not available for this project; available: JSON",
-                    other.name()
-                ))),
-            }
+            let ctx = crate::export::ExportContext {
+                config: &config,
+                options: &opts,
+                input_file: None,
+            };
+            let mut source = crate::export::ProjectSource {
+                store: &store,
+                options: &opts,
+            };
+            let placed = crate::export::run(export_type, &ctx, &mut source, &path)?;
+            print_placed(export_type, &placed);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Convert {
+            label_config,
+            input_path,
+            export_type,
+            export_path,
+        } => {
+            let config = load_config(&label_config)?;
+            let opts = ExportOptions {
+                download_all_tasks: true,
+            };
+            let ctx = crate::export::ExportContext {
+                config: &config,
+                options: &opts,
+                input_file: Some(input_path.clone()),
+            };
+            let mut source = crate::export::FileSource {
+                name: input_path.display().to_string(),
+                path: input_path,
+            };
+            let placed = crate::export::run(export_type, &ctx, &mut source, &export_path)?;
+            print_placed(export_type, &placed);
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

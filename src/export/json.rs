@@ -1,9 +1,8 @@
 //! Label Studio's full JSON export: every task with its annotations and predictions, in the
 //! shape Label Studio writes, so that import → export → import round-trips.
 
-use super::{AtomicFile, ExportOptions};
 use crate::error::{Error, Result};
-use crate::store::{Store, TaskFull};
+use crate::store::TaskFull;
 use serde_json::{Map, Value, json};
 use std::io::Write;
 use std::path::Path;
@@ -138,20 +137,32 @@ impl<W: Write> JsonListWriter<W> {
     }
 }
 
-/// Exports the project as Label Studio JSON to `target`; returns the number of tasks.
-pub fn export(store: &Store, target: &Path, opts: &ExportOptions) -> Result<usize> {
-    let mut file = AtomicFile::create(target)?;
-    let tmp_err = |e: std::io::Error| Error::io(target, e);
-    let count = {
-        let mut w = JsonListWriter::new(file.writer()).map_err(tmp_err)?;
-        store.each_task_full(|t| {
-            if !opts.download_all_tasks && t.annotations.is_empty() {
-                return Ok(());
-            }
-            w.push(&task_json(&t, 1)).map_err(tmp_err)
-        })?;
-        w.finish().map_err(tmp_err)?
-    };
-    file.commit()?;
-    Ok(count)
+/// `JSON`: Label Studio's full export. For `convert` the converter copies its input file
+/// byte for byte; for a project, every task is written in Label Studio's shape.
+pub struct JsonExporter;
+
+impl super::Exporter for JsonExporter {
+    fn export_type(&self) -> super::ExportType {
+        super::ExportType::Json
+    }
+
+    fn write(
+        &self,
+        ctx: &super::ExportContext,
+        tasks: &mut dyn super::TaskSource,
+        out_dir: &Path,
+    ) -> Result<()> {
+        let target = out_dir.join("result.json");
+        if let Some(input) = &ctx.input_file {
+            std::fs::copy(input, &target).map_err(|e| Error::io(&target, e))?;
+            return Ok(());
+        }
+        let file = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
+        let io_err = |e: std::io::Error| Error::io(&target, e);
+        let mut w = JsonListWriter::new(std::io::BufWriter::with_capacity(1 << 20, file))
+            .map_err(io_err)?;
+        tasks.for_each_task(&mut |t| w.push(&t.json).map_err(io_err))?;
+        w.finish().map_err(io_err)?;
+        Ok(())
+    }
 }

@@ -3,9 +3,13 @@
 //! failed export leaves nothing half-written.
 
 pub mod json;
+pub mod model;
+pub mod pyjson;
 
+use crate::config::LabelConfig;
 use crate::error::{Error, Result};
-use std::io::Write;
+use crate::store::Store;
+use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Label Studio's export type names.
@@ -85,70 +89,291 @@ pub struct ExportOptions {
     pub download_all_tasks: bool,
 }
 
-/// A file written under a temporary name and renamed onto its target on `commit`.
-/// Dropped without commit, the temporary file is removed.
-pub struct AtomicFile {
-    target: PathBuf,
-    tmp: PathBuf,
-    file: Option<std::io::BufWriter<std::fs::File>>,
+/// A task on its way to an exporter.
+pub struct SourceTask {
+    /// The task as Label Studio JSON.
+    pub json: Value,
+    /// The directory relative media paths in this task refer to (the directory of the
+    /// file it was imported from); `None` means the current directory, as the converter.
+    pub base_dir: Option<PathBuf>,
 }
 
-impl AtomicFile {
-    pub fn create(target: &Path) -> Result<AtomicFile> {
-        let dir = target
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if !dir.is_dir() {
-            return Err(Error::io(
-                dir,
-                std::io::Error::new(std::io::ErrorKind::NotFound, "directory does not exist"),
-            ));
-        }
-        let name = target
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("export");
-        let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-        let file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-        Ok(AtomicFile {
-            target: target.to_path_buf(),
-            tmp,
-            file: Some(std::io::BufWriter::with_capacity(1 << 20, file)),
+/// Where an export reads tasks from: a project, or a Label Studio JSON export file.
+pub trait TaskSource {
+    /// Calls `f` with every task, in order, one at a time.
+    fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()>;
+}
+
+/// The tasks of a project, streamed from SQLite.
+pub struct ProjectSource<'a> {
+    pub store: &'a Store,
+    pub options: &'a ExportOptions,
+}
+
+impl TaskSource for ProjectSource<'_> {
+    fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
+        let all = self.options.download_all_tasks;
+        self.store.each_task_full(|t| {
+            if !all && t.annotations.is_empty() {
+                return Ok(());
+            }
+            f(SourceTask {
+                json: json::task_json(&t, 1),
+                base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
+            })
         })
     }
+}
 
-    pub fn writer(&mut self) -> &mut std::io::BufWriter<std::fs::File> {
-        self.file.as_mut().expect("open until commit")
-    }
+/// The tasks of a Label Studio JSON export file (a list, or one task object), read one
+/// element at a time.
+pub struct FileSource {
+    pub path: PathBuf,
+    /// The name shown in messages.
+    pub name: String,
+}
 
-    pub fn commit(mut self) -> Result<()> {
-        let mut w = self.file.take().expect("open until commit");
-        w.flush().map_err(|e| Error::io(&self.tmp, e))?;
-        let f = w
-            .into_inner()
-            .map_err(|e| Error::io(&self.tmp, e.into_error()))?;
-        f.sync_all().map_err(|e| Error::io(&self.tmp, e))?;
-        drop(f);
-        std::fs::rename(&self.tmp, &self.target).map_err(|e| Error::io(&self.target, e))
+impl TaskSource for FileSource {
+    fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
+        let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
+        let mut failure: Option<Error> = None;
+        let mut bom = false;
+        let name = self.name.clone();
+        let read = crate::import::json::for_each_element(
+            std::io::BufReader::with_capacity(1 << 16, file),
+            &name,
+            &mut bom,
+            &mut |bytes, line, col| {
+                let v: Value = serde_json::from_slice(bytes)
+                    .map_err(|e| crate::import::json::locate_error(&e, &name, line, col))?;
+                match f(SourceTask {
+                    json: v,
+                    base_dir: None,
+                }) {
+                    Ok(()) => Ok(crate::import::Flow::Continue),
+                    Err(e) => {
+                        failure = Some(e);
+                        Ok(crate::import::Flow::Stop)
+                    }
+                }
+            },
+        );
+        if let Some(e) = failure {
+            return Err(e);
+        }
+        read.map_err(Error::one)
     }
 }
 
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.file.is_some() {
-            self.file = None;
-            let _ = std::fs::remove_file(&self.tmp);
+/// What an export reads besides the tasks.
+pub struct ExportContext<'a> {
+    pub config: &'a LabelConfig,
+    pub options: &'a ExportOptions,
+    /// With `convert`: the export file being converted (JSON output is a copy of it).
+    pub input_file: Option<PathBuf>,
+}
+
+/// One export format: writes the converter's output layout into a fresh directory.
+pub trait Exporter {
+    fn export_type(&self) -> ExportType;
+    fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()>;
+}
+
+/// The exporter for a format.
+pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
+    match t {
+        ExportType::Json => Some(Box::new(json::JsonExporter)),
+        _ => None,
+    }
+}
+
+/// The formats Label Studio offers for a config (`Converter.supported_formats`), in its
+/// order, limited to those this build writes.
+pub fn supported_formats(config: &LabelConfig) -> Vec<ExportType> {
+    use crate::config::ControlKind as C;
+    let controls: Vec<&str> = config.controls.iter().map(|c| c.tag.as_str()).collect();
+    let has = |t: &str| controls.contains(&t);
+    // Object tags referenced by a control's toName, as the converter collects its inputs.
+    let mut inputs: Vec<&crate::config::ObjectTag> = Vec::new();
+    for c in &config.controls {
+        for to in &c.to_name {
+            if let Some(o) = config.objects.iter().find(|o| &o.name == to)
+                && !inputs.iter().any(|i| i.name == o.name)
+            {
+                inputs.push(o);
+            }
         }
     }
+    let mut data_keys: Vec<&str> = Vec::new();
+    for o in &inputs {
+        for v in [o.value.as_deref(), o.value_list.as_deref()]
+            .into_iter()
+            .flatten()
+        {
+            if !data_keys.contains(&v) {
+                data_keys.push(v);
+            }
+        }
+    }
+    let doclang = config
+        .controls
+        .iter()
+        .any(|c| matches!(c.tag.as_str(), "TextArea" | "ReactCode" | "CustomInterface"));
+    let mut formats: Vec<ExportType> = if data_keys.len() > 1 {
+        let mut f = vec![
+            ExportType::Json,
+            ExportType::JsonMin,
+            ExportType::Csv,
+            ExportType::Tsv,
+        ];
+        if doclang {
+            f.push(ExportType::Doclang);
+        }
+        f
+    } else {
+        let is_mig = inputs.iter().any(|o| o.value_list.is_some());
+        let input_types: Vec<&str> = inputs
+            .iter()
+            .filter(|o| !(o.tag == "Text" && o.value_type.as_deref() == Some("url")))
+            .map(|o| o.tag.as_str())
+            .collect();
+        let input = |t: &str| input_types.contains(&t);
+        let mut f: Vec<ExportType> = ExportType::ALL.to_vec();
+        let mut drop = |t: ExportType| f.retain(|x| *x != t);
+        if !doclang {
+            drop(ExportType::Doclang);
+        }
+        if has("KeyPointLabels") && !has("RectangleLabels") {
+            for t in [
+                ExportType::Coco,
+                ExportType::CocoWithImages,
+                ExportType::Yolo,
+                ExportType::YoloWithImages,
+            ] {
+                drop(t);
+            }
+        }
+        if !(input("Text") && has("Labels")) {
+            drop(ExportType::Conll2003);
+        }
+        if is_mig
+            || !(input("Image") && (has("RectangleLabels") || has("Rectangle") && has("Labels")))
+        {
+            drop(ExportType::Voc);
+        }
+        let coco_yolo = input("Image")
+            && (has("RectangleLabels") || has("PolygonLabels") || has("KeyPointLabels"))
+            || has("Rectangle") && has("Labels")
+            || has("PolygonLabels") && has("Labels")
+            || has("KeyPointLabels") && has("Labels");
+        if is_mig || !coco_yolo {
+            for t in [
+                ExportType::Coco,
+                ExportType::CocoWithImages,
+                ExportType::Yolo,
+                ExportType::YoloWithImages,
+                ExportType::YoloObb,
+                ExportType::YoloObbWithImages,
+            ] {
+                drop(t);
+            }
+        }
+        if !(input("Image")
+            && (has("BrushLabels") || has("brushlabels") || has("Brush") && has("Labels")))
+        {
+            for t in [
+                ExportType::BrushToNumpy,
+                ExportType::BrushToPng,
+                ExportType::BrushToCoco,
+            ] {
+                drop(t);
+            }
+        }
+        if !((input("Audio") || input("AudioPlus")) && has("TextArea")) {
+            drop(ExportType::AsrManifest);
+        }
+        if is_mig || (input("Video") && has("TimelineLabels")) {
+            drop(ExportType::YoloObb);
+            drop(ExportType::YoloObbWithImages);
+        }
+        let _ = C::Labels;
+        f
+    };
+    formats.retain(|t| exporter(*t).is_some());
+    formats
 }
 
-/// The file a single-file export writes: the path itself, or `<dir>/<default_name>` when
-/// the path is a directory (the converter's layout).
-pub fn single_file_target(path: &Path, default_name: &str) -> PathBuf {
-    if path.is_dir() {
-        path.join(default_name)
-    } else {
-        path.to_path_buf()
+/// Runs an export into `export_path`: a directory receives the converter's layout; a path
+/// with a file name receives the single file of a single-file format. Output is built in a
+/// temporary directory beside the target and moved into place only when complete.
+pub fn run(
+    t: ExportType,
+    ctx: &ExportContext,
+    tasks: &mut dyn TaskSource,
+    export_path: &Path,
+) -> Result<Vec<PathBuf>> {
+    let supported = supported_formats(ctx.config);
+    let Some(exp) = exporter(t).filter(|_| supported.contains(&t)) else {
+        return Err(Error::Usage(format!(
+            "export type {} does not fit this label config; formats that fit: {}",
+            t.name(),
+            supported
+                .iter()
+                .map(|f| f.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    };
+    let parent = export_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !parent.is_dir() {
+        return Err(Error::io(
+            parent,
+            std::io::Error::new(std::io::ErrorKind::NotFound, "directory does not exist"),
+        ));
     }
+    let name = export_path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("export");
+    let tmp = parent.join(format!(".{name}.export-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
+    let cleanup = |e: Error| {
+        let _ = std::fs::remove_dir_all(&tmp);
+        e
+    };
+    exp.write(ctx, tasks, &tmp).map_err(cleanup)?;
+    let entries: Vec<PathBuf> = std::fs::read_dir(&tmp)
+        .map_err(|e| cleanup(Error::io(&tmp, e)))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    let mut placed = Vec::new();
+    let as_dir = export_path.is_dir() || export_path.to_string_lossy().ends_with('/');
+    if !as_dir && entries.len() == 1 && entries[0].is_file() {
+        std::fs::rename(&entries[0], export_path)
+            .map_err(|e| cleanup(Error::io(export_path, e)))?;
+        placed.push(export_path.to_path_buf());
+        let _ = std::fs::remove_dir_all(&tmp);
+    } else if !export_path.exists() {
+        std::fs::rename(&tmp, export_path).map_err(|e| cleanup(Error::io(export_path, e)))?;
+        placed.extend(
+            entries
+                .iter()
+                .map(|e| export_path.join(e.file_name().unwrap_or_default())),
+        );
+    } else {
+        for e in &entries {
+            let target = export_path.join(e.file_name().unwrap_or_default());
+            if target.is_dir() {
+                let _ = std::fs::remove_dir_all(&target);
+            }
+            std::fs::rename(e, &target).map_err(|err| cleanup(Error::io(&target, err)))?;
+            placed.push(target);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    Ok(placed)
 }

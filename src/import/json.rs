@@ -161,22 +161,25 @@ fn advance_position(line: usize, col: usize, bytes: &[u8]) -> (usize, usize) {
     }
 }
 
+/// A syntax error inside an element that starts at (line, col), placed in the whole file.
+pub fn locate_error(e: &serde_json::Error, file: &str, line: usize, col: usize) -> Problem {
+    let (el, ec) = (e.line(), e.column());
+    let (l, c) = if el <= 1 {
+        (line, col + ec.saturating_sub(1))
+    } else {
+        (line + el - 1, ec)
+    };
+    let msg = e.to_string();
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    Problem::new(Location::at(file, l, c), format!("invalid JSON: {msg}"))
+}
+
 /// Parses one element's bytes; syntax errors get positions relative to the whole file.
 fn parse_element(bytes: &[u8], file: &str, line: usize, col: usize) -> Result<Payload, Problem> {
-    parse_payload(bytes).map_err(|e| {
-        let (el, ec) = (e.line(), e.column());
-        let (l, c) = if el <= 1 {
-            (line, col + ec.saturating_sub(1))
-        } else {
-            (line + el - 1, ec)
-        };
-        let msg = e.to_string();
-        let msg = match msg.rfind(" at line ") {
-            Some(i) => msg[..i].to_string(),
-            None => msg,
-        };
-        Problem::new(Location::at(file, l, c), format!("invalid JSON: {msg}"))
-    })
+    parse_payload(bytes).map_err(|e| locate_error(&e, file, line, col))
 }
 
 impl TaskReader for JsonReader {
@@ -192,6 +195,37 @@ pub fn read_json<R: Read>(
     name: &str,
     sink: &mut dyn ItemSink,
 ) -> Result<(), Problem> {
+    let mut bom = false;
+    let result = for_each_element(input, name, &mut bom, &mut |bytes, line, col| {
+        let payload = parse_element(bytes, name, line, col).map_err(|mut p| {
+            if p.message.contains("trailing characters") && col == 1 && line == 1 {
+                p.message.push_str(" (several JSON objects one after another look like JSON Lines: name the file .jsonl or pass --input-format jsonl)");
+            }
+            p
+        })?;
+        Ok(sink.item(RawItem {
+            payload,
+            shape: Shape::Item,
+            loc: Location::at(name, line, col),
+        }))
+    });
+    if bom {
+        sink.warn(Problem::new(
+            Location::file(name),
+            "UTF-8 byte order mark skipped",
+        ));
+    }
+    result
+}
+
+/// Streams the elements of a top-level JSON list (or the one top-level object) to `f` as
+/// raw bytes with the line and column where each starts. Memory holds one element.
+pub fn for_each_element<R: Read>(
+    input: BufReader<R>,
+    name: &str,
+    bom: &mut bool,
+    f: &mut dyn FnMut(&[u8], usize, usize) -> Result<Flow, Problem>,
+) -> Result<(), Problem> {
     let mut s = Scanner {
         r: input,
         line: 1,
@@ -206,10 +240,7 @@ pub fn read_json<R: Read>(
                 .map_err(|e| Problem::new(Location::file(name), format!("read error: {e}")))?;
         if buf.starts_with(&[0xEF, 0xBB, 0xBF]) {
             s.r.consume(3);
-            sink.warn(Problem::new(
-                Location::file(name),
-                "UTF-8 byte order mark skipped",
-            ));
+            *bom = true;
         }
     }
     let first = match s.peek_significant()? {
@@ -223,13 +254,7 @@ pub fn read_json<R: Read>(
         b'{' => {
             let (line, col) = (s.line, s.col);
             s.r.read_to_end(&mut bytes).map_err(|e| s.io_fail(e))?;
-            let value = parse_element(&bytes, name, line, col).map_err(|mut p| {
-                if p.message.contains("trailing characters") {
-                    p.message.push_str(" (several JSON objects one after another look like JSON Lines: name the file .jsonl or pass --input-format jsonl)");
-                }
-                p
-            })?;
-            sink.item(RawItem { payload: value, shape: Shape::Item, loc: Location::at(name, line, col) });
+            f(&bytes, line, col)?;
             Ok(())
         }
         b'[' => {
@@ -256,8 +281,7 @@ pub fn read_json<R: Read>(
                     return Err(s.fail("unexpected end of file inside the task list (an unclosed string, object or list?)"));
                 };
                 index += 1;
-                let value = parse_element(&bytes, name, line, col)?;
-                let flow = sink.item(RawItem { payload: value, shape: Shape::Item, loc: Location::at(name, line, col) });
+                let flow = f(&bytes, line, col)?;
                 if delim == b']' {
                     break;
                 }

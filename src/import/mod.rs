@@ -443,7 +443,8 @@ impl ImportReport {
 
 /// Where validated tasks go.
 pub trait TaskSink {
-    fn begin(&mut self, source: &str, format: InputFormat) -> Result<()>;
+    /// A new input; `base_dir` is the absolute directory relative paths in it refer to.
+    fn begin(&mut self, source: &str, format: InputFormat, base_dir: Option<&Path>) -> Result<()>;
     fn tasks(&mut self, batch: Vec<TaskItem>) -> Result<()>;
     fn end(&mut self, sha256: &str, bytes: u64, warnings: &[String]) -> Result<()>;
 }
@@ -452,7 +453,7 @@ pub trait TaskSink {
 pub struct NullSink;
 
 impl TaskSink for NullSink {
-    fn begin(&mut self, _: &str, _: InputFormat) -> Result<()> {
+    fn begin(&mut self, _: &str, _: InputFormat, _: Option<&Path>) -> Result<()> {
         Ok(())
     }
     fn tasks(&mut self, _: Vec<TaskItem>) -> Result<()> {
@@ -614,7 +615,18 @@ pub fn read_sources(
                 continue;
             }
         };
-        sink.begin(input, format)?;
+        let base_dir = if url::is_url(input) {
+            None
+        } else {
+            std::fs::canonicalize(&local).ok().map(|p| {
+                if p.is_dir() {
+                    p
+                } else {
+                    p.parent().map(Path::to_path_buf).unwrap_or(p)
+                }
+            })
+        };
+        sink.begin(input, format, base_dir.as_deref())?;
         let reader = format.reader(config, opts.csv_coerce);
         let mut pipe = Pipeline {
             rules: item::ItemRules {
@@ -705,7 +717,7 @@ fn tempfile_dir() -> Result<PathBuf> {
 }
 
 enum Msg {
-    Begin(String, InputFormat),
+    Begin(String, InputFormat, Option<String>),
     Tasks(Vec<TaskItem>),
     End(String, u64, Vec<String>),
     Commit,
@@ -724,8 +736,12 @@ impl ChannelSink<'_> {
 }
 
 impl TaskSink for ChannelSink<'_> {
-    fn begin(&mut self, source: &str, format: InputFormat) -> Result<()> {
-        self.send(Msg::Begin(source.to_string(), format))
+    fn begin(&mut self, source: &str, format: InputFormat, base_dir: Option<&Path>) -> Result<()> {
+        self.send(Msg::Begin(
+            source.to_string(),
+            format,
+            base_dir.map(|p| p.display().to_string()),
+        ))
     }
     fn tasks(&mut self, batch: Vec<TaskItem>) -> Result<()> {
         self.send(Msg::Tasks(batch))
@@ -752,8 +768,8 @@ pub fn import_into_store(
                 let mut current = 0;
                 for msg in rx {
                     match msg {
-                        Msg::Begin(source, format) => {
-                            current = w.begin_source(&source, format.name())?
+                        Msg::Begin(source, format, base) => {
+                            current = w.begin_source(&source, format.name(), base.as_deref())?
                         }
                         Msg::Tasks(batch) => {
                             for t in &batch {

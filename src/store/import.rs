@@ -60,10 +60,15 @@ impl<'a> ImportWriter<'a> {
     }
 
     /// Records a source in the import log and returns its id.
-    pub fn begin_source(&mut self, source: &str, format: &str) -> Result<i64> {
+    pub fn begin_source(
+        &mut self,
+        source: &str,
+        format: &str,
+        base_dir: Option<&str>,
+    ) -> Result<i64> {
         self.tx.execute(
-            "INSERT INTO imports (source, format, imported_at) VALUES (?1, ?2, ?3)",
-            params![source, format, self.now],
+            "INSERT INTO imports (source, format, imported_at, base_dir) VALUES (?1, ?2, ?3, ?4)",
+            params![source, format, self.now, base_dir],
         )?;
         self.counts = SourceCounts::default();
         Ok(self.tx.last_insert_rowid())

@@ -13,6 +13,8 @@ pub struct TaskRow {
     pub data: String,
     pub meta: String,
     pub source: Option<String>,
+    /// Absolute directory of the import this task came from (None for URLs).
+    pub base_dir: Option<String>,
     pub source_line: Option<i64>,
     pub original_id: Option<i64>,
     pub allow_skip: bool,
@@ -89,7 +91,7 @@ pub struct ImportLogRow {
 
 pub(crate) const TASK_COLUMNS: &str = "t.id, t.inner_id, t.data, t.meta, i.source, t.source_line,
     t.original_id, t.allow_skip, t.total_annotations, t.cancelled_annotations,
-    t.total_predictions, t.is_labeled, t.created_at, t.updated_at";
+    t.total_predictions, t.is_labeled, t.created_at, t.updated_at, i.base_dir";
 
 pub(crate) fn task_row(r: &Row) -> rusqlite::Result<TaskRow> {
     Ok(TaskRow {
@@ -107,6 +109,7 @@ pub(crate) fn task_row(r: &Row) -> rusqlite::Result<TaskRow> {
         is_labeled: r.get(11)?,
         created_at: r.get(12)?,
         updated_at: r.get(13)?,
+        base_dir: r.get(14)?,
     })
 }
 

@@ -103,6 +103,11 @@ pub const MIGRATIONS: &[&str] = &[
                json_extract(r.value, '$.value') AS value
         FROM predictions p, json_each(CASE WHEN json_type(p.result) = 'array' THEN p.result ELSE '[]' END) r;
     "#,
+    // 2: the directory each import came from, so relative media paths in its tasks
+    // (`images/a.png`) resolve against it wherever labelterm runs later.
+    r#"
+    ALTER TABLE imports ADD COLUMN base_dir TEXT;
+    "#,
 ];
 
 pub fn current_version() -> i64 {

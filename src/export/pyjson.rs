@@ -1,0 +1,293 @@
+//! JSON and number text exactly as Label Studio's converter writes them: Python's `repr`
+//! for floats, `ujson` (escaped `/`, unpadded exponents) and the standard `json` module.
+
+use serde_json::Value;
+use std::fmt::Write;
+
+/// How exponents are written: Python pads to two digits (`1e-05`), ujson does not (`1e-5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exponent {
+    Python,
+    Ujson,
+}
+
+/// A float as Python's `repr` (and `str`) writes it: the shortest text that reads back to
+/// the same double, fixed notation for exponents -4..16, `.0` on integral values.
+pub fn float_repr(x: f64, exp_style: Exponent) -> String {
+    if x == 0.0 {
+        return if x.is_sign_negative() { "-0.0" } else { "0.0" }.to_string();
+    }
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits, as Python's repr does.
+    let s = format!("{x:e}");
+    let (mant, exp) = s.split_once('e').expect("LowerExp has an exponent");
+    let exp: i32 = exp.parse().expect("integer exponent");
+    let neg = mant.starts_with('-');
+    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if neg {
+        out.push('-');
+    }
+    if (-4..16).contains(&exp) {
+        if exp >= 0 {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(&digits);
+                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+                out.push_str(".0");
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+            out.push_str(&digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push('e');
+        out.push(if exp < 0 { '-' } else { '+' });
+        match exp_style {
+            Exponent::Python => {
+                let _ = write!(out, "{:02}", exp.abs());
+            }
+            Exponent::Ujson => {
+                let _ = write!(out, "{}", exp.abs());
+            }
+        }
+    }
+    out
+}
+
+/// A JSON number as Python would print it (ints stay ints, floats use `repr`).
+pub fn number_repr(n: &serde_json::Number, exp_style: Exponent) -> String {
+    if n.is_f64() {
+        float_repr(n.as_f64().unwrap_or_default(), exp_style)
+    } else {
+        n.to_string()
+    }
+}
+
+/// One of the converter's JSON encoders.
+#[derive(Debug, Clone, Copy)]
+pub struct JsonStyle {
+    /// `None`: compact. `Some(n)`: one element per line, `n` spaces per level.
+    pub indent: Option<usize>,
+    pub ensure_ascii: bool,
+    /// ujson writes `/` as `\/`.
+    pub escape_slash: bool,
+    /// Python's `json` separates with `", "` and `": "` when compact; ujson with `,` and `:`.
+    pub python_separators: bool,
+    pub exponent: Exponent,
+}
+
+impl JsonStyle {
+    /// `ujson.dumps(v)` / `ujson.dumps(v, indent=n, ensure_ascii=...)`.
+    pub fn ujson(indent: Option<usize>, ensure_ascii: bool) -> Self {
+        JsonStyle {
+            indent,
+            ensure_ascii,
+            escape_slash: true,
+            python_separators: false,
+            exponent: Exponent::Ujson,
+        }
+    }
+
+    /// `json.dumps(v)` / `json.dumps(v, indent=n, ensure_ascii=...)`.
+    pub fn python(indent: Option<usize>, ensure_ascii: bool) -> Self {
+        JsonStyle {
+            indent,
+            ensure_ascii,
+            escape_slash: false,
+            python_separators: true,
+            exponent: Exponent::Python,
+        }
+    }
+}
+
+pub fn escape_str(out: &mut String, s: &str, style: &JsonStyle) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' if style.escape_slash => out.push_str("\\/"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            // Python's ensure_ascii escapes DEL too; ujson writes it raw.
+            '\u{7f}' if style.ensure_ascii && style.python_separators => out.push_str("\\u007f"),
+            '\u{7f}' => out.push(c),
+            c if style.ensure_ascii && (c as u32) > 0x7f => {
+                let mut buf = [0u16; 2];
+                for unit in c.encode_utf16(&mut buf) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn newline(out: &mut String, indent: usize, level: usize) {
+    out.push('\n');
+    out.extend(std::iter::repeat_n(' ', indent * level));
+}
+
+pub fn write_value(out: &mut String, v: &Value, style: &JsonStyle, level: usize) {
+    let (item_sep, key_sep) = match (style.indent, style.python_separators) {
+        (Some(_), _) => (",", ": "),
+        (None, true) => (", ", ": "),
+        (None, false) => (",", ":"),
+    };
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&number_repr(n, style.exponent)),
+        Value::String(s) => escape_str(out, s, style),
+        Value::Array(items) => {
+            if items.is_empty() {
+                out.push_str("[]");
+                return;
+            }
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(item_sep);
+                }
+                if let Some(n) = style.indent {
+                    newline(out, n, level + 1);
+                }
+                write_value(out, item, style, level + 1);
+            }
+            if let Some(n) = style.indent {
+                newline(out, n, level);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            if map.is_empty() {
+                out.push_str("{}");
+                return;
+            }
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(item_sep);
+                }
+                if let Some(n) = style.indent {
+                    newline(out, n, level + 1);
+                }
+                escape_str(out, k, style);
+                out.push_str(key_sep);
+                write_value(out, item, style, level + 1);
+            }
+            if let Some(n) = style.indent {
+                newline(out, n, level);
+            }
+            out.push('}');
+        }
+    }
+}
+
+pub fn dumps(v: &Value, style: &JsonStyle) -> String {
+    let mut out = String::new();
+    write_value(&mut out, v, style, 0);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// Expected texts were printed by CPython 3.11 (`repr`, `json.dumps`) and ujson 6.1.0.
+    #[test]
+    fn floats_like_python_and_ujson() {
+        let cases = [
+            (0.1, "0.1", "0.1"),
+            (1e-5, "1e-05", "1e-5"),
+            (1.5e-7, "1.5e-07", "1.5e-7"),
+            (1e16, "1e+16", "1e+16"),
+            (
+                1.2345678901234568e17,
+                "1.2345678901234568e+17",
+                "1.2345678901234568e+17",
+            ),
+            (10.0, "10.0", "10.0"),
+            (
+                0.30000000000000004,
+                "0.30000000000000004",
+                "0.30000000000000004",
+            ),
+            (2.5e-05, "2.5e-05", "2.5e-5"),
+            (-0.0, "-0.0", "-0.0"),
+            (1e-4, "0.0001", "0.0001"),
+            (0.0001234, "0.0001234", "0.0001234"),
+            (12345.678, "12345.678", "12345.678"),
+            (123456789012345.0, "123456789012345.0", "123456789012345.0"),
+            (5e-324, "5e-324", "5e-324"),
+            (
+                1.7976931348623157e308,
+                "1.7976931348623157e+308",
+                "1.7976931348623157e+308",
+            ),
+        ];
+        for (x, py, uj) in cases {
+            assert_eq!(float_repr(x, Exponent::Python), py, "{x}");
+            assert_eq!(float_repr(x, Exponent::Ujson), uj, "{x}");
+        }
+    }
+
+    #[test]
+    fn ujson_and_python_json_texts() {
+        let v = json!({"a": "x/y", "b": [1, 2.0, {}], "c": [], "d": "é\u{2028}😀\n\u{1}<>&"});
+        assert_eq!(
+            dumps(&v, &JsonStyle::ujson(Some(2), true)),
+            "{\n  \"a\": \"x\\/y\",\n  \"b\": [\n    1,\n    2.0,\n    {}\n  ],\n  \"c\": [],\n  \"d\": \"\\u00e9\\u2028\\ud83d\\ude00\\n\\u0001<>&\"\n}"
+        );
+        let v = json!({"a": "x/y", "d": "é😀"});
+        assert_eq!(
+            dumps(&v, &JsonStyle::ujson(None, false)),
+            "{\"a\":\"x\\/y\",\"d\":\"é😀\"}"
+        );
+        assert_eq!(
+            dumps(&v, &JsonStyle::ujson(None, true)),
+            "{\"a\":\"x\\/y\",\"d\":\"\\u00e9\\ud83d\\ude00\"}"
+        );
+        let v = json!({"a": [1, {}], "b": []});
+        assert_eq!(
+            dumps(&v, &JsonStyle::python(None, true)),
+            "{\"a\": [1, {}], \"b\": []}"
+        );
+        assert_eq!(
+            dumps(&json!("a\u{7f}b/c\u{e9}"), &JsonStyle::python(None, true)),
+            "\"a\\u007fb/c\\u00e9\""
+        );
+        assert_eq!(
+            dumps(&json!("a\u{7f}b/c\u{e9}"), &JsonStyle::ujson(None, true)),
+            "\"a\u{7f}b\\/c\\u00e9\""
+        );
+        assert_eq!(
+            dumps(&json!("a\u{7f}b/c\u{e9}"), &JsonStyle::python(None, false)),
+            "\"a\u{7f}b/c\u{e9}\""
+        );
+    }
+}
