@@ -218,13 +218,16 @@ pub fn read_json<R: Read>(
     result
 }
 
+/// Receives one element's bytes with its starting line and column.
+pub type ElementFn<'a> = dyn FnMut(&[u8], usize, usize) -> Result<Flow, Problem> + 'a;
+
 /// Streams the elements of a top-level JSON list (or the one top-level object) to `f` as
 /// raw bytes with the line and column where each starts. Memory holds one element.
 pub fn for_each_element<R: Read>(
     input: BufReader<R>,
     name: &str,
     bom: &mut bool,
-    f: &mut dyn FnMut(&[u8], usize, usize) -> Result<Flow, Problem>,
+    f: &mut ElementFn,
 ) -> Result<(), Problem> {
     let mut s = Scanner {
         r: input,
