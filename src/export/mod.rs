@@ -35,6 +35,7 @@ pub enum ExportType {
 }
 
 impl ExportType {
+    /// In the order of Label Studio's `Format` enum (its `CSV_OLD` writes nothing and is left out).
     pub const ALL: &'static [ExportType] = &[
         ExportType::Json,
         ExportType::JsonMin,
@@ -42,16 +43,16 @@ impl ExportType {
         ExportType::Tsv,
         ExportType::Conll2003,
         ExportType::Coco,
-        ExportType::CocoWithImages,
-        ExportType::Yolo,
-        ExportType::YoloWithImages,
-        ExportType::YoloObb,
-        ExportType::YoloObbWithImages,
         ExportType::Voc,
         ExportType::BrushToNumpy,
         ExportType::BrushToPng,
-        ExportType::BrushToCoco,
         ExportType::AsrManifest,
+        ExportType::Yolo,
+        ExportType::YoloObb,
+        ExportType::YoloWithImages,
+        ExportType::CocoWithImages,
+        ExportType::YoloObbWithImages,
+        ExportType::BrushToCoco,
         ExportType::Doclang,
     ];
 
