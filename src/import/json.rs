@@ -18,6 +18,8 @@ struct Scanner<R: BufRead> {
     file: String,
     /// Whether input ended outside any string, object or list.
     balanced_at_eof: bool,
+    /// Deepest nesting inside the current element.
+    max_depth: usize,
 }
 
 enum Next {
@@ -126,7 +128,10 @@ impl<R: BufRead> Scanner<R> {
                 }
                 match buf[i] {
                     b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        self.max_depth = self.max_depth.max(depth);
+                    }
                     b'}' | b']' if depth > 0 => depth -= 1,
                     b @ (b']' | b',') if depth == 0 => {
                         end = Some(b);
@@ -159,6 +164,45 @@ fn advance_position(line: usize, col: usize, bytes: &[u8]) -> (usize, usize) {
             1 + chars(&bytes[last + 1..]),
         ),
     }
+}
+
+/// Tasks nested deeper than this are refused: nothing real comes close, and every later
+/// reader of the stored JSON (export, the annotator) can then parse it.
+pub const MAX_NESTING: usize = 100;
+
+pub fn too_deep(file: &str, line: usize, col: usize) -> Problem {
+    Problem::new(
+        Location::at(file, line, col),
+        format!("task nested deeper than {MAX_NESTING} levels of lists and objects"),
+    )
+}
+
+/// The deepest nesting of lists and objects in a JSON text.
+pub fn nesting(bytes: &[u8]) -> usize {
+    let (mut depth, mut max, mut i) = (0usize, 0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while let Some(j) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                    if bytes[i + j] == b'\\' {
+                        i += j + 2;
+                    } else {
+                        i += j;
+                        break;
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    max
 }
 
 /// A syntax error inside an element that starts at (line, col), placed in the whole file.
@@ -235,6 +279,7 @@ pub fn for_each_element<R: Read>(
         col: 1,
         file: name.to_string(),
         balanced_at_eof: false,
+        max_depth: 0,
     };
     // A UTF-8 byte order mark is skipped (Label Studio would reject it).
     {
@@ -257,6 +302,9 @@ pub fn for_each_element<R: Read>(
         b'{' => {
             let (line, col) = (s.line, s.col);
             s.r.read_to_end(&mut bytes).map_err(|e| s.io_fail(e))?;
+            if nesting(&bytes) > MAX_NESTING {
+                return Err(too_deep(name, line, col));
+            }
             f(&bytes, line, col)?;
             Ok(())
         }
@@ -276,6 +324,7 @@ pub fn for_each_element<R: Read>(
                     Next::Byte(_) => {}
                 }
                 let (line, col) = (s.line, s.col);
+                s.max_depth = 0;
                 let delim = s.element(&mut bytes)?;
                 let Some(delim) = delim else {
                     if s.balanced_at_eof {
@@ -284,6 +333,9 @@ pub fn for_each_element<R: Read>(
                     return Err(s.fail("unexpected end of file inside the task list (an unclosed string, object or list?)"));
                 };
                 index += 1;
+                if s.max_depth > MAX_NESTING {
+                    return Err(too_deep(name, line, col));
+                }
                 let flow = f(&bytes, line, col)?;
                 if delim == b']' {
                     break;
@@ -384,12 +436,17 @@ mod tests {
         );
         assert!(read("42").err().unwrap().message.contains("Unsupported"));
         let deep = format!("[{}{}]", "[".repeat(5000), "]".repeat(5000));
+        let e = read(&deep).err().unwrap();
+        assert!(e.message.contains("nested deeper than 100"), "{e}");
+        assert_eq!((e.location.line, e.location.column), (Some(1), Some(2)));
+        let deep_object = format!("{{\"a\": {}{}}}", "[".repeat(101), "]".repeat(101));
         assert!(
-            read(&deep)
+            read(&deep_object)
                 .err()
                 .unwrap()
                 .message
-                .contains("recursion limit")
+                .contains("nested deeper")
         );
+        assert_eq!(nesting(br#"{"a": "[[[", "b": [{"c": "\\\""}]}"#), 3);
     }
 }

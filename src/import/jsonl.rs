@@ -1,6 +1,7 @@
 //! JSON Lines: one task item per non-empty line (Label Studio reads JSONL only from
 //! storage sync; we accept it as a file too).
 
+use super::json::{MAX_NESTING, nesting, too_deep};
 use super::{Flow, ItemSink, RawItem, Shape, TaskReader, parse_payload};
 use crate::error::{Location, Problem};
 use std::io::{BufRead, BufReader};
@@ -34,6 +35,9 @@ impl TaskReader for JsonlReader {
             }
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
+            }
+            if nesting(bytes) > MAX_NESTING {
+                return Err(too_deep(name, n, 1));
             }
             let value = parse_payload(bytes).map_err(|e| {
                 let msg = e.to_string();

@@ -661,9 +661,11 @@ pub fn read_sources(
             return Err(e);
         }
         if pipe.report.tasks == 0 && pipe.problems.is_empty() {
-            pipe.warnings.push(Problem::new(
+            // Label Studio only complains when the whole upload is empty; an empty input
+            // among others is almost always a mistake, so it is one here.
+            pipe.problems.push(Problem::new(
                 Location::file(input.as_str()),
-                "no tasks in this input",
+                "No tasks added: this input holds no tasks",
             ));
         }
         // Label Studio's consistency rule for several files: each file's first task must

@@ -1,0 +1,427 @@
+//! The binary on every sample and every import format.
+
+mod common;
+use common::*;
+
+#[test]
+fn every_sample_imports_in_every_format_it_ships() {
+    let dir = tmp();
+    let cases: &[(&str, &[&str], i64, i64, i64)] = &[
+        // sample, task files, tasks, annotations, predictions
+        (
+            "sentiment",
+            &["tasks.json", "tasks.csv", "tasks.txt"],
+            36,
+            1,
+            12,
+        ),
+        ("ner", &["tasks.json", "tasks.jsonl"], 12, 0, 6),
+        ("image_bbox", &["tasks.json", "images"], 6, 0, 3),
+        ("audio_transcription", &["tasks.json", "audio"], 4, 1, 0),
+        ("dialogue", &["tasks.json", "tasks.jsonl"], 4, 0, 0),
+        ("multi_control", &["tasks.json", "tasks.tsv"], 8, 0, 4),
+    ];
+    for (name, files, tasks, anns, preds) in cases {
+        let project = path(dir.path(), &format!("{name}.db"));
+        let mut args = vec![
+            "init".to_string(),
+            project.clone(),
+            "--label-config".into(),
+            sample(&format!("{name}/config.xml")),
+        ];
+        for f in *files {
+            args.push("--input-path".into());
+            args.push(sample(&format!("{name}/{f}")));
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        labelterm(&args).ok();
+        let s = stats(&project);
+        assert_eq!(s["tasks"], *tasks, "{name}");
+        assert_eq!(s["annotations"], *anns, "{name}");
+        assert_eq!(s["predictions"], *preds, "{name}");
+    }
+}
+
+#[test]
+fn timeseries_csv_is_one_task_with_inline_columns() {
+    let dir = tmp();
+    let project = path(dir.path(), "ts.db");
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &sample("timeseries/config.xml"),
+        "--input-path",
+        &sample("timeseries/sensor.csv"),
+        "--input-format",
+        "timeseries",
+    ])
+    .ok();
+    let out = path(dir.path(), "out.json");
+    labelterm(&[
+        "export",
+        &project,
+        "--export-path",
+        &out,
+        "--download-all-tasks",
+    ])
+    .ok();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+    let ts = &v[0]["data"]["ts"];
+    assert_eq!(ts["time"].as_array().unwrap().len(), 60);
+    assert_eq!(ts["time"][1], 1);
+    assert!(ts["temperature"][0].is_f64());
+}
+
+#[test]
+fn html_xml_and_single_media_files() {
+    let dir = tmp();
+    let config = write(
+        dir.path(),
+        "c.xml",
+        r#"<View><HyperText name="h" value="$html"/></View>"#,
+    );
+    let page = write(dir.path(), "page.html", "<p>Hello <b>there</b></p>\n");
+    let project = path(dir.path(), "h.db");
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &page,
+    ])
+    .ok();
+    let out = path(dir.path(), "o.json");
+    labelterm(&[
+        "export",
+        &project,
+        "--export-path",
+        &out,
+        "--download-all-tasks",
+    ])
+    .ok();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v[0]["data"]["html"], "<p>Hello <b>there</b></p>\n");
+
+    let config = write(
+        dir.path(),
+        "i.xml",
+        r#"<View><Image name="i" value="$image"/></View>"#,
+    );
+    let project = path(dir.path(), "i.db");
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &sample("image_bbox/images/park.png"),
+    ])
+    .ok();
+    let out = path(dir.path(), "i.json");
+    labelterm(&[
+        "export",
+        &project,
+        "--export-path",
+        &out,
+        "--download-all-tasks",
+    ])
+    .ok();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let p = v[0]["data"]["image"].as_str().unwrap();
+    assert!(
+        p.ends_with("park.png") && std::path::Path::new(p).is_absolute(),
+        "{p}"
+    );
+}
+
+#[test]
+fn json_dir_and_text_dir() {
+    let dir = tmp();
+    write(
+        dir.path(),
+        "tasks/a.json",
+        r#"[{"text": "one"}, {"text": "two"}]"#,
+    );
+    write(dir.path(), "tasks/sub/b.jsonl", "{\"text\": \"three\"}\n");
+    write(dir.path(), "tasks/.hidden.json", "not json");
+    write(dir.path(), "texts/1.txt", "first document\nwith two lines");
+    write(dir.path(), "texts/2.txt", "second");
+    let config = write(
+        dir.path(),
+        "c.xml",
+        r#"<View><Text name="t" value="$text"/></View>"#,
+    );
+    let project = path(dir.path(), "p.db");
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &path(dir.path(), "tasks"),
+        "--input-path",
+        &path(dir.path(), "texts"),
+        "--input-format",
+        "json-dir",
+    ])
+    .failed(1);
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &path(dir.path(), "tasks"),
+    ])
+    .ok();
+    labelterm(&[
+        "import",
+        &project,
+        "--input-path",
+        &path(dir.path(), "texts"),
+        "--input-format",
+        "text-dir",
+    ])
+    .ok();
+    let s = stats(&project);
+    assert_eq!(s["tasks"], 5);
+    let imports = s["imports"].as_array().unwrap();
+    assert_eq!(imports[0]["format"], "json-dir");
+    assert_eq!(imports[1]["format"], "text-dir");
+    assert_eq!(imports[0]["sha256"].as_str().unwrap().len(), 64);
+}
+
+#[test]
+fn map_renames_columns_and_coerce_follows_pandas() {
+    let dir = tmp();
+    let csv = write(
+        dir.path(),
+        "r.csv",
+        "id;review;stars\n007;great;5\n008;bad;NA\n",
+    );
+    let config = write(
+        dir.path(),
+        "c.xml",
+        r#"<View><Text name="t" value="$text"/></View>"#,
+    );
+    let project = path(dir.path(), "p.db");
+    let r = labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &csv,
+    ]);
+    assert!(
+        r.all()
+            .contains("\"text\" key is expected in task data; found \"id\", \"review\", \"stars\""),
+        "{}",
+        r.all()
+    );
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &csv,
+        "--map",
+        "text=review",
+    ])
+    .ok();
+    labelterm(&[
+        "import",
+        &project,
+        "--input-path",
+        &csv,
+        "--map",
+        "text=review",
+        "--csv-coerce",
+    ])
+    .ok();
+    let out = path(dir.path(), "o.json");
+    labelterm(&[
+        "export",
+        &project,
+        "--export-path",
+        &out,
+        "--download-all-tasks",
+    ])
+    .ok();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        v[0]["data"],
+        serde_json::json!({"id": "007", "text": "great", "stars": "5"})
+    );
+    assert_eq!(
+        v[2]["data"],
+        serde_json::json!({"id": 7, "text": "great", "stars": 5.0})
+    );
+    assert_eq!(v[3]["data"]["stars"], "");
+}
+
+#[test]
+fn url_input_is_downloaded_from_a_loopback_server() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let body = r#"[{"data": {"text": "from the web"}}]"#;
+    let server = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 2048];
+        let _ = s.read(&mut buf).unwrap();
+        let resp = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        s.write_all(resp.as_bytes()).unwrap();
+    });
+    let dir = tmp();
+    let config = write(
+        dir.path(),
+        "c.xml",
+        r#"<View><Text name="t" value="$text"/></View>"#,
+    );
+    let project = path(dir.path(), "p.db");
+    let url = format!("http://127.0.0.1:{port}/api/tasks");
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &url,
+    ])
+    .ok();
+    server.join().unwrap();
+    let s = stats(&project);
+    assert_eq!(s["tasks"], 1);
+    assert_eq!(s["imports"][0]["source"], url);
+}
+
+#[test]
+fn json_export_round_trips() {
+    let dir = tmp();
+    let first = path(dir.path(), "a.db");
+    labelterm(&[
+        "init",
+        &first,
+        "--label-config",
+        &sample("sentiment/config.xml"),
+        "--input-path",
+        &sample("sentiment/tasks.json"),
+    ])
+    .ok();
+    let e1 = path(dir.path(), "e1.json");
+    labelterm(&[
+        "export",
+        &first,
+        "--export-path",
+        &e1,
+        "--download-all-tasks",
+    ])
+    .ok();
+    let second = path(dir.path(), "b.db");
+    labelterm(&[
+        "init",
+        &second,
+        "--label-config",
+        &sample("sentiment/config.xml"),
+        "--input-path",
+        &e1,
+    ])
+    .ok();
+    let e2 = path(dir.path(), "e2.json");
+    labelterm(&[
+        "export",
+        &second,
+        "--export-path",
+        &e2,
+        "--download-all-tasks",
+    ])
+    .ok();
+    let mut a: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&e1).unwrap()).unwrap();
+    let mut b: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&e2).unwrap()).unwrap();
+    // What may differ: the file a task came from, and the annotation's id in the file it
+    // was imported from (kept as `import_id`, as Label Studio does).
+    for v in [&mut a, &mut b] {
+        for t in v.as_array_mut().unwrap() {
+            t.as_object_mut().unwrap().remove("file_upload");
+            for ann in t["annotations"].as_array_mut().unwrap() {
+                ann.as_object_mut().unwrap().remove("import_id");
+            }
+        }
+    }
+    assert!(a == b, "round trip changed the export:\n{a:#}\n---\n{b:#}");
+    assert_eq!(a.as_array().unwrap().len(), 12);
+    assert_eq!(
+        a[0]["annotations"][0]["created_username"]
+            .as_str()
+            .unwrap()
+            .split(", ")
+            .next(),
+        Some("ana@example.com")
+    );
+}
+
+#[test]
+fn export_without_download_all_tasks_keeps_annotated_tasks_only() {
+    let dir = tmp();
+    let project = path(dir.path(), "a.db");
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &sample("sentiment/config.xml"),
+        "--input-path",
+        &sample("sentiment/tasks.json"),
+    ])
+    .ok();
+    let out = path(dir.path(), "e.json");
+    labelterm(&[
+        "export",
+        &project,
+        "--export-type",
+        "JSON",
+        "--export-path",
+        &out,
+    ])
+    .ok();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn stats_counts_labels_per_control() {
+    let dir = tmp();
+    let project = path(dir.path(), "a.db");
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &sample("sentiment/config.xml"),
+        "--input-path",
+        &sample("sentiment/tasks.json"),
+    ])
+    .ok();
+    let s = stats(&project);
+    for key in ["tasks", "annotations", "predictions", "skipped", "labeled"] {
+        assert!(s[key].is_i64(), "{key} is an integer");
+    }
+    assert_eq!(s["labeled"], 1);
+    assert_eq!(s["controls"]["sentiment"]["annotations"]["Positive"], 1);
+    assert_eq!(s["controls"]["sentiment"]["predictions"]["Negative"], 4);
+    let text = labelterm(&["stats", &project]);
+    assert!(text.ok().stdout.contains("Positive"));
+}
