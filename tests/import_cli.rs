@@ -425,3 +425,27 @@ fn stats_counts_labels_per_control() {
     let text = labelterm(&["stats", &project]);
     assert!(text.ok().stdout.contains("Positive"));
 }
+
+#[test]
+fn annotations_that_do_not_fit_are_kept_with_a_warning() {
+    let dir = tmp();
+    let tasks = write(
+        dir.path(),
+        "t.json",
+        r#"[{"data": {"text": "a"}, "completions": [{"result": [
+            {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Ecstatic"]}}],
+            "completed_by": {"email": "old@example.com"}, "lead_time": "slow"}]}]"#,
+    );
+    let project = path(dir.path(), "p.db");
+    let r = labelterm(&["init", &project, "--label-config", &sample("sentiment/config.xml"), "--input-path", &tasks]);
+    r.ok();
+    let err = &r.stderr;
+    assert!(err.contains("legacy \"completions\" imported as annotations"), "{err}");
+    assert!(err.contains("completions[0].result[0]") && err.contains("Invalid value for control 'sentiment'"), "{err}");
+    assert!(err.contains("completions[0].lead_time"), "{err}");
+    let s = stats(&project);
+    assert_eq!(s["annotations"], 1);
+    assert_eq!(s["controls"]["sentiment"]["annotations"]["Ecstatic"], 1);
+    let imports = s["imports"].as_array().unwrap();
+    assert_eq!(imports[0]["warnings"], 3);
+}
