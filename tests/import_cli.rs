@@ -437,11 +437,25 @@ fn annotations_that_do_not_fit_are_kept_with_a_warning() {
             "completed_by": {"email": "old@example.com"}, "lead_time": "slow"}]}]"#,
     );
     let project = path(dir.path(), "p.db");
-    let r = labelterm(&["init", &project, "--label-config", &sample("sentiment/config.xml"), "--input-path", &tasks]);
+    let r = labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &sample("sentiment/config.xml"),
+        "--input-path",
+        &tasks,
+    ]);
     r.ok();
     let err = &r.stderr;
-    assert!(err.contains("legacy \"completions\" imported as annotations"), "{err}");
-    assert!(err.contains("completions[0].result[0]") && err.contains("Invalid value for control 'sentiment'"), "{err}");
+    assert!(
+        err.contains("legacy \"completions\" imported as annotations"),
+        "{err}"
+    );
+    assert!(
+        err.contains("completions[0].result[0]")
+            && err.contains("Invalid value for control 'sentiment'"),
+        "{err}"
+    );
     assert!(err.contains("completions[0].lead_time"), "{err}");
     let s = stats(&project);
     assert_eq!(s["annotations"], 1);

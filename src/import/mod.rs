@@ -608,12 +608,10 @@ pub fn read_sources(
                 continue;
             }
         };
-        let (sha, bytes) = match hash_input(&local, input) {
-            Ok(h) => h,
-            Err(p) => {
-                problems.push(p);
-                continue;
-            }
+        // The file's hash for the import log is computed beside the parse, on its own thread.
+        let hashing = {
+            let (local, input) = (local.clone(), input.clone());
+            std::thread::spawn(move || hash_input(&local, &input))
         };
         let base_dir = if url::is_url(input) {
             None
@@ -641,8 +639,8 @@ pub fn read_sources(
             report: SourceReport {
                 source: input.clone(),
                 format,
-                sha256: sha.clone(),
-                bytes,
+                sha256: String::new(),
+                bytes: 0,
                 tasks: 0,
                 annotations: 0,
                 predictions: 0,
@@ -693,6 +691,16 @@ pub fn read_sources(
         let warnings: Vec<String> = pipe.warnings.iter().map(|w| w.to_string()).collect();
         let mut source_report = pipe.report;
         source_report.warnings = pipe.warnings;
+        let (sha, bytes) = match hashing.join() {
+            Ok(Ok(h)) => h,
+            Ok(Err(p)) => {
+                problems.push(p);
+                (String::new(), 0)
+            }
+            Err(_) => return Err(Error::Other("hashing the input failed".into())),
+        };
+        source_report.sha256 = sha.clone();
+        source_report.bytes = bytes;
         sink.end(&sha, bytes, &warnings)?;
         report.sources.push(source_report);
     }
@@ -773,11 +781,7 @@ pub fn import_into_store(
                         Msg::Begin(source, format, base) => {
                             current = w.begin_source(&source, format.name(), base.as_deref())?
                         }
-                        Msg::Tasks(batch) => {
-                            for t in &batch {
-                                w.insert(current, t)?;
-                            }
-                        }
+                        Msg::Tasks(batch) => w.insert_batch(current, &batch)?,
                         Msg::End(sha, bytes, warnings) => {
                             w.end_source(current, &sha, bytes, &warnings)?;
                         }

@@ -14,6 +14,56 @@ pub struct SourceCounts {
     pub predictions: u64,
 }
 
+/// Users met during an import, resolved to ids (created when new).
+struct Users<'t, 'c> {
+    tx: &'t Transaction<'c>,
+    importer_id: i64,
+    by_email: &'t mut HashMap<String, i64>,
+    known_ids: &'t mut HashMap<i64, ()>,
+    now: &'t str,
+}
+
+impl Users<'_, '_> {
+    fn id(&mut self, who: &Completer) -> Result<i64> {
+        Ok(match who {
+            Completer::Importer => self.importer_id,
+            Completer::Id(id) => {
+                if !self.known_ids.contains_key(id) {
+                    self.tx.execute(
+                        "INSERT OR IGNORE INTO users (id, email, created_at) VALUES (?1, NULL, ?2)",
+                        params![id, self.now],
+                    )?;
+                    self.known_ids.insert(*id, ());
+                }
+                *id
+            }
+            Completer::Email(email) => {
+                if let Some(id) = self.by_email.get(email) {
+                    return Ok(*id);
+                }
+                let existing: Option<i64> = self
+                    .tx
+                    .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+                        r.get(0)
+                    })
+                    .ok();
+                let id = match existing {
+                    Some(id) => id,
+                    None => {
+                        self.tx.execute(
+                            "INSERT INTO users (email, created_at) VALUES (?1, ?2)",
+                            params![email, self.now],
+                        )?;
+                        self.tx.last_insert_rowid()
+                    }
+                };
+                self.by_email.insert(email.clone(), id);
+                id
+            }
+        })
+    }
+}
+
 /// Writes imported tasks inside one transaction. Dropping it without `commit` rolls
 /// everything back, so a failed import leaves the project as it was. The store is in
 /// bulk mode meanwhile (see [`Store::bulk_mode`]); the caller ends it.
@@ -74,64 +124,44 @@ impl<'a> ImportWriter<'a> {
         Ok(self.tx.last_insert_rowid())
     }
 
-    fn user(&mut self, who: &Completer) -> Result<i64> {
-        Ok(match who {
-            Completer::Importer => self.importer_id,
-            Completer::Id(id) => {
-                if !self.known_ids.contains_key(id) {
-                    self.tx.execute(
-                        "INSERT OR IGNORE INTO users (id, email, created_at) VALUES (?1, NULL, ?2)",
-                        params![id, self.now],
-                    )?;
-                    self.known_ids.insert(*id, ());
-                }
-                *id
-            }
-            Completer::Email(email) => {
-                if let Some(id) = self.users_by_email.get(email) {
-                    return Ok(*id);
-                }
-                let existing: Option<i64> = self
-                    .tx
-                    .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
-                        r.get(0)
-                    })
-                    .ok();
-                let id = match existing {
-                    Some(id) => id,
-                    None => {
-                        self.tx.execute(
-                            "INSERT INTO users (email, created_at) VALUES (?1, ?2)",
-                            params![email, self.now],
-                        )?;
-                        self.tx.last_insert_rowid()
-                    }
-                };
-                self.users_by_email.insert(email.clone(), id);
-                id
-            }
-        })
-    }
-
-    pub fn insert(&mut self, import_id: i64, task: &TaskItem) -> Result<()> {
-        let total = task.annotations.iter().filter(|a| !a.was_cancelled).count() as i64;
-        let cancelled = task.annotations.iter().filter(|a| a.was_cancelled).count() as i64;
-        let scores: Vec<f64> = task.predictions.iter().filter_map(|p| p.score).collect();
-        let avg_score = if scores.is_empty() {
-            None
-        } else {
-            Some(scores.iter().sum::<f64>() / scores.len() as f64)
+    /// Inserts a batch of tasks with their annotations and predictions, with statements
+    /// prepared once per batch.
+    pub fn insert_batch(&mut self, import_id: i64, tasks: &[TaskItem]) -> Result<()> {
+        let mut users = Users {
+            tx: &self.tx,
+            importer_id: self.importer_id,
+            by_email: &mut self.users_by_email,
+            known_ids: &mut self.known_ids,
+            now: &self.now,
         };
-        let created = task.created_at.as_deref().unwrap_or(&self.now);
-        let updated = task.updated_at.as_deref().unwrap_or(created);
-        self.tx
-            .prepare_cached(
-                "INSERT INTO tasks (inner_id, data, meta, import_id, source_line, original_id,
-                    allow_skip, total_annotations, cancelled_annotations, total_predictions,
-                    is_labeled, prediction_score, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?
-            .execute(params![
+        let mut task_stmt = self.tx.prepare_cached(
+            "INSERT INTO tasks (inner_id, data, meta, import_id, source_line, original_id,
+                allow_skip, total_annotations, cancelled_annotations, total_predictions,
+                is_labeled, prediction_score, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+        )?;
+        let mut ann_stmt = self.tx.prepare_cached(
+            "INSERT INTO annotations (task_id, result, completed_by, was_cancelled,
+                ground_truth, lead_time, import_id, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        )?;
+        let mut pred_stmt = self.tx.prepare_cached(
+            "INSERT INTO predictions (task_id, result, score, model_version, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        let now = self.now.as_str();
+        for task in tasks {
+            let total = task.annotations.iter().filter(|a| !a.was_cancelled).count() as i64;
+            let cancelled = task.annotations.len() as i64 - total;
+            let (sum, n) = task
+                .predictions
+                .iter()
+                .filter_map(|p| p.score)
+                .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+            let avg_score = (n > 0).then(|| sum / n as f64);
+            let created = task.created_at.as_deref().unwrap_or(now);
+            let updated = task.updated_at.as_deref().unwrap_or(created);
+            let task_id = task_stmt.insert(params![
                 self.next_inner_id,
                 task.data,
                 task.meta,
@@ -147,19 +177,12 @@ impl<'a> ImportWriter<'a> {
                 created,
                 updated,
             ])?;
-        let task_id = self.tx.last_insert_rowid();
-        self.next_inner_id += 1;
-        for a in &task.annotations {
-            let user = self.user(&a.completed_by)?;
-            let created = a.created_at.as_deref().unwrap_or(&self.now);
-            let updated = a.updated_at.as_deref().unwrap_or(created);
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO annotations (task_id, result, completed_by, was_cancelled,
-                        ground_truth, lead_time, import_id, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                )?
-                .execute(params![
+            self.next_inner_id += 1;
+            for a in &task.annotations {
+                let user = users.id(&a.completed_by)?;
+                let created = a.created_at.as_deref().unwrap_or(now);
+                let updated = a.updated_at.as_deref().unwrap_or(created);
+                ann_stmt.execute(params![
                     task_id,
                     a.result,
                     user,
@@ -170,25 +193,23 @@ impl<'a> ImportWriter<'a> {
                     created,
                     updated,
                 ])?;
-        }
-        for p in &task.predictions {
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO predictions (task_id, result, score, model_version, created_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?
-                .execute(params![
+            }
+            for p in &task.predictions {
+                pred_stmt.execute(params![
                     task_id,
                     p.result,
                     p.score,
                     p.model_version,
-                    p.created_at.as_deref().unwrap_or(&self.now),
+                    p.created_at.as_deref().unwrap_or(now),
                 ])?;
+            }
+            self.counts.tasks += 1;
+            self.counts.annotations += task.annotations.len() as u64;
+            self.counts.predictions += task.predictions.len() as u64;
+        }
+        if let Some(p) = tasks.iter().rev().find_map(|t| t.predictions.last()) {
             self.last_model_version = Some(p.model_version.clone());
         }
-        self.counts.tasks += 1;
-        self.counts.annotations += task.annotations.len() as u64;
-        self.counts.predictions += task.predictions.len() as u64;
         Ok(())
     }
 
