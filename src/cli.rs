@@ -206,7 +206,7 @@ fn print_warnings(
     }
 }
 
-fn print_report(report: &ImportReport, verb: &str) {
+fn print_report(report: &ImportReport, verb: &str, csv_coerce: bool) {
     for s in &report.sources {
         println!(
             "{verb} {} task(s), {} annotation(s), {} prediction(s) from {} [{}]",
@@ -215,6 +215,15 @@ fn print_report(report: &ImportReport, verb: &str) {
             s.predictions,
             crate::util::sanitize(&s.source, false),
             s.format.name()
+        );
+    }
+    let tabular = report
+        .sources
+        .iter()
+        .any(|s| matches!(s.format, InputFormat::Csv | InputFormat::Tsv));
+    if tabular && !csv_coerce {
+        eprintln!(
+            "note: CSV/TSV cells were kept as text (\"007\" stays \"007\"); Label Studio would convert numbers and booleans, which --csv-coerce reproduces"
         );
     }
 }
@@ -360,7 +369,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             let (config, report) =
                 init_project(&project, &label_config, &input, sampling, title, &user)?;
             print_warnings(Some(&label_config), Some(&config), Some(&report));
-            print_report(&report, "imported");
+            print_report(&report, "imported", input.csv_coerce);
             println!("created {} ({} task(s))", project.display(), report.tasks());
             Ok(ExitCode::SUCCESS)
         }
@@ -384,7 +393,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                 &user,
             )?;
             print_warnings(None, None, Some(&report));
-            print_report(&report, "imported");
+            print_report(&report, "imported", input.csv_coerce);
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate {
@@ -416,7 +425,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             ) {
                 Ok(report) => {
                     print_warnings(None, None, Some(&report));
-                    print_report(&report, "valid:");
+                    print_report(&report, "valid:", input.csv_coerce);
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(Error::Invalid(problems)) => {

@@ -60,3 +60,34 @@ impl TaskReader for JsonlReader {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::import::tests::Collect;
+
+    fn read(content: &[u8]) -> Result<Collect, Problem> {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("t.jsonl");
+        std::fs::write(&p, content).unwrap();
+        let mut c = Collect::default();
+        JsonlReader.read(&p, "t.jsonl", &mut c)?;
+        Ok(c)
+    }
+
+    #[test]
+    fn one_item_per_non_empty_line() {
+        let c = read(b"\xef\xbb\xbf{\"a\": 1}\n\n  \r\n{\"data\": {\"b\": 2}}\r\n").unwrap();
+        assert_eq!(c.items.len(), 2);
+        assert_eq!(c.items[1].loc.line, Some(4));
+        assert_eq!(c.value(1)["data"]["b"], 2);
+        assert_eq!(c.warnings.len(), 1);
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = read(b"{\"a\": 1}\n{\"a\": }\n").err().unwrap();
+        assert_eq!(e.location.line, Some(2));
+        assert!(e.message.contains("invalid JSON"), "{e}");
+    }
+}
