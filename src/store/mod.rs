@@ -209,8 +209,11 @@ impl Store {
         let c = &self.conn;
         if on {
             let _ = c.pragma_update(None, "cache_size", -65536);
+            // Don't wait for readers: if another connection is open, stay in WAL.
+            let _ = c.busy_timeout(std::time::Duration::ZERO);
             let mode: rusqlite::Result<String> =
                 c.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0));
+            let _ = c.busy_timeout(std::time::Duration::from_secs(5));
             if matches!(mode.as_deref(), Ok("delete")) {
                 let _ = c.pragma_update(None, "synchronous", "FULL");
             }
