@@ -323,6 +323,14 @@ impl LabelConfig {
     }
 }
 
+fn find_attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    attrs
+        .iter()
+        .find(|(k, _)| k == name)
+        .or_else(|| attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
+        .map(|(_, v)| v.as_str())
+}
+
 fn is_control(el: &Element) -> bool {
     el.attr("name").is_some() && el.attr("toName").is_some() && el.tag != "Filter"
 }

@@ -37,18 +37,16 @@ impl<R: BufRead> Scanner<R> {
     }
 
     fn io_fail(&self, e: std::io::Error) -> Problem {
-        self.fail(format!("read error: {e}"))
+        read_error(&self.file, self.line, self.col, e)
     }
     /// Skips whitespace; returns the next significant byte without consuming it.
     fn peek_significant(&mut self) -> Result<Next, Problem> {
         loop {
             let (line, col, file) = (self.line, self.col, &self.file);
-            let buf = self.r.fill_buf().map_err(|e| {
-                Problem::new(
-                    Location::at(file.clone(), line, col),
-                    format!("read error: {e}"),
-                )
-            })?;
+            let buf = self
+                .r
+                .fill_buf()
+                .map_err(|e| read_error(file, line, col, e))?;
             if buf.is_empty() {
                 return Ok(Next::Eof);
             }
@@ -91,12 +89,10 @@ impl<R: BufRead> Scanner<R> {
         let mut escaped = false;
         loop {
             let (line, col, file) = (self.line, self.col, &self.file);
-            let buf = self.r.fill_buf().map_err(|e| {
-                Problem::new(
-                    Location::at(file.clone(), line, col),
-                    format!("read error: {e}"),
-                )
-            })?;
+            let buf = self
+                .r
+                .fill_buf()
+                .map_err(|e| read_error(file, line, col, e))?;
             if buf.is_empty() {
                 self.balanced_at_eof = depth == 0 && !in_string;
                 return Ok(None);
@@ -152,6 +148,10 @@ impl<R: BufRead> Scanner<R> {
             }
         }
     }
+}
+
+fn read_error(file: &str, line: usize, col: usize, e: std::io::Error) -> Problem {
+    Problem::new(Location::at(file, line, col), format!("read error: {e}"))
 }
 
 /// Line and column after reading `bytes` from (line, col); columns count characters.
