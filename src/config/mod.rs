@@ -111,16 +111,9 @@ pub struct ControlTag {
 }
 
 impl ControlTag {
+    /// An attribute by name: exact case first, then any case (as the frontend reads them).
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .or_else(|| {
-                self.attrs
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            })
-            .map(|(_, v)| v.as_str())
+        find_attr(&self.attrs, name)
     }
 
     /// The result `type` this control writes.
@@ -164,16 +157,9 @@ pub struct ObjectTag {
 }
 
 impl ObjectTag {
+    /// An attribute by name: exact case first, then any case (as the frontend reads them).
     pub fn attr(&self, name: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .or_else(|| {
-                self.attrs
-                    .iter()
-                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            })
-            .map(|(_, v)| v.as_str())
+        find_attr(&self.attrs, name)
     }
 }
 
