@@ -112,6 +112,8 @@ pub enum Command {
         #[arg(long = "list-formats")]
         list_formats: bool,
     },
+    /// Label tasks in the terminal (opens on the next task to label).
+    Start(crate::tui::StartArgs),
 }
 
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
@@ -327,6 +329,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn run_command(command: Command) -> Result<ExitCode, Error> {
     match command {
+        Command::Start(args) => crate::tui::run_cli(args),
         Command::Init {
             project,
             label_config,
