@@ -149,12 +149,7 @@ fn check_value(
             }
             number(v, "rotation")?;
             if ctrl.kind == RectangleLabels {
-                labels_in(
-                    ctrl,
-                    v,
-                    label_key.unwrap_or("rectanglelabels"),
-                    true,
-                )?;
+                labels_in(ctrl, v, label_key.unwrap_or("rectanglelabels"), true)?;
             }
             Ok(())
         }

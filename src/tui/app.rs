@@ -383,6 +383,13 @@ impl App {
             image_wanted: RefCell::new(HashMap::new()),
         };
         let effects = self.resolve_contents(&mut t);
+        for (name, c) in &t.contents {
+            if let Content::Doc(d) = c
+                && let Some(first) = d.map.iter().position(Option::is_some)
+            {
+                t.text_cursor.insert(name.clone(), d.grapheme_at(first).0);
+            }
+        }
         t.focusables = focusables(&t.config);
         t.focus = t
             .focusables
@@ -409,7 +416,7 @@ impl App {
             self.info(format!("task {id}: resumed your draft"));
         } else if t.annotation_id.is_some() {
             self.info(format!("task {id}: editing your annotation; s updates it"));
-        } else {
+        } else if !matches!(self.message, Some((Level::Ok, _))) {
             self.message = None;
         }
         self.task = Some(t);
@@ -1755,7 +1762,20 @@ impl App {
             }
             _ => cur,
         };
-        t.text_cursor.insert(obj.name.clone(), next.min(doc.last()));
+        // Display-only characters (speaker names, added line breaks) are skipped over.
+        let mut next = next.min(doc.last());
+        if doc.map.get(next).is_some_and(Option::is_none) {
+            let back = matches!(a, Action::Left | Action::WordPrev);
+            let found = if back {
+                (0..next).rev().find(|i| doc.map[*i].is_some())
+            } else {
+                (next..doc.len()).find(|i| doc.map[*i].is_some())
+            };
+            if let Some(i) = found {
+                next = doc.grapheme_at(i).0;
+            }
+        }
+        t.text_cursor.insert(obj.name.clone(), next);
     }
 
     /// The display range a label key would turn into a span on this object: the

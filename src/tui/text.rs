@@ -302,19 +302,26 @@ impl SpanDoc {
         }
     }
 
-    fn is_word(&self, i: usize) -> bool {
-        self.display
-            .get(i)
-            .is_some_and(|c| c.is_alphanumeric() || *c == '_')
+    /// 0 for white space, 1 for word characters, 2 for anything else (punctuation, emoji).
+    fn class(&self, i: usize) -> u8 {
+        match self.display.get(i) {
+            None => 0,
+            Some(c) if c.is_whitespace() => 0,
+            Some(c) if c.is_alphanumeric() || *c == '_' => 1,
+            Some(_) => 2,
+        }
     }
 
-    /// Start of the next word.
+    /// Start of the next word (a run of word characters or of other non-space ones).
     pub fn word_next(&self, i: usize) -> usize {
         let mut j = i;
-        while j < self.display.len() && self.is_word(j) {
-            j = self.grapheme_at(j).1;
+        let c = self.class(i);
+        if c != 0 {
+            while j < self.display.len() && self.class(j) == c {
+                j = self.grapheme_at(j).1;
+            }
         }
-        while j < self.display.len() && !self.is_word(j) {
+        while j < self.display.len() && self.class(j) == 0 {
             j = self.grapheme_at(j).1;
         }
         if j >= self.display.len() {
@@ -327,10 +334,11 @@ impl SpanDoc {
     /// Start of the current or previous word.
     pub fn word_prev(&self, i: usize) -> usize {
         let mut j = self.prev(i);
-        while j > 0 && !self.is_word(j) {
+        while j > 0 && self.class(j) == 0 {
             j = self.prev(j);
         }
-        while j > 0 && self.is_word(self.prev(j)) {
+        let c = self.class(j);
+        while j > 0 && c != 0 && self.class(self.prev(j)) == c {
             j = self.prev(j);
         }
         j
@@ -338,15 +346,16 @@ impl SpanDoc {
 
     /// The word around display index `i` as `[start, end)`, or the grapheme itself.
     pub fn word_at(&self, i: usize) -> (usize, usize) {
-        if !self.is_word(i) {
+        let c = self.class(i);
+        if c == 0 {
             return self.grapheme_at(i);
         }
         let mut s = self.grapheme_at(i).0;
-        while s > 0 && self.is_word(self.prev(s)) {
+        while s > 0 && self.class(self.prev(s)) == c {
             s = self.prev(s);
         }
         let mut e = self.grapheme_at(i).1;
-        while e < self.display.len() && self.is_word(e) {
+        while e < self.display.len() && self.class(e) == c {
             e = self.grapheme_at(e).1;
         }
         (s, e)
