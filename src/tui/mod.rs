@@ -144,10 +144,13 @@ impl Session {
         self.app.loaded(l);
     }
 
-    /// After a frame: ask for images at the size they were drawn.
-    pub fn after_draw(&mut self) {
+    /// After a frame: ask for images at the size they were drawn. Returns how many
+    /// loads were asked for.
+    pub fn after_draw(&mut self) -> usize {
         let e = self.app.image_requests();
+        let n = e.len();
         self.run(e);
+        n
     }
 
     fn open_task(&mut self, id: i64) -> Vec<Effect> {

@@ -748,7 +748,7 @@ fn draw_image_pane(
     };
     let src_text = match source {
         Ok(s) => s.describe(),
-        Err(e) => e.clone(),
+        Err(_) => String::new(),
     };
     // A line below the picture names the file.
     let pic = Rect {

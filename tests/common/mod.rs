@@ -110,7 +110,14 @@ impl Driver {
 
     /// Waits for pending loads (text by URL, audio facts) to arrive.
     pub fn settle(&mut self) {
-        while let Ok(l) = self.loads.recv_timeout(Duration::from_millis(150)) {
+        while let Ok(l) =
+            self.loads
+                .recv_timeout(Duration::from_millis(if self.s.app.task.is_some() {
+                    60
+                } else {
+                    1
+                }))
+        {
             self.s.loaded(l);
         }
     }
