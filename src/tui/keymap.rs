@@ -942,4 +942,12 @@ mod tests {
         assert!(!d.iter().any(|(_, desc)| desc.contains("(Label Studio)")));
         assert!(markdown_table().contains("| `s` | submit the annotation"));
     }
+
+    #[test]
+    fn readme_key_table_matches_the_keymap() {
+        let readme = include_str!("../../README.md");
+        for line in markdown_table().lines().filter(|l| l.starts_with("| `")) {
+            assert!(readme.contains(line), "README lacks the key row: {line}");
+        }
+    }
 }
