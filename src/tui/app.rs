@@ -277,6 +277,7 @@ fn num(v: &Value) -> Option<f64> {
 }
 
 impl App {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         title: String,
         project_path: String,
@@ -763,10 +764,8 @@ impl App {
                 });
             }
             Action::JumpToTask => self.start_editor(EditTarget::Jump, String::new()),
-            Action::TaskList | Action::Cancel => {
-                if self.task.is_some() || self.finished {
-                    self.screen = Screen::Task;
-                }
+            Action::TaskList | Action::Cancel if self.task.is_some() || self.finished => {
+                self.screen = Screen::Task;
             }
             Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
             Action::Quit => {
@@ -894,10 +893,11 @@ impl App {
                 return self.update(a);
             }
         }
-        if self.popup.is_none() && self.screen == Screen::Task {
-            if let Some((_, ci, li)) = self.hotkeys().into_iter().find(|(k, _, _)| *k == spec) {
-                return self.apply_label(ci, li);
-            }
+        if self.popup.is_none()
+            && self.screen == Screen::Task
+            && let Some((_, ci, li)) = self.hotkeys().into_iter().find(|(k, _, _)| *k == spec)
+        {
+            return self.apply_label(ci, li);
         }
         Vec::new()
     }
@@ -1851,7 +1851,7 @@ impl App {
             && let Some(id) = selected.clone()
             && t.result
                 .iter()
-                .any(|r| res::id_of(&r) == Some(id.as_str()) && res::from_name(r) == ctrl.name)
+                .any(|r| res::id_of(r) == Some(id.as_str()) && res::from_name(r) == ctrl.name)
         {
             let ctrl = ctrl.clone();
             let key = key.to_string();
@@ -1925,7 +1925,7 @@ impl App {
                 matches!(
                     c.kind,
                     ControlKind::RectangleLabels | ControlKind::Rectangle
-                ) && c.to_name.iter().any(|n| *n == obj.name)
+                ) && c.to_name.contains(&obj.name)
             })
             .cloned();
         if a == Action::NewRect {
@@ -2238,18 +2238,17 @@ impl App {
                 }
             }
             Action::Left => {
-                if let Some((k, _, _, _)) = rows.get(p.cursor) {
-                    if !p.expanded.remove(k) {
-                        // Go to the parent.
-                        if let Some((parent, _)) = k.rsplit_once('/') {
-                            p.expanded.remove(parent);
-                            p.cursor = self
-                                .picker_rows(&p)
-                                .iter()
-                                .position(|(r, _, _, _)| r == parent)
-                                .unwrap_or(0);
-                        }
-                    }
+                // Collapse, or go to the parent.
+                if let Some((k, _, _, _)) = rows.get(p.cursor)
+                    && !p.expanded.remove(k)
+                    && let Some((parent, _)) = k.rsplit_once('/')
+                {
+                    p.expanded.remove(parent);
+                    p.cursor = self
+                        .picker_rows(&p)
+                        .iter()
+                        .position(|(r, _, _, _)| r == parent)
+                        .unwrap_or(0);
                 }
             }
             Action::Search => {
@@ -2675,14 +2674,14 @@ pub fn focusables(config: &LabelConfig) -> Vec<Focus> {
             let labelled = config
                 .controls
                 .iter()
-                .any(|c| c.to_name.iter().any(|n| *n == o.name) && res::labels_fit(c.kind, o.kind));
+                .any(|c| c.to_name.contains(&o.name) && res::labels_fit(c.kind, o.kind));
             if o.kind == ObjectKind::Image || labelled {
                 out.push(Focus::Object(i));
             }
-        } else if let Some(i) = config.controls.iter().position(|c| c.name == name) {
-            if !matches!(config.controls[i].kind, ControlKind::Relations) {
-                out.push(Focus::Control(i));
-            }
+        } else if let Some(i) = config.controls.iter().position(|c| c.name == name)
+            && !matches!(config.controls[i].kind, ControlKind::Relations)
+        {
+            out.push(Focus::Control(i));
         }
     });
     out

@@ -327,7 +327,7 @@ fn draw_object(f: &mut Frame, app: &App, o: &ObjectTag, area: Rect) {
                 facts.push(format!("duration {d:.2} s"));
             }
             if let Some(b) = bytes {
-                facts.push(format!("{} KB", (b + 1023) / 1024));
+                facts.push(format!("{} KB", b.div_ceil(1024)));
             }
             if let Some(e) = error {
                 lines.push(Line::from(Span::styled(
@@ -636,7 +636,8 @@ fn draw_timeseries(
             }
         }
     }
-    let series: Vec<(String, Color, Vec<(f64, f64)>)> = channels
+    type Series = (String, Color, Vec<(f64, f64)>);
+    let series: Vec<Series> = channels
         .iter()
         .enumerate()
         .map(|(i, (col, legend, stroke))| {
@@ -672,7 +673,7 @@ fn draw_timeseries(
         );
         return;
     }
-    if y1 - y0 < f64::EPSILON {
+    if (y1 - y0).abs() < f64::EPSILON {
         y1 = y0 + 1.0;
     }
     let datasets: Vec<Dataset> = series
