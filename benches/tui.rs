@@ -85,23 +85,31 @@ fn child(db: &Path) {
     .expect("open");
     s.start();
     let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
-    term.draw(|f| labelterm::tui::view::draw(f, &s.app)).expect("draw");
+    term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+        .expect("draw");
     let first = t0.elapsed().as_secs_f64() * 1000.0;
     assert!(s.app.task.is_some(), "a task is open");
     let mut submit = Vec::new();
     let mut next = Vec::new();
     for i in 0..PRESSES {
         s.key(key(['1', '2', '3'][i % 3]));
-        term.draw(|f| labelterm::tui::view::draw(f, &s.app)).expect("draw");
+        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+            .expect("draw");
         let before = s.app.task.as_ref().map(|t| t.full.task.id);
         let t = Instant::now();
         s.key(key('s'));
-        term.draw(|f| labelterm::tui::view::draw(f, &s.app)).expect("draw");
+        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+            .expect("draw");
         submit.push(t.elapsed().as_secs_f64() * 1000.0);
-        assert_ne!(before, s.app.task.as_ref().map(|t| t.full.task.id), "moved on");
+        assert_ne!(
+            before,
+            s.app.task.as_ref().map(|t| t.full.task.id),
+            "moved on"
+        );
         let t = Instant::now();
         s.key(key(']'));
-        term.draw(|f| labelterm::tui::view::draw(f, &s.app)).expect("draw");
+        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+            .expect("draw");
         next.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     println!(
@@ -128,7 +136,11 @@ fn main() {
                 .args(["--child", db.to_str().expect("utf-8 path")])
                 .output()
                 .expect("child");
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let line = String::from_utf8_lossy(&out.stdout);
             let nums: Vec<f64> = line
                 .split_whitespace()
