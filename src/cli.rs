@@ -127,6 +127,8 @@ pub enum Command {
         #[arg(long = "export-path", value_name = "PATH")]
         export_path: PathBuf,
     },
+    /// Label tasks in the terminal (opens on the next task to label).
+    Start(crate::tui::StartArgs),
 }
 
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
@@ -357,6 +359,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn run_command(command: Command) -> Result<ExitCode, Error> {
     match command {
+        Command::Start(args) => crate::tui::run_cli(args),
         Command::Init {
             project,
             label_config,

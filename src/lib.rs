@@ -13,6 +13,7 @@ pub mod import;
 pub mod stats;
 pub mod store;
 pub mod task;
+pub mod tui;
 pub mod util;
 
 pub use error::{Error, Result};

@@ -1,5 +1,7 @@
 //! The project store: one SQLite file per project. This is the only code that speaks SQL.
 
+pub mod annotate;
+pub mod browse;
 mod import;
 mod read;
 pub mod schema;

@@ -108,6 +108,15 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE imports ADD COLUMN base_dir TEXT;
     "#,
+    // 3: indexes for the annotator: the next task to label by id or by prediction score,
+    // a user's annotations and drafts, and the task list's keyset pages sorted by score.
+    r#"
+    CREATE INDEX tasks_labeled ON tasks(is_labeled, id);
+    CREATE INDEX tasks_labeled_score ON tasks(is_labeled, prediction_score, id);
+    CREATE INDEX tasks_score ON tasks(prediction_score, id);
+    CREATE INDEX annotations_user ON annotations(completed_by, task_id);
+    CREATE INDEX drafts_user ON drafts(user_id, updated_at);
+    "#,
 ];
 
 pub fn current_version() -> i64 {

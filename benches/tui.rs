@@ -1,0 +1,171 @@
+//! Annotator benchmark on a generated project (default 1,000,000 text tasks with one
+//! prediction each, kept in `bench-data/`): time from start to the first frame, key press
+//! to the next task drawn (`s` submit and `]` next, p50/p99), and peak memory.
+//! `cargo bench --bench tui -- 1000000` (each measurement runs in a fresh process, 5 times;
+//! min and median are reported).
+
+mod common;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use labelterm::config::LabelConfig;
+use labelterm::import::{ImportOptions, import_into_store};
+use labelterm::store::{Project, Sampling, Store};
+use labelterm::tui::{Session, StartOptions, media};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+const RUNS: usize = 5;
+const PRESSES: usize = 500;
+
+fn project(n: usize) -> PathBuf {
+    let dir = common::bench_dir();
+    let db = dir.join(format!("tui-{n}.db"));
+    if db.exists() {
+        return db;
+    }
+    let tasks = dir.join(format!("text-{n}.json"));
+    if !tasks.exists() {
+        common::write_text_tasks(&tasks, n).expect("generate");
+    }
+    let config = LabelConfig::parse(common::SENTIMENT_CONFIG).expect("config");
+    let tmp = dir.join(format!("tui-{n}.db.tmp"));
+    let _ = std::fs::remove_file(&tmp);
+    let mut store = Store::create(
+        &tmp,
+        &Project {
+            title: "bench".into(),
+            label_config: config.source.clone(),
+            sampling: Sampling::Sequential,
+            model_version: None,
+            created_at: labelterm::util::now(),
+        },
+    )
+    .expect("store");
+    eprintln!("importing {n} tasks into {} (once)...", db.display());
+    import_into_store(
+        &mut store,
+        &config,
+        &[tasks.display().to_string()],
+        &ImportOptions::default(),
+        "bench",
+    )
+    .expect("import");
+    drop(store);
+    std::fs::rename(&tmp, &db).expect("rename");
+    db
+}
+
+fn key(c: char) -> KeyEvent {
+    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[((v.len() as f64 - 1.0) * p).round() as usize]
+}
+
+/// One measurement in this process: prints `first_ms submit_p50 submit_p99 next_p50 next_p99 rss_mib`.
+fn child(db: &Path) {
+    let t0 = Instant::now();
+    let (loader, _rx) = media::channel_loader(1);
+    let mut s = Session::open(
+        &StartOptions {
+            project: db.to_path_buf(),
+            user: format!("bench-{}", std::process::id()),
+            ..Default::default()
+        },
+        false,
+        loader,
+    )
+    .expect("open");
+    s.start();
+    let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+    term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+        .expect("draw");
+    let first = t0.elapsed().as_secs_f64() * 1000.0;
+    assert!(s.app.task.is_some(), "a task is open");
+    let mut submit = Vec::new();
+    let mut next = Vec::new();
+    for i in 0..PRESSES {
+        s.key(key(['1', '2', '3'][i % 3]));
+        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+            .expect("draw");
+        let before = s.app.task.as_ref().map(|t| t.full.task.id);
+        let t = Instant::now();
+        s.key(key('s'));
+        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+            .expect("draw");
+        submit.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_ne!(
+            before,
+            s.app.task.as_ref().map(|t| t.full.task.id),
+            "moved on"
+        );
+        let t = Instant::now();
+        s.key(key(']'));
+        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+            .expect("draw");
+        next.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "{first} {} {} {} {} {}",
+        pct(&mut submit, 0.5),
+        pct(&mut submit, 0.99),
+        pct(&mut next, 0.5),
+        pct(&mut next, 0.99),
+        common::peak_rss_mib()
+    );
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        child(Path::new(&args[i + 1]));
+        return;
+    }
+    for n in common::sizes(&[1_000_000]) {
+        let db = project(n);
+        let mut runs: Vec<Vec<f64>> = Vec::new();
+        for _ in 0..RUNS {
+            let out = std::process::Command::new(std::env::current_exe().expect("exe"))
+                .args(["--child", db.to_str().expect("utf-8 path")])
+                .output()
+                .expect("child");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let line = String::from_utf8_lossy(&out.stdout);
+            let nums: Vec<f64> = line
+                .split_whitespace()
+                .filter_map(|x| x.parse().ok())
+                .collect();
+            assert_eq!(nums.len(), 6, "{line}");
+            runs.push(nums);
+        }
+        let col = |i: usize| -> (f64, f64) {
+            let mut v: Vec<f64> = runs.iter().map(|r| r[i]).collect();
+            v.sort_by(|a, b| a.total_cmp(b));
+            (v[0], v[v.len() / 2])
+        };
+        let names = [
+            "start → first frame (ms)",
+            "submit → next task drawn p50 (ms)",
+            "submit → next task drawn p99 (ms)",
+            "] → next task drawn p50 (ms)",
+            "] → next task drawn p99 (ms)",
+            "peak RSS (MiB)",
+        ];
+        println!("annotator, {n} tasks, {RUNS} runs of {PRESSES} presses each: min / median");
+        for (i, name) in names.iter().enumerate() {
+            let (min, med) = col(i);
+            println!("  {name:<36} {min:>8.2} / {med:>8.2}");
+        }
+    }
+}

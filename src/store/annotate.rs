@@ -1,0 +1,425 @@
+//! What the annotator writes and reads one task at a time: the next task to label,
+//! one task with everything attached, drafts, and submitting or skipping an annotation.
+//! Every write is its own transaction and keeps the task counters right.
+
+use super::Store;
+use super::read::{
+    ANNOTATION_COLUMNS, PREDICTION_COLUMNS, TASK_COLUMNS, annotation_row, prediction_row, task_row,
+};
+use super::{Sampling, TaskFull};
+use crate::error::Result;
+use rusqlite::{OptionalExtension, params};
+
+/// A user's unsubmitted work on a task.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftRow {
+    pub id: i64,
+    pub task_id: i64,
+    pub user_id: i64,
+    /// The annotation this draft edits, when it edits one.
+    pub annotation_id: Option<i64>,
+    /// The result list as JSON text.
+    pub result: String,
+    pub lead_time: Option<f64>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Whether an annotation is submitted or skipped (`was_cancelled`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmitKind {
+    Submit,
+    Skip,
+}
+
+/// Project-wide progress for the status bar.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub tasks: i64,
+    /// Tasks with at least one submitted annotation.
+    pub labeled: i64,
+    /// Tasks this user submitted or skipped.
+    pub mine: i64,
+}
+
+/// Candidates for the label stream: not labeled, and neither annotated nor skipped by
+/// this user (Label Studio's default skip queue gives a skipped task to others only).
+const CANDIDATE: &str = "t.is_labeled = 0 AND NOT EXISTS (SELECT 1 FROM annotations a
+    WHERE a.task_id = t.id AND a.completed_by = ?1)";
+
+impl Store {
+    /// One task with its annotations (and who made them) and predictions.
+    pub fn task_full(&self, id: i64) -> Result<Option<TaskFull>> {
+        let c = self.conn();
+        let task = c
+            .prepare_cached(&format!(
+                "SELECT {TASK_COLUMNS} FROM tasks t LEFT JOIN imports i ON i.id = t.import_id
+                 WHERE t.id = ?1"
+            ))?
+            .query_row([id], task_row)
+            .optional()?;
+        let Some(task) = task else {
+            return Ok(None);
+        };
+        let annotations = c
+            .prepare_cached(&format!(
+                "SELECT {ANNOTATION_COLUMNS} FROM annotations a
+                 LEFT JOIN users u ON u.id = a.completed_by WHERE a.task_id = ?1 ORDER BY a.id"
+            ))?
+            .query_map([id], annotation_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let predictions = c
+            .prepare_cached(&format!(
+                "SELECT {PREDICTION_COLUMNS} FROM predictions p WHERE p.task_id = ?1 ORDER BY p.id"
+            ))?
+            .query_map([id], prediction_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(Some(TaskFull {
+            task,
+            annotations,
+            predictions,
+        }))
+    }
+
+    /// Whether a task id exists.
+    pub fn task_exists(&self, id: i64) -> Result<bool> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT 1 FROM tasks WHERE id = ?1")?
+            .query_row([id], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    pub fn draft(&self, task_id: i64, user_id: i64) -> Result<Option<DraftRow>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT id, task_id, user_id, annotation_id, result, lead_time, created_at, updated_at
+                 FROM drafts WHERE task_id = ?1 AND user_id = ?2",
+            )?
+            .query_row(params![task_id, user_id], |r| {
+                Ok(DraftRow {
+                    id: r.get(0)?,
+                    task_id: r.get(1)?,
+                    user_id: r.get(2)?,
+                    annotation_id: r.get(3)?,
+                    result: r.get(4)?,
+                    lead_time: r.get(5)?,
+                    created_at: r.get(6)?,
+                    updated_at: r.get(7)?,
+                })
+            })
+            .optional()?)
+    }
+
+    /// The task of the user's most recently changed draft: where to resume.
+    pub fn latest_draft_task(&self, user_id: i64) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT task_id FROM drafts WHERE user_id = ?1 ORDER BY updated_at DESC, id DESC LIMIT 1",
+            )?
+            .query_row([user_id], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Saves (creates or replaces) the user's draft of a task.
+    pub fn save_draft(
+        &self,
+        task_id: i64,
+        user_id: i64,
+        annotation_id: Option<i64>,
+        result: &str,
+        lead_time: f64,
+    ) -> Result<()> {
+        let now = crate::util::now();
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO drafts (task_id, user_id, annotation_id, result, lead_time, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+                 ON CONFLICT (task_id, user_id) DO UPDATE SET annotation_id = excluded.annotation_id,
+                    result = excluded.result, lead_time = excluded.lead_time,
+                    updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                task_id,
+                user_id,
+                annotation_id,
+                result,
+                lead_time,
+                now
+            ])?;
+        Ok(())
+    }
+
+    pub fn delete_draft(&self, task_id: i64, user_id: i64) -> Result<()> {
+        self.conn()
+            .prepare_cached("DELETE FROM drafts WHERE task_id = ?1 AND user_id = ?2")?
+            .execute(params![task_id, user_id])?;
+        Ok(())
+    }
+
+    /// Submits or skips: creates the user's annotation of the task or updates it (a skip
+    /// stores an empty result with `was_cancelled`), removes the draft and recounts the
+    /// task's counters, in one transaction. Returns the annotation id.
+    pub fn save_annotation(
+        &mut self,
+        task_id: i64,
+        user_id: i64,
+        result: &str,
+        lead_time: f64,
+        kind: SubmitKind,
+        parent_prediction: Option<i64>,
+    ) -> Result<i64> {
+        let now = crate::util::now();
+        let cancelled = kind == SubmitKind::Skip;
+        let result = if cancelled { "[]" } else { result };
+        let tx = self.conn_mut().transaction()?;
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM annotations WHERE task_id = ?1 AND completed_by = ?2
+                 ORDER BY was_cancelled, id DESC LIMIT 1",
+                params![task_id, user_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let id = match existing {
+            Some(id) => {
+                tx.execute(
+                    "UPDATE annotations SET result = ?2, was_cancelled = ?3, lead_time = ?4,
+                        parent_prediction = COALESCE(?5, parent_prediction), updated_at = ?6
+                     WHERE id = ?1",
+                    params![id, result, cancelled, lead_time, parent_prediction, now],
+                )?;
+                id
+            }
+            None => {
+                tx.execute(
+                    "INSERT INTO annotations (task_id, result, completed_by, was_cancelled,
+                        ground_truth, lead_time, parent_prediction, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?7)",
+                    params![
+                        task_id,
+                        result,
+                        user_id,
+                        cancelled,
+                        lead_time,
+                        parent_prediction,
+                        now
+                    ],
+                )?;
+                tx.last_insert_rowid()
+            }
+        };
+        tx.execute(
+            "DELETE FROM drafts WHERE task_id = ?1 AND user_id = ?2",
+            params![task_id, user_id],
+        )?;
+        tx.execute(
+            "UPDATE tasks SET
+                total_annotations = (SELECT COUNT(*) FROM annotations WHERE task_id = ?1 AND was_cancelled = 0),
+                cancelled_annotations = (SELECT COUNT(*) FROM annotations WHERE task_id = ?1 AND was_cancelled = 1),
+                updated_at = ?2
+             WHERE id = ?1",
+            params![task_id, now],
+        )?;
+        tx.execute(
+            "UPDATE tasks SET is_labeled = (total_annotations >= 1) WHERE id = ?1",
+            [task_id],
+        )?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// The next task of the label stream for a user, following the sampling. `exclude` is a
+    /// task to pass over (the one on screen); `seed` drives `uniform`.
+    pub fn next_task(
+        &self,
+        user_id: i64,
+        sampling: Sampling,
+        exclude: Option<i64>,
+        seed: u64,
+    ) -> Result<Option<i64>> {
+        let c = self.conn();
+        let ex = exclude.unwrap_or(-1);
+        let first = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Option<i64>> {
+            Ok(c.prepare_cached(sql)?
+                .query_row(p, |r| r.get(0))
+                .optional()?)
+        };
+        let sequential = || {
+            first(
+                &format!(
+                    "SELECT t.id FROM tasks t WHERE {CANDIDATE} AND t.id != ?2 ORDER BY t.id LIMIT 1"
+                ),
+                &[&user_id, &ex],
+            )
+        };
+        match sampling {
+            Sampling::Sequential => sequential(),
+            Sampling::Uniform => {
+                let (lo, hi): (i64, i64) = c
+                    .prepare_cached("SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM tasks")?
+                    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                if hi < lo || hi == 0 {
+                    return Ok(None);
+                }
+                let span = (hi - lo + 1) as u64;
+                let pivot = lo + (seed % span) as i64;
+                let after = first(
+                    &format!(
+                        "SELECT t.id FROM tasks t WHERE {CANDIDATE} AND t.id != ?2 AND t.id >= ?3
+                         ORDER BY t.id LIMIT 1"
+                    ),
+                    &[&user_id, &ex, &pivot],
+                )?;
+                match after {
+                    Some(id) => Ok(Some(id)),
+                    None => sequential(),
+                }
+            }
+            Sampling::PredictionScoreMin | Sampling::PredictionScoreMax => {
+                let order = if sampling == Sampling::PredictionScoreMin {
+                    "ASC"
+                } else {
+                    "DESC"
+                };
+                let scored = first(
+                    &format!(
+                        "SELECT t.id FROM tasks t WHERE {CANDIDATE} AND t.id != ?2
+                         AND t.prediction_score IS NOT NULL
+                         ORDER BY t.is_labeled, t.prediction_score {order}, t.id LIMIT 1"
+                    ),
+                    &[&user_id, &ex],
+                )?;
+                // Label Studio falls back to other tasks when none has a prediction score.
+                match scored {
+                    Some(id) => Ok(Some(id)),
+                    None => sequential(),
+                }
+            }
+        }
+    }
+
+    /// Counts for the status bar: tasks, labeled tasks, and tasks this user finished.
+    pub fn progress(&self, user_id: i64) -> Result<Progress> {
+        let c = self.conn();
+        let tasks: i64 = c
+            .prepare_cached("SELECT COUNT(*) FROM tasks")?
+            .query_row([], |r| r.get(0))?;
+        let labeled: i64 = c
+            .prepare_cached("SELECT COUNT(*) FROM tasks WHERE is_labeled = 1")?
+            .query_row([], |r| r.get(0))?;
+        let mine: i64 = c
+            .prepare_cached(
+                "SELECT COUNT(DISTINCT task_id) FROM annotations WHERE completed_by = ?1",
+            )?
+            .query_row([user_id], |r| r.get(0))?;
+        Ok(Progress {
+            tasks,
+            labeled,
+            mine,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Project, Store};
+
+    fn store_with(n: usize, scores: &[Option<f64>]) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::create(
+            &dir.path().join("p.db"),
+            &Project {
+                title: "t".into(),
+                label_config: "<View/>".into(),
+                sampling: Sampling::Sequential,
+                model_version: None,
+                created_at: crate::util::now(),
+            },
+        )
+        .unwrap();
+        for i in 0..n {
+            s.conn()
+                .execute(
+                    "INSERT INTO tasks (inner_id, data, created_at, updated_at, prediction_score)
+                     VALUES (?1, '{}', 'x', 'x', ?2)",
+                    params![i as i64 + 1, scores.get(i).copied().flatten()],
+                )
+                .unwrap();
+        }
+        (dir, s)
+    }
+
+    #[test]
+    fn stream_follows_sampling_and_skips_my_work() {
+        let (_d, mut s) = store_with(4, &[Some(0.5), Some(0.1), None, Some(0.9)]);
+        let me = s.user_id("me").unwrap();
+        assert_eq!(
+            s.next_task(me, Sampling::Sequential, None, 0).unwrap(),
+            Some(1)
+        );
+        assert_eq!(
+            s.next_task(me, Sampling::Sequential, Some(1), 0).unwrap(),
+            Some(2)
+        );
+        assert_eq!(
+            s.next_task(me, Sampling::PredictionScoreMin, None, 0)
+                .unwrap(),
+            Some(2)
+        );
+        assert_eq!(
+            s.next_task(me, Sampling::PredictionScoreMax, None, 0)
+                .unwrap(),
+            Some(4)
+        );
+        let u = s
+            .next_task(me, Sampling::Uniform, None, 7)
+            .unwrap()
+            .unwrap();
+        assert!((1..=4).contains(&u));
+        s.save_annotation(1, me, "[]", 1.0, SubmitKind::Skip, None)
+            .unwrap();
+        assert_eq!(
+            s.next_task(me, Sampling::Sequential, None, 0).unwrap(),
+            Some(2)
+        );
+        let other = s.user_id("other").unwrap();
+        assert_eq!(
+            s.next_task(other, Sampling::Sequential, None, 0).unwrap(),
+            Some(1),
+            "a skip returns the task to the others"
+        );
+    }
+
+    #[test]
+    fn submit_creates_then_updates_and_counts() {
+        let (_d, mut s) = store_with(1, &[]);
+        let me = s.user_id("me").unwrap();
+        s.save_draft(1, me, None, "[1]", 2.0).unwrap();
+        assert_eq!(s.latest_draft_task(me).unwrap(), Some(1));
+        assert_eq!(s.draft(1, me).unwrap().unwrap().result, "[1]");
+        let a = s
+            .save_annotation(1, me, "[{\"x\":1}]", 3.5, SubmitKind::Submit, None)
+            .unwrap();
+        assert!(s.draft(1, me).unwrap().is_none());
+        let t = s.task_full(1).unwrap().unwrap();
+        assert_eq!(t.task.total_annotations, 1);
+        assert!(t.task.is_labeled);
+        assert_eq!(t.annotations[0].lead_time, Some(3.5));
+        let b = s
+            .save_annotation(1, me, "[]", 4.0, SubmitKind::Skip, None)
+            .unwrap();
+        assert_eq!(a, b, "the user's annotation is updated, not duplicated");
+        let t = s.task_full(1).unwrap().unwrap();
+        assert_eq!(
+            (t.task.total_annotations, t.task.cancelled_annotations),
+            (0, 1)
+        );
+        assert!(!t.task.is_labeled);
+        assert_eq!(s.progress(me).unwrap().mine, 1);
+    }
+}

@@ -1,0 +1,132 @@
+//! Everything a user can ask the annotator to do. Keys map to these (see `keymap`), and
+//! `App::update` turns them into state changes plus effects. The names are the ones a
+//! keymap file uses.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Quit,
+    Help,
+    Submit,
+    Skip,
+    Undo,
+    Redo,
+    NextTask,
+    PrevTask,
+    TaskList,
+    FocusNext,
+    FocusPrev,
+    Up,
+    Down,
+    Left,
+    Right,
+    WordNext,
+    WordPrev,
+    LineStart,
+    LineEnd,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Start or drop a text selection at the cursor.
+    Select,
+    /// Open or apply the focused thing (edit a field, open the taxonomy picker, open a task).
+    Activate,
+    /// Toggle the option under the cursor.
+    Toggle,
+    /// Clear the focused field or entry.
+    Clear,
+    /// Leave the current selection, popup or editor.
+    Cancel,
+    NextRegion,
+    PrevRegion,
+    DeleteRegion,
+    DeleteAllRegions,
+    NewRect,
+    GrowWidth,
+    ShrinkWidth,
+    GrowHeight,
+    ShrinkHeight,
+    AcceptPrediction,
+    AcceptRegion,
+    RejectRegion,
+    CycleSource,
+    TogglePredictions,
+    Diff,
+    FullImage,
+    PlayMedia,
+    ExternalEditor,
+    JumpToTask,
+    CycleFilter,
+    ToggleSort,
+    Search,
+}
+
+impl Action {
+    pub const ALL: &'static [Action] = &[
+        Action::Quit,
+        Action::Help,
+        Action::Submit,
+        Action::Skip,
+        Action::Undo,
+        Action::Redo,
+        Action::NextTask,
+        Action::PrevTask,
+        Action::TaskList,
+        Action::FocusNext,
+        Action::FocusPrev,
+        Action::Up,
+        Action::Down,
+        Action::Left,
+        Action::Right,
+        Action::WordNext,
+        Action::WordPrev,
+        Action::LineStart,
+        Action::LineEnd,
+        Action::PageUp,
+        Action::PageDown,
+        Action::Top,
+        Action::Bottom,
+        Action::Select,
+        Action::Activate,
+        Action::Toggle,
+        Action::Clear,
+        Action::Cancel,
+        Action::NextRegion,
+        Action::PrevRegion,
+        Action::DeleteRegion,
+        Action::DeleteAllRegions,
+        Action::NewRect,
+        Action::GrowWidth,
+        Action::ShrinkWidth,
+        Action::GrowHeight,
+        Action::ShrinkHeight,
+        Action::AcceptPrediction,
+        Action::AcceptRegion,
+        Action::RejectRegion,
+        Action::CycleSource,
+        Action::TogglePredictions,
+        Action::Diff,
+        Action::FullImage,
+        Action::PlayMedia,
+        Action::ExternalEditor,
+        Action::JumpToTask,
+        Action::CycleFilter,
+        Action::ToggleSort,
+        Action::Search,
+    ];
+
+    /// The name used in keymap files.
+    pub fn name(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    pub fn from_name(name: &str) -> Option<Action> {
+        serde_json::from_value(serde_json::Value::String(name.to_string())).ok()
+    }
+}

@@ -1,0 +1,277 @@
+//! Building and editing result regions in Label Studio's exact JSON shapes (spec §3).
+
+use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig};
+use serde_json::{Map, Value, json};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh region id: 10 characters of `[A-Za-z0-9_-]`, as Label Studio makes them.
+pub fn new_id() -> String {
+    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut x = t
+        ^ COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+        ^ (std::process::id() as u64) << 32;
+    let mut s = String::with_capacity(10);
+    for _ in 0..10 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.push(ALPHA[(x % 64) as usize] as char);
+    }
+    s
+}
+
+pub fn from_name(r: &Value) -> &str {
+    r.get("from_name").and_then(Value::as_str).unwrap_or("")
+}
+
+pub fn to_name(r: &Value) -> &str {
+    r.get("to_name").and_then(Value::as_str).unwrap_or("")
+}
+
+pub fn id_of(r: &Value) -> Option<&str> {
+    r.get("id").and_then(Value::as_str)
+}
+
+/// A result for a control: `{id, from_name, to_name, type, value, origin}`.
+pub fn region(ctrl: &ControlTag, to: &str, id: Option<String>, value: Map<String, Value>) -> Value {
+    json!({
+        "id": id.unwrap_or_else(new_id),
+        "from_name": ctrl.name,
+        "to_name": to,
+        "type": ctrl.result_type(),
+        "value": Value::Object(value),
+        "origin": "manual",
+    })
+}
+
+/// Whether a result is a region of its own (a span or a shape), not a classification.
+pub fn is_region(config: &LabelConfig, r: &Value) -> bool {
+    if r.get("type").and_then(Value::as_str) == Some("relation") {
+        return false;
+    }
+    match config.control(from_name(r)) {
+        Some(c) => c.kind.makes_regions(),
+        None => {
+            let v = &r["value"];
+            v.get("start").is_some() || v.get("x").is_some() || v.get("points").is_some()
+        }
+    }
+}
+
+/// The region fields a perRegion result copies: everything in the region's value except
+/// its own label list.
+pub fn geometry_of(region: &Value) -> Map<String, Value> {
+    let ty = region.get("type").and_then(Value::as_str).unwrap_or("");
+    let mut m = region
+        .get("value")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    m.remove(ty);
+    m.remove("labels");
+    m
+}
+
+/// The index of the classification result of `ctrl` (or its perRegion result for `region_id`).
+pub fn find_classification(
+    result: &[Value],
+    ctrl: &ControlTag,
+    region_id: Option<&str>,
+) -> Option<usize> {
+    result.iter().position(|r| {
+        from_name(r) == ctrl.name
+            && match region_id {
+                Some(id) => id_of(r) == Some(id),
+                None => true,
+            }
+    })
+}
+
+/// Sets (or with `None` removes) the value of a classification control, for the whole
+/// task or for one region (perRegion: same id, region geometry copied).
+pub fn set_classification(
+    result: &mut Vec<Value>,
+    ctrl: &ControlTag,
+    region: Option<&Value>,
+    key_value: Option<Value>,
+) {
+    let region_id = region.and_then(id_of).map(str::to_string);
+    let idx = find_classification(result, ctrl, region_id.as_deref());
+    let Some(kv) = key_value else {
+        if let Some(i) = idx {
+            result.remove(i);
+        }
+        return;
+    };
+    let key = ctrl.value_key().unwrap_or("value").to_string();
+    match idx {
+        Some(i) => {
+            result[i]["value"][key.as_str()] = kv;
+        }
+        None => {
+            let mut value = region.map(geometry_of).unwrap_or_default();
+            value.insert(key, kv);
+            let to = region
+                .map(|r| to_name(r).to_string())
+                .unwrap_or_else(|| ctrl.to_name.join(","));
+            let mut r = region_of(ctrl, &to, region_id, value);
+            if let Some(reg) = region {
+                for k in ["original_width", "original_height", "image_rotation"] {
+                    if let Some(v) = reg.get(k) {
+                        r[k] = v.clone();
+                    }
+                }
+            }
+            result.push(r);
+        }
+    }
+}
+
+fn region_of(ctrl: &ControlTag, to: &str, id: Option<String>, value: Map<String, Value>) -> Value {
+    region(ctrl, to, id, value)
+}
+
+/// The current list value of a control's result (`choices`, `taxonomy`, `text`...).
+pub fn current_list(result: &[Value], ctrl: &ControlTag, region_id: Option<&str>) -> Vec<Value> {
+    find_classification(result, ctrl, region_id)
+        .and_then(|i| result[i]["value"].get(ctrl.value_key()?).cloned())
+        .and_then(|v| match v {
+            Value::Array(a) => Some(a),
+            Value::Null => None,
+            other => Some(vec![other]),
+        })
+        .unwrap_or_default()
+}
+
+/// Toggles a choice: single modes replace, multiple adds or removes.
+pub fn toggle_choice(current: &[Value], mode: ChoiceMode, key: &str) -> Vec<Value> {
+    let has = current.iter().any(|v| v.as_str() == Some(key));
+    match (mode, has) {
+        (ChoiceMode::Multiple, true) => current
+            .iter()
+            .filter(|v| v.as_str() != Some(key))
+            .cloned()
+            .collect(),
+        (ChoiceMode::Multiple, false) => {
+            let mut v = current.to_vec();
+            v.push(json!(key));
+            v
+        }
+        (_, true) => Vec::new(),
+        (_, false) => vec![json!(key)],
+    }
+}
+
+/// Removes every result that belongs to a region (the region and its perRegion results).
+pub fn delete_region(result: &mut Vec<Value>, id: &str) {
+    result.retain(|r| id_of(r) != Some(id));
+}
+
+/// Changes a region's labels (a single label replaces, `choice="multiple"` toggles).
+pub fn relabel(result: &mut [Value], id: &str, ctrl: &ControlTag, key: &str) -> bool {
+    let Some(r) = result
+        .iter_mut()
+        .find(|r| id_of(r) == Some(id) && from_name(r) == ctrl.name)
+    else {
+        return false;
+    };
+    let vk = ctrl.value_key().unwrap_or("labels").to_string();
+    let cur: Vec<Value> = r["value"]
+        .get(&vk)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let next = toggle_choice(&cur, ctrl.choice, key);
+    let next = if next.is_empty() {
+        vec![json!(key)]
+    } else {
+        next
+    };
+    r["value"][vk.as_str()] = Value::Array(next);
+    if r.get("origin").and_then(Value::as_str) == Some("prediction") {
+        r["origin"] = json!("prediction-changed");
+    }
+    true
+}
+
+/// The control a region's labels come from, when it is a labels control.
+pub fn labels_of(r: &Value) -> Vec<String> {
+    crate::task::region_labels(r)
+}
+
+/// Whether a labels control can label regions on an object of this kind.
+pub fn labels_fit(kind: ControlKind, obj: crate::config::ObjectKind) -> bool {
+    use crate::config::ObjectKind as O;
+    use ControlKind as C;
+    match kind {
+        C::Labels => matches!(obj, O::Text | O::HyperText | O::Paragraphs),
+        C::HyperTextLabels => obj == O::HyperText,
+        C::ParagraphLabels => obj == O::Paragraphs,
+        C::RectangleLabels | C::Rectangle => obj == O::Image,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_look_like_label_studio_ids() {
+        let a = new_id();
+        let b = new_id();
+        assert_eq!(a.len(), 10);
+        assert_ne!(a, b);
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        );
+    }
+
+    #[test]
+    fn choices_toggle_by_mode() {
+        let cur = vec![json!("A")];
+        assert_eq!(
+            toggle_choice(&cur, ChoiceMode::Single, "B"),
+            vec![json!("B")]
+        );
+        assert!(toggle_choice(&cur, ChoiceMode::Single, "A").is_empty());
+        assert_eq!(
+            toggle_choice(&cur, ChoiceMode::Multiple, "B"),
+            vec![json!("A"), json!("B")]
+        );
+    }
+
+    #[test]
+    fn per_region_results_share_the_id_and_copy_geometry() {
+        let c = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/><Labels name="l" toName="t"><Label value="A"/></Labels>
+            <TextArea name="note" toName="t" perRegion="true"/></View>"#,
+        )
+        .unwrap();
+        let span = json!({"id": "r1", "from_name": "l", "to_name": "t", "type": "labels",
+            "value": {"start": 1, "end": 3, "text": "bc", "labels": ["A"]}});
+        let mut result = vec![span.clone()];
+        set_classification(
+            &mut result,
+            c.control("note").unwrap(),
+            Some(&span),
+            Some(json!(["hi"])),
+        );
+        assert_eq!(result[1]["id"], "r1");
+        assert_eq!(result[1]["type"], "textarea");
+        assert_eq!(
+            result[1]["value"],
+            json!({"start": 1, "end": 3, "text": "bc", "text": ["hi"]})
+        );
+        assert!(crate::task::check::check_result(&c, &Value::Array(result.clone())).is_empty());
+        delete_region(&mut result, "r1");
+        assert!(result.is_empty());
+    }
+}

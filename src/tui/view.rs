@@ -1,0 +1,1544 @@
+//! Drawing. Pure functions of the state into a ratatui frame; the only things written
+//! back are layout facts (scroll offsets, pane sizes) through the state's cells.
+
+use super::app::{
+    App, Content, EditTarget, Focus, ImageGeom, Level, Popup, SaveState, Screen, ViewSource,
+};
+use super::keymap::Ctx;
+use super::result as res;
+use super::text::SpanDoc;
+use super::theme::{Theme, readable_on};
+use crate::config::{ControlKind, ControlTag, Element, LabelConfig, Node, ObjectKind, ObjectTag};
+use crate::task::resolve::{as_text, interpolate};
+use crate::util::sanitize;
+use ratatui::Frame;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Clear, Dataset, GraphType, Paragraph, Wrap};
+use serde_json::Value;
+
+pub fn draw(f: &mut Frame, app: &App) {
+    let area = f.area();
+    f.render_widget(Block::default().style(app.theme.base()), area);
+    if area.height < 4 || area.width < 20 {
+        f.render_widget(Paragraph::new("window too small"), area);
+        return;
+    }
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([
+            Constraint::Min(1),
+            Constraint::Length(1),
+            Constraint::Length(1),
+        ])
+        .split(area);
+    match app.screen {
+        Screen::Task => draw_task_screen(f, app, rows[0]),
+        Screen::List => draw_list(f, app, rows[0]),
+    }
+    draw_status(f, app, rows[1]);
+    draw_message(f, app, rows[2]);
+    match &app.popup {
+        Some(Popup::Help { scroll }) => draw_help(f, app, area, *scroll),
+        Some(Popup::Picker(p)) => draw_picker(f, app, area, p),
+        Some(Popup::Diff { lines, scroll }) => draw_diff(f, app, area, lines, *scroll),
+        None => {}
+    }
+    if app.editor.is_some() {
+        draw_editor(f, app, area);
+    }
+}
+
+fn block<'a>(theme: &Theme, title: String, focused: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(focused))
+        .title(Span::styled(
+            title,
+            if focused {
+                theme.border(true).add_modifier(Modifier::BOLD)
+            } else {
+                theme.accent()
+            },
+        ))
+}
+
+fn draw_status(f: &mut Frame, app: &App, area: Rect) {
+    let th = &app.theme;
+    let task = app.task.as_ref().map_or("no task".to_string(), |t| {
+        format!("task #{}", t.full.task.id)
+    });
+    let save = match &app.save {
+        SaveState::Clean => "saved".to_string(),
+        SaveState::DraftSaved => "draft saved".to_string(),
+        SaveState::Submitted => "submitted".to_string(),
+        SaveState::Failed(e) => format!("NOT SAVED: {e}"),
+    };
+    let mode = if app.editor.is_some() {
+        "edit"
+    } else if let Some(p) = &app.popup {
+        match p {
+            Popup::Help { .. } => "help",
+            Popup::Picker(_) => "taxonomy",
+            Popup::Diff { .. } => "diff",
+        }
+    } else if app.screen == Screen::List {
+        "list"
+    } else {
+        app.focus_ctx().map_or("task", Ctx::name)
+    };
+    let source = match app.task.as_ref().map(|t| t.source) {
+        Some(ViewSource::Prediction(i)) => format!(" │ viewing prediction {}", i + 1),
+        Some(ViewSource::Annotation(i)) => format!(" │ viewing annotation {} (read-only)", i + 1),
+        _ => String::new(),
+    };
+    let text = format!(
+        " {} │ {} │ done {}/{} (you {}) │ {} │ {} │ {}{} ",
+        sanitize(&app.title, false),
+        task,
+        app.progress.labeled,
+        app.progress.tasks,
+        app.progress.mine,
+        sanitize(&app.user, false),
+        save,
+        mode,
+        source
+    );
+    let style = if matches!(app.save, SaveState::Failed(_)) {
+        th.error().add_modifier(Modifier::REVERSED)
+    } else {
+        th.status()
+    };
+    f.render_widget(Paragraph::new(text).style(style), area);
+}
+
+fn draw_message(f: &mut Frame, app: &App, area: Rect) {
+    let th = &app.theme;
+    let line = match &app.message {
+        Some((lvl, m)) => {
+            let st = match lvl {
+                Level::Info => th.base(),
+                Level::Ok => th.ok(),
+                Level::Warn => th.warn(),
+                Level::Error => th.error(),
+            };
+            Line::from(Span::styled(sanitize(m, false), st))
+        }
+        None => {
+            let hint = match app.screen {
+                Screen::List => {
+                    "j/k move · Enter open · f filter · o sort · : go to id · t back · ? help"
+                }
+                Screen::Task => match app.focus_ctx() {
+                    Some(Ctx::Text) => {
+                        "h/l/w/b move · v select · label key → span · Tab regions · s submit · S skip · u undo · ? help"
+                    }
+                    Some(Ctx::Image) => {
+                        "Tab box · r new box · hjkl move · HJKL size · label key relabels · V full view · s submit · ? help"
+                    }
+                    _ => {
+                        "label keys choose · J/K focus · Enter edit · s submit · S skip · u undo · t tasks · ? help"
+                    }
+                },
+            };
+            Line::from(Span::styled(hint, th.dim()))
+        }
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+// --------------------------------------------------------------------- task view
+
+enum Item<'a> {
+    Header(String),
+    Object(&'a ObjectTag),
+    Control(usize),
+}
+
+fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> {
+    let mut out = Vec::new();
+    fn rec<'a>(el: &Element, config: &'a LabelConfig, data: &Value, out: &mut Vec<Item<'a>>) {
+        let name = el.attr("name");
+        if let Some(o) = name.and_then(|n| config.objects.iter().find(|o| o.name == n)) {
+            out.push(Item::Object(o));
+        } else if let Some(i) = name.and_then(|n| config.controls.iter().position(|c| c.name == n))
+        {
+            out.push(Item::Control(i));
+        } else if el.tag.eq_ignore_ascii_case("Header") {
+            let text = el
+                .attr("value")
+                .map(str::to_string)
+                .unwrap_or_else(|| el.text());
+            out.push(Item::Header(sanitize(
+                interpolate(&text, data).trim(),
+                false,
+            )));
+        }
+        for c in &el.children {
+            if let Node::Element(e) = c {
+                rec(e, config, data, out);
+            }
+        }
+    }
+    rec(&config.root, config, data, &mut out);
+    out
+}
+
+fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
+    let Some(t) = &app.task else {
+        let msg = if app.finished {
+            "Nothing left to label for you.\n\nt opens the task list · q quits"
+        } else {
+            "loading…"
+        };
+        f.render_widget(
+            Paragraph::new(msg).style(app.theme.base()).block(block(
+                &app.theme,
+                " labelterm ".into(),
+                false,
+            )),
+            area,
+        );
+        return;
+    };
+    let all = items(&t.config, &t.data);
+    let wide = area.width >= 100;
+    let (left, right) = if wide {
+        let c = Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([Constraint::Percentage(60), Constraint::Percentage(40)])
+            .split(area);
+        (c[0], c[1])
+    } else {
+        let c = Layout::default()
+            .direction(Direction::Vertical)
+            .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .split(area);
+        (c[0], c[1])
+    };
+    // Left: headers and objects.
+    let left_items: Vec<&Item> = all
+        .iter()
+        .filter(|i| matches!(i, Item::Header(_) | Item::Object(_)))
+        .collect();
+    let constraints: Vec<Constraint> = left_items
+        .iter()
+        .map(|i| match i {
+            Item::Header(h) => Constraint::Length(h.lines().count().max(1) as u16),
+            Item::Object(o) => match o.kind {
+                ObjectKind::Header => Constraint::Length(1),
+                ObjectKind::Audio | ObjectKind::Video => Constraint::Length(5),
+                ObjectKind::TimeSeries => Constraint::Min(8),
+                ObjectKind::Table => Constraint::Max(12),
+                _ => Constraint::Min(3),
+            },
+            Item::Control(_) => Constraint::Length(0),
+        })
+        .collect();
+    let areas = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints(constraints)
+        .split(left);
+    for (item, a) in left_items.iter().zip(areas.iter()) {
+        match item {
+            Item::Header(h) => f.render_widget(
+                Paragraph::new(h.clone()).style(app.theme.accent().add_modifier(Modifier::BOLD)),
+                *a,
+            ),
+            Item::Object(o) => draw_object(f, app, o, *a),
+            Item::Control(_) => {}
+        }
+    }
+    draw_side(f, app, &all, right);
+}
+
+fn focused_is(app: &App, f: Focus) -> bool {
+    app.task
+        .as_ref()
+        .is_some_and(|t| t.focusables.get(t.focus) == Some(&f))
+}
+
+fn draw_object(f: &mut Frame, app: &App, o: &ObjectTag, area: Rect) {
+    let t = app.task.as_ref().expect("task");
+    let oi = t
+        .config
+        .objects
+        .iter()
+        .position(|x| x.name == o.name)
+        .unwrap_or(0);
+    let focused = focused_is(app, Focus::Object(oi));
+    let th = &app.theme;
+    let title = format!(" {} ({}) ", sanitize(&o.name, false), o.tag);
+    let content = t.contents.get(&o.name);
+    match (o.kind, content) {
+        (ObjectKind::Header, _) => {
+            let text = o
+                .value
+                .as_deref()
+                .map(|v| interpolate(v, &t.data))
+                .unwrap_or_default();
+            f.render_widget(
+                Paragraph::new(sanitize(&text, false))
+                    .style(th.accent().add_modifier(Modifier::BOLD)),
+                area,
+            );
+        }
+        (_, Some(Content::Loading)) => f.render_widget(
+            Paragraph::new("loading…")
+                .style(th.dim())
+                .block(block(th, title, focused)),
+            area,
+        ),
+        (_, Some(Content::Failed(e))) => f.render_widget(
+            Paragraph::new(format!("cannot show this value: {}", sanitize(e, false)))
+                .style(th.error())
+                .wrap(Wrap { trim: false })
+                .block(block(th, title, focused)),
+            area,
+        ),
+        (_, Some(Content::Doc(doc))) => draw_doc(f, app, o, doc, area, title, focused),
+        (ObjectKind::Image, Some(c)) => draw_image_pane(f, app, o, c, area, title, focused),
+        (
+            ObjectKind::Audio | ObjectKind::Video,
+            Some(Content::Media {
+                shown,
+                duration,
+                bytes,
+                error,
+                ..
+            }),
+        ) => {
+            let mut lines = vec![Line::from(vec![
+                Span::styled(
+                    if o.kind == ObjectKind::Audio {
+                        "♪ audio  "
+                    } else {
+                        "▶ video  "
+                    },
+                    th.accent(),
+                ),
+                Span::raw(sanitize(shown, false)),
+            ])];
+            let mut facts = Vec::new();
+            if let Some(d) = duration {
+                facts.push(format!("duration {d:.2} s"));
+            }
+            if let Some(b) = bytes {
+                facts.push(format!("{} KB", b.div_ceil(1024)));
+            }
+            if let Some(e) = error {
+                lines.push(Line::from(Span::styled(
+                    format!("not readable: {}", sanitize(e, false)),
+                    th.error(),
+                )));
+            } else if facts.is_empty() {
+                lines.push(Line::from(Span::styled("duration unknown", th.dim())));
+            } else {
+                lines.push(Line::from(facts.join(" · ")));
+            }
+            lines.push(Line::from(Span::styled(
+                if std::env::var_os("LABELTERM_PLAYER").is_some() {
+                    "M plays it with $LABELTERM_PLAYER"
+                } else {
+                    "set $LABELTERM_PLAYER (e.g. mpv) to play it with M"
+                },
+                th.dim(),
+            )));
+            f.render_widget(Paragraph::new(lines).block(block(th, title, focused)), area);
+        }
+        (ObjectKind::TimeSeries, Some(Content::Data(v))) => {
+            draw_timeseries(f, app, o, v, area, title, focused)
+        }
+        (ObjectKind::Table, Some(Content::Data(v))) => {
+            let lines = table_lines(v, th);
+            f.render_widget(Paragraph::new(lines).block(block(th, title, focused)), area);
+        }
+        (_, Some(Content::Data(v))) => {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| match i {
+                        Value::Object(m) => {
+                            let head = m
+                                .get("role")
+                                .or(m.get("title"))
+                                .or(m.get("author"))
+                                .map(as_text)
+                                .unwrap_or_default();
+                            let body = m
+                                .get("content")
+                                .or(m.get("body"))
+                                .or(m.get("text"))
+                                .map(as_text)
+                                .unwrap_or_default();
+                            if head.is_empty() {
+                                body
+                            } else {
+                                format!("{head}: {body}")
+                            }
+                        }
+                        other => as_text(other),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                other => serde_json::to_string_pretty(other).unwrap_or_default(),
+            };
+            f.render_widget(
+                Paragraph::new(sanitize(&text, true))
+                    .wrap(Wrap { trim: false })
+                    .block(block(th, title, focused)),
+                area,
+            );
+        }
+        _ => f.render_widget(Paragraph::new("").block(block(th, title, focused)), area),
+    }
+}
+
+fn table_lines(v: &Value, th: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    match v {
+        Value::Object(m) => {
+            let w = m
+                .keys()
+                .map(|k| k.chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(24);
+            for (k, val) in m {
+                out.push(Line::from(vec![
+                    Span::styled(format!("{:w$}  ", sanitize(k, false)), th.accent()),
+                    Span::raw(sanitize(&as_text(val), false)),
+                ]));
+            }
+        }
+        Value::Array(rows) => {
+            for (i, r) in rows.iter().enumerate() {
+                out.push(Line::from(vec![
+                    Span::styled(format!("{i:>3}  "), th.dim()),
+                    Span::raw(sanitize(&as_text(r), false)),
+                ]));
+            }
+        }
+        other => out.push(Line::from(sanitize(&as_text(other), false))),
+    }
+    out
+}
+
+/// Regions to draw on an object: (region, is prediction).
+fn object_regions(app: &App, obj: &str) -> Vec<(Value, bool)> {
+    let t = app.task.as_ref().expect("task");
+    let mut out: Vec<(Value, bool)> = app
+        .regions()
+        .into_iter()
+        .filter(|r| res::to_name(r) == obj)
+        .map(|r| (r, t.source != ViewSource::Mine))
+        .collect();
+    if t.source == ViewSource::Mine && t.show_predictions {
+        for p in &t.full.predictions {
+            let pr: Vec<Value> = serde_json::from_str(&p.result).unwrap_or_default();
+            for r in pr {
+                let id = res::id_of(&r).map(str::to_string);
+                if res::to_name(&r) == obj
+                    && res::is_region(&t.config, &r)
+                    && id.as_ref().is_none_or(|i| {
+                        !t.rejected.contains(i)
+                            && !t.result.iter().any(|m| res::id_of(m) == Some(i.as_str()))
+                    })
+                {
+                    out.push((r, true));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The colour of a region's first label.
+fn region_color(app: &App, config: &LabelConfig, r: &Value) -> Color {
+    let labels = res::labels_of(r);
+    let Some(ctrl) = config.control(res::from_name(r)) else {
+        return app.theme.labels[0];
+    };
+    let first = labels.first().cloned().unwrap_or_default();
+    match ctrl.labels.iter().position(|l| l.key == first) {
+        Some(i) => app
+            .theme
+            .label_color(ctrl.labels[i].background.as_deref(), i),
+        None => app.theme.labels[0],
+    }
+}
+
+fn draw_doc(
+    f: &mut Frame,
+    app: &App,
+    o: &ObjectTag,
+    doc: &SpanDoc,
+    area: Rect,
+    title: String,
+    focused: bool,
+) {
+    let t = app.task.as_ref().expect("task");
+    let th = &app.theme;
+    let b = block(th, title, focused);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    if inner.width == 0 || inner.height == 0 {
+        return;
+    }
+    t.image_geom.borrow_mut().insert(
+        format!("text:{}", o.name),
+        ImageGeom {
+            width_px: 0,
+            height_px: 0,
+            cols: inner.width,
+            rows: inner.height,
+        },
+    );
+    let lines = doc.layout(inner.width);
+    let n = doc.len();
+    // Per display char styles: regions (mine solid, predictions underlined), selection, cursor.
+    let mut styles: Vec<Style> = vec![th.base(); n];
+    for (i, m) in doc.map.iter().enumerate() {
+        if m.is_none() {
+            styles[i] = th.dim();
+        }
+    }
+    let selected = t.selected.clone();
+    let regs = object_regions(app, &o.name);
+    for (r, pred) in regs
+        .iter()
+        .filter(|(_, p)| *p)
+        .chain(regs.iter().filter(|(_, p)| !*p))
+    {
+        if let Some((a, b)) = doc.region_range(&r["value"]) {
+            let col = region_color(app, &t.config, r);
+            let mut st = th.region_style(col, *pred);
+            if selected
+                .as_deref()
+                .is_some_and(|s| res::id_of(r) == Some(s))
+            {
+                st = st.add_modifier(Modifier::BOLD | Modifier::UNDERLINED | Modifier::REVERSED);
+            }
+            for s in styles.iter_mut().take(b.min(n)).skip(a) {
+                *s = s.patch(st);
+            }
+        }
+    }
+    let cursor = *t.text_cursor.get(&o.name).unwrap_or(&0);
+    if focused && t.source == ViewSource::Mine {
+        if let Some((a, b)) = t
+            .anchor
+            .as_ref()
+            .filter(|(on, _)| *on == o.name)
+            .and_then(|_| app.pending_span(&o.name))
+        {
+            for s in styles.iter_mut().take(b.min(n)).skip(a) {
+                *s = s.patch(th.selection());
+            }
+        }
+        if cursor < n {
+            let (a, b) = doc.grapheme_at(cursor);
+            for s in styles.iter_mut().take(b.max(a + 1).min(n)).skip(a) {
+                *s = s.patch(th.cursor());
+            }
+        }
+    }
+    // Keep the cursor line visible.
+    let cur_line = lines.iter().rposition(|(s, _)| *s <= cursor).unwrap_or(0);
+    let h = inner.height as usize;
+    let mut scroll = t.scroll.borrow().get(&o.name).copied().unwrap_or(0);
+    if cur_line < scroll {
+        scroll = cur_line;
+    } else if cur_line >= scroll + h {
+        scroll = cur_line + 1 - h;
+    }
+    t.scroll.borrow_mut().insert(o.name.clone(), scroll);
+    let mut out = Vec::new();
+    for (s, e) in lines.iter().skip(scroll).take(h) {
+        let mut spans = Vec::new();
+        let mut i = *s;
+        while i < *e {
+            let (gs, ge) = doc.grapheme_at(i);
+            let ge = ge.max(gs + 1).min(*e);
+            let g: String = doc.display[gs..ge].iter().collect();
+            spans.push(Span::styled(g, styles[gs]));
+            i = ge;
+        }
+        if spans.is_empty() && focused && cursor == *s && cursor >= n {
+            spans.push(Span::styled(" ", th.cursor()));
+        }
+        out.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(out), inner);
+}
+
+fn draw_timeseries(
+    f: &mut Frame,
+    app: &App,
+    o: &ObjectTag,
+    v: &Value,
+    area: Rect,
+    title: String,
+    focused: bool,
+) {
+    let th = &app.theme;
+    let t = app.task.as_ref().expect("task");
+    let Value::Object(cols) = v else {
+        f.render_widget(
+            Paragraph::new("TimeSeries data must be columns of numbers")
+                .style(th.error())
+                .block(block(th, title, focused)),
+            area,
+        );
+        return;
+    };
+    let time_col = o.attr("timeColumn");
+    let nums = |v: &Value| -> Vec<f64> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|x| {
+                        x.as_f64()
+                            .or_else(|| as_text(x).parse().ok())
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let time: Vec<f64> = time_col
+        .and_then(|c| cols.get(c))
+        .map(nums)
+        .unwrap_or_default();
+    // Channels: the config's <Channel column> children, else every other numeric column.
+    let mut channels: Vec<(String, String, Option<String>)> = Vec::new();
+    walk_el(&t.config.root, &mut |el| {
+        if el.tag == "TimeSeries" && el.attr("name") == Some(o.name.as_str()) {
+            for c in el.elements().filter(|c| c.tag == "Channel") {
+                if let Some(col) = c.attr("column") {
+                    channels.push((
+                        col.to_string(),
+                        c.attr("legend").unwrap_or(col).to_string(),
+                        c.attr("strokeColor").map(str::to_string),
+                    ));
+                }
+            }
+        }
+    });
+    if channels.is_empty() {
+        for k in cols.keys() {
+            if Some(k.as_str()) != time_col {
+                channels.push((k.clone(), k.clone(), None));
+            }
+        }
+    }
+    type Series = (String, Color, Vec<(f64, f64)>);
+    let series: Vec<Series> = channels
+        .iter()
+        .enumerate()
+        .map(|(i, (col, legend, stroke))| {
+            let ys = cols.get(col).map(nums).unwrap_or_default();
+            let pts: Vec<(f64, f64)> = ys
+                .iter()
+                .enumerate()
+                .map(|(j, y)| (time.get(j).copied().unwrap_or(j as f64), *y))
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect();
+            (
+                sanitize(legend, false),
+                th.label_color(stroke.as_deref(), i),
+                pts,
+            )
+        })
+        .collect();
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (_, _, pts) in &series {
+        for (x, y) in pts {
+            x0 = x0.min(*x);
+            x1 = x1.max(*x);
+            y0 = y0.min(*y);
+            y1 = y1.max(*y);
+        }
+    }
+    if x0 > x1 {
+        f.render_widget(
+            Paragraph::new("no numeric data")
+                .style(th.dim())
+                .block(block(th, title, focused)),
+            area,
+        );
+        return;
+    }
+    if (y1 - y0).abs() < f64::EPSILON {
+        y1 = y0 + 1.0;
+    }
+    let datasets: Vec<Dataset> = series
+        .iter()
+        .map(|(name, col, pts)| {
+            Dataset::default()
+                .name(name.clone())
+                .marker(Marker::Braille)
+                .graph_type(GraphType::Line)
+                .style(if th.mono {
+                    Style::default()
+                } else {
+                    Style::default().fg(*col)
+                })
+                .data(pts)
+        })
+        .collect();
+    let chart = Chart::new(datasets)
+        .block(block(th, title, focused))
+        .x_axis(
+            Axis::default()
+                .bounds([x0, x1])
+                .labels(vec![
+                    Line::from(format!("{x0:.1}")),
+                    Line::from(format!("{x1:.1}")),
+                ])
+                .style(th.dim()),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([y0, y1])
+                .labels(vec![
+                    Line::from(format!("{y0:.1}")),
+                    Line::from(format!("{y1:.1}")),
+                ])
+                .style(th.dim()),
+        );
+    f.render_widget(chart, area);
+}
+
+fn walk_el(el: &Element, f: &mut impl FnMut(&Element)) {
+    f(el);
+    for c in el.elements() {
+        walk_el(c, f);
+    }
+}
+
+fn draw_image_pane(
+    f: &mut Frame,
+    app: &App,
+    o: &ObjectTag,
+    c: &Content,
+    area: Rect,
+    title: String,
+    focused: bool,
+) {
+    let th = &app.theme;
+    let t = app.task.as_ref().expect("task");
+    let b = block(th, title, focused);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    if inner.width < 2 || inner.height < 2 {
+        return;
+    }
+    let Content::Image {
+        source,
+        raster,
+        error,
+        ..
+    } = c
+    else {
+        return;
+    };
+    let src_text = match source {
+        Ok(s) => s.describe(),
+        Err(_) => String::new(),
+    };
+    // A line below the picture names the file.
+    let pic = Rect {
+        height: inner.height - 1,
+        ..inner
+    };
+    let caption = Rect {
+        y: inner.y + inner.height - 1,
+        height: 1,
+        ..inner
+    };
+    t.image_wanted
+        .borrow_mut()
+        .insert(o.name.clone(), (pic.width, pic.height));
+    let problem = match (source, error) {
+        (Err(e), _) => Some(e.clone()),
+        (_, Some(e)) => Some(e.clone()),
+        _ => None,
+    };
+    if let Some(p) = problem {
+        let msg = format!("▒ image not available ▒\n{}", sanitize(&p, false));
+        f.render_widget(
+            Paragraph::new(msg)
+                .style(th.warn())
+                .wrap(Wrap { trim: false }),
+            pic,
+        );
+    } else if let Some(r) = raster
+        .as_ref()
+        .filter(|r| r.cols == pic.width && r.rows == pic.height)
+    {
+        t.image_geom.borrow_mut().insert(
+            o.name.clone(),
+            ImageGeom {
+                width_px: r.width,
+                height_px: r.height,
+                cols: pic.width,
+                rows: pic.height,
+            },
+        );
+        let regions: Vec<Overlay> = object_regions(app, &o.name)
+            .into_iter()
+            .map(|(reg, pred)| Overlay {
+                color: region_color(app, &t.config, &reg),
+                prediction: pred,
+                selected: t
+                    .selected
+                    .as_deref()
+                    .is_some_and(|s| res::id_of(&reg) == Some(s)),
+                label: res::labels_of(&reg).join(","),
+                score: reg.get("score").and_then(Value::as_f64),
+                value: reg["value"].clone(),
+            })
+            .collect();
+        super::image_view::render(f.buffer_mut(), pic, r, &regions, th);
+    } else {
+        f.render_widget(Paragraph::new("loading image…").style(th.dim()), pic);
+    }
+    f.render_widget(
+        Paragraph::new(sanitize(&src_text, false)).style(th.dim()),
+        caption,
+    );
+}
+
+/// A region outlined over an image.
+pub struct Overlay {
+    pub color: Color,
+    pub prediction: bool,
+    pub selected: bool,
+    pub label: String,
+    pub score: Option<f64>,
+    pub value: Value,
+}
+
+// --------------------------------------------------------------------- side panels
+
+fn control_height(app: &App, c: &ControlTag) -> u16 {
+    let t = app.task.as_ref().expect("task");
+    match c.kind {
+        ControlKind::Choices => c.labels.len() as u16 + 2,
+        ControlKind::Taxonomy => (res::current_list(&t.result, c, None).len() as u16).max(1) + 2,
+        ControlKind::TextArea => {
+            let n = res::current_list(&t.result, c, t.selected.as_deref()).len() as u16;
+            n + 3
+        }
+        ControlKind::Rating | ControlKind::Number | ControlKind::DateTime => 3,
+        k if k.makes_regions() => (c.labels.len() as u16).min(8) + 2,
+        _ => 3,
+    }
+}
+
+fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect) {
+    let t = app.task.as_ref().expect("task");
+    let controls: Vec<usize> = all
+        .iter()
+        .filter_map(|i| match i {
+            Item::Control(ci) => Some(*ci),
+            _ => None,
+        })
+        .filter(|ci| t.config.controls[*ci].kind != ControlKind::Relations)
+        .collect();
+    let regions = app.regions();
+    let n_sources = t.full.predictions.len() + app.others().len();
+    let mut panels: Vec<(Panel, u16)> = controls
+        .iter()
+        .map(|ci| {
+            (
+                Panel::Control(*ci),
+                control_height(app, &t.config.controls[*ci]),
+            )
+        })
+        .collect();
+    if t.config.controls.iter().any(|c| c.kind.makes_regions()) {
+        panels.push((Panel::Regions, (regions.len() as u16).clamp(1, 8) + 2));
+    }
+    if n_sources > 0 {
+        panels.push((Panel::Sources, n_sources as u16 + 3));
+    }
+    // Scroll so the focused panel is visible.
+    let focus_idx = match t.focusables.get(t.focus) {
+        Some(Focus::Control(ci)) => panels.iter().position(|(p, _)| *p == Panel::Control(*ci)),
+        _ => None,
+    };
+    let mut start = 0;
+    if let Some(fi) = focus_idx {
+        while start < fi && panels[start..=fi].iter().map(|(_, h)| *h).sum::<u16>() > area.height {
+            start += 1;
+        }
+    }
+    let mut y = area.y;
+    for (p, h) in panels.iter().skip(start) {
+        if y >= area.y + area.height {
+            break;
+        }
+        let h = (*h).min(area.y + area.height - y);
+        if h < 3 {
+            break;
+        }
+        let r = Rect {
+            x: area.x,
+            y,
+            width: area.width,
+            height: h,
+        };
+        match p {
+            Panel::Control(ci) => draw_control(f, app, *ci, r),
+            Panel::Regions => draw_regions(f, app, &regions, r),
+            Panel::Sources => draw_sources(f, app, r),
+        }
+        y += h;
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Panel {
+    Control(usize),
+    Regions,
+    Sources,
+}
+
+fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
+    let t = app.task.as_ref().expect("task");
+    let th = &app.theme;
+    let c = &t.config.controls[ci];
+    let focused = focused_is(app, Focus::Control(ci));
+    let cursor = *t.opt_cursor.get(&c.name).unwrap_or(&0);
+    let region_id = if c.per_region {
+        t.selected.as_deref()
+    } else {
+        None
+    };
+    let shown = app.shown_result();
+    let current = res::current_list(&shown, c, region_id);
+    let mode = match c.kind {
+        ControlKind::Choices => match c.choice {
+            crate::config::ChoiceMode::Multiple => ", multiple",
+            crate::config::ChoiceMode::SingleRadio => ", radio",
+            crate::config::ChoiceMode::Single => ", single",
+        },
+        _ => "",
+    };
+    let req = if c.required { " *" } else { "" };
+    let per = if c.per_region { " per region" } else { "" };
+    let title = format!(" {} ({}{mode}{per}){req} ", sanitize(&c.name, false), c.tag);
+    let mut lines: Vec<Line> = Vec::new();
+    let mark_cursor = |i: usize| focused && i == cursor;
+    if c.per_region && region_id.is_none() && !c.kind.makes_regions() {
+        lines.push(Line::from(Span::styled(
+            "select a region (Tab) to fill this in",
+            th.dim(),
+        )));
+    }
+    match c.kind {
+        ControlKind::Choices => {
+            for (i, l) in c.labels.iter().enumerate() {
+                let on = current.iter().any(|v| v.as_str() == Some(l.key.as_str()));
+                let boxmark = match (c.choice, on) {
+                    (crate::config::ChoiceMode::Multiple, true) => "[x]",
+                    (crate::config::ChoiceMode::Multiple, false) => "[ ]",
+                    (_, true) => "(•)",
+                    (_, false) => "( )",
+                };
+                let key = app
+                    .hotkey_label(ci, i)
+                    .map(|k| format!("[{k}]"))
+                    .unwrap_or_else(|| "   ".into());
+                let col = th.label_color(l.background.as_deref(), i);
+                let mut st = if on { th.chip(col) } else { th.base() };
+                if mark_cursor(i) {
+                    st = st.patch(th.cursor());
+                }
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{key:>4} "), th.dim()),
+                    Span::styled(format!("{boxmark} {}", sanitize(&l.value, false)), st),
+                ]));
+            }
+        }
+        k if k.makes_regions() => {
+            for (i, l) in c.labels.iter().enumerate() {
+                let key = app
+                    .hotkey_label(ci, i)
+                    .map(|k| format!("[{k}]"))
+                    .unwrap_or_else(|| "   ".into());
+                let col = th.label_color(l.background.as_deref(), i);
+                let mut st = if th.mono {
+                    Style::default()
+                } else {
+                    Style::default().bg(col).fg(readable_on(col))
+                };
+                if mark_cursor(i) {
+                    st = th.cursor();
+                }
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{key:>4} "), th.dim()),
+                    Span::styled(format!(" {} ", sanitize(&l.value, false)), st),
+                ]));
+            }
+        }
+        ControlKind::Rating => {
+            let n = current.first().and_then(Value::as_i64).unwrap_or(0);
+            let stars: String = (1..=c.max_rating as i64)
+                .map(|i| if i <= n { '★' } else { '☆' })
+                .collect();
+            let st = if focused { th.cursor() } else { th.base() };
+            lines.push(Line::from(vec![
+                Span::styled(stars, st),
+                Span::styled(format!("  {n}/{}  h/l change", c.max_rating), th.dim()),
+            ]));
+        }
+        ControlKind::Number | ControlKind::DateTime => {
+            let v = current.first().map(as_text).unwrap_or_else(|| "—".into());
+            let st = if focused { th.cursor() } else { th.base() };
+            let hint = if c.kind == ControlKind::Number {
+                "  Enter edit · h/l step"
+            } else {
+                "  Enter edit"
+            };
+            lines.push(Line::from(vec![
+                Span::styled(sanitize(&v, false), st),
+                Span::styled(hint, th.dim()),
+            ]));
+        }
+        ControlKind::TextArea => {
+            for (i, e) in current.iter().enumerate() {
+                let st = if mark_cursor(i) {
+                    th.cursor()
+                } else {
+                    th.base()
+                };
+                lines.push(Line::from(Span::styled(
+                    format!("› {}", sanitize(&as_text(e), false)),
+                    st,
+                )));
+            }
+            let max = c.max_submissions.unwrap_or(usize::MAX);
+            if current.len() < max {
+                let st = if mark_cursor(current.len()) {
+                    th.cursor()
+                } else {
+                    th.dim()
+                };
+                let ph = c.attr("placeholder").unwrap_or("add text");
+                lines.push(Line::from(Span::styled(
+                    format!("+ {} (Enter; E for $EDITOR)", sanitize(ph, false)),
+                    st,
+                )));
+            }
+        }
+        ControlKind::Taxonomy => {
+            if current.is_empty() {
+                let st = if focused { th.cursor() } else { th.dim() };
+                lines.push(Line::from(Span::styled(
+                    "nothing chosen — Enter opens the tree",
+                    st,
+                )));
+            }
+            let sep = c.attr("pathSeparator").unwrap_or(" / ");
+            for p in &current {
+                let path = match p {
+                    Value::Array(a) => a.iter().map(as_text).collect::<Vec<_>>().join(sep),
+                    other => as_text(other),
+                };
+                let st = if focused { th.accent() } else { th.base() };
+                lines.push(Line::from(Span::styled(
+                    format!("• {}", sanitize(&path, false)),
+                    st,
+                )));
+            }
+        }
+        _ => lines.push(Line::from(Span::styled(
+            format!("{} is shown but not edited here", c.tag),
+            th.dim(),
+        ))),
+    }
+    f.render_widget(Paragraph::new(lines).block(block(th, title, focused)), area);
+}
+
+fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Rect) {
+    let t = app.task.as_ref().expect("task");
+    let th = &app.theme;
+    let mut lines = Vec::new();
+    if regions.is_empty() {
+        lines.push(Line::from(Span::styled("no regions yet", th.dim())));
+    }
+    let h = area.height.saturating_sub(2) as usize;
+    let sel = regions
+        .iter()
+        .position(|r| {
+            t.selected
+                .as_deref()
+                .is_some_and(|s| res::id_of(r) == Some(s))
+        })
+        .unwrap_or(0);
+    let start = sel.saturating_sub(h.saturating_sub(1));
+    for r in regions.iter().skip(start).take(h) {
+        let selected = t
+            .selected
+            .as_deref()
+            .is_some_and(|s| res::id_of(r) == Some(s));
+        let col = region_color(app, &t.config, r);
+        let d = super::app::describe_result(&t.config, r, t.contents.get(res::to_name(r)));
+        let origin = match r.get("origin").and_then(Value::as_str) {
+            Some("prediction") => " ⓟ",
+            Some("prediction-changed") => " ⓟ✎",
+            _ => "",
+        };
+        let st = if selected { th.cursor() } else { th.base() };
+        lines.push(Line::from(vec![
+            Span::styled(
+                "■ ",
+                if th.mono {
+                    Style::default()
+                } else {
+                    Style::default().fg(col)
+                },
+            ),
+            Span::styled(format!("{d}{origin}"), st),
+        ]));
+    }
+    let title = format!(" Regions ({}) ", regions.len());
+    f.render_widget(Paragraph::new(lines).block(block(th, title, false)), area);
+}
+
+fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
+    let t = app.task.as_ref().expect("task");
+    let th = &app.theme;
+    let mut lines = Vec::new();
+    for (i, p) in t.full.predictions.iter().enumerate() {
+        let on = t.source == ViewSource::Prediction(i);
+        let n = serde_json::from_str::<Vec<Value>>(&p.result)
+            .map(|v| v.len())
+            .unwrap_or(0);
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} ⓟ {} · score {} · {n} result(s)",
+                if on { "▶" } else { " " },
+                sanitize(&p.model_version, false),
+                p.score.map_or("-".into(), |s| format!("{s:.2}"))
+            ),
+            if on { th.cursor() } else { th.prediction() },
+        )));
+    }
+    for (i, a) in app.others().iter().enumerate() {
+        let on = t.source == ViewSource::Annotation(i);
+        let who = a
+            .completed_by_email
+            .clone()
+            .unwrap_or_else(|| format!("user {}", a.completed_by.unwrap_or(0)));
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} ✎ {}{}",
+                if on { "▶" } else { " " },
+                sanitize(&who, false),
+                if a.was_cancelled { " (skipped)" } else { "" }
+            ),
+            if on { th.cursor() } else { th.base() },
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        "O cycle · A accept · D diff · P overlay",
+        th.dim(),
+    )));
+    f.render_widget(
+        Paragraph::new(lines).block(block(th, " Predictions & annotations ".into(), false)),
+        area,
+    );
+}
+
+// --------------------------------------------------------------------- list
+
+fn draw_list(f: &mut Frame, app: &App, area: Rect) {
+    let th = &app.theme;
+    let l = &app.list;
+    let title = format!(
+        " Tasks · filter: {} · sort: {}{} ",
+        l.filter.name(),
+        l.sort.name(),
+        l.count
+            .map(|c| format!(" · {c} task(s)"))
+            .unwrap_or_default()
+    );
+    let b = block(th, title, true);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    if inner.height < 2 {
+        return;
+    }
+    let h = (inner.height - 1) as usize;
+    l.height.set(h);
+    let start = if l.cursor >= h { l.cursor + 1 - h } else { 0 }.min(l.cursor);
+    let start = start.min(l.rows.len().saturating_sub(h)).min(l.cursor);
+    let head = format!(
+        "{:>8}  {:<8} {:<16} {:>6} {:<14} data",
+        "id", "status", "annotators", "score", "model"
+    );
+    let mut lines = vec![Line::from(Span::styled(
+        head,
+        th.accent().add_modifier(Modifier::BOLD),
+    ))];
+    if l.rows.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "no tasks match this filter",
+            th.dim(),
+        )));
+    }
+    let width = inner.width as usize;
+    for (i, r) in l.rows.iter().enumerate().skip(start).take(h) {
+        let preview = preview(&r.data);
+        let status_style = match r.status {
+            crate::store::browse::ListStatus::Labeled => th.ok(),
+            crate::store::browse::ListStatus::Skipped => th.warn(),
+            crate::store::browse::ListStatus::Draft => th.accent(),
+            crate::store::browse::ListStatus::New => th.base(),
+        };
+        let row = format!(
+            "{:>8}  {:<8} {:<16} {:>6} {:<14} {}",
+            r.id,
+            r.status.name(),
+            truncate(&sanitize(&r.annotators, false), 16),
+            r.score.map_or("-".into(), |s| format!("{s:.2}")),
+            truncate(&sanitize(&r.model_versions, false), 14),
+            preview
+        );
+        let row = truncate(&row, width);
+        let st = if i == l.cursor {
+            th.cursor()
+        } else {
+            status_style
+        };
+        lines.push(Line::from(Span::styled(row, st)));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn truncate(s: &str, w: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut out = String::new();
+    let mut col = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if col + cw > w {
+            if !out.is_empty() {
+                out.pop();
+                out.push('…');
+            }
+            return out;
+        }
+        col += cw;
+        out.push(c);
+    }
+    out
+}
+
+/// One line of a task's data: its first string values.
+fn preview(data: &str) -> String {
+    let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+    let mut parts = Vec::new();
+    if let Value::Object(m) = &v {
+        for (_, val) in m.iter().take(3) {
+            let s = match val {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            parts.push(s.chars().take(120).collect::<String>());
+        }
+    }
+    sanitize(&parts.join(" · "), false)
+}
+
+// --------------------------------------------------------------------- popups
+
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// The help lines for the live contexts, generated from the keymap.
+pub fn help_lines(app: &App) -> Vec<(String, String, bool)> {
+    let mut ctxs: Vec<Ctx> = match app.screen {
+        Screen::List => vec![Ctx::List],
+        Screen::Task => {
+            let mut v = vec![Ctx::Task];
+            if let Some(c) = app.focus_ctx() {
+                v.insert(0, c);
+            }
+            v
+        }
+    };
+    ctxs.dedup();
+    let mut out = Vec::new();
+    for ctx in ctxs {
+        out.push((ctx.title().to_string(), String::new(), true));
+        for (k, d) in app.keymap.describe(ctx) {
+            out.push((k, d, false));
+        }
+    }
+    if app.screen == Screen::Task
+        && let Some(t) = &app.task
+    {
+        let keys = app.hotkeys();
+        if !keys.is_empty() {
+            out.push(("Label keys of this task".into(), String::new(), true));
+            for (k, ci, li) in keys {
+                let c = &t.config.controls[ci];
+                out.push((
+                    k.display(),
+                    format!(
+                        "{}: {}",
+                        sanitize(&c.name, false),
+                        sanitize(&c.labels[li].value, false)
+                    ),
+                    false,
+                ));
+            }
+        }
+    }
+    if !app.keymap.ls_keys {
+        out.push((
+            "Label Studio keys (Ctrl-Enter, Ctrl-Space...)".into(),
+            "need a terminal with the kitty keyboard protocol".into(),
+            true,
+        ));
+    }
+    out
+}
+
+fn draw_help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
+    let th = &app.theme;
+    let r = centered(area, 84, area.height.saturating_sub(2));
+    f.render_widget(Clear, r);
+    let lines: Vec<Line> = help_lines(app)
+        .into_iter()
+        .map(|(k, d, head)| {
+            if head {
+                Line::from(vec![
+                    Span::styled(k, th.accent().add_modifier(Modifier::BOLD)),
+                    Span::styled(
+                        if d.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" — {d}")
+                        },
+                        th.dim(),
+                    ),
+                ])
+            } else {
+                Line::from(vec![
+                    Span::styled(format!("  {k:<22}"), th.warn()),
+                    Span::styled(d, th.base()),
+                ])
+            }
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(lines)
+            .scroll((scroll, 0))
+            .block(block(th, " Help — j/k scroll · Esc close ".into(), true))
+            .style(th.base()),
+        r,
+    );
+}
+
+fn draw_picker(f: &mut Frame, app: &App, area: Rect, p: &super::app::Picker) {
+    let th = &app.theme;
+    let Some(t) = &app.task else { return };
+    let Some(c) = t.config.control(&p.control) else {
+        return;
+    };
+    let r = centered(area, 60, area.height.saturating_sub(4).max(8));
+    f.render_widget(Clear, r);
+    let current = res::current_list(
+        &t.result,
+        c,
+        if c.per_region {
+            t.selected.as_deref()
+        } else {
+            None
+        },
+    );
+    let rows = app.picker_rows(p);
+    let mut lines = vec![Line::from(Span::styled(
+        if p.searching || !p.query.is_empty() {
+            format!(
+                "/{}{}",
+                sanitize(&p.query, false),
+                if p.searching { "▏" } else { "" }
+            )
+        } else {
+            "Space select · l/h open/close · / search · Esc close".into()
+        },
+        th.dim(),
+    ))];
+    let h = r.height.saturating_sub(3) as usize;
+    let start = p.cursor.saturating_sub(h.saturating_sub(1));
+    for (i, (key, depth, li, kids)) in rows.iter().enumerate().skip(start).take(h) {
+        let path: Vec<Value> = c.labels[*li]
+            .path
+            .iter()
+            .map(|s| Value::String(s.clone()))
+            .collect();
+        let on = current.iter().any(|v| *v == Value::Array(path.clone()));
+        let arrow = if *kids {
+            if p.expanded.contains(key) {
+                "▾ "
+            } else {
+                "▸ "
+            }
+        } else {
+            "  "
+        };
+        let name = if p.query.is_empty() {
+            c.labels[*li].value.clone()
+        } else {
+            key.clone()
+        };
+        let st = if i == p.cursor {
+            th.cursor()
+        } else if on {
+            th.ok()
+        } else {
+            th.base()
+        };
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{}{}{} {}",
+                "  ".repeat(*depth),
+                arrow,
+                if on { "[x]" } else { "[ ]" },
+                sanitize(&name, false)
+            ),
+            st,
+        )));
+    }
+    f.render_widget(
+        Paragraph::new(lines).block(block(
+            th,
+            format!(" {} (Taxonomy) ", sanitize(&c.name, false)),
+            true,
+        )),
+        r,
+    );
+}
+
+fn draw_diff(f: &mut Frame, app: &App, area: Rect, lines: &[(char, String)], scroll: u16) {
+    let th = &app.theme;
+    let r = centered(
+        area,
+        area.width.saturating_sub(4),
+        area.height.saturating_sub(2),
+    );
+    f.render_widget(Clear, r);
+    let out: Vec<Line> = lines
+        .iter()
+        .map(|(c, s)| {
+            let st = match c {
+                '+' => th.ok(),
+                '-' => th.error(),
+                '~' => th.warn(),
+                '=' => th.dim(),
+                _ => th.accent(),
+            };
+            Line::from(Span::styled(format!("{c} {s}"), st))
+        })
+        .collect();
+    f.render_widget(
+        Paragraph::new(out)
+            .scroll((scroll, 0))
+            .wrap(Wrap { trim: false })
+            .block(block(
+                th,
+                " Annotation vs prediction — Esc close ".into(),
+                true,
+            )),
+        r,
+    );
+}
+
+fn draw_editor(f: &mut Frame, app: &App, area: Rect) {
+    let th = &app.theme;
+    let Some(ed) = &app.editor else { return };
+    let (title, hint) = match &ed.target {
+        EditTarget::TextArea { control, .. } => (
+            format!(" {} ", sanitize(control, false)),
+            "Enter save · Alt-Enter new line · Ctrl-e $EDITOR · Esc cancel",
+        ),
+        EditTarget::Number(c) => (
+            format!(" {} (number) ", sanitize(c, false)),
+            "Enter save · Esc cancel",
+        ),
+        EditTarget::DateTime(c) => (
+            format!(" {} (date/time) ", sanitize(c, false)),
+            "Enter save · Esc cancel",
+        ),
+        EditTarget::Jump => (" go to task id ".into(), "Enter go · Esc cancel"),
+    };
+    let text_lines = ed.buf.iter().filter(|c| **c == '\n').count() as u16 + 1;
+    let h = (text_lines + 3).min(area.height.saturating_sub(2)).max(4);
+    let r = Rect {
+        x: area.x + 1,
+        y: area.y + area.height.saturating_sub(h + 2),
+        width: area.width.saturating_sub(2),
+        height: h,
+    };
+    f.render_widget(Clear, r);
+    let mut spans_lines: Vec<Line> = Vec::new();
+    let mut cur: Vec<Span> = Vec::new();
+    for (i, c) in ed.buf.iter().enumerate() {
+        let st = if i == ed.cursor {
+            th.cursor()
+        } else {
+            th.base()
+        };
+        if *c == '\n' {
+            if i == ed.cursor {
+                cur.push(Span::styled(" ", st));
+            }
+            spans_lines.push(Line::from(std::mem::take(&mut cur)));
+        } else {
+            cur.push(Span::styled(super::text::safe_char(*c).to_string(), st));
+        }
+    }
+    if ed.cursor >= ed.buf.len() {
+        cur.push(Span::styled(" ", th.cursor()));
+    }
+    spans_lines.push(Line::from(cur));
+    spans_lines.push(Line::from(Span::styled(hint, th.dim())));
+    f.render_widget(
+        Paragraph::new(spans_lines)
+            .wrap(Wrap { trim: false })
+            .block(block(th, title, true)),
+        r,
+    );
+}
+
+/// Renders the whole UI into a buffer (tests and the benchmark use this through
+/// ratatui's TestBackend).
+pub fn buffer_text(buf: &Buffer) -> String {
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}

@@ -1,0 +1,182 @@
+//! End to end: the real binary inside tmux. Creates a project with `start --init`, labels
+//! tasks with `send-keys`, quits, then checks the store and the JSON export.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self, args: &[&str]) -> std::process::Output {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "-f", "/dev/null"])
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "lt"]).stdout).into_owned()
+    }
+
+    /// Polls the screen until it shows `text` (no fixed sleeps).
+    fn wait_for(&self, text: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(text) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                panic!("timed out waiting for {text:?}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "lt"];
+        args.extend_from_slice(keys);
+        assert!(self.cmd(&args).status.success());
+    }
+
+    fn running(&self) -> bool {
+        self.cmd(&["has-session", "-t", "lt"]).status.success()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd(&["kill-server"]);
+    }
+}
+
+#[test]
+fn label_in_tmux_then_check_store_and_export() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "tmux is required in CI (.ci/run installs it)"
+        );
+        eprintln!("tmux is not installed; skipping the end-to-end test");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/sentiment");
+    let bin = env!("CARGO_BIN_EXE_labelterm");
+    let command = format!(
+        "'{bin}' start '{}' --init --label-config '{}' --input-path '{}' --user tmuxer",
+        db.display(),
+        samples.join("config.xml").display(),
+        samples.join("tasks.json").display()
+    );
+    let tmux = Tmux {
+        socket: format!("labelterm-test-{}", std::process::id()),
+    };
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "lt",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-e",
+        "NO_COLOR=",
+        &command,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Task 1 is labeled already (by ana), so the stream opens task 2.
+    tmux.wait_for("task #2");
+    tmux.keys(&["2"]);
+    tmux.wait_for("draft saved");
+    tmux.keys(&["s"]);
+    tmux.wait_for("task 2 submitted");
+    tmux.wait_for("task #3");
+    tmux.keys(&["1", "s"]);
+    tmux.wait_for("task 3 submitted");
+    tmux.keys(&["S"]);
+    tmux.wait_for("skipped");
+    // The list is one key away.
+    tmux.keys(&["t"]);
+    let list = tmux.wait_for("Tasks · filter: all");
+    assert!(list.contains("tmuxer"), "{list}");
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while tmux.running() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "labelterm did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let rows: Vec<(i64, String, bool, f64)> = conn
+        .prepare(
+            "SELECT a.task_id, json_extract(a.result, '$[0].value.choices[0]'), a.was_cancelled, a.lead_time
+             FROM annotations a JOIN users u ON u.id = a.completed_by WHERE u.email = 'tmuxer' ORDER BY a.task_id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get::<_, Option<String>>(1)?.unwrap_or_default(), r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    assert_eq!(
+        (rows[0].0, rows[0].1.as_str(), rows[0].2),
+        (2, "Negative", false)
+    );
+    assert_eq!(
+        (rows[1].0, rows[1].1.as_str(), rows[1].2),
+        (3, "Positive", false)
+    );
+    assert!(rows[2].2, "the third was skipped");
+    assert!(rows.iter().all(|r| r.3 > 0.0), "lead times are measured");
+    let labeled: i64 = conn
+        .query_row("SELECT COUNT(*) FROM tasks WHERE is_labeled = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(labeled, 3);
+
+    let export = dir.path().join("out.json");
+    let st = Command::new(bin)
+        .args([
+            "export",
+            db.to_str().unwrap(),
+            "--export-type",
+            "JSON",
+            "--export-path",
+            export.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let tasks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    let t2 = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == 2)
+        .expect("task 2 exported");
+    let ann = t2["annotations"].as_array().unwrap().iter().find(|a| {
+        a["created_username"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("tmuxer"))
+    });
+    let ann = ann.expect("tmuxer's annotation is exported");
+    assert_eq!(ann["result"][0]["value"]["choices"][0], "Negative");
+    assert_eq!(ann["result"][0]["type"], "choices");
+    assert_eq!(ann["was_cancelled"], false);
+}
