@@ -209,3 +209,57 @@ mod tests {
         assert_eq!(c[0], vec![(0, 0), (0, 4), (6, 4), (6, 0)]);
     }
 }
+
+#[cfg(test)]
+mod opencv_reference {
+    use super::*;
+    use serde_json::Value;
+
+    /// Contours, bounding boxes and areas that OpenCV 4.12 computed for 240 masks
+    /// (tests/fixtures/make_image_fixtures.py).
+    #[test]
+    fn matches_opencv_on_reference_masks() {
+        let text = include_str!("../../tests/fixtures/image_fixtures.json");
+        let v: Value = serde_json::from_str(text).unwrap();
+        let masks = v["masks"].as_array().unwrap();
+        assert!(masks.len() > 200);
+        for (i, m) in masks.iter().enumerate() {
+            let rows: Vec<&str> = m["rows"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r.as_str().unwrap())
+                .collect();
+            let (h, w) = (rows.len(), rows[0].len());
+            let mask: Vec<u8> = rows
+                .iter()
+                .flat_map(|r| r.bytes().map(|b| if b == b'#' { 255 } else { 0 }))
+                .collect();
+            let got = find_external(&mask, w, h);
+            let want = m["contours"].as_array().unwrap();
+            assert_eq!(got.len(), want.len(), "mask {i}: number of contours");
+            for (j, (g, c)) in got.iter().zip(want).enumerate() {
+                let pts: Vec<(i32, i32)> = c["points"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|p| (p[0].as_i64().unwrap() as i32, p[1].as_i64().unwrap() as i32))
+                    .collect();
+                assert_eq!(g, &pts, "mask {i} contour {j}");
+                let b = bounding_rect(g);
+                let wb: Vec<i64> = c["bbox"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|x| x.as_i64().unwrap())
+                    .collect();
+                assert_eq!(vec![b.0, b.1, b.2, b.3], wb, "mask {i} contour {j} bbox");
+                assert_eq!(
+                    contour_area(g),
+                    c["area"].as_f64().unwrap(),
+                    "mask {i} contour {j} area"
+                );
+            }
+        }
+    }
+}
