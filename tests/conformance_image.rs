@@ -263,8 +263,13 @@ fn formats_of(case: &Path) -> Vec<Run> {
 }
 
 /// Runs one case's image formats; returns every difference found.
-fn run_case(name: &str) -> (usize, Vec<String>) {
-    let case = cases_dir().join(name);
+fn run_case(case: &Path) -> (usize, Vec<String>) {
+    let name = case
+        .file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned();
+    let case = case.to_path_buf();
     let runs = formats_of(&case);
     let tmp = tempfile::tempdir().expect("temp dir");
     let mut problems = Vec::new();
@@ -341,7 +346,12 @@ fn run_case(name: &str) -> (usize, Vec<String>) {
 }
 
 fn check(name: &str, expected_runs: usize) {
-    let (n, problems) = run_case(name);
+    check_case(&cases_dir().join(name), expected_runs);
+}
+
+fn check_case(case: &Path, expected_runs: usize) {
+    let name = case.display();
+    let (n, problems) = run_case(case);
     assert_eq!(
         n, expected_runs,
         "{name}: image formats listed in FORMATS.txt"
@@ -362,6 +372,30 @@ fn image_keypoints() {
 #[test]
 fn brush_mask() {
     check("brush_mask", 3);
+}
+
+/// Extra cases made with the same converter (tests/conformance_extra/make_cases.py):
+/// polygons, explicit `category` ids, labels missing from the config, rotations, several
+/// annotators, keypoints without parents, many masks.
+fn extra(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/conformance_extra")
+        .join(name)
+}
+
+#[test]
+fn extra_polygons() {
+    check_case(&extra("extra_polygons"), 4);
+}
+
+#[test]
+fn extra_keypoints() {
+    check_case(&extra("extra_keypoints"), 4);
+}
+
+#[test]
+fn extra_brush() {
+    check_case(&extra("extra_brush"), 3);
 }
 
 /// The cases without image formats stay without them (a new image case needs a test here).
