@@ -488,3 +488,87 @@ fn project_export_resolves_relative_paths_against_the_import() {
     assert_eq!(r["images"][0]["width"], json!(40));
     assert!(elsewhere.path().join("out").join(&name).is_file());
 }
+
+/// Serves `files` (name → bytes) on a free loopback port for `n` requests.
+fn serve(files: Vec<(&'static str, Vec<u8>)>, n: usize) -> (u16, std::thread::JoinHandle<()>) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let handle = std::thread::spawn(move || {
+        for conn in listener.incoming().take(n) {
+            let mut conn = conn.unwrap();
+            let mut r = BufReader::new(conn.try_clone().unwrap());
+            let mut req = String::new();
+            r.read_line(&mut req).unwrap();
+            loop {
+                let mut l = String::new();
+                if r.read_line(&mut l).unwrap() == 0 || l == "\r\n" {
+                    break;
+                }
+            }
+            let path = req
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("")
+                .trim_start_matches('/');
+            match files.iter().find(|(name, _)| *name == path) {
+                Some((_, body)) => {
+                    let head = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                        body.len()
+                    );
+                    conn.write_all(head.as_bytes()).unwrap();
+                    conn.write_all(body).unwrap();
+                }
+                None => conn
+                    .write_all(
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                    )
+                    .unwrap(),
+            }
+        }
+    });
+    (port, handle)
+}
+
+/// With --download-resources images are fetched into images/ under the converter's cache
+/// name and their real size is used; an image that cannot be fetched keeps its URL as
+/// `file_name` (as the converter does) and the size comes from the regions.
+#[test]
+fn downloads_and_failed_downloads() {
+    let scratch = tempfile::tempdir().unwrap();
+    png(&scratch.path().join("ok.png"), 30, 20, png::ColorType::Rgb);
+    let bytes = std::fs::read(scratch.path().join("ok.png")).unwrap();
+    let (port, server) = serve(vec![("ok.png", bytes.clone())], 2);
+    let ok = format!("http://127.0.0.1:{port}/ok.png");
+    let gone = format!("http://127.0.0.1:{port}/gone.png");
+    let c = Case::new(
+        BOXES,
+        json!([
+            task(1, &ok, vec![rect("r", 1.0, 2.0, Some((99, 99)))]),
+            task(2, &gone, vec![rect("s", 1.0, 2.0, Some((50, 40)))]),
+        ]),
+    );
+    c.ok("COCO_WITH_IMAGES", &["--download-resources"]);
+    server.join().unwrap();
+    let r = c.json("COCO_WITH_IMAGES/result.json");
+    let name = format!("images/{}__ok.png", md5_8(&ok));
+    assert_eq!(r["images"][0]["file_name"], json!(name));
+    assert_eq!(
+        (
+            r["images"][0]["width"].clone(),
+            r["images"][0]["height"].clone()
+        ),
+        (json!(30), json!(20))
+    );
+    assert_eq!(
+        std::fs::read(c.path("COCO_WITH_IMAGES").join(&name)).unwrap(),
+        bytes
+    );
+    assert_eq!(r["images"][1]["file_name"], json!(gone));
+    assert_eq!(r["images"][1]["width"], json!(50));
+    let files: Vec<_> = std::fs::read_dir(c.path("COCO_WITH_IMAGES/images"))
+        .unwrap()
+        .collect();
+    assert_eq!(files.len(), 1, "no partial download left behind");
+}

@@ -296,13 +296,29 @@ impl MediaResolver<'_> {
     }
 }
 
+/// One HTTP agent for all downloads (connections are reused); a server that stops
+/// answering fails the download instead of hanging the export.
+fn agent() -> &'static ureq::Agent {
+    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .timeout_connect(Some(std::time::Duration::from_secs(30)))
+            .timeout_per_read(Some(std::time::Duration::from_secs(60)))
+            .build()
+            .into()
+    })
+}
+
 fn fetch(url: &str, target: &Path) -> Result<()> {
     let fail = |m: String| Error::Other(format!("downloading {url}: {m}"));
-    let mut resp = ureq::get(url).call().map_err(|e| fail(e.to_string()))?;
+    let mut resp = agent().get(url).call().map_err(|e| fail(e.to_string()))?;
     if let Some(dir) = target.parent() {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    let tmp = target.with_extension("part");
+    let tmp = target.with_file_name(format!(
+        ".{}.part",
+        target.file_name().unwrap_or_default().to_string_lossy()
+    ));
     let mut out = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut body = resp.body_mut().with_config().limit(u64::MAX).reader();
     let copied = std::io::copy(&mut body, &mut out);
