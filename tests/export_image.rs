@@ -572,3 +572,54 @@ fn downloads_and_failed_downloads() {
         .collect();
     assert_eq!(files.len(), 1, "no partial download left behind");
 }
+
+/// File contents are copied into an export only from the directories the user pointed at:
+/// a path that leaves the task file's directory (by `..`, an absolute path or a link) keeps
+/// its name as written and is not copied.
+#[test]
+fn with_images_copies_nothing_from_outside() {
+    let outside = tempfile::tempdir().unwrap();
+    png(
+        &outside.path().join("secret.png"),
+        5,
+        5,
+        png::ColorType::Rgb,
+    );
+    let abs = outside
+        .path()
+        .join("secret.png")
+        .to_string_lossy()
+        .into_owned();
+    let c = Case::new(BOXES, json!([]));
+    std::os::unix::fs::symlink(outside.path().join("secret.png"), c.path("link.png")).unwrap();
+    let rel = format!(
+        "../{}/secret.png",
+        outside.path().file_name().unwrap().to_string_lossy()
+    );
+    let r = vec![rect("r", 1.0, 2.0, Some((10, 10)))];
+    std::fs::write(
+        c.path("tasks.json"),
+        json!([
+            task(1, &abs, r.clone()),
+            task(2, "link.png", r.clone()),
+            task(3, &rel, r)
+        ])
+        .to_string(),
+    )
+    .unwrap();
+    c.ok("COCO_WITH_IMAGES", &[]);
+    let out = c.json("COCO_WITH_IMAGES/result.json");
+    let names: Vec<&str> = out["images"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [abs.as_str(), "link.png", rel.as_str()]);
+    assert_eq!(
+        std::fs::read_dir(c.path("COCO_WITH_IMAGES/images"))
+            .unwrap()
+            .count(),
+        0
+    );
+}

@@ -141,6 +141,16 @@ fn inside(root: &Path, rel: &str) -> Option<PathBuf> {
     Some(out)
 }
 
+/// Whether `file`, with links resolved, lies under `root`: file contents are copied into an
+/// export only from the directories the user pointed at (the import's directory or the
+/// current one, the upload directory, the local-files root).
+fn within(file: &Path, root: &Path) -> bool {
+    match (file.canonicalize(), root.canonicalize()) {
+        (Ok(f), Ok(r)) => f.starts_with(r),
+        _ => false,
+    }
+}
+
 impl MediaResolver<'_> {
     fn images_dir(&self) -> PathBuf {
         self.out_dir.join("images")
@@ -158,8 +168,12 @@ impl MediaResolver<'_> {
         Ok(target)
     }
 
-    fn local(&self, value: &str, file: PathBuf) -> Result<Resolved> {
-        if self.materialize && file.is_file() {
+    fn local(&self, value: &str, file: PathBuf, base_dir: Option<&Path>) -> Result<Resolved> {
+        let root = match base_dir {
+            Some(b) => b.to_path_buf(),
+            None => std::env::current_dir().unwrap_or_default(),
+        };
+        if self.materialize && file.is_file() && within(&file, &root) {
             let name = format!("{}__{}", md5_prefix(value), basename(value));
             let copy = self.copy_into_images(&file, &name)?;
             return Ok(Resolved {
@@ -192,7 +206,7 @@ impl MediaResolver<'_> {
                 _ => p.to_path_buf(),
             };
             if candidate.exists() {
-                return self.local(value, candidate);
+                return self.local(value, candidate, base_dir);
             }
         }
         let url = if value.starts_with("upload") || value.starts_with("/upload") {
@@ -248,7 +262,7 @@ impl MediaResolver<'_> {
             {
                 let file = dir.join(project).join(basename(&url));
                 if file.is_file() {
-                    if self.materialize {
+                    if self.materialize && within(&file, dir) {
                         let name = basename(&url).to_string();
                         let copy = self.copy_into_images(&file, &name)?;
                         return Ok(Resolved {
