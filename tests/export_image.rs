@@ -623,3 +623,31 @@ fn with_images_copies_nothing_from_outside() {
         0
     );
 }
+
+/// Cloud URIs need a Label Studio server: YOLO keeps the URI's name, YOLO_WITH_IMAGES
+/// leaves the task out rather than write labels without an image (as the converter).
+#[test]
+fn cloud_uris() {
+    let c = Case::new(
+        BOXES,
+        json!([task(
+            1,
+            "s3://bucket/dir/a.png",
+            vec![rect("r", 1.0, 2.0, Some((10, 10)))]
+        )]),
+    );
+    c.ok("YOLO", &[]);
+    assert!(c.path("YOLO/labels/a.txt").is_file());
+    c.ok("YOLO_WITH_IMAGES", &["--download-resources"]);
+    assert_eq!(
+        std::fs::read_dir(c.path("YOLO_WITH_IMAGES/labels"))
+            .unwrap()
+            .count(),
+        0
+    );
+    c.ok("COCO", &[]);
+    assert_eq!(
+        c.json("COCO/result.json")["images"][0]["file_name"],
+        json!("s3://bucket/dir/a.png")
+    );
+}
