@@ -49,6 +49,8 @@ impl Xml {
 
 struct Voc<'a> {
     data_key: String,
+    /// `Annotations/` exists (made at the first task, as the converter does).
+    made_dir: bool,
     annotations_dir: std::path::PathBuf,
     media: MediaResolver<'a>,
 }
@@ -66,7 +68,10 @@ impl Voc<'_> {
                 ),
             ));
         };
-        regions::make_dir(&self.annotations_dir)?;
+        if !self.made_dir {
+            regions::make_dir(&self.annotations_dir)?;
+            self.made_dir = true;
+        }
         let resolved = self.media.resolve(value, base)?;
         let channels = resolved
             .file
@@ -178,6 +183,7 @@ impl Exporter for VocExporter {
         let mo = media_options(ctx);
         let mut v = Voc {
             data_key: regions::data_key(ctx)?,
+            made_dir: false,
             annotations_dir: out_dir.join("Annotations"),
             media: MediaResolver {
                 out_dir,
