@@ -491,3 +491,60 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod image_tests {
+    use super::*;
+
+    fn write(path: &Path, format: image::ImageFormat, img: image::DynamicImage) {
+        img.save_with_format(path, format).unwrap();
+    }
+
+    /// Sizes and Pillow's band counts for the formats the exporters read.
+    #[test]
+    fn sizes_and_channels() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n);
+        write(
+            &p("a.png"),
+            image::ImageFormat::Png,
+            image::DynamicImage::new_luma_a8(7, 5),
+        );
+        write(
+            &p("b.jpg"),
+            image::ImageFormat::Jpeg,
+            image::DynamicImage::new_rgb8(9, 4),
+        );
+        write(
+            &p("c.bmp"),
+            image::ImageFormat::Bmp,
+            image::DynamicImage::new_rgb8(3, 2),
+        );
+        write(
+            &p("d.gif"),
+            image::ImageFormat::Gif,
+            image::DynamicImage::new_rgba8(6, 6),
+        );
+        let info = |n: &str| image_info(&p(n)).map(|i| (i.width, i.height, i.channels));
+        assert_eq!(info("a.png"), Some((7, 5, 2)));
+        assert_eq!(info("b.jpg"), Some((9, 4, 3)));
+        assert_eq!(info("c.bmp"), Some((3, 2, 3)));
+        assert_eq!(info("d.gif"), Some((6, 6, 1)));
+        // A palette PNG has one band in Pillow.
+        {
+            let f = std::fs::File::create(p("e.png")).unwrap();
+            let mut enc = png::Encoder::new(f, 2, 2);
+            enc.set_color(png::ColorType::Indexed);
+            enc.set_depth(png::BitDepth::Eight);
+            enc.set_palette(vec![0, 0, 0, 255, 255, 255]);
+            enc.write_header()
+                .unwrap()
+                .write_image_data(&[0, 1, 1, 0])
+                .unwrap();
+        }
+        assert_eq!(info("e.png"), Some((2, 2, 1)));
+        std::fs::write(p("f.png"), b"not an image").unwrap();
+        assert_eq!(info("f.png"), None);
+        assert_eq!(info("missing.png"), None);
+    }
+}
