@@ -112,6 +112,16 @@ pub enum Command {
         /// Print the export formats that fit the project's label config.
         #[arg(long = "list-formats")]
         list_formats: bool,
+        /// Fetch http(s) images into the export (the *_WITH_IMAGES formats and VOC).
+        #[arg(long = "download-resources")]
+        download_resources: bool,
+        /// Label Studio's media/upload directory, where /data/upload/<project>/<file> is read.
+        #[arg(long = "upload-dir", value_name = "DIR")]
+        upload_dir: Option<PathBuf>,
+        /// Label Studio's LOCAL_FILES_DOCUMENT_ROOT: /data/local-files/?d=<path> is read
+        /// under it (default: that environment variable).
+        #[arg(long = "local-files-root", value_name = "DIR")]
+        local_files_root: Option<PathBuf>,
     },
     /// Convert a Label Studio JSON export file without a project (what
     /// label-studio-converter does).
@@ -126,6 +136,16 @@ pub enum Command {
         /// Output directory, or a file name for single-file formats.
         #[arg(long = "export-path", value_name = "PATH")]
         export_path: PathBuf,
+        /// Fetch http(s) images into the export (the *_WITH_IMAGES formats and VOC).
+        #[arg(long = "download-resources")]
+        download_resources: bool,
+        /// Label Studio's media/upload directory, where /data/upload/<project>/<file> is read.
+        #[arg(long = "upload-dir", value_name = "DIR")]
+        upload_dir: Option<PathBuf>,
+        /// Label Studio's LOCAL_FILES_DOCUMENT_ROOT: /data/local-files/?d=<path> is read
+        /// under it (default: that environment variable).
+        #[arg(long = "local-files-root", value_name = "DIR")]
+        local_files_root: Option<PathBuf>,
     },
     /// Label tasks in the terminal (opens on the next task to label).
     Start(crate::tui::StartArgs),
@@ -334,6 +354,13 @@ pub fn init_project(
     }
 }
 
+/// Label Studio's `LOCAL_FILES_DOCUMENT_ROOT`, unless unset, empty or `/`.
+fn local_files_root_from_env() -> Option<PathBuf> {
+    std::env::var_os("LOCAL_FILES_DOCUMENT_ROOT")
+        .filter(|v| !v.is_empty() && v != "/")
+        .map(PathBuf::from)
+}
+
 fn print_placed(t: ExportType, placed: &[PathBuf]) {
     for p in placed {
         println!("wrote {} [{}]", p.display(), t.name());
@@ -494,6 +521,9 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             export_path,
             download_all_tasks,
             list_formats,
+            download_resources,
+            upload_dir,
+            local_files_root,
         } => {
             let (store, config) = open_project(&project)?;
             if list_formats {
@@ -504,7 +534,12 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             }
             let path =
                 export_path.ok_or_else(|| Error::Usage("--export-path is required".into()))?;
-            let opts = ExportOptions { download_all_tasks };
+            let opts = ExportOptions {
+                download_all_tasks,
+                download_resources,
+                upload_dir,
+                local_files_root: local_files_root.or_else(local_files_root_from_env),
+            };
             let ctx = crate::export::ExportContext {
                 config: &config,
                 options: &opts,
@@ -523,10 +558,16 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             input_path,
             export_type,
             export_path,
+            download_resources,
+            upload_dir,
+            local_files_root,
         } => {
             let config = load_config(&label_config)?;
             let opts = ExportOptions {
                 download_all_tasks: true,
+                download_resources,
+                upload_dir,
+                local_files_root: local_files_root.or_else(local_files_root_from_env),
             };
             let ctx = crate::export::ExportContext {
                 config: &config,

@@ -2,9 +2,19 @@
 //! temporary place beside the target and moved into place only when complete, so a
 //! failed export leaves nothing half-written.
 
+pub mod brush;
+pub mod brush_coco;
+pub mod categories;
+pub mod coco;
+pub mod contours;
 pub mod json;
+pub mod media;
 pub mod model;
 pub mod pyjson;
+pub mod pyval;
+pub mod regions;
+pub mod voc;
+pub mod yolo;
 
 use crate::config::LabelConfig;
 use crate::error::{Error, Result};
@@ -88,6 +98,14 @@ impl ExportType {
 pub struct ExportOptions {
     /// Include tasks without annotations (Label Studio's `download_all_tasks`).
     pub download_all_tasks: bool,
+    /// Fetch http(s) media into the export (`--download-resources`); the `*_WITH_IMAGES`
+    /// formats and VOC use it.
+    pub download_resources: bool,
+    /// Label Studio's `media/upload` directory: `/data/upload/<project>/<file>` is read there.
+    pub upload_dir: Option<PathBuf>,
+    /// Label Studio's `LOCAL_FILES_DOCUMENT_ROOT`: `/data/local-files/?d=<path>` is read
+    /// under it (never outside).
+    pub local_files_root: Option<PathBuf>,
 }
 
 /// A task on its way to an exporter.
@@ -184,6 +202,16 @@ pub trait Exporter {
 pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
     match t {
         ExportType::Json => Some(Box::new(json::JsonExporter)),
+        ExportType::Coco | ExportType::CocoWithImages => Some(Box::new(coco::CocoExporter(t))),
+        ExportType::Yolo
+        | ExportType::YoloWithImages
+        | ExportType::YoloObb
+        | ExportType::YoloObbWithImages => Some(Box::new(yolo::YoloExporter(t))),
+        ExportType::Voc => Some(Box::new(voc::VocExporter)),
+        ExportType::BrushToNumpy | ExportType::BrushToPng => {
+            Some(Box::new(brush::BrushExporter(t)))
+        }
+        ExportType::BrushToCoco => Some(Box::new(brush_coco::BrushCocoExporter)),
         _ => None,
     }
 }
