@@ -538,6 +538,21 @@ impl ItemSink for Pipeline<'_> {
     }
 }
 
+/// Size of a file, or of the files under a directory (0 when unreadable).
+fn input_size(path: &Path) -> u64 {
+    if path.is_dir() {
+        dir::list_files(path, "").map_or(0, |files| {
+            files
+                .iter()
+                .filter_map(|f| std::fs::metadata(f).ok())
+                .map(|m| m.len())
+                .sum()
+        })
+    } else {
+        std::fs::metadata(path).map_or(0, |m| m.len())
+    }
+}
+
 fn hash_input(path: &Path, name: &str) -> std::result::Result<(String, u64), Problem> {
     let fail = |e: std::io::Error| Problem::new(Location::file(name), format!("cannot read: {e}"));
     if path.is_dir() {
@@ -770,11 +785,16 @@ pub fn import_into_store(
     opts: &ImportOptions,
     importer: &str,
 ) -> Result<ImportReport> {
+    let expected_bytes: u64 = inputs
+        .iter()
+        .filter(|i| !url::is_url(i))
+        .map(|i| input_size(Path::new(i.strip_prefix("file://").unwrap_or(i))))
+        .sum();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
     std::thread::scope(|s| {
         let writer = s.spawn(move || -> Result<()> {
             let written = (|| {
-                let mut w = ImportWriter::new(&mut *store, importer)?;
+                let mut w = ImportWriter::new(&mut *store, importer, expected_bytes)?;
                 let mut current = 0;
                 for msg in rx {
                     match msg {

@@ -119,6 +119,19 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
+/// Indexes whose keys arrive in random order during an import; a large import drops them
+/// and creates them again in one pass (see `ImportWriter`). Same definitions as migration 3.
+pub const SCORE_INDEXES: &[(&str, &str)] = &[
+    (
+        "tasks_labeled_score",
+        "CREATE INDEX IF NOT EXISTS tasks_labeled_score ON tasks(is_labeled, prediction_score, id)",
+    ),
+    (
+        "tasks_score",
+        "CREATE INDEX IF NOT EXISTS tasks_score ON tasks(prediction_score, id)",
+    ),
+];
+
 pub fn current_version() -> i64 {
     MIGRATIONS.len() as i64
 }
