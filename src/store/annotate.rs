@@ -4,7 +4,8 @@
 
 use super::Store;
 use super::read::{
-    ANNOTATION_COLUMNS, PREDICTION_COLUMNS, TASK_COLUMNS, annotation_row, prediction_row, task_row,
+    ANNOTATION_COLUMNS, PREDICTION_COLUMNS, TASK_COLUMNS, TASK_FROM, annotation_row,
+    prediction_row, task_row,
 };
 use super::{Sampling, TaskFull};
 use crate::error::Result;
@@ -53,8 +54,7 @@ impl Store {
         let c = self.conn();
         let task = c
             .prepare_cached(&format!(
-                "SELECT {TASK_COLUMNS} FROM tasks t LEFT JOIN imports i ON i.id = t.import_id
-                 WHERE t.id = ?1"
+                "SELECT {TASK_COLUMNS} FROM {TASK_FROM} WHERE t.id = ?1"
             ))?
             .query_row([id], task_row)
             .optional()?;
@@ -345,9 +345,15 @@ mod tests {
         for i in 0..n {
             s.conn()
                 .execute(
-                    "INSERT INTO tasks (inner_id, data, created_at, updated_at, prediction_score)
-                     VALUES (?1, '{}', 'x', 'x', ?2)",
+                    "INSERT INTO tasks (inner_id, created_at, updated_at, prediction_score)
+                     VALUES (?1, 'x', 'x', ?2)",
                     params![i as i64 + 1, scores.get(i).copied().flatten()],
+                )
+                .unwrap();
+            s.conn()
+                .execute(
+                    "INSERT INTO task_data (task_id, data) VALUES (last_insert_rowid(), '{}')",
+                    [],
                 )
                 .unwrap();
         }

@@ -116,7 +116,7 @@ pub struct PageKey {
 }
 
 const ROW: &str =
-    "SELECT t.id, t.data, t.total_annotations, t.cancelled_annotations, t.prediction_score,
+    "SELECT t.id, (SELECT d.data FROM task_data d WHERE d.task_id = t.id), t.total_annotations, t.cancelled_annotations, t.prediction_score,
     EXISTS (SELECT 1 FROM drafts d WHERE d.task_id = t.id AND d.user_id = ?1),
     (SELECT group_concat(COALESCE(u.email, '#' || a.completed_by), ', ') FROM annotations a
         LEFT JOIN users u ON u.id = a.completed_by WHERE a.task_id = t.id),
@@ -304,9 +304,15 @@ mod tests {
         for (i, sc) in scores.iter().enumerate() {
             s.conn()
                 .execute(
-                    "INSERT INTO tasks (inner_id, data, created_at, updated_at, prediction_score,
-                        total_predictions) VALUES (?1, '{\"text\":\"t\"}', 'x', 'x', ?2, ?3)",
+                    "INSERT INTO tasks (inner_id, created_at, updated_at, prediction_score,
+                        total_predictions) VALUES (?1, 'x', 'x', ?2, ?3)",
                     rusqlite::params![i as i64 + 1, sc, sc.is_some() as i64],
+                )
+                .unwrap();
+            s.conn()
+                .execute(
+                    "INSERT INTO task_data (task_id, data) VALUES (last_insert_rowid(), '{\"text\":\"t\"}')",
+                    [],
                 )
                 .unwrap();
         }

@@ -149,11 +149,14 @@ impl<'a> ImportWriter<'a> {
             now: &self.now,
         };
         let mut task_stmt = self.tx.prepare_cached(
-            "INSERT INTO tasks (inner_id, data, meta, import_id, source_line, original_id,
+            "INSERT INTO tasks (inner_id, import_id, source_line, original_id,
                 allow_skip, total_annotations, cancelled_annotations, total_predictions,
                 is_labeled, prediction_score, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
         )?;
+        let mut data_stmt = self
+            .tx
+            .prepare_cached("INSERT INTO task_data (task_id, data, meta) VALUES (?1, ?2, ?3)")?;
         let mut ann_stmt = self.tx.prepare_cached(
             "INSERT INTO annotations (task_id, result, completed_by, was_cancelled,
                 ground_truth, lead_time, import_id, created_at, updated_at)
@@ -177,8 +180,6 @@ impl<'a> ImportWriter<'a> {
             let updated = task.updated_at.as_deref().unwrap_or(created);
             let task_id = task_stmt.insert(params![
                 self.next_inner_id,
-                task.data,
-                task.meta,
                 import_id,
                 task.source_line.map(|l| l as i64),
                 task.original_id,
@@ -191,6 +192,7 @@ impl<'a> ImportWriter<'a> {
                 created,
                 updated,
             ])?;
+            data_stmt.execute(params![task_id, task.data, task.meta])?;
             self.next_inner_id += 1;
             for a in &task.annotations {
                 let user = users.id(&a.completed_by)?;

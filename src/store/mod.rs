@@ -293,6 +293,51 @@ mod tests {
     }
 
     #[test]
+    fn old_projects_are_migrated_with_their_tasks() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("old.db");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.pragma_update(None, "application_id", schema::APPLICATION_ID)
+                .unwrap();
+            c.execute_batch(schema::MIGRATIONS[0]).unwrap();
+            c.pragma_update(None, "user_version", 1).unwrap();
+            c.execute(
+                "INSERT INTO project (id, title, label_config, created_at) VALUES (1, 't', '<View/>', 'x')",
+                [],
+            )
+            .unwrap();
+            c.execute(
+                "INSERT INTO tasks (inner_id, data, meta, created_at, updated_at)
+                 VALUES (1, '{\"text\":\"kept\"}', '{\"m\":1}', 'x', 'x')",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&p).unwrap();
+        let v: i64 = s
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, schema::current_version());
+        let mut seen = Vec::new();
+        s.each_task_full(|t| {
+            seen.push((t.task.data, t.task.meta));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![(r#"{"text":"kept"}"#.to_string(), r#"{"m":1}"#.to_string())]
+        );
+        let n: i64 = s
+            .conn()
+            .query_row("SELECT COUNT(*) FROM v_tasks", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+
+    #[test]
     fn users_are_created_once() {
         let dir = tempfile::tempdir().unwrap();
         let s = Store::create(&dir.path().join("p.db"), &project()).unwrap();

@@ -89,9 +89,13 @@ pub struct ImportLogRow {
     pub imported_at: String,
 }
 
-pub(crate) const TASK_COLUMNS: &str = "t.id, t.inner_id, t.data, t.meta, i.source, t.source_line,
+pub(crate) const TASK_COLUMNS: &str = "t.id, t.inner_id, d.data, d.meta, i.source, t.source_line,
     t.original_id, t.allow_skip, t.total_annotations, t.cancelled_annotations,
     t.total_predictions, t.is_labeled, t.created_at, t.updated_at, i.base_dir";
+
+/// The tables [`TASK_COLUMNS`] reads from.
+pub(crate) const TASK_FROM: &str =
+    "tasks t JOIN task_data d ON d.task_id = t.id LEFT JOIN imports i ON i.id = t.import_id";
 
 pub(crate) fn task_row(r: &Row) -> rusqlite::Result<TaskRow> {
     Ok(TaskRow {
@@ -191,7 +195,7 @@ impl Store {
     pub fn each_task_full(&self, mut f: impl FnMut(TaskFull) -> Result<()>) -> Result<()> {
         let c = self.conn();
         let mut ts = c.prepare(&format!(
-            "SELECT {TASK_COLUMNS} FROM tasks t LEFT JOIN imports i ON i.id = t.import_id ORDER BY t.id"
+            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} ORDER BY t.id"
         ))?;
         let mut ans = c.prepare(&format!(
             "SELECT {ANNOTATION_COLUMNS} FROM annotations a LEFT JOIN users u ON u.id = a.completed_by

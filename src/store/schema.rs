@@ -117,6 +117,24 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX annotations_user ON annotations(completed_by, task_id);
     CREATE INDEX drafts_user ON drafts(user_id, updated_at);
     "#,
+    // 4: task data and meta move to their own table. Task rows stay small, so scans of
+    // the task list, sampling queries and index builds do not wade through task data.
+    r#"
+    CREATE TABLE task_data (
+        task_id INTEGER PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+        data TEXT NOT NULL,
+        meta TEXT NOT NULL DEFAULT '{}'
+    );
+    INSERT INTO task_data (task_id, data, meta) SELECT id, data, meta FROM tasks;
+    DROP VIEW v_tasks;
+    ALTER TABLE tasks DROP COLUMN data;
+    ALTER TABLE tasks DROP COLUMN meta;
+    CREATE VIEW v_tasks AS
+        SELECT t.id, t.inner_id, d.data, d.meta, t.total_annotations, t.cancelled_annotations,
+               t.total_predictions, t.is_labeled, t.prediction_score, i.source AS source_file,
+               t.source_line, t.original_id, t.created_at, t.updated_at
+        FROM tasks t JOIN task_data d ON d.task_id = t.id LEFT JOIN imports i ON i.id = t.import_id;
+    "#,
 ];
 
 /// Indexes whose keys arrive in random order during an import; a large import drops them
