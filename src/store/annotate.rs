@@ -280,16 +280,18 @@ impl Store {
                 }
             }
             Sampling::PredictionScoreMin | Sampling::PredictionScoreMax => {
+                // Candidates are unlabeled, so both orders walk the (is_labeled,
+                // prediction_score, id) index, forwards or backwards.
                 let order = if sampling == Sampling::PredictionScoreMin {
-                    "ASC"
+                    "t.prediction_score ASC, t.id ASC"
                 } else {
-                    "DESC"
+                    "t.prediction_score DESC, t.id DESC"
                 };
                 let scored = first(
                     &format!(
                         "SELECT t.id FROM tasks t WHERE {CANDIDATE} AND t.id != ?2
                          AND t.prediction_score IS NOT NULL
-                         ORDER BY t.is_labeled, t.prediction_score {order}, t.id LIMIT 1"
+                         ORDER BY {order} LIMIT 1"
                     ),
                     &[&user_id, &ex],
                 )?;

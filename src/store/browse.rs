@@ -181,6 +181,26 @@ impl Store {
         let q = |cond: &str, order: &str, p: &[&dyn ToSql], n: usize| {
             self.list_query(user_id, filter, cond, order, p, n)
         };
+        // Scored rows in score order come from the (is_labeled, prediction_score, id) index:
+        // one ordered range per is_labeled value, merged here.
+        let scored =
+            |cond: &str, descending: bool, p: &[&dyn ToSql], n: usize| -> Result<Vec<ListRow>> {
+                let order = if descending {
+                    "t.prediction_score DESC, t.id DESC"
+                } else {
+                    "t.prediction_score, t.id"
+                };
+                let mut rows = q(&format!("t.is_labeled = 0 AND {cond}"), order, p, n)?;
+                rows.extend(q(&format!("t.is_labeled = 1 AND {cond}"), order, p, n)?);
+                rows.sort_by(|a, b| {
+                    let key = |r: &ListRow| (r.score.unwrap_or(f64::NAN), r.id);
+                    let (ka, kb) = (key(a), key(b));
+                    let o = ka.0.total_cmp(&kb.0).then(ka.1.cmp(&kb.1));
+                    if descending { o.reverse() } else { o }
+                });
+                rows.truncate(n);
+                Ok(rows)
+            };
         let mut rows = match (sort, forward) {
             (ListSort::Id, true) => {
                 let after = key.map_or(i64::MIN, |k| k.id);
@@ -193,15 +213,10 @@ impl Store {
             (ListSort::Score, true) => {
                 // Scored tasks by (score, id), then unscored ones by id.
                 let mut rows = match key {
-                    None => q(
-                        "t.prediction_score IS NOT NULL",
-                        "t.prediction_score, t.id",
-                        &[],
-                        limit,
-                    )?,
-                    Some(PageKey { score: Some(s), id }) => q(
+                    None => scored("t.prediction_score IS NOT NULL", false, &[], limit)?,
+                    Some(PageKey { score: Some(s), id }) => scored(
                         "(t.prediction_score > ?2 OR (t.prediction_score = ?2 AND t.id > ?3))",
-                        "t.prediction_score, t.id",
+                        false,
                         &[&s, &id],
                         limit,
                     )?,
@@ -234,15 +249,15 @@ impl Store {
                 };
                 if rows.len() < limit {
                     let more = match key {
-                        Some(PageKey { score: Some(s), id }) => q(
+                        Some(PageKey { score: Some(s), id }) => scored(
                             "(t.prediction_score < ?2 OR (t.prediction_score = ?2 AND t.id < ?3))",
-                            "t.prediction_score DESC, t.id DESC",
+                            true,
                             &[&s, &id],
                             limit - rows.len(),
                         )?,
-                        _ => q(
+                        _ => scored(
                             "t.prediction_score IS NOT NULL",
-                            "t.prediction_score DESC, t.id DESC",
+                            true,
                             &[],
                             limit - rows.len(),
                         )?,
@@ -350,6 +365,24 @@ mod tests {
             assert_eq!(ids(&back), ids(&head), "back from {split}");
         }
         assert_eq!(ids(&p(ListSort::Score, None, false, 3)), vec![4, 2, 5]);
+        // Labeled and unlabeled tasks interleave in score order.
+        s.conn()
+            .execute("UPDATE tasks SET is_labeled = 1 WHERE id IN (1, 3)", [])
+            .unwrap();
+        assert_eq!(
+            ids(&p(ListSort::Score, None, true, 10)),
+            vec![3, 1, 4, 2, 5]
+        );
+        let head = p(ListSort::Score, None, true, 2);
+        assert_eq!(ids(&head), vec![3, 1]);
+        assert_eq!(
+            ids(&p(ListSort::Score, Some(head[1].key()), true, 1)),
+            vec![4]
+        );
+        assert_eq!(
+            ids(&p(ListSort::Score, Some(head[1].key()), false, 5)),
+            vec![3]
+        );
     }
 
     #[test]

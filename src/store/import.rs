@@ -322,7 +322,10 @@ mod tests {
         )
         .unwrap();
         let before = indexes(&store);
-        assert!(before.contains(&"tasks_score".to_string()), "{before:?}");
+        assert!(
+            before.contains(&"tasks_labeled_score".to_string()),
+            "{before:?}"
+        );
         {
             let mut w = ImportWriter::new(&mut store, "u", BULK_BYTES).unwrap();
             let id = w.begin_source("a.json", "json", None).unwrap();
