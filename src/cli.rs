@@ -112,6 +112,10 @@ pub enum Command {
         /// Print the export formats that fit the project's label config.
         #[arg(long = "list-formats")]
         list_formats: bool,
+        #[command(flatten)]
+        select: crate::export::args::SelectArgs,
+        #[command(flatten)]
+        media: crate::export::args::MediaArgs,
     },
     /// Convert a Label Studio JSON export file without a project (what
     /// label-studio-converter does).
@@ -126,6 +130,8 @@ pub enum Command {
         /// Output directory, or a file name for single-file formats.
         #[arg(long = "export-path", value_name = "PATH")]
         export_path: PathBuf,
+        #[command(flatten)]
+        media: crate::export::args::MediaArgs,
     },
 }
 
@@ -482,6 +488,8 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             export_path,
             download_all_tasks,
             list_formats,
+            select,
+            media,
         } => {
             let (store, config) = open_project(&project)?;
             if list_formats {
@@ -492,7 +500,12 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             }
             let path =
                 export_path.ok_or_else(|| Error::Usage("--export-path is required".into()))?;
-            let opts = ExportOptions { download_all_tasks };
+            let mut opts = ExportOptions {
+                download_all_tasks,
+                ..Default::default()
+            };
+            select.apply(&mut opts);
+            media.apply(&mut opts);
             let ctx = crate::export::ExportContext {
                 config: &config,
                 options: &opts,
@@ -511,11 +524,14 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             input_path,
             export_type,
             export_path,
+            media,
         } => {
             let config = load_config(&label_config)?;
-            let opts = ExportOptions {
+            let mut opts = ExportOptions {
                 download_all_tasks: true,
+                ..Default::default()
             };
+            media.apply(&mut opts);
             let ctx = crate::export::ExportContext {
                 config: &config,
                 options: &opts,

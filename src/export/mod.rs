@@ -2,7 +2,10 @@
 //! temporary place beside the target and moved into place only when complete, so a
 //! failed export leaves nothing half-written.
 
+pub mod args;
+pub mod csv;
 pub mod json;
+pub mod json_min;
 pub mod model;
 pub mod pyjson;
 
@@ -88,6 +91,20 @@ impl ExportType {
 pub struct ExportOptions {
     /// Include tasks without annotations (Label Studio's `download_all_tasks`).
     pub download_all_tasks: bool,
+    /// Leave skipped (cancelled) annotations out of the tasks read from a project.
+    pub drop_skipped: bool,
+    /// Leave predictions out of the tasks read from a project.
+    pub no_predictions: bool,
+    /// Leave out who annotated beyond the user id (`created_username`, emails).
+    pub remove_user_details: bool,
+    /// Only annotations by this user (email/name, or numeric id).
+    pub annotator: Option<String>,
+    /// Only annotations whose review accepted them.
+    pub only_reviewed: bool,
+    /// Label Studio's `media/upload` directory: `/data/upload/...` paths are read there.
+    pub upload_dir: Option<PathBuf>,
+    /// Fetch http(s) media (audio, page images); off by default, local files are always read.
+    pub download_resources: bool,
 }
 
 /// A task on its way to an exporter.
@@ -184,6 +201,9 @@ pub trait Exporter {
 pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
     match t {
         ExportType::Json => Some(Box::new(json::JsonExporter)),
+        ExportType::JsonMin => Some(Box::new(json_min::JsonMinExporter)),
+        ExportType::Csv => Some(Box::new(csv::CsvExporter { delimiter: b',' })),
+        ExportType::Tsv => Some(Box::new(csv::CsvExporter { delimiter: b'\t' })),
         _ => None,
     }
 }

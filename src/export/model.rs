@@ -225,13 +225,49 @@ pub fn annotator(item: &Item, int_id: bool) -> Value {
                 Value::String(n.to_string())
             }
         }
-        Value::String(s) => Value::String(s.clone()),
-        Value::Null => Value::String("None".into()),
-        other => Value::String(super::pyjson::dumps(
-            other,
-            &super::pyjson::JsonStyle::python(None, false),
-        )),
+        other => Value::String(super::pyjson::py_str(other)),
     }
+}
+
+/// `prettify_result`: one control's regions as JSON_MIN rows and CSV cells show them. Each
+/// region loses `type`; a Choices region with one choice becomes that choice, a TextArea
+/// region with one line becomes that line, a chat message its `chatmessage`. A Choices or
+/// TextArea control (judged by its last region) with one region gives that element alone;
+/// anything else gives the list.
+pub fn prettify(regions: &[Map<String, Value>]) -> Value {
+    let mut out = Vec::with_capacity(regions.len());
+    let mut last_type: Option<&str> = None;
+    for r in regions {
+        let ty = r.get("type").and_then(Value::as_str);
+        last_type = ty;
+        let single = |key: &str| {
+            r.get(key)
+                .and_then(Value::as_array)
+                .filter(|a| a.len() == 1)
+                .map(|a| a[0].clone())
+        };
+        let pretty = match ty {
+            Some("Choices") => single("choices"),
+            Some("TextArea") => single("text"),
+            Some("Chat") | Some("chatmessage") => Some(
+                r.get("chatmessage")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(without_type(r))),
+            ),
+            _ => None,
+        };
+        out.push(pretty.unwrap_or_else(|| Value::Object(without_type(r))));
+    }
+    if matches!(last_type, Some("Choices") | Some("TextArea")) && out.len() == 1 {
+        return out.pop().unwrap_or(Value::Null);
+    }
+    Value::Array(out)
+}
+
+fn without_type(r: &Map<String, Value>) -> Map<String, Value> {
+    let mut m = r.clone();
+    m.shift_remove("type");
+    m
 }
 
 #[cfg(test)]
