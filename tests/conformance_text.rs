@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The formats this file checks. `every_listed_format_is_checked` reads this line from every
-/// `tests/conformance_*.rs`, so keep it on one line.
+/// The formats this file checks. `every_listed_format_is_checked` reads this list from every
+/// `tests/conformance_*.rs`.
 const FORMATS_UNDER_TEST: &[&str] = &[
     "JSON",
     "JSON_MIN",
@@ -337,11 +337,11 @@ fn every_listed_format_is_checked() {
             continue;
         }
         let src = std::fs::read_to_string(e.path()).unwrap();
-        let line = src
-            .lines()
-            .find(|l| l.starts_with("const FORMATS_UNDER_TEST"))
-            .unwrap_or_else(|| panic!("{name} has no FORMATS_UNDER_TEST line"));
-        for part in line.split('"').skip(1).step_by(2) {
+        let start = src
+            .find("const FORMATS_UNDER_TEST")
+            .unwrap_or_else(|| panic!("{name} has no FORMATS_UNDER_TEST list"));
+        let list = &src[start..start + src[start..].find("];").expect("end of the list")];
+        for part in list.split('"').skip(1).step_by(2) {
             checked.insert(part.to_string());
         }
     }

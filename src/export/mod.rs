@@ -3,11 +3,13 @@
 //! failed export leaves nothing half-written.
 
 pub mod args;
+pub mod conll;
 pub mod csv;
 pub mod json;
 pub mod json_min;
 pub mod model;
 pub mod pyjson;
+pub mod treebank;
 
 use crate::config::LabelConfig;
 use crate::error::{Error, Result};
@@ -197,6 +199,47 @@ pub trait Exporter {
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()>;
 }
 
+/// The data keys the converter reads (`Converter._data_keys`): `value`/`valueList` of the
+/// objects the controls point at, `$` removed, in config order.
+pub fn converter_data_keys(config: &LabelConfig) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for c in &config.controls {
+        for to in &c.to_name {
+            let Some(o) = config.objects.iter().find(|o| &o.name == to) else {
+                continue;
+            };
+            for v in [o.value.as_deref(), o.value_list.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                let k = v.trim_start_matches('$').to_string();
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// An error about one task's data, naming the task (its `id`) and the field.
+pub fn task_error(task: &Value, field: &str, message: impl std::fmt::Display) -> Error {
+    let id = match task.get("id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) if !v.is_null() => v.to_string(),
+        _ => "without id".into(),
+    };
+    Error::Other(format!("task {id}: field {field:?}: {message}"))
+}
+
+/// A problem that does not stop the export (a media file that cannot be read...).
+pub fn warn(message: impl std::fmt::Display) {
+    eprintln!(
+        "warning: {}",
+        crate::util::sanitize(&message.to_string(), true)
+    );
+}
+
 /// The exporter for a format.
 pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
     match t {
@@ -204,6 +247,7 @@ pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
         ExportType::JsonMin => Some(Box::new(json_min::JsonMinExporter)),
         ExportType::Csv => Some(Box::new(csv::CsvExporter { delimiter: b',' })),
         ExportType::Tsv => Some(Box::new(csv::CsvExporter { delimiter: b'\t' })),
+        ExportType::Conll2003 => Some(Box::new(conll::ConllExporter)),
         _ => None,
     }
 }
