@@ -3,10 +3,12 @@
 //! failed export leaves nothing half-written.
 
 pub mod args;
+pub mod asr;
 pub mod conll;
 pub mod csv;
 pub mod json;
 pub mod json_min;
+pub mod media;
 pub mod model;
 pub mod pyjson;
 pub mod treebank;
@@ -248,6 +250,7 @@ pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
         ExportType::Csv => Some(Box::new(csv::CsvExporter { delimiter: b',' })),
         ExportType::Tsv => Some(Box::new(csv::CsvExporter { delimiter: b'\t' })),
         ExportType::Conll2003 => Some(Box::new(conll::ConllExporter)),
+        ExportType::AsrManifest => Some(Box::new(asr::AsrExporter)),
         _ => None,
     }
 }
