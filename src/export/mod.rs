@@ -6,6 +6,7 @@ pub mod args;
 pub mod asr;
 pub mod conll;
 pub mod csv;
+pub mod doclang;
 pub mod json;
 pub mod json_min;
 pub mod media;
@@ -251,6 +252,7 @@ pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
         ExportType::Tsv => Some(Box::new(csv::CsvExporter { delimiter: b'\t' })),
         ExportType::Conll2003 => Some(Box::new(conll::ConllExporter)),
         ExportType::AsrManifest => Some(Box::new(asr::AsrExporter)),
+        ExportType::Doclang => Some(Box::new(doclang::DoclangExporter)),
         _ => None,
     }
 }
