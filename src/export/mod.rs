@@ -135,16 +135,44 @@ pub struct ProjectSource<'a> {
 
 impl TaskSource for ProjectSource<'_> {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
-        let all = self.options.download_all_tasks;
-        self.store.each_task_full(|t| {
-            if !all && t.annotations.is_empty() {
+        let o = self.options;
+        let selection = crate::store::ExportSelection {
+            drop_skipped: o.drop_skipped,
+            annotator: o.annotator.clone(),
+            only_reviewed: o.only_reviewed,
+            predictions: !o.no_predictions,
+        };
+        self.store.each_task_for_export(&selection, |t| {
+            if !o.download_all_tasks && t.annotations.is_empty() {
                 return Ok(());
             }
+            let mut json = json::task_json(&t, 1);
+            if o.remove_user_details {
+                remove_user_details(&mut json);
+            }
             f(SourceTask {
-                json: json::task_json(&t, 1),
+                json,
                 base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
             })
         })
+    }
+}
+
+/// Leaves only user ids in a task: names and emails go.
+fn remove_user_details(task: &mut Value) {
+    for key in ["annotations", "drafts"] {
+        if let Some(Value::Array(list)) = task.get_mut(key) {
+            for a in list.iter_mut().filter_map(Value::as_object_mut) {
+                a.shift_remove("created_username");
+                if let Some(Value::Object(u)) = a.get("completed_by") {
+                    let id = u.get("id").cloned().unwrap_or(Value::Null);
+                    a.insert("completed_by".into(), id);
+                }
+            }
+        }
+    }
+    if let Some(Value::Array(list)) = task.get_mut("comment_authors") {
+        list.clear();
     }
 }
 

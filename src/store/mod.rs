@@ -1,9 +1,11 @@
 //! The project store: one SQLite file per project. This is the only code that speaks SQL.
 
+mod export;
 mod import;
 mod read;
 pub mod schema;
 
+pub use export::{ExportSelection, ReviewSource};
 pub use import::ImportWriter;
 pub use import::SourceCounts;
 pub use read::{AnnotationRow, Counts, ImportLogRow, PredictionRow, TaskFull, TaskRow};
