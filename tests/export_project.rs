@@ -500,3 +500,86 @@ fn export_path_is_a_directory_or_a_file() {
     export(dir, &db, "JSON_MIN", "out", &[]);
     assert!(dir.join("out/result.csv").is_file() && dir.join("out/result.json").is_file());
 }
+
+/// The JSON export of a project is written straight from the store's JSON text; it must
+/// equal the task values printed by the list writer.
+#[test]
+fn json_from_the_store_equals_the_value_path() {
+    use labelterm::export::json::JsonListWriter;
+    use labelterm::export::{ExportOptions, ProjectSource, TaskSource};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let odd = dir.join("odd.json");
+    std::fs::write(
+        &odd,
+        r#"[{"data": {"text": "x\u00e9\/y \"q\"\n", "n": 1e2, "z": -0, "f": 1.0, "big": 123456789012345678901234, "l": [ ], "o": {"k": [1.5E-7, true, null]}},
+            "annotations": [{"completed_by": {"id": 4, "email": "a@example.com"}, "lead_time": 2.5, "result": [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}}]},
+                            {"result": [], "was_cancelled": true}],
+            "predictions": [{"score": 0.3, "model_version": "m", "result": []}]}]"#,
+    )
+    .unwrap();
+    let mut dbs: Vec<PathBuf> = [
+        "text_choices",
+        "ner_spans",
+        "image_bbox",
+        "audio_transcription",
+        "doclang",
+    ]
+    .iter()
+    .map(|n| project(dir, n))
+    .collect();
+    let odd_db = dir.join("odd.db");
+    ok(labelterm(
+        &[
+            "init",
+            odd_db.to_str().unwrap(),
+            "--label-config",
+            case("text_choices").join("config.xml").to_str().unwrap(),
+            "--input-path",
+            odd.to_str().unwrap(),
+        ],
+        dir,
+    ));
+    dbs.push(odd_db);
+    for (i, db) in dbs.iter().enumerate() {
+        for (flag, opts) in [
+            (
+                "--download-all-tasks",
+                ExportOptions {
+                    download_all_tasks: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                "--remove-user-details",
+                ExportOptions {
+                    remove_user_details: true,
+                    ..Default::default()
+                },
+            ),
+        ] {
+            let fast =
+                std::fs::read(export(dir, db, "JSON", &format!("fast-{i}.json"), &[flag])).unwrap();
+            let store = labelterm::store::Store::open(db).unwrap();
+            let mut source = ProjectSource {
+                store: &store,
+                options: &opts,
+            };
+            let mut buf = Vec::new();
+            let mut w = JsonListWriter::new(&mut buf).unwrap();
+            source
+                .for_each_task(&mut |t| {
+                    w.push(&t.json).unwrap();
+                    Ok(())
+                })
+                .unwrap();
+            w.finish().unwrap();
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                String::from_utf8(buf).unwrap(),
+                "{} {flag}",
+                db.display()
+            );
+        }
+    }
+}

@@ -159,6 +159,22 @@ impl super::Exporter for JsonExporter {
         }
         let file = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
         let io_err = |e: std::io::Error| Error::io(&target, e);
+        if let Some((store, o)) = tasks.project() {
+            // Straight from the store: stored JSON text is re-indented, never parsed.
+            let mut w = super::json_raw::RawListWriter::new(std::io::BufWriter::with_capacity(
+                1 << 20,
+                file,
+            ))
+            .map_err(io_err)?;
+            store.each_task_for_export(&super::selection(o), |t| {
+                if !o.download_all_tasks && t.annotations.is_empty() {
+                    return Ok(());
+                }
+                w.push(&t, !o.remove_user_details).map_err(io_err)
+            })?;
+            w.finish().map_err(io_err)?;
+            return Ok(());
+        }
         let mut w = JsonListWriter::new(std::io::BufWriter::with_capacity(1 << 20, file))
             .map_err(io_err)?;
         tasks.for_each_task(&mut |t| w.push(&t.json).map_err(io_err))?;

@@ -13,24 +13,25 @@ use std::path::Path;
 
 /// The JSON_MIN record of one item. Keys that collide overwrite in place, as the
 /// converter's dict assignments do: a control named like a data key replaces its value.
-pub fn record(item: &Item) -> Map<String, Value> {
-    let mut rec = match &item.input {
-        Value::Object(m) => m.clone(),
+pub fn record(item: Item) -> Map<String, Value> {
+    let who = annotator(&item, true);
+    let mut rec = match item.input {
+        Value::Object(m) => m,
         _ => Map::new(),
     };
     if !item.id.is_null() {
-        rec.insert("id".into(), item.id.clone());
+        rec.insert("id".into(), item.id);
     }
     for (name, regions) in &item.output {
         rec.insert(name.clone(), prettify(regions));
     }
-    rec.insert("annotator".into(), annotator(item, true));
-    rec.insert("annotation_id".into(), item.annotation_id.clone());
-    rec.insert("created_at".into(), item.created_at.clone());
-    rec.insert("updated_at".into(), item.updated_at.clone());
-    rec.insert("lead_time".into(), item.lead_time.clone());
-    if let Some(a) = &item.agreement {
-        rec.insert("agreement".into(), a.clone());
+    rec.insert("annotator".into(), who);
+    rec.insert("annotation_id".into(), item.annotation_id);
+    rec.insert("created_at".into(), item.created_at);
+    rec.insert("updated_at".into(), item.updated_at);
+    rec.insert("lead_time".into(), item.lead_time);
+    if let Some(a) = item.agreement {
+        rec.insert("agreement".into(), a);
     }
     rec
 }
@@ -58,7 +59,7 @@ impl Exporter for JsonMinExporter {
         tasks.for_each_task(&mut |t| {
             for item in items_of_task(&t.json, &opts) {
                 buf.clear();
-                write_value(&mut buf, &Value::Object(record(&item)), &style, 0);
+                write_value(&mut buf, &Value::Object(record(item)), &style, 0);
                 if !first {
                     w.write_all(b",\n").map_err(io_err)?;
                 }

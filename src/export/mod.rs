@@ -9,6 +9,7 @@ pub mod csv;
 pub mod doclang;
 pub mod json;
 pub mod json_min;
+pub mod json_raw;
 pub mod media;
 pub mod model;
 pub mod pyjson;
@@ -125,6 +126,11 @@ pub struct SourceTask {
 pub trait TaskSource {
     /// Calls `f` with every task, in order, one at a time.
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()>;
+
+    /// The project behind this source, for exporters that write straight from the store.
+    fn project(&self) -> Option<(&Store, &ExportOptions)> {
+        None
+    }
 }
 
 /// The tasks of a project, streamed from SQLite.
@@ -136,13 +142,7 @@ pub struct ProjectSource<'a> {
 impl TaskSource for ProjectSource<'_> {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
         let o = self.options;
-        let selection = crate::store::ExportSelection {
-            drop_skipped: o.drop_skipped,
-            annotator: o.annotator.clone(),
-            only_reviewed: o.only_reviewed,
-            predictions: !o.no_predictions,
-        };
-        self.store.each_task_for_export(&selection, |t| {
+        self.store.each_task_for_export(&selection(o), |t| {
             if !o.download_all_tasks && t.annotations.is_empty() {
                 return Ok(());
             }
@@ -155,6 +155,20 @@ impl TaskSource for ProjectSource<'_> {
                 base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
             })
         })
+    }
+
+    fn project(&self) -> Option<(&Store, &ExportOptions)> {
+        Some((self.store, self.options))
+    }
+}
+
+/// What a project export reads, from the export options.
+pub fn selection(o: &ExportOptions) -> crate::store::ExportSelection {
+    crate::store::ExportSelection {
+        drop_skipped: o.drop_skipped,
+        annotator: o.annotator.clone(),
+        only_reviewed: o.only_reviewed,
+        predictions: !o.no_predictions,
     }
 }
 

@@ -94,7 +94,7 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
     };
     let annotations = match t.get("annotations").or_else(|| t.get("completions")) {
         None => return Vec::new(),
-        Some(a) => a.as_array().cloned().unwrap_or_default(),
+        Some(a) => a.as_array().map(Vec::as_slice).unwrap_or(&[]),
     };
     let base = |completed_by: Value| Item {
         id: field(t, "id"),
@@ -112,12 +112,9 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
     if annotations.is_empty() {
         return vec![base(Value::Object(Map::new()))];
     }
-    let mut kept: Vec<Map<String, Value>> = annotations
-        .into_iter()
-        .filter_map(|a| match a {
-            Value::Object(m) => Some(m),
-            _ => None,
-        })
+    let mut kept: Vec<&Map<String, Value>> = annotations
+        .iter()
+        .filter_map(Value::as_object)
         .filter(|a| !(truthy(a.get("skipped")) || truthy(a.get("was_cancelled"))))
         .collect();
     let zero = Value::from(0);
@@ -134,9 +131,9 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
             let results = a
                 .get("result")
                 .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for r in &results {
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            for r in results {
                 let Some(r) = r.as_object() else { continue };
                 let Some(from_name) = r
                     .get("from_name")
@@ -202,12 +199,12 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
                     .unwrap_or(Value::Object(Map::new())),
             );
             item.output = output;
-            item.annotation_id = field(&a, "id");
-            item.created_at = field(&a, "created_at");
-            item.updated_at = field(&a, "updated_at");
-            item.lead_time = field(&a, "lead_time");
-            item.history = field(&a, "history");
-            item.was_cancelled = field(&a, "was_cancelled");
+            item.annotation_id = field(a, "id");
+            item.created_at = field(a, "created_at");
+            item.updated_at = field(a, "updated_at");
+            item.lead_time = field(a, "lead_time");
+            item.history = field(a, "history");
+            item.was_cancelled = field(a, "was_cancelled");
             item
         })
         .collect()

@@ -118,6 +118,19 @@ impl JsonStyle {
 
 pub fn escape_str(out: &mut String, s: &str, style: &JsonStyle) {
     out.push('"');
+    // Fast path: nothing to escape (the common case) is copied in one go.
+    let plain = |b: u8| {
+        b >= 0x20
+            && b != b'"'
+            && b != b'\\'
+            && !(b == b'/' && style.escape_slash)
+            && (b < 0x7f || (b >= 0x80 && !style.ensure_ascii))
+    };
+    if s.bytes().all(plain) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
