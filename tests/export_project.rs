@@ -583,3 +583,40 @@ fn json_from_the_store_equals_the_value_path() {
         }
     }
 }
+
+/// DOCLANG reads `data:` page images without `--download-resources` (the converter writes
+/// no pages then).
+#[test]
+fn doclang_pages_without_download_resources() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let c = case("doclang");
+    ok(labelterm(
+        &[
+            "convert",
+            "--label-config",
+            c.join("config.xml").to_str().unwrap(),
+            "--input-path",
+            c.join("tasks.json").to_str().unwrap(),
+            "--export-type",
+            "DOCLANG",
+            "--export-path",
+            "out/",
+        ],
+        dir,
+    ));
+    let f = std::fs::File::open(dir.join("out/task-3-data.dclx")).unwrap();
+    let mut z = zip::ZipArchive::new(f).unwrap();
+    let names: Vec<String> = (0..z.len())
+        .map(|i| z.by_index(i).unwrap().name().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "[Content_Types].xml",
+            "_rels/.rels",
+            "document.xml",
+            "pages/1.png"
+        ]
+    );
+}

@@ -73,3 +73,35 @@ impl Exporter for JsonMinExporter {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::LabelConfig;
+    use serde_json::json;
+
+    /// The converter raises `KeyError` on a task without `id`; here the record has no `id`.
+    #[test]
+    fn tasks_without_id_are_exported() {
+        let config = LabelConfig::parse(
+            r#"<View><Text name="text" value="$text"/><TextArea name="text2" toName="text"/>
+               <Choices name="text3" toName="text"><Choice value="A"/></Choices></View>"#,
+        )
+        .unwrap();
+        let opts = ItemOptions {
+            config: &config,
+            keypoints: false,
+        };
+        let task = json!({"data": {"text": "t", "text3": "data value"}, "annotations": [{"completed_by": {"email": "a@b"}, "result": [
+            {"from_name": "text2", "to_name": "text", "type": "textarea", "value": {"text": ["one", "two"]}},
+            {"from_name": "text3", "to_name": "text", "type": "choices", "value": {"choices": ["A"]}}]}]});
+        let items = items_of_task(&task, &opts);
+        let rec = Value::Object(record(items.into_iter().next().unwrap()));
+        assert_eq!(
+            rec,
+            json!({"text": "t", "text3": "A", "text2": {"text": ["one", "two"]}, "annotator": "a@b",
+                   "annotation_id": null, "created_at": null, "updated_at": null, "lead_time": null})
+        );
+        assert!(rec.as_object().unwrap().keys().next() == Some(&"text".to_string()));
+    }
+}

@@ -236,6 +236,9 @@ mod tests {
         w.extend_from_slice(b"data");
         w.extend_from_slice(&8000u32.to_le_bytes());
         assert_eq!(wav_duration(&w), Ok(0.25));
+        // IEEE float samples (format 3): Python's `wave` refuses them, the header still tells.
+        w[20] = 3;
+        assert_eq!(wav_duration(&w), Ok(0.25));
         assert!(wav_duration(b"ID3 not a wav").is_err());
     }
 }
