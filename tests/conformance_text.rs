@@ -25,9 +25,14 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/conformance")
 }
 
+/// The shared cases, then labelterm's own (`tests/converter_cases/`, made the same way with
+/// label-studio-sdk 2.1.2: data keys named like controls, several TextArea regions, agreement,
+/// history, annotators as dict/int/text, tasks without annotations).
 fn cases() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(root())
-        .expect("tests/conformance")
+    let own = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/converter_cases");
+    let mut v: Vec<PathBuf> = [root(), own]
+        .iter()
+        .flat_map(|r| std::fs::read_dir(r).expect("cases directory"))
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.join("expected/FORMATS.txt").is_file())
         .collect();
@@ -278,6 +283,11 @@ fn text_formats_match_the_converter() {
             }
         }
     }
+    eprintln!(
+        "{} case/format pairs match: {}",
+        passed.len(),
+        passed.join(" ")
+    );
     assert!(passed.len() >= 25, "too few pairs ran: {passed:?}");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -93,6 +93,49 @@ pub fn task_json(t: &TaskFull, project_id: i64) -> Value {
     Value::Object(m)
 }
 
+/// The fields of a task Label Studio's converter reads (`id`, `data`, `annotations` with
+/// who/when/result, `drafts`, `predictions`): what the converter-model formats need, built
+/// with less work than [`task_json`].
+pub fn task_json_lean(t: &TaskFull) -> Value {
+    let annotations: Vec<Value> = t
+        .annotations
+        .iter()
+        .map(|a| {
+            let mut m = Map::with_capacity(7);
+            m.insert("id".into(), Value::from(a.id));
+            m.insert("completed_by".into(), json!(a.completed_by));
+            m.insert("result".into(), parse(&a.result));
+            m.insert("was_cancelled".into(), Value::Bool(a.was_cancelled));
+            m.insert("created_at".into(), Value::String(a.created_at.clone()));
+            m.insert("updated_at".into(), Value::String(a.updated_at.clone()));
+            m.insert("lead_time".into(), json!(a.lead_time));
+            Value::Object(m)
+        })
+        .collect();
+    let predictions: Vec<Value> = t
+        .predictions
+        .iter()
+        .map(|p| {
+            let mut m = Map::with_capacity(4);
+            m.insert("id".into(), Value::from(p.id));
+            m.insert("result".into(), parse(&p.result));
+            m.insert(
+                "model_version".into(),
+                Value::String(p.model_version.clone()),
+            );
+            m.insert("score".into(), json!(p.score));
+            Value::Object(m)
+        })
+        .collect();
+    let mut m = Map::with_capacity(5);
+    m.insert("id".into(), Value::from(t.task.id));
+    m.insert("annotations".into(), Value::Array(annotations));
+    m.insert("drafts".into(), Value::Array(Vec::new()));
+    m.insert("predictions".into(), Value::Array(predictions));
+    m.insert("data".into(), parse(&t.task.data));
+    Value::Object(m)
+}
+
 /// Writes `[`, then each task pretty-printed and indented by two spaces, then `]`.
 pub struct JsonListWriter<W: Write> {
     out: W,

@@ -131,12 +131,21 @@ pub trait TaskSource {
     fn project(&self) -> Option<(&Store, &ExportOptions)> {
         None
     }
+
+    /// Asks for tasks with only the fields Label Studio's converter reads (see
+    /// [`json::task_json_lean`]); sources that cannot do that give whole tasks.
+    fn set_lean(&mut self, _lean: bool) {}
 }
 
 /// The tasks of a project, streamed from SQLite.
 pub struct ProjectSource<'a> {
     pub store: &'a Store,
     pub options: &'a ExportOptions,
+}
+
+thread_local! {
+    /// Set by [`run`] for exporters that read only the converter's task fields.
+    static LEAN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 impl TaskSource for ProjectSource<'_> {
@@ -146,7 +155,11 @@ impl TaskSource for ProjectSource<'_> {
             if !o.download_all_tasks && t.annotations.is_empty() {
                 return Ok(());
             }
-            let mut json = json::task_json(&t, 1);
+            let mut json = if LEAN.with(|l| l.get()) {
+                json::task_json_lean(&t)
+            } else {
+                json::task_json(&t, 1)
+            };
             if o.remove_user_details {
                 remove_user_details(&mut json);
             }
@@ -159,6 +172,10 @@ impl TaskSource for ProjectSource<'_> {
 
     fn project(&self) -> Option<(&Store, &ExportOptions)> {
         Some((self.store, self.options))
+    }
+
+    fn set_lean(&mut self, lean: bool) {
+        LEAN.with(|l| l.set(lean));
     }
 }
 
@@ -241,6 +258,12 @@ pub struct ExportContext<'a> {
 /// One export format: writes the converter's output layout into a fresh directory.
 pub trait Exporter {
     fn export_type(&self) -> ExportType;
+    /// Whether this format reads only the task fields Label Studio's converter reads
+    /// (`id`, `data`, `annotations`, `drafts`, `predictions`), so a project can give it
+    /// lighter tasks.
+    fn converter_fields_only(&self) -> bool {
+        false
+    }
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()>;
 }
 
@@ -457,7 +480,10 @@ pub fn run(
         let _ = std::fs::remove_dir_all(&tmp);
         e
     };
-    exp.write(ctx, tasks, &tmp).map_err(cleanup)?;
+    tasks.set_lean(exp.converter_fields_only());
+    let written = exp.write(ctx, tasks, &tmp);
+    tasks.set_lean(false);
+    written.map_err(cleanup)?;
     let entries: Vec<PathBuf> = std::fs::read_dir(&tmp)
         .map_err(|e| cleanup(Error::io(&tmp, e)))?
         .filter_map(|e| e.ok().map(|e| e.path()))
