@@ -414,10 +414,6 @@ impl Exporter for DoclangExporter {
         ExportType::Doclang
     }
 
-    fn converter_fields_only(&self) -> bool {
-        true
-    }
-
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()> {
         let (single, list) = image_keys(ctx);
         tasks.for_each_task(&mut |t| {

@@ -93,9 +93,9 @@ pub fn task_json(t: &TaskFull, project_id: i64) -> Value {
     Value::Object(m)
 }
 
-/// The fields of a task Label Studio's converter reads (`id`, `data`, `annotations` with
-/// who/when/result, `drafts`, `predictions`): what the converter-model formats need, built
-/// with less work than [`task_json`].
+/// The fields of a task the converter's item model reads (`id`, `data`, `annotations` with
+/// who, when and `result`; `predictions` and `drafts` empty): what JSON_MIN, CSV, CONLL2003
+/// and the like need, built with less work than [`task_json`].
 pub fn task_json_lean(t: &TaskFull) -> Value {
     let annotations: Vec<Value> = t
         .annotations
@@ -112,26 +112,11 @@ pub fn task_json_lean(t: &TaskFull) -> Value {
             Value::Object(m)
         })
         .collect();
-    let predictions: Vec<Value> = t
-        .predictions
-        .iter()
-        .map(|p| {
-            let mut m = Map::with_capacity(4);
-            m.insert("id".into(), Value::from(p.id));
-            m.insert("result".into(), parse(&p.result));
-            m.insert(
-                "model_version".into(),
-                Value::String(p.model_version.clone()),
-            );
-            m.insert("score".into(), json!(p.score));
-            Value::Object(m)
-        })
-        .collect();
     let mut m = Map::with_capacity(5);
     m.insert("id".into(), Value::from(t.task.id));
     m.insert("annotations".into(), Value::Array(annotations));
     m.insert("drafts".into(), Value::Array(Vec::new()));
-    m.insert("predictions".into(), Value::Array(predictions));
+    m.insert("predictions".into(), Value::Array(Vec::new()));
     m.insert("data".into(), parse(&t.task.data));
     Value::Object(m)
 }

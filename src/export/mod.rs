@@ -132,7 +132,7 @@ pub trait TaskSource {
         None
     }
 
-    /// Asks for tasks with only the fields Label Studio's converter reads (see
+    /// Asks for tasks with only the fields the converter's item model reads (see
     /// [`json::task_json_lean`]); sources that cannot do that give whole tasks.
     fn set_lean(&mut self, _lean: bool) {}
 }
@@ -151,11 +151,15 @@ thread_local! {
 impl TaskSource for ProjectSource<'_> {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
         let o = self.options;
-        self.store.each_task_for_export(&selection(o), |t| {
+        let lean = LEAN.with(|l| l.get());
+        let mut sel = selection(o);
+        // The converter's item model never reads predictions.
+        sel.predictions &= !lean;
+        self.store.each_task_for_export(&sel, |t| {
             if !o.download_all_tasks && t.annotations.is_empty() {
                 return Ok(());
             }
-            let mut json = if LEAN.with(|l| l.get()) {
+            let mut json = if lean {
                 json::task_json_lean(&t)
             } else {
                 json::task_json(&t, 1)
@@ -258,9 +262,9 @@ pub struct ExportContext<'a> {
 /// One export format: writes the converter's output layout into a fresh directory.
 pub trait Exporter {
     fn export_type(&self) -> ExportType;
-    /// Whether this format reads only the task fields Label Studio's converter reads
-    /// (`id`, `data`, `annotations`, `drafts`, `predictions`), so a project can give it
-    /// lighter tasks.
+    /// Whether this format reads only what the converter's item model reads (`id`, `data`,
+    /// `agreement`, and `annotations` with who, when and `result`), so a project can give
+    /// it lighter tasks (no predictions, drafts or bookkeeping fields).
     fn converter_fields_only(&self) -> bool {
         false
     }

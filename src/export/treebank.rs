@@ -54,14 +54,10 @@ fn rules() -> &'static Rules {
             ],
             punctuation: vec![
                 (re(r"([:,])([^\d])"), " $1 $2"),
-                // Python's `$` also matches before a final newline.
-                (re(r"([:,])(\n?)\z"), " $1 $2"),
+                // (then `([:,])$`, see `final_colon`)
                 (re(r"\.\.\."), " ... "),
                 (re(r"[;@#$/%&]"), " $0 "),
-                (
-                    re(&format!(r#"([^.])(\.)([\])}}>"']*){PY_SPACE}*\z"#)),
-                    "$1 $2$3 ",
-                ),
+                // (then the final period, see `final_period`)
                 (re(r"[?!]"), " $0 "),
                 (re(r"([^'])' "), "$1 ' "),
             ],
@@ -100,6 +96,44 @@ fn sub(text: String, (re, rep): &(Regex, &str)) -> String {
     }
 }
 
+/// `([:,])$` → ` \1 `: a final `:` or `,` (Python's `$` also matches before a final
+/// newline) gets spaces around it.
+fn final_colon(t: &mut String) {
+    let body = t.strip_suffix('\n').unwrap_or(t);
+    if let Some(c) = body.chars().next_back().filter(|c| matches!(c, ':' | ','))
+        && let (end, newline) = (body.len(), body.len() < t.len())
+    {
+        t.truncate(end - 1);
+        t.push(' ');
+        t.push(c);
+        t.push(' ');
+        if newline {
+            t.push('\n');
+        }
+    }
+}
+
+/// NLTK's "final period" rule, `([^\.])(\.)([\]\)}>"\']*)\s*$` → `\1 \2\3 `: the
+/// last period, when only closing brackets and quotes, then whitespace, follow it and no
+/// period precedes it, gets a space before it; the trailing whitespace becomes one space.
+fn final_period(t: &mut String) {
+    let body = t.trim_end_matches(is_py_space);
+    let closers = body.trim_end_matches([']', ')', '}', '>', '"', '\'']);
+    let Some(before) = closers.strip_suffix('.') else {
+        return;
+    };
+    match before.chars().next_back() {
+        Some(c) if c != '.' => {}
+        _ => return,
+    }
+    let dot = before.len();
+    let tail = &t[dot + 1..body.len()].to_string();
+    t.truncate(dot);
+    t.push_str(" .");
+    t.push_str(tail);
+    t.push(' ');
+}
+
 /// `TreebankWordTokenizer().tokenize(text)` with the converter's punctuation rules.
 pub fn tokenize(text: &str) -> Vec<String> {
     let r = rules();
@@ -107,7 +141,16 @@ pub fn tokenize(text: &str) -> Vec<String> {
     for rule in &r.starting {
         t = sub(t, rule);
     }
-    for rule in &r.punctuation {
+    for (i, rule) in r.punctuation.iter().enumerate() {
+        if i == 1 {
+            final_colon(&mut t);
+        }
+        if i == 3 {
+            final_period(&mut t);
+        }
+        if i == 4 && !t.contains("' ") {
+            continue;
+        }
         t = sub(t, rule);
     }
     t = sub(t, &r.parens);
@@ -117,7 +160,12 @@ pub fn tokenize(text: &str) -> Vec<String> {
     padded.push_str(&t);
     padded.push(' ');
     t = padded;
-    for rule in &r.ending {
+    for (i, rule) in r.ending.iter().enumerate() {
+        // The clitic rules need an apostrophe; without one they cannot match (and their
+        // search would be slow: the engine scans from every space).
+        if i >= 2 && !t.contains('\'') {
+            break;
+        }
         t = sub(t, rule);
     }
     if r.contraction_hint.is_match(&t) {
@@ -166,7 +214,14 @@ fn align(text: &str, raw: Vec<String>) -> Option<Vec<Token>> {
     let mut byte_point = 0;
     let mut char_point = 0;
     for t in tokens {
-        let found = byte_point + text[byte_point..].find(t.as_str())?;
+        // Tokens never hold whitespace, so the next one usually starts right after it.
+        let rest = &text[byte_point..];
+        let skipped = rest.len() - rest.trim_start_matches(is_py_space).len();
+        let found = if rest[skipped..].starts_with(t.as_str()) {
+            byte_point + skipped
+        } else {
+            byte_point + rest.find(t.as_str())?
+        };
         let start = char_point + text[byte_point..found].chars().count();
         byte_point = found + t.len();
         char_point = start + t.chars().count();
