@@ -620,3 +620,55 @@ fn doclang_pages_without_download_resources() {
         ]
     );
 }
+
+/// Tasks are read on a second thread; a failure while writing must stop the reader, not
+/// leave it waiting on a full channel.
+#[test]
+fn a_failing_writer_stops_the_project_reader() {
+    use labelterm::export::{ExportOptions, ProjectSource, TaskSource};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let tasks: Vec<Value> = (0..6000)
+        .map(|i| json!({"data": {"text": format!("task {i}")}, "annotations": [{"result": []}]}))
+        .collect();
+    std::fs::write(dir.join("t.json"), Value::Array(tasks).to_string()).unwrap();
+    let db = dir.join("p.db");
+    ok(labelterm(
+        &[
+            "init",
+            db.to_str().unwrap(),
+            "--label-config",
+            case("text_choices").join("config.xml").to_str().unwrap(),
+            "--input-path",
+            "t.json",
+        ],
+        dir,
+    ));
+    let store = labelterm::store::Store::open(&db).unwrap();
+    let opts = ExportOptions::default();
+    let mut source = ProjectSource {
+        store: &store,
+        options: &opts,
+    };
+    let mut seen = 0;
+    let err = source
+        .for_each_task(&mut |_| {
+            seen += 1;
+            if seen == 10 {
+                Err(labelterm::Error::Other("disk full".into()))
+            } else {
+                Ok(())
+            }
+        })
+        .unwrap_err();
+    assert_eq!(err.to_string(), "disk full");
+    assert_eq!(seen, 10);
+    let mut all = 0;
+    source
+        .for_each_task(&mut |_| {
+            all += 1;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(all, 6000);
+}

@@ -194,12 +194,13 @@ impl super::Exporter for JsonExporter {
                 file,
             ))
             .map_err(io_err)?;
-            store.each_task_for_export(&super::selection(o), |t| {
-                if !o.download_all_tasks && t.annotations.is_empty() {
-                    return Ok(());
-                }
-                w.push(&t, !o.remove_user_details).map_err(io_err)
-            })?;
+            super::stream_project(
+                store,
+                &super::selection(o),
+                o.download_all_tasks,
+                &|t| t,
+                &mut |t| w.push(&t, !o.remove_user_details).map_err(io_err),
+            )?;
             w.finish().map_err(io_err)?;
             return Ok(());
         }

@@ -148,6 +148,74 @@ thread_local! {
     static LEAN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
+/// One task of a project as the exporters see it.
+fn project_task(t: &crate::store::TaskFull, o: &ExportOptions, lean: bool) -> SourceTask {
+    let mut json = if lean {
+        json::task_json_lean(t)
+    } else {
+        json::task_json(t, 1)
+    };
+    if o.remove_user_details {
+        remove_user_details(&mut json);
+    }
+    SourceTask {
+        json,
+        base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
+    }
+}
+
+/// Streams a project's selected tasks to `f`, each turned into a `T` by `map`. Reading
+/// and `map` run on a second thread with its own connection to the project while `f` runs
+/// on this one; a bounded channel keeps memory flat. Tasks without annotations are
+/// skipped unless `all` is set.
+pub fn stream_project<T: Send>(
+    store: &Store,
+    sel: &crate::store::ExportSelection,
+    all: bool,
+    map: &(dyn Fn(crate::store::TaskFull) -> T + Sync),
+    f: &mut dyn FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let keep = |t: &crate::store::TaskFull| all || !t.annotations.is_empty();
+    let Ok(reader) = Store::open(store.path()) else {
+        return store.each_task_for_export(sel, |t| if keep(&t) { f(map(t)) } else { Ok(()) });
+    };
+    const BATCH: usize = 32;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<T>>>(64);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let read = reader.each_task_for_export(sel, |t| {
+                if keep(&t) {
+                    batch.push(map(t));
+                }
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // The receiver is gone when the export stopped; stop reading too.
+                    tx.send(Ok(full))
+                        .map_err(|_| Error::Other("export stopped".into()))?;
+                }
+                Ok(())
+            });
+            let _ = match read {
+                Ok(()) => tx.send(Ok(batch)),
+                Err(e) => tx.send(Err(e)),
+            };
+        });
+        // Owned here, so that it is dropped (and the reader stops) when `f` fails.
+        let rx = rx;
+        let consumed = (|| {
+            for batch in rx.iter() {
+                for t in batch? {
+                    f(t)?;
+                }
+            }
+            Ok(())
+        })();
+        drop(rx);
+        consumed
+    })
+}
+
 impl TaskSource for ProjectSource<'_> {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
         let o = self.options;
@@ -155,23 +223,13 @@ impl TaskSource for ProjectSource<'_> {
         let mut sel = selection(o);
         // The converter's item model never reads predictions.
         sel.predictions &= !lean;
-        self.store.each_task_for_export(&sel, |t| {
-            if !o.download_all_tasks && t.annotations.is_empty() {
-                return Ok(());
-            }
-            let mut json = if lean {
-                json::task_json_lean(&t)
-            } else {
-                json::task_json(&t, 1)
-            };
-            if o.remove_user_details {
-                remove_user_details(&mut json);
-            }
-            f(SourceTask {
-                json,
-                base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
-            })
-        })
+        stream_project(
+            self.store,
+            &sel,
+            o.download_all_tasks,
+            &|t| project_task(&t, o, lean),
+            f,
+        )
     }
 
     fn project(&self) -> Option<(&Store, &ExportOptions)> {
