@@ -8,7 +8,7 @@
 //! columns are gathered, then copied into place in column order (see [`CsvExporter`]).
 //! Memory holds one task and the column names.
 
-use super::model::{Item, ItemOptions, annotator, items_of_task, prettify};
+use super::model::{Item, ItemOptions, annotator, items_of_task_owned, prettify};
 use super::pyjson::{Exponent, JsonStyle, dumps, number_repr, py_str};
 use super::{ExportContext, ExportType, Exporter, TaskSource};
 use crate::error::{Error, Result};
@@ -240,7 +240,7 @@ impl CsvExporter {
             let mut rec: Vec<u8> = Vec::with_capacity(4096);
             let mut text: Vec<u8> = Vec::with_capacity(1024);
             tasks.for_each_task(&mut |t| {
-                for item in items_of_task(&t.json, opts) {
+                for item in items_of_task_owned(t.json, opts) {
                     for name in item.output.keys() {
                         if !names.output.contains(name) {
                             names.output.insert(name.clone());

@@ -3,7 +3,7 @@
 //! `ujson.dump(record, indent=2, ensure_ascii=False)` writes it: `[\n`, records separated by
 //! `,\n`, `\n]`, no final newline.
 
-use super::model::{Item, ItemOptions, annotator, items_of_task, prettify};
+use super::model::{Item, ItemOptions, annotator, items_of_task_owned, prettify};
 use super::pyjson::{JsonStyle, write_value};
 use super::{ExportContext, ExportType, Exporter, TaskSource};
 use crate::error::{Error, Result};
@@ -61,7 +61,7 @@ impl Exporter for JsonMinExporter {
         let mut first = true;
         let mut buf = String::with_capacity(4096);
         tasks.for_each_task(&mut |t| {
-            for item in items_of_task(&t.json, &opts) {
+            for item in items_of_task_owned(t.json, &opts) {
                 buf.clear();
                 write_value(&mut buf, &Value::Object(record(item)), &style, 0);
                 if !first {
@@ -99,7 +99,7 @@ mod tests {
         let task = json!({"data": {"text": "t", "text3": "data value"}, "annotations": [{"completed_by": {"email": "a@b"}, "result": [
             {"from_name": "text2", "to_name": "text", "type": "textarea", "value": {"text": ["one", "two"]}},
             {"from_name": "text3", "to_name": "text", "type": "choices", "value": {"choices": ["A"]}}]}]});
-        let items = items_of_task(&task, &opts);
+        let items = crate::export::model::items_of_task(&task, &opts);
         let rec = Value::Object(record(items.into_iter().next().unwrap()));
         assert_eq!(
             rec,

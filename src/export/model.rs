@@ -210,6 +210,25 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
         .collect()
 }
 
+/// [`items_of_task`] for a task the caller no longer needs: the task data is moved into
+/// the items instead of copied (once per item but the last).
+pub fn items_of_task_owned(mut task: Value, opts: &ItemOptions) -> Vec<Item> {
+    let data = match task.as_object_mut() {
+        Some(t) => t.get_mut("data").map(Value::take),
+        None => None,
+    };
+    let mut items = items_of_task(&task, opts);
+    if let Some(data) = data
+        && let Some((last, rest)) = items.split_last_mut()
+    {
+        for item in rest {
+            item.input = data.clone();
+        }
+        last.input = data;
+    }
+    items
+}
+
 /// The annotator as the converter prints it (`get_annotator`): a dict's `email`, an int
 /// as an int (`int_id`) or its decimal text, anything else as text.
 pub fn annotator(item: &Item, int_id: bool) -> Value {
