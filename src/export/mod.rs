@@ -277,35 +277,106 @@ pub struct FileSource {
     pub name: String,
 }
 
+/// The task fields the converter's item model reads; the rest of an element is skipped
+/// while parsing, without building values for it.
+#[derive(serde::Deserialize)]
+struct LeanTask {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    data: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    annotations: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    completions: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    agreement: Option<Value>,
+}
+
+/// A field that is present, `null` included (a missing one stays `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Value>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
+/// One element of an export file as a task value: only the converter's fields when `lean`.
+fn parse_element(bytes: &[u8], lean: bool) -> serde_json::Result<Value> {
+    if lean && let Ok(t) = serde_json::from_slice::<LeanTask>(bytes) {
+        let mut m = serde_json::Map::with_capacity(5);
+        for (k, v) in [
+            ("id", t.id),
+            ("data", t.data),
+            ("annotations", t.annotations),
+            ("completions", t.completions),
+            ("agreement", t.agreement),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.into(), v);
+            }
+        }
+        return Ok(Value::Object(m));
+    }
+    // Not an object, duplicate keys (the last wins, as in Python), or a full task wanted.
+    serde_json::from_slice(bytes)
+}
+
 impl TaskSource for FileSource {
+    /// The file is split and parsed on a second thread while `f` runs on this one.
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
         let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let mut failure: Option<Error> = None;
-        let mut bom = false;
+        let lean = LEAN.with(|l| l.get());
         let name = self.name.clone();
-        let read = crate::import::json::for_each_element(
-            std::io::BufReader::with_capacity(1 << 16, file),
-            &name,
-            &mut bom,
-            &mut |bytes, line, col| {
-                let v: Value = serde_json::from_slice(bytes)
-                    .map_err(|e| crate::import::json::locate_error(&e, &name, line, col))?;
-                match f(SourceTask {
-                    json: v,
-                    base_dir: None,
-                }) {
-                    Ok(()) => Ok(crate::import::Flow::Continue),
-                    Err(e) => {
-                        failure = Some(e);
-                        Ok(crate::import::Flow::Stop)
+        const BATCH: usize = 32;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<SourceTask>>>(64);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut bom = false;
+                let mut batch = Vec::with_capacity(BATCH);
+                let mut failure: Option<Error> = None;
+                let read = crate::import::json::for_each_element(
+                    std::io::BufReader::with_capacity(1 << 16, file),
+                    &name,
+                    &mut bom,
+                    &mut |bytes, line, col| {
+                        let v = parse_element(bytes, lean)
+                            .map_err(|e| crate::import::json::locate_error(&e, &name, line, col))?;
+                        batch.push(SourceTask {
+                            json: v,
+                            base_dir: None,
+                        });
+                        if batch.len() == BATCH {
+                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                            if tx.send(Ok(full)).is_err() {
+                                // The export stopped.
+                                return Ok(crate::import::Flow::Stop);
+                            }
+                        }
+                        Ok(crate::import::Flow::Continue)
+                    },
+                );
+                if let Err(p) = read {
+                    failure = Some(Error::one(p));
+                }
+                let _ = match failure {
+                    None => tx.send(Ok(batch)),
+                    Some(e) => tx.send(Err(e)),
+                };
+            });
+            let rx = rx;
+            let consumed = (|| {
+                for batch in rx.iter() {
+                    for t in batch? {
+                        f(t)?;
                     }
                 }
-            },
-        );
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        read.map_err(Error::one)
+                Ok(())
+            })();
+            drop(rx);
+            consumed
+        })
+    }
+
+    fn set_lean(&mut self, lean: bool) {
+        LEAN.with(|l| l.set(lean));
     }
 }
 
@@ -576,4 +647,25 @@ pub fn run(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     Ok(placed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lean_elements_keep_what_the_item_model_reads() {
+        let v = parse_element(
+            br#"{"id": 3, "predictions": [{"result": [1, 2]}], "annotations": null, "data": {"t": "x"}, "meta": {}}"#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(v, json!({"id": 3, "data": {"t": "x"}, "annotations": null}));
+        // Duplicate keys: the whole element is read, the last value wins (as in Python).
+        let v = parse_element(br#"{"data": {"a": 1}, "data": {"b": 2}}"#, true).unwrap();
+        assert_eq!(v["data"], json!({"b": 2}));
+        let v = parse_element(br#"{"id": 1, "meta": {"m": 1}}"#, false).unwrap();
+        assert_eq!(v, json!({"id": 1, "meta": {"m": 1}}));
+    }
 }
