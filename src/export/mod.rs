@@ -13,6 +13,7 @@ pub mod json_raw;
 pub mod media;
 pub mod model;
 pub mod pyjson;
+pub mod split;
 pub mod treebank;
 
 use crate::config::LabelConfig;
@@ -329,36 +330,27 @@ impl TaskSource for FileSource {
         let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<SourceTask>>>(64);
         std::thread::scope(|scope| {
             scope.spawn(move || {
-                let mut bom = false;
                 let mut batch = Vec::with_capacity(BATCH);
-                let mut failure: Option<Error> = None;
-                let read = crate::import::json::for_each_element(
-                    std::io::BufReader::with_capacity(1 << 16, file),
-                    &name,
-                    &mut bom,
-                    &mut |bytes, line, col| {
-                        let v = parse_element(bytes, lean)
-                            .map_err(|e| crate::import::json::locate_error(&e, &name, line, col))?;
-                        batch.push(SourceTask {
-                            json: v,
-                            base_dir: None,
-                        });
-                        if batch.len() == BATCH {
-                            let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                            if tx.send(Ok(full)).is_err() {
-                                // The export stopped.
-                                return Ok(crate::import::Flow::Stop);
-                            }
+                let read = split::for_each_element(file, &name, &mut |bytes, line, col| {
+                    let v = parse_element(bytes, lean).map_err(|e| {
+                        Error::one(crate::import::json::locate_error(&e, &name, line, col))
+                    })?;
+                    batch.push(SourceTask {
+                        json: v,
+                        base_dir: None,
+                    });
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if tx.send(Ok(full)).is_err() {
+                            // The export stopped.
+                            return Ok(split::Next::Stop);
                         }
-                        Ok(crate::import::Flow::Continue)
-                    },
-                );
-                if let Err(p) = read {
-                    failure = Some(Error::one(p));
-                }
-                let _ = match failure {
-                    None => tx.send(Ok(batch)),
-                    Some(e) => tx.send(Err(e)),
+                    }
+                    Ok(split::Next::Continue)
+                });
+                let _ = match read {
+                    Ok(()) => tx.send(Ok(batch)),
+                    Err(e) => tx.send(Err(e)),
                 };
             });
             let rx = rx;
