@@ -112,16 +112,10 @@ pub enum Command {
         /// Print the export formats that fit the project's label config.
         #[arg(long = "list-formats")]
         list_formats: bool,
-        /// Fetch http(s) images into the export (the *_WITH_IMAGES formats and VOC).
-        #[arg(long = "download-resources")]
-        download_resources: bool,
-        /// Label Studio's media/upload directory, where /data/upload/<project>/<file> is read.
-        #[arg(long = "upload-dir", value_name = "DIR")]
-        upload_dir: Option<PathBuf>,
-        /// Label Studio's LOCAL_FILES_DOCUMENT_ROOT: /data/local-files/?d=<path> is read
-        /// under it (default: that environment variable).
-        #[arg(long = "local-files-root", value_name = "DIR")]
-        local_files_root: Option<PathBuf>,
+        #[command(flatten)]
+        select: crate::export::args::SelectArgs,
+        #[command(flatten)]
+        media: crate::export::args::MediaArgs,
     },
     /// Convert a Label Studio JSON export file without a project (what
     /// label-studio-converter does).
@@ -136,16 +130,8 @@ pub enum Command {
         /// Output directory, or a file name for single-file formats.
         #[arg(long = "export-path", value_name = "PATH")]
         export_path: PathBuf,
-        /// Fetch http(s) images into the export (the *_WITH_IMAGES formats and VOC).
-        #[arg(long = "download-resources")]
-        download_resources: bool,
-        /// Label Studio's media/upload directory, where /data/upload/<project>/<file> is read.
-        #[arg(long = "upload-dir", value_name = "DIR")]
-        upload_dir: Option<PathBuf>,
-        /// Label Studio's LOCAL_FILES_DOCUMENT_ROOT: /data/local-files/?d=<path> is read
-        /// under it (default: that environment variable).
-        #[arg(long = "local-files-root", value_name = "DIR")]
-        local_files_root: Option<PathBuf>,
+        #[command(flatten)]
+        media: crate::export::args::MediaArgs,
     },
     /// Label tasks in the terminal (opens on the next task to label).
     Start(crate::tui::StartArgs),
@@ -355,12 +341,6 @@ pub fn init_project(
 }
 
 /// Label Studio's `LOCAL_FILES_DOCUMENT_ROOT`, unless unset, empty or `/`.
-fn local_files_root_from_env() -> Option<PathBuf> {
-    std::env::var_os("LOCAL_FILES_DOCUMENT_ROOT")
-        .filter(|v| !v.is_empty() && v != "/")
-        .map(PathBuf::from)
-}
-
 fn print_placed(t: ExportType, placed: &[PathBuf]) {
     for p in placed {
         println!("wrote {} [{}]", p.display(), t.name());
@@ -521,9 +501,8 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             export_path,
             download_all_tasks,
             list_formats,
-            download_resources,
-            upload_dir,
-            local_files_root,
+            select,
+            media,
         } => {
             let (store, config) = open_project(&project)?;
             if list_formats {
@@ -534,12 +513,12 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             }
             let path =
                 export_path.ok_or_else(|| Error::Usage("--export-path is required".into()))?;
-            let opts = ExportOptions {
+            let mut opts = ExportOptions {
                 download_all_tasks,
-                download_resources,
-                upload_dir,
-                local_files_root: local_files_root.or_else(local_files_root_from_env),
+                ..Default::default()
             };
+            select.apply(&mut opts);
+            media.apply(&mut opts);
             let ctx = crate::export::ExportContext {
                 config: &config,
                 options: &opts,
@@ -558,17 +537,14 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             input_path,
             export_type,
             export_path,
-            download_resources,
-            upload_dir,
-            local_files_root,
+            media,
         } => {
             let config = load_config(&label_config)?;
-            let opts = ExportOptions {
+            let mut opts = ExportOptions {
                 download_all_tasks: true,
-                download_resources,
-                upload_dir,
-                local_files_root: local_files_root.or_else(local_files_root_from_env),
+                ..Default::default()
             };
+            media.apply(&mut opts);
             let ctx = crate::export::ExportContext {
                 config: &config,
                 options: &opts,

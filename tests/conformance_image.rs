@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-const IMAGE_FORMATS: &[&str] = &[
+const FORMATS_UNDER_TEST: &[&str] = &[
     "COCO",
     "COCO_WITH_IMAGES",
     "YOLO",
@@ -252,7 +252,7 @@ fn formats_of(case: &Path) -> Vec<Run> {
         .expect("formats_run")
         .iter()
         .filter_map(|f| f.as_str())
-        .filter(|f| IMAGE_FORMATS.contains(f))
+        .filter(|f| FORMATS_UNDER_TEST.contains(f))
         .map(|f| Run {
             format: f.to_string(),
             download_resources: v["options"][f]["download_resources"]

@@ -2,17 +2,27 @@
 //! temporary place beside the target and moved into place only when complete, so a
 //! failed export leaves nothing half-written.
 
+pub mod args;
+pub mod asr;
 pub mod brush;
 pub mod brush_coco;
 pub mod categories;
 pub mod coco;
+pub mod conll;
 pub mod contours;
+pub mod csv;
+pub mod doclang;
 pub mod json;
+pub mod json_min;
+pub mod json_raw;
 pub mod media;
 pub mod model;
 pub mod pyjson;
 pub mod pyval;
 pub mod regions;
+pub mod resources;
+pub mod split;
+pub mod treebank;
 pub mod voc;
 pub mod yolo;
 
@@ -98,14 +108,24 @@ impl ExportType {
 pub struct ExportOptions {
     /// Include tasks without annotations (Label Studio's `download_all_tasks`).
     pub download_all_tasks: bool,
-    /// Fetch http(s) media into the export (`--download-resources`); the `*_WITH_IMAGES`
-    /// formats and VOC use it.
+    /// Fetch http(s) media into the export (`--download-resources`): images for the
+    /// `*_WITH_IMAGES` formats and VOC, audio, page images. Local files are always read.
     pub download_resources: bool,
     /// Label Studio's `media/upload` directory: `/data/upload/<project>/<file>` is read there.
     pub upload_dir: Option<PathBuf>,
     /// Label Studio's `LOCAL_FILES_DOCUMENT_ROOT`: `/data/local-files/?d=<path>` is read
     /// under it (never outside).
     pub local_files_root: Option<PathBuf>,
+    /// Leave skipped (cancelled) annotations out of the tasks read from a project.
+    pub drop_skipped: bool,
+    /// Leave predictions out of the tasks read from a project.
+    pub no_predictions: bool,
+    /// Leave out who annotated beyond the user id (`created_username`, emails).
+    pub remove_user_details: bool,
+    /// Only annotations by this user (email/name, or numeric id).
+    pub annotator: Option<String>,
+    /// Only annotations whose review accepted them.
+    pub only_reviewed: bool,
 }
 
 /// A task on its way to an exporter.
@@ -121,6 +141,15 @@ pub struct SourceTask {
 pub trait TaskSource {
     /// Calls `f` with every task, in order, one at a time.
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()>;
+
+    /// The project behind this source, for exporters that write straight from the store.
+    fn project(&self) -> Option<(&Store, &ExportOptions)> {
+        None
+    }
+
+    /// Asks for tasks with only the fields the converter's item model reads (see
+    /// [`json::task_json_lean`]); sources that cannot do that give whole tasks.
+    fn set_lean(&mut self, _lean: bool) {}
 }
 
 /// The tasks of a project, streamed from SQLite.
@@ -129,18 +158,129 @@ pub struct ProjectSource<'a> {
     pub options: &'a ExportOptions,
 }
 
+thread_local! {
+    /// Set by [`run`] for exporters that read only the converter's task fields.
+    static LEAN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// One task of a project as the exporters see it.
+fn project_task(t: &crate::store::TaskFull, o: &ExportOptions, lean: bool) -> SourceTask {
+    let mut json = if lean {
+        json::task_json_lean(t)
+    } else {
+        json::task_json(t, 1)
+    };
+    if o.remove_user_details {
+        remove_user_details(&mut json);
+    }
+    SourceTask {
+        json,
+        base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
+    }
+}
+
+/// Streams a project's selected tasks to `f`, each turned into a `T` by `map`. Reading
+/// and `map` run on a second thread with its own connection to the project while `f` runs
+/// on this one; a bounded channel keeps memory flat. Tasks without annotations are
+/// skipped unless `all` is set.
+pub fn stream_project<T: Send>(
+    store: &Store,
+    sel: &crate::store::ExportSelection,
+    all: bool,
+    map: &(dyn Fn(crate::store::TaskFull) -> T + Sync),
+    f: &mut dyn FnMut(T) -> Result<()>,
+) -> Result<()> {
+    let keep = |t: &crate::store::TaskFull| all || !t.annotations.is_empty();
+    let Ok(reader) = Store::open(store.path()) else {
+        return store.each_task_for_export(sel, |t| if keep(&t) { f(map(t)) } else { Ok(()) });
+    };
+    const BATCH: usize = 32;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<T>>>(64);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let mut batch = Vec::with_capacity(BATCH);
+            let read = reader.each_task_for_export(sel, |t| {
+                if keep(&t) {
+                    batch.push(map(t));
+                }
+                if batch.len() == BATCH {
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                    // The receiver is gone when the export stopped; stop reading too.
+                    tx.send(Ok(full))
+                        .map_err(|_| Error::Other("export stopped".into()))?;
+                }
+                Ok(())
+            });
+            let _ = match read {
+                Ok(()) => tx.send(Ok(batch)),
+                Err(e) => tx.send(Err(e)),
+            };
+        });
+        // Owned here, so that it is dropped (and the reader stops) when `f` fails.
+        let rx = rx;
+        let consumed = (|| {
+            for batch in rx.iter() {
+                for t in batch? {
+                    f(t)?;
+                }
+            }
+            Ok(())
+        })();
+        drop(rx);
+        consumed
+    })
+}
+
 impl TaskSource for ProjectSource<'_> {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
-        let all = self.options.download_all_tasks;
-        self.store.each_task_full(|t| {
-            if !all && t.annotations.is_empty() {
-                return Ok(());
+        let o = self.options;
+        let lean = LEAN.with(|l| l.get());
+        let mut sel = selection(o);
+        // The converter's item model never reads predictions.
+        sel.predictions &= !lean;
+        stream_project(
+            self.store,
+            &sel,
+            o.download_all_tasks,
+            &|t| project_task(&t, o, lean),
+            f,
+        )
+    }
+
+    fn project(&self) -> Option<(&Store, &ExportOptions)> {
+        Some((self.store, self.options))
+    }
+
+    fn set_lean(&mut self, lean: bool) {
+        LEAN.with(|l| l.set(lean));
+    }
+}
+
+/// What a project export reads, from the export options.
+pub fn selection(o: &ExportOptions) -> crate::store::ExportSelection {
+    crate::store::ExportSelection {
+        drop_skipped: o.drop_skipped,
+        annotator: o.annotator.clone(),
+        only_reviewed: o.only_reviewed,
+        predictions: !o.no_predictions,
+    }
+}
+
+/// Leaves only user ids in a task: names and emails go.
+fn remove_user_details(task: &mut Value) {
+    for key in ["annotations", "drafts"] {
+        if let Some(Value::Array(list)) = task.get_mut(key) {
+            for a in list.iter_mut().filter_map(Value::as_object_mut) {
+                a.shift_remove("created_username");
+                if let Some(Value::Object(u)) = a.get("completed_by") {
+                    let id = u.get("id").cloned().unwrap_or(Value::Null);
+                    a.insert("completed_by".into(), id);
+                }
             }
-            f(SourceTask {
-                json: json::task_json(&t, 1),
-                base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
-            })
-        })
+        }
+    }
+    if let Some(Value::Array(list)) = task.get_mut("comment_authors") {
+        list.clear();
     }
 }
 
@@ -152,35 +292,97 @@ pub struct FileSource {
     pub name: String,
 }
 
+/// The task fields the converter's item model reads; the rest of an element is skipped
+/// while parsing, without building values for it.
+#[derive(serde::Deserialize)]
+struct LeanTask {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    data: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    annotations: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    completions: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    agreement: Option<Value>,
+}
+
+/// A field that is present, `null` included (a missing one stays `None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Value>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
+/// One element of an export file as a task value: only the converter's fields when `lean`.
+fn parse_element(bytes: &[u8], lean: bool) -> serde_json::Result<Value> {
+    if lean && let Ok(t) = serde_json::from_slice::<LeanTask>(bytes) {
+        let mut m = serde_json::Map::with_capacity(5);
+        for (k, v) in [
+            ("id", t.id),
+            ("data", t.data),
+            ("annotations", t.annotations),
+            ("completions", t.completions),
+            ("agreement", t.agreement),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.into(), v);
+            }
+        }
+        return Ok(Value::Object(m));
+    }
+    // Not an object, duplicate keys (the last wins, as in Python), or a full task wanted.
+    serde_json::from_slice(bytes)
+}
+
 impl TaskSource for FileSource {
+    /// The file is split and parsed on a second thread while `f` runs on this one.
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
         let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let mut failure: Option<Error> = None;
-        let mut bom = false;
+        let lean = LEAN.with(|l| l.get());
         let name = self.name.clone();
-        let read = crate::import::json::for_each_element(
-            std::io::BufReader::with_capacity(1 << 16, file),
-            &name,
-            &mut bom,
-            &mut |bytes, line, col| {
-                let v: Value = serde_json::from_slice(bytes)
-                    .map_err(|e| crate::import::json::locate_error(&e, &name, line, col))?;
-                match f(SourceTask {
-                    json: v,
-                    base_dir: None,
-                }) {
-                    Ok(()) => Ok(crate::import::Flow::Continue),
-                    Err(e) => {
-                        failure = Some(e);
-                        Ok(crate::import::Flow::Stop)
+        const BATCH: usize = 32;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<SourceTask>>>(64);
+        std::thread::scope(|scope| {
+            scope.spawn(move || {
+                let mut batch = Vec::with_capacity(BATCH);
+                let read = split::for_each_element(file, &name, &mut |bytes, line, col| {
+                    let v = parse_element(bytes, lean).map_err(|e| {
+                        Error::one(crate::import::json::locate_error(&e, &name, line, col))
+                    })?;
+                    batch.push(SourceTask {
+                        json: v,
+                        base_dir: None,
+                    });
+                    if batch.len() == BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                        if tx.send(Ok(full)).is_err() {
+                            // The export stopped.
+                            return Ok(split::Next::Stop);
+                        }
+                    }
+                    Ok(split::Next::Continue)
+                });
+                let _ = match read {
+                    Ok(()) => tx.send(Ok(batch)),
+                    Err(e) => tx.send(Err(e)),
+                };
+            });
+            let rx = rx;
+            let consumed = (|| {
+                for batch in rx.iter() {
+                    for t in batch? {
+                        f(t)?;
                     }
                 }
-            },
-        );
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        read.map_err(Error::one)
+                Ok(())
+            })();
+            drop(rx);
+            consumed
+        })
+    }
+
+    fn set_lean(&mut self, lean: bool) {
+        LEAN.with(|l| l.set(lean));
     }
 }
 
@@ -195,13 +397,66 @@ pub struct ExportContext<'a> {
 /// One export format: writes the converter's output layout into a fresh directory.
 pub trait Exporter {
     fn export_type(&self) -> ExportType;
+    /// Whether this format reads only what the converter's item model reads (`id`, `data`,
+    /// `agreement`, and `annotations` with who, when and `result`), so a project can give
+    /// it lighter tasks (no predictions, drafts or bookkeeping fields).
+    fn converter_fields_only(&self) -> bool {
+        false
+    }
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()>;
+}
+
+/// The data keys the converter reads (`Converter._data_keys`): `value`/`valueList` of the
+/// objects the controls point at, `$` removed, in config order.
+pub fn converter_data_keys(config: &LabelConfig) -> Vec<String> {
+    let mut keys: Vec<String> = Vec::new();
+    for c in &config.controls {
+        for to in &c.to_name {
+            let Some(o) = config.objects.iter().find(|o| &o.name == to) else {
+                continue;
+            };
+            for v in [o.value.as_deref(), o.value_list.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                let k = v.trim_start_matches('$').to_string();
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// An error about one task's data, naming the task (its `id`) and the field.
+pub fn task_error(task: &Value, field: &str, message: impl std::fmt::Display) -> Error {
+    let id = match task.get("id") {
+        Some(Value::String(s)) => s.clone(),
+        Some(v) if !v.is_null() => v.to_string(),
+        _ => "without id".into(),
+    };
+    Error::Other(format!("task {id}: field {field:?}: {message}"))
+}
+
+/// A problem that does not stop the export (a media file that cannot be read...).
+pub fn warn(message: impl std::fmt::Display) {
+    eprintln!(
+        "warning: {}",
+        crate::util::sanitize(&message.to_string(), true)
+    );
 }
 
 /// The exporter for a format.
 pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
     match t {
         ExportType::Json => Some(Box::new(json::JsonExporter)),
+        ExportType::JsonMin => Some(Box::new(json_min::JsonMinExporter)),
+        ExportType::Csv => Some(Box::new(csv::CsvExporter { delimiter: b',' })),
+        ExportType::Tsv => Some(Box::new(csv::CsvExporter { delimiter: b'\t' })),
+        ExportType::Conll2003 => Some(Box::new(conll::ConllExporter)),
+        ExportType::AsrManifest => Some(Box::new(asr::AsrExporter)),
+        ExportType::Doclang => Some(Box::new(doclang::DoclangExporter)),
         ExportType::Coco | ExportType::CocoWithImages => Some(Box::new(coco::CocoExporter(t))),
         ExportType::Yolo
         | ExportType::YoloWithImages
@@ -212,7 +467,6 @@ pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
             Some(Box::new(brush::BrushExporter(t)))
         }
         ExportType::BrushToCoco => Some(Box::new(brush_coco::BrushCocoExporter)),
-        _ => None,
     }
 }
 
@@ -374,7 +628,10 @@ pub fn run(
         let _ = std::fs::remove_dir_all(&tmp);
         e
     };
-    exp.write(ctx, tasks, &tmp).map_err(cleanup)?;
+    tasks.set_lean(exp.converter_fields_only());
+    let written = exp.write(ctx, tasks, &tmp);
+    tasks.set_lean(false);
+    written.map_err(cleanup)?;
     let entries: Vec<PathBuf> = std::fs::read_dir(&tmp)
         .map_err(|e| cleanup(Error::io(&tmp, e)))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -405,4 +662,25 @@ pub fn run(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     Ok(placed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lean_elements_keep_what_the_item_model_reads() {
+        let v = parse_element(
+            br#"{"id": 3, "predictions": [{"result": [1, 2]}], "annotations": null, "data": {"t": "x"}, "meta": {}}"#,
+            true,
+        )
+        .unwrap();
+        assert_eq!(v, json!({"id": 3, "data": {"t": "x"}, "annotations": null}));
+        // Duplicate keys: the whole element is read, the last value wins (as in Python).
+        let v = parse_element(br#"{"data": {"a": 1}, "data": {"b": 2}}"#, true).unwrap();
+        assert_eq!(v["data"], json!({"b": 2}));
+        let v = parse_element(br#"{"id": 1, "meta": {"m": 1}}"#, false).unwrap();
+        assert_eq!(v, json!({"id": 1, "meta": {"m": 1}}));
+    }
 }

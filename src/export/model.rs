@@ -94,7 +94,7 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
     };
     let annotations = match t.get("annotations").or_else(|| t.get("completions")) {
         None => return Vec::new(),
-        Some(a) => a.as_array().cloned().unwrap_or_default(),
+        Some(a) => a.as_array().map(Vec::as_slice).unwrap_or(&[]),
     };
     let base = |completed_by: Value| Item {
         id: field(t, "id"),
@@ -112,12 +112,9 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
     if annotations.is_empty() {
         return vec![base(Value::Object(Map::new()))];
     }
-    let mut kept: Vec<Map<String, Value>> = annotations
-        .into_iter()
-        .filter_map(|a| match a {
-            Value::Object(m) => Some(m),
-            _ => None,
-        })
+    let mut kept: Vec<&Map<String, Value>> = annotations
+        .iter()
+        .filter_map(Value::as_object)
         .filter(|a| !(truthy(a.get("skipped")) || truthy(a.get("was_cancelled"))))
         .collect();
     let zero = Value::from(0);
@@ -134,9 +131,9 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
             let results = a
                 .get("result")
                 .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            for r in &results {
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            for r in results {
                 let Some(r) = r.as_object() else { continue };
                 let Some(from_name) = r
                     .get("from_name")
@@ -202,15 +199,34 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
                     .unwrap_or(Value::Object(Map::new())),
             );
             item.output = output;
-            item.annotation_id = field(&a, "id");
-            item.created_at = field(&a, "created_at");
-            item.updated_at = field(&a, "updated_at");
-            item.lead_time = field(&a, "lead_time");
-            item.history = field(&a, "history");
-            item.was_cancelled = field(&a, "was_cancelled");
+            item.annotation_id = field(a, "id");
+            item.created_at = field(a, "created_at");
+            item.updated_at = field(a, "updated_at");
+            item.lead_time = field(a, "lead_time");
+            item.history = field(a, "history");
+            item.was_cancelled = field(a, "was_cancelled");
             item
         })
         .collect()
+}
+
+/// [`items_of_task`] for a task the caller no longer needs: the task data is moved into
+/// the items instead of copied (once per item but the last).
+pub fn items_of_task_owned(mut task: Value, opts: &ItemOptions) -> Vec<Item> {
+    let data = match task.as_object_mut() {
+        Some(t) => t.get_mut("data").map(Value::take),
+        None => None,
+    };
+    let mut items = items_of_task(&task, opts);
+    if let Some(data) = data
+        && let Some((last, rest)) = items.split_last_mut()
+    {
+        for item in rest {
+            item.input = data.clone();
+        }
+        last.input = data;
+    }
+    items
 }
 
 /// The annotator as the converter prints it (`get_annotator`): a dict's `email`, an int
@@ -225,13 +241,49 @@ pub fn annotator(item: &Item, int_id: bool) -> Value {
                 Value::String(n.to_string())
             }
         }
-        Value::String(s) => Value::String(s.clone()),
-        Value::Null => Value::String("None".into()),
-        other => Value::String(super::pyjson::dumps(
-            other,
-            &super::pyjson::JsonStyle::python(None, false),
-        )),
+        other => Value::String(super::pyjson::py_str(other)),
     }
+}
+
+/// `prettify_result`: one control's regions as JSON_MIN rows and CSV cells show them. Each
+/// region loses `type`; a Choices region with one choice becomes that choice, a TextArea
+/// region with one line becomes that line, a chat message its `chatmessage`. A Choices or
+/// TextArea control (judged by its last region) with one region gives that element alone;
+/// anything else gives the list.
+pub fn prettify(regions: &[Map<String, Value>]) -> Value {
+    let mut out = Vec::with_capacity(regions.len());
+    let mut last_type: Option<&str> = None;
+    for r in regions {
+        let ty = r.get("type").and_then(Value::as_str);
+        last_type = ty;
+        let single = |key: &str| {
+            r.get(key)
+                .and_then(Value::as_array)
+                .filter(|a| a.len() == 1)
+                .map(|a| a[0].clone())
+        };
+        let pretty = match ty {
+            Some("Choices") => single("choices"),
+            Some("TextArea") => single("text"),
+            Some("Chat") | Some("chatmessage") => Some(
+                r.get("chatmessage")
+                    .cloned()
+                    .unwrap_or_else(|| Value::Object(without_type(r))),
+            ),
+            _ => None,
+        };
+        out.push(pretty.unwrap_or_else(|| Value::Object(without_type(r))));
+    }
+    if matches!(last_type, Some("Choices") | Some("TextArea")) && out.len() == 1 {
+        return out.pop().unwrap_or(Value::Null);
+    }
+    Value::Array(out)
+}
+
+fn without_type(r: &Map<String, Value>) -> Map<String, Value> {
+    let mut m = r.clone();
+    m.shift_remove("type");
+    m
 }
 
 #[cfg(test)]

@@ -118,6 +118,19 @@ impl JsonStyle {
 
 pub fn escape_str(out: &mut String, s: &str, style: &JsonStyle) {
     out.push('"');
+    // Fast path: nothing to escape (the common case) is copied in one go.
+    let plain = |b: u8| {
+        b >= 0x20
+            && b != b'"'
+            && b != b'\\'
+            && !(b == b'/' && style.escape_slash)
+            && (b < 0x7f || (b >= 0x80 && !style.ensure_ascii))
+    };
+    if s.bytes().all(plain) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -213,6 +226,81 @@ pub fn dumps(v: &Value, style: &JsonStyle) -> String {
     out
 }
 
+/// Python's `str()` of a value read from JSON: `None`, `True`, float `repr`, strings as they
+/// are, lists and dicts as Python's `repr` writes them.
+pub fn py_str(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => {
+            let mut out = String::new();
+            py_repr(&mut out, other);
+            out
+        }
+    }
+}
+
+/// Python's `repr()` of a value read from JSON.
+pub fn py_repr(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("None"),
+        Value::Bool(b) => out.push_str(if *b { "True" } else { "False" }),
+        Value::Number(n) => out.push_str(&number_repr(n, Exponent::Python)),
+        Value::String(s) => py_repr_str(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                py_repr(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                py_repr_str(out, k);
+                out.push_str(": ");
+                py_repr(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// Python's `repr()` of a string: single quotes unless the text holds `'` and no `"`.
+fn py_repr_str(out: &mut String, s: &str) {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || (0x7f..=0xa0).contains(&(c as u32)) || c == '\u{ad}' => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            '\u{2028}' | '\u{2029}' | '\u{200b}'..='\u{200f}' | '\u{feff}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,6 +342,19 @@ mod tests {
             assert_eq!(float_repr(x, Exponent::Python), py, "{x}");
             assert_eq!(float_repr(x, Exponent::Ujson), uj, "{x}");
         }
+    }
+
+    /// Expected texts were printed by CPython 3.11 (`str(...)`).
+    #[test]
+    fn python_str_of_values() {
+        assert_eq!(py_str(&json!(null)), "None");
+        assert_eq!(py_str(&json!(true)), "True");
+        assert_eq!(py_str(&json!(2.5e-05)), "2.5e-05");
+        assert_eq!(py_str(&json!("a/b")), "a/b");
+        assert_eq!(
+            py_str(&json!([1, "a", null, true, {"x": 1.5, "it's": "say \"hi\"\n"}])),
+            "[1, 'a', None, True, {'x': 1.5, \"it's\": 'say \"hi\"\\n'}]"
+        );
     }
 
     #[test]

@@ -2,10 +2,12 @@
 
 pub mod annotate;
 pub mod browse;
+mod export;
 mod import;
 mod read;
 pub mod schema;
 
+pub use export::{ExportSelection, ReviewSource};
 pub use import::ImportWriter;
 pub use import::SourceCounts;
 pub use read::{AnnotationRow, Counts, ImportLogRow, PredictionRow, TaskFull, TaskRow};

@@ -1,0 +1,218 @@
+//! Reading a project for export: tasks streamed in id order with the annotations an export
+//! asks for (skipped or not, one user's, reviewed ones) selected in SQL, and predictions
+//! optionally left out. Memory holds one task at a time.
+
+use super::Store;
+use super::read::{
+    ANNOTATION_COLUMNS, PREDICTION_COLUMNS, TASK_COLUMNS, TASK_FROM, TaskFull, annotation_row,
+    prediction_row, task_row,
+};
+use crate::error::{Error, Result};
+use rusqlite::types::Value as SqlValue;
+
+/// Which annotations and predictions an export reads.
+#[derive(Debug, Clone, Default)]
+pub struct ExportSelection {
+    pub drop_skipped: bool,
+    /// Only annotations by this user: email/name, or numeric id.
+    pub annotator: Option<String>,
+    /// Only annotations accepted in review.
+    pub only_reviewed: bool,
+    pub predictions: bool,
+}
+
+/// Where a project keeps review decisions, when it has any: a `review_state` column on
+/// `annotations` (`'accepted'`), an `accepted` column on `annotations` (1), or an
+/// `annotation_reviews` table (`annotation_id`, `accepted`; the latest review decides).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewSource {
+    StateColumn,
+    AcceptedColumn,
+    ReviewsTable,
+}
+
+impl ReviewSource {
+    fn condition(self) -> &'static str {
+        match self {
+            ReviewSource::StateColumn => "a.review_state = 'accepted'",
+            ReviewSource::AcceptedColumn => "a.accepted = 1",
+            ReviewSource::ReviewsTable => {
+                "(SELECT r.accepted FROM annotation_reviews r WHERE r.annotation_id = a.id
+                  ORDER BY r.id DESC LIMIT 1) = 1"
+            }
+        }
+    }
+}
+
+impl Store {
+    fn columns_of(&self, table: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn()
+            .prepare("SELECT name FROM pragma_table_info(?1)")?;
+        let rows = stmt.query_map([table], |r| r.get::<_, String>(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Where this project keeps review decisions, if it has any.
+    pub fn review_source(&self) -> Result<Option<ReviewSource>> {
+        let cols = self.columns_of("annotations")?;
+        if cols.iter().any(|c| c == "review_state") {
+            return Ok(Some(ReviewSource::StateColumn));
+        }
+        if cols.iter().any(|c| c == "accepted") {
+            return Ok(Some(ReviewSource::AcceptedColumn));
+        }
+        let review_cols = self.columns_of("annotation_reviews")?;
+        if ["annotation_id", "accepted"]
+            .iter()
+            .all(|c| review_cols.iter().any(|x| x == c))
+        {
+            return Ok(Some(ReviewSource::ReviewsTable));
+        }
+        Ok(None)
+    }
+
+    /// The id of the user an export is limited to: by email/name, else by numeric id.
+    fn export_user(&self, who: &str) -> Result<i64> {
+        let c = self.conn();
+        let by_email: Option<i64> = c
+            .query_row("SELECT id FROM users WHERE email = ?1", [who], |r| r.get(0))
+            .ok();
+        if let Some(id) = by_email {
+            return Ok(id);
+        }
+        if let Ok(id) = who.trim().parse::<i64>()
+            && c.query_row("SELECT id FROM users WHERE id = ?1", [id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .is_ok()
+        {
+            return Ok(id);
+        }
+        let mut stmt = c.prepare("SELECT id, email FROM users ORDER BY id")?;
+        let known: Vec<String> = stmt
+            .query_map([], |r| {
+                Ok(format!(
+                    "{} ({})",
+                    r.get::<_, Option<String>>(1)?.unwrap_or_default(),
+                    r.get::<_, i64>(0)?
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Err(Error::Usage(format!(
+            "no user {who:?} in this project; its users: {}",
+            if known.is_empty() {
+                "none".into()
+            } else {
+                known.join(", ")
+            }
+        )))
+    }
+
+    /// Calls `f` for every task in id order with the selected annotations and predictions.
+    pub fn each_task_for_export(
+        &self,
+        sel: &ExportSelection,
+        mut f: impl FnMut(TaskFull) -> Result<()>,
+    ) -> Result<()> {
+        let mut conditions: Vec<String> = Vec::new();
+        let mut params: Vec<SqlValue> = Vec::new();
+        if sel.drop_skipped {
+            conditions.push("a.was_cancelled = 0".into());
+        }
+        if let Some(who) = &sel.annotator {
+            params.push(SqlValue::Integer(self.export_user(who)?));
+            conditions.push(format!("a.completed_by = ?{}", params.len()));
+        }
+        if sel.only_reviewed {
+            let Some(source) = self.review_source()? else {
+                return Err(Error::Usage(
+                    "--only-reviewed: this project has no review decisions yet".into(),
+                ));
+            };
+            conditions.push(source.condition().into());
+        }
+        let filter = if conditions.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", conditions.join(" AND "))
+        };
+        let c = self.conn();
+        let mut ts = c.prepare(&format!(
+            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} ORDER BY t.id"
+        ))?;
+        let mut ans = c.prepare(&format!(
+            "SELECT {ANNOTATION_COLUMNS} FROM annotations a LEFT JOIN users u ON u.id = a.completed_by
+             {filter} ORDER BY a.task_id, a.id"
+        ))?;
+        let mut ps = c.prepare(&format!(
+            "SELECT {PREDICTION_COLUMNS} FROM predictions p {} ORDER BY p.task_id, p.id",
+            if sel.predictions { "" } else { "WHERE 0" }
+        ))?;
+        let mut tasks = ts.query_map([], task_row)?;
+        let mut anns = ans
+            .query_map(rusqlite::params_from_iter(params.iter()), annotation_row)?
+            .peekable();
+        let mut preds = ps.query_map([], prediction_row)?.peekable();
+        for task in tasks.by_ref() {
+            let task = task?;
+            let mut full = TaskFull {
+                annotations: Vec::new(),
+                predictions: Vec::new(),
+                task,
+            };
+            loop {
+                match anns.peek() {
+                    Some(Ok(a)) if a.task_id <= full.task.id => {
+                        let a = anns.next().expect("peeked")?;
+                        if a.task_id == full.task.id {
+                            full.annotations.push(a);
+                        }
+                    }
+                    Some(Err(_)) => {
+                        anns.next().expect("peeked")?;
+                    }
+                    _ => break,
+                }
+            }
+            loop {
+                match preds.peek() {
+                    Some(Ok(p)) if p.task_id <= full.task.id => {
+                        let p = preds.next().expect("peeked")?;
+                        if p.task_id == full.task.id {
+                            full.predictions.push(p);
+                        }
+                    }
+                    Some(Err(_)) => {
+                        preds.next().expect("peeked")?;
+                    }
+                    _ => break,
+                }
+            }
+            f(full)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_sources_are_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::create(&dir.path().join("p.db"), &super::super::tests::project()).unwrap();
+        assert_eq!(s.review_source().unwrap(), None);
+        s.conn()
+            .execute_batch(
+                "CREATE TABLE annotation_reviews (id INTEGER PRIMARY KEY, annotation_id INTEGER, accepted INTEGER)",
+            )
+            .unwrap();
+        assert_eq!(s.review_source().unwrap(), Some(ReviewSource::ReviewsTable));
+        s.conn()
+            .execute_batch("ALTER TABLE annotations ADD COLUMN review_state TEXT")
+            .unwrap();
+        assert_eq!(s.review_source().unwrap(), Some(ReviewSource::StateColumn));
+    }
+}
