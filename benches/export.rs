@@ -7,7 +7,8 @@
 //!
 //! `cargo bench --bench export` runs all three; `-- text=200000 ner=50000` picks projects and
 //! sizes; `-- --prepare text=100000` only builds the projects (used by
-//! `scripts/compare_converter.py`); `-- --repeat 3` runs each format several times.
+//! `scripts/compare_converter.py`); `-- --repeat 3` runs each format several times;
+//! `-- --format CSV` times one format.
 
 mod common;
 
@@ -235,6 +236,8 @@ fn median(v: &mut [f64]) -> f64 {
 
 fn main() {
     let mut prepare_only = false;
+    // `--format JSON_MIN` times one format only.
+    let mut only: Option<String> = None;
     let mut repeat = 1;
     let mut wanted: Vec<(Kind, usize)> = Vec::new();
     let mut args = std::env::args().skip(1);
@@ -243,6 +246,7 @@ fn main() {
             "--prepare" => prepare_only = true,
             "--repeat" => repeat = args.next().and_then(|r| r.parse().ok()).unwrap_or(1),
             "--bench" => {}
+            "--format" => only = args.next(),
             other => {
                 if let Some((k, n)) = other.split_once('=') {
                     let kind = match k {
@@ -280,6 +284,9 @@ fn main() {
             "project", "tasks", "format", "min s", "median s", "MB out", "peak MiB"
         );
         for format in supported_formats(&config) {
+            if only.as_deref().is_some_and(|o| o != format.name()) {
+                continue;
+            }
             let mut times = Vec::new();
             let mut peak: f64 = 0.0;
             let mut size = 0;

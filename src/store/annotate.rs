@@ -282,6 +282,7 @@ impl Store {
             Sampling::PredictionScoreMin | Sampling::PredictionScoreMax => {
                 // Candidates are unlabeled, so both orders walk the (is_labeled,
                 // prediction_score, id) index, forwards or backwards.
+                self.ensure_score_index()?;
                 let order = if sampling == Sampling::PredictionScoreMin {
                     "t.prediction_score ASC, t.id ASC"
                 } else {

@@ -201,6 +201,9 @@ impl Store {
                 rows.truncate(n);
                 Ok(rows)
             };
+        if sort == ListSort::Score {
+            self.ensure_score_index()?;
+        }
         let mut rows = match (sort, forward) {
             (ListSort::Id, true) => {
                 let after = key.map_or(i64::MIN, |k| k.id);

@@ -1,6 +1,6 @@
 //! Batched task inserts for an import: one transaction, prepared statements, all or nothing.
 
-use super::Store;
+use super::{Sampling, Store};
 use crate::error::Result;
 use crate::task::{Completer, TaskItem};
 use rusqlite::{Transaction, params};
@@ -77,7 +77,9 @@ pub struct ImportWriter<'a> {
     had_model_version: bool,
     last_model_version: Option<String>,
     counts: SourceCounts,
-    rebuild_indexes: bool,
+    /// The score index was dropped and the project samples by score: build it at commit,
+    /// so the first labeling screen does not pay for it.
+    rebuild_score_index: bool,
 }
 
 /// Inputs at least this large count as a bulk import (see [`ImportWriter::new`]).
@@ -87,14 +89,20 @@ impl<'a> ImportWriter<'a> {
     /// Starts the import transaction; `importer` is the user that annotations without
     /// `completed_by` are credited to.
     /// `expected_bytes` is the size of the inputs: a large import drops the indexes whose
-    /// keys arrive in random order (prediction scores) and builds them again at the end,
-    /// which is several times faster than updating them row by row.
+    /// keys arrive in random order (prediction scores); they are built again in one pass
+    /// the first time something reads tasks in score order ([`Store::ensure_score_index`]),
+    /// which costs far less than updating them row by row, and nothing when no one does.
+    /// A project whose sampling is by prediction score gets it back at commit.
     pub fn new(store: &'a mut Store, importer: &str, expected_bytes: u64) -> Result<Self> {
         let importer_id = store.user_id(importer)?;
+        let samples_by_score = matches!(
+            store.project()?.sampling,
+            Sampling::PredictionScoreMin | Sampling::PredictionScoreMax
+        );
         store.bulk_mode(true);
         let tx = store.conn_mut().transaction()?;
-        let rebuild_indexes = expected_bytes >= BULK_BYTES;
-        if rebuild_indexes {
+        let bulk = expected_bytes >= BULK_BYTES;
+        if bulk {
             for (name, _) in super::schema::SCORE_INDEXES {
                 tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
             }
@@ -119,7 +127,7 @@ impl<'a> ImportWriter<'a> {
             had_model_version,
             last_model_version: None,
             counts: SourceCounts::default(),
-            rebuild_indexes,
+            rebuild_score_index: bulk && samples_by_score,
         })
     }
 
@@ -256,7 +264,7 @@ impl<'a> ImportWriter<'a> {
     /// Makes the import permanent. Like Label Studio, the project's model version becomes
     /// the last imported prediction's version only when the project had none.
     pub fn commit(self) -> Result<()> {
-        if self.rebuild_indexes {
+        if self.rebuild_score_index {
             for (_, create) in super::schema::SCORE_INDEXES {
                 self.tx.execute_batch(create)?;
             }
@@ -308,7 +316,7 @@ mod tests {
     }
 
     #[test]
-    fn bulk_imports_rebuild_score_indexes_and_rollbacks_keep_them() {
+    fn bulk_imports_defer_score_indexes_and_rollbacks_keep_them() {
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::create(
             &dir.path().join("p.db"),
@@ -343,8 +351,22 @@ mod tests {
             w.commit().unwrap();
         }
         store.bulk_mode(false);
+        assert!(!indexes(&store).contains(&"tasks_labeled_score".to_string()));
+        store.ensure_score_index().unwrap();
         assert_eq!(indexes(&store), before);
         assert_eq!(store.counts().unwrap().tasks, 2);
         assert_eq!(store.project().unwrap().model_version.as_deref(), Some("m"));
+
+        // A project that samples by score gets its index back at commit.
+        store.set_sampling(Sampling::PredictionScoreMax).unwrap();
+        {
+            let mut w = ImportWriter::new(&mut store, "u", BULK_BYTES).unwrap();
+            let id = w.begin_source("b.json", "json", None).unwrap();
+            w.insert_batch(id, &[task()]).unwrap();
+            w.end_source(id, "h2", 1, &[]).unwrap();
+            w.commit().unwrap();
+        }
+        store.bulk_mode(false);
+        assert_eq!(indexes(&store), before);
     }
 }

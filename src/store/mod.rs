@@ -229,6 +229,16 @@ impl Store {
         }
     }
 
+    /// Builds the score index if a large import left it out (see `ImportWriter::new`).
+    /// Everything that reads tasks in prediction-score order calls this first; when the
+    /// index exists it costs nothing.
+    pub fn ensure_score_index(&self) -> Result<()> {
+        for (_, create) in schema::SCORE_INDEXES {
+            self.conn.execute_batch(create)?;
+        }
+        Ok(())
+    }
+
     /// Raw access for the store's own submodules.
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn

@@ -143,7 +143,8 @@ pub const MIGRATIONS: &[&str] = &[
 ];
 
 /// Indexes whose keys arrive in random order during an import; a large import drops them
-/// and creates them again in one pass (see `ImportWriter`). Same definition as migration 3.
+/// and they are created again in one pass on first use (`Store::ensure_score_index`).
+/// Same definition as migration 3.
 pub const SCORE_INDEXES: &[(&str, &str)] = &[(
     "tasks_labeled_score",
     "CREATE INDEX IF NOT EXISTS tasks_labeled_score ON tasks(is_labeled, prediction_score, id)",
