@@ -10,7 +10,7 @@
 //! path is read relative to the directory its task was imported from; two different files
 //! with the same name get distinct names (`x_<4 hex digits>.wav`) instead of overwriting.
 
-use super::model::{Item, ItemOptions, annotator, items_of_task};
+use super::model::{Item, ItemOptions, annotator};
 use super::pyjson::{JsonStyle, write_value};
 use super::resources::{Media, fetch, resolve, url_basename, wav_duration};
 use super::{
@@ -164,8 +164,8 @@ impl Exporter for AsrExporter {
         };
         let style = JsonStyle::python(None, true);
         let mut line = String::new();
-        tasks.for_each_task(&mut |t| {
-            for item in items_of_task(&t.json, &opts) {
+        tasks.for_each_item_group(&opts, &mut |group| {
+            for item in group.items {
                 let task = format!("task {}", item.id);
                 let Some(url) = item.input.get(&key).and_then(Value::as_str) else {
                     warn(format!(
@@ -173,7 +173,7 @@ impl Exporter for AsrExporter {
                     ));
                     continue;
                 };
-                let name = match audio.add(url, t.base_dir.as_deref(), ctx.options) {
+                let name = match audio.add(url, group.base_dir.as_deref(), ctx.options) {
                     Ok(n) => n,
                     Err(e) => {
                         warn(format!(

@@ -3,7 +3,7 @@
 //! the converter's Treebank tokenizer ([`super::treebank`]); tags are BIO tags from the
 //! spans of the first `Labels` control, assigned the converter's way (see [`tags`]).
 
-use super::model::{ItemOptions, items_of_task};
+use super::model::ItemOptions;
 use super::pyjson::py_str;
 use super::treebank::{Token, span_tokenize};
 use super::{ExportContext, ExportType, Exporter, TaskSource, converter_data_keys, task_error};
@@ -133,30 +133,32 @@ impl Exporter for ConllExporter {
             keypoints: false,
         };
         let mut buf = String::with_capacity(4096);
-        tasks.for_each_task(&mut |t| {
-            let items = items_of_task(&t.json, &opts);
-            if items.is_empty() {
+        tasks.for_each_item_group(&opts, &mut |group| {
+            let items = group.items;
+            let Some(first) = items.first() else {
                 return Ok(());
-            }
-            let text = match t.json.get("data").and_then(|d| d.get(key.as_str())) {
+            };
+            // For messages: the task, by its id.
+            let task = || serde_json::json!({ "id": first.id });
+            let text = match first.input.get(key.as_str()) {
                 Some(Value::String(s)) => s.as_str(),
                 Some(other) => {
                     return Err(task_error(
-                        &t.json,
+                        &task(),
                         &field,
                         format!("CONLL2003 needs text, found {other}"),
                     ));
                 }
                 None => {
                     return Err(task_error(
-                        &t.json,
+                        &task(),
                         &field,
                         "missing: CONLL2003 needs the text",
                     ));
                 }
             };
             let tokens = span_tokenize(text);
-            for item in items {
+            for item in &items {
                 let spans = item
                     .output
                     .values()
@@ -173,7 +175,7 @@ impl Exporter for ConllExporter {
                         Value::Null => String::new(),
                         id => format!(" (annotation {id})"),
                     };
-                    task_error(&t.json, "annotations.result.value", format!("{m}{ann}"))
+                    task_error(&task(), "annotations.result.value", format!("{m}{ann}"))
                 })?;
                 buf.clear();
                 for (token, tag) in tokens.iter().zip(&tags) {

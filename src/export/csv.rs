@@ -8,7 +8,7 @@
 //! columns are gathered, then copied into place in column order (see [`CsvExporter`]).
 //! Memory holds one task and the column names.
 
-use super::model::{Item, ItemOptions, annotator, items_of_task_owned, prettify};
+use super::model::{Item, ItemOptions, annotator, prettify};
 use super::pyjson::{Exponent, JsonStyle, dumps, number_repr, py_str};
 use super::{ExportContext, ExportType, Exporter, TaskSource};
 use crate::error::{Error, Result};
@@ -80,24 +80,25 @@ enum Name<'a> {
 }
 
 /// Calls `cell` for every cell of an item's row, in the converter's order.
-fn cells(item: &Item, mut cell: impl FnMut(Name, Option<&Value>)) {
+fn cells(mut item: Item, mut cell: impl FnMut(Name, Option<&Value>)) {
     let compact = JsonStyle::ujson(None, false);
     if !item.id.is_null() {
         cell(Name::Plain("id"), Some(&item.id));
     }
-    for (name, regions) in &item.output {
+    for (name, regions) in std::mem::take(&mut item.output) {
+        let chat = is_chat(&regions);
         let pretty = prettify(regions);
-        let chat = is_chat(regions).then(|| Value::String(transcript(&pretty)));
+        let chat = chat.then(|| Value::String(transcript(&pretty)));
         let text = match pretty {
             Value::String(_) => pretty,
             other => Value::String(dumps(&other, &compact)),
         };
-        cell(Name::Plain(name), Some(&text));
+        cell(Name::Plain(&name), Some(&text));
         if let Some(t) = chat {
             cell(Name::Plain(&format!("{name}_transcript")), Some(&t));
         }
     }
-    if let Some(m) = input_map(item) {
+    if let Some(m) = input_map(&item) {
         for (k, v) in m {
             match v {
                 Value::Object(_) | Value::Array(_) => {
@@ -107,7 +108,7 @@ fn cells(item: &Item, mut cell: impl FnMut(Name, Option<&Value>)) {
             }
         }
     }
-    cell(Name::Plain("annotator"), Some(&annotator(item, false)));
+    cell(Name::Plain("annotator"), Some(&annotator(&item, false)));
     cell(Name::Plain("annotation_id"), Some(&item.annotation_id));
     cell(Name::Plain("created_at"), Some(&item.created_at));
     cell(Name::Plain("updated_at"), Some(&item.updated_at));
@@ -261,8 +262,8 @@ impl CsvExporter {
             let mut spill = std::io::BufWriter::with_capacity(1 << 20, file);
             let mut rec: Vec<u8> = Vec::with_capacity(4096);
             let mut text: Vec<u8> = Vec::with_capacity(1024);
-            tasks.for_each_task(&mut |t| {
-                for item in items_of_task_owned(t.json, opts) {
+            tasks.for_each_item_group(opts, &mut |group| {
+                for item in group.items {
                     for name in item.output.keys() {
                         if !names.output.contains(name) {
                             names.output.insert(name.clone());
@@ -270,7 +271,7 @@ impl CsvExporter {
                     }
                     rec.clear();
                     let mut n = 0u32;
-                    cells(&item, |name, v| {
+                    cells(item, |name, v| {
                         let (id, input) = match name {
                             Name::Plain(s) => (names.id(s, false), 0u8),
                             Name::Input(s) => (names.id(s, true), 1u8),

@@ -3,7 +3,7 @@
 //! `ujson.dump(record, indent=2, ensure_ascii=False)` writes it: `[\n`, records separated by
 //! `,\n`, `\n]`, no final newline.
 
-use super::model::{Item, ItemOptions, annotator, items_of_task_owned, prettify};
+use super::model::{Item, ItemOptions, annotator, prettify};
 use super::pyjson::{JsonStyle, write_value};
 use super::{ExportContext, ExportType, Exporter, TaskSource};
 use crate::error::{Error, Result};
@@ -22,8 +22,8 @@ pub fn record(item: Item) -> Map<String, Value> {
     if !item.id.is_null() {
         rec.insert("id".into(), item.id);
     }
-    for (name, regions) in &item.output {
-        rec.insert(name.clone(), prettify(regions));
+    for (name, regions) in item.output {
+        rec.insert(name, prettify(regions));
     }
     rec.insert("annotator".into(), who);
     rec.insert("annotation_id".into(), item.annotation_id);
@@ -60,8 +60,8 @@ impl Exporter for JsonMinExporter {
         let style = JsonStyle::ujson(Some(2), false);
         let mut first = true;
         let mut buf = String::with_capacity(4096);
-        tasks.for_each_task(&mut |t| {
-            for item in items_of_task_owned(t.json, &opts) {
+        tasks.for_each_item_group(&opts, &mut |group| {
+            for item in group.items {
                 buf.clear();
                 write_value(&mut buf, &Value::Object(record(item)), &style, 0);
                 if !first {

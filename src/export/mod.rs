@@ -147,9 +147,23 @@ pub trait TaskSource {
         None
     }
 
+    /// Calls `f` with the converter's items of every task, in order (see [`model`]); the
+    /// items are built on the thread that reads the tasks.
+    fn for_each_item_group(
+        &mut self,
+        opts: &model::ItemOptions,
+        f: &mut dyn FnMut(ItemGroup) -> Result<()>,
+    ) -> Result<()>;
+
     /// Asks for tasks with only the fields the converter's item model reads (see
     /// [`json::task_json_lean`]); sources that cannot do that give whole tasks.
     fn set_lean(&mut self, _lean: bool) {}
+}
+
+/// The items of one task, with the directory its relative media paths refer to.
+pub struct ItemGroup {
+    pub items: Vec<model::Item>,
+    pub base_dir: Option<PathBuf>,
 }
 
 /// The tasks of a project, streamed from SQLite.
@@ -247,6 +261,27 @@ impl TaskSource for ProjectSource<'_> {
         )
     }
 
+    fn for_each_item_group(
+        &mut self,
+        opts: &model::ItemOptions,
+        f: &mut dyn FnMut(ItemGroup) -> Result<()>,
+    ) -> Result<()> {
+        let o = self.options;
+        let mut sel = selection(o);
+        // The converter's item model never reads predictions.
+        sel.predictions = false;
+        stream_project(
+            self.store,
+            &sel,
+            o.download_all_tasks,
+            &|t| ItemGroup {
+                base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
+                items: model::items_of_project_task(t, opts),
+            },
+            f,
+        )
+    }
+
     fn project(&self) -> Option<(&Store, &ExportOptions)> {
         Some((self.store, self.options))
     }
@@ -334,14 +369,19 @@ fn parse_element(bytes: &[u8], lean: bool) -> serde_json::Result<Value> {
     serde_json::from_slice(bytes)
 }
 
-impl TaskSource for FileSource {
-    /// The file is split and parsed on a second thread while `f` runs on this one.
-    fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
+impl FileSource {
+    /// Splits the file and parses each element on a second thread, turning it into a `T`
+    /// there with `map`, while `f` runs on this one.
+    fn stream<T: Send>(
+        &self,
+        lean: bool,
+        map: &(dyn Fn(Value) -> T + Sync),
+        f: &mut dyn FnMut(T) -> Result<()>,
+    ) -> Result<()> {
         let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let lean = LEAN.with(|l| l.get());
         let name = self.name.clone();
         const BATCH: usize = 32;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<SourceTask>>>(64);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<T>>>(64);
         std::thread::scope(|scope| {
             scope.spawn(move || {
                 let mut batch = Vec::with_capacity(BATCH);
@@ -349,10 +389,7 @@ impl TaskSource for FileSource {
                     let v = parse_element(bytes, lean).map_err(|e| {
                         Error::one(crate::import::json::locate_error(&e, &name, line, col))
                     })?;
-                    batch.push(SourceTask {
-                        json: v,
-                        base_dir: None,
-                    });
+                    batch.push(map(v));
                     if batch.len() == BATCH {
                         let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                         if tx.send(Ok(full)).is_err() {
@@ -379,6 +416,35 @@ impl TaskSource for FileSource {
             drop(rx);
             consumed
         })
+    }
+}
+
+impl TaskSource for FileSource {
+    fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
+        let lean = LEAN.with(|l| l.get());
+        self.stream(
+            lean,
+            &|json| SourceTask {
+                json,
+                base_dir: None,
+            },
+            f,
+        )
+    }
+
+    fn for_each_item_group(
+        &mut self,
+        opts: &model::ItemOptions,
+        f: &mut dyn FnMut(ItemGroup) -> Result<()>,
+    ) -> Result<()> {
+        self.stream(
+            true,
+            &|json| ItemGroup {
+                items: model::items_of_task_owned(json, opts),
+                base_dir: None,
+            },
+            f,
+        )
     }
 
     fn set_lean(&mut self, lean: bool) {

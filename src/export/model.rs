@@ -10,6 +10,7 @@
 //!   tag name and `original_width`/`original_height` when the result has them.
 
 use crate::config::LabelConfig;
+use crate::store::{AnnotationRow, TaskFull};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
@@ -83,22 +84,98 @@ fn compare_created(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-fn field(a: &Map<String, Value>, key: &str) -> Value {
-    a.get(key).cloned().unwrap_or(Value::Null)
+fn take(m: &mut Map<String, Value>, key: &str) -> Value {
+    m.swap_remove(key).unwrap_or(Value::Null)
+}
+
+fn take_object(m: &mut Map<String, Value>, key: &str) -> Map<String, Value> {
+    match m.swap_remove(key) {
+        Some(Value::Object(o)) => o,
+        _ => Map::new(),
+    }
+}
+
+/// One annotation's `output`: its results grouped by `from_name`, each region value with
+/// the result's `type` and image size added (see the module comment).
+fn output_of(results: Vec<Value>, opts: &ItemOptions) -> IndexMap<String, Vec<Map<String, Value>>> {
+    let no_controls = opts.config.controls.is_empty();
+    let mut output: IndexMap<String, Vec<Map<String, Value>>> = IndexMap::new();
+    for r in results {
+        let Value::Object(mut r) = r else { continue };
+        let from_name = match r.swap_remove("from_name") {
+            Some(Value::String(s)) if !s.is_empty() => s,
+            _ => continue,
+        };
+        let ty = r.get("type").and_then(Value::as_str);
+        // The `type` this region gets, and whether the image size comes along.
+        let (tag, sized, control) = if let Some(tag) = matching_tag(opts.config, &from_name) {
+            (tag.to_string(), true, true)
+        } else if ty == Some("chatmessage") {
+            ("chatmessage".to_string(), false, false)
+        } else if no_controls {
+            let ty = ty.filter(|t| !t.is_empty()).unwrap_or("unknown");
+            (ty.to_string(), true, false)
+        } else {
+            continue;
+        };
+        let mut v = take_object(&mut r, "value");
+        v.insert("type".into(), Value::String(tag));
+        if sized {
+            for k in ["original_width", "original_height"] {
+                if let Some(x) = r.swap_remove(k) {
+                    v.insert(k.into(), x);
+                }
+            }
+        }
+        if opts.keypoints && control {
+            v.insert("id".into(), take(&mut r, "id"));
+            v.insert("parentID".into(), take(&mut r, "parentID"));
+        }
+        match output.get_mut(&from_name) {
+            Some(regions) => regions.push(v),
+            None => {
+                output.insert(from_name, vec![v]);
+            }
+        }
+    }
+    output
+}
+
+/// Gives each item the task data: moved into the last, copied into the others.
+fn share_input(items: &mut [Item], data: Value) {
+    if let Some((last, rest)) = items.split_last_mut() {
+        for item in rest {
+            item.input = data.clone();
+        }
+        last.input = data;
+    }
 }
 
 /// The items of one task (Label Studio JSON), in the converter's order.
 pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
-    let Some(t) = task.as_object() else {
+    items_of_task_owned(task.clone(), opts)
+}
+
+/// [`items_of_task`] for a task the caller no longer needs: its values are moved into the
+/// items instead of copied.
+pub fn items_of_task_owned(task: Value, opts: &ItemOptions) -> Vec<Item> {
+    let Value::Object(mut t) = task else {
         return Vec::new();
     };
-    let annotations = match t.get("annotations").or_else(|| t.get("completions")) {
+    let annotations = match t
+        .swap_remove("annotations")
+        .or_else(|| t.swap_remove("completions"))
+    {
         None => return Vec::new(),
-        Some(a) => a.as_array().map(Vec::as_slice).unwrap_or(&[]),
+        Some(Value::Array(a)) => a,
+        Some(_) => Vec::new(),
     };
+    let id = take(&mut t, "id");
+    let data = take(&mut t, "data");
+    let agreement = t.swap_remove("agreement");
     let base = |completed_by: Value| Item {
-        id: field(t, "id"),
-        input: field(t, "data"),
+        id: id.clone(),
+        input: Value::Null,
         output: IndexMap::new(),
         completed_by,
         annotation_id: Value::Null,
@@ -107,14 +184,19 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
         lead_time: Value::Null,
         history: Value::Null,
         was_cancelled: Value::Null,
-        agreement: t.get("agreement").cloned(),
+        agreement: agreement.clone(),
     };
     if annotations.is_empty() {
-        return vec![base(Value::Object(Map::new()))];
+        let mut items = vec![base(Value::Object(Map::new()))];
+        share_input(&mut items, data);
+        return items;
     }
-    let mut kept: Vec<&Map<String, Value>> = annotations
-        .iter()
-        .filter_map(Value::as_object)
+    let mut kept: Vec<Map<String, Value>> = annotations
+        .into_iter()
+        .filter_map(|a| match a {
+            Value::Object(a) => Some(a),
+            _ => None,
+        })
         .filter(|a| !(truthy(a.get("skipped")) || truthy(a.get("was_cancelled"))))
         .collect();
     let zero = Value::from(0);
@@ -124,109 +206,81 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
             a.get("created_at").unwrap_or(&zero),
         )
     });
-    let no_controls = opts.config.controls.is_empty();
-    kept.into_iter()
-        .map(|a| {
-            let mut output: IndexMap<String, Vec<Map<String, Value>>> = IndexMap::new();
-            let results = a
-                .get("result")
-                .and_then(Value::as_array)
-                .map(Vec::as_slice)
-                .unwrap_or(&[]);
-            for r in results {
-                let Some(r) = r.as_object() else { continue };
-                let Some(from_name) = r
-                    .get("from_name")
-                    .and_then(Value::as_str)
-                    .filter(|s| !s.is_empty())
-                else {
-                    continue;
-                };
-                let ty = r.get("type").and_then(Value::as_str);
-                let v = if let Some(tag) = matching_tag(opts.config, from_name) {
-                    let mut v = r
-                        .get("value")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    v.insert("type".into(), Value::String(tag.to_string()));
-                    for k in ["original_width", "original_height"] {
-                        if let Some(x) = r.get(k) {
-                            v.insert(k.into(), x.clone());
-                        }
-                    }
-                    if opts.keypoints {
-                        v.insert("id".into(), field(r, "id"));
-                        v.insert("parentID".into(), field(r, "parentID"));
-                    }
-                    v
-                } else if ty == Some("chatmessage") {
-                    let mut v = r
-                        .get("value")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    v.insert("type".into(), Value::String("chatmessage".into()));
-                    v
-                } else if no_controls {
-                    let mut v = r
-                        .get("value")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    v.insert(
-                        "type".into(),
-                        Value::String(
-                            ty.filter(|t| !t.is_empty())
-                                .unwrap_or("unknown")
-                                .to_string(),
-                        ),
-                    );
-                    for k in ["original_width", "original_height"] {
-                        if let Some(x) = r.get(k) {
-                            v.insert(k.into(), x.clone());
-                        }
-                    }
-                    v
-                } else {
-                    continue;
-                };
-                output.entry(from_name.to_string()).or_default().push(v);
-            }
-            let mut item = base(
-                a.get("completed_by")
-                    .cloned()
-                    .unwrap_or(Value::Object(Map::new())),
-            );
-            item.output = output;
-            item.annotation_id = field(a, "id");
-            item.created_at = field(a, "created_at");
-            item.updated_at = field(a, "updated_at");
-            item.lead_time = field(a, "lead_time");
-            item.history = field(a, "history");
-            item.was_cancelled = field(a, "was_cancelled");
+    let mut items: Vec<Item> = kept
+        .into_iter()
+        .map(|mut a| {
+            let results = match a.swap_remove("result") {
+                Some(Value::Array(r)) => r,
+                _ => Vec::new(),
+            };
+            let completed_by = a
+                .swap_remove("completed_by")
+                .unwrap_or(Value::Object(Map::new()));
+            let mut item = base(completed_by);
+            item.output = output_of(results, opts);
+            item.annotation_id = take(&mut a, "id");
+            item.created_at = take(&mut a, "created_at");
+            item.updated_at = take(&mut a, "updated_at");
+            item.lead_time = take(&mut a, "lead_time");
+            item.history = take(&mut a, "history");
+            item.was_cancelled = take(&mut a, "was_cancelled");
             item
         })
-        .collect()
+        .collect();
+    share_input(&mut items, data);
+    items
 }
 
-/// [`items_of_task`] for a task the caller no longer needs: the task data is moved into
-/// the items instead of copied (once per item but the last).
-pub fn items_of_task_owned(mut task: Value, opts: &ItemOptions) -> Vec<Item> {
-    let data = match task.as_object_mut() {
-        Some(t) => t.get_mut("data").map(Value::take),
-        None => None,
+/// The items of a project task, built from its rows without the intermediate task JSON;
+/// the same rules as [`items_of_task`] on the task's Label Studio JSON.
+pub fn items_of_project_task(t: TaskFull, opts: &ItemOptions) -> Vec<Item> {
+    let id = Value::from(t.task.id);
+    let base = |completed_by: Value| Item {
+        id: id.clone(),
+        input: Value::Null,
+        output: IndexMap::new(),
+        completed_by,
+        annotation_id: Value::Null,
+        created_at: Value::Null,
+        updated_at: Value::Null,
+        lead_time: Value::Null,
+        history: Value::Null,
+        was_cancelled: Value::Null,
+        agreement: None,
     };
-    let mut items = items_of_task(&task, opts);
-    if let Some(data) = data
-        && let Some((last, rest)) = items.split_last_mut()
-    {
-        for item in rest {
-            item.input = data.clone();
-        }
-        last.input = data;
-    }
+    let data = parse_or_null(&t.task.data);
+    let mut items = if t.annotations.is_empty() {
+        vec![base(Value::Object(Map::new()))]
+    } else {
+        let mut kept: Vec<AnnotationRow> = t
+            .annotations
+            .into_iter()
+            .filter(|a| !a.was_cancelled)
+            .collect();
+        kept.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        kept.into_iter()
+            .map(|a| {
+                let results = match parse_or_null(&a.result) {
+                    Value::Array(r) => r,
+                    _ => Vec::new(),
+                };
+                let mut item = base(a.completed_by.map_or(Value::Null, Value::from));
+                item.output = output_of(results, opts);
+                item.annotation_id = Value::from(a.id);
+                item.created_at = Value::String(a.created_at);
+                item.updated_at = Value::String(a.updated_at);
+                item.lead_time = a.lead_time.map_or(Value::Null, Value::from);
+                item.was_cancelled = Value::Bool(false);
+                item
+            })
+            .collect()
+    };
+    share_input(&mut items, data);
     items
+}
+
+fn parse_or_null(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
 /// The annotator as the converter prints it (`get_annotator`): a dict's `email`, an int
@@ -250,40 +304,36 @@ pub fn annotator(item: &Item, int_id: bool) -> Value {
 /// region with one line becomes that line, a chat message its `chatmessage`. A Choices or
 /// TextArea control (judged by its last region) with one region gives that element alone;
 /// anything else gives the list.
-pub fn prettify(regions: &[Map<String, Value>]) -> Value {
+pub fn prettify(regions: Vec<Map<String, Value>>) -> Value {
     let mut out = Vec::with_capacity(regions.len());
-    let mut last_type: Option<&str> = None;
-    for r in regions {
+    let mut last_single = false;
+    for mut r in regions {
         let ty = r.get("type").and_then(Value::as_str);
-        last_type = ty;
-        let single = |key: &str| {
-            r.get(key)
-                .and_then(Value::as_array)
-                .filter(|a| a.len() == 1)
-                .map(|a| a[0].clone())
-        };
-        let pretty = match ty {
-            Some("Choices") => single("choices"),
-            Some("TextArea") => single("text"),
-            Some("Chat") | Some("chatmessage") => Some(
-                r.get("chatmessage")
-                    .cloned()
-                    .unwrap_or_else(|| Value::Object(without_type(r))),
-            ),
+        last_single = matches!(ty, Some("Choices") | Some("TextArea"));
+        let single_key = match ty {
+            Some("Choices") => Some("choices"),
+            Some("TextArea") => Some("text"),
             _ => None,
         };
-        out.push(pretty.unwrap_or_else(|| Value::Object(without_type(r))));
+        let chat = matches!(ty, Some("Chat") | Some("chatmessage"));
+        let is_single = single_key.is_some_and(|k| r.get(k).and_then(Value::as_array).is_some_and(|a| a.len() == 1));
+        let pretty = if let (true, Some(k)) = (is_single, single_key) {
+            match r.swap_remove(k) {
+                Some(Value::Array(mut a)) => a.pop().unwrap_or(Value::Null),
+                _ => Value::Null,
+            }
+        } else if chat && let Some(m) = r.swap_remove("chatmessage") {
+            m
+        } else {
+            r.shift_remove("type");
+            Value::Object(r)
+        };
+        out.push(pretty);
     }
-    if matches!(last_type, Some("Choices") | Some("TextArea")) && out.len() == 1 {
+    if last_single && out.len() == 1 {
         return out.pop().unwrap_or(Value::Null);
     }
     Value::Array(out)
-}
-
-fn without_type(r: &Map<String, Value>) -> Map<String, Value> {
-    let mut m = r.clone();
-    m.shift_remove("type");
-    m
 }
 
 #[cfg(test)]

@@ -1,12 +1,12 @@
 //! What the image exporters share: the item stream, the data key, reading region values,
 //! the export options that concern media, and errors that name the task and region at fault.
 
-use super::model::{Item, ItemOptions, items_of_task};
+use super::model::{Item, ItemOptions};
 use super::pyval::{Num, py_str};
 use super::{ExportContext, TaskSource};
 use crate::error::{Error, Result};
 use serde_json::{Map, Value};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The data key the converter reads the image from (`_data_keys[0]`): the value of the
 /// object tag the controls point at.
@@ -36,10 +36,9 @@ pub fn for_each_item(
         config: ctx.config,
         keypoints: true,
     };
-    tasks.for_each_task(&mut |t| {
-        let base: Option<PathBuf> = t.base_dir;
-        for item in items_of_task(&t.json, &opts) {
-            f(item, base.as_deref())?;
+    tasks.for_each_item_group(&opts, &mut |group| {
+        for item in group.items {
+            f(item, group.base_dir.as_deref())?;
         }
         Ok(())
     })
