@@ -132,11 +132,11 @@ impl Exporter for ConllExporter {
             config: ctx.config,
             keypoints: false,
         };
-        let mut buf = String::with_capacity(4096);
-        tasks.for_each_item_group(&opts, &mut |group| {
+        let render = |group: super::ItemGroup| {
+            let mut buf = String::new();
             let items = group.items;
             let Some(first) = items.first() else {
-                return Ok(());
+                return Ok(Vec::new());
             };
             // For messages: the task, by its id.
             let task = || serde_json::json!({ "id": first.id });
@@ -177,7 +177,6 @@ impl Exporter for ConllExporter {
                     };
                     task_error(&task(), "annotations.result.value", format!("{m}{ann}"))
                 })?;
-                buf.clear();
                 for (token, tag) in tokens.iter().zip(&tags) {
                     buf.push_str(&token.text);
                     buf.push_str(" -X- _ ");
@@ -185,9 +184,11 @@ impl Exporter for ConllExporter {
                     buf.push('\n');
                 }
                 buf.push('\n');
-                w.write_all(buf.as_bytes()).map_err(io_err)?;
             }
-            Ok(())
+            Ok(buf.into_bytes())
+        };
+        tasks.for_each_rendered(&opts, &render, &mut |bytes| {
+            w.write_all(&bytes).map_err(io_err)
         })?;
         w.flush().map_err(io_err)?;
         Ok(())

@@ -198,7 +198,7 @@ impl super::Exporter for JsonExporter {
                 store,
                 &super::selection(o),
                 o.download_all_tasks,
-                &|t| t,
+                &Ok,
                 &mut |t| w.push(&t, !o.remove_user_details).map_err(io_err),
             )?;
             w.finish().map_err(io_err)?;

@@ -58,19 +58,24 @@ impl Exporter for JsonMinExporter {
             keypoints: false,
         };
         let style = JsonStyle::ujson(Some(2), false);
-        let mut first = true;
-        let mut buf = String::with_capacity(4096);
-        tasks.for_each_item_group(&opts, &mut |group| {
+        // Every record is rendered with the separator in front; the first one loses it.
+        let render = |group: super::ItemGroup| {
+            let mut buf = String::new();
             for item in group.items {
-                buf.clear();
+                buf.push_str(",\n");
                 write_value(&mut buf, &Value::Object(record(item)), &style, 0);
-                if !first {
-                    w.write_all(b",\n").map_err(io_err)?;
-                }
-                first = false;
-                w.write_all(buf.as_bytes()).map_err(io_err)?;
             }
-            Ok(())
+            Ok(buf.into_bytes())
+        };
+        let mut first = true;
+        tasks.for_each_rendered(&opts, &render, &mut |bytes| {
+            let bytes = match (first, bytes.as_slice()) {
+                (_, []) => return Ok(()),
+                (true, [_, _, rest @ ..]) => rest,
+                (_, all) => all,
+            };
+            first = false;
+            w.write_all(bytes).map_err(io_err)
         })?;
         w.write_all(b"\n]").map_err(io_err)?;
         w.flush().map_err(io_err)?;

@@ -17,6 +17,7 @@ pub mod json_min;
 pub mod json_raw;
 pub mod media;
 pub mod model;
+pub mod pipeline;
 pub mod pyjson;
 pub mod pyval;
 pub mod regions;
@@ -155,6 +156,15 @@ pub trait TaskSource {
         f: &mut dyn FnMut(ItemGroup) -> Result<()>,
     ) -> Result<()>;
 
+    /// Like [`TaskSource::for_each_item_group`], with each task's items turned into output
+    /// bytes by `render` on the worker threads; `f` gets the bytes in task order.
+    fn for_each_rendered(
+        &mut self,
+        opts: &model::ItemOptions,
+        render: &(dyn Fn(ItemGroup) -> Result<Vec<u8>> + Sync),
+        f: &mut dyn FnMut(Vec<u8>) -> Result<()>,
+    ) -> Result<()>;
+
     /// Asks for tasks with only the fields the converter's item model reads (see
     /// [`json::task_json_lean`]); sources that cannot do that give whole tasks.
     fn set_lean(&mut self, _lean: bool) {}
@@ -194,55 +204,59 @@ fn project_task(t: &crate::store::TaskFull, o: &ExportOptions, lean: bool) -> So
 }
 
 /// Streams a project's selected tasks to `f`, each turned into a `T` by `map`. Reading
-/// and `map` run on a second thread with its own connection to the project while `f` runs
-/// on this one; a bounded channel keeps memory flat. Tasks without annotations are
-/// skipped unless `all` is set.
+/// runs on a thread with its own connection to the project and `map` on worker threads,
+/// while `f` runs on this one, in task order (see [`pipeline`]). Tasks without annotations
+/// are skipped unless `all` is set.
 pub fn stream_project<T: Send>(
     store: &Store,
     sel: &crate::store::ExportSelection,
     all: bool,
-    map: &(dyn Fn(crate::store::TaskFull) -> T + Sync),
+    map: &(dyn Fn(crate::store::TaskFull) -> Result<T> + Sync),
     f: &mut dyn FnMut(T) -> Result<()>,
 ) -> Result<()> {
     let keep = |t: &crate::store::TaskFull| all || !t.annotations.is_empty();
     let Ok(reader) = Store::open(store.path()) else {
-        return store.each_task_for_export(sel, |t| if keep(&t) { f(map(t)) } else { Ok(()) });
+        return store.each_task_for_export(sel, |t| if keep(&t) { f(map(t)?) } else { Ok(()) });
     };
-    const BATCH: usize = 32;
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<T>>>(64);
-    std::thread::scope(|scope| {
-        scope.spawn(move || {
-            let mut batch = Vec::with_capacity(BATCH);
-            let read = reader.each_task_for_export(sel, |t| {
-                if keep(&t) {
-                    batch.push(map(t));
+    pipeline::ordered_map(
+        &mut move |push| {
+            reader.each_task_for_export(sel, |t| {
+                if !keep(&t) || push(t) {
+                    Ok(())
+                } else {
+                    Err(pipeline::stopped())
                 }
-                if batch.len() == BATCH {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                    // The receiver is gone when the export stopped; stop reading too.
-                    tx.send(Ok(full))
-                        .map_err(|_| Error::Other("export stopped".into()))?;
-                }
-                Ok(())
-            });
-            let _ = match read {
-                Ok(()) => tx.send(Ok(batch)),
-                Err(e) => tx.send(Err(e)),
-            };
-        });
-        // Owned here, so that it is dropped (and the reader stops) when `f` fails.
-        let rx = rx;
-        let consumed = (|| {
-            for batch in rx.iter() {
-                for t in batch? {
-                    f(t)?;
-                }
-            }
-            Ok(())
-        })();
-        drop(rx);
-        consumed
-    })
+            })
+        },
+        map,
+        f,
+    )
+}
+
+impl ProjectSource<'_> {
+    /// The items of every task, turned into a `T` by `then` on the worker threads.
+    fn item_stream<T: Send>(
+        &self,
+        opts: &model::ItemOptions,
+        then: &(dyn Fn(ItemGroup) -> Result<T> + Sync),
+        f: &mut dyn FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        let o = self.options;
+        let mut sel = selection(o);
+        sel.converter_fields = true;
+        stream_project(
+            self.store,
+            &sel,
+            o.download_all_tasks,
+            &|t| {
+                then(ItemGroup {
+                    base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
+                    items: model::items_of_project_task(t, opts),
+                })
+            },
+            f,
+        )
+    }
 }
 
 impl TaskSource for ProjectSource<'_> {
@@ -256,7 +270,7 @@ impl TaskSource for ProjectSource<'_> {
             self.store,
             &sel,
             o.download_all_tasks,
-            &|t| project_task(&t, o, lean),
+            &|t| Ok(project_task(&t, o, lean)),
             f,
         )
     }
@@ -266,20 +280,16 @@ impl TaskSource for ProjectSource<'_> {
         opts: &model::ItemOptions,
         f: &mut dyn FnMut(ItemGroup) -> Result<()>,
     ) -> Result<()> {
-        let o = self.options;
-        let mut sel = selection(o);
-        // The converter's item model never reads predictions.
-        sel.predictions = false;
-        stream_project(
-            self.store,
-            &sel,
-            o.download_all_tasks,
-            &|t| ItemGroup {
-                base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
-                items: model::items_of_project_task(t, opts),
-            },
-            f,
-        )
+        self.item_stream(opts, &Ok, f)
+    }
+
+    fn for_each_rendered(
+        &mut self,
+        opts: &model::ItemOptions,
+        render: &(dyn Fn(ItemGroup) -> Result<Vec<u8>> + Sync),
+        f: &mut dyn FnMut(Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        self.item_stream(opts, render, f)
     }
 
     fn project(&self) -> Option<(&Store, &ExportOptions)> {
@@ -298,6 +308,7 @@ pub fn selection(o: &ExportOptions) -> crate::store::ExportSelection {
         annotator: o.annotator.clone(),
         only_reviewed: o.only_reviewed,
         predictions: !o.no_predictions,
+        converter_fields: false,
     }
 }
 
@@ -343,10 +354,7 @@ struct LeanTask {
     agreement: Option<Value>,
 }
 
-/// A field that is present, `null` included (a missing one stays `None`).
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Value>, D::Error> {
-    serde::Deserialize::deserialize(d).map(Some)
-}
+use model::present;
 
 /// One element of an export file as a task value: only the converter's fields when `lean`.
 fn parse_element(bytes: &[u8], lean: bool) -> serde_json::Result<Value> {
@@ -370,52 +378,35 @@ fn parse_element(bytes: &[u8], lean: bool) -> serde_json::Result<Value> {
 }
 
 impl FileSource {
-    /// Splits the file and parses each element on a second thread, turning it into a `T`
-    /// there with `map`, while `f` runs on this one.
+    /// Splits the file on a thread of its own and parses each element on the worker
+    /// threads, turning it into a `T` there with `map`, while `f` runs on this one.
     fn stream<T: Send>(
         &self,
         lean: bool,
-        map: &(dyn Fn(Value) -> T + Sync),
+        map: &(dyn Fn(Value) -> Result<T> + Sync),
         f: &mut dyn FnMut(T) -> Result<()>,
     ) -> Result<()> {
         let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
-        let name = self.name.clone();
-        const BATCH: usize = 32;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<T>>>(64);
-        std::thread::scope(|scope| {
-            scope.spawn(move || {
-                let mut batch = Vec::with_capacity(BATCH);
-                let read = split::for_each_element(file, &name, &mut |bytes, line, col| {
-                    let v = parse_element(bytes, lean).map_err(|e| {
-                        Error::one(crate::import::json::locate_error(&e, &name, line, col))
-                    })?;
-                    batch.push(map(v));
-                    if batch.len() == BATCH {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-                        if tx.send(Ok(full)).is_err() {
-                            // The export stopped.
-                            return Ok(split::Next::Stop);
-                        }
-                    }
-                    Ok(split::Next::Continue)
-                });
-                let _ = match read {
-                    Ok(()) => tx.send(Ok(batch)),
-                    Err(e) => tx.send(Err(e)),
-                };
-            });
-            let rx = rx;
-            let consumed = (|| {
-                for batch in rx.iter() {
-                    for t in batch? {
-                        f(t)?;
-                    }
-                }
-                Ok(())
-            })();
-            drop(rx);
-            consumed
-        })
+        let name = self.name.as_str();
+        pipeline::ordered_map(
+            &mut |push| {
+                split::for_each_element(&file, name, &mut |bytes, line, col| {
+                    Ok(if push((bytes.to_vec(), line, col)) {
+                        split::Next::Continue
+                    } else {
+                        // The export stopped.
+                        split::Next::Stop
+                    })
+                })
+            },
+            &|(bytes, line, col): (Vec<u8>, usize, usize)| {
+                let v = parse_element(&bytes, lean).map_err(|e| {
+                    Error::one(crate::import::json::locate_error(&e, name, line, col))
+                })?;
+                map(v)
+            },
+            f,
+        )
     }
 }
 
@@ -424,9 +415,11 @@ impl TaskSource for FileSource {
         let lean = LEAN.with(|l| l.get());
         self.stream(
             lean,
-            &|json| SourceTask {
-                json,
-                base_dir: None,
+            &|json| {
+                Ok(SourceTask {
+                    json,
+                    base_dir: None,
+                })
             },
             f,
         )
@@ -439,9 +432,29 @@ impl TaskSource for FileSource {
     ) -> Result<()> {
         self.stream(
             true,
-            &|json| ItemGroup {
-                items: model::items_of_task_owned(json, opts),
-                base_dir: None,
+            &|json| {
+                Ok(ItemGroup {
+                    items: model::items_of_task_owned(json, opts),
+                    base_dir: None,
+                })
+            },
+            f,
+        )
+    }
+
+    fn for_each_rendered(
+        &mut self,
+        opts: &model::ItemOptions,
+        render: &(dyn Fn(ItemGroup) -> Result<Vec<u8>> + Sync),
+        f: &mut dyn FnMut(Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        self.stream(
+            true,
+            &|json| {
+                render(ItemGroup {
+                    items: model::items_of_task_owned(json, opts),
+                    base_dir: None,
+                })
             },
             f,
         )

@@ -88,25 +88,83 @@ fn take(m: &mut Map<String, Value>, key: &str) -> Value {
     m.swap_remove(key).unwrap_or(Value::Null)
 }
 
-fn take_object(m: &mut Map<String, Value>, key: &str) -> Map<String, Value> {
-    match m.swap_remove(key) {
-        Some(Value::Object(o)) => o,
-        _ => Map::new(),
+/// A field that is present, `null` included (a missing one stays `None`).
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Value>, D::Error> {
+    serde::Deserialize::deserialize(d).map(Some)
+}
+
+/// The fields of one result the item model reads. Parsed straight from JSON text, the
+/// other fields are skipped without building values for them.
+#[derive(Default, serde::Deserialize)]
+struct ResultParts {
+    #[serde(default, deserialize_with = "present")]
+    from_name: Option<Value>,
+    #[serde(rename = "type", default, deserialize_with = "present")]
+    ty: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    value: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    original_width: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    original_height: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(rename = "parentID", default, deserialize_with = "present")]
+    parent_id: Option<Value>,
+}
+
+impl ResultParts {
+    fn of_map(mut r: Map<String, Value>) -> Self {
+        ResultParts {
+            from_name: r.swap_remove("from_name"),
+            ty: r.swap_remove("type"),
+            value: r.swap_remove("value"),
+            original_width: r.swap_remove("original_width"),
+            original_height: r.swap_remove("original_height"),
+            id: r.swap_remove("id"),
+            parent_id: r.swap_remove("parentID"),
+        }
+    }
+
+    /// The results of an annotation stored as JSON text; results that are not objects
+    /// are left out, as the item model leaves them out.
+    fn parse_list(text: &str) -> Vec<ResultParts> {
+        // Duplicate keys (the last wins, as in Python) or odd elements take the slow path.
+        if let Ok(list) = serde_json::from_str::<Vec<ResultParts>>(text) {
+            return list;
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(Value::Array(list)) => Self::of_values(list),
+            _ => Vec::new(),
+        }
+    }
+
+    fn of_values(list: Vec<Value>) -> Vec<ResultParts> {
+        list.into_iter()
+            .filter_map(|r| match r {
+                Value::Object(r) => Some(ResultParts::of_map(r)),
+                _ => None,
+            })
+            .collect()
     }
 }
 
 /// One annotation's `output`: its results grouped by `from_name`, each region value with
 /// the result's `type` and image size added (see the module comment).
-fn output_of(results: Vec<Value>, opts: &ItemOptions) -> IndexMap<String, Vec<Map<String, Value>>> {
+fn output_of(
+    results: Vec<ResultParts>,
+    opts: &ItemOptions,
+) -> IndexMap<String, Vec<Map<String, Value>>> {
     let no_controls = opts.config.controls.is_empty();
     let mut output: IndexMap<String, Vec<Map<String, Value>>> = IndexMap::new();
     for r in results {
-        let Value::Object(mut r) = r else { continue };
-        let from_name = match r.swap_remove("from_name") {
+        let from_name = match r.from_name {
             Some(Value::String(s)) if !s.is_empty() => s,
             _ => continue,
         };
-        let ty = r.get("type").and_then(Value::as_str);
+        let ty = r.ty.as_ref().and_then(Value::as_str);
         // The `type` this region gets, and whether the image size comes along.
         let (tag, sized, control) = if let Some(tag) = matching_tag(opts.config, &from_name) {
             (tag.to_string(), true, true)
@@ -118,18 +176,24 @@ fn output_of(results: Vec<Value>, opts: &ItemOptions) -> IndexMap<String, Vec<Ma
         } else {
             continue;
         };
-        let mut v = take_object(&mut r, "value");
+        let mut v = match r.value {
+            Some(Value::Object(o)) => o,
+            _ => Map::new(),
+        };
         v.insert("type".into(), Value::String(tag));
         if sized {
-            for k in ["original_width", "original_height"] {
-                if let Some(x) = r.swap_remove(k) {
+            for (k, x) in [
+                ("original_width", r.original_width),
+                ("original_height", r.original_height),
+            ] {
+                if let Some(x) = x {
                     v.insert(k.into(), x);
                 }
             }
         }
         if opts.keypoints && control {
-            v.insert("id".into(), take(&mut r, "id"));
-            v.insert("parentID".into(), take(&mut r, "parentID"));
+            v.insert("id".into(), r.id.unwrap_or(Value::Null));
+            v.insert("parentID".into(), r.parent_id.unwrap_or(Value::Null));
         }
         match output.get_mut(&from_name) {
             Some(regions) => regions.push(v),
@@ -217,7 +281,7 @@ pub fn items_of_task_owned(task: Value, opts: &ItemOptions) -> Vec<Item> {
                 .swap_remove("completed_by")
                 .unwrap_or(Value::Object(Map::new()));
             let mut item = base(completed_by);
-            item.output = output_of(results, opts);
+            item.output = output_of(ResultParts::of_values(results), opts);
             item.annotation_id = take(&mut a, "id");
             item.created_at = take(&mut a, "created_at");
             item.updated_at = take(&mut a, "updated_at");
@@ -260,10 +324,7 @@ pub fn items_of_project_task(t: TaskFull, opts: &ItemOptions) -> Vec<Item> {
         kept.sort_by(|a, b| b.created_at.cmp(&a.created_at));
         kept.into_iter()
             .map(|a| {
-                let results = match parse_or_null(&a.result) {
-                    Value::Array(r) => r,
-                    _ => Vec::new(),
-                };
+                let results = ResultParts::parse_list(&a.result);
                 let mut item = base(a.completed_by.map_or(Value::Null, Value::from));
                 item.output = output_of(results, opts);
                 item.annotation_id = Value::from(a.id);
@@ -316,7 +377,11 @@ pub fn prettify(regions: Vec<Map<String, Value>>) -> Value {
             _ => None,
         };
         let chat = matches!(ty, Some("Chat") | Some("chatmessage"));
-        let is_single = single_key.is_some_and(|k| r.get(k).and_then(Value::as_array).is_some_and(|a| a.len() == 1));
+        let is_single = single_key.is_some_and(|k| {
+            r.get(k)
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.len() == 1)
+        });
         let pretty = if let (true, Some(k)) = (is_single, single_key) {
             match r.swap_remove(k) {
                 Some(Value::Array(mut a)) => a.pop().unwrap_or(Value::Null),

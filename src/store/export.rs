@@ -19,6 +19,51 @@ pub struct ExportSelection {
     /// Only annotations accepted in review.
     pub only_reviewed: bool,
     pub predictions: bool,
+    /// Read only what the converter's item model needs: the task's id, data and base
+    /// directory; each annotation's id, result, `completed_by` id, cancelled flag, lead
+    /// time and times. Everything else is left at its default, and no predictions.
+    pub converter_fields: bool,
+}
+
+const LEAN_TASK_COLUMNS: &str = "t.id, d.data, i.base_dir";
+
+fn lean_task_row(r: &rusqlite::Row) -> rusqlite::Result<super::TaskRow> {
+    Ok(super::TaskRow {
+        id: r.get(0)?,
+        inner_id: 0,
+        data: r.get(1)?,
+        meta: String::new(),
+        source: None,
+        base_dir: r.get(2)?,
+        source_line: None,
+        original_id: None,
+        allow_skip: true,
+        total_annotations: 0,
+        cancelled_annotations: 0,
+        total_predictions: 0,
+        is_labeled: false,
+        created_at: String::new(),
+        updated_at: String::new(),
+    })
+}
+
+const LEAN_ANNOTATION_COLUMNS: &str = "a.id, a.task_id, a.result, a.completed_by, a.was_cancelled, a.lead_time, a.created_at, a.updated_at";
+
+fn lean_annotation_row(r: &rusqlite::Row) -> rusqlite::Result<super::AnnotationRow> {
+    Ok(super::AnnotationRow {
+        id: r.get(0)?,
+        task_id: r.get(1)?,
+        result: r.get(2)?,
+        completed_by: r.get(3)?,
+        completed_by_email: None,
+        was_cancelled: r.get(4)?,
+        ground_truth: false,
+        lead_time: r.get(5)?,
+        import_id: None,
+        parent_prediction: None,
+        created_at: r.get(6)?,
+        updated_at: r.get(7)?,
+    })
 }
 
 /// Where a project keeps review decisions, when it has any: a `review_state` column on
@@ -138,20 +183,43 @@ impl Store {
             format!("WHERE {}", conditions.join(" AND "))
         };
         let c = self.conn();
+        let lean = sel.converter_fields;
         let mut ts = c.prepare(&format!(
-            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} ORDER BY t.id"
+            "SELECT {} FROM {TASK_FROM} ORDER BY t.id",
+            if lean {
+                LEAN_TASK_COLUMNS
+            } else {
+                TASK_COLUMNS
+            }
         ))?;
-        let mut ans = c.prepare(&format!(
-            "SELECT {ANNOTATION_COLUMNS} FROM annotations a LEFT JOIN users u ON u.id = a.completed_by
-             {filter} ORDER BY a.task_id, a.id"
-        ))?;
+        let mut ans = c.prepare(&if lean {
+            format!(
+                "SELECT {LEAN_ANNOTATION_COLUMNS} FROM annotations a {filter} ORDER BY a.task_id, a.id"
+            )
+        } else {
+            format!(
+                "SELECT {ANNOTATION_COLUMNS} FROM annotations a LEFT JOIN users u ON u.id = a.completed_by
+                 {filter} ORDER BY a.task_id, a.id"
+            )
+        })?;
         let mut ps = c.prepare(&format!(
             "SELECT {PREDICTION_COLUMNS} FROM predictions p {} ORDER BY p.task_id, p.id",
-            if sel.predictions { "" } else { "WHERE 0" }
+            if sel.predictions && !lean {
+                ""
+            } else {
+                "WHERE 0"
+            }
         ))?;
-        let mut tasks = ts.query_map([], task_row)?;
+        let mut tasks = ts.query_map([], if lean { lean_task_row } else { task_row })?;
         let mut anns = ans
-            .query_map(rusqlite::params_from_iter(params.iter()), annotation_row)?
+            .query_map(
+                rusqlite::params_from_iter(params.iter()),
+                if lean {
+                    lean_annotation_row
+                } else {
+                    annotation_row
+                },
+            )?
             .peekable();
         let mut preds = ps.query_map([], prediction_row)?.peekable();
         for task in tasks.by_ref() {
