@@ -34,6 +34,25 @@ pub struct Item {
     pub agreement: Option<Value>,
 }
 
+impl Item {
+    /// An item of task `id` with nothing but who annotated; the rest is filled in after.
+    fn blank(id: Value, completed_by: Value, agreement: Option<Value>) -> Item {
+        Item {
+            id,
+            input: Value::Null,
+            output: IndexMap::new(),
+            completed_by,
+            annotation_id: Value::Null,
+            created_at: Value::Null,
+            updated_at: Value::Null,
+            lead_time: Value::Null,
+            history: Value::Null,
+            was_cancelled: Value::Null,
+            agreement,
+        }
+    }
+}
+
 /// What the item model needs from the config.
 pub struct ItemOptions<'a> {
     pub config: &'a LabelConfig,
@@ -237,19 +256,7 @@ pub fn items_of_task_owned(task: Value, opts: &ItemOptions) -> Vec<Item> {
     let id = take(&mut t, "id");
     let data = take(&mut t, "data");
     let agreement = t.swap_remove("agreement");
-    let base = |completed_by: Value| Item {
-        id: id.clone(),
-        input: Value::Null,
-        output: IndexMap::new(),
-        completed_by,
-        annotation_id: Value::Null,
-        created_at: Value::Null,
-        updated_at: Value::Null,
-        lead_time: Value::Null,
-        history: Value::Null,
-        was_cancelled: Value::Null,
-        agreement: agreement.clone(),
-    };
+    let base = |completed_by: Value| Item::blank(id.clone(), completed_by, agreement.clone());
     if annotations.is_empty() {
         let mut items = vec![base(Value::Object(Map::new()))];
         share_input(&mut items, data);
@@ -299,19 +306,7 @@ pub fn items_of_task_owned(task: Value, opts: &ItemOptions) -> Vec<Item> {
 /// the same rules as [`items_of_task`] on the task's Label Studio JSON.
 pub fn items_of_project_task(t: TaskFull, opts: &ItemOptions) -> Vec<Item> {
     let id = Value::from(t.task.id);
-    let base = |completed_by: Value| Item {
-        id: id.clone(),
-        input: Value::Null,
-        output: IndexMap::new(),
-        completed_by,
-        annotation_id: Value::Null,
-        created_at: Value::Null,
-        updated_at: Value::Null,
-        lead_time: Value::Null,
-        history: Value::Null,
-        was_cancelled: Value::Null,
-        agreement: None,
-    };
+    let base = |completed_by: Value| Item::blank(id.clone(), completed_by, None);
     let data = parse_or_null(&t.task.data);
     let mut items = if t.annotations.is_empty() {
         vec![base(Value::Object(Map::new()))]

@@ -62,6 +62,17 @@ impl<R: Read> Buf<R> {
     }
 }
 
+/// The bytes that can change the nesting inside an element: quotes and brackets.
+const STRUCTURAL: [bool; 256] = {
+    let mut t = [false; 256];
+    t[b'"' as usize] = true;
+    t[b'{' as usize] = true;
+    t[b'}' as usize] = true;
+    t[b'[' as usize] = true;
+    t[b']' as usize] = true;
+    t
+};
+
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -194,7 +205,18 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
                 }
                 b',' if depth == 0 => break,
                 c if depth == 0 && is_ws(c) => break,
-                _ => i += 1,
+                _ => {
+                    i += 1;
+                    if depth > 0 {
+                        // Inside an element only quotes and brackets matter: pass over
+                        // the rest (mostly indentation) in one tight loop.
+                        let rest = &b.data[i.min(b.data.len())..];
+                        i += rest
+                            .iter()
+                            .position(|&c| STRUCTURAL[c as usize])
+                            .unwrap_or(rest.len());
+                    }
+                }
             }
         }
         let (line, col) = (b.line, b.col);
