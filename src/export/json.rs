@@ -194,17 +194,12 @@ impl super::Exporter for JsonExporter {
                 file,
             ))
             .map_err(io_err)?;
-            // Tasks are rendered on the worker threads, written here in order.
             super::stream_project(
                 store,
                 &super::selection(o),
                 o.download_all_tasks,
-                &|t| {
-                    let mut buf = Vec::with_capacity(4096);
-                    super::json_raw::write_task(&mut buf, &t, 1, !o.remove_user_details);
-                    Ok(buf)
-                },
-                &mut |bytes| w.push_rendered(&bytes).map_err(io_err),
+                &Ok,
+                &mut |t| w.push(&t, !o.remove_user_details).map_err(io_err),
             )?;
             w.finish().map_err(io_err)?;
             return Ok(());

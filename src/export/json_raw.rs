@@ -386,20 +386,12 @@ impl<W: Write> RawListWriter<W> {
     }
 
     pub fn push(&mut self, t: &TaskFull, user_details: bool) -> std::io::Result<()> {
-        let mut buf = std::mem::take(&mut self.buf);
-        buf.clear();
-        write_task(&mut buf, t, 1, user_details);
-        let written = self.push_rendered(&buf);
-        self.buf = buf;
-        written
-    }
-
-    /// Adds a task [`write_task`] rendered (elsewhere, e.g. on a worker thread).
-    pub fn push_rendered(&mut self, task: &[u8]) -> std::io::Result<()> {
-        self.out
-            .write_all(if self.count == 0 { b"\n  " } else { b",\n  " })?;
+        self.buf.clear();
+        self.buf
+            .extend_from_slice(if self.count == 0 { b"\n  " } else { b",\n  " });
+        write_task(&mut self.buf, t, 1, user_details);
         self.count += 1;
-        self.out.write_all(task)
+        self.out.write_all(&self.buf)
     }
 
     pub fn finish(mut self) -> std::io::Result<usize> {
