@@ -377,13 +377,15 @@ fn parse_element(bytes: &[u8], lean: bool) -> serde_json::Result<Value> {
     serde_json::from_slice(bytes)
 }
 
+/// Turns a JSON parse error into one that names the file, line and column.
+type Locate<'a> = dyn Fn(serde_json::Error) -> Error + 'a;
+
 impl FileSource {
-    /// Splits the file on a thread of its own and parses each element on the worker
-    /// threads, turning it into a `T` there with `map`, while `f` runs on this one.
+    /// Splits the file on a thread of its own and hands each element's bytes to `map` on
+    /// the worker threads, while `f` runs on this one.
     fn stream<T: Send>(
         &self,
-        lean: bool,
-        map: &(dyn Fn(Value) -> Result<T> + Sync),
+        map: &(dyn Fn(&[u8], &Locate) -> Result<T> + Sync),
         f: &mut dyn FnMut(T) -> Result<()>,
     ) -> Result<()> {
         let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
@@ -400,10 +402,32 @@ impl FileSource {
                 })
             },
             &|(bytes, line, col): (Vec<u8>, usize, usize)| {
-                let v = parse_element(&bytes, lean).map_err(|e| {
+                let locate = |e: serde_json::Error| {
                     Error::one(crate::import::json::locate_error(&e, name, line, col))
-                })?;
-                map(v)
+                };
+                map(&bytes, &locate)
+            },
+            f,
+        )
+    }
+
+    /// The items of every element, turned into a `T` by `then` on the worker threads.
+    fn item_stream<T: Send>(
+        &self,
+        opts: &model::ItemOptions,
+        then: &(dyn Fn(ItemGroup) -> Result<T> + Sync),
+        f: &mut dyn FnMut(T) -> Result<()>,
+    ) -> Result<()> {
+        self.stream(
+            &|bytes, locate| {
+                let items = match model::TaskParts::parse(bytes).map_err(locate)? {
+                    Some(t) => model::items_of_parts(t, opts),
+                    None => Vec::new(),
+                };
+                then(ItemGroup {
+                    items,
+                    base_dir: None,
+                })
             },
             f,
         )
@@ -414,10 +438,9 @@ impl TaskSource for FileSource {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
         let lean = LEAN.with(|l| l.get());
         self.stream(
-            lean,
-            &|json| {
+            &|bytes, locate| {
                 Ok(SourceTask {
-                    json,
+                    json: parse_element(bytes, lean).map_err(locate)?,
                     base_dir: None,
                 })
             },
@@ -430,16 +453,7 @@ impl TaskSource for FileSource {
         opts: &model::ItemOptions,
         f: &mut dyn FnMut(ItemGroup) -> Result<()>,
     ) -> Result<()> {
-        self.stream(
-            true,
-            &|json| {
-                Ok(ItemGroup {
-                    items: model::items_of_task_owned(json, opts),
-                    base_dir: None,
-                })
-            },
-            f,
-        )
+        self.item_stream(opts, &Ok, f)
     }
 
     fn for_each_rendered(
@@ -448,16 +462,7 @@ impl TaskSource for FileSource {
         render: &(dyn Fn(ItemGroup) -> Result<Vec<u8>> + Sync),
         f: &mut dyn FnMut(Vec<u8>) -> Result<()>,
     ) -> Result<()> {
-        self.stream(
-            true,
-            &|json| {
-                render(ItemGroup {
-                    items: model::items_of_task_owned(json, opts),
-                    base_dir: None,
-                })
-            },
-            f,
-        )
+        self.item_stream(opts, render, f)
     }
 
     fn set_lean(&mut self, lean: bool) {

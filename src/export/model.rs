@@ -103,10 +103,6 @@ fn compare_created(a: &Value, b: &Value) -> Ordering {
     }
 }
 
-fn take(m: &mut Map<String, Value>, key: &str) -> Value {
-    m.swap_remove(key).unwrap_or(Value::Null)
-}
-
 /// A field that is present, `null` included (a missing one stays `None`).
 pub(crate) fn present<'de, D: serde::Deserializer<'de>>(
     d: D,
@@ -239,62 +235,171 @@ pub fn items_of_task(task: &Value, opts: &ItemOptions) -> Vec<Item> {
     items_of_task_owned(task.clone(), opts)
 }
 
+/// The fields of one annotation the item model reads.
+#[derive(Default, serde::Deserialize)]
+struct AnnotationParts {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    completed_by: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    created_at: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    updated_at: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    lead_time: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    history: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    was_cancelled: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    skipped: Option<Value>,
+    /// A missing or null `result` is an empty one.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    result: Vec<ResultParts>,
+    /// An element of the list that is not an object: it gives no item.
+    #[serde(skip)]
+    not_object: bool,
+}
+
+impl AnnotationParts {
+    fn of_value(a: Value) -> AnnotationParts {
+        let Value::Object(mut a) = a else {
+            return AnnotationParts {
+                not_object: true,
+                ..AnnotationParts::default()
+            };
+        };
+        AnnotationParts {
+            id: a.swap_remove("id"),
+            completed_by: a.swap_remove("completed_by"),
+            created_at: a.swap_remove("created_at"),
+            updated_at: a.swap_remove("updated_at"),
+            lead_time: a.swap_remove("lead_time"),
+            history: a.swap_remove("history"),
+            was_cancelled: a.swap_remove("was_cancelled"),
+            skipped: a.swap_remove("skipped"),
+            result: match a.swap_remove("result") {
+                Some(Value::Array(r)) => ResultParts::of_values(r),
+                _ => Vec::new(),
+            },
+            not_object: false,
+        }
+    }
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>, T: serde::Deserialize<'de>>(
+    d: D,
+) -> std::result::Result<Vec<T>, D::Error> {
+    Ok(<Option<Vec<T>> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A present annotation list; `null` is an empty one.
+fn present_list<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Vec<AnnotationParts>>, D::Error> {
+    Ok(Some(
+        <Option<Vec<AnnotationParts>> as serde::Deserialize>::deserialize(d)?.unwrap_or_default(),
+    ))
+}
+
+/// The fields of a task the item model reads. An export file's elements are parsed
+/// straight into it; anything it cannot hold (an annotation list that is not a list,
+/// duplicate keys...) takes the slower way through [`TaskParts::of_value`].
+#[derive(serde::Deserialize)]
+pub struct TaskParts {
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    data: Option<Value>,
+    #[serde(default, deserialize_with = "present_list")]
+    annotations: Option<Vec<AnnotationParts>>,
+    #[serde(default, deserialize_with = "present_list")]
+    completions: Option<Vec<AnnotationParts>>,
+    #[serde(default, deserialize_with = "present")]
+    agreement: Option<Value>,
+}
+
+impl TaskParts {
+    /// `None` for a value that is not an object (it gives no items).
+    pub fn of_value(task: Value) -> Option<TaskParts> {
+        let Value::Object(mut t) = task else {
+            return None;
+        };
+        let list = |v: Option<Value>| {
+            v.map(|v| match v {
+                Value::Array(a) => a.into_iter().map(AnnotationParts::of_value).collect(),
+                _ => Vec::new(),
+            })
+        };
+        Some(TaskParts {
+            id: t.swap_remove("id"),
+            data: t.swap_remove("data"),
+            annotations: list(t.swap_remove("annotations")),
+            completions: list(t.swap_remove("completions")),
+            agreement: t.swap_remove("agreement"),
+        })
+    }
+
+    /// One element of an export file; `Ok(None)` for an element that is not an object.
+    pub fn parse(bytes: &[u8]) -> serde_json::Result<Option<TaskParts>> {
+        // Only objects: serde would also fill a struct from a list, by position.
+        let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        if object && let Ok(t) = serde_json::from_slice::<TaskParts>(bytes) {
+            return Ok(Some(t));
+        }
+        Ok(TaskParts::of_value(serde_json::from_slice(bytes)?))
+    }
+}
+
 /// [`items_of_task`] for a task the caller no longer needs: its values are moved into the
 /// items instead of copied.
 pub fn items_of_task_owned(task: Value, opts: &ItemOptions) -> Vec<Item> {
-    let Value::Object(mut t) = task else {
+    match TaskParts::of_value(task) {
+        Some(t) => items_of_parts(t, opts),
+        None => Vec::new(),
+    }
+}
+
+/// The item model's rules (see the module comment) on a task's parts.
+pub fn items_of_parts(t: TaskParts, opts: &ItemOptions) -> Vec<Item> {
+    let Some(annotations) = t.annotations.or(t.completions) else {
         return Vec::new();
     };
-    let annotations = match t
-        .swap_remove("annotations")
-        .or_else(|| t.swap_remove("completions"))
-    {
-        None => return Vec::new(),
-        Some(Value::Array(a)) => a,
-        Some(_) => Vec::new(),
-    };
-    let id = take(&mut t, "id");
-    let data = take(&mut t, "data");
-    let agreement = t.swap_remove("agreement");
+    let id = t.id.unwrap_or(Value::Null);
+    let data = t.data.unwrap_or(Value::Null);
+    let agreement = t.agreement;
     let base = |completed_by: Value| Item::blank(id.clone(), completed_by, agreement.clone());
     if annotations.is_empty() {
         let mut items = vec![base(Value::Object(Map::new()))];
         share_input(&mut items, data);
         return items;
     }
-    let mut kept: Vec<Map<String, Value>> = annotations
+    let mut kept: Vec<AnnotationParts> = annotations
         .into_iter()
-        .filter_map(|a| match a {
-            Value::Object(a) => Some(a),
-            _ => None,
+        .filter(|a| {
+            !(a.not_object || truthy(a.skipped.as_ref()) || truthy(a.was_cancelled.as_ref()))
         })
-        .filter(|a| !(truthy(a.get("skipped")) || truthy(a.get("was_cancelled"))))
         .collect();
     let zero = Value::from(0);
     kept.sort_by(|a, b| {
         compare_created(
-            b.get("created_at").unwrap_or(&zero),
-            a.get("created_at").unwrap_or(&zero),
+            b.created_at.as_ref().unwrap_or(&zero),
+            a.created_at.as_ref().unwrap_or(&zero),
         )
     });
+    let or_null = |v: Option<Value>| v.unwrap_or(Value::Null);
     let mut items: Vec<Item> = kept
         .into_iter()
-        .map(|mut a| {
-            let results = match a.swap_remove("result") {
-                Some(Value::Array(r)) => r,
-                _ => Vec::new(),
-            };
-            let completed_by = a
-                .swap_remove("completed_by")
-                .unwrap_or(Value::Object(Map::new()));
-            let mut item = base(completed_by);
-            item.output = output_of(ResultParts::of_values(results), opts);
-            item.annotation_id = take(&mut a, "id");
-            item.created_at = take(&mut a, "created_at");
-            item.updated_at = take(&mut a, "updated_at");
-            item.lead_time = take(&mut a, "lead_time");
-            item.history = take(&mut a, "history");
-            item.was_cancelled = take(&mut a, "was_cancelled");
+        .map(|a| {
+            let mut item = base(a.completed_by.unwrap_or(Value::Object(Map::new())));
+            item.output = output_of(a.result, opts);
+            item.annotation_id = or_null(a.id);
+            item.created_at = or_null(a.created_at);
+            item.updated_at = or_null(a.updated_at);
+            item.lead_time = or_null(a.lead_time);
+            item.history = or_null(a.history);
+            item.was_cancelled = or_null(a.was_cancelled);
             item
         })
         .collect();
@@ -302,37 +407,34 @@ pub fn items_of_task_owned(task: Value, opts: &ItemOptions) -> Vec<Item> {
     items
 }
 
-/// The items of a project task, built from its rows without the intermediate task JSON;
-/// the same rules as [`items_of_task`] on the task's Label Studio JSON.
+/// The items of a project task, built from its rows without the intermediate task JSON.
 pub fn items_of_project_task(t: TaskFull, opts: &ItemOptions) -> Vec<Item> {
-    let id = Value::from(t.task.id);
-    let base = |completed_by: Value| Item::blank(id.clone(), completed_by, None);
-    let data = parse_or_null(&t.task.data);
-    let mut items = if t.annotations.is_empty() {
-        vec![base(Value::Object(Map::new()))]
-    } else {
-        let mut kept: Vec<AnnotationRow> = t
-            .annotations
-            .into_iter()
-            .filter(|a| !a.was_cancelled)
-            .collect();
-        kept.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        kept.into_iter()
-            .map(|a| {
-                let results = ResultParts::parse_list(&a.result);
-                let mut item = base(a.completed_by.map_or(Value::Null, Value::from));
-                item.output = output_of(results, opts);
-                item.annotation_id = Value::from(a.id);
-                item.created_at = Value::String(a.created_at);
-                item.updated_at = Value::String(a.updated_at);
-                item.lead_time = a.lead_time.map_or(Value::Null, Value::from);
-                item.was_cancelled = Value::Bool(false);
-                item
-            })
-            .collect()
-    };
-    share_input(&mut items, data);
-    items
+    let annotations = t
+        .annotations
+        .into_iter()
+        .map(|a: AnnotationRow| AnnotationParts {
+            id: Some(Value::from(a.id)),
+            completed_by: Some(a.completed_by.map_or(Value::Null, Value::from)),
+            created_at: Some(Value::String(a.created_at)),
+            updated_at: Some(Value::String(a.updated_at)),
+            lead_time: Some(a.lead_time.map_or(Value::Null, Value::from)),
+            history: None,
+            was_cancelled: Some(Value::Bool(a.was_cancelled)),
+            skipped: None,
+            result: ResultParts::parse_list(&a.result),
+            not_object: false,
+        })
+        .collect();
+    items_of_parts(
+        TaskParts {
+            id: Some(Value::from(t.task.id)),
+            data: Some(parse_or_null(&t.task.data)),
+            annotations: Some(annotations),
+            completions: None,
+            agreement: None,
+        },
+        opts,
+    )
 }
 
 fn parse_or_null(text: &str) -> Value {
@@ -440,5 +542,63 @@ mod tests {
         assert!(empty[0].output.is_empty());
         assert!(items_of_task(&json!({"id": 7, "data": {}}), &opts).is_empty());
         assert!(items_of_task(&json!({"id": 8, "data": {}, "annotations": [{"was_cancelled": true, "result": []}]}), &opts).is_empty());
+    }
+
+    /// Parsed straight into parts or through a JSON value, a task gives the same items.
+    #[test]
+    fn typed_parts_give_the_items_of_the_value() {
+        let c = config();
+        let opts = ItemOptions {
+            config: &c,
+            keypoints: true,
+        };
+        let cases = [
+            r#"{"id": 1, "data": {"text": "x"}, "annotations": [{"id": 9, "created_at": "2024-01-02", "completed_by": {"email": "a@b"},
+                "result": [{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["A"]}, "original_width": null, "id": "r", "parentID": "p"}]},
+                {"id": 10, "created_at": "2024-01-03", "lead_time": 2.5, "history": [1], "result": null},
+                {"id": 11, "skipped": 1, "result": []}], "agreement": 50}"#,
+            r#"{"id": 2, "data": {"text": "y"}, "annotations": null}"#,
+            r#"{"id": 3, "data": {"text": "y"}, "completions": [{"id": 1, "result": [{"from_name": "", "value": {}}]}]}"#,
+            r#"{"id": 4, "data": {"text": "y"}, "annotations": [{"was_cancelled": true}]}"#,
+            r#"{"id": 5, "data": {"text": "y"}}"#,
+            r#"{"id": 6, "annotations": [{"id": 1, "completed_by": null, "created_at": 5, "result": [{"from_name": "sentiment", "value": 3}]}]}"#,
+        ];
+        for case in cases {
+            let typed = serde_json::from_slice::<TaskParts>(case.as_bytes())
+                .unwrap_or_else(|e| panic!("{case}: {e}"));
+            let via_value = items_of_task_owned(serde_json::from_str(case).unwrap(), &opts);
+            assert_eq!(items_of_parts(typed, &opts), via_value, "{case}");
+        }
+        // What the typed parse refuses takes the value's way, with the value's rules.
+        for (case, n) in [
+            (
+                r#"{"id": 7, "annotations": [5, {"id": 1, "result": []}]}"#,
+                1,
+            ),
+            (
+                r#"{"id": 8, "annotations": [{"id": 1, "id": 2, "result": []}]}"#,
+                1,
+            ),
+            (r#"{"id": 9, "annotations": "none"}"#, 1),
+            (r#"[1, 2]"#, 0),
+            (r#"[1, {"text": "x"}, [], [], 5]"#, 0),
+        ] {
+            assert!(serde_json::from_slice::<TaskParts>(case.as_bytes()).is_err() || n == 0);
+            let parts = TaskParts::parse(case.as_bytes()).unwrap();
+            let items = parts.map_or_else(Vec::new, |t| items_of_parts(t, &opts));
+            assert_eq!(
+                items,
+                items_of_task_owned(serde_json::from_str(case).unwrap(), &opts)
+            );
+            assert_eq!(items.len(), n, "{case}");
+        }
+        assert_eq!(
+            items_of_task_owned(
+                serde_json::json!({"id": 8, "annotations": [{"id": 1, "id": 2}]}),
+                &opts
+            )[0]
+            .annotation_id,
+            serde_json::json!(2)
+        );
     }
 }
