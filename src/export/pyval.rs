@@ -88,61 +88,8 @@ pub fn int_trunc(x: f64) -> Option<i64> {
     }
 }
 
-fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// Python `repr()` of a JSON value as Python holds it (dicts, lists, str, int, float...).
-pub fn py_repr(v: &Value) -> String {
-    match v {
-        Value::String(s) => py_str_repr(s),
-        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
-        Value::Object(m) => format!(
-            "{{{}}}",
-            m.iter()
-                .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        other => py_str(other),
-    }
-}
-
-/// Python `str()` of a JSON value.
-pub fn py_str(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => Num::of(v).map_or_else(|| n.to_string(), Num::py_str),
-        Value::String(s) => s.clone(),
-        other => py_repr(other),
-    }
-}
+/// Python `str()` of a JSON value: one implementation, beside `repr` and the JSON writers.
+pub use super::pyjson::py_str;
 
 /// The converter's `get_annotator(item, default)` as text: a dict's `email` (else `default`),
 /// anything else through `str()`.
