@@ -330,21 +330,11 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Project, Store};
+    use crate::store::Store;
 
     fn store_with(n: usize, scores: &[Option<f64>]) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::create(
-            &dir.path().join("p.db"),
-            &Project {
-                title: "t".into(),
-                label_config: "<View/>".into(),
-                sampling: Sampling::Sequential,
-                model_version: None,
-                created_at: crate::util::now(),
-            },
-        )
-        .unwrap();
+        let s = Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
         for i in 0..n {
             s.conn()
                 .execute(

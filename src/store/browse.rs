@@ -304,21 +304,10 @@ impl Store {
 mod tests {
     use super::*;
     use crate::store::annotate::SubmitKind;
-    use crate::store::{Project, Sampling};
 
     fn store(scores: &[Option<f64>]) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::create(
-            &dir.path().join("p.db"),
-            &Project {
-                title: "t".into(),
-                label_config: "<View/>".into(),
-                sampling: Sampling::Sequential,
-                model_version: None,
-                created_at: crate::util::now(),
-            },
-        )
-        .unwrap();
+        let s = Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
         for (i, sc) in scores.iter().enumerate() {
             s.conn()
                 .execute(

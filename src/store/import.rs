@@ -283,7 +283,7 @@ impl<'a> ImportWriter<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Project, Sampling};
+    use crate::store::Sampling;
 
     fn task() -> TaskItem {
         TaskItem {
@@ -318,17 +318,8 @@ mod tests {
     #[test]
     fn bulk_imports_defer_score_indexes_and_rollbacks_keep_them() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::create(
-            &dir.path().join("p.db"),
-            &Project {
-                title: "t".into(),
-                label_config: "<View/>".into(),
-                sampling: Sampling::Sequential,
-                model_version: None,
-                created_at: crate::util::now(),
-            },
-        )
-        .unwrap();
+        let mut store =
+            Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
         let before = indexes(&store);
         assert!(
             before.contains(&"tasks_labeled_score".to_string()),
