@@ -1690,6 +1690,19 @@ impl App {
             .cloned()
     }
 
+    /// Whether `ctrl` can be applied with `region` (from [`Self::per_region_target`]): a
+    /// perRegion control needs a selected region, and says so when there is none.
+    fn region_ready(&mut self, ctrl: &ControlTag, region: &Option<Value>) -> bool {
+        if ctrl.per_region && region.is_none() {
+            self.info(format!(
+                "{} is per region: select a region first (Tab)",
+                ctrl.name
+            ));
+            return false;
+        }
+        true
+    }
+
     fn focused_action(&mut self, a: Action) -> Vec<Effect> {
         if let Some(obj) = self.focused_object() {
             return match obj.kind {
@@ -1804,11 +1817,7 @@ impl App {
         match ctrl.kind {
             ControlKind::Choices => {
                 let region = self.per_region_target(&ctrl);
-                if ctrl.per_region && region.is_none() {
-                    self.info(format!(
-                        "{} is per region: select a region first (Tab)",
-                        ctrl.name
-                    ));
+                if !self.region_ready(&ctrl, &region) {
                     return Vec::new();
                 }
                 let key = label.key.clone();
@@ -2024,18 +2033,9 @@ impl App {
     }
 
     fn panel_action(&mut self, ctrl: &ControlTag, a: Action) -> Vec<Effect> {
+        let region = self.per_region_target(ctrl);
         let t = self.task.as_mut().expect("task");
         let cur = *t.opt_cursor.get(&ctrl.name).unwrap_or(&0);
-        let region = if ctrl.per_region {
-            t.selected.as_ref().and_then(|id| {
-                t.result
-                    .iter()
-                    .find(|r| res::id_of(r) == Some(id.as_str()) && res::is_region(&t.config, r))
-                    .cloned()
-            })
-        } else {
-            None
-        };
         let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
         let entries = res::current_list(&t.result, ctrl, rid.as_deref());
         let n_opts = match ctrl.kind {
@@ -2059,13 +2059,10 @@ impl App {
             }
             _ => {}
         }
-        if ctrl.per_region && region.is_none() && !is_labels_control(ctrl.kind) {
-            self.info(format!(
-                "{} is per region: select a region first (Tab)",
-                ctrl.name
-            ));
+        if !is_labels_control(ctrl.kind) && !self.region_ready(ctrl, &region) {
             return Vec::new();
         }
+        let t = self.task.as_ref().expect("task");
         match (ctrl.kind, a) {
             (ControlKind::Choices, Action::Toggle | Action::Activate)
                 if cur < ctrl.labels.len() =>
@@ -2488,11 +2485,7 @@ impl App {
             return Vec::new();
         };
         let region = self.per_region_target(&ctrl);
-        if ctrl.per_region && region.is_none() {
-            self.info(format!(
-                "{} is per region: select a region first (Tab)",
-                ctrl.name
-            ));
+        if !self.region_ready(&ctrl, &region) {
             return Vec::new();
         }
         self.edit(move |_, r| {
