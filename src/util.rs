@@ -55,6 +55,33 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex(&h.finalize()), total))
 }
 
+/// Percent-decoding as Python's `urllib.parse.unquote` (`unquote_plus` when
+/// `plus_is_space`): an escape needs two hex digits, anything else stays as it is, and
+/// bytes that do not make UTF-8 become U+FFFD.
+pub fn percent_decode(s: &str, plus_is_space: bool) -> String {
+    let digit = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (digit(b[i + 1]), digit(b[i + 2]))
+        {
+            out.push(h * 16 + l);
+            i += 3;
+            continue;
+        }
+        out.push(if plus_is_space && b[i] == b'+' {
+            b' '
+        } else {
+            b[i]
+        });
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     let mut s = String::with_capacity(bytes.len() * 2);
@@ -92,6 +119,15 @@ pub fn sanitize(text: &str, keep_newlines: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Expected values as Python's `unquote`/`unquote_plus` give them.
+    #[test]
+    fn percent_decode_is_pythons_unquote() {
+        assert_eq!(percent_decode("a%20b+c%2Bd", false), "a b+c+d");
+        assert_eq!(percent_decode("a%20b+c%2Bd", true), "a b c+d");
+        assert_eq!(percent_decode("%zz%4%+1%41", false), "%zz%4%+1A");
+        assert_eq!(percent_decode("caf%C3%A9%FF", false), "café\u{fffd}");
+    }
     use std::time::Duration;
 
     #[test]

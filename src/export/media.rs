@@ -17,6 +17,7 @@
 
 use super::pyval::{abspath, basename, relpath};
 use crate::error::{Error, Result};
+use crate::util::percent_decode;
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
 
@@ -86,30 +87,6 @@ fn url_path(v: &str) -> &str {
     rest
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
-                match u8::from_str_radix(hex, 16) {
-                    Ok(b) => {
-                        out.push(b);
-                        i += 2;
-                    }
-                    Err(_) => out.push(b'%'),
-                }
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// The last `d=` value of a URL's query (as Django's `request.GET.get("d")`).
 fn query_d(v: &str) -> Option<String> {
     let q = v.split_once('?')?.1;
@@ -117,7 +94,7 @@ fn query_d(v: &str) -> Option<String> {
     q.split(['&', ';'])
         .filter_map(|kv| {
             let (k, val) = kv.split_once('=').unwrap_or((kv, ""));
-            (percent_decode(k) == "d").then(|| percent_decode(val))
+            (percent_decode(k, true) == "d").then(|| percent_decode(val, true))
         })
         .next_back()
 }

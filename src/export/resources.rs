@@ -25,30 +25,6 @@ pub enum Media {
     },
 }
 
-/// Percent-decoding (`urllib.parse.unquote`): invalid escapes stay as they are.
-pub fn unquote(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
 /// `rest` joined to `base`, refusing anything that would leave `base`.
 fn inside(base: &Path, rest: &str) -> Result<PathBuf, String> {
     let mut p = base.to_path_buf();
@@ -84,7 +60,7 @@ pub fn resolve(url: &str, base_dir: Option<&Path>, opts: &ExportOptions) -> Resu
         let d = query
             .split('&')
             .find_map(|kv| kv.strip_prefix("d="))
-            .map(|v| unquote(&v.replace('+', " ")))
+            .map(|v| crate::util::percent_decode(v, true))
             .unwrap_or_default();
         let root = opts.local_files_root.as_ref().ok_or_else(|| {
             "a local-files URL needs --local-files-root or LOCAL_FILES_DOCUMENT_ROOT (Label Studio's setting)"
@@ -97,7 +73,7 @@ pub fn resolve(url: &str, base_dir: Option<&Path>, opts: &ExportOptions) -> Resu
             "an uploaded file (/data/upload/...) needs --upload-dir (Label Studio's media/upload directory)"
                 .to_string()
         })?;
-        return inside(dir, &unquote(rest)).map(Media::File);
+        return inside(dir, &crate::util::percent_decode(rest, false)).map(Media::File);
     }
     let p = Path::new(url);
     Ok(Media::File(match base_dir {

@@ -3,6 +3,7 @@
 //! (relative ones against `--image-root`), `file://`, Label Studio's
 //! `/data/local-files/?d=` under the allowed root, `data:` URIs and http(s).
 
+use crate::util::percent_decode;
 use base64::Engine;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -29,26 +30,6 @@ impl Source {
     }
 }
 
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && s.is_char_boundary(i + 3)
-            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
-        {
-            out.push(v);
-            i += 3;
-            continue;
-        }
-        out.push(if b[i] == b'+' { b' ' } else { b[i] });
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 /// Where a task value points, resolved the way the annotator reads files: `root` is
 /// `--image-root` (relative paths, and the allowed root of `/data/local-files/?d=`).
 pub fn resolve_source(value: &str, root: &Path) -> Result<Source, String> {
@@ -61,7 +42,7 @@ pub fn resolve_source(value: &str, root: &Path) -> Result<Source, String> {
         return Ok(Source::Url(v.to_string()));
     }
     if let Some(rest) = v.strip_prefix("file://") {
-        return Ok(Source::Path(PathBuf::from(percent_decode(rest))));
+        return Ok(Source::Path(PathBuf::from(percent_decode(rest, true))));
     }
     if lower.starts_with("data:") {
         let (meta, data) = v.split_once(',').ok_or("a data: URI without a comma")?;
@@ -71,7 +52,7 @@ pub fn resolve_source(value: &str, root: &Path) -> Result<Source, String> {
                 .map(Source::Bytes)
                 .map_err(|e| format!("bad base64 in data: URI: {e}"))
         } else {
-            Ok(Source::Bytes(percent_decode(data).into_bytes()))
+            Ok(Source::Bytes(percent_decode(data, true).into_bytes()))
         };
     }
     if let Some(q) = v.strip_prefix("/data/local-files/") {
@@ -83,7 +64,7 @@ pub fn resolve_source(value: &str, root: &Path) -> Result<Source, String> {
         let allowed = std::env::var_os("LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT")
             .map(PathBuf::from)
             .unwrap_or_else(|| root.to_path_buf());
-        let path = allowed.join(percent_decode(d));
+        let path = allowed.join(percent_decode(d, true));
         let canon_root = allowed.canonicalize().map_err(|e| {
             format!(
                 "local files root {} is not readable: {e}",
