@@ -333,7 +333,11 @@ mod tests {
             .unwrap();
         assert_eq!(v, schema::current_version());
         let mut seen = Vec::new();
-        s.each_task_full(|t| {
+        let everything = ExportSelection {
+            predictions: true,
+            ..ExportSelection::default()
+        };
+        s.each_task_for_export(&everything, |t| {
             seen.push((t.task.data, t.task.meta));
             Ok(())
         })

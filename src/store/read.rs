@@ -1,5 +1,5 @@
-//! Reading the store: counts, the import log, and streaming whole tasks (with their
-//! annotations and predictions) in id order without loading them all.
+//! Reading the store: counts, the import log, and the row types and columns of whole
+//! tasks, which `export.rs` streams in id order without loading them all.
 
 use super::Store;
 use crate::error::Result;
@@ -188,59 +188,6 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
-    }
-
-    /// Calls `f` for every task in id order with its annotations and predictions.
-    /// Three cursors are merged on task id, so memory holds one task at a time.
-    pub fn each_task_full(&self, mut f: impl FnMut(TaskFull) -> Result<()>) -> Result<()> {
-        let c = self.conn();
-        let mut ts = c.prepare(&format!(
-            "SELECT {TASK_COLUMNS} FROM {TASK_FROM} ORDER BY t.id"
-        ))?;
-        let mut ans = c.prepare(&format!(
-            "SELECT {ANNOTATION_COLUMNS} FROM annotations a LEFT JOIN users u ON u.id = a.completed_by
-             ORDER BY a.task_id, a.id"
-        ))?;
-        let mut ps = c.prepare(&format!(
-            "SELECT {PREDICTION_COLUMNS} FROM predictions p ORDER BY p.task_id, p.id"
-        ))?;
-        let mut tasks = ts.query_map([], task_row)?;
-        let mut anns = ans.query_map([], annotation_row)?.peekable();
-        let mut preds = ps.query_map([], prediction_row)?.peekable();
-        for task in tasks.by_ref() {
-            let task = task?;
-            let mut full = TaskFull {
-                annotations: Vec::new(),
-                predictions: Vec::new(),
-                task,
-            };
-            while let Some(Ok(a)) = anns.peek() {
-                if a.task_id > full.task.id {
-                    break;
-                }
-                let a = anns.next().expect("peeked")?;
-                if a.task_id == full.task.id {
-                    full.annotations.push(a);
-                }
-            }
-            if let Some(Err(_)) = anns.peek() {
-                anns.next().expect("peeked")?;
-            }
-            while let Some(Ok(p)) = preds.peek() {
-                if p.task_id > full.task.id {
-                    break;
-                }
-                let p = preds.next().expect("peeked")?;
-                if p.task_id == full.task.id {
-                    full.predictions.push(p);
-                }
-            }
-            if let Some(Err(_)) = preds.peek() {
-                preds.next().expect("peeked")?;
-            }
-            f(full)?;
-        }
-        Ok(())
     }
 
     /// Calls `f` with every annotation result (submitted ones only) or every prediction
