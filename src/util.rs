@@ -55,6 +55,19 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex(&h.finalize()), total))
 }
 
+/// Python's truth value of a JSON value as Python holds it; a missing one is false.
+pub fn truthy(v: Option<&serde_json::Value>) -> bool {
+    use serde_json::Value;
+    match v {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+    }
+}
+
 /// Percent-decoding as Python's `urllib.parse.unquote` (`unquote_plus` when
 /// `plus_is_space`): an escape needs two hex digits, anything else stays as it is, and
 /// bytes that do not make UTF-8 become U+FFFD.

@@ -36,14 +36,7 @@ fn is_chat(regions: &[serde_json::Map<String, Value>]) -> bool {
 }
 
 fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
+    crate::util::truthy(Some(v))
 }
 
 fn input_map(item: &Item) -> Option<&serde_json::Map<String, Value>> {

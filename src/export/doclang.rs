@@ -17,6 +17,7 @@ use super::pyjson::py_str;
 use super::resources::{Media, decode_base64, fetch, resolve, url_basename};
 use super::{ExportContext, ExportType, Exporter, TaskSource, warn};
 use crate::error::{Error, Result};
+use crate::util::truthy;
 use serde_json::{Map, Value};
 use std::io::Write;
 use std::path::Path;
@@ -191,17 +192,6 @@ fn data_documents(data: &Value) -> Vec<String> {
         }
     }
     docs
-}
-
-fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-    }
 }
 
 /// `list or []` for a task field.

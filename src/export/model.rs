@@ -11,6 +11,7 @@
 
 use crate::config::LabelConfig;
 use crate::store::{AnnotationRow, TaskFull};
+use crate::util::truthy;
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
@@ -75,17 +76,6 @@ fn matching_tag<'c>(config: &'c LabelConfig, from_name: &str) -> Option<&'c str>
         })
         .max_by_key(|c| c.name.len())
         .map(|c| c.tag.as_str())
-}
-
-fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-    }
 }
 
 /// Python's ordering of `created_at` values (a missing one counts as 0).

@@ -3,6 +3,7 @@
 //! `basename`/`splitext`/`relpath`, `str.isalnum`, and `str(datetime.now())`.
 
 use super::pyjson::{Exponent, float_repr};
+pub use crate::util::truthy;
 use serde_json::{Map, Value};
 use std::path::{Component, Path, PathBuf};
 
@@ -59,18 +60,6 @@ impl Num {
 /// A float as a JSON value (non-finite values, which JSON cannot hold, become null).
 pub fn float_value(x: f64) -> Value {
     serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-}
-
-/// Python truthiness of a JSON value.
-pub fn truthy(v: Option<&Value>) -> bool {
-    match v {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(b)) => *b,
-        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
-        Some(Value::String(s)) => !s.is_empty(),
-        Some(Value::Array(a)) => !a.is_empty(),
-        Some(Value::Object(o)) => !o.is_empty(),
-    }
 }
 
 /// Python `round(x)` for a float: to the nearest integer, ties to even.

@@ -98,14 +98,7 @@ pub fn py_repr(v: &Value) -> String {
 
 /// Label Studio's truthiness, for the `data` envelope rule.
 fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(m) => !m.is_empty(),
-    }
+    crate::util::truthy(Some(v))
 }
 
 /// A raw value read as a plain JSON value (only where one is needed: messages, small fields).
