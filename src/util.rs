@@ -55,6 +55,29 @@ pub fn hash_file(path: &Path) -> std::io::Result<(String, u64)> {
     Ok((hex(&h.finalize()), total))
 }
 
+/// FNV-1a: for maps with a handful of short keys (task objects, CSV column names),
+/// where SipHash's setup dominates.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 /// Python's truth value of a JSON value as Python holds it; a missing one is false.
 pub fn truthy(v: Option<&serde_json::Value>) -> bool {
     use serde_json::Value;

@@ -144,33 +144,11 @@ fn push_quoted(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// FNV-1a: column names are few and short, looked up for every cell.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
-
 /// Names seen so far, each with an id, and whether it came as a data key or as anything
 /// else (a name can be both).
 #[derive(Default)]
 struct Names {
-    ids: HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>,
+    ids: HashMap<String, u32, std::hash::BuildHasherDefault<crate::util::Fnv>>,
     names: Vec<String>,
     plain: Vec<bool>,
     input: Vec<bool>,

@@ -34,29 +34,8 @@ pub enum Shape {
 
 /// A JSON object with its top-level values kept as raw JSON text: cheap to read, and the
 /// values are copied to the store without being rebuilt.
-pub type RawMap = indexmap::IndexMap<String, Box<RawValue>, std::hash::BuildHasherDefault<Fnv>>;
-
-/// FNV-1a: task objects have a handful of short keys, where SipHash's setup dominates.
-#[derive(Default)]
-pub struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
+pub type RawMap =
+    indexmap::IndexMap<String, Box<RawValue>, std::hash::BuildHasherDefault<crate::util::Fnv>>;
 
 #[derive(Debug, Clone)]
 pub enum Payload {
