@@ -137,10 +137,6 @@ impl Exporter for AsrExporter {
         ExportType::AsrManifest
     }
 
-    fn converter_fields_only(&self) -> bool {
-        true
-    }
-
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()> {
         let key = converter_data_keys(ctx.config)
             .into_iter()

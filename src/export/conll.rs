@@ -111,10 +111,6 @@ impl Exporter for ConllExporter {
         ExportType::Conll2003
     }
 
-    fn converter_fields_only(&self) -> bool {
-        true
-    }
-
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()> {
         let keys = converter_data_keys(ctx.config);
         let Some(key) = keys.first() else {

@@ -198,10 +198,6 @@ impl Exporter for CsvExporter {
         }
     }
 
-    fn converter_fields_only(&self) -> bool {
-        true
-    }
-
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()> {
         let opts = ItemOptions {
             config: ctx.config,

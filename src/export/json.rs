@@ -93,34 +93,6 @@ pub fn task_json(t: &TaskFull, project_id: i64) -> Value {
     Value::Object(m)
 }
 
-/// The fields of a task the converter's item model reads (`id`, `data`, `annotations` with
-/// who, when and `result`; `predictions` and `drafts` empty): what JSON_MIN, CSV, CONLL2003
-/// and the like need, built with less work than [`task_json`].
-pub fn task_json_lean(t: &TaskFull) -> Value {
-    let annotations: Vec<Value> = t
-        .annotations
-        .iter()
-        .map(|a| {
-            let mut m = Map::with_capacity(7);
-            m.insert("id".into(), Value::from(a.id));
-            m.insert("completed_by".into(), json!(a.completed_by));
-            m.insert("result".into(), parse(&a.result));
-            m.insert("was_cancelled".into(), Value::Bool(a.was_cancelled));
-            m.insert("created_at".into(), Value::String(a.created_at.clone()));
-            m.insert("updated_at".into(), Value::String(a.updated_at.clone()));
-            m.insert("lead_time".into(), json!(a.lead_time));
-            Value::Object(m)
-        })
-        .collect();
-    let mut m = Map::with_capacity(5);
-    m.insert("id".into(), Value::from(t.task.id));
-    m.insert("annotations".into(), Value::Array(annotations));
-    m.insert("drafts".into(), Value::Array(Vec::new()));
-    m.insert("predictions".into(), Value::Array(Vec::new()));
-    m.insert("data".into(), parse(&t.task.data));
-    Value::Object(m)
-}
-
 /// Writes `[`, then each task pretty-printed and indented by two spaces, then `]`.
 pub struct JsonListWriter<W: Write> {
     out: W,

@@ -43,10 +43,6 @@ impl Exporter for JsonMinExporter {
         ExportType::JsonMin
     }
 
-    fn converter_fields_only(&self) -> bool {
-        true
-    }
-
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()> {
         let target = out_dir.join("result.json");
         let io_err = |e: std::io::Error| Error::io(&target, e);

@@ -164,10 +164,6 @@ pub trait TaskSource {
         render: &(dyn Fn(ItemGroup) -> Result<Vec<u8>> + Sync),
         f: &mut dyn FnMut(Vec<u8>) -> Result<()>,
     ) -> Result<()>;
-
-    /// Asks for tasks with only the fields the converter's item model reads (see
-    /// [`json::task_json_lean`]); sources that cannot do that give whole tasks.
-    fn set_lean(&mut self, _lean: bool) {}
 }
 
 /// The items of one task, with the directory its relative media paths refer to.
@@ -182,18 +178,9 @@ pub struct ProjectSource<'a> {
     pub options: &'a ExportOptions,
 }
 
-thread_local! {
-    /// Set by [`run`] for exporters that read only the converter's task fields.
-    static LEAN: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// One task of a project as the exporters see it.
-fn project_task(t: &crate::store::TaskFull, o: &ExportOptions, lean: bool) -> SourceTask {
-    let mut json = if lean {
-        json::task_json_lean(t)
-    } else {
-        json::task_json(t, 1)
-    };
+fn project_task(t: &crate::store::TaskFull, o: &ExportOptions) -> SourceTask {
+    let mut json = json::task_json(t, 1);
     if o.remove_user_details {
         remove_user_details(&mut json);
     }
@@ -262,15 +249,11 @@ impl ProjectSource<'_> {
 impl TaskSource for ProjectSource<'_> {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
         let o = self.options;
-        let lean = LEAN.with(|l| l.get());
-        let mut sel = selection(o);
-        // The converter's item model never reads predictions.
-        sel.predictions &= !lean;
         stream_project(
             self.store,
-            &sel,
+            &selection(o),
             o.download_all_tasks,
-            &|t| Ok(project_task(&t, o, lean)),
+            &|t| Ok(project_task(&t, o)),
             f,
         )
     }
@@ -294,10 +277,6 @@ impl TaskSource for ProjectSource<'_> {
 
     fn project(&self) -> Option<(&Store, &ExportOptions)> {
         Some((self.store, self.options))
-    }
-
-    fn set_lean(&mut self, lean: bool) {
-        LEAN.with(|l| l.set(lean));
     }
 }
 
@@ -336,45 +315,6 @@ pub struct FileSource {
     pub path: PathBuf,
     /// The name shown in messages.
     pub name: String,
-}
-
-/// The task fields the converter's item model reads; the rest of an element is skipped
-/// while parsing, without building values for it.
-#[derive(serde::Deserialize)]
-struct LeanTask {
-    #[serde(default, deserialize_with = "present")]
-    id: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    data: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    annotations: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    completions: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    agreement: Option<Value>,
-}
-
-use model::present;
-
-/// One element of an export file as a task value: only the converter's fields when `lean`.
-fn parse_element(bytes: &[u8], lean: bool) -> serde_json::Result<Value> {
-    if lean && let Ok(t) = serde_json::from_slice::<LeanTask>(bytes) {
-        let mut m = serde_json::Map::with_capacity(5);
-        for (k, v) in [
-            ("id", t.id),
-            ("data", t.data),
-            ("annotations", t.annotations),
-            ("completions", t.completions),
-            ("agreement", t.agreement),
-        ] {
-            if let Some(v) = v {
-                m.insert(k.into(), v);
-            }
-        }
-        return Ok(Value::Object(m));
-    }
-    // Not an object, duplicate keys (the last wins, as in Python), or a full task wanted.
-    serde_json::from_slice(bytes)
 }
 
 /// Turns a JSON parse error into one that names the file, line and column.
@@ -436,11 +376,10 @@ impl FileSource {
 
 impl TaskSource for FileSource {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
-        let lean = LEAN.with(|l| l.get());
         self.stream(
             &|bytes, locate| {
                 Ok(SourceTask {
-                    json: parse_element(bytes, lean).map_err(locate)?,
+                    json: serde_json::from_slice(bytes).map_err(locate)?,
                     base_dir: None,
                 })
             },
@@ -464,10 +403,6 @@ impl TaskSource for FileSource {
     ) -> Result<()> {
         self.item_stream(opts, render, f)
     }
-
-    fn set_lean(&mut self, lean: bool) {
-        LEAN.with(|l| l.set(lean));
-    }
 }
 
 /// What an export reads besides the tasks.
@@ -481,12 +416,6 @@ pub struct ExportContext<'a> {
 /// One export format: writes the converter's output layout into a fresh directory.
 pub trait Exporter {
     fn export_type(&self) -> ExportType;
-    /// Whether this format reads only what the converter's item model reads (`id`, `data`,
-    /// `agreement`, and `annotations` with who, when and `result`), so a project can give
-    /// it lighter tasks (no predictions, drafts or bookkeeping fields).
-    fn converter_fields_only(&self) -> bool {
-        false
-    }
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()>;
 }
 
@@ -712,9 +641,7 @@ pub fn run(
         let _ = std::fs::remove_dir_all(&tmp);
         e
     };
-    tasks.set_lean(exp.converter_fields_only());
     let written = exp.write(ctx, tasks, &tmp);
-    tasks.set_lean(false);
     written.map_err(cleanup)?;
     let entries: Vec<PathBuf> = std::fs::read_dir(&tmp)
         .map_err(|e| cleanup(Error::io(&tmp, e)))?
@@ -746,25 +673,4 @@ pub fn run(
         let _ = std::fs::remove_dir_all(&tmp);
     }
     Ok(placed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn lean_elements_keep_what_the_item_model_reads() {
-        let v = parse_element(
-            br#"{"id": 3, "predictions": [{"result": [1, 2]}], "annotations": null, "data": {"t": "x"}, "meta": {}}"#,
-            true,
-        )
-        .unwrap();
-        assert_eq!(v, json!({"id": 3, "data": {"t": "x"}, "annotations": null}));
-        // Duplicate keys: the whole element is read, the last value wins (as in Python).
-        let v = parse_element(br#"{"data": {"a": 1}, "data": {"b": 2}}"#, true).unwrap();
-        assert_eq!(v["data"], json!({"b": 2}));
-        let v = parse_element(br#"{"id": 1, "meta": {"m": 1}}"#, false).unwrap();
-        assert_eq!(v, json!({"id": 1, "meta": {"m": 1}}));
-    }
 }
