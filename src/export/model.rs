@@ -94,9 +94,7 @@ fn compare_created(a: &Value, b: &Value) -> Ordering {
 }
 
 /// A field that is present, `null` included (a missing one stays `None`).
-fn present<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Value>, D::Error> {
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<Value>, D::Error> {
     serde::Deserialize::deserialize(d).map(Some)
 }
 
