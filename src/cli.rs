@@ -202,13 +202,13 @@ fn print_warnings(
 ) {
     if let (Some(p), Some(c)) = (config_path, config) {
         for w in &c.warnings {
-            eprintln!("warning: {}:{w}", p.display());
+            eout!("warning: {}:{w}", p.display());
         }
     }
     if let Some(r) = report {
         for s in &r.sources {
             for w in &s.warnings {
-                eprintln!("warning: {w}");
+                eout!("warning: {w}");
             }
         }
     }
@@ -216,12 +216,12 @@ fn print_warnings(
 
 fn print_report(report: &ImportReport, verb: &str, csv_coerce: bool) {
     for s in &report.sources {
-        println!(
+        out!(
             "{verb} {} task(s), {} annotation(s), {} prediction(s) from {} [{}]",
             s.tasks,
             s.annotations,
             s.predictions,
-            crate::util::sanitize(&s.source, false),
+            s.source,
             s.format.name()
         );
     }
@@ -230,7 +230,7 @@ fn print_report(report: &ImportReport, verb: &str, csv_coerce: bool) {
         .iter()
         .any(|s| matches!(s.format, InputFormat::Csv | InputFormat::Tsv));
     if tabular && !csv_coerce {
-        eprintln!(
+        eout!(
             "note: CSV/TSV cells were kept as text (\"007\" stays \"007\"); Label Studio would convert numbers and booleans, which --csv-coerce reproduces"
         );
     }
@@ -240,19 +240,19 @@ fn fail(e: &Error) -> ExitCode {
     match e {
         Error::Invalid(problems) => {
             for p in &problems.list {
-                eprintln!("error: {}", crate::util::sanitize(&p.to_string(), true));
+                eout!("error: {}", p);
             }
             if problems.omitted > 0 {
-                eprintln!("error: ... and {} more problem(s)", problems.omitted);
+                eout!("error: ... and {} more problem(s)", problems.omitted);
             }
             let n = problems.len();
-            eprintln!("{n} problem(s) found; nothing was imported");
+            eout!("{n} problem(s) found; nothing was imported");
         }
         Error::Usage(m) => {
-            eprintln!("error: {m}");
+            eout!("error: {m}");
             return ExitCode::from(2);
         }
-        other => eprintln!("error: {}", crate::util::sanitize(&other.to_string(), true)),
+        other => eout!("error: {}", other),
     }
     ExitCode::from(1)
 }
@@ -343,7 +343,7 @@ pub fn init_project(
 /// Label Studio's `LOCAL_FILES_DOCUMENT_ROOT`, unless unset, empty or `/`.
 fn print_placed(t: ExportType, placed: &[PathBuf]) {
     for p in placed {
-        println!("wrote {} [{}]", p.display(), t.name());
+        out!("wrote {} [{}]", p.display(), t.name());
     }
 }
 
@@ -355,6 +355,19 @@ fn open_project(path: &Path) -> Result<(Store, LabelConfig), Error> {
         error,
     })?;
     Ok((store, config))
+}
+
+/// Parses the arguments and runs the command. Clap's own errors quote the arguments,
+/// which may hold anything, so they are printed through `eout!` too (without colour).
+pub fn main() -> ExitCode {
+    match Cli::try_parse() {
+        Ok(cli) => run(cli),
+        Err(e) if !e.use_stderr() => e.exit(),
+        Err(e) => {
+            eout!("{}", e.to_string().trim_end());
+            ExitCode::from(e.exit_code().clamp(0, 255) as u8)
+        }
+    }
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -380,7 +393,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                 init_project(&project, &label_config, &input, sampling, title, &user)?;
             print_warnings(Some(&label_config), Some(&config), Some(&report));
             print_report(&report, "imported", input.csv_coerce);
-            println!("created {} ({} task(s))", project.display(), report.tasks());
+            out!("created {} ({} task(s))", project.display(), report.tasks());
             Ok(ExitCode::SUCCESS)
         }
         Command::Import {
@@ -413,7 +426,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             let config = load_config(&label_config)?;
             print_warnings(Some(&label_config), Some(&config), None);
             let keys: Vec<&str> = config.data_keys.iter().map(|k| k.key.as_str()).collect();
-            println!(
+            out!(
                 "{}: ok ({} object tag(s), {} control tag(s), data keys: {})",
                 label_config.display(),
                 config.objects.len(),
@@ -440,12 +453,12 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                 }
                 Err(Error::Invalid(problems)) => {
                     for p in &problems.list {
-                        println!("{}", crate::util::sanitize(&p.to_string(), true));
+                        out!("{}", p);
                     }
                     if problems.omitted > 0 {
-                        println!("... and {} more problem(s)", problems.omitted);
+                        out!("... and {} more problem(s)", problems.omitted);
                     }
-                    eprintln!("{} problem(s) found", problems.len());
+                    eout!("{} problem(s) found", problems.len());
                     Ok(ExitCode::from(1))
                 }
                 Err(e) => Err(e),
@@ -465,25 +478,25 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                         "predictions": i.prediction_count, "warnings": i.warnings.len(), "imported_at": i.imported_at,
                     }))
                     .collect::<Vec<_>>());
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(&v).expect("JSON serialises")
-                );
+                let text = serde_json::to_string_pretty(&v).expect("JSON serialises");
+                out!("{}", crate::term_safe::json_term_safe(&text));
             } else {
                 let p = store.project()?;
-                println!(
+                out!(
                     "{} ({})\n",
-                    crate::util::sanitize(&p.title, false),
+                    p.title,
                     project.display()
                 );
-                print!("{}", stats.to_text());
+                for line in stats.to_text().lines() {
+                    out!("{line}");
+                }
                 if !imports.is_empty() {
-                    println!("\nimports");
+                    out!("\nimports");
                     for i in &imports {
-                        println!(
+                        out!(
                             "  {}  {} [{}] {} task(s), {} annotation(s), {} prediction(s), sha256 {}",
                             i.imported_at,
-                            crate::util::sanitize(&i.source, false),
+                            i.source,
                             i.format,
                             i.task_count,
                             i.annotation_count,
@@ -507,7 +520,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             let (store, config) = open_project(&project)?;
             if list_formats {
                 for f in crate::export::supported_formats(&config) {
-                    println!("{}", f.name());
+                    out!("{}", f.name());
                 }
                 return Ok(ExitCode::SUCCESS);
             }

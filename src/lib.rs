@@ -5,6 +5,10 @@
 // Problems carry file, position, task and field; they are returned on cold paths only.
 #![allow(clippy::result_large_err)]
 
+// First, so that every module can print through `out!`/`eout!`.
+#[macro_use]
+pub mod term_safe;
+
 pub mod cli;
 pub mod config;
 pub mod error;

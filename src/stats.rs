@@ -4,6 +4,7 @@
 use crate::config::LabelConfig;
 use crate::error::Result;
 use crate::store::{Counts, Store};
+use crate::term_safe::term_safe;
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
@@ -107,7 +108,8 @@ impl Stats {
         })
     }
 
-    /// A plain-text report.
+    /// A plain-text report; names and labels from the config and the results are shown
+    /// with [`term_safe`] escapes, and the columns are aligned on what is shown.
     pub fn to_text(&self) -> String {
         let c = &self.counts;
         let mut s = format!(
@@ -124,12 +126,16 @@ impl Stats {
             if cs.annotations.is_empty() && cs.predictions.is_empty() {
                 continue;
             }
-            s.push_str(&format!("\n{name} ({})\n", cs.control_type));
+            s.push_str(&format!(
+                "\n{} ({})\n",
+                term_safe(name),
+                term_safe(&cs.control_type)
+            ));
             let width = cs
                 .annotations
                 .keys()
                 .chain(cs.predictions.keys())
-                .map(|k| k.chars().count())
+                .map(|k| term_safe(k).chars().count())
                 .max()
                 .unwrap_or(5)
                 .max(5);
@@ -144,7 +150,7 @@ impl Stats {
                 }
             }
             for k in keys {
-                let label = crate::util::sanitize(k, false);
+                let label = term_safe(k);
                 s.push_str(&format!(
                     "  {:<width$}  {:>11}  {:>11}\n",
                     label,
@@ -156,7 +162,7 @@ impl Stats {
         if !self.unknown_controls.is_empty() {
             s.push_str("\nresults for controls not in the config:\n");
             for (k, n) in &self.unknown_controls {
-                s.push_str(&format!("  {}  {n}\n", crate::util::sanitize(k, false)));
+                s.push_str(&format!("  {}  {n}\n", term_safe(k)));
             }
         }
         s

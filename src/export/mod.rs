@@ -454,10 +454,7 @@ pub fn task_error(task: &Value, field: &str, message: impl std::fmt::Display) ->
 
 /// A problem that does not stop the export (a media file that cannot be read...).
 pub fn warn(message: impl std::fmt::Display) {
-    eprintln!(
-        "warning: {}",
-        crate::util::sanitize(&message.to_string(), true)
-    );
+    eout!("warning: {message}");
 }
 
 /// The exporter for a format.
