@@ -482,11 +482,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                 out!("{}", crate::term_safe::json_term_safe(&text));
             } else {
                 let p = store.project()?;
-                out!(
-                    "{} ({})\n",
-                    p.title,
-                    project.display()
-                );
+                out!("{} ({})\n", p.title, project.display());
                 for line in stats.to_text().lines() {
                     out!("{line}");
                 }

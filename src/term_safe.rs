@@ -94,13 +94,16 @@ mod tests {
     #[test]
     fn escapes_are_made_visible() {
         assert_eq!(term_safe("a\x1b[31mb"), "a\\e[31mb");
-        assert_eq!(
-            term_safe("\x1b]52;c;aGk=\x07x"),
-            "\\e]52;c;aGk=\\x07x"
-        );
+        assert_eq!(term_safe("\x1b]52;c;aGk=\x07x"), "\\e]52;c;aGk=\\x07x");
         assert_eq!(term_safe("x\u{9b}2Jy\u{85}"), "x\\u{9b}2Jy\\u{85}");
-        assert_eq!(term_safe("a\u{202e}b\u{2066}c\u{200f}d\u{61c}"), "a\\u{202e}b\\u{2066}c\\u{200f}d\\u{61c}");
-        assert_eq!(term_safe("del\x7f nul\0 tab\t cr\r"), "del\\x7f nul\\x00 tab\\t cr\\r");
+        assert_eq!(
+            term_safe("a\u{202e}b\u{2066}c\u{200f}d\u{61c}"),
+            "a\\u{202e}b\\u{2066}c\\u{200f}d\\u{61c}"
+        );
+        assert_eq!(
+            term_safe("del\x7f nul\0 tab\t cr\r"),
+            "del\\x7f nul\\x00 tab\\t cr\\r"
+        );
         assert_eq!(term_safe("line 1\nline 2"), "line 1\nline 2");
     }
 
