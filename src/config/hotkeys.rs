@@ -9,7 +9,7 @@ pub const SEQUENCE: &str = "1234567890qwetasdfgzxcvbyiopjklnm";
 /// Assigns generated hotkeys to every label without one, in document order, across the
 /// whole config. Taxonomy options are picked from a tree, not by key, so they get none.
 pub fn assign(controls: &mut [ControlTag]) {
-    let mut taken: Vec<String> = controls
+    let mut taken: std::collections::HashSet<String> = controls
         .iter()
         .flat_map(|c| c.labels.iter())
         .filter_map(|l| l.hotkey.clone())
@@ -25,8 +25,7 @@ pub fn assign(controls: &mut [ControlTag]) {
             }
             for c in seq.by_ref() {
                 let key = c.to_string();
-                if !taken.contains(&key) {
-                    taken.push(key.clone());
+                if taken.insert(key.clone()) {
                     label.hotkey = Some(key);
                     break;
                 }

@@ -55,7 +55,8 @@ pub fn key_of_value(value: &str) -> Option<String> {
 /// already read by `Video` stays with `Video`. Document order is kept.
 pub fn extract(root: &Element) -> Vec<DataKey> {
     let mut keys: Vec<DataKey> = Vec::new();
-    for (el, _) in std::iter::once((root, vec![])).chain(root.descendants()) {
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for el in root.subtree() {
         let Some(name) = el.attr("name").filter(|n| !n.is_empty()) else {
             continue;
         };
@@ -67,7 +68,8 @@ pub fn extract(root: &Element) -> Vec<DataKey> {
             continue;
         };
         let dynamic_control = el.attr("toName").is_some();
-        if let Some(existing) = keys.iter_mut().find(|k| k.key == key) {
+        if let Some(&i) = index.get(&key) {
+            let existing = &mut keys[i];
             if existing.tag != "Video" {
                 existing.tag = el.tag.clone();
                 existing.dynamic_control = dynamic_control;
@@ -75,6 +77,7 @@ pub fn extract(root: &Element) -> Vec<DataKey> {
             }
             continue;
         }
+        index.insert(key.clone(), keys.len());
         keys.push(DataKey {
             key,
             tag: el.tag.clone(),

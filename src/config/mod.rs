@@ -11,7 +11,7 @@ pub mod tags;
 pub mod validate;
 pub mod xml;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 pub use keys::DataKey;
 pub use tags::{ControlKind, ObjectKind, PyType};
@@ -197,41 +197,43 @@ impl LabelConfig {
     pub fn from_tree(source: &str, root: Element) -> LabelConfig {
         let mut objects = Vec::new();
         let mut controls: Vec<ControlTag> = Vec::new();
-        let repeater_vars = repeater_variables(&root);
-        let all = root.descendants();
-        let mut with_root = vec![(&root, Vec::new())];
-        with_root.extend(all);
-
-        for (el, _) in &with_root {
+        let repeater_vars = RepeaterVars::new(&root);
+        for el in root.subtree() {
             if is_control(el) {
                 controls.push(control_from(el, &repeater_vars));
             } else if let Some(obj) = object_from(el) {
                 objects.push(obj);
             }
         }
+        // Indexes instead of scans, so a control with many labels stays linear.
+        let mut by_name: HashMap<String, usize> = HashMap::new();
+        for (i, c) in controls.iter().enumerate() {
+            by_name.entry(c.name.clone()).or_insert(i);
+        }
+        let mut label_keys: Vec<HashSet<String>> = vec![HashSet::new(); controls.len()];
         // Labels attach to the nearest enclosing control.
-        for (el, ancestors) in &with_root {
+        root.visit(|el, ancestors| {
             if !matches!(el.tag.as_str(), "Label" | "Choice" | "Relation") {
-                continue;
+                return;
             }
             let Some(owner) = ancestors.iter().rev().find(|a| is_control(a)) else {
-                continue;
+                return;
             };
             let Some(owner_name) = owner.attr("name") else {
-                continue;
+                return;
             };
-            let Some(ctrl) = controls.iter_mut().find(|c| c.name == owner_name) else {
-                continue;
+            let Some(&ci) = by_name.get(owner_name) else {
+                return;
             };
             let Some(key) = el
                 .attr("alias")
                 .or(el.attr("value"))
                 .or(el.attr("valueList"))
             else {
-                continue;
+                return;
             };
-            if ctrl.labels.iter().any(|l| l.key == key) {
-                continue;
+            if !label_keys[ci].insert(key.to_string()) {
+                return;
             }
             // Taxonomy nesting: the keys of the enclosing Choices up to the control.
             let mut path: Vec<String> = ancestors
@@ -242,8 +244,8 @@ impl LabelConfig {
                 .filter_map(|a| a.attr("alias").or(a.attr("value")).map(str::to_string))
                 .collect();
             path.push(key.to_string());
-            ctrl.labels.push(label_from(el, key, path));
-        }
+            controls[ci].labels.push(label_from(el, key, path));
+        });
         hotkeys::assign(&mut controls);
         let data_keys = keys::extract(&root);
         LabelConfig {
@@ -277,7 +279,7 @@ impl LabelConfig {
     pub fn names(&self) -> Vec<String> {
         let mut names = Vec::new();
         let mut seen = HashSet::new();
-        for (el, _) in std::iter::once((&self.root, vec![])).chain(self.root.descendants()) {
+        for el in self.root.subtree() {
             if let Some(n) = el.attr("name")
                 && seen.insert(n.to_string())
             {
@@ -289,23 +291,37 @@ impl LabelConfig {
 
     /// A copy with every `<Repeater>` expanded for one task's data: children cloned once per
     /// array element, `{{idx}}` (or the Repeater's `indexFlag`) replaced by the index.
+    /// When the expansion would exceed [`MAX_EXPANDED_TAGS`], the config stays unexpanded
+    /// and carries the error as a warning.
     pub fn expand_for_task(&self, data: &serde_json::Value) -> LabelConfig {
+        self.try_expand_for_task(data).unwrap_or_else(|e| {
+            let mut same = self.clone();
+            same.warnings.push(e);
+            same
+        })
+    }
+
+    /// Like [`expand_for_task`](Self::expand_for_task), but an expansion past
+    /// [`MAX_EXPANDED_TAGS`] (a huge array, or Repeaters nested in Repeaters) is an error
+    /// naming the Repeater's line and column.
+    pub fn try_expand_for_task(
+        &self,
+        data: &serde_json::Value,
+    ) -> Result<LabelConfig, ConfigError> {
         if !self.has_repeater() {
-            return self.clone();
+            return Ok(self.clone());
         }
         let mut root = self.root.clone();
-        expand_repeaters(&mut root, data, 0);
+        let mut budget = MAX_EXPANDED_TAGS;
+        expand_repeaters(&mut root, data, 0, &mut budget)?;
         let mut expanded = Self::from_tree(&self.source, root);
         expanded.warnings = self.warnings.clone();
         expanded.sample_task = self.sample_task.clone();
-        expanded
+        Ok(expanded)
     }
 
     pub fn has_repeater(&self) -> bool {
-        self.root
-            .descendants()
-            .iter()
-            .any(|(e, _)| e.tag == "Repeater")
+        self.root.subtree().iter().any(|e| e.tag == "Repeater")
     }
 }
 
@@ -346,7 +362,7 @@ fn parse_f64(v: Option<&str>) -> Option<f64> {
     v.and_then(|s| s.trim().parse::<f64>().ok())
 }
 
-fn control_from(el: &Element, repeater_vars: &[String]) -> ControlTag {
+fn control_from(el: &Element, repeater_vars: &RepeaterVars) -> ControlTag {
     let name = el.attr("name").unwrap_or_default().to_string();
     let kind = ControlKind::from_tag(&el.tag);
     let choice = match el.attr_ci("choice").map(|c| c.to_ascii_lowercase()) {
@@ -358,15 +374,7 @@ fn control_from(el: &Element, repeater_vars: &[String]) -> ControlTag {
         .attr("value")
         .filter(|v| v.starts_with('$') && v.len() > 1)
         .map(|v| v.trim_start_matches('$').to_string());
-    let name_pattern = if repeater_vars.iter().any(|v| name.contains(v.as_str())) {
-        let mut pattern = regex::escape(&name);
-        for var in repeater_vars {
-            pattern = pattern.replace(&regex::escape(var), ".*");
-        }
-        regex::Regex::new(&format!("^{pattern}$")).ok()
-    } else {
-        None
-    };
+    let name_pattern = repeater_vars.name_pattern(&name);
     ControlTag {
         to_name: el
             .attr("toName")
@@ -421,19 +429,54 @@ fn label_from(el: &Element, key: &str, path: Vec<String>) -> LabelDef {
     }
 }
 
-/// Variables registered by `indexFlag` (and the default `{{idx}}` of every Repeater).
-fn repeater_variables(root: &Element) -> Vec<String> {
-    let mut vars = Vec::new();
-    for (el, _) in std::iter::once((root, vec![])).chain(root.descendants()) {
-        if let Some(flag) = el.attr("indexFlag") {
-            vars.push(flag.to_string());
-        } else if el.tag == "Repeater" {
-            vars.push("{{idx}}".to_string());
+/// Variables registered by `indexFlag` (and the default `{{idx}}` of every Repeater),
+/// with one matcher for all of them, so that checking every control name against every
+/// variable does not multiply.
+struct RepeaterVars {
+    matcher: Option<regex::Regex>,
+}
+
+impl RepeaterVars {
+    fn new(root: &Element) -> Self {
+        let mut vars = Vec::new();
+        for el in root.subtree() {
+            if let Some(flag) = el.attr("indexFlag") {
+                vars.push(flag.to_string());
+            } else if el.tag == "Repeater" {
+                vars.push("{{idx}}".to_string());
+            }
         }
+        vars.retain(|v| !v.is_empty());
+        vars.sort();
+        vars.dedup();
+        // Longest first, so a variable that contains another one wins.
+        vars.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let matcher = if vars.is_empty() {
+            None
+        } else {
+            let alternation: Vec<String> = vars.iter().map(|v| regex::escape(v)).collect();
+            regex::Regex::new(&alternation.join("|")).ok()
+        };
+        RepeaterVars { matcher }
     }
-    vars.sort();
-    vars.dedup();
-    vars
+
+    /// For a name holding a variable: a regex matching the names it expands to.
+    fn name_pattern(&self, name: &str) -> Option<regex::Regex> {
+        let m = self.matcher.as_ref()?;
+        if !m.is_match(name) {
+            return None;
+        }
+        let mut pattern = String::from("^");
+        let mut at = 0;
+        for found in m.find_iter(name) {
+            pattern.push_str(&regex::escape(&name[at..found.start()]));
+            pattern.push_str(".*");
+            at = found.end();
+        }
+        pattern.push_str(&regex::escape(&name[at..]));
+        pattern.push('$');
+        regex::Regex::new(&pattern).ok()
+    }
 }
 
 fn replace_in_tree(el: &mut Element, var: &str, idx: &str) {
@@ -449,9 +492,18 @@ fn replace_in_tree(el: &mut Element, var: &str, idx: &str) {
     }
 }
 
-fn expand_repeaters(el: &mut Element, data: &serde_json::Value, depth: usize) {
+/// How many tags Repeater expansion may create for one task: far beyond any real layout,
+/// and small enough that a hostile array length or nested Repeaters cannot exhaust memory.
+pub const MAX_EXPANDED_TAGS: usize = 100_000;
+
+fn expand_repeaters(
+    el: &mut Element,
+    data: &serde_json::Value,
+    depth: usize,
+    budget: &mut usize,
+) -> Result<(), ConfigError> {
     if depth > xml::MAX_DEPTH {
-        return;
+        return Ok(());
     }
     let children = std::mem::take(&mut el.children);
     for child in children {
@@ -463,22 +515,35 @@ fn expand_repeaters(el: &mut Element, data: &serde_json::Value, depth: usize) {
                     Some(serde_json::Value::Array(items)) => items.len(),
                     _ => 0,
                 };
+                // Per array element: a View in the Repeater's place and copies of its children.
+                let per_copy = c.subtree().len();
+                let needed = per_copy.saturating_mul(count);
+                if needed > *budget {
+                    return Err(ConfigError::new(
+                        format!(
+                            "<Repeater on={on:?}> would expand to more than {MAX_EXPANDED_TAGS} tags ({count} item(s) of {per_copy} tag(s), with the Repeaters around it)"
+                        ),
+                        Some(c.pos),
+                    ));
+                }
+                *budget -= needed;
                 for i in 0..count {
                     let mut view = Element::new("View");
                     view.pos = c.pos;
                     view.children = c.children.clone();
                     replace_in_tree(&mut view, &var, &i.to_string());
-                    expand_repeaters(&mut view, data, depth + 1);
+                    expand_repeaters(&mut view, data, depth + 1, budget)?;
                     el.children.push(Node::Element(view));
                 }
             }
             Node::Element(mut c) => {
-                expand_repeaters(&mut c, data, depth + 1);
+                expand_repeaters(&mut c, data, depth + 1, budget)?;
                 el.children.push(Node::Element(c));
             }
             other => el.children.push(other),
         }
     }
+    Ok(())
 }
 
 /// The example task of a trailing `<!-- {...} -->` comment (Label Studio's preview task).
@@ -576,6 +641,64 @@ mod tests {
         assert_eq!(names, vec!["c_0", "c_1"]);
         assert_eq!(e.objects[1].value.as_deref(), Some("$images[1].url"));
         assert_eq!(e.controls[1].to_name, vec!["page_1"]);
+    }
+
+    #[test]
+    fn repeater_expansion_is_capped_with_its_position() {
+        let c = LabelConfig::parse(
+            "<View>\n  <Repeater on=\"$items\"><Text name=\"t_{{idx}}\" value=\"$items[{{idx}}]\"/></Repeater></View>",
+        )
+        .unwrap();
+        let small = serde_json::json!({"items": vec!["a"; 3]});
+        assert_eq!(c.try_expand_for_task(&small).unwrap().objects.len(), 3);
+        let huge = serde_json::json!({"items": vec![0; MAX_EXPANDED_TAGS]});
+        let e = c.try_expand_for_task(&huge).unwrap_err();
+        assert_eq!(e.pos, Some(Pos { line: 2, column: 3 }), "{e}");
+        assert!(e.message.contains("more than 100000 tags"), "{e}");
+        let kept = c.expand_for_task(&huge);
+        assert_eq!(kept.objects.len(), c.objects.len());
+        assert!(kept.warnings.iter().any(|w| w.message.contains("Repeater")));
+    }
+
+    #[test]
+    fn nested_repeaters_share_one_budget() {
+        // 5 levels of 20 items each would make 20^5 = 3.2 million copies.
+        let mut xml = String::from("<View>");
+        for level in 0..5 {
+            xml.push_str(&format!(
+                "<Repeater on=\"$a\" indexFlag=\"{{{{i{level}}}}}\">"
+            ));
+        }
+        xml.push_str("<Text name=\"t{{i0}}{{i1}}{{i2}}{{i3}}{{i4}}\" value=\"$x\"/>");
+        xml.push_str(&"</Repeater>".repeat(5));
+        xml.push_str("</View>");
+        let c = LabelConfig::parse(&xml).unwrap();
+        let data = serde_json::json!({"a": vec![0; 20], "x": "v"});
+        let e = c.try_expand_for_task(&data).unwrap_err();
+        assert!(e.message.contains("more than"), "{e}");
+        assert!(e.pos.is_some());
+    }
+
+    /// Before parsing was made linear, 200,000 choices took minutes (every label was
+    /// checked against every earlier one, every column counted from the line start);
+    /// now well under a second. The generous limit keeps this from being a timing test.
+    #[test]
+    fn parsing_is_linear_in_the_number_of_choices() {
+        let n = 200_000;
+        let mut xml =
+            String::from(r#"<View><Text name="t" value="$t"/><Choices name="c" toName="t">"#);
+        for i in 0..n {
+            xml.push_str(&format!(r#"<Choice value="c{i}"/>"#));
+        }
+        xml.push_str("</Choices></View>");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(LabelConfig::parse(&xml).map(|c| c.controls[0].labels.len()));
+        });
+        let got = rx
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("200,000 choices parse within 30 s");
+        assert_eq!(got.unwrap(), n);
     }
 
     #[test]

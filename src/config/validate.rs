@@ -99,9 +99,7 @@ fn check_view(view: &Element, path: &str, top: bool) -> Result<(), ConfigError> 
 }
 
 fn all_elements(root: &Element) -> Vec<&Element> {
-    std::iter::once(root)
-        .chain(root.descendants().into_iter().map(|(e, _)| e))
-        .collect()
+    root.subtree()
 }
 
 fn check_unique_names(root: &Element) -> Result<(), ConfigError> {
@@ -235,13 +233,21 @@ pub fn warnings(config: &LabelConfig) -> Vec<ConfigWarning> {
             ));
         }
     }
+    let shows_data: std::collections::HashSet<&str> = config
+        .objects
+        .iter()
+        .map(|o| o.name.as_str())
+        .chain(
+            config
+                .controls
+                .iter()
+                .filter(|c| c.kind == tags::ControlKind::Pairwise)
+                .map(|c| c.name.as_str()),
+        )
+        .collect();
     for ctrl in &config.controls {
         for target in &ctrl.to_name {
-            let is_object = config.objects.iter().any(|o| &o.name == target)
-                || config
-                    .controls
-                    .iter()
-                    .any(|c| &c.name == target && c.kind == tags::ControlKind::Pairwise);
+            let is_object = shows_data.contains(target.as_str());
             if !is_object && !target.contains("{{") {
                 out.push(ConfigError::new(
                     format!(

@@ -97,6 +97,35 @@ impl Element {
         s
     }
 
+    /// This element and every element below it, in document order. Iterative.
+    pub fn subtree(&self) -> Vec<&Element> {
+        let mut out = Vec::new();
+        let mut stack = vec![self];
+        while let Some(el) = stack.pop() {
+            out.push(el);
+            let at = stack.len();
+            stack.extend(el.elements());
+            stack[at..].reverse();
+        }
+        out
+    }
+
+    /// Calls `f` on this element and every element below it in document order, with its
+    /// ancestors (outermost first). One ancestor stack is shared, so the walk costs the
+    /// number of elements, however deep they sit.
+    pub fn visit<'a>(&'a self, mut f: impl FnMut(&'a Element, &[&'a Element])) {
+        let mut ancestors: Vec<&Element> = Vec::new();
+        let mut stack = vec![(self, 0usize)];
+        while let Some((el, depth)) = stack.pop() {
+            ancestors.truncate(depth);
+            f(el, &ancestors);
+            ancestors.push(el);
+            let at = stack.len();
+            stack.extend(el.elements().map(|c| (c, depth + 1)));
+            stack[at..].reverse();
+        }
+    }
+
     /// Every element below this one (not this one) in document order, with its
     /// ancestors (outermost first, this element included). Iterative, so deep trees are safe.
     pub fn descendants(&self) -> Vec<(&Element, Vec<&Element>)> {
@@ -140,8 +169,12 @@ pub struct Document {
 /// every later walk over the tree cheap.
 pub const MAX_DEPTH: usize = 200;
 
+/// Line starts, and the last position computed: positions are asked for in increasing
+/// order, so counting columns from there (not from the line start) keeps a config written
+/// on one line linear.
 struct LineIndex {
     starts: Vec<usize>,
+    last: std::cell::Cell<(usize, usize, usize)>,
 }
 
 impl LineIndex {
@@ -152,7 +185,10 @@ impl LineIndex {
                 starts.push(i + 1);
             }
         }
-        LineIndex { starts }
+        LineIndex {
+            starts,
+            last: std::cell::Cell::new((0, 0, 0)),
+        }
     }
 
     fn pos(&self, src: &str, offset: usize) -> Pos {
@@ -161,11 +197,18 @@ impl LineIndex {
             Ok(i) => i,
             Err(i) => i - 1,
         };
-        let start = self.starts[line];
-        let column = src
-            .get(start..offset)
-            .map(|s| s.chars().count())
-            .unwrap_or(offset - start);
+        let (last_line, last_offset, last_column) = self.last.get();
+        let (from, base) = if last_line == line && last_offset <= offset {
+            (last_offset, last_column)
+        } else {
+            (self.starts[line], 0)
+        };
+        let column = base
+            + src
+                .get(from..offset)
+                .map(|s| s.chars().count())
+                .unwrap_or(offset - from);
+        self.last.set((line, offset, column));
         Pos {
             line: line + 1,
             column: column + 1,
