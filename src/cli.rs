@@ -257,17 +257,9 @@ fn fail(e: &Error) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Removes a SQLite file and its WAL companions.
-fn remove_db(path: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
-    }
-}
-
-/// Creates a project at a temporary name and renames it into place only when the config
-/// and every input were accepted: a failed `init` leaves no project file.
+/// Creates a project at a temporary name and links it into place only when the config
+/// and every input were accepted: a failed `init` leaves no project file, and a project
+/// created meanwhile by someone else is never replaced.
 pub fn init_project(
     project: &Path,
     config_path: &Path,
@@ -276,11 +268,12 @@ pub fn init_project(
     title: Option<String>,
     user: &str,
 ) -> Result<(LabelConfig, ImportReport), Error> {
+    let exists = || Error::Store {
+        path: project.display().to_string(),
+        message: "already exists; add tasks with `labelterm import`".into(),
+    };
     if project.exists() {
-        return Err(Error::Store {
-            path: project.display().to_string(),
-            message: "already exists; add tasks with `labelterm import`".into(),
-        });
+        return Err(exists());
     }
     let config = load_config(config_path)?;
     let dir = project
@@ -291,51 +284,67 @@ pub fn init_project(
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("project.db");
-    let tmp = dir.join(format!(".{name}.init-{}", std::process::id()));
-    remove_db(&tmp);
-    let result = (|| {
-        let mut store = Store::create(
-            &tmp,
-            &Project {
-                title: title.unwrap_or_else(|| {
-                    project
-                        .file_stem()
-                        .and_then(|s| s.to_str())
-                        .unwrap_or("project")
-                        .to_string()
-                }),
-                label_config: config.source.clone(),
-                sampling,
-                model_version: None,
-                created_at: crate::util::now(),
-            },
-        )?;
-        let report = if input.input_path.is_empty() {
-            store.user_id(user)?;
-            ImportReport::default()
-        } else {
-            crate::import::import_into_store(
-                &mut store,
-                &config,
-                &input.input_path,
-                &input.options(),
-                user,
-            )?
-        };
-        drop(store);
-        Ok::<_, Error>(report)
-    })();
-    match result {
-        Ok(report) => {
-            std::fs::rename(&tmp, project).map_err(|e| {
-                remove_db(&tmp);
-                Error::io(project, e)
-            })?;
-            Ok((config, report))
-        }
-        Err(e) => {
-            remove_db(&tmp);
-            Err(e)
+    // Removed on return; a killed init's is removed by the next one.
+    let staging = crate::staging::Staging::claim(dir, &format!(".{name}.init"))?;
+    let tmp = staging.path();
+    let mut store = Store::create(
+        tmp,
+        &Project {
+            title: title.unwrap_or_else(|| {
+                project
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("project")
+                    .to_string()
+            }),
+            label_config: config.source.clone(),
+            sampling,
+            model_version: None,
+            created_at: crate::util::now(),
+        },
+    )?;
+    let report = if input.input_path.is_empty() {
+        store.user_id(user)?;
+        ImportReport::default()
+    } else {
+        crate::import::import_into_store(
+            &mut store,
+            &config,
+            &input.input_path,
+            &input.options(),
+            user,
+        )?
+    };
+    // Closing the last connection checkpoints the WAL into the file.
+    drop(store);
+    match place_no_replace(tmp, project) {
+        Ok(()) => Ok((config, report)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
+        Err(e) => Err(Error::io(project, e)),
+    }
+}
+
+/// Gives `tmp`'s content the name `target`, failing with `AlreadyExists` rather than
+/// replacing a file there (which `rename` would do). `tmp` stays for the caller to remove.
+pub fn place_no_replace(tmp: &Path, target: &Path) -> std::io::Result<()> {
+    match std::fs::hard_link(tmp, target) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        // Filesystems without hard links: an exclusive create, then a copy.
+        Err(_) => {
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(target)?;
+            let copied = std::fs::File::open(tmp)
+                .and_then(|mut from| std::io::copy(&mut from, &mut out))
+                .and_then(|_| out.sync_all());
+            if let Err(e) = copied {
+                drop(out);
+                let _ = std::fs::remove_file(target);
+                return Err(e);
+            }
+            Ok(())
         }
     }
 }

@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod staging;
 pub mod stats;
 pub mod store;
 pub mod task;

@@ -631,8 +631,9 @@ pub fn run(
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("export");
-    let tmp = parent.join(format!(".{name}.export-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&tmp);
+    // Removed when this function returns; a killed export's is removed by the next one.
+    let staging = crate::staging::Staging::claim(parent, &format!(".{name}.export"))?;
+    let tmp = staging.path().to_path_buf();
     std::fs::create_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let cleanup = |e: Error| {
         let _ = std::fs::remove_dir_all(&tmp);

@@ -571,11 +571,13 @@ pub fn read_sources(
     } else {
         None
     };
+    let mut keep_downloads = false;
     for (n, input) in inputs.iter().enumerate() {
         let local: PathBuf = if url::is_url(input) {
             let dir = download_dir
                 .as_ref()
                 .expect("created above")
+                .path()
                 .join(n.to_string());
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
             match url::download(input, &dir) {
@@ -602,6 +604,15 @@ pub fn read_sources(
                 continue;
             }
         };
+        // Tasks of these formats hold the downloaded file's path, so the file must stay.
+        keep_downloads |= url::is_url(input)
+            && matches!(
+                format,
+                InputFormat::File
+                    | InputFormat::TimeSeries
+                    | InputFormat::ImageDir
+                    | InputFormat::AudioDir
+            );
         // The file's hash for the import log is computed beside the parse, on its own thread.
         let hashing = {
             let (local, input) = (local.clone(), input.clone());
@@ -707,17 +718,17 @@ pub fn read_sources(
             "No tasks added: the input holds no tasks",
         )));
     }
+    if keep_downloads && let Some(dir) = download_dir {
+        dir.keep();
+    }
     Ok(report)
 }
 
-fn tempfile_dir() -> Result<PathBuf> {
-    let base = std::env::temp_dir().join(format!(
-        "labelterm-download-{}-{}",
-        std::process::id(),
-        crate::util::now().replace([':', '.'], "")
-    ));
-    std::fs::create_dir_all(&base).map_err(|e| Error::io(&base, e))?;
-    Ok(base)
+/// Where downloaded inputs go; a killed import's is removed by the next one.
+fn tempfile_dir() -> Result<crate::staging::Staging> {
+    let staging = crate::staging::Staging::claim(&std::env::temp_dir(), "labelterm-download")?;
+    std::fs::create_dir_all(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
+    Ok(staging)
 }
 
 enum Msg {

@@ -480,8 +480,11 @@ fn run_editor(text: &str) -> std::result::Result<String, String> {
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))
         .unwrap_or_else(|_| "vi".into());
-    let dir = std::env::temp_dir().join(format!("labelterm-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    // Removed on return; one left by a killed annotator is removed by the next edit.
+    let staging = crate::staging::Staging::claim(&std::env::temp_dir(), "labelterm-editor")
+        .map_err(|e| e.to_string())?;
+    let dir = staging.path();
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let path = dir.join("textarea.txt");
     std::fs::write(&path, text).map_err(|e| e.to_string())?;
     let mut parts = editor.split_whitespace();
@@ -492,7 +495,7 @@ fn run_editor(text: &str) -> std::result::Result<String, String> {
         .status()
         .map_err(|e| format!("cannot run {prog}: {e}"))?;
     let out = std::fs::read_to_string(&path).map_err(|e| e.to_string());
-    let _ = std::fs::remove_dir_all(&dir);
+    drop(staging);
     if !status.success() {
         return Err(format!("{prog} exited with {status}; text not changed"));
     }
