@@ -272,10 +272,6 @@ pub fn init_project(
         path: project.display().to_string(),
         message: "already exists; add tasks with `labelterm import`".into(),
     };
-    if project.exists() {
-        return Err(exists());
-    }
-    let config = load_config(config_path)?;
     let dir = project
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -287,6 +283,10 @@ pub fn init_project(
     // Removed on return; a killed init's is removed by the next one.
     let staging = crate::staging::Staging::claim(dir, &format!(".{name}.init"))?;
     let tmp = staging.path();
+    if project.exists() {
+        return Err(exists());
+    }
+    let config = load_config(config_path)?;
     let mut store = Store::create(
         tmp,
         &Project {

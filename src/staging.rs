@@ -145,9 +145,15 @@ mod tests {
 
     #[test]
     fn names_of_a_stem_only() {
-        assert_eq!(staged_name(".a.export-12-0.lock", ".a.export"), Some(".a.export-12-0"));
+        assert_eq!(
+            staged_name(".a.export-12-0.lock", ".a.export"),
+            Some(".a.export-12-0")
+        );
         assert_eq!(staged_name(".a.export-12-0", ".a.export"), None);
-        assert_eq!(staged_name(".a.export-1.export-12-0.lock", ".a.export"), None);
+        assert_eq!(
+            staged_name(".a.export-1.export-12-0.lock", ".a.export"),
+            None
+        );
         assert_eq!(staged_name(".a.export-x-0.lock", ".a.export"), None);
         assert_eq!(staged_name(".ab.export-1-0.lock", ".a.export"), None);
     }
