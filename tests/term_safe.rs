@@ -63,7 +63,7 @@ fn config(dir: &Path) -> String {
         k = key(),
         c = evil("choices"),
         a = evil("choice"),
-        u = format!("Odd{}", "\x1b"),
+        u = "Odd\x1b",
     );
     write(dir, "config.xml", xml)
 }

@@ -607,7 +607,7 @@ pub fn run_cli(args: StartArgs) -> Result<std::process::ExitCode> {
             None,
             &user,
         )?;
-        eprintln!(
+        eout!(
             "created {} ({} task(s))",
             args.project.display(),
             report.tasks()
