@@ -10,6 +10,8 @@ pub mod config;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod media;
+pub mod net;
 pub mod stats;
 pub mod store;
 pub mod task;
