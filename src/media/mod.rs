@@ -360,7 +360,8 @@ impl Resolver {
     pub fn read(&self, o: &Origin, value: &str, media: &Media) -> Result<Vec<u8>, MediaError> {
         match media {
             Media::File(p) => {
-                let f = std::fs::File::open(p).map_err(|e| Self::unavailable(o, value, e.to_string()))?;
+                let f = std::fs::File::open(p)
+                    .map_err(|e| Self::unavailable(o, value, e.to_string()))?;
                 let mut bytes = Vec::new();
                 f.take(self.max_bytes + 1)
                     .read_to_end(&mut bytes)
@@ -411,21 +412,49 @@ impl Resolver {
                 .map(|_| ())
                 .map_err(|e| Self::unavailable(o, value, e.to_string()));
         }
+        if let Media::File(p) = media {
+            // Streamed: audio and images can be large.
+            let size = std::fs::metadata(p)
+                .map_err(|e| Self::unavailable(o, value, e.to_string()))?
+                .len();
+            if size > self.max_bytes {
+                return Err(Self::unavailable(
+                    o,
+                    value,
+                    format!("larger than {} bytes; not read", self.max_bytes),
+                ));
+            }
+            return copy_atomically(p, target).map_err(|e| Self::unavailable(o, value, e));
+        }
         let bytes = self.read(o, value, media)?;
         write_atomically(target, &bytes).map_err(|e| Self::unavailable(o, value, e))
     }
 }
 
-/// Writes `bytes` to `target` through `.<name>.part`, renamed into place when complete.
-pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = target.with_file_name(format!(
+fn part_of(target: &Path) -> PathBuf {
+    target.with_file_name(format!(
         ".{}.part",
         target.file_name().unwrap_or_default().to_string_lossy()
-    ));
+    ))
+}
+
+/// Writes `bytes` to `target` through `.<name>.part`, renamed into place when complete.
+pub fn write_atomically(target: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = part_of(target);
     let written = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, target));
     written.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         format!("{}: {e}", target.display())
+    })
+}
+
+/// Copies `from` to `target` through `.<name>.part`, renamed into place when complete.
+fn copy_atomically(from: &Path, target: &Path) -> Result<(), String> {
+    let tmp = part_of(target);
+    let copied = std::fs::copy(from, &tmp).and_then(|_| std::fs::rename(&tmp, target));
+    copied.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot copy into {}: {e}", target.display())
     })
 }
 

@@ -56,21 +56,86 @@ fn confinement_table() {
     // (root kind, value, with the import folder, expected file when inside)
     let inside: Vec<(&str, String, bool, PathBuf)> = vec![
         ("import", "in.txt".into(), true, l.import.join("in.txt")),
-        ("import", "./1/../in.txt".into(), true, l.import.join("in.txt")),
-        ("import", format!("{b}/import/in.txt"), true, l.import.join("in.txt")),
-        ("import", format!("file://{b}/import/1/in.txt"), true, l.import.join("1/in.txt")),
+        (
+            "import",
+            "./1/../in.txt".into(),
+            true,
+            l.import.join("in.txt"),
+        ),
+        (
+            "import",
+            format!("{b}/import/in.txt"),
+            true,
+            l.import.join("in.txt"),
+        ),
+        (
+            "import",
+            format!("file://{b}/import/1/in.txt"),
+            true,
+            l.import.join("1/in.txt"),
+        ),
         ("import", "link_in".into(), true, l.import.join("in.txt")),
         ("media", "in.txt".into(), false, l.base.join("media/in.txt")),
-        ("media", "1/in.txt".into(), false, l.base.join("media/1/in.txt")),
-        ("media", format!("file://{b}/media/in%2Etxt"), false, l.base.join("media/in.txt")),
-        ("media", "link_in".into(), false, l.base.join("media/in.txt")),
-        ("local-files", "/data/local-files/?d=in.txt".into(), false, l.base.join("lf/in.txt")),
-        ("local-files", "/data/local-files/?d=1%2Fin.txt".into(), false, l.base.join("lf/1/in.txt")),
-        ("local-files", "/data/local-files/?d=/1/in.txt".into(), false, l.base.join("lf/1/in.txt")),
-        ("local-files", "/data/local-files/?d=link_in".into(), false, l.base.join("lf/in.txt")),
-        ("upload", "/data/upload/1/in.txt".into(), false, l.base.join("up/1/in.txt")),
-        ("upload", "/data/upload/1/../in.txt".into(), false, l.base.join("up/in.txt")),
-        ("upload", "/data/upload/link_in".into(), false, l.base.join("up/in.txt")),
+        (
+            "media",
+            "1/in.txt".into(),
+            false,
+            l.base.join("media/1/in.txt"),
+        ),
+        (
+            "media",
+            format!("file://{b}/media/in%2Etxt"),
+            false,
+            l.base.join("media/in.txt"),
+        ),
+        (
+            "media",
+            "link_in".into(),
+            false,
+            l.base.join("media/in.txt"),
+        ),
+        (
+            "local-files",
+            "/data/local-files/?d=in.txt".into(),
+            false,
+            l.base.join("lf/in.txt"),
+        ),
+        (
+            "local-files",
+            "/data/local-files/?d=1%2Fin.txt".into(),
+            false,
+            l.base.join("lf/1/in.txt"),
+        ),
+        (
+            "local-files",
+            "/data/local-files/?d=/1/in.txt".into(),
+            false,
+            l.base.join("lf/1/in.txt"),
+        ),
+        (
+            "local-files",
+            "/data/local-files/?d=link_in".into(),
+            false,
+            l.base.join("lf/in.txt"),
+        ),
+        (
+            "upload",
+            "/data/upload/1/in.txt".into(),
+            false,
+            l.base.join("up/1/in.txt"),
+        ),
+        (
+            "upload",
+            "/data/upload/1/../in.txt".into(),
+            false,
+            l.base.join("up/in.txt"),
+        ),
+        (
+            "upload",
+            "/data/upload/link_in".into(),
+            false,
+            l.base.join("up/in.txt"),
+        ),
     ];
     for (kind, value, with_import, want) in inside {
         let o = Origin {
@@ -87,26 +152,62 @@ fn confinement_table() {
         ("import", "1/../../secret/s.txt".into(), true),
         ("import", s.clone(), true),
         ("import", format!("file://{s}"), true),
-        ("import", format!("file://{b}/import/%2e%2e/secret/s.txt"), true),
-        ("import", format!("file://{b}/import/..%2Fsecret%2Fs.txt"), true),
+        (
+            "import",
+            format!("file://{b}/import/%2e%2e/secret/s.txt"),
+            true,
+        ),
+        (
+            "import",
+            format!("file://{b}/import/..%2Fsecret%2Fs.txt"),
+            true,
+        ),
         ("import", "link_out".into(), true),
         ("import", "linkdir/s.txt".into(), true),
         ("import", "linkdir/missing.txt".into(), true),
         ("media", "../secret/s.txt".into(), false),
         ("media", s.clone(), false),
         ("media", format!("file://{s}"), false),
-        ("media", format!("file://{b}/media/%2e%2e/secret/s.txt"), false),
+        (
+            "media",
+            format!("file://{b}/media/%2e%2e/secret/s.txt"),
+            false,
+        ),
         ("media", "link_out".into(), false),
         ("media", "linkdir/s.txt".into(), false),
-        ("local-files", "/data/local-files/?d=../secret/s.txt".into(), false),
-        ("local-files", "/data/local-files/?d=%2e%2e/secret/s.txt".into(), false),
-        ("local-files", "/data/local-files/?d=%2e%2e%2fsecret%2fs.txt".into(), false),
-        ("local-files", "/data/local-files/?d=1/../../secret/s.txt".into(), false),
+        (
+            "local-files",
+            "/data/local-files/?d=../secret/s.txt".into(),
+            false,
+        ),
+        (
+            "local-files",
+            "/data/local-files/?d=%2e%2e/secret/s.txt".into(),
+            false,
+        ),
+        (
+            "local-files",
+            "/data/local-files/?d=%2e%2e%2fsecret%2fs.txt".into(),
+            false,
+        ),
+        (
+            "local-files",
+            "/data/local-files/?d=1/../../secret/s.txt".into(),
+            false,
+        ),
         ("local-files", "/data/local-files/?d=link_out".into(), false),
-        ("local-files", "/data/local-files/?d=linkdir/s.txt".into(), false),
+        (
+            "local-files",
+            "/data/local-files/?d=linkdir/s.txt".into(),
+            false,
+        ),
         ("upload", "/data/upload/../secret/s.txt".into(), false),
         ("upload", "/data/upload/%2e%2e/secret/s.txt".into(), false),
-        ("upload", "/data/upload/1/%2E%2E/%2e%2e/secret/s.txt".into(), false),
+        (
+            "upload",
+            "/data/upload/1/%2E%2E/%2e%2e/secret/s.txt".into(),
+            false,
+        ),
         ("upload", "/data/upload/link_out".into(), false),
         ("upload", "/data/upload/linkdir/s.txt".into(), false),
     ];
@@ -170,13 +271,11 @@ fn allow_path_widens_on_purpose() {
         base_dir: Some(&l.import),
     };
     for v in ["../secret/s.txt", "link_out", "linkdir/s.txt"] {
-        assert_eq!(
-            r.resolve(&o, v),
-            Ok(Media::File(l.secret.clone())),
-            "{v}"
-        );
+        assert_eq!(r.resolve(&o, v), Ok(Media::File(l.secret.clone())), "{v}");
     }
-    let read = r.read(&o, "link_out", &Media::File(l.secret.clone())).unwrap();
+    let read = r
+        .read(&o, "link_out", &Media::File(l.secret.clone()))
+        .unwrap();
     assert_eq!(read, SECRET.as_bytes());
 }
 
@@ -208,7 +307,11 @@ fn other_values() {
         r.resolve(&o, "https://h/x.png"),
         Ok(Media::Http("https://h/x.png".into()))
     );
-    let e = r.read(&o, "https://h/x.png", &Media::Http("https://h/x.png".into()));
+    let e = r.read(
+        &o,
+        "https://h/x.png",
+        &Media::Http("https://h/x.png".into()),
+    );
     assert!(e.unwrap_err().reason().contains("--download-resources"));
     assert!(r.resolve(&o, "s3://b/k.png").is_err());
     let no_roots = Resolver::new(Roots::default(), false);
@@ -240,6 +343,7 @@ fn copies_are_whole_or_absent() {
         base64: false,
         bytes: b"ok".to_vec(),
     };
-    r.copy(&o, "data:,ok", &small, &out.path().join("b")).unwrap();
+    r.copy(&o, "data:,ok", &small, &out.path().join("b"))
+        .unwrap();
     assert_eq!(std::fs::read(out.path().join("b")).unwrap(), b"ok");
 }
