@@ -21,7 +21,14 @@ pub enum Source {
 impl Source {
     pub fn describe(&self) -> String {
         match self {
-            Source::Path(p) => p.display().to_string(),
+            // Shorter under the current directory; the path itself is the resolved one.
+            Source::Path(p) => std::env::current_dir()
+                .ok()
+                .and_then(|d| d.canonicalize().ok())
+                .and_then(|d| p.strip_prefix(d).ok())
+                .unwrap_or(p)
+                .display()
+                .to_string(),
             Source::Url(u) => u.clone(),
             Source::Bytes(b) => format!("inline data ({} bytes)", b.len()),
         }
