@@ -253,6 +253,15 @@ impl<'a> MediaResolver<'a> {
                     Err(_) => {}
                 }
             }
+            // A path that climbs out of the root is refused, and said so.
+            if let (Some(root), Some(rel)) = (
+                self.media.roots().local_files_root.as_deref(),
+                crate::media::query_d(&url),
+            ) && let Err(e) = self.media.confine(&o, value, &root.join(rel))
+                && e.is_refused()
+            {
+                return Ok(Self::refused(&e, value));
+            }
             return Ok(Self::raw(value, false));
         }
         if is_upload {
