@@ -285,7 +285,7 @@ impl Resolver {
         } else {
             o.base_dir
                 .iter()
-                .chain(self.roots.media_root.as_ref().map(PathBuf::as_path).iter())
+                .chain(self.roots.media_root.as_deref().iter())
                 .map(|b| b.join(p))
                 .collect()
         };
