@@ -136,6 +136,31 @@ fn confinement_table() {
             false,
             l.base.join("up/in.txt"),
         ),
+        // Absolute paths and `file://` into a root are inside too.
+        (
+            "local-files",
+            format!("{b}/lf/1/in.txt"),
+            false,
+            l.base.join("lf/1/in.txt"),
+        ),
+        (
+            "local-files",
+            format!("file://{b}/lf/in.txt"),
+            false,
+            l.base.join("lf/in.txt"),
+        ),
+        (
+            "upload",
+            format!("{b}/up/1/in.txt"),
+            false,
+            l.base.join("up/1/in.txt"),
+        ),
+        (
+            "upload",
+            format!("file://{b}/up/%31/in.txt"),
+            false,
+            l.base.join("up/1/in.txt"),
+        ),
     ];
     for (kind, value, with_import, want) in inside {
         let o = Origin {
@@ -236,11 +261,25 @@ fn confinement_table() {
         r.resolve(&o, "%2e%2e/secret/s.txt"),
         Err(MediaError::NotFound { .. })
     ));
-    // An absolute `d=` is read under the root, as Label Studio joins it.
-    assert!(matches!(
-        r.resolve(&o, &format!("/data/local-files/?d={s}")),
-        Err(MediaError::NotFound { .. })
-    ));
+    // An absolute `d=` or upload path is read under its root, as Label Studio joins it.
+    for v in [
+        format!("/data/local-files/?d={s}"),
+        format!("/data/upload/{s}"),
+        format!("/data/upload/%2F{}", s.trim_start_matches('/')),
+    ] {
+        assert!(
+            matches!(r.resolve(&o, &v), Err(MediaError::NotFound { .. })),
+            "{v}"
+        );
+    }
+    // Outside the upload and local-files roots through their links, with absolute paths.
+    for v in [
+        format!("{b}/up/link_out"),
+        format!("{b}/lf/linkdir/s.txt"),
+        format!("file://{b}/up/linkdir/s.txt"),
+    ] {
+        assert!(r.resolve(&o, &v).unwrap_err().is_refused(), "{v}");
+    }
 }
 
 /// A missing file outside the roots and an existing one are refused alike.
