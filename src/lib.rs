@@ -14,6 +14,8 @@ pub mod config;
 pub mod error;
 pub mod export;
 pub mod import;
+pub mod media;
+pub mod net;
 pub mod staging;
 pub mod stats;
 pub mod store;

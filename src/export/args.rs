@@ -41,6 +41,14 @@ pub struct MediaArgs {
     /// under it, never outside (default: that environment variable).
     #[arg(long = "local-files-root", value_name = "DIR")]
     pub local_files_root: Option<PathBuf>,
+    /// Folder where relative media paths are looked up when they are not in the folder the
+    /// task was imported from (images, audio, text).
+    #[arg(long = "media-root", alias = "image-root", value_name = "DIR")]
+    pub media_root: Option<PathBuf>,
+    /// Also read media from this folder (repeatable). Media is otherwise read only from
+    /// the task's import folder, --media-root, --local-files-root and --upload-dir.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
 }
 
 impl SelectArgs {
@@ -57,10 +65,11 @@ impl MediaArgs {
     pub fn apply(&self, o: &mut ExportOptions) {
         o.upload_dir = self.upload_dir.clone();
         o.download_resources = self.download_resources;
-        o.local_files_root = self.local_files_root.clone().or_else(|| {
-            std::env::var_os("LOCAL_FILES_DOCUMENT_ROOT")
-                .filter(|v| !v.is_empty() && v != "/")
-                .map(PathBuf::from)
-        });
+        o.local_files_root = self
+            .local_files_root
+            .clone()
+            .or_else(crate::media::Roots::local_files_root_from_env);
+        o.media_root = self.media_root.clone();
+        o.allow_paths = self.allow_path.clone();
     }
 }

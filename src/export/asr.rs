@@ -12,11 +12,11 @@
 
 use super::model::{Item, ItemOptions, annotator};
 use super::pyjson::{JsonStyle, write_value};
-use super::resources::{Media, fetch, resolve, url_basename, wav_duration};
-use super::{
-    ExportContext, ExportOptions, ExportType, Exporter, TaskSource, converter_data_keys, warn,
-};
+use super::pyval::py_str;
+use super::resources::{url_basename, wav_duration};
+use super::{ExportContext, ExportType, Exporter, TaskSource, converter_data_keys, warn};
 use crate::error::{Error, Result};
+use crate::media::{Media, Origin, Resolver};
 use md5::{Digest, Md5};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -44,19 +44,15 @@ pub fn transcript(item: &Item) -> Value {
 struct AudioDir {
     dir: PathBuf,
     names: HashMap<String, String>,
-    by_source: HashMap<String, String>,
+    by_source: HashMap<String, (String, f64)>,
 }
 
 impl AudioDir {
-    /// Copies (or fetches) the audio of `url` into the directory; returns its file name.
-    fn add(
-        &mut self,
-        url: &str,
-        base_dir: Option<&Path>,
-        opts: &ExportOptions,
-    ) -> Result<String, String> {
-        let media = resolve(url, base_dir, opts)?;
-        let (source, base) = match &media {
+    /// Copies (or fetches) the audio of `url` into the directory; returns its file name and
+    /// duration. Nothing is left in the directory when the audio is refused or unreadable.
+    fn add(&mut self, media: &Resolver, o: &Origin, url: &str) -> Result<(String, f64), String> {
+        let found = media.resolve(o, url).map_err(|e| e.reason())?;
+        let (source, base) = match &found {
             Media::File(p) => (
                 p.to_string_lossy().into_owned(),
                 p.file_name()
@@ -64,15 +60,15 @@ impl AudioDir {
                     .unwrap_or_default(),
             ),
             Media::Http(u) => {
-                if !opts.download_resources {
+                if !media.fetches() {
                     return Err("http(s) audio is fetched only with --download-resources".into());
                 }
                 (u.clone(), url_basename(u))
             }
             Media::Data { .. } => return Err("data: URLs are not read as audio".into()),
         };
-        if let Some(name) = self.by_source.get(&source) {
-            return Ok(name.clone());
+        if let Some(done) = self.by_source.get(&source) {
+            return Ok(done.clone());
         }
         let base = if base.is_empty() {
             "audio".to_string()
@@ -96,19 +92,27 @@ impl AudioDir {
             }
         }
         let target = self.dir.join(&name);
-        match &media {
+        let secs = match &found {
+            // The header is checked before anything is copied.
             Media::File(p) => {
-                std::fs::copy(p, &target).map_err(|e| format!("{}: {e}", p.display()))?;
+                let secs = duration(p)?;
+                media
+                    .copy(o, url, &found, &target)
+                    .map_err(|e| e.reason())?;
+                secs
             }
-            Media::Http(u) => {
-                let bytes = fetch(u)?;
-                std::fs::write(&target, bytes).map_err(|e| format!("{}: {e}", target.display()))?;
+            _ => {
+                media
+                    .copy(o, url, &found, &target)
+                    .map_err(|e| e.reason())?;
+                duration(&target).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&target);
+                })?
             }
-            Media::Data { .. } => unreachable!("refused above"),
-        }
+        };
         self.names.insert(name.clone(), source.clone());
-        self.by_source.insert(source, name.clone());
-        Ok(name)
+        self.by_source.insert(source, (name.clone(), secs));
+        Ok((name, secs))
     }
 }
 
@@ -144,6 +148,7 @@ impl Exporter for AsrExporter {
             .ok_or_else(|| {
                 Error::Usage("ASR_MANIFEST needs an Audio object in the label config".into())
             })?;
+        let media = ctx.options.resolver(ctx.options.download_resources);
         let mut audio = AudioDir {
             dir: out_dir.join("audio"),
             names: HashMap::new(),
@@ -169,20 +174,16 @@ impl Exporter for AsrExporter {
                     ));
                     continue;
                 };
-                let name = match audio.add(url, group.base_dir.as_deref(), ctx.options) {
+                let id = py_str(&item.id);
+                let origin = Origin {
+                    task: &id,
+                    base_dir: group.base_dir.as_deref(),
+                };
+                let (name, secs) = match audio.add(&media, &origin, url) {
                     Ok(n) => n,
                     Err(e) => {
                         warn(format!(
-                            "{task}: field \"data.{key}\": {url}: {e}; item skipped"
-                        ));
-                        continue;
-                    }
-                };
-                let secs = match duration(&audio.dir.join(&name)) {
-                    Ok(d) => d,
-                    Err(e) => {
-                        warn(format!(
-                            "{task}: field \"data.{key}\": {url}: {e}; item skipped"
+                            "{task}: field \"data.{key}\": {url:?}: {e}; item skipped"
                         ));
                         continue;
                     }

@@ -252,7 +252,9 @@ impl Coco<'_> {
             ));
         };
         let image_id = self.images.count;
-        let resolved = self.media.resolve(value, base)?;
+        let resolved = self
+            .media
+            .resolve(&super::pyval::py_str(&item.id), value, base)?;
         let image_path = resolved.name.clone();
         // The size in effect for this item: the image's, else the first categorised region's.
         let mut width = Value::Null;
@@ -523,13 +525,12 @@ impl Exporter for CocoExporter {
             kp_order: categories::keypoint_order(ctx.config),
             images: SpillArray::create(out_dir.join(".images.part"), style, 2)?,
             annotations: SpillArray::create(out_dir.join(".annotations.part"), style, 2)?,
-            media: MediaResolver {
+            media: MediaResolver::new(
+                ctx,
                 out_dir,
-                materialize: with_images,
-                allow_http: with_images && mo.download_resources,
-                upload_dir: mo.upload_dir,
-                local_files_root: mo.local_files_root,
-            },
+                with_images,
+                with_images && mo.download_resources,
+            ),
         };
         let _ = coco.ctx;
         for_each_item(ctx, tasks, &mut |item, base| coco.item(item, base))?;

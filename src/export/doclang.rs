@@ -14,9 +14,10 @@
 //! Image `value`, or the list of its `valueList`).
 
 use super::pyjson::py_str;
-use super::resources::{Media, decode_base64, fetch, resolve, url_basename};
+use super::resources::url_basename;
 use super::{ExportContext, ExportType, Exporter, TaskSource, warn};
 use crate::error::{Error, Result};
+use crate::media::{Media, Origin, Resolver};
 use crate::util::truthy;
 use serde_json::{Map, Value};
 use std::io::Write;
@@ -330,39 +331,49 @@ fn ext_of_path(path: &str) -> Option<String> {
 fn pages(
     task: &Value,
     urls: &[&str],
-    ctx: &ExportContext,
+    media: &Resolver,
     base_dir: Option<&Path>,
 ) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
+    let id = py_str(task.get("id").unwrap_or(&Value::Null));
+    let o = Origin {
+        task: &id,
+        base_dir,
+    };
     for (i, url) in urls.iter().enumerate() {
         let n = i + 1;
-        let got = resolve(url, base_dir, ctx.options).and_then(|m| match m {
-            Media::Data { mime, base64 } => {
-                Ok((ext_of_mime(&mime).to_string(), decode_base64(&base64)?))
-            }
-            Media::File(p) => {
-                let bytes = std::fs::read(&p).map_err(|e| format!("{}: {e}", p.display()))?;
-                let ext = ext_of_path(url)
-                    .or_else(|| ext_of_path(&p.to_string_lossy()))
-                    .unwrap_or_else(|| ".png".into());
+        let got = media
+            .resolve(&o, url)
+            .map_err(|e| e.reason())
+            .and_then(|m| {
+                let ext = match &m {
+                    Media::Data { base64: false, .. } => {
+                        return Err("a data: URL that is not base64".into());
+                    }
+                    Media::Data { bytes, .. } if bytes.is_empty() => {
+                        return Err("an empty data: URL".into());
+                    }
+                    Media::Data { mime, .. } => ext_of_mime(mime).to_string(),
+                    Media::File(p) => ext_of_path(url)
+                        .or_else(|| ext_of_path(&p.to_string_lossy()))
+                        .unwrap_or_else(|| ".png".into()),
+                    Media::Http(u) => {
+                        if !media.fetches() {
+                            return Err(
+                                "http(s) page images are fetched only with --download-resources"
+                                    .into(),
+                            );
+                        }
+                        ext_of_path(&url_basename(u)).unwrap_or_else(|| ".png".into())
+                    }
+                };
+                let bytes = media.read(&o, url, &m).map_err(|e| e.reason())?;
                 Ok((ext, bytes))
-            }
-            Media::Http(u) => {
-                if !ctx.options.download_resources {
-                    return Err(
-                        "http(s) page images are fetched only with --download-resources".into(),
-                    );
-                }
-                let bytes = fetch(&u)?;
-                let path = url_basename(&u);
-                Ok((ext_of_path(&path).unwrap_or_else(|| ".png".into()), bytes))
-            }
-        });
+            });
         match got {
             Ok((ext, bytes)) => out.push((format!("pages/{n}{ext}"), bytes)),
             Err(e) => warn(format!(
-                "task {}: page {n} ({}): {e}; page left out",
-                py_str(task.get("id").unwrap_or(&Value::Null)),
+                "task {id}: page {n} ({:?}): {e}; page left out",
                 url.get(..url.len().min(64)).unwrap_or("data: URL")
             )),
         }
@@ -406,13 +417,14 @@ impl Exporter for DoclangExporter {
 
     fn write(&self, ctx: &ExportContext, tasks: &mut dyn TaskSource, out_dir: &Path) -> Result<()> {
         let (single, list) = image_keys(ctx);
+        let media = ctx.options.resolver(ctx.options.download_resources);
         tasks.for_each_task(&mut |t| {
             let found = sources(&t.json);
             if found.is_empty() {
                 return Ok(());
             }
             let urls = page_urls(&t.json, &single, list.as_deref());
-            let pages = pages(&t.json, &urls, ctx, t.base_dir.as_deref());
+            let pages = pages(&t.json, &urls, &media, t.base_dir.as_deref());
             for (name, doc) in found {
                 write_archive(&out_dir.join(name), &doc, &pages)?;
             }

@@ -15,21 +15,20 @@
 //! With `materialize` (the `*_WITH_IMAGES` formats, VOC with `--download-resources`) local
 //! files are copied into `images/` and the returned name points at the copy.
 
-use super::pyval::{abspath, basename, relpath};
-use crate::error::{Error, Result};
-use crate::util::percent_decode;
+use super::ExportContext;
+use super::pyval::{basename, relpath};
+use crate::error::Result;
+use crate::media::{Media, MediaError, Origin, Resolver};
 use md5::{Digest, Md5};
 use std::path::{Path, PathBuf};
 
 /// How media is looked up for one export.
 pub struct MediaResolver<'a> {
     pub out_dir: &'a Path,
-    /// Copy (and, with `allow_http`, fetch) images into `images/`.
+    /// Copy (and, when the resolver fetches, download) images into `images/`.
     pub materialize: bool,
-    /// Fetch http(s) URLs (`--download-resources`).
-    pub allow_http: bool,
-    pub upload_dir: Option<&'a Path>,
-    pub local_files_root: Option<&'a Path>,
+    /// Every file read, copied or probed goes through its confinement check.
+    pub media: Resolver,
 }
 
 /// Where a value led.
@@ -56,15 +55,7 @@ fn url_path(v: &str) -> &str {
     // scheme: letters, digits, + - . before ':'
     if let Some(i) = rest.find(':') {
         let scheme = &rest[..i];
-        if !scheme.is_empty()
-            && scheme
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic())
-            && scheme
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-        {
+        if has_scheme(scheme) {
             rest = &rest[i + 1..];
         }
     }
@@ -87,16 +78,15 @@ fn url_path(v: &str) -> &str {
     rest
 }
 
-/// The last `d=` value of a URL's query (as Django's `request.GET.get("d")`).
-fn query_d(v: &str) -> Option<String> {
-    let q = v.split_once('?')?.1;
-    let q = q.split('#').next().unwrap_or("");
-    q.split(['&', ';'])
-        .filter_map(|kv| {
-            let (k, val) = kv.split_once('=').unwrap_or((kv, ""));
-            (percent_decode(k, true) == "d").then(|| percent_decode(val, true))
-        })
-        .next_back()
+fn has_scheme(scheme: &str) -> bool {
+    !scheme.is_empty()
+        && scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// `posixpath.normpath(p).lstrip("/")`, then joined to `root`; `None` when it would leave it.
@@ -111,48 +101,55 @@ fn inside(root: &Path, rel: &str) -> Option<PathBuf> {
             p => parts.push(p),
         }
     }
-    let mut out = abspath(root);
+    let mut out = super::pyval::abspath(root);
     for p in parts {
         out.push(p);
     }
     Some(out)
 }
 
-/// Whether `file`, with links resolved, lies under `root`: file contents are copied into an
-/// export only from the directories the user pointed at (the import's directory or the
-/// current one, the upload directory, the local-files root).
-fn within(file: &Path, root: &Path) -> bool {
-    match (file.canonicalize(), root.canonicalize()) {
-        (Ok(f), Ok(r)) => f.starts_with(r),
-        _ => false,
+impl<'a> MediaResolver<'a> {
+    /// The resolver of an export: `fetch` allows downloading http(s) images.
+    pub fn new(
+        ctx: &ExportContext,
+        out_dir: &'a Path,
+        materialize: bool,
+        fetch: bool,
+    ) -> MediaResolver<'a> {
+        MediaResolver {
+            out_dir,
+            materialize,
+            media: ctx.options.resolver(fetch),
+        }
     }
-}
 
-impl MediaResolver<'_> {
     fn images_dir(&self) -> PathBuf {
         self.out_dir.join("images")
     }
 
-    fn copy_into_images(&self, from: &Path, name: &str) -> Result<PathBuf> {
+    /// Copies a confined file (or downloads a URL) into `images/` under `name`.
+    fn copy_into_images(
+        &self,
+        o: &Origin,
+        value: &str,
+        from: &Media,
+        name: &str,
+    ) -> Result<PathBuf> {
         let target = self.images_dir().join(name);
         if !target.exists() {
-            std::fs::create_dir_all(self.images_dir())
-                .map_err(|e| Error::io(self.images_dir(), e))?;
-            std::fs::copy(from, &target).map_err(|e| {
-                Error::Other(format!("copying {} into the export: {e}", from.display()))
-            })?;
+            super::regions::make_dir(&self.images_dir())?;
+            self.media
+                .copy(o, value, from, &target)
+                .map_err(|e| crate::Error::Other(format!("copying into the export: {e}")))?;
         }
         Ok(target)
     }
 
-    fn local(&self, value: &str, file: PathBuf, base_dir: Option<&Path>) -> Result<Resolved> {
-        let root = match base_dir {
-            Some(b) => b.to_path_buf(),
-            None => std::env::current_dir().unwrap_or_default(),
-        };
-        if self.materialize && file.is_file() && within(&file, &root) {
+    /// A file found inside the allowed roots: named as written, or copied into `images/`.
+    fn local(&self, o: &Origin, value: &str, file: PathBuf) -> Result<Resolved> {
+        if self.materialize {
             let name = format!("{}__{}", md5_prefix(value), basename(value));
-            let copy = self.copy_into_images(&file, &name)?;
+            let copy = self.copy_into_images(o, value, &Media::File(file), &name)?;
             return Ok(Resolved {
                 name: format!("images/{name}"),
                 file: Some(copy),
@@ -174,18 +171,16 @@ impl MediaResolver<'_> {
         }
     }
 
-    /// Resolves one value of task data. `base_dir` is where relative paths are looked up.
-    pub fn resolve(&self, value: &str, base_dir: Option<&Path>) -> Result<Resolved> {
-        if !value.is_empty() {
-            let p = Path::new(value);
-            let candidate = match base_dir {
-                Some(b) if p.is_relative() => b.join(p),
-                _ => p.to_path_buf(),
-            };
-            if candidate.exists() {
-                return self.local(value, candidate, base_dir);
-            }
-        }
+    /// A refused value keeps its name as written and nothing is read from it.
+    fn refused(e: &MediaError, value: &str) -> Resolved {
+        super::warn(format!("{e}; not read"));
+        Self::raw(value, false)
+    }
+
+    /// Resolves one value of task `task`. `base_dir` is the folder the task was imported
+    /// from, where relative paths are looked up first.
+    pub fn resolve(&self, task: &str, value: &str, base_dir: Option<&Path>) -> Result<Resolved> {
+        let o = Origin { task, base_dir };
         let url = if value.starts_with("upload") || value.starts_with("/upload") {
             format!(
                 "/data{}{value}",
@@ -194,8 +189,31 @@ impl MediaResolver<'_> {
         } else {
             value.to_string()
         };
+        let ls_path = url.starts_with("/data/");
+        let scheme = value
+            .split_once(':')
+            .map(|(s, _)| s)
+            .filter(|s| has_scheme(s));
+        // An existing local file is used as written (the converter's first rule).
+        if !value.is_empty()
+            && (scheme.is_none() || scheme.is_some_and(|s| s.eq_ignore_ascii_case("file")))
+        {
+            let found = match scheme {
+                Some(_) => self.media.resolve(&o, value).map(|m| match m {
+                    Media::File(f) => Some(f),
+                    _ => None,
+                }),
+                None => self.media.file(&o, value, value).map(Some),
+            };
+            match found {
+                Ok(Some(file)) => return self.local(&o, value, file),
+                // `/data/...` and `upload/...` are Label Studio's paths, looked up below.
+                Err(e) if e.is_refused() && !ls_path => return Ok(Self::refused(&e, value)),
+                _ => {}
+            }
+        }
         let is_upload = url.starts_with("/data/upload");
-        let is_local_storage = url.starts_with("/data/") && url.contains("?d=");
+        let is_local_storage = ls_path && url.contains("?d=");
         let is_cloud =
             url.starts_with("s3:") || url.starts_with("gs:") || url.starts_with("azure-blob:");
         let path = url_path(&url);
@@ -203,56 +221,78 @@ impl MediaResolver<'_> {
             path.starts_with("/storage-data/uploaded") || path.starts_with("storage-data/uploaded");
 
         if is_local_storage {
-            if let (Some(root), Some(rel)) = (self.local_files_root, query_d(&url))
-                && !rel.is_empty()
+            if let (Some(root), Some(rel)) = (
+                self.media.roots().local_files_root.as_deref(),
+                crate::media::query_d(&url),
+            ) && !rel.is_empty()
                 && let Some(file) = inside(root, &rel)
-                && file.is_file()
             {
-                if self.materialize {
-                    let name = format!(
-                        "{}__{}",
-                        md5_prefix(&url),
-                        basename(&file.to_string_lossy())
-                    );
-                    let copy = self.copy_into_images(&file, &name)?;
-                    return Ok(Resolved {
-                        name: format!("images/{name}"),
-                        file: Some(copy),
-                        unresolved_cloud: false,
-                    });
+                match self.media.confine(&o, value, &file) {
+                    Ok(real) => {
+                        if self.materialize {
+                            let name = format!(
+                                "{}__{}",
+                                md5_prefix(&url),
+                                basename(&file.to_string_lossy())
+                            );
+                            let copy =
+                                self.copy_into_images(&o, value, &Media::File(real), &name)?;
+                            return Ok(Resolved {
+                                name: format!("images/{name}"),
+                                file: Some(copy),
+                                unresolved_cloud: false,
+                            });
+                        }
+                        return Ok(Resolved {
+                            name: relpath(&file, self.out_dir),
+                            file: Some(real),
+                            unresolved_cloud: false,
+                        });
+                    }
+                    Err(e) if e.is_refused() => return Ok(Self::refused(&e, value)),
+                    Err(_) => {}
                 }
-                return Ok(Resolved {
-                    name: relpath(&file, self.out_dir),
-                    file: Some(file),
-                    unresolved_cloud: false,
-                });
+            }
+            // A path that climbs out of the root is refused, and said so.
+            if let (Some(root), Some(rel)) = (
+                self.media.roots().local_files_root.as_deref(),
+                crate::media::query_d(&url),
+            ) && let Err(e) = self.media.confine(&o, value, &root.join(rel))
+                && e.is_refused()
+            {
+                return Ok(Self::refused(&e, value));
             }
             return Ok(Self::raw(value, false));
         }
         if is_upload {
             let segs: Vec<&str> = url.split('/').collect();
             let project = segs.len().checked_sub(2).map(|i| segs[i]).unwrap_or("");
-            if let Some(dir) = self.upload_dir
+            if let Some(dir) = self.media.roots().upload_dir.as_deref()
                 && !project.is_empty()
                 && project.chars().all(|c| c.is_ascii_digit())
                 && dir.exists()
             {
                 let file = dir.join(project).join(basename(&url));
-                if file.is_file() {
-                    if self.materialize && within(&file, dir) {
-                        let name = basename(&url).to_string();
-                        let copy = self.copy_into_images(&file, &name)?;
+                match self.media.confine(&o, value, &file) {
+                    Ok(real) => {
+                        if self.materialize {
+                            let name = basename(&url).to_string();
+                            let copy =
+                                self.copy_into_images(&o, value, &Media::File(real), &name)?;
+                            return Ok(Resolved {
+                                name: format!("images/{name}"),
+                                file: Some(copy),
+                                unresolved_cloud: false,
+                            });
+                        }
                         return Ok(Resolved {
-                            name: format!("images/{name}"),
-                            file: Some(copy),
+                            name: relpath(&file, self.out_dir),
+                            file: Some(real),
                             unresolved_cloud: false,
                         });
                     }
-                    return Ok(Resolved {
-                        name: relpath(&file, self.out_dir),
-                        file: Some(file),
-                        unresolved_cloud: false,
-                    });
+                    Err(e) if e.is_refused() => return Ok(Self::refused(&e, value)),
+                    Err(_) => {}
                 }
             }
             // Would be fetched from a Label Studio server.
@@ -271,54 +311,26 @@ impl MediaResolver<'_> {
         if cache.exists() || !self.materialize {
             return Ok(cached);
         }
-        let is_http = url.starts_with("http://") || url.starts_with("https://");
-        if !is_http {
+        if !crate::net::is_http(&url) {
             // The converter's download of a non-URL fails; it keeps the raw value.
             return Ok(Self::raw(value, false));
         }
-        if !self.allow_http {
+        if !self.media.fetches() {
             // Not fetched: the name the image would have.
             return Ok(cached);
         }
-        match fetch(&url, &cache) {
+        super::regions::make_dir(&self.images_dir())?;
+        match self
+            .media
+            .copy(&o, value, &Media::Http(url.clone()), &cache)
+        {
             Ok(()) => Ok(cached),
-            Err(_) => Ok(Self::raw(value, false)),
+            Err(e) => {
+                super::warn(format!("{e}; the URL is kept"));
+                Ok(Self::raw(value, false))
+            }
         }
     }
-}
-
-/// One HTTP agent for all downloads (connections are reused); a server that stops
-/// answering fails the download instead of hanging the export.
-fn agent() -> &'static ureq::Agent {
-    static AGENT: std::sync::OnceLock<ureq::Agent> = std::sync::OnceLock::new();
-    AGENT.get_or_init(|| {
-        ureq::Agent::config_builder()
-            .timeout_connect(Some(std::time::Duration::from_secs(30)))
-            .timeout_per_read(Some(std::time::Duration::from_secs(60)))
-            .build()
-            .into()
-    })
-}
-
-fn fetch(url: &str, target: &Path) -> Result<()> {
-    let fail = |m: String| Error::Other(format!("downloading {url}: {m}"));
-    let mut resp = agent().get(url).call().map_err(|e| fail(e.to_string()))?;
-    if let Some(dir) = target.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    }
-    let tmp = target.with_file_name(format!(
-        ".{}.part",
-        target.file_name().unwrap_or_default().to_string_lossy()
-    ));
-    let mut out = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    let mut body = resp.body_mut().with_config().limit(u64::MAX).reader();
-    let copied = std::io::copy(&mut body, &mut out);
-    drop(out);
-    if let Err(e) = copied {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(fail(e.to_string()));
-    }
-    std::fs::rename(&tmp, target).map_err(|e| Error::io(target, e))
 }
 
 /// What reading an image's header tells: size and channel count (as Pillow counts bands).
@@ -384,7 +396,7 @@ mod tests {
         assert_eq!(url_path("dir/x.png"), "dir/x.png");
         assert_eq!(url_path("a/b;p.png"), "a/b");
         assert_eq!(
-            query_d("/data/local-files/?d=a%2Fb/c.png&d=x/y.png"),
+            crate::media::query_d("/data/local-files/?d=a%2Fb/c.png&d=x/y.png"),
             Some("x/y.png".into())
         );
     }
@@ -406,64 +418,70 @@ mod tests {
     #[test]
     fn resolution_order() {
         let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("out");
+        let root = dir.path().canonicalize().unwrap();
+        let out = root.join("out");
         std::fs::create_dir_all(&out).unwrap();
-        let base = dir.path().join("src");
+        let base = root.join("src");
         std::fs::create_dir_all(base.join("up/3")).unwrap();
         std::fs::write(base.join("a.png"), b"x").unwrap();
         std::fs::write(base.join("up/3/u.png"), b"y").unwrap();
+        let roots = |local_files_root: Option<PathBuf>| crate::media::Roots {
+            upload_dir: Some(base.join("up")),
+            local_files_root,
+            ..Default::default()
+        };
         let r = MediaResolver {
             out_dir: &out,
             materialize: false,
-            allow_http: false,
-            upload_dir: Some(&base.join("up")),
-            local_files_root: None,
+            media: Resolver::new(roots(None), false),
         };
-        let local = r.resolve("a.png", Some(&base)).unwrap();
+        let local = r.resolve("1", "a.png", Some(&base)).unwrap();
         assert_eq!(local.name, "a.png");
         assert_eq!(local.file, Some(base.join("a.png")));
-        let up = r.resolve("/data/upload/3/u.png", None).unwrap();
+        let up = r.resolve("1", "/data/upload/3/u.png", None).unwrap();
         assert_eq!(up.name, "../src/up/3/u.png");
-        let missing_up = r.resolve("/data/upload/4/u.png", None).unwrap();
+        let missing_up = r.resolve("1", "/data/upload/4/u.png", None).unwrap();
         assert_eq!(missing_up.name, "/data/upload/4/u.png");
-        let http = r.resolve("http://127.0.0.1:8765/img1.png", None).unwrap();
+        let http = r
+            .resolve("1", "http://127.0.0.1:8765/img1.png", None)
+            .unwrap();
         assert_eq!(http.name, "images/2e054dc2__img1.png");
-        let cloud = r.resolve("s3://b/k.png", None).unwrap();
+        let cloud = r.resolve("1", "s3://b/k.png", None).unwrap();
         assert!(cloud.unresolved_cloud);
         assert_eq!(cloud.name, "s3://b/k.png");
-        let gone = r.resolve("nope/x.png", Some(&base)).unwrap();
+        let gone = r.resolve("1", "nope/x.png", Some(&base)).unwrap();
         assert_eq!(
             gone.name,
             format!("images/{}__x.png", md5_prefix("nope/x.png"))
         );
-        let lf = r.resolve("/data/local-files/?d=a.png", None).unwrap();
+        let lf = r.resolve("1", "/data/local-files/?d=a.png", None).unwrap();
         assert_eq!(lf.name, "/data/local-files/?d=a.png");
 
         let m = MediaResolver {
+            out_dir: &out,
             materialize: true,
-            local_files_root: Some(&base),
-            ..r
+            media: Resolver::new(roots(Some(base.clone())), false),
         };
-        let copied = m.resolve("a.png", Some(&base)).unwrap();
+        let copied = m.resolve("1", "a.png", Some(&base)).unwrap();
         assert_eq!(
             copied.name,
             format!("images/{}__a.png", md5_prefix("a.png"))
         );
         assert!(out.join(&copied.name).is_file());
-        let up = m.resolve("/data/upload/3/u.png", None).unwrap();
+        let up = m.resolve("1", "/data/upload/3/u.png", None).unwrap();
         assert_eq!(up.name, "images/u.png");
-        let lf = m.resolve("/data/local-files/?d=a.png", None).unwrap();
+        let lf = m.resolve("1", "/data/local-files/?d=a.png", None).unwrap();
         assert_eq!(
             lf.name,
             format!("images/{}__a.png", md5_prefix("/data/local-files/?d=a.png"))
         );
         let escape = m
-            .resolve("/data/local-files/?d=../src/a.png", None)
+            .resolve("1", "/data/local-files/?d=../src/a.png", None)
             .unwrap();
         assert_eq!(escape.file, None);
         // Not a URL and not a file: the converter's failed download keeps the raw value.
         assert_eq!(
-            m.resolve("nope/x.png", Some(&base)).unwrap().name,
+            m.resolve("1", "nope/x.png", Some(&base)).unwrap().name,
             "nope/x.png"
         );
     }

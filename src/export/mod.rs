@@ -117,6 +117,11 @@ pub struct ExportOptions {
     /// Label Studio's `LOCAL_FILES_DOCUMENT_ROOT`: `/data/local-files/?d=<path>` is read
     /// under it (never outside).
     pub local_files_root: Option<PathBuf>,
+    /// `--media-root`: relative media paths not found in the task's import folder are
+    /// looked up here.
+    pub media_root: Option<PathBuf>,
+    /// `--allow-path`: more folders media may be read from.
+    pub allow_paths: Vec<PathBuf>,
     /// Leave skipped (cancelled) annotations out of the tasks read from a project.
     pub drop_skipped: bool,
     /// Leave predictions out of the tasks read from a project.
@@ -129,12 +134,27 @@ pub struct ExportOptions {
     pub only_reviewed: bool,
 }
 
+impl ExportOptions {
+    /// The media resolver of this export; `fetch` allows downloading http(s) media.
+    pub fn resolver(&self, fetch: bool) -> crate::media::Resolver {
+        crate::media::Resolver::new(
+            crate::media::Roots {
+                media_root: self.media_root.clone(),
+                local_files_root: self.local_files_root.clone(),
+                upload_dir: self.upload_dir.clone(),
+                allow: self.allow_paths.clone(),
+            },
+            fetch,
+        )
+    }
+}
+
 /// A task on its way to an exporter.
 pub struct SourceTask {
     /// The task as Label Studio JSON.
     pub json: Value,
-    /// The directory relative media paths in this task refer to (the directory of the
-    /// file it was imported from); `None` means the current directory, as the converter.
+    /// The folder of the file this task was imported from (or, with `convert`, of the file
+    /// being converted): relative media paths refer there, and media may be read from it.
     pub base_dir: Option<PathBuf>,
 }
 
@@ -321,6 +341,12 @@ pub struct FileSource {
 type Locate<'a> = dyn Fn(serde_json::Error) -> Error + 'a;
 
 impl FileSource {
+    /// The folder of the file being converted: relative media paths in it refer there.
+    fn folder(&self) -> Option<PathBuf> {
+        let file = self.path.canonicalize().ok()?;
+        file.parent().map(Path::to_path_buf)
+    }
+
     /// Splits the file on a thread of its own and hands each element's bytes to `map` on
     /// the worker threads, while `f` runs on this one.
     fn stream<T: Send>(
@@ -358,6 +384,7 @@ impl FileSource {
         then: &(dyn Fn(ItemGroup) -> Result<T> + Sync),
         f: &mut dyn FnMut(T) -> Result<()>,
     ) -> Result<()> {
+        let folder = self.folder();
         self.stream(
             &|bytes, locate| {
                 let items = match model::TaskParts::parse(bytes).map_err(locate)? {
@@ -366,7 +393,7 @@ impl FileSource {
                 };
                 then(ItemGroup {
                     items,
-                    base_dir: None,
+                    base_dir: folder.clone(),
                 })
             },
             f,
@@ -376,11 +403,12 @@ impl FileSource {
 
 impl TaskSource for FileSource {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
+        let folder = self.folder();
         self.stream(
             &|bytes, locate| {
                 Ok(SourceTask {
                     json: serde_json::from_slice(bytes).map_err(locate)?,
-                    base_dir: None,
+                    base_dir: folder.clone(),
                 })
             },
             f,

@@ -72,7 +72,7 @@ impl Voc<'_> {
             regions::make_dir(&self.annotations_dir)?;
             self.made_dir = true;
         }
-        let resolved = self.media.resolve(value, base)?;
+        let resolved = self.media.resolve(&py_str(&item.id), value, base)?;
         let channels = resolved
             .file
             .as_deref()
@@ -185,13 +185,7 @@ impl Exporter for VocExporter {
             data_key: regions::data_key(ctx)?,
             made_dir: false,
             annotations_dir: out_dir.join("Annotations"),
-            media: MediaResolver {
-                out_dir,
-                materialize: mo.download_resources,
-                allow_http: mo.download_resources,
-                upload_dir: mo.upload_dir,
-                local_files_root: mo.local_files_root,
-            },
+            media: MediaResolver::new(ctx, out_dir, mo.download_resources, mo.download_resources),
         };
         for_each_item(ctx, tasks, &mut |item, base| v.item(item, base))
     }

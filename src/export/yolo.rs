@@ -74,7 +74,7 @@ impl Yolo<'_> {
                     ),
                 ));
             };
-            let r = self.media.resolve(c, base)?;
+            let r = self.media.resolve(&py_str(&item.id), c, base)?;
             if r.unresolved_cloud && self.materialize {
                 // No image to go with the labels: the task is left out.
                 continue;
@@ -331,13 +331,12 @@ impl Exporter for YoloExporter {
             },
             kp_order: categories::keypoint_order(ctx.config),
             labels_dir,
-            media: MediaResolver {
+            media: MediaResolver::new(
+                ctx,
                 out_dir,
                 materialize,
-                allow_http: materialize && mo.download_resources,
-                upload_dir: mo.upload_dir,
-                local_files_root: mo.local_files_root,
-            },
+                materialize && mo.download_resources,
+            ),
         };
         for_each_item(ctx, tasks, &mut |item, base| y.item(item, base))?;
         let mut classes = String::new();

@@ -2,12 +2,10 @@
 //! imported like a local file of the same kind.
 
 use crate::error::{Location, Problem};
-use std::io::Write;
 use std::path::PathBuf;
 
 pub fn is_url(s: &str) -> bool {
-    let l = s.to_ascii_lowercase();
-    l.starts_with("http://") || l.starts_with("https://")
+    crate::net::is_http(s)
 }
 
 /// The extension a downloaded file is read as: from the URL path, else from Content-Type.
@@ -37,25 +35,16 @@ fn extension(url: &str, content_type: Option<&str>) -> String {
     }
 }
 
-/// Downloads `url` into `dir`; returns the local file.
+/// Downloads `url` into `dir` (through [`crate::net`]: time limits, size cap); returns the
+/// local file, named with the extension it is read as.
 pub fn download(url: &str, dir: &std::path::Path) -> Result<PathBuf, Problem> {
     let fail = |m: String| Problem::new(Location::file(url), m);
-    let mut resp = ureq::get(url)
-        .call()
+    let fetched = dir.join("download");
+    let content_type = crate::net::download(url, &fetched, crate::net::MAX_IMPORT_BYTES)
         .map_err(|e| fail(format!("download failed: {e}")))?;
-    let content_type = resp
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
     let ext = extension(url, content_type.as_deref());
     let target = dir.join(format!("download.{ext}"));
-    let mut out =
-        std::fs::File::create(&target).map_err(|e| fail(format!("cannot store download: {e}")))?;
-    let mut body = resp.body_mut().with_config().limit(u64::MAX).reader();
-    std::io::copy(&mut body, &mut out).map_err(|e| fail(format!("download interrupted: {e}")))?;
-    out.flush()
-        .map_err(|e| fail(format!("cannot store download: {e}")))?;
+    std::fs::rename(&fetched, &target).map_err(|e| fail(format!("cannot store download: {e}")))?;
     Ok(target)
 }
 

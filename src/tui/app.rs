@@ -18,7 +18,6 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Map, Value, json};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -236,7 +235,8 @@ pub struct App {
     pub base_config: LabelConfig,
     pub theme: Theme,
     pub keymap: Keymap,
-    pub image_root: PathBuf,
+    /// Resolves media values: the task's import folder and the allowed roots.
+    pub media: crate::media::Resolver,
     pub screen: Screen,
     pub popup: Option<Popup>,
     pub editor: Option<Editor>,
@@ -287,7 +287,7 @@ impl App {
         config: LabelConfig,
         theme: Theme,
         keymap: Keymap,
-        image_root: PathBuf,
+        media: crate::media::Resolver,
     ) -> App {
         App {
             title,
@@ -298,7 +298,7 @@ impl App {
             base_config: config,
             theme,
             keymap,
-            image_root,
+            media,
             screen: Screen::Task,
             popup: None,
             editor: None,
@@ -436,6 +436,17 @@ impl App {
         ));
     }
 
+    /// Where a value of `task` points: relative paths against the folder the task was
+    /// imported from, then the media root; nothing outside the allowed roots.
+    fn source_of(&self, task: &crate::store::TaskRow, value: &str) -> Result<Source, String> {
+        let id = task.id.to_string();
+        let origin = crate::media::Origin {
+            task: &id,
+            base_dir: task.base_dir.as_deref().map(std::path::Path::new),
+        };
+        resolve_source(&self.media, &origin, value)
+    }
+
     fn resolve_contents(&self, t: &mut TaskState) -> Vec<Effect> {
         let mut effects = Vec::new();
         let task_id = t.full.task.id;
@@ -465,7 +476,7 @@ impl App {
                         other => as_text(other),
                     };
                     Content::Image {
-                        source: resolve_source(&first, &self.image_root),
+                        source: self.source_of(&t.full.task, &first),
                         raster: None,
                         error: None,
                         requested: None,
@@ -473,7 +484,7 @@ impl App {
                 }
                 ObjectKind::Audio | ObjectKind::Video => {
                     let shown = as_text(&raw);
-                    let source = resolve_source(&shown, &self.image_root);
+                    let source = self.source_of(&t.full.task, &shown);
                     if let Ok(s) = &source {
                         effects.push(Effect::Load(Request::Media {
                             key: key.clone(),
@@ -488,19 +499,17 @@ impl App {
                         error: None,
                     }
                 }
-                _ if url && raw.is_string() => {
-                    match resolve_source(&as_text(&raw), &self.image_root) {
-                        Ok(source) => {
-                            effects.push(Effect::Load(Request::Text {
-                                key: key.clone(),
-                                source,
-                                resolver: obj.resolver.clone(),
-                            }));
-                            Content::Loading
-                        }
-                        Err(e) => Content::Failed(e),
+                _ if url && raw.is_string() => match self.source_of(&t.full.task, &as_text(&raw)) {
+                    Ok(source) => {
+                        effects.push(Effect::Load(Request::Text {
+                            key: key.clone(),
+                            source,
+                            resolver: obj.resolver.clone(),
+                        }));
+                        Content::Loading
                     }
-                }
+                    Err(e) => Content::Failed(e),
+                },
                 _ => self.content_from_value(obj, raw),
             };
             t.contents.insert(obj.name.clone(), content);

@@ -1,9 +1,7 @@
 //! Loading what objects point at, off the UI thread: `valueType="url"` text, CSV resolvers,
-//! images (decoded and scaled to the pane), audio/video facts. Sources are local paths
-//! (relative ones against `--image-root`), `file://`, Label Studio's
-//! `/data/local-files/?d=` under the allowed root, `data:` URIs and http(s).
+//! images (decoded and scaled to the pane), audio/video facts. Values are resolved by
+//! [`crate::media`] (confined local files, `data:` URIs, http(s) through [`crate::net`]).
 
-use crate::util::percent_decode;
 use base64::Engine;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
@@ -23,81 +21,43 @@ pub enum Source {
 impl Source {
     pub fn describe(&self) -> String {
         match self {
-            Source::Path(p) => p.display().to_string(),
+            // Shorter under the current directory; the path itself is the resolved one.
+            Source::Path(p) => std::env::current_dir()
+                .ok()
+                .and_then(|d| d.canonicalize().ok())
+                .and_then(|d| p.strip_prefix(d).ok())
+                .unwrap_or(p)
+                .display()
+                .to_string(),
             Source::Url(u) => u.clone(),
             Source::Bytes(b) => format!("inline data ({} bytes)", b.len()),
         }
     }
 }
 
-/// Where a task value points, resolved the way the annotator reads files: `root` is
-/// `--image-root` (relative paths, and the allowed root of `/data/local-files/?d=`).
-pub fn resolve_source(value: &str, root: &Path) -> Result<Source, String> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err("empty value".into());
+/// Where a task value points: through the one media resolver, so the annotator reads
+/// exactly what export would (the task's import folder first, then the media root; nothing
+/// outside the allowed roots).
+pub fn resolve_source(
+    resolver: &crate::media::Resolver,
+    origin: &crate::media::Origin,
+    value: &str,
+) -> Result<Source, String> {
+    use crate::media::Media;
+    match resolver.resolve(origin, value) {
+        Ok(Media::File(p)) => Ok(Source::Path(p)),
+        Ok(Media::Http(u)) => Ok(Source::Url(u)),
+        Ok(Media::Data { bytes, .. }) => Ok(Source::Bytes(bytes)),
+        Err(e) => Err(e.to_string()),
     }
-    let lower = v.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") {
-        return Ok(Source::Url(v.to_string()));
-    }
-    if let Some(rest) = v.strip_prefix("file://") {
-        return Ok(Source::Path(PathBuf::from(percent_decode(rest, true))));
-    }
-    if lower.starts_with("data:") {
-        let (meta, data) = v.split_once(',').ok_or("a data: URI without a comma")?;
-        return if meta.ends_with(";base64") {
-            base64::engine::general_purpose::STANDARD
-                .decode(data.trim())
-                .map(Source::Bytes)
-                .map_err(|e| format!("bad base64 in data: URI: {e}"))
-        } else {
-            Ok(Source::Bytes(percent_decode(data, true).into_bytes()))
-        };
-    }
-    if let Some(q) = v.strip_prefix("/data/local-files/") {
-        let d = q
-            .trim_start_matches('?')
-            .split('&')
-            .find_map(|kv| kv.strip_prefix("d="))
-            .ok_or("a /data/local-files/ URL without ?d=")?;
-        let allowed = std::env::var_os("LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| root.to_path_buf());
-        let path = allowed.join(percent_decode(d, true));
-        let canon_root = allowed.canonicalize().map_err(|e| {
-            format!(
-                "local files root {} is not readable: {e}",
-                allowed.display()
-            )
-        })?;
-        let canon = path
-            .canonicalize()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        if !canon.starts_with(&canon_root) {
-            return Err(format!(
-                "{} is outside the allowed root {}",
-                path.display(),
-                canon_root.display()
-            ));
-        }
-        return Ok(Source::Path(canon));
-    }
-    if v.starts_with("/data/upload/") {
-        return Err(format!(
-            "{v} is a file uploaded to a Label Studio server; copy it here and point --image-root at it"
-        ));
-    }
-    for scheme in ["s3://", "gs://", "azure-blob://", "gcs://"] {
-        if lower.starts_with(scheme) {
-            return Err(format!("{v}: cloud storage is not read by labelterm"));
-        }
-    }
-    let p = PathBuf::from(v);
-    Ok(Source::Path(if p.is_absolute() { p } else { root.join(p) }))
 }
 
-/// Reads a source whole (at most 64 MiB).
+/// The resolver the annotator reads with: fetches allowed, at most 64 MiB per source.
+pub fn annotator_resolver(roots: crate::media::Roots) -> crate::media::Resolver {
+    crate::media::Resolver::new(roots, true).with_max_bytes(MAX_BYTES)
+}
+
+/// Reads a source whole (at most 64 MiB). Paths were confined when they were resolved.
 pub fn fetch(source: &Source) -> Result<Vec<u8>, String> {
     match source {
         Source::Bytes(b) => Ok(b.clone()),
@@ -109,14 +69,9 @@ pub fn fetch(source: &Source) -> Result<Vec<u8>, String> {
                 .map_err(|e| format!("{}: {e}", p.display()))?;
             Ok(buf)
         }
-        Source::Url(u) => {
-            let mut resp = ureq::get(u).call().map_err(|e| format!("{u}: {e}"))?;
-            resp.body_mut()
-                .with_config()
-                .limit(MAX_BYTES)
-                .read_to_vec()
-                .map_err(|e| format!("{u}: {e}"))
-        }
+        Source::Url(u) => crate::net::get(u, MAX_BYTES)
+            .map(|f| f.bytes)
+            .map_err(|e| e.to_string()),
     }
 }
 
@@ -416,41 +371,52 @@ pub fn channel_loader(threads: usize) -> (Loader, Receiver<Loaded>) {
 mod tests {
     use super::*;
 
+    fn resolver(root: &Path) -> crate::media::Resolver {
+        annotator_resolver(crate::media::Roots {
+            media_root: Some(root.to_path_buf()),
+            local_files_root: Some(root.to_path_buf()),
+            ..Default::default()
+        })
+    }
+
+    const NO_TASK: crate::media::Origin = crate::media::Origin {
+        task: "1",
+        base_dir: None,
+    };
+
     #[test]
     fn sources_resolve_like_label_studio() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path();
+        let root = dir.path().canonicalize().unwrap();
+        let r = resolver(&root);
         std::fs::create_dir(root.join("imgs")).unwrap();
         std::fs::write(root.join("imgs/a b.png"), b"x").unwrap();
         assert_eq!(
-            resolve_source("imgs/a.png", root).unwrap(),
-            Source::Path(root.join("imgs/a.png"))
+            resolve_source(
+                &r,
+                &NO_TASK,
+                &format!("file://{}/imgs/a%20b.png", root.display())
+            ),
+            Ok(Source::Path(root.join("imgs/a b.png")))
         );
         assert_eq!(
-            resolve_source("file:///tmp/x%20y.png", root).unwrap(),
-            Source::Path(PathBuf::from("/tmp/x y.png"))
+            resolve_source(&r, &NO_TASK, "/data/local-files/?d=imgs/a%20b.png"),
+            Ok(Source::Path(root.join("imgs/a b.png")))
         );
-        match resolve_source("/data/local-files/?d=imgs/a%20b.png", root).unwrap() {
-            Source::Path(p) => assert!(p.ends_with("imgs/a b.png")),
-            other => panic!("{other:?}"),
-        }
-        let e = resolve_source("/data/local-files/?d=../../etc/passwd", root).unwrap_err();
+        let e = resolve_source(&r, &NO_TASK, "/data/local-files/?d=../../etc/passwd").unwrap_err();
+        assert!(e.contains("outside the allowed roots"), "{e}");
         assert!(
-            e.contains("outside the allowed root") || e.contains("No such file"),
-            "{e}"
-        );
-        assert!(
-            resolve_source("/data/upload/1/x.png", root)
+            resolve_source(&r, &NO_TASK, "/data/upload/1/x.png")
                 .unwrap_err()
-                .contains("uploaded")
+                .contains("--upload-dir")
         );
         assert!(matches!(
-            resolve_source("https://h/x.png", root),
+            resolve_source(&r, &NO_TASK, "https://h/x.png"),
             Ok(Source::Url(_))
         ));
         assert_eq!(
-            resolve_source("data:text/plain;base64,aGk=", root).unwrap(),
-            Source::Bytes(b"hi".to_vec())
+            resolve_source(&r, &NO_TASK, "data:text/plain;base64,aGk="),
+            Ok(Source::Bytes(b"hi".to_vec()))
         );
     }
 
@@ -483,9 +449,10 @@ mod tests {
     fn images_load_on_workers_and_fit() {
         let (loader, rx) = channel_loader(1);
         let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/image_bbox"));
+        let res = resolver(root);
         loader.request(Request::Image {
             key: "k".into(),
-            source: resolve_source("images/street.png", root).unwrap(),
+            source: resolve_source(&res, &NO_TASK, "images/street.png").unwrap(),
             cols: 40,
             rows: 10,
         });
@@ -495,14 +462,8 @@ mod tests {
         };
         assert_eq!((r.orig_width, r.orig_height), (64, 48));
         assert_eq!((r.width, r.height), (27, 20));
-        loader.request(Request::Image {
-            key: "missing".into(),
-            source: resolve_source("images/none.png", root).unwrap(),
-            cols: 10,
-            rows: 5,
-        });
-        let got = rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
-        assert!(got.result.unwrap_err().contains("none.png"));
+        let e = resolve_source(&res, &NO_TASK, "images/none.png").unwrap_err();
+        assert!(e.contains("none.png") && e.contains("not found"), "{e}");
         assert_eq!(fit(100, 50, 40, 40), (40, 20));
     }
 }

@@ -38,9 +38,31 @@ pub struct StartOptions {
     pub user: String,
     pub theme: Option<String>,
     pub sampling: Option<Sampling>,
-    pub image_root: Option<PathBuf>,
+    /// `--media-root`: relative media paths not in the task's import folder resolve here.
+    pub media_root: Option<PathBuf>,
+    /// `--local-files-root` (else the environment, else the media root).
+    pub local_files_root: Option<PathBuf>,
+    pub upload_dir: Option<PathBuf>,
+    /// `--allow-path`: more folders media may be read from.
+    pub allow_paths: Vec<PathBuf>,
     pub keymap: Option<PathBuf>,
     pub no_color: bool,
+}
+
+impl StartOptions {
+    /// The folders the annotator may read media from, besides each task's import folder.
+    pub fn media_roots(&self) -> crate::media::Roots {
+        crate::media::Roots {
+            media_root: self.media_root.clone(),
+            local_files_root: self
+                .local_files_root
+                .clone()
+                .or_else(crate::media::Roots::local_files_root_from_env)
+                .or_else(|| self.media_root.clone()),
+            upload_dir: self.upload_dir.clone(),
+            allow: self.allow_paths.clone(),
+        }
+    }
 }
 
 /// The annotator without a terminal: state, store and loader. Tests and the benchmark
@@ -79,10 +101,6 @@ impl Session {
                 .map_err(|e| Error::Usage(e.to_string()))?;
         }
         let user_id = store.user_id(&opts.user)?;
-        let image_root = opts
-            .image_root
-            .clone()
-            .unwrap_or_else(|| std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")));
         let app = App::new(
             project.title.clone(),
             opts.project.display().to_string(),
@@ -92,7 +110,7 @@ impl Session {
             config,
             theme,
             keymap,
-            image_root,
+            media::annotator_resolver(opts.media_roots()),
         );
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -566,10 +584,22 @@ pub struct StartArgs {
     /// (saved in the project).
     #[arg(long, value_parser = parse_sampling)]
     pub sampling: Option<Sampling>,
-    /// Directory that relative media paths and /data/local-files/?d= resolve against
-    /// (default: the current directory).
-    #[arg(long = "image-root", value_name = "DIR")]
-    pub image_root: Option<PathBuf>,
+    /// Folder where relative media paths (images, audio, text) are looked up when they are
+    /// not in the folder the task was imported from; also the local-files root when none
+    /// is given.
+    #[arg(long = "media-root", alias = "image-root", value_name = "DIR")]
+    pub media_root: Option<PathBuf>,
+    /// Label Studio's LOCAL_FILES_DOCUMENT_ROOT: /data/local-files/?d=<path> is read under
+    /// it (default: that environment variable, else the media root).
+    #[arg(long = "local-files-root", value_name = "DIR")]
+    pub local_files_root: Option<PathBuf>,
+    /// Label Studio's media upload directory: /data/upload/1/x.png is read as DIR/1/x.png.
+    #[arg(long = "upload-dir", value_name = "DIR")]
+    pub upload_dir: Option<PathBuf>,
+    /// Also read media from this folder (repeatable). Media is otherwise read only from
+    /// the task's import folder, --media-root, --local-files-root and --upload-dir.
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
     /// A keymap file that rebinds keys (default: keymap.json in the config directory).
     #[arg(long, value_name = "FILE")]
     pub keymap: Option<PathBuf>,
@@ -617,20 +647,33 @@ pub fn run_cli(args: StartArgs) -> Result<std::process::ExitCode> {
             "--input-path with start needs --init (or use `labelterm import`)".into(),
         ));
     }
-    if let Some(root) = &args.image_root
-        && !root.is_dir()
+    let dirs = [
+        ("--media-root", args.media_root.as_ref()),
+        ("--local-files-root", args.local_files_root.as_ref()),
+        ("--upload-dir", args.upload_dir.as_ref()),
+    ];
+    for (flag, dir) in dirs
+        .into_iter()
+        .chain(args.allow_path.iter().map(|d| ("--allow-path", Some(d))))
     {
-        return Err(Error::Usage(format!(
-            "--image-root {}: not a directory",
-            root.display()
-        )));
+        if let Some(dir) = dir
+            && !dir.is_dir()
+        {
+            return Err(Error::Usage(format!(
+                "{flag} {}: not a directory",
+                dir.display()
+            )));
+        }
     }
     start(StartOptions {
         project: args.project,
         user,
         theme: args.theme,
         sampling: args.sampling,
-        image_root: args.image_root,
+        media_root: args.media_root,
+        local_files_root: args.local_files_root,
+        upload_dir: args.upload_dir,
+        allow_paths: args.allow_path,
         keymap: args.keymap,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     })?;

@@ -70,7 +70,7 @@ pub fn open_with(f: &Fixture, image_root: &str, user: &str, no_color: bool) -> D
         &StartOptions {
             project: f.db.clone(),
             user: user.into(),
-            image_root: Some(PathBuf::from(image_root)),
+            media_root: Some(PathBuf::from(image_root)),
             no_color,
             ..Default::default()
         },

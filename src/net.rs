@@ -1,0 +1,208 @@
+//! The one HTTP client: every fetch (import `--input-path https://...`, export
+//! `--download-resources`, media shown by the annotator) goes through a shared agent with
+//! time limits, and every body is read under a size cap, so a server that stalls or sends
+//! without end cannot hang or exhaust the program.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// Time to establish a connection.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest silence while reading a response.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(60);
+/// Longest a whole request may take, body included.
+pub const OVERALL_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+/// Media files (images, audio, text by URL) larger than this are refused.
+pub const MAX_MEDIA_BYTES: u64 = 1 << 30;
+/// Task files downloaded for import larger than this are refused.
+pub const MAX_IMPORT_BYTES: u64 = 16 << 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error("{url}: {message}")]
+    Request { url: String, message: String },
+    #[error("{url}: larger than {limit} bytes; refused")]
+    TooLarge { url: String, limit: u64 },
+    #[error("{url}: cannot store the download in {path}: {source}")]
+    Store {
+        url: String,
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// A downloaded body.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+/// The shared agent (connections are reused across fetches).
+fn agent() -> &'static ureq::Agent {
+    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .timeout_connect(Some(CONNECT_TIMEOUT))
+            .timeout_recv_response(Some(READ_TIMEOUT))
+            .timeout_per_read(Some(READ_TIMEOUT))
+            .timeout_global(Some(OVERALL_TIMEOUT))
+            .build()
+            .into()
+    })
+}
+
+pub fn is_http(s: &str) -> bool {
+    let l = s.get(..8).unwrap_or(s).to_ascii_lowercase();
+    l.starts_with("http://") || l.starts_with("https://")
+}
+
+fn request_error(url: &str, e: impl std::fmt::Display) -> NetError {
+    NetError::Request {
+        url: url.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Opens `url` and hands the body, read under `max_bytes`, to `sink`.
+fn with_body<T>(
+    url: &str,
+    max_bytes: u64,
+    sink: impl FnOnce(&mut dyn Read, Option<String>) -> Result<T, NetError>,
+) -> Result<T, NetError> {
+    let mut resp = agent().get(url).call().map_err(|e| request_error(url, e))?;
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let declared = resp
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max_bytes) {
+        return Err(NetError::TooLarge {
+            url: url.to_string(),
+            limit: max_bytes,
+        });
+    }
+    // One byte over the cap is read so that "exactly the cap" and "more" can be told apart.
+    let mut body = resp
+        .body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .reader()
+        .take(max_bytes + 1);
+    sink(&mut body, content_type)
+}
+
+/// Fetches a whole body into memory.
+pub fn get(url: &str, max_bytes: u64) -> Result<Fetched, NetError> {
+    with_body(url, max_bytes, |body, content_type| {
+        let mut bytes = Vec::new();
+        body.read_to_end(&mut bytes)
+            .map_err(|e| request_error(url, e))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(NetError::TooLarge {
+                url: url.to_string(),
+                limit: max_bytes,
+            });
+        }
+        Ok(Fetched {
+            bytes,
+            content_type,
+        })
+    })
+}
+
+/// Streams a body into `target` through a temporary file beside it, renamed into place
+/// only when complete: a failed download leaves nothing behind. Returns the Content-Type.
+pub fn download(url: &str, target: &Path, max_bytes: u64) -> Result<Option<String>, NetError> {
+    let store = |path: &Path, source: std::io::Error| NetError::Store {
+        url: url.to_string(),
+        path: path.display().to_string(),
+        source,
+    };
+    let tmp = target.with_file_name(format!(
+        ".{}.part",
+        target.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    let result = with_body(url, max_bytes, |body, content_type| {
+        let mut out = std::fs::File::create(&tmp).map_err(|e| store(&tmp, e))?;
+        let n = std::io::copy(body, &mut out).map_err(|e| request_error(url, e))?;
+        if n > max_bytes {
+            return Err(NetError::TooLarge {
+                url: url.to_string(),
+                limit: max_bytes,
+            });
+        }
+        out.flush().map_err(|e| store(&tmp, e))?;
+        Ok(content_type)
+    });
+    match result {
+        Ok(ct) => {
+            std::fs::rename(&tmp, target).map_err(|e| {
+                let _ = std::fs::remove_file(&tmp);
+                store(target, e)
+            })?;
+            Ok(ct)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// Answers one request with `body` (and its length), on 127.0.0.1.
+    fn serve_once(body: Vec<u8>) -> String {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            if let Ok((mut conn, _)) = listener.accept() {
+                let mut buf = [0u8; 4096];
+                let _ = conn.read(&mut buf);
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = conn.write_all(head.as_bytes());
+                let _ = conn.write_all(&body);
+            }
+        });
+        format!("http://127.0.0.1:{port}/x.txt")
+    }
+
+    #[test]
+    fn bodies_are_capped() {
+        let url = serve_once(b"hello".to_vec());
+        let got = get(&url, 5).unwrap();
+        assert_eq!(got.bytes, b"hello");
+        assert_eq!(got.content_type.as_deref(), Some("text/plain"));
+        let url = serve_once(b"hello!".to_vec());
+        assert!(matches!(get(&url, 5), Err(NetError::TooLarge { .. })));
+    }
+
+    #[test]
+    fn failed_downloads_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = serve_once(vec![7; 100]);
+        let target = dir.path().join("t.bin");
+        assert!(matches!(
+            download(&url, &target, 10),
+            Err(NetError::TooLarge { .. })
+        ));
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let url = serve_once(vec![7; 100]);
+        download(&url, &target, 100).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap().len(), 100);
+    }
+}
