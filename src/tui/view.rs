@@ -1646,8 +1646,8 @@ pub fn help_lines(app: &App) -> Vec<(String, String, bool)> {
                     k.display(),
                     format!(
                         "{}: {}",
-                        sanitize(&c.name, false),
-                        sanitize(&c.labels[li].value, false)
+                        clip(&c.name, 40),
+                        clip(&c.labels[li].value, 80)
                     ),
                     false,
                 ));
@@ -1883,4 +1883,75 @@ pub fn buffer_text(buf: &Buffer) -> String {
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area(h: u16) -> Rect {
+        Rect::new(0, 0, 50, h)
+    }
+
+    #[test]
+    fn fill_grows_bounded_panes_first_then_shares_the_rest() {
+        // A Header line, a text pane and a table in 22 rows: the table takes its 12.
+        let rows = [
+            Rows { min: 1, max: 1 },
+            Rows { min: 3, max: FLEX },
+            Rows { min: 3, max: 12 },
+        ];
+        assert_eq!(fill(&rows, 22), vec![1, 9, 12]);
+        let two = [Rows { min: 3, max: FLEX }, Rows { min: 3, max: FLEX }];
+        assert_eq!(fill(&two, 21), vec![11, 10]);
+        assert_eq!(fill(&[Rows { min: 5, max: 5 }], 10), vec![5]);
+    }
+
+    #[test]
+    fn stack_keeps_the_anchor_visible_and_caps_every_pane() {
+        let rows = vec![Rows { min: 3, max: FLEX }; 10_000];
+        let scroll = Cell::new(0);
+        let w = stack(&rows, area(31), Some(9_999), &scroll, false);
+        assert!(w.scrolled);
+        assert_eq!(w.end, 10_000, "the last pane is shown");
+        assert_eq!(w.shown.len(), 10, "30 rows hold ten panes of three");
+        assert!(
+            w.shown.iter().all(|(_, r)| r.bottom() <= 30),
+            "row 31 is the marker's"
+        );
+        assert_eq!(scroll.get(), 9_990);
+        // Moving up inside the window does not scroll it.
+        let w = stack(&rows, area(31), Some(9_995), &scroll, false);
+        assert_eq!(w.start, 9_990);
+        let w = stack(&rows, area(31), Some(5), &scroll, false);
+        assert_eq!((w.start, w.end), (5, 15));
+        // A pane taller than the area is cut to it.
+        let tall = [Rows { min: 500, max: 500 }, Rows { min: 3, max: FLEX }];
+        let w = stack(&tall, area(20), Some(0), &Cell::new(0), false);
+        assert_eq!(w.shown[0].1.height, 19);
+        for h in [0, 1, 2] {
+            let w = stack(&rows, area(h), Some(3), &Cell::new(0), true);
+            assert!(w.shown.iter().all(|(_, r)| r.height <= h));
+        }
+    }
+
+    #[test]
+    fn markers_and_clipped_names_fit_their_width() {
+        assert_eq!(
+            marker("pane", 3, 100, 2, 97, 200),
+            " pane 3/100 · ▲ 2 more above · ▼ 97 more below · J/K move "
+        );
+        assert_eq!(marker("pane", 3, 100, 2, 97, 20), " 3/100 ▲2 ▼97");
+        assert_eq!(more_title(0, 5, 5), None);
+        assert_eq!(
+            more_title(3, 5, 10).as_deref(),
+            Some(" ▲ 3 more above · ▼ 2 more below ")
+        );
+        assert_eq!(window_start(10_000, 8, 40), 33);
+        assert_eq!(window_start(10_000, 8, 3), 0);
+        assert_eq!(window_start(10, 8, 9), 2);
+        let long = "名".repeat(10_000);
+        assert_eq!(clip(&long, 9).width(), 9);
+        assert_eq!(clip("ok", 9), "ok");
+    }
 }
