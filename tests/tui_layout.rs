@@ -46,13 +46,14 @@ fn tiny_sizes_draw(d: &mut Driver) {
     }
 }
 
-/// `<Repeater>` over 100 items, each a Text with its Choices.
+/// `<Repeater>` over 100 items, each a heading, a Text and its Choices.
 fn repeater_100() -> Fixture {
     let items: Vec<Value> = (0..100)
         .map(|i| json!({"text": format!("text #{i} end")}))
         .collect();
     project(
         r#"<View><Repeater on="$items" indexFlag="{{idx}}">
+          <Header value="Item {{idx}}:"/>
           <Text name="text_{{idx}}" value="$items[{{idx}}].text"/>
           <Choices name="choice_{{idx}}" toName="text_{{idx}}"><Choice value="yes"/><Choice value="no"/></Choices>
         </Repeater></View>"#,
@@ -129,12 +130,13 @@ fn repeater_of_100_panes_scrolls_to_the_focused_pane() {
         d.keys("J J J");
         let s = draw(&mut d, 120, 40);
         assert!(s.contains("pane 4/100"), "{s}");
-        assert!(s.contains("text #3 end"), "{s}");
+        assert!(s.contains("Item 3:") && s.contains("text #3 end"), "{s}");
         // From the first pane, K wraps around to the last.
         d.keys("K K K K");
         for (w, h) in SIZES {
             let s = draw(&mut d, w, h);
             assert!(s.contains("text #99 end"), "{w}x{h}:\n{s}");
+            assert!(s.contains("Item 99:"), "{w}x{h}: with its heading:\n{s}");
             assert!(s.contains("pane 100/100"), "{w}x{h}:\n{s}");
             assert!(s.contains("more above"), "{w}x{h}:\n{s}");
             assert!(

@@ -275,7 +275,7 @@ struct Window {
 fn stack(
     rows: &[Rows],
     area: Rect,
-    anchor: Option<usize>,
+    anchor: Option<(usize, usize)>,
     scroll: &Cell<usize>,
     partial: bool,
 ) -> Window {
@@ -327,8 +327,10 @@ fn stack(
     let avail = area.height.saturating_sub(1);
     let capped = cap(avail);
     let mut start = scroll.get().min(n.saturating_sub(1));
-    if let Some(a) = anchor.filter(|a| *a < n) {
-        start = start.min(a);
+    // The anchor is a range (a pane and the headings just above it): all of it when it
+    // fits, else the pane.
+    if let Some((lo, a)) = anchor.filter(|(lo, a)| lo <= a && *a < n) {
+        start = start.min(lo);
         let mut sum: u32 = capped[start..=a].iter().map(|r| u32::from(r.min)).sum();
         while start < a && sum > u32::from(avail) {
             sum -= u32::from(capped[start].min);
@@ -454,7 +456,29 @@ fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
             .iter()
             .position(|i| matches!(i, Item::Object(o) if o.name == n))
     });
-    let win = stack(&rows, left, anchor, &t.pane_scroll, false);
+    let is_heading = |i: &Item| {
+        matches!(i, Item::Header(_)) || matches!(i, Item::Object(o) if o.kind == ObjectKind::Header)
+    };
+    let headed = anchor.map(|a| {
+        let lo = left_items[..a]
+            .iter()
+            .rposition(|i| !is_heading(i))
+            .map_or(0, |p| p + 1);
+        (lo, a)
+    });
+    let mut win = stack(&rows, left, headed, &t.pane_scroll, false);
+    // Headings at the bottom whose pane is out of view belong with that pane.
+    if win.end < left_items.len() {
+        while win.shown.len() > 1
+            && win
+                .shown
+                .last()
+                .is_some_and(|(i, _)| is_heading(left_items[*i]))
+        {
+            win.shown.pop();
+        }
+        win.end = win.shown.last().map_or(win.start, |(i, _)| i + 1);
+    }
     for (i, a) in &win.shown {
         match left_items[*i] {
             Item::Header(h) => f.render_widget(
@@ -474,8 +498,10 @@ fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
             .iter()
             .filter(is_pane)
             .count();
+        // The pane shown as current: the anchor, else the first pane in view.
         let current = anchor
             .filter(|a| (win.start..win.end).contains(a))
+            .or_else(|| (win.start..win.end).find(|i| is_pane(&&left_items[*i])))
             .unwrap_or(win.start);
         let current = left_items[..=current.min(left_items.len().saturating_sub(1))]
             .iter()
@@ -1119,7 +1145,7 @@ fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect) {
         .iter()
         .map(|(_, h)| Rows { min: *h, max: *h })
         .collect();
-    let win = stack(&rows, area, anchor, &t.side_scroll, true);
+    let win = stack(&rows, area, anchor.map(|a| (a, a)), &t.side_scroll, true);
     // The label keys shown beside options, worked out once per frame.
     let keys: HashMap<(usize, usize), String> = app
         .hotkeys()
@@ -1644,11 +1670,7 @@ pub fn help_lines(app: &App) -> Vec<(String, String, bool)> {
                 let c = &t.config.controls[ci];
                 out.push((
                     k.display(),
-                    format!(
-                        "{}: {}",
-                        clip(&c.name, 40),
-                        clip(&c.labels[li].value, 80)
-                    ),
+                    format!("{}: {}", clip(&c.name, 40), clip(&c.labels[li].value, 80)),
                     false,
                 ));
             }
@@ -1911,7 +1933,7 @@ mod tests {
     fn stack_keeps_the_anchor_visible_and_caps_every_pane() {
         let rows = vec![Rows { min: 3, max: FLEX }; 10_000];
         let scroll = Cell::new(0);
-        let w = stack(&rows, area(31), Some(9_999), &scroll, false);
+        let w = stack(&rows, area(31), Some((9_999, 9_999)), &scroll, false);
         assert!(w.scrolled);
         assert_eq!(w.end, 10_000, "the last pane is shown");
         assert_eq!(w.shown.len(), 10, "30 rows hold ten panes of three");
@@ -1921,16 +1943,20 @@ mod tests {
         );
         assert_eq!(scroll.get(), 9_990);
         // Moving up inside the window does not scroll it.
-        let w = stack(&rows, area(31), Some(9_995), &scroll, false);
+        let w = stack(&rows, area(31), Some((9_995, 9_995)), &scroll, false);
         assert_eq!(w.start, 9_990);
-        let w = stack(&rows, area(31), Some(5), &scroll, false);
-        assert_eq!((w.start, w.end), (5, 15));
+        let w = stack(&rows, area(31), Some((4, 5)), &scroll, false);
+        assert_eq!(
+            (w.start, w.end),
+            (4, 14),
+            "the heading above the pane comes along"
+        );
         // A pane taller than the area is cut to it.
         let tall = [Rows { min: 500, max: 500 }, Rows { min: 3, max: FLEX }];
-        let w = stack(&tall, area(20), Some(0), &Cell::new(0), false);
+        let w = stack(&tall, area(20), Some((0, 0)), &Cell::new(0), false);
         assert_eq!(w.shown[0].1.height, 19);
         for h in [0, 1, 2] {
-            let w = stack(&rows, area(h), Some(3), &Cell::new(0), true);
+            let w = stack(&rows, area(h), Some((3, 3)), &Cell::new(0), true);
             assert!(w.shown.iter().all(|(_, r)| r.height <= h));
         }
     }
