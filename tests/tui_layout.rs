@@ -241,6 +241,37 @@ fn thousand_controls_scroll_in_the_side_panel() {
     });
 }
 
+#[test]
+fn taxonomy_of_10000_choices_opens_its_picker() {
+    within(120, || {
+        // 100 groups of 99 leaves: the picker works out which rows have children.
+        let tree: String = (0..100)
+            .map(|g| {
+                let leaves: String = (0..99)
+                    .map(|l| format!(r#"<Choice value="leaf {g}.{l}"/>"#))
+                    .collect();
+                format!(r#"<Choice value="group {g}">{leaves}</Choice>"#)
+            })
+            .collect();
+        let f = project(
+            &format!(
+                r#"<View><Text name="t" value="$text"/><Taxonomy name="tx" toName="t">{tree}</Taxonomy></View>"#
+            ),
+            r#"[{"text": "sort me"}]"#,
+        );
+        let mut d = open(&f, ".");
+        d.keys("enter");
+        for (w, h) in SIZES {
+            let s = draw(&mut d, w, h);
+            assert!(s.contains("▸ [ ] group 0"), "{w}x{h}:\n{s}");
+        }
+        d.keys("l j space");
+        let s = draw(&mut d, 120, 40);
+        assert!(s.contains("[x] leaf 0.0"), "{s}");
+        tiny_sizes_draw(&mut d);
+    });
+}
+
 // ----------------------------------------------------------------- generated configs
 
 /// xorshift: the same configs on every run.

@@ -2208,13 +2208,17 @@ impl App {
             return Vec::new();
         };
         let q = p.query.to_lowercase();
+        // Paths that have children, gathered once: a tree can have any number of labels.
+        let parents: HashSet<&[String]> = c
+            .labels
+            .iter()
+            .filter(|l| !l.path.is_empty())
+            .map(|l| &l.path[..l.path.len() - 1])
+            .collect();
         let mut out = Vec::new();
         for (i, l) in c.labels.iter().enumerate() {
             let key = l.path.join("/");
-            let has_children = c
-                .labels
-                .iter()
-                .any(|o| o.path.len() == l.path.len() + 1 && o.path.starts_with(&l.path));
+            let has_children = parents.contains(l.path.as_slice());
             if !q.is_empty() {
                 if key.to_lowercase().contains(&q) {
                     out.push((key, 0, i, has_children));
