@@ -272,6 +272,43 @@ fn taxonomy_of_10000_choices_opens_its_picker() {
     });
 }
 
+#[test]
+fn configs_with_only_controls_or_only_objects_use_the_whole_screen() {
+    within(120, || {
+        // Controls that point at each other: no object pane at all.
+        let controls: String = (0..5)
+            .map(|i| {
+                format!(
+                    r#"<Choices name="q{i}" toName="q0"><Choice value="answer {i}"/></Choices>"#
+                )
+            })
+            .collect();
+        let f = project(&format!("<View>{controls}</View>"), r#"[{"text": "x"}]"#);
+        let mut d = open(&f, ".");
+        for (w, h) in SIZES {
+            let s = draw(&mut d, w, h);
+            for i in 0..5 {
+                assert!(s.contains(&format!("answer {i}")), "{w}x{h}:\n{s}");
+            }
+            assert!(!s.contains("more below"), "{w}x{h}:\n{s}");
+        }
+        tiny_sizes_draw(&mut d);
+        // Objects only: the panes take the full width.
+        let f = texts_32();
+        let mut d = open(&f, ".");
+        let s = draw(&mut d, 120, 40);
+        let top = s.lines().next().unwrap();
+        assert!(top.starts_with("┌ t0 (Text)") && top.ends_with('┐'), "{s}");
+        // Nothing at all.
+        let f = project("<View></View>", r#"[{"text": "x"}]"#);
+        let mut d = open(&f, ".");
+        for (w, h) in SIZES {
+            draw(&mut d, w, h);
+        }
+        tiny_sizes_draw(&mut d);
+    });
+}
+
 // ----------------------------------------------------------------- generated configs
 
 /// xorshift: the same configs on every run.

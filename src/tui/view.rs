@@ -420,7 +420,20 @@ fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
     };
     let all = items(&t.config, &t.data);
     let wide = area.width >= 100;
-    let (left, right) = if wide {
+    // A config with only objects, or only controls, gives the whole screen to that side.
+    let no_panes = !all
+        .iter()
+        .any(|i| matches!(i, Item::Header(_) | Item::Object(_)));
+    let no_panels = !all.iter().any(
+        |i| matches!(i, Item::Control(ci) if t.config.controls[*ci].kind != ControlKind::Relations),
+    ) && t.full.predictions.is_empty()
+        && app.others().is_empty();
+    let nothing = Rect { height: 0, ..area };
+    let (left, right) = if no_panes && !no_panels {
+        (nothing, area)
+    } else if no_panels {
+        (area, nothing)
+    } else if wide {
         let c = Layout::default()
             .direction(Direction::Horizontal)
             .constraints([Constraint::Percentage(60), Constraint::Percentage(40)])
