@@ -3,6 +3,10 @@
 //! to the next task drawn (`s` submit and `]` next, p50/p99), and peak memory.
 //! `cargo bench --bench tui -- 1000000` (each measurement runs in a fresh process, 5 times;
 //! min and median are reported).
+//!
+//! `cargo bench --bench tui -- layout`: frame times for configs that stretch the layout
+//! (a Repeater of 100 panes, 32 Texts, a Rating of 10⁹ stars, 10,000 choices, 1,000
+//! controls): the first frame, and a key press to the next frame (p50/p99).
 
 mod common;
 
@@ -122,10 +126,128 @@ fn child(db: &Path) {
     );
 }
 
+/// The layout configs: (name, config, one task, keys pressed between frames).
+fn layout_cases() -> Vec<(&'static str, String, serde_json::Value, &'static [char])> {
+    use serde_json::json;
+    let items: Vec<serde_json::Value> = (0..100)
+        .map(|i| json!({"text": format!("text #{i}")}))
+        .collect();
+    let texts: serde_json::Map<String, serde_json::Value> = (0..32)
+        .map(|i| (format!("t{i}"), json!(format!("body of text {i}"))))
+        .collect();
+    let choices: String = (0..10_000)
+        .map(|i| format!(r#"<Choice value="option {i}"/>"#))
+        .collect();
+    let controls: String = (0..1000)
+        .map(|i| format!(r#"<Choices name="c{i}" toName="t"><Choice value="a"/><Choice value="b"/></Choices>"#))
+        .collect();
+    vec![
+        (
+            "Repeater of 100 panes (J)",
+            r#"<View><Repeater on="$items" indexFlag="{{idx}}"><Text name="text_{{idx}}" value="$items[{{idx}}].text"/><Choices name="choice_{{idx}}" toName="text_{{idx}}"><Choice value="yes"/><Choice value="no"/></Choices></Repeater></View>"#.to_string(),
+            json!({ "items": items }),
+            &['J'],
+        ),
+        (
+            "32 Texts (J)",
+            format!(
+                "<View>{}</View>",
+                (0..32)
+                    .map(|i| format!(r#"<Text name="t{i}" value="$t{i}"/>"#))
+                    .collect::<String>()
+            ),
+            serde_json::Value::Object(texts),
+            &['J'],
+        ),
+        (
+            "Rating maxRating=10^9 (l)",
+            r#"<View><Text name="t" value="$text"/><Rating name="r" toName="t" maxRating="1000000000"/></View>"#.to_string(),
+            json!({"text": "rate"}),
+            &['l'],
+        ),
+        (
+            "10,000 choices (j)",
+            format!(r#"<View><Text name="t" value="$text"/><Choices name="c" toName="t" choice="multiple">{choices}</Choices></View>"#),
+            json!({"text": "pick"}),
+            &['j'],
+        ),
+        (
+            "1,000 controls (J)",
+            format!(r#"<View><Text name="t" value="$text"/>{controls}</View>"#),
+            json!({"text": "many"}),
+            &['J'],
+        ),
+    ]
+}
+
+fn layout() {
+    const FRAMES: usize = 300;
+    let dir = common::bench_dir().join("layout");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("layout dir");
+    println!("annotator layout, 120x40, {FRAMES} key presses each (ms)");
+    println!(
+        "  {:<28} {:>10} {:>12} {:>10} {:>10}",
+        "config", "open", "first frame", "key p50", "key p99"
+    );
+    for (k, (name, config, task, keys)) in layout_cases().into_iter().enumerate() {
+        let cfg = dir.join(format!("{k}.xml"));
+        let tasks = dir.join(format!("{k}.json"));
+        let db = dir.join(format!("{k}.db"));
+        std::fs::write(&cfg, config).expect("config");
+        std::fs::write(&tasks, serde_json::json!([task]).to_string()).expect("tasks");
+        let input = labelterm::cli::InputArgs {
+            input_path: vec![tasks.display().to_string()],
+            input_format: None,
+            map: Vec::new(),
+            csv_coerce: false,
+        };
+        labelterm::cli::init_project(&db, &cfg, &input, Sampling::Sequential, None, "bench")
+            .expect("init");
+        let t0 = Instant::now();
+        let (loader, _rx) = media::channel_loader(1);
+        let mut s = Session::open(
+            &StartOptions {
+                project: db.clone(),
+                user: "bench".into(),
+                ..Default::default()
+            },
+            false,
+            loader,
+        )
+        .expect("open");
+        s.start();
+        let open = t0.elapsed().as_secs_f64() * 1000.0;
+        let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+        let t = Instant::now();
+        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+            .expect("draw");
+        let first = t.elapsed().as_secs_f64() * 1000.0;
+        let mut times = Vec::new();
+        for i in 0..FRAMES {
+            let t = Instant::now();
+            s.key(key(keys[i % keys.len()]));
+            term.draw(|f| labelterm::tui::view::draw(f, &s.app))
+                .expect("draw");
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        println!(
+            "  {name:<28} {open:>10.2} {first:>12.3} {:>10.3} {:>10.3}",
+            pct(&mut times, 0.5),
+            pct(&mut times, 0.99)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
         child(Path::new(&args[i + 1]));
+        return;
+    }
+    if args.iter().any(|a| a == "layout") {
+        layout();
         return;
     }
     for n in common::sizes(&[1_000_000]) {

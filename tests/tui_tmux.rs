@@ -54,14 +54,22 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn label_in_tmux_then_check_store_and_export() {
+/// Whether tmux is missing (then the test is skipped, except in CI).
+fn no_tmux() -> bool {
     if Command::new("tmux").arg("-V").output().is_err() {
         assert!(
             std::env::var_os("CI").is_none(),
             "tmux is required in CI (.ci/run installs it)"
         );
         eprintln!("tmux is not installed; skipping the end-to-end test");
+        return true;
+    }
+    false
+}
+
+#[test]
+fn label_in_tmux_then_check_store_and_export() {
+    if no_tmux() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -179,4 +187,72 @@ fn label_in_tmux_then_check_store_and_export() {
     assert_eq!(ann["result"][0]["value"]["choices"][0], "Negative");
     assert_eq!(ann["result"][0]["type"], "choices");
     assert_eq!(ann["was_cancelled"], false);
+}
+
+/// A `<Repeater>` of 100 panes: the real binary draws a frame with the pane marker, moves to
+/// the last pane and quits cleanly.
+#[test]
+fn repeater_of_100_panes_in_tmux() {
+    if no_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("panes.db");
+    let config = dir.path().join("config.xml");
+    std::fs::write(
+        &config,
+        r#"<View><Repeater on="$items" indexFlag="{{idx}}">
+          <Text name="text_{{idx}}" value="$items[{{idx}}].text"/>
+          <Choices name="choice_{{idx}}" toName="text_{{idx}}"><Choice value="yes"/><Choice value="no"/></Choices>
+        </Repeater></View>"#,
+    )
+    .unwrap();
+    let items: Vec<serde_json::Value> = (0..100)
+        .map(|i| serde_json::json!({"text": format!("text #{i} end")}))
+        .collect();
+    let tasks = dir.path().join("tasks.json");
+    std::fs::write(&tasks, serde_json::json!([{ "items": items }]).to_string()).unwrap();
+    let bin = env!("CARGO_BIN_EXE_labelterm");
+    let command = format!(
+        "'{bin}' start '{}' --init --label-config '{}' --input-path '{}' --user tmuxer",
+        db.display(),
+        config.display(),
+        tasks.display()
+    );
+    let tmux = Tmux {
+        socket: format!("labelterm-test-panes-{}", std::process::id()),
+    };
+    let out = tmux.cmd(&[
+        "new-session",
+        "-d",
+        "-s",
+        "lt",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        "-e",
+        "NO_COLOR=",
+        &command,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = tmux.wait_for("pane 1/100");
+    assert!(first.contains("text #0 end"), "{first}");
+    assert!(first.contains("more below"), "{first}");
+    tmux.keys(&["K"]);
+    let last = tmux.wait_for("pane 100/100");
+    assert!(last.contains("text #99 end"), "{last}");
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while tmux.running() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "labelterm did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

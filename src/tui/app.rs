@@ -16,7 +16,7 @@ use crate::store::{Sampling, TaskFull};
 use crate::task::resolve::{as_text, resolve_attr};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Map, Value, json};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
@@ -211,6 +211,10 @@ pub struct TaskState {
     pub image_geom: RefCell<HashMap<String, ImageGeom>>,
     /// Image pane sizes wanted by the renderer.
     pub image_wanted: RefCell<HashMap<String, (u16, u16)>>,
+    /// First pane shown when the panes do not fit (kept by the renderer).
+    pub pane_scroll: Cell<usize>,
+    /// First side panel shown when the panels do not fit (kept by the renderer).
+    pub side_scroll: Cell<usize>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -382,6 +386,8 @@ impl App {
             scroll: RefCell::new(HashMap::new()),
             image_geom: RefCell::new(HashMap::new()),
             image_wanted: RefCell::new(HashMap::new()),
+            pane_scroll: Cell::new(0),
+            side_scroll: Cell::new(0),
         };
         let effects = self.resolve_contents(&mut t);
         for (name, c) in &t.contents {
@@ -2211,13 +2217,17 @@ impl App {
             return Vec::new();
         };
         let q = p.query.to_lowercase();
+        // Paths that have children, gathered once: a tree can have any number of labels.
+        let parents: HashSet<&[String]> = c
+            .labels
+            .iter()
+            .filter(|l| !l.path.is_empty())
+            .map(|l| &l.path[..l.path.len() - 1])
+            .collect();
         let mut out = Vec::new();
         for (i, l) in c.labels.iter().enumerate() {
             let key = l.path.join("/");
-            let has_children = c
-                .labels
-                .iter()
-                .any(|o| o.path.len() == l.path.len() + 1 && o.path.starts_with(&l.path));
+            let has_children = parents.contains(l.path.as_slice());
             if !q.is_empty() {
                 if key.to_lowercase().contains(&q) {
                     out.push((key, 0, i, has_children));
@@ -2666,21 +2676,38 @@ pub fn describe_result(config: &LabelConfig, r: &Value, content: Option<&Content
 }
 
 /// Panes that take focus, in document order: objects that carry regions or can be
-/// labelled, then every control with a panel.
+/// labelled, objects no control points at (so that every pane can be brought into view),
+/// then every control with a panel.
 pub fn focusables(config: &LabelConfig) -> Vec<Focus> {
+    let mut objects: HashMap<&str, usize> = HashMap::new();
+    for (i, o) in config.objects.iter().enumerate() {
+        objects.entry(o.name.as_str()).or_insert(i);
+    }
+    let mut controls: HashMap<&str, usize> = HashMap::new();
+    // Per object: whether a control points at it, and whether one labels it.
+    let mut targeted = vec![false; config.objects.len()];
+    let mut labelled = vec![false; config.objects.len()];
+    for (i, c) in config.controls.iter().enumerate() {
+        controls.entry(c.name.as_str()).or_insert(i);
+        for to in &c.to_name {
+            if let Some(&oi) = objects.get(to.as_str()) {
+                targeted[oi] = true;
+                labelled[oi] |= res::labels_fit(c.kind, config.objects[oi].kind);
+            }
+        }
+    }
     let mut out = Vec::new();
     walk(&config.root, &mut |el| {
         let Some(name) = el.attr("name") else { return };
-        if let Some(i) = config.objects.iter().position(|o| o.name == name) {
+        if let Some(&i) = objects.get(name) {
             let o = &config.objects[i];
-            let labelled = config
-                .controls
-                .iter()
-                .any(|c| c.to_name.contains(&o.name) && res::labels_fit(c.kind, o.kind));
-            if o.kind == ObjectKind::Image || labelled {
+            if o.kind == ObjectKind::Image
+                || labelled[i]
+                || (!targeted[i] && o.kind != ObjectKind::Header)
+            {
                 out.push(Focus::Object(i));
             }
-        } else if let Some(i) = config.controls.iter().position(|c| c.name == name)
+        } else if let Some(&i) = controls.get(name)
             && !matches!(config.controls[i].kind, ControlKind::Relations)
         {
             out.push(Focus::Control(i));

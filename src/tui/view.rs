@@ -19,6 +19,9 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Clear, Dataset, GraphType, Paragraph, Wrap};
 use serde_json::Value;
+use std::cell::Cell;
+use std::collections::HashMap;
+use unicode_width::UnicodeWidthStr;
 
 pub fn draw(f: &mut Frame, app: &App) {
     let area = f.area();
@@ -159,14 +162,30 @@ enum Item<'a> {
 }
 
 fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> {
+    // Lookups by name through maps: a config with thousands of tags must not cost
+    // tags × tags per frame.
+    let objects: HashMap<&str, &ObjectTag> = config
+        .objects
+        .iter()
+        .map(|o| (o.name.as_str(), o))
+        .collect();
+    let mut controls: HashMap<&str, usize> = HashMap::new();
+    for (i, c) in config.controls.iter().enumerate() {
+        controls.entry(c.name.as_str()).or_insert(i);
+    }
     let mut out = Vec::new();
-    fn rec<'a>(el: &Element, config: &'a LabelConfig, data: &Value, out: &mut Vec<Item<'a>>) {
+    fn rec<'a>(
+        el: &Element,
+        objects: &HashMap<&str, &'a ObjectTag>,
+        controls: &HashMap<&str, usize>,
+        data: &Value,
+        out: &mut Vec<Item<'a>>,
+    ) {
         let name = el.attr("name");
-        if let Some(o) = name.and_then(|n| config.objects.iter().find(|o| o.name == n)) {
+        if let Some(o) = name.and_then(|n| objects.get(n)) {
             out.push(Item::Object(o));
-        } else if let Some(i) = name.and_then(|n| config.controls.iter().position(|c| c.name == n))
-        {
-            out.push(Item::Control(i));
+        } else if let Some(i) = name.and_then(|n| controls.get(n)) {
+            out.push(Item::Control(*i));
         } else if el.tag.eq_ignore_ascii_case("Header") {
             let text = el
                 .attr("value")
@@ -179,12 +198,207 @@ fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> {
         }
         for c in &el.children {
             if let Node::Element(e) = c {
-                rec(e, config, data, out);
+                rec(e, objects, controls, data, out);
             }
         }
     }
-    rec(&config.root, config, data, &mut out);
+    rec(&config.root, &objects, &controls, data, &mut out);
     out
+}
+
+/// Rows a pane wants: at least `min`, growing up to `max` (`FLEX`: as far as there is room).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Rows {
+    min: u16,
+    max: u16,
+}
+
+const FLEX: u16 = u16::MAX;
+
+fn item_rows(item: &Item) -> Rows {
+    let fixed = |n: u16| Rows { min: n, max: n };
+    match item {
+        Item::Header(h) => fixed(h.lines().count().clamp(1, u16::MAX as usize) as u16),
+        Item::Object(o) => match o.kind {
+            ObjectKind::Header => fixed(1),
+            ObjectKind::Audio | ObjectKind::Video => fixed(5),
+            ObjectKind::TimeSeries => Rows { min: 8, max: FLEX },
+            ObjectKind::Table => Rows { min: 3, max: 12 },
+            _ => Rows { min: 3, max: FLEX },
+        },
+        Item::Control(_) => fixed(0),
+    }
+}
+
+/// Heights for panes stacked in `height` rows, when their minimums fit: bounded panes grow
+/// to their maximum first, then flexible panes share what is left.
+fn fill(rows: &[Rows], height: u16) -> Vec<u16> {
+    let mut h: Vec<u16> = rows.iter().map(|r| r.min).collect();
+    let used: u32 = h.iter().map(|x| u32::from(*x)).sum();
+    let mut left = u32::from(height).saturating_sub(used);
+    for (i, r) in rows.iter().enumerate() {
+        if r.max != FLEX && r.max > h[i] {
+            let g = u32::from(r.max - h[i]).min(left);
+            h[i] += g as u16;
+            left -= g;
+        }
+    }
+    let flex: Vec<usize> = (0..rows.len()).filter(|i| rows[*i].max == FLEX).collect();
+    if !flex.is_empty() {
+        let n = flex.len() as u32;
+        let (each, mut extra) = (left / n, left % n);
+        for i in flex {
+            let add = each + u32::from(extra > 0);
+            extra = extra.saturating_sub(1);
+            h[i] = (u32::from(h[i]) + add).min(u32::from(u16::MAX)) as u16;
+        }
+    }
+    h
+}
+
+/// Where a scrolled stack of panes is drawn: the panes shown (index, rows) and how many are
+/// hidden above and below.
+#[derive(Debug, Clone, PartialEq)]
+struct Window {
+    shown: Vec<(usize, Rect)>,
+    start: usize,
+    end: usize,
+    scrolled: bool,
+}
+
+/// Lays out panes top to bottom in `area`. When their minimums do not fit, one row at the
+/// bottom is left for a marker, every pane is at most that tall, and only the panes of a
+/// window that keeps `anchor` visible are laid out; `scroll` keeps the window's first pane
+/// between frames so that it moves only when the anchor leaves it. Heights are summed
+/// here, never handed to a constraint solver: the cost is linear in the panes, whatever
+/// their number. `partial` lets a last pane that does not fit show its top part.
+fn stack(
+    rows: &[Rows],
+    area: Rect,
+    anchor: Option<(usize, usize)>,
+    scroll: &Cell<usize>,
+    partial: bool,
+) -> Window {
+    let n = rows.len();
+    // No pane is taller than the rows there are.
+    let cap = |h: u16| -> Vec<Rows> {
+        rows.iter()
+            .map(|r| Rows {
+                min: r.min.min(h),
+                max: if r.max == FLEX { FLEX } else { r.max.min(h) },
+            })
+            .collect()
+    };
+    let place = |heights: &[(usize, u16)], avail: u16| -> Vec<(usize, Rect)> {
+        let mut y = area.y;
+        let bottom = area.y + avail;
+        let mut out = Vec::new();
+        for (i, h) in heights {
+            if y >= bottom {
+                break;
+            }
+            let h = (*h).min(bottom - y);
+            out.push((
+                *i,
+                Rect {
+                    x: area.x,
+                    y,
+                    width: area.width,
+                    height: h,
+                },
+            ));
+            y += h;
+        }
+        out
+    };
+    let whole = cap(area.height);
+    let total: u32 = whole.iter().map(|r| u32::from(r.min)).sum();
+    if total <= u32::from(area.height) {
+        let h = fill(&whole, area.height);
+        let heights: Vec<(usize, u16)> = h.into_iter().enumerate().collect();
+        scroll.set(0);
+        return Window {
+            shown: place(&heights, area.height),
+            start: 0,
+            end: n,
+            scrolled: false,
+        };
+    }
+    let avail = area.height.saturating_sub(1);
+    let capped = cap(avail);
+    let mut start = scroll.get().min(n.saturating_sub(1));
+    // The anchor is a range (a pane and the headings just above it): all of it when it
+    // fits, else the pane.
+    if let Some((lo, a)) = anchor.filter(|(lo, a)| lo <= a && *a < n) {
+        start = start.min(lo);
+        let mut sum: u32 = capped[start..=a].iter().map(|r| u32::from(r.min)).sum();
+        while start < a && sum > u32::from(avail) {
+            sum -= u32::from(capped[start].min);
+            start += 1;
+        }
+    }
+    // Fill the window downwards, then upwards when the end is reached.
+    let mut used: u32 = 0;
+    let mut end = start;
+    while end < n && used + u32::from(capped[end].min) <= u32::from(avail) {
+        used += u32::from(capped[end].min);
+        end += 1;
+    }
+    if end == n {
+        while start > 0 && used + u32::from(capped[start - 1].min) <= u32::from(avail) {
+            start -= 1;
+            used += u32::from(capped[start].min);
+        }
+    }
+    scroll.set(start);
+    let mut heights: Vec<(usize, u16)> = fill(&capped[start..end], avail)
+        .into_iter()
+        .enumerate()
+        .map(|(k, h)| (start + k, h))
+        .collect();
+    if partial && end < n && used < u32::from(avail) {
+        heights.push((end, avail - used as u16));
+    }
+    let shown = place(&heights, avail);
+    let end = shown.last().map_or(start, |(i, _)| i + 1);
+    Window {
+        shown,
+        start,
+        end,
+        scrolled: true,
+    }
+}
+
+/// The one-line marker under a scrolled stack: where the current pane is and how many are
+/// hidden, as long as the width allows.
+fn marker(
+    what: &str,
+    current: usize,
+    total: usize,
+    above: usize,
+    below: usize,
+    width: u16,
+) -> String {
+    let mut parts = vec![format!("{what} {current}/{total}")];
+    if above > 0 {
+        parts.push(format!("▲ {above} more above"));
+    }
+    if below > 0 {
+        parts.push(format!("▼ {below} more below"));
+    }
+    let long = format!(" {} · J/K move ", parts.join(" · "));
+    let mid = format!(" {} ", parts.join(" · "));
+    let mut short = format!(" {current}/{total}");
+    if above > 0 {
+        short.push_str(&format!(" ▲{above}"));
+    }
+    if below > 0 {
+        short.push_str(&format!(" ▼{below}"));
+    }
+    [long, mid]
+        .into_iter()
+        .find(|s| s.width() <= width as usize)
+        .unwrap_or(short)
 }
 
 fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
@@ -206,7 +420,20 @@ fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
     };
     let all = items(&t.config, &t.data);
     let wide = area.width >= 100;
-    let (left, right) = if wide {
+    // A config with only objects, or only controls, gives the whole screen to that side.
+    let no_panes = !all
+        .iter()
+        .any(|i| matches!(i, Item::Header(_) | Item::Object(_)));
+    let no_panels = !all.iter().any(
+        |i| matches!(i, Item::Control(ci) if t.config.controls[*ci].kind != ControlKind::Relations),
+    ) && t.full.predictions.is_empty()
+        && app.others().is_empty();
+    let nothing = Rect { height: 0, ..area };
+    let (left, right) = if no_panes && !no_panels {
+        (nothing, area)
+    } else if no_panels {
+        (area, nothing)
+    } else if wide {
         let c = Layout::default()
             .direction(Direction::Horizontal)
             .constraints([Constraint::Percentage(60), Constraint::Percentage(40)])
@@ -224,26 +451,49 @@ fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
         .iter()
         .filter(|i| matches!(i, Item::Header(_) | Item::Object(_)))
         .collect();
-    let constraints: Vec<Constraint> = left_items
-        .iter()
-        .map(|i| match i {
-            Item::Header(h) => Constraint::Length(h.lines().count().max(1) as u16),
-            Item::Object(o) => match o.kind {
-                ObjectKind::Header => Constraint::Length(1),
-                ObjectKind::Audio | ObjectKind::Video => Constraint::Length(5),
-                ObjectKind::TimeSeries => Constraint::Min(8),
-                ObjectKind::Table => Constraint::Max(12),
-                _ => Constraint::Min(3),
-            },
-            Item::Control(_) => Constraint::Length(0),
-        })
-        .collect();
-    let areas = Layout::default()
-        .direction(Direction::Vertical)
-        .constraints(constraints)
-        .split(left);
-    for (item, a) in left_items.iter().zip(areas.iter()) {
-        match item {
+    let rows: Vec<Rows> = left_items.iter().map(|i| item_rows(i)).collect();
+    // The pane to keep visible: the focused object, else the object the focused control
+    // labels.
+    let anchor_name = match t.focusables.get(t.focus) {
+        Some(Focus::Object(oi)) => t.config.objects.get(*oi).map(|o| o.name.as_str()),
+        Some(Focus::Control(ci)) => t
+            .config
+            .controls
+            .get(*ci)
+            .and_then(|c| c.to_name.first())
+            .map(String::as_str),
+        None => None,
+    };
+    let anchor = anchor_name.and_then(|n| {
+        left_items
+            .iter()
+            .position(|i| matches!(i, Item::Object(o) if o.name == n))
+    });
+    let is_heading = |i: &Item| {
+        matches!(i, Item::Header(_)) || matches!(i, Item::Object(o) if o.kind == ObjectKind::Header)
+    };
+    let headed = anchor.map(|a| {
+        let lo = left_items[..a]
+            .iter()
+            .rposition(|i| !is_heading(i))
+            .map_or(0, |p| p + 1);
+        (lo, a)
+    });
+    let mut win = stack(&rows, left, headed, &t.pane_scroll, false);
+    // Headings at the bottom whose pane is out of view belong with that pane.
+    if win.end < left_items.len() {
+        while win.shown.len() > 1
+            && win
+                .shown
+                .last()
+                .is_some_and(|(i, _)| is_heading(left_items[*i]))
+        {
+            win.shown.pop();
+        }
+        win.end = win.shown.last().map_or(win.start, |(i, _)| i + 1);
+    }
+    for (i, a) in &win.shown {
+        match left_items[*i] {
             Item::Header(h) => f.render_widget(
                 Paragraph::new(h.clone()).style(app.theme.accent().add_modifier(Modifier::BOLD)),
                 *a,
@@ -251,6 +501,36 @@ fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
             Item::Object(o) => draw_object(f, app, o, *a),
             Item::Control(_) => {}
         }
+    }
+    if win.scrolled && left.height > 0 {
+        // Panes are the objects with a frame of their own (not Header lines).
+        let is_pane = |i: &&&Item| matches!(i, Item::Object(o) if o.kind != ObjectKind::Header);
+        let total = left_items.iter().filter(is_pane).count();
+        let above = left_items[..win.start].iter().filter(is_pane).count();
+        let below = left_items[win.end.min(left_items.len())..]
+            .iter()
+            .filter(is_pane)
+            .count();
+        // The pane shown as current: the anchor, else the first pane in view.
+        let current = anchor
+            .filter(|a| (win.start..win.end).contains(a))
+            .or_else(|| (win.start..win.end).find(|i| is_pane(&&left_items[*i])))
+            .unwrap_or(win.start);
+        let current = left_items[..=current.min(left_items.len().saturating_sub(1))]
+            .iter()
+            .filter(is_pane)
+            .count()
+            .max(1);
+        let line = Rect {
+            y: left.y + left.height - 1,
+            height: 1,
+            ..left
+        };
+        f.render_widget(
+            Paragraph::new(marker("pane", current, total, above, below, line.width))
+                .style(app.theme.accent()),
+            line,
+        );
     }
     draw_side(f, app, &all, right);
 }
@@ -271,7 +551,7 @@ fn draw_object(f: &mut Frame, app: &App, o: &ObjectTag, area: Rect) {
         .unwrap_or(0);
     let focused = focused_is(app, Focus::Object(oi));
     let th = &app.theme;
-    let title = format!(" {} ({}) ", sanitize(&o.name, false), o.tag);
+    let title = format!(" {} ({}) ", clip(&o.name, usize::from(area.width)), o.tag);
     let content = t.contents.get(&o.name);
     match (o.kind, content) {
         (ObjectKind::Header, _) => {
@@ -826,17 +1106,17 @@ pub struct Overlay {
 
 // --------------------------------------------------------------------- side panels
 
-fn control_height(app: &App, c: &ControlTag) -> u16 {
+/// Rows a control's panel wants (its frame included); counted in `usize` so that no label
+/// count can overflow it.
+fn control_height(app: &App, c: &ControlTag) -> usize {
     let t = app.task.as_ref().expect("task");
-    match c.kind {
-        ControlKind::Choices => c.labels.len() as u16 + 2,
-        ControlKind::Taxonomy => (res::current_list(&t.result, c, None).len() as u16).max(1) + 2,
-        ControlKind::TextArea => {
-            let n = res::current_list(&t.result, c, t.selected.as_deref()).len() as u16;
-            n + 3
-        }
+    let hint = usize::from(c.per_region && t.selected.is_none() && !c.kind.makes_regions());
+    hint + match c.kind {
+        ControlKind::Choices => c.labels.len() + 2,
+        ControlKind::Taxonomy => res::current_list(&t.result, c, None).len().max(1) + 2,
+        ControlKind::TextArea => res::current_list(&t.result, c, t.selected.as_deref()).len() + 3,
         ControlKind::Rating | ControlKind::Number | ControlKind::DateTime => 3,
-        k if k.makes_regions() => (c.labels.len() as u16).min(8) + 2,
+        k if k.makes_regions() => c.labels.len().min(8) + 2,
         _ => 3,
     }
 }
@@ -853,54 +1133,116 @@ fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect) {
         .collect();
     let regions = app.regions();
     let n_sources = t.full.predictions.len() + app.others().len();
+    let cap = |h: usize| h.min(usize::from(u16::MAX)) as u16;
     let mut panels: Vec<(Panel, u16)> = controls
         .iter()
         .map(|ci| {
             (
                 Panel::Control(*ci),
-                control_height(app, &t.config.controls[*ci]),
+                cap(control_height(app, &t.config.controls[*ci])),
             )
         })
         .collect();
     if t.config.controls.iter().any(|c| c.kind.makes_regions()) {
-        panels.push((Panel::Regions, (regions.len() as u16).clamp(1, 8) + 2));
+        panels.push((Panel::Regions, cap(regions.len().clamp(1, 8) + 2)));
     }
     if n_sources > 0 {
-        panels.push((Panel::Sources, n_sources as u16 + 3));
+        panels.push((Panel::Sources, cap(n_sources + 3)));
     }
-    // Scroll so the focused panel is visible.
-    let focus_idx = match t.focusables.get(t.focus) {
+    // Keep the focused panel visible.
+    let anchor = match t.focusables.get(t.focus) {
         Some(Focus::Control(ci)) => panels.iter().position(|(p, _)| *p == Panel::Control(*ci)),
         _ => None,
     };
-    let mut start = 0;
-    if let Some(fi) = focus_idx {
-        while start < fi && panels[start..=fi].iter().map(|(_, h)| *h).sum::<u16>() > area.height {
-            start += 1;
+    let rows: Vec<Rows> = panels
+        .iter()
+        .map(|(_, h)| Rows { min: *h, max: *h })
+        .collect();
+    let win = stack(&rows, area, anchor.map(|a| (a, a)), &t.side_scroll, true);
+    // The label keys shown beside options, worked out once per frame.
+    let keys: HashMap<(usize, usize), String> = app
+        .hotkeys()
+        .into_iter()
+        .map(|(k, ci, li)| ((ci, li), k.display()))
+        .collect();
+    for (i, r) in &win.shown {
+        // A frame needs three rows to show anything inside it.
+        if r.height < 3 {
+            continue;
+        }
+        match panels[*i].0 {
+            Panel::Control(ci) => draw_control(f, app, ci, *r, &keys),
+            Panel::Regions => draw_regions(f, app, &regions, *r),
+            Panel::Sources => draw_sources(f, app, *r),
         }
     }
-    let mut y = area.y;
-    for (p, h) in panels.iter().skip(start) {
-        if y >= area.y + area.height {
-            break;
-        }
-        let h = (*h).min(area.y + area.height - y);
-        if h < 3 {
-            break;
-        }
-        let r = Rect {
-            x: area.x,
-            y,
-            width: area.width,
-            height: h,
+    if win.scrolled && area.height > 0 {
+        // Panels cut to less than a frame were not drawn: they count as hidden.
+        let end = win
+            .shown
+            .iter()
+            .filter(|(_, r)| r.height >= 3)
+            .map(|(i, _)| i + 1)
+            .max()
+            .unwrap_or(win.start);
+        let total = panels.len();
+        let current = anchor.unwrap_or(win.start).min(total.saturating_sub(1)) + 1;
+        let line = Rect {
+            y: area.y + area.height - 1,
+            height: 1,
+            ..area
         };
-        match p {
-            Panel::Control(ci) => draw_control(f, app, *ci, r),
-            Panel::Regions => draw_regions(f, app, &regions, r),
-            Panel::Sources => draw_sources(f, app, r),
-        }
-        y += h;
+        let text = marker(
+            "panel",
+            current,
+            total,
+            win.start,
+            total.saturating_sub(end),
+            line.width,
+        );
+        f.render_widget(Paragraph::new(text).style(app.theme.accent()), line);
     }
+}
+
+/// The first of `total` rows to show in `height` rows so that `cursor` is visible.
+fn window_start(total: usize, height: usize, cursor: usize) -> usize {
+    if total <= height || height == 0 {
+        return 0;
+    }
+    cursor
+        .min(total - 1)
+        .saturating_sub(height - 1)
+        .min(total - height)
+}
+
+/// A bottom title for a list that shows `shown` of `total` rows from `start`.
+fn more_title(start: usize, shown: usize, total: usize) -> Option<String> {
+    let below = total.saturating_sub(start + shown);
+    match (start, below) {
+        (0, 0) => None,
+        (0, b) => Some(format!(" ▼ {b} more below ")),
+        (a, 0) => Some(format!(" ▲ {a} more above ")),
+        (a, b) => Some(format!(" ▲ {a} more above · ▼ {b} more below ")),
+    }
+}
+
+/// A name or label cut to what `width` columns can show, then made safe to draw: names
+/// come from the config and can be any length.
+fn clip(s: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthChar;
+    let mut col = 0;
+    let end = s
+        .char_indices()
+        .find(|(_, c)| {
+            col += c.width().unwrap_or(0).max(1);
+            col > width
+        })
+        .map_or(s.len(), |(i, _)| i);
+    let mut out = sanitize(&s[..end], false);
+    if end < s.len() {
+        out.push('…');
+    }
+    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -910,7 +1252,13 @@ enum Panel {
     Sources,
 }
 
-fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
+fn draw_control(
+    f: &mut Frame,
+    app: &App,
+    ci: usize,
+    area: Rect,
+    keys: &HashMap<(usize, usize), String>,
+) {
     let t = app.task.as_ref().expect("task");
     let th = &app.theme;
     let c = &t.config.controls[ci];
@@ -933,7 +1281,8 @@ fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
     };
     let req = if c.required { " *" } else { "" };
     let per = if c.per_region { " per region" } else { "" };
-    let title = format!(" {} ({}{mode}{per}){req} ", sanitize(&c.name, false), c.tag);
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let title = format!(" {} ({}{mode}{per}){req} ", clip(&c.name, inner_w), c.tag);
     let mut lines: Vec<Line> = Vec::new();
     let mark_cursor = |i: usize| focused && i == cursor;
     if c.per_region && region_id.is_none() && !c.kind.makes_regions() {
@@ -942,9 +1291,21 @@ fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
             th.dim(),
         )));
     }
+    // Options are drawn only for the rows the panel has, around the cursor: a control can
+    // have any number of them.
+    let rows = usize::from(area.height.saturating_sub(2)).saturating_sub(lines.len());
+    let mut more: Option<String> = None;
+    let key_of = |i: usize| {
+        keys.get(&(ci, i))
+            .map(|k| format!("[{}]", clip(k, 8)))
+            .unwrap_or_else(|| "   ".into())
+    };
     match c.kind {
         ControlKind::Choices => {
-            for (i, l) in c.labels.iter().enumerate() {
+            let start = window_start(c.labels.len(), rows, cursor);
+            let end = (start + rows).min(c.labels.len());
+            more = more_title(start, end - start, c.labels.len());
+            for (i, l) in c.labels.iter().enumerate().take(end).skip(start) {
                 let on = current.iter().any(|v| v.as_str() == Some(l.key.as_str()));
                 let boxmark = match (c.choice, on) {
                     (crate::config::ChoiceMode::Multiple, true) => "[x]",
@@ -952,10 +1313,7 @@ fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
                     (_, true) => "(•)",
                     (_, false) => "( )",
                 };
-                let key = app
-                    .hotkey_label(ci, i)
-                    .map(|k| format!("[{k}]"))
-                    .unwrap_or_else(|| "   ".into());
+                let key = key_of(i);
                 let col = th.label_color(l.background.as_deref(), i);
                 let mut st = if on { th.chip(col) } else { th.base() };
                 if mark_cursor(i) {
@@ -963,16 +1321,16 @@ fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
                 }
                 lines.push(Line::from(vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
-                    Span::styled(format!("{boxmark} {}", sanitize(&l.value, false)), st),
+                    Span::styled(format!("{boxmark} {}", clip(&l.value, inner_w)), st),
                 ]));
             }
         }
         k if k.makes_regions() => {
-            for (i, l) in c.labels.iter().enumerate() {
-                let key = app
-                    .hotkey_label(ci, i)
-                    .map(|k| format!("[{k}]"))
-                    .unwrap_or_else(|| "   ".into());
+            let start = window_start(c.labels.len(), rows, cursor);
+            let end = (start + rows).min(c.labels.len());
+            more = more_title(start, end - start, c.labels.len());
+            for (i, l) in c.labels.iter().enumerate().take(end).skip(start) {
+                let key = key_of(i);
                 let col = th.label_color(l.background.as_deref(), i);
                 let mut st = if th.mono {
                     Style::default()
@@ -984,19 +1342,34 @@ fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
                 }
                 lines.push(Line::from(vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
-                    Span::styled(format!(" {} ", sanitize(&l.value, false)), st),
+                    Span::styled(format!(" {} ", clip(&l.value, inner_w)), st),
                 ]));
             }
         }
         ControlKind::Rating => {
             let n = current.first().and_then(Value::as_i64).unwrap_or(0);
-            let stars: String = (1..=c.max_rating as i64)
+            let max = u64::from(c.max_rating);
+            let st = if focused { th.cursor() } else { th.base() };
+            let full = format!("  {n}/{max}  h/l change");
+            // As many stars as fit; a scale wider than the panel ends in "…".
+            let room = inner_w.saturating_sub(full.width()) as u64;
+            let (count, suffix) = if max <= room {
+                (max, full)
+            } else {
+                let tail = format!(" {n}/{max}  h/l change");
+                (
+                    (inner_w.saturating_sub(tail.width() + 1) as u64)
+                        .max(1)
+                        .min(max),
+                    format!("…{tail}"),
+                )
+            };
+            let stars: String = (1..=count as i64)
                 .map(|i| if i <= n { '★' } else { '☆' })
                 .collect();
-            let st = if focused { th.cursor() } else { th.base() };
             lines.push(Line::from(vec![
                 Span::styled(stars, st),
-                Span::styled(format!("  {n}/{}  h/l change", c.max_rating), th.dim()),
+                Span::styled(suffix, th.dim()),
             ]));
         }
         ControlKind::Number | ControlKind::DateTime => {
@@ -1013,7 +1386,12 @@ fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
             ]));
         }
         ControlKind::TextArea => {
-            for (i, e) in current.iter().enumerate() {
+            let max = c.max_submissions.unwrap_or(usize::MAX);
+            let total = current.len() + usize::from(current.len() < max);
+            let start = window_start(total, rows, cursor);
+            let end = (start + rows).min(total);
+            more = more_title(start, end - start, total);
+            for (i, e) in current.iter().enumerate().take(end).skip(start) {
                 let st = if mark_cursor(i) {
                     th.cursor()
                 } else {
@@ -1024,8 +1402,7 @@ fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
                     st,
                 )));
             }
-            let max = c.max_submissions.unwrap_or(usize::MAX);
-            if current.len() < max {
+            if current.len() < max && end == total {
                 let st = if mark_cursor(current.len()) {
                     th.cursor()
                 } else {
@@ -1064,7 +1441,11 @@ fn draw_control(f: &mut Frame, app: &App, ci: usize, area: Rect) {
             th.dim(),
         ))),
     }
-    f.render_widget(Paragraph::new(lines).block(block(th, title, focused)), area);
+    let mut b = block(th, title, focused);
+    if let Some(m) = more {
+        b = b.title_bottom(Span::styled(m, th.accent()));
+    }
+    f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
 fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Rect) {
@@ -1302,11 +1683,7 @@ pub fn help_lines(app: &App) -> Vec<(String, String, bool)> {
                 let c = &t.config.controls[ci];
                 out.push((
                     k.display(),
-                    format!(
-                        "{}: {}",
-                        sanitize(&c.name, false),
-                        sanitize(&c.labels[li].value, false)
-                    ),
+                    format!("{}: {}", clip(&c.name, 40), clip(&c.labels[li].value, 80)),
                     false,
                 ));
             }
@@ -1541,4 +1918,79 @@ pub fn buffer_text(buf: &Buffer) -> String {
         s.push('\n');
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn area(h: u16) -> Rect {
+        Rect::new(0, 0, 50, h)
+    }
+
+    #[test]
+    fn fill_grows_bounded_panes_first_then_shares_the_rest() {
+        // A Header line, a text pane and a table in 22 rows: the table takes its 12.
+        let rows = [
+            Rows { min: 1, max: 1 },
+            Rows { min: 3, max: FLEX },
+            Rows { min: 3, max: 12 },
+        ];
+        assert_eq!(fill(&rows, 22), vec![1, 9, 12]);
+        let two = [Rows { min: 3, max: FLEX }, Rows { min: 3, max: FLEX }];
+        assert_eq!(fill(&two, 21), vec![11, 10]);
+        assert_eq!(fill(&[Rows { min: 5, max: 5 }], 10), vec![5]);
+    }
+
+    #[test]
+    fn stack_keeps_the_anchor_visible_and_caps_every_pane() {
+        let rows = vec![Rows { min: 3, max: FLEX }; 10_000];
+        let scroll = Cell::new(0);
+        let w = stack(&rows, area(31), Some((9_999, 9_999)), &scroll, false);
+        assert!(w.scrolled);
+        assert_eq!(w.end, 10_000, "the last pane is shown");
+        assert_eq!(w.shown.len(), 10, "30 rows hold ten panes of three");
+        assert!(
+            w.shown.iter().all(|(_, r)| r.bottom() <= 30),
+            "row 31 is the marker's"
+        );
+        assert_eq!(scroll.get(), 9_990);
+        // Moving up inside the window does not scroll it.
+        let w = stack(&rows, area(31), Some((9_995, 9_995)), &scroll, false);
+        assert_eq!(w.start, 9_990);
+        let w = stack(&rows, area(31), Some((4, 5)), &scroll, false);
+        assert_eq!(
+            (w.start, w.end),
+            (4, 14),
+            "the heading above the pane comes along"
+        );
+        // A pane taller than the area is cut to it.
+        let tall = [Rows { min: 500, max: 500 }, Rows { min: 3, max: FLEX }];
+        let w = stack(&tall, area(20), Some((0, 0)), &Cell::new(0), false);
+        assert_eq!(w.shown[0].1.height, 19);
+        for h in [0, 1, 2] {
+            let w = stack(&rows, area(h), Some((3, 3)), &Cell::new(0), true);
+            assert!(w.shown.iter().all(|(_, r)| r.height <= h));
+        }
+    }
+
+    #[test]
+    fn markers_and_clipped_names_fit_their_width() {
+        assert_eq!(
+            marker("pane", 3, 100, 2, 97, 200),
+            " pane 3/100 · ▲ 2 more above · ▼ 97 more below · J/K move "
+        );
+        assert_eq!(marker("pane", 3, 100, 2, 97, 20), " 3/100 ▲2 ▼97");
+        assert_eq!(more_title(0, 5, 5), None);
+        assert_eq!(
+            more_title(3, 5, 10).as_deref(),
+            Some(" ▲ 3 more above · ▼ 2 more below ")
+        );
+        assert_eq!(window_start(10_000, 8, 40), 33);
+        assert_eq!(window_start(10_000, 8, 3), 0);
+        assert_eq!(window_start(10, 8, 9), 2);
+        let long = "名".repeat(10_000);
+        assert_eq!(clip(&long, 9).width(), 9);
+        assert_eq!(clip("ok", 9), "ok");
+    }
 }

@@ -141,6 +141,21 @@ impl Driver {
         labelterm::tui::view::buffer_text(term.backend().buffer())
     }
 
+    /// Draws one frame into a TestBackend without waiting for loads; returns the screen
+    /// and how long the frame took.
+    pub fn frame(&mut self, w: u16, h: u16) -> (String, Duration) {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let t = std::time::Instant::now();
+        term.draw(|f| labelterm::tui::view::draw(f, &self.s.app))
+            .unwrap();
+        let took = t.elapsed();
+        self.s.after_draw();
+        (
+            labelterm::tui::view::buffer_text(term.backend().buffer()),
+            took,
+        )
+    }
+
     pub fn result(&self) -> serde_json::Value {
         serde_json::Value::Array(self.s.app.task.as_ref().unwrap().result.clone())
     }
