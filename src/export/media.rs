@@ -145,10 +145,18 @@ impl<'a> MediaResolver<'a> {
         Ok(target)
     }
 
-    /// A file found inside the allowed roots: named as written, or copied into `images/`.
-    fn local(&self, o: &Origin, value: &str, file: PathBuf) -> Result<Resolved> {
+    /// A file found inside the allowed roots: with `materialize` copied into `images/` under
+    /// `copy_name`, else named `shown`. Both names are built only when needed.
+    fn found(
+        &self,
+        o: &Origin,
+        value: &str,
+        file: PathBuf,
+        copy_name: impl FnOnce() -> String,
+        shown: impl FnOnce() -> String,
+    ) -> Result<Resolved> {
         if self.materialize {
-            let name = format!("{}__{}", md5_prefix(value), basename(value));
+            let name = copy_name();
             let copy = self.copy_into_images(o, value, &Media::File(file), &name)?;
             return Ok(Resolved {
                 name: format!("images/{name}"),
@@ -157,7 +165,7 @@ impl<'a> MediaResolver<'a> {
             });
         }
         Ok(Resolved {
-            name: value.to_string(),
+            name: shown(),
             file: Some(file),
             unresolved_cloud: false,
         })
@@ -206,7 +214,15 @@ impl<'a> MediaResolver<'a> {
                 None => self.media.file(&o, value, value).map(Some),
             };
             match found {
-                Ok(Some(file)) => return self.local(&o, value, file),
+                Ok(Some(file)) => {
+                    return self.found(
+                        &o,
+                        value,
+                        file,
+                        || format!("{}__{}", md5_prefix(value), basename(value)),
+                        || value.to_string(),
+                    );
+                }
                 // `/data/...` and `upload/...` are Label Studio's paths, looked up below.
                 Err(e) if e.is_refused() && !ls_path => return Ok(Self::refused(&e, value)),
                 _ => {}
@@ -229,25 +245,19 @@ impl<'a> MediaResolver<'a> {
             {
                 match self.media.confine(&o, value, &file) {
                     Ok(real) => {
-                        if self.materialize {
-                            let name = format!(
-                                "{}__{}",
-                                md5_prefix(&url),
-                                basename(&file.to_string_lossy())
-                            );
-                            let copy =
-                                self.copy_into_images(&o, value, &Media::File(real), &name)?;
-                            return Ok(Resolved {
-                                name: format!("images/{name}"),
-                                file: Some(copy),
-                                unresolved_cloud: false,
-                            });
-                        }
-                        return Ok(Resolved {
-                            name: relpath(&file, self.out_dir),
-                            file: Some(real),
-                            unresolved_cloud: false,
-                        });
+                        return self.found(
+                            &o,
+                            value,
+                            real,
+                            || {
+                                format!(
+                                    "{}__{}",
+                                    md5_prefix(&url),
+                                    basename(&file.to_string_lossy())
+                                )
+                            },
+                            || relpath(&file, self.out_dir),
+                        );
                     }
                     Err(e) if e.is_refused() => return Ok(Self::refused(&e, value)),
                     Err(_) => {}
@@ -275,21 +285,13 @@ impl<'a> MediaResolver<'a> {
                 let file = dir.join(project).join(basename(&url));
                 match self.media.confine(&o, value, &file) {
                     Ok(real) => {
-                        if self.materialize {
-                            let name = basename(&url).to_string();
-                            let copy =
-                                self.copy_into_images(&o, value, &Media::File(real), &name)?;
-                            return Ok(Resolved {
-                                name: format!("images/{name}"),
-                                file: Some(copy),
-                                unresolved_cloud: false,
-                            });
-                        }
-                        return Ok(Resolved {
-                            name: relpath(&file, self.out_dir),
-                            file: Some(real),
-                            unresolved_cloud: false,
-                        });
+                        return self.found(
+                            &o,
+                            value,
+                            real,
+                            || basename(&url).to_string(),
+                            || relpath(&file, self.out_dir),
+                        );
                     }
                     Err(e) if e.is_refused() => return Ok(Self::refused(&e, value)),
                     Err(_) => {}
