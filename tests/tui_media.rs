@@ -6,31 +6,20 @@
 mod common;
 
 use common::*;
+use labelterm::tui::StartOptions;
 use labelterm::tui::app::Content;
 use labelterm::tui::media::Source;
-use labelterm::tui::{Session, StartOptions, media};
 use std::os::unix::fs::symlink;
 
 const SECRET: &str = "SECRET-TEXT-never-shown";
 
 /// A session with no media root: only the tasks' import folders are allowed.
 fn open_plain(f: &Fixture) -> Driver {
-    let (loader, loads) = media::channel_loader(1);
-    let mut s = Session::open(
-        &StartOptions {
-            project: f.db.clone(),
-            user: "ann".into(),
-            ..Default::default()
-        },
-        false,
-        loader,
-    )
-    .unwrap();
-    let rest = s.start();
-    assert!(rest.is_empty(), "{rest:?}");
-    let mut d = Driver { s, loads };
-    d.settle();
-    d
+    open_opts(StartOptions {
+        project: f.db.clone(),
+        user: "ann".into(),
+        ..Default::default()
+    })
 }
 
 #[test]

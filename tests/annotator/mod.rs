@@ -65,19 +65,19 @@ pub fn open(f: &Fixture, image_root: &str) -> Driver {
 }
 
 pub fn open_with(f: &Fixture, image_root: &str, user: &str, no_color: bool) -> Driver {
+    open_opts(StartOptions {
+        project: f.db.clone(),
+        user: user.into(),
+        media_root: Some(PathBuf::from(image_root)),
+        no_color,
+        ..Default::default()
+    })
+}
+
+/// A session on any start options, started and settled.
+pub fn open_opts(opts: StartOptions) -> Driver {
     let (loader, loads) = media::channel_loader(1);
-    let mut s = Session::open(
-        &StartOptions {
-            project: f.db.clone(),
-            user: user.into(),
-            media_root: Some(PathBuf::from(image_root)),
-            no_color,
-            ..Default::default()
-        },
-        false,
-        loader,
-    )
-    .unwrap();
+    let mut s = Session::open(&opts, false, loader).unwrap();
     let rest = s.start();
     assert!(rest.is_empty(), "{rest:?}");
     let mut d = Driver { s, loads };
