@@ -10,6 +10,39 @@ struct Tmux {
 }
 
 impl Tmux {
+    /// Starts `labelterm start DB --init ...` as user tmuxer in a 100×30 session on its own socket.
+    fn start(socket: &str, db: &Path, config: &Path, tasks: &Path) -> Tmux {
+        let bin = env!("CARGO_BIN_EXE_labelterm");
+        let command = format!(
+            "'{bin}' start '{}' --init --label-config '{}' --input-path '{}' --user tmuxer",
+            db.display(),
+            config.display(),
+            tasks.display()
+        );
+        let tmux = Tmux {
+            socket: format!("{socket}-{}", std::process::id()),
+        };
+        let out = tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "lt",
+            "-x",
+            "100",
+            "-y",
+            "30",
+            "-e",
+            "NO_COLOR=",
+            &command,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
     fn cmd(&self, args: &[&str]) -> std::process::Output {
         Command::new("tmux")
             .args(["-L", &self.socket, "-f", "/dev/null"])
@@ -75,33 +108,11 @@ fn label_in_tmux_then_check_store_and_export() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
     let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/sentiment");
-    let bin = env!("CARGO_BIN_EXE_labelterm");
-    let command = format!(
-        "'{bin}' start '{}' --init --label-config '{}' --input-path '{}' --user tmuxer",
-        db.display(),
-        samples.join("config.xml").display(),
-        samples.join("tasks.json").display()
-    );
-    let tmux = Tmux {
-        socket: format!("labelterm-test-{}", std::process::id()),
-    };
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "lt",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-e",
-        "NO_COLOR=",
-        &command,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let tmux = Tmux::start(
+        "labelterm-test",
+        &db,
+        &samples.join("config.xml"),
+        &samples.join("tasks.json"),
     );
     // Task 1 is labeled already (by ana), so the stream opens task 2.
     tmux.wait_for("task #2");
@@ -158,7 +169,7 @@ fn label_in_tmux_then_check_store_and_export() {
     assert_eq!(labeled, 3);
 
     let export = dir.path().join("out.json");
-    let st = Command::new(bin)
+    let st = Command::new(env!("CARGO_BIN_EXE_labelterm"))
         .args([
             "export",
             db.to_str().unwrap(),
@@ -212,34 +223,7 @@ fn repeater_of_100_panes_in_tmux() {
         .collect();
     let tasks = dir.path().join("tasks.json");
     std::fs::write(&tasks, serde_json::json!([{ "items": items }]).to_string()).unwrap();
-    let bin = env!("CARGO_BIN_EXE_labelterm");
-    let command = format!(
-        "'{bin}' start '{}' --init --label-config '{}' --input-path '{}' --user tmuxer",
-        db.display(),
-        config.display(),
-        tasks.display()
-    );
-    let tmux = Tmux {
-        socket: format!("labelterm-test-panes-{}", std::process::id()),
-    };
-    let out = tmux.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "lt",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        "-e",
-        "NO_COLOR=",
-        &command,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let tmux = Tmux::start("labelterm-test-panes", &db, &config, &tasks);
     let first = tmux.wait_for("pane 1/100");
     assert!(first.contains("text #0 end"), "{first}");
     assert!(first.contains("more below"), "{first}");
