@@ -6,6 +6,7 @@
 //! map to no offset.
 
 use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
@@ -35,6 +36,54 @@ pub struct SpanDoc {
     /// Display indices where grapheme clusters start, then `display.len()`.
     pub bounds: Vec<usize>,
     pub kind: DocKind,
+    /// Words as display ranges `[start, end)`, in order: UAX #29 word segments that are
+    /// not white space, cut again where the script changes.
+    pub words: Vec<(usize, usize)>,
+    /// Sentences (UAX #29 sentence segments) without their surrounding white space.
+    pub sentences: Vec<(usize, usize)>,
+    /// Lines between newlines, without surrounding white space; empty ones left out.
+    pub paragraphs: Vec<(usize, usize)>,
+}
+
+/// How far a text selection extends, from the `granularity` attribute of Text and
+/// HyperText. Label Studio trims white space off a selection and then widens it to whole
+/// words, sentences or paragraphs; `symbol` keeps it as selected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Granularity {
+    #[default]
+    Symbol,
+    Word,
+    Sentence,
+    Paragraph,
+}
+
+impl Granularity {
+    /// The attribute's value. Label Studio compares it exactly and treats anything else,
+    /// or no attribute, as `symbol`.
+    pub fn from_attr(value: Option<&str>) -> Granularity {
+        match value {
+            Some("word") => Granularity::Word,
+            Some("sentence") => Granularity::Sentence,
+            Some("paragraph") => Granularity::Paragraph,
+            _ => Granularity::Symbol,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Granularity::Symbol => "symbol",
+            Granularity::Word => "word",
+            Granularity::Sentence => "sentence",
+            Granularity::Paragraph => "paragraph",
+        }
+    }
+}
+
+/// Which edge of a span an edit moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edge {
+    Left,
+    Right,
 }
 
 /// One character, made safe to draw: control characters (but newline) and bidi controls
@@ -51,22 +100,78 @@ pub fn safe_char(c: char) -> char {
 impl SpanDoc {
     fn finish(unit: Vec<char>, display: Vec<char>, map: Vec<Option<usize>>, kind: DocKind) -> Self {
         let s: String = display.iter().collect();
-        let mut bounds = Vec::with_capacity(display.len() + 1);
-        let mut char_idx = 0;
-        let mut last_byte = 0;
-        for (byte, g) in s.grapheme_indices(true) {
-            char_idx += s[last_byte..byte].chars().count();
-            last_byte = byte;
-            bounds.push(char_idx);
-            let _ = g;
+        let bounds = char_bounds(&s, s.grapheme_indices(true).map(|(b, _)| b), display.len());
+        let is_blank = |a: usize, b: usize| display[a..b].iter().all(|c| c.is_whitespace());
+        let grapheme_starts = |a: usize, b: usize| {
+            let k = bounds.partition_point(|x| *x < a);
+            bounds[k..].iter().copied().take_while(move |x| *x < b)
+        };
+        let mut words = Vec::new();
+        let segs = char_bounds(
+            &s,
+            s.split_word_bound_indices().map(|(b, _)| b),
+            display.len(),
+        );
+        for w in segs.windows(2) {
+            let (a, b) = (w[0], w[1]);
+            if is_blank(a, b) {
+                continue;
+            }
+            // UAX #29 joins letters of any alphabet (and treats Thai or Hangul like Latin),
+            // so a word is also cut where the script changes; characters of no particular
+            // script (digits, marks, punctuation) go with their neighbours.
+            let mut start = a;
+            let mut current = Script::Common;
+            for g in grapheme_starts(a, b) {
+                let sc = script_of(display[g]);
+                if sc == Script::Common {
+                    continue;
+                }
+                if current != Script::Common && sc != current {
+                    words.push((start, g));
+                    start = g;
+                }
+                current = sc;
+            }
+            words.push((start, b));
         }
-        bounds.push(display.len());
+        let trim = |a: usize, b: usize| -> Option<(usize, usize)> {
+            let starts: Vec<usize> = grapheme_starts(a, b).collect();
+            let ends = starts.iter().skip(1).copied().chain(std::iter::once(b));
+            let solid: Vec<(usize, usize)> = starts
+                .iter()
+                .copied()
+                .zip(ends)
+                .filter(|(x, y)| !is_blank(*x, *y))
+                .collect();
+            Some((solid.first()?.0, solid.last()?.1))
+        };
+        let sentence_bounds = char_bounds(
+            &s,
+            s.split_sentence_bound_indices().map(|(b, _)| b),
+            display.len(),
+        );
+        let sentences = sentence_bounds
+            .windows(2)
+            .filter_map(|w| trim(w[0], w[1]))
+            .collect();
+        let mut paragraphs = Vec::new();
+        let mut line_start = 0;
+        for i in 0..=display.len() {
+            if i == display.len() || display[i] == '\n' {
+                paragraphs.extend(trim(line_start, i));
+                line_start = i + 1;
+            }
+        }
         SpanDoc {
             unit,
             display,
             map,
             bounds,
             kind,
+            words,
+            sentences,
+            paragraphs,
         }
     }
 
@@ -302,61 +407,195 @@ impl SpanDoc {
         }
     }
 
-    /// 0 for white space, 1 for word characters, 2 for anything else (punctuation, emoji).
-    fn class(&self, i: usize) -> u8 {
-        match self.display.get(i) {
-            None => 0,
-            Some(c) if c.is_whitespace() => 0,
-            Some(c) if c.is_alphanumeric() || *c == '_' => 1,
-            Some(_) => 2,
-        }
-    }
-
-    /// Start of the next word (a run of word characters or of other non-space ones).
+    /// Start of the next word (a word is a UAX #29 word, a run of one script, or a
+    /// punctuation mark or emoji on its own); the last grapheme when there is none.
     pub fn word_next(&self, i: usize) -> usize {
-        let mut j = i;
-        let c = self.class(i);
-        if c != 0 {
-            while j < self.display.len() && self.class(j) == c {
-                j = self.grapheme_at(j).1;
-            }
-        }
-        while j < self.display.len() && self.class(j) == 0 {
-            j = self.grapheme_at(j).1;
-        }
-        if j >= self.display.len() {
-            self.last()
-        } else {
-            j
-        }
+        self.word_start_next(i, 1)
     }
 
     /// Start of the current or previous word.
     pub fn word_prev(&self, i: usize) -> usize {
-        let mut j = self.prev(i);
-        while j > 0 && self.class(j) == 0 {
-            j = self.prev(j);
-        }
-        let c = self.class(j);
-        while j > 0 && c != 0 && self.class(self.prev(j)) == c {
-            j = self.prev(j);
-        }
-        j
+        self.word_start_prev(i, 1)
     }
 
-    /// The word around display index `i` as `[start, end)`, or the grapheme itself.
+    /// The word around display index `i` as `[start, end)`, or the grapheme itself when
+    /// it is white space.
     pub fn word_at(&self, i: usize) -> (usize, usize) {
-        let c = self.class(i);
-        if c == 0 {
-            return self.grapheme_at(i);
+        let g = self.grapheme_at(i);
+        let k = self.words.partition_point(|w| w.1 <= g.0);
+        match self.words.get(k) {
+            Some(&(s, e)) if s <= g.0 => (s, e),
+            _ => g,
         }
-        let mut s = self.grapheme_at(i).0;
-        while s > 0 && self.class(self.prev(s)) == c {
-            s = self.prev(s);
+    }
+
+    /// The ranges one unit of a granularity covers, in order: graphemes for `symbol`
+    /// (white space included), else words, sentences or paragraphs.
+    pub fn units(&self, g: Granularity) -> Cow<'_, [(usize, usize)]> {
+        match g {
+            Granularity::Symbol => {
+                Cow::Owned(self.bounds.windows(2).map(|w| (w[0], w[1])).collect())
+            }
+            Granularity::Word => Cow::Borrowed(&self.words),
+            Granularity::Sentence => Cow::Borrowed(&self.sentences),
+            Granularity::Paragraph => Cow::Borrowed(&self.paragraphs),
         }
-        let mut e = self.grapheme_at(i).1;
-        while e < self.display.len() && self.class(e) == c {
-            e = self.grapheme_at(e).1;
+    }
+
+    /// Start of the first unit after `i`, `count` times (a count of 0 moves once); the
+    /// last grapheme when the text runs out.
+    fn unit_start_next(&self, units: &[(usize, usize)], mut i: usize, count: usize) -> usize {
+        for _ in 0..count.max(1) {
+            match units.get(units.partition_point(|u| u.0 <= i)) {
+                Some(u) => i = u.0,
+                None => return self.last(),
+            }
+        }
+        i
+    }
+
+    /// Start of the unit holding `i`, or of the one before, `count` times; 0 at the start.
+    fn unit_start_prev(units: &[(usize, usize)], mut i: usize, count: usize) -> usize {
+        for _ in 0..count.max(1) {
+            match units.partition_point(|u| u.0 < i).checked_sub(1) {
+                Some(k) => i = units[k].0,
+                None => return 0,
+            }
+        }
+        i
+    }
+
+    /// `count` words on, to the start of each (vim `w`).
+    pub fn word_start_next(&self, i: usize, count: usize) -> usize {
+        self.unit_start_next(&self.words, i, count)
+    }
+
+    /// `count` words back, to the start of each (vim `b`).
+    pub fn word_start_prev(&self, i: usize, count: usize) -> usize {
+        Self::unit_start_prev(&self.words, i, count)
+    }
+
+    /// To the last grapheme of the current word, or of the next one when already there,
+    /// `count` times (vim `e`).
+    pub fn word_end_next(&self, mut i: usize, count: usize) -> usize {
+        let last_of = |w: &(usize, usize)| self.grapheme_at(w.1 - 1).0;
+        for _ in 0..count.max(1) {
+            match self
+                .words
+                .get(self.words.partition_point(|w| last_of(w) <= i))
+            {
+                Some(w) => i = last_of(w),
+                None => return self.last(),
+            }
+        }
+        i
+    }
+
+    /// `count` sentences on, to the start of each (vim `)`).
+    pub fn sentence_next(&self, i: usize, count: usize) -> usize {
+        self.unit_start_next(&self.sentences, i, count)
+    }
+
+    /// To the start of the current sentence, then of the ones before (vim `(`).
+    pub fn sentence_prev(&self, i: usize, count: usize) -> usize {
+        Self::unit_start_prev(&self.sentences, i, count)
+    }
+
+    /// Widens display range `[start, end)` the way Label Studio applies the granularity:
+    /// `symbol` keeps it as it is; otherwise white space is trimmed off both ends and
+    /// each end is moved out to the bound of the word, sentence or paragraph it falls in.
+    /// A range of only white space becomes empty.
+    pub fn snap(&self, start: usize, end: usize, g: Granularity) -> (usize, usize) {
+        if g == Granularity::Symbol {
+            return (start, end);
+        }
+        let (mut s, mut e) = (start.min(end), start.max(end).min(self.len()));
+        s = self.grapheme_at(s.min(e)).0;
+        if e > s {
+            e = self.grapheme_at(e - 1).1;
+        }
+        let blank = |(a, b): (usize, usize)| self.display[a..b].iter().all(|c| c.is_whitespace());
+        while s < e && blank(self.grapheme_at(s)) {
+            s = self.grapheme_at(s).1;
+        }
+        while e > s && blank(self.grapheme_at(e - 1)) {
+            e = self.grapheme_at(e - 1).0;
+        }
+        if s >= e {
+            return (s, s);
+        }
+        let units = self.units(g);
+        if let Some(u) = units.get(units.partition_point(|u| u.1 <= s))
+            && u.0 <= s
+        {
+            s = u.0;
+        }
+        if let Some(u) = units.get(units.partition_point(|u| u.1 < e))
+            && u.0 < e
+        {
+            e = e.max(u.1);
+        }
+        (s, e)
+    }
+
+    /// The span a selection from `anchor` to `cursor` makes: both graphemes included,
+    /// then snapped to the granularity.
+    pub fn selection_range(&self, anchor: usize, cursor: usize, g: Granularity) -> (usize, usize) {
+        if self.is_empty() {
+            return (0, 0);
+        }
+        let (a, c) = (anchor.min(cursor), anchor.max(cursor));
+        let s = self.grapheme_at(a.min(self.last())).0;
+        let e = self.grapheme_at(c.min(self.last())).1;
+        self.snap(s, e, g)
+    }
+
+    /// Moves one edge of span `[start, end)` outwards by `count` units of the granularity
+    /// (a count of 0 moves once). It stops at the text's ends.
+    pub fn grow_edge(
+        &self,
+        (mut s, mut e): (usize, usize),
+        edge: Edge,
+        g: Granularity,
+        count: usize,
+    ) -> (usize, usize) {
+        let units = self.units(g);
+        for _ in 0..count.max(1) {
+            match edge {
+                Edge::Left => match units.partition_point(|u| u.0 < s).checked_sub(1) {
+                    Some(k) => s = units[k].0,
+                    None => break,
+                },
+                Edge::Right => match units.get(units.partition_point(|u| u.1 <= e)) {
+                    Some(u) => e = u.1,
+                    None => break,
+                },
+            }
+        }
+        (s, e)
+    }
+
+    /// Moves one edge of span `[start, end)` inwards by `count` units of the granularity
+    /// (a count of 0 moves once). A span keeps at least one whole unit.
+    pub fn shrink_edge(
+        &self,
+        (mut s, mut e): (usize, usize),
+        edge: Edge,
+        g: Granularity,
+        count: usize,
+    ) -> (usize, usize) {
+        let units = self.units(g);
+        for _ in 0..count.max(1) {
+            match edge {
+                Edge::Left => match units.get(units.partition_point(|u| u.0 <= s)) {
+                    Some(u) if u.1 <= e => s = u.0,
+                    _ => break,
+                },
+                Edge::Right => match units.partition_point(|u| u.1 < e).checked_sub(1) {
+                    Some(k) if units[k].0 >= s => e = units[k].1,
+                    _ => break,
+                },
+            }
         }
         (s, e)
     }
@@ -401,6 +640,69 @@ impl SpanDoc {
         }
         lines.push((start, self.display.len()));
         lines
+    }
+}
+
+/// Char indices of the given byte offsets of `s` (ascending, each on a char boundary),
+/// then `len`, the string's length in chars.
+fn char_bounds(s: &str, bytes: impl Iterator<Item = usize>, len: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut char_idx = 0;
+    let mut last_byte = 0;
+    for byte in bytes {
+        char_idx += s[last_byte..byte].chars().count();
+        last_byte = byte;
+        out.push(char_idx);
+    }
+    out.push(len);
+    out
+}
+
+/// The scripts a word must not run across. `Common` is whatever belongs to no script in
+/// particular (digits, punctuation, marks, symbols) and never cuts a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Script {
+    Common,
+    Latin,
+    Greek,
+    Cyrillic,
+    Armenian,
+    Hebrew,
+    Arabic,
+    Devanagari,
+    Bengali,
+    Thai,
+    Hangul,
+    Hiragana,
+    Katakana,
+    Han,
+    Other,
+}
+
+fn script_of(c: char) -> Script {
+    if !c.is_alphabetic() {
+        return Script::Common;
+    }
+    match c as u32 {
+        0x41..=0x5A | 0x61..=0x7A | 0xC0..=0x24F | 0x250..=0x2AF | 0x1E00..=0x1EFF => Script::Latin,
+        0x2C60..=0x2C7F | 0xA720..=0xA7FF | 0xFF21..=0xFF3A | 0xFF41..=0xFF5A => Script::Latin,
+        0x370..=0x3FF | 0x1F00..=0x1FFF => Script::Greek,
+        0x400..=0x52F | 0x1C80..=0x1C8F | 0x2DE0..=0x2DFF | 0xA640..=0xA69F => Script::Cyrillic,
+        0x530..=0x58F => Script::Armenian,
+        0x590..=0x5FF | 0xFB1D..=0xFB4F => Script::Hebrew,
+        0x600..=0x6FF | 0x750..=0x77F | 0x8A0..=0x8FF | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
+            Script::Arabic
+        }
+        0x900..=0x97F => Script::Devanagari,
+        0x980..=0x9FF => Script::Bengali,
+        0xE00..=0xE7F => Script::Thai,
+        0x1100..=0x11FF | 0x3130..=0x318F | 0xA960..=0xA97F | 0xAC00..=0xD7FF => Script::Hangul,
+        0xFFA0..=0xFFDC => Script::Hangul,
+        0x3040..=0x309F | 0x1B001..=0x1B11F => Script::Hiragana,
+        0x30A0..=0x30FF | 0x31F0..=0x31FF | 0x32D0..=0x32FE | 0xFF66..=0xFF9F => Script::Katakana,
+        0x2E80..=0x2FDF | 0x3005 | 0x3007 | 0x3021..=0x3029 | 0x3038..=0x303B => Script::Han,
+        0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x3134F => Script::Han,
+        _ => Script::Other,
     }
 }
 
@@ -682,6 +984,242 @@ mod tests {
         assert_eq!(v["endOffset"], 2);
         assert_eq!(v["text"], "there\nYo");
         assert_eq!(d.region_range(&Value::Object(v)), Some((a, b)));
+    }
+
+    fn shown(d: &SpanDoc, (a, b): (usize, usize)) -> String {
+        d.display[a..b].iter().collect()
+    }
+
+    /// The words a run of `w` motions stops at.
+    fn word_stops(d: &SpanDoc) -> Vec<String> {
+        let mut out = vec![shown(d, d.word_at(0))];
+        let mut i = 0;
+        loop {
+            let n = d.word_start_next(i, 1);
+            if d.word_at(n) == d.word_at(i) {
+                break;
+            }
+            out.push(shown(d, d.word_at(n)));
+            i = n;
+        }
+        out
+    }
+
+    #[test]
+    fn granularity_attribute_as_label_studio_reads_it() {
+        assert_eq!(Granularity::from_attr(Some("word")), Granularity::Word);
+        assert_eq!(
+            Granularity::from_attr(Some("sentence")),
+            Granularity::Sentence
+        );
+        assert_eq!(
+            Granularity::from_attr(Some("paragraph")),
+            Granularity::Paragraph
+        );
+        assert_eq!(Granularity::from_attr(Some("symbol")), Granularity::Symbol);
+        assert_eq!(Granularity::from_attr(None), Granularity::Symbol);
+        // Anything else, even in another case, keeps the selection as it is.
+        assert_eq!(Granularity::from_attr(Some("Word")), Granularity::Symbol);
+        assert_eq!(Granularity::from_attr(Some("token")), Granularity::Symbol);
+    }
+
+    #[test]
+    fn word_granularity_selects_whole_words() {
+        // Precomposed and decomposed accents alike.
+        for text in [
+            "José Álvarez llegó.",
+            "Jose\u{301} A\u{301}lvarez llego\u{301}.",
+        ] {
+            let d = SpanDoc::text(text);
+            let cur = d.word_next(0);
+            assert!(matches!(d.display[cur], 'A' | 'Á'), "{:?}", d.display[cur]);
+            let sel = d.selection_range(0, cur, Granularity::Word);
+            assert_eq!(shown(&d, sel), shown(&d, (0, d.word_at(cur).1)));
+            assert!(shown(&d, sel).ends_with("lvarez"), "{:?}", shown(&d, sel));
+            let v = d.span_value(sel.0, sel.1).unwrap();
+            assert_eq!(v["start"], 0);
+            assert_eq!(v["text"], shown(&d, sel));
+            // Symbol granularity keeps the selection as made.
+            let raw = d.selection_range(0, cur, Granularity::Symbol);
+            assert_eq!(raw, (0, d.grapheme_at(cur).1));
+        }
+        let d = SpanDoc::text("José Álvarez llegó.");
+        // Inside a word, both ends go out to its bounds; white space at the ends goes.
+        assert_eq!(shown(&d, d.snap(2, 3, Granularity::Word)), "José");
+        assert_eq!(shown(&d, d.snap(3, 8, Granularity::Word)), "José Álvarez");
+        assert_eq!(shown(&d, d.snap(4, 5, Granularity::Word)), "");
+        assert_eq!(d.snap(4, 7, Granularity::Symbol), (4, 7));
+    }
+
+    #[test]
+    fn sentence_and_paragraph_granularity() {
+        let d = SpanDoc::text("First one here. Second one!  Third?\nNew para line.\n\nLast");
+        let at = |s: &str| d.display.iter().collect::<String>().find(s).unwrap();
+        let i = at("one!");
+        assert_eq!(
+            shown(&d, d.snap(i, i + 1, Granularity::Sentence)),
+            "Second one!"
+        );
+        let i = at("here");
+        let j = at("Second") + 2;
+        assert_eq!(
+            shown(&d, d.snap(i, j, Granularity::Sentence)),
+            "First one here. Second one!"
+        );
+        assert_eq!(
+            shown(&d, d.snap(i, i + 1, Granularity::Paragraph)),
+            "First one here. Second one!  Third?"
+        );
+        let i = at("para");
+        assert_eq!(
+            shown(&d, d.snap(i, i + 2, Granularity::Paragraph)),
+            "New para line."
+        );
+        // Sentence motions, with counts.
+        assert_eq!(d.sentence_next(0, 1), at("Second"));
+        assert_eq!(d.sentence_next(0, 2), at("Third"));
+        assert_eq!(d.sentence_next(0, 3), at("New"));
+        assert_eq!(d.sentence_prev(at("one!"), 1), at("Second"));
+        assert_eq!(d.sentence_prev(at("Second"), 1), 0);
+        assert_eq!(d.sentence_prev(at("New"), 2), at("Second"));
+        assert_eq!(d.sentence_next(at("Last"), 1), d.last());
+    }
+
+    #[test]
+    fn cjk_words_stop_inside_a_sentence() {
+        let d = SpanDoc::text("日本語のテキストです。次");
+        let stops = word_stops(&d);
+        assert!(stops.len() > 4, "{stops:?}");
+        assert!(stops.contains(&"テキスト".to_string()), "{stops:?}");
+        assert!(
+            stops.iter().all(|w| !w.contains('の') || w == "の"),
+            "{stops:?}"
+        );
+        assert_ne!(d.word_next(0), d.last());
+        let d = SpanDoc::text("我爱北京天安门");
+        assert_eq!(d.word_next(0), 1, "a Chinese sentence is not one word");
+        assert_eq!(d.word_at(3), (3, 4));
+        // Script changes cut a word that UAX #29 would keep whole.
+        let d = SpanDoc::text("Москваcity 서울abc x2y");
+        assert_eq!(word_stops(&d), vec!["Москва", "city", "서울", "abc", "x2y"]);
+    }
+
+    #[test]
+    fn word_motions_with_counts() {
+        let d = SpanDoc::text("Hello, big world! ok");
+        assert_eq!(
+            word_stops(&d),
+            vec!["Hello", ",", "big", "world", "!", "ok"]
+        );
+        assert_eq!(d.word_start_next(0, 1), 5);
+        assert_eq!(d.word_start_next(0, 3), 11);
+        assert_eq!(d.word_start_next(0, 0), 5, "no count moves once");
+        assert_eq!(d.word_start_next(0, 99), d.last());
+        assert_eq!(
+            d.word_start_prev(13, 1),
+            11,
+            "to the start of the current word"
+        );
+        assert_eq!(d.word_start_prev(11, 2), 5);
+        assert_eq!(d.word_start_prev(11, 99), 0);
+        // `e`: the end of the current word, then of the next ones.
+        assert_eq!(d.word_end_next(0, 1), 4);
+        assert_eq!(d.word_end_next(4, 1), 5);
+        assert_eq!(d.word_end_next(4, 2), 9);
+        assert_eq!(d.word_end_next(7, 1), 9);
+        assert_eq!(d.word_end_next(19, 1), d.last());
+    }
+
+    #[test]
+    fn emoji_flags_and_marks_stay_one_unit() {
+        let s = "I ❤\u{fe0f} 🇫🇷 a\u{301}b 👨\u{200d}👩\u{200d}👧!";
+        let d = SpanDoc::text(s);
+        assert_eq!(
+            word_stops(&d),
+            vec![
+                "I",
+                "❤\u{fe0f}",
+                "🇫🇷",
+                "a\u{301}b",
+                "👨\u{200d}👩\u{200d}👧",
+                "!"
+            ]
+        );
+        let flag = d.word_next(d.word_next(0));
+        // Selecting inside the flag or the family takes all of it.
+        assert_eq!(
+            shown(&d, d.snap(flag + 1, flag + 2, Granularity::Word)),
+            "🇫🇷"
+        );
+        let fam = s.chars().position(|c| c == '👨').unwrap();
+        assert_eq!(
+            shown(&d, d.selection_range(fam, fam, Granularity::Symbol)),
+            "👨\u{200d}👩\u{200d}👧"
+        );
+        // One symbol step right over a decomposed é takes both code points.
+        let a = s.chars().position(|c| c == 'a').unwrap();
+        let span = d.grow_edge((a - 1, a), Edge::Right, Granularity::Symbol, 1);
+        assert_eq!(shown(&d, span), " a\u{301}");
+        let span = d.grow_edge((a, a + 2), Edge::Right, Granularity::Symbol, 1);
+        assert_eq!(shown(&d, span), "a\u{301}b");
+    }
+
+    #[test]
+    fn span_edges_grow_and_shrink_by_units() {
+        let d = SpanDoc::text("one two three. four five.");
+        let two = (4, 7);
+        let g = Granularity::Word;
+        assert_eq!(shown(&d, d.grow_edge(two, Edge::Right, g, 1)), "two three");
+        assert_eq!(shown(&d, d.grow_edge(two, Edge::Right, g, 2)), "two three.");
+        assert_eq!(shown(&d, d.grow_edge(two, Edge::Left, g, 1)), "one two");
+        assert_eq!(
+            d.grow_edge(two, Edge::Left, g, 5),
+            (0, 7),
+            "stops at the start"
+        );
+        assert_eq!(
+            d.grow_edge((0, 25), Edge::Right, g, 1),
+            (0, 25),
+            "and at the end"
+        );
+        let wide = (0, 13);
+        assert_eq!(
+            shown(&d, d.shrink_edge(wide, Edge::Left, g, 1)),
+            "two three"
+        );
+        assert_eq!(shown(&d, d.shrink_edge(wide, Edge::Right, g, 1)), "one two");
+        assert_eq!(
+            shown(&d, d.shrink_edge(wide, Edge::Right, g, 9)),
+            "one",
+            "keeps a word"
+        );
+        assert_eq!(shown(&d, d.shrink_edge(wide, Edge::Left, g, 9)), "three");
+        // Symbol: one grapheme, white space included.
+        let s = Granularity::Symbol;
+        assert_eq!(shown(&d, d.grow_edge(two, Edge::Right, s, 1)), "two ");
+        assert_eq!(shown(&d, d.shrink_edge(two, Edge::Left, s, 2)), "o");
+        assert_eq!(shown(&d, d.shrink_edge(two, Edge::Left, s, 5)), "o");
+        // Sentence.
+        let t = Granularity::Sentence;
+        assert_eq!(
+            shown(&d, d.grow_edge(two, Edge::Right, t, 1)),
+            "two three. four five."
+        );
+        assert_eq!(shown(&d, d.grow_edge(two, Edge::Left, t, 1)), "one two");
+    }
+
+    #[test]
+    fn paragraph_units_skip_display_only_text() {
+        let items = vec![
+            json!({"author": "ann", "text": "Hi there. Bye."}),
+            json!({"author": "bob", "text": "Yo"}),
+        ];
+        let d = SpanDoc::paragraphs(&items, "author", "text");
+        let (a, b) = d.snap(d.display_of(4), d.display_of(4) + 1, Granularity::Paragraph);
+        let v = d.span_value(a, b).unwrap();
+        assert_eq!(v["text"], "Hi there. Bye.");
+        assert_eq!(v["startOffset"], 0);
+        assert_eq!(v["endOffset"], 14);
     }
 
     #[test]
