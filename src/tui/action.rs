@@ -22,8 +22,16 @@ pub enum Action {
     Down,
     Left,
     Right,
+    /// Start of the next word (a count repeats it).
     WordNext,
+    /// Start of the current or previous word.
     WordPrev,
+    /// End of the current or next word (vim `e`).
+    WordEnd,
+    /// Start of the next sentence.
+    SentenceNext,
+    /// Start of the current or previous sentence.
+    SentencePrev,
     LineStart,
     LineEnd,
     PageUp,
@@ -32,6 +40,14 @@ pub enum Action {
     Bottom,
     /// Start or drop a text selection at the cursor.
     Select,
+    /// Move the selected span's left edge one unit (of the object's granularity) left.
+    SpanGrowLeft,
+    /// Move the selected span's left edge one unit right.
+    SpanShrinkLeft,
+    /// Move the selected span's right edge one unit right.
+    SpanGrowRight,
+    /// Move the selected span's right edge one unit left.
+    SpanShrinkRight,
     /// Open or apply the focused thing (edit a field, open the taxonomy picker, open a task).
     Activate,
     /// Toggle the option under the cursor.
@@ -83,6 +99,9 @@ impl Action {
         Action::Right,
         Action::WordNext,
         Action::WordPrev,
+        Action::WordEnd,
+        Action::SentenceNext,
+        Action::SentencePrev,
         Action::LineStart,
         Action::LineEnd,
         Action::PageUp,
@@ -90,6 +109,10 @@ impl Action {
         Action::Top,
         Action::Bottom,
         Action::Select,
+        Action::SpanGrowLeft,
+        Action::SpanShrinkLeft,
+        Action::SpanGrowRight,
+        Action::SpanShrinkRight,
         Action::Activate,
         Action::Toggle,
         Action::Clear,

@@ -1,5 +1,5 @@
-//! The keymap is data: one table of (context, key, action, description). It drives key
-//! handling, the `?` help and the README's key table. Two layers: terminal-safe keys that
+//! The keymap is data: one table of (context, key, action, description), shipped as
+//! `keymaps/default.json` and built into the binary. It drives key handling, the `?` help and the README's key table. Two layers: terminal-safe keys that
 //! work in any terminal over SSH, and Label Studio's own keys, active when the terminal
 //! speaks the kitty keyboard protocol (it can then tell Ctrl+Enter from Enter). A user
 //! file rebinds keys per context.
@@ -286,437 +286,69 @@ pub struct Binding {
     pub ls: bool,
 }
 
-use Action as A;
+/// The default keymap, built into the binary: `keymaps/default.json`.
+pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.json");
 
-/// The default bindings: (context, key, action, description, Label Studio layer).
-fn defaults() -> Vec<(Ctx, &'static str, Action, &'static str, bool)> {
-    vec![
-        (
-            Ctx::Task,
-            "s",
-            A::Submit,
-            "submit the annotation and go to the next task",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "S",
-            A::Skip,
-            "skip the task (saved as cancelled) and go on",
-            false,
-        ),
-        (Ctx::Task, "u", A::Undo, "undo", false),
-        (Ctx::Task, "ctrl-r", A::Redo, "redo", false),
-        (
-            Ctx::Task,
-            "]",
-            A::NextTask,
-            "next task (the draft stays saved)",
-            false,
-        ),
-        (Ctx::Task, "[", A::PrevTask, "previous task", false),
-        (Ctx::Task, "t", A::TaskList, "task list", false),
-        (Ctx::Task, "J", A::FocusNext, "focus the next pane", false),
-        (
-            Ctx::Task,
-            "ctrl-down",
-            A::FocusNext,
-            "focus the next pane",
-            false,
-        ),
-        (Ctx::Task, "}", A::FocusNext, "focus the next pane", false),
-        (
-            Ctx::Task,
-            "K",
-            A::FocusPrev,
-            "focus the previous pane",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "ctrl-up",
-            A::FocusPrev,
-            "focus the previous pane",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "{",
-            A::FocusPrev,
-            "focus the previous pane",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "tab",
-            A::NextRegion,
-            "select the next region",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "shift-tab",
-            A::PrevRegion,
-            "select the previous region",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "x",
-            A::DeleteRegion,
-            "delete the selected region",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "delete",
-            A::DeleteRegion,
-            "delete the selected region",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "esc",
-            A::Cancel,
-            "drop the selection / unselect the region",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "A",
-            A::AcceptPrediction,
-            "accept the shown prediction (or other annotation) as the annotation",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "Y",
-            A::AcceptRegion,
-            "accept the selected prediction region",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "X",
-            A::RejectRegion,
-            "reject the selected prediction region",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "O",
-            A::CycleSource,
-            "show: my annotation → predictions → other annotators (read-only)",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "P",
-            A::TogglePredictions,
-            "show or hide prediction overlays",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "D",
-            A::Diff,
-            "where annotation and prediction differ",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "V",
-            A::FullImage,
-            "show the image full screen",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "M",
-            A::PlayMedia,
-            "play audio/video with $LABELTERM_PLAYER",
-            false,
-        ),
-        (
-            Ctx::Task,
-            "E",
-            A::ExternalEditor,
-            "edit the focused TextArea in $EDITOR",
-            false,
-        ),
-        (Ctx::Task, ":", A::JumpToTask, "go to a task id", false),
-        (Ctx::Task, "?", A::Help, "help", false),
-        (
-            Ctx::Task,
-            "q",
-            A::Quit,
-            "quit (everything is already saved)",
-            false,
-        ),
-        // Label Studio's keys (kitty keyboard protocol).
-        (
-            Ctx::Task,
-            "ctrl-enter",
-            A::Submit,
-            "submit (Label Studio)",
-            true,
-        ),
-        (
-            Ctx::Task,
-            "alt-enter",
-            A::Submit,
-            "update (Label Studio)",
-            true,
-        ),
-        (
-            Ctx::Task,
-            "ctrl-space",
-            A::Skip,
-            "skip (Label Studio)",
-            true,
-        ),
-        (Ctx::Task, "ctrl-z", A::Undo, "undo (Label Studio)", true),
-        (
-            Ctx::Task,
-            "ctrl-shift-z",
-            A::Redo,
-            "redo (Label Studio)",
-            true,
-        ),
-        (
-            Ctx::Task,
-            "ctrl-left",
-            A::PrevTask,
-            "previous task (Label Studio)",
-            true,
-        ),
-        (
-            Ctx::Task,
-            "ctrl-right",
-            A::NextTask,
-            "next task (Label Studio)",
-            true,
-        ),
-        (
-            Ctx::Task,
-            "backspace",
-            A::DeleteRegion,
-            "delete the selected region (Label Studio)",
-            true,
-        ),
-        (
-            Ctx::Task,
-            "ctrl-backspace",
-            A::DeleteAllRegions,
-            "delete all regions (Label Studio)",
-            true,
-        ),
-        (
-            Ctx::Task,
-            "alt-.",
-            A::NextRegion,
-            "cycle regions (Label Studio)",
-            true,
-        ),
-        // Text spans.
-        (Ctx::Text, "h", A::Left, "cursor left", false),
-        (Ctx::Text, "left", A::Left, "cursor left", false),
-        (Ctx::Text, "l", A::Right, "cursor right", false),
-        (Ctx::Text, "right", A::Right, "cursor right", false),
-        (Ctx::Text, "k", A::Up, "cursor up a line", false),
-        (Ctx::Text, "up", A::Up, "cursor up a line", false),
-        (Ctx::Text, "j", A::Down, "cursor down a line", false),
-        (Ctx::Text, "down", A::Down, "cursor down a line", false),
-        (Ctx::Text, "w", A::WordNext, "next word", false),
-        (Ctx::Text, "b", A::WordPrev, "previous word", false),
-        (Ctx::Text, "home", A::LineStart, "line start", false),
-        (Ctx::Text, "end", A::LineEnd, "line end", false),
-        (Ctx::Text, "pageup", A::PageUp, "page up", false),
-        (Ctx::Text, "pagedown", A::PageDown, "page down", false),
-        (
-            Ctx::Text,
-            "v",
-            A::Select,
-            "start/stop a selection (then a label key makes the span)",
-            false,
-        ),
-        // Image regions.
-        (
-            Ctx::Image,
-            "r",
-            A::NewRect,
-            "new rectangle (then a label key labels it)",
-            false,
-        ),
-        (
-            Ctx::Image,
-            "h",
-            A::Left,
-            "move the selected box left one cell",
-            false,
-        ),
-        (
-            Ctx::Image,
-            "left",
-            A::Left,
-            "move the selected box left one cell",
-            false,
-        ),
-        (
-            Ctx::Image,
-            "l",
-            A::Right,
-            "move the selected box right one cell",
-            false,
-        ),
-        (
-            Ctx::Image,
-            "right",
-            A::Right,
-            "move the selected box right one cell",
-            false,
-        ),
-        (
-            Ctx::Image,
-            "k",
-            A::Up,
-            "move the selected box up one cell",
-            false,
-        ),
-        (
-            Ctx::Image,
-            "up",
-            A::Up,
-            "move the selected box up one cell",
-            false,
-        ),
-        (
-            Ctx::Image,
-            "j",
-            A::Down,
-            "move the selected box down one cell",
-            false,
-        ),
-        (
-            Ctx::Image,
-            "down",
-            A::Down,
-            "move the selected box down one cell",
-            false,
-        ),
-        (Ctx::Image, "H", A::ShrinkWidth, "narrower", false),
-        (Ctx::Image, "L", A::GrowWidth, "wider", false),
-        (Ctx::Image, "K", A::ShrinkHeight, "shorter", false),
-        (Ctx::Image, "J", A::GrowHeight, "taller", false),
-        // Control panels.
-        (Ctx::Panel, "k", A::Up, "previous option", false),
-        (Ctx::Panel, "up", A::Up, "previous option", false),
-        (Ctx::Panel, "j", A::Down, "next option", false),
-        (Ctx::Panel, "down", A::Down, "next option", false),
-        (Ctx::Panel, "h", A::Left, "less (Rating, Number)", false),
-        (Ctx::Panel, "left", A::Left, "less (Rating, Number)", false),
-        (Ctx::Panel, "l", A::Right, "more (Rating, Number)", false),
-        (
-            Ctx::Panel,
-            "right",
-            A::Right,
-            "more (Rating, Number)",
-            false,
-        ),
-        (
-            Ctx::Panel,
-            "space",
-            A::Toggle,
-            "toggle the option under the cursor",
-            false,
-        ),
-        (
-            Ctx::Panel,
-            "enter",
-            A::Activate,
-            "edit the field / open the taxonomy picker",
-            false,
-        ),
-        (
-            Ctx::Panel,
-            "backspace",
-            A::Clear,
-            "clear the value or the entry under the cursor",
-            false,
-        ),
-        // Task list.
-        (Ctx::List, "k", A::Up, "up", false),
-        (Ctx::List, "up", A::Up, "up", false),
-        (Ctx::List, "j", A::Down, "down", false),
-        (Ctx::List, "down", A::Down, "down", false),
-        (Ctx::List, "pageup", A::PageUp, "page up", false),
-        (Ctx::List, "ctrl-u", A::PageUp, "page up", false),
-        (Ctx::List, "pagedown", A::PageDown, "page down", false),
-        (Ctx::List, "ctrl-d", A::PageDown, "page down", false),
-        (Ctx::List, "g", A::Top, "first task", false),
-        (Ctx::List, "home", A::Top, "first task", false),
-        (Ctx::List, "G", A::Bottom, "last task", false),
-        (Ctx::List, "end", A::Bottom, "last task", false),
-        (Ctx::List, "enter", A::Activate, "open the task", false),
-        (
-            Ctx::List,
-            "f",
-            A::CycleFilter,
-            "filter: all → unlabeled → labeled → skipped → has predictions",
-            false,
-        ),
-        (
-            Ctx::List,
-            "o",
-            A::ToggleSort,
-            "sort by id / by prediction score",
-            false,
-        ),
-        (Ctx::List, ":", A::JumpToTask, "go to a task id", false),
-        (Ctx::List, "t", A::TaskList, "back to the task", false),
-        (Ctx::List, "esc", A::Cancel, "back to the task", false),
-        (Ctx::List, "?", A::Help, "help", false),
-        (Ctx::List, "q", A::Quit, "quit", false),
-        // Help.
-        (Ctx::Help, "j", A::Down, "scroll down", false),
-        (Ctx::Help, "down", A::Down, "scroll down", false),
-        (Ctx::Help, "k", A::Up, "scroll up", false),
-        (Ctx::Help, "up", A::Up, "scroll up", false),
-        (Ctx::Help, "esc", A::Cancel, "close", false),
-        (Ctx::Help, "?", A::Cancel, "close", false),
-        (Ctx::Help, "q", A::Cancel, "close", false),
-        // Taxonomy picker.
-        (Ctx::Picker, "k", A::Up, "up", false),
-        (Ctx::Picker, "up", A::Up, "up", false),
-        (Ctx::Picker, "j", A::Down, "down", false),
-        (Ctx::Picker, "down", A::Down, "down", false),
-        (Ctx::Picker, "l", A::Right, "expand", false),
-        (Ctx::Picker, "right", A::Right, "expand", false),
-        (Ctx::Picker, "h", A::Left, "collapse", false),
-        (Ctx::Picker, "left", A::Left, "collapse", false),
-        (
-            Ctx::Picker,
-            "space",
-            A::Toggle,
-            "select / unselect the node",
-            false,
-        ),
-        (
-            Ctx::Picker,
-            "/",
-            A::Search,
-            "search (type, Enter to keep, Esc to clear)",
-            false,
-        ),
-        (Ctx::Picker, "enter", A::Cancel, "close the picker", false),
-        (Ctx::Picker, "esc", A::Cancel, "close the picker", false),
-        // Diff.
-        (Ctx::Diff, "j", A::Down, "scroll down", false),
-        (Ctx::Diff, "k", A::Up, "scroll up", false),
-        (Ctx::Diff, "esc", A::Cancel, "close", false),
-        (Ctx::Diff, "D", A::Cancel, "close", false),
-        (Ctx::Diff, "q", A::Cancel, "close", false),
-    ]
+/// A keymap data file: bindings in table order (the help and the README list them so).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KeymapFile {
+    bindings: Vec<BindingEntry>,
+}
+
+/// One entry of a keymap data file: one action bound to one or more keys in a context.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BindingEntry {
+    context: Ctx,
+    keys: Vec<String>,
+    action: String,
+    description: String,
+    /// Label Studio's key, which needs a terminal with the kitty keyboard protocol.
+    #[serde(default)]
+    label_studio: bool,
+}
+
+/// Parses a keymap data file (the format of `keymaps/default.json`) into bindings, in
+/// file order. `origin` names the file in errors.
+pub fn parse_bindings(text: &str, origin: &str) -> Result<Vec<Binding>, KeymapError> {
+    let bad = |message: String| KeymapError::Bad {
+        path: origin.to_string(),
+        message,
+    };
+    let file: KeymapFile = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+    let mut bindings = Vec::new();
+    for entry in file.bindings {
+        let action = Action::from_name(&entry.action).ok_or_else(|| {
+            bad(format!(
+                "unknown action {:?}; actions: {}",
+                entry.action,
+                action_names()
+            ))
+        })?;
+        if entry.keys.is_empty() {
+            return Err(bad(format!("action {:?} has no keys", entry.action)));
+        }
+        for key in &entry.keys {
+            let spec = KeySpec::parse(key).ok_or_else(|| bad(format!("unknown key {key:?}")))?;
+            bindings.push(Binding {
+                ctx: entry.context,
+                key: spec,
+                action,
+                desc: entry.description.clone(),
+                ls: entry.label_studio,
+            });
+        }
+    }
+    Ok(bindings)
+}
+
+fn action_names() -> String {
+    Action::ALL
+        .iter()
+        .map(|a| a.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[derive(Debug, Clone)]
@@ -734,16 +366,9 @@ pub enum KeymapError {
 
 impl Keymap {
     pub fn default_map(ls_keys: bool) -> Keymap {
-        let bindings = defaults()
-            .into_iter()
-            .map(|(ctx, key, action, desc, ls)| Binding {
-                ctx,
-                key: KeySpec::parse(key).unwrap_or_else(|| panic!("default key {key} parses")),
-                action,
-                desc: desc.to_string(),
-                ls,
-            })
-            .collect();
+        // The built-in file is checked by a unit test, so this cannot fail at run time.
+        let bindings = parse_bindings(DEFAULT_KEYMAP, "keymaps/default.json")
+            .unwrap_or_else(|e| panic!("the built-in keymap parses: {e}"));
         Keymap { bindings, ls_keys }
     }
 
@@ -772,11 +397,7 @@ impl Keymap {
                     let action = Action::from_name(&name).ok_or_else(|| {
                         bad(format!(
                             "unknown action {name:?} for key {key:?}; actions: {}",
-                            Action::ALL
-                                .iter()
-                                .map(|a| a.name())
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            action_names()
                         ))
                     })?;
                     let desc = self
@@ -846,6 +467,52 @@ impl Keymap {
             .iter()
             .find(|b| b.ctx == ctx && b.action == action && self.active(b))
             .map(|b| b.key.display())
+    }
+}
+
+impl Keymap {
+    /// Every active key bound to an action in a context, in table order, as help writes them.
+    pub fn keys_for(&self, ctx: Ctx, action: Action) -> Vec<String> {
+        self.bindings
+            .iter()
+            .filter(|b| b.ctx == ctx && b.action == action && self.active(b))
+            .map(|b| b.key.display())
+            .collect()
+    }
+
+    /// The config label hotkeys that an active built-in key takes in these contexts
+    /// (checked in the order given): (hotkey as written in the config, the action the key
+    /// runs). Hotkeys are written the Label Studio way (`x`, `shift+x`, `ctrl+1`); one that
+    /// does not parse as a key collides with nothing.
+    pub fn conflicts_with_hotkeys<S: AsRef<str>>(
+        &self,
+        ctxs: &[Ctx],
+        hotkeys: &[S],
+    ) -> Vec<(String, Action)> {
+        let mut out = Vec::new();
+        for hotkey in hotkeys {
+            let hotkey = hotkey.as_ref();
+            let Some(spec) = hotkey_spec(hotkey) else {
+                continue;
+            };
+            let hit = ctxs.iter().find_map(|ctx| self.lookup(*ctx, &spec));
+            if let Some(action) = hit
+                && !out.iter().any(|(h, _): &(String, Action)| h == hotkey)
+            {
+                out.push((hotkey.to_string(), action));
+            }
+        }
+        out
+    }
+}
+
+/// A label hotkey as a key: a single character as is, else Label Studio's `mod+key`
+/// written with `+`.
+fn hotkey_spec(hotkey: &str) -> Option<KeySpec> {
+    let mut chars = hotkey.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(KeySpec::ch(c)),
+        _ => KeySpec::parse(&hotkey.replace('+', "-")),
     }
 }
 
@@ -941,6 +608,129 @@ mod tests {
         );
         assert!(!d.iter().any(|(_, desc)| desc.contains("(Label Studio)")));
         assert!(markdown_table().contains("| `s` | submit the annotation"));
+    }
+
+    #[test]
+    fn built_in_keymap_file_parses_and_binds_every_action() {
+        let bindings = parse_bindings(DEFAULT_KEYMAP, "keymaps/default.json").unwrap();
+        for action in Action::ALL {
+            assert!(
+                bindings.iter().any(|b| b.action == *action),
+                "no default key for {}",
+                action.name()
+            );
+        }
+        let k = Keymap::default_map(false);
+        for (key, action) in [
+            ("w", Action::WordNext),
+            ("b", Action::WordPrev),
+            ("e", Action::WordEnd),
+            (")", Action::SentenceNext),
+            ("(", Action::SentencePrev),
+            ("alt-h", Action::SpanGrowLeft),
+            ("alt-l", Action::SpanShrinkLeft),
+            (">", Action::SpanGrowRight),
+            ("<", Action::SpanShrinkRight),
+        ] {
+            let spec = KeySpec::parse(key).unwrap();
+            assert_eq!(k.lookup(Ctx::Text, &spec), Some(action), "{key}");
+            // A text key must not hide a key of the task view, which the text pane
+            // falls through to.
+            assert_eq!(k.lookup(Ctx::Task, &spec), None, "{key} is a task key");
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_one_context_and_layer() {
+        let k = Keymap::default_map(true);
+        for (i, a) in k.bindings.iter().enumerate() {
+            for b in &k.bindings[i + 1..] {
+                assert!(
+                    !(a.ctx == b.ctx && a.key == b.key && a.ls == b.ls),
+                    "{} is bound twice in {}",
+                    a.key.display(),
+                    a.ctx.name()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn bad_keymap_data_is_reported() {
+        let e = parse_bindings(
+            r#"{"bindings": [{"context": "text", "keys": ["w"], "action": "fly", "description": "d"}]}"#,
+            "k.json",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("unknown action \"fly\""), "{e}");
+        let e = parse_bindings(
+            r#"{"bindings": [{"context": "text", "keys": ["nonsense"], "action": "quit", "description": "d"}]}"#,
+            "k.json",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("unknown key"), "{e}");
+        let e = parse_bindings(
+            r#"{"bindings": [{"context": "text", "keys": [], "action": "quit", "description": "d"}]}"#,
+            "k.json",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("no keys"), "{e}");
+        assert!(
+            parse_bindings(
+                r#"{"bindings": [{"context": "text", "keys": ["q"], "action": "quit", "description": "d", "ls": true}]}"#,
+                "k.json",
+            )
+            .is_err(),
+            "unknown fields are refused"
+        );
+    }
+
+    #[test]
+    fn keys_for_lists_every_active_key() {
+        let safe = Keymap::default_map(false);
+        assert_eq!(
+            safe.keys_for(Ctx::Task, Action::FocusNext),
+            vec!["J", "Ctrl-↓", "}"]
+        );
+        assert_eq!(safe.keys_for(Ctx::Task, Action::Submit), vec!["s"]);
+        let ls = Keymap::default_map(true);
+        assert_eq!(
+            ls.keys_for(Ctx::Task, Action::Submit),
+            vec!["s", "Ctrl-Enter", "Alt-Enter"]
+        );
+        assert!(safe.keys_for(Ctx::Image, Action::WordEnd).is_empty());
+    }
+
+    #[test]
+    fn config_hotkeys_that_a_built_in_key_takes() {
+        let k = Keymap::default_map(false);
+        let hotkeys = ["x", "1", "e", "ctrl+r", "shift+s", "z", "x"];
+        assert_eq!(
+            k.conflicts_with_hotkeys(&[Ctx::Panel, Ctx::Task], &hotkeys),
+            vec![
+                ("x".to_string(), Action::DeleteRegion),
+                ("ctrl+r".to_string(), Action::Redo),
+                ("shift+s".to_string(), Action::Skip),
+            ]
+        );
+        // In a text pane the text keys come first.
+        assert_eq!(
+            k.conflicts_with_hotkeys(&[Ctx::Text, Ctx::Task], &["e", "h"]),
+            vec![
+                ("e".to_string(), Action::WordEnd),
+                ("h".to_string(), Action::Left)
+            ]
+        );
+        // A user file that unbinds the key frees the hotkey.
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("keys.json");
+        std::fs::write(&p, r#"{"task": {"x": null}}"#).unwrap();
+        let mut k = Keymap::default_map(false);
+        k.apply_file(&p).unwrap();
+        assert!(
+            k.conflicts_with_hotkeys(&[Ctx::Task], &["x".to_string()])
+                .is_empty()
+        );
     }
 
     #[test]
