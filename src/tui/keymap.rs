@@ -468,9 +468,7 @@ impl Keymap {
             .find(|b| b.ctx == ctx && b.action == action && self.active(b))
             .map(|b| b.key.display())
     }
-}
 
-impl Keymap {
     /// Every active key bound to an action in a context, in table order, as help writes them.
     pub fn keys_for(&self, ctx: Ctx, action: Action) -> Vec<String> {
         self.bindings
