@@ -252,7 +252,7 @@ mod tests {
         let lab = json!({"id": "r", "from_name": "lab", "to_name": "img", "type": "labels", "value": labelled});
         assert_eq!(missing_required(&c, &[rect.clone(), lab.clone()]).len(), 1);
         assert!(
-            missing_required(&c, &[rect.clone()]).is_empty(),
+            missing_required(&c, std::slice::from_ref(&rect)).is_empty(),
             "no Cat label, no question"
         );
         let mut answer = geo.clone();

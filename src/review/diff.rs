@@ -22,6 +22,30 @@ pub struct FieldChange {
     pub after: Option<Value>,
 }
 
+/// `x 10 → 12.5`, `labels ["Cat"] → ["Dog"]`, `rotation – → 15` (– for absent).
+impl std::fmt::Display for FieldChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let side = |v: &Option<Value>| match v {
+            None => "–".to_string(),
+            Some(Value::String(s)) => format!("{s:?}"),
+            Some(other) => other.to_string(),
+        };
+        write!(
+            f,
+            "{}",
+            crate::util::sanitize(
+                &format!(
+                    "{} {} → {}",
+                    self.field,
+                    side(&self.before),
+                    side(&self.after)
+                ),
+                false
+            )
+        )
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum DiffKind {
     /// Only in the second result.
@@ -382,6 +406,26 @@ mod tests {
         assert_eq!(
             change(&d.entries[0]),
             vec![("x", Some(&json!(10.0)), Some(&json!(11.0)))]
+        );
+    }
+
+    #[test]
+    fn changes_print_as_before_and_after() {
+        let mut turned = rect("a", 10.0, 10.0, 20.0, 20.0, "Dog");
+        turned["value"]["x"] = json!(12.5);
+        turned["value"]["note"] = json!("new");
+        let d = diff(&[rect("a", 10.0, 10.0, 20.0, 20.0, "Cat")], &[turned]);
+        let DiffKind::Changed(fields) = &d.entries[0].kind else {
+            panic!("{:?}", d.entries[0].kind)
+        };
+        let lines: Vec<String> = fields.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "x 10.0 → 12.5",
+                "note – → \"new\"",
+                "rectanglelabels [\"Cat\"] → [\"Dog\"]"
+            ]
         );
     }
 

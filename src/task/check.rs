@@ -371,7 +371,7 @@ fn is_date(d: &str) -> bool {
         return false;
     };
     let y: u32 = y.parse().unwrap_or(0);
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
     let days = match m {
         2 if leap => 29,
         2 => 28,
