@@ -382,6 +382,44 @@ mod tests {
         assert_eq!(saving.last_reason(), None);
     }
 
+    /// The flow the annotator follows: edit, save the draft's revision, retry on failure,
+    /// and mark that revision stored only once it is.
+    #[test]
+    fn a_draft_is_clean_only_after_its_revision_is_stored() {
+        let config = crate::config::LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/><Choices name="c" toName="t"><Choice value="A"/></Choices></View>"#,
+        )
+        .unwrap();
+        let mut draft = super::super::Draft::new(Vec::new(), 0.0);
+        draft.apply(&config, |_, r| {
+            r.push(json!({"from_name": "c", "to_name": "t", "type": "choices", "value": {"choices": ["A"]}}));
+            true
+        });
+        let mut target = Flaky {
+            errors: vec![sqlite_error(ErrorCode::DatabaseBusy)],
+            stored: Vec::new(),
+        };
+        let mut saving = Saving::new(PendingSave::of_draft(1, 2, &draft, SaveKind::Draft));
+        assert!(matches!(
+            saving.attempt(&mut target),
+            SaveOutcome::Retry { .. }
+        ));
+        assert!(draft.is_dirty());
+        // Another edit while the save waits: the newer answer takes its place.
+        draft.apply(&config, |_, r| {
+            r[0]["value"]["choices"] = json!([]);
+            true
+        });
+        assert!(saving.supersede(PendingSave::of_draft(1, 2, &draft, SaveKind::Draft)));
+        assert!(matches!(
+            saving.attempt(&mut target),
+            SaveOutcome::Saved { .. }
+        ));
+        draft.mark_saved(saving.pending().revision);
+        assert!(!draft.is_dirty());
+        assert_eq!(target.stored[0].result, draft.result_json());
+    }
+
     #[test]
     fn a_draft_does_not_replace_a_held_submit() {
         let mut saving = Saving::new(answer());
