@@ -9,6 +9,7 @@
 #[macro_use]
 pub mod term_safe;
 
+pub mod annotate;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod export;
 pub mod import;
 pub mod media;
 pub mod net;
+pub mod review;
 pub mod staging;
 pub mod stats;
 pub mod store;

@@ -9,7 +9,7 @@ use super::read::{
 };
 use super::{Sampling, TaskFull};
 use crate::error::Result;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params};
 
 /// A user's unsubmitted work on a task.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,6 +41,71 @@ pub struct Progress {
     pub labeled: i64,
     /// Tasks this user submitted or skipped.
     pub mine: i64,
+}
+
+/// Why a write failed, as far as deciding whether and when to try again goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteTrouble {
+    /// Another connection holds the write lock.
+    Busy,
+    /// The file or its folder cannot be written.
+    ReadOnly,
+    DiskFull,
+    /// Any other input/output failure.
+    Io,
+    /// Not about the file: a constraint, a missing task, a bug.
+    Other,
+}
+
+impl WriteTrouble {
+    /// Whether the same write can succeed later without anything else changing.
+    pub fn is_transient(self) -> bool {
+        matches!(self, WriteTrouble::Busy | WriteTrouble::Io)
+    }
+}
+
+/// Sorts a store error for the retry policy. This is the one place that looks inside
+/// store errors for that purpose.
+pub fn write_trouble(e: &crate::error::Error) -> WriteTrouble {
+    use crate::error::Error;
+    match e {
+        Error::Sql(rusqlite::Error::SqliteFailure(f, _)) => match f.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => WriteTrouble::Busy,
+            ErrorCode::ReadOnly | ErrorCode::PermissionDenied => WriteTrouble::ReadOnly,
+            ErrorCode::DiskFull => WriteTrouble::DiskFull,
+            ErrorCode::SystemIoFailure
+            | ErrorCode::CannotOpen
+            | ErrorCode::FileLockingProtocolFailed
+            | ErrorCode::DatabaseCorrupt
+            | ErrorCode::NotADatabase => WriteTrouble::Io,
+            _ => WriteTrouble::Other,
+        },
+        Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                WriteTrouble::ReadOnly
+            }
+            std::io::ErrorKind::StorageFull => WriteTrouble::DiskFull,
+            _ => WriteTrouble::Io,
+        },
+        Error::Store { message, .. } => {
+            let m = message.to_ascii_lowercase();
+            if m.contains("locked") || m.contains("busy") {
+                WriteTrouble::Busy
+            } else if m.contains("readonly") || m.contains("read-only") {
+                WriteTrouble::ReadOnly
+            } else if m.contains("disk is full") || m.contains("disk full") {
+                WriteTrouble::DiskFull
+            } else {
+                WriteTrouble::Other
+            }
+        }
+        _ => WriteTrouble::Other,
+    }
+}
+
+/// Whether another connection holds the write lock.
+pub fn is_busy(e: &crate::error::Error) -> bool {
+    write_trouble(e) == WriteTrouble::Busy
 }
 
 /// Candidates for the label stream: not labeled, and neither annotated nor skipped by
@@ -134,8 +199,8 @@ impl Store {
         lead_time: f64,
     ) -> Result<()> {
         let now = crate::util::now();
-        self.conn()
-            .prepare_cached(
+        let tx = self.immediate()?;
+        tx.prepare_cached(
                 "INSERT INTO drafts (task_id, user_id, annotation_id, result, lead_time, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
                  ON CONFLICT (task_id, user_id) DO UPDATE SET annotation_id = excluded.annotation_id,
@@ -150,14 +215,26 @@ impl Store {
                 lead_time,
                 now
             ])?;
+        tx.commit()?;
         Ok(())
     }
 
     pub fn delete_draft(&self, task_id: i64, user_id: i64) -> Result<()> {
-        self.conn()
-            .prepare_cached("DELETE FROM drafts WHERE task_id = ?1 AND user_id = ?2")?
+        let tx = self.immediate()?;
+        tx.prepare_cached("DELETE FROM drafts WHERE task_id = ?1 AND user_id = ?2")?
             .execute(params![task_id, user_id])?;
+        tx.commit()?;
         Ok(())
+    }
+
+    /// A write transaction that takes the write lock at `BEGIN` and so waits (busy
+    /// timeout) for another writer, instead of failing when a read has to turn into a
+    /// write after someone else wrote.
+    fn immediate(&self) -> Result<Transaction<'_>> {
+        Ok(Transaction::new_unchecked(
+            self.conn(),
+            TransactionBehavior::Immediate,
+        )?)
     }
 
     /// Submits or skips: creates the user's annotation of the task or updates it (a skip
@@ -175,7 +252,9 @@ impl Store {
         let now = crate::util::now();
         let cancelled = kind == SubmitKind::Skip;
         let result = if cancelled { "[]" } else { result };
-        let tx = self.conn_mut().transaction()?;
+        let tx = self
+            .conn_mut()
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let existing: Option<i64> = tx
             .query_row(
                 "SELECT id FROM annotations WHERE task_id = ?1 AND completed_by = ?2

@@ -135,6 +135,10 @@ impl Store {
             )));
         }
         migrate(&mut conn, version)?;
+        // `connect` turned on WAL, so readers go on while the annotator writes. A writer
+        // waits this long for another writer before the caller hears "busy" and retries on
+        // its own schedule, so the screen never hangs for long.
+        conn.busy_timeout(std::time::Duration::from_secs(2))?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),

@@ -252,7 +252,8 @@ fn check_value(
             Ok(())
         }
         DateTime => match v.get("datetime") {
-            Some(Value::String(_)) => Ok(()),
+            Some(Value::String(s)) => check_datetime(s, ctrl.attr("only").unwrap_or(""))
+                .map_err(|e| format!("Invalid value for control '{}': {e}", ctrl.name)),
             Some(other) => Err(format!(
                 "Invalid value for control '{}': 'datetime' must be a string, got {}",
                 ctrl.name,
@@ -314,6 +315,107 @@ fn check_value(
             }
             Ok(())
         }
+    }
+}
+
+/// Checks a DateTime value against the control's `only` (date, time, month, year; anything
+/// else means date and time). Import and the annotator both call this, so a value the
+/// annotator writes always imports and the other way round. Besides the frontend's own
+/// shapes (`2023-01-01T12:00`), ISO seconds, fractions and a zone are accepted, as other
+/// tools write them.
+pub fn check_datetime(s: &str, only: &str) -> Result<(), String> {
+    let ok = match only {
+        "date" => is_date(s),
+        "time" => is_time(s),
+        "month" => s
+            .split_once('-')
+            .is_some_and(|(y, m)| digits(y, 4) && month(m).is_some()),
+        "year" => digits(s, 4),
+        _ => s
+            .split_once('T')
+            .or_else(|| s.split_once(' '))
+            .is_some_and(|(d, t)| is_date(d) && is_time(strip_zone(t))),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{s:?} is not a {}",
+            match only {
+                "date" => "date (YYYY-MM-DD)",
+                "time" => "time (HH:MM)",
+                "month" => "month (YYYY-MM)",
+                "year" => "year (YYYY)",
+                _ => "date and time (YYYY-MM-DDTHH:MM)",
+            }
+        ))
+    }
+}
+
+fn digits(p: &str, n: usize) -> bool {
+    p.len() == n && p.bytes().all(|c| c.is_ascii_digit())
+}
+
+fn month(m: &str) -> Option<u32> {
+    let n: u32 = m.parse().ok().filter(|_| digits(m, 2))?;
+    (1..=12).contains(&n).then_some(n)
+}
+
+/// `YYYY-MM-DD` with a day that exists in that month (29 February only in leap years).
+fn is_date(d: &str) -> bool {
+    let mut p = d.split('-');
+    let (Some(y), Some(m), Some(day), None) = (p.next(), p.next(), p.next(), p.next()) else {
+        return false;
+    };
+    let (Some(m), true, true) = (month(m), digits(y, 4), digits(day, 2)) else {
+        return false;
+    };
+    let y: u32 = y.parse().unwrap_or(0);
+    let leap = y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400));
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    day.parse::<u32>().is_ok_and(|n| (1..=days).contains(&n))
+}
+
+/// `HH:MM`, `HH:MM:SS` or `HH:MM:SS.fff`.
+fn is_time(t: &str) -> bool {
+    let p: Vec<&str> = t.split(':').collect();
+    let seconds_ok = |s: &str| {
+        let (whole, frac) = s.split_once('.').unwrap_or((s, "0"));
+        digits(whole, 2)
+            && whole < "60"
+            && !frac.is_empty()
+            && frac.bytes().all(|c| c.is_ascii_digit())
+    };
+    (p.len() == 2 || p.len() == 3)
+        && digits(p[0], 2)
+        && digits(p[1], 2)
+        && p[0] < "24"
+        && p[1] < "60"
+        && (p.len() == 2 || seconds_ok(p[2]))
+}
+
+/// A time without its zone: `Z` or `±HH:MM`.
+fn strip_zone(t: &str) -> &str {
+    if let Some(rest) = t.strip_suffix('Z') {
+        return rest;
+    }
+    match t
+        .len()
+        .checked_sub(6)
+        .filter(|&i| t.is_char_boundary(i))
+        .map(|i| t.split_at(i))
+    {
+        Some((rest, zone))
+            if (zone.starts_with('+') || zone.starts_with('-')) && is_time(&zone[1..]) =>
+        {
+            rest
+        }
+        _ => t,
     }
 }
 
@@ -607,5 +709,56 @@ mod tests {
             let got = check_region(&c, &region, &[]).unwrap_err();
             assert!(got.contains(want), "{got} should contain {want}");
         }
+    }
+
+    #[test]
+    fn datetime_shapes_follow_only() {
+        for (s, only) in [
+            ("2024-02-29", "date"),
+            ("23:59", "time"),
+            ("07:05:09.250", "time"),
+            ("2023-12", "month"),
+            ("1999", "year"),
+            ("2023-01-01T12:00", ""),
+            ("2023-01-01 12:00:30", ""),
+            ("2023-01-01T12:00:00.000Z", ""),
+            ("2023-01-01T12:00:00+02:00", ""),
+        ] {
+            assert_eq!(check_datetime(s, only), Ok(()), "{s} as {only:?}");
+        }
+        for (s, only) in [
+            ("2023-02-29", "date"),
+            ("2024-04-31", "date"),
+            ("2024-1-05", "date"),
+            ("24:00", "time"),
+            ("12:60", "time"),
+            ("12:00:", "time"),
+            ("2023-13", "month"),
+            ("99", "year"),
+            ("2023-01-01", ""),
+            ("2023-01-01T12:00+2", ""),
+            ("2023-01-01T12:0é", ""),
+        ] {
+            let e = check_datetime(s, only).unwrap_err();
+            assert!(e.contains(&format!("{s:?} is not a")), "{e}");
+        }
+    }
+
+    #[test]
+    fn import_checks_datetime_with_the_same_rule() {
+        let c = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/><DateTime name="d" toName="t" only="date"/></View>"#,
+        )
+        .unwrap();
+        let region = |v: &str| json!({"from_name": "d", "to_name": "t", "type": "datetime", "value": {"datetime": v}});
+        assert_eq!(check_region(&c, &region("2024-02-29"), &[]), Ok(()));
+        let e = check_region(&c, &region("2024-02-30"), &[]).unwrap_err();
+        assert_eq!(
+            e,
+            format!(
+                "Invalid value for control 'd': {}",
+                check_datetime("2024-02-30", "date").unwrap_err()
+            )
+        );
     }
 }

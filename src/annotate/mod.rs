@@ -1,0 +1,12 @@
+//! The annotator's model, without a terminal: my result with undo/redo and lead time
+//! ([`draft`]), the rules a result must meet before it is submitted ([`rules`]), and
+//! saving that keeps retrying and never drops an answer ([`save`]).
+
+pub mod draft;
+pub mod region;
+pub mod rules;
+pub mod save;
+
+pub use draft::Draft;
+pub use rules::{check_datetime, missing_required};
+pub use save::{Backoff, PendingSave, SaveKind, SaveOutcome, SaveTarget, Saving};
