@@ -16,6 +16,7 @@ pub mod export;
 pub mod import;
 pub mod media;
 pub mod net;
+pub mod project;
 pub mod staging;
 pub mod stats;
 pub mod store;

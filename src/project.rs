@@ -1,0 +1,163 @@
+//! Projects: create one from a label config (and tasks), open one, read and change its
+//! settings. Nothing here prints; the command line reports what these return.
+
+use crate::config::LabelConfig;
+use crate::error::Error;
+use crate::import::{ImportOptions, ImportReport};
+use crate::store::{Project, Sampling, Store};
+use std::path::{Path, PathBuf};
+
+/// What a new project is made of.
+#[derive(Debug, Clone)]
+pub struct NewProject {
+    /// The label config file.
+    pub label_config: PathBuf,
+    /// Task files, directories or URLs imported into the new project.
+    pub inputs: Vec<String>,
+    pub import: ImportOptions,
+    pub sampling: Sampling,
+    /// Default: the project file's stem.
+    pub title: Option<String>,
+    /// Credited with imported annotations that name nobody.
+    pub user: String,
+}
+
+impl NewProject {
+    pub fn new(label_config: impl Into<PathBuf>, user: impl Into<String>) -> Self {
+        NewProject {
+            label_config: label_config.into(),
+            inputs: Vec::new(),
+            import: ImportOptions::default(),
+            sampling: Sampling::Sequential,
+            title: None,
+            user: user.into(),
+        }
+    }
+}
+
+/// The user credited by default: `$USER`, else "labelterm".
+pub fn default_user() -> String {
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "labelterm".into())
+}
+
+/// Reads and parses a label config file.
+pub fn load_config(path: &Path) -> Result<LabelConfig, Error> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    LabelConfig::parse(&text).map_err(|error| Error::Config {
+        file: path.display().to_string(),
+        error,
+    })
+}
+
+/// Opens a project and parses its stored label config.
+pub fn open(path: &Path) -> Result<(Store, LabelConfig), Error> {
+    let store = Store::open(path)?;
+    let project = store.project()?;
+    let config = LabelConfig::parse(&project.label_config).map_err(|error| Error::Config {
+        file: format!("{} (stored label config)", path.display()),
+        error,
+    })?;
+    Ok((store, config))
+}
+
+/// Creates a project at a temporary name and links it into place only when the config
+/// and every input were accepted: a failed create leaves no project file, and a project
+/// created meanwhile by someone else is never replaced.
+pub fn create(project: &Path, new: &NewProject) -> Result<(LabelConfig, ImportReport), Error> {
+    let exists = || Error::Store {
+        path: project.display().to_string(),
+        message: "already exists; add tasks with `labelterm import`".into(),
+    };
+    let dir = project
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = project
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("project.db");
+    // Removed on return; a killed create's is removed by the next one.
+    let staging = crate::staging::Staging::claim(dir, &format!(".{name}.init"))?;
+    let tmp = staging.path();
+    if project.exists() {
+        return Err(exists());
+    }
+    let config = load_config(&new.label_config)?;
+    let mut store = Store::create(
+        tmp,
+        &Project {
+            title: new.title.clone().unwrap_or_else(|| {
+                project
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("project")
+                    .to_string()
+            }),
+            label_config: config.source.clone(),
+            sampling: new.sampling,
+            model_version: None,
+            created_at: crate::util::now(),
+        },
+    )?;
+    let report = if new.inputs.is_empty() {
+        store.user_id(&new.user)?;
+        ImportReport::default()
+    } else {
+        crate::import::import_into_store(&mut store, &config, &new.inputs, &new.import, &new.user)?
+    };
+    // Closing the last connection checkpoints the WAL into the file.
+    drop(store);
+    match place_no_replace(tmp, project) {
+        Ok(()) => Ok((config, report)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
+        Err(e) => Err(Error::io(project, e)),
+    }
+}
+
+/// Gives `tmp`'s content the name `target`, failing with `AlreadyExists` rather than
+/// replacing a file there (which `rename` would do). `tmp` stays for the caller to remove.
+pub fn place_no_replace(tmp: &Path, target: &Path) -> std::io::Result<()> {
+    match std::fs::hard_link(tmp, target) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
+        // Filesystems without hard links: an exclusive create, then a copy.
+        Err(_) => {
+            let mut out = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(target)?;
+            let copied = std::fs::File::open(tmp)
+                .and_then(|mut from| std::io::copy(&mut from, &mut out))
+                .and_then(|_| out.sync_all());
+            if let Err(e) = copied {
+                drop(out);
+                let _ = std::fs::remove_file(target);
+                return Err(e);
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A project's settings, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub title: String,
+    pub sampling: Sampling,
+}
+
+pub fn settings(store: &Store) -> Result<Settings, Error> {
+    let p = store.project()?;
+    Ok(Settings {
+        title: p.title,
+        sampling: p.sampling,
+    })
+}
+
+pub fn set_sampling(store: &Store, sampling: Sampling) -> Result<(), Error> {
+    store.set_sampling(sampling)?;
+    Ok(())
+}
