@@ -67,9 +67,11 @@ pub fn open(path: &Path) -> Result<(Store, LabelConfig), Error> {
 /// and every input were accepted: a failed create leaves no project file, and a project
 /// created meanwhile by someone else is never replaced.
 pub fn create(project: &Path, new: &NewProject) -> Result<(LabelConfig, ImportReport), Error> {
-    let exists = || Error::Store {
-        path: project.display().to_string(),
-        message: "already exists; add tasks with `labelterm import`".into(),
+    let exists = || {
+        Error::Other(format!(
+            "{}: already exists; add tasks with `labelterm import`",
+            project.display()
+        ))
     };
     let dir = project
         .parent()

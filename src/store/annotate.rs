@@ -2,13 +2,13 @@
 //! one task with everything attached, drafts, and submitting or skipping an annotation.
 //! Every write is its own transaction and keeps the task counters right.
 
+use super::Result;
 use super::Store;
 use super::read::{
     ANNOTATION_COLUMNS, PREDICTION_COLUMNS, TASK_COLUMNS, TASK_FROM, annotation_row,
     prediction_row, task_row,
 };
 use super::{Sampling, TaskFull};
-use crate::error::Result;
 use rusqlite::{OptionalExtension, params};
 
 /// A user's unsubmitted work on a task.

@@ -3,6 +3,7 @@
 //! optionally left out. Memory holds one task at a time.
 
 use super::Store;
+use super::error::{Result as StoreResult, StoreError};
 use super::read::{
     ANNOTATION_COLUMNS, PREDICTION_COLUMNS, TASK_COLUMNS, TASK_FROM, TaskFull, annotation_row,
     prediction_row, task_row,
@@ -23,6 +24,12 @@ pub struct ExportSelection {
     /// directory; each annotation's id, result, `completed_by` id, cancelled flag, lead
     /// time and times. Everything else is left at its default, and no predictions.
     pub converter_fields: bool,
+}
+
+/// Export reads return the crate's error (a callback's own error, an unknown user): a
+/// failed statement is wrapped on the way.
+fn sql(e: rusqlite::Error) -> Error {
+    Error::Store(StoreError::Sql(e))
 }
 
 const LEAN_TASK_COLUMNS: &str = "t.id, d.data, i.base_dir";
@@ -90,7 +97,7 @@ impl ReviewSource {
 }
 
 impl Store {
-    fn columns_of(&self, table: &str) -> Result<Vec<String>> {
+    fn columns_of(&self, table: &str) -> StoreResult<Vec<String>> {
         let mut stmt = self
             .conn()
             .prepare("SELECT name FROM pragma_table_info(?1)")?;
@@ -99,7 +106,7 @@ impl Store {
     }
 
     /// Where this project keeps review decisions, if it has any.
-    pub fn review_source(&self) -> Result<Option<ReviewSource>> {
+    pub fn review_source(&self) -> StoreResult<Option<ReviewSource>> {
         let cols = self.columns_of("annotations")?;
         if cols.iter().any(|c| c == "review_state") {
             return Ok(Some(ReviewSource::StateColumn));
@@ -134,7 +141,9 @@ impl Store {
         {
             return Ok(id);
         }
-        let mut stmt = c.prepare("SELECT id, email FROM users ORDER BY id")?;
+        let mut stmt = c
+            .prepare("SELECT id, email FROM users ORDER BY id")
+            .map_err(sql)?;
         let known: Vec<String> = stmt
             .query_map([], |r| {
                 Ok(format!(
@@ -142,8 +151,10 @@ impl Store {
                     r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     r.get::<_, i64>(0)?
                 ))
-            })?
-            .collect::<rusqlite::Result<_>>()?;
+            })
+            .map_err(sql)?
+            .collect::<rusqlite::Result<_>>()
+            .map_err(sql)?;
         Err(Error::Usage(format!(
             "no user {who:?} in this project; its users: {}",
             if known.is_empty() {
@@ -184,14 +195,16 @@ impl Store {
         };
         let c = self.conn();
         let lean = sel.converter_fields;
-        let mut ts = c.prepare(&format!(
-            "SELECT {} FROM {TASK_FROM} ORDER BY t.id",
-            if lean {
-                LEAN_TASK_COLUMNS
-            } else {
-                TASK_COLUMNS
-            }
-        ))?;
+        let mut ts = c
+            .prepare(&format!(
+                "SELECT {} FROM {TASK_FROM} ORDER BY t.id",
+                if lean {
+                    LEAN_TASK_COLUMNS
+                } else {
+                    TASK_COLUMNS
+                }
+            ))
+            .map_err(sql)?;
         let mut ans = c.prepare(&if lean {
             format!(
                 "SELECT {LEAN_ANNOTATION_COLUMNS} FROM annotations a {filter} ORDER BY a.task_id, a.id"
@@ -201,16 +214,20 @@ impl Store {
                 "SELECT {ANNOTATION_COLUMNS} FROM annotations a LEFT JOIN users u ON u.id = a.completed_by
                  {filter} ORDER BY a.task_id, a.id"
             )
-        })?;
-        let mut ps = c.prepare(&format!(
-            "SELECT {PREDICTION_COLUMNS} FROM predictions p {} ORDER BY p.task_id, p.id",
-            if sel.predictions && !lean {
-                ""
-            } else {
-                "WHERE 0"
-            }
-        ))?;
-        let mut tasks = ts.query_map([], if lean { lean_task_row } else { task_row })?;
+        }).map_err(sql)?;
+        let mut ps = c
+            .prepare(&format!(
+                "SELECT {PREDICTION_COLUMNS} FROM predictions p {} ORDER BY p.task_id, p.id",
+                if sel.predictions && !lean {
+                    ""
+                } else {
+                    "WHERE 0"
+                }
+            ))
+            .map_err(sql)?;
+        let mut tasks = ts
+            .query_map([], if lean { lean_task_row } else { task_row })
+            .map_err(sql)?;
         let mut anns = ans
             .query_map(
                 rusqlite::params_from_iter(params.iter()),
@@ -219,11 +236,12 @@ impl Store {
                 } else {
                     annotation_row
                 },
-            )?
+            )
+            .map_err(sql)?
             .peekable();
-        let mut preds = ps.query_map([], prediction_row)?.peekable();
+        let mut preds = ps.query_map([], prediction_row).map_err(sql)?.peekable();
         for task in tasks.by_ref() {
-            let task = task?;
+            let task = task.map_err(sql)?;
             let mut full = TaskFull {
                 annotations: Vec::new(),
                 predictions: Vec::new(),
@@ -232,13 +250,13 @@ impl Store {
             loop {
                 match anns.peek() {
                     Some(Ok(a)) if a.task_id <= full.task.id => {
-                        let a = anns.next().expect("peeked")?;
+                        let a = anns.next().expect("peeked").map_err(sql)?;
                         if a.task_id == full.task.id {
                             full.annotations.push(a);
                         }
                     }
                     Some(Err(_)) => {
-                        anns.next().expect("peeked")?;
+                        anns.next().expect("peeked").map_err(sql)?;
                     }
                     _ => break,
                 }
@@ -246,13 +264,13 @@ impl Store {
             loop {
                 match preds.peek() {
                     Some(Ok(p)) if p.task_id <= full.task.id => {
-                        let p = preds.next().expect("peeked")?;
+                        let p = preds.next().expect("peeked").map_err(sql)?;
                         if p.task_id == full.task.id {
                             full.predictions.push(p);
                         }
                     }
                     Some(Err(_)) => {
-                        preds.next().expect("peeked")?;
+                        preds.next().expect("peeked").map_err(sql)?;
                     }
                     _ => break,
                 }

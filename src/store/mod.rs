@@ -2,17 +2,20 @@
 
 pub mod annotate;
 pub mod browse;
+mod error;
 mod export;
 mod import;
 mod read;
 pub mod schema;
 
+pub use error::{Result, StoreError, StoreErrorKind};
 pub use export::{ExportSelection, ReviewSource};
 pub use import::ImportWriter;
 pub use import::SourceCounts;
 pub use read::{AnnotationRow, Counts, ImportLogRow, PredictionRow, TaskFull, TaskRow};
 
-use crate::error::{Error, Result};
+// `Error` here is the store's own, so that its file errors read `Error::Store { .. }`.
+use error::StoreError as Error;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
