@@ -65,12 +65,21 @@ pub fn run(args: StartArgs) -> Result<ExitCode> {
             None,
             user.clone(),
         );
-        let (_, report) = project::create(&args.project, &new)?;
-        eout!(
-            "created {} ({} task(s))",
-            args.project.display(),
-            report.tasks()
-        );
+        match project::create_or_open(&args.project, &new)? {
+            project::Created::New { report, .. } => eout!(
+                "created {} ({} task(s))",
+                args.project.display(),
+                report.tasks()
+            ),
+            project::Created::Existing { .. } if new.inputs.is_empty() => eout!(
+                "{} exists with this config; opening it",
+                args.project.display()
+            ),
+            project::Created::Existing { .. } => eout!(
+                "{} exists with this config; opening it (tasks not imported again; use `labelterm import` to add more)",
+                args.project.display()
+            ),
+        }
     } else if !args.input.input_path.is_empty() {
         return Err(Error::Usage(
             "--input-path with start needs --init (or use `labelterm import`)".into(),
