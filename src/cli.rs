@@ -59,6 +59,7 @@ impl InputArgs {
             sampling,
             title,
             user,
+            prelabel: true,
         }
     }
 
@@ -90,6 +91,10 @@ pub enum Command {
         /// User credited with imported annotations that name nobody (default: $USER).
         #[arg(long)]
         user: Option<String>,
+        /// Do not start tasks from their predictions when labeling (stored in the project;
+        /// by default, as in Label Studio, predictions pre-label the task).
+        #[arg(long = "no-prelabel")]
+        no_prelabel: bool,
     },
     /// Import tasks into a project (all or nothing).
     Import {
@@ -300,12 +305,14 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             sampling,
             title,
             user,
+            no_prelabel,
         } => {
             let user = user.unwrap_or_else(project::default_user);
-            let (config, report) = project::create(
-                &project,
-                &input.new_project(&label_config, sampling, title, user),
-            )?;
+            let new = NewProject {
+                prelabel: !no_prelabel,
+                ..input.new_project(&label_config, sampling, title, user)
+            };
+            let (config, report) = project::create(&project, &new)?;
             print_warnings(Some(&label_config), Some(&config), Some(&report));
             print_report(&report, "imported", input.csv_coerce);
             out!("created {} ({} task(s))", project.display(), report.tasks());
@@ -383,8 +390,13 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             let (store, config) = project::open(&project)?;
             let stats = crate::stats::compute(&store, &config)?;
             let imports = store.imports()?;
+            let settings = project::settings(&store)?;
             if json {
                 let mut v = stats.to_json();
+                v["settings"] = serde_json::json!({
+                    "sampling": settings.sampling.name(),
+                    "prelabel": settings.prelabel,
+                });
                 v["imports"] = serde_json::json!(imports
                     .iter()
                     .map(|i| serde_json::json!({
@@ -416,6 +428,16 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                         );
                     }
                 }
+                out!("\nsettings");
+                out!("  sampling  {}", settings.sampling.name());
+                out!(
+                    "  prelabel  {}",
+                    if settings.prelabel {
+                        "on (tasks start from their predictions)"
+                    } else {
+                        "off"
+                    }
+                );
             }
             Ok(ExitCode::SUCCESS)
         }

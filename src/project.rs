@@ -20,6 +20,8 @@ pub struct NewProject {
     pub title: Option<String>,
     /// Credited with imported annotations that name nobody.
     pub user: String,
+    /// Whether the annotator starts tasks from their predictions (Label Studio's default).
+    pub prelabel: bool,
 }
 
 impl NewProject {
@@ -31,6 +33,7 @@ impl NewProject {
             sampling: Sampling::Sequential,
             title: None,
             user: user.into(),
+            prelabel: true,
         }
     }
 }
@@ -129,6 +132,9 @@ pub fn create_or_open(project: &Path, new: &NewProject) -> Result<Created, Error
             created_at: crate::util::now(),
         },
     )?;
+    if !new.prelabel {
+        store.set_prelabel(false)?;
+    }
     let report = if new.inputs.is_empty() {
         store.user_id(&new.user)?;
         ImportReport::default()
@@ -232,6 +238,8 @@ pub fn place_no_replace(tmp: &Path, target: &Path) -> std::io::Result<()> {
 pub struct Settings {
     pub title: String,
     pub sampling: Sampling,
+    /// Whether the annotator starts a task from its predictions.
+    pub prelabel: bool,
 }
 
 pub fn settings(store: &Store) -> Result<Settings, Error> {
@@ -239,7 +247,13 @@ pub fn settings(store: &Store) -> Result<Settings, Error> {
     Ok(Settings {
         title: p.title,
         sampling: p.sampling,
+        prelabel: store.prelabel()?,
     })
+}
+
+pub fn set_prelabel(store: &Store, on: bool) -> Result<(), Error> {
+    store.set_prelabel(on)?;
+    Ok(())
 }
 
 pub fn set_sampling(store: &Store, sampling: Sampling) -> Result<(), Error> {

@@ -186,3 +186,61 @@ fn start_init_onto_a_file_that_is_not_a_project_leaves_it_alone() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "plain text");
 }
+
+fn settings(project: &str) -> serde_json::Value {
+    stats(project)["settings"].clone()
+}
+
+#[test]
+fn prelabel_is_on_by_default_and_init_no_prelabel_stores_it_off() {
+    let s = setup();
+    assert_eq!(settings(&s.project)["prelabel"], true);
+    let text = labelterm(&["stats", &s.project]);
+    assert!(
+        text.ok()
+            .stdout
+            .contains("\nsettings\n  sampling  sequential\n  prelabel  on"),
+        "{}",
+        text.stdout
+    );
+
+    let off = path(s._dir.path(), "off.db");
+    labelterm(&["init", &off, "--label-config", &s.config, "--no-prelabel"]).ok();
+    assert_eq!(settings(&off)["prelabel"], false);
+    let text = labelterm(&["stats", &off]);
+    assert!(
+        text.ok().stdout.contains("  prelabel  off"),
+        "{}",
+        text.stdout
+    );
+}
+
+/// `start --no-prelabel` is for one run: an existing project keeps its setting, while a
+/// project that `start --init --no-prelabel` creates stores it off.
+#[test]
+fn start_no_prelabel_leaves_an_existing_project_setting_alone() {
+    let s = setup();
+    labelterm(&[
+        "start",
+        &s.project,
+        "--no-prelabel",
+        "--media-root",
+        &s.missing_dir,
+    ])
+    .failed(2);
+    assert_eq!(settings(&s.project)["prelabel"], true);
+
+    let fresh = path(s._dir.path(), "fresh.db");
+    labelterm(&[
+        "start",
+        &fresh,
+        "--init",
+        "--label-config",
+        &s.config,
+        "--no-prelabel",
+        "--media-root",
+        &s.missing_dir,
+    ])
+    .failed(2);
+    assert_eq!(settings(&fresh)["prelabel"], false);
+}

@@ -47,6 +47,10 @@ pub struct StartArgs {
     pub init: bool,
     #[arg(long = "label-config", value_name = "CONFIG.xml", requires = "init")]
     pub label_config: Option<PathBuf>,
+    /// Do not start tasks from their predictions in this run (with --init on a new
+    /// project, stored in it too).
+    #[arg(long = "no-prelabel")]
+    pub no_prelabel: bool,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -59,12 +63,15 @@ pub fn run(args: StartArgs) -> Result<ExitCode> {
             .label_config
             .as_ref()
             .ok_or_else(|| Error::Usage("--init needs --label-config".into()))?;
-        let new = args.input.new_project(
-            config,
-            args.sampling.unwrap_or(Sampling::Sequential),
-            None,
-            user.clone(),
-        );
+        let new = project::NewProject {
+            prelabel: !args.no_prelabel,
+            ..args.input.new_project(
+                config,
+                args.sampling.unwrap_or(Sampling::Sequential),
+                None,
+                user.clone(),
+            )
+        };
         match project::create_or_open(&args.project, &new)? {
             project::Created::New { report, .. } => eout!(
                 "created {} ({} task(s))",
@@ -103,7 +110,13 @@ pub fn run(args: StartArgs) -> Result<ExitCode> {
             )));
         }
     }
-    crate::tui::start(StartOptions {
+    crate::tui::start(start_options(args, user))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What the annotator is started with.
+fn start_options(args: StartArgs, user: String) -> StartOptions {
+    StartOptions {
         project: args.project,
         user,
         theme: args.theme,
@@ -114,6 +127,32 @@ pub fn run(args: StartArgs) -> Result<ExitCode> {
         allow_paths: args.allow_path,
         keymap: args.keymap,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
-    })?;
-    Ok(ExitCode::SUCCESS)
+        no_prelabel: args.no_prelabel,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> StartArgs {
+        match crate::cli::Cli::try_parse_from(args).unwrap().command {
+            crate::cli::Command::Start(a) => a,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn no_prelabel_reaches_the_start_options() {
+        let o = start_options(parse(&["labelterm", "start", "p.db"]), "u".into());
+        assert!(!o.no_prelabel);
+        let o = start_options(
+            parse(&["labelterm", "start", "p.db", "--no-prelabel"]),
+            "u".into(),
+        );
+        assert!(o.no_prelabel);
+        assert_eq!(o.project, PathBuf::from("p.db"));
+        assert_eq!(o.user, "u");
+    }
 }

@@ -47,6 +47,9 @@ pub struct StartOptions {
     pub allow_paths: Vec<PathBuf>,
     pub keymap: Option<PathBuf>,
     pub no_color: bool,
+    /// `--no-prelabel`: this run does not start tasks from their predictions, whatever
+    /// the project's setting.
+    pub no_prelabel: bool,
 }
 
 impl StartOptions {
