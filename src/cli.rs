@@ -6,7 +6,7 @@ use crate::error::Error;
 use crate::export::{ExportOptions, ExportType};
 use crate::import::{ImportOptions, ImportReport, InputFormat};
 use crate::project::{self, NewProject};
-use crate::store::Sampling;
+use crate::store::{Sampling, StoreErrorKind};
 use clap::{Args, Parser, Subcommand};
 
 mod start;
@@ -261,6 +261,11 @@ fn fail(e: &Error) -> ExitCode {
         }
         Error::Usage(m) => {
             eout!("error: {m}");
+            return ExitCode::from(2);
+        }
+        // An argument that names nothing in the project (`--annotator nobody`).
+        Error::Store(e) if e.kind() == StoreErrorKind::NotFound => {
+            eout!("error: {e}");
             return ExitCode::from(2);
         }
         other => eout!("error: {}", other),

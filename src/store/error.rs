@@ -11,6 +11,8 @@ pub enum StoreErrorKind {
     ReadOnly,
     /// The disk or the file's size limit is full.
     DiskFull,
+    /// Something the caller named is not in the project (a user, review decisions).
+    NotFound,
     Other,
 }
 
@@ -23,6 +25,9 @@ pub enum StoreError {
     /// A statement failed.
     #[error("{0}")]
     Sql(#[from] rusqlite::Error),
+    /// Something the caller named is not in the project; the message says what is.
+    #[error("{0}")]
+    NotFound(String),
 }
 
 impl StoreError {
@@ -35,6 +40,7 @@ impl StoreError {
                 Some(ErrorCode::DiskFull) => StoreErrorKind::DiskFull,
                 _ => StoreErrorKind::Other,
             },
+            StoreError::NotFound(_) => StoreErrorKind::NotFound,
             StoreError::Store { .. } => StoreErrorKind::Other,
         }
     }
@@ -80,6 +86,9 @@ mod tests {
         };
         assert_eq!(file.to_string(), "p.db: not a labelterm project file");
         assert_eq!(file.kind(), StoreErrorKind::Other);
+        let missing = StoreError::NotFound("no user \"x\" in this project".into());
+        assert_eq!(missing.kind(), StoreErrorKind::NotFound);
+        assert_eq!(missing.to_string(), "no user \"x\" in this project");
     }
 
     #[test]

@@ -3,12 +3,11 @@
 //! optionally left out. Memory holds one task at a time.
 
 use super::Store;
-use super::error::{Result as StoreResult, StoreError};
+use super::error::{Result, StoreError};
 use super::read::{
     ANNOTATION_COLUMNS, PREDICTION_COLUMNS, TASK_COLUMNS, TASK_FROM, TaskFull, annotation_row,
     prediction_row, task_row,
 };
-use crate::error::{Error, Result};
 use rusqlite::types::Value as SqlValue;
 
 /// Which annotations and predictions an export reads.
@@ -26,10 +25,9 @@ pub struct ExportSelection {
     pub converter_fields: bool,
 }
 
-/// Export reads return the crate's error (a callback's own error, an unknown user): a
-/// failed statement is wrapped on the way.
-fn sql(e: rusqlite::Error) -> Error {
-    Error::Store(StoreError::Sql(e))
+/// A failed statement as the error type of an export read's callback.
+fn sql<E: From<StoreError>>(e: rusqlite::Error) -> E {
+    E::from(StoreError::Sql(e))
 }
 
 const LEAN_TASK_COLUMNS: &str = "t.id, d.data, i.base_dir";
@@ -97,7 +95,7 @@ impl ReviewSource {
 }
 
 impl Store {
-    fn columns_of(&self, table: &str) -> StoreResult<Vec<String>> {
+    fn columns_of(&self, table: &str) -> Result<Vec<String>> {
         let mut stmt = self
             .conn()
             .prepare("SELECT name FROM pragma_table_info(?1)")?;
@@ -106,7 +104,7 @@ impl Store {
     }
 
     /// Where this project keeps review decisions, if it has any.
-    pub fn review_source(&self) -> StoreResult<Option<ReviewSource>> {
+    pub fn review_source(&self) -> Result<Option<ReviewSource>> {
         let cols = self.columns_of("annotations")?;
         if cols.iter().any(|c| c == "review_state") {
             return Ok(Some(ReviewSource::StateColumn));
@@ -141,9 +139,7 @@ impl Store {
         {
             return Ok(id);
         }
-        let mut stmt = c
-            .prepare("SELECT id, email FROM users ORDER BY id")
-            .map_err(sql)?;
+        let mut stmt = c.prepare("SELECT id, email FROM users ORDER BY id")?;
         let known: Vec<String> = stmt
             .query_map([], |r| {
                 Ok(format!(
@@ -151,11 +147,9 @@ impl Store {
                     r.get::<_, Option<String>>(1)?.unwrap_or_default(),
                     r.get::<_, i64>(0)?
                 ))
-            })
-            .map_err(sql)?
-            .collect::<rusqlite::Result<_>>()
-            .map_err(sql)?;
-        Err(Error::Usage(format!(
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Err(StoreError::NotFound(format!(
             "no user {who:?} in this project; its users: {}",
             if known.is_empty() {
                 "none".into()
@@ -166,11 +160,12 @@ impl Store {
     }
 
     /// Calls `f` for every task in id order with the selected annotations and predictions.
-    pub fn each_task_for_export(
+    /// Errors of the store reach the caller as `E`, the callback's error type.
+    pub fn each_task_for_export<E: From<StoreError>>(
         &self,
         sel: &ExportSelection,
-        mut f: impl FnMut(TaskFull) -> Result<()>,
-    ) -> Result<()> {
+        mut f: impl FnMut(TaskFull) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         let mut conditions: Vec<String> = Vec::new();
         let mut params: Vec<SqlValue> = Vec::new();
         if sel.drop_skipped {
@@ -182,9 +177,10 @@ impl Store {
         }
         if sel.only_reviewed {
             let Some(source) = self.review_source()? else {
-                return Err(Error::Usage(
+                return Err(StoreError::NotFound(
                     "--only-reviewed: this project has no review decisions yet".into(),
-                ));
+                )
+                .into());
             };
             conditions.push(source.condition().into());
         }
@@ -204,7 +200,7 @@ impl Store {
                     TASK_COLUMNS
                 }
             ))
-            .map_err(sql)?;
+            .map_err(sql::<E>)?;
         let mut ans = c.prepare(&if lean {
             format!(
                 "SELECT {LEAN_ANNOTATION_COLUMNS} FROM annotations a {filter} ORDER BY a.task_id, a.id"
@@ -214,7 +210,7 @@ impl Store {
                 "SELECT {ANNOTATION_COLUMNS} FROM annotations a LEFT JOIN users u ON u.id = a.completed_by
                  {filter} ORDER BY a.task_id, a.id"
             )
-        }).map_err(sql)?;
+        }).map_err(sql::<E>)?;
         let mut ps = c
             .prepare(&format!(
                 "SELECT {PREDICTION_COLUMNS} FROM predictions p {} ORDER BY p.task_id, p.id",
@@ -224,10 +220,10 @@ impl Store {
                     "WHERE 0"
                 }
             ))
-            .map_err(sql)?;
+            .map_err(sql::<E>)?;
         let mut tasks = ts
             .query_map([], if lean { lean_task_row } else { task_row })
-            .map_err(sql)?;
+            .map_err(sql::<E>)?;
         let mut anns = ans
             .query_map(
                 rusqlite::params_from_iter(params.iter()),
@@ -237,11 +233,14 @@ impl Store {
                     annotation_row
                 },
             )
-            .map_err(sql)?
+            .map_err(sql::<E>)?
             .peekable();
-        let mut preds = ps.query_map([], prediction_row).map_err(sql)?.peekable();
+        let mut preds = ps
+            .query_map([], prediction_row)
+            .map_err(sql::<E>)?
+            .peekable();
         for task in tasks.by_ref() {
-            let task = task.map_err(sql)?;
+            let task = task.map_err(sql::<E>)?;
             let mut full = TaskFull {
                 annotations: Vec::new(),
                 predictions: Vec::new(),
@@ -250,13 +249,13 @@ impl Store {
             loop {
                 match anns.peek() {
                     Some(Ok(a)) if a.task_id <= full.task.id => {
-                        let a = anns.next().expect("peeked").map_err(sql)?;
+                        let a = anns.next().expect("peeked").map_err(sql::<E>)?;
                         if a.task_id == full.task.id {
                             full.annotations.push(a);
                         }
                     }
                     Some(Err(_)) => {
-                        anns.next().expect("peeked").map_err(sql)?;
+                        anns.next().expect("peeked").map_err(sql::<E>)?;
                     }
                     _ => break,
                 }
@@ -264,13 +263,13 @@ impl Store {
             loop {
                 match preds.peek() {
                     Some(Ok(p)) if p.task_id <= full.task.id => {
-                        let p = preds.next().expect("peeked").map_err(sql)?;
+                        let p = preds.next().expect("peeked").map_err(sql::<E>)?;
                         if p.task_id == full.task.id {
                             full.predictions.push(p);
                         }
                     }
                     Some(Err(_)) => {
-                        preds.next().expect("peeked").map_err(sql)?;
+                        preds.next().expect("peeked").map_err(sql::<E>)?;
                     }
                     _ => break,
                 }

@@ -357,7 +357,7 @@ mod tests {
         };
         s.each_task_for_export(&everything, |t| {
             seen.push((t.task.data, t.task.meta));
-            Ok(())
+            Ok::<_, StoreError>(())
         })
         .unwrap();
         assert_eq!(
