@@ -196,14 +196,11 @@ fn layout() {
         let db = dir.join(format!("{k}.db"));
         std::fs::write(&cfg, config).expect("config");
         std::fs::write(&tasks, serde_json::json!([task]).to_string()).expect("tasks");
-        let input = labelterm::cli::InputArgs {
-            input_path: vec![tasks.display().to_string()],
-            input_format: None,
-            map: Vec::new(),
-            csv_coerce: false,
+        let new = labelterm::project::NewProject {
+            inputs: vec![tasks.display().to_string()],
+            ..labelterm::project::NewProject::new(&cfg, "bench")
         };
-        labelterm::cli::init_project(&db, &cfg, &input, Sampling::Sequential, None, "bench")
-            .expect("init");
+        labelterm::project::create(&db, &new).expect("init");
         let t0 = Instant::now();
         let (loader, _rx) = media::channel_loader(1);
         let mut s = Session::open(

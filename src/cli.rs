@@ -5,8 +5,12 @@ use crate::config::LabelConfig;
 use crate::error::Error;
 use crate::export::{ExportOptions, ExportType};
 use crate::import::{ImportOptions, ImportReport, InputFormat};
-use crate::store::{Project, Sampling, Store};
+use crate::project::{self, NewProject};
+use crate::store::{Sampling, StoreErrorKind};
 use clap::{Args, Parser, Subcommand};
+
+mod start;
+pub use start::StartArgs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -40,6 +44,25 @@ pub struct InputArgs {
 }
 
 impl InputArgs {
+    /// A project made of these inputs.
+    pub fn new_project(
+        &self,
+        label_config: &Path,
+        sampling: Sampling,
+        title: Option<String>,
+        user: String,
+    ) -> NewProject {
+        NewProject {
+            label_config: label_config.to_path_buf(),
+            inputs: self.input_path.clone(),
+            import: self.options(),
+            sampling,
+            title,
+            user,
+            prelabel: true,
+        }
+    }
+
     fn options(&self) -> ImportOptions {
         ImportOptions {
             format: self.input_format,
@@ -68,6 +91,10 @@ pub enum Command {
         /// User credited with imported annotations that name nobody (default: $USER).
         #[arg(long)]
         user: Option<String>,
+        /// Do not start tasks from their predictions when labeling (stored in the project;
+        /// by default, as in Label Studio, predictions pre-label the task).
+        #[arg(long = "no-prelabel")]
+        no_prelabel: bool,
     },
     /// Import tasks into a project (all or nothing).
     Import {
@@ -134,7 +161,7 @@ pub enum Command {
         media: crate::export::args::MediaArgs,
     },
     /// Label tasks in the terminal (opens on the next task to label).
-    Start(crate::tui::StartArgs),
+    Start(StartArgs),
 }
 
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
@@ -177,22 +204,6 @@ fn parse_map(s: &str) -> Result<(String, String), String> {
         Some((f, c)) if !f.is_empty() && !c.is_empty() => Ok((f.to_string(), c.to_string())),
         _ => Err(format!("expected FIELD=COLUMN, got {s:?}")),
     }
-}
-
-/// The user credited by default: `$USER`, else "labelterm".
-pub fn default_user() -> String {
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| "labelterm".into())
-}
-
-pub fn load_config(path: &Path) -> Result<LabelConfig, Error> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    LabelConfig::parse(&text).map_err(|error| Error::Config {
-        file: path.display().to_string(),
-        error,
-    })
 }
 
 fn print_warnings(
@@ -252,101 +263,14 @@ fn fail(e: &Error) -> ExitCode {
             eout!("error: {m}");
             return ExitCode::from(2);
         }
+        // An argument that names nothing in the project (`--annotator nobody`).
+        Error::Store(e) if e.kind() == StoreErrorKind::NotFound => {
+            eout!("error: {e}");
+            return ExitCode::from(2);
+        }
         other => eout!("error: {}", other),
     }
     ExitCode::from(1)
-}
-
-/// Creates a project at a temporary name and links it into place only when the config
-/// and every input were accepted: a failed `init` leaves no project file, and a project
-/// created meanwhile by someone else is never replaced.
-pub fn init_project(
-    project: &Path,
-    config_path: &Path,
-    input: &InputArgs,
-    sampling: Sampling,
-    title: Option<String>,
-    user: &str,
-) -> Result<(LabelConfig, ImportReport), Error> {
-    let exists = || Error::Store {
-        path: project.display().to_string(),
-        message: "already exists; add tasks with `labelterm import`".into(),
-    };
-    let dir = project
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = project
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("project.db");
-    // Removed on return; a killed init's is removed by the next one.
-    let staging = crate::staging::Staging::claim(dir, &format!(".{name}.init"))?;
-    let tmp = staging.path();
-    if project.exists() {
-        return Err(exists());
-    }
-    let config = load_config(config_path)?;
-    let mut store = Store::create(
-        tmp,
-        &Project {
-            title: title.unwrap_or_else(|| {
-                project
-                    .file_stem()
-                    .and_then(|s| s.to_str())
-                    .unwrap_or("project")
-                    .to_string()
-            }),
-            label_config: config.source.clone(),
-            sampling,
-            model_version: None,
-            created_at: crate::util::now(),
-        },
-    )?;
-    let report = if input.input_path.is_empty() {
-        store.user_id(user)?;
-        ImportReport::default()
-    } else {
-        crate::import::import_into_store(
-            &mut store,
-            &config,
-            &input.input_path,
-            &input.options(),
-            user,
-        )?
-    };
-    // Closing the last connection checkpoints the WAL into the file.
-    drop(store);
-    match place_no_replace(tmp, project) {
-        Ok(()) => Ok((config, report)),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists()),
-        Err(e) => Err(Error::io(project, e)),
-    }
-}
-
-/// Gives `tmp`'s content the name `target`, failing with `AlreadyExists` rather than
-/// replacing a file there (which `rename` would do). `tmp` stays for the caller to remove.
-pub fn place_no_replace(tmp: &Path, target: &Path) -> std::io::Result<()> {
-    match std::fs::hard_link(tmp, target) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
-        // Filesystems without hard links: an exclusive create, then a copy.
-        Err(_) => {
-            let mut out = std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(target)?;
-            let copied = std::fs::File::open(tmp)
-                .and_then(|mut from| std::io::copy(&mut from, &mut out))
-                .and_then(|_| out.sync_all());
-            if let Err(e) = copied {
-                drop(out);
-                let _ = std::fs::remove_file(target);
-                return Err(e);
-            }
-            Ok(())
-        }
-    }
 }
 
 /// Label Studio's `LOCAL_FILES_DOCUMENT_ROOT`, unless unset, empty or `/`.
@@ -354,16 +278,6 @@ fn print_placed(t: ExportType, placed: &[PathBuf]) {
     for p in placed {
         out!("wrote {} [{}]", p.display(), t.name());
     }
-}
-
-fn open_project(path: &Path) -> Result<(Store, LabelConfig), Error> {
-    let store = Store::open(path)?;
-    let project = store.project()?;
-    let config = LabelConfig::parse(&project.label_config).map_err(|error| Error::Config {
-        file: format!("{} (stored label config)", path.display()),
-        error,
-    })?;
-    Ok((store, config))
 }
 
 /// Parses the arguments and runs the command. Clap's own errors quote the arguments,
@@ -388,7 +302,7 @@ pub fn run(cli: Cli) -> ExitCode {
 
 fn run_command(command: Command) -> Result<ExitCode, Error> {
     match command {
-        Command::Start(args) => crate::tui::run_cli(args),
+        Command::Start(args) => start::run(args),
         Command::Init {
             project,
             label_config,
@@ -396,10 +310,14 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             sampling,
             title,
             user,
+            no_prelabel,
         } => {
-            let user = user.unwrap_or_else(default_user);
-            let (config, report) =
-                init_project(&project, &label_config, &input, sampling, title, &user)?;
+            let user = user.unwrap_or_else(project::default_user);
+            let new = NewProject {
+                prelabel: !no_prelabel,
+                ..input.new_project(&label_config, sampling, title, user)
+            };
+            let (config, report) = project::create(&project, &new)?;
             print_warnings(Some(&label_config), Some(&config), Some(&report));
             print_report(&report, "imported", input.csv_coerce);
             out!("created {} ({} task(s))", project.display(), report.tasks());
@@ -415,8 +333,8 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                     "import needs at least one --input-path".into(),
                 ));
             }
-            let (mut store, config) = open_project(&project)?;
-            let user = user.unwrap_or_else(default_user);
+            let (mut store, config) = project::open(&project)?;
+            let user = user.unwrap_or_else(project::default_user);
             let report = crate::import::import_into_store(
                 &mut store,
                 &config,
@@ -432,7 +350,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             label_config,
             input,
         } => {
-            let config = load_config(&label_config)?;
+            let config = project::load_config(&label_config)?;
             print_warnings(Some(&label_config), Some(&config), None);
             let keys: Vec<&str> = config.data_keys.iter().map(|k| k.key.as_str()).collect();
             out!(
@@ -474,11 +392,16 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             }
         }
         Command::Stats { project, json } => {
-            let (store, config) = open_project(&project)?;
+            let (store, config) = project::open(&project)?;
             let stats = crate::stats::compute(&store, &config)?;
             let imports = store.imports()?;
+            let settings = project::settings(&store)?;
             if json {
                 let mut v = stats.to_json();
+                v["settings"] = serde_json::json!({
+                    "sampling": settings.sampling.name(),
+                    "prelabel": settings.prelabel,
+                });
                 v["imports"] = serde_json::json!(imports
                     .iter()
                     .map(|i| serde_json::json!({
@@ -510,6 +433,16 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                         );
                     }
                 }
+                out!("\nsettings");
+                out!("  sampling  {}", settings.sampling.name());
+                out!(
+                    "  prelabel  {}",
+                    if settings.prelabel {
+                        "on (tasks start from their predictions)"
+                    } else {
+                        "off"
+                    }
+                );
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -522,7 +455,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             select,
             media,
         } => {
-            let (store, config) = open_project(&project)?;
+            let (store, config) = project::open(&project)?;
             if list_formats {
                 for f in crate::export::supported_formats(&config) {
                     out!("{}", f.name());
@@ -557,7 +490,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             export_path,
             media,
         } => {
-            let config = load_config(&label_config)?;
+            let config = project::load_config(&label_config)?;
             let mut opts = ExportOptions {
                 download_all_tasks: true,
                 ..Default::default()

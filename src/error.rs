@@ -179,10 +179,8 @@ pub enum Error {
     },
     #[error("{0}")]
     Invalid(Problems),
-    #[error("{path}: {message}")]
-    Store { path: String, message: String },
-    #[error("{0}")]
-    Sql(#[from] rusqlite::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]

@@ -17,6 +17,7 @@ pub mod export;
 pub mod import;
 pub mod media;
 pub mod net;
+pub mod project;
 pub mod review;
 pub mod staging;
 pub mod stats;

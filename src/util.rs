@@ -1,5 +1,6 @@
-//! Small shared helpers: timestamps, file hashing, text sanitising.
+//! Small shared helpers: timestamps, file hashing, text sanitising, JSON paths.
 
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::io::Read;
 use std::path::Path;
@@ -150,6 +151,30 @@ pub fn sanitize(text: &str, keep_newlines: bool) -> String {
         }
     }
     out
+}
+
+/// Splits `a.b[0].c` into `["a", "b", "0", "c"]`.
+fn path_parts(path: &str) -> Vec<&str> {
+    path.split(['.', '[', ']'])
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// Lodash-style deep get: `a.b[0].c`. A literal key that contains dots wins over the
+/// nested reading (Label Studio issue #6492).
+pub fn deep_get<'a>(data: &'a Value, path: &str) -> Option<&'a Value> {
+    if let Some(v) = data.as_object().and_then(|m| m.get(path)) {
+        return Some(v);
+    }
+    let mut cur = data;
+    for part in path_parts(path) {
+        cur = match cur {
+            Value::Object(m) => m.get(part)?,
+            Value::Array(a) => a.get(part.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
 }
 
 #[cfg(test)]

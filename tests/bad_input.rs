@@ -331,3 +331,35 @@ fn more_than_a_hundred_problems_are_counted() {
     );
     assert!(r.all().contains("250 problem(s) found"));
 }
+
+#[test]
+fn export_arguments_that_name_nothing_in_the_project_are_usage_errors() {
+    let dir = tmp();
+    let config = write(dir.path(), "c.xml", CONFIG);
+    let project = path(dir.path(), "p.db");
+    labelterm(&["init", &project, "--label-config", &config]).ok();
+    let out = path(dir.path(), "out.json");
+    let r = labelterm(&[
+        "export",
+        &project,
+        "--export-path",
+        &out,
+        "--annotator",
+        "nobody",
+    ]);
+    r.failed(2);
+    assert!(
+        r.stderr
+            .contains("error: no user \"nobody\" in this project; its users: tester (1)"),
+        "{}",
+        r.stderr
+    );
+    let r = labelterm(&["export", &project, "--export-path", &out, "--only-reviewed"]);
+    r.failed(2);
+    assert!(
+        r.stderr
+            .contains("--only-reviewed: this project has no review decisions yet"),
+        "{}",
+        r.stderr
+    );
+}

@@ -232,10 +232,11 @@ fn no_replace_placement_refuses_an_existing_target() {
     let d = tmp();
     let tmp_file = write(d.path(), ".staged", "new");
     let target = write(d.path(), "project.db", "theirs");
-    let e = labelterm::cli::place_no_replace(Path::new(&tmp_file), Path::new(&target)).unwrap_err();
+    let e =
+        labelterm::project::place_no_replace(Path::new(&tmp_file), Path::new(&target)).unwrap_err();
     assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "theirs");
     let fresh = path(d.path(), "fresh.db");
-    labelterm::cli::place_no_replace(Path::new(&tmp_file), Path::new(&fresh)).unwrap();
+    labelterm::project::place_no_replace(Path::new(&tmp_file), Path::new(&fresh)).unwrap();
     assert_eq!(std::fs::read_to_string(&fresh).unwrap(), "new");
 }

@@ -5,9 +5,52 @@
 
 use crate::error::{Error, Result};
 use crate::store::Store;
-use crate::store::annotate::{SubmitKind, WriteTrouble, write_trouble};
+use crate::store::StoreErrorKind;
+use crate::store::annotate::SubmitKind;
 use serde_json::Value;
 use std::time::Duration;
+
+/// Why a write failed, as far as deciding whether and when to try again goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteTrouble {
+    /// Another connection holds the write lock.
+    Busy,
+    /// The file or its folder cannot be written.
+    ReadOnly,
+    DiskFull,
+    /// Any other input/output failure.
+    Io,
+    /// Not about the file: a constraint, a missing task, a bug.
+    Other,
+}
+
+impl WriteTrouble {
+    /// Whether the same write can succeed later without anything else changing.
+    pub fn is_transient(self) -> bool {
+        matches!(self, WriteTrouble::Busy | WriteTrouble::Io)
+    }
+}
+
+/// Sorts an error for the retry policy: the one place that does so.
+pub fn write_trouble(e: &Error) -> WriteTrouble {
+    match e {
+        Error::Store(s) => match s.kind() {
+            StoreErrorKind::Busy => WriteTrouble::Busy,
+            StoreErrorKind::ReadOnly => WriteTrouble::ReadOnly,
+            StoreErrorKind::DiskFull => WriteTrouble::DiskFull,
+            StoreErrorKind::Io => WriteTrouble::Io,
+            StoreErrorKind::NotFound | StoreErrorKind::Other => WriteTrouble::Other,
+        },
+        Error::Io { source, .. } => match source.kind() {
+            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+                WriteTrouble::ReadOnly
+            }
+            std::io::ErrorKind::StorageFull => WriteTrouble::DiskFull,
+            _ => WriteTrouble::Io,
+        },
+        _ => WriteTrouble::Other,
+    }
+}
 
 /// What a save writes: a submitted or skipped annotation, or the draft.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +137,7 @@ impl SaveTarget for Store {
             save.parent_prediction,
         )
         .map(Some)
+        .map_err(Error::from)
     }
 }
 
@@ -262,12 +306,14 @@ mod tests {
     use serde_json::json;
 
     fn sqlite_error(code: ErrorCode) -> Error {
-        Error::Sql(rusqlite::Error::SqliteFailure(
-            rusqlite::ffi::Error {
-                code,
-                extended_code: 0,
-            },
-            None,
+        Error::Store(crate::store::StoreError::Sql(
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error {
+                    code,
+                    extended_code: 0,
+                },
+                None,
+            ),
         ))
     }
 

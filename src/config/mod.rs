@@ -511,7 +511,7 @@ fn expand_repeaters(
             Node::Element(c) if c.tag == "Repeater" => {
                 let var = c.attr("indexFlag").unwrap_or("{{idx}}").to_string();
                 let on = c.attr("on").unwrap_or_default();
-                let count = match crate::task::resolve::deep_get(data, on.trim_start_matches('$')) {
+                let count = match crate::util::deep_get(data, on.trim_start_matches('$')) {
                     Some(serde_json::Value::Array(items)) => items.len(),
                     _ => 0,
                 };

@@ -802,7 +802,7 @@ pub fn import_into_store(
                 Ok(())
             })();
             store.bulk_mode(false);
-            written
+            Ok(written?)
         });
         let result = {
             let mut sink = ChannelSink { tx: &tx };

@@ -2,14 +2,14 @@
 //! one task with everything attached, drafts, and submitting or skipping an annotation.
 //! Every write is its own transaction and keeps the task counters right.
 
+use super::Result;
 use super::Store;
 use super::read::{
     ANNOTATION_COLUMNS, PREDICTION_COLUMNS, TASK_COLUMNS, TASK_FROM, annotation_row,
     prediction_row, task_row,
 };
 use super::{Sampling, TaskFull};
-use crate::error::Result;
-use rusqlite::{ErrorCode, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 
 /// A user's unsubmitted work on a task.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,71 +41,6 @@ pub struct Progress {
     pub labeled: i64,
     /// Tasks this user submitted or skipped.
     pub mine: i64,
-}
-
-/// Why a write failed, as far as deciding whether and when to try again goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WriteTrouble {
-    /// Another connection holds the write lock.
-    Busy,
-    /// The file or its folder cannot be written.
-    ReadOnly,
-    DiskFull,
-    /// Any other input/output failure.
-    Io,
-    /// Not about the file: a constraint, a missing task, a bug.
-    Other,
-}
-
-impl WriteTrouble {
-    /// Whether the same write can succeed later without anything else changing.
-    pub fn is_transient(self) -> bool {
-        matches!(self, WriteTrouble::Busy | WriteTrouble::Io)
-    }
-}
-
-/// Sorts a store error for the retry policy. This is the one place that looks inside
-/// store errors for that purpose.
-pub fn write_trouble(e: &crate::error::Error) -> WriteTrouble {
-    use crate::error::Error;
-    match e {
-        Error::Sql(rusqlite::Error::SqliteFailure(f, _)) => match f.code {
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => WriteTrouble::Busy,
-            ErrorCode::ReadOnly | ErrorCode::PermissionDenied => WriteTrouble::ReadOnly,
-            ErrorCode::DiskFull => WriteTrouble::DiskFull,
-            ErrorCode::SystemIoFailure
-            | ErrorCode::CannotOpen
-            | ErrorCode::FileLockingProtocolFailed
-            | ErrorCode::DatabaseCorrupt
-            | ErrorCode::NotADatabase => WriteTrouble::Io,
-            _ => WriteTrouble::Other,
-        },
-        Error::Io { source, .. } => match source.kind() {
-            std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
-                WriteTrouble::ReadOnly
-            }
-            std::io::ErrorKind::StorageFull => WriteTrouble::DiskFull,
-            _ => WriteTrouble::Io,
-        },
-        Error::Store { message, .. } => {
-            let m = message.to_ascii_lowercase();
-            if m.contains("locked") || m.contains("busy") {
-                WriteTrouble::Busy
-            } else if m.contains("readonly") || m.contains("read-only") {
-                WriteTrouble::ReadOnly
-            } else if m.contains("disk is full") || m.contains("disk full") {
-                WriteTrouble::DiskFull
-            } else {
-                WriteTrouble::Other
-            }
-        }
-        _ => WriteTrouble::Other,
-    }
-}
-
-/// Whether another connection holds the write lock.
-pub fn is_busy(e: &crate::error::Error) -> bool {
-    write_trouble(e) == WriteTrouble::Busy
 }
 
 /// Candidates for the label stream: not labeled, and neither annotated nor skipped by

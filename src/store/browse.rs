@@ -1,8 +1,8 @@
 //! The task list: pages of tasks read with keyset paging (a page starts after or before a
 //! known row, never at an OFFSET), filtered and sorted, so a million tasks cost one page.
 
+use super::Result;
 use super::Store;
-use crate::error::Result;
 use rusqlite::{OptionalExtension, ToSql};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -3,11 +3,11 @@
 //! optionally left out. Memory holds one task at a time.
 
 use super::Store;
+use super::error::{Result, StoreError};
 use super::read::{
     ANNOTATION_COLUMNS, PREDICTION_COLUMNS, TASK_COLUMNS, TASK_FROM, TaskFull, annotation_row,
     prediction_row, task_row,
 };
-use crate::error::{Error, Result};
 use rusqlite::types::Value as SqlValue;
 
 /// Which annotations and predictions an export reads.
@@ -23,6 +23,11 @@ pub struct ExportSelection {
     /// directory; each annotation's id, result, `completed_by` id, cancelled flag, lead
     /// time and times. Everything else is left at its default, and no predictions.
     pub converter_fields: bool,
+}
+
+/// A failed statement as the error type of an export read's callback.
+fn sql<E: From<StoreError>>(e: rusqlite::Error) -> E {
+    E::from(StoreError::Sql(e))
 }
 
 const LEAN_TASK_COLUMNS: &str = "t.id, d.data, i.base_dir";
@@ -144,7 +149,7 @@ impl Store {
                 ))
             })?
             .collect::<rusqlite::Result<_>>()?;
-        Err(Error::Usage(format!(
+        Err(StoreError::NotFound(format!(
             "no user {who:?} in this project; its users: {}",
             if known.is_empty() {
                 "none".into()
@@ -155,11 +160,12 @@ impl Store {
     }
 
     /// Calls `f` for every task in id order with the selected annotations and predictions.
-    pub fn each_task_for_export(
+    /// Errors of the store reach the caller as `E`, the callback's error type.
+    pub fn each_task_for_export<E: From<StoreError>>(
         &self,
         sel: &ExportSelection,
-        mut f: impl FnMut(TaskFull) -> Result<()>,
-    ) -> Result<()> {
+        mut f: impl FnMut(TaskFull) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         let mut conditions: Vec<String> = Vec::new();
         let mut params: Vec<SqlValue> = Vec::new();
         if sel.drop_skipped {
@@ -171,9 +177,10 @@ impl Store {
         }
         if sel.only_reviewed {
             let Some(source) = self.review_source()? else {
-                return Err(Error::Usage(
+                return Err(StoreError::NotFound(
                     "--only-reviewed: this project has no review decisions yet".into(),
-                ));
+                )
+                .into());
             };
             conditions.push(source.condition().into());
         }
@@ -184,14 +191,16 @@ impl Store {
         };
         let c = self.conn();
         let lean = sel.converter_fields;
-        let mut ts = c.prepare(&format!(
-            "SELECT {} FROM {TASK_FROM} ORDER BY t.id",
-            if lean {
-                LEAN_TASK_COLUMNS
-            } else {
-                TASK_COLUMNS
-            }
-        ))?;
+        let mut ts = c
+            .prepare(&format!(
+                "SELECT {} FROM {TASK_FROM} ORDER BY t.id",
+                if lean {
+                    LEAN_TASK_COLUMNS
+                } else {
+                    TASK_COLUMNS
+                }
+            ))
+            .map_err(sql::<E>)?;
         let mut ans = c.prepare(&if lean {
             format!(
                 "SELECT {LEAN_ANNOTATION_COLUMNS} FROM annotations a {filter} ORDER BY a.task_id, a.id"
@@ -201,16 +210,20 @@ impl Store {
                 "SELECT {ANNOTATION_COLUMNS} FROM annotations a LEFT JOIN users u ON u.id = a.completed_by
                  {filter} ORDER BY a.task_id, a.id"
             )
-        })?;
-        let mut ps = c.prepare(&format!(
-            "SELECT {PREDICTION_COLUMNS} FROM predictions p {} ORDER BY p.task_id, p.id",
-            if sel.predictions && !lean {
-                ""
-            } else {
-                "WHERE 0"
-            }
-        ))?;
-        let mut tasks = ts.query_map([], if lean { lean_task_row } else { task_row })?;
+        }).map_err(sql::<E>)?;
+        let mut ps = c
+            .prepare(&format!(
+                "SELECT {PREDICTION_COLUMNS} FROM predictions p {} ORDER BY p.task_id, p.id",
+                if sel.predictions && !lean {
+                    ""
+                } else {
+                    "WHERE 0"
+                }
+            ))
+            .map_err(sql::<E>)?;
+        let mut tasks = ts
+            .query_map([], if lean { lean_task_row } else { task_row })
+            .map_err(sql::<E>)?;
         let mut anns = ans
             .query_map(
                 rusqlite::params_from_iter(params.iter()),
@@ -219,11 +232,15 @@ impl Store {
                 } else {
                     annotation_row
                 },
-            )?
+            )
+            .map_err(sql::<E>)?
             .peekable();
-        let mut preds = ps.query_map([], prediction_row)?.peekable();
+        let mut preds = ps
+            .query_map([], prediction_row)
+            .map_err(sql::<E>)?
+            .peekable();
         for task in tasks.by_ref() {
-            let task = task?;
+            let task = task.map_err(sql::<E>)?;
             let mut full = TaskFull {
                 annotations: Vec::new(),
                 predictions: Vec::new(),
@@ -232,13 +249,13 @@ impl Store {
             loop {
                 match anns.peek() {
                     Some(Ok(a)) if a.task_id <= full.task.id => {
-                        let a = anns.next().expect("peeked")?;
+                        let a = anns.next().expect("peeked").map_err(sql::<E>)?;
                         if a.task_id == full.task.id {
                             full.annotations.push(a);
                         }
                     }
                     Some(Err(_)) => {
-                        anns.next().expect("peeked")?;
+                        anns.next().expect("peeked").map_err(sql::<E>)?;
                     }
                     _ => break,
                 }
@@ -246,13 +263,13 @@ impl Store {
             loop {
                 match preds.peek() {
                     Some(Ok(p)) if p.task_id <= full.task.id => {
-                        let p = preds.next().expect("peeked")?;
+                        let p = preds.next().expect("peeked").map_err(sql::<E>)?;
                         if p.task_id == full.task.id {
                             full.predictions.push(p);
                         }
                     }
                     Some(Err(_)) => {
-                        preds.next().expect("peeked")?;
+                        preds.next().expect("peeked").map_err(sql::<E>)?;
                     }
                     _ => break,
                 }

@@ -1,7 +1,7 @@
 //! Batched task inserts for an import: one transaction, prepared statements, all or nothing.
 
+use super::Result;
 use super::{Sampling, Store};
-use crate::error::Result;
 use crate::task::{Completer, TaskItem};
 use rusqlite::{Transaction, params};
 use std::collections::HashMap;

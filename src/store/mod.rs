@@ -2,17 +2,20 @@
 
 pub mod annotate;
 pub mod browse;
+mod error;
 mod export;
 mod import;
 mod read;
 pub mod schema;
 
+pub use error::{Result, StoreError, StoreErrorKind};
 pub use export::{ExportSelection, ReviewSource};
 pub use import::ImportWriter;
 pub use import::SourceCounts;
 pub use read::{AnnotationRow, Counts, ImportLogRow, PredictionRow, TaskFull, TaskRow};
 
-use crate::error::{Error, Result};
+// `Error` here is the store's own, so that its file errors read `Error::Store { .. }`.
+use error::StoreError as Error;
 use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 
@@ -180,6 +183,21 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the annotator starts a task from its predictions.
+    pub fn prelabel(&self) -> Result<bool> {
+        Ok(self
+            .conn
+            .query_row("SELECT prelabel FROM project WHERE id = 1", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    pub fn set_prelabel(&self, on: bool) -> Result<()> {
+        self.conn
+            .execute("UPDATE project SET prelabel = ?1 WHERE id = 1", [on])?;
+        Ok(())
+    }
+
     /// The id of the user with this email/name, created when new.
     pub fn user_id(&self, email: &str) -> Result<i64> {
         if let Some(id) = self
@@ -343,7 +361,7 @@ mod tests {
         };
         s.each_task_for_export(&everything, |t| {
             seen.push((t.task.data, t.task.meta));
-            Ok(())
+            Ok::<_, StoreError>(())
         })
         .unwrap();
         assert_eq!(
@@ -355,6 +373,55 @@ mod tests {
             .query_row("SELECT COUNT(*) FROM v_tasks", [], |r| r.get(0))
             .unwrap();
         assert_eq!(n, 1);
+    }
+
+    #[test]
+    fn prelabel_is_on_by_default_and_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.db");
+        let s = Store::create(&p, &project()).unwrap();
+        assert!(s.prelabel().unwrap());
+        s.set_prelabel(false).unwrap();
+        drop(s);
+        let s = Store::open(&p).unwrap();
+        assert!(!s.prelabel().unwrap());
+        s.set_prelabel(true).unwrap();
+        assert!(s.prelabel().unwrap());
+    }
+
+    #[test]
+    fn a_project_from_before_the_prelabel_setting_gets_it_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("v5.db");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.pragma_update(None, "application_id", schema::APPLICATION_ID)
+                .unwrap();
+            for sql in &schema::MIGRATIONS[..5] {
+                c.execute_batch(sql).unwrap();
+            }
+            c.pragma_update(None, "user_version", 5).unwrap();
+            c.execute(
+                "INSERT INTO project (id, title, label_config, sampling, created_at)
+                 VALUES (1, 'old', '<View/>', 'uniform', 'x')",
+                [],
+            )
+            .unwrap();
+        }
+        let s = Store::open(&p).unwrap();
+        let v: i64 = s
+            .conn()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, schema::current_version());
+        assert!(s.prelabel().unwrap());
+        let kept = s.project().unwrap();
+        assert_eq!(
+            (kept.title.as_str(), kept.sampling),
+            ("old", Sampling::Uniform)
+        );
+        s.set_prelabel(false).unwrap();
+        assert!(!s.prelabel().unwrap());
     }
 
     #[test]

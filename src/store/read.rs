@@ -1,8 +1,8 @@
 //! Reading the store: counts, the import log, and the row types and columns of whole
 //! tasks, which `export.rs` streams in id order without loading them all.
 
+use super::Result;
 use super::Store;
-use crate::error::Result;
 use rusqlite::Row;
 
 #[derive(Debug, Clone, PartialEq)]

@@ -140,6 +140,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     DROP INDEX IF EXISTS tasks_score;
     "#,
+    // 6: whether the annotator starts a task from its predictions (Label Studio's
+    // "use predictions to pre-label tasks", on by default there and here).
+    r#"
+    ALTER TABLE project ADD COLUMN prelabel INTEGER NOT NULL DEFAULT 1;
+    "#,
 ];
 
 /// Indexes whose keys arrive in random order during an import; a large import drops them

@@ -9,29 +9,7 @@ use std::sync::LazyLock;
 static VAR: LazyLock<regex::Regex> =
     LazyLock::new(|| regex::Regex::new(r"\$[A-Za-z0-9_\[\].{}]+").expect("static regex"));
 
-/// Splits `a.b[0].c` into `["a", "b", "0", "c"]`.
-fn path_parts(path: &str) -> Vec<&str> {
-    path.split(['.', '[', ']'])
-        .filter(|p| !p.is_empty())
-        .collect()
-}
-
-/// Lodash-style deep get: `a.b[0].c`. A literal key that contains dots wins over the
-/// nested reading (Label Studio issue #6492).
-pub fn deep_get<'a>(data: &'a Value, path: &str) -> Option<&'a Value> {
-    if let Some(v) = data.as_object().and_then(|m| m.get(path)) {
-        return Some(v);
-    }
-    let mut cur = data;
-    for part in path_parts(path) {
-        cur = match cur {
-            Value::Object(m) => m.get(part)?,
-            Value::Array(a) => a.get(part.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(cur)
-}
+pub use crate::util::deep_get;
 
 /// A value as text: strings as they are, null as "", everything else as compact JSON.
 pub fn as_text(v: &Value) -> String {

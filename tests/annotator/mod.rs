@@ -3,8 +3,7 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use labelterm::cli::InputArgs;
-use labelterm::store::Sampling;
+use labelterm::project::NewProject;
 use labelterm::tui::{Session, StartOptions, media};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -45,13 +44,11 @@ pub fn sample_project(name: &str) -> Fixture {
 
 fn make(dir: tempfile::TempDir, cfg: &Path, tasks: &Path) -> Fixture {
     let db = dir.path().join("p.db");
-    let input = InputArgs {
-        input_path: vec![tasks.display().to_string()],
-        input_format: None,
-        map: Vec::new(),
-        csv_coerce: false,
+    let new = NewProject {
+        inputs: vec![tasks.display().to_string()],
+        ..NewProject::new(cfg, "importer")
     };
-    labelterm::cli::init_project(&db, cfg, &input, Sampling::Sequential, None, "importer").unwrap();
+    labelterm::project::create(&db, &new).unwrap();
     Fixture { dir, db }
 }
 
