@@ -592,6 +592,40 @@ impl RectValue {
     }
 }
 
+/// What the movement keys do to a selected box: move it whole, or move one edge or
+/// corner. One key cycles through them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BoxEdit {
+    #[default]
+    Move,
+    Resize(Handle),
+}
+
+impl BoxEdit {
+    /// Move → every handle from the bottom-right corner round → Move.
+    pub fn cycle(self) -> BoxEdit {
+        match self {
+            BoxEdit::Move => BoxEdit::Resize(Handle::default()),
+            BoxEdit::Resize(h) if h.next() == Handle::default() => BoxEdit::Move,
+            BoxEdit::Resize(h) => BoxEdit::Resize(h.next()),
+        }
+    }
+
+    pub fn apply(
+        self,
+        rect: RectValue,
+        grid: &Grid,
+        dir: Dir,
+        step: Step,
+        count: u32,
+    ) -> RectValue {
+        match self {
+            BoxEdit::Move => rect.moved(grid, dir, step, count),
+            BoxEdit::Resize(h) => rect.resized(grid, h, dir, step, count),
+        }
+    }
+}
+
 /// Drawing a new box: idle, then anchored at one corner while the cursor is the other.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct BoxTool {
@@ -741,6 +775,39 @@ impl PolygonValue {
                 true
             }
             None => false,
+        }
+    }
+
+    /// The whole polygon moved by `count` steps, stopping where its first vertex would
+    /// leave the image, so its shape is kept.
+    pub fn moved(&self, grid: &Grid, dir: Dir, step: Step, count: u32) -> PolygonValue {
+        let want = dir.sign() * grid.step(dir.axis(), step) * count.max(1) as f64;
+        let coord = |p: &Cursor| match dir.axis() {
+            Axis::X => p.x,
+            Axis::Y => p.y,
+        };
+        let lo = self.points.iter().map(coord).fold(f64::INFINITY, f64::min);
+        let hi = self
+            .points
+            .iter()
+            .map(coord)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let d = if self.points.is_empty() {
+            0.0
+        } else {
+            want.clamp(-lo, 100.0 - hi)
+        };
+        let points = self
+            .points
+            .iter()
+            .map(|p| match dir.axis() {
+                Axis::X => Cursor::new(p.x + d, p.y),
+                Axis::Y => Cursor::new(p.x, p.y + d),
+            })
+            .collect();
+        PolygonValue {
+            points,
+            closed: self.closed,
         }
     }
 
@@ -1088,6 +1155,30 @@ mod tests {
     }
 
     #[test]
+    fn the_edit_key_cycles_move_and_every_handle() {
+        let g = grid();
+        let r = RectValue {
+            x: 10.0,
+            y: 10.0,
+            width: 20.0,
+            height: 20.0,
+        };
+        let mut e = BoxEdit::default();
+        assert_eq!(e.apply(r, &g, Dir::Right, Step::Coarse, 1).x, 20.0);
+        let mut seen = Vec::new();
+        for _ in 0..9 {
+            e = e.cycle();
+            seen.push(e);
+        }
+        assert_eq!(seen[0], BoxEdit::Resize(Handle::BottomRight));
+        assert_eq!(seen[7], BoxEdit::Resize(Handle::Right));
+        assert_eq!(seen[8], BoxEdit::Move);
+        let grown = seen[3].apply(r, &g, Dir::Left, Step::Coarse, 1);
+        assert_eq!(seen[3], BoxEdit::Resize(Handle::Left));
+        assert_eq!((grown.x, grown.right()), (0.0, 30.0));
+    }
+
+    #[test]
     fn an_existing_region_is_edited_in_place() {
         let mut region = json!({"id": "a", "from_name": "l", "to_name": "img", "type": "rectanglelabels",
             "origin": "prediction",
@@ -1373,6 +1464,11 @@ mod tests {
         assert!(close(poly.points[2].y, 62.5 - g.coarse(Axis::Y)));
         assert!(!poly.move_vertex(3, &g, Dir::Up, Step::Fine, 1));
         assert_eq!(poly.next_vertex(2), 0);
+        // Moving the whole polygon keeps its shape at the image edge.
+        let shifted = poly.moved(&g, Dir::Right, Step::Coarse, 5);
+        assert!(close(shifted.points[1].x, 100.0) && close(shifted.points[0].x, 80.0));
+        assert_eq!(shifted.points[0].y, poly.points[0].y);
+
         // Three points on one spot are not a polygon.
         let mut same = PolygonTool::default();
         same.add(Cursor::centre());
