@@ -486,7 +486,8 @@ impl RectValue {
     }
 
     /// Reads `x`, `y`, `width`, `height` from a rectangle value (numbers or numeric
-    /// strings); a negative side is turned around.
+    /// strings); a negative side is turned around. `rotation` is not read: edits write
+    /// back only these four fields, so a rotated box keeps its angle about its corner.
     pub fn from_value(value: &Value) -> Option<RectValue> {
         let (x, y, w, h) = (
             num(value, "x")?,
