@@ -1,11 +1,13 @@
 //! The annotator's model, without a terminal: my result with undo/redo and lead time
-//! ([`draft`]), the rules a result must meet before it is submitted ([`rules`]), and
-//! saving that keeps retrying and never drops an answer ([`save`]).
+//! ([`draft`]), the rules a result must meet before it is submitted ([`rules`]),
+//! saving that keeps retrying and never drops an answer ([`save`]), and drawing image
+//! regions by keyboard ([`shapes`]).
 
 pub mod draft;
 pub mod region;
 pub mod rules;
 pub mod save;
+pub mod shapes;
 
 pub use draft::Draft;
 pub use rules::{check_datetime, missing_required};
