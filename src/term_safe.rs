@@ -212,8 +212,6 @@ const CLI: Rules = Rules {
 struct Piece<'a> {
     text: Cow<'a, str>,
     width: usize,
-    /// The text is a grapheme of the input, unchanged.
-    kept: bool,
 }
 
 fn escape(c: char) -> String {
@@ -253,7 +251,6 @@ fn for_each_piece<'a>(text: &'a str, rules: Rules, mut f: impl FnMut(Piece<'a>))
             f(Piece {
                 text: Cow::Borrowed(g),
                 width,
-                kept: true,
             });
             continue;
         }
@@ -265,14 +262,12 @@ fn for_each_piece<'a>(text: &'a str, rules: Rules, mut f: impl FnMut(Piece<'a>))
                 f(Piece {
                     text: Cow::Borrowed(part),
                     width: part.width(),
-                    kept: false,
                 });
             }
             run = i + g[i..].chars().next().map_or(0, char::len_utf8);
             f(Piece {
                 width: r.width(),
                 text: Cow::Owned(r),
-                kept: false,
             });
         }
         if run < g.len() {
@@ -280,7 +275,6 @@ fn for_each_piece<'a>(text: &'a str, rules: Rules, mut f: impl FnMut(Piece<'a>))
             f(Piece {
                 text: Cow::Borrowed(part),
                 width: if part == "\n" { 0 } else { part.width() },
-                kept: false,
             });
         }
     }
@@ -316,10 +310,16 @@ pub fn term_safe(text: &str) -> Cow<'_, str> {
 }
 
 /// What the TUI draws for untrusted `text`: [`term_safe`]'s escapes, tabs as spaces,
-/// newlines kept only when `keep_newlines` (else spaces), and every grapheme cluster whose
-/// width ratatui counts differently from [`grapheme_width`] (❤‍🔥 written without VS16,
-/// which ratatui counts three columns) replaced by a placeholder of the right width, so
-/// that ratatui's layout and the terminal's drawing agree and nothing is left behind.
+/// newlines kept only when `keep_newlines` (else spaces), and every grapheme cluster that
+/// ratatui would draw wrong rewritten so that ratatui's layout and the terminal's drawing
+/// agree and no cell of an old frame is left behind:
+/// - a cluster carrying VS16 (❤️, 🏳️‍🌈) loses it: ratatui 0.30 sends a clear for the
+///   cell right of such a cluster, and on a terminal that draws it two columns wide that
+///   write, and every later one on the row, lands one column too far right;
+/// - a halfwidth (semi-)voiced sound mark (ｶﾞ), which ratatui counts one column more
+///   than terminals draw, becomes the combining mark (ｶ\u{3099});
+/// - a cluster whose width ratatui still counts differently from [`grapheme_width`]
+///   (❤ ZWJ 🔥, a wide emoji in text presentation) becomes a placeholder of that width.
 pub fn tui_safe(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     let rules = Rules {
         keep_newlines,
@@ -327,12 +327,31 @@ pub fn tui_safe(text: &str, keep_newlines: bool) -> Cow<'_, str> {
         quoted: false,
     };
     shown(text, rules, |p| {
-        if p.kept && p.text != "\n" && ratatui_width(&p.text) != p.width {
-            Cow::Borrowed(placeholder(p.width))
+        if p.text == "\n" || (ratatui_width(&p.text) == p.width && !p.text.contains(VS16)) {
+            return p.text;
+        }
+        let repaired = repaired(&p.text);
+        if repaired.graphemes(true).count() == 1
+            && ratatui_width(&repaired) == grapheme_width(&repaired)
+        {
+            Cow::Owned(repaired)
         } else {
-            p.text
+            Cow::Borrowed(placeholder(p.width))
         }
     })
+}
+
+/// A cluster rewritten into one that ratatui draws as terminals do (see [`tui_safe`]):
+/// without VS16, with halfwidth sound marks as combining marks.
+fn repaired(g: &str) -> String {
+    g.chars()
+        .filter(|c| *c != VS16)
+        .map(|c| match c {
+            '\u{FF9E}' => '\u{3099}',
+            '\u{FF9F}' => '\u{309A}',
+            c => c,
+        })
+        .collect()
 }
 
 /// The columns ratatui gives a grapheme cluster when it lays out a line.
@@ -638,19 +657,34 @@ mod tests {
     #[test]
     fn tui_text_has_widths_ratatui_agrees_with() {
         assert_eq!(tui_safe(HEART_ON_FIRE, false), "\u{ff1f}");
+        assert_eq!(tui_safe("❤\u{fe0f}", false), "❤");
+        // Without VS16 ratatui counts the rainbow flag three columns: no rewrite fits.
+        assert_eq!(tui_safe("🏳\u{fe0f}\u{200d}🌈", false), "\u{ff1f}");
+        assert_eq!(
+            tui_safe(&format!("{JAPAN}{FAMILY}"), false),
+            format!("{JAPAN}{FAMILY}")
+        );
+        assert_eq!(tui_safe("ｶﾞｷﾟ", false), "ｶ\u{3099}ｷ\u{309a}");
+        // A wide emoji asked for as text: ratatui counts one column, many terminals draw
+        // two, and no rewrite keeps what it is.
+        assert_eq!(tui_safe("a⌚\u{fe0e}b", false), "a\u{ff1f}b");
         assert_eq!(tui_safe("a\tb\nc", false), "a b c");
         assert_eq!(tui_safe("a\tb\nc", true), "a b\nc");
-        let s = format!("{JAPAN}{TECHNOLOGIST}{FAMILY}{ENGLAND}❤\u{fe0f}⌚\u{fe0e}{HEART_ON_FIRE}");
+        let s =
+            format!("{JAPAN}{TECHNOLOGIST}{FAMILY}{ENGLAND}❤\u{fe0f}⌚\u{fe0e}{HEART_ON_FIRE}ｶﾞ");
         let shown = tui_safe(&s, false);
         for g in shown.graphemes(true) {
             assert_eq!(ratatui_width(g), grapheme_width(g), "{g:?}");
         }
     }
 
-    /// Draws `line` as the TUI does (ratatui lays it out, a diff against the previous
-    /// frame is sent) onto a terminal that gives each cluster [`grapheme_width`] columns,
-    /// over a previous frame full of `X`. Returns the terminal's row as read back and
-    /// whether a glyph was drawn over half of a wide one.
+    /// Draws `line` as the TUI does onto a terminal that gives each cluster
+    /// [`grapheme_width`] columns, over a previous frame full of `X`: ratatui lays the
+    /// line out, diffs it against the previous frame, and the backend moves the cursor
+    /// only when a cell is not right of the last one sent (as ratatui's crossterm backend
+    /// does), so a cluster counted narrower or wider than drawn shifts what follows.
+    /// Returns the terminal's row as read back and whether a glyph was drawn over half of
+    /// a wide one.
     fn draw_over_old_frame(line: &str, width: u16) -> (String, bool) {
         use ratatui::Terminal;
         use ratatui::backend::TestBackend;
@@ -669,23 +703,40 @@ mod tests {
         // left covers it.
         let mut screen: Vec<Option<String>> = vec![Some("X".to_string()); width as usize];
         let mut broken = false;
+        let mut last: Option<usize> = None;
+        let mut cursor = 0;
         for (x, _, cell) in old.diff(&new) {
             let x = x as usize;
-            if screen[x].is_none() {
+            if last.is_none_or(|l| l + 1 != x) {
+                cursor = x;
+            }
+            last = Some(x);
+            if cursor >= screen.len() {
+                broken = true;
+                continue;
+            }
+            if screen[cursor].is_none() {
                 broken = true;
             }
             let w = grapheme_width(cell.symbol()).max(1);
-            screen[x] = Some(cell.symbol().to_string());
-            for covered in screen.iter_mut().skip(x + 1).take(w - 1) {
+            screen[cursor] = Some(cell.symbol().to_string());
+            for covered in screen.iter_mut().skip(cursor + 1).take(w - 1) {
                 *covered = None;
             }
+            // A narrow glyph over the left half of a wide one blanks its right half.
+            if w == 1 && screen.get(cursor + 1).is_some_and(Option::is_none) {
+                screen[cursor + 1] = Some(" ".to_string());
+            }
+            cursor += w;
         }
         (screen.into_iter().flatten().collect(), broken)
     }
 
     #[test]
     fn flags_and_joined_emoji_leave_no_stray_cell_in_the_tui() {
-        let line = format!("{JAPAN}|{TECHNOLOGIST}|{HEART_ON_FIRE}|{FAMILY}|{ENGLAND}|x");
+        let line = format!(
+            "{JAPAN}|{TECHNOLOGIST}|{HEART_ON_FIRE}|{FAMILY}|{ENGLAND}|❤\u{fe0f}|🏳\u{fe0f}\u{200d}🌈|ｶﾞ|x"
+        );
         let shown = crate::util::sanitize(&line, false);
         let width = 30;
         let (row, broken) = draw_over_old_frame(&shown, width);
