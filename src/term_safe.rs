@@ -61,9 +61,13 @@ fn is_format(c: char) -> bool {
 }
 
 /// Whether a character is never shown as it is outside an emoji sequence: C0 controls
-/// (newline aside), DEL, C1 controls, bidi controls and other format characters.
+/// (newline aside), DEL, C1 controls, bidi controls, other format characters, and the
+/// line and paragraph separators, which terminals draw in no agreed way.
 fn is_unsafe(c: char) -> bool {
-    (c.is_control() && c != '\n') || is_bidi(c) || is_format(c)
+    (c.is_control() && c != '\n')
+        || is_bidi(c)
+        || is_format(c)
+        || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 fn is_regional_indicator(c: char) -> bool {
@@ -571,6 +575,7 @@ mod tests {
         assert_eq!(term_safe("\u{200d}👩"), "\\u{200d}👩");
         assert_eq!(term_safe("👩\u{200d} x"), "👩\\u{200d} x");
         assert_eq!(term_safe("a\u{200d}👩"), "a\\u{200d}👩");
+        assert_eq!(term_safe("a\u{2028}b"), "a\\u{2028}b");
         assert_eq!(
             term_safe("x\u{200b}y\u{feff}\u{ad}"),
             "x\\u{200b}y\\u{feff}\\u{ad}"
