@@ -18,7 +18,7 @@
 use std::borrow::Cow;
 use std::io::Write;
 use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 const ZWJ: char = '\u{200D}';
 /// Variation selector 16: emoji presentation.
@@ -180,8 +180,7 @@ pub fn grapheme_width(g: &str) -> usize {
         if joined
             || rest().any(|c| c == VS16 || is_emoji_modifier(c))
             || is_tag_sequence(g)
-            || (rest().any(|c| c == VS15)
-                && UnicodeWidthStr::width(base.encode_utf8(&mut [0; 4]) as &str) == 2)
+            || (rest().any(|c| c == VS15) && UnicodeWidthChar::width(base) == Some(2))
         {
             return 2;
         }
@@ -195,8 +194,7 @@ pub fn grapheme_width(g: &str) -> usize {
 /// How the characters that are neither text nor a threat are shown.
 #[derive(Clone, Copy)]
 struct Rules {
-    /// Newlines stay newlines; otherwise they become a space ([`Rules::tab_as_space`]
-    /// mode) or `\n` (in quotes).
+    /// Newlines stay newlines (unless quoted); otherwise they are shown like tabs.
     keep_newlines: bool,
     /// Tabs (and newlines not kept) become a space, for one-line fields of the TUI.
     tab_as_space: bool,
