@@ -129,9 +129,15 @@ fn is_tag_sequence(g: &str) -> bool {
             .all(|c| ('\u{E0020}'..='\u{E007E}').contains(c))
 }
 
-/// Which characters of one grapheme cluster are kept: those of an emoji sequence, and
-/// every character that is not unsafe. `keep[i]` is for the `i`th char of `g`.
-fn kept_chars(g: &str) -> Vec<bool> {
+/// Which characters of one grapheme cluster are shown as they are: those of an emoji
+/// sequence, and every character that is not unsafe; `keep[i]` is for the `i`th char of
+/// `g`. For views that must keep character positions (a document whose regions are
+/// character offsets): they show a space where a character is not kept, where
+/// [`term_safe`] shows an escape.
+pub fn kept_chars(g: &str) -> Vec<bool> {
+    if g.is_empty() {
+        return Vec::new();
+    }
     let cs: Vec<char> = g.chars().collect();
     let base = cs[0];
     let emoji_base = is_pictographic(base);
@@ -574,6 +580,9 @@ mod tests {
         assert_eq!(term_safe("👩\u{200d} x"), "👩\\u{200d} x");
         assert_eq!(term_safe("a\u{200d}👩"), "a\\u{200d}👩");
         assert_eq!(term_safe("a\u{2028}b"), "a\\u{2028}b");
+        assert_eq!(kept_chars("a\u{200d}"), [true, false]);
+        assert_eq!(kept_chars(TECHNOLOGIST), [true, true, true]);
+        assert!(kept_chars("").is_empty());
         assert_eq!(
             term_safe("x\u{200b}y\u{feff}\u{ad}"),
             "x\\u{200b}y\\u{feff}\\u{ad}"
