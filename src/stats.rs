@@ -4,7 +4,7 @@
 use crate::config::LabelConfig;
 use crate::error::Result;
 use crate::store::{Counts, Store};
-use crate::term_safe::term_safe;
+use crate::term_safe::{display_width, fit, term_safe};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 
@@ -109,7 +109,7 @@ impl Stats {
     }
 
     /// A plain-text report; names and labels from the config and the results are shown
-    /// with [`term_safe`] escapes, and the columns are aligned on what is shown.
+    /// with [`term_safe`] escapes, and the columns are aligned on the columns shown.
     pub fn to_text(&self) -> String {
         let c = &self.counts;
         let mut s = format!(
@@ -135,7 +135,7 @@ impl Stats {
                 .annotations
                 .keys()
                 .chain(cs.predictions.keys())
-                .map(|k| term_safe(k).chars().count())
+                .map(|k| display_width(k))
                 .max()
                 .unwrap_or(5)
                 .max(5);
@@ -150,10 +150,10 @@ impl Stats {
                 }
             }
             for k in keys {
-                let label = term_safe(k);
+                // Padded on columns shown, not chars: wide and emoji labels stay aligned.
                 s.push_str(&format!(
-                    "  {:<width$}  {:>11}  {:>11}\n",
-                    label,
+                    "  {}  {:>11}  {:>11}\n",
+                    fit(k, width),
                     cs.annotations.get(k).copied().unwrap_or(0),
                     cs.predictions.get(k).copied().unwrap_or(0)
                 ));
@@ -166,5 +166,37 @@ impl Stats {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_columns_align_on_columns_shown() {
+        let mut cs = ControlStats {
+            control_type: "choices".to_string(),
+            ..Default::default()
+        };
+        for (label, n) in [
+            ("abc", 1),
+            ("日本", 2),
+            ("👩\u{200d}💻", 3),
+            ("x\u{202e}", 4),
+        ] {
+            cs.annotations.insert(label.to_string(), n);
+        }
+        let mut stats = Stats::default();
+        stats.controls.insert("c".to_string(), cs);
+        let text = stats.to_text();
+        let rows: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.trim_start().starts_with("label "))
+            .collect();
+        assert_eq!(rows.len(), 5, "{text}");
+        let ends: Vec<usize> = rows.iter().map(|r| display_width(r)).collect();
+        assert!(ends.iter().all(|e| *e == ends[0]), "{ends:?}\n{text}");
+        assert!(text.contains("x\\u{202e}"), "{text}");
     }
 }

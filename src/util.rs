@@ -136,21 +136,10 @@ pub fn sha256_hex(parts: &[&[u8]]) -> String {
     hex(&h.finalize())
 }
 
-/// Removes what could drive a terminal from untrusted text: C0/C1 control characters
-/// (ESC, CSI, OSC...), DEL, and bidi overrides. Tabs become spaces; newlines are kept
-/// only when `keep_newlines`.
+/// Untrusted text as the TUI draws it: [`crate::term_safe::tui_safe`], with tabs as
+/// spaces and newlines kept only when `keep_newlines`.
 pub fn sanitize(text: &str, keep_newlines: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '\n' if keep_newlines => out.push('\n'),
-            '\t' => out.push(' '),
-            c if c.is_control() => out.push(' '),
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::term_safe::tui_safe(text, keep_newlines).into_owned()
 }
 
 /// Splits `a.b[0].c` into `["a", "b", "0", "c"]`.
@@ -201,10 +190,17 @@ mod tests {
     }
 
     #[test]
-    fn sanitize_strips_escapes() {
-        assert_eq!(sanitize("a\x1b[31mb\x07c\u{9b}d", false), "a [31mb c d");
+    fn sanitize_shows_escapes_and_keeps_emoji() {
+        assert_eq!(
+            sanitize("a\x1b[31mb\x07c\u{9b}d", false),
+            "a\\e[31mb\\x07c\\u{9b}d"
+        );
         assert_eq!(sanitize("l1\nl2\tx", true), "l1\nl2 x");
         assert_eq!(sanitize("l1\nl2", false), "l1 l2");
-        assert_eq!(sanitize("x\u{202E}y", false), "xy");
+        assert_eq!(sanitize("x\u{202E}y", false), "x\\u{202e}y");
+        assert_eq!(
+            sanitize("👩\u{200d}💻 ad\u{200d}min", false),
+            "👩\u{200d}💻 ad\\u{200d}min"
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 use crate::annotate::region::{from_name, labels_of, num};
 use crate::config::{ControlKind, LabelConfig};
+use crate::term_safe::quoted;
 use serde_json::Value;
 
 fn as_text(v: &Value) -> String {
@@ -17,14 +18,13 @@ pub fn describe(config: &LabelConfig, r: &Value) -> String {
     let from = from_name(r);
     let v = &r["value"];
     let what = match config.control(from).map(|c| c.kind) {
-        Some(ControlKind::TextArea) => format!(
-            "{:?}",
-            v.get("text")
+        Some(ControlKind::TextArea) => quoted(
+            &v.get("text")
                 .map(|t| match t {
                     Value::Array(a) => a.iter().map(as_text).collect::<Vec<_>>().join(" | "),
                     other => as_text(other),
                 })
-                .unwrap_or_default()
+                .unwrap_or_default(),
         ),
         Some(ControlKind::Rating) => format!(
             "rating {}",
@@ -46,7 +46,7 @@ pub fn describe(config: &LabelConfig, r: &Value) -> String {
             .map_or(String::new(), |r| format!(" rotated {r:.0}°"));
         format!(" box {x:.1},{y:.1} {w:.1}×{h:.1}%{turned}")
     } else if let Some(t) = v.get("text").and_then(Value::as_str) {
-        format!(" {t:?}")
+        format!(" {}", quoted(t))
     } else if let Some(points) = v.get("points").and_then(Value::as_array) {
         format!(" polygon of {} points", points.len())
     } else if let (Some(x), Some(y)) = (get("x"), get("y")) {
@@ -101,5 +101,12 @@ mod tests {
         let evil =
             json!({"from_name": "note", "type": "textarea", "value": {"text": ["\u{1b}[2J"]}});
         assert!(!describe(&c, &evil).contains('\u{1b}'));
+        // Emoji sequences stay whole; a joiner hidden in a word is shown.
+        let emoji = json!({"from_name": "note", "type": "textarea",
+            "value": {"text": ["👩\u{200d}💻 ad\u{200d}min"]}});
+        assert_eq!(
+            describe(&c, &emoji),
+            "note: \"👩\u{200d}💻 ad\\u{200d}min\""
+        );
     }
 }

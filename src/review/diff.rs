@@ -27,7 +27,7 @@ impl std::fmt::Display for FieldChange {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let side = |v: &Option<Value>| match v {
             None => "–".to_string(),
-            Some(Value::String(s)) => format!("{s:?}"),
+            Some(Value::String(s)) => crate::term_safe::quoted(s),
             Some(other) => other.to_string(),
         };
         write!(
