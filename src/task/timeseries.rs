@@ -318,6 +318,38 @@ impl Series {
         })
     }
 
+    /// A series over the row index from channel values already in memory (generated or
+    /// derived data). Channels shorter than the longest are padded with NaN.
+    pub fn indexed(object: &str, channels: Vec<(String, Vec<f64>)>) -> Series {
+        let n = channels.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+        let times = (0..n)
+            .map(|i| TimePoint {
+                t: i as f64,
+                raw: RawTime::Index,
+            })
+            .collect();
+        let channels = channels
+            .into_iter()
+            .map(|(column, mut values)| {
+                values.resize(n, f64::NAN);
+                let spec = ChannelSpec {
+                    column,
+                    ..ChannelSpec::default()
+                };
+                Channel::new(&spec, values)
+            })
+            .collect();
+        Series {
+            object: object.to_string(),
+            kind: TimeKind::Index,
+            time_format: None,
+            time_display_format: None,
+            times,
+            channels,
+            sorted: true,
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.times.len()
     }
