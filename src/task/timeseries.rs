@@ -232,7 +232,11 @@ impl Series {
                 })
                 .collect::<Result<Vec<_>, _>>()?,
             Value::Array(rows) => rows_to_columns(rows)?,
-            Value::String(text) => parse_csv(text, spec.sep)?,
+            // Loaded text: a JSON document of columns or rows, else CSV.
+            Value::String(text) => match serde_json::from_str::<Value>(text.trim()) {
+                Ok(v @ (Value::Object(_) | Value::Array(_))) => return Self::build(spec, &v),
+                _ => parse_csv(text, spec.sep)?,
+            },
             _ => return Err(SeriesError::NotColumns),
         };
         Self::from_columns(spec, columns)
@@ -999,6 +1003,9 @@ mod tests {
         assert_eq!(s.len(), 3);
         assert_eq!(s.channels[0].values, vec![1.0, 2.0, 3.0]);
         assert!(s.channels[1].values[1].is_nan() && s.channels[1].values[2].is_nan());
+        let loaded = json!(r#"{"time": [0, 1], "velocity": [4, 5], "acceleration": [0, 0]}"#);
+        let s = Series::from_config(&c, "ts", &loaded).unwrap();
+        assert_eq!(s.channels[0].values, vec![4.0, 5.0]);
         let rows = json!([
             {"time": 0, "velocity": 1, "acceleration": 0},
             {"time": 5, "velocity": 2, "acceleration": 1}

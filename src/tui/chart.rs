@@ -6,11 +6,12 @@
 //! windows: each braille column takes the min and max of its points from the series'
 //! block summaries, which also keeps a one-point spike visible at any zoom.
 
-use crate::task::timeseries::Series;
+use crate::task::timeseries::{self, Series};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::Widget;
+use serde_json::Value;
 use unicode_width::UnicodeWidthStr;
 
 /// Styles the chart draws with; channel and region colours come with their items.
@@ -67,6 +68,33 @@ pub struct ChartView<'a> {
     /// One style per channel, by channel order; missing ones use `styles.line`.
     pub channel_styles: &'a [Style],
     pub styles: ChartStyles,
+}
+
+/// The bands of the results that are regions on `series` (their `to_name` is its object and
+/// their edges map to points), labelled with their labels joined by ", ", styled by
+/// `style_of(first label)`, `selected` marking the result with that id.
+pub fn region_bands(
+    series: &Series,
+    result: &[Value],
+    selected: Option<&str>,
+    style_of: impl Fn(&str) -> Style,
+) -> Vec<RegionBand> {
+    result
+        .iter()
+        .filter(|r| r.get("to_name").and_then(Value::as_str) == Some(series.object.as_str()))
+        .filter_map(|r| {
+            let (start, end) = timeseries::region_range(series, r)?;
+            let labels = crate::task::region_labels(r);
+            let first = labels.first().map(String::as_str).unwrap_or("");
+            Some(RegionBand {
+                start,
+                end,
+                label: labels.join(", "),
+                style: style_of(first),
+                selected: selected.is_some() && r.get("id").and_then(Value::as_str) == selected,
+            })
+        })
+        .collect()
 }
 
 /// Dot bits of a braille cell, by dot row (0..4) and dot column (0..2).
@@ -593,6 +621,43 @@ mod tests {
             channel_styles: &[],
             styles: ChartStyles::default(),
         }
+    }
+
+    #[test]
+    fn bands_from_results() {
+        let s = ramp(40);
+        let result = vec![
+            serde_json::json!({"id": "a", "from_name": "l", "to_name": "ts", "type": "timeserieslabels",
+                "value": {"start": 3, "end": 7, "instant": false, "timeserieslabels": ["Run", "Fast"]}}),
+            serde_json::json!({"id": "b", "from_name": "l", "to_name": "other", "type": "timeserieslabels",
+                "value": {"start": 1, "end": 2, "instant": false, "timeserieslabels": ["Run"]}}),
+            serde_json::json!({"id": "c", "from_name": "c", "to_name": "ts", "type": "choices",
+                "value": {"choices": ["x"]}}),
+            serde_json::json!({"id": "d", "from_name": "l", "to_name": "ts", "type": "timeserieslabels",
+                "value": {"start": 9, "end": 9, "instant": true, "timeserieslabels": ["Walk"]}}),
+        ];
+        let bands = region_bands(&s, &result, Some("d"), |l| {
+            Style::default().bg(if l == "Run" { Color::Red } else { Color::Blue })
+        });
+        assert_eq!(
+            bands,
+            vec![
+                RegionBand {
+                    start: 3,
+                    end: 7,
+                    label: "Run, Fast".into(),
+                    style: Style::default().bg(Color::Red),
+                    selected: false
+                },
+                RegionBand {
+                    start: 9,
+                    end: 9,
+                    label: "Walk".into(),
+                    style: Style::default().bg(Color::Blue),
+                    selected: true
+                },
+            ]
+        );
     }
 
     #[test]
