@@ -1082,6 +1082,14 @@ mod tests {
             parse_time("2024-01-02 00:00:00.250", "%Y-%m-%d %H:%M:%S.%L"),
             Some(1_704_153_600_250.0)
         );
+        assert_eq!(
+            parse_time("2024-01-02T00:00:01.500Z", "%Y-%m-%dT%H:%M:%S.%LZ"),
+            Some(1_704_153_601_500.0)
+        );
+        assert_eq!(
+            parse_time("2024-01-02 02:00 +0200", "%Y-%m-%d %H:%M %Z"),
+            Some(1_704_153_600_000.0)
+        );
         assert_eq!(parse_time("1704153600", "%s"), Some(1_704_153_600_000.0));
         assert_eq!(parse_time("nope", "%Y"), None);
     }
