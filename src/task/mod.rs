@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod resolve;
+pub mod timeseries;
 
 use serde_json::Value;
 

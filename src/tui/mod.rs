@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod app;
+pub mod chart;
 pub mod image_view;
 pub mod keymap;
 pub mod media;
