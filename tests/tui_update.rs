@@ -357,3 +357,21 @@ fn cycle_to_another_annotators_work_read_only() {
     d.keys("A");
     assert_eq!(d.result()[0]["value"]["choices"], json!(["Positive"]));
 }
+
+#[test]
+fn a_store_error_is_shown_not_swallowed() {
+    let f = sample_project("sentiment");
+    let mut d = open(&f, ".");
+    let first = d.task_id();
+    // The drafts table goes away under the session: reading the draft of the next task
+    // fails, and the annotator must say so rather than open the task as if it had none.
+    rusqlite::Connection::open(&f.db)
+        .unwrap()
+        .execute_batch("DROP TABLE drafts")
+        .unwrap();
+    d.keys("]");
+    let (level, text) = d.s.app.message.clone().expect("a message");
+    assert_eq!(level, labelterm::tui::app::Level::Error, "{text}");
+    assert!(text.contains("drafts"), "{text}");
+    assert_eq!(d.task_id(), first, "no task opened without its draft");
+}

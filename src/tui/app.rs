@@ -6,7 +6,10 @@
 use super::action::Action;
 use super::keymap::{Ctx, KeySpec, Keymap};
 use super::media::{Loaded, Payload, Raster, Request, Source, resolve_source};
+pub use super::msg::ImageGeom;
+use super::msg::{LayoutFacts, Msg, Note, TaskLayout};
 use super::result as res;
+use super::strings;
 use super::text::SpanDoc;
 use super::theme::Theme;
 use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig, Node, ObjectKind};
@@ -16,7 +19,6 @@ use crate::store::{Sampling, TaskFull};
 use crate::task::resolve::{as_text, resolve_attr};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::{Map, Value, json};
-use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
@@ -43,14 +45,25 @@ pub enum Effect {
     NextTask {
         exclude: Option<i64>,
     },
-    /// Load a page of the task list (`reset` replaces the rows).
+    /// Load a page of the task list (`reset` replaces the rows) for the list query of
+    /// generation `generation`; `count` asks for the number of tasks the filter matches too.
     ListPage {
+        generation: u64,
         key: Option<PageKey>,
         forward: bool,
         reset: bool,
+        count: bool,
     },
     /// Open the list at a task id.
-    ListJump(i64),
+    ListJump {
+        generation: u64,
+        id: i64,
+        count: bool,
+    },
+    /// Count the tasks for the status line.
+    Counts,
+    /// Open the user's latest draft, else the next task of the stream.
+    Resume,
     Load(Request),
     /// Edit a TextArea entry in `$EDITOR`.
     ExternalEditor {
@@ -174,15 +187,6 @@ pub enum Content {
     },
 }
 
-/// Geometry of an image pane as last drawn (for moving boxes one cell at a time).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ImageGeom {
-    pub width_px: u32,
-    pub height_px: u32,
-    pub cols: u16,
-    pub rows: u16,
-}
-
 pub struct TaskState {
     pub full: TaskFull,
     pub data: Value,
@@ -205,16 +209,8 @@ pub struct TaskState {
     pub show_predictions: bool,
     pub contents: HashMap<String, Content>,
     pub last_label: HashMap<String, String>,
-    /// First visible line of each text pane (kept by the renderer).
-    pub scroll: RefCell<HashMap<String, usize>>,
-    /// Image panes as last drawn, by object name (kept by the renderer).
-    pub image_geom: RefCell<HashMap<String, ImageGeom>>,
-    /// Image pane sizes wanted by the renderer.
-    pub image_wanted: RefCell<HashMap<String, (u16, u16)>>,
-    /// First pane shown when the panes do not fit (kept by the renderer).
-    pub pane_scroll: Cell<usize>,
-    /// First side panel shown when the panels do not fit (kept by the renderer).
-    pub side_scroll: Cell<usize>,
+    /// What the frames drawn for this task learned (sizes, scroll offsets).
+    pub layout: TaskLayout,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -225,9 +221,15 @@ pub struct ListView {
     pub cursor: usize,
     pub count: Option<i64>,
     /// Rows visible, as last drawn.
-    pub height: std::cell::Cell<usize>,
+    pub height: usize,
     pub at_end: bool,
     pub at_start: bool,
+    /// The generation of the list query (filter, sort, start); replies for an older one
+    /// are dropped.
+    pub generation: u64,
+    /// A page before or after the rows is on its way.
+    pub loading_fwd: bool,
+    pub loading_back: bool,
 }
 
 pub struct App {
@@ -318,10 +320,10 @@ impl App {
         }
     }
 
-    pub fn info(&mut self, m: impl Into<String>) {
+    fn info(&mut self, m: impl Into<String>) {
         self.message = Some((Level::Info, m.into()));
     }
-    pub fn warn(&mut self, m: impl Into<String>) {
+    fn warn(&mut self, m: impl Into<String>) {
         self.message = Some((Level::Warn, m.into()));
     }
 
@@ -329,12 +331,8 @@ impl App {
 
     /// A task arrived from the store: make it the current one. `from_history` keeps the
     /// history as it is (moving with `[`/`]`).
-    pub fn open_task(
-        &mut self,
-        full: TaskFull,
-        draft: Option<DraftRow>,
-        from_history: bool,
-    ) -> Vec<Effect> {
+    fn open_task(&mut self, full: TaskFull, draft: Option<DraftRow>) -> Vec<Effect> {
+        let from_history = self.history.get(self.hist_pos) == Some(&full.task.id);
         let data: Value = serde_json::from_str(&full.task.data).unwrap_or(Value::Null);
         let config = self.base_config.expand_for_task(&data);
         let mine = full
@@ -383,11 +381,7 @@ impl App {
             show_predictions: true,
             contents: HashMap::new(),
             last_label: HashMap::new(),
-            scroll: RefCell::new(HashMap::new()),
-            image_geom: RefCell::new(HashMap::new()),
-            image_wanted: RefCell::new(HashMap::new()),
-            pane_scroll: Cell::new(0),
-            side_scroll: Cell::new(0),
+            layout: TaskLayout::default(),
         };
         let effects = self.resolve_contents(&mut t);
         for (name, c) in &t.contents {
@@ -422,7 +416,7 @@ impl App {
         if draft.is_some() {
             self.info(format!("task {id}: resumed your draft"));
         } else if t.annotation_id.is_some() {
-            self.info(format!("task {id}: editing your annotation; s updates it"));
+            self.info(strings::editing_annotation(id, &self.keymap));
         } else if !matches!(self.message, Some((Level::Ok, _))) {
             self.message = None;
         }
@@ -433,12 +427,16 @@ impl App {
     }
 
     /// The stream has nothing left.
-    pub fn no_task(&mut self) {
+    fn no_task(&mut self) {
+        let saved = self.message.clone();
         self.finished = true;
         self.task = None;
         self.message = Some((
             Level::Ok,
-            "All tasks are done for you. t opens the task list; q quits.".into(),
+            match saved {
+                Some((Level::Ok, m)) => strings::done_after(&m, &self.keymap),
+                _ => strings::all_done(&self.keymap),
+            },
         ));
     }
 
@@ -573,7 +571,7 @@ impl App {
     }
 
     /// A worker finished loading something.
-    pub fn loaded(&mut self, l: Loaded) {
+    fn loaded(&mut self, l: Loaded) {
         let Some(t) = &mut self.task else { return };
         let mut parts = l.key.splitn(3, ':');
         let (Some(tid), Some(name)) = (parts.next(), parts.next()) else {
@@ -642,13 +640,13 @@ impl App {
     }
 
     /// Image requests for panes whose drawn size changed (after a frame).
-    pub fn image_requests(&mut self) -> Vec<Effect> {
+    fn image_requests(&mut self) -> Vec<Effect> {
         let Some(t) = &mut self.task else {
             return Vec::new();
         };
         let wanted: Vec<(String, (u16, u16))> = t
+            .layout
             .image_wanted
-            .borrow()
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect();
@@ -675,7 +673,7 @@ impl App {
 
     // ----------------------------------------------------------------- list
 
-    pub fn list_loaded(&mut self, rows: Vec<ListRow>, forward: bool, reset: bool, limit: usize) {
+    fn list_loaded(&mut self, rows: Vec<ListRow>, forward: bool, reset: bool, limit: usize) {
         let l = &mut self.list;
         if reset {
             l.at_start = !forward || rows.len() < limit;
@@ -721,17 +719,69 @@ impl App {
         self.screen = Screen::List;
         let current = self.task.as_ref().map(|t| t.full.task.id);
         match current {
-            Some(id) => vec![Effect::ListJump(id)],
-            None => vec![Effect::ListPage {
-                key: None,
-                forward: true,
-                reset: true,
-            }],
+            Some(id) => vec![self.list_jump(id)],
+            None => vec![self.list_reset(true)],
+        }
+    }
+
+    /// A new list query from one end: replies to older queries are dropped from now on.
+    fn list_reset(&mut self, forward: bool) -> Effect {
+        let l = &mut self.list;
+        l.generation += 1;
+        l.loading_fwd = false;
+        l.loading_back = false;
+        Effect::ListPage {
+            generation: l.generation,
+            key: None,
+            forward,
+            reset: true,
+            count: l.count.is_none(),
+        }
+    }
+
+    /// A new list query around a task.
+    fn list_jump(&mut self, id: i64) -> Effect {
+        let l = &mut self.list;
+        l.generation += 1;
+        l.loading_fwd = false;
+        l.loading_back = false;
+        Effect::ListJump {
+            generation: l.generation,
+            id,
+            count: l.count.is_none(),
+        }
+    }
+
+    /// The rows around a task arrived: the list opens on it.
+    fn list_jumped(
+        &mut self,
+        back: Vec<ListRow>,
+        fwd: Vec<ListRow>,
+        count: Option<Result<i64, String>>,
+    ) {
+        self.screen = Screen::List;
+        let l = &mut self.list;
+        l.at_start = back.len() < super::jobs::JUMP_BACK;
+        l.at_end = fwd.len() < super::PAGE;
+        l.cursor = back
+            .len()
+            .min(back.len() + fwd.len())
+            .min((back.len() + fwd.len()).saturating_sub(1));
+        l.rows = back;
+        l.rows.extend(fwd);
+        self.list_count(count);
+    }
+
+    fn list_count(&mut self, count: Option<Result<i64, String>>) {
+        match count {
+            Some(Ok(n)) if self.list.count.is_none() => self.list.count = Some(n),
+            Some(Err(e)) => self.message = Some((Level::Error, strings::cannot_count(&e))),
+            Some(Ok(_)) | None => {}
         }
     }
 
     fn list_action(&mut self, a: Action) -> Vec<Effect> {
-        let page = self.list.height.get().max(1);
+        let page = self.list.height.max(1);
         let len = self.list.rows.len();
         let mut effects = Vec::new();
         let mv = |l: &mut ListView, d: isize| {
@@ -743,16 +793,8 @@ impl App {
             Action::Up => mv(&mut self.list, -1),
             Action::PageDown => mv(&mut self.list, page as isize),
             Action::PageUp => mv(&mut self.list, -(page as isize)),
-            Action::Top => effects.push(Effect::ListPage {
-                key: None,
-                forward: true,
-                reset: true,
-            }),
-            Action::Bottom => effects.push(Effect::ListPage {
-                key: None,
-                forward: false,
-                reset: true,
-            }),
+            Action::Top => effects.push(self.list_reset(true)),
+            Action::Bottom => effects.push(self.list_reset(false)),
             Action::Activate => {
                 if let Some(r) = self.list.rows.get(self.list.cursor) {
                     effects.push(Effect::OpenTask(r.id));
@@ -761,22 +803,14 @@ impl App {
             Action::CycleFilter => {
                 self.list.filter = self.list.filter.next();
                 self.list.count = None;
-                effects.push(Effect::ListPage {
-                    key: None,
-                    forward: true,
-                    reset: true,
-                });
+                effects.push(self.list_reset(true));
             }
             Action::ToggleSort => {
                 self.list.sort = match self.list.sort {
                     ListSort::Id => ListSort::Score,
                     ListSort::Score => ListSort::Id,
                 };
-                effects.push(Effect::ListPage {
-                    key: None,
-                    forward: true,
-                    reset: true,
-                });
+                effects.push(self.list_reset(true));
             }
             Action::JumpToTask => self.start_editor(EditTarget::Jump, String::new()),
             Action::TaskList | Action::Cancel if self.task.is_some() || self.finished => {
@@ -790,24 +824,30 @@ impl App {
             _ => {}
         }
         // Fetch more rows near either end of the window.
-        let l = &self.list;
+        let l = &mut self.list;
         if len > 0
             && !effects
                 .iter()
                 .any(|e| matches!(e, Effect::ListPage { reset: true, .. }))
         {
-            if l.cursor + page + 1 >= l.rows.len() && !l.at_end {
+            if l.cursor + page + 1 >= l.rows.len() && !l.at_end && !l.loading_fwd {
+                l.loading_fwd = true;
                 effects.push(Effect::ListPage {
+                    generation: l.generation,
                     key: l.rows.last().map(ListRow::key),
                     forward: true,
                     reset: false,
+                    count: false,
                 });
             }
-            if l.cursor < page && !l.at_start {
+            if l.cursor < page && !l.at_start && !l.loading_back {
+                l.loading_back = true;
                 effects.push(Effect::ListPage {
+                    generation: l.generation,
                     key: l.rows.first().map(ListRow::key),
                     forward: false,
                     reset: false,
+                    count: false,
                 });
             }
         }
@@ -889,8 +929,137 @@ impl App {
             .map(|(k, _, _)| k.display())
     }
 
+    /// The one state changer: a message in, the state changed, what must happen outside
+    /// out.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Start => vec![Effect::Counts, Effect::Resume],
+            Msg::Key(ev) => self.key(ev),
+            Msg::Mouse(_) | Msg::Resize(..) => Vec::new(),
+            Msg::Action(a) => self.action(a),
+            Msg::Counts(p) => {
+                self.progress = p;
+                Vec::new()
+            }
+            Msg::TaskOpened { full, draft } => self.open_task(*full, draft),
+            Msg::NoSuchTask(id) => {
+                self.warn(strings::no_such_task(id));
+                Vec::new()
+            }
+            Msg::NoTaskLeft => {
+                self.no_task();
+                Vec::new()
+            }
+            Msg::Saved { kind, task_id } => self.saved(kind, task_id),
+            Msg::SaveFailed(e) => {
+                self.message = Some((Level::Error, strings::not_saved(&e)));
+                self.save = SaveState::Failed(e);
+                Vec::new()
+            }
+            Msg::DraftSaved => {
+                self.draft_saved(Ok(()));
+                Vec::new()
+            }
+            Msg::DraftFailed(e) => {
+                self.draft_saved(Err(e));
+                Vec::new()
+            }
+            Msg::ListPage {
+                generation,
+                rows,
+                forward,
+                reset,
+                count,
+            } => {
+                if generation == self.list.generation {
+                    if forward {
+                        self.list.loading_fwd = false;
+                    } else {
+                        self.list.loading_back = false;
+                    }
+                    self.list_loaded(rows, forward, reset, super::PAGE);
+                    self.list_count(count);
+                }
+                Vec::new()
+            }
+            Msg::ListJumped {
+                generation,
+                id: _,
+                back,
+                fwd,
+                count,
+            } => {
+                if generation == self.list.generation {
+                    self.list_jumped(back, fwd, count);
+                }
+                Vec::new()
+            }
+            Msg::ListFailed {
+                generation,
+                forward,
+                error,
+            } => {
+                if generation == self.list.generation {
+                    if forward {
+                        self.list.loading_fwd = false;
+                    } else {
+                        self.list.loading_back = false;
+                    }
+                }
+                self.message = Some((Level::Error, error));
+                Vec::new()
+            }
+            Msg::Loaded(l) => {
+                self.loaded(l);
+                Vec::new()
+            }
+            Msg::Layout(facts) => self.layout(facts),
+            Msg::EditorText {
+                control,
+                entry,
+                text,
+            } => self.external_text(&control, entry, text),
+            Msg::Failed(f) => {
+                let level = if f.warn_only {
+                    Level::Warn
+                } else {
+                    Level::Error
+                };
+                self.message = Some((level, f.text));
+                Vec::new()
+            }
+            Msg::Note(Note::Playing(prog)) => {
+                self.info(strings::playing(&prog));
+                Vec::new()
+            }
+            Msg::Note(Note::NoPlayer) => {
+                self.info(strings::NO_PLAYER);
+                Vec::new()
+            }
+        }
+    }
+
+    /// What the last frame learned: kept for the next update and frame; images are asked
+    /// for at the size they were drawn.
+    fn layout(&mut self, facts: LayoutFacts) -> Vec<Effect> {
+        if let Some(h) = facts.list_height {
+            self.list.height = h;
+        }
+        if let (Some(t), Some((id, l))) = (&mut self.task, facts.task)
+            && t.full.task.id == id
+        {
+            // Panes out of view keep what they learned when last drawn.
+            t.layout.scroll.extend(l.scroll);
+            t.layout.image_geom.extend(l.image_geom);
+            t.layout.image_wanted.extend(l.image_wanted);
+            t.layout.pane_scroll = l.pane_scroll;
+            t.layout.side_scroll = l.side_scroll;
+        }
+        self.image_requests()
+    }
+
     /// A key from the terminal.
-    pub fn key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+    fn key(&mut self, ev: KeyEvent) -> Vec<Effect> {
         if self.editor.is_some() {
             return self.editor_key(ev);
         }
@@ -905,7 +1074,7 @@ impl App {
         let ctxs = self.active_contexts();
         for ctx in &ctxs {
             if let Some(a) = self.keymap.lookup(*ctx, &spec) {
-                return self.update(a);
+                return self.action(a);
             }
         }
         if self.popup.is_none()
@@ -920,7 +1089,7 @@ impl App {
     // ----------------------------------------------------------------- update
 
     /// The state change for one action; returns what must happen outside.
-    pub fn update(&mut self, a: Action) -> Vec<Effect> {
+    fn action(&mut self, a: Action) -> Vec<Effect> {
         if let Some(p) = self.popup.clone() {
             return self.popup_action(p, a);
         }
@@ -1094,7 +1263,7 @@ impl App {
             return Vec::new();
         };
         if t.source != ViewSource::Mine {
-            self.warn("this is read-only; O goes back to your annotation, A accepts it");
+            self.warn(strings::read_only(&self.keymap));
             return Vec::new();
         }
         let before = t.result.clone();
@@ -1125,7 +1294,7 @@ impl App {
     }
 
     /// The store wrote the draft.
-    pub fn draft_saved(&mut self, ok: Result<(), String>) {
+    fn draft_saved(&mut self, ok: Result<(), String>) {
         self.save = match ok {
             Ok(()) => SaveState::DraftSaved,
             Err(e) => SaveState::Failed(e),
@@ -1226,9 +1395,25 @@ impl App {
         }]
     }
 
-    /// The store saved the annotation; the session opens the next task. The deltas are
-    /// the changes to the labeled-task count and to the user's finished-task count.
-    pub fn saved(&mut self, kind: SubmitKind, task_id: i64, labeled_delta: i64, mine_delta: i64) {
+    /// The store saved the annotation: count it and go on to the next task.
+    fn saved(&mut self, kind: SubmitKind, task_id: i64) -> Vec<Effect> {
+        let uid = self.user_id;
+        let (was_labeled, had_mine, others_done) = self
+            .task
+            .as_ref()
+            .filter(|t| t.full.task.id == task_id)
+            .map_or((false, false, false), |t| {
+                let anns = &t.full.annotations;
+                (
+                    t.full.task.is_labeled,
+                    anns.iter().any(|a| a.completed_by == Some(uid)),
+                    anns.iter()
+                        .any(|a| a.completed_by != Some(uid) && !a.was_cancelled),
+                )
+            });
+        let now = kind == SubmitKind::Submit || others_done;
+        let labeled_delta = now as i64 - was_labeled as i64;
+        let mine_delta = i64::from(!had_mine);
         self.save = SaveState::Submitted;
         self.progress.labeled += labeled_delta;
         self.progress.mine += mine_delta;
@@ -1239,6 +1424,9 @@ impl App {
                 SubmitKind::Skip => format!("task {task_id} skipped"),
             },
         ));
+        vec![Effect::NextTask {
+            exclude: Some(task_id),
+        }]
     }
 
     // ----------------------------------------------------------------- regions
@@ -1372,10 +1560,11 @@ impl App {
             ViewSource::Prediction(i) => {
                 let p = &t.full.predictions[i];
                 format!(
-                    "prediction {}/{preds}: {} (score {}); A accepts it, Tab + Y one region, X rejects",
+                    "prediction {}/{preds}: {} (score {}); {}",
                     i + 1,
                     crate::util::sanitize(&p.model_version, false),
-                    p.score.map_or("-".into(), |s| format!("{s:.2}"))
+                    p.score.map_or("-".into(), |s| format!("{s:.2}")),
+                    strings::prediction_shown(&self.keymap)
                 )
             }
             ViewSource::Annotation(i) => format!(
@@ -1452,7 +1641,11 @@ impl App {
 
     fn accept_region(&mut self) -> Vec<Effect> {
         let Some(region) = self.selected_prediction_region() else {
-            self.info("O shows a prediction, Tab selects a region, then Y accepts it");
+            self.info(strings::how_to_region(
+                &self.keymap,
+                Action::AcceptRegion,
+                "accepts",
+            ));
             return Vec::new();
         };
         let t = self.task.as_ref().expect("task");
@@ -1494,7 +1687,11 @@ impl App {
 
     fn reject_region(&mut self) -> Vec<Effect> {
         let Some(region) = self.selected_prediction_region() else {
-            self.info("O shows a prediction, Tab selects a region, then X rejects it");
+            self.info(strings::how_to_region(
+                &self.keymap,
+                Action::RejectRegion,
+                "rejects",
+            ));
             return Vec::new();
         };
         let id = res::id_of(&region).unwrap_or_default().to_string();
@@ -1643,11 +1840,11 @@ impl App {
 
     fn external_editor(&mut self) -> Vec<Effect> {
         let Some(ctrl) = self.focused_control() else {
-            self.info("focus a TextArea (J/K), then E edits it in $EDITOR");
+            self.info(strings::focus_textarea(&self.keymap));
             return Vec::new();
         };
         if ctrl.kind != ControlKind::TextArea {
-            self.info("E edits a TextArea");
+            self.info(strings::edits_textarea(&self.keymap));
             return Vec::new();
         }
         let t = self.task.as_ref().expect("task");
@@ -1664,12 +1861,7 @@ impl App {
     }
 
     /// Text came back from `$EDITOR`.
-    pub fn external_text(
-        &mut self,
-        control: &str,
-        entry: Option<usize>,
-        text: String,
-    ) -> Vec<Effect> {
+    fn external_text(&mut self, control: &str, entry: Option<usize>, text: String) -> Vec<Effect> {
         let text = text.trim_end_matches('\n').to_string();
         self.set_textarea_entry(control, entry, text)
     }
@@ -1749,8 +1941,8 @@ impl App {
         let t = self.task.as_mut().expect("task");
         let cur = *t.text_cursor.get(&obj.name).unwrap_or(&0);
         let width = t
+            .layout
             .image_geom
-            .borrow()
             .get(&format!("text:{}", obj.name))
             .map_or(60, |g| g.cols);
         let lines = doc.layout(width);
@@ -1883,9 +2075,7 @@ impl App {
         }
         let Some(obj_name) = target else {
             let names = ctrl.to_name.join(", ");
-            self.info(format!(
-                "{key}: focus {names} (J/K) and select a span, or Tab to a region"
-            ));
+            self.info(strings::focus_span(key, &names, &self.keymap));
             return Vec::new();
         };
         let Some(obj) = t.config.object(&obj_name).cloned() else {
@@ -1930,7 +2120,7 @@ impl App {
     fn image_geom(&self, obj: &str) -> ImageGeom {
         self.task
             .as_ref()
-            .and_then(|t| t.image_geom.borrow().get(obj).copied())
+            .and_then(|t| t.layout.image_geom.get(obj).copied())
             .unwrap_or(ImageGeom {
                 width_px: 100,
                 height_px: 100,
@@ -2410,7 +2600,7 @@ impl App {
             EditTarget::Jump => match text.trim().trim_start_matches('#').parse::<i64>() {
                 Ok(id) => {
                     if self.screen == Screen::List {
-                        vec![Effect::ListJump(id)]
+                        vec![self.list_jump(id)]
                     } else {
                         vec![Effect::OpenTask(id)]
                     }

@@ -1,10 +1,12 @@
-//! Drawing. Pure functions of the state into a ratatui frame; the only things written
-//! back are layout facts (scroll offsets, pane sizes) through the state's cells.
+//! Drawing. Pure functions of the state into a ratatui frame: drawing never changes the
+//! state; what it learns (scroll offsets, pane sizes) is returned as [`LayoutFacts`] and
+//! goes back to the update as a message.
 
 use super::app::{
     App, Content, EditTarget, Focus, ImageGeom, Level, Popup, SaveState, Screen, ViewSource,
 };
 use super::keymap::Ctx;
+use super::msg::{LayoutFacts, TaskLayout};
 use super::result as res;
 use super::text::SpanDoc;
 use super::theme::{Theme, readable_on};
@@ -19,16 +21,17 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Block, Borders, Chart, Clear, Dataset, GraphType, Paragraph, Wrap};
 use serde_json::Value;
-use std::cell::Cell;
 use std::collections::HashMap;
 use unicode_width::UnicodeWidthStr;
 
-pub fn draw(f: &mut Frame, app: &App) {
+/// Draws the whole screen; returns what the frame learned about the layout.
+pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
+    let mut facts = LayoutFacts::default();
     let area = f.area();
     f.render_widget(Block::default().style(app.theme.base()), area);
     if area.height < 4 || area.width < 20 {
         f.render_widget(Paragraph::new("window too small"), area);
-        return;
+        return facts;
     }
     let rows = Layout::default()
         .direction(Direction::Vertical)
@@ -39,8 +42,20 @@ pub fn draw(f: &mut Frame, app: &App) {
         ])
         .split(area);
     match app.screen {
-        Screen::Task => draw_task_screen(f, app, rows[0]),
-        Screen::List => draw_list(f, app, rows[0]),
+        Screen::Task => {
+            if let Some(t) = &app.task {
+                let mut lay = TaskLayout {
+                    pane_scroll: t.layout.pane_scroll,
+                    side_scroll: t.layout.side_scroll,
+                    ..TaskLayout::default()
+                };
+                draw_task_screen(f, app, rows[0], &mut lay);
+                facts.task = Some((t.full.task.id, lay));
+            } else {
+                draw_task_screen(f, app, rows[0], &mut TaskLayout::default());
+            }
+        }
+        Screen::List => facts.list_height = draw_list(f, app, rows[0]),
     }
     draw_status(f, app, rows[1]);
     draw_message(f, app, rows[2]);
@@ -53,6 +68,7 @@ pub fn draw(f: &mut Frame, app: &App) {
     if app.editor.is_some() {
         draw_editor(f, app, area);
     }
+    facts
 }
 
 fn block<'a>(theme: &Theme, title: String, focused: bool) -> Block<'a> {
@@ -276,7 +292,7 @@ fn stack(
     rows: &[Rows],
     area: Rect,
     anchor: Option<(usize, usize)>,
-    scroll: &Cell<usize>,
+    scroll: &mut usize,
     partial: bool,
 ) -> Window {
     let n = rows.len();
@@ -316,7 +332,7 @@ fn stack(
     if total <= u32::from(area.height) {
         let h = fill(&whole, area.height);
         let heights: Vec<(usize, u16)> = h.into_iter().enumerate().collect();
-        scroll.set(0);
+        *scroll = 0;
         return Window {
             shown: place(&heights, area.height),
             start: 0,
@@ -326,7 +342,7 @@ fn stack(
     }
     let avail = area.height.saturating_sub(1);
     let capped = cap(avail);
-    let mut start = scroll.get().min(n.saturating_sub(1));
+    let mut start = (*scroll).min(n.saturating_sub(1));
     // The anchor is a range (a pane and the headings just above it): all of it when it
     // fits, else the pane.
     if let Some((lo, a)) = anchor.filter(|(lo, a)| lo <= a && *a < n) {
@@ -350,7 +366,7 @@ fn stack(
             used += u32::from(capped[start].min);
         }
     }
-    scroll.set(start);
+    *scroll = start;
     let mut heights: Vec<(usize, u16)> = fill(&capped[start..end], avail)
         .into_iter()
         .enumerate()
@@ -401,12 +417,12 @@ fn marker(
         .unwrap_or(short)
 }
 
-fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
+fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut TaskLayout) {
     let Some(t) = &app.task else {
         let msg = if app.finished {
-            "Nothing left to label for you.\n\nt opens the task list · q quits"
+            super::strings::nothing_left(&app.keymap)
         } else {
-            "loading…"
+            "loading…".to_string()
         };
         f.render_widget(
             Paragraph::new(msg).style(app.theme.base()).block(block(
@@ -479,7 +495,7 @@ fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
             .map_or(0, |p| p + 1);
         (lo, a)
     });
-    let mut win = stack(&rows, left, headed, &t.pane_scroll, false);
+    let mut win = stack(&rows, left, headed, &mut lay.pane_scroll, false);
     // Headings at the bottom whose pane is out of view belong with that pane.
     if win.end < left_items.len() {
         while win.shown.len() > 1
@@ -498,7 +514,7 @@ fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
                 Paragraph::new(h.clone()).style(app.theme.accent().add_modifier(Modifier::BOLD)),
                 *a,
             ),
-            Item::Object(o) => draw_object(f, app, o, *a),
+            Item::Object(o) => draw_object(f, app, o, *a, lay),
             Item::Control(_) => {}
         }
     }
@@ -532,7 +548,7 @@ fn draw_task_screen(f: &mut Frame, app: &App, area: Rect) {
             line,
         );
     }
-    draw_side(f, app, &all, right);
+    draw_side(f, app, &all, right, lay);
 }
 
 fn focused_is(app: &App, f: Focus) -> bool {
@@ -541,7 +557,7 @@ fn focused_is(app: &App, f: Focus) -> bool {
         .is_some_and(|t| t.focusables.get(t.focus) == Some(&f))
 }
 
-fn draw_object(f: &mut Frame, app: &App, o: &ObjectTag, area: Rect) {
+fn draw_object(f: &mut Frame, app: &App, o: &ObjectTag, area: Rect, lay: &mut TaskLayout) {
     let t = app.task.as_ref().expect("task");
     let oi = t
         .config
@@ -579,8 +595,8 @@ fn draw_object(f: &mut Frame, app: &App, o: &ObjectTag, area: Rect) {
                 .block(block(th, title, focused)),
             area,
         ),
-        (_, Some(Content::Doc(doc))) => draw_doc(f, app, o, doc, area, title, focused),
-        (ObjectKind::Image, Some(c)) => draw_image_pane(f, app, o, c, area, title, focused),
+        (_, Some(Content::Doc(doc))) => draw_doc(f, app, o, doc, area, title, focused, lay),
+        (ObjectKind::Image, Some(c)) => draw_image_pane(f, app, o, c, area, title, focused, lay),
         (
             ObjectKind::Audio | ObjectKind::Video,
             Some(Content::Media {
@@ -752,6 +768,7 @@ fn region_color(app: &App, config: &LabelConfig, r: &Value) -> Color {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_doc(
     f: &mut Frame,
     app: &App,
@@ -760,6 +777,7 @@ fn draw_doc(
     area: Rect,
     title: String,
     focused: bool,
+    lay: &mut TaskLayout,
 ) {
     let t = app.task.as_ref().expect("task");
     let th = &app.theme;
@@ -769,7 +787,7 @@ fn draw_doc(
     if inner.width == 0 || inner.height == 0 {
         return;
     }
-    t.image_geom.borrow_mut().insert(
+    lay.image_geom.insert(
         format!("text:{}", o.name),
         ImageGeom {
             width_px: 0,
@@ -830,13 +848,13 @@ fn draw_doc(
     // Keep the cursor line visible.
     let cur_line = lines.iter().rposition(|(s, _)| *s <= cursor).unwrap_or(0);
     let h = inner.height as usize;
-    let mut scroll = t.scroll.borrow().get(&o.name).copied().unwrap_or(0);
+    let mut scroll = t.layout.scroll.get(&o.name).copied().unwrap_or(0);
     if cur_line < scroll {
         scroll = cur_line;
     } else if cur_line >= scroll + h {
         scroll = cur_line + 1 - h;
     }
-    t.scroll.borrow_mut().insert(o.name.clone(), scroll);
+    lay.scroll.insert(o.name.clone(), scroll);
     let mut out = Vec::new();
     for (s, e) in lines.iter().skip(scroll).take(h) {
         let mut spans = Vec::new();
@@ -1001,6 +1019,7 @@ fn walk_el(el: &Element, f: &mut impl FnMut(&Element)) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn draw_image_pane(
     f: &mut Frame,
     app: &App,
@@ -1009,6 +1028,7 @@ fn draw_image_pane(
     area: Rect,
     title: String,
     focused: bool,
+    lay: &mut TaskLayout,
 ) {
     let th = &app.theme;
     let t = app.task.as_ref().expect("task");
@@ -1041,8 +1061,7 @@ fn draw_image_pane(
         height: 1,
         ..inner
     };
-    t.image_wanted
-        .borrow_mut()
+    lay.image_wanted
         .insert(o.name.clone(), (pic.width, pic.height));
     let problem = match (source, error) {
         (Err(e), _) => Some(e.clone()),
@@ -1061,7 +1080,7 @@ fn draw_image_pane(
         .as_ref()
         .filter(|r| r.cols == pic.width && r.rows == pic.height)
     {
-        t.image_geom.borrow_mut().insert(
+        lay.image_geom.insert(
             o.name.clone(),
             ImageGeom {
                 width_px: r.width,
@@ -1121,7 +1140,7 @@ fn control_height(app: &App, c: &ControlTag) -> usize {
     }
 }
 
-fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect) {
+fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay: &mut TaskLayout) {
     let t = app.task.as_ref().expect("task");
     let controls: Vec<usize> = all
         .iter()
@@ -1158,7 +1177,13 @@ fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect) {
         .iter()
         .map(|(_, h)| Rows { min: *h, max: *h })
         .collect();
-    let win = stack(&rows, area, anchor.map(|a| (a, a)), &t.side_scroll, true);
+    let win = stack(
+        &rows,
+        area,
+        anchor.map(|a| (a, a)),
+        &mut lay.side_scroll,
+        true,
+    );
     // The label keys shown beside options, worked out once per frame.
     let keys: HashMap<(usize, usize), String> = app
         .hotkeys()
@@ -1541,7 +1566,8 @@ fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
 
 // --------------------------------------------------------------------- list
 
-fn draw_list(f: &mut Frame, app: &App, area: Rect) {
+/// Draws the task list; returns how many rows it shows.
+fn draw_list(f: &mut Frame, app: &App, area: Rect) -> Option<usize> {
     let th = &app.theme;
     let l = &app.list;
     let title = format!(
@@ -1556,10 +1582,9 @@ fn draw_list(f: &mut Frame, app: &App, area: Rect) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     if inner.height < 2 {
-        return;
+        return None;
     }
     let h = (inner.height - 1) as usize;
-    l.height.set(h);
     let start = if l.cursor >= h { l.cursor + 1 - h } else { 0 }.min(l.cursor);
     let start = start.min(l.rows.len().saturating_sub(h)).min(l.cursor);
     let head = format!(
@@ -1603,6 +1628,7 @@ fn draw_list(f: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(Span::styled(row, st)));
     }
     f.render_widget(Paragraph::new(lines), inner);
+    Some(h)
 }
 
 fn truncate(s: &str, w: usize) -> String {
@@ -1945,8 +1971,8 @@ mod tests {
     #[test]
     fn stack_keeps_the_anchor_visible_and_caps_every_pane() {
         let rows = vec![Rows { min: 3, max: FLEX }; 10_000];
-        let scroll = Cell::new(0);
-        let w = stack(&rows, area(31), Some((9_999, 9_999)), &scroll, false);
+        let mut scroll = 0;
+        let w = stack(&rows, area(31), Some((9_999, 9_999)), &mut scroll, false);
         assert!(w.scrolled);
         assert_eq!(w.end, 10_000, "the last pane is shown");
         assert_eq!(w.shown.len(), 10, "30 rows hold ten panes of three");
@@ -1954,11 +1980,11 @@ mod tests {
             w.shown.iter().all(|(_, r)| r.bottom() <= 30),
             "row 31 is the marker's"
         );
-        assert_eq!(scroll.get(), 9_990);
+        assert_eq!(scroll, 9_990);
         // Moving up inside the window does not scroll it.
-        let w = stack(&rows, area(31), Some((9_995, 9_995)), &scroll, false);
+        let w = stack(&rows, area(31), Some((9_995, 9_995)), &mut scroll, false);
         assert_eq!(w.start, 9_990);
-        let w = stack(&rows, area(31), Some((4, 5)), &scroll, false);
+        let w = stack(&rows, area(31), Some((4, 5)), &mut scroll, false);
         assert_eq!(
             (w.start, w.end),
             (4, 14),
@@ -1966,10 +1992,10 @@ mod tests {
         );
         // A pane taller than the area is cut to it.
         let tall = [Rows { min: 500, max: 500 }, Rows { min: 3, max: FLEX }];
-        let w = stack(&tall, area(20), Some((0, 0)), &Cell::new(0), false);
+        let w = stack(&tall, area(20), Some((0, 0)), &mut 0, false);
         assert_eq!(w.shown[0].1.height, 19);
         for h in [0, 1, 2] {
-            let w = stack(&rows, area(h), Some((3, 3)), &Cell::new(0), true);
+            let w = stack(&rows, area(h), Some((3, 3)), &mut 0, true);
             assert!(w.shown.iter().all(|(_, r)| r.height <= h));
         }
     }
