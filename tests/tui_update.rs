@@ -165,7 +165,7 @@ fn predictions_accept_whole_region_and_reject() {
     assert!(d.s.app.task.as_ref().unwrap().rejected.contains("str0"));
     d.keys("esc D");
     let lines = match &d.s.app.popup {
-        Some(labelterm::tui::app::Popup::Diff { lines, .. }) => lines.clone(),
+        Some(labelterm::tui::app::Popup::Diff(d)) => d.lines.clone(),
         other => panic!("{other:?}"),
     };
     assert!(

@@ -8,7 +8,10 @@ use super::keymap::{Ctx, KeySpec, Keymap};
 use super::media::{Loaded, Payload, Raster, Request, Source, resolve_source};
 pub use super::msg::ImageGeom;
 use super::msg::{LayoutFacts, Msg, Note, TaskLayout};
+pub use super::popups::{Diff, EditTarget, Editor, Help, Picker, Popup};
+use super::popups::{EditorReply, PickerReply, Reply};
 use super::result as res;
+pub use super::screens::Screen;
 use super::strings;
 use super::text::SpanDoc;
 use super::theme::Theme;
@@ -17,7 +20,7 @@ use crate::store::annotate::{DraftRow, Progress, SubmitKind};
 use crate::store::browse::{ListFilter, ListRow, ListSort, PageKey};
 use crate::store::{Sampling, TaskFull};
 use crate::task::resolve::{as_text, resolve_attr};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 use serde_json::{Map, Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -81,12 +84,6 @@ pub enum Effect {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Task,
-    List,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Info,
     Ok,
@@ -102,51 +99,6 @@ pub enum SaveState {
     DraftSaved,
     Submitted,
     Failed(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Picker {
-    pub control: String,
-    pub cursor: usize,
-    pub expanded: HashSet<String>,
-    pub query: String,
-    pub searching: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Popup {
-    Help {
-        scroll: u16,
-    },
-    Picker(Picker),
-    Diff {
-        lines: Vec<(char, String)>,
-        scroll: u16,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum EditTarget {
-    TextArea {
-        control: String,
-        entry: Option<usize>,
-    },
-    Number(String),
-    DateTime(String),
-    Jump,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Editor {
-    pub target: EditTarget,
-    pub buf: Vec<char>,
-    pub cursor: usize,
-}
-
-impl Editor {
-    pub fn text(&self) -> String {
-        self.buf.iter().collect()
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -816,7 +768,7 @@ impl App {
             Action::TaskList | Action::Cancel if self.task.is_some() || self.finished => {
                 self.screen = Screen::Task;
             }
-            Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
+            Action::Help => self.popup = Some(Popup::Help(Help::default())),
             Action::Quit => {
                 self.quit = true;
                 effects.push(Effect::Quit);
@@ -874,11 +826,7 @@ impl App {
     /// The contexts whose keys are live now, most specific first.
     pub fn active_contexts(&self) -> Vec<Ctx> {
         if let Some(p) = &self.popup {
-            return vec![match p {
-                Popup::Help { .. } => Ctx::Help,
-                Popup::Picker(_) => Ctx::Picker,
-                Popup::Diff { .. } => Ctx::Diff,
-            }];
+            return vec![p.ctx()];
         }
         match self.screen {
             Screen::List => vec![Ctx::List],
@@ -1063,10 +1011,11 @@ impl App {
         if self.editor.is_some() {
             return self.editor_key(ev);
         }
-        if let Some(Popup::Picker(p)) = &self.popup
+        if let Some(Popup::Picker(p)) = &mut self.popup
             && p.searching
         {
-            return self.picker_search_key(ev);
+            p.search_key(ev);
+            return Vec::new();
         }
         let Some(spec) = KeySpec::from_event(&ev) else {
             return Vec::new();
@@ -1090,8 +1039,8 @@ impl App {
 
     /// The state change for one action; returns what must happen outside.
     fn action(&mut self, a: Action) -> Vec<Effect> {
-        if let Some(p) = self.popup.clone() {
-            return self.popup_action(p, a);
+        if self.popup.is_some() {
+            return self.popup_action(a);
         }
         if self.screen == Screen::List {
             return self.list_action(a);
@@ -1102,7 +1051,7 @@ impl App {
                 return vec![Effect::Quit];
             }
             Action::Help => {
-                self.popup = Some(Popup::Help { scroll: 0 });
+                self.popup = Some(Popup::Help(Help::default()));
                 return Vec::new();
             }
             Action::TaskList => return self.open_list(),
@@ -1212,38 +1161,35 @@ impl App {
         }
     }
 
-    fn popup_action(&mut self, p: Popup, a: Action) -> Vec<Effect> {
-        match p {
-            Popup::Help { scroll } => {
-                self.popup = match a {
-                    Action::Down => Some(Popup::Help {
-                        scroll: scroll.saturating_add(1),
-                    }),
-                    Action::Up => Some(Popup::Help {
-                        scroll: scroll.saturating_sub(1),
-                    }),
-                    Action::Cancel => None,
-                    _ => Some(Popup::Help { scroll }),
+    /// Popups get actions before the screen under them.
+    fn popup_action(&mut self, a: Action) -> Vec<Effect> {
+        let close = match &mut self.popup {
+            None => return Vec::new(),
+            Some(Popup::Help(h)) => h.update(a) == Reply::Close,
+            Some(Popup::Diff(d)) => d.update(a) == Reply::Close,
+            Some(Popup::Picker(p)) => {
+                let Some(ctrl) = self
+                    .task
+                    .as_ref()
+                    .and_then(|t| t.config.control(&p.control))
+                    .cloned()
+                else {
+                    return Vec::new();
                 };
-                Vec::new()
+                match p.update(a, &ctrl) {
+                    PickerReply::Keep => false,
+                    PickerReply::Close => true,
+                    PickerReply::Choose {
+                        label,
+                        has_children,
+                    } => return self.pick_taxonomy(ctrl, label, has_children),
+                }
             }
-            Popup::Diff { lines, scroll } => {
-                self.popup = match a {
-                    Action::Down => Some(Popup::Diff {
-                        lines,
-                        scroll: scroll.saturating_add(1),
-                    }),
-                    Action::Up => Some(Popup::Diff {
-                        lines,
-                        scroll: scroll.saturating_sub(1),
-                    }),
-                    Action::Cancel => None,
-                    _ => Some(Popup::Diff { lines, scroll }),
-                };
-                Vec::new()
-            }
-            Popup::Picker(p) => self.picker_action(p, a),
+        };
+        if close {
+            self.popup = None;
         }
+        Vec::new()
     }
 
     // ----------------------------------------------------------------- editing
@@ -1770,10 +1716,10 @@ impl App {
     }
 
     fn open_diff(&mut self) {
-        self.popup = Some(Popup::Diff {
+        self.popup = Some(Popup::Diff(Diff {
             lines: self.diff_lines(),
             scroll: 0,
-        });
+        }));
     }
 
     fn full_image(&mut self) -> Vec<Effect> {
@@ -2369,13 +2315,7 @@ impl App {
                 })
             }
             (ControlKind::Taxonomy, Action::Activate | Action::Toggle) => {
-                self.popup = Some(Popup::Picker(Picker {
-                    control: ctrl.name.clone(),
-                    cursor: 0,
-                    expanded: HashSet::new(),
-                    query: String::new(),
-                    searching: false,
-                }));
+                self.popup = Some(Popup::Picker(Picker::new(ctrl.name.clone())));
                 Vec::new()
             }
             (ControlKind::Taxonomy, Action::Clear) => {
@@ -2399,199 +2339,68 @@ impl App {
     // ----------------------------------------------------------------- taxonomy picker
 
     /// Rows of the picker: (path key, depth, label index, has children).
-    pub fn picker_rows(&self, p: &Picker) -> Vec<(String, usize, usize, bool)> {
-        let Some(t) = &self.task else {
+    /// The picker chose a label of a taxonomy: toggle it in the result.
+    fn pick_taxonomy(&mut self, ctrl: ControlTag, li: usize, has_children: bool) -> Vec<Effect> {
+        if ctrl.leafs_only && has_children {
+            self.info("only leaves can be chosen here (leafsOnly)");
             return Vec::new();
-        };
-        let Some(c) = t.config.control(&p.control) else {
-            return Vec::new();
-        };
-        let q = p.query.to_lowercase();
-        // Paths that have children, gathered once: a tree can have any number of labels.
-        let parents: HashSet<&[String]> = c
-            .labels
-            .iter()
-            .filter(|l| !l.path.is_empty())
-            .map(|l| &l.path[..l.path.len() - 1])
-            .collect();
-        let mut out = Vec::new();
-        for (i, l) in c.labels.iter().enumerate() {
-            let key = l.path.join("/");
-            let has_children = parents.contains(l.path.as_slice());
-            if !q.is_empty() {
-                if key.to_lowercase().contains(&q) {
-                    out.push((key, 0, i, has_children));
-                }
-                continue;
-            }
-            let visible = (1..l.path.len()).all(|d| p.expanded.contains(&l.path[..d].join("/")));
-            if visible {
-                out.push((key, l.path.len() - 1, i, has_children));
-            }
         }
-        out
-    }
-
-    fn picker_action(&mut self, mut p: Picker, a: Action) -> Vec<Effect> {
-        let rows = self.picker_rows(&p);
-        let mut effects = Vec::new();
-        match a {
-            Action::Up => p.cursor = p.cursor.saturating_sub(1),
-            Action::Down => p.cursor = (p.cursor + 1).min(rows.len().saturating_sub(1)),
-            Action::Right => {
-                if let Some((k, _, _, true)) = rows.get(p.cursor) {
-                    p.expanded.insert(k.clone());
-                }
+        let path: Vec<Value> = ctrl.labels[li].path.iter().map(|s| json!(s)).collect();
+        let region = self.per_region_target(&ctrl);
+        self.edit(move |_, r| {
+            let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
+            let mut cur = res::current_list(r, &ctrl, rid.as_deref());
+            let path = Value::Array(path);
+            if let Some(i) = cur.iter().position(|v| *v == path) {
+                cur.remove(i);
+            } else if ctrl.choice == ChoiceMode::Multiple || ctrl.attr("maxUsages").is_none() {
+                cur.push(path);
+            } else {
+                cur = vec![path];
             }
-            Action::Left => {
-                // Collapse, or go to the parent.
-                if let Some((k, _, _, _)) = rows.get(p.cursor)
-                    && !p.expanded.remove(k)
-                    && let Some((parent, _)) = k.rsplit_once('/')
-                {
-                    p.expanded.remove(parent);
-                    p.cursor = self
-                        .picker_rows(&p)
-                        .iter()
-                        .position(|(r, _, _, _)| r == parent)
-                        .unwrap_or(0);
-                }
-            }
-            Action::Search => {
-                p.searching = true;
-                p.query.clear();
-                p.cursor = 0;
-            }
-            Action::Toggle | Action::Activate => {
-                if let Some((_, _, li, has_children)) = rows.get(p.cursor).cloned() {
-                    let t = self.task.as_ref().expect("task");
-                    let Some(ctrl) = t.config.control(&p.control).cloned() else {
-                        return Vec::new();
-                    };
-                    if ctrl.leafs_only && has_children {
-                        self.info("only leaves can be chosen here (leafsOnly)");
-                    } else {
-                        let path: Vec<Value> =
-                            ctrl.labels[li].path.iter().map(|s| json!(s)).collect();
-                        let region = self.per_region_target(&ctrl);
-                        effects = self.edit(move |_, r| {
-                            let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
-                            let mut cur = res::current_list(r, &ctrl, rid.as_deref());
-                            let path = Value::Array(path);
-                            if let Some(i) = cur.iter().position(|v| *v == path) {
-                                cur.remove(i);
-                            } else if ctrl.choice == ChoiceMode::Multiple
-                                || ctrl.attr("maxUsages").is_none()
-                            {
-                                cur.push(path);
-                            } else {
-                                cur = vec![path];
-                            }
-                            res::set_classification(
-                                r,
-                                &ctrl,
-                                region.as_ref(),
-                                (!cur.is_empty()).then(|| Value::Array(cur)),
-                            );
-                            true
-                        });
-                    }
-                }
-            }
-            Action::Cancel => {
-                self.popup = None;
-                return Vec::new();
-            }
-            _ => {}
-        }
-        self.popup = Some(Popup::Picker(p));
-        effects
-    }
-
-    fn picker_search_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let Some(Popup::Picker(mut p)) = self.popup.clone() else {
-            return Vec::new();
-        };
-        match ev.code {
-            KeyCode::Esc => {
-                p.query.clear();
-                p.searching = false;
-            }
-            KeyCode::Enter => p.searching = false,
-            KeyCode::Backspace => {
-                p.query.pop();
-            }
-            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => p.query.push(c),
-            _ => {}
-        }
-        p.cursor = 0;
-        self.popup = Some(Popup::Picker(p));
-        Vec::new()
+            res::set_classification(
+                r,
+                &ctrl,
+                region.as_ref(),
+                (!cur.is_empty()).then(|| Value::Array(cur)),
+            );
+            true
+        })
     }
 
     // ----------------------------------------------------------------- inline editor
 
     fn start_editor(&mut self, target: EditTarget, text: String) {
-        let buf: Vec<char> = text.chars().collect();
-        self.editor = Some(Editor {
-            target,
-            cursor: buf.len(),
-            buf,
-        });
+        self.editor = Some(Editor::new(target, text));
     }
 
     fn editor_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
         let Some(ed) = &mut self.editor else {
             return Vec::new();
         };
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-        let alt = ev.modifiers.contains(KeyModifiers::ALT);
-        let multiline = matches!(ed.target, EditTarget::TextArea { .. });
-        match ev.code {
-            KeyCode::Esc => {
+        match ed.key(ev) {
+            EditorReply::Keep => Vec::new(),
+            EditorReply::Cancel => {
                 self.editor = None;
-                return Vec::new();
+                Vec::new()
             }
-            KeyCode::Enter if multiline && (alt || ev.modifiers.contains(KeyModifiers::SHIFT)) => {
-                ed.buf.insert(ed.cursor, '\n');
-                ed.cursor += 1;
-            }
-            KeyCode::Enter => {
+            EditorReply::Commit => {
                 let ed = self.editor.take().expect("editor");
-                return self.commit_editor(ed);
+                self.commit_editor(ed)
             }
-            KeyCode::Char('e') if ctrl && multiline => {
-                let ed = self.editor.take().expect("editor");
-                if let EditTarget::TextArea { control, entry } = ed.target {
-                    return vec![Effect::ExternalEditor {
-                        control,
-                        entry,
-                        text: ed.buf.iter().collect(),
-                    }];
-                }
+            EditorReply::External {
+                control,
+                entry,
+                text,
+            } => {
+                self.editor = None;
+                vec![Effect::ExternalEditor {
+                    control,
+                    entry,
+                    text,
+                }]
             }
-            KeyCode::Char('u') if ctrl => {
-                ed.buf.drain(..ed.cursor);
-                ed.cursor = 0;
-            }
-            KeyCode::Char(c) if !ctrl => {
-                ed.buf.insert(ed.cursor, c);
-                ed.cursor += 1;
-            }
-            KeyCode::Backspace if ed.cursor > 0 => {
-                ed.cursor -= 1;
-                ed.buf.remove(ed.cursor);
-            }
-            KeyCode::Delete if ed.cursor < ed.buf.len() => {
-                ed.buf.remove(ed.cursor);
-            }
-            KeyCode::Left => ed.cursor = ed.cursor.saturating_sub(1),
-            KeyCode::Right => ed.cursor = (ed.cursor + 1).min(ed.buf.len()),
-            KeyCode::Home => ed.cursor = 0,
-            KeyCode::End => ed.cursor = ed.buf.len(),
-            _ => {}
         }
-        Vec::new()
     }
 
     fn commit_editor(&mut self, ed: Editor) -> Vec<Effect> {

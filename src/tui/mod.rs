@@ -13,13 +13,16 @@ pub mod jobs;
 pub mod keymap;
 pub mod media;
 pub mod msg;
+pub mod popups;
 pub mod result;
 pub mod runtime;
+pub mod screens;
 pub mod strings;
 pub mod terminal;
 pub mod text;
 pub mod theme;
 pub mod view;
+pub mod widgets;
 
 use crate::error::{Error, Result};
 use crate::store::Sampling;

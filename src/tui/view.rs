@@ -2,14 +2,13 @@
 //! state; what it learns (scroll offsets, pane sizes) is returned as [`LayoutFacts`] and
 //! goes back to the update as a message.
 
-use super::app::{
-    App, Content, EditTarget, Focus, ImageGeom, Level, Popup, SaveState, Screen, ViewSource,
-};
+use super::app::{App, Content, Focus, ImageGeom, Level, Popup, SaveState, Screen, ViewSource};
 use super::keymap::Ctx;
 use super::msg::{LayoutFacts, TaskLayout};
 use super::result as res;
 use super::text::SpanDoc;
 use super::theme::{Theme, readable_on};
+use super::widgets::{block, clip};
 use crate::config::{ControlKind, ControlTag, Element, LabelConfig, Node, ObjectKind, ObjectTag};
 use crate::task::resolve::{as_text, interpolate};
 use crate::util::sanitize;
@@ -19,7 +18,7 @@ use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Clear, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{Axis, Block, Chart, Dataset, GraphType, Paragraph, Wrap};
 use serde_json::Value;
 use std::collections::HashMap;
 use unicode_width::UnicodeWidthStr;
@@ -59,30 +58,17 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
     }
     draw_status(f, app, rows[1]);
     draw_message(f, app, rows[2]);
+    // Popups above the screen, the inline editor above them all.
     match &app.popup {
-        Some(Popup::Help { scroll }) => draw_help(f, app, area, *scroll),
-        Some(Popup::Picker(p)) => draw_picker(f, app, area, p),
-        Some(Popup::Diff { lines, scroll }) => draw_diff(f, app, area, lines, *scroll),
+        Some(Popup::Help(h)) => h.view(f, app, area),
+        Some(Popup::Picker(p)) => p.view(f, app, area),
+        Some(Popup::Diff(d)) => d.view(f, &app.theme, area),
         None => {}
     }
-    if app.editor.is_some() {
-        draw_editor(f, app, area);
+    if let Some(ed) = &app.editor {
+        ed.view(f, &app.theme, area);
     }
     facts
-}
-
-fn block<'a>(theme: &Theme, title: String, focused: bool) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(focused))
-        .title(Span::styled(
-            title,
-            if focused {
-                theme.border(true).add_modifier(Modifier::BOLD)
-            } else {
-                theme.accent()
-            },
-        ))
 }
 
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {
@@ -99,11 +85,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let mode = if app.editor.is_some() {
         "edit"
     } else if let Some(p) = &app.popup {
-        match p {
-            Popup::Help { .. } => "help",
-            Popup::Picker(_) => "taxonomy",
-            Popup::Diff { .. } => "diff",
-        }
+        p.mode()
     } else if app.screen == Screen::List {
         "list"
     } else {
@@ -1253,23 +1235,6 @@ fn more_title(start: usize, shown: usize, total: usize) -> Option<String> {
 
 /// A name or label cut to what `width` columns can show, then made safe to draw: names
 /// come from the config and can be any length.
-fn clip(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut col = 0;
-    let end = s
-        .char_indices()
-        .find(|(_, c)| {
-            col += c.width().unwrap_or(0).max(1);
-            col > width
-        })
-        .map_or(s.len(), |(i, _)| i);
-    let mut out = sanitize(&s[..end], false);
-    if end < s.len() {
-        out.push('…');
-    }
-    out
-}
-
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Panel {
     Control(usize),
@@ -1667,271 +1632,6 @@ fn preview(data: &str) -> String {
 }
 
 // --------------------------------------------------------------------- popups
-
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width);
-    let h = h.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
-}
-
-/// The help lines for the live contexts, generated from the keymap.
-pub fn help_lines(app: &App) -> Vec<(String, String, bool)> {
-    let mut ctxs: Vec<Ctx> = match app.screen {
-        Screen::List => vec![Ctx::List],
-        Screen::Task => {
-            let mut v = vec![Ctx::Task];
-            if let Some(c) = app.focus_ctx() {
-                v.insert(0, c);
-            }
-            v
-        }
-    };
-    ctxs.dedup();
-    let mut out = Vec::new();
-    for ctx in ctxs {
-        out.push((ctx.title().to_string(), String::new(), true));
-        for (k, d) in app.keymap.describe(ctx) {
-            out.push((k, d, false));
-        }
-    }
-    if app.screen == Screen::Task
-        && let Some(t) = &app.task
-    {
-        let keys = app.hotkeys();
-        if !keys.is_empty() {
-            out.push(("Label keys of this task".into(), String::new(), true));
-            for (k, ci, li) in keys {
-                let c = &t.config.controls[ci];
-                out.push((
-                    k.display(),
-                    format!("{}: {}", clip(&c.name, 40), clip(&c.labels[li].value, 80)),
-                    false,
-                ));
-            }
-        }
-    }
-    if !app.keymap.ls_keys {
-        out.push((
-            "Label Studio keys (Ctrl-Enter, Ctrl-Space...)".into(),
-            "need a terminal with the kitty keyboard protocol".into(),
-            true,
-        ));
-    }
-    out
-}
-
-fn draw_help(f: &mut Frame, app: &App, area: Rect, scroll: u16) {
-    let th = &app.theme;
-    let r = centered(area, 84, area.height.saturating_sub(2));
-    f.render_widget(Clear, r);
-    let lines: Vec<Line> = help_lines(app)
-        .into_iter()
-        .map(|(k, d, head)| {
-            if head {
-                Line::from(vec![
-                    Span::styled(k, th.accent().add_modifier(Modifier::BOLD)),
-                    Span::styled(
-                        if d.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" — {d}")
-                        },
-                        th.dim(),
-                    ),
-                ])
-            } else {
-                Line::from(vec![
-                    Span::styled(format!("  {k:<22}"), th.warn()),
-                    Span::styled(d, th.base()),
-                ])
-            }
-        })
-        .collect();
-    f.render_widget(
-        Paragraph::new(lines)
-            .scroll((scroll, 0))
-            .block(block(th, " Help — j/k scroll · Esc close ".into(), true))
-            .style(th.base()),
-        r,
-    );
-}
-
-fn draw_picker(f: &mut Frame, app: &App, area: Rect, p: &super::app::Picker) {
-    let th = &app.theme;
-    let Some(t) = &app.task else { return };
-    let Some(c) = t.config.control(&p.control) else {
-        return;
-    };
-    let r = centered(area, 60, area.height.saturating_sub(4).max(8));
-    f.render_widget(Clear, r);
-    let current = res::current_list(
-        &t.result,
-        c,
-        if c.per_region {
-            t.selected.as_deref()
-        } else {
-            None
-        },
-    );
-    let rows = app.picker_rows(p);
-    let mut lines = vec![Line::from(Span::styled(
-        if p.searching || !p.query.is_empty() {
-            format!(
-                "/{}{}",
-                sanitize(&p.query, false),
-                if p.searching { "▏" } else { "" }
-            )
-        } else {
-            "Space select · l/h open/close · / search · Esc close".into()
-        },
-        th.dim(),
-    ))];
-    let h = r.height.saturating_sub(3) as usize;
-    let start = p.cursor.saturating_sub(h.saturating_sub(1));
-    for (i, (key, depth, li, kids)) in rows.iter().enumerate().skip(start).take(h) {
-        let path: Vec<Value> = c.labels[*li]
-            .path
-            .iter()
-            .map(|s| Value::String(s.clone()))
-            .collect();
-        let on = current.iter().any(|v| *v == Value::Array(path.clone()));
-        let arrow = if *kids {
-            if p.expanded.contains(key) {
-                "▾ "
-            } else {
-                "▸ "
-            }
-        } else {
-            "  "
-        };
-        let name = if p.query.is_empty() {
-            c.labels[*li].value.clone()
-        } else {
-            key.clone()
-        };
-        let st = if i == p.cursor {
-            th.cursor()
-        } else if on {
-            th.ok()
-        } else {
-            th.base()
-        };
-        lines.push(Line::from(Span::styled(
-            format!(
-                "{}{}{} {}",
-                "  ".repeat(*depth),
-                arrow,
-                if on { "[x]" } else { "[ ]" },
-                sanitize(&name, false)
-            ),
-            st,
-        )));
-    }
-    f.render_widget(
-        Paragraph::new(lines).block(block(
-            th,
-            format!(" {} (Taxonomy) ", sanitize(&c.name, false)),
-            true,
-        )),
-        r,
-    );
-}
-
-fn draw_diff(f: &mut Frame, app: &App, area: Rect, lines: &[(char, String)], scroll: u16) {
-    let th = &app.theme;
-    let r = centered(
-        area,
-        area.width.saturating_sub(4),
-        area.height.saturating_sub(2),
-    );
-    f.render_widget(Clear, r);
-    let out: Vec<Line> = lines
-        .iter()
-        .map(|(c, s)| {
-            let st = match c {
-                '+' => th.ok(),
-                '-' => th.error(),
-                '~' => th.warn(),
-                '=' => th.dim(),
-                _ => th.accent(),
-            };
-            Line::from(Span::styled(format!("{c} {s}"), st))
-        })
-        .collect();
-    f.render_widget(
-        Paragraph::new(out)
-            .scroll((scroll, 0))
-            .wrap(Wrap { trim: false })
-            .block(block(
-                th,
-                " Annotation vs prediction — Esc close ".into(),
-                true,
-            )),
-        r,
-    );
-}
-
-fn draw_editor(f: &mut Frame, app: &App, area: Rect) {
-    let th = &app.theme;
-    let Some(ed) = &app.editor else { return };
-    let (title, hint) = match &ed.target {
-        EditTarget::TextArea { control, .. } => (
-            format!(" {} ", sanitize(control, false)),
-            "Enter save · Alt-Enter new line · Ctrl-e $EDITOR · Esc cancel",
-        ),
-        EditTarget::Number(c) => (
-            format!(" {} (number) ", sanitize(c, false)),
-            "Enter save · Esc cancel",
-        ),
-        EditTarget::DateTime(c) => (
-            format!(" {} (date/time) ", sanitize(c, false)),
-            "Enter save · Esc cancel",
-        ),
-        EditTarget::Jump => (" go to task id ".into(), "Enter go · Esc cancel"),
-    };
-    let text_lines = ed.buf.iter().filter(|c| **c == '\n').count() as u16 + 1;
-    let h = (text_lines + 3).min(area.height.saturating_sub(2)).max(4);
-    let r = Rect {
-        x: area.x + 1,
-        y: area.y + area.height.saturating_sub(h + 2),
-        width: area.width.saturating_sub(2),
-        height: h,
-    };
-    f.render_widget(Clear, r);
-    let mut spans_lines: Vec<Line> = Vec::new();
-    let mut cur: Vec<Span> = Vec::new();
-    for (i, c) in ed.buf.iter().enumerate() {
-        let st = if i == ed.cursor {
-            th.cursor()
-        } else {
-            th.base()
-        };
-        if *c == '\n' {
-            if i == ed.cursor {
-                cur.push(Span::styled(" ", st));
-            }
-            spans_lines.push(Line::from(std::mem::take(&mut cur)));
-        } else {
-            cur.push(Span::styled(super::text::safe_char(*c).to_string(), st));
-        }
-    }
-    if ed.cursor >= ed.buf.len() {
-        cur.push(Span::styled(" ", th.cursor()));
-    }
-    spans_lines.push(Line::from(cur));
-    spans_lines.push(Line::from(Span::styled(hint, th.dim())));
-    f.render_widget(
-        Paragraph::new(spans_lines)
-            .wrap(Wrap { trim: false })
-            .block(block(th, title, true)),
-        r,
-    );
-}
 
 /// Renders the whole UI into a buffer (tests and the benchmark use this through
 /// ratatui's TestBackend).
