@@ -12,12 +12,13 @@ pub use super::popups::{Diff, EditTarget, Editor, Help, Picker, Popup};
 use super::popups::{EditorReply, PickerReply, Reply};
 use super::result as res;
 pub use super::screens::Screen;
+use super::screens::task_list::{ListCmd, TaskList};
 use super::strings;
 use super::text::SpanDoc;
 use super::theme::Theme;
 use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig, Node, ObjectKind};
 use crate::store::annotate::{DraftRow, Progress, SubmitKind};
-use crate::store::browse::{ListFilter, ListRow, ListSort, PageKey};
+use crate::store::browse::PageKey;
 use crate::store::{Sampling, TaskFull};
 use crate::task::resolve::{as_text, resolve_attr};
 use crossterm::event::KeyEvent;
@@ -165,25 +166,6 @@ pub struct TaskState {
     pub layout: TaskLayout,
 }
 
-#[derive(Debug, Clone, Default)]
-pub struct ListView {
-    pub filter: ListFilter,
-    pub sort: ListSort,
-    pub rows: Vec<ListRow>,
-    pub cursor: usize,
-    pub count: Option<i64>,
-    /// Rows visible, as last drawn.
-    pub height: usize,
-    pub at_end: bool,
-    pub at_start: bool,
-    /// The generation of the list query (filter, sort, start); replies for an older one
-    /// are dropped.
-    pub generation: u64,
-    /// A page before or after the rows is on its way.
-    pub loading_fwd: bool,
-    pub loading_back: bool,
-}
-
 pub struct App {
     pub title: String,
     pub project_path: String,
@@ -199,7 +181,7 @@ pub struct App {
     pub popup: Option<Popup>,
     pub editor: Option<Editor>,
     pub task: Option<TaskState>,
-    pub list: ListView,
+    pub list: TaskList,
     pub progress: Progress,
     pub message: Option<(Level, String)>,
     pub save: SaveState,
@@ -261,7 +243,7 @@ impl App {
             popup: None,
             editor: None,
             task: None,
-            list: ListView::default(),
+            list: TaskList::default(),
             progress: Progress::default(),
             message: None,
             save: SaveState::Clean,
@@ -625,182 +607,29 @@ impl App {
 
     // ----------------------------------------------------------------- list
 
-    fn list_loaded(&mut self, rows: Vec<ListRow>, forward: bool, reset: bool, limit: usize) {
-        let l = &mut self.list;
-        if reset {
-            l.at_start = !forward || rows.len() < limit;
-            l.at_end = rows.len() < limit;
-            l.rows = rows;
-            l.cursor = 0;
-            if !forward {
-                l.cursor = l.rows.len().saturating_sub(1);
-                l.at_end = true;
-                l.at_start = l.rows.len() < limit;
-            }
-            return;
-        }
-        if forward {
-            l.at_end = rows.len() < limit;
-            l.rows.extend(rows);
-            // Keep memory bounded: drop rows far above the cursor.
-            if l.rows.len() > 600 {
-                let drop = l.rows.len() - 600;
-                let drop = drop.min(l.cursor.saturating_sub(100));
-                l.rows.drain(..drop);
-                l.cursor -= drop;
-                if drop > 0 {
-                    l.at_start = false;
-                }
-            }
-        } else {
-            l.at_start = rows.len() < limit;
-            let n = rows.len();
-            let mut new = rows;
-            new.append(&mut l.rows);
-            l.rows = new;
-            l.cursor += n;
-            if l.rows.len() > 600 {
-                let keep = (l.cursor + 100).min(l.rows.len());
-                l.rows.truncate(keep.max(600));
-                l.at_end = false;
-            }
-        }
-    }
-
     fn open_list(&mut self) -> Vec<Effect> {
         self.screen = Screen::List;
         let current = self.task.as_ref().map(|t| t.full.task.id);
         match current {
-            Some(id) => vec![self.list_jump(id)],
-            None => vec![self.list_reset(true)],
+            Some(id) => vec![self.list.jump(id)],
+            None => vec![self.list.reset(true)],
         }
     }
 
-    /// A new list query from one end: replies to older queries are dropped from now on.
-    fn list_reset(&mut self, forward: bool) -> Effect {
-        let l = &mut self.list;
-        l.generation += 1;
-        l.loading_fwd = false;
-        l.loading_back = false;
-        Effect::ListPage {
-            generation: l.generation,
-            key: None,
-            forward,
-            reset: true,
-            count: l.count.is_none(),
-        }
-    }
-
-    /// A new list query around a task.
-    fn list_jump(&mut self, id: i64) -> Effect {
-        let l = &mut self.list;
-        l.generation += 1;
-        l.loading_fwd = false;
-        l.loading_back = false;
-        Effect::ListJump {
-            generation: l.generation,
-            id,
-            count: l.count.is_none(),
-        }
-    }
-
-    /// The rows around a task arrived: the list opens on it.
-    fn list_jumped(
-        &mut self,
-        back: Vec<ListRow>,
-        fwd: Vec<ListRow>,
-        count: Option<Result<i64, String>>,
-    ) {
-        self.screen = Screen::List;
-        let l = &mut self.list;
-        l.at_start = back.len() < super::jobs::JUMP_BACK;
-        l.at_end = fwd.len() < super::PAGE;
-        l.cursor = back
-            .len()
-            .min(back.len() + fwd.len())
-            .min((back.len() + fwd.len()).saturating_sub(1));
-        l.rows = back;
-        l.rows.extend(fwd);
-        self.list_count(count);
-    }
-
-    fn list_count(&mut self, count: Option<Result<i64, String>>) {
-        match count {
-            Some(Ok(n)) if self.list.count.is_none() => self.list.count = Some(n),
-            Some(Err(e)) => self.message = Some((Level::Error, strings::cannot_count(&e))),
-            Some(Ok(_)) | None => {}
-        }
-    }
-
+    /// Routes an action to the task list and carries out what it asks for.
     fn list_action(&mut self, a: Action) -> Vec<Effect> {
-        let page = self.list.height.max(1);
-        let len = self.list.rows.len();
+        let can_go_back = self.task.is_some() || self.finished;
         let mut effects = Vec::new();
-        let mv = |l: &mut ListView, d: isize| {
-            let n = l.rows.len() as isize;
-            l.cursor = (l.cursor as isize + d).clamp(0, (n - 1).max(0)) as usize;
-        };
-        match a {
-            Action::Down => mv(&mut self.list, 1),
-            Action::Up => mv(&mut self.list, -1),
-            Action::PageDown => mv(&mut self.list, page as isize),
-            Action::PageUp => mv(&mut self.list, -(page as isize)),
-            Action::Top => effects.push(self.list_reset(true)),
-            Action::Bottom => effects.push(self.list_reset(false)),
-            Action::Activate => {
-                if let Some(r) = self.list.rows.get(self.list.cursor) {
-                    effects.push(Effect::OpenTask(r.id));
+        for cmd in self.list.update(a, can_go_back) {
+            match cmd {
+                ListCmd::Effect(e) => effects.push(e),
+                ListCmd::Back => self.screen = Screen::Task,
+                ListCmd::Help => self.popup = Some(Popup::Help(Help::default())),
+                ListCmd::AskJump => self.start_editor(EditTarget::Jump, String::new()),
+                ListCmd::Quit => {
+                    self.quit = true;
+                    effects.push(Effect::Quit);
                 }
-            }
-            Action::CycleFilter => {
-                self.list.filter = self.list.filter.next();
-                self.list.count = None;
-                effects.push(self.list_reset(true));
-            }
-            Action::ToggleSort => {
-                self.list.sort = match self.list.sort {
-                    ListSort::Id => ListSort::Score,
-                    ListSort::Score => ListSort::Id,
-                };
-                effects.push(self.list_reset(true));
-            }
-            Action::JumpToTask => self.start_editor(EditTarget::Jump, String::new()),
-            Action::TaskList | Action::Cancel if self.task.is_some() || self.finished => {
-                self.screen = Screen::Task;
-            }
-            Action::Help => self.popup = Some(Popup::Help(Help::default())),
-            Action::Quit => {
-                self.quit = true;
-                effects.push(Effect::Quit);
-            }
-            _ => {}
-        }
-        // Fetch more rows near either end of the window.
-        let l = &mut self.list;
-        if len > 0
-            && !effects
-                .iter()
-                .any(|e| matches!(e, Effect::ListPage { reset: true, .. }))
-        {
-            if l.cursor + page + 1 >= l.rows.len() && !l.at_end && !l.loading_fwd {
-                l.loading_fwd = true;
-                effects.push(Effect::ListPage {
-                    generation: l.generation,
-                    key: l.rows.last().map(ListRow::key),
-                    forward: true,
-                    reset: false,
-                    count: false,
-                });
-            }
-            if l.cursor < page && !l.at_start && !l.loading_back {
-                l.loading_back = true;
-                effects.push(Effect::ListPage {
-                    generation: l.generation,
-                    key: l.rows.first().map(ListRow::key),
-                    forward: false,
-                    reset: false,
-                    count: false,
-                });
             }
         }
         effects
@@ -919,14 +748,11 @@ impl App {
                 reset,
                 count,
             } => {
-                if generation == self.list.generation {
-                    if forward {
-                        self.list.loading_fwd = false;
-                    } else {
-                        self.list.loading_back = false;
-                    }
-                    self.list_loaded(rows, forward, reset, super::PAGE);
-                    self.list_count(count);
+                if let Some(Err(e)) = self
+                    .list
+                    .page_arrived(generation, rows, forward, reset, count)
+                {
+                    self.message = Some((Level::Error, e));
                 }
                 Vec::new()
             }
@@ -938,7 +764,10 @@ impl App {
                 count,
             } => {
                 if generation == self.list.generation {
-                    self.list_jumped(back, fwd, count);
+                    self.screen = Screen::List;
+                    if let Err(e) = self.list.jumped(back, fwd, count) {
+                        self.message = Some((Level::Error, e));
+                    }
                 }
                 Vec::new()
             }
@@ -947,13 +776,7 @@ impl App {
                 forward,
                 error,
             } => {
-                if generation == self.list.generation {
-                    if forward {
-                        self.list.loading_fwd = false;
-                    } else {
-                        self.list.loading_back = false;
-                    }
-                }
+                self.list.failed(generation, forward);
                 self.message = Some((Level::Error, error));
                 Vec::new()
             }
@@ -2409,7 +2232,7 @@ impl App {
             EditTarget::Jump => match text.trim().trim_start_matches('#').parse::<i64>() {
                 Ok(id) => {
                     if self.screen == Screen::List {
-                        vec![self.list_jump(id)]
+                        vec![self.list.jump(id)]
                     } else {
                         vec![Effect::OpenTask(id)]
                     }

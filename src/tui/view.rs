@@ -54,7 +54,7 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
                 draw_task_screen(f, app, rows[0], &mut TaskLayout::default());
             }
         }
-        Screen::List => facts.list_height = draw_list(f, app, rows[0]),
+        Screen::List => facts.list_height = app.list.view(f, &app.theme, rows[0]),
     }
     draw_status(f, app, rows[1]);
     draw_message(f, app, rows[2]);
@@ -1530,106 +1530,6 @@ fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
 }
 
 // --------------------------------------------------------------------- list
-
-/// Draws the task list; returns how many rows it shows.
-fn draw_list(f: &mut Frame, app: &App, area: Rect) -> Option<usize> {
-    let th = &app.theme;
-    let l = &app.list;
-    let title = format!(
-        " Tasks · filter: {} · sort: {}{} ",
-        l.filter.name(),
-        l.sort.name(),
-        l.count
-            .map(|c| format!(" · {c} task(s)"))
-            .unwrap_or_default()
-    );
-    let b = block(th, title, true);
-    let inner = b.inner(area);
-    f.render_widget(b, area);
-    if inner.height < 2 {
-        return None;
-    }
-    let h = (inner.height - 1) as usize;
-    let start = if l.cursor >= h { l.cursor + 1 - h } else { 0 }.min(l.cursor);
-    let start = start.min(l.rows.len().saturating_sub(h)).min(l.cursor);
-    let head = format!(
-        "{:>8}  {:<8} {:<16} {:>6} {:<14} data",
-        "id", "status", "annotators", "score", "model"
-    );
-    let mut lines = vec![Line::from(Span::styled(
-        head,
-        th.accent().add_modifier(Modifier::BOLD),
-    ))];
-    if l.rows.is_empty() {
-        lines.push(Line::from(Span::styled(
-            "no tasks match this filter",
-            th.dim(),
-        )));
-    }
-    let width = inner.width as usize;
-    for (i, r) in l.rows.iter().enumerate().skip(start).take(h) {
-        let preview = preview(&r.data);
-        let status_style = match r.status {
-            crate::store::browse::ListStatus::Labeled => th.ok(),
-            crate::store::browse::ListStatus::Skipped => th.warn(),
-            crate::store::browse::ListStatus::Draft => th.accent(),
-            crate::store::browse::ListStatus::New => th.base(),
-        };
-        let row = format!(
-            "{:>8}  {:<8} {:<16} {:>6} {:<14} {}",
-            r.id,
-            r.status.name(),
-            truncate(&sanitize(&r.annotators, false), 16),
-            r.score.map_or("-".into(), |s| format!("{s:.2}")),
-            truncate(&sanitize(&r.model_versions, false), 14),
-            preview
-        );
-        let row = truncate(&row, width);
-        let st = if i == l.cursor {
-            th.cursor()
-        } else {
-            status_style
-        };
-        lines.push(Line::from(Span::styled(row, st)));
-    }
-    f.render_widget(Paragraph::new(lines), inner);
-    Some(h)
-}
-
-fn truncate(s: &str, w: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut col = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if col + cw > w {
-            if !out.is_empty() {
-                out.pop();
-                out.push('…');
-            }
-            return out;
-        }
-        col += cw;
-        out.push(c);
-    }
-    out
-}
-
-/// One line of a task's data: its first string values.
-fn preview(data: &str) -> String {
-    let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
-    let mut parts = Vec::new();
-    if let Value::Object(m) = &v {
-        for (_, val) in m.iter().take(3) {
-            let s = match val {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            parts.push(s.chars().take(120).collect::<String>());
-        }
-    }
-    sanitize(&parts.join(" · "), false)
-}
 
 // --------------------------------------------------------------------- popups
 

@@ -10,3 +10,5 @@ pub enum Screen {
     /// The task list.
     List,
 }
+
+pub mod task_list;
