@@ -11,4 +11,5 @@ pub enum Screen {
     List,
 }
 
+pub mod annotate;
 pub mod task_list;

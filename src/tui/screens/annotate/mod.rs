@@ -1,0 +1,4 @@
+//! The annotate screen: one task, its panes and panels.
+
+pub mod panels;
+pub mod view;
