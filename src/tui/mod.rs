@@ -17,6 +17,7 @@ pub mod popups;
 pub mod result;
 pub mod runtime;
 pub mod screens;
+pub mod shared;
 pub mod strings;
 pub mod terminal;
 pub mod text;
