@@ -2,7 +2,7 @@
 //! the keymap, so a remap never makes it wrong.
 
 use super::action::Action;
-use super::keymap::{Ctx, Keymap};
+use super::keymap::{Ctx, KeySpec, Keymap};
 
 /// The key for an action in the task view (else in any context), as shown to the user;
 /// the action's keymap name when no key is bound to it.
@@ -16,6 +16,15 @@ pub fn key(km: &Keymap, action: Action) -> String {
 /// The key for an action in one context.
 pub fn key_in(km: &Keymap, ctx: Ctx, action: Action) -> String {
     km.key_for(ctx, action).unwrap_or_else(|| key(km, action))
+}
+
+/// The key for an action in one context, `preferred` while it is still bound to it (an
+/// action with several keys is named by its usual one).
+pub fn key_pref(km: &Keymap, ctx: Ctx, action: Action, preferred: &str) -> String {
+    match KeySpec::parse(preferred) {
+        Some(spec) if km.lookup(ctx, &spec) == Some(action) => spec.display(),
+        _ => key_in(km, ctx, action),
+    }
 }
 
 pub fn all_done(km: &Keymap) -> String {
@@ -111,6 +120,103 @@ pub fn move_panes(km: &Keymap) -> String {
     format!("{} move", focus_keys(km))
 }
 
+/// The status hint of the task list.
+pub fn list_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::List, a);
+    format!(
+        "{}/{} move · {} open · {} filter · {} sort · {} go to id · {} back · {} help",
+        k(Action::Down),
+        k(Action::Up),
+        k(Action::Activate),
+        k(Action::CycleFilter),
+        k(Action::ToggleSort),
+        k(Action::JumpToTask),
+        k(Action::TaskList),
+        k(Action::Help)
+    )
+}
+
+/// The status hint of the task screen with a text pane focused.
+pub fn text_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Text, a);
+    format!(
+        "{}/{}/{}/{} move · {} select · label key → span · {} regions · {} submit · {} skip · {} undo · {} help",
+        k(Action::Left),
+        k(Action::Right),
+        k(Action::WordNext),
+        k(Action::WordPrev),
+        k(Action::Select),
+        key(km, Action::NextRegion),
+        key(km, Action::Submit),
+        key(km, Action::Skip),
+        key(km, Action::Undo),
+        key(km, Action::Help)
+    )
+}
+
+/// The status hint of the task screen with an image pane focused.
+pub fn image_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Image, a);
+    format!(
+        "{} box · {} new box · {}{}{}{} move · {}{}{}{} size · label key relabels · {} full view · {} submit · {} help",
+        key(km, Action::NextRegion),
+        k(Action::NewRect),
+        k(Action::Left),
+        k(Action::Down),
+        k(Action::Up),
+        k(Action::Right),
+        k(Action::ShrinkWidth),
+        k(Action::GrowHeight),
+        k(Action::ShrinkHeight),
+        k(Action::GrowWidth),
+        key(km, Action::FullImage),
+        key(km, Action::Submit),
+        key(km, Action::Help)
+    )
+}
+
+/// The status hint of the task screen otherwise.
+pub fn task_hint(km: &Keymap) -> String {
+    format!(
+        "label keys choose · {} focus · {} edit · {} submit · {} skip · {} undo · {} tasks · {} help",
+        focus_keys(km),
+        key_in(km, Ctx::Panel, Action::Activate),
+        key(km, Action::Submit),
+        key(km, Action::Skip),
+        key(km, Action::Undo),
+        key(km, Action::TaskList),
+        key(km, Action::Help)
+    )
+}
+
+pub fn help_title(km: &Keymap) -> String {
+    format!(
+        " Help — {}/{} scroll · {} close ",
+        key_in(km, Ctx::Help, Action::Down),
+        key_in(km, Ctx::Help, Action::Up),
+        key_in(km, Ctx::Help, Action::Cancel)
+    )
+}
+
+pub fn diff_title(km: &Keymap) -> String {
+    format!(
+        " Annotation vs prediction — {} close ",
+        key_in(km, Ctx::Diff, Action::Cancel)
+    )
+}
+
+pub fn picker_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Picker, a);
+    format!(
+        "{} select · {}/{} open/close · {} search · {} close",
+        k(Action::Toggle),
+        k(Action::Right),
+        k(Action::Left),
+        k(Action::Search),
+        key_pref(km, Ctx::Picker, Action::Cancel, "esc")
+    )
+}
+
 pub fn no_such_task(id: i64) -> String {
     format!("there is no task {id}")
 }
@@ -165,6 +271,28 @@ mod tests {
             "focus a TextArea (J/K), then E edits it in $EDITOR"
         );
         assert_eq!(move_panes(&km), "J/K move");
+        assert_eq!(help_title(&km), " Help — j/k scroll · Esc close ");
+        assert_eq!(diff_title(&km), " Annotation vs prediction — Esc close ");
+        assert_eq!(
+            picker_hint(&km),
+            "Space select · l/h open/close · / search · Esc close"
+        );
+        assert_eq!(
+            list_hint(&km),
+            "j/k move · Enter open · f filter · o sort · : go to id · t back · ? help"
+        );
+        assert_eq!(
+            text_hint(&km),
+            "h/l/w/b move · v select · label key → span · Tab regions · s submit · S skip · u undo · ? help"
+        );
+        assert_eq!(
+            image_hint(&km),
+            "Tab box · r new box · hjkl move · HJKL size · label key relabels · V full view · s submit · ? help"
+        );
+        assert_eq!(
+            task_hint(&km),
+            "label keys choose · J/K focus · Enter edit · s submit · S skip · u undo · t tasks · ? help"
+        );
         assert_eq!(
             editing_annotation(7, &km),
             "task 7: editing your annotation; s updates it"

@@ -6,6 +6,7 @@ use super::app::{App, Level, Popup, SaveState, Screen, ViewSource};
 use super::keymap::Ctx;
 use super::msg::{LayoutFacts, TaskLayout};
 use super::screens::annotate;
+use super::strings;
 use crate::util::sanitize;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -53,7 +54,7 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
     match &app.popup {
         Some(Popup::Help(h)) => h.view(f, app, area),
         Some(Popup::Picker(p)) => p.view(f, app, area),
-        Some(Popup::Diff(d)) => d.view(f, &app.theme, area),
+        Some(Popup::Diff(d)) => d.view(f, &app.theme, &app.keymap, area),
         None => {}
     }
     if let Some(ed) = &app.editor {
@@ -120,20 +121,13 @@ fn draw_message(f: &mut Frame, app: &App, area: Rect) {
             Line::from(Span::styled(sanitize(m, false), st))
         }
         None => {
+            let km = &app.keymap;
             let hint = match app.screen {
-                Screen::List => {
-                    "j/k move · Enter open · f filter · o sort · : go to id · t back · ? help"
-                }
+                Screen::List => strings::list_hint(km),
                 Screen::Task => match app.focus_ctx() {
-                    Some(Ctx::Text) => {
-                        "h/l/w/b move · v select · label key → span · Tab regions · s submit · S skip · u undo · ? help"
-                    }
-                    Some(Ctx::Image) => {
-                        "Tab box · r new box · hjkl move · HJKL size · label key relabels · V full view · s submit · ? help"
-                    }
-                    _ => {
-                        "label keys choose · J/K focus · Enter edit · s submit · S skip · u undo · t tasks · ? help"
-                    }
+                    Some(Ctx::Text) => strings::text_hint(km),
+                    Some(Ctx::Image) => strings::image_hint(km),
+                    _ => strings::task_hint(km),
                 },
             };
             Line::from(Span::styled(hint, th.dim()))

@@ -3,6 +3,7 @@
 use super::{Reply, hints_of};
 use crate::tui::action::Action;
 use crate::tui::keymap::{Ctx, Keymap};
+use crate::tui::strings;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{block, centered};
 use ratatui::Frame;
@@ -36,7 +37,7 @@ impl Diff {
         )
     }
 
-    pub fn view(&self, f: &mut Frame, theme: &Theme, area: Rect) {
+    pub fn view(&self, f: &mut Frame, theme: &Theme, km: &Keymap, area: Rect) {
         let (lines, scroll) = (&self.lines, self.scroll);
         let th = theme;
         let r = centered(
@@ -62,11 +63,7 @@ impl Diff {
             Paragraph::new(out)
                 .scroll((scroll, 0))
                 .wrap(Wrap { trim: false })
-                .block(block(
-                    th,
-                    " Annotation vs prediction — Esc close ".into(),
-                    true,
-                )),
+                .block(block(th, strings::diff_title(km), true)),
             r,
         );
     }
@@ -85,15 +82,16 @@ mod tests {
             scroll: 0,
         };
         let theme = Theme::load(None, true).unwrap();
+        let km = Keymap::default_map(false);
         let mut term = Terminal::new(TestBackend::new(40, 10)).unwrap();
-        term.draw(|f| d.view(f, &theme, f.area())).unwrap();
+        term.draw(|f| d.view(f, &theme, &km, f.area())).unwrap();
         let text = crate::tui::view::buffer_text(term.backend().buffer());
         assert!(
             text.contains("+ added") && text.contains("- removed"),
             "{text}"
         );
         assert_eq!(d.update(Action::Down), Reply::Keep);
-        term.draw(|f| d.view(f, &theme, f.area())).unwrap();
+        term.draw(|f| d.view(f, &theme, &km, f.area())).unwrap();
         let text = crate::tui::view::buffer_text(term.backend().buffer());
         assert!(
             !text.contains("+ added") && text.contains("- removed"),

@@ -5,6 +5,7 @@ use crate::tui::action::Action;
 use crate::tui::app::App;
 use crate::tui::keymap::{Ctx, Keymap};
 use crate::tui::screens::Screen;
+use crate::tui::strings;
 use crate::tui::widgets::{block, centered, clip};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -113,7 +114,7 @@ impl Help {
         f.render_widget(
             Paragraph::new(lines)
                 .scroll((scroll, 0))
-                .block(block(th, " Help — j/k scroll · Esc close ".into(), true))
+                .block(block(th, strings::help_title(&app.keymap), true))
                 .style(th.base()),
             r,
         );

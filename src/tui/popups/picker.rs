@@ -178,7 +178,7 @@ impl Picker {
                     if p.searching { "▏" } else { "" }
                 )
             } else {
-                "Space select · l/h open/close · / search · Esc close".into()
+                crate::tui::strings::picker_hint(&app.keymap)
             },
             th.dim(),
         ))];

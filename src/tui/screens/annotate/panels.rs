@@ -119,6 +119,7 @@ pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay:
             win.start,
             total.saturating_sub(end),
             line.width,
+            &crate::tui::strings::move_panes(&app.keymap),
         );
         f.render_widget(Paragraph::new(text).style(app.theme.accent()), line);
     }

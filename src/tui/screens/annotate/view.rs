@@ -245,6 +245,7 @@ pub(super) fn marker(
     above: usize,
     below: usize,
     width: u16,
+    moves: &str,
 ) -> String {
     let mut parts = vec![format!("{what} {current}/{total}")];
     if above > 0 {
@@ -253,7 +254,7 @@ pub(super) fn marker(
     if below > 0 {
         parts.push(format!("▼ {below} more below"));
     }
-    let long = format!(" {} · J/K move ", parts.join(" · "));
+    let long = format!(" {} · {moves} ", parts.join(" · "));
     let mid = format!(" {} ", parts.join(" · "));
     let mut short = format!(" {current}/{total}");
     if above > 0 {
@@ -394,8 +395,16 @@ pub(crate) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
             ..left
         };
         f.render_widget(
-            Paragraph::new(marker("pane", current, total, above, below, line.width))
-                .style(app.theme.accent()),
+            Paragraph::new(marker(
+                "pane",
+                current,
+                total,
+                above,
+                below,
+                line.width,
+                &crate::tui::strings::move_panes(&app.keymap),
+            ))
+            .style(app.theme.accent()),
             line,
         );
     }
@@ -1037,10 +1046,13 @@ mod tests {
     #[test]
     fn markers_and_clipped_names_fit_their_width() {
         assert_eq!(
-            marker("pane", 3, 100, 2, 97, 200),
+            marker("pane", 3, 100, 2, 97, 200, "J/K move"),
             " pane 3/100 · ▲ 2 more above · ▼ 97 more below · J/K move "
         );
-        assert_eq!(marker("pane", 3, 100, 2, 97, 20), " 3/100 ▲2 ▼97");
+        assert_eq!(
+            marker("pane", 3, 100, 2, 97, 20, "J/K move"),
+            " 3/100 ▲2 ▼97"
+        );
         assert_eq!(more_title(0, 5, 5), None);
         assert_eq!(
             more_title(3, 5, 10).as_deref(),
