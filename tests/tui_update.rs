@@ -375,3 +375,48 @@ fn a_store_error_is_shown_not_swallowed() {
     assert!(text.contains("drafts"), "{text}");
     assert_eq!(d.task_id(), first, "no task opened without its draft");
 }
+
+#[test]
+fn list_jobs_run_on_their_own_connection_and_reply_as_messages() {
+    use labelterm::tui::jobs::{Job, Jobs};
+    use labelterm::tui::msg::Msg;
+    let f = sample_project("sentiment");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let jobs = Jobs::threaded(&f.db, move |m| {
+        let _ = tx.lock().unwrap().send(m);
+    });
+    let store = labelterm::store::Store::open(&f.db).unwrap();
+    let page = |generation| Job::ListPage {
+        generation,
+        user_id: 1,
+        filter: Default::default(),
+        sort: Default::default(),
+        key: None,
+        forward: true,
+        reset: true,
+        count: true,
+    };
+    assert!(
+        jobs.submit(&store, page(1)).is_none(),
+        "threaded: the reply comes later"
+    );
+    match rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap() {
+        Msg::ListPage {
+            generation,
+            rows,
+            count,
+            ..
+        } => {
+            assert_eq!(generation, 1);
+            assert!(!rows.is_empty());
+            assert_eq!(count, Some(Ok(rows.len() as i64)));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Inline, the same job replies at once.
+    assert!(matches!(
+        Jobs::Inline.submit(&store, page(2)),
+        Some(Msg::ListPage { generation: 2, .. })
+    ));
+}

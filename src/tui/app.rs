@@ -1,7 +1,8 @@
-//! The annotator's state and its update function. `update` takes an [`Action`] (or a key,
-//! or a result from the store or a worker) and changes the state; what needs IO comes
-//! back as [`Effect`]s that the session carries out. Nothing here touches the terminal,
-//! the store or the file system.
+//! The annotator's state and its one state changer. [`App::update`] takes a [`Msg`] (a
+//! key, a store reply, loaded media, layout facts, an error) and routes it: the inline
+//! editor first, then the popup on top, then the screen shown (see `screens`); what needs
+//! IO comes back as [`Effect`]s that the runtime carries out. Nothing here touches the
+//! terminal, the store or the file system.
 
 use super::action::Action;
 use super::keymap::{Ctx, KeySpec, Keymap};
@@ -482,5 +483,98 @@ impl App {
                 }]
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::msg::Failure;
+    use crossterm::event::{KeyCode, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn app() -> App {
+        let config = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/><Choices name="c" toName="t"><Choice value="A"/></Choices></View>"#,
+        )
+        .unwrap();
+        App::new(
+            "demo".into(),
+            "demo.db".into(),
+            "ann".into(),
+            1,
+            Sampling::Sequential,
+            config,
+            Theme::load(None, true).unwrap(),
+            Keymap::default_map(false),
+            super::super::media::annotator_resolver(crate::media::Roots::default()),
+        )
+    }
+
+    fn key(c: char) -> Msg {
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn failures_from_outside_become_messages() {
+        let mut a = app();
+        assert!(a.update(Msg::SaveFailed("disk full".into())).is_empty());
+        assert_eq!(a.save, SaveState::Failed("disk full".into()));
+        assert_eq!(
+            a.message,
+            Some((Level::Error, "not saved: disk full".into()))
+        );
+        a.update(Failure::warn("cannot run mpv"));
+        assert_eq!(a.message, Some((Level::Warn, "cannot run mpv".into())));
+    }
+
+    #[test]
+    fn the_list_opens_pages_in_and_keeps_its_drawn_height() {
+        let mut a = app();
+        a.update(Msg::NoTaskLeft);
+        assert!(a.finished);
+        let effects = a.update(key('t'));
+        let [Effect::ListPage { generation, .. }] = effects[..] else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(a.screen, Screen::List);
+        a.update(Msg::ListPage {
+            generation,
+            rows: Vec::new(),
+            forward: true,
+            reset: true,
+            count: Some(Err("database is locked".into())),
+        });
+        assert_eq!(
+            a.message,
+            Some((
+                Level::Error,
+                "cannot count tasks: database is locked".into()
+            ))
+        );
+        let mut term = Terminal::new(TestBackend::new(80, 12)).unwrap();
+        let mut facts = LayoutFacts::default();
+        term.draw(|f| facts = super::super::view::draw(f, &a))
+            .unwrap();
+        assert_eq!(
+            facts.list_height,
+            Some(7),
+            "12 rows less status, message, frame and heading"
+        );
+        assert_eq!(a.list.height, 0, "drawing changes nothing");
+        a.update(Msg::Layout(facts));
+        assert_eq!(a.list.height, 7);
+        // Back to the (finished) task screen, and the help popup above it.
+        a.update(key('t'));
+        assert_eq!(a.screen, Screen::Task);
+        a.update(key('?'));
+        assert!(matches!(a.popup, Some(Popup::Help(_))));
+        term.draw(|f| {
+            super::super::view::draw(f, &a);
+        })
+        .unwrap();
+        let text = super::super::view::buffer_text(term.backend().buffer());
+        assert!(text.contains("Help"), "{text}");
     }
 }
