@@ -222,16 +222,14 @@ impl App {
         if let Some(p) = &self.popup {
             return vec![p.ctx()];
         }
-        match self.screen {
-            Screen::List => vec![Ctx::List],
-            Screen::Task => {
-                let mut v = Vec::new();
-                if let Some(c) = self.focus_ctx() {
-                    v.push(c);
-                }
-                v.push(Ctx::Task);
-                v
-            }
+        self.screen.contexts(self)
+    }
+
+    /// (key, what it does) for what has the keys now: the popup on top, else the screen.
+    pub fn hints(&self) -> Vec<(String, String)> {
+        match &self.popup {
+            Some(p) => p.hints(&self.keymap),
+            None => self.screen.hints(self),
         }
     }
 
@@ -394,9 +392,11 @@ impl App {
         if self.popup.is_some() {
             return self.popup_action(a);
         }
-        if self.screen == Screen::List {
-            return self.list_action(a);
-        }
+        super::screens::update(self, a)
+    }
+
+    /// An action on the task screen.
+    pub(in crate::tui) fn task_screen_action(&mut self, a: Action) -> Vec<Effect> {
         match a {
             Action::Quit => {
                 self.quit = true;
@@ -568,8 +568,14 @@ mod tests {
         // Back to the (finished) task screen, and the help popup above it.
         a.update(key('t'));
         assert_eq!(a.screen, Screen::Task);
+        assert!(a.hints().contains(&("s".into(), "submit".into())));
         a.update(key('?'));
         assert!(matches!(a.popup, Some(Popup::Help(_))));
+        assert!(
+            a.hints().contains(&("Esc".into(), "close".into())),
+            "the popup on top gives the hints: {:?}",
+            a.hints()
+        );
         term.draw(|f| {
             super::super::view::draw(f, &a);
         })

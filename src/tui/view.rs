@@ -2,11 +2,8 @@
 //! state; what it learns (scroll offsets, pane sizes) is returned as [`LayoutFacts`] and
 //! goes back to the update as a message.
 
-use super::app::{App, Level, Popup, SaveState, Screen, ViewSource};
-use super::keymap::Ctx;
-use super::msg::{LayoutFacts, TaskLayout};
-use super::screens::annotate;
-use super::strings;
+use super::app::{App, Level, Popup, SaveState, ViewSource};
+use super::msg::LayoutFacts;
 use crate::util::sanitize;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -32,22 +29,7 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
             Constraint::Length(1),
         ])
         .split(area);
-    match app.screen {
-        Screen::Task => {
-            if let Some(t) = &app.task {
-                let mut lay = TaskLayout {
-                    pane_scroll: t.layout.pane_scroll,
-                    side_scroll: t.layout.side_scroll,
-                    ..TaskLayout::default()
-                };
-                annotate::view::draw_task_screen(f, app, rows[0], &mut lay);
-                facts.task = Some((t.full.task.id, lay));
-            } else {
-                annotate::view::draw_task_screen(f, app, rows[0], &mut TaskLayout::default());
-            }
-        }
-        Screen::List => facts.list_height = app.list.view(f, &app.theme, rows[0]),
-    }
+    app.screen.view(f, app, rows[0], &mut facts);
     draw_status(f, app, rows[1]);
     draw_message(f, app, rows[2]);
     // Popups above the screen, the inline editor above them all.
@@ -78,10 +60,8 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         "edit"
     } else if let Some(p) = &app.popup {
         p.mode()
-    } else if app.screen == Screen::List {
-        "list"
     } else {
-        app.focus_ctx().map_or("task", Ctx::name)
+        app.screen.mode(app)
     };
     let source = match app.task.as_ref().map(|t| t.source) {
         Some(ViewSource::Prediction(i)) => format!(" │ viewing prediction {}", i + 1),
@@ -121,15 +101,7 @@ fn draw_message(f: &mut Frame, app: &App, area: Rect) {
             Line::from(Span::styled(sanitize(m, false), st))
         }
         None => {
-            let km = &app.keymap;
-            let hint = match app.screen {
-                Screen::List => strings::list_hint(km),
-                Screen::Task => match app.focus_ctx() {
-                    Some(Ctx::Text) => strings::text_hint(km),
-                    Some(Ctx::Image) => strings::image_hint(km),
-                    _ => strings::task_hint(km),
-                },
-            };
+            let hint = app.screen.hint_line(app);
             Line::from(Span::styled(hint, th.dim()))
         }
     };

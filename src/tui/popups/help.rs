@@ -20,16 +20,7 @@ pub struct Help {
 
 /// The help lines for the live contexts, generated from the keymap.
 pub fn help_lines(app: &App) -> Vec<(String, String, bool)> {
-    let mut ctxs: Vec<Ctx> = match app.screen {
-        Screen::List => vec![Ctx::List],
-        Screen::Task => {
-            let mut v = vec![Ctx::Task];
-            if let Some(c) = app.focus_ctx() {
-                v.insert(0, c);
-            }
-            v
-        }
-    };
+    let mut ctxs: Vec<Ctx> = app.screen.contexts(app);
     ctxs.dedup();
     let mut out = Vec::new();
     for ctx in ctxs {

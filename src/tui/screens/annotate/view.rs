@@ -269,7 +269,22 @@ pub(super) fn marker(
         .unwrap_or(short)
 }
 
-pub(crate) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut TaskLayout) {
+/// Draws the task screen; what its panes learned goes into `facts`.
+pub(crate) fn draw(f: &mut Frame, app: &App, area: Rect, facts: &mut crate::tui::msg::LayoutFacts) {
+    if let Some(t) = &app.task {
+        let mut lay = TaskLayout {
+            pane_scroll: t.layout.pane_scroll,
+            side_scroll: t.layout.side_scroll,
+            ..TaskLayout::default()
+        };
+        draw_task_screen(f, app, area, &mut lay);
+        facts.task = Some((t.full.task.id, lay));
+    } else {
+        draw_task_screen(f, app, area, &mut TaskLayout::default());
+    }
+}
+
+pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut TaskLayout) {
     let Some(t) = &app.task else {
         let msg = if app.finished {
             crate::tui::strings::nothing_left(&app.keymap)
