@@ -89,21 +89,18 @@ fn child(db: &Path) {
     .expect("open");
     s.start();
     let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
-    term.draw(|f| labelterm::tui::view::draw(f, &s.app))
-        .expect("draw");
+    s.draw(&mut term).expect("draw");
     let first = t0.elapsed().as_secs_f64() * 1000.0;
     assert!(s.app.task.is_some(), "a task is open");
     let mut submit = Vec::new();
     let mut next = Vec::new();
     for i in 0..PRESSES {
         s.key(key(['1', '2', '3'][i % 3]));
-        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
-            .expect("draw");
+        s.draw(&mut term).expect("draw");
         let before = s.app.task.as_ref().map(|t| t.full.task.id);
         let t = Instant::now();
         s.key(key('s'));
-        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
-            .expect("draw");
+        s.draw(&mut term).expect("draw");
         submit.push(t.elapsed().as_secs_f64() * 1000.0);
         assert_ne!(
             before,
@@ -112,8 +109,7 @@ fn child(db: &Path) {
         );
         let t = Instant::now();
         s.key(key(']'));
-        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
-            .expect("draw");
+        s.draw(&mut term).expect("draw");
         next.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     println!(
@@ -217,15 +213,13 @@ fn layout() {
         let open = t0.elapsed().as_secs_f64() * 1000.0;
         let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
         let t = Instant::now();
-        term.draw(|f| labelterm::tui::view::draw(f, &s.app))
-            .expect("draw");
+        s.draw(&mut term).expect("draw");
         let first = t.elapsed().as_secs_f64() * 1000.0;
         let mut times = Vec::new();
         for i in 0..FRAMES {
             let t = Instant::now();
             s.key(key(keys[i % keys.len()]));
-            term.draw(|f| labelterm::tui::view::draw(f, &s.app))
-                .expect("draw");
+            s.draw(&mut term).expect("draw");
             times.push(t.elapsed().as_secs_f64() * 1000.0);
         }
         println!(

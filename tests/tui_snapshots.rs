@@ -145,8 +145,10 @@ fn no_color_mode_draws_without_colours() {
     let mut d = open_with(&f, "samples/image_bbox", "ann", true);
     let s = d.screen(80, 24);
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-    term.draw(|fr| labelterm::tui::view::draw(fr, &d.s.app))
-        .unwrap();
+    term.draw(|fr| {
+        labelterm::tui::view::draw(fr, &d.s.app);
+    })
+    .unwrap();
     for c in term.backend().buffer().content() {
         assert_eq!(
             c.fg,

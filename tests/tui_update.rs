@@ -165,7 +165,7 @@ fn predictions_accept_whole_region_and_reject() {
     assert!(d.s.app.task.as_ref().unwrap().rejected.contains("str0"));
     d.keys("esc D");
     let lines = match &d.s.app.popup {
-        Some(labelterm::tui::app::Popup::Diff { lines, .. }) => lines.clone(),
+        Some(labelterm::tui::app::Popup::Diff(d)) => d.lines.clone(),
         other => panic!("{other:?}"),
     };
     assert!(
@@ -356,4 +356,67 @@ fn cycle_to_another_annotators_work_read_only() {
     assert!(d.message().contains("read-only"), "{}", d.message());
     d.keys("A");
     assert_eq!(d.result()[0]["value"]["choices"], json!(["Positive"]));
+}
+
+#[test]
+fn a_store_error_is_shown_not_swallowed() {
+    let f = sample_project("sentiment");
+    let mut d = open(&f, ".");
+    let first = d.task_id();
+    // The drafts table goes away under the session: reading the draft of the next task
+    // fails, and the annotator must say so rather than open the task as if it had none.
+    rusqlite::Connection::open(&f.db)
+        .unwrap()
+        .execute_batch("DROP TABLE drafts")
+        .unwrap();
+    d.keys("]");
+    let (level, text) = d.s.app.message.clone().expect("a message");
+    assert_eq!(level, labelterm::tui::app::Level::Error, "{text}");
+    assert!(text.contains("drafts"), "{text}");
+    assert_eq!(d.task_id(), first, "no task opened without its draft");
+}
+
+#[test]
+fn list_jobs_run_on_their_own_connection_and_reply_as_messages() {
+    use labelterm::tui::jobs::{Job, Jobs};
+    use labelterm::tui::msg::Msg;
+    let f = sample_project("sentiment");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let tx = std::sync::Mutex::new(tx);
+    let jobs = Jobs::threaded(&f.db, move |m| {
+        let _ = tx.lock().unwrap().send(m);
+    });
+    let store = labelterm::store::Store::open(&f.db).unwrap();
+    let page = |generation| Job::ListPage {
+        generation,
+        user_id: 1,
+        filter: Default::default(),
+        sort: Default::default(),
+        key: None,
+        forward: true,
+        reset: true,
+        count: true,
+    };
+    assert!(
+        jobs.submit(&store, page(1)).is_none(),
+        "threaded: the reply comes later"
+    );
+    match rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap() {
+        Msg::ListPage {
+            generation,
+            rows,
+            count,
+            ..
+        } => {
+            assert_eq!(generation, 1);
+            assert!(!rows.is_empty());
+            assert_eq!(count, Some(Ok(rows.len() as i64)));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Inline, the same job replies at once.
+    assert!(matches!(
+        Jobs::Inline.submit(&store, page(2)),
+        Some(Msg::ListPage { generation: 2, .. })
+    ));
 }

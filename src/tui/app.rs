@@ -1,25 +1,28 @@
-//! The annotator's state and its update function. `update` takes an [`Action`] (or a key,
-//! or a result from the store or a worker) and changes the state; what needs IO comes
-//! back as [`Effect`]s that the session carries out. Nothing here touches the terminal,
-//! the store or the file system.
+//! The annotator's state and its one state changer. [`App::update`] takes a [`Msg`] (a
+//! key, a store reply, loaded media, layout facts, an error) and routes it: the inline
+//! editor first, then the popup on top, then the screen shown (see `screens`); what needs
+//! IO comes back as [`Effect`]s that the runtime carries out. Nothing here touches the
+//! terminal, the store or the file system.
 
 use super::action::Action;
 use super::keymap::{Ctx, KeySpec, Keymap};
-use super::media::{Loaded, Payload, Raster, Request, Source, resolve_source};
-use super::result as res;
-use super::text::SpanDoc;
+use super::media::{Request, Source};
+pub use super::msg::ImageGeom;
+use super::msg::{LayoutFacts, Msg, Note};
+pub use super::popups::{Diff, EditTarget, Editor, Help, Picker, Popup};
+use super::popups::{EditorReply, PickerReply, Reply};
+pub use super::screens::Screen;
+pub use super::screens::annotate::{Content, Focus, TaskState, ViewSource};
+use super::screens::task_list::{ListCmd, TaskList};
+pub use super::shared::{check_datetime, describe_result, focusables, walk};
+use super::strings;
 use super::theme::Theme;
-use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig, Node, ObjectKind};
-use crate::store::annotate::{DraftRow, Progress, SubmitKind};
-use crate::store::browse::{ListFilter, ListRow, ListSort, PageKey};
-use crate::store::{Sampling, TaskFull};
-use crate::task::resolve::{as_text, resolve_attr};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use serde_json::{Map, Value, json};
-use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::time::Instant;
+use crate::config::{LabelConfig, ObjectKind};
+use crate::store::Sampling;
+use crate::store::annotate::{Progress, SubmitKind};
+use crate::store::browse::PageKey;
+use crossterm::event::KeyEvent;
+use serde_json::Value;
 
 /// What the session must do for the state.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,14 +46,25 @@ pub enum Effect {
     NextTask {
         exclude: Option<i64>,
     },
-    /// Load a page of the task list (`reset` replaces the rows).
+    /// Load a page of the task list (`reset` replaces the rows) for the list query of
+    /// generation `generation`; `count` asks for the number of tasks the filter matches too.
     ListPage {
+        generation: u64,
         key: Option<PageKey>,
         forward: bool,
         reset: bool,
+        count: bool,
     },
     /// Open the list at a task id.
-    ListJump(i64),
+    ListJump {
+        generation: u64,
+        id: i64,
+        count: bool,
+    },
+    /// Count the tasks for the status line.
+    Counts,
+    /// Open the user's latest draft, else the next task of the stream.
+    Resume,
     Load(Request),
     /// Edit a TextArea entry in `$EDITOR`.
     ExternalEditor {
@@ -65,12 +79,6 @@ pub enum Effect {
     },
     Play(String),
     Quit,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Task,
-    List,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,145 +99,6 @@ pub enum SaveState {
     Failed(String),
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Picker {
-    pub control: String,
-    pub cursor: usize,
-    pub expanded: HashSet<String>,
-    pub query: String,
-    pub searching: bool,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Popup {
-    Help {
-        scroll: u16,
-    },
-    Picker(Picker),
-    Diff {
-        lines: Vec<(char, String)>,
-        scroll: u16,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum EditTarget {
-    TextArea {
-        control: String,
-        entry: Option<usize>,
-    },
-    Number(String),
-    DateTime(String),
-    Jump,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Editor {
-    pub target: EditTarget,
-    pub buf: Vec<char>,
-    pub cursor: usize,
-}
-
-impl Editor {
-    pub fn text(&self) -> String {
-        self.buf.iter().collect()
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Focus {
-    Object(usize),
-    Control(usize),
-}
-
-/// Whose result is shown: mine (editable) or, read-only, a prediction or another
-/// annotator's annotation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ViewSource {
-    Mine,
-    Prediction(usize),
-    Annotation(usize),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Content {
-    Loading,
-    Failed(String),
-    /// Span-capable text (Text, HyperText, Paragraphs).
-    Doc(Arc<SpanDoc>),
-    /// Structured or plain data shown as it is (Table, TimeSeries, List...).
-    Data(Value),
-    Image {
-        source: Result<Source, String>,
-        raster: Option<Arc<Raster>>,
-        error: Option<String>,
-        requested: Option<(u16, u16)>,
-    },
-    Media {
-        shown: String,
-        source: Result<Source, String>,
-        duration: Option<f64>,
-        bytes: Option<u64>,
-        error: Option<String>,
-    },
-}
-
-/// Geometry of an image pane as last drawn (for moving boxes one cell at a time).
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct ImageGeom {
-    pub width_px: u32,
-    pub height_px: u32,
-    pub cols: u16,
-    pub rows: u16,
-}
-
-pub struct TaskState {
-    pub full: TaskFull,
-    pub data: Value,
-    pub config: LabelConfig,
-    pub result: Vec<Value>,
-    pub annotation_id: Option<i64>,
-    pub parent_prediction: Option<i64>,
-    pub undo: Vec<Vec<Value>>,
-    pub redo: Vec<Vec<Value>>,
-    pub lead_base: f64,
-    pub opened: Instant,
-    pub focusables: Vec<Focus>,
-    pub focus: usize,
-    pub opt_cursor: HashMap<String, usize>,
-    pub text_cursor: HashMap<String, usize>,
-    pub anchor: Option<(String, usize)>,
-    pub selected: Option<String>,
-    pub source: ViewSource,
-    pub rejected: HashSet<String>,
-    pub show_predictions: bool,
-    pub contents: HashMap<String, Content>,
-    pub last_label: HashMap<String, String>,
-    /// First visible line of each text pane (kept by the renderer).
-    pub scroll: RefCell<HashMap<String, usize>>,
-    /// Image panes as last drawn, by object name (kept by the renderer).
-    pub image_geom: RefCell<HashMap<String, ImageGeom>>,
-    /// Image pane sizes wanted by the renderer.
-    pub image_wanted: RefCell<HashMap<String, (u16, u16)>>,
-    /// First pane shown when the panes do not fit (kept by the renderer).
-    pub pane_scroll: Cell<usize>,
-    /// First side panel shown when the panels do not fit (kept by the renderer).
-    pub side_scroll: Cell<usize>,
-}
-
-#[derive(Debug, Clone, Default)]
-pub struct ListView {
-    pub filter: ListFilter,
-    pub sort: ListSort,
-    pub rows: Vec<ListRow>,
-    pub cursor: usize,
-    pub count: Option<i64>,
-    /// Rows visible, as last drawn.
-    pub height: std::cell::Cell<usize>,
-    pub at_end: bool,
-    pub at_start: bool,
-}
-
 pub struct App {
     pub title: String,
     pub project_path: String,
@@ -245,7 +114,7 @@ pub struct App {
     pub popup: Option<Popup>,
     pub editor: Option<Editor>,
     pub task: Option<TaskState>,
-    pub list: ListView,
+    pub list: TaskList,
     pub progress: Progress,
     pub message: Option<(Level, String)>,
     pub save: SaveState,
@@ -254,30 +123,6 @@ pub struct App {
     pub quit: bool,
     /// Set when the stream has no task left.
     pub finished: bool,
-}
-
-/// Label Studio's name for the label-like controls whose keys make or relabel regions.
-fn is_labels_control(k: ControlKind) -> bool {
-    matches!(
-        k,
-        ControlKind::Labels
-            | ControlKind::HyperTextLabels
-            | ControlKind::ParagraphLabels
-            | ControlKind::RectangleLabels
-            | ControlKind::PolygonLabels
-            | ControlKind::KeyPointLabels
-            | ControlKind::EllipseLabels
-            | ControlKind::BrushLabels
-            | ControlKind::TimeSeriesLabels
-    )
-}
-
-fn num(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
 }
 
 impl App {
@@ -307,7 +152,7 @@ impl App {
             popup: None,
             editor: None,
             task: None,
-            list: ListView::default(),
+            list: TaskList::default(),
             progress: Progress::default(),
             message: None,
             save: SaveState::Clean,
@@ -318,497 +163,38 @@ impl App {
         }
     }
 
-    pub fn info(&mut self, m: impl Into<String>) {
+    pub(in crate::tui) fn info(&mut self, m: impl Into<String>) {
         self.message = Some((Level::Info, m.into()));
     }
-    pub fn warn(&mut self, m: impl Into<String>) {
+    pub(in crate::tui) fn warn(&mut self, m: impl Into<String>) {
         self.message = Some((Level::Warn, m.into()));
-    }
-
-    // ----------------------------------------------------------------- opening tasks
-
-    /// A task arrived from the store: make it the current one. `from_history` keeps the
-    /// history as it is (moving with `[`/`]`).
-    pub fn open_task(
-        &mut self,
-        full: TaskFull,
-        draft: Option<DraftRow>,
-        from_history: bool,
-    ) -> Vec<Effect> {
-        let data: Value = serde_json::from_str(&full.task.data).unwrap_or(Value::Null);
-        let config = self.base_config.expand_for_task(&data);
-        let mine = full
-            .annotations
-            .iter()
-            .filter(|a| a.completed_by == Some(self.user_id))
-            .max_by_key(|a| (!a.was_cancelled, a.id));
-        let (result, lead_base) = match (&draft, mine) {
-            (Some(d), _) => (
-                serde_json::from_str::<Vec<Value>>(&d.result).unwrap_or_default(),
-                d.lead_time.unwrap_or(0.0),
-            ),
-            (None, Some(a)) => (
-                serde_json::from_str::<Vec<Value>>(&a.result).unwrap_or_default(),
-                a.lead_time.unwrap_or(0.0),
-            ),
-            (None, None) => (Vec::new(), 0.0),
-        };
-        let id = full.task.id;
-        if !from_history {
-            self.history.truncate(self.hist_pos + 1);
-            if self.history.last() != Some(&id) {
-                self.history.push(id);
-            }
-            self.hist_pos = self.history.len() - 1;
-        }
-        let mut t = TaskState {
-            annotation_id: mine.map(|a| a.id),
-            parent_prediction: mine.and_then(|a| a.parent_prediction),
-            full,
-            data,
-            config,
-            result,
-            undo: Vec::new(),
-            redo: Vec::new(),
-            lead_base,
-            opened: Instant::now(),
-            focusables: Vec::new(),
-            focus: 0,
-            opt_cursor: HashMap::new(),
-            text_cursor: HashMap::new(),
-            anchor: None,
-            selected: None,
-            source: ViewSource::Mine,
-            rejected: HashSet::new(),
-            show_predictions: true,
-            contents: HashMap::new(),
-            last_label: HashMap::new(),
-            scroll: RefCell::new(HashMap::new()),
-            image_geom: RefCell::new(HashMap::new()),
-            image_wanted: RefCell::new(HashMap::new()),
-            pane_scroll: Cell::new(0),
-            side_scroll: Cell::new(0),
-        };
-        let effects = self.resolve_contents(&mut t);
-        for (name, c) in &t.contents {
-            if let Content::Doc(d) = c
-                && let Some(first) = d.map.iter().position(Option::is_some)
-            {
-                t.text_cursor.insert(name.clone(), d.grapheme_at(first).0);
-            }
-        }
-        t.focusables = focusables(&t.config);
-        t.focus = t
-            .focusables
-            .iter()
-            .position(|f| matches!(f, Focus::Object(_)))
-            .filter(|_| {
-                t.config
-                    .controls
-                    .iter()
-                    .any(|c| is_labels_control(c.kind) || c.kind == ControlKind::Rectangle)
-            })
-            .or_else(|| {
-                t.focusables
-                    .iter()
-                    .position(|f| matches!(f, Focus::Control(_)))
-            })
-            .unwrap_or(0);
-        self.save = if draft.is_some() {
-            SaveState::DraftSaved
-        } else {
-            SaveState::Clean
-        };
-        if draft.is_some() {
-            self.info(format!("task {id}: resumed your draft"));
-        } else if t.annotation_id.is_some() {
-            self.info(format!("task {id}: editing your annotation; s updates it"));
-        } else if !matches!(self.message, Some((Level::Ok, _))) {
-            self.message = None;
-        }
-        self.task = Some(t);
-        self.screen = Screen::Task;
-        self.finished = false;
-        effects
-    }
-
-    /// The stream has nothing left.
-    pub fn no_task(&mut self) {
-        self.finished = true;
-        self.task = None;
-        self.message = Some((
-            Level::Ok,
-            "All tasks are done for you. t opens the task list; q quits.".into(),
-        ));
-    }
-
-    /// Where a value of `task` points: relative paths against the folder the task was
-    /// imported from, then the media root; nothing outside the allowed roots.
-    fn source_of(&self, task: &crate::store::TaskRow, value: &str) -> Result<Source, String> {
-        let id = task.id.to_string();
-        let origin = crate::media::Origin {
-            task: &id,
-            base_dir: task.base_dir.as_deref().map(std::path::Path::new),
-        };
-        resolve_source(&self.media, &origin, value)
-    }
-
-    fn resolve_contents(&self, t: &mut TaskState) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        let task_id = t.full.task.id;
-        for obj in &t.config.objects {
-            let raw = obj
-                .value
-                .as_deref()
-                .or(obj.value_list.as_deref())
-                .map(|v| resolve_attr(v, &t.data))
-                .unwrap_or(Value::Null);
-            let url = obj
-                .value_type
-                .as_deref()
-                .is_some_and(|v| v.eq_ignore_ascii_case("url"))
-                || obj.resolver.is_some()
-                || (obj.kind == ObjectKind::TimeSeries
-                    && !obj
-                        .value_type
-                        .as_deref()
-                        .is_some_and(|v| v.eq_ignore_ascii_case("json"))
-                    && raw.is_string());
-            let key = format!("{task_id}:{}", obj.name);
-            let content = match obj.kind {
-                ObjectKind::Image => {
-                    let first = match &raw {
-                        Value::Array(a) => a.first().map(as_text).unwrap_or_default(),
-                        other => as_text(other),
-                    };
-                    Content::Image {
-                        source: self.source_of(&t.full.task, &first),
-                        raster: None,
-                        error: None,
-                        requested: None,
-                    }
-                }
-                ObjectKind::Audio | ObjectKind::Video => {
-                    let shown = as_text(&raw);
-                    let source = self.source_of(&t.full.task, &shown);
-                    if let Ok(s) = &source {
-                        effects.push(Effect::Load(Request::Media {
-                            key: key.clone(),
-                            source: s.clone(),
-                        }));
-                    }
-                    Content::Media {
-                        shown,
-                        source,
-                        duration: None,
-                        bytes: None,
-                        error: None,
-                    }
-                }
-                _ if url && raw.is_string() => match self.source_of(&t.full.task, &as_text(&raw)) {
-                    Ok(source) => {
-                        effects.push(Effect::Load(Request::Text {
-                            key: key.clone(),
-                            source,
-                            resolver: obj.resolver.clone(),
-                        }));
-                        Content::Loading
-                    }
-                    Err(e) => Content::Failed(e),
-                },
-                _ => self.content_from_value(obj, raw),
-            };
-            t.contents.insert(obj.name.clone(), content);
-        }
-        effects
-    }
-
-    /// Builds an object's content from its (resolved or loaded) value.
-    fn content_from_value(&self, obj: &crate::config::ObjectTag, raw: Value) -> Content {
-        let decode = |s: String| -> Result<String, String> {
-            match obj
-                .encoding
-                .as_deref()
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                Some("base64") | Some("base64unicode") => super::media::decode_base64_text(&s),
-                _ => Ok(s),
-            }
-        };
-        match obj.kind {
-            ObjectKind::Text => match decode(as_text(&raw)) {
-                Ok(s) => Content::Doc(Arc::new(SpanDoc::text(&s))),
-                Err(e) => Content::Failed(e),
-            },
-            ObjectKind::HyperText => match decode(as_text(&raw)) {
-                Ok(s) => Content::Doc(Arc::new(SpanDoc::html(&s))),
-                Err(e) => Content::Failed(e),
-            },
-            ObjectKind::Paragraphs => {
-                let items = match raw {
-                    Value::Array(a) => a,
-                    Value::String(s) => match serde_json::from_str::<Value>(&s) {
-                        Ok(Value::Array(a)) => a,
-                        Ok(Value::Object(m)) => {
-                            // A URL's JSON may wrap the list under the data key.
-                            m.values()
-                                .find_map(|v| v.as_array().cloned())
-                                .unwrap_or_default()
-                        }
-                        _ => {
-                            return Content::Failed(
-                                "Paragraphs need a list of {author, text}".into(),
-                            );
-                        }
-                    },
-                    _ => return Content::Failed("Paragraphs need a list of {author, text}".into()),
-                };
-                let nk = obj.attr("nameKey").unwrap_or("author");
-                let tk = obj.attr("textKey").unwrap_or("text");
-                Content::Doc(Arc::new(SpanDoc::paragraphs(&items, nk, tk)))
-            }
-            _ => Content::Data(raw),
-        }
-    }
-
-    /// A worker finished loading something.
-    pub fn loaded(&mut self, l: Loaded) {
-        let Some(t) = &mut self.task else { return };
-        let mut parts = l.key.splitn(3, ':');
-        let (Some(tid), Some(name)) = (parts.next(), parts.next()) else {
-            return;
-        };
-        if tid != t.full.task.id.to_string() {
-            return;
-        }
-        let Some(obj) = t.config.object(name).cloned() else {
-            return;
-        };
-        let new = match (t.contents.get(name), l.result) {
-            (
-                Some(Content::Image {
-                    source, requested, ..
-                }),
-                Ok(Payload::Image(r)),
-            ) => Content::Image {
-                source: source.clone(),
-                raster: Some(r),
-                error: None,
-                requested: *requested,
-            },
-            (
-                Some(Content::Image {
-                    source, requested, ..
-                }),
-                Err(e),
-            ) => Content::Image {
-                source: source.clone(),
-                raster: None,
-                error: Some(e),
-                requested: *requested,
-            },
-            (
-                Some(Content::Media { shown, source, .. }),
-                Ok(Payload::Media { duration, bytes }),
-            ) => Content::Media {
-                shown: shown.clone(),
-                source: source.clone(),
-                duration,
-                bytes,
-                error: None,
-            },
-            (Some(Content::Media { shown, source, .. }), Err(e)) => Content::Media {
-                shown: shown.clone(),
-                source: source.clone(),
-                duration: None,
-                bytes: None,
-                error: Some(e),
-            },
-            (_, Ok(Payload::Text(s))) => {
-                let v = if obj.kind == ObjectKind::Paragraphs || obj.kind == ObjectKind::Table {
-                    serde_json::from_str(&s).unwrap_or(Value::String(s))
-                } else {
-                    Value::String(s)
-                };
-                self.content_from_value(&obj, v)
-            }
-            (_, Err(e)) => Content::Failed(e),
-            (_, Ok(_)) => return,
-        };
-        if let Some(t) = &mut self.task {
-            t.contents.insert(name.to_string(), new);
-        }
-    }
-
-    /// Image requests for panes whose drawn size changed (after a frame).
-    pub fn image_requests(&mut self) -> Vec<Effect> {
-        let Some(t) = &mut self.task else {
-            return Vec::new();
-        };
-        let wanted: Vec<(String, (u16, u16))> = t
-            .image_wanted
-            .borrow()
-            .iter()
-            .map(|(k, v)| (k.clone(), *v))
-            .collect();
-        let mut out = Vec::new();
-        for (name, size) in wanted {
-            if let Some(Content::Image {
-                source: Ok(source),
-                requested,
-                ..
-            }) = t.contents.get_mut(&name)
-                && *requested != Some(size)
-            {
-                *requested = Some(size);
-                out.push(Effect::Load(Request::Image {
-                    key: format!("{}:{name}:{}x{}", t.full.task.id, size.0, size.1),
-                    source: source.clone(),
-                    cols: size.0,
-                    rows: size.1,
-                }));
-            }
-        }
-        out
     }
 
     // ----------------------------------------------------------------- list
 
-    pub fn list_loaded(&mut self, rows: Vec<ListRow>, forward: bool, reset: bool, limit: usize) {
-        let l = &mut self.list;
-        if reset {
-            l.at_start = !forward || rows.len() < limit;
-            l.at_end = rows.len() < limit;
-            l.rows = rows;
-            l.cursor = 0;
-            if !forward {
-                l.cursor = l.rows.len().saturating_sub(1);
-                l.at_end = true;
-                l.at_start = l.rows.len() < limit;
-            }
-            return;
-        }
-        if forward {
-            l.at_end = rows.len() < limit;
-            l.rows.extend(rows);
-            // Keep memory bounded: drop rows far above the cursor.
-            if l.rows.len() > 600 {
-                let drop = l.rows.len() - 600;
-                let drop = drop.min(l.cursor.saturating_sub(100));
-                l.rows.drain(..drop);
-                l.cursor -= drop;
-                if drop > 0 {
-                    l.at_start = false;
-                }
-            }
-        } else {
-            l.at_start = rows.len() < limit;
-            let n = rows.len();
-            let mut new = rows;
-            new.append(&mut l.rows);
-            l.rows = new;
-            l.cursor += n;
-            if l.rows.len() > 600 {
-                let keep = (l.cursor + 100).min(l.rows.len());
-                l.rows.truncate(keep.max(600));
-                l.at_end = false;
-            }
-        }
-    }
-
-    fn open_list(&mut self) -> Vec<Effect> {
+    pub(in crate::tui) fn open_list(&mut self) -> Vec<Effect> {
         self.screen = Screen::List;
         let current = self.task.as_ref().map(|t| t.full.task.id);
         match current {
-            Some(id) => vec![Effect::ListJump(id)],
-            None => vec![Effect::ListPage {
-                key: None,
-                forward: true,
-                reset: true,
-            }],
+            Some(id) => vec![self.list.jump(id)],
+            None => vec![self.list.reset(true)],
         }
     }
 
-    fn list_action(&mut self, a: Action) -> Vec<Effect> {
-        let page = self.list.height.get().max(1);
-        let len = self.list.rows.len();
+    /// Routes an action to the task list and carries out what it asks for.
+    pub(in crate::tui) fn list_action(&mut self, a: Action) -> Vec<Effect> {
+        let can_go_back = self.task.is_some() || self.finished;
         let mut effects = Vec::new();
-        let mv = |l: &mut ListView, d: isize| {
-            let n = l.rows.len() as isize;
-            l.cursor = (l.cursor as isize + d).clamp(0, (n - 1).max(0)) as usize;
-        };
-        match a {
-            Action::Down => mv(&mut self.list, 1),
-            Action::Up => mv(&mut self.list, -1),
-            Action::PageDown => mv(&mut self.list, page as isize),
-            Action::PageUp => mv(&mut self.list, -(page as isize)),
-            Action::Top => effects.push(Effect::ListPage {
-                key: None,
-                forward: true,
-                reset: true,
-            }),
-            Action::Bottom => effects.push(Effect::ListPage {
-                key: None,
-                forward: false,
-                reset: true,
-            }),
-            Action::Activate => {
-                if let Some(r) = self.list.rows.get(self.list.cursor) {
-                    effects.push(Effect::OpenTask(r.id));
+        for cmd in self.list.update(a, can_go_back) {
+            match cmd {
+                ListCmd::Effect(e) => effects.push(e),
+                ListCmd::Back => self.screen = Screen::Task,
+                ListCmd::Help => self.popup = Some(Popup::Help(Help::default())),
+                ListCmd::AskJump => self.start_editor(EditTarget::Jump, String::new()),
+                ListCmd::Quit => {
+                    self.quit = true;
+                    effects.push(Effect::Quit);
                 }
-            }
-            Action::CycleFilter => {
-                self.list.filter = self.list.filter.next();
-                self.list.count = None;
-                effects.push(Effect::ListPage {
-                    key: None,
-                    forward: true,
-                    reset: true,
-                });
-            }
-            Action::ToggleSort => {
-                self.list.sort = match self.list.sort {
-                    ListSort::Id => ListSort::Score,
-                    ListSort::Score => ListSort::Id,
-                };
-                effects.push(Effect::ListPage {
-                    key: None,
-                    forward: true,
-                    reset: true,
-                });
-            }
-            Action::JumpToTask => self.start_editor(EditTarget::Jump, String::new()),
-            Action::TaskList | Action::Cancel if self.task.is_some() || self.finished => {
-                self.screen = Screen::Task;
-            }
-            Action::Help => self.popup = Some(Popup::Help { scroll: 0 }),
-            Action::Quit => {
-                self.quit = true;
-                effects.push(Effect::Quit);
-            }
-            _ => {}
-        }
-        // Fetch more rows near either end of the window.
-        let l = &self.list;
-        if len > 0
-            && !effects
-                .iter()
-                .any(|e| matches!(e, Effect::ListPage { reset: true, .. }))
-        {
-            if l.cursor + page + 1 >= l.rows.len() && !l.at_end {
-                effects.push(Effect::ListPage {
-                    key: l.rows.last().map(ListRow::key),
-                    forward: true,
-                    reset: false,
-                });
-            }
-            if l.cursor < page && !l.at_start {
-                effects.push(Effect::ListPage {
-                    key: l.rows.first().map(ListRow::key),
-                    forward: false,
-                    reset: false,
-                });
             }
         }
         effects
@@ -834,70 +220,152 @@ impl App {
     /// The contexts whose keys are live now, most specific first.
     pub fn active_contexts(&self) -> Vec<Ctx> {
         if let Some(p) = &self.popup {
-            return vec![match p {
-                Popup::Help { .. } => Ctx::Help,
-                Popup::Picker(_) => Ctx::Picker,
-                Popup::Diff { .. } => Ctx::Diff,
-            }];
+            return vec![p.ctx()];
         }
-        match self.screen {
-            Screen::List => vec![Ctx::List],
-            Screen::Task => {
-                let mut v = Vec::new();
-                if let Some(c) = self.focus_ctx() {
-                    v.push(c);
-                }
-                v.push(Ctx::Task);
-                v
-            }
+        self.screen.contexts(self)
+    }
+
+    /// (key, what it does) for what has the keys now: the popup on top, else the screen.
+    pub fn hints(&self) -> Vec<(String, String)> {
+        match &self.popup {
+            Some(p) => p.hints(&self.keymap),
+            None => self.screen.hints(self),
         }
     }
 
-    /// Label hotkeys of the current task that are not shadowed by a bound key:
-    /// (key, control index, label index).
-    pub fn hotkeys(&self) -> Vec<(KeySpec, usize, usize)> {
-        let Some(t) = &self.task else {
-            return Vec::new();
-        };
-        let ctxs = self.active_contexts();
-        let mut out = Vec::new();
-        for (ci, c) in t.config.controls.iter().enumerate() {
-            if matches!(c.kind, ControlKind::Taxonomy | ControlKind::Relations) {
-                continue;
+    /// The one state changer: a message in, the state changed, what must happen outside
+    /// out.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Start => vec![Effect::Counts, Effect::Resume],
+            Msg::Key(ev) => self.key(ev),
+            Msg::Mouse(_) | Msg::Resize(..) => Vec::new(),
+            Msg::Action(a) => self.action(a),
+            Msg::Counts(p) => {
+                self.progress = p;
+                Vec::new()
             }
-            for (li, l) in c.labels.iter().enumerate() {
-                let Some(h) = &l.hotkey else { continue };
-                let Some(spec) = KeySpec::parse(&h.replace('+', "-")) else {
-                    continue;
+            Msg::TaskOpened { full, draft } => self.open_task(*full, draft),
+            Msg::NoSuchTask(id) => {
+                self.warn(strings::no_such_task(id));
+                Vec::new()
+            }
+            Msg::NoTaskLeft => {
+                self.no_task();
+                Vec::new()
+            }
+            Msg::Saved { kind, task_id } => self.saved(kind, task_id),
+            Msg::SaveFailed(e) => {
+                self.message = Some((Level::Error, strings::not_saved(&e)));
+                self.save = SaveState::Failed(e);
+                Vec::new()
+            }
+            Msg::DraftSaved => {
+                self.draft_saved(Ok(()));
+                Vec::new()
+            }
+            Msg::DraftFailed(e) => {
+                self.draft_saved(Err(e));
+                Vec::new()
+            }
+            Msg::ListPage {
+                generation,
+                rows,
+                forward,
+                reset,
+                count,
+            } => {
+                if let Some(Err(e)) = self
+                    .list
+                    .page_arrived(generation, rows, forward, reset, count)
+                {
+                    self.message = Some((Level::Error, e));
+                }
+                Vec::new()
+            }
+            Msg::ListJumped {
+                generation,
+                id: _,
+                back,
+                fwd,
+                count,
+            } => {
+                if generation == self.list.generation {
+                    self.screen = Screen::List;
+                    if let Err(e) = self.list.jumped(back, fwd, count) {
+                        self.message = Some((Level::Error, e));
+                    }
+                }
+                Vec::new()
+            }
+            Msg::ListFailed {
+                generation,
+                forward,
+                error,
+            } => {
+                self.list.failed(generation, forward);
+                self.message = Some((Level::Error, error));
+                Vec::new()
+            }
+            Msg::Loaded(l) => {
+                self.loaded(l);
+                Vec::new()
+            }
+            Msg::Layout(facts) => self.layout(facts),
+            Msg::EditorText {
+                control,
+                entry,
+                text,
+            } => self.external_text(&control, entry, text),
+            Msg::Failed(f) => {
+                let level = if f.warn_only {
+                    Level::Warn
+                } else {
+                    Level::Error
                 };
-                let shadowed = ctxs
-                    .iter()
-                    .any(|ctx| self.keymap.lookup(*ctx, &spec).is_some());
-                if !shadowed {
-                    out.push((spec, ci, li));
-                }
+                self.message = Some((level, f.text));
+                Vec::new()
+            }
+            Msg::Note(Note::Playing(prog)) => {
+                self.info(strings::playing(&prog));
+                Vec::new()
+            }
+            Msg::Note(Note::NoPlayer) => {
+                self.info(strings::NO_PLAYER);
+                Vec::new()
             }
         }
-        out
     }
 
-    /// The hotkey shown next to a label, if it works now.
-    pub fn hotkey_label(&self, ci: usize, li: usize) -> Option<String> {
-        self.hotkeys()
-            .into_iter()
-            .find(|(_, c, l)| *c == ci && *l == li)
-            .map(|(k, _, _)| k.display())
+    /// What the last frame learned: kept for the next update and frame; images are asked
+    /// for at the size they were drawn.
+    fn layout(&mut self, facts: LayoutFacts) -> Vec<Effect> {
+        if let Some(h) = facts.list_height {
+            self.list.height = h;
+        }
+        if let (Some(t), Some((id, l))) = (&mut self.task, facts.task)
+            && t.full.task.id == id
+        {
+            // Panes out of view keep what they learned when last drawn.
+            t.layout.scroll.extend(l.scroll);
+            t.layout.image_geom.extend(l.image_geom);
+            t.layout.image_wanted.extend(l.image_wanted);
+            t.layout.pane_scroll = l.pane_scroll;
+            t.layout.side_scroll = l.side_scroll;
+        }
+        self.image_requests()
     }
 
     /// A key from the terminal.
-    pub fn key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+    fn key(&mut self, ev: KeyEvent) -> Vec<Effect> {
         if self.editor.is_some() {
             return self.editor_key(ev);
         }
-        if let Some(Popup::Picker(p)) = &self.popup
+        if let Some(Popup::Picker(p)) = &mut self.popup
             && p.searching
         {
-            return self.picker_search_key(ev);
+            p.search_key(ev);
+            return Vec::new();
         }
         let Some(spec) = KeySpec::from_event(&ev) else {
             return Vec::new();
@@ -905,7 +373,7 @@ impl App {
         let ctxs = self.active_contexts();
         for ctx in &ctxs {
             if let Some(a) = self.keymap.lookup(*ctx, &spec) {
-                return self.update(a);
+                return self.action(a);
             }
         }
         if self.popup.is_none()
@@ -920,20 +388,22 @@ impl App {
     // ----------------------------------------------------------------- update
 
     /// The state change for one action; returns what must happen outside.
-    pub fn update(&mut self, a: Action) -> Vec<Effect> {
-        if let Some(p) = self.popup.clone() {
-            return self.popup_action(p, a);
+    fn action(&mut self, a: Action) -> Vec<Effect> {
+        if self.popup.is_some() {
+            return self.popup_action(a);
         }
-        if self.screen == Screen::List {
-            return self.list_action(a);
-        }
+        super::screens::update(self, a)
+    }
+
+    /// An action on the task screen.
+    pub(in crate::tui) fn task_screen_action(&mut self, a: Action) -> Vec<Effect> {
         match a {
             Action::Quit => {
                 self.quit = true;
                 return vec![Effect::Quit];
             }
             Action::Help => {
-                self.popup = Some(Popup::Help { scroll: 0 });
+                self.popup = Some(Popup::Help(Help::default()));
                 return Vec::new();
             }
             Action::TaskList => return self.open_list(),
@@ -946,1782 +416,171 @@ impl App {
         if self.task.is_none() {
             return Vec::new();
         }
-        match a {
-            Action::Submit => self.submit(SubmitKind::Submit),
-            Action::Skip => self.submit(SubmitKind::Skip),
-            Action::Undo => self.undo(true),
-            Action::Redo => self.undo(false),
-            Action::NextTask => {
-                let t = self.task.as_ref().expect("task");
-                if self.hist_pos + 1 < self.history.len() {
-                    self.hist_pos += 1;
-                    vec![Effect::OpenTask(self.history[self.hist_pos])]
-                } else {
-                    vec![Effect::NextTask {
-                        exclude: Some(t.full.task.id),
-                    }]
-                }
-            }
-            Action::PrevTask => {
-                if self.hist_pos > 0 {
-                    self.hist_pos -= 1;
-                    vec![Effect::OpenTask(self.history[self.hist_pos])]
-                } else {
-                    self.info("this is the first task you opened");
-                    Vec::new()
-                }
-            }
-            Action::FocusNext | Action::FocusPrev => {
-                let t = self.task.as_mut().expect("task");
-                let n = t.focusables.len().max(1);
-                t.focus = if a == Action::FocusNext {
-                    (t.focus + 1) % n
-                } else {
-                    (t.focus + n - 1) % n
-                };
-                t.anchor = None;
-                Vec::new()
-            }
-            Action::NextRegion | Action::PrevRegion => {
-                self.cycle_region(a == Action::NextRegion);
-                Vec::new()
-            }
-            Action::DeleteRegion => self.delete_selected(),
-            Action::DeleteAllRegions => {
-                let t = self.task.as_ref().expect("task");
-                let ids: Vec<String> = t
-                    .result
-                    .iter()
-                    .filter(|r| res::is_region(&t.config, r))
-                    .filter_map(|r| res::id_of(r).map(str::to_string))
-                    .collect();
-                self.edit(|_, r| {
-                    for id in &ids {
-                        res::delete_region(r, id);
-                    }
-                    true
-                })
-            }
-            Action::Cancel => {
-                let t = self.task.as_mut().expect("task");
-                if t.anchor.is_some() {
-                    t.anchor = None;
-                } else if t.selected.is_some() {
-                    t.selected = None;
-                } else if t.source != ViewSource::Mine {
-                    t.source = ViewSource::Mine;
-                    self.info("showing your annotation");
-                }
-                Vec::new()
-            }
-            Action::AcceptPrediction => self.accept_whole(),
-            Action::AcceptRegion => self.accept_region(),
-            Action::RejectRegion => self.reject_region(),
-            Action::CycleSource => {
-                self.cycle_source();
-                Vec::new()
-            }
-            Action::TogglePredictions => {
-                let t = self.task.as_mut().expect("task");
-                t.show_predictions = !t.show_predictions;
-                let on = t.show_predictions;
-                self.info(if on {
-                    "predictions shown"
-                } else {
-                    "predictions hidden"
-                });
-                Vec::new()
-            }
-            Action::Diff => {
-                self.open_diff();
-                Vec::new()
-            }
-            Action::FullImage => self.full_image(),
-            Action::PlayMedia => self.play_media(),
-            Action::ExternalEditor => self.external_editor(),
-            _ => self.focused_action(a),
-        }
+        self.task_action(a)
     }
 
-    fn popup_action(&mut self, p: Popup, a: Action) -> Vec<Effect> {
-        match p {
-            Popup::Help { scroll } => {
-                self.popup = match a {
-                    Action::Down => Some(Popup::Help {
-                        scroll: scroll.saturating_add(1),
-                    }),
-                    Action::Up => Some(Popup::Help {
-                        scroll: scroll.saturating_sub(1),
-                    }),
-                    Action::Cancel => None,
-                    _ => Some(Popup::Help { scroll }),
-                };
-                Vec::new()
-            }
-            Popup::Diff { lines, scroll } => {
-                self.popup = match a {
-                    Action::Down => Some(Popup::Diff {
-                        lines,
-                        scroll: scroll.saturating_add(1),
-                    }),
-                    Action::Up => Some(Popup::Diff {
-                        lines,
-                        scroll: scroll.saturating_sub(1),
-                    }),
-                    Action::Cancel => None,
-                    _ => Some(Popup::Diff { lines, scroll }),
-                };
-                Vec::new()
-            }
-            Popup::Picker(p) => self.picker_action(p, a),
-        }
-    }
-
-    // ----------------------------------------------------------------- editing
-
-    /// Lead time so far, in seconds.
-    pub fn lead_time(&self) -> f64 {
-        self.task
-            .as_ref()
-            .map_or(0.0, |t| t.lead_base + t.opened.elapsed().as_secs_f64())
-    }
-
-    /// Applies a change to my result; when it changed anything, records undo and saves
-    /// the draft.
-    fn edit(&mut self, f: impl FnOnce(&LabelConfig, &mut Vec<Value>) -> bool) -> Vec<Effect> {
-        let lead = self.lead_time();
-        let Some(t) = &mut self.task else {
-            return Vec::new();
-        };
-        if t.source != ViewSource::Mine {
-            self.warn("this is read-only; O goes back to your annotation, A accepts it");
-            return Vec::new();
-        }
-        let before = t.result.clone();
-        if !f(&t.config, &mut t.result) || t.result == before {
-            return Vec::new();
-        }
-        t.undo.push(before);
-        if t.undo.len() > 200 {
-            t.undo.remove(0);
-        }
-        t.redo.clear();
-        if let Some(sel) = &t.selected
-            && !t.result.iter().any(|r| res::id_of(r) == Some(sel))
-        {
-            t.selected = None;
-        }
-        vec![self.draft_effect(lead)]
-    }
-
-    fn draft_effect(&self, lead: f64) -> Effect {
-        let t = self.task.as_ref().expect("task");
-        Effect::SaveDraft {
-            task_id: t.full.task.id,
-            annotation_id: t.annotation_id,
-            result: serde_json::to_string(&t.result).expect("JSON serialises"),
-            lead_time: lead,
-        }
-    }
-
-    /// The store wrote the draft.
-    pub fn draft_saved(&mut self, ok: Result<(), String>) {
-        self.save = match ok {
-            Ok(()) => SaveState::DraftSaved,
-            Err(e) => SaveState::Failed(e),
-        };
-    }
-
-    fn undo(&mut self, undo: bool) -> Vec<Effect> {
-        let lead = self.lead_time();
-        let t = self.task.as_mut().expect("task");
-        let (from, to) = if undo {
-            (&mut t.undo, &mut t.redo)
-        } else {
-            (&mut t.redo, &mut t.undo)
-        };
-        let Some(prev) = from.pop() else {
-            self.info(if undo {
-                "nothing to undo"
-            } else {
-                "nothing to redo"
-            });
-            return Vec::new();
-        };
-        to.push(std::mem::replace(&mut t.result, prev));
-        if let Some(sel) = &t.selected
-            && !t.result.iter().any(|r| res::id_of(r) == Some(sel))
-        {
-            t.selected = None;
-        }
-        vec![self.draft_effect(lead)]
-    }
-
-    /// Required controls without a value: their messages.
-    pub fn missing_required(&self) -> Vec<String> {
-        let Some(t) = &self.task else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for c in t.config.controls.iter().filter(|c| c.required) {
-            let msg = || {
-                c.required_message
-                    .clone()
-                    .unwrap_or_else(|| format!("{} ({}) is required", c.name, c.tag))
-            };
-            if c.per_region {
-                let regions: Vec<&Value> = t
-                    .result
-                    .iter()
-                    .filter(|r| res::is_region(&t.config, r))
-                    .filter(|r| c.to_name.iter().any(|n| n == res::to_name(r)))
-                    .collect();
-                let missing = regions.iter().any(|r| {
-                    let id = res::id_of(r);
-                    !t.result
-                        .iter()
-                        .any(|x| res::from_name(x) == c.name && res::id_of(x) == id)
-                });
-                if missing {
-                    out.push(msg());
-                }
-            } else if !t.result.iter().any(|r| {
-                res::from_name(r) == c.name
-                    && c.value_key().is_none_or(|k| match r["value"].get(k) {
-                        Some(Value::Array(a)) => !a.is_empty(),
-                        Some(Value::Null) | None => false,
-                        Some(Value::String(s)) => !s.is_empty(),
-                        _ => true,
-                    })
-            }) {
-                out.push(msg());
-            }
-        }
-        out
-    }
-
-    fn submit(&mut self, kind: SubmitKind) -> Vec<Effect> {
-        if kind == SubmitKind::Submit {
-            let missing = self.missing_required();
-            if !missing.is_empty() {
-                self.message = Some((
-                    Level::Error,
-                    format!("Cannot submit: {}", missing.join("; ")),
-                ));
-                return Vec::new();
-            }
-        }
-        let lead = self.lead_time();
-        let t = self.task.as_ref().expect("task");
-        if kind == SubmitKind::Skip && !t.full.task.allow_skip {
-            self.warn("this task does not allow skipping");
-            return Vec::new();
-        }
-        vec![Effect::Save {
-            task_id: t.full.task.id,
-            result: serde_json::to_string(&t.result).expect("JSON serialises"),
-            lead_time: lead,
-            kind,
-            parent_prediction: t.parent_prediction,
-        }]
-    }
-
-    /// The store saved the annotation; the session opens the next task. The deltas are
-    /// the changes to the labeled-task count and to the user's finished-task count.
-    pub fn saved(&mut self, kind: SubmitKind, task_id: i64, labeled_delta: i64, mine_delta: i64) {
-        self.save = SaveState::Submitted;
-        self.progress.labeled += labeled_delta;
-        self.progress.mine += mine_delta;
-        self.message = Some((
-            Level::Ok,
-            match kind {
-                SubmitKind::Submit => format!("task {task_id} submitted"),
-                SubmitKind::Skip => format!("task {task_id} skipped"),
-            },
-        ));
-    }
-
-    // ----------------------------------------------------------------- regions
-
-    /// Results shown in the current source (mine, a prediction, another annotation).
-    pub fn shown_result(&self) -> Vec<Value> {
-        let Some(t) = &self.task else {
-            return Vec::new();
-        };
-        match t.source {
-            ViewSource::Mine => t.result.clone(),
-            ViewSource::Prediction(i) => t
-                .full
-                .predictions
-                .get(i)
-                .and_then(|p| serde_json::from_str::<Vec<Value>>(&p.result).ok())
-                .unwrap_or_default()
-                .into_iter()
-                .filter(|r| res::id_of(r).is_none_or(|id| !t.rejected.contains(id)))
-                .collect(),
-            ViewSource::Annotation(i) => self
-                .others()
-                .get(i)
-                .and_then(|a| serde_json::from_str::<Vec<Value>>(&a.result).ok())
-                .unwrap_or_default(),
-        }
-    }
-
-    /// Other users' annotations (read-only).
-    pub fn others(&self) -> Vec<&crate::store::AnnotationRow> {
-        self.task.as_ref().map_or(Vec::new(), |t| {
-            t.full
-                .annotations
-                .iter()
-                .filter(|a| a.completed_by != Some(self.user_id))
-                .collect()
-        })
-    }
-
-    /// Regions (spans, shapes) of the shown result, in order.
-    pub fn regions(&self) -> Vec<Value> {
-        let Some(t) = &self.task else {
-            return Vec::new();
-        };
-        self.shown_result()
-            .into_iter()
-            .filter(|r| res::is_region(&t.config, r))
-            .collect()
-    }
-
-    pub fn selected_region(&self) -> Option<Value> {
-        let id = self.task.as_ref()?.selected.clone()?;
-        self.regions()
-            .into_iter()
-            .find(|r| res::id_of(r) == Some(id.as_str()))
-    }
-
-    fn cycle_region(&mut self, forward: bool) {
-        let regions = self.regions();
-        let t = self.task.as_mut().expect("task");
-        if regions.is_empty() {
-            t.selected = None;
-            self.info("no regions");
-            return;
-        }
-        let ids: Vec<String> = regions
-            .iter()
-            .filter_map(|r| res::id_of(r).map(str::to_string))
-            .collect();
-        let pos = t
-            .selected
-            .as_ref()
-            .and_then(|s| ids.iter().position(|i| i == s));
-        let n = ids.len();
-        let next = match (pos, forward) {
-            (None, true) => 0,
-            (None, false) => n - 1,
-            (Some(p), true) => (p + 1) % n,
-            (Some(p), false) => (p + n - 1) % n,
-        };
-        t.selected = Some(ids[next].clone());
-        t.anchor = None;
-        // Focus the region's object so its keys apply.
-        if let Some(r) = regions
-            .iter()
-            .find(|r| res::id_of(r) == Some(ids[next].as_str()))
-            && let Some(oi) = t
-                .config
-                .objects
-                .iter()
-                .position(|o| o.name == res::to_name(r))
-            && let Some(fi) = t.focusables.iter().position(|f| *f == Focus::Object(oi))
-        {
-            t.focus = fi;
-        }
-    }
-
-    fn delete_selected(&mut self) -> Vec<Effect> {
-        let t = self.task.as_ref().expect("task");
-        if t.source != ViewSource::Mine {
-            return self.reject_region();
-        }
-        let Some(id) = t.selected.clone() else {
-            self.info("no region selected (Tab selects one)");
-            return Vec::new();
-        };
-        let e = self.edit(|_, r| {
-            res::delete_region(r, &id);
-            true
-        });
-        if let Some(t) = &mut self.task {
-            t.selected = None;
-        }
-        e
-    }
-
-    fn cycle_source(&mut self) {
-        let others = self.others().len();
-        let t = self.task.as_mut().expect("task");
-        let preds = t.full.predictions.len();
-        let order: Vec<ViewSource> = std::iter::once(ViewSource::Mine)
-            .chain((0..preds).map(ViewSource::Prediction))
-            .chain((0..others).map(ViewSource::Annotation))
-            .collect();
-        let pos = order.iter().position(|s| *s == t.source).unwrap_or(0);
-        t.source = order[(pos + 1) % order.len()];
-        t.selected = None;
-        t.anchor = None;
-        let msg = match t.source {
-            ViewSource::Mine => "showing your annotation".to_string(),
-            ViewSource::Prediction(i) => {
-                let p = &t.full.predictions[i];
-                format!(
-                    "prediction {}/{preds}: {} (score {}); A accepts it, Tab + Y one region, X rejects",
-                    i + 1,
-                    crate::util::sanitize(&p.model_version, false),
-                    p.score.map_or("-".into(), |s| format!("{s:.2}"))
-                )
-            }
-            ViewSource::Annotation(i) => format!(
-                "annotation of another annotator ({}/{others}), read-only; A copies it",
-                i + 1
-            ),
-        };
-        self.info(msg);
-    }
-
-    fn accept_whole(&mut self) -> Vec<Effect> {
-        let t = self.task.as_ref().expect("task");
-        let (regions, parent) = match t.source {
-            ViewSource::Mine => match t.full.predictions.first() {
-                Some(p) => (
-                    serde_json::from_str::<Vec<Value>>(&p.result)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter(|r| res::id_of(r).is_none_or(|id| !t.rejected.contains(id)))
-                        .collect::<Vec<_>>(),
-                    Some(p.id),
-                ),
-                None => {
-                    self.info("this task has no predictions");
-                    return Vec::new();
-                }
-            },
-            ViewSource::Prediction(i) => {
-                (self.shown_result(), t.full.predictions.get(i).map(|p| p.id))
-            }
-            ViewSource::Annotation(_) => (self.shown_result(), None),
-        };
-        let regions: Vec<Value> = regions
-            .into_iter()
-            .map(|mut r| {
-                if parent.is_some() {
-                    r["origin"] = json!("prediction");
-                }
-                if r.get("id").is_none() {
-                    r["id"] = json!(res::new_id());
-                }
-                if let Some(m) = r.as_object_mut() {
-                    m.remove("score");
-                    m.remove("readonly");
-                }
-                r
-            })
-            .collect();
-        if let Some(t) = &mut self.task {
-            t.source = ViewSource::Mine;
-            t.selected = None;
-            if parent.is_some() {
-                t.parent_prediction = parent;
-            }
-        }
-        let n = regions.len();
-        let e = self.edit(move |_, r| {
-            *r = regions;
-            true
-        });
-        self.info(format!("accepted {n} result(s) as your annotation"));
-        e
-    }
-
-    /// The prediction region a key acts on: the selected one when a prediction is shown,
-    /// else none.
-    fn selected_prediction_region(&self) -> Option<Value> {
-        let t = self.task.as_ref()?;
-        if matches!(t.source, ViewSource::Mine) {
-            return None;
-        }
-        self.selected_region()
-    }
-
-    fn accept_region(&mut self) -> Vec<Effect> {
-        let Some(region) = self.selected_prediction_region() else {
-            self.info("O shows a prediction, Tab selects a region, then Y accepts it");
-            return Vec::new();
-        };
-        let t = self.task.as_ref().expect("task");
-        let id = res::id_of(&region).unwrap_or_default().to_string();
-        let all: Vec<Value> = self
-            .shown_result()
-            .into_iter()
-            .filter(|r| res::id_of(r) == Some(id.as_str()))
-            .map(|mut r| {
-                r["origin"] = json!("prediction");
-                if let Some(m) = r.as_object_mut() {
-                    m.remove("score");
-                }
-                r
-            })
-            .collect();
-        let already = t.result.iter().any(|r| res::id_of(r) == Some(id.as_str()));
-        let source = t.source;
-        if let Some(t) = &mut self.task {
-            t.source = ViewSource::Mine;
-        }
-        if already {
-            self.info("that region is already in your annotation");
-            if let Some(t) = &mut self.task {
-                t.source = source;
-            }
-            return Vec::new();
-        }
-        let e = self.edit(move |_, r| {
-            r.extend(all);
-            true
-        });
-        if let Some(t) = &mut self.task {
-            t.source = source;
-        }
-        self.info("region accepted into your annotation");
-        e
-    }
-
-    fn reject_region(&mut self) -> Vec<Effect> {
-        let Some(region) = self.selected_prediction_region() else {
-            self.info("O shows a prediction, Tab selects a region, then X rejects it");
-            return Vec::new();
-        };
-        let id = res::id_of(&region).unwrap_or_default().to_string();
-        let t = self.task.as_mut().expect("task");
-        t.rejected.insert(id.clone());
-        t.selected = None;
-        let in_mine = t.result.iter().any(|r| res::id_of(r) == Some(id.as_str()));
-        let source = t.source;
-        let mut e = Vec::new();
-        if in_mine {
-            t.source = ViewSource::Mine;
-            e = self.edit(|_, r| {
-                res::delete_region(r, &id);
-                true
-            });
-            if let Some(t) = &mut self.task {
-                t.source = source;
-            }
-        }
-        self.info("prediction region rejected");
-        e
-    }
-
-    /// Lines of where my annotation and the shown (or first) prediction differ.
-    pub fn diff_lines(&self) -> Vec<(char, String)> {
-        let Some(t) = &self.task else {
-            return Vec::new();
-        };
-        let pi = match t.source {
-            ViewSource::Prediction(i) => i,
-            _ => 0,
-        };
-        let Some(p) = t.full.predictions.get(pi) else {
-            return vec![(' ', "this task has no predictions".into())];
-        };
-        let pred: Vec<Value> = serde_json::from_str(&p.result).unwrap_or_default();
-        let mut lines = vec![(
-            ' ',
-            format!(
-                "annotation ({}) vs prediction {} (score {})",
-                self.user,
-                crate::util::sanitize(&p.model_version, false),
-                p.score.map_or("-".into(), |s| format!("{s:.2}"))
-            ),
-        )];
-        let describe = |r: &Value| describe_result(&t.config, r, t.contents.get(res::to_name(r)));
-        let mut used = vec![false; pred.len()];
-        for a in &t.result {
-            let same = pred.iter().enumerate().position(|(i, p)| {
-                !used[i] && res::from_name(p) == res::from_name(a) && same_place(a, p)
-            });
-            match same {
-                Some(i) => {
-                    used[i] = true;
-                    let (la, lp) = (res::labels_of(a), res::labels_of(&pred[i]));
-                    if la == lp && a["value"].get("text") == pred[i]["value"].get("text") {
-                        lines.push(('=', describe(a)));
-                    } else {
-                        lines.push((
-                            '~',
-                            format!("{}  (prediction: {})", describe(a), describe(&pred[i])),
-                        ));
-                    }
-                }
-                None => lines.push(('+', format!("{}  (only in the annotation)", describe(a)))),
-            }
-        }
-        for (i, p) in pred.iter().enumerate() {
-            if !used[i] {
-                lines.push(('-', format!("{}  (only in the prediction)", describe(p))));
-            }
-        }
-        let changed = lines.iter().filter(|(c, _)| *c != '=' && *c != ' ').count();
-        lines.insert(1, (' ', format!("{changed} difference(s)")));
-        lines
-    }
-
-    fn open_diff(&mut self) {
-        self.popup = Some(Popup::Diff {
-            lines: self.diff_lines(),
-            scroll: 0,
-        });
-    }
-
-    fn full_image(&mut self) -> Vec<Effect> {
-        let Some(t) = &self.task else {
-            return Vec::new();
-        };
-        let img = t
-            .focusables
-            .get(t.focus)
-            .and_then(|f| match f {
-                Focus::Object(i) if t.config.objects[*i].kind == ObjectKind::Image => Some(*i),
-                _ => None,
-            })
-            .or_else(|| {
-                t.config
-                    .objects
-                    .iter()
-                    .position(|o| o.kind == ObjectKind::Image)
-            });
-        let Some(oi) = img else {
-            self.info("this task has no image");
-            return Vec::new();
-        };
-        let name = t.config.objects[oi].name.clone();
-        match t.contents.get(&name) {
-            Some(Content::Image { source: Ok(s), .. }) => vec![Effect::FullImage {
-                source: s.clone(),
-                regions: self
-                    .regions()
-                    .into_iter()
-                    .filter(|r| res::to_name(r) == name)
-                    .collect(),
-            }],
-            Some(Content::Image { source: Err(e), .. }) => {
-                let e = e.clone();
-                self.warn(format!("image not available: {e}"));
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn play_media(&mut self) -> Vec<Effect> {
-        let Some(t) = &self.task else {
-            return Vec::new();
-        };
-        let media = t
-            .config
-            .objects
-            .iter()
-            .find_map(|o| match t.contents.get(&o.name) {
-                Some(Content::Media { source: Ok(s), .. }) => Some(s.clone()),
-                _ => None,
-            });
-        match media {
-            Some(Source::Path(p)) => vec![Effect::Play(p.display().to_string())],
-            Some(Source::Url(u)) => vec![Effect::Play(u)],
-            _ => {
-                self.info("no playable audio or video in this task");
-                Vec::new()
-            }
-        }
-    }
-
-    fn external_editor(&mut self) -> Vec<Effect> {
-        let Some(ctrl) = self.focused_control() else {
-            self.info("focus a TextArea (J/K), then E edits it in $EDITOR");
-            return Vec::new();
-        };
-        if ctrl.kind != ControlKind::TextArea {
-            self.info("E edits a TextArea");
-            return Vec::new();
-        }
-        let t = self.task.as_ref().expect("task");
-        let region = self.per_region_target(&ctrl);
-        let entries = res::current_list(&t.result, &ctrl, region.as_ref().and_then(res::id_of));
-        let cur = t.opt_cursor.get(&ctrl.name).copied().unwrap_or(0);
-        let entry = (cur < entries.len()).then_some(cur);
-        let text = entry.map(|i| as_text(&entries[i])).unwrap_or_default();
-        vec![Effect::ExternalEditor {
-            control: ctrl.name.clone(),
-            entry,
-            text,
-        }]
-    }
-
-    /// Text came back from `$EDITOR`.
-    pub fn external_text(
-        &mut self,
-        control: &str,
-        entry: Option<usize>,
-        text: String,
-    ) -> Vec<Effect> {
-        let text = text.trim_end_matches('\n').to_string();
-        self.set_textarea_entry(control, entry, text)
-    }
-
-    // ----------------------------------------------------------------- focus & panels
-
-    pub fn focused_control(&self) -> Option<ControlTag> {
-        let t = self.task.as_ref()?;
-        match t.focusables.get(t.focus)? {
-            Focus::Control(i) => t.config.controls.get(*i).cloned(),
-            _ => None,
-        }
-    }
-
-    fn focused_object(&self) -> Option<crate::config::ObjectTag> {
-        let t = self.task.as_ref()?;
-        match t.focusables.get(t.focus)? {
-            Focus::Object(i) => t.config.objects.get(*i).cloned(),
-            _ => None,
-        }
-    }
-
-    /// For a perRegion control: the selected region it attaches to.
-    fn per_region_target(&self, ctrl: &ControlTag) -> Option<Value> {
-        if !ctrl.per_region {
-            return None;
-        }
-        let t = self.task.as_ref()?;
-        let id = t.selected.as_ref()?;
-        t.result
-            .iter()
-            .find(|r| res::id_of(r) == Some(id.as_str()) && res::is_region(&t.config, r))
-            .cloned()
-    }
-
-    /// Whether `ctrl` can be applied with `region` (from [`Self::per_region_target`]): a
-    /// perRegion control needs a selected region, and says so when there is none.
-    fn region_ready(&mut self, ctrl: &ControlTag, region: &Option<Value>) -> bool {
-        if ctrl.per_region && region.is_none() {
-            self.info(format!(
-                "{} is per region: select a region first (Tab)",
-                ctrl.name
-            ));
-            return false;
-        }
-        true
-    }
-
-    fn focused_action(&mut self, a: Action) -> Vec<Effect> {
-        if let Some(obj) = self.focused_object() {
-            return match obj.kind {
-                ObjectKind::Image => self.image_action(&obj, a),
-                ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
-                    self.text_action(&obj, a);
-                    Vec::new()
-                }
-                _ => Vec::new(),
-            };
-        }
-        if let Some(ctrl) = self.focused_control() {
-            return self.panel_action(&ctrl, a);
-        }
-        Vec::new()
-    }
-
-    fn doc(&self, obj: &str) -> Option<Arc<SpanDoc>> {
-        match self.task.as_ref()?.contents.get(obj)? {
-            Content::Doc(d) => Some(d.clone()),
-            _ => None,
-        }
-    }
-
-    fn text_action(&mut self, obj: &crate::config::ObjectTag, a: Action) {
-        let Some(doc) = self.doc(&obj.name) else {
-            return;
-        };
-        let t = self.task.as_mut().expect("task");
-        let cur = *t.text_cursor.get(&obj.name).unwrap_or(&0);
-        let width = t
-            .image_geom
-            .borrow()
-            .get(&format!("text:{}", obj.name))
-            .map_or(60, |g| g.cols);
-        let lines = doc.layout(width);
-        let line_of = |i: usize| lines.iter().rposition(|(s, _)| *s <= i).unwrap_or(0);
-        let col_in = |l: usize, i: usize| i.saturating_sub(lines[l].0);
-        let at = |l: usize, col: usize| {
-            let (s, e) = lines[l];
-            let i = (s + col).min(e.saturating_sub(1).max(s));
-            doc.grapheme_at(i.min(doc.len().saturating_sub(1))).0
-        };
-        let next = match a {
-            Action::Left => doc.prev(cur),
-            Action::Right => doc.next(cur),
-            Action::WordNext => doc.word_next(cur),
-            Action::WordPrev => doc.word_prev(cur),
-            Action::Up | Action::PageUp => {
-                let l = line_of(cur);
-                let step = if a == Action::Up { 1 } else { 10 };
-                at(l.saturating_sub(step), col_in(l, cur))
-            }
-            Action::Down | Action::PageDown => {
-                let l = line_of(cur);
-                let step = if a == Action::Down { 1 } else { 10 };
-                at((l + step).min(lines.len() - 1), col_in(l, cur))
-            }
-            Action::LineStart => lines[line_of(cur)].0,
-            Action::LineEnd => {
-                let (s, e) = lines[line_of(cur)];
-                if e > s { doc.grapheme_at(e - 1).0 } else { s }
-            }
-            Action::Select => {
-                t.anchor = match &t.anchor {
-                    Some((o, _)) if *o == obj.name => None,
-                    _ => Some((obj.name.clone(), cur)),
-                };
-                cur
-            }
-            _ => cur,
-        };
-        // Display-only characters (speaker names, added line breaks) are skipped over.
-        let mut next = next.min(doc.last());
-        if doc.map.get(next).is_some_and(Option::is_none) {
-            let back = matches!(a, Action::Left | Action::WordPrev);
-            let found = if back {
-                (0..next).rev().find(|i| doc.map[*i].is_some())
-            } else {
-                (next..doc.len()).find(|i| doc.map[*i].is_some())
-            };
-            if let Some(i) = found {
-                next = doc.grapheme_at(i).0;
-            }
-        }
-        t.text_cursor.insert(obj.name.clone(), next);
-    }
-
-    /// The display range a label key would turn into a span on this object: the
-    /// selection, else the word under the cursor.
-    pub fn pending_span(&self, obj: &str) -> Option<(usize, usize)> {
-        let t = self.task.as_ref()?;
-        let doc = self.doc(obj)?;
-        if doc.is_empty() {
-            return None;
-        }
-        let cur = *t.text_cursor.get(obj).unwrap_or(&0);
-        match &t.anchor {
-            Some((o, a)) if o == obj => {
-                let (s, e) = ((*a).min(cur), (*a).max(cur));
-                Some((doc.grapheme_at(s).0, doc.grapheme_at(e).1))
-            }
-            _ => Some(doc.word_at(cur)),
-        }
-    }
-
-    /// A label key (or Enter on a label in its panel).
-    fn apply_label(&mut self, ci: usize, li: usize) -> Vec<Effect> {
-        let t = self.task.as_ref().expect("task");
-        let ctrl = t.config.controls[ci].clone();
-        let label = ctrl.labels[li].clone();
-        match ctrl.kind {
-            ControlKind::Choices => {
-                let region = self.per_region_target(&ctrl);
-                if !self.region_ready(&ctrl, &region) {
-                    return Vec::new();
-                }
-                let key = label.key.clone();
-                self.edit(move |_, r| {
-                    let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
-                    let cur = res::current_list(r, &ctrl, rid.as_deref());
-                    let next = res::toggle_choice(&cur, ctrl.choice, &key);
-                    res::set_classification(
-                        r,
-                        &ctrl,
-                        region.as_ref(),
-                        (!next.is_empty()).then(|| Value::Array(next)),
-                    );
-                    true
-                })
-            }
-            k if is_labels_control(k) || k == ControlKind::Labels => {
-                self.label_region(&ctrl, &label.key)
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn label_region(&mut self, ctrl: &ControlTag, key: &str) -> Vec<Effect> {
-        let t = self.task.as_mut().expect("task");
-        t.last_label.insert(ctrl.name.clone(), key.to_string());
-        // A pending text selection on a target of this control makes a new span.
-        let focused = match t.focusables.get(t.focus) {
-            Some(Focus::Object(i)) => Some(t.config.objects[*i].clone()),
-            _ => None,
-        };
-        let anchored = t.anchor.as_ref().map(|(o, _)| o.clone());
-        let target = anchored
-            .clone()
-            .or_else(|| focused.as_ref().map(|o| o.name.clone()))
-            .filter(|o| ctrl.to_name.iter().any(|n| n == o));
-        let selected = t.selected.clone();
-        // With no selection pending, a selected region of this control is relabelled.
-        if anchored.is_none()
-            && let Some(id) = selected.clone()
-            && t.result
-                .iter()
-                .any(|r| res::id_of(r) == Some(id.as_str()) && res::from_name(r) == ctrl.name)
-        {
-            let ctrl = ctrl.clone();
-            let key = key.to_string();
-            return self.edit(move |_, r| res::relabel(r, &id, &ctrl, &key));
-        }
-        let Some(obj_name) = target else {
-            let names = ctrl.to_name.join(", ");
-            self.info(format!(
-                "{key}: focus {names} (J/K) and select a span, or Tab to a region"
-            ));
-            return Vec::new();
-        };
-        let Some(obj) = t.config.object(&obj_name).cloned() else {
-            return Vec::new();
-        };
-        match obj.kind {
-            ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
-                let Some((a, b)) = self.pending_span(&obj_name) else {
+    /// Popups get actions before the screen under them.
+    fn popup_action(&mut self, a: Action) -> Vec<Effect> {
+        let close = match &mut self.popup {
+            None => return Vec::new(),
+            Some(Popup::Help(h)) => h.update(a) == Reply::Close,
+            Some(Popup::Diff(d)) => d.update(a) == Reply::Close,
+            Some(Popup::Picker(p)) => {
+                let Some(ctrl) = self
+                    .task
+                    .as_ref()
+                    .and_then(|t| t.config.control(&p.control))
+                    .cloned()
+                else {
                     return Vec::new();
                 };
-                let Some(doc) = self.doc(&obj_name) else {
-                    return Vec::new();
-                };
-                let Some(mut value) = doc.span_value(a, b) else {
-                    self.info("nothing to label there");
-                    return Vec::new();
-                };
-                let vk = ctrl.value_key().unwrap_or("labels").to_string();
-                value.insert(vk, json!([key]));
-                let region = res::region(ctrl, &obj_name, None, value);
-                let id = res::id_of(&region).map(str::to_string);
-                let e = self.edit(move |_, r| {
-                    r.push(region);
-                    true
-                });
-                if let Some(t) = &mut self.task {
-                    t.anchor = None;
-                    t.selected = id;
+                match p.update(a, &ctrl) {
+                    PickerReply::Keep => false,
+                    PickerReply::Close => true,
+                    PickerReply::Choose {
+                        label,
+                        has_children,
+                    } => return self.pick_taxonomy(ctrl, label, has_children),
                 }
-                e
             }
-            ObjectKind::Image => {
-                self.info(format!(
-                    "label {key}: r draws a new box with it, or Tab to a box to relabel"
-                ));
-                Vec::new()
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    fn image_geom(&self, obj: &str) -> ImageGeom {
-        self.task
-            .as_ref()
-            .and_then(|t| t.image_geom.borrow().get(obj).copied())
-            .unwrap_or(ImageGeom {
-                width_px: 100,
-                height_px: 100,
-                cols: 100,
-                rows: 50,
-            })
-    }
-
-    fn image_action(&mut self, obj: &crate::config::ObjectTag, a: Action) -> Vec<Effect> {
-        let t = self.task.as_ref().expect("task");
-        let rect_ctrl = t
-            .config
-            .controls
-            .iter()
-            .find(|c| {
-                matches!(
-                    c.kind,
-                    ControlKind::RectangleLabels | ControlKind::Rectangle
-                ) && c.to_name.contains(&obj.name)
-            })
-            .cloned();
-        if a == Action::NewRect {
-            let Some(ctrl) = rect_ctrl else {
-                self.info("no RectangleLabels/Rectangle control targets this image");
-                return Vec::new();
-            };
-            let label = t
-                .last_label
-                .get(&ctrl.name)
-                .cloned()
-                .or_else(|| ctrl.labels.first().map(|l| l.key.clone()));
-            let mut value = Map::new();
-            value.insert("x".into(), json!(40.0));
-            value.insert("y".into(), json!(40.0));
-            value.insert("width".into(), json!(20.0));
-            value.insert("height".into(), json!(20.0));
-            value.insert("rotation".into(), json!(0));
-            if let (Some(k), Some(l)) = (ctrl.value_key(), &label) {
-                value.insert(k.to_string(), json!([l]));
-            }
-            let mut region = res::region(&ctrl, &obj.name, None, value);
-            if let Some(Content::Image {
-                raster: Some(r), ..
-            }) = t.contents.get(&obj.name)
-            {
-                region["original_width"] = json!(r.orig_width);
-                region["original_height"] = json!(r.orig_height);
-                region["image_rotation"] = json!(0);
-            }
-            let id = res::id_of(&region).map(str::to_string);
-            let e = self.edit(move |_, r| {
-                r.push(region);
-                true
-            });
-            if let Some(t) = &mut self.task {
-                t.selected = id;
-            }
-            self.info(format!(
-                "new box{}: hjkl move, HJKL resize, a label key relabels",
-                label.map(|l| format!(" ({l})")).unwrap_or_default()
-            ));
-            return e;
-        }
-        let Some(id) = t.selected.clone() else {
-            if matches!(a, Action::Left | Action::Right | Action::Up | Action::Down) {
-                self.info("Tab selects a box, r draws a new one");
-            }
-            return Vec::new();
         };
-        let g = self.image_geom(&obj.name);
-        let dx = 100.0 / g.width_px.max(1) as f64;
-        let dy = 200.0 / g.height_px.max(1) as f64;
-        let (mx, my, mw, mh) = match a {
-            Action::Left => (-dx, 0.0, 0.0, 0.0),
-            Action::Right => (dx, 0.0, 0.0, 0.0),
-            Action::Up => (0.0, -dy, 0.0, 0.0),
-            Action::Down => (0.0, dy, 0.0, 0.0),
-            Action::GrowWidth => (0.0, 0.0, dx, 0.0),
-            Action::ShrinkWidth => (0.0, 0.0, -dx, 0.0),
-            Action::GrowHeight => (0.0, 0.0, 0.0, dy),
-            Action::ShrinkHeight => (0.0, 0.0, 0.0, -dy),
-            _ => return Vec::new(),
-        };
-        self.edit(move |_, result| {
-            let mut changed = false;
-            for r in result
-                .iter_mut()
-                .filter(|r| res::id_of(r) == Some(id.as_str()))
-            {
-                let v = &mut r["value"];
-                let (Some(x), Some(y), Some(w), Some(h)) = (
-                    v.get("x").and_then(num),
-                    v.get("y").and_then(num),
-                    v.get("width").and_then(num),
-                    v.get("height").and_then(num),
-                ) else {
-                    continue;
-                };
-                let w2 = (w + mw).clamp(dx.min(100.0), 100.0);
-                let h2 = (h + mh).clamp(dy.min(100.0), 100.0);
-                let x2 = (x + mx).clamp(0.0, 100.0 - w2);
-                let y2 = (y + my).clamp(0.0, 100.0 - h2);
-                let round = |f: f64| (f * 10000.0).round() / 10000.0;
-                v["x"] = json!(round(x2));
-                v["y"] = json!(round(y2));
-                v["width"] = json!(round(w2));
-                v["height"] = json!(round(h2));
-                if r.get("origin").and_then(Value::as_str) == Some("prediction") {
-                    r["origin"] = json!("prediction-changed");
-                }
-                changed = true;
-            }
-            changed
-        })
-    }
-
-    fn panel_action(&mut self, ctrl: &ControlTag, a: Action) -> Vec<Effect> {
-        let region = self.per_region_target(ctrl);
-        let t = self.task.as_mut().expect("task");
-        let cur = *t.opt_cursor.get(&ctrl.name).unwrap_or(&0);
-        let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
-        let entries = res::current_list(&t.result, ctrl, rid.as_deref());
-        let n_opts = match ctrl.kind {
-            ControlKind::TextArea => {
-                let max = ctrl.max_submissions.unwrap_or(usize::MAX);
-                entries.len() + usize::from(entries.len() < max)
-            }
-            ControlKind::Taxonomy => 1,
-            _ => ctrl.labels.len(),
-        };
-        match a {
-            Action::Up => {
-                t.opt_cursor
-                    .insert(ctrl.name.clone(), cur.saturating_sub(1));
-                return Vec::new();
-            }
-            Action::Down => {
-                t.opt_cursor
-                    .insert(ctrl.name.clone(), (cur + 1).min(n_opts.saturating_sub(1)));
-                return Vec::new();
-            }
-            _ => {}
+        if close {
+            self.popup = None;
         }
-        if !is_labels_control(ctrl.kind) && !self.region_ready(ctrl, &region) {
-            return Vec::new();
-        }
-        let t = self.task.as_ref().expect("task");
-        match (ctrl.kind, a) {
-            (ControlKind::Choices, Action::Toggle | Action::Activate)
-                if cur < ctrl.labels.len() =>
-            {
-                let ci = t.config.controls.iter().position(|c| c.name == ctrl.name);
-                match ci {
-                    Some(ci) => self.apply_label(ci, cur),
-                    None => Vec::new(),
-                }
-            }
-            (k, Action::Toggle | Action::Activate)
-                if is_labels_control(k) && cur < ctrl.labels.len() =>
-            {
-                let key = ctrl.labels[cur].key.clone();
-                self.label_region(ctrl, &key)
-            }
-            (ControlKind::Rating, Action::Left | Action::Right | Action::Clear) => {
-                let now = entries.first().and_then(num).unwrap_or(0.0) as i64;
-                let next = match a {
-                    Action::Left => now - 1,
-                    Action::Right => now + 1,
-                    _ => 0,
-                }
-                .clamp(0, ctrl.max_rating as i64);
-                let c = ctrl.clone();
-                self.edit(move |_, r| {
-                    res::set_classification(
-                        r,
-                        &c,
-                        region.as_ref(),
-                        (next > 0).then(|| json!(next)),
-                    );
-                    true
-                })
-            }
-            (ControlKind::Number, Action::Left | Action::Right | Action::Clear) => {
-                let step = ctrl.step.unwrap_or(1.0);
-                let now = entries.first().and_then(num);
-                let next = match (a, now) {
-                    (Action::Clear, _) => None,
-                    (Action::Left, Some(n)) => Some(n - step),
-                    (Action::Right, Some(n)) => Some(n + step),
-                    (_, None) => Some(ctrl.min.unwrap_or(0.0)),
-                    _ => now,
-                }
-                .map(|n| n.clamp(ctrl.min.unwrap_or(f64::MIN), ctrl.max.unwrap_or(f64::MAX)));
-                let c = ctrl.clone();
-                self.edit(move |_, r| {
-                    res::set_classification(r, &c, region.as_ref(), next.map(number_json));
-                    true
-                })
-            }
-            (ControlKind::Number, Action::Activate) => {
-                let now = entries.first().map(as_text).unwrap_or_default();
-                self.start_editor(EditTarget::Number(ctrl.name.clone()), now);
-                Vec::new()
-            }
-            (ControlKind::DateTime, Action::Activate) => {
-                let now = entries.first().map(as_text).unwrap_or_default();
-                self.start_editor(EditTarget::DateTime(ctrl.name.clone()), now);
-                Vec::new()
-            }
-            (ControlKind::DateTime, Action::Clear) => {
-                let c = ctrl.clone();
-                self.edit(move |_, r| {
-                    res::set_classification(r, &c, region.as_ref(), None);
-                    true
-                })
-            }
-            (ControlKind::TextArea, Action::Activate | Action::Toggle) => {
-                let entry = (cur < entries.len()).then_some(cur);
-                let editable = ctrl.attr("editable").is_none_or(|v| v != "false");
-                if entry.is_some() && !editable {
-                    self.info("this TextArea is not editable; Backspace removes the entry");
-                    return Vec::new();
-                }
-                let text = entry.map(|i| as_text(&entries[i])).unwrap_or_default();
-                self.start_editor(
-                    EditTarget::TextArea {
-                        control: ctrl.name.clone(),
-                        entry,
-                    },
-                    text,
-                );
-                Vec::new()
-            }
-            (ControlKind::TextArea, Action::Clear) if cur < entries.len() => {
-                let c = ctrl.clone();
-                let mut next = entries.clone();
-                next.remove(cur);
-                self.edit(move |_, r| {
-                    res::set_classification(
-                        r,
-                        &c,
-                        region.as_ref(),
-                        (!next.is_empty()).then(|| Value::Array(next)),
-                    );
-                    true
-                })
-            }
-            (ControlKind::Taxonomy, Action::Activate | Action::Toggle) => {
-                self.popup = Some(Popup::Picker(Picker {
-                    control: ctrl.name.clone(),
-                    cursor: 0,
-                    expanded: HashSet::new(),
-                    query: String::new(),
-                    searching: false,
-                }));
-                Vec::new()
-            }
-            (ControlKind::Taxonomy, Action::Clear) => {
-                let c = ctrl.clone();
-                self.edit(move |_, r| {
-                    res::set_classification(r, &c, region.as_ref(), None);
-                    true
-                })
-            }
-            (ControlKind::Choices, Action::Clear) => {
-                let c = ctrl.clone();
-                self.edit(move |_, r| {
-                    res::set_classification(r, &c, region.as_ref(), None);
-                    true
-                })
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    // ----------------------------------------------------------------- taxonomy picker
-
-    /// Rows of the picker: (path key, depth, label index, has children).
-    pub fn picker_rows(&self, p: &Picker) -> Vec<(String, usize, usize, bool)> {
-        let Some(t) = &self.task else {
-            return Vec::new();
-        };
-        let Some(c) = t.config.control(&p.control) else {
-            return Vec::new();
-        };
-        let q = p.query.to_lowercase();
-        // Paths that have children, gathered once: a tree can have any number of labels.
-        let parents: HashSet<&[String]> = c
-            .labels
-            .iter()
-            .filter(|l| !l.path.is_empty())
-            .map(|l| &l.path[..l.path.len() - 1])
-            .collect();
-        let mut out = Vec::new();
-        for (i, l) in c.labels.iter().enumerate() {
-            let key = l.path.join("/");
-            let has_children = parents.contains(l.path.as_slice());
-            if !q.is_empty() {
-                if key.to_lowercase().contains(&q) {
-                    out.push((key, 0, i, has_children));
-                }
-                continue;
-            }
-            let visible = (1..l.path.len()).all(|d| p.expanded.contains(&l.path[..d].join("/")));
-            if visible {
-                out.push((key, l.path.len() - 1, i, has_children));
-            }
-        }
-        out
-    }
-
-    fn picker_action(&mut self, mut p: Picker, a: Action) -> Vec<Effect> {
-        let rows = self.picker_rows(&p);
-        let mut effects = Vec::new();
-        match a {
-            Action::Up => p.cursor = p.cursor.saturating_sub(1),
-            Action::Down => p.cursor = (p.cursor + 1).min(rows.len().saturating_sub(1)),
-            Action::Right => {
-                if let Some((k, _, _, true)) = rows.get(p.cursor) {
-                    p.expanded.insert(k.clone());
-                }
-            }
-            Action::Left => {
-                // Collapse, or go to the parent.
-                if let Some((k, _, _, _)) = rows.get(p.cursor)
-                    && !p.expanded.remove(k)
-                    && let Some((parent, _)) = k.rsplit_once('/')
-                {
-                    p.expanded.remove(parent);
-                    p.cursor = self
-                        .picker_rows(&p)
-                        .iter()
-                        .position(|(r, _, _, _)| r == parent)
-                        .unwrap_or(0);
-                }
-            }
-            Action::Search => {
-                p.searching = true;
-                p.query.clear();
-                p.cursor = 0;
-            }
-            Action::Toggle | Action::Activate => {
-                if let Some((_, _, li, has_children)) = rows.get(p.cursor).cloned() {
-                    let t = self.task.as_ref().expect("task");
-                    let Some(ctrl) = t.config.control(&p.control).cloned() else {
-                        return Vec::new();
-                    };
-                    if ctrl.leafs_only && has_children {
-                        self.info("only leaves can be chosen here (leafsOnly)");
-                    } else {
-                        let path: Vec<Value> =
-                            ctrl.labels[li].path.iter().map(|s| json!(s)).collect();
-                        let region = self.per_region_target(&ctrl);
-                        effects = self.edit(move |_, r| {
-                            let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
-                            let mut cur = res::current_list(r, &ctrl, rid.as_deref());
-                            let path = Value::Array(path);
-                            if let Some(i) = cur.iter().position(|v| *v == path) {
-                                cur.remove(i);
-                            } else if ctrl.choice == ChoiceMode::Multiple
-                                || ctrl.attr("maxUsages").is_none()
-                            {
-                                cur.push(path);
-                            } else {
-                                cur = vec![path];
-                            }
-                            res::set_classification(
-                                r,
-                                &ctrl,
-                                region.as_ref(),
-                                (!cur.is_empty()).then(|| Value::Array(cur)),
-                            );
-                            true
-                        });
-                    }
-                }
-            }
-            Action::Cancel => {
-                self.popup = None;
-                return Vec::new();
-            }
-            _ => {}
-        }
-        self.popup = Some(Popup::Picker(p));
-        effects
-    }
-
-    fn picker_search_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let Some(Popup::Picker(mut p)) = self.popup.clone() else {
-            return Vec::new();
-        };
-        match ev.code {
-            KeyCode::Esc => {
-                p.query.clear();
-                p.searching = false;
-            }
-            KeyCode::Enter => p.searching = false,
-            KeyCode::Backspace => {
-                p.query.pop();
-            }
-            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => p.query.push(c),
-            _ => {}
-        }
-        p.cursor = 0;
-        self.popup = Some(Popup::Picker(p));
         Vec::new()
     }
 
     // ----------------------------------------------------------------- inline editor
 
-    fn start_editor(&mut self, target: EditTarget, text: String) {
-        let buf: Vec<char> = text.chars().collect();
-        self.editor = Some(Editor {
-            target,
-            cursor: buf.len(),
-            buf,
-        });
+    pub(in crate::tui) fn start_editor(&mut self, target: EditTarget, text: String) {
+        self.editor = Some(Editor::new(target, text));
     }
 
-    fn editor_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+    pub(in crate::tui) fn editor_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
         let Some(ed) = &mut self.editor else {
             return Vec::new();
         };
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
-        let alt = ev.modifiers.contains(KeyModifiers::ALT);
-        let multiline = matches!(ed.target, EditTarget::TextArea { .. });
-        match ev.code {
-            KeyCode::Esc => {
+        match ed.key(ev) {
+            EditorReply::Keep => Vec::new(),
+            EditorReply::Cancel => {
                 self.editor = None;
-                return Vec::new();
+                Vec::new()
             }
-            KeyCode::Enter if multiline && (alt || ev.modifiers.contains(KeyModifiers::SHIFT)) => {
-                ed.buf.insert(ed.cursor, '\n');
-                ed.cursor += 1;
-            }
-            KeyCode::Enter => {
+            EditorReply::Commit => {
                 let ed = self.editor.take().expect("editor");
-                return self.commit_editor(ed);
+                self.commit_editor(ed)
             }
-            KeyCode::Char('e') if ctrl && multiline => {
-                let ed = self.editor.take().expect("editor");
-                if let EditTarget::TextArea { control, entry } = ed.target {
-                    return vec![Effect::ExternalEditor {
-                        control,
-                        entry,
-                        text: ed.buf.iter().collect(),
-                    }];
-                }
-            }
-            KeyCode::Char('u') if ctrl => {
-                ed.buf.drain(..ed.cursor);
-                ed.cursor = 0;
-            }
-            KeyCode::Char(c) if !ctrl => {
-                ed.buf.insert(ed.cursor, c);
-                ed.cursor += 1;
-            }
-            KeyCode::Backspace if ed.cursor > 0 => {
-                ed.cursor -= 1;
-                ed.buf.remove(ed.cursor);
-            }
-            KeyCode::Delete if ed.cursor < ed.buf.len() => {
-                ed.buf.remove(ed.cursor);
-            }
-            KeyCode::Left => ed.cursor = ed.cursor.saturating_sub(1),
-            KeyCode::Right => ed.cursor = (ed.cursor + 1).min(ed.buf.len()),
-            KeyCode::Home => ed.cursor = 0,
-            KeyCode::End => ed.cursor = ed.buf.len(),
-            _ => {}
-        }
-        Vec::new()
-    }
-
-    fn commit_editor(&mut self, ed: Editor) -> Vec<Effect> {
-        let text = ed.text();
-        match ed.target {
-            EditTarget::Jump => match text.trim().trim_start_matches('#').parse::<i64>() {
-                Ok(id) => {
-                    if self.screen == Screen::List {
-                        vec![Effect::ListJump(id)]
-                    } else {
-                        vec![Effect::OpenTask(id)]
-                    }
-                }
-                Err(_) => {
-                    self.warn(format!(
-                        "not a task id: {:?}",
-                        crate::util::sanitize(&text, false)
-                    ));
-                    Vec::new()
-                }
-            },
-            EditTarget::TextArea { control, entry } => {
-                self.set_textarea_entry(&control, entry, text)
-            }
-            EditTarget::Number(control) => {
-                let Some(ctrl) = self
-                    .task
-                    .as_ref()
-                    .and_then(|t| t.config.control(&control).cloned())
-                else {
-                    return Vec::new();
-                };
-                let t = text.trim();
-                if t.is_empty() {
-                    let region = self.per_region_target(&ctrl);
-                    return self.edit(move |_, r| {
-                        res::set_classification(r, &ctrl, region.as_ref(), None);
-                        true
-                    });
-                }
-                let Ok(n) = t.parse::<f64>() else {
-                    self.warn(format!("{control}: {t:?} is not a number"));
-                    return Vec::new();
-                };
-                if ctrl.min.is_some_and(|m| n < m) || ctrl.max.is_some_and(|m| n > m) {
-                    self.warn(format!(
-                        "{control}: {n} is outside {}..{}",
-                        ctrl.min.map_or("".into(), |m| m.to_string()),
-                        ctrl.max.map_or("".into(), |m| m.to_string())
-                    ));
-                    return Vec::new();
-                }
-                let region = self.per_region_target(&ctrl);
-                self.edit(move |_, r| {
-                    res::set_classification(r, &ctrl, region.as_ref(), Some(number_json(n)));
-                    true
-                })
-            }
-            EditTarget::DateTime(control) => {
-                let Some(ctrl) = self
-                    .task
-                    .as_ref()
-                    .and_then(|t| t.config.control(&control).cloned())
-                else {
-                    return Vec::new();
-                };
-                let t = text.trim().to_string();
-                if t.is_empty() {
-                    let region = self.per_region_target(&ctrl);
-                    return self.edit(move |_, r| {
-                        res::set_classification(r, &ctrl, region.as_ref(), None);
-                        true
-                    });
-                }
-                let only = ctrl.attr("only").unwrap_or("");
-                if let Err(e) = check_datetime(&t, only) {
-                    self.warn(format!("{control}: {e}"));
-                    return Vec::new();
-                }
-                let region = self.per_region_target(&ctrl);
-                self.edit(move |_, r| {
-                    res::set_classification(r, &ctrl, region.as_ref(), Some(json!(t)));
-                    true
-                })
+            EditorReply::External {
+                control,
+                entry,
+                text,
+            } => {
+                self.editor = None;
+                vec![Effect::ExternalEditor {
+                    control,
+                    entry,
+                    text,
+                }]
             }
         }
     }
+}
 
-    fn set_textarea_entry(
-        &mut self,
-        control: &str,
-        entry: Option<usize>,
-        text: String,
-    ) -> Vec<Effect> {
-        let Some(ctrl) = self
-            .task
-            .as_ref()
-            .and_then(|t| t.config.control(control).cloned())
-        else {
-            return Vec::new();
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::msg::Failure;
+    use crossterm::event::{KeyCode, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    fn app() -> App {
+        let config = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/><Choices name="c" toName="t"><Choice value="A"/></Choices></View>"#,
+        )
+        .unwrap();
+        App::new(
+            "demo".into(),
+            "demo.db".into(),
+            "ann".into(),
+            1,
+            Sampling::Sequential,
+            config,
+            Theme::load(None, true).unwrap(),
+            Keymap::default_map(false),
+            super::super::media::annotator_resolver(crate::media::Roots::default()),
+        )
+    }
+
+    fn key(c: char) -> Msg {
+        Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn failures_from_outside_become_messages() {
+        let mut a = app();
+        assert!(a.update(Msg::SaveFailed("disk full".into())).is_empty());
+        assert_eq!(a.save, SaveState::Failed("disk full".into()));
+        assert_eq!(
+            a.message,
+            Some((Level::Error, "not saved: disk full".into()))
+        );
+        a.update(Failure::warn("cannot run mpv"));
+        assert_eq!(a.message, Some((Level::Warn, "cannot run mpv".into())));
+    }
+
+    #[test]
+    fn the_list_opens_pages_in_and_keeps_its_drawn_height() {
+        let mut a = app();
+        a.update(Msg::NoTaskLeft);
+        assert!(a.finished);
+        let effects = a.update(key('t'));
+        let [Effect::ListPage { generation, .. }] = effects[..] else {
+            panic!("{effects:?}");
         };
-        let region = self.per_region_target(&ctrl);
-        if !self.region_ready(&ctrl, &region) {
-            return Vec::new();
-        }
-        self.edit(move |_, r| {
-            let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
-            let mut cur = res::current_list(r, &ctrl, rid.as_deref());
-            match entry {
-                Some(i) if i < cur.len() => {
-                    if text.is_empty() {
-                        cur.remove(i);
-                    } else {
-                        cur[i] = json!(text);
-                    }
-                }
-                _ if text.is_empty() => return false,
-                _ => {
-                    if ctrl.max_submissions.is_some_and(|m| cur.len() >= m) {
-                        return false;
-                    }
-                    cur.push(json!(text));
-                }
-            }
-            res::set_classification(
-                r,
-                &ctrl,
-                region.as_ref(),
-                (!cur.is_empty()).then(|| Value::Array(cur)),
-            );
-            true
+        assert_eq!(a.screen, Screen::List);
+        a.update(Msg::ListPage {
+            generation,
+            rows: Vec::new(),
+            forward: true,
+            reset: true,
+            count: Some(Err("database is locked".into())),
+        });
+        assert_eq!(
+            a.message,
+            Some((
+                Level::Error,
+                "cannot count tasks: database is locked".into()
+            ))
+        );
+        let mut term = Terminal::new(TestBackend::new(80, 12)).unwrap();
+        let mut facts = LayoutFacts::default();
+        term.draw(|f| facts = super::super::view::draw(f, &a))
+            .unwrap();
+        assert_eq!(
+            facts.list_height,
+            Some(7),
+            "12 rows less status, message, frame and heading"
+        );
+        assert_eq!(a.list.height, 0, "drawing changes nothing");
+        a.update(Msg::Layout(facts));
+        assert_eq!(a.list.height, 7);
+        // Back to the (finished) task screen, and the help popup above it.
+        a.update(key('t'));
+        assert_eq!(a.screen, Screen::Task);
+        assert!(a.hints().contains(&("s".into(), "submit".into())));
+        a.update(key('?'));
+        assert!(matches!(a.popup, Some(Popup::Help(_))));
+        assert!(
+            a.hints().contains(&("Esc".into(), "close".into())),
+            "the popup on top gives the hints: {:?}",
+            a.hints()
+        );
+        term.draw(|f| {
+            super::super::view::draw(f, &a);
         })
-    }
-}
-
-/// Integers stay integers in the JSON (`{"number": 2}`), as Label Studio writes them.
-fn number_json(n: f64) -> Value {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        json!(n as i64)
-    } else {
-        json!(n)
-    }
-}
-
-/// Checks a DateTime value against `only` (date, time, month, year; default date and time).
-pub fn check_datetime(s: &str, only: &str) -> Result<(), String> {
-    let digits = |p: &str, n: usize| p.len() == n && p.chars().all(|c| c.is_ascii_digit());
-    let date = |d: &str| -> bool {
-        let p: Vec<&str> = d.split('-').collect();
-        p.len() == 3
-            && digits(p[0], 4)
-            && digits(p[1], 2)
-            && digits(p[2], 2)
-            && (1..=12).contains(&p[1].parse::<u32>().unwrap_or(0))
-            && (1..=31).contains(&p[2].parse::<u32>().unwrap_or(0))
-    };
-    let time = |t: &str| -> bool {
-        let p: Vec<&str> = t.split(':').collect();
-        (p.len() == 2 || p.len() == 3)
-            && p.iter().all(|x| digits(x, 2))
-            && p[0].parse::<u32>().unwrap_or(99) < 24
-            && p[1].parse::<u32>().unwrap_or(99) < 60
-    };
-    let ok = match only {
-        "date" => date(s),
-        "time" => time(s),
-        "month" => {
-            let p: Vec<&str> = s.split('-').collect();
-            p.len() == 2
-                && digits(p[0], 4)
-                && digits(p[1], 2)
-                && (1..=12).contains(&p[1].parse::<u32>().unwrap_or(0))
-        }
-        "year" => digits(s, 4),
-        _ => s
-            .split_once('T')
-            .or_else(|| s.split_once(' '))
-            .is_some_and(|(d, t)| date(d) && time(t)),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{s:?} is not a {}",
-            match only {
-                "date" => "date (YYYY-MM-DD)",
-                "time" => "time (HH:MM)",
-                "month" => "month (YYYY-MM)",
-                "year" => "year (YYYY)",
-                _ => "date and time (YYYY-MM-DDTHH:MM)",
-            }
-        ))
-    }
-}
-
-/// Whether two results sit on the same place (same span, or boxes overlapping by half).
-fn same_place(a: &Value, b: &Value) -> bool {
-    let (va, vb) = (&a["value"], &b["value"]);
-    if va.get("start").is_some() || vb.get("start").is_some() {
-        return va.get("start") == vb.get("start")
-            && va.get("end") == vb.get("end")
-            && va.get("startOffset") == vb.get("startOffset")
-            && va.get("endOffset") == vb.get("endOffset");
-    }
-    let rect = |v: &Value| -> Option<(f64, f64, f64, f64)> {
-        Some((
-            num(v.get("x")?)?,
-            num(v.get("y")?)?,
-            num(v.get("width")?)?,
-            num(v.get("height")?)?,
-        ))
-    };
-    if let (Some(ra), Some(rb)) = (rect(va), rect(vb)) {
-        let ix = (ra.0 + ra.2).min(rb.0 + rb.2) - ra.0.max(rb.0);
-        let iy = (ra.1 + ra.3).min(rb.1 + rb.3) - ra.1.max(rb.1);
-        let inter = ix.max(0.0) * iy.max(0.0);
-        let union = ra.2 * ra.3 + rb.2 * rb.3 - inter;
-        return union > 0.0 && inter / union >= 0.5;
-    }
-    // Classifications: one per control.
-    va.get("x").is_none() && vb.get("x").is_none()
-}
-
-/// One line describing a result: control, labels or value, and where.
-pub fn describe_result(config: &LabelConfig, r: &Value, content: Option<&Content>) -> String {
-    let from = res::from_name(r);
-    let v = &r["value"];
-    let ctrl = config.control(from);
-    let what = match ctrl.map(|c| c.kind) {
-        Some(ControlKind::TextArea) => format!(
-            "{:?}",
-            v.get("text")
-                .map(|t| match t {
-                    Value::Array(a) => a.iter().map(as_text).collect::<Vec<_>>().join(" | "),
-                    other => as_text(other),
-                })
-                .unwrap_or_default()
-        ),
-        Some(ControlKind::Rating) => format!(
-            "rating {}",
-            v.get("rating").map(as_text).unwrap_or_default()
-        ),
-        Some(ControlKind::Number) => format!(
-            "number {}",
-            v.get("number").map(as_text).unwrap_or_default()
-        ),
-        Some(ControlKind::DateTime) => v.get("datetime").map(as_text).unwrap_or_default(),
-        _ => res::labels_of(r).join(", "),
-    };
-    let place = if let (Some(x), Some(y), Some(w), Some(h)) = (
-        v.get("x").and_then(num),
-        v.get("y").and_then(num),
-        v.get("width").and_then(num),
-        v.get("height").and_then(num),
-    ) {
-        format!(" box {x:.1},{y:.1} {w:.1}×{h:.1}%")
-    } else if let Some(t) = v.get("text").and_then(Value::as_str) {
-        format!(" {:?}", crate::util::sanitize(t, false))
-    } else if let (Some(Content::Doc(d)), Some(_)) = (content, v.get("start")) {
-        match d.region_range(v) {
-            Some((a, b)) => format!(" {:?}", d.display[a..b].iter().collect::<String>()),
-            None => String::new(),
-        }
-    } else if let Some(points) = v.get("points").and_then(Value::as_array) {
-        format!(" polygon of {} points", points.len())
-    } else if let (Some(s), Some(e)) = (v.get("start"), v.get("end")) {
-        format!(" {}–{}", as_text(s), as_text(e))
-    } else {
-        String::new()
-    };
-    crate::util::sanitize(&format!("{from}: {what}{place}"), false)
-}
-
-/// Panes that take focus, in document order: objects that carry regions or can be
-/// labelled, objects no control points at (so that every pane can be brought into view),
-/// then every control with a panel.
-pub fn focusables(config: &LabelConfig) -> Vec<Focus> {
-    let mut objects: HashMap<&str, usize> = HashMap::new();
-    for (i, o) in config.objects.iter().enumerate() {
-        objects.entry(o.name.as_str()).or_insert(i);
-    }
-    let mut controls: HashMap<&str, usize> = HashMap::new();
-    // Per object: whether a control points at it, and whether one labels it.
-    let mut targeted = vec![false; config.objects.len()];
-    let mut labelled = vec![false; config.objects.len()];
-    for (i, c) in config.controls.iter().enumerate() {
-        controls.entry(c.name.as_str()).or_insert(i);
-        for to in &c.to_name {
-            if let Some(&oi) = objects.get(to.as_str()) {
-                targeted[oi] = true;
-                labelled[oi] |= res::labels_fit(c.kind, config.objects[oi].kind);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(&config.root, &mut |el| {
-        let Some(name) = el.attr("name") else { return };
-        if let Some(&i) = objects.get(name) {
-            let o = &config.objects[i];
-            if o.kind == ObjectKind::Image
-                || labelled[i]
-                || (!targeted[i] && o.kind != ObjectKind::Header)
-            {
-                out.push(Focus::Object(i));
-            }
-        } else if let Some(&i) = controls.get(name)
-            && !matches!(config.controls[i].kind, ControlKind::Relations)
-        {
-            out.push(Focus::Control(i));
-        }
-    });
-    out
-}
-
-/// Visits every element in document order.
-pub fn walk(el: &crate::config::Element, f: &mut impl FnMut(&crate::config::Element)) {
-    f(el);
-    for c in &el.children {
-        if let Node::Element(e) = c {
-            walk(e, f);
-        }
+        .unwrap();
+        let text = super::super::view::buffer_text(term.backend().buffer());
+        assert!(text.contains("Help"), "{text}");
     }
 }

@@ -6,8 +6,8 @@
 //! drawn as grey-level characters.
 
 use super::media::Raster;
+use super::screens::annotate::view::Overlay;
 use super::theme::{Theme, readable_on};
-use super::view::Overlay;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Style};

@@ -122,9 +122,7 @@ impl Driver {
     /// Draws into a TestBackend, lets images load at the drawn size, draws again.
     pub fn screen(&mut self, w: u16, h: u16) -> String {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        term.draw(|f| labelterm::tui::view::draw(f, &self.s.app))
-            .unwrap();
-        self.s.after_draw();
+        self.s.draw(&mut term).unwrap();
         let mut waited = false;
         while let Ok(l) =
             self.loads
@@ -133,8 +131,7 @@ impl Driver {
             self.s.loaded(l);
             waited = true;
         }
-        term.draw(|f| labelterm::tui::view::draw(f, &self.s.app))
-            .unwrap();
+        self.s.draw(&mut term).unwrap();
         labelterm::tui::view::buffer_text(term.backend().buffer())
     }
 
@@ -142,11 +139,12 @@ impl Driver {
     /// and how long the frame took.
     pub fn frame(&mut self, w: u16, h: u16) -> (String, Duration) {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        let mut facts = labelterm::tui::msg::LayoutFacts::default();
         let t = std::time::Instant::now();
-        term.draw(|f| labelterm::tui::view::draw(f, &self.s.app))
+        term.draw(|f| facts = labelterm::tui::view::draw(f, &self.s.app))
             .unwrap();
         let took = t.elapsed();
-        self.s.after_draw();
+        self.s.after_draw(facts);
         (
             labelterm::tui::view::buffer_text(term.backend().buffer()),
             took,

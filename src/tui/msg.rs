@@ -1,0 +1,138 @@
+//! Everything that can happen to the annotator, as one type. Keys, store replies, loaded
+//! media, layout facts from the last frame and errors all arrive as a [`Msg`];
+//! [`super::app::App::update`] is the only code that turns them into state changes.
+
+use super::action::Action;
+use super::media::Loaded;
+use crate::store::TaskFull;
+use crate::store::annotate::{DraftRow, Progress, SubmitKind};
+use crate::store::browse::ListRow;
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::collections::HashMap;
+
+#[derive(Debug)]
+pub enum Msg {
+    /// The session begins: count tasks and open the first one.
+    Start,
+    Key(KeyEvent),
+    /// Mouse events flow through the update; no screen uses them yet.
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Action(Action),
+    /// The task's counts for the status line.
+    Counts(Progress),
+    /// A task read from the store, with the user's draft of it.
+    TaskOpened {
+        full: Box<TaskFull>,
+        draft: Option<DraftRow>,
+    },
+    /// The id asked for is not in the store.
+    NoSuchTask(i64),
+    /// The stream has no task left for the user.
+    NoTaskLeft,
+    Saved {
+        kind: SubmitKind,
+        task_id: i64,
+    },
+    SaveFailed(String),
+    DraftSaved,
+    DraftFailed(String),
+    /// A page of the task list (for the query of generation `generation`).
+    ListPage {
+        generation: u64,
+        rows: Vec<ListRow>,
+        forward: bool,
+        reset: bool,
+        count: Option<Result<i64, String>>,
+    },
+    /// The list around a task: `back` are the rows before it (newest last), `fwd` it and
+    /// the rows after it.
+    ListJumped {
+        generation: u64,
+        id: i64,
+        back: Vec<ListRow>,
+        fwd: Vec<ListRow>,
+        count: Option<Result<i64, String>>,
+    },
+    /// A list query failed (`forward`: the page after the rows, or a jump).
+    ListFailed {
+        generation: u64,
+        forward: bool,
+        error: String,
+    },
+    Loaded(Loaded),
+    /// What the last frame learned about the layout.
+    Layout(LayoutFacts),
+    /// Text came back from the external editor for a TextArea entry.
+    EditorText {
+        control: String,
+        entry: Option<usize>,
+        text: String,
+    },
+    /// Something outside failed; shown as a message of this level.
+    Failed(Failure),
+    /// A note from the outside (a player started, a hint).
+    Note(Note),
+}
+
+/// A failure the runtime reports instead of swallowing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    pub warn_only: bool,
+    pub text: String,
+}
+
+impl Failure {
+    pub fn error(text: impl Into<String>) -> Msg {
+        Msg::Failed(Failure {
+            warn_only: false,
+            text: text.into(),
+        })
+    }
+    pub fn warn(text: impl Into<String>) -> Msg {
+        Msg::Failed(Failure {
+            warn_only: true,
+            text: text.into(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Note {
+    Playing(String),
+    NoPlayer,
+}
+
+/// Geometry of an image (or text) pane as last drawn (for moving boxes one cell at a time
+/// and moving the text cursor by lines).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ImageGeom {
+    pub width_px: u32,
+    pub height_px: u32,
+    pub cols: u16,
+    pub rows: u16,
+}
+
+/// What drawing a task learned: sizes and scroll offsets the next update and frame use.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskLayout {
+    /// First visible line of each text pane.
+    pub scroll: HashMap<String, usize>,
+    /// Image panes (and `text:<name>` panes) as drawn, by object name.
+    pub image_geom: HashMap<String, ImageGeom>,
+    /// Image pane sizes wanted (cols, rows), by object name.
+    pub image_wanted: HashMap<String, (u16, u16)>,
+    /// First pane shown when the panes do not fit.
+    pub pane_scroll: usize,
+    /// First side panel shown when the panels do not fit.
+    pub side_scroll: usize,
+}
+
+/// Layout facts of one frame, returned by drawing and sent back as [`Msg::Layout`].
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LayoutFacts {
+    /// The task drawn and what its panes learned.
+    pub task: Option<(i64, TaskLayout)>,
+    /// Rows of the task list visible, when the list was drawn.
+    pub list_height: Option<usize>,
+}

@@ -1,0 +1,517 @@
+//! The runtime: carries out [`Effect`]s (store reads and writes, jobs, media loads, the
+//! terminal) and turns every outcome, errors included, into a [`Msg`] fed back through
+//! [`App::update`]. It never writes the state itself.
+
+use super::app::{App, Effect};
+use super::jobs::{Job, Jobs};
+use super::media::{self, Loaded, Loader};
+use super::msg::{Failure, LayoutFacts, Msg, Note};
+use super::{StartOptions, keymap, strings, terminal, theme, view};
+use crate::config::LabelConfig;
+use crate::error::{Error, Result};
+use crate::store::Store;
+use crossterm::event::{Event, KeyEventKind};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Sender, channel};
+use std::time::Duration;
+
+/// The annotator without a terminal: state, store, jobs and loader. Tests and the
+/// benchmark drive it with keys (jobs run inline there).
+pub struct Session {
+    pub app: App,
+    pub store: Store,
+    loader: Loader,
+    jobs: Jobs,
+    seed: u64,
+}
+
+impl Session {
+    /// Opens the project with jobs run inline.
+    pub fn open(opts: &StartOptions, ls_keys: bool, loader: Loader) -> Result<Session> {
+        let store = Store::open(&opts.project)?;
+        let project = store.project()?;
+        let config = LabelConfig::parse(&project.label_config).map_err(|error| Error::Config {
+            file: format!("{} (stored label config)", opts.project.display()),
+            error,
+        })?;
+        if let Some(s) = opts.sampling
+            && s != project.sampling
+        {
+            store.set_sampling(s)?;
+        }
+        let theme = theme::Theme::load(opts.theme.as_deref(), opts.no_color)
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        let mut keymap = keymap::Keymap::default_map(ls_keys);
+        let user_keymap = opts.keymap.clone().or_else(|| {
+            theme::config_dir()
+                .map(|d| d.join("keymap.json"))
+                .filter(|p| p.is_file())
+        });
+        if let Some(p) = user_keymap {
+            keymap
+                .apply_file(&p)
+                .map_err(|e| Error::Usage(e.to_string()))?;
+        }
+        let user_id = store.user_id(&opts.user)?;
+        let app = App::new(
+            project.title.clone(),
+            opts.project.display().to_string(),
+            opts.user.clone(),
+            user_id,
+            opts.sampling.unwrap_or(project.sampling),
+            config,
+            theme,
+            keymap,
+            media::annotator_resolver(opts.media_roots()),
+        );
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64)
+            | 1;
+        Ok(Session {
+            app,
+            store,
+            loader,
+            jobs: Jobs::Inline,
+            seed,
+        })
+    }
+
+    /// Runs jobs on a worker thread from now on; its replies go to `sink`.
+    pub fn with_jobs(mut self, jobs: Jobs) -> Session {
+        self.jobs = jobs;
+        self
+    }
+
+    /// Counts the tasks and opens the first one: the user's latest draft, else the next
+    /// task of the stream.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.feed(Msg::Start)
+    }
+
+    /// A message through the update, then its effects carried out. Returns the effects
+    /// that need the terminal (editor, full image, player) or end the session.
+    pub fn feed(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.app.update(msg);
+        self.run(effects)
+    }
+
+    pub fn key(&mut self, ev: crossterm::event::KeyEvent) -> Vec<Effect> {
+        self.feed(Msg::Key(ev))
+    }
+
+    pub fn action(&mut self, a: super::action::Action) -> Vec<Effect> {
+        self.feed(Msg::Action(a))
+    }
+
+    pub fn loaded(&mut self, l: Loaded) {
+        let rest = self.feed(Msg::Loaded(l));
+        debug_assert!(rest.is_empty(), "{rest:?}");
+    }
+
+    /// After a frame: what drawing learned goes back through the update, which asks for
+    /// images at the size they were drawn. Returns how many loads were asked for.
+    pub fn after_draw(&mut self, facts: LayoutFacts) -> usize {
+        let effects = self.app.update(Msg::Layout(facts));
+        let n = effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Load(_)))
+            .count();
+        self.run(effects);
+        n
+    }
+
+    /// Draws a frame and feeds its layout facts back; returns how many loads were asked
+    /// for.
+    pub fn draw<B: Backend>(&mut self, term: &mut Terminal<B>) -> std::io::Result<usize> {
+        let mut facts = LayoutFacts::default();
+        term.draw(|f| facts = view::draw(f, &self.app))
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(self.after_draw(facts))
+    }
+
+    fn next_seed(&mut self) -> u64 {
+        let mut x = self.seed;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.seed = x;
+        x
+    }
+
+    /// Reads a task and the user's draft of it.
+    fn open_task(&self, id: i64) -> Msg {
+        match self.store.task_full(id) {
+            Ok(Some(full)) => match self.store.draft(id, self.app.user_id) {
+                Ok(draft) => Msg::TaskOpened {
+                    full: Box::new(full),
+                    draft,
+                },
+                // Opening it without the draft would show (and then save) less than is
+                // stored.
+                Err(e) => Failure::error(strings::cannot_read_task(id, &e.to_string())),
+            },
+            Ok(None) => Msg::NoSuchTask(id),
+            Err(e) => Failure::error(strings::cannot_read_task(id, &e.to_string())),
+        }
+    }
+
+    fn next_task(&mut self, exclude: Option<i64>) -> Msg {
+        let seed = self.next_seed();
+        match self
+            .store
+            .next_task(self.app.user_id, self.app.sampling, exclude, seed)
+        {
+            Ok(Some(id)) => self.open_task(id),
+            Ok(None) => Msg::NoTaskLeft,
+            Err(e) => Failure::error(e.to_string()),
+        }
+    }
+
+    /// Carries out one effect; returns what came of it, or gives the effect back when
+    /// the caller (the terminal loop) must carry it out.
+    fn execute(&mut self, effect: Effect) -> std::result::Result<Vec<Msg>, Effect> {
+        let uid = self.app.user_id;
+        let msgs = match effect {
+            Effect::SaveDraft {
+                task_id,
+                annotation_id,
+                result,
+                lead_time,
+            } => vec![match self
+                .store
+                .save_draft(task_id, uid, annotation_id, &result, lead_time)
+            {
+                Ok(()) => Msg::DraftSaved,
+                Err(e) => Msg::DraftFailed(e.to_string()),
+            }],
+            Effect::Save {
+                task_id,
+                result,
+                lead_time,
+                kind,
+                parent_prediction,
+            } => vec![match self.store.save_annotation(
+                task_id,
+                uid,
+                &result,
+                lead_time,
+                kind,
+                parent_prediction,
+            ) {
+                Ok(_) => Msg::Saved { kind, task_id },
+                Err(e) => Msg::SaveFailed(e.to_string()),
+            }],
+            Effect::OpenTask(id) => vec![self.open_task(id)],
+            Effect::NextTask { exclude } => vec![self.next_task(exclude)],
+            Effect::Counts => vec![match self.store.progress(uid) {
+                Ok(p) => Msg::Counts(p),
+                Err(e) => Failure::warn(strings::cannot_count(&e.to_string())),
+            }],
+            Effect::Resume => match self.store.latest_draft_task(uid) {
+                Ok(Some(id)) => vec![self.open_task(id)],
+                Ok(None) => vec![self.next_task(None)],
+                // Go on with the stream, and say why the draft was not resumed.
+                Err(e) => vec![
+                    self.next_task(None),
+                    Failure::error(format!("cannot look up your drafts: {e}")),
+                ],
+            },
+            Effect::ListPage {
+                generation,
+                key,
+                forward,
+                reset,
+                count,
+            } => {
+                let job = Job::ListPage {
+                    generation,
+                    user_id: uid,
+                    filter: self.app.list.filter,
+                    sort: self.app.list.sort,
+                    key,
+                    forward,
+                    reset,
+                    count,
+                };
+                self.jobs.submit(&self.store, job).into_iter().collect()
+            }
+            Effect::ListJump {
+                generation,
+                id,
+                count,
+            } => {
+                let job = Job::ListJump {
+                    generation,
+                    user_id: uid,
+                    filter: self.app.list.filter,
+                    sort: self.app.list.sort,
+                    id,
+                    count,
+                };
+                self.jobs.submit(&self.store, job).into_iter().collect()
+            }
+            Effect::Load(req) => {
+                self.loader.request(req);
+                Vec::new()
+            }
+            other => return Err(other),
+        };
+        Ok(msgs)
+    }
+
+    /// Carries out effects, feeding what comes of them back through the update; returns
+    /// those the caller must handle.
+    pub fn run(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let mut queue: VecDeque<Effect> = effects.into();
+        while let Some(e) = queue.pop_front() {
+            match self.execute(e) {
+                Ok(msgs) => {
+                    for m in msgs {
+                        queue.extend(self.app.update(m));
+                    }
+                }
+                Err(e) => out.push(e),
+            }
+        }
+        out
+    }
+}
+
+/// What reaches the terminal loop from its threads.
+enum Incoming {
+    Term(Event),
+    Msg(Msg),
+}
+
+/// `labelterm start`: runs the annotator until the user quits.
+pub fn start(opts: StartOptions) -> Result<()> {
+    // Open everything first so that errors print plainly, before the screen changes.
+    let (tx, rx) = channel::<Incoming>();
+    let sink = |tx: Sender<Incoming>| {
+        let tx = std::sync::Mutex::new(tx);
+        move |m: Msg| {
+            if let Ok(t) = tx.lock() {
+                let _ = t.send(Incoming::Msg(m));
+            }
+        }
+    };
+    let loaded = sink(tx.clone());
+    let loader = Loader::spawn(2, Arc::new(move |l: Loaded| loaded(Msg::Loaded(l))));
+    let jobs = Jobs::threaded(&opts.project, sink(tx.clone()));
+    let mut session = Session::open(&opts, false, loader)?.with_jobs(jobs);
+    let (mut term, _guard, enhanced) =
+        terminal::enter().map_err(|e| Error::Other(format!("terminal: {e}")))?;
+    session.app.keymap.ls_keys = enhanced;
+    let paused = Arc::new(AtomicBool::new(false));
+    let idle = Arc::new(AtomicBool::new(false));
+    spawn_input(tx, paused.clone(), idle.clone());
+    let mut pending = session.start();
+    let io = |e: std::io::Error| Error::Other(format!("terminal: {e}"));
+    loop {
+        for e in std::mem::take(&mut pending) {
+            let outcome = match e {
+                Effect::Quit => return Ok(()),
+                Effect::ExternalEditor {
+                    control,
+                    entry,
+                    text,
+                } => {
+                    pause(&paused, &idle);
+                    let edited =
+                        terminal::suspended(&mut term, || run_editor(&text)).map_err(io)?;
+                    paused.store(false, Ordering::SeqCst);
+                    match edited {
+                        Ok(text) => Msg::EditorText {
+                            control,
+                            entry,
+                            text,
+                        },
+                        Err(m) => Failure::warn(m),
+                    }
+                }
+                Effect::FullImage { source, regions } => {
+                    pause(&paused, &idle);
+                    let r = terminal::suspended(&mut term, || show_image(&source, &regions))
+                        .map_err(io)?;
+                    paused.store(false, Ordering::SeqCst);
+                    match r {
+                        Ok(()) => continue,
+                        Err(m) => Failure::warn(m),
+                    }
+                }
+                Effect::Play(path) => play(&path),
+                _ => continue,
+            };
+            pending.extend(session.feed(outcome));
+        }
+        if session.app.quit {
+            return Ok(());
+        }
+        session.draw(&mut term).map_err(io)?;
+        let Ok(first) = rx.recv() else { return Ok(()) };
+        let mut batch = vec![first];
+        // Drain what else arrived, so a burst of keys draws once.
+        while let Ok(m) = rx.try_recv() {
+            batch.push(m);
+            if batch.len() > 64 {
+                break;
+            }
+        }
+        for incoming in batch {
+            let msg = match incoming {
+                Incoming::Term(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Incoming::Term(Event::Mouse(m)) => Msg::Mouse(m),
+                Incoming::Term(Event::Resize(w, h)) => match term.autoresize() {
+                    Ok(()) => Msg::Resize(w, h),
+                    Err(e) => Failure::warn(format!("terminal: {e}")),
+                },
+                Incoming::Term(_) => continue,
+                Incoming::Msg(m) => m,
+            };
+            pending.extend(session.feed(msg));
+            if !pending.is_empty() || session.app.quit {
+                break;
+            }
+        }
+    }
+}
+
+/// Starts `$LABELTERM_PLAYER` on a media file; says what happened.
+fn play(path: &str) -> Msg {
+    match std::env::var("LABELTERM_PLAYER") {
+        Ok(player) if !player.trim().is_empty() => {
+            let mut parts = player.split_whitespace();
+            let prog = parts.next().unwrap_or_default();
+            let spawned = std::process::Command::new(prog)
+                .args(parts)
+                .arg(path)
+                .stdin(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn();
+            match spawned {
+                Ok(_) => Msg::Note(Note::Playing(prog.to_string())),
+                Err(e) => Failure::warn(format!("cannot run {prog}: {e}")),
+            }
+        }
+        _ => Msg::Note(Note::NoPlayer),
+    }
+}
+
+fn spawn_input(tx: Sender<Incoming>, paused: Arc<AtomicBool>, idle: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        loop {
+            if paused.load(Ordering::SeqCst) {
+                idle.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            }
+            idle.store(false, Ordering::SeqCst);
+            match crossterm::event::poll(Duration::from_millis(50)) {
+                Ok(true) => match crossterm::event::read() {
+                    Ok(ev) => {
+                        if tx.send(Incoming::Term(ev)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(_) => return,
+                },
+                Ok(false) => {}
+                Err(_) => return,
+            }
+        }
+    });
+}
+
+/// Stops the input thread from reading the terminal (while another program owns it).
+fn pause(paused: &AtomicBool, idle: &AtomicBool) {
+    paused.store(true, Ordering::SeqCst);
+    for _ in 0..100 {
+        if idle.load(Ordering::SeqCst) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Edits text in `$VISUAL`/`$EDITOR` (else `vi`) through a temporary file.
+fn run_editor(text: &str) -> std::result::Result<String, String> {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    // Removed on return; one left by a killed annotator is removed by the next edit.
+    let staging = crate::staging::Staging::claim(&std::env::temp_dir(), "labelterm-editor")
+        .map_err(|e| e.to_string())?;
+    let dir = staging.path();
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let path = dir.join("textarea.txt");
+    std::fs::write(&path, text).map_err(|e| e.to_string())?;
+    let mut parts = editor.split_whitespace();
+    let prog = parts.next().unwrap_or("vi");
+    let status = std::process::Command::new(prog)
+        .args(parts)
+        .arg(&path)
+        .status()
+        .map_err(|e| format!("cannot run {prog}: {e}"))?;
+    let out = std::fs::read_to_string(&path).map_err(|e| e.to_string());
+    drop(staging);
+    if !status.success() {
+        return Err(format!("{prog} exited with {status}; text not changed"));
+    }
+    out
+}
+
+/// Prints the image with its regions burned in through viuer, then waits for Enter.
+fn show_image(
+    source: &media::Source,
+    regions: &[serde_json::Value],
+) -> std::result::Result<(), String> {
+    let bytes = media::fetch(source)?;
+    let mut img = image::load_from_memory(&bytes)
+        .map_err(|e| format!("cannot decode image: {e}"))?
+        .to_rgb8();
+    let (w, h) = img.dimensions();
+    for r in regions {
+        let v = &r["value"];
+        let g = |k: &str| v.get(k).and_then(serde_json::Value::as_f64);
+        if let (Some(x), Some(y), Some(rw), Some(rh)) = (g("x"), g("y"), g("width"), g("height")) {
+            let x0 = (x / 100.0 * w as f64) as u32;
+            let y0 = (y / 100.0 * h as f64) as u32;
+            let x1 = (((x + rw) / 100.0 * w as f64) as u32).min(w.saturating_sub(1));
+            let y1 = (((y + rh) / 100.0 * h as f64) as u32).min(h.saturating_sub(1));
+            for px in x0.min(x1)..=x1 {
+                for py in [y0.min(h - 1), y1] {
+                    img.put_pixel(px, py, image::Rgb([255, 255, 0]));
+                }
+            }
+            for py in y0.min(y1)..=y1 {
+                for px in [x0.min(w - 1), x1] {
+                    img.put_pixel(px, py, image::Rgb([255, 255, 0]));
+                }
+            }
+        }
+    }
+    let (cols, rows) = crossterm::terminal::size().unwrap_or((80, 24));
+    let conf = viuer::Config {
+        absolute_offset: false,
+        width: Some(cols as u32),
+        height: Some(rows.saturating_sub(2) as u32),
+        ..Default::default()
+    };
+    println!();
+    viuer::print(&image::DynamicImage::ImageRgb8(img), &conf)
+        .map_err(|e| format!("cannot show image: {e}"))?;
+    println!(
+        "\n{} — press Enter to go back",
+        crate::util::sanitize(&source.describe(), false)
+    );
+    let mut line = String::new();
+    let _ = std::io::stdin().read_line(&mut line);
+    Ok(())
+}

@@ -1,0 +1,721 @@
+//! The annotate screen's focus and controls: moving in text and images, labels, the
+//! control panels (choices, ratings, text areas, numbers, dates, taxonomies) and what the
+//! inline editor commits to them.
+
+use crate::config::{ChoiceMode, ControlKind, ControlTag, ObjectKind};
+use crate::task::resolve::as_text;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect, ImageGeom};
+use crate::tui::popups::{EditTarget, Editor, Picker, Popup};
+use crate::tui::result as res;
+use crate::tui::screens::Screen;
+use crate::tui::shared::{check_datetime, is_labels_control, num, number_json};
+use crate::tui::strings;
+use crate::tui::text::SpanDoc;
+use serde_json::{Map, Value, json};
+use std::sync::Arc;
+
+use super::{Content, Focus};
+
+impl App {
+    // ----------------------------------------------------------------- focus & panels
+
+    pub fn focused_control(&self) -> Option<ControlTag> {
+        let t = self.task.as_ref()?;
+        match t.focusables.get(t.focus)? {
+            Focus::Control(i) => t.config.controls.get(*i).cloned(),
+            _ => None,
+        }
+    }
+
+    pub(in crate::tui) fn focused_object(&self) -> Option<crate::config::ObjectTag> {
+        let t = self.task.as_ref()?;
+        match t.focusables.get(t.focus)? {
+            Focus::Object(i) => t.config.objects.get(*i).cloned(),
+            _ => None,
+        }
+    }
+
+    /// For a perRegion control: the selected region it attaches to.
+    pub(in crate::tui) fn per_region_target(&self, ctrl: &ControlTag) -> Option<Value> {
+        if !ctrl.per_region {
+            return None;
+        }
+        let t = self.task.as_ref()?;
+        let id = t.selected.as_ref()?;
+        t.result
+            .iter()
+            .find(|r| res::id_of(r) == Some(id.as_str()) && res::is_region(&t.config, r))
+            .cloned()
+    }
+
+    /// Whether `ctrl` can be applied with `region` (from [`Self::per_region_target`]): a
+    /// perRegion control needs a selected region, and says so when there is none.
+    pub(in crate::tui) fn region_ready(
+        &mut self,
+        ctrl: &ControlTag,
+        region: &Option<Value>,
+    ) -> bool {
+        if ctrl.per_region && region.is_none() {
+            self.info(format!(
+                "{} is per region: select a region first (Tab)",
+                ctrl.name
+            ));
+            return false;
+        }
+        true
+    }
+
+    pub(in crate::tui) fn focused_action(&mut self, a: Action) -> Vec<Effect> {
+        if let Some(obj) = self.focused_object() {
+            return match obj.kind {
+                ObjectKind::Image => self.image_action(&obj, a),
+                ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
+                    self.text_action(&obj, a);
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        if let Some(ctrl) = self.focused_control() {
+            return self.panel_action(&ctrl, a);
+        }
+        Vec::new()
+    }
+
+    pub(in crate::tui) fn doc(&self, obj: &str) -> Option<Arc<SpanDoc>> {
+        match self.task.as_ref()?.contents.get(obj)? {
+            Content::Doc(d) => Some(d.clone()),
+            _ => None,
+        }
+    }
+
+    pub(in crate::tui) fn text_action(&mut self, obj: &crate::config::ObjectTag, a: Action) {
+        let Some(doc) = self.doc(&obj.name) else {
+            return;
+        };
+        let t = self.task.as_mut().expect("task");
+        let cur = *t.text_cursor.get(&obj.name).unwrap_or(&0);
+        let width = t
+            .layout
+            .image_geom
+            .get(&format!("text:{}", obj.name))
+            .map_or(60, |g| g.cols);
+        let lines = doc.layout(width);
+        let line_of = |i: usize| lines.iter().rposition(|(s, _)| *s <= i).unwrap_or(0);
+        let col_in = |l: usize, i: usize| i.saturating_sub(lines[l].0);
+        let at = |l: usize, col: usize| {
+            let (s, e) = lines[l];
+            let i = (s + col).min(e.saturating_sub(1).max(s));
+            doc.grapheme_at(i.min(doc.len().saturating_sub(1))).0
+        };
+        let next = match a {
+            Action::Left => doc.prev(cur),
+            Action::Right => doc.next(cur),
+            Action::WordNext => doc.word_next(cur),
+            Action::WordPrev => doc.word_prev(cur),
+            Action::Up | Action::PageUp => {
+                let l = line_of(cur);
+                let step = if a == Action::Up { 1 } else { 10 };
+                at(l.saturating_sub(step), col_in(l, cur))
+            }
+            Action::Down | Action::PageDown => {
+                let l = line_of(cur);
+                let step = if a == Action::Down { 1 } else { 10 };
+                at((l + step).min(lines.len() - 1), col_in(l, cur))
+            }
+            Action::LineStart => lines[line_of(cur)].0,
+            Action::LineEnd => {
+                let (s, e) = lines[line_of(cur)];
+                if e > s { doc.grapheme_at(e - 1).0 } else { s }
+            }
+            Action::Select => {
+                t.anchor = match &t.anchor {
+                    Some((o, _)) if *o == obj.name => None,
+                    _ => Some((obj.name.clone(), cur)),
+                };
+                cur
+            }
+            _ => cur,
+        };
+        // Display-only characters (speaker names, added line breaks) are skipped over.
+        let mut next = next.min(doc.last());
+        if doc.map.get(next).is_some_and(Option::is_none) {
+            let back = matches!(a, Action::Left | Action::WordPrev);
+            let found = if back {
+                (0..next).rev().find(|i| doc.map[*i].is_some())
+            } else {
+                (next..doc.len()).find(|i| doc.map[*i].is_some())
+            };
+            if let Some(i) = found {
+                next = doc.grapheme_at(i).0;
+            }
+        }
+        t.text_cursor.insert(obj.name.clone(), next);
+    }
+
+    /// The display range a label key would turn into a span on this object: the
+    /// selection, else the word under the cursor.
+    pub fn pending_span(&self, obj: &str) -> Option<(usize, usize)> {
+        let t = self.task.as_ref()?;
+        let doc = self.doc(obj)?;
+        if doc.is_empty() {
+            return None;
+        }
+        let cur = *t.text_cursor.get(obj).unwrap_or(&0);
+        match &t.anchor {
+            Some((o, a)) if o == obj => {
+                let (s, e) = ((*a).min(cur), (*a).max(cur));
+                Some((doc.grapheme_at(s).0, doc.grapheme_at(e).1))
+            }
+            _ => Some(doc.word_at(cur)),
+        }
+    }
+
+    /// A label key (or Enter on a label in its panel).
+    pub(in crate::tui) fn apply_label(&mut self, ci: usize, li: usize) -> Vec<Effect> {
+        let t = self.task.as_ref().expect("task");
+        let ctrl = t.config.controls[ci].clone();
+        let label = ctrl.labels[li].clone();
+        match ctrl.kind {
+            ControlKind::Choices => {
+                let region = self.per_region_target(&ctrl);
+                if !self.region_ready(&ctrl, &region) {
+                    return Vec::new();
+                }
+                let key = label.key.clone();
+                self.edit(move |_, r| {
+                    let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
+                    let cur = res::current_list(r, &ctrl, rid.as_deref());
+                    let next = res::toggle_choice(&cur, ctrl.choice, &key);
+                    res::set_classification(
+                        r,
+                        &ctrl,
+                        region.as_ref(),
+                        (!next.is_empty()).then(|| Value::Array(next)),
+                    );
+                    true
+                })
+            }
+            k if is_labels_control(k) || k == ControlKind::Labels => {
+                self.label_region(&ctrl, &label.key)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(in crate::tui) fn label_region(&mut self, ctrl: &ControlTag, key: &str) -> Vec<Effect> {
+        let t = self.task.as_mut().expect("task");
+        t.last_label.insert(ctrl.name.clone(), key.to_string());
+        // A pending text selection on a target of this control makes a new span.
+        let focused = match t.focusables.get(t.focus) {
+            Some(Focus::Object(i)) => Some(t.config.objects[*i].clone()),
+            _ => None,
+        };
+        let anchored = t.anchor.as_ref().map(|(o, _)| o.clone());
+        let target = anchored
+            .clone()
+            .or_else(|| focused.as_ref().map(|o| o.name.clone()))
+            .filter(|o| ctrl.to_name.iter().any(|n| n == o));
+        let selected = t.selected.clone();
+        // With no selection pending, a selected region of this control is relabelled.
+        if anchored.is_none()
+            && let Some(id) = selected.clone()
+            && t.result
+                .iter()
+                .any(|r| res::id_of(r) == Some(id.as_str()) && res::from_name(r) == ctrl.name)
+        {
+            let ctrl = ctrl.clone();
+            let key = key.to_string();
+            return self.edit(move |_, r| res::relabel(r, &id, &ctrl, &key));
+        }
+        let Some(obj_name) = target else {
+            let names = ctrl.to_name.join(", ");
+            self.info(strings::focus_span(key, &names, &self.keymap));
+            return Vec::new();
+        };
+        let Some(obj) = t.config.object(&obj_name).cloned() else {
+            return Vec::new();
+        };
+        match obj.kind {
+            ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
+                let Some((a, b)) = self.pending_span(&obj_name) else {
+                    return Vec::new();
+                };
+                let Some(doc) = self.doc(&obj_name) else {
+                    return Vec::new();
+                };
+                let Some(mut value) = doc.span_value(a, b) else {
+                    self.info("nothing to label there");
+                    return Vec::new();
+                };
+                let vk = ctrl.value_key().unwrap_or("labels").to_string();
+                value.insert(vk, json!([key]));
+                let region = res::region(ctrl, &obj_name, None, value);
+                let id = res::id_of(&region).map(str::to_string);
+                let e = self.edit(move |_, r| {
+                    r.push(region);
+                    true
+                });
+                if let Some(t) = &mut self.task {
+                    t.anchor = None;
+                    t.selected = id;
+                }
+                e
+            }
+            ObjectKind::Image => {
+                self.info(format!(
+                    "label {key}: r draws a new box with it, or Tab to a box to relabel"
+                ));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(in crate::tui) fn image_geom(&self, obj: &str) -> ImageGeom {
+        self.task
+            .as_ref()
+            .and_then(|t| t.layout.image_geom.get(obj).copied())
+            .unwrap_or(ImageGeom {
+                width_px: 100,
+                height_px: 100,
+                cols: 100,
+                rows: 50,
+            })
+    }
+
+    pub(in crate::tui) fn image_action(
+        &mut self,
+        obj: &crate::config::ObjectTag,
+        a: Action,
+    ) -> Vec<Effect> {
+        let t = self.task.as_ref().expect("task");
+        let rect_ctrl = t
+            .config
+            .controls
+            .iter()
+            .find(|c| {
+                matches!(
+                    c.kind,
+                    ControlKind::RectangleLabels | ControlKind::Rectangle
+                ) && c.to_name.contains(&obj.name)
+            })
+            .cloned();
+        if a == Action::NewRect {
+            let Some(ctrl) = rect_ctrl else {
+                self.info("no RectangleLabels/Rectangle control targets this image");
+                return Vec::new();
+            };
+            let label = t
+                .last_label
+                .get(&ctrl.name)
+                .cloned()
+                .or_else(|| ctrl.labels.first().map(|l| l.key.clone()));
+            let mut value = Map::new();
+            value.insert("x".into(), json!(40.0));
+            value.insert("y".into(), json!(40.0));
+            value.insert("width".into(), json!(20.0));
+            value.insert("height".into(), json!(20.0));
+            value.insert("rotation".into(), json!(0));
+            if let (Some(k), Some(l)) = (ctrl.value_key(), &label) {
+                value.insert(k.to_string(), json!([l]));
+            }
+            let mut region = res::region(&ctrl, &obj.name, None, value);
+            if let Some(Content::Image {
+                raster: Some(r), ..
+            }) = t.contents.get(&obj.name)
+            {
+                region["original_width"] = json!(r.orig_width);
+                region["original_height"] = json!(r.orig_height);
+                region["image_rotation"] = json!(0);
+            }
+            let id = res::id_of(&region).map(str::to_string);
+            let e = self.edit(move |_, r| {
+                r.push(region);
+                true
+            });
+            if let Some(t) = &mut self.task {
+                t.selected = id;
+            }
+            self.info(format!(
+                "new box{}: hjkl move, HJKL resize, a label key relabels",
+                label.map(|l| format!(" ({l})")).unwrap_or_default()
+            ));
+            return e;
+        }
+        let Some(id) = t.selected.clone() else {
+            if matches!(a, Action::Left | Action::Right | Action::Up | Action::Down) {
+                self.info("Tab selects a box, r draws a new one");
+            }
+            return Vec::new();
+        };
+        let g = self.image_geom(&obj.name);
+        let dx = 100.0 / g.width_px.max(1) as f64;
+        let dy = 200.0 / g.height_px.max(1) as f64;
+        let (mx, my, mw, mh) = match a {
+            Action::Left => (-dx, 0.0, 0.0, 0.0),
+            Action::Right => (dx, 0.0, 0.0, 0.0),
+            Action::Up => (0.0, -dy, 0.0, 0.0),
+            Action::Down => (0.0, dy, 0.0, 0.0),
+            Action::GrowWidth => (0.0, 0.0, dx, 0.0),
+            Action::ShrinkWidth => (0.0, 0.0, -dx, 0.0),
+            Action::GrowHeight => (0.0, 0.0, 0.0, dy),
+            Action::ShrinkHeight => (0.0, 0.0, 0.0, -dy),
+            _ => return Vec::new(),
+        };
+        self.edit(move |_, result| {
+            let mut changed = false;
+            for r in result
+                .iter_mut()
+                .filter(|r| res::id_of(r) == Some(id.as_str()))
+            {
+                let v = &mut r["value"];
+                let (Some(x), Some(y), Some(w), Some(h)) = (
+                    v.get("x").and_then(num),
+                    v.get("y").and_then(num),
+                    v.get("width").and_then(num),
+                    v.get("height").and_then(num),
+                ) else {
+                    continue;
+                };
+                let w2 = (w + mw).clamp(dx.min(100.0), 100.0);
+                let h2 = (h + mh).clamp(dy.min(100.0), 100.0);
+                let x2 = (x + mx).clamp(0.0, 100.0 - w2);
+                let y2 = (y + my).clamp(0.0, 100.0 - h2);
+                let round = |f: f64| (f * 10000.0).round() / 10000.0;
+                v["x"] = json!(round(x2));
+                v["y"] = json!(round(y2));
+                v["width"] = json!(round(w2));
+                v["height"] = json!(round(h2));
+                if r.get("origin").and_then(Value::as_str) == Some("prediction") {
+                    r["origin"] = json!("prediction-changed");
+                }
+                changed = true;
+            }
+            changed
+        })
+    }
+
+    pub(in crate::tui) fn panel_action(&mut self, ctrl: &ControlTag, a: Action) -> Vec<Effect> {
+        let region = self.per_region_target(ctrl);
+        let t = self.task.as_mut().expect("task");
+        let cur = *t.opt_cursor.get(&ctrl.name).unwrap_or(&0);
+        let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
+        let entries = res::current_list(&t.result, ctrl, rid.as_deref());
+        let n_opts = match ctrl.kind {
+            ControlKind::TextArea => {
+                let max = ctrl.max_submissions.unwrap_or(usize::MAX);
+                entries.len() + usize::from(entries.len() < max)
+            }
+            ControlKind::Taxonomy => 1,
+            _ => ctrl.labels.len(),
+        };
+        match a {
+            Action::Up => {
+                t.opt_cursor
+                    .insert(ctrl.name.clone(), cur.saturating_sub(1));
+                return Vec::new();
+            }
+            Action::Down => {
+                t.opt_cursor
+                    .insert(ctrl.name.clone(), (cur + 1).min(n_opts.saturating_sub(1)));
+                return Vec::new();
+            }
+            _ => {}
+        }
+        if !is_labels_control(ctrl.kind) && !self.region_ready(ctrl, &region) {
+            return Vec::new();
+        }
+        let t = self.task.as_ref().expect("task");
+        match (ctrl.kind, a) {
+            (ControlKind::Choices, Action::Toggle | Action::Activate)
+                if cur < ctrl.labels.len() =>
+            {
+                let ci = t.config.controls.iter().position(|c| c.name == ctrl.name);
+                match ci {
+                    Some(ci) => self.apply_label(ci, cur),
+                    None => Vec::new(),
+                }
+            }
+            (k, Action::Toggle | Action::Activate)
+                if is_labels_control(k) && cur < ctrl.labels.len() =>
+            {
+                let key = ctrl.labels[cur].key.clone();
+                self.label_region(ctrl, &key)
+            }
+            (ControlKind::Rating, Action::Left | Action::Right | Action::Clear) => {
+                let now = entries.first().and_then(num).unwrap_or(0.0) as i64;
+                let next = match a {
+                    Action::Left => now - 1,
+                    Action::Right => now + 1,
+                    _ => 0,
+                }
+                .clamp(0, ctrl.max_rating as i64);
+                let c = ctrl.clone();
+                self.edit(move |_, r| {
+                    res::set_classification(
+                        r,
+                        &c,
+                        region.as_ref(),
+                        (next > 0).then(|| json!(next)),
+                    );
+                    true
+                })
+            }
+            (ControlKind::Number, Action::Left | Action::Right | Action::Clear) => {
+                let step = ctrl.step.unwrap_or(1.0);
+                let now = entries.first().and_then(num);
+                let next = match (a, now) {
+                    (Action::Clear, _) => None,
+                    (Action::Left, Some(n)) => Some(n - step),
+                    (Action::Right, Some(n)) => Some(n + step),
+                    (_, None) => Some(ctrl.min.unwrap_or(0.0)),
+                    _ => now,
+                }
+                .map(|n| n.clamp(ctrl.min.unwrap_or(f64::MIN), ctrl.max.unwrap_or(f64::MAX)));
+                let c = ctrl.clone();
+                self.edit(move |_, r| {
+                    res::set_classification(r, &c, region.as_ref(), next.map(number_json));
+                    true
+                })
+            }
+            (ControlKind::Number, Action::Activate) => {
+                let now = entries.first().map(as_text).unwrap_or_default();
+                self.start_editor(EditTarget::Number(ctrl.name.clone()), now);
+                Vec::new()
+            }
+            (ControlKind::DateTime, Action::Activate) => {
+                let now = entries.first().map(as_text).unwrap_or_default();
+                self.start_editor(EditTarget::DateTime(ctrl.name.clone()), now);
+                Vec::new()
+            }
+            (ControlKind::DateTime, Action::Clear) => {
+                let c = ctrl.clone();
+                self.edit(move |_, r| {
+                    res::set_classification(r, &c, region.as_ref(), None);
+                    true
+                })
+            }
+            (ControlKind::TextArea, Action::Activate | Action::Toggle) => {
+                let entry = (cur < entries.len()).then_some(cur);
+                let editable = ctrl.attr("editable").is_none_or(|v| v != "false");
+                if entry.is_some() && !editable {
+                    self.info("this TextArea is not editable; Backspace removes the entry");
+                    return Vec::new();
+                }
+                let text = entry.map(|i| as_text(&entries[i])).unwrap_or_default();
+                self.start_editor(
+                    EditTarget::TextArea {
+                        control: ctrl.name.clone(),
+                        entry,
+                    },
+                    text,
+                );
+                Vec::new()
+            }
+            (ControlKind::TextArea, Action::Clear) if cur < entries.len() => {
+                let c = ctrl.clone();
+                let mut next = entries.clone();
+                next.remove(cur);
+                self.edit(move |_, r| {
+                    res::set_classification(
+                        r,
+                        &c,
+                        region.as_ref(),
+                        (!next.is_empty()).then(|| Value::Array(next)),
+                    );
+                    true
+                })
+            }
+            (ControlKind::Taxonomy, Action::Activate | Action::Toggle) => {
+                self.popup = Some(Popup::Picker(Picker::new(ctrl.name.clone())));
+                Vec::new()
+            }
+            (ControlKind::Taxonomy, Action::Clear) => {
+                let c = ctrl.clone();
+                self.edit(move |_, r| {
+                    res::set_classification(r, &c, region.as_ref(), None);
+                    true
+                })
+            }
+            (ControlKind::Choices, Action::Clear) => {
+                let c = ctrl.clone();
+                self.edit(move |_, r| {
+                    res::set_classification(r, &c, region.as_ref(), None);
+                    true
+                })
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    // ----------------------------------------------------------------- taxonomy picker
+
+    /// Rows of the picker: (path key, depth, label index, has children).
+    /// The picker chose a label of a taxonomy: toggle it in the result.
+    pub(in crate::tui) fn pick_taxonomy(
+        &mut self,
+        ctrl: ControlTag,
+        li: usize,
+        has_children: bool,
+    ) -> Vec<Effect> {
+        if ctrl.leafs_only && has_children {
+            self.info("only leaves can be chosen here (leafsOnly)");
+            return Vec::new();
+        }
+        let path: Vec<Value> = ctrl.labels[li].path.iter().map(|s| json!(s)).collect();
+        let region = self.per_region_target(&ctrl);
+        self.edit(move |_, r| {
+            let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
+            let mut cur = res::current_list(r, &ctrl, rid.as_deref());
+            let path = Value::Array(path);
+            if let Some(i) = cur.iter().position(|v| *v == path) {
+                cur.remove(i);
+            } else if ctrl.choice == ChoiceMode::Multiple || ctrl.attr("maxUsages").is_none() {
+                cur.push(path);
+            } else {
+                cur = vec![path];
+            }
+            res::set_classification(
+                r,
+                &ctrl,
+                region.as_ref(),
+                (!cur.is_empty()).then(|| Value::Array(cur)),
+            );
+            true
+        })
+    }
+
+    pub(in crate::tui) fn commit_editor(&mut self, ed: Editor) -> Vec<Effect> {
+        let text = ed.text();
+        match ed.target {
+            EditTarget::Jump => match text.trim().trim_start_matches('#').parse::<i64>() {
+                Ok(id) => {
+                    if self.screen == Screen::List {
+                        vec![self.list.jump(id)]
+                    } else {
+                        vec![Effect::OpenTask(id)]
+                    }
+                }
+                Err(_) => {
+                    self.warn(format!(
+                        "not a task id: {:?}",
+                        crate::util::sanitize(&text, false)
+                    ));
+                    Vec::new()
+                }
+            },
+            EditTarget::TextArea { control, entry } => {
+                self.set_textarea_entry(&control, entry, text)
+            }
+            EditTarget::Number(control) => {
+                let Some(ctrl) = self
+                    .task
+                    .as_ref()
+                    .and_then(|t| t.config.control(&control).cloned())
+                else {
+                    return Vec::new();
+                };
+                let t = text.trim();
+                if t.is_empty() {
+                    let region = self.per_region_target(&ctrl);
+                    return self.edit(move |_, r| {
+                        res::set_classification(r, &ctrl, region.as_ref(), None);
+                        true
+                    });
+                }
+                let Ok(n) = t.parse::<f64>() else {
+                    self.warn(format!("{control}: {t:?} is not a number"));
+                    return Vec::new();
+                };
+                if ctrl.min.is_some_and(|m| n < m) || ctrl.max.is_some_and(|m| n > m) {
+                    self.warn(format!(
+                        "{control}: {n} is outside {}..{}",
+                        ctrl.min.map_or("".into(), |m| m.to_string()),
+                        ctrl.max.map_or("".into(), |m| m.to_string())
+                    ));
+                    return Vec::new();
+                }
+                let region = self.per_region_target(&ctrl);
+                self.edit(move |_, r| {
+                    res::set_classification(r, &ctrl, region.as_ref(), Some(number_json(n)));
+                    true
+                })
+            }
+            EditTarget::DateTime(control) => {
+                let Some(ctrl) = self
+                    .task
+                    .as_ref()
+                    .and_then(|t| t.config.control(&control).cloned())
+                else {
+                    return Vec::new();
+                };
+                let t = text.trim().to_string();
+                if t.is_empty() {
+                    let region = self.per_region_target(&ctrl);
+                    return self.edit(move |_, r| {
+                        res::set_classification(r, &ctrl, region.as_ref(), None);
+                        true
+                    });
+                }
+                let only = ctrl.attr("only").unwrap_or("");
+                if let Err(e) = check_datetime(&t, only) {
+                    self.warn(format!("{control}: {e}"));
+                    return Vec::new();
+                }
+                let region = self.per_region_target(&ctrl);
+                self.edit(move |_, r| {
+                    res::set_classification(r, &ctrl, region.as_ref(), Some(json!(t)));
+                    true
+                })
+            }
+        }
+    }
+
+    pub(in crate::tui) fn set_textarea_entry(
+        &mut self,
+        control: &str,
+        entry: Option<usize>,
+        text: String,
+    ) -> Vec<Effect> {
+        let Some(ctrl) = self
+            .task
+            .as_ref()
+            .and_then(|t| t.config.control(control).cloned())
+        else {
+            return Vec::new();
+        };
+        let region = self.per_region_target(&ctrl);
+        if !self.region_ready(&ctrl, &region) {
+            return Vec::new();
+        }
+        self.edit(move |_, r| {
+            let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
+            let mut cur = res::current_list(r, &ctrl, rid.as_deref());
+            match entry {
+                Some(i) if i < cur.len() => {
+                    if text.is_empty() {
+                        cur.remove(i);
+                    } else {
+                        cur[i] = json!(text);
+                    }
+                }
+                _ if text.is_empty() => return false,
+                _ => {
+                    if ctrl.max_submissions.is_some_and(|m| cur.len() >= m) {
+                        return false;
+                    }
+                    cur.push(json!(text));
+                }
+            }
+            res::set_classification(
+                r,
+                &ctrl,
+                region.as_ref(),
+                (!cur.is_empty()).then(|| Value::Array(cur)),
+            );
+            true
+        })
+    }
+}

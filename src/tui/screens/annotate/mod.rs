@@ -1,0 +1,482 @@
+//! The annotate screen: one task, its panes and panels. Its state ([`TaskState`]) and
+//! the opening of tasks live here; `update` and `controls` hold what its actions do,
+//! `view` and `panels` draw it.
+
+pub mod controls;
+pub mod panels;
+pub mod update;
+pub mod view;
+
+use crate::config::{ControlKind, LabelConfig, ObjectKind};
+use crate::store::TaskFull;
+use crate::store::annotate::DraftRow;
+use crate::task::resolve::{as_text, resolve_attr};
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect, Level, SaveState};
+use crate::tui::keymap::{Ctx, Keymap};
+use crate::tui::media::{Loaded, Payload, Raster, Request, Source, resolve_source};
+use crate::tui::msg::TaskLayout;
+use crate::tui::popups::hints_of;
+use crate::tui::screens::Screen;
+use crate::tui::shared::{focusables, is_labels_control};
+use crate::tui::strings;
+use crate::tui::text::SpanDoc;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Object(usize),
+    Control(usize),
+}
+
+/// Whose result is shown: mine (editable) or, read-only, a prediction or another
+/// annotator's annotation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewSource {
+    Mine,
+    Prediction(usize),
+    Annotation(usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Content {
+    Loading,
+    Failed(String),
+    /// Span-capable text (Text, HyperText, Paragraphs).
+    Doc(Arc<SpanDoc>),
+    /// Structured or plain data shown as it is (Table, TimeSeries, List...).
+    Data(Value),
+    Image {
+        source: Result<Source, String>,
+        raster: Option<Arc<Raster>>,
+        error: Option<String>,
+        requested: Option<(u16, u16)>,
+    },
+    Media {
+        shown: String,
+        source: Result<Source, String>,
+        duration: Option<f64>,
+        bytes: Option<u64>,
+        error: Option<String>,
+    },
+}
+
+pub struct TaskState {
+    pub full: TaskFull,
+    pub data: Value,
+    pub config: LabelConfig,
+    pub result: Vec<Value>,
+    pub annotation_id: Option<i64>,
+    pub parent_prediction: Option<i64>,
+    pub undo: Vec<Vec<Value>>,
+    pub redo: Vec<Vec<Value>>,
+    pub lead_base: f64,
+    pub opened: Instant,
+    pub focusables: Vec<Focus>,
+    pub focus: usize,
+    pub opt_cursor: HashMap<String, usize>,
+    pub text_cursor: HashMap<String, usize>,
+    pub anchor: Option<(String, usize)>,
+    pub selected: Option<String>,
+    pub source: ViewSource,
+    pub rejected: HashSet<String>,
+    pub show_predictions: bool,
+    pub contents: HashMap<String, Content>,
+    pub last_label: HashMap<String, String>,
+    /// What the frames drawn for this task learned (sizes, scroll offsets).
+    pub layout: TaskLayout,
+}
+
+/// The keys of the task screen worth a hint, in the context of the focused pane.
+pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
+    let mut out = match focus {
+        Some(ctx @ Ctx::Text) => hints_of(
+            km,
+            ctx,
+            &[(Action::Select, "select"), (Action::NextRegion, "regions")],
+        ),
+        Some(ctx @ Ctx::Image) => hints_of(
+            km,
+            ctx,
+            &[
+                (Action::NewRect, "new box"),
+                (Action::FullImage, "full view"),
+            ],
+        ),
+        _ => Vec::new(),
+    };
+    out.extend(hints_of(
+        km,
+        Ctx::Task,
+        &[
+            (Action::FocusNext, "focus"),
+            (Action::Submit, "submit"),
+            (Action::Skip, "skip"),
+            (Action::Undo, "undo"),
+            (Action::TaskList, "tasks"),
+            (Action::Help, "help"),
+        ],
+    ));
+    out
+}
+
+impl App {
+    // ----------------------------------------------------------------- opening tasks
+
+    /// A task arrived from the store: make it the current one. `from_history` keeps the
+    /// history as it is (moving with `[`/`]`).
+    pub(in crate::tui) fn open_task(
+        &mut self,
+        full: TaskFull,
+        draft: Option<DraftRow>,
+    ) -> Vec<Effect> {
+        let from_history = self.history.get(self.hist_pos) == Some(&full.task.id);
+        let data: Value = serde_json::from_str(&full.task.data).unwrap_or(Value::Null);
+        let config = self.base_config.expand_for_task(&data);
+        let mine = full
+            .annotations
+            .iter()
+            .filter(|a| a.completed_by == Some(self.user_id))
+            .max_by_key(|a| (!a.was_cancelled, a.id));
+        let (result, lead_base) = match (&draft, mine) {
+            (Some(d), _) => (
+                serde_json::from_str::<Vec<Value>>(&d.result).unwrap_or_default(),
+                d.lead_time.unwrap_or(0.0),
+            ),
+            (None, Some(a)) => (
+                serde_json::from_str::<Vec<Value>>(&a.result).unwrap_or_default(),
+                a.lead_time.unwrap_or(0.0),
+            ),
+            (None, None) => (Vec::new(), 0.0),
+        };
+        let id = full.task.id;
+        if !from_history {
+            self.history.truncate(self.hist_pos + 1);
+            if self.history.last() != Some(&id) {
+                self.history.push(id);
+            }
+            self.hist_pos = self.history.len() - 1;
+        }
+        let mut t = TaskState {
+            annotation_id: mine.map(|a| a.id),
+            parent_prediction: mine.and_then(|a| a.parent_prediction),
+            full,
+            data,
+            config,
+            result,
+            undo: Vec::new(),
+            redo: Vec::new(),
+            lead_base,
+            opened: Instant::now(),
+            focusables: Vec::new(),
+            focus: 0,
+            opt_cursor: HashMap::new(),
+            text_cursor: HashMap::new(),
+            anchor: None,
+            selected: None,
+            source: ViewSource::Mine,
+            rejected: HashSet::new(),
+            show_predictions: true,
+            contents: HashMap::new(),
+            last_label: HashMap::new(),
+            layout: TaskLayout::default(),
+        };
+        let effects = self.resolve_contents(&mut t);
+        for (name, c) in &t.contents {
+            if let Content::Doc(d) = c
+                && let Some(first) = d.map.iter().position(Option::is_some)
+            {
+                t.text_cursor.insert(name.clone(), d.grapheme_at(first).0);
+            }
+        }
+        t.focusables = focusables(&t.config);
+        t.focus = t
+            .focusables
+            .iter()
+            .position(|f| matches!(f, Focus::Object(_)))
+            .filter(|_| {
+                t.config
+                    .controls
+                    .iter()
+                    .any(|c| is_labels_control(c.kind) || c.kind == ControlKind::Rectangle)
+            })
+            .or_else(|| {
+                t.focusables
+                    .iter()
+                    .position(|f| matches!(f, Focus::Control(_)))
+            })
+            .unwrap_or(0);
+        self.save = if draft.is_some() {
+            SaveState::DraftSaved
+        } else {
+            SaveState::Clean
+        };
+        if draft.is_some() {
+            self.info(format!("task {id}: resumed your draft"));
+        } else if t.annotation_id.is_some() {
+            self.info(strings::editing_annotation(id, &self.keymap));
+        } else if !matches!(self.message, Some((Level::Ok, _))) {
+            self.message = None;
+        }
+        self.task = Some(t);
+        self.screen = Screen::Task;
+        self.finished = false;
+        effects
+    }
+
+    /// The stream has nothing left.
+    pub(in crate::tui) fn no_task(&mut self) {
+        let saved = self.message.clone();
+        self.finished = true;
+        self.task = None;
+        self.message = Some((
+            Level::Ok,
+            match saved {
+                Some((Level::Ok, m)) => strings::done_after(&m, &self.keymap),
+                _ => strings::all_done(&self.keymap),
+            },
+        ));
+    }
+
+    /// Where a value of `task` points: relative paths against the folder the task was
+    /// imported from, then the media root; nothing outside the allowed roots.
+    pub(in crate::tui) fn source_of(
+        &self,
+        task: &crate::store::TaskRow,
+        value: &str,
+    ) -> Result<Source, String> {
+        let id = task.id.to_string();
+        let origin = crate::media::Origin {
+            task: &id,
+            base_dir: task.base_dir.as_deref().map(std::path::Path::new),
+        };
+        resolve_source(&self.media, &origin, value)
+    }
+
+    pub(in crate::tui) fn resolve_contents(&self, t: &mut TaskState) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let task_id = t.full.task.id;
+        for obj in &t.config.objects {
+            let raw = obj
+                .value
+                .as_deref()
+                .or(obj.value_list.as_deref())
+                .map(|v| resolve_attr(v, &t.data))
+                .unwrap_or(Value::Null);
+            let url = obj
+                .value_type
+                .as_deref()
+                .is_some_and(|v| v.eq_ignore_ascii_case("url"))
+                || obj.resolver.is_some()
+                || (obj.kind == ObjectKind::TimeSeries
+                    && !obj
+                        .value_type
+                        .as_deref()
+                        .is_some_and(|v| v.eq_ignore_ascii_case("json"))
+                    && raw.is_string());
+            let key = format!("{task_id}:{}", obj.name);
+            let content = match obj.kind {
+                ObjectKind::Image => {
+                    let first = match &raw {
+                        Value::Array(a) => a.first().map(as_text).unwrap_or_default(),
+                        other => as_text(other),
+                    };
+                    Content::Image {
+                        source: self.source_of(&t.full.task, &first),
+                        raster: None,
+                        error: None,
+                        requested: None,
+                    }
+                }
+                ObjectKind::Audio | ObjectKind::Video => {
+                    let shown = as_text(&raw);
+                    let source = self.source_of(&t.full.task, &shown);
+                    if let Ok(s) = &source {
+                        effects.push(Effect::Load(Request::Media {
+                            key: key.clone(),
+                            source: s.clone(),
+                        }));
+                    }
+                    Content::Media {
+                        shown,
+                        source,
+                        duration: None,
+                        bytes: None,
+                        error: None,
+                    }
+                }
+                _ if url && raw.is_string() => match self.source_of(&t.full.task, &as_text(&raw)) {
+                    Ok(source) => {
+                        effects.push(Effect::Load(Request::Text {
+                            key: key.clone(),
+                            source,
+                            resolver: obj.resolver.clone(),
+                        }));
+                        Content::Loading
+                    }
+                    Err(e) => Content::Failed(e),
+                },
+                _ => self.content_from_value(obj, raw),
+            };
+            t.contents.insert(obj.name.clone(), content);
+        }
+        effects
+    }
+
+    /// Builds an object's content from its (resolved or loaded) value.
+    pub(in crate::tui) fn content_from_value(
+        &self,
+        obj: &crate::config::ObjectTag,
+        raw: Value,
+    ) -> Content {
+        let decode = |s: String| -> Result<String, String> {
+            match obj
+                .encoding
+                .as_deref()
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
+                Some("base64") | Some("base64unicode") => crate::tui::media::decode_base64_text(&s),
+                _ => Ok(s),
+            }
+        };
+        match obj.kind {
+            ObjectKind::Text => match decode(as_text(&raw)) {
+                Ok(s) => Content::Doc(Arc::new(SpanDoc::text(&s))),
+                Err(e) => Content::Failed(e),
+            },
+            ObjectKind::HyperText => match decode(as_text(&raw)) {
+                Ok(s) => Content::Doc(Arc::new(SpanDoc::html(&s))),
+                Err(e) => Content::Failed(e),
+            },
+            ObjectKind::Paragraphs => {
+                let items = match raw {
+                    Value::Array(a) => a,
+                    Value::String(s) => match serde_json::from_str::<Value>(&s) {
+                        Ok(Value::Array(a)) => a,
+                        Ok(Value::Object(m)) => {
+                            // A URL's JSON may wrap the list under the data key.
+                            m.values()
+                                .find_map(|v| v.as_array().cloned())
+                                .unwrap_or_default()
+                        }
+                        _ => {
+                            return Content::Failed(
+                                "Paragraphs need a list of {author, text}".into(),
+                            );
+                        }
+                    },
+                    _ => return Content::Failed("Paragraphs need a list of {author, text}".into()),
+                };
+                let nk = obj.attr("nameKey").unwrap_or("author");
+                let tk = obj.attr("textKey").unwrap_or("text");
+                Content::Doc(Arc::new(SpanDoc::paragraphs(&items, nk, tk)))
+            }
+            _ => Content::Data(raw),
+        }
+    }
+
+    /// A worker finished loading something.
+    pub(in crate::tui) fn loaded(&mut self, l: Loaded) {
+        let Some(t) = &mut self.task else { return };
+        let mut parts = l.key.splitn(3, ':');
+        let (Some(tid), Some(name)) = (parts.next(), parts.next()) else {
+            return;
+        };
+        if tid != t.full.task.id.to_string() {
+            return;
+        }
+        let Some(obj) = t.config.object(name).cloned() else {
+            return;
+        };
+        let new = match (t.contents.get(name), l.result) {
+            (
+                Some(Content::Image {
+                    source, requested, ..
+                }),
+                Ok(Payload::Image(r)),
+            ) => Content::Image {
+                source: source.clone(),
+                raster: Some(r),
+                error: None,
+                requested: *requested,
+            },
+            (
+                Some(Content::Image {
+                    source, requested, ..
+                }),
+                Err(e),
+            ) => Content::Image {
+                source: source.clone(),
+                raster: None,
+                error: Some(e),
+                requested: *requested,
+            },
+            (
+                Some(Content::Media { shown, source, .. }),
+                Ok(Payload::Media { duration, bytes }),
+            ) => Content::Media {
+                shown: shown.clone(),
+                source: source.clone(),
+                duration,
+                bytes,
+                error: None,
+            },
+            (Some(Content::Media { shown, source, .. }), Err(e)) => Content::Media {
+                shown: shown.clone(),
+                source: source.clone(),
+                duration: None,
+                bytes: None,
+                error: Some(e),
+            },
+            (_, Ok(Payload::Text(s))) => {
+                let v = if obj.kind == ObjectKind::Paragraphs || obj.kind == ObjectKind::Table {
+                    serde_json::from_str(&s).unwrap_or(Value::String(s))
+                } else {
+                    Value::String(s)
+                };
+                self.content_from_value(&obj, v)
+            }
+            (_, Err(e)) => Content::Failed(e),
+            (_, Ok(_)) => return,
+        };
+        if let Some(t) = &mut self.task {
+            t.contents.insert(name.to_string(), new);
+        }
+    }
+
+    /// Image requests for panes whose drawn size changed (after a frame).
+    pub(in crate::tui) fn image_requests(&mut self) -> Vec<Effect> {
+        let Some(t) = &mut self.task else {
+            return Vec::new();
+        };
+        let wanted: Vec<(String, (u16, u16))> = t
+            .layout
+            .image_wanted
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        let mut out = Vec::new();
+        for (name, size) in wanted {
+            if let Some(Content::Image {
+                source: Ok(source),
+                requested,
+                ..
+            }) = t.contents.get_mut(&name)
+                && *requested != Some(size)
+            {
+                *requested = Some(size);
+                out.push(Effect::Load(Request::Image {
+                    key: format!("{}:{name}:{}x{}", t.full.task.id, size.0, size.1),
+                    source: source.clone(),
+                    cols: size.0,
+                    rows: size.1,
+                }));
+            }
+        }
+        out
+    }
+}

@@ -1,0 +1,444 @@
+//! Drawing the side panels of the task screen: controls, regions, sources.
+
+use super::view::*;
+use crate::config::{ControlKind, ControlTag};
+use crate::task::resolve::as_text;
+use crate::tui::app::{App, Focus, ViewSource};
+use crate::tui::msg::TaskLayout;
+use crate::tui::result as res;
+use crate::tui::theme::readable_on;
+use crate::tui::widgets::{block, clip};
+use crate::util::sanitize;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use serde_json::Value;
+use std::collections::HashMap;
+use unicode_width::UnicodeWidthStr;
+
+// --------------------------------------------------------------------- side panels
+
+/// Rows a control's panel wants (its frame included); counted in `usize` so that no label
+/// count can overflow it.
+pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
+    let t = app.task.as_ref().expect("task");
+    let hint = usize::from(c.per_region && t.selected.is_none() && !c.kind.makes_regions());
+    hint + match c.kind {
+        ControlKind::Choices => c.labels.len() + 2,
+        ControlKind::Taxonomy => res::current_list(&t.result, c, None).len().max(1) + 2,
+        ControlKind::TextArea => res::current_list(&t.result, c, t.selected.as_deref()).len() + 3,
+        ControlKind::Rating | ControlKind::Number | ControlKind::DateTime => 3,
+        k if k.makes_regions() => c.labels.len().min(8) + 2,
+        _ => 3,
+    }
+}
+
+pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay: &mut TaskLayout) {
+    let t = app.task.as_ref().expect("task");
+    let controls: Vec<usize> = all
+        .iter()
+        .filter_map(|i| match i {
+            Item::Control(ci) => Some(*ci),
+            _ => None,
+        })
+        .filter(|ci| t.config.controls[*ci].kind != ControlKind::Relations)
+        .collect();
+    let regions = app.regions();
+    let n_sources = t.full.predictions.len() + app.others().len();
+    let cap = |h: usize| h.min(usize::from(u16::MAX)) as u16;
+    let mut panels: Vec<(Panel, u16)> = controls
+        .iter()
+        .map(|ci| {
+            (
+                Panel::Control(*ci),
+                cap(control_height(app, &t.config.controls[*ci])),
+            )
+        })
+        .collect();
+    if t.config.controls.iter().any(|c| c.kind.makes_regions()) {
+        panels.push((Panel::Regions, cap(regions.len().clamp(1, 8) + 2)));
+    }
+    if n_sources > 0 {
+        panels.push((Panel::Sources, cap(n_sources + 3)));
+    }
+    // Keep the focused panel visible.
+    let anchor = match t.focusables.get(t.focus) {
+        Some(Focus::Control(ci)) => panels.iter().position(|(p, _)| *p == Panel::Control(*ci)),
+        _ => None,
+    };
+    let rows: Vec<Rows> = panels
+        .iter()
+        .map(|(_, h)| Rows { min: *h, max: *h })
+        .collect();
+    let win = stack(
+        &rows,
+        area,
+        anchor.map(|a| (a, a)),
+        &mut lay.side_scroll,
+        true,
+    );
+    // The label keys shown beside options, worked out once per frame.
+    let keys: HashMap<(usize, usize), String> = app
+        .hotkeys()
+        .into_iter()
+        .map(|(k, ci, li)| ((ci, li), k.display()))
+        .collect();
+    for (i, r) in &win.shown {
+        // A frame needs three rows to show anything inside it.
+        if r.height < 3 {
+            continue;
+        }
+        match panels[*i].0 {
+            Panel::Control(ci) => draw_control(f, app, ci, *r, &keys),
+            Panel::Regions => draw_regions(f, app, &regions, *r),
+            Panel::Sources => draw_sources(f, app, *r),
+        }
+    }
+    if win.scrolled && area.height > 0 {
+        // Panels cut to less than a frame were not drawn: they count as hidden.
+        let end = win
+            .shown
+            .iter()
+            .filter(|(_, r)| r.height >= 3)
+            .map(|(i, _)| i + 1)
+            .max()
+            .unwrap_or(win.start);
+        let total = panels.len();
+        let current = anchor.unwrap_or(win.start).min(total.saturating_sub(1)) + 1;
+        let line = Rect {
+            y: area.y + area.height - 1,
+            height: 1,
+            ..area
+        };
+        let text = marker(
+            "panel",
+            current,
+            total,
+            win.start,
+            total.saturating_sub(end),
+            line.width,
+            &crate::tui::strings::move_panes(&app.keymap),
+        );
+        f.render_widget(Paragraph::new(text).style(app.theme.accent()), line);
+    }
+}
+
+/// The first of `total` rows to show in `height` rows so that `cursor` is visible.
+pub(super) fn window_start(total: usize, height: usize, cursor: usize) -> usize {
+    if total <= height || height == 0 {
+        return 0;
+    }
+    cursor
+        .min(total - 1)
+        .saturating_sub(height - 1)
+        .min(total - height)
+}
+
+/// A bottom title for a list that shows `shown` of `total` rows from `start`.
+pub(super) fn more_title(start: usize, shown: usize, total: usize) -> Option<String> {
+    let below = total.saturating_sub(start + shown);
+    match (start, below) {
+        (0, 0) => None,
+        (0, b) => Some(format!(" ▼ {b} more below ")),
+        (a, 0) => Some(format!(" ▲ {a} more above ")),
+        (a, b) => Some(format!(" ▲ {a} more above · ▼ {b} more below ")),
+    }
+}
+
+/// A name or label cut to what `width` columns can show, then made safe to draw: names
+/// come from the config and can be any length.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Panel {
+    Control(usize),
+    Regions,
+    Sources,
+}
+
+pub(super) fn draw_control(
+    f: &mut Frame,
+    app: &App,
+    ci: usize,
+    area: Rect,
+    keys: &HashMap<(usize, usize), String>,
+) {
+    let t = app.task.as_ref().expect("task");
+    let th = &app.theme;
+    let c = &t.config.controls[ci];
+    let focused = focused_is(app, Focus::Control(ci));
+    let cursor = *t.opt_cursor.get(&c.name).unwrap_or(&0);
+    let region_id = if c.per_region {
+        t.selected.as_deref()
+    } else {
+        None
+    };
+    let shown = app.shown_result();
+    let current = res::current_list(&shown, c, region_id);
+    let mode = match c.kind {
+        ControlKind::Choices => match c.choice {
+            crate::config::ChoiceMode::Multiple => ", multiple",
+            crate::config::ChoiceMode::SingleRadio => ", radio",
+            crate::config::ChoiceMode::Single => ", single",
+        },
+        _ => "",
+    };
+    let req = if c.required { " *" } else { "" };
+    let per = if c.per_region { " per region" } else { "" };
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let title = format!(" {} ({}{mode}{per}){req} ", clip(&c.name, inner_w), c.tag);
+    let mut lines: Vec<Line> = Vec::new();
+    let mark_cursor = |i: usize| focused && i == cursor;
+    if c.per_region && region_id.is_none() && !c.kind.makes_regions() {
+        lines.push(Line::from(Span::styled(
+            "select a region (Tab) to fill this in",
+            th.dim(),
+        )));
+    }
+    // Options are drawn only for the rows the panel has, around the cursor: a control can
+    // have any number of them.
+    let rows = usize::from(area.height.saturating_sub(2)).saturating_sub(lines.len());
+    let mut more: Option<String> = None;
+    let key_of = |i: usize| {
+        keys.get(&(ci, i))
+            .map(|k| format!("[{}]", clip(k, 8)))
+            .unwrap_or_else(|| "   ".into())
+    };
+    match c.kind {
+        ControlKind::Choices => {
+            let start = window_start(c.labels.len(), rows, cursor);
+            let end = (start + rows).min(c.labels.len());
+            more = more_title(start, end - start, c.labels.len());
+            for (i, l) in c.labels.iter().enumerate().take(end).skip(start) {
+                let on = current.iter().any(|v| v.as_str() == Some(l.key.as_str()));
+                let boxmark = match (c.choice, on) {
+                    (crate::config::ChoiceMode::Multiple, true) => "[x]",
+                    (crate::config::ChoiceMode::Multiple, false) => "[ ]",
+                    (_, true) => "(•)",
+                    (_, false) => "( )",
+                };
+                let key = key_of(i);
+                let col = th.label_color(l.background.as_deref(), i);
+                let mut st = if on { th.chip(col) } else { th.base() };
+                if mark_cursor(i) {
+                    st = st.patch(th.cursor());
+                }
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{key:>4} "), th.dim()),
+                    Span::styled(format!("{boxmark} {}", clip(&l.value, inner_w)), st),
+                ]));
+            }
+        }
+        k if k.makes_regions() => {
+            let start = window_start(c.labels.len(), rows, cursor);
+            let end = (start + rows).min(c.labels.len());
+            more = more_title(start, end - start, c.labels.len());
+            for (i, l) in c.labels.iter().enumerate().take(end).skip(start) {
+                let key = key_of(i);
+                let col = th.label_color(l.background.as_deref(), i);
+                let mut st = if th.mono {
+                    Style::default()
+                } else {
+                    Style::default().bg(col).fg(readable_on(col))
+                };
+                if mark_cursor(i) {
+                    st = th.cursor();
+                }
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{key:>4} "), th.dim()),
+                    Span::styled(format!(" {} ", clip(&l.value, inner_w)), st),
+                ]));
+            }
+        }
+        ControlKind::Rating => {
+            let n = current.first().and_then(Value::as_i64).unwrap_or(0);
+            let max = u64::from(c.max_rating);
+            let st = if focused { th.cursor() } else { th.base() };
+            let full = format!("  {n}/{max}  h/l change");
+            // As many stars as fit; a scale wider than the panel ends in "…".
+            let room = inner_w.saturating_sub(full.width()) as u64;
+            let (count, suffix) = if max <= room {
+                (max, full)
+            } else {
+                let tail = format!(" {n}/{max}  h/l change");
+                (
+                    (inner_w.saturating_sub(tail.width() + 1) as u64)
+                        .max(1)
+                        .min(max),
+                    format!("…{tail}"),
+                )
+            };
+            let stars: String = (1..=count as i64)
+                .map(|i| if i <= n { '★' } else { '☆' })
+                .collect();
+            lines.push(Line::from(vec![
+                Span::styled(stars, st),
+                Span::styled(suffix, th.dim()),
+            ]));
+        }
+        ControlKind::Number | ControlKind::DateTime => {
+            let v = current.first().map(as_text).unwrap_or_else(|| "—".into());
+            let st = if focused { th.cursor() } else { th.base() };
+            let hint = if c.kind == ControlKind::Number {
+                "  Enter edit · h/l step"
+            } else {
+                "  Enter edit"
+            };
+            lines.push(Line::from(vec![
+                Span::styled(sanitize(&v, false), st),
+                Span::styled(hint, th.dim()),
+            ]));
+        }
+        ControlKind::TextArea => {
+            let max = c.max_submissions.unwrap_or(usize::MAX);
+            let total = current.len() + usize::from(current.len() < max);
+            let start = window_start(total, rows, cursor);
+            let end = (start + rows).min(total);
+            more = more_title(start, end - start, total);
+            for (i, e) in current.iter().enumerate().take(end).skip(start) {
+                let st = if mark_cursor(i) {
+                    th.cursor()
+                } else {
+                    th.base()
+                };
+                lines.push(Line::from(Span::styled(
+                    format!("› {}", sanitize(&as_text(e), false)),
+                    st,
+                )));
+            }
+            if current.len() < max && end == total {
+                let st = if mark_cursor(current.len()) {
+                    th.cursor()
+                } else {
+                    th.dim()
+                };
+                let ph = c.attr("placeholder").unwrap_or("add text");
+                lines.push(Line::from(Span::styled(
+                    format!("+ {} (Enter; E for $EDITOR)", sanitize(ph, false)),
+                    st,
+                )));
+            }
+        }
+        ControlKind::Taxonomy => {
+            if current.is_empty() {
+                let st = if focused { th.cursor() } else { th.dim() };
+                lines.push(Line::from(Span::styled(
+                    "nothing chosen — Enter opens the tree",
+                    st,
+                )));
+            }
+            let sep = c.attr("pathSeparator").unwrap_or(" / ");
+            for p in &current {
+                let path = match p {
+                    Value::Array(a) => a.iter().map(as_text).collect::<Vec<_>>().join(sep),
+                    other => as_text(other),
+                };
+                let st = if focused { th.accent() } else { th.base() };
+                lines.push(Line::from(Span::styled(
+                    format!("• {}", sanitize(&path, false)),
+                    st,
+                )));
+            }
+        }
+        _ => lines.push(Line::from(Span::styled(
+            format!("{} is shown but not edited here", c.tag),
+            th.dim(),
+        ))),
+    }
+    let mut b = block(th, title, focused);
+    if let Some(m) = more {
+        b = b.title_bottom(Span::styled(m, th.accent()));
+    }
+    f.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Rect) {
+    let t = app.task.as_ref().expect("task");
+    let th = &app.theme;
+    let mut lines = Vec::new();
+    if regions.is_empty() {
+        lines.push(Line::from(Span::styled("no regions yet", th.dim())));
+    }
+    let h = area.height.saturating_sub(2) as usize;
+    let sel = regions
+        .iter()
+        .position(|r| {
+            t.selected
+                .as_deref()
+                .is_some_and(|s| res::id_of(r) == Some(s))
+        })
+        .unwrap_or(0);
+    let start = sel.saturating_sub(h.saturating_sub(1));
+    for r in regions.iter().skip(start).take(h) {
+        let selected = t
+            .selected
+            .as_deref()
+            .is_some_and(|s| res::id_of(r) == Some(s));
+        let col = region_color(app, &t.config, r);
+        let d = crate::tui::app::describe_result(&t.config, r, t.contents.get(res::to_name(r)));
+        let origin = match r.get("origin").and_then(Value::as_str) {
+            Some("prediction") => " ⓟ",
+            Some("prediction-changed") => " ⓟ✎",
+            _ => "",
+        };
+        let st = if selected { th.cursor() } else { th.base() };
+        lines.push(Line::from(vec![
+            Span::styled(
+                "■ ",
+                if th.mono {
+                    Style::default()
+                } else {
+                    Style::default().fg(col)
+                },
+            ),
+            Span::styled(format!("{d}{origin}"), st),
+        ]));
+    }
+    let title = format!(" Regions ({}) ", regions.len());
+    f.render_widget(Paragraph::new(lines).block(block(th, title, false)), area);
+}
+
+pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
+    let t = app.task.as_ref().expect("task");
+    let th = &app.theme;
+    let mut lines = Vec::new();
+    for (i, p) in t.full.predictions.iter().enumerate() {
+        let on = t.source == ViewSource::Prediction(i);
+        let n = serde_json::from_str::<Vec<Value>>(&p.result)
+            .map(|v| v.len())
+            .unwrap_or(0);
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} ⓟ {} · score {} · {n} result(s)",
+                if on { "▶" } else { " " },
+                sanitize(&p.model_version, false),
+                p.score.map_or("-".into(), |s| format!("{s:.2}"))
+            ),
+            if on { th.cursor() } else { th.prediction() },
+        )));
+    }
+    for (i, a) in app.others().iter().enumerate() {
+        let on = t.source == ViewSource::Annotation(i);
+        let who = a
+            .completed_by_email
+            .clone()
+            .unwrap_or_else(|| format!("user {}", a.completed_by.unwrap_or(0)));
+        lines.push(Line::from(Span::styled(
+            format!(
+                "{} ✎ {}{}",
+                if on { "▶" } else { " " },
+                sanitize(&who, false),
+                if a.was_cancelled { " (skipped)" } else { "" }
+            ),
+            if on { th.cursor() } else { th.base() },
+        )));
+    }
+    lines.push(Line::from(Span::styled(
+        "O cycle · A accept · D diff · P overlay",
+        th.dim(),
+    )));
+    f.render_widget(
+        Paragraph::new(lines).block(block(th, " Predictions & annotations ".into(), false)),
+        area,
+    );
+}

@@ -1,0 +1,745 @@
+//! What the annotate screen's actions do to the task: editing with undo and drafts,
+//! submitting, regions, whose result is shown, the diff, media outside the UI.
+
+use crate::config::{ControlKind, LabelConfig, ObjectKind};
+use crate::store::annotate::SubmitKind;
+use crate::task::resolve::as_text;
+use crate::tui::action::Action;
+use crate::tui::app::{App, Effect, Level, SaveState};
+use crate::tui::media::Source;
+use crate::tui::popups::{Diff, Popup};
+use crate::tui::result as res;
+use crate::tui::shared::{describe_result, same_place};
+use crate::tui::strings;
+use serde_json::{Value, json};
+
+use super::{Content, Focus, ViewSource};
+
+impl App {
+    /// An action on the task screen (a task is open).
+    pub(in crate::tui) fn task_action(&mut self, a: Action) -> Vec<Effect> {
+        match a {
+            Action::Submit => self.submit(SubmitKind::Submit),
+            Action::Skip => self.submit(SubmitKind::Skip),
+            Action::Undo => self.undo(true),
+            Action::Redo => self.undo(false),
+            Action::NextTask => {
+                let t = self.task.as_ref().expect("task");
+                if self.hist_pos + 1 < self.history.len() {
+                    self.hist_pos += 1;
+                    vec![Effect::OpenTask(self.history[self.hist_pos])]
+                } else {
+                    vec![Effect::NextTask {
+                        exclude: Some(t.full.task.id),
+                    }]
+                }
+            }
+            Action::PrevTask => {
+                if self.hist_pos > 0 {
+                    self.hist_pos -= 1;
+                    vec![Effect::OpenTask(self.history[self.hist_pos])]
+                } else {
+                    self.info("this is the first task you opened");
+                    Vec::new()
+                }
+            }
+            Action::FocusNext | Action::FocusPrev => {
+                let t = self.task.as_mut().expect("task");
+                let n = t.focusables.len().max(1);
+                t.focus = if a == Action::FocusNext {
+                    (t.focus + 1) % n
+                } else {
+                    (t.focus + n - 1) % n
+                };
+                t.anchor = None;
+                Vec::new()
+            }
+            Action::NextRegion | Action::PrevRegion => {
+                self.cycle_region(a == Action::NextRegion);
+                Vec::new()
+            }
+            Action::DeleteRegion => self.delete_selected(),
+            Action::DeleteAllRegions => {
+                let t = self.task.as_ref().expect("task");
+                let ids: Vec<String> = t
+                    .result
+                    .iter()
+                    .filter(|r| res::is_region(&t.config, r))
+                    .filter_map(|r| res::id_of(r).map(str::to_string))
+                    .collect();
+                self.edit(|_, r| {
+                    for id in &ids {
+                        res::delete_region(r, id);
+                    }
+                    true
+                })
+            }
+            Action::Cancel => {
+                let t = self.task.as_mut().expect("task");
+                if t.anchor.is_some() {
+                    t.anchor = None;
+                } else if t.selected.is_some() {
+                    t.selected = None;
+                } else if t.source != ViewSource::Mine {
+                    t.source = ViewSource::Mine;
+                    self.info("showing your annotation");
+                }
+                Vec::new()
+            }
+            Action::AcceptPrediction => self.accept_whole(),
+            Action::AcceptRegion => self.accept_region(),
+            Action::RejectRegion => self.reject_region(),
+            Action::CycleSource => {
+                self.cycle_source();
+                Vec::new()
+            }
+            Action::TogglePredictions => {
+                let t = self.task.as_mut().expect("task");
+                t.show_predictions = !t.show_predictions;
+                let on = t.show_predictions;
+                self.info(if on {
+                    "predictions shown"
+                } else {
+                    "predictions hidden"
+                });
+                Vec::new()
+            }
+            Action::Diff => {
+                self.open_diff();
+                Vec::new()
+            }
+            Action::FullImage => self.full_image(),
+            Action::PlayMedia => self.play_media(),
+            Action::ExternalEditor => self.external_editor(),
+            _ => self.focused_action(a),
+        }
+    }
+
+    // ----------------------------------------------------------------- editing
+
+    /// Lead time so far, in seconds.
+    pub fn lead_time(&self) -> f64 {
+        self.task
+            .as_ref()
+            .map_or(0.0, |t| t.lead_base + t.opened.elapsed().as_secs_f64())
+    }
+
+    /// Applies a change to my result; when it changed anything, records undo and saves
+    /// the draft.
+    pub(in crate::tui) fn edit(
+        &mut self,
+        f: impl FnOnce(&LabelConfig, &mut Vec<Value>) -> bool,
+    ) -> Vec<Effect> {
+        let lead = self.lead_time();
+        let Some(t) = &mut self.task else {
+            return Vec::new();
+        };
+        if t.source != ViewSource::Mine {
+            self.warn(strings::read_only(&self.keymap));
+            return Vec::new();
+        }
+        let before = t.result.clone();
+        if !f(&t.config, &mut t.result) || t.result == before {
+            return Vec::new();
+        }
+        t.undo.push(before);
+        if t.undo.len() > 200 {
+            t.undo.remove(0);
+        }
+        t.redo.clear();
+        if let Some(sel) = &t.selected
+            && !t.result.iter().any(|r| res::id_of(r) == Some(sel))
+        {
+            t.selected = None;
+        }
+        vec![self.draft_effect(lead)]
+    }
+
+    pub(in crate::tui) fn draft_effect(&self, lead: f64) -> Effect {
+        let t = self.task.as_ref().expect("task");
+        Effect::SaveDraft {
+            task_id: t.full.task.id,
+            annotation_id: t.annotation_id,
+            result: serde_json::to_string(&t.result).expect("JSON serialises"),
+            lead_time: lead,
+        }
+    }
+
+    /// The store wrote the draft.
+    pub(in crate::tui) fn draft_saved(&mut self, ok: Result<(), String>) {
+        self.save = match ok {
+            Ok(()) => SaveState::DraftSaved,
+            Err(e) => SaveState::Failed(e),
+        };
+    }
+
+    pub(in crate::tui) fn undo(&mut self, undo: bool) -> Vec<Effect> {
+        let lead = self.lead_time();
+        let t = self.task.as_mut().expect("task");
+        let (from, to) = if undo {
+            (&mut t.undo, &mut t.redo)
+        } else {
+            (&mut t.redo, &mut t.undo)
+        };
+        let Some(prev) = from.pop() else {
+            self.info(if undo {
+                "nothing to undo"
+            } else {
+                "nothing to redo"
+            });
+            return Vec::new();
+        };
+        to.push(std::mem::replace(&mut t.result, prev));
+        if let Some(sel) = &t.selected
+            && !t.result.iter().any(|r| res::id_of(r) == Some(sel))
+        {
+            t.selected = None;
+        }
+        vec![self.draft_effect(lead)]
+    }
+
+    /// Required controls without a value: their messages.
+    pub fn missing_required(&self) -> Vec<String> {
+        let Some(t) = &self.task else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for c in t.config.controls.iter().filter(|c| c.required) {
+            let msg = || {
+                c.required_message
+                    .clone()
+                    .unwrap_or_else(|| format!("{} ({}) is required", c.name, c.tag))
+            };
+            if c.per_region {
+                let regions: Vec<&Value> = t
+                    .result
+                    .iter()
+                    .filter(|r| res::is_region(&t.config, r))
+                    .filter(|r| c.to_name.iter().any(|n| n == res::to_name(r)))
+                    .collect();
+                let missing = regions.iter().any(|r| {
+                    let id = res::id_of(r);
+                    !t.result
+                        .iter()
+                        .any(|x| res::from_name(x) == c.name && res::id_of(x) == id)
+                });
+                if missing {
+                    out.push(msg());
+                }
+            } else if !t.result.iter().any(|r| {
+                res::from_name(r) == c.name
+                    && c.value_key().is_none_or(|k| match r["value"].get(k) {
+                        Some(Value::Array(a)) => !a.is_empty(),
+                        Some(Value::Null) | None => false,
+                        Some(Value::String(s)) => !s.is_empty(),
+                        _ => true,
+                    })
+            }) {
+                out.push(msg());
+            }
+        }
+        out
+    }
+
+    pub(in crate::tui) fn submit(&mut self, kind: SubmitKind) -> Vec<Effect> {
+        if kind == SubmitKind::Submit {
+            let missing = self.missing_required();
+            if !missing.is_empty() {
+                self.message = Some((
+                    Level::Error,
+                    format!("Cannot submit: {}", missing.join("; ")),
+                ));
+                return Vec::new();
+            }
+        }
+        let lead = self.lead_time();
+        let t = self.task.as_ref().expect("task");
+        if kind == SubmitKind::Skip && !t.full.task.allow_skip {
+            self.warn("this task does not allow skipping");
+            return Vec::new();
+        }
+        vec![Effect::Save {
+            task_id: t.full.task.id,
+            result: serde_json::to_string(&t.result).expect("JSON serialises"),
+            lead_time: lead,
+            kind,
+            parent_prediction: t.parent_prediction,
+        }]
+    }
+
+    /// The store saved the annotation: count it and go on to the next task.
+    pub(in crate::tui) fn saved(&mut self, kind: SubmitKind, task_id: i64) -> Vec<Effect> {
+        let uid = self.user_id;
+        let (was_labeled, had_mine, others_done) = self
+            .task
+            .as_ref()
+            .filter(|t| t.full.task.id == task_id)
+            .map_or((false, false, false), |t| {
+                let anns = &t.full.annotations;
+                (
+                    t.full.task.is_labeled,
+                    anns.iter().any(|a| a.completed_by == Some(uid)),
+                    anns.iter()
+                        .any(|a| a.completed_by != Some(uid) && !a.was_cancelled),
+                )
+            });
+        let now = kind == SubmitKind::Submit || others_done;
+        let labeled_delta = now as i64 - was_labeled as i64;
+        let mine_delta = i64::from(!had_mine);
+        self.save = SaveState::Submitted;
+        self.progress.labeled += labeled_delta;
+        self.progress.mine += mine_delta;
+        self.message = Some((
+            Level::Ok,
+            match kind {
+                SubmitKind::Submit => format!("task {task_id} submitted"),
+                SubmitKind::Skip => format!("task {task_id} skipped"),
+            },
+        ));
+        vec![Effect::NextTask {
+            exclude: Some(task_id),
+        }]
+    }
+
+    // ----------------------------------------------------------------- regions
+
+    /// Results shown in the current source (mine, a prediction, another annotation).
+    pub fn shown_result(&self) -> Vec<Value> {
+        let Some(t) = &self.task else {
+            return Vec::new();
+        };
+        match t.source {
+            ViewSource::Mine => t.result.clone(),
+            ViewSource::Prediction(i) => t
+                .full
+                .predictions
+                .get(i)
+                .and_then(|p| serde_json::from_str::<Vec<Value>>(&p.result).ok())
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|r| res::id_of(r).is_none_or(|id| !t.rejected.contains(id)))
+                .collect(),
+            ViewSource::Annotation(i) => self
+                .others()
+                .get(i)
+                .and_then(|a| serde_json::from_str::<Vec<Value>>(&a.result).ok())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Other users' annotations (read-only).
+    pub fn others(&self) -> Vec<&crate::store::AnnotationRow> {
+        self.task.as_ref().map_or(Vec::new(), |t| {
+            t.full
+                .annotations
+                .iter()
+                .filter(|a| a.completed_by != Some(self.user_id))
+                .collect()
+        })
+    }
+
+    /// Regions (spans, shapes) of the shown result, in order.
+    pub fn regions(&self) -> Vec<Value> {
+        let Some(t) = &self.task else {
+            return Vec::new();
+        };
+        self.shown_result()
+            .into_iter()
+            .filter(|r| res::is_region(&t.config, r))
+            .collect()
+    }
+
+    pub fn selected_region(&self) -> Option<Value> {
+        let id = self.task.as_ref()?.selected.clone()?;
+        self.regions()
+            .into_iter()
+            .find(|r| res::id_of(r) == Some(id.as_str()))
+    }
+
+    pub(in crate::tui) fn cycle_region(&mut self, forward: bool) {
+        let regions = self.regions();
+        let t = self.task.as_mut().expect("task");
+        if regions.is_empty() {
+            t.selected = None;
+            self.info("no regions");
+            return;
+        }
+        let ids: Vec<String> = regions
+            .iter()
+            .filter_map(|r| res::id_of(r).map(str::to_string))
+            .collect();
+        let pos = t
+            .selected
+            .as_ref()
+            .and_then(|s| ids.iter().position(|i| i == s));
+        let n = ids.len();
+        let next = match (pos, forward) {
+            (None, true) => 0,
+            (None, false) => n - 1,
+            (Some(p), true) => (p + 1) % n,
+            (Some(p), false) => (p + n - 1) % n,
+        };
+        t.selected = Some(ids[next].clone());
+        t.anchor = None;
+        // Focus the region's object so its keys apply.
+        if let Some(r) = regions
+            .iter()
+            .find(|r| res::id_of(r) == Some(ids[next].as_str()))
+            && let Some(oi) = t
+                .config
+                .objects
+                .iter()
+                .position(|o| o.name == res::to_name(r))
+            && let Some(fi) = t.focusables.iter().position(|f| *f == Focus::Object(oi))
+        {
+            t.focus = fi;
+        }
+    }
+
+    pub(in crate::tui) fn delete_selected(&mut self) -> Vec<Effect> {
+        let t = self.task.as_ref().expect("task");
+        if t.source != ViewSource::Mine {
+            return self.reject_region();
+        }
+        let Some(id) = t.selected.clone() else {
+            self.info("no region selected (Tab selects one)");
+            return Vec::new();
+        };
+        let e = self.edit(|_, r| {
+            res::delete_region(r, &id);
+            true
+        });
+        if let Some(t) = &mut self.task {
+            t.selected = None;
+        }
+        e
+    }
+
+    pub(in crate::tui) fn cycle_source(&mut self) {
+        let others = self.others().len();
+        let t = self.task.as_mut().expect("task");
+        let preds = t.full.predictions.len();
+        let order: Vec<ViewSource> = std::iter::once(ViewSource::Mine)
+            .chain((0..preds).map(ViewSource::Prediction))
+            .chain((0..others).map(ViewSource::Annotation))
+            .collect();
+        let pos = order.iter().position(|s| *s == t.source).unwrap_or(0);
+        t.source = order[(pos + 1) % order.len()];
+        t.selected = None;
+        t.anchor = None;
+        let msg = match t.source {
+            ViewSource::Mine => "showing your annotation".to_string(),
+            ViewSource::Prediction(i) => {
+                let p = &t.full.predictions[i];
+                format!(
+                    "prediction {}/{preds}: {} (score {}); {}",
+                    i + 1,
+                    crate::util::sanitize(&p.model_version, false),
+                    p.score.map_or("-".into(), |s| format!("{s:.2}")),
+                    strings::prediction_shown(&self.keymap)
+                )
+            }
+            ViewSource::Annotation(i) => format!(
+                "annotation of another annotator ({}/{others}), read-only; A copies it",
+                i + 1
+            ),
+        };
+        self.info(msg);
+    }
+
+    pub(in crate::tui) fn accept_whole(&mut self) -> Vec<Effect> {
+        let t = self.task.as_ref().expect("task");
+        let (regions, parent) = match t.source {
+            ViewSource::Mine => match t.full.predictions.first() {
+                Some(p) => (
+                    serde_json::from_str::<Vec<Value>>(&p.result)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|r| res::id_of(r).is_none_or(|id| !t.rejected.contains(id)))
+                        .collect::<Vec<_>>(),
+                    Some(p.id),
+                ),
+                None => {
+                    self.info("this task has no predictions");
+                    return Vec::new();
+                }
+            },
+            ViewSource::Prediction(i) => {
+                (self.shown_result(), t.full.predictions.get(i).map(|p| p.id))
+            }
+            ViewSource::Annotation(_) => (self.shown_result(), None),
+        };
+        let regions: Vec<Value> = regions
+            .into_iter()
+            .map(|mut r| {
+                if parent.is_some() {
+                    r["origin"] = json!("prediction");
+                }
+                if r.get("id").is_none() {
+                    r["id"] = json!(res::new_id());
+                }
+                if let Some(m) = r.as_object_mut() {
+                    m.remove("score");
+                    m.remove("readonly");
+                }
+                r
+            })
+            .collect();
+        if let Some(t) = &mut self.task {
+            t.source = ViewSource::Mine;
+            t.selected = None;
+            if parent.is_some() {
+                t.parent_prediction = parent;
+            }
+        }
+        let n = regions.len();
+        let e = self.edit(move |_, r| {
+            *r = regions;
+            true
+        });
+        self.info(format!("accepted {n} result(s) as your annotation"));
+        e
+    }
+
+    /// The prediction region a key acts on: the selected one when a prediction is shown,
+    /// else none.
+    pub(in crate::tui) fn selected_prediction_region(&self) -> Option<Value> {
+        let t = self.task.as_ref()?;
+        if matches!(t.source, ViewSource::Mine) {
+            return None;
+        }
+        self.selected_region()
+    }
+
+    pub(in crate::tui) fn accept_region(&mut self) -> Vec<Effect> {
+        let Some(region) = self.selected_prediction_region() else {
+            self.info(strings::how_to_region(
+                &self.keymap,
+                Action::AcceptRegion,
+                "accepts",
+            ));
+            return Vec::new();
+        };
+        let t = self.task.as_ref().expect("task");
+        let id = res::id_of(&region).unwrap_or_default().to_string();
+        let all: Vec<Value> = self
+            .shown_result()
+            .into_iter()
+            .filter(|r| res::id_of(r) == Some(id.as_str()))
+            .map(|mut r| {
+                r["origin"] = json!("prediction");
+                if let Some(m) = r.as_object_mut() {
+                    m.remove("score");
+                }
+                r
+            })
+            .collect();
+        let already = t.result.iter().any(|r| res::id_of(r) == Some(id.as_str()));
+        let source = t.source;
+        if let Some(t) = &mut self.task {
+            t.source = ViewSource::Mine;
+        }
+        if already {
+            self.info("that region is already in your annotation");
+            if let Some(t) = &mut self.task {
+                t.source = source;
+            }
+            return Vec::new();
+        }
+        let e = self.edit(move |_, r| {
+            r.extend(all);
+            true
+        });
+        if let Some(t) = &mut self.task {
+            t.source = source;
+        }
+        self.info("region accepted into your annotation");
+        e
+    }
+
+    pub(in crate::tui) fn reject_region(&mut self) -> Vec<Effect> {
+        let Some(region) = self.selected_prediction_region() else {
+            self.info(strings::how_to_region(
+                &self.keymap,
+                Action::RejectRegion,
+                "rejects",
+            ));
+            return Vec::new();
+        };
+        let id = res::id_of(&region).unwrap_or_default().to_string();
+        let t = self.task.as_mut().expect("task");
+        t.rejected.insert(id.clone());
+        t.selected = None;
+        let in_mine = t.result.iter().any(|r| res::id_of(r) == Some(id.as_str()));
+        let source = t.source;
+        let mut e = Vec::new();
+        if in_mine {
+            t.source = ViewSource::Mine;
+            e = self.edit(|_, r| {
+                res::delete_region(r, &id);
+                true
+            });
+            if let Some(t) = &mut self.task {
+                t.source = source;
+            }
+        }
+        self.info("prediction region rejected");
+        e
+    }
+
+    /// Lines of where my annotation and the shown (or first) prediction differ.
+    pub fn diff_lines(&self) -> Vec<(char, String)> {
+        let Some(t) = &self.task else {
+            return Vec::new();
+        };
+        let pi = match t.source {
+            ViewSource::Prediction(i) => i,
+            _ => 0,
+        };
+        let Some(p) = t.full.predictions.get(pi) else {
+            return vec![(' ', "this task has no predictions".into())];
+        };
+        let pred: Vec<Value> = serde_json::from_str(&p.result).unwrap_or_default();
+        let mut lines = vec![(
+            ' ',
+            format!(
+                "annotation ({}) vs prediction {} (score {})",
+                self.user,
+                crate::util::sanitize(&p.model_version, false),
+                p.score.map_or("-".into(), |s| format!("{s:.2}"))
+            ),
+        )];
+        let describe = |r: &Value| describe_result(&t.config, r, t.contents.get(res::to_name(r)));
+        let mut used = vec![false; pred.len()];
+        for a in &t.result {
+            let same = pred.iter().enumerate().position(|(i, p)| {
+                !used[i] && res::from_name(p) == res::from_name(a) && same_place(a, p)
+            });
+            match same {
+                Some(i) => {
+                    used[i] = true;
+                    let (la, lp) = (res::labels_of(a), res::labels_of(&pred[i]));
+                    if la == lp && a["value"].get("text") == pred[i]["value"].get("text") {
+                        lines.push(('=', describe(a)));
+                    } else {
+                        lines.push((
+                            '~',
+                            format!("{}  (prediction: {})", describe(a), describe(&pred[i])),
+                        ));
+                    }
+                }
+                None => lines.push(('+', format!("{}  (only in the annotation)", describe(a)))),
+            }
+        }
+        for (i, p) in pred.iter().enumerate() {
+            if !used[i] {
+                lines.push(('-', format!("{}  (only in the prediction)", describe(p))));
+            }
+        }
+        let changed = lines.iter().filter(|(c, _)| *c != '=' && *c != ' ').count();
+        lines.insert(1, (' ', format!("{changed} difference(s)")));
+        lines
+    }
+
+    pub(in crate::tui) fn open_diff(&mut self) {
+        self.popup = Some(Popup::Diff(Diff {
+            lines: self.diff_lines(),
+            scroll: 0,
+        }));
+    }
+
+    pub(in crate::tui) fn full_image(&mut self) -> Vec<Effect> {
+        let Some(t) = &self.task else {
+            return Vec::new();
+        };
+        let img = t
+            .focusables
+            .get(t.focus)
+            .and_then(|f| match f {
+                Focus::Object(i) if t.config.objects[*i].kind == ObjectKind::Image => Some(*i),
+                _ => None,
+            })
+            .or_else(|| {
+                t.config
+                    .objects
+                    .iter()
+                    .position(|o| o.kind == ObjectKind::Image)
+            });
+        let Some(oi) = img else {
+            self.info("this task has no image");
+            return Vec::new();
+        };
+        let name = t.config.objects[oi].name.clone();
+        match t.contents.get(&name) {
+            Some(Content::Image { source: Ok(s), .. }) => vec![Effect::FullImage {
+                source: s.clone(),
+                regions: self
+                    .regions()
+                    .into_iter()
+                    .filter(|r| res::to_name(r) == name)
+                    .collect(),
+            }],
+            Some(Content::Image { source: Err(e), .. }) => {
+                let e = e.clone();
+                self.warn(format!("image not available: {e}"));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub(in crate::tui) fn play_media(&mut self) -> Vec<Effect> {
+        let Some(t) = &self.task else {
+            return Vec::new();
+        };
+        let media = t
+            .config
+            .objects
+            .iter()
+            .find_map(|o| match t.contents.get(&o.name) {
+                Some(Content::Media { source: Ok(s), .. }) => Some(s.clone()),
+                _ => None,
+            });
+        match media {
+            Some(Source::Path(p)) => vec![Effect::Play(p.display().to_string())],
+            Some(Source::Url(u)) => vec![Effect::Play(u)],
+            _ => {
+                self.info("no playable audio or video in this task");
+                Vec::new()
+            }
+        }
+    }
+
+    pub(in crate::tui) fn external_editor(&mut self) -> Vec<Effect> {
+        let Some(ctrl) = self.focused_control() else {
+            self.info(strings::focus_textarea(&self.keymap));
+            return Vec::new();
+        };
+        if ctrl.kind != ControlKind::TextArea {
+            self.info(strings::edits_textarea(&self.keymap));
+            return Vec::new();
+        }
+        let t = self.task.as_ref().expect("task");
+        let region = self.per_region_target(&ctrl);
+        let entries = res::current_list(&t.result, &ctrl, region.as_ref().and_then(res::id_of));
+        let cur = t.opt_cursor.get(&ctrl.name).copied().unwrap_or(0);
+        let entry = (cur < entries.len()).then_some(cur);
+        let text = entry.map(|i| as_text(&entries[i])).unwrap_or_default();
+        vec![Effect::ExternalEditor {
+            control: ctrl.name.clone(),
+            entry,
+            text,
+        }]
+    }
+
+    /// Text came back from `$EDITOR`.
+    pub(in crate::tui) fn external_text(
+        &mut self,
+        control: &str,
+        entry: Option<usize>,
+        text: String,
+    ) -> Vec<Effect> {
+        let text = text.trim_end_matches('\n').to_string();
+        self.set_textarea_entry(control, entry, text)
+    }
+}

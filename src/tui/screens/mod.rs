@@ -1,0 +1,85 @@
+//! Screens: the annotator's full-size views. Each has its state, update, view and hints;
+//! the app routes messages to the one shown. The screens are registered here, in one
+//! place: a new screen is a module, a variant of [`Screen`] and its arms below.
+
+pub mod annotate;
+pub mod task_list;
+
+use super::action::Action;
+use super::app::{App, Effect};
+use super::keymap::Ctx;
+use super::msg::LayoutFacts;
+use super::strings;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+/// The screens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Annotating one task.
+    Task,
+    /// The task list.
+    List,
+}
+
+impl Screen {
+    /// The keymap contexts live on the screen, most specific first.
+    pub fn contexts(self, app: &App) -> Vec<Ctx> {
+        match self {
+            Screen::List => vec![Ctx::List],
+            Screen::Task => {
+                let mut v = Vec::new();
+                if let Some(c) = app.focus_ctx() {
+                    v.push(c);
+                }
+                v.push(Ctx::Task);
+                v
+            }
+        }
+    }
+
+    /// The mode named in the status line.
+    pub fn mode(self, app: &App) -> &'static str {
+        match self {
+            Screen::List => "list",
+            Screen::Task => app.focus_ctx().map_or("task", Ctx::name),
+        }
+    }
+
+    /// The hint line shown when there is no message.
+    pub fn hint_line(self, app: &App) -> String {
+        let km = &app.keymap;
+        match self {
+            Screen::List => strings::list_hint(km),
+            Screen::Task => match app.focus_ctx() {
+                Some(Ctx::Text) => strings::text_hint(km),
+                Some(Ctx::Image) => strings::image_hint(km),
+                _ => strings::task_hint(km),
+            },
+        }
+    }
+
+    /// (key, what it does) for the screen's main keys.
+    pub fn hints(self, app: &App) -> Vec<(String, String)> {
+        match self {
+            Screen::List => app.list.hints(&app.keymap),
+            Screen::Task => annotate::hints(&app.keymap, app.focus_ctx()),
+        }
+    }
+
+    /// Draws the screen into `area`; what it learns goes into `facts`.
+    pub fn view(self, f: &mut Frame, app: &App, area: Rect, facts: &mut LayoutFacts) {
+        match self {
+            Screen::Task => annotate::view::draw(f, app, area, facts),
+            Screen::List => facts.list_height = app.list.view(f, &app.theme, area),
+        }
+    }
+}
+
+/// Routes an action to the screen shown.
+pub fn update(app: &mut App, a: Action) -> Vec<Effect> {
+    match app.screen {
+        Screen::Task => app.task_screen_action(a),
+        Screen::List => app.list_action(a),
+    }
+}

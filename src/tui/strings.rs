@@ -1,0 +1,316 @@
+//! The annotator's messages in one place. A message that names a key takes the key from
+//! the keymap, so a remap never makes it wrong.
+
+use super::action::Action;
+use super::keymap::{Ctx, KeySpec, Keymap};
+
+/// The key for an action in the task view (else in any context), as shown to the user;
+/// the action's keymap name when no key is bound to it.
+pub fn key(km: &Keymap, action: Action) -> String {
+    std::iter::once(Ctx::Task)
+        .chain(Ctx::ALL)
+        .find_map(|c| km.key_for(c, action))
+        .unwrap_or_else(|| format!("<{}>", action.name()))
+}
+
+/// The key for an action in one context.
+pub fn key_in(km: &Keymap, ctx: Ctx, action: Action) -> String {
+    km.key_for(ctx, action).unwrap_or_else(|| key(km, action))
+}
+
+/// The key for an action in one context, `preferred` while it is still bound to it (an
+/// action with several keys is named by its usual one).
+pub fn key_pref(km: &Keymap, ctx: Ctx, action: Action, preferred: &str) -> String {
+    match KeySpec::parse(preferred) {
+        Some(spec) if km.lookup(ctx, &spec) == Some(action) => spec.display(),
+        _ => key_in(km, ctx, action),
+    }
+}
+
+pub fn all_done(km: &Keymap) -> String {
+    format!(
+        "All tasks are done for you. {} opens the task list; {} quits.",
+        key(km, Action::TaskList),
+        key(km, Action::Quit)
+    )
+}
+
+/// After a save that emptied the stream: what was saved, then what is left to do.
+pub fn done_after(saved: &str, km: &Keymap) -> String {
+    format!(
+        "{saved}. All tasks are done for you; {} lists them, {} quits.",
+        key(km, Action::TaskList),
+        key(km, Action::Quit)
+    )
+}
+
+pub fn nothing_left(km: &Keymap) -> String {
+    format!(
+        "Nothing left to label for you.\n\n{} opens the task list · {} quits",
+        key(km, Action::TaskList),
+        key(km, Action::Quit)
+    )
+}
+
+pub fn editing_annotation(id: i64, km: &Keymap) -> String {
+    format!(
+        "task {id}: editing your annotation; {} updates it",
+        key(km, Action::Submit)
+    )
+}
+
+pub fn read_only(km: &Keymap) -> String {
+    format!(
+        "this is read-only; {} goes back to your annotation, {} accepts it",
+        key(km, Action::CycleSource),
+        key(km, Action::AcceptPrediction)
+    )
+}
+
+pub fn prediction_shown(km: &Keymap) -> String {
+    format!(
+        "{} accepts it, {} + {} one region, {} rejects",
+        key(km, Action::AcceptPrediction),
+        key(km, Action::NextRegion),
+        key(km, Action::AcceptRegion),
+        key(km, Action::RejectRegion)
+    )
+}
+
+/// How to reach a prediction region and act on it (`action`: accept or reject).
+pub fn how_to_region(km: &Keymap, action: Action, verb: &str) -> String {
+    format!(
+        "{} shows a prediction, {} selects a region, then {} {verb} it",
+        key(km, Action::CycleSource),
+        key(km, Action::NextRegion),
+        key(km, action)
+    )
+}
+
+fn focus_keys(km: &Keymap) -> String {
+    format!(
+        "{}/{}",
+        key(km, Action::FocusNext),
+        key(km, Action::FocusPrev)
+    )
+}
+
+pub fn focus_textarea(km: &Keymap) -> String {
+    format!(
+        "focus a TextArea ({}), then {} edits it in $EDITOR",
+        focus_keys(km),
+        key(km, Action::ExternalEditor)
+    )
+}
+
+pub fn edits_textarea(km: &Keymap) -> String {
+    format!("{} edits a TextArea", key(km, Action::ExternalEditor))
+}
+
+pub fn focus_span(label_key: &str, names: &str, km: &Keymap) -> String {
+    format!(
+        "{label_key}: focus {names} ({}) and select a span, or {} to a region",
+        focus_keys(km),
+        key(km, Action::NextRegion)
+    )
+}
+
+/// The tail of the marker under a scrolled stack of panes.
+pub fn move_panes(km: &Keymap) -> String {
+    format!("{} move", focus_keys(km))
+}
+
+/// The status hint of the task list.
+pub fn list_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::List, a);
+    format!(
+        "{}/{} move · {} open · {} filter · {} sort · {} go to id · {} back · {} help",
+        k(Action::Down),
+        k(Action::Up),
+        k(Action::Activate),
+        k(Action::CycleFilter),
+        k(Action::ToggleSort),
+        k(Action::JumpToTask),
+        k(Action::TaskList),
+        k(Action::Help)
+    )
+}
+
+/// The status hint of the task screen with a text pane focused.
+pub fn text_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Text, a);
+    format!(
+        "{}/{}/{}/{} move · {} select · label key → span · {} regions · {} submit · {} skip · {} undo · {} help",
+        k(Action::Left),
+        k(Action::Right),
+        k(Action::WordNext),
+        k(Action::WordPrev),
+        k(Action::Select),
+        key(km, Action::NextRegion),
+        key(km, Action::Submit),
+        key(km, Action::Skip),
+        key(km, Action::Undo),
+        key(km, Action::Help)
+    )
+}
+
+/// The status hint of the task screen with an image pane focused.
+pub fn image_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Image, a);
+    format!(
+        "{} box · {} new box · {}{}{}{} move · {}{}{}{} size · label key relabels · {} full view · {} submit · {} help",
+        key(km, Action::NextRegion),
+        k(Action::NewRect),
+        k(Action::Left),
+        k(Action::Down),
+        k(Action::Up),
+        k(Action::Right),
+        k(Action::ShrinkWidth),
+        k(Action::GrowHeight),
+        k(Action::ShrinkHeight),
+        k(Action::GrowWidth),
+        key(km, Action::FullImage),
+        key(km, Action::Submit),
+        key(km, Action::Help)
+    )
+}
+
+/// The status hint of the task screen otherwise.
+pub fn task_hint(km: &Keymap) -> String {
+    format!(
+        "label keys choose · {} focus · {} edit · {} submit · {} skip · {} undo · {} tasks · {} help",
+        focus_keys(km),
+        key_in(km, Ctx::Panel, Action::Activate),
+        key(km, Action::Submit),
+        key(km, Action::Skip),
+        key(km, Action::Undo),
+        key(km, Action::TaskList),
+        key(km, Action::Help)
+    )
+}
+
+pub fn help_title(km: &Keymap) -> String {
+    format!(
+        " Help — {}/{} scroll · {} close ",
+        key_in(km, Ctx::Help, Action::Down),
+        key_in(km, Ctx::Help, Action::Up),
+        key_in(km, Ctx::Help, Action::Cancel)
+    )
+}
+
+pub fn diff_title(km: &Keymap) -> String {
+    format!(
+        " Annotation vs prediction — {} close ",
+        key_in(km, Ctx::Diff, Action::Cancel)
+    )
+}
+
+pub fn picker_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Picker, a);
+    format!(
+        "{} select · {}/{} open/close · {} search · {} close",
+        k(Action::Toggle),
+        k(Action::Right),
+        k(Action::Left),
+        k(Action::Search),
+        key_pref(km, Ctx::Picker, Action::Cancel, "esc")
+    )
+}
+
+pub fn no_such_task(id: i64) -> String {
+    format!("there is no task {id}")
+}
+
+pub fn cannot_read_task(id: i64, e: &str) -> String {
+    format!("cannot read task {id}: {e}")
+}
+
+pub fn cannot_count(e: &str) -> String {
+    format!("cannot count tasks: {e}")
+}
+
+pub fn not_saved(e: &str) -> String {
+    format!("not saved: {e}")
+}
+
+pub fn draft_not_saved(e: &str) -> String {
+    format!("draft not saved: {e}")
+}
+
+pub fn playing(prog: &str) -> String {
+    format!("playing with {prog}")
+}
+
+pub const NO_PLAYER: &str = "set LABELTERM_PLAYER to a player command (e.g. mpv) to play media";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_keys_read_as_before() {
+        let km = Keymap::default_map(false);
+        assert_eq!(
+            all_done(&km),
+            "All tasks are done for you. t opens the task list; q quits."
+        );
+        assert_eq!(
+            read_only(&km),
+            "this is read-only; O goes back to your annotation, A accepts it"
+        );
+        assert_eq!(
+            prediction_shown(&km),
+            "A accepts it, Tab + Y one region, X rejects"
+        );
+        assert_eq!(
+            how_to_region(&km, Action::AcceptRegion, "accepts"),
+            "O shows a prediction, Tab selects a region, then Y accepts it"
+        );
+        assert_eq!(
+            focus_textarea(&km),
+            "focus a TextArea (J/K), then E edits it in $EDITOR"
+        );
+        assert_eq!(move_panes(&km), "J/K move");
+        assert_eq!(help_title(&km), " Help — j/k scroll · Esc close ");
+        assert_eq!(diff_title(&km), " Annotation vs prediction — Esc close ");
+        assert_eq!(
+            picker_hint(&km),
+            "Space select · l/h open/close · / search · Esc close"
+        );
+        assert_eq!(
+            list_hint(&km),
+            "j/k move · Enter open · f filter · o sort · : go to id · t back · ? help"
+        );
+        assert_eq!(
+            text_hint(&km),
+            "h/l/w/b move · v select · label key → span · Tab regions · s submit · S skip · u undo · ? help"
+        );
+        assert_eq!(
+            image_hint(&km),
+            "Tab box · r new box · hjkl move · HJKL size · label key relabels · V full view · s submit · ? help"
+        );
+        assert_eq!(
+            task_hint(&km),
+            "label keys choose · J/K focus · Enter edit · s submit · S skip · u undo · t tasks · ? help"
+        );
+        assert_eq!(
+            editing_annotation(7, &km),
+            "task 7: editing your annotation; s updates it"
+        );
+    }
+
+    #[test]
+    fn a_remapped_key_is_named_in_messages() {
+        let dir = std::env::temp_dir().join(format!("labelterm-strings-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("keymap.json");
+        std::fs::write(&p, r#"{"task": {"ctrl-s": "submit", "s": null}}"#).unwrap();
+        let mut km = Keymap::default_map(false);
+        km.apply_file(&p).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            editing_annotation(3, &km),
+            "task 3: editing your annotation; Ctrl-s updates it"
+        );
+    }
+}
