@@ -7,6 +7,7 @@
 pub mod action;
 pub mod app;
 pub mod image_view;
+pub mod input;
 pub mod keymap;
 pub mod media;
 pub mod result;
