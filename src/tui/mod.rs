@@ -361,7 +361,7 @@ pub fn start(opts: StartOptions) -> Result<()> {
     );
     let mut session = Session::open(&opts, false, loader)?;
     let (mut term, _guard, enhanced) =
-        terminal::enter().map_err(|e| Error::Other(format!("terminal: {e}")))?;
+        terminal::enter(true).map_err(|e| Error::Other(format!("terminal: {e}")))?;
     session.app.keymap.ls_keys = enhanced;
     let paused = Arc::new(AtomicBool::new(false));
     let idle = Arc::new(AtomicBool::new(false));
