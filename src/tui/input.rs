@@ -1219,6 +1219,32 @@ mod tests {
         }
     }
 
+    /// What tmux 3.3 (`extended-keys on`) wrote to a pane that asked for modifyOtherKeys and
+    /// bracketed paste, for `send-keys C-Enter C-Space C-BSpace M-. C-z`, a `paste-buffer -p`
+    /// and `send-keys C-S-z M-Enter C-Left`.
+    #[test]
+    fn bytes_tmux_sends() {
+        assert_eq!(
+            feed(b"\x1b[13;5u\x00\x1b[127;5u\x1b.\x1a"),
+            vec![
+                k(KeyCode::Enter, C),
+                k(KeyCode::Char(' '), C),
+                k(KeyCode::Backspace, C),
+                k(KeyCode::Char('.'), A),
+                k(KeyCode::Char('z'), C),
+            ]
+        );
+        assert_eq!(
+            feed(b"\x1b[200~x\x1b[Ay\x1b[201~\x1b[90;6u\x1b\r\x1b[1;5D"),
+            vec![
+                Event::Paste("x\x1b[Ay".into()),
+                k(KeyCode::Char('Z'), C | S),
+                k(KeyCode::Enter, A),
+                k(KeyCode::Left, C),
+            ]
+        );
+    }
+
     #[test]
     fn reader_decodes_times_out_esc_and_pauses() {
         use std::io::Write;
