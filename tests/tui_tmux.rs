@@ -240,3 +240,79 @@ fn repeater_of_100_panes_in_tmux() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// Label Studio's keys through tmux's extended keys: `C-Enter` submits and `C-Space` skips,
+/// because the annotator asks for modifyOtherKeys and trusts it inside tmux.
+#[test]
+fn label_studio_keys_in_tmux() {
+    if no_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keys.db");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/sentiment");
+    let tmux = Tmux::start(
+        "labelterm-test-keys",
+        &db,
+        &samples.join("config.xml"),
+        &samples.join("tasks.json"),
+    );
+    assert!(
+        tmux.cmd(&["set", "-s", "extended-keys", "on"])
+            .status
+            .success()
+    );
+    tmux.wait_for("task #2");
+    tmux.keys(&["2"]);
+    tmux.wait_for("draft saved");
+    tmux.keys(&["C-Enter"]);
+    tmux.wait_for("task 2 submitted");
+    tmux.wait_for("task #3");
+    tmux.keys(&["C-Space"]);
+    tmux.wait_for("skipped");
+    tmux.keys(&["q"]);
+    let start = Instant::now();
+    while tmux.running() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "labelterm did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let rows: Vec<(i64, bool)> = conn
+        .prepare(
+            "SELECT a.task_id, a.was_cancelled FROM annotations a
+             JOIN users u ON u.id = a.completed_by WHERE u.email = 'tmuxer' ORDER BY a.task_id",
+        )
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows, vec![(2, false), (3, true)]);
+}
+
+/// xterm's own modifyOtherKeys form (`CSI 27;5;13~`, what xterm and tmux 3.5's default
+/// `extended-keys-format xterm` send for Ctrl-Enter), written into the pane as it arrives.
+#[test]
+fn xterm_modify_other_keys_submit_in_tmux() {
+    if no_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("xterm.db");
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/sentiment");
+    let tmux = Tmux::start(
+        "labelterm-test-xterm-keys",
+        &db,
+        &samples.join("config.xml"),
+        &samples.join("tasks.json"),
+    );
+    tmux.wait_for("task #2");
+    tmux.keys(&["2"]);
+    tmux.wait_for("draft saved");
+    tmux.keys(&["-l", "\x1b[27;5;13~"]);
+    tmux.wait_for("task 2 submitted");
+    tmux.wait_for("task #3");
+}

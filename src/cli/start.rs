@@ -51,6 +51,10 @@ pub struct StartArgs {
     /// project, stored in it too).
     #[arg(long = "no-prelabel")]
     pub no_prelabel: bool,
+    /// Leave the mouse to the terminal: no clicking or dragging in the annotator, the
+    /// terminal's own text selection and scrolling instead.
+    #[arg(long = "no-mouse")]
+    pub no_mouse: bool,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -128,6 +132,7 @@ fn start_options(args: StartArgs, user: String) -> StartOptions {
         keymap: args.keymap,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         no_prelabel: args.no_prelabel,
+        no_mouse: args.no_mouse,
     }
 }
 

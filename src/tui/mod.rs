@@ -10,6 +10,7 @@ pub mod action;
 pub mod app;
 pub mod chart;
 pub mod image_view;
+pub mod input;
 pub mod jobs;
 pub mod keymap;
 pub mod media;
@@ -51,6 +52,8 @@ pub struct StartOptions {
     /// `--no-prelabel`: this run does not start tasks from their predictions, whatever
     /// the project's setting.
     pub no_prelabel: bool,
+    /// `--no-mouse`: leave the mouse to the terminal (its own selection and scrolling).
+    pub no_mouse: bool,
 }
 
 impl StartOptions {

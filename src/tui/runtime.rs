@@ -306,11 +306,16 @@ pub fn start(opts: StartOptions) -> Result<()> {
     let jobs = Jobs::threaded(&opts.project, sink(tx.clone()));
     let mut session = Session::open(&opts, false, loader)?.with_jobs(jobs);
     let (mut term, _guard, enhanced) =
-        terminal::enter().map_err(|e| Error::Other(format!("terminal: {e}")))?;
+        terminal::enter(!opts.no_mouse).map_err(|e| Error::Other(format!("terminal: {e}")))?;
     session.app.keymap.ls_keys = enhanced;
     let paused = Arc::new(AtomicBool::new(false));
     let idle = Arc::new(AtomicBool::new(false));
-    spawn_input(tx, paused.clone(), idle.clone());
+    super::input::spawn_reader(
+        move |ev| tx.send(Incoming::Term(ev)).is_ok(),
+        paused.clone(),
+        idle.clone(),
+    )
+    .map_err(|e| Error::Other(format!("terminal: {e}")))?;
     let mut pending = session.start();
     let io = |e: std::io::Error| Error::Other(format!("terminal: {e}"));
     loop {
@@ -402,31 +407,6 @@ fn play(path: &str) -> Msg {
         }
         _ => Msg::Note(Note::NoPlayer),
     }
-}
-
-fn spawn_input(tx: Sender<Incoming>, paused: Arc<AtomicBool>, idle: Arc<AtomicBool>) {
-    std::thread::spawn(move || {
-        loop {
-            if paused.load(Ordering::SeqCst) {
-                idle.store(true, Ordering::SeqCst);
-                std::thread::sleep(Duration::from_millis(20));
-                continue;
-            }
-            idle.store(false, Ordering::SeqCst);
-            match crossterm::event::poll(Duration::from_millis(50)) {
-                Ok(true) => match crossterm::event::read() {
-                    Ok(ev) => {
-                        if tx.send(Incoming::Term(ev)).is_err() {
-                            return;
-                        }
-                    }
-                    Err(_) => return,
-                },
-                Ok(false) => {}
-                Err(_) => return,
-            }
-        }
-    });
 }
 
 /// Stops the input thread from reading the terminal (while another program owns it).

@@ -1,9 +1,11 @@
-//! The terminal: raw mode and the alternate screen, restored on every way out (normal exit,
-//! panic, SIGTERM, SIGHUP), and suspended around `$EDITOR`, the full-screen image and the
-//! media player.
+//! The terminal: raw mode, the alternate screen, bracketed paste, enhanced keys (kitty
+//! keyboard protocol and xterm's modifyOtherKeys) and mouse reporting, restored on every way
+//! out (normal exit, panic, SIGTERM, SIGHUP), and suspended around `$EDITOR`, the full-screen
+//! image and the media player.
 
 use crossterm::event::{
-    KeyboardEnhancementFlags, PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
+    DisableBracketedPaste, EnableBracketedPaste, KeyboardEnhancementFlags,
+    PopKeyboardEnhancementFlags, PushKeyboardEnhancementFlags,
 };
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -11,38 +13,76 @@ use crossterm::terminal::{
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
-use std::io::{Stdout, stdout};
+use std::io::{Stdout, Write, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static ENHANCED: AtomicBool = AtomicBool::new(false);
+static MOUSE: AtomicBool = AtomicBool::new(false);
 
 pub type Term = Terminal<CrosstermBackend<Stdout>>;
 
-fn enter_modes(enhance: bool) -> std::io::Result<()> {
+/// xterm's modifyOtherKeys level 2: Ctrl+Enter, Ctrl+Space... arrive as `CSI 27;mod;code~`
+/// (tmux with `extended-keys on` honours it too).
+const MODIFY_OTHER_KEYS_ON: &[u8] = b"\x1b[>4;2m";
+/// Off, then back to the terminal's configured default; then a plain SGR reset, in case a
+/// terminal that does not know the `>` form read it as a colour change.
+const MODIFY_OTHER_KEYS_OFF: &[u8] = b"\x1b[>4;0m\x1b[>4m\x1b[0m";
+/// Button presses, drags and the wheel (1000, 1002), reported in SGR form (1006) so that
+/// columns past 223 work; no plain motion, which would flood a slow link.
+const MOUSE_ON: &[u8] = b"\x1b[?1000h\x1b[?1002h\x1b[?1006h";
+const MOUSE_OFF: &[u8] = b"\x1b[?1006l\x1b[?1002l\x1b[?1000l";
+
+fn write_raw(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = stdout();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+fn enter_modes(kitty: bool, mouse: bool) -> std::io::Result<()> {
     enable_raw_mode()?;
-    execute!(stdout(), EnterAlternateScreen, cursor::Hide)?;
-    if enhance {
+    ACTIVE.store(true, Ordering::SeqCst);
+    execute!(
+        stdout(),
+        EnterAlternateScreen,
+        cursor::Hide,
+        EnableBracketedPaste
+    )?;
+    if kitty {
         execute!(
             stdout(),
             PushKeyboardEnhancementFlags(KeyboardEnhancementFlags::DISAMBIGUATE_ESCAPE_CODES)
         )?;
         ENHANCED.store(true, Ordering::SeqCst);
     }
-    ACTIVE.store(true, Ordering::SeqCst);
+    write_raw(MODIFY_OTHER_KEYS_ON)?;
+    if mouse {
+        MOUSE.store(true, Ordering::SeqCst);
+        write_raw(MOUSE_ON)?;
+    }
     Ok(())
 }
 
-/// Leaves raw mode and the alternate screen. Safe to call more than once, from any thread.
+/// Undoes every mode `enter` set, in reverse order. Safe to call more than once, from any
+/// thread.
 pub fn restore() {
     if !ACTIVE.swap(false, Ordering::SeqCst) {
         return;
     }
     let mut out = stdout();
+    if MOUSE.swap(false, Ordering::SeqCst) {
+        let _ = write_raw(MOUSE_OFF);
+    }
+    let _ = write_raw(MODIFY_OTHER_KEYS_OFF);
     if ENHANCED.swap(false, Ordering::SeqCst) {
         let _ = execute!(out, PopKeyboardEnhancementFlags);
     }
-    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        DisableBracketedPaste,
+        cursor::Show,
+        LeaveAlternateScreen
+    );
     let _ = disable_raw_mode();
 }
 
@@ -55,20 +95,34 @@ impl Drop for Guard {
     }
 }
 
-/// Enters the UI: panic hook and signal handlers first, then raw mode. Returns the
-/// terminal, the guard, and whether the kitty keyboard protocol is on.
-pub fn enter() -> std::io::Result<(Term, Guard, bool)> {
+/// Whether Label Studio's modified keys (Ctrl+Enter, Ctrl+Space, Alt+.) can reach us: the
+/// kitty protocol says so itself; modifyOtherKeys gives no answer, so trust it where it is
+/// spoken (xterm and its kin, tmux, screen).
+pub fn label_studio_keys(kitty: bool, modify_other_keys: bool, term: Option<&str>) -> bool {
+    if kitty {
+        return true;
+    }
+    let term = term.unwrap_or_default();
+    modify_other_keys && ["xterm", "tmux", "screen"].iter().any(|t| term.contains(t))
+}
+
+/// Enters the UI: panic hook and signal handlers first, then raw mode, enhanced keys and,
+/// when `mouse`, mouse reporting. Returns the terminal, the guard, and whether Label
+/// Studio's keys are on (see [`label_studio_keys`]).
+pub fn enter(mouse: bool) -> std::io::Result<(Term, Guard, bool)> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
         previous(info);
     }));
     install_signal_handlers();
-    let enhance = crossterm::terminal::supports_keyboard_enhancement().unwrap_or(false);
-    enter_modes(enhance)?;
+    let kitty = crossterm::terminal::supports_keyboard_enhancement().unwrap_or(false);
+    enter_modes(kitty, mouse)?;
     let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
     term.clear()?;
-    Ok((term, Guard, enhance))
+    let term_name = std::env::var("TERM").ok();
+    let ls_keys = label_studio_keys(kitty, true, term_name.as_deref());
+    Ok((term, Guard, ls_keys))
 }
 
 /// SIGTERM and SIGHUP (a dropped SSH connection) restore the terminal and exit; every
@@ -86,12 +140,60 @@ fn install_signal_handlers() {
     });
 }
 
-/// Runs `f` with the terminal in its normal state, then takes the UI back and repaints.
+/// Runs `f` with the terminal in its normal state, then takes the UI back (with the same
+/// modes) and repaints.
 pub fn suspended<T>(term: &mut Term, f: impl FnOnce() -> T) -> std::io::Result<T> {
-    let enhance = ENHANCED.load(Ordering::SeqCst);
+    let kitty = ENHANCED.load(Ordering::SeqCst);
+    let mouse = MOUSE.load(Ordering::SeqCst);
     restore();
     let out = f();
-    enter_modes(enhance)?;
+    enter_modes(kitty, mouse)?;
     term.clear()?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_studio_keys_with_kitty_anywhere() {
+        assert!(label_studio_keys(true, false, None));
+        assert!(label_studio_keys(true, true, Some("linux")));
+    }
+
+    #[test]
+    fn label_studio_keys_with_modify_other_keys_on_xterm_like_terminals() {
+        for term in [
+            "xterm-256color",
+            "tmux-256color",
+            "screen-256color",
+            "xterm",
+        ] {
+            assert!(label_studio_keys(false, true, Some(term)), "{term}");
+        }
+        for term in [Some("linux"), Some("dumb"), Some("vt100"), None] {
+            assert!(!label_studio_keys(false, true, term), "{term:?}");
+        }
+        assert!(!label_studio_keys(false, false, Some("xterm-256color")));
+    }
+
+    #[test]
+    fn leave_sequences_undo_enter_sequences() {
+        // Each mode the mouse turns on is turned off, innermost (last set) first.
+        let on: Vec<&str> = std::str::from_utf8(MOUSE_ON)
+            .unwrap()
+            .split('\x1b')
+            .filter(|s| !s.is_empty())
+            .collect();
+        let off: Vec<String> = std::str::from_utf8(MOUSE_OFF)
+            .unwrap()
+            .split('\x1b')
+            .filter(|s| !s.is_empty())
+            .map(|s| s.replace('l', "h"))
+            .collect();
+        let reversed: Vec<String> = on.iter().rev().map(|s| s.to_string()).collect();
+        assert_eq!(off, reversed);
+        assert!(MODIFY_OTHER_KEYS_OFF.starts_with(b"\x1b[>4;0m"));
+    }
 }
