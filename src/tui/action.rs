@@ -78,6 +78,24 @@ pub enum Action {
     CycleFilter,
     ToggleSort,
     Search,
+    /// Chart: show half as many points around the cursor.
+    ZoomIn,
+    /// Chart: show twice as many points around the cursor.
+    ZoomOut,
+    /// Chart: show the whole series.
+    ZoomAll,
+    /// Move the selected time region one point back.
+    RegionBack,
+    /// Move the selected time region one point forward.
+    RegionForward,
+    /// Move the selected time region's start one point back.
+    RegionStartBack,
+    /// Move the selected time region's start one point forward.
+    RegionStartForward,
+    /// Move the selected time region's end one point back.
+    RegionEndBack,
+    /// Move the selected time region's end one point forward.
+    RegionEndForward,
 }
 
 impl Action {
@@ -139,6 +157,15 @@ impl Action {
         Action::CycleFilter,
         Action::ToggleSort,
         Action::Search,
+        Action::ZoomIn,
+        Action::ZoomOut,
+        Action::ZoomAll,
+        Action::RegionBack,
+        Action::RegionForward,
+        Action::RegionStartBack,
+        Action::RegionStartForward,
+        Action::RegionEndBack,
+        Action::RegionEndForward,
     ];
 
     /// The name used in keymap files.

@@ -208,6 +208,7 @@ impl App {
         match t.focusables.get(t.focus)? {
             Focus::Object(i) => match t.config.objects.get(*i)?.kind {
                 ObjectKind::Image => Some(Ctx::Image),
+                ObjectKind::TimeSeries => Some(Ctx::Timeseries),
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     Some(Ctx::Text)
                 }
@@ -239,6 +240,11 @@ impl App {
         match msg {
             Msg::Start => vec![Effect::Counts, Effect::Resume],
             Msg::Key(ev) => self.key(ev),
+            Msg::Mouse(m)
+                if self.editor.is_none() && self.popup.is_none() && self.screen == Screen::Task =>
+            {
+                self.timeseries_mouse(m)
+            }
             Msg::Mouse(_) | Msg::Resize(..) => Vec::new(),
             Msg::Action(a) => self.action(a),
             Msg::Counts(p) => {
@@ -350,6 +356,7 @@ impl App {
             t.layout.scroll.extend(l.scroll);
             t.layout.image_geom.extend(l.image_geom);
             t.layout.image_wanted.extend(l.image_wanted);
+            t.layout.timeseries.extend(l.timeseries);
             t.layout.pane_scroll = l.pane_scroll;
             t.layout.side_scroll = l.side_scroll;
         }

@@ -21,6 +21,8 @@ pub enum Ctx {
     Text,
     /// An Image pane.
     Image,
+    /// A TimeSeries chart.
+    Timeseries,
     /// A control panel (Choices, TextArea, Rating, Number, DateTime, Taxonomy, Labels).
     Panel,
     /// The task list.
@@ -34,10 +36,11 @@ pub enum Ctx {
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 8] = [
+    pub const ALL: [Ctx; 9] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
+        Ctx::Timeseries,
         Ctx::Panel,
         Ctx::List,
         Ctx::Help,
@@ -50,6 +53,7 @@ impl Ctx {
             Ctx::Task => "task",
             Ctx::Text => "text",
             Ctx::Image => "image",
+            Ctx::Timeseries => "timeseries",
             Ctx::Panel => "panel",
             Ctx::List => "list",
             Ctx::Help => "help",
@@ -63,6 +67,7 @@ impl Ctx {
             Ctx::Task => "Task view (anywhere)",
             Ctx::Text => "Text spans (Text, HyperText, Paragraphs focused)",
             Ctx::Image => "Image regions (image focused)",
+            Ctx::Timeseries => "TimeSeries regions (chart focused)",
             Ctx::Panel => "Control panels (Choices, TextArea, Rating, Number, DateTime, Taxonomy)",
             Ctx::List => "Task list",
             Ctx::Help => "Help",

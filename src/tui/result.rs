@@ -214,6 +214,7 @@ pub fn labels_fit(kind: ControlKind, obj: crate::config::ObjectKind) -> bool {
         C::HyperTextLabels => obj == O::HyperText,
         C::ParagraphLabels => obj == O::Paragraphs,
         C::RectangleLabels | C::Rectangle => obj == O::Image,
+        C::TimeSeriesLabels => obj == O::TimeSeries,
         _ => false,
     }
 }

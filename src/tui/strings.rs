@@ -154,6 +154,28 @@ pub fn text_hint(km: &Keymap) -> String {
     )
 }
 
+/// The status hint of the task screen with a TimeSeries chart focused.
+pub fn timeseries_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Timeseries, a);
+    format!(
+        "{}{} time · {} select · label key labels · {}{} zoom · {} region · {}{} move · {}{} {}{} edges · {} submit · {} help",
+        k(Action::Left),
+        k(Action::Right),
+        k(Action::Select),
+        k(Action::ZoomIn),
+        k(Action::ZoomOut),
+        key(km, Action::NextRegion),
+        k(Action::RegionBack),
+        k(Action::RegionForward),
+        k(Action::RegionStartBack),
+        k(Action::RegionStartForward),
+        k(Action::RegionEndBack),
+        k(Action::RegionEndForward),
+        key(km, Action::Submit),
+        key(km, Action::Help)
+    )
+}
+
 /// The status hint of the task screen with an image pane focused.
 pub fn image_hint(km: &Keymap) -> String {
     let k = |a| key_in(km, Ctx::Image, a);

@@ -54,6 +54,7 @@ impl Screen {
             Screen::Task => match app.focus_ctx() {
                 Some(Ctx::Text) => strings::text_hint(km),
                 Some(Ctx::Image) => strings::image_hint(km),
+                Some(Ctx::Timeseries) => strings::timeseries_hint(km),
                 _ => strings::task_hint(km),
             },
         }

@@ -70,6 +70,7 @@ impl App {
         if let Some(obj) = self.focused_object() {
             return match obj.kind {
                 ObjectKind::Image => self.image_action(&obj, a),
+                ObjectKind::TimeSeries => self.timeseries_action(&obj, a),
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     self.text_action(&obj, a);
                     Vec::new()
@@ -269,6 +270,7 @@ impl App {
                 ));
                 Vec::new()
             }
+            ObjectKind::TimeSeries => self.timeseries_label(ctrl, &obj_name, key),
             _ => Vec::new(),
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod controls;
 pub mod panels;
+pub mod timeseries_pane;
 pub mod update;
 pub mod view;
 
@@ -88,6 +89,8 @@ pub struct TaskState {
     pub last_label: HashMap<String, String>,
     /// What the frames drawn for this task learned (sizes, scroll offsets).
     pub layout: TaskLayout,
+    /// Chart state of each TimeSeries object whose content is data.
+    pub timeseries: HashMap<String, timeseries_pane::TsPane>,
 }
 
 /// The keys of the task screen worth a hint, in the context of the focused pane.
@@ -105,6 +108,11 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
                 (Action::NewRect, "new box"),
                 (Action::FullImage, "full view"),
             ],
+        ),
+        Some(ctx @ Ctx::Timeseries) => hints_of(
+            km,
+            ctx,
+            &[(Action::Select, "select"), (Action::ZoomIn, "zoom")],
         ),
         _ => Vec::new(),
     };
@@ -183,8 +191,10 @@ impl App {
             contents: HashMap::new(),
             last_label: HashMap::new(),
             layout: TaskLayout::default(),
+            timeseries: HashMap::new(),
         };
         let effects = self.resolve_contents(&mut t);
+        timeseries_pane::sync_panes(&mut t);
         for (name, c) in &t.contents {
             if let Content::Doc(d) = c
                 && let Some(first) = d.map.iter().position(Option::is_some)
@@ -445,6 +455,7 @@ impl App {
         };
         if let Some(t) = &mut self.task {
             t.contents.insert(name.to_string(), new);
+            timeseries_pane::sync_pane(t, name);
         }
     }
 

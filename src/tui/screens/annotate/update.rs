@@ -56,6 +56,7 @@ impl App {
             }
             Action::NextRegion | Action::PrevRegion => {
                 self.cycle_region(a == Action::NextRegion);
+                self.timeseries_follow_selected();
                 Vec::new()
             }
             Action::DeleteRegion => self.delete_selected(),

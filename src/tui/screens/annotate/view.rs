@@ -13,9 +13,8 @@ use crate::util::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
-use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 use serde_json::Value;
 use std::collections::HashMap;
 use unicode_width::UnicodeWidthStr;
@@ -526,8 +525,8 @@ pub(super) fn draw_object(
             )));
             f.render_widget(Paragraph::new(lines).block(block(th, title, focused)), area);
         }
-        (ObjectKind::TimeSeries, Some(Content::Data(v))) => {
-            draw_timeseries(f, app, o, v, area, title, focused)
+        (ObjectKind::TimeSeries, Some(Content::Data(_))) => {
+            super::timeseries_pane::draw(f, app, o, area, title, focused, lay)
         }
         (ObjectKind::Table, Some(Content::Data(v))) => {
             let lines = table_lines(v, th);
@@ -753,151 +752,6 @@ pub(super) fn draw_doc(
         out.push(Line::from(spans));
     }
     f.render_widget(Paragraph::new(out), inner);
-}
-
-pub(super) fn draw_timeseries(
-    f: &mut Frame,
-    app: &App,
-    o: &ObjectTag,
-    v: &Value,
-    area: Rect,
-    title: String,
-    focused: bool,
-) {
-    let th = &app.theme;
-    let t = app.task.as_ref().expect("task");
-    let Value::Object(cols) = v else {
-        f.render_widget(
-            Paragraph::new("TimeSeries data must be columns of numbers")
-                .style(th.error())
-                .block(block(th, title, focused)),
-            area,
-        );
-        return;
-    };
-    let time_col = o.attr("timeColumn");
-    let nums = |v: &Value| -> Vec<f64> {
-        v.as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|x| {
-                        x.as_f64()
-                            .or_else(|| as_text(x).parse().ok())
-                            .unwrap_or(f64::NAN)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let time: Vec<f64> = time_col
-        .and_then(|c| cols.get(c))
-        .map(nums)
-        .unwrap_or_default();
-    // Channels: the config's <Channel column> children, else every other numeric column.
-    let mut channels: Vec<(String, String, Option<String>)> = Vec::new();
-    walk_el(&t.config.root, &mut |el| {
-        if el.tag == "TimeSeries" && el.attr("name") == Some(o.name.as_str()) {
-            for c in el.elements().filter(|c| c.tag == "Channel") {
-                if let Some(col) = c.attr("column") {
-                    channels.push((
-                        col.to_string(),
-                        c.attr("legend").unwrap_or(col).to_string(),
-                        c.attr("strokeColor").map(str::to_string),
-                    ));
-                }
-            }
-        }
-    });
-    if channels.is_empty() {
-        for k in cols.keys() {
-            if Some(k.as_str()) != time_col {
-                channels.push((k.clone(), k.clone(), None));
-            }
-        }
-    }
-    type Series = (String, Color, Vec<(f64, f64)>);
-    let series: Vec<Series> = channels
-        .iter()
-        .enumerate()
-        .map(|(i, (col, legend, stroke))| {
-            let ys = cols.get(col).map(nums).unwrap_or_default();
-            let pts: Vec<(f64, f64)> = ys
-                .iter()
-                .enumerate()
-                .map(|(j, y)| (time.get(j).copied().unwrap_or(j as f64), *y))
-                .filter(|(x, y)| x.is_finite() && y.is_finite())
-                .collect();
-            (
-                sanitize(legend, false),
-                th.label_color(stroke.as_deref(), i),
-                pts,
-            )
-        })
-        .collect();
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-    for (_, _, pts) in &series {
-        for (x, y) in pts {
-            x0 = x0.min(*x);
-            x1 = x1.max(*x);
-            y0 = y0.min(*y);
-            y1 = y1.max(*y);
-        }
-    }
-    if x0 > x1 {
-        f.render_widget(
-            Paragraph::new("no numeric data")
-                .style(th.dim())
-                .block(block(th, title, focused)),
-            area,
-        );
-        return;
-    }
-    if (y1 - y0).abs() < f64::EPSILON {
-        y1 = y0 + 1.0;
-    }
-    let datasets: Vec<Dataset> = series
-        .iter()
-        .map(|(name, col, pts)| {
-            Dataset::default()
-                .name(name.clone())
-                .marker(Marker::Braille)
-                .graph_type(GraphType::Line)
-                .style(if th.mono {
-                    Style::default()
-                } else {
-                    Style::default().fg(*col)
-                })
-                .data(pts)
-        })
-        .collect();
-    let chart = Chart::new(datasets)
-        .block(block(th, title, focused))
-        .x_axis(
-            Axis::default()
-                .bounds([x0, x1])
-                .labels(vec![
-                    Line::from(format!("{x0:.1}")),
-                    Line::from(format!("{x1:.1}")),
-                ])
-                .style(th.dim()),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([y0, y1])
-                .labels(vec![
-                    Line::from(format!("{y0:.1}")),
-                    Line::from(format!("{y1:.1}")),
-                ])
-                .style(th.dim()),
-        );
-    f.render_widget(chart, area);
-}
-
-pub(super) fn walk_el(el: &Element, f: &mut impl FnMut(&Element)) {
-    f(el);
-    for c in el.elements() {
-        walk_el(c, f);
-    }
 }
 
 #[allow(clippy::too_many_arguments)]
