@@ -250,6 +250,14 @@ mod tests {
     }
 
     #[test]
+    fn timeseries_labels_fit_timeseries_only() {
+        use crate::config::ObjectKind as O;
+        assert!(labels_fit(ControlKind::TimeSeriesLabels, O::TimeSeries));
+        assert!(!labels_fit(ControlKind::TimeSeriesLabels, O::Text));
+        assert!(!labels_fit(ControlKind::Labels, O::TimeSeries));
+    }
+
+    #[test]
     fn per_region_results_share_the_id_and_copy_geometry() {
         let c = LabelConfig::parse(
             r#"<View><Text name="t" value="$t"/><Labels name="l" toName="t"><Label value="A"/></Labels>

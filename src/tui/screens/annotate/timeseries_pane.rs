@@ -131,9 +131,12 @@ impl App {
             }
             Action::RegionStartBack | Action::RegionStartForward => {
                 let d = if a == Action::RegionStartBack { -1 } else { 1 };
-                return self.timeseries_change(&obj.name, &series, Some(Edge::Start), move |r, s| {
-                    ts::resize_region(r, s, Edge::Start, d)
-                });
+                return self.timeseries_change(
+                    &obj.name,
+                    &series,
+                    Some(Edge::Start),
+                    move |r, s| ts::resize_region(r, s, Edge::Start, d),
+                );
             }
             Action::RegionEndBack | Action::RegionEndForward => {
                 let d = if a == Action::RegionEndBack { -1 } else { 1 };
@@ -229,10 +232,7 @@ impl App {
         let Some(pane) = t.timeseries.get_mut(res::to_name(&region)) else {
             return;
         };
-        let Some(range) = pane
-            .series()
-            .and_then(|s| ts::region_range(s, &region))
-        else {
+        let Some(range) = pane.series().and_then(|s| ts::region_range(s, &region)) else {
             return;
         };
         let (a, b) = range;
