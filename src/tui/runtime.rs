@@ -286,7 +286,8 @@ impl Session {
 /// What reaches the terminal loop from its threads.
 enum Incoming {
     Term(Event),
-    Msg(Msg),
+    /// Boxed: layout facts make messages much larger than terminal events.
+    Msg(Box<Msg>),
 }
 
 /// `labelterm start`: runs the annotator until the user quits.
@@ -297,7 +298,7 @@ pub fn start(opts: StartOptions) -> Result<()> {
         let tx = std::sync::Mutex::new(tx);
         move |m: Msg| {
             if let Ok(t) = tx.lock() {
-                let _ = t.send(Incoming::Msg(m));
+                let _ = t.send(Incoming::Msg(Box::new(m)));
             }
         }
     };
@@ -377,7 +378,7 @@ pub fn start(opts: StartOptions) -> Result<()> {
                     Err(e) => Failure::warn(format!("terminal: {e}")),
                 },
                 Incoming::Term(_) => continue,
-                Incoming::Msg(m) => m,
+                Incoming::Msg(m) => *m,
             };
             pending.extend(session.feed(msg));
             if !pending.is_empty() || session.app.quit {

@@ -281,7 +281,7 @@ impl App {
                 }
             }
             MouseEventKind::Drag(MouseButton::Left) => {
-                if !t.anchor.as_ref().is_some_and(|(o, _)| *o == name) {
+                if t.anchor.as_ref().is_none_or(|(o, _)| *o != name) {
                     t.anchor = Some((name.clone(), pane.cursor.cursor()));
                 }
                 pane.cursor.move_to(point);
@@ -339,7 +339,7 @@ pub(super) fn draw(
         .config
         .controls
         .iter()
-        .filter(|c| c.to_name.iter().any(|n| *n == o.name))
+        .filter(|c| c.to_name.contains(&o.name))
         .collect();
     let band = |label: &str| -> Style {
         if th.mono {
