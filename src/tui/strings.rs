@@ -158,13 +158,12 @@ pub fn text_hint(km: &Keymap) -> String {
 pub fn timeseries_hint(km: &Keymap) -> String {
     let k = |a| key_in(km, Ctx::Timeseries, a);
     format!(
-        "{}{} time · {} select · label key labels · {}{} zoom · {} region · {}{} move · {}{} {}{} edges · {} submit · {} help",
+        "{}{} time · {} select · label key labels · {}{} zoom · {}{} move · {}{} {}{} edges · {} submit · {} help",
         k(Action::Left),
         k(Action::Right),
         k(Action::Select),
         k(Action::ZoomIn),
         k(Action::ZoomOut),
-        key(km, Action::NextRegion),
         k(Action::RegionBack),
         k(Action::RegionForward),
         k(Action::RegionStartBack),
