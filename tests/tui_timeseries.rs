@@ -276,3 +276,20 @@ fn make_a_region_in_tmux_and_find_it_in_the_store() {
     let r = &result[0];
     assert_eq!(r, &expected(&r["id"], 4, 7, "Drift"));
 }
+
+#[test]
+fn counts_repeat_motions_and_moves() {
+    let f = forty_points();
+    let mut d = open(&f, ".");
+    // 1 and 2 are label hotkeys, so counts use the free digits or Alt+digits.
+    d.keys("3 l v alt-4 l 1");
+    let r = only_region(&d);
+    assert_eq!(r, expected(&r["id"], 3, 7, "Spike"));
+    d.keys("alt-1 alt-0 M");
+    assert_eq!(only_region(&d), expected(&r["id"], 13, 17, "Spike"));
+    d.keys("5 )");
+    assert_eq!(only_region(&d), expected(&r["id"], 13, 22, "Spike"));
+    // A count is used once: the next move is one point.
+    d.keys("m");
+    assert_eq!(only_region(&d), expected(&r["id"], 12, 21, "Spike"));
+}

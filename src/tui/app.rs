@@ -5,7 +5,7 @@
 //! terminal, the store or the file system.
 
 use super::action::Action;
-use super::keymap::{Ctx, KeySpec, Keymap};
+use super::keymap::{Ctx, KeyCodeOrd, KeySpec, Keymap};
 use super::media::{Request, Source};
 pub use super::msg::ImageGeom;
 use super::msg::{LayoutFacts, Msg, Note};
@@ -123,6 +123,8 @@ pub struct App {
     pub quit: bool,
     /// Set when the stream has no task left.
     pub finished: bool,
+    /// A count typed before a motion (`5 l`, `alt-5 l`), read by [`App::take_count`].
+    pub count: Option<usize>,
 }
 
 impl App {
@@ -160,6 +162,7 @@ impl App {
             hist_pos: 0,
             quit: false,
             finished: false,
+            count: None,
         }
     }
 
@@ -377,12 +380,19 @@ impl App {
         let Some(spec) = KeySpec::from_event(&ev) else {
             return Vec::new();
         };
+        if self.count_digit(&spec) {
+            return Vec::new();
+        }
         let ctxs = self.active_contexts();
         for ctx in &ctxs {
             if let Some(a) = self.keymap.lookup(*ctx, &spec) {
-                return self.action(a);
+                let effects = self.action(a);
+                // A count applies to the action right after it only.
+                self.count = None;
+                return effects;
             }
         }
+        self.count = None;
         if self.popup.is_none()
             && self.screen == Screen::Task
             && let Some((_, ci, li)) = self.hotkeys().into_iter().find(|(k, _, _)| *k == spec)
@@ -390,6 +400,42 @@ impl App {
             return self.apply_label(ci, li);
         }
         Vec::new()
+    }
+
+    /// Takes a count digit: Alt+digit anywhere on the task screen, a plain digit when no
+    /// label of the live controls has it as hotkey and no key binds it (a `0` only
+    /// continues a count).
+    fn count_digit(&mut self, spec: &KeySpec) -> bool {
+        let KeyCodeOrd::Char(c) = spec.code else {
+            return false;
+        };
+        let Some(digit) = c.to_digit(10) else {
+            return false;
+        };
+        if spec.ctrl || self.popup.is_some() || self.screen != Screen::Task {
+            return false;
+        }
+        if !spec.alt {
+            let plain = KeySpec::ch(c);
+            let bound = self
+                .active_contexts()
+                .iter()
+                .any(|ctx| self.keymap.lookup(*ctx, &plain).is_some());
+            if bound
+                || self.hotkeys().iter().any(|(k, _, _)| *k == plain)
+                || (digit == 0 && self.count.is_none())
+            {
+                return false;
+            }
+        }
+        let n = self.count.unwrap_or(0).saturating_mul(10);
+        self.count = Some(n.saturating_add(digit as usize).min(99_999));
+        true
+    }
+
+    /// The count typed before the current action (1 when none), cleared.
+    pub(in crate::tui) fn take_count(&mut self) -> usize {
+        self.count.take().unwrap_or(1).max(1)
     }
 
     // ----------------------------------------------------------------- update

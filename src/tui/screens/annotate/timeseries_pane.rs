@@ -98,6 +98,7 @@ pub(in crate::tui) fn selection(t: &TaskState, obj: &str) -> Option<(usize, usiz
 impl App {
     /// A key action with a TimeSeries chart focused.
     pub(in crate::tui) fn timeseries_action(&mut self, obj: &ObjectTag, a: Action) -> Vec<Effect> {
+        let n = self.take_count() as isize;
         let t = self.task.as_mut().expect("task");
         let Some(pane) = t.timeseries.get_mut(&obj.name) else {
             return Vec::new();
@@ -107,10 +108,10 @@ impl App {
         };
         let c = &mut pane.cursor;
         match a {
-            Action::Left => c.move_by(-1),
-            Action::Right => c.move_by(1),
-            Action::PageUp => c.page(-1),
-            Action::PageDown => c.page(1),
+            Action::Left => c.move_by(-n),
+            Action::Right => c.move_by(n),
+            Action::PageUp => c.page(-n),
+            Action::PageDown => c.page(n),
             Action::LineStart => c.to_start(),
             Action::LineEnd => c.to_end(),
             Action::ZoomIn => c.zoom_in(),
@@ -124,13 +125,13 @@ impl App {
                 };
             }
             Action::RegionBack | Action::RegionForward => {
-                let d = if a == Action::RegionBack { -1 } else { 1 };
+                let d = if a == Action::RegionBack { -n } else { n };
                 return self.timeseries_change(&obj.name, &series, None, move |r, s| {
                     ts::move_region(r, s, d)
                 });
             }
             Action::RegionStartBack | Action::RegionStartForward => {
-                let d = if a == Action::RegionStartBack { -1 } else { 1 };
+                let d = if a == Action::RegionStartBack { -n } else { n };
                 return self.timeseries_change(
                     &obj.name,
                     &series,
@@ -139,7 +140,7 @@ impl App {
                 );
             }
             Action::RegionEndBack | Action::RegionEndForward => {
-                let d = if a == Action::RegionEndBack { -1 } else { 1 };
+                let d = if a == Action::RegionEndBack { -n } else { n };
                 return self.timeseries_change(&obj.name, &series, Some(Edge::End), move |r, s| {
                     ts::resize_region(r, s, Edge::End, d)
                 });
