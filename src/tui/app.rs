@@ -359,7 +359,8 @@ impl App {
             t.layout.scroll.extend(l.scroll);
             t.layout.image_geom.extend(l.image_geom);
             t.layout.image_wanted.extend(l.image_wanted);
-            t.layout.timeseries.extend(l.timeseries);
+            // Only charts on screen take clicks.
+            t.layout.timeseries = l.timeseries;
             t.layout.pane_scroll = l.pane_scroll;
             t.layout.side_scroll = l.side_scroll;
         }
