@@ -20,6 +20,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
+/// How long a write waits for another writer's lock before it is retried later.
+pub const WRITE_WAIT: Duration = Duration::from_millis(250);
+
 /// The annotator without a terminal: state, store, jobs and loader. Tests and the
 /// benchmark drive it with keys (jobs run inline there).
 pub struct Session {
@@ -77,6 +80,12 @@ impl Session {
             | 1;
         let mut app = app;
         app.prelabel = !opts.no_prelabel && store.prelabel()?;
+        // A locked file is waited for briefly, then the write is held and retried with
+        // back-off, so the screen never freezes behind another writer.
+        store
+            .conn()
+            .busy_timeout(WRITE_WAIT)
+            .map_err(crate::store::StoreError::from)?;
         Ok(Session {
             app,
             store,
@@ -138,6 +147,15 @@ impl Session {
         term.draw(|f| facts = view::draw(f, &self.app))
             .map_err(|e| std::io::Error::other(e.to_string()))?;
         Ok(self.after_draw(facts))
+    }
+
+    /// How long one write waits for a locked project file before it is held for a retry.
+    pub fn set_write_wait(&mut self, wait: Duration) -> Result<()> {
+        self.store
+            .conn()
+            .busy_timeout(wait)
+            .map_err(crate::store::StoreError::from)?;
+        Ok(())
     }
 
     /// When the loop must wake up next: a held write to retry or a message to clear.
