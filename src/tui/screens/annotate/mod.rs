@@ -220,12 +220,17 @@ impl App {
             self.info(format!("task {id}: resumed your draft"));
         } else if let Some(pid) = prelabelled {
             let p = t.full.predictions.iter().find(|p| p.id == pid);
-            self.info(strings::prelabelled(
+            let note = strings::prelabelled(
                 id,
                 p.map_or("", |p| p.model_version.as_str()),
                 p.and_then(|p| p.score),
                 &self.keymap,
-            ));
+            );
+            // What was just saved stays in front.
+            self.message = Some(match self.message.take() {
+                Some((Level::Ok, saved)) => (Level::Ok, format!("{saved} · {note}")),
+                _ => (Level::Info, note),
+            });
         } else if t.annotation_id.is_some() {
             self.info(strings::editing_annotation(id, &self.keymap));
         } else if !matches!(self.message, Some((Level::Ok, _))) {
