@@ -319,3 +319,35 @@ fn brackets_walk_the_history_of_opened_tasks() {
     d.keys("] ]");
     assert_eq!(d.task_id(), c);
 }
+
+#[test]
+fn a_control_takes_the_prediction_value_and_my_view_marks_the_predicted_choice() {
+    let f = sample_project("sentiment");
+    let mut d = open(&f, ".");
+    let t = d.s.app.task.as_ref().unwrap();
+    let pred: Vec<Value> = serde_json::from_str(&t.full.predictions[0].result).unwrap();
+    let score = t.full.predictions[0].score.unwrap();
+    let choice = pred[0]["value"]["choices"][0].as_str().unwrap().to_string();
+    let screen = d.screen(100, 20);
+    let row = screen
+        .lines()
+        .find(|l| l.contains(&format!("( ) {choice}")))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(
+        row.contains(&format!("ⓟ {score:.2}")),
+        "the predicted choice is marked with its score: {row}"
+    );
+    assert_eq!(
+        screen.matches(&format!("ⓟ {score:.2}")).count(),
+        1,
+        "only the predicted choice: {screen}"
+    );
+    d.keys("Y");
+    let r = d.result();
+    assert_eq!(r[0]["value"]["choices"], json!([choice]));
+    assert_eq!(r[0]["origin"], "prediction");
+    assert!(d.message().contains("u undoes it"), "{}", d.message());
+    assert!(d.s.app.task.as_ref().unwrap().parent_prediction.is_some());
+    d.keys("u");
+    assert_eq!(d.result(), json!([]));
+}

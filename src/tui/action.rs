@@ -78,6 +78,7 @@ pub enum Action {
     CycleFilter,
     ToggleSort,
     Search,
+    AcceptControl,
 }
 
 impl Action {
@@ -139,6 +140,7 @@ impl Action {
         Action::CycleFilter,
         Action::ToggleSort,
         Action::Search,
+        Action::AcceptControl,
     ];
 
     /// The name used in keymap files.

@@ -244,6 +244,23 @@ pub fn read_only_submit(km: &Keymap, what: &str) -> String {
     )
 }
 
+/// After taking the prediction's value for one control.
+pub fn accepted_control(name: &str, km: &Keymap) -> String {
+    format!(
+        "{}: took the prediction's value; {} undoes it",
+        crate::util::sanitize(name, false),
+        key(km, Action::Undo)
+    )
+}
+
+pub fn focus_control_to_accept(km: &Keymap) -> String {
+    format!(
+        "focus a control ({}), then {} takes the prediction's value for it",
+        focus_keys(km),
+        key_in(km, Ctx::Panel, Action::AcceptControl)
+    )
+}
+
 /// A task opened with the top prediction as its starting result.
 pub fn prelabelled(id: i64, model: &str, score: Option<f64>, km: &Keymap) -> String {
     format!(

@@ -4,6 +4,7 @@
 
 pub mod controls;
 pub mod panels;
+pub mod predicted;
 pub mod update;
 pub mod view;
 
@@ -500,18 +501,25 @@ impl App {
 /// without scores) and its result as my regions: ids kept, `origin` set as Label Studio
 /// sets it, the prediction-only fields dropped.
 pub fn top_prediction(full: &TaskFull) -> Option<(i64, Vec<Value>)> {
-    let mut best: Option<&crate::store::PredictionRow> = None;
-    for p in &full.predictions {
-        if best.is_none_or(|b| p.score.unwrap_or(f64::MIN) > b.score.unwrap_or(f64::MIN)) {
-            best = Some(p);
-        }
-    }
-    let p = best?;
+    let p = &full.predictions[top_prediction_index(full)?];
     let regions: Vec<Value> = serde_json::from_str(&p.result).ok()?;
     if regions.is_empty() {
         return None;
     }
     Some((p.id, regions.into_iter().map(as_accepted).collect()))
+}
+
+/// Which prediction counts as the task's top one: the best score, the first on a tie or
+/// without scores.
+pub fn top_prediction_index(full: &TaskFull) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, p) in full.predictions.iter().enumerate() {
+        let score = |i: usize| full.predictions[i].score.unwrap_or(f64::MIN);
+        if best.is_none_or(|b| p.score.unwrap_or(f64::MIN) > score(b)) {
+            best = Some(i);
+        }
+    }
+    best
 }
 
 /// A prediction's result item as it goes into my annotation.

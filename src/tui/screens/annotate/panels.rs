@@ -225,10 +225,12 @@ pub(super) fn draw_control(
                 if mark_cursor(i) {
                     st = st.patch(th.cursor());
                 }
-                lines.push(Line::from(vec![
+                let mut row = vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
                     Span::styled(format!("{boxmark} {}", clip(&l.value, inner_w)), st),
-                ]));
+                ];
+                row.extend(super::predicted::choice_marker(app, c, &l.key));
+                lines.push(Line::from(row));
             }
         }
         k if k.makes_regions() => {

@@ -90,6 +90,7 @@ impl App {
             }
             Action::AcceptPrediction => self.accept_whole(),
             Action::AcceptRegion => self.accept_region(),
+            Action::AcceptControl => self.accept_control(),
             Action::RejectRegion => self.reject_region(),
             Action::CycleSource => {
                 self.cycle_source();
@@ -496,6 +497,76 @@ impl App {
         }
         let e = self.after_change();
         self.info(strings::accepted(n, &self.keymap));
+        e
+    }
+
+    /// Takes the prediction's value for the focused control (the shown prediction, else
+    /// the top one) into my result, in place of mine for that control; one undo step.
+    pub(in crate::tui) fn accept_control(&mut self) -> Vec<Effect> {
+        let Some(ctrl) = self.focused_control() else {
+            self.info(strings::focus_control_to_accept(&self.keymap));
+            return Vec::new();
+        };
+        let t = self.task.as_ref().expect("task");
+        let pi = match t.source {
+            ViewSource::Prediction(i) => Some(i),
+            ViewSource::Mine => super::top_prediction_index(&t.full),
+            ViewSource::Annotation(_) => None,
+        };
+        let Some(p) = pi.and_then(|i| t.full.predictions.get(i)) else {
+            self.info("no prediction to take a value from");
+            return Vec::new();
+        };
+        let pid = p.id;
+        let mine_ids: Vec<String> = t
+            .draft
+            .result()
+            .iter()
+            .filter_map(|r| res::id_of(r).map(str::to_string))
+            .collect();
+        let items: Vec<Value> = serde_json::from_str::<Vec<Value>>(&p.result)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| res::from_name(r) == ctrl.name)
+            // A per-region value needs its region in my result.
+            .filter(|r| {
+                !ctrl.per_region || res::id_of(r).is_some_and(|id| mine_ids.iter().any(|m| m == id))
+            })
+            .map(super::as_accepted)
+            .collect();
+        if items.is_empty() {
+            self.info(format!(
+                "the prediction has no value for {}",
+                crate::util::sanitize(&ctrl.name, false)
+            ));
+            return Vec::new();
+        }
+        let replaced: Vec<Option<String>> = items
+            .iter()
+            .map(|r| res::id_of(r).map(str::to_string))
+            .collect();
+        let t = self.task.as_mut().expect("task");
+        t.source = ViewSource::Mine;
+        let name = ctrl.name.clone();
+        let e = self.edit(move |_, r| {
+            r.retain(|x| {
+                res::from_name(x) != name
+                    || (ctrl.per_region
+                        && !replaced.iter().any(|id| id.as_deref() == res::id_of(x)))
+            });
+            r.extend(items);
+            true
+        });
+        if e.is_empty() {
+            self.info("your value already is the prediction's");
+            return e;
+        }
+        if let Some(t) = &mut self.task
+            && t.parent_prediction.is_none()
+        {
+            t.parent_prediction = Some(pid);
+        }
+        self.info(strings::accepted_control(&ctrl.name, &self.keymap));
         e
     }
 
