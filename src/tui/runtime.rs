@@ -224,22 +224,22 @@ impl Session {
     }
 
     /// Takes a write: it replaces a held one it supersedes (a newer draft, a submit over
-    /// its draft), else waits beside them; either way it is tried now.
-    fn hold(&mut self, p: PendingSave) -> Msg {
+    /// its draft), else waits beside them. A new write is tried now; one that replaces a
+    /// write in back-off keeps its turn, so typing against a locked file stays quick.
+    fn hold(&mut self, p: PendingSave) -> Option<Msg> {
         let now = Instant::now();
-        let i = match self
+        let superseded = self
             .held
             .iter_mut()
-            .position(|(s, _)| s.supersede(p.clone()))
-        {
-            Some(i) => i,
+            .position(|(s, _)| s.supersede(p.clone()));
+        match superseded {
+            Some(i) if self.held[i].0.failures() > 0 && self.held[i].1 > now => None,
+            Some(i) => Some(self.attempt(i).0),
             None => {
                 self.held.push((Saving::new(p), now));
-                self.held.len() - 1
+                Some(self.attempt(self.held.len() - 1).0)
             }
-        };
-        self.held[i].1 = now;
-        self.attempt(i).0
+        }
     }
 
     /// Tries held write `i`; returns what came of it and whether it is still held.
@@ -313,7 +313,7 @@ impl Session {
     fn execute(&mut self, effect: Effect) -> std::result::Result<Vec<Msg>, Effect> {
         let uid = self.app.user_id;
         let msgs = match effect {
-            Effect::SaveDraft(p) | Effect::Save(p) => vec![self.hold(p)],
+            Effect::SaveDraft(p) | Effect::Save(p) => self.hold(p).into_iter().collect(),
             Effect::OpenTask(id) => vec![self.open_task(id)],
             Effect::NextTask { exclude } => vec![self.next_task(exclude)],
             Effect::Counts => vec![match self.store.progress(uid) {
