@@ -169,3 +169,31 @@ fn submit_while_viewing_a_prediction_is_refused_in_tmux() {
     );
     assert!(stored.is_empty(), "{stored:?}");
 }
+
+#[test]
+fn ctrl_c_stores_the_typed_text_and_quits_in_tmux() {
+    if no_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("p.db");
+    let tmux = start("labelterm-flow-ctrlc", &db, "audio_transcription");
+    tmux.wait_for("task #");
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["-l", "Hallo Welt"]);
+    tmux.wait_for("Hallo Welt");
+    tmux.keys(&["C-c"]);
+    let start = Instant::now();
+    while tmux.running() {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "Ctrl-C did not quit"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let drafts = rows(&db, "SELECT result FROM drafts");
+    assert!(
+        drafts.iter().any(|r| r.contains("Hallo Welt")),
+        "{drafts:?}"
+    );
+}

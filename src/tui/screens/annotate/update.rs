@@ -24,6 +24,9 @@ impl App {
             Action::Skip => self.submit(SaveKind::Skip),
             Action::Undo => self.undo(true),
             Action::Redo => self.undo(false),
+            // `[` and `]` walk one order: the history of tasks opened in this session
+            // (submitted, skipped, jumped to or opened from the list), oldest first; `]`
+            // past its newest task opens the next task of the stream, which joins it.
             Action::NextTask => {
                 let t = self.task.as_ref().expect("task");
                 if self.hist_pos + 1 < self.history.len() {
