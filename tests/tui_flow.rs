@@ -173,6 +173,12 @@ fn prelabelling_starts_from_the_top_prediction_and_s_accepts_it() {
         "{}",
         d.message()
     );
+    let draft = sql(&f.db, "SELECT json_array_length(result) FROM drafts");
+    assert_eq!(
+        draft,
+        vec![pred.len().to_string()],
+        "what is shown is stored"
+    );
     d.keys("s");
     let saved = sql(
         &f.db,
@@ -286,6 +292,10 @@ fn info_messages_clear_on_the_next_key_or_after_a_while_errors_stay() {
     assert_eq!(d.message(), "", "read once another key comes");
     d.keys("2 s");
     assert!(d.message().contains("submitted"));
+    assert!(
+        d.s.next_due().is_some(),
+        "the loop wakes up to clear the message"
+    );
     let now = Instant::now();
     d.s.tick_at(now);
     assert!(d.message().contains("submitted"), "still fresh");

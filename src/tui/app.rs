@@ -388,8 +388,9 @@ impl App {
             (Some((Level::Info | Level::Ok, m)), Some((seen, since))) if m == seen => {
                 Some(*since + MESSAGE_TTL)
             }
-            (Some(_), _) => None,
-            (None, _) => None,
+            // A new message: a tick now notes when it was first shown.
+            (Some((Level::Info | Level::Ok, _)), _) => Some(Instant::now()),
+            (Some(_), _) | (None, _) => None,
         }
     }
 

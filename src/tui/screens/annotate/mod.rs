@@ -240,6 +240,12 @@ impl App {
         self.task = Some(t);
         self.screen = Screen::Task;
         self.finished = false;
+        let mut effects = effects;
+        if prelabelled.is_some() {
+            // The prediction on screen is my starting result: store it as the draft, so
+            // that what is shown is what is stored.
+            effects.push(self.draft_effect());
+        }
         effects
     }
 
