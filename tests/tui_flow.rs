@@ -361,3 +361,19 @@ fn a_control_takes_the_prediction_value_and_my_view_marks_the_predicted_choice()
     d.keys("u");
     assert_eq!(d.result(), json!([]));
 }
+
+#[test]
+fn a_cancelled_edit_leaves_the_draft_as_shown() {
+    let f = sample_project("audio_transcription");
+    let mut d = open(&f, "samples/audio_transcription");
+    let id = d.task_id();
+    d.keys("enter");
+    d.type_text("draft only");
+    d.keys("esc");
+    assert!(d.s.app.editor.is_none());
+    let draft = sql(
+        &f.db,
+        &format!("SELECT result FROM drafts WHERE task_id = {id}"),
+    );
+    assert_eq!(draft, vec!["[]"], "the cancelled text is not kept");
+}

@@ -125,6 +125,8 @@ pub struct App {
     pub submitting: Option<(i64, SaveKind)>,
     /// The message shown and since when, for clearing Info/Ok messages after a while.
     message_since: Option<(String, Instant)>,
+    /// The open editor's text went to the draft (so a cancel must store the result again).
+    editor_drafted: bool,
 }
 
 /// Info and Ok messages go after this long (or at the next key); warnings and errors stay
@@ -169,6 +171,7 @@ impl App {
             prelabel: true,
             submitting: None,
             message_since: None,
+            editor_drafted: false,
         }
     }
 
@@ -516,9 +519,20 @@ impl App {
         let effects = self.commit_editor(ed);
         let t = self.task.as_mut()?;
         (t.draft, t.selected, t.opt_cursor, self.message, self.save) = kept;
-        effects
-            .into_iter()
-            .find(|e| matches!(e, Effect::SaveDraft(_) | Effect::Save(_)))
+        // It carries the revision on screen: the commit (a newer revision) and a cancel
+        // (the same one, saved again) both take its place while it waits.
+        let revision = t.draft.revision();
+        effects.into_iter().find_map(|e| match e {
+            Effect::SaveDraft(mut p) => {
+                p.revision = revision;
+                Some(Effect::SaveDraft(p))
+            }
+            Effect::Save(mut p) => {
+                p.revision = revision;
+                Some(Effect::Save(p))
+            }
+            _ => None,
+        })
     }
 
     /// Ctrl-C: store what is typed, then quit.
@@ -537,6 +551,7 @@ impl App {
     }
 
     pub(in crate::tui) fn start_editor(&mut self, target: EditTarget, text: String) {
+        self.editor_drafted = false;
         self.editor = Some(Editor::new(target, text));
     }
 
@@ -548,15 +563,18 @@ impl App {
         match ed.key(ev) {
             EditorReply::Keep => {
                 let changed = self.editor.as_ref().is_some_and(|e| e.buf != before);
-                if changed {
-                    self.editor_draft().into_iter().collect()
-                } else {
-                    Vec::new()
-                }
+                let drafted = if changed { self.editor_draft() } else { None };
+                self.editor_drafted |= drafted.is_some();
+                drafted.into_iter().collect()
             }
             EditorReply::Cancel => {
-                self.editor = None;
-                Vec::new()
+                let ed = self.editor.take().expect("editor");
+                // The draft held the text as it was typed: store the result on screen again.
+                match (&ed.target, &self.task) {
+                    (EditTarget::Jump, _) | (_, None) => Vec::new(),
+                    _ if !std::mem::take(&mut self.editor_drafted) => Vec::new(),
+                    _ => vec![self.draft_effect()],
+                }
             }
             EditorReply::Commit => {
                 let ed = self.editor.take().expect("editor");
