@@ -267,12 +267,8 @@ impl App {
                 Vec::new()
             }
             Msg::Saved { kind, task_id } => self.saved(kind, task_id),
-            Msg::SaveRetry {
-                kind,
-                task_id,
-                reason,
-            } => {
-                self.save_retry(kind, task_id, reason);
+            Msg::SaveRetry { reason, .. } => {
+                self.save_retry(&reason);
                 Vec::new()
             }
             Msg::DraftSaved { task_id, revision } => {

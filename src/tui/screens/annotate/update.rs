@@ -208,9 +208,8 @@ impl App {
     }
 
     /// A write failed: keep everything as it is, say so; the runtime tries again.
-    pub(in crate::tui) fn save_retry(&mut self, kind: SaveKind, task_id: i64, reason: String) {
-        let _ = (kind, task_id);
-        self.message = Some((Level::Warn, strings::not_saved_retrying(&reason)));
+    pub(in crate::tui) fn save_retry(&mut self, reason: &str) {
+        self.message = Some((Level::Warn, strings::not_saved_retrying(reason)));
         self.save = SaveState::Failed("retrying".into());
     }
 
