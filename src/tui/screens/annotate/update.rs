@@ -194,13 +194,17 @@ impl App {
 
     /// The store wrote the draft of `revision`.
     pub(in crate::tui) fn draft_saved(&mut self, task_id: i64, revision: u64) {
-        if let Some(t) = &mut self.task
-            && t.full.task.id == task_id
-        {
-            t.draft.mark_saved(revision);
-            if !t.draft.is_dirty() && self.submitting.is_none() {
-                self.save = SaveState::DraftSaved;
+        match &mut self.task {
+            Some(t) if t.full.task.id == task_id => {
+                t.draft.mark_saved(revision);
+                if !t.draft.is_dirty() && self.submitting.is_none() {
+                    self.save = SaveState::DraftSaved;
+                }
             }
+            // A held draft of a task left behind got stored: the failure shown is over
+            // (a write still failing says so again at its next try).
+            _ if matches!(self.save, SaveState::Failed(_)) => self.save = SaveState::DraftSaved,
+            _ => {}
         }
         if matches!(self.message, Some((Level::Warn, ref m)) if m.starts_with("not saved")) {
             self.message = None;
