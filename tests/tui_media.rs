@@ -70,7 +70,7 @@ fn url_text_outside_the_roots_is_refused_and_never_loaded() {
         // Trying to label it stores nothing of the file.
         d.keys("v w 1");
         let t = d.s.app.task.as_ref().unwrap();
-        let state = format!("{:?} {:?}", t.contents, t.result);
+        let state = format!("{:?} {:?}", t.contents, t.draft.result());
         assert!(!state.contains(SECRET), "{v}");
         if i < 2 {
             assert!(!d.screen(100, 30).contains(SECRET), "{v}");

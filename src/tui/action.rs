@@ -96,6 +96,7 @@ pub enum Action {
     RegionEndBack,
     /// Move the selected time region's end one point forward.
     RegionEndForward,
+    AcceptControl,
 }
 
 impl Action {
@@ -166,6 +167,7 @@ impl Action {
         Action::RegionStartForward,
         Action::RegionEndBack,
         Action::RegionEndForward,
+        Action::AcceptControl,
     ];
 
     /// The name used in keymap files.

@@ -17,30 +17,24 @@ use super::screens::task_list::{ListCmd, TaskList};
 pub use super::shared::{check_datetime, describe_result, focusables, walk};
 use super::strings;
 use super::theme::Theme;
+use crate::annotate::PendingSave;
+use crate::annotate::SaveKind;
 use crate::config::{LabelConfig, ObjectKind};
 use crate::store::Sampling;
-use crate::store::annotate::{Progress, SubmitKind};
+use crate::store::annotate::Progress;
 use crate::store::browse::PageKey;
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
+use std::time::{Duration, Instant};
 
 /// What the session must do for the state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    SaveDraft {
-        task_id: i64,
-        annotation_id: Option<i64>,
-        result: String,
-        lead_time: f64,
-    },
-    /// Submit or skip, then go on to the next task of the stream.
-    Save {
-        task_id: i64,
-        result: String,
-        lead_time: f64,
-        kind: SubmitKind,
-        parent_prediction: Option<i64>,
-    },
+    /// Store the draft: what is on screen, so a crash loses nothing.
+    SaveDraft(PendingSave),
+    /// Submit or skip; the answer stays on screen until the store has it (`Msg::Saved`),
+    /// then the next task of the stream opens.
+    Save(PendingSave),
     OpenTask(i64),
     /// The next task of the stream, passing over `exclude`.
     NextTask {
@@ -96,6 +90,7 @@ pub enum SaveState {
     /// The draft in SQLite holds every change.
     DraftSaved,
     Submitted,
+    /// The store refused the last write; it is retried, and the answer stays.
     Failed(String),
 }
 
@@ -125,7 +120,20 @@ pub struct App {
     pub finished: bool,
     /// A count typed before a motion (`5 l`, `alt-5 l`), read by [`App::take_count`].
     pub count: Option<usize>,
+    /// Start an unannotated task from its top prediction (Label Studio's pre-labelling).
+    pub prelabel: bool,
+    /// A submit or skip of this task waits for the store: edits join it, and the next
+    /// task opens only once it is stored.
+    pub submitting: Option<(i64, SaveKind)>,
+    /// The message shown and since when, for clearing Info/Ok messages after a while.
+    message_since: Option<(String, Instant)>,
+    /// The open editor's text went to the draft (so a cancel must store the result again).
+    editor_drafted: bool,
 }
+
+/// Info and Ok messages go after this long (or at the next key); warnings and errors stay
+/// until acted on.
+pub const MESSAGE_TTL: Duration = Duration::from_secs(4);
 
 impl App {
     #[allow(clippy::too_many_arguments)]
@@ -163,6 +171,10 @@ impl App {
             quit: false,
             finished: false,
             count: None,
+            prelabel: true,
+            submitting: None,
+            message_since: None,
+            editor_drafted: false,
         }
     }
 
@@ -264,17 +276,16 @@ impl App {
                 Vec::new()
             }
             Msg::Saved { kind, task_id } => self.saved(kind, task_id),
-            Msg::SaveFailed(e) => {
-                self.message = Some((Level::Error, strings::not_saved(&e)));
-                self.save = SaveState::Failed(e);
+            Msg::SaveRetry { reason, .. } => {
+                self.save_retry(&reason);
                 Vec::new()
             }
-            Msg::DraftSaved => {
-                self.draft_saved(Ok(()));
+            Msg::DraftSaved { task_id, revision } => {
+                self.draft_saved(task_id, revision);
                 Vec::new()
             }
-            Msg::DraftFailed(e) => {
-                self.draft_saved(Err(e));
+            Msg::Tick(now) => {
+                self.expire_message(now);
                 Vec::new()
             }
             Msg::ListPage {
@@ -367,8 +378,41 @@ impl App {
         self.image_requests()
     }
 
+    /// Clears an Info or Ok message once it has been shown for [`MESSAGE_TTL`].
+    pub(in crate::tui) fn expire_message(&mut self, now: Instant) {
+        match (&self.message, &self.message_since) {
+            (Some((Level::Info | Level::Ok, m)), Some((seen, since))) if m == seen => {
+                if now.saturating_duration_since(*since) >= MESSAGE_TTL {
+                    self.message = None;
+                    self.message_since = None;
+                }
+            }
+            (Some((_, m)), _) => self.message_since = Some((m.clone(), now)),
+            (None, _) => self.message_since = None,
+        }
+    }
+
+    /// When the message shown now should be looked at again (to clear it).
+    pub fn message_due(&self) -> Option<Instant> {
+        match (&self.message, &self.message_since) {
+            (Some((Level::Info | Level::Ok, m)), Some((seen, since))) if m == seen => {
+                Some(*since + MESSAGE_TTL)
+            }
+            // A new message: a tick now notes when it was first shown.
+            (Some((Level::Info | Level::Ok, _)), _) => Some(Instant::now()),
+            (Some(_), _) | (None, _) => None,
+        }
+    }
+
     /// A key from the terminal.
     fn key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        // An Info or Ok message has been read once another key comes.
+        if matches!(self.message, Some((Level::Info | Level::Ok, _))) {
+            self.message = None;
+        }
+        if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
+            return self.interrupt();
+        }
         if self.editor.is_some() {
             return self.editor_key(ev);
         }
@@ -506,7 +550,58 @@ impl App {
 
     // ----------------------------------------------------------------- inline editor
 
+    /// The draft with the editor's text as if it were committed, so that a crash or a
+    /// kill loses nothing typed. My result, its undo and what is on screen stay as they
+    /// are until Enter.
+    pub(in crate::tui) fn editor_draft(&mut self) -> Option<Effect> {
+        let ed = self.editor.clone()?;
+        if matches!(ed.target, EditTarget::Jump) {
+            return None;
+        }
+        let t = self.task.as_ref()?;
+        let kept = (
+            t.draft.clone(),
+            t.selected.clone(),
+            t.opt_cursor.clone(),
+            self.message.clone(),
+            self.save.clone(),
+        );
+        let effects = self.commit_editor(ed);
+        let t = self.task.as_mut()?;
+        (t.draft, t.selected, t.opt_cursor, self.message, self.save) = kept;
+        // It carries the revision on screen: the commit (a newer revision) and a cancel
+        // (the same one, saved again) both take its place while it waits.
+        let revision = t.draft.revision();
+        effects.into_iter().find_map(|e| match e {
+            Effect::SaveDraft(mut p) => {
+                p.revision = revision;
+                Some(Effect::SaveDraft(p))
+            }
+            Effect::Save(mut p) => {
+                p.revision = revision;
+                Some(Effect::Save(p))
+            }
+            _ => None,
+        })
+    }
+
+    /// Ctrl-C: store what is typed, then quit.
+    pub(in crate::tui) fn interrupt(&mut self) -> Vec<Effect> {
+        let mut out: Vec<Effect> = self.editor_draft().into_iter().collect();
+        if out.is_empty()
+            && let Some(t) = &self.task
+            && t.draft.is_dirty()
+        {
+            out.push(self.draft_effect());
+        }
+        self.editor = None;
+        self.quit = true;
+        out.push(Effect::Quit);
+        out
+    }
+
     pub(in crate::tui) fn start_editor(&mut self, target: EditTarget, text: String) {
+        self.editor_drafted = false;
         self.editor = Some(Editor::new(target, text));
     }
 
@@ -514,11 +609,22 @@ impl App {
         let Some(ed) = &mut self.editor else {
             return Vec::new();
         };
+        let before = ed.buf.clone();
         match ed.key(ev) {
-            EditorReply::Keep => Vec::new(),
+            EditorReply::Keep => {
+                let changed = self.editor.as_ref().is_some_and(|e| e.buf != before);
+                let drafted = if changed { self.editor_draft() } else { None };
+                self.editor_drafted |= drafted.is_some();
+                drafted.into_iter().collect()
+            }
             EditorReply::Cancel => {
-                self.editor = None;
-                Vec::new()
+                let ed = self.editor.take().expect("editor");
+                // The draft held the text as it was typed: store the result on screen again.
+                match (&ed.target, &self.task) {
+                    (EditTarget::Jump, _) | (_, None) => Vec::new(),
+                    _ if !std::mem::take(&mut self.editor_drafted) => Vec::new(),
+                    _ => vec![self.draft_effect()],
+                }
             }
             EditorReply::Commit => {
                 let ed = self.editor.take().expect("editor");
@@ -573,11 +679,18 @@ mod tests {
     #[test]
     fn failures_from_outside_become_messages() {
         let mut a = app();
-        assert!(a.update(Msg::SaveFailed("disk full".into())).is_empty());
-        assert_eq!(a.save, SaveState::Failed("disk full".into()));
+        assert!(
+            a.update(Msg::SaveRetry {
+                kind: SaveKind::Submit,
+                task_id: 1,
+                reason: "not saved yet, the disk is full".into()
+            })
+            .is_empty()
+        );
+        assert_eq!(a.save, SaveState::Failed("retrying".into()));
         assert_eq!(
             a.message,
-            Some((Level::Error, "not saved: disk full".into()))
+            Some((Level::Warn, "not saved, retrying: the disk is full".into()))
         );
         a.update(Failure::warn("cannot run mpv"));
         assert_eq!(a.message, Some((Level::Warn, "cannot run mpv".into())));

@@ -4,8 +4,9 @@
 
 use super::action::Action;
 use super::media::Loaded;
+use crate::annotate::SaveKind;
 use crate::store::TaskFull;
-use crate::store::annotate::{DraftRow, Progress, SubmitKind};
+use crate::store::annotate::{DraftRow, Progress};
 use crate::store::browse::ListRow;
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::collections::HashMap;
@@ -30,13 +31,24 @@ pub enum Msg {
     NoSuchTask(i64),
     /// The stream has no task left for the user.
     NoTaskLeft,
+    /// A submit or skip is stored.
     Saved {
-        kind: SubmitKind,
+        kind: SaveKind,
         task_id: i64,
     },
-    SaveFailed(String),
-    DraftSaved,
-    DraftFailed(String),
+    /// A write failed; the runtime holds the answer and tries again.
+    SaveRetry {
+        kind: SaveKind,
+        task_id: i64,
+        reason: String,
+    },
+    /// The draft of `revision` is stored.
+    DraftSaved {
+        task_id: i64,
+        revision: u64,
+    },
+    /// Time passed (the loop woke up): messages expire.
+    Tick(std::time::Instant),
     /// A page of the task list (for the query of generation `generation`).
     ListPage {
         generation: u64,

@@ -7,6 +7,7 @@ use super::jobs::{Job, Jobs};
 use super::media::{self, Loaded, Loader};
 use super::msg::{Failure, LayoutFacts, Msg, Note};
 use super::{StartOptions, keymap, strings, terminal, theme, view};
+use crate::annotate::{PendingSave, SaveKind, SaveOutcome, Saving};
 use crate::config::LabelConfig;
 use crate::error::{Error, Result};
 use crate::store::Store;
@@ -16,8 +17,11 @@ use ratatui::backend::Backend;
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Sender, channel};
-use std::time::Duration;
+use std::sync::mpsc::{RecvTimeoutError, Sender, channel};
+use std::time::{Duration, Instant};
+
+/// How long a write waits for another writer's lock before it is retried later.
+pub const WRITE_WAIT: Duration = Duration::from_millis(250);
 
 /// The annotator without a terminal: state, store, jobs and loader. Tests and the
 /// benchmark drive it with keys (jobs run inline there).
@@ -27,6 +31,8 @@ pub struct Session {
     loader: Loader,
     jobs: Jobs,
     seed: u64,
+    /// Writes the store has not taken yet, each with when to try it again.
+    held: Vec<(Saving, Instant)>,
 }
 
 impl Session {
@@ -72,12 +78,21 @@ impl Session {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(1, |d| d.as_nanos() as u64)
             | 1;
+        let mut app = app;
+        app.prelabel = !opts.no_prelabel && store.prelabel()?;
+        // A locked file is waited for briefly, then the write is held and retried with
+        // back-off, so the screen never freezes behind another writer.
+        store
+            .conn()
+            .busy_timeout(WRITE_WAIT)
+            .map_err(crate::store::StoreError::from)?;
         Ok(Session {
             app,
             store,
             loader,
             jobs: Jobs::Inline,
             seed,
+            held: Vec::new(),
         })
     }
 
@@ -134,6 +149,127 @@ impl Session {
         Ok(self.after_draw(facts))
     }
 
+    /// How long one write waits for a locked project file before it is held for a retry.
+    pub fn set_write_wait(&mut self, wait: Duration) -> Result<()> {
+        self.store
+            .conn()
+            .busy_timeout(wait)
+            .map_err(crate::store::StoreError::from)?;
+        Ok(())
+    }
+
+    /// When the loop must wake up next: a held write to retry or a message to clear.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.held
+            .iter()
+            .map(|(_, due)| *due)
+            .chain(self.app.message_due())
+            .min()
+    }
+
+    /// Whether a write waits for the store.
+    pub fn has_held_saves(&self) -> bool {
+        !self.held.is_empty()
+    }
+
+    /// Time passed: retries the held writes that are due, clears old messages.
+    pub fn tick(&mut self) -> Vec<Effect> {
+        self.tick_at(Instant::now())
+    }
+
+    pub fn tick_at(&mut self, now: Instant) -> Vec<Effect> {
+        let mut msgs = Vec::new();
+        let mut i = 0;
+        while i < self.held.len() {
+            if self.held[i].1 <= now {
+                let (m, kept) = self.attempt(i);
+                msgs.push(m);
+                if kept {
+                    i += 1;
+                }
+            } else {
+                i += 1;
+            }
+        }
+        let mut out = Vec::new();
+        for m in msgs {
+            let e = self.app.update(m);
+            out.extend(self.run(e));
+        }
+        out.extend(self.feed(Msg::Tick(now)));
+        out
+    }
+
+    /// Before quitting: tries the held writes until they are stored or `limit` is over.
+    /// Returns the reasons of those still not stored.
+    pub fn flush(&mut self, limit: Duration) -> Vec<String> {
+        let end = Instant::now() + limit;
+        while !self.held.is_empty() && Instant::now() < end {
+            let wait = self
+                .next_due()
+                .map_or(Duration::ZERO, |d| {
+                    d.saturating_duration_since(Instant::now())
+                })
+                .min(end.saturating_duration_since(Instant::now()));
+            std::thread::sleep(wait);
+            for (_, due) in &mut self.held {
+                *due = (*due).min(Instant::now());
+            }
+            self.tick();
+        }
+        self.held
+            .iter()
+            .map(|(s, _)| s.last_reason().unwrap_or("not stored").to_string())
+            .collect()
+    }
+
+    /// Takes a write: it replaces a held one it supersedes (a newer draft, a submit over
+    /// its draft), else waits beside them. A new write is tried now; one that replaces a
+    /// write in back-off keeps its turn, so typing against a locked file stays quick.
+    fn hold(&mut self, p: PendingSave) -> Option<Msg> {
+        let now = Instant::now();
+        let superseded = self
+            .held
+            .iter_mut()
+            .position(|(s, _)| s.supersede(p.clone()));
+        match superseded {
+            Some(i) if self.held[i].0.failures() > 0 && self.held[i].1 > now => None,
+            Some(i) => Some(self.attempt(i).0),
+            None => {
+                self.held.push((Saving::new(p), now));
+                Some(self.attempt(self.held.len() - 1).0)
+            }
+        }
+    }
+
+    /// Tries held write `i`; returns what came of it and whether it is still held.
+    fn attempt(&mut self, i: usize) -> (Msg, bool) {
+        let outcome = self.held[i].0.attempt(&mut self.store);
+        let p = self.held[i].0.pending();
+        let (task_id, kind, revision) = (p.task_id, p.kind, p.revision);
+        match outcome {
+            SaveOutcome::Saved { .. } => {
+                self.held.remove(i);
+                let msg = match kind {
+                    SaveKind::Draft => Msg::DraftSaved { task_id, revision },
+                    kind => Msg::Saved { kind, task_id },
+                };
+                (msg, false)
+            }
+            SaveOutcome::Retry { after, reason } => {
+                self.held[i].1 = Instant::now() + after;
+                (
+                    Msg::SaveRetry {
+                        kind,
+                        task_id,
+                        reason,
+                    },
+                    true,
+                )
+            }
+        }
+    }
+
     fn next_seed(&mut self) -> u64 {
         let mut x = self.seed;
         x ^= x << 13;
@@ -177,35 +313,7 @@ impl Session {
     fn execute(&mut self, effect: Effect) -> std::result::Result<Vec<Msg>, Effect> {
         let uid = self.app.user_id;
         let msgs = match effect {
-            Effect::SaveDraft {
-                task_id,
-                annotation_id,
-                result,
-                lead_time,
-            } => vec![match self
-                .store
-                .save_draft(task_id, uid, annotation_id, &result, lead_time)
-            {
-                Ok(()) => Msg::DraftSaved,
-                Err(e) => Msg::DraftFailed(e.to_string()),
-            }],
-            Effect::Save {
-                task_id,
-                result,
-                lead_time,
-                kind,
-                parent_prediction,
-            } => vec![match self.store.save_annotation(
-                task_id,
-                uid,
-                &result,
-                lead_time,
-                kind,
-                parent_prediction,
-            ) {
-                Ok(_) => Msg::Saved { kind, task_id },
-                Err(e) => Msg::SaveFailed(e.to_string()),
-            }],
+            Effect::SaveDraft(p) | Effect::Save(p) => self.hold(p).into_iter().collect(),
             Effect::OpenTask(id) => vec![self.open_task(id)],
             Effect::NextTask { exclude } => vec![self.next_task(exclude)],
             Effect::Counts => vec![match self.store.progress(uid) {
@@ -322,7 +430,7 @@ pub fn start(opts: StartOptions) -> Result<()> {
     loop {
         for e in std::mem::take(&mut pending) {
             let outcome = match e {
-                Effect::Quit => return Ok(()),
+                Effect::Quit => return quit(&mut session, term, _guard),
                 Effect::ExternalEditor {
                     control,
                     entry,
@@ -357,10 +465,24 @@ pub fn start(opts: StartOptions) -> Result<()> {
             pending.extend(session.feed(outcome));
         }
         if session.app.quit {
-            return Ok(());
+            return quit(&mut session, term, _guard);
         }
         session.draw(&mut term).map_err(io)?;
-        let Ok(first) = rx.recv() else { return Ok(()) };
+        // Wake up for a held write's retry or a message to clear, else wait for input.
+        let first = match session.next_due() {
+            Some(due) => match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
+                Ok(m) => m,
+                Err(RecvTimeoutError::Timeout) => {
+                    pending.extend(session.tick());
+                    continue;
+                }
+                Err(RecvTimeoutError::Disconnected) => return quit(&mut session, term, _guard),
+            },
+            None => match rx.recv() {
+                Ok(m) => m,
+                Err(_) => return quit(&mut session, term, _guard),
+            },
+        };
         let mut batch = vec![first];
         // Drain what else arrived, so a burst of keys draws once.
         while let Ok(m) = rx.try_recv() {
@@ -385,6 +507,23 @@ pub fn start(opts: StartOptions) -> Result<()> {
                 break;
             }
         }
+    }
+}
+
+/// Leaves: held writes get a last few seconds; what still is not stored is said on the
+/// plain terminal (its draft is in memory only, so the annotator must know).
+fn quit<B: Backend, G>(session: &mut Session, term: Terminal<B>, guard: G) -> Result<()> {
+    let left = session.flush(Duration::from_secs(5));
+    drop(term);
+    drop(guard);
+    if left.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Other(format!(
+            "{} answer(s) not saved: {}",
+            left.len(),
+            left.join("; ")
+        )))
     }
 }
 

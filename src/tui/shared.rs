@@ -44,84 +44,8 @@ pub fn number_json(n: f64) -> Value {
     }
 }
 
-/// Checks a DateTime value against `only` (date, time, month, year; default date and time).
-pub fn check_datetime(s: &str, only: &str) -> Result<(), String> {
-    let digits = |p: &str, n: usize| p.len() == n && p.chars().all(|c| c.is_ascii_digit());
-    let date = |d: &str| -> bool {
-        let p: Vec<&str> = d.split('-').collect();
-        p.len() == 3
-            && digits(p[0], 4)
-            && digits(p[1], 2)
-            && digits(p[2], 2)
-            && (1..=12).contains(&p[1].parse::<u32>().unwrap_or(0))
-            && (1..=31).contains(&p[2].parse::<u32>().unwrap_or(0))
-    };
-    let time = |t: &str| -> bool {
-        let p: Vec<&str> = t.split(':').collect();
-        (p.len() == 2 || p.len() == 3)
-            && p.iter().all(|x| digits(x, 2))
-            && p[0].parse::<u32>().unwrap_or(99) < 24
-            && p[1].parse::<u32>().unwrap_or(99) < 60
-    };
-    let ok = match only {
-        "date" => date(s),
-        "time" => time(s),
-        "month" => {
-            let p: Vec<&str> = s.split('-').collect();
-            p.len() == 2
-                && digits(p[0], 4)
-                && digits(p[1], 2)
-                && (1..=12).contains(&p[1].parse::<u32>().unwrap_or(0))
-        }
-        "year" => digits(s, 4),
-        _ => s
-            .split_once('T')
-            .or_else(|| s.split_once(' '))
-            .is_some_and(|(d, t)| date(d) && time(t)),
-    };
-    if ok {
-        Ok(())
-    } else {
-        Err(format!(
-            "{s:?} is not a {}",
-            match only {
-                "date" => "date (YYYY-MM-DD)",
-                "time" => "time (HH:MM)",
-                "month" => "month (YYYY-MM)",
-                "year" => "year (YYYY)",
-                _ => "date and time (YYYY-MM-DDTHH:MM)",
-            }
-        ))
-    }
-}
-
-/// Whether two results sit on the same place (same span, or boxes overlapping by half).
-pub fn same_place(a: &Value, b: &Value) -> bool {
-    let (va, vb) = (&a["value"], &b["value"]);
-    if va.get("start").is_some() || vb.get("start").is_some() {
-        return va.get("start") == vb.get("start")
-            && va.get("end") == vb.get("end")
-            && va.get("startOffset") == vb.get("startOffset")
-            && va.get("endOffset") == vb.get("endOffset");
-    }
-    let rect = |v: &Value| -> Option<(f64, f64, f64, f64)> {
-        Some((
-            num(v.get("x")?)?,
-            num(v.get("y")?)?,
-            num(v.get("width")?)?,
-            num(v.get("height")?)?,
-        ))
-    };
-    if let (Some(ra), Some(rb)) = (rect(va), rect(vb)) {
-        let ix = (ra.0 + ra.2).min(rb.0 + rb.2) - ra.0.max(rb.0);
-        let iy = (ra.1 + ra.3).min(rb.1 + rb.3) - ra.1.max(rb.1);
-        let inter = ix.max(0.0) * iy.max(0.0);
-        let union = ra.2 * ra.3 + rb.2 * rb.3 - inter;
-        return union > 0.0 && inter / union >= 0.5;
-    }
-    // Classifications: one per control.
-    va.get("x").is_none() && vb.get("x").is_none()
-}
+// The DateTime rule lives in the UI-free layer; the annotator calls it from there.
+pub use crate::annotate::check_datetime;
 
 /// One line describing a result: control, labels or value, and where.
 pub fn describe_result(config: &LabelConfig, r: &Value, content: Option<&Content>) -> String {

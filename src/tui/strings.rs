@@ -250,12 +250,54 @@ pub fn cannot_count(e: &str) -> String {
     format!("cannot count tasks: {e}")
 }
 
-pub fn not_saved(e: &str) -> String {
-    format!("not saved: {e}")
+/// A write failed and is being retried; the answer stays on screen.
+pub fn not_saved_retrying(reason: &str) -> String {
+    let reason = reason.strip_prefix("not saved yet, ").unwrap_or(reason);
+    format!("not saved, retrying: {reason}")
 }
 
-pub fn draft_not_saved(e: &str) -> String {
-    format!("draft not saved: {e}")
+/// `s` (or skip) in a read-only view: nothing is stored; how to go back or take it over.
+pub fn read_only_submit(km: &Keymap, what: &str) -> String {
+    format!(
+        "not submitted: you are viewing {what} (read-only); {} goes back to your annotation, {} makes it yours",
+        key_in(km, Ctx::Task, Action::Cancel),
+        key(km, Action::AcceptPrediction)
+    )
+}
+
+/// After taking the prediction's value for one control.
+pub fn accepted_control(name: &str, km: &Keymap) -> String {
+    format!(
+        "{}: took the prediction's value; {} undoes it",
+        crate::util::sanitize(name, false),
+        key(km, Action::Undo)
+    )
+}
+
+pub fn focus_control_to_accept(km: &Keymap) -> String {
+    format!(
+        "focus a control ({}), then {} takes the prediction's value for it",
+        focus_keys(km),
+        key_in(km, Ctx::Panel, Action::AcceptControl)
+    )
+}
+
+/// A task opened with the top prediction as its starting result.
+pub fn prelabelled(id: i64, model: &str, score: Option<f64>, km: &Keymap) -> String {
+    format!(
+        "task {id}: starts from prediction {} (score {}); {} submits it as it is",
+        crate::util::sanitize(model, false),
+        score.map_or("-".into(), |s| format!("{s:.2}")),
+        key(km, Action::Submit)
+    )
+}
+
+/// After taking over a whole prediction (or another's annotation).
+pub fn accepted(n: usize, km: &Keymap) -> String {
+    format!(
+        "accepted {n} result(s) as your annotation; {} undoes it",
+        key(km, Action::Undo)
+    )
 }
 
 pub fn playing(prog: &str) -> String {

@@ -61,12 +61,15 @@ pub fn open(f: &Fixture, image_root: &str) -> Driver {
     open_with(f, image_root, "ann", false)
 }
 
+/// A session as a user; these tests start from an empty result (no pre-labelling), the
+/// pre-labelling tests open with [`open_opts`].
 pub fn open_with(f: &Fixture, image_root: &str, user: &str, no_color: bool) -> Driver {
     open_opts(StartOptions {
         project: f.db.clone(),
         user: user.into(),
         media_root: Some(PathBuf::from(image_root)),
         no_color,
+        no_prelabel: true,
         ..Default::default()
     })
 }
@@ -152,7 +155,7 @@ impl Driver {
     }
 
     pub fn result(&self) -> serde_json::Value {
-        serde_json::Value::Array(self.s.app.task.as_ref().unwrap().result.clone())
+        serde_json::Value::Array(self.s.app.task.as_ref().unwrap().draft.result().to_vec())
     }
 
     pub fn task_id(&self) -> i64 {

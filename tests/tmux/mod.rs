@@ -11,7 +11,8 @@ pub struct Tmux {
 }
 
 impl Tmux {
-    /// Starts `labelterm start DB --init ...` as user tmuxer in a 100×30 session on its own socket.
+    /// Starts `labelterm start DB --init ... --no-prelabel` (tasks start empty) as user
+    /// tmuxer in a 100×30 session on its own socket.
     pub fn start(socket: &str, db: &Path, config: &Path, tasks: &Path) -> Tmux {
         let args = [
             "start".to_string(),
@@ -23,6 +24,7 @@ impl Tmux {
             tasks.display().to_string(),
             "--user".into(),
             "tmuxer".into(),
+            "--no-prelabel".into(),
         ];
         Tmux::run(socket, &args, (100, 30), &[])
     }

@@ -161,7 +161,7 @@ impl Picker {
         let r = centered(area, 60, area.height.saturating_sub(4).max(8));
         f.render_widget(Clear, r);
         let current = res::current_list(
-            &t.result,
+            t.draft.result(),
             c,
             if c.per_region {
                 t.selected.as_deref()

@@ -43,7 +43,8 @@ impl App {
         }
         let t = self.task.as_ref()?;
         let id = t.selected.as_ref()?;
-        t.result
+        t.draft
+            .result()
             .iter()
             .find(|r| res::id_of(r) == Some(id.as_str()) && res::is_region(&t.config, r))
             .cloned()
@@ -222,7 +223,8 @@ impl App {
         // With no selection pending, a selected region of this control is relabelled.
         if anchored.is_none()
             && let Some(id) = selected.clone()
-            && t.result
+            && t.draft
+                .result()
                 .iter()
                 .any(|r| res::id_of(r) == Some(id.as_str()) && res::from_name(r) == ctrl.name)
         {
@@ -404,7 +406,7 @@ impl App {
         let t = self.task.as_mut().expect("task");
         let cur = *t.opt_cursor.get(&ctrl.name).unwrap_or(&0);
         let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
-        let entries = res::current_list(&t.result, ctrl, rid.as_deref());
+        let entries = res::current_list(t.draft.result(), ctrl, rid.as_deref());
         let n_opts = match ctrl.kind {
             ControlKind::TextArea => {
                 let max = ctrl.max_submissions.unwrap_or(usize::MAX);

@@ -5,9 +5,11 @@
 pub mod controls;
 pub mod panels;
 pub mod timeseries_pane;
+pub mod predicted;
 pub mod update;
 pub mod view;
 
+use crate::annotate::Draft;
 use crate::config::{ControlKind, LabelConfig, ObjectKind};
 use crate::store::TaskFull;
 use crate::store::annotate::DraftRow;
@@ -25,7 +27,6 @@ use crate::tui::text::SpanDoc;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -69,13 +70,10 @@ pub struct TaskState {
     pub full: TaskFull,
     pub data: Value,
     pub config: LabelConfig,
-    pub result: Vec<Value>,
+    /// My result with undo/redo, lead time and what of it is stored.
+    pub draft: Draft,
     pub annotation_id: Option<i64>,
     pub parent_prediction: Option<i64>,
-    pub undo: Vec<Vec<Value>>,
-    pub redo: Vec<Vec<Value>>,
-    pub lead_base: f64,
-    pub opened: Instant,
     pub focusables: Vec<Focus>,
     pub focus: usize,
     pub opt_cursor: HashMap<String, usize>,
@@ -160,6 +158,15 @@ impl App {
             ),
             (None, None) => (Vec::new(), 0.0),
         };
+        // Label Studio's pre-labelling: with nothing of mine yet, start from the top
+        // prediction, so that accepting it is one submit.
+        let prelabel = (draft.is_none() && mine.is_none() && self.prelabel)
+            .then(|| top_prediction(&full))
+            .flatten();
+        let (result, prelabelled) = match prelabel {
+            Some((pid, regions)) => (regions, Some(pid)),
+            None => (result, None),
+        };
         let id = full.task.id;
         if !from_history {
             self.history.truncate(self.hist_pos + 1);
@@ -170,15 +177,11 @@ impl App {
         }
         let mut t = TaskState {
             annotation_id: mine.map(|a| a.id),
-            parent_prediction: mine.and_then(|a| a.parent_prediction),
+            parent_prediction: prelabelled.or(mine.and_then(|a| a.parent_prediction)),
             full,
             data,
             config,
-            result,
-            undo: Vec::new(),
-            redo: Vec::new(),
-            lead_base,
-            opened: Instant::now(),
+            draft: Draft::new(result, lead_base),
             focusables: Vec::new(),
             focus: 0,
             opt_cursor: HashMap::new(),
@@ -226,6 +229,19 @@ impl App {
         };
         if draft.is_some() {
             self.info(format!("task {id}: resumed your draft"));
+        } else if let Some(pid) = prelabelled {
+            let p = t.full.predictions.iter().find(|p| p.id == pid);
+            let note = strings::prelabelled(
+                id,
+                p.map_or("", |p| p.model_version.as_str()),
+                p.and_then(|p| p.score),
+                &self.keymap,
+            );
+            // What was just saved stays in front.
+            self.message = Some(match self.message.take() {
+                Some((Level::Ok, saved)) => (Level::Ok, format!("{saved} · {note}")),
+                _ => (Level::Info, note),
+            });
         } else if t.annotation_id.is_some() {
             self.info(strings::editing_annotation(id, &self.keymap));
         } else if !matches!(self.message, Some((Level::Ok, _))) {
@@ -234,6 +250,12 @@ impl App {
         self.task = Some(t);
         self.screen = Screen::Task;
         self.finished = false;
+        let mut effects = effects;
+        if prelabelled.is_some() {
+            // The prediction on screen is my starting result: store it as the draft, so
+            // that what is shown is what is stored.
+            effects.push(self.draft_effect());
+        }
         effects
     }
 
@@ -490,4 +512,42 @@ impl App {
         }
         out
     }
+}
+
+/// The prediction pre-labelling starts from (the best score, the first on a tie or
+/// without scores) and its result as my regions: ids kept, `origin` set as Label Studio
+/// sets it, the prediction-only fields dropped.
+pub fn top_prediction(full: &TaskFull) -> Option<(i64, Vec<Value>)> {
+    let p = &full.predictions[top_prediction_index(full)?];
+    let regions: Vec<Value> = serde_json::from_str(&p.result).ok()?;
+    if regions.is_empty() {
+        return None;
+    }
+    Some((p.id, regions.into_iter().map(as_accepted).collect()))
+}
+
+/// Which prediction counts as the task's top one: the best score, the first on a tie or
+/// without scores.
+pub fn top_prediction_index(full: &TaskFull) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, p) in full.predictions.iter().enumerate() {
+        let score = |i: usize| full.predictions[i].score.unwrap_or(f64::MIN);
+        if best.is_none_or(|b| p.score.unwrap_or(f64::MIN) > score(b)) {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// A prediction's result item as it goes into my annotation.
+pub fn as_accepted(mut r: Value) -> Value {
+    if let Some(m) = r.as_object_mut() {
+        m.insert("origin".into(), Value::String("prediction".into()));
+        if !m.contains_key("id") {
+            m.insert("id".into(), Value::String(crate::tui::result::new_id()));
+        }
+        m.remove("score");
+        m.remove("readonly");
+    }
+    r
 }

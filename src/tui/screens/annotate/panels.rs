@@ -27,8 +27,10 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
     let hint = usize::from(c.per_region && t.selected.is_none() && !c.kind.makes_regions());
     hint + match c.kind {
         ControlKind::Choices => c.labels.len() + 2,
-        ControlKind::Taxonomy => res::current_list(&t.result, c, None).len().max(1) + 2,
-        ControlKind::TextArea => res::current_list(&t.result, c, t.selected.as_deref()).len() + 3,
+        ControlKind::Taxonomy => res::current_list(t.draft.result(), c, None).len().max(1) + 2,
+        ControlKind::TextArea => {
+            res::current_list(t.draft.result(), c, t.selected.as_deref()).len() + 3
+        }
         ControlKind::Rating | ControlKind::Number | ControlKind::DateTime => 3,
         k if k.makes_regions() => c.labels.len().min(8) + 2,
         _ => 3,
@@ -223,10 +225,12 @@ pub(super) fn draw_control(
                 if mark_cursor(i) {
                     st = st.patch(th.cursor());
                 }
-                lines.push(Line::from(vec![
+                let mut row = vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
                     Span::styled(format!("{boxmark} {}", clip(&l.value, inner_w)), st),
-                ]));
+                ];
+                row.extend(super::predicted::choice_marker(app, c, &l.key));
+                lines.push(Line::from(row));
             }
         }
         k if k.makes_regions() => {

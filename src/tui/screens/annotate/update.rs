@@ -1,15 +1,16 @@
 //! What the annotate screen's actions do to the task: editing with undo and drafts,
 //! submitting, regions, whose result is shown, the diff, media outside the UI.
 
+use crate::annotate::{PendingSave, SaveKind};
 use crate::config::{ControlKind, LabelConfig, ObjectKind};
-use crate::store::annotate::SubmitKind;
+use crate::review::DiffKind;
 use crate::task::resolve::as_text;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, Level, SaveState};
 use crate::tui::media::Source;
 use crate::tui::popups::{Diff, Popup};
 use crate::tui::result as res;
-use crate::tui::shared::{describe_result, same_place};
+use crate::tui::shared::describe_result;
 use crate::tui::strings;
 use serde_json::{Value, json};
 
@@ -19,10 +20,13 @@ impl App {
     /// An action on the task screen (a task is open).
     pub(in crate::tui) fn task_action(&mut self, a: Action) -> Vec<Effect> {
         match a {
-            Action::Submit => self.submit(SubmitKind::Submit),
-            Action::Skip => self.submit(SubmitKind::Skip),
+            Action::Submit => self.submit(SaveKind::Submit),
+            Action::Skip => self.submit(SaveKind::Skip),
             Action::Undo => self.undo(true),
             Action::Redo => self.undo(false),
+            // `[` and `]` walk one order: the history of tasks opened in this session
+            // (submitted, skipped, jumped to or opened from the list), oldest first; `]`
+            // past its newest task opens the next task of the stream, which joins it.
             Action::NextTask => {
                 let t = self.task.as_ref().expect("task");
                 if self.hist_pos + 1 < self.history.len() {
@@ -63,7 +67,8 @@ impl App {
             Action::DeleteAllRegions => {
                 let t = self.task.as_ref().expect("task");
                 let ids: Vec<String> = t
-                    .result
+                    .draft
+                    .result()
                     .iter()
                     .filter(|r| res::is_region(&t.config, r))
                     .filter_map(|r| res::id_of(r).map(str::to_string))
@@ -89,6 +94,7 @@ impl App {
             }
             Action::AcceptPrediction => self.accept_whole(),
             Action::AcceptRegion => self.accept_region(),
+            Action::AcceptControl => self.accept_control(),
             Action::RejectRegion => self.reject_region(),
             Action::CycleSource => {
                 self.cycle_source();
@@ -120,18 +126,16 @@ impl App {
 
     /// Lead time so far, in seconds.
     pub fn lead_time(&self) -> f64 {
-        self.task
-            .as_ref()
-            .map_or(0.0, |t| t.lead_base + t.opened.elapsed().as_secs_f64())
+        self.task.as_ref().map_or(0.0, |t| t.draft.lead_time())
     }
 
     /// Applies a change to my result; when it changed anything, records undo and saves
-    /// the draft.
+    /// the draft. A region from a prediction that the change alters becomes
+    /// `prediction-changed`, as Label Studio marks it.
     pub(in crate::tui) fn edit(
         &mut self,
         f: impl FnOnce(&LabelConfig, &mut Vec<Value>) -> bool,
     ) -> Vec<Effect> {
-        let lead = self.lead_time();
         let Some(t) = &mut self.task else {
             return Vec::new();
         };
@@ -139,111 +143,126 @@ impl App {
             self.warn(strings::read_only(&self.keymap));
             return Vec::new();
         }
-        let before = t.result.clone();
-        if !f(&t.config, &mut t.result) || t.result == before {
+        let changed = t.draft.apply(&t.config, |c, r| {
+            let before = r.clone();
+            if !f(c, r) {
+                return false;
+            }
+            mark_prediction_changed(&before, r);
+            true
+        });
+        if !changed {
             return Vec::new();
         }
-        t.undo.push(before);
-        if t.undo.len() > 200 {
-            t.undo.remove(0);
-        }
-        t.redo.clear();
+        self.after_change()
+    }
+
+    /// After my result changed: drop a selection that is gone, store what is on screen.
+    fn after_change(&mut self) -> Vec<Effect> {
+        let Some(t) = &mut self.task else {
+            return Vec::new();
+        };
         if let Some(sel) = &t.selected
-            && !t.result.iter().any(|r| res::id_of(r) == Some(sel))
+            && !t.draft.result().iter().any(|r| res::id_of(r) == Some(sel))
         {
             t.selected = None;
         }
-        vec![self.draft_effect(lead)]
+        vec![self.draft_effect()]
     }
 
-    pub(in crate::tui) fn draft_effect(&self, lead: f64) -> Effect {
+    /// The write of what is on screen: the draft, or, while a submit of this task waits
+    /// for the store, that submit again with the newer result (the store must end with
+    /// what is shown).
+    pub(in crate::tui) fn draft_effect(&self) -> Effect {
         let t = self.task.as_ref().expect("task");
-        Effect::SaveDraft {
-            task_id: t.full.task.id,
-            annotation_id: t.annotation_id,
-            result: serde_json::to_string(&t.result).expect("JSON serialises"),
-            lead_time: lead,
+        let id = t.full.task.id;
+        match self.submitting {
+            Some((tid, kind)) if tid == id => Effect::Save(self.pending_of(kind)),
+            _ => Effect::SaveDraft(self.pending_of(SaveKind::Draft)),
         }
     }
 
-    /// The store wrote the draft.
-    pub(in crate::tui) fn draft_saved(&mut self, ok: Result<(), String>) {
-        self.save = match ok {
-            Ok(()) => SaveState::DraftSaved,
-            Err(e) => SaveState::Failed(e),
-        };
+    /// The save of my result as it is now.
+    pub(in crate::tui) fn pending_of(&self, kind: SaveKind) -> PendingSave {
+        let t = self.task.as_ref().expect("task");
+        let mut p = PendingSave::of_draft(t.full.task.id, self.user_id, &t.draft, kind);
+        match kind {
+            SaveKind::Draft => p.annotation_id = t.annotation_id,
+            _ => p.parent_prediction = t.parent_prediction,
+        }
+        p
+    }
+
+    /// The store wrote the draft of `revision`.
+    pub(in crate::tui) fn draft_saved(&mut self, task_id: i64, revision: u64) {
+        match &mut self.task {
+            Some(t) if t.full.task.id == task_id => {
+                t.draft.mark_saved(revision);
+                if !t.draft.is_dirty() && self.submitting.is_none() {
+                    self.save = SaveState::DraftSaved;
+                }
+            }
+            // A held draft of a task left behind got stored: the failure shown is over
+            // (a write still failing says so again at its next try).
+            _ if matches!(self.save, SaveState::Failed(_)) => self.save = SaveState::DraftSaved,
+            _ => {}
+        }
+        if matches!(self.message, Some((Level::Warn, ref m)) if m.starts_with("not saved")) {
+            self.message = None;
+        }
+    }
+
+    /// A write failed: keep everything as it is, say so; the runtime tries again.
+    pub(in crate::tui) fn save_retry(&mut self, reason: &str) {
+        self.message = Some((Level::Warn, strings::not_saved_retrying(reason)));
+        self.save = SaveState::Failed("retrying".into());
     }
 
     pub(in crate::tui) fn undo(&mut self, undo: bool) -> Vec<Effect> {
-        let lead = self.lead_time();
         let t = self.task.as_mut().expect("task");
-        let (from, to) = if undo {
-            (&mut t.undo, &mut t.redo)
-        } else {
-            (&mut t.redo, &mut t.undo)
-        };
-        let Some(prev) = from.pop() else {
+        if t.source != ViewSource::Mine {
+            self.warn(strings::read_only(&self.keymap));
+            return Vec::new();
+        }
+        let done = if undo { t.draft.undo() } else { t.draft.redo() };
+        if !done {
             self.info(if undo {
                 "nothing to undo"
             } else {
                 "nothing to redo"
             });
             return Vec::new();
-        };
-        to.push(std::mem::replace(&mut t.result, prev));
-        if let Some(sel) = &t.selected
-            && !t.result.iter().any(|r| res::id_of(r) == Some(sel))
-        {
-            t.selected = None;
         }
-        vec![self.draft_effect(lead)]
+        self.after_change()
     }
 
     /// Required controls without a value: their messages.
     pub fn missing_required(&self) -> Vec<String> {
-        let Some(t) = &self.task else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for c in t.config.controls.iter().filter(|c| c.required) {
-            let msg = || {
-                c.required_message
-                    .clone()
-                    .unwrap_or_else(|| format!("{} ({}) is required", c.name, c.tag))
-            };
-            if c.per_region {
-                let regions: Vec<&Value> = t
-                    .result
-                    .iter()
-                    .filter(|r| res::is_region(&t.config, r))
-                    .filter(|r| c.to_name.iter().any(|n| n == res::to_name(r)))
-                    .collect();
-                let missing = regions.iter().any(|r| {
-                    let id = res::id_of(r);
-                    !t.result
-                        .iter()
-                        .any(|x| res::from_name(x) == c.name && res::id_of(x) == id)
-                });
-                if missing {
-                    out.push(msg());
-                }
-            } else if !t.result.iter().any(|r| {
-                res::from_name(r) == c.name
-                    && c.value_key().is_none_or(|k| match r["value"].get(k) {
-                        Some(Value::Array(a)) => !a.is_empty(),
-                        Some(Value::Null) | None => false,
-                        Some(Value::String(s)) => !s.is_empty(),
-                        _ => true,
-                    })
-            }) {
-                out.push(msg());
-            }
-        }
-        out
+        self.task.as_ref().map_or(Vec::new(), |t| {
+            crate::annotate::missing_required(&t.config, t.draft.result())
+        })
     }
 
-    pub(in crate::tui) fn submit(&mut self, kind: SubmitKind) -> Vec<Effect> {
-        if kind == SubmitKind::Submit {
+    pub(in crate::tui) fn submit(&mut self, kind: SaveKind) -> Vec<Effect> {
+        let t = self.task.as_ref().expect("task");
+        // A read-only view never stores anything but what it shows: refuse, and say how
+        // to go back or take it over.
+        match t.source {
+            ViewSource::Mine => {}
+            ViewSource::Prediction(i) => {
+                let what = format!("prediction {}", i + 1);
+                self.warn(strings::read_only_submit(&self.keymap, &what));
+                return Vec::new();
+            }
+            ViewSource::Annotation(_) => {
+                self.warn(strings::read_only_submit(
+                    &self.keymap,
+                    "another annotator's annotation",
+                ));
+                return Vec::new();
+            }
+        }
+        if kind == SaveKind::Submit {
             let missing = self.missing_required();
             if !missing.is_empty() {
                 self.message = Some((
@@ -253,53 +272,39 @@ impl App {
                 return Vec::new();
             }
         }
-        let lead = self.lead_time();
-        let t = self.task.as_ref().expect("task");
-        if kind == SubmitKind::Skip && !t.full.task.allow_skip {
+        if kind == SaveKind::Skip && !t.full.task.allow_skip {
             self.warn("this task does not allow skipping");
             return Vec::new();
         }
-        vec![Effect::Save {
-            task_id: t.full.task.id,
-            result: serde_json::to_string(&t.result).expect("JSON serialises"),
-            lead_time: lead,
-            kind,
-            parent_prediction: t.parent_prediction,
-        }]
+        self.submitting = Some((t.full.task.id, kind));
+        vec![Effect::Save(self.pending_of(kind))]
     }
 
-    /// The store saved the annotation: count it and go on to the next task.
-    pub(in crate::tui) fn saved(&mut self, kind: SubmitKind, task_id: i64) -> Vec<Effect> {
-        let uid = self.user_id;
-        let (was_labeled, had_mine, others_done) = self
-            .task
-            .as_ref()
-            .filter(|t| t.full.task.id == task_id)
-            .map_or((false, false, false), |t| {
-                let anns = &t.full.annotations;
-                (
-                    t.full.task.is_labeled,
-                    anns.iter().any(|a| a.completed_by == Some(uid)),
-                    anns.iter()
-                        .any(|a| a.completed_by != Some(uid) && !a.was_cancelled),
-                )
-            });
-        let now = kind == SubmitKind::Submit || others_done;
-        let labeled_delta = now as i64 - was_labeled as i64;
-        let mine_delta = i64::from(!had_mine);
+    /// The store saved the annotation: count again and go on to the next task.
+    pub(in crate::tui) fn saved(&mut self, kind: SaveKind, task_id: i64) -> Vec<Effect> {
+        if self.submitting.is_some_and(|(t, _)| t == task_id) {
+            self.submitting = None;
+        }
         self.save = SaveState::Submitted;
-        self.progress.labeled += labeled_delta;
-        self.progress.mine += mine_delta;
         self.message = Some((
             Level::Ok,
             match kind {
-                SubmitKind::Submit => format!("task {task_id} submitted"),
-                SubmitKind::Skip => format!("task {task_id} skipped"),
+                SaveKind::Skip => format!("task {task_id} skipped"),
+                _ => format!("task {task_id} submitted"),
             },
         ));
-        vec![Effect::NextTask {
-            exclude: Some(task_id),
-        }]
+        // Counts come from the store, so they never drift from what it holds.
+        let mut out = vec![Effect::Counts];
+        if self
+            .task
+            .as_ref()
+            .is_some_and(|t| t.full.task.id == task_id)
+        {
+            out.push(Effect::NextTask {
+                exclude: Some(task_id),
+            });
+        }
+        out
     }
 
     // ----------------------------------------------------------------- regions
@@ -310,7 +315,7 @@ impl App {
             return Vec::new();
         };
         match t.source {
-            ViewSource::Mine => t.result.clone(),
+            ViewSource::Mine => t.draft.result().to_vec(),
             ViewSource::Prediction(i) => t
                 .full
                 .predictions
@@ -448,6 +453,8 @@ impl App {
         self.info(msg);
     }
 
+    /// Takes over the first (or shown) prediction, or the shown annotation of another, as
+    /// my result: one undo step, and the message names the undo key.
     pub(in crate::tui) fn accept_whole(&mut self) -> Vec<Effect> {
         let t = self.task.as_ref().expect("task");
         let (regions, parent) = match t.source {
@@ -472,33 +479,101 @@ impl App {
         };
         let regions: Vec<Value> = regions
             .into_iter()
-            .map(|mut r| {
+            .map(|r| {
                 if parent.is_some() {
-                    r["origin"] = json!("prediction");
+                    super::as_accepted(r)
+                } else {
+                    let mut r = r;
+                    if r.get("id").is_none() {
+                        r["id"] = json!(res::new_id());
+                    }
+                    r
                 }
-                if r.get("id").is_none() {
-                    r["id"] = json!(res::new_id());
-                }
-                if let Some(m) = r.as_object_mut() {
-                    m.remove("score");
-                    m.remove("readonly");
-                }
-                r
             })
             .collect();
-        if let Some(t) = &mut self.task {
-            t.source = ViewSource::Mine;
-            t.selected = None;
-            if parent.is_some() {
-                t.parent_prediction = parent;
-            }
-        }
         let n = regions.len();
+        let t = self.task.as_mut().expect("task");
+        t.source = ViewSource::Mine;
+        t.selected = None;
+        if !t.draft.replace_all(regions) {
+            self.info("your annotation already is that result");
+            return Vec::new();
+        }
+        if parent.is_some() {
+            t.parent_prediction = parent;
+        }
+        let e = self.after_change();
+        self.info(strings::accepted(n, &self.keymap));
+        e
+    }
+
+    /// Takes the prediction's value for the focused control (the shown prediction, else
+    /// the top one) into my result, in place of mine for that control; one undo step.
+    pub(in crate::tui) fn accept_control(&mut self) -> Vec<Effect> {
+        let Some(ctrl) = self.focused_control() else {
+            self.info(strings::focus_control_to_accept(&self.keymap));
+            return Vec::new();
+        };
+        let t = self.task.as_ref().expect("task");
+        let pi = match t.source {
+            ViewSource::Prediction(i) => Some(i),
+            ViewSource::Mine => super::top_prediction_index(&t.full),
+            ViewSource::Annotation(_) => None,
+        };
+        let Some(p) = pi.and_then(|i| t.full.predictions.get(i)) else {
+            self.info("no prediction to take a value from");
+            return Vec::new();
+        };
+        let pid = p.id;
+        let mine_ids: Vec<String> = t
+            .draft
+            .result()
+            .iter()
+            .filter_map(|r| res::id_of(r).map(str::to_string))
+            .collect();
+        let items: Vec<Value> = serde_json::from_str::<Vec<Value>>(&p.result)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| res::from_name(r) == ctrl.name)
+            // A per-region value needs its region in my result.
+            .filter(|r| {
+                !ctrl.per_region || res::id_of(r).is_some_and(|id| mine_ids.iter().any(|m| m == id))
+            })
+            .map(super::as_accepted)
+            .collect();
+        if items.is_empty() {
+            self.info(format!(
+                "the prediction has no value for {}",
+                crate::util::sanitize(&ctrl.name, false)
+            ));
+            return Vec::new();
+        }
+        let replaced: Vec<Option<String>> = items
+            .iter()
+            .map(|r| res::id_of(r).map(str::to_string))
+            .collect();
+        let t = self.task.as_mut().expect("task");
+        t.source = ViewSource::Mine;
+        let name = ctrl.name.clone();
         let e = self.edit(move |_, r| {
-            *r = regions;
+            r.retain(|x| {
+                res::from_name(x) != name
+                    || (ctrl.per_region
+                        && !replaced.iter().any(|id| id.as_deref() == res::id_of(x)))
+            });
+            r.extend(items);
             true
         });
-        self.info(format!("accepted {n} result(s) as your annotation"));
+        if e.is_empty() {
+            self.info("your value already is the prediction's");
+            return e;
+        }
+        if let Some(t) = &mut self.task
+            && t.parent_prediction.is_none()
+        {
+            t.parent_prediction = Some(pid);
+        }
+        self.info(strings::accepted_control(&ctrl.name, &self.keymap));
         e
     }
 
@@ -527,15 +602,13 @@ impl App {
             .shown_result()
             .into_iter()
             .filter(|r| res::id_of(r) == Some(id.as_str()))
-            .map(|mut r| {
-                r["origin"] = json!("prediction");
-                if let Some(m) = r.as_object_mut() {
-                    m.remove("score");
-                }
-                r
-            })
+            .map(super::as_accepted)
             .collect();
-        let already = t.result.iter().any(|r| res::id_of(r) == Some(id.as_str()));
+        let already = t
+            .draft
+            .result()
+            .iter()
+            .any(|r| res::id_of(r) == Some(id.as_str()));
         let source = t.source;
         if let Some(t) = &mut self.task {
             t.source = ViewSource::Mine;
@@ -571,7 +644,11 @@ impl App {
         let t = self.task.as_mut().expect("task");
         t.rejected.insert(id.clone());
         t.selected = None;
-        let in_mine = t.result.iter().any(|r| res::id_of(r) == Some(id.as_str()));
+        let in_mine = t
+            .draft
+            .result()
+            .iter()
+            .any(|r| res::id_of(r) == Some(id.as_str()));
         let source = t.source;
         let mut e = Vec::new();
         if in_mine {
@@ -588,7 +665,8 @@ impl App {
         e
     }
 
-    /// Lines of where my annotation and the shown (or first) prediction differ.
+    /// Lines of where my annotation and the shown (or first) prediction differ, field by
+    /// field, geometry included (from `review::diff`).
     pub fn diff_lines(&self) -> Vec<(char, String)> {
         let Some(t) = &self.task else {
             return Vec::new();
@@ -601,44 +679,33 @@ impl App {
             return vec![(' ', "this task has no predictions".into())];
         };
         let pred: Vec<Value> = serde_json::from_str(&p.result).unwrap_or_default();
-        let mut lines = vec![(
-            ' ',
-            format!(
-                "annotation ({}) vs prediction {} (score {})",
-                self.user,
-                crate::util::sanitize(&p.model_version, false),
-                p.score.map_or("-".into(), |s| format!("{s:.2}"))
-            ),
-        )];
+        let diff = crate::review::diff(&pred, t.draft.result());
         let describe = |r: &Value| describe_result(&t.config, r, t.contents.get(res::to_name(r)));
-        let mut used = vec![false; pred.len()];
-        for a in &t.result {
-            let same = pred.iter().enumerate().position(|(i, p)| {
-                !used[i] && res::from_name(p) == res::from_name(a) && same_place(a, p)
-            });
-            match same {
-                Some(i) => {
-                    used[i] = true;
-                    let (la, lp) = (res::labels_of(a), res::labels_of(&pred[i]));
-                    if la == lp && a["value"].get("text") == pred[i]["value"].get("text") {
-                        lines.push(('=', describe(a)));
-                    } else {
-                        lines.push((
-                            '~',
-                            format!("{}  (prediction: {})", describe(a), describe(&pred[i])),
-                        ));
-                    }
+        let mut lines = vec![
+            (
+                ' ',
+                format!(
+                    "annotation ({}) vs prediction {} (score {})",
+                    crate::util::sanitize(&self.user, false),
+                    crate::util::sanitize(&p.model_version, false),
+                    p.score.map_or("-".into(), |s| format!("{s:.2}"))
+                ),
+            ),
+            (' ', format!("{} difference(s)", diff.differences())),
+        ];
+        for e in &diff.entries {
+            let shown = e.after.as_ref().or(e.before.as_ref());
+            let what = shown.map(describe).unwrap_or_default();
+            match &e.kind {
+                DiffKind::Unchanged => lines.push(('=', what)),
+                DiffKind::Added => lines.push(('+', format!("{what}  (only in the annotation)"))),
+                DiffKind::Removed => lines.push(('-', format!("{what}  (only in the prediction)"))),
+                DiffKind::Changed(fields) => {
+                    let changes: Vec<String> = fields.iter().map(ToString::to_string).collect();
+                    lines.push(('~', format!("{what}  ({})", changes.join(", "))));
                 }
-                None => lines.push(('+', format!("{}  (only in the annotation)", describe(a)))),
             }
         }
-        for (i, p) in pred.iter().enumerate() {
-            if !used[i] {
-                lines.push(('-', format!("{}  (only in the prediction)", describe(p))));
-            }
-        }
-        let changed = lines.iter().filter(|(c, _)| *c != '=' && *c != ' ').count();
-        lines.insert(1, (' ', format!("{changed} difference(s)")));
         lines
     }
 
@@ -722,7 +789,11 @@ impl App {
         }
         let t = self.task.as_ref().expect("task");
         let region = self.per_region_target(&ctrl);
-        let entries = res::current_list(&t.result, &ctrl, region.as_ref().and_then(res::id_of));
+        let entries = res::current_list(
+            t.draft.result(),
+            &ctrl,
+            region.as_ref().and_then(res::id_of),
+        );
         let cur = t.opt_cursor.get(&ctrl.name).copied().unwrap_or(0);
         let entry = (cur < entries.len()).then_some(cur);
         let text = entry.map(|i| as_text(&entries[i])).unwrap_or_default();
@@ -742,5 +813,22 @@ impl App {
     ) -> Vec<Effect> {
         let text = text.trim_end_matches('\n').to_string();
         self.set_textarea_entry(control, entry, text)
+    }
+}
+
+/// Regions that came from a prediction and that an edit altered are
+/// `prediction-changed` from then on.
+fn mark_prediction_changed(before: &[Value], after: &mut [Value]) {
+    for r in after.iter_mut() {
+        if r.get("origin").and_then(Value::as_str) != Some("prediction") {
+            continue;
+        }
+        let Some(id) = res::id_of(r) else { continue };
+        let old = before
+            .iter()
+            .find(|b| res::id_of(b) == Some(id) && res::from_name(b) == res::from_name(r));
+        if old.is_some_and(|o| o.get("value") != r.get("value")) {
+            r["origin"] = json!("prediction-changed");
+        }
     }
 }

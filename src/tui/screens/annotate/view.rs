@@ -622,7 +622,11 @@ pub(super) fn object_regions(app: &App, obj: &str) -> Vec<(Value, bool)> {
                     && res::is_region(&t.config, &r)
                     && id.as_ref().is_none_or(|i| {
                         !t.rejected.contains(i)
-                            && !t.result.iter().any(|m| res::id_of(m) == Some(i.as_str()))
+                            && !t
+                                .draft
+                                .result()
+                                .iter()
+                                .any(|m| res::id_of(m) == Some(i.as_str()))
                     })
                 {
                     out.push((r, true));
