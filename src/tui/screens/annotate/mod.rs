@@ -4,6 +4,7 @@
 
 pub mod controls;
 pub mod panels;
+pub mod text_pane;
 pub mod update;
 pub mod view;
 
