@@ -123,6 +123,8 @@ pub struct App {
     pub quit: bool,
     /// Set when the stream has no task left.
     pub finished: bool,
+    /// A count typed before a motion (`3w`, `Alt-3 w`), taken by the action it precedes.
+    pub count: Option<usize>,
 }
 
 impl App {
@@ -160,6 +162,7 @@ impl App {
             hist_pos: 0,
             quit: false,
             finished: false,
+            count: None,
         }
     }
 
@@ -239,7 +242,14 @@ impl App {
         match msg {
             Msg::Start => vec![Effect::Counts, Effect::Resume],
             Msg::Key(ev) => self.key(ev),
-            Msg::Mouse(_) | Msg::Resize(..) => Vec::new(),
+            Msg::Mouse(ev) => {
+                if self.editor.is_none() && self.popup.is_none() && self.screen == Screen::Task {
+                    self.text_mouse(ev)
+                } else {
+                    Vec::new()
+                }
+            }
+            Msg::Resize(..) => Vec::new(),
             Msg::Action(a) => self.action(a),
             Msg::Counts(p) => {
                 self.progress = p;
@@ -352,6 +362,7 @@ impl App {
             t.layout.image_wanted.extend(l.image_wanted);
             t.layout.pane_scroll = l.pane_scroll;
             t.layout.side_scroll = l.side_scroll;
+            t.layout.text_panes = l.text_panes;
         }
         self.image_requests()
     }
@@ -370,12 +381,19 @@ impl App {
         let Some(spec) = KeySpec::from_event(&ev) else {
             return Vec::new();
         };
+        if self.count_digit(&spec) {
+            return Vec::new();
+        }
         let ctxs = self.active_contexts();
         for ctx in &ctxs {
             if let Some(a) = self.keymap.lookup(*ctx, &spec) {
-                return self.action(a);
+                let effects = self.action(a);
+                // A count applies to the action right after it only.
+                self.count = None;
+                return effects;
             }
         }
+        self.count = None;
         if self.popup.is_none()
             && self.screen == Screen::Task
             && let Some((_, ci, li)) = self.hotkeys().into_iter().find(|(k, _, _)| *k == spec)
@@ -383,6 +401,45 @@ impl App {
             return self.apply_label(ci, li);
         }
         Vec::new()
+    }
+
+    /// A digit of a count prefix: Alt+digit anywhere on the task screen; a plain digit
+    /// only where no live key (a label hotkey, a keymap entry) uses it, and `0` only after
+    /// another digit. Label Studio's digits stay label keys, so `1 w 2` labels, moves,
+    /// labels.
+    fn count_digit(&mut self, spec: &KeySpec) -> bool {
+        if self.popup.is_some() || self.screen != Screen::Task || spec.ctrl {
+            return false;
+        }
+        let plain = KeySpec {
+            alt: false,
+            ..*spec
+        };
+        let Some(d) = plain.plain_char().and_then(|c| c.to_digit(10)) else {
+            return false;
+        };
+        if !spec.alt {
+            let live = self
+                .active_contexts()
+                .iter()
+                .any(|ctx| self.keymap.lookup(*ctx, spec).is_some())
+                || self.hotkeys().iter().any(|(k, _, _)| k == spec);
+            if live || (d == 0 && self.count.is_none()) {
+                return false;
+            }
+        }
+        let n = self
+            .count
+            .unwrap_or(0)
+            .saturating_mul(10)
+            .saturating_add(d as usize);
+        self.count = Some(n.min(9999));
+        true
+    }
+
+    /// The count typed before this action (1 when none), used up by reading it.
+    pub fn take_count(&mut self) -> usize {
+        self.count.take().unwrap_or(1).max(1)
     }
 
     // ----------------------------------------------------------------- update

@@ -5,10 +5,10 @@
 //! right; characters added only for display (line breaks after HTML blocks, speaker names)
 //! map to no offset.
 
+use crate::term_safe;
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextNode {
@@ -86,19 +86,35 @@ pub enum Edge {
     Right,
 }
 
-/// One character, made safe to draw: control characters (but newline) and bidi controls
-/// become a space, so positions do not move.
+/// One character on its own, made safe to draw by the one sanitiser's rules
+/// ([`term_safe::kept_chars`]): a newline stays, a character not kept becomes a space, so
+/// positions do not move.
 pub fn safe_char(c: char) -> char {
-    match c {
-        '\n' => '\n',
-        c if c.is_control() => ' ',
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => ' ',
-        c => c,
+    let mut buf = [0u8; 4];
+    if c == '\n' || term_safe::kept_chars(c.encode_utf8(&mut buf))[0] {
+        c
+    } else {
+        ' '
     }
+}
+
+/// The display text made safe to draw, grapheme by grapheme (so emoji sequences, flags
+/// and tag sequences are judged whole): characters [`term_safe::kept_chars`] does not
+/// keep become spaces, one for one; newlines stay (they end lines).
+fn safe_display(display: Vec<char>) -> Vec<char> {
+    let s: String = display.iter().collect();
+    let mut out = Vec::with_capacity(display.len());
+    for g in s.graphemes(true) {
+        for (c, keep) in g.chars().zip(term_safe::kept_chars(g)) {
+            out.push(if keep || c == '\n' { c } else { ' ' });
+        }
+    }
+    out
 }
 
 impl SpanDoc {
     fn finish(unit: Vec<char>, display: Vec<char>, map: Vec<Option<usize>>, kind: DocKind) -> Self {
+        let display = safe_display(display);
         let s: String = display.iter().collect();
         let bounds = char_bounds(&s, s.grapheme_indices(true).map(|(b, _)| b), display.len());
         let is_blank = |a: usize, b: usize| display[a..b].iter().all(|c| c.is_whitespace());
@@ -620,7 +636,7 @@ impl SpanDoc {
                 continue;
             }
             let g: String = self.display[gs..ge].iter().collect();
-            let w = g.width().max(if g.trim().is_empty() { 1 } else { 0 });
+            let w = term_safe::grapheme_width(&g).max(if g.trim().is_empty() { 1 } else { 0 });
             if col + w > width && col > 0 {
                 let brk = match last_space {
                     Some(sp) if sp > start => sp,
@@ -629,7 +645,7 @@ impl SpanDoc {
                 lines.push((start, brk));
                 start = brk;
                 let seg: String = self.display[brk..gs].iter().collect();
-                col = seg.width();
+                col = term_safe::display_width(&seg);
                 last_space = None;
             }
             col += w;

@@ -69,8 +69,7 @@ impl App {
             return match obj.kind {
                 ObjectKind::Image => self.image_action(&obj, a),
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
-                    self.text_action(&obj, a);
-                    Vec::new()
+                    self.text_action(&obj, a)
                 }
                 _ => Vec::new(),
             };

@@ -89,6 +89,8 @@ pub struct TaskState {
     pub last_label: HashMap<String, String>,
     /// What the frames drawn for this task learned (sizes, scroll offsets).
     pub layout: TaskLayout,
+    /// The text pane a mouse drag started in, while the button is held.
+    pub text_drag: Option<String>,
 }
 
 /// The keys of the task screen worth a hint, in the context of the focused pane.
@@ -184,6 +186,7 @@ impl App {
             contents: HashMap::new(),
             last_label: HashMap::new(),
             layout: TaskLayout::default(),
+            text_drag: None,
         };
         let effects = self.resolve_contents(&mut t);
         for (name, c) in &t.contents {
