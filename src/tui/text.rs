@@ -193,7 +193,7 @@ impl SpanDoc {
 
     pub fn text(s: &str) -> SpanDoc {
         let unit: Vec<char> = s.chars().collect();
-        let display = unit.iter().map(|c| safe_char(*c)).collect();
+        let display = unit.clone();
         let map = (0..unit.len()).map(Some).collect();
         Self::finish(unit, display, map, DocKind::Text)
     }
@@ -220,7 +220,7 @@ impl SpanDoc {
                     let blank = chars.iter().all(|c| c.is_whitespace());
                     for (i, c) in chars.iter().enumerate() {
                         if !blank {
-                            display.push(safe_char(*c));
+                            display.push(*c);
                             map.push(Some(start + i));
                         }
                     }
@@ -254,7 +254,7 @@ impl SpanDoc {
             let name = item.get(name_key).map(crate::task::resolve::as_text);
             if let Some(name) = name.filter(|n| !n.is_empty()) {
                 for c in format!("{name}: ").chars() {
-                    display.push(safe_char(c));
+                    display.push(c);
                     map.push(None);
                 }
             }
@@ -264,7 +264,7 @@ impl SpanDoc {
                 .unwrap_or_default();
             let start = unit.len();
             for c in text.chars() {
-                display.push(safe_char(c));
+                display.push(c);
                 map.push(Some(unit.len()));
                 unit.push(c);
             }
@@ -954,6 +954,27 @@ mod tests {
         let d = SpanDoc::text("a\x1b[31mb\u{202e}c");
         assert_eq!(d.display.iter().collect::<String>(), "a [31mb c");
         assert_eq!(d.span_value(6, 7).unwrap()["text"], "b");
+    }
+
+    #[test]
+    fn the_document_keeps_what_the_one_sanitiser_keeps() {
+        // Emoji sequences and flags stay whole; a joiner or a regional indicator out of
+        // place becomes a space, one for one, so offsets do not move.
+        let src = "a\u{200D}b 👩\u{200D}💻 🇩🇪 \u{1F1E9}x";
+        let d = SpanDoc::text(src);
+        let shown: String = d.display.iter().collect();
+        assert_eq!(shown, "a b 👩\u{200D}💻 🇩🇪  x");
+        assert_eq!(d.display.len(), src.chars().count());
+        for g in shown.graphemes(true) {
+            assert!(term_safe::kept_chars(g).iter().all(|k| *k), "{g:?}");
+        }
+        assert_eq!(safe_char('\u{202E}'), ' ');
+        assert_eq!(safe_char('\n'), '\n');
+        assert_eq!(safe_char('é'), 'é');
+        // Widths are the sanitiser's: a heart with VS16 takes two columns.
+        let d = SpanDoc::text("\u{2764}\u{FE0F}\u{2764}\u{FE0F}ab");
+        assert_eq!(d.layout(4), vec![(0, 4), (4, 6)]);
+        assert_eq!(d.layout(5), vec![(0, 5), (5, 6)]);
     }
 
     #[test]
