@@ -127,8 +127,8 @@ pub struct TaskLayout {
     /// First side panel shown when the panels do not fit.
     pub side_scroll: usize,
     /// Where each text pane's text was drawn (inside its border), for the mouse; only
-    /// panes of the last frame.
-    pub text_panes: HashMap<String, ratatui::layout::Rect>,
+    /// panes of the last frame. Boxed to keep [`Msg`] small.
+    pub text_panes: Box<HashMap<String, ratatui::layout::Rect>>,
 }
 
 /// Layout facts of one frame, returned by drawing and sent back as [`Msg::Layout`].
