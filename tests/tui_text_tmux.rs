@@ -49,6 +49,22 @@ fn ner_entities_in_few_keys_then_the_store() {
         e(&["w", "3"], "LOC", "Madrid"),
     ];
     label_all(&tmux, &task1);
+    // A mouse drag (SGR reports as a terminal sends them; 1-based cells) over
+    // "last spri", then a label key: whole words again.
+    let (row, from, to) = (2, 41 + 2, 49 + 2);
+    for report in [
+        format!("\x1b[<0;{from};{row}M"),
+        format!("\x1b[<32;{to};{row}M"),
+        format!("\x1b[<0;{to};{row}m"),
+    ] {
+        assert!(
+            tmux.cmd(&["send-keys", "-t", "lt", "-l", &report])
+                .status
+                .success()
+        );
+    }
+    tmux.keys(&["4"]);
+    tmux.wait_for("label: MISC \"last spring\"");
     tmux.keys(&["s"]);
     tmux.wait_for("task #2");
     let task2 = [
@@ -142,7 +158,8 @@ fn ner_entities_in_few_keys_then_the_store() {
         [
             s("PER", "José Álvarez", 0, 12),
             s("ORG", "Telefónica", 20, 30),
-            s("LOC", "Madrid", 34, 40)
+            s("LOC", "Madrid", 34, 40),
+            s("MISC", "last spring", 41, 52)
         ]
     );
     assert_eq!(
