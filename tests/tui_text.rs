@@ -215,3 +215,29 @@ fn the_wheel_scrolls_the_text_pane() {
     let (screen, _) = d.frame(60, 16);
     assert!(!screen.contains("word0 "), "scrolled: {screen}");
 }
+
+#[test]
+fn a_count_starts_only_where_a_digit_is_free() {
+    let mut d = ner("word", "one two three four five six");
+    // 0 alone is no count; a label digit labels; an unbound key drops a pending count.
+    d.keys("0");
+    assert_eq!(d.s.app.count, None);
+    d.keys("5 0");
+    assert_eq!(d.s.app.count, Some(50));
+    d.keys("Z");
+    assert_eq!(
+        d.s.app.count, None,
+        "a key that does nothing ends the count"
+    );
+    d.keys("7 1");
+    assert_eq!(
+        spans(&d),
+        pairs(&[("one", "PER")]),
+        "a label key takes no count"
+    );
+    assert_eq!(d.s.app.count, None);
+    // Alt+digits add up, the motion uses them all.
+    d.keys("b alt-1 alt-2 l");
+    let t = d.s.app.task.as_ref().unwrap();
+    assert_eq!(t.text_cursor["text"], 12, "twelve characters on");
+}
