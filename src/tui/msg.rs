@@ -15,7 +15,7 @@ pub enum Msg {
     /// The session begins: count tasks and open the first one.
     Start,
     Key(KeyEvent),
-    /// Mouse events flow through the update; no screen uses them yet.
+    /// Mouse events; the task screen's text panes take clicks, drags and the wheel.
     Mouse(MouseEvent),
     Resize(u16, u16),
     Action(Action),
