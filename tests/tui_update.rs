@@ -92,8 +92,8 @@ fn spans_count_code_points_with_emoji_and_combining_marks() {
     );
     assert_eq!(r["type"], "labels");
     assert_eq!(r["to_name"], "t");
-    // Move to the emoji (after "Café "), select it alone, label it B.
-    d.keys("esc w v 2");
+    // The cursor went on to the emoji (after "Café "): select it alone, label it B.
+    d.keys("esc v 2");
     let r = &d.result()[1];
     assert_eq!(r["value"]["start"], 6);
     assert_eq!(r["value"]["end"], 8, "👍🏽 is 2 code points in one grapheme");

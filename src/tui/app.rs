@@ -258,7 +258,7 @@ impl App {
             Msg::Mouse(m)
                 if self.editor.is_none() && self.popup.is_none() && self.screen == Screen::Task =>
             {
-                self.timeseries_mouse(m)
+                self.pane_mouse(m)
             }
             Msg::Mouse(_) | Msg::Resize(..) => Vec::new(),
             Msg::Action(a) => self.action(a),
@@ -374,6 +374,7 @@ impl App {
             t.layout.timeseries = l.timeseries;
             t.layout.pane_scroll = l.pane_scroll;
             t.layout.side_scroll = l.side_scroll;
+            t.layout.text_panes = l.text_panes;
         }
         self.image_requests()
     }
@@ -447,6 +448,21 @@ impl App {
         Vec::new()
     }
 
+    /// A mouse event on the task screen goes to the pane under it (a drag to the pane it
+    /// started in).
+    fn pane_mouse(&mut self, m: crossterm::event::MouseEvent) -> Vec<Effect> {
+        let at = ratatui::layout::Position::new(m.column, m.row);
+        let on_chart = self
+            .task
+            .as_ref()
+            .is_some_and(|t| t.layout.timeseries.iter().any(|(_, r)| r.contains(at)));
+        if on_chart {
+            self.timeseries_mouse(m)
+        } else {
+            self.text_mouse(m)
+        }
+    }
+
     /// Takes a count digit: Alt+digit anywhere on the task screen, a plain digit when no
     /// label of the live controls has it as hotkey and no key binds it (a `0` only
     /// continues a count).
@@ -479,7 +495,7 @@ impl App {
     }
 
     /// The count typed before the current action (1 when none), cleared.
-    pub(in crate::tui) fn take_count(&mut self) -> usize {
+    pub fn take_count(&mut self) -> usize {
         self.count.take().unwrap_or(1).max(1)
     }
 

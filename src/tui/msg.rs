@@ -16,7 +16,7 @@ pub enum Msg {
     /// The session begins: count tasks and open the first one.
     Start,
     Key(KeyEvent),
-    /// Mouse events flow through the update; no screen uses them yet.
+    /// Mouse events; the task screen's text panes take clicks, drags and the wheel.
     Mouse(MouseEvent),
     Resize(u16, u16),
     Action(Action),
@@ -140,6 +140,9 @@ pub struct TaskLayout {
     pub side_scroll: usize,
     /// TimeSeries charts as drawn (inside their border), by object name.
     pub timeseries: HashMap<String, ratatui::layout::Rect>,
+    /// Where each text pane's text was drawn (inside its border), for the mouse; only
+    /// panes of the last frame. Boxed to keep [`Msg`] small.
+    pub text_panes: Box<HashMap<String, ratatui::layout::Rect>>,
 }
 
 /// Layout facts of one frame, returned by drawing and sent back as [`Msg::Layout`].

@@ -115,6 +115,20 @@ pub fn focus_span(label_key: &str, names: &str, km: &Keymap) -> String {
     )
 }
 
+/// An edge key with no span to move.
+pub fn no_span_selected(km: &Keymap) -> String {
+    format!(
+        "no span selected: {} starts a selection, {} selects a span",
+        key(km, Action::Select),
+        key(km, Action::NextRegion)
+    )
+}
+
+/// The status line's note of a count being typed.
+pub fn count_pending(n: usize) -> String {
+    format!("count {n}")
+}
+
 /// The tail of the marker under a scrolled stack of panes.
 pub fn move_panes(km: &Keymap) -> String {
     format!("{} move", focus_keys(km))

@@ -5,10 +5,10 @@
 //! right; characters added only for display (line breaks after HTML blocks, speaker names)
 //! map to no offset.
 
+use crate::term_safe;
 use serde_json::{Map, Value, json};
 use std::borrow::Cow;
 use unicode_segmentation::UnicodeSegmentation;
-use unicode_width::UnicodeWidthStr;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TextNode {
@@ -86,19 +86,35 @@ pub enum Edge {
     Right,
 }
 
-/// One character, made safe to draw: control characters (but newline) and bidi controls
-/// become a space, so positions do not move.
+/// One character on its own, made safe to draw by the one sanitiser's rules
+/// ([`term_safe::kept_chars`]): a newline stays, a character not kept becomes a space, so
+/// positions do not move.
 pub fn safe_char(c: char) -> char {
-    match c {
-        '\n' => '\n',
-        c if c.is_control() => ' ',
-        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' => ' ',
-        c => c,
+    let mut buf = [0u8; 4];
+    if c == '\n' || term_safe::kept_chars(c.encode_utf8(&mut buf))[0] {
+        c
+    } else {
+        ' '
     }
+}
+
+/// The display text made safe to draw, grapheme by grapheme (so emoji sequences, flags
+/// and tag sequences are judged whole): characters [`term_safe::kept_chars`] does not
+/// keep become spaces, one for one; newlines stay (they end lines).
+fn safe_display(display: Vec<char>) -> Vec<char> {
+    let s: String = display.iter().collect();
+    let mut out = Vec::with_capacity(display.len());
+    for g in s.graphemes(true) {
+        for (c, keep) in g.chars().zip(term_safe::kept_chars(g)) {
+            out.push(if keep || c == '\n' { c } else { ' ' });
+        }
+    }
+    out
 }
 
 impl SpanDoc {
     fn finish(unit: Vec<char>, display: Vec<char>, map: Vec<Option<usize>>, kind: DocKind) -> Self {
+        let display = safe_display(display);
         let s: String = display.iter().collect();
         let bounds = char_bounds(&s, s.grapheme_indices(true).map(|(b, _)| b), display.len());
         let is_blank = |a: usize, b: usize| display[a..b].iter().all(|c| c.is_whitespace());
@@ -177,7 +193,7 @@ impl SpanDoc {
 
     pub fn text(s: &str) -> SpanDoc {
         let unit: Vec<char> = s.chars().collect();
-        let display = unit.iter().map(|c| safe_char(*c)).collect();
+        let display = unit.clone();
         let map = (0..unit.len()).map(Some).collect();
         Self::finish(unit, display, map, DocKind::Text)
     }
@@ -204,7 +220,7 @@ impl SpanDoc {
                     let blank = chars.iter().all(|c| c.is_whitespace());
                     for (i, c) in chars.iter().enumerate() {
                         if !blank {
-                            display.push(safe_char(*c));
+                            display.push(*c);
                             map.push(Some(start + i));
                         }
                     }
@@ -238,7 +254,7 @@ impl SpanDoc {
             let name = item.get(name_key).map(crate::task::resolve::as_text);
             if let Some(name) = name.filter(|n| !n.is_empty()) {
                 for c in format!("{name}: ").chars() {
-                    display.push(safe_char(c));
+                    display.push(c);
                     map.push(None);
                 }
             }
@@ -248,7 +264,7 @@ impl SpanDoc {
                 .unwrap_or_default();
             let start = unit.len();
             for c in text.chars() {
-                display.push(safe_char(c));
+                display.push(c);
                 map.push(Some(unit.len()));
                 unit.push(c);
             }
@@ -620,7 +636,7 @@ impl SpanDoc {
                 continue;
             }
             let g: String = self.display[gs..ge].iter().collect();
-            let w = g.width().max(if g.trim().is_empty() { 1 } else { 0 });
+            let w = term_safe::grapheme_width(&g).max(if g.trim().is_empty() { 1 } else { 0 });
             if col + w > width && col > 0 {
                 let brk = match last_space {
                     Some(sp) if sp > start => sp,
@@ -629,7 +645,7 @@ impl SpanDoc {
                 lines.push((start, brk));
                 start = brk;
                 let seg: String = self.display[brk..gs].iter().collect();
-                col = seg.width();
+                col = term_safe::display_width(&seg);
                 last_space = None;
             }
             col += w;
@@ -938,6 +954,27 @@ mod tests {
         let d = SpanDoc::text("a\x1b[31mb\u{202e}c");
         assert_eq!(d.display.iter().collect::<String>(), "a [31mb c");
         assert_eq!(d.span_value(6, 7).unwrap()["text"], "b");
+    }
+
+    #[test]
+    fn the_document_keeps_what_the_one_sanitiser_keeps() {
+        // Emoji sequences and flags stay whole; a joiner or a regional indicator out of
+        // place becomes a space, one for one, so offsets do not move.
+        let src = "a\u{200D}b 👩\u{200D}💻 🇩🇪 \u{1F1E9}x";
+        let d = SpanDoc::text(src);
+        let shown: String = d.display.iter().collect();
+        assert_eq!(shown, "a b 👩\u{200D}💻 🇩🇪  x");
+        assert_eq!(d.display.len(), src.chars().count());
+        for g in shown.graphemes(true) {
+            assert!(term_safe::kept_chars(g).iter().all(|k| *k), "{g:?}");
+        }
+        assert_eq!(safe_char('\u{202E}'), ' ');
+        assert_eq!(safe_char('\n'), '\n');
+        assert_eq!(safe_char('é'), 'é');
+        // Widths are the sanitiser's: a heart with VS16 takes two columns.
+        let d = SpanDoc::text("\u{2764}\u{FE0F}\u{2764}\u{FE0F}ab");
+        assert_eq!(d.layout(4), vec![(0, 4), (4, 6)]);
+        assert_eq!(d.layout(5), vec![(0, 5), (5, 6)]);
     }
 
     #[test]

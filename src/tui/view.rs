@@ -63,13 +63,17 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     } else {
         app.screen.mode(app)
     };
+    let count = app
+        .count
+        .map(|n| format!(" │ {}", super::strings::count_pending(n)))
+        .unwrap_or_default();
     let source = match app.task.as_ref().map(|t| t.source) {
         Some(ViewSource::Prediction(i)) => format!(" │ viewing prediction {}", i + 1),
         Some(ViewSource::Annotation(i)) => format!(" │ viewing annotation {} (read-only)", i + 1),
         _ => String::new(),
     };
     let text = format!(
-        " {} │ {} │ done {}/{} (you {}) │ {} │ {} │ {}{} ",
+        " {} │ {} │ done {}/{} (you {}) │ {} │ {} │ {}{}{} ",
         sanitize(&app.title, false),
         task,
         app.progress.labeled,
@@ -78,6 +82,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         sanitize(&app.user, false),
         save,
         mode,
+        count,
         source
     );
     let style = if matches!(app.save, SaveState::Failed(_)) {

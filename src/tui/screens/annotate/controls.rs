@@ -11,9 +11,7 @@ use crate::tui::result as res;
 use crate::tui::screens::Screen;
 use crate::tui::shared::{check_datetime, is_labels_control, num, number_json};
 use crate::tui::strings;
-use crate::tui::text::SpanDoc;
 use serde_json::{Map, Value, json};
-use std::sync::Arc;
 
 use super::{Content, Focus};
 
@@ -73,8 +71,7 @@ impl App {
                 ObjectKind::Image => self.image_action(&obj, a),
                 ObjectKind::TimeSeries => self.timeseries_action(&obj, a),
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
-                    self.text_action(&obj, a);
-                    Vec::new()
+                    self.text_action(&obj, a)
                 }
                 _ => Vec::new(),
             };
@@ -83,95 +80,6 @@ impl App {
             return self.panel_action(&ctrl, a);
         }
         Vec::new()
-    }
-
-    pub(in crate::tui) fn doc(&self, obj: &str) -> Option<Arc<SpanDoc>> {
-        match self.task.as_ref()?.contents.get(obj)? {
-            Content::Doc(d) => Some(d.clone()),
-            _ => None,
-        }
-    }
-
-    pub(in crate::tui) fn text_action(&mut self, obj: &crate::config::ObjectTag, a: Action) {
-        let Some(doc) = self.doc(&obj.name) else {
-            return;
-        };
-        let t = self.task.as_mut().expect("task");
-        let cur = *t.text_cursor.get(&obj.name).unwrap_or(&0);
-        let width = t
-            .layout
-            .image_geom
-            .get(&format!("text:{}", obj.name))
-            .map_or(60, |g| g.cols);
-        let lines = doc.layout(width);
-        let line_of = |i: usize| lines.iter().rposition(|(s, _)| *s <= i).unwrap_or(0);
-        let col_in = |l: usize, i: usize| i.saturating_sub(lines[l].0);
-        let at = |l: usize, col: usize| {
-            let (s, e) = lines[l];
-            let i = (s + col).min(e.saturating_sub(1).max(s));
-            doc.grapheme_at(i.min(doc.len().saturating_sub(1))).0
-        };
-        let next = match a {
-            Action::Left => doc.prev(cur),
-            Action::Right => doc.next(cur),
-            Action::WordNext => doc.word_next(cur),
-            Action::WordPrev => doc.word_prev(cur),
-            Action::Up | Action::PageUp => {
-                let l = line_of(cur);
-                let step = if a == Action::Up { 1 } else { 10 };
-                at(l.saturating_sub(step), col_in(l, cur))
-            }
-            Action::Down | Action::PageDown => {
-                let l = line_of(cur);
-                let step = if a == Action::Down { 1 } else { 10 };
-                at((l + step).min(lines.len() - 1), col_in(l, cur))
-            }
-            Action::LineStart => lines[line_of(cur)].0,
-            Action::LineEnd => {
-                let (s, e) = lines[line_of(cur)];
-                if e > s { doc.grapheme_at(e - 1).0 } else { s }
-            }
-            Action::Select => {
-                t.anchor = match &t.anchor {
-                    Some((o, _)) if *o == obj.name => None,
-                    _ => Some((obj.name.clone(), cur)),
-                };
-                cur
-            }
-            _ => cur,
-        };
-        // Display-only characters (speaker names, added line breaks) are skipped over.
-        let mut next = next.min(doc.last());
-        if doc.map.get(next).is_some_and(Option::is_none) {
-            let back = matches!(a, Action::Left | Action::WordPrev);
-            let found = if back {
-                (0..next).rev().find(|i| doc.map[*i].is_some())
-            } else {
-                (next..doc.len()).find(|i| doc.map[*i].is_some())
-            };
-            if let Some(i) = found {
-                next = doc.grapheme_at(i).0;
-            }
-        }
-        t.text_cursor.insert(obj.name.clone(), next);
-    }
-
-    /// The display range a label key would turn into a span on this object: the
-    /// selection, else the word under the cursor.
-    pub fn pending_span(&self, obj: &str) -> Option<(usize, usize)> {
-        let t = self.task.as_ref()?;
-        let doc = self.doc(obj)?;
-        if doc.is_empty() {
-            return None;
-        }
-        let cur = *t.text_cursor.get(obj).unwrap_or(&0);
-        match &t.anchor {
-            Some((o, a)) if o == obj => {
-                let (s, e) = ((*a).min(cur), (*a).max(cur));
-                Some((doc.grapheme_at(s).0, doc.grapheme_at(e).1))
-            }
-            _ => Some(doc.word_at(cur)),
-        }
     }
 
     /// A label key (or Enter on a label in its panel).
@@ -242,29 +150,7 @@ impl App {
         };
         match obj.kind {
             ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
-                let Some((a, b)) = self.pending_span(&obj_name) else {
-                    return Vec::new();
-                };
-                let Some(doc) = self.doc(&obj_name) else {
-                    return Vec::new();
-                };
-                let Some(mut value) = doc.span_value(a, b) else {
-                    self.info("nothing to label there");
-                    return Vec::new();
-                };
-                let vk = ctrl.value_key().unwrap_or("labels").to_string();
-                value.insert(vk, json!([key]));
-                let region = res::region(ctrl, &obj_name, None, value);
-                let id = res::id_of(&region).map(str::to_string);
-                let e = self.edit(move |_, r| {
-                    r.push(region);
-                    true
-                });
-                if let Some(t) = &mut self.task {
-                    t.anchor = None;
-                    t.selected = id;
-                }
-                e
+                self.label_text_span(ctrl, &obj_name, key)
             }
             ObjectKind::Image => {
                 self.info(format!(

@@ -6,6 +6,7 @@ pub mod controls;
 pub mod panels;
 pub mod timeseries_pane;
 pub mod predicted;
+pub mod text_pane;
 pub mod update;
 pub mod view;
 
@@ -89,6 +90,8 @@ pub struct TaskState {
     pub layout: TaskLayout,
     /// Chart state of each TimeSeries object whose content is data.
     pub timeseries: HashMap<String, timeseries_pane::TsPane>,
+    /// The text pane a mouse drag started in, while the button is held.
+    pub text_drag: Option<String>,
 }
 
 /// The keys of the task screen worth a hint, in the context of the focused pane.
@@ -195,6 +198,7 @@ impl App {
             last_label: HashMap::new(),
             layout: TaskLayout::default(),
             timeseries: HashMap::new(),
+            text_drag: None,
         };
         let effects = self.resolve_contents(&mut t);
         timeseries_pane::sync_panes(&mut t);

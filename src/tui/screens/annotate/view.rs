@@ -6,13 +6,12 @@ use crate::task::resolve::{as_text, interpolate};
 use crate::tui::app::{App, Content, Focus, ImageGeom, ViewSource};
 use crate::tui::msg::TaskLayout;
 use crate::tui::result as res;
-use crate::tui::text::SpanDoc;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{block, clip};
 use crate::util::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Color, Modifier};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use serde_json::Value;
@@ -475,7 +474,9 @@ pub(super) fn draw_object(
                 .block(block(th, title, focused)),
             area,
         ),
-        (_, Some(Content::Doc(doc))) => draw_doc(f, app, o, doc, area, title, focused, lay),
+        (_, Some(Content::Doc(doc))) => {
+            super::text_pane::draw_doc(f, app, o, doc, area, title, focused, lay)
+        }
         (ObjectKind::Image, Some(c)) => draw_image_pane(f, app, o, c, area, title, focused, lay),
         (
             ObjectKind::Audio | ObjectKind::Video,
@@ -650,112 +651,6 @@ pub(super) fn region_color(app: &App, config: &LabelConfig, r: &Value) -> Color 
             .label_color(ctrl.labels[i].background.as_deref(), i),
         None => app.theme.labels[0],
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(super) fn draw_doc(
-    f: &mut Frame,
-    app: &App,
-    o: &ObjectTag,
-    doc: &SpanDoc,
-    area: Rect,
-    title: String,
-    focused: bool,
-    lay: &mut TaskLayout,
-) {
-    let t = app.task.as_ref().expect("task");
-    let th = &app.theme;
-    let b = block(th, title, focused);
-    let inner = b.inner(area);
-    f.render_widget(b, area);
-    if inner.width == 0 || inner.height == 0 {
-        return;
-    }
-    lay.image_geom.insert(
-        format!("text:{}", o.name),
-        ImageGeom {
-            width_px: 0,
-            height_px: 0,
-            cols: inner.width,
-            rows: inner.height,
-        },
-    );
-    let lines = doc.layout(inner.width);
-    let n = doc.len();
-    // Per display char styles: regions (mine solid, predictions underlined), selection, cursor.
-    let mut styles: Vec<Style> = vec![th.base(); n];
-    for (i, m) in doc.map.iter().enumerate() {
-        if m.is_none() {
-            styles[i] = th.dim();
-        }
-    }
-    let selected = t.selected.clone();
-    let regs = object_regions(app, &o.name);
-    for (r, pred) in regs
-        .iter()
-        .filter(|(_, p)| *p)
-        .chain(regs.iter().filter(|(_, p)| !*p))
-    {
-        if let Some((a, b)) = doc.region_range(&r["value"]) {
-            let col = region_color(app, &t.config, r);
-            let mut st = th.region_style(col, *pred);
-            if selected
-                .as_deref()
-                .is_some_and(|s| res::id_of(r) == Some(s))
-            {
-                st = st.add_modifier(Modifier::BOLD | Modifier::UNDERLINED | Modifier::REVERSED);
-            }
-            for s in styles.iter_mut().take(b.min(n)).skip(a) {
-                *s = s.patch(st);
-            }
-        }
-    }
-    let cursor = *t.text_cursor.get(&o.name).unwrap_or(&0);
-    if focused && t.source == ViewSource::Mine {
-        if let Some((a, b)) = t
-            .anchor
-            .as_ref()
-            .filter(|(on, _)| *on == o.name)
-            .and_then(|_| app.pending_span(&o.name))
-        {
-            for s in styles.iter_mut().take(b.min(n)).skip(a) {
-                *s = s.patch(th.selection());
-            }
-        }
-        if cursor < n {
-            let (a, b) = doc.grapheme_at(cursor);
-            for s in styles.iter_mut().take(b.max(a + 1).min(n)).skip(a) {
-                *s = s.patch(th.cursor());
-            }
-        }
-    }
-    // Keep the cursor line visible.
-    let cur_line = lines.iter().rposition(|(s, _)| *s <= cursor).unwrap_or(0);
-    let h = inner.height as usize;
-    let mut scroll = t.layout.scroll.get(&o.name).copied().unwrap_or(0);
-    if cur_line < scroll {
-        scroll = cur_line;
-    } else if cur_line >= scroll + h {
-        scroll = cur_line + 1 - h;
-    }
-    lay.scroll.insert(o.name.clone(), scroll);
-    let mut out = Vec::new();
-    for (s, e) in lines.iter().skip(scroll).take(h) {
-        let mut spans = Vec::new();
-        let mut i = *s;
-        while i < *e {
-            let (gs, ge) = doc.grapheme_at(i);
-            let ge = ge.max(gs + 1).min(*e);
-            let g: String = doc.display[gs..ge].iter().collect();
-            spans.push(Span::styled(g, styles[gs]));
-            i = ge;
-        }
-        if spans.is_empty() && focused && cursor == *s && cursor >= n {
-            spans.push(Span::styled(" ", th.cursor()));
-        }
-        out.push(Line::from(spans));
-    }
-    f.render_widget(Paragraph::new(out), inner);
 }
 
 #[allow(clippy::too_many_arguments)]
