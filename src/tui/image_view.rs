@@ -6,7 +6,7 @@
 //! drawn as grey-level characters.
 
 use super::media::Raster;
-use super::screens::annotate::view::Overlay;
+use super::screens::annotate::image_pane::Overlay;
 use super::theme::{Theme, readable_on};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;

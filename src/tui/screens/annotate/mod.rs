@@ -3,6 +3,7 @@
 //! `view` and `panels` draw it.
 
 pub mod controls;
+pub mod image_pane;
 pub mod panels;
 pub mod update;
 pub mod view;
