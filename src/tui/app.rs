@@ -123,6 +123,8 @@ pub struct App {
     pub quit: bool,
     /// Set when the stream has no task left.
     pub finished: bool,
+    /// The count typed so far (0: none); see [`App::take_count`].
+    pub count: usize,
 }
 
 impl App {
@@ -160,6 +162,7 @@ impl App {
             hist_pos: 0,
             quit: false,
             finished: false,
+            count: 0,
         }
     }
 
@@ -239,7 +242,8 @@ impl App {
         match msg {
             Msg::Start => vec![Effect::Counts, Effect::Resume],
             Msg::Key(ev) => self.key(ev),
-            Msg::Mouse(_) | Msg::Resize(..) => Vec::new(),
+            Msg::Mouse(ev) => self.image_mouse(ev),
+            Msg::Resize(..) => Vec::new(),
             Msg::Action(a) => self.action(a),
             Msg::Counts(p) => {
                 self.progress = p;
@@ -352,12 +356,52 @@ impl App {
             t.layout.image_wanted.extend(l.image_wanted);
             t.layout.pane_scroll = l.pane_scroll;
             t.layout.side_scroll = l.side_scroll;
+            // Only pictures on screen now can be hit by the mouse.
+            t.layout.image_area = l.image_area;
         }
         self.image_requests()
     }
 
-    /// A key from the terminal.
+    /// A count typed before a motion (`5l`, `alt-5 l`): 1 when none. Reading it clears it.
+    pub(in crate::tui) fn take_count(&mut self) -> usize {
+        std::mem::take(&mut self.count).max(1)
+    }
+
+    /// A digit that counts rather than labels: Alt+digit anywhere, a plain digit where no
+    /// live label hotkey or binding uses it (`0` only after another digit).
+    fn count_digit(&self, spec: &KeySpec) -> Option<usize> {
+        let super::keymap::KeyCodeOrd::Char(c) = spec.code else {
+            return None;
+        };
+        let d = c.to_digit(10)? as usize;
+        if spec.ctrl || self.popup.is_some() || self.screen != Screen::Task {
+            return None;
+        }
+        if spec.alt {
+            return Some(d);
+        }
+        let bound = self
+            .active_contexts()
+            .iter()
+            .any(|ctx| self.keymap.lookup(*ctx, spec).is_some())
+            || self.hotkeys().iter().any(|(k, _, _)| k == spec);
+        (!bound && (d > 0 || self.count > 0)).then_some(d)
+    }
+
+    /// A key from the terminal; a count typed before it lasts for this key only.
     fn key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        if self.editor.is_none()
+            && let Some(d) = KeySpec::from_event(&ev).and_then(|s| self.count_digit(&s))
+        {
+            self.count = self.count.saturating_mul(10).saturating_add(d).min(9999);
+            return Vec::new();
+        }
+        let effects = self.key_now(ev);
+        self.count = 0;
+        effects
+    }
+
+    fn key_now(&mut self, ev: KeyEvent) -> Vec<Effect> {
         if self.editor.is_some() {
             return self.editor_key(ev);
         }
@@ -370,6 +414,12 @@ impl App {
         let Some(spec) = KeySpec::from_event(&ev) else {
             return Vec::new();
         };
+        if self.popup.is_none()
+            && self.screen == Screen::Task
+            && let Some(e) = self.image_jump_key(&spec)
+        {
+            return e;
+        }
         let ctxs = self.active_contexts();
         for ctx in &ctxs {
             if let Some(a) = self.keymap.lookup(*ctx, &spec) {

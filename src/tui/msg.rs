@@ -126,6 +126,8 @@ pub struct TaskLayout {
     pub pane_scroll: usize,
     /// First side panel shown when the panels do not fit.
     pub side_scroll: usize,
+    /// Where each image's picture was drawn on screen (for the mouse), by object name.
+    pub image_area: HashMap<String, ratatui::layout::Rect>,
 }
 
 /// Layout facts of one frame, returned by drawing and sent back as [`Msg::Layout`].

@@ -89,6 +89,8 @@ pub struct TaskState {
     pub last_label: HashMap<String, String>,
     /// What the frames drawn for this task learned (sizes, scroll offsets).
     pub layout: TaskLayout,
+    /// Per image object: its cursor, drawing tools and edit mode.
+    pub image: HashMap<String, image_pane::ImagePane>,
 }
 
 /// The keys of the task screen worth a hint, in the context of the focused pane.
@@ -103,8 +105,9 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
             km,
             ctx,
             &[
-                (Action::NewRect, "new box"),
-                (Action::FullImage, "full view"),
+                (Action::NewRect, "box"),
+                (Action::JumpBegin, "jump"),
+                (Action::CycleEdit, "edit"),
             ],
         ),
         _ => Vec::new(),
@@ -184,6 +187,7 @@ impl App {
             contents: HashMap::new(),
             last_label: HashMap::new(),
             layout: TaskLayout::default(),
+            image: HashMap::new(),
         };
         let effects = self.resolve_contents(&mut t);
         for (name, c) in &t.contents {
