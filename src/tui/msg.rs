@@ -127,7 +127,7 @@ pub struct TaskLayout {
     /// First side panel shown when the panels do not fit.
     pub side_scroll: usize,
     /// Where each image's picture was drawn on screen (for the mouse), by object name.
-    pub image_area: HashMap<String, ratatui::layout::Rect>,
+    pub image_area: std::collections::BTreeMap<String, ratatui::layout::Rect>,
 }
 
 /// Layout facts of one frame, returned by drawing and sent back as [`Msg::Layout`].
