@@ -370,3 +370,30 @@ fn the_cursor_and_a_box_being_drawn_show_on_the_picture() {
     assert_ne!(before, after);
     assert!(d.message().contains("corner"), "{}", d.message());
 }
+
+#[test]
+fn polygon_vertices_are_edited_one_by_one() {
+    let (_f, mut d) = shapes();
+    let (w, _) = drawn(&d);
+    d.keys("p L p J p r");
+    let before = mine(&d)[0]["value"]["points"].clone();
+    // Move mode moves every vertex; the next mode the first vertex only.
+    d.keys("e l");
+    let moved = mine(&d)[0]["value"]["points"].clone();
+    for i in 0..3 {
+        assert!(close(
+            num(&moved[i][0]) - num(&before[i][0]),
+            100.0 / w,
+            1e-3
+        ));
+    }
+    d.keys("e alt-4 h");
+    let v = mine(&d)[0]["value"]["points"].clone();
+    assert!(close(
+        num(&v[0][0]) - num(&moved[0][0]),
+        -4.0 * 100.0 / w,
+        1e-3
+    ));
+    assert_eq!(v[1], moved[1]);
+    assert_eq!(v[2], moved[2]);
+}

@@ -191,7 +191,7 @@ fn rectangles_are_created_moved_resized_and_relabelled() {
     let mut d = open(&f, &root);
     d.screen(100, 30); // lays out the image, so moves are one cell
     // A corner at the cursor, the other a coarse step up-left, `1` (Car) ends the box.
-    d.keys("r H K 1");
+    d.keys("v H K 1");
     let v0 = d.result()[0]["value"].clone();
     assert_eq!(v0["rectanglelabels"], json!(["Car"]));
     // Edit mode: move, then the bottom-right corner.

@@ -373,6 +373,13 @@ impl App {
                 let pane = self.pane_mut(&name);
                 pane.pointer.apply(&grid, PointerAction::JumpBegin);
                 pane.jumping = JUMP_DEPTH;
+                let keys: String = JUMP_KEYS.iter().collect();
+                self.info(format!(
+                    "jump: {} {} {} pick a ninth ({JUMP_DEPTH} at most), any other key ends it",
+                    &keys[0..3],
+                    &keys[3..6],
+                    &keys[6..9]
+                ));
                 Vec::new()
             }
             Action::NewRect => {
@@ -423,9 +430,7 @@ impl App {
                 if !self.pane(&name).polygon.is_drawing() {
                     return Vec::new();
                 }
-                let Some(label) = self.default_label(&ctrl).or(Some(String::new())) else {
-                    return Vec::new();
-                };
+                let label = self.default_label(&ctrl).unwrap_or_default();
                 self.close_polygon(&ctrl, &name, &label)
             }
             Action::DropKeypoint => {
