@@ -27,6 +27,8 @@ fn start(socket: &str, db: &Path) -> Tmux {
     .collect();
     let tmux = Tmux::run(socket, &args, (120, 40), &[]);
     tmux.wait_for("street.png");
+    // The picture itself (half blocks) arrives after its caption: keys and clicks need it.
+    tmux.wait_for("▀");
     tmux
 }
 
