@@ -385,4 +385,34 @@ mod tests {
         render(&mut buf, area, &r, &[], &mono);
         assert_ne!(buf[(3, 1)].symbol(), "▀");
     }
+
+    #[test]
+    fn the_cursor_marks_the_half_of_the_cell_it_is_in() {
+        let r = quadrants();
+        let area = Rect::new(0, 0, 4, 2);
+        let theme = Theme::dark();
+        let mark = theme.cursor().bg.unwrap_or(Color::White);
+        // Pixel (1, 0): the upper half of cell (1, 0).
+        let mut buf = Buffer::empty(area);
+        render(&mut buf, area, &r, &[], &theme);
+        cursor(&mut buf, area, &r, 30.0, 10.0, &theme);
+        assert_eq!(buf[(1, 0)].fg, mark);
+        assert_eq!(
+            buf[(1, 0)].bg,
+            Color::Rgb(255, 0, 0),
+            "lower half keeps the image"
+        );
+        // Pixel (1, 1): the lower half of the same cell.
+        let mut buf = Buffer::empty(area);
+        render(&mut buf, area, &r, &[], &theme);
+        cursor(&mut buf, area, &r, 30.0, 30.0, &theme);
+        assert_eq!(buf[(1, 0)].bg, mark);
+        assert_eq!(
+            buf[(1, 0)].fg,
+            Color::Rgb(255, 0, 0),
+            "upper half keeps the image"
+        );
+        // Letterboxing: a 4 × 4 picture centred in 8 × 4 cells.
+        assert_eq!(letterbox(Rect::new(0, 0, 8, 4), 4, 4), (2, 2));
+    }
 }
