@@ -204,7 +204,7 @@ fn a_moved_prediction_box_is_prediction_changed_and_the_diff_shows_its_numbers()
     let mut d = open_prelabel(&f, &root);
     d.screen(100, 30);
     let x0 = d.result()[0]["value"]["x"].as_f64().unwrap();
-    d.keys("tab l");
+    d.keys("tab e l");
     let r = d.result();
     let x1 = r[0]["value"]["x"].as_f64().unwrap();
     assert!(x1 > x0, "{x0} → {x1}");

@@ -35,7 +35,7 @@ fn image_with_boxes_and_predictions() {
     let f = sample_project("image_bbox");
     let mut d = open(&f, "samples/image_bbox");
     d.screen(100, 30);
-    d.keys("r");
+    d.keys("v L L J J 1");
     assert_snapshot!(d.screen(100, 30));
 }
 

@@ -190,10 +190,12 @@ fn rectangles_are_created_moved_resized_and_relabelled() {
     let root = sample("image_bbox").display().to_string();
     let mut d = open(&f, &root);
     d.screen(100, 30); // lays out the image, so moves are one cell
-    d.keys("r");
+    // A corner at the cursor, the other a coarse step up-left, `1` (Car) ends the box.
+    d.keys("v H K 1");
     let v0 = d.result()[0]["value"].clone();
     assert_eq!(v0["rectanglelabels"], json!(["Car"]));
-    d.keys("l l j L J");
+    // Edit mode: move, then the bottom-right corner.
+    d.keys("e l l j e l j");
     let v = d.result()[0]["value"].clone();
     let g = |v: &Value, k: &str| v[k].as_f64().unwrap();
     assert!(g(&v, "x") > g(&v0, "x"));

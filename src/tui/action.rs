@@ -97,6 +97,30 @@ pub enum Action {
     /// Move the selected time region's end one point forward.
     RegionEndForward,
     AcceptControl,
+    /// Image: a coarse step (a tenth of the image) left.
+    CoarseLeft,
+    CoarseRight,
+    CoarseUp,
+    CoarseDown,
+    /// Image: to the image edge on the left.
+    EdgeLeft,
+    EdgeRight,
+    EdgeUp,
+    EdgeDown,
+    /// Image: begin a keynav-style jump (then cell keys pick a ninth).
+    JumpBegin,
+    /// Image: add a polygon point at the cursor.
+    AddPoint,
+    /// Image: remove the open polygon's last point.
+    RemovePoint,
+    /// Image: close the open polygon (with the last-used label).
+    ClosePolygon,
+    /// Image: drop a keypoint at the cursor (with the last-used label).
+    DropKeypoint,
+    /// Image: cycle what movement keys do to the selected region (move, edges, corners, vertices, off).
+    CycleEdit,
+    /// Image: cancel the box, polygon or jump being drawn, else as Cancel.
+    StopDrawing,
 }
 
 impl Action {
@@ -168,6 +192,21 @@ impl Action {
         Action::RegionEndBack,
         Action::RegionEndForward,
         Action::AcceptControl,
+        Action::CoarseLeft,
+        Action::CoarseRight,
+        Action::CoarseUp,
+        Action::CoarseDown,
+        Action::EdgeLeft,
+        Action::EdgeRight,
+        Action::EdgeUp,
+        Action::EdgeDown,
+        Action::JumpBegin,
+        Action::AddPoint,
+        Action::RemovePoint,
+        Action::ClosePolygon,
+        Action::DropKeypoint,
+        Action::CycleEdit,
+        Action::StopDrawing,
     ];
 
     /// The name used in keymap files.

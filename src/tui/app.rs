@@ -375,6 +375,8 @@ impl App {
             t.layout.pane_scroll = l.pane_scroll;
             t.layout.side_scroll = l.side_scroll;
             t.layout.text_panes = l.text_panes;
+            // Only pictures on screen now can be hit by the mouse.
+            t.layout.image_area = l.image_area;
         }
         self.image_requests()
     }
@@ -429,6 +431,12 @@ impl App {
         if self.count_digit(&spec) {
             return Vec::new();
         }
+        if self.popup.is_none()
+            && self.screen == Screen::Task
+            && let Some(e) = self.image_jump_key(&spec)
+        {
+            return e;
+        }
         let ctxs = self.active_contexts();
         for ctx in &ctxs {
             if let Some(a) = self.keymap.lookup(*ctx, &spec) {
@@ -456,8 +464,14 @@ impl App {
             .task
             .as_ref()
             .is_some_and(|t| t.layout.timeseries.iter().any(|(_, r)| r.contains(at)));
+        let on_image = self
+            .task
+            .as_ref()
+            .is_some_and(|t| t.layout.image_area.values().any(|r| r.contains(at)));
         if on_chart {
             self.timeseries_mouse(m)
+        } else if on_image {
+            self.image_mouse(m)
         } else {
             self.text_mouse(m)
         }

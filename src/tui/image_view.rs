@@ -6,7 +6,7 @@
 //! drawn as grey-level characters.
 
 use super::media::Raster;
-use super::screens::annotate::view::Overlay;
+use super::screens::annotate::image_pane::Overlay;
 use super::theme::{Theme, readable_on};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -17,9 +17,81 @@ const RAMP: &[char] = &[' ', '.', ':', '-', '=', '+', '*', '#', '%', '@'];
 
 /// Letterbox offsets of the raster inside `area`: (x cells, y pixels).
 fn offsets(area: Rect, r: &Raster) -> (u32, u32) {
-    let ox = (area.width as u32).saturating_sub(r.width) / 2;
-    let oy = (area.height as u32 * 2).saturating_sub(r.height) / 2;
+    letterbox(area, r.width, r.height)
+}
+
+/// Letterbox offsets of a `width` × `height` pixel picture centred in `area`: (x cells,
+/// y half-block pixels). The mouse maps cells back to pixels with the same offsets.
+pub fn letterbox(area: Rect, width: u32, height: u32) -> (u32, u32) {
+    let ox = (area.width as u32).saturating_sub(width) / 2;
+    let oy = (area.height as u32 * 2).saturating_sub(height) / 2;
     (ox, oy)
+}
+
+/// The drawing cursor: its pixel in the cursor colour, flanked by the pixels beside it
+/// so it shows on any picture; `+` without colours.
+pub fn cursor(buf: &mut Buffer, area: Rect, r: &Raster, x: f64, y: f64, theme: &Theme) {
+    let (ox, oy) = offsets(area, r);
+    let px = ((x / 100.0 * r.width as f64).floor() as i64).clamp(0, r.width as i64 - 1);
+    let py = ((y / 100.0 * r.height as f64).floor() as i64).clamp(0, r.height as i64 - 1);
+    let (cx, cy) = (px + ox as i64, py + oy as i64);
+    if theme.mono {
+        if cx < area.width as i64 && cy / 2 < area.height as i64 {
+            buf[(area.x + cx as u16, area.y + (cy / 2) as u16)].set_symbol("+");
+        }
+        return;
+    }
+    let fg = theme.cursor().bg.unwrap_or(Color::White);
+    plot(buf, area, cx, cy, fg, theme);
+    for (dx, dy) in [(-1, 0), (1, 0)] {
+        plot(buf, area, cx + dx, cy + dy, Color::Black, theme);
+    }
+}
+
+/// The 3 × 3 grid a jump picks from (`left, top, right, bottom` in percent), dotted,
+/// with the key of each ninth at its centre when the ninth is wide enough.
+pub fn jump_grid(
+    buf: &mut Buffer,
+    area: Rect,
+    r: &Raster,
+    bounds: (f64, f64, f64, f64),
+    keys: &[char; 9],
+    theme: &Theme,
+) {
+    let (l, t, rt, b) = bounds;
+    let color = theme.selected_region;
+    let (x0, y0) = to_px(area, r, l, t);
+    let (x1, y1) = to_px(area, r, rt, b);
+    for i in 0..=3 {
+        let x = x0 + (x1 - x0) * i as f64 / 3.0;
+        let y = y0 + (y1 - y0) * i as f64 / 3.0;
+        let mut yy = y0;
+        while yy < y1 {
+            plot(buf, area, x.floor() as i64, yy.floor() as i64, color, theme);
+            yy += 2.0;
+        }
+        let mut xx = x0;
+        while xx < x1 {
+            plot(buf, area, xx.floor() as i64, y.floor() as i64, color, theme);
+            xx += 2.0;
+        }
+    }
+    if (x1 - x0) / 3.0 < 3.0 || (y1 - y0) / 3.0 < 2.0 {
+        return;
+    }
+    for (i, k) in keys.iter().enumerate() {
+        let (c, rw) = ((i % 3) as f64, (i / 3) as f64);
+        let cx = (x0 + (x1 - x0) * (c + 0.5) / 3.0).floor() as i64;
+        let cy = ((y0 + (y1 - y0) * (rw + 0.5) / 3.0) / 2.0).floor() as i64;
+        if cx >= 0 && cy >= 0 && cx < area.width as i64 && cy < area.height as i64 {
+            let style = if theme.mono {
+                Style::default().add_modifier(ratatui::style::Modifier::REVERSED)
+            } else {
+                Style::default().bg(color).fg(readable_on(color))
+            };
+            buf.set_string(area.x + cx as u16, area.y + cy as u16, k.to_string(), style);
+        }
+    }
 }
 
 pub fn render(buf: &mut Buffer, area: Rect, r: &Raster, regions: &[Overlay], theme: &Theme) {
@@ -312,5 +384,35 @@ mod tests {
         let mut buf = Buffer::empty(area);
         render(&mut buf, area, &r, &[], &mono);
         assert_ne!(buf[(3, 1)].symbol(), "▀");
+    }
+
+    #[test]
+    fn the_cursor_marks_the_half_of_the_cell_it_is_in() {
+        let r = quadrants();
+        let area = Rect::new(0, 0, 4, 2);
+        let theme = Theme::dark();
+        let mark = theme.cursor().bg.unwrap_or(Color::White);
+        // Pixel (1, 0): the upper half of cell (1, 0).
+        let mut buf = Buffer::empty(area);
+        render(&mut buf, area, &r, &[], &theme);
+        cursor(&mut buf, area, &r, 30.0, 10.0, &theme);
+        assert_eq!(buf[(1, 0)].fg, mark);
+        assert_eq!(
+            buf[(1, 0)].bg,
+            Color::Rgb(255, 0, 0),
+            "lower half keeps the image"
+        );
+        // Pixel (1, 1): the lower half of the same cell.
+        let mut buf = Buffer::empty(area);
+        render(&mut buf, area, &r, &[], &theme);
+        cursor(&mut buf, area, &r, 30.0, 30.0, &theme);
+        assert_eq!(buf[(1, 0)].bg, mark);
+        assert_eq!(
+            buf[(1, 0)].fg,
+            Color::Rgb(255, 0, 0),
+            "upper half keeps the image"
+        );
+        // Letterboxing: a 4 × 4 picture centred in 8 × 4 cells.
+        assert_eq!(letterbox(Rect::new(0, 0, 8, 4), 4, 4), (2, 2));
     }
 }

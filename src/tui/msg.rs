@@ -143,6 +143,8 @@ pub struct TaskLayout {
     /// Where each text pane's text was drawn (inside its border), for the mouse; only
     /// panes of the last frame. Boxed to keep [`Msg`] small.
     pub text_panes: Box<HashMap<String, ratatui::layout::Rect>>,
+    /// Where each image's picture was drawn on screen (for the mouse), by object name.
+    pub image_area: std::collections::BTreeMap<String, ratatui::layout::Rect>,
 }
 
 /// Layout facts of one frame, returned by drawing and sent back as [`Msg::Layout`].

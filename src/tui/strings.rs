@@ -193,18 +193,16 @@ pub fn timeseries_hint(km: &Keymap) -> String {
 pub fn image_hint(km: &Keymap) -> String {
     let k = |a| key_in(km, Ctx::Image, a);
     format!(
-        "{} box · {} new box · {}{}{}{} move · {}{}{}{} size · label key relabels · {} full view · {} submit · {} help",
-        key(km, Action::NextRegion),
-        k(Action::NewRect),
+        "{}{}{}{} cursor · {} jump · {} box, label key ends it · {} point · {} edit · {} region · {} submit · {} help",
         k(Action::Left),
         k(Action::Down),
         k(Action::Up),
         k(Action::Right),
-        k(Action::ShrinkWidth),
-        k(Action::GrowHeight),
-        k(Action::ShrinkHeight),
-        k(Action::GrowWidth),
-        key(km, Action::FullImage),
+        k(Action::JumpBegin),
+        k(Action::NewRect),
+        k(Action::AddPoint),
+        k(Action::CycleEdit),
+        key(km, Action::NextRegion),
         key(km, Action::Submit),
         key(km, Action::Help)
     )
@@ -364,7 +362,7 @@ mod tests {
         );
         assert_eq!(
             image_hint(&km),
-            "Tab box · r new box · hjkl move · HJKL size · label key relabels · V full view · s submit · ? help"
+            "hjkl cursor · ; jump · v box, label key ends it · p point · e edit · Tab region · s submit · ? help"
         );
         assert_eq!(
             task_hint(&km),

@@ -140,6 +140,14 @@ impl Driver {
 
     /// Draws one frame into a TestBackend without waiting for loads; returns the screen
     /// and how long the frame took.
+    /// The whole frame, styles included (after loads arrive, as [`Driver::screen`]).
+    pub fn buffer(&mut self, w: u16, h: u16) -> ratatui::buffer::Buffer {
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        self.screen(w, h);
+        self.s.draw(&mut term).unwrap();
+        term.backend().buffer().clone()
+    }
+
     pub fn frame(&mut self, w: u16, h: u16) -> (String, Duration) {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         let mut facts = labelterm::tui::msg::LayoutFacts::default();

@@ -3,10 +3,11 @@
 //! `view` and `panels` draw it.
 
 pub mod controls;
+pub mod image_pane;
 pub mod panels;
-pub mod timeseries_pane;
 pub mod predicted;
 pub mod text_pane;
+pub mod timeseries_pane;
 pub mod update;
 pub mod view;
 
@@ -92,6 +93,8 @@ pub struct TaskState {
     pub timeseries: HashMap<String, timeseries_pane::TsPane>,
     /// The text pane a mouse drag started in, while the button is held.
     pub text_drag: Option<String>,
+    /// Per image object: its cursor, drawing tools and edit mode.
+    pub image: HashMap<String, image_pane::ImagePane>,
 }
 
 /// The keys of the task screen worth a hint, in the context of the focused pane.
@@ -106,8 +109,9 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
             km,
             ctx,
             &[
-                (Action::NewRect, "new box"),
-                (Action::FullImage, "full view"),
+                (Action::NewRect, "box"),
+                (Action::JumpBegin, "jump"),
+                (Action::CycleEdit, "edit"),
             ],
         ),
         Some(ctx @ Ctx::Timeseries) => hints_of(
@@ -199,6 +203,7 @@ impl App {
             layout: TaskLayout::default(),
             timeseries: HashMap::new(),
             text_drag: None,
+            image: HashMap::new(),
         };
         let effects = self.resolve_contents(&mut t);
         timeseries_pane::sync_panes(&mut t);

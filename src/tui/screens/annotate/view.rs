@@ -1,9 +1,10 @@
 //! Drawing the task screen: the panes of the task's objects, stacked to fit.
 
+use super::image_pane::draw_image_pane;
 use super::panels::*;
 use crate::config::{ControlKind, Element, LabelConfig, Node, ObjectKind, ObjectTag};
 use crate::task::resolve::{as_text, interpolate};
-use crate::tui::app::{App, Content, Focus, ImageGeom, ViewSource};
+use crate::tui::app::{App, Content, Focus, ViewSource};
 use crate::tui::msg::TaskLayout;
 use crate::tui::result as res;
 use crate::tui::theme::Theme;
@@ -651,110 +652,6 @@ pub(super) fn region_color(app: &App, config: &LabelConfig, r: &Value) -> Color 
             .label_color(ctrl.labels[i].background.as_deref(), i),
         None => app.theme.labels[0],
     }
-}
-
-#[allow(clippy::too_many_arguments)]
-pub(super) fn draw_image_pane(
-    f: &mut Frame,
-    app: &App,
-    o: &ObjectTag,
-    c: &Content,
-    area: Rect,
-    title: String,
-    focused: bool,
-    lay: &mut TaskLayout,
-) {
-    let th = &app.theme;
-    let t = app.task.as_ref().expect("task");
-    let b = block(th, title, focused);
-    let inner = b.inner(area);
-    f.render_widget(b, area);
-    if inner.width < 2 || inner.height < 2 {
-        return;
-    }
-    let Content::Image {
-        source,
-        raster,
-        error,
-        ..
-    } = c
-    else {
-        return;
-    };
-    let src_text = match source {
-        Ok(s) => s.describe(),
-        Err(_) => String::new(),
-    };
-    // A line below the picture names the file.
-    let pic = Rect {
-        height: inner.height - 1,
-        ..inner
-    };
-    let caption = Rect {
-        y: inner.y + inner.height - 1,
-        height: 1,
-        ..inner
-    };
-    lay.image_wanted
-        .insert(o.name.clone(), (pic.width, pic.height));
-    let problem = match (source, error) {
-        (Err(e), _) => Some(e.clone()),
-        (_, Some(e)) => Some(e.clone()),
-        _ => None,
-    };
-    if let Some(p) = problem {
-        let msg = format!("▒ image not available ▒\n{}", sanitize(&p, false));
-        f.render_widget(
-            Paragraph::new(msg)
-                .style(th.warn())
-                .wrap(Wrap { trim: false }),
-            pic,
-        );
-    } else if let Some(r) = raster
-        .as_ref()
-        .filter(|r| r.cols == pic.width && r.rows == pic.height)
-    {
-        lay.image_geom.insert(
-            o.name.clone(),
-            ImageGeom {
-                width_px: r.width,
-                height_px: r.height,
-                cols: pic.width,
-                rows: pic.height,
-            },
-        );
-        let regions: Vec<Overlay> = object_regions(app, &o.name)
-            .into_iter()
-            .map(|(reg, pred)| Overlay {
-                color: region_color(app, &t.config, &reg),
-                prediction: pred,
-                selected: t
-                    .selected
-                    .as_deref()
-                    .is_some_and(|s| res::id_of(&reg) == Some(s)),
-                label: res::labels_of(&reg).join(","),
-                score: reg.get("score").and_then(Value::as_f64),
-                value: reg["value"].clone(),
-            })
-            .collect();
-        crate::tui::image_view::render(f.buffer_mut(), pic, r, &regions, th);
-    } else {
-        f.render_widget(Paragraph::new("loading image…").style(th.dim()), pic);
-    }
-    f.render_widget(
-        Paragraph::new(sanitize(&src_text, false)).style(th.dim()),
-        caption,
-    );
-}
-
-/// A region outlined over an image.
-pub struct Overlay {
-    pub color: Color,
-    pub prediction: bool,
-    pub selected: bool,
-    pub label: String,
-    pub score: Option<f64>,
-    pub value: Value,
 }
 
 #[cfg(test)]
