@@ -151,6 +151,7 @@ fn counts_come_from_the_store_after_a_label_and_a_skip() {
         "one labelled and one skipped by me"
     );
     assert_eq!(p.labeled, before.labeled + 1, "a skip labels nothing");
+    assert_eq!(p.skipped, before.skipped + 1, "the skip is counted apart");
 }
 
 #[test]

@@ -41,6 +41,8 @@ pub struct Progress {
     pub labeled: i64,
     /// Tasks this user submitted or skipped.
     pub mine: i64,
+    /// Of those, the tasks this user only skipped.
+    pub skipped: i64,
 }
 
 /// Candidates for the label stream: not labeled, and neither annotated nor skipped by
@@ -333,10 +335,17 @@ impl Store {
                 "SELECT COUNT(DISTINCT task_id) FROM annotations WHERE completed_by = ?1",
             )?
             .query_row([user_id], |r| r.get(0))?;
+        let submitted: i64 = c
+            .prepare_cached(
+                "SELECT COUNT(DISTINCT task_id) FROM annotations
+                 WHERE completed_by = ?1 AND was_cancelled = 0",
+            )?
+            .query_row([user_id], |r| r.get(0))?;
         Ok(Progress {
             tasks,
             labeled,
             mine,
+            skipped: mine - submitted,
         })
     }
 }
