@@ -95,8 +95,8 @@ pub struct ListRow {
     pub annotators: String,
     pub score: Option<f64>,
     pub model_versions: String,
-    /// Task data as JSON text (the caller makes the preview).
-    pub data: String,
+    /// Task data, parsed once here (the caller makes the preview).
+    pub data: serde_json::Value,
 }
 
 impl ListRow {
@@ -138,7 +138,8 @@ fn list_row(r: &rusqlite::Row) -> rusqlite::Result<ListRow> {
     };
     Ok(ListRow {
         id: r.get(0)?,
-        data: r.get(1)?,
+        data: serde_json::from_str(&r.get::<_, Option<String>>(1)?.unwrap_or_default())
+            .unwrap_or(serde_json::Value::Null),
         status,
         score: r.get(4)?,
         annotators: r.get::<_, Option<String>>(6)?.unwrap_or_default(),

@@ -352,10 +352,9 @@ fn truncate(s: &str, w: usize) -> String {
 }
 
 /// One line of a task's data: its first string values.
-fn preview(data: &str) -> String {
-    let v: Value = serde_json::from_str(data).unwrap_or(Value::Null);
+fn preview(data: &Value) -> String {
     let mut parts = Vec::new();
-    if let Value::Object(m) = &v {
+    if let Value::Object(m) = data {
         for (_, val) in m.iter().take(3) {
             let s = match val {
                 Value::String(s) => s.clone(),
@@ -381,7 +380,7 @@ mod tests {
             annotators: String::new(),
             score: None,
             model_versions: String::new(),
-            data: format!("{{\"text\": \"row {id}\"}}"),
+            data: serde_json::json!({"text": format!("row {id}")}),
         }
     }
 

@@ -95,6 +95,10 @@ pub struct TaskState {
     pub text_drag: Option<String>,
     /// Per image object: its cursor, drawing tools and edit mode.
     pub image: HashMap<String, image_pane::ImagePane>,
+    /// Each prediction's result (as `full.predictions`), parsed once when the task opens.
+    pub predicted: Vec<Vec<Value>>,
+    /// Each annotation's result (as `full.annotations`), parsed once when the task opens.
+    pub annotated: Vec<Vec<Value>>,
 }
 
 /// The keys of the task screen worth a hint, in the context of the focused pane.
@@ -182,7 +186,12 @@ impl App {
             }
             self.hist_pos = self.history.len() - 1;
         }
+        let parse = |text: &str| serde_json::from_str::<Vec<Value>>(text).unwrap_or_default();
+        let predicted = full.predictions.iter().map(|p| parse(&p.result)).collect();
+        let annotated = full.annotations.iter().map(|a| parse(&a.result)).collect();
         let mut t = TaskState {
+            predicted,
+            annotated,
             annotation_id: mine.map(|a| a.id),
             parent_prediction: prelabelled.or(mine.and_then(|a| a.parent_prediction)),
             full,

@@ -6,7 +6,6 @@ use crate::config::ControlTag;
 use crate::tui::app::App;
 use crate::tui::result as res;
 use ratatui::text::Span;
-use serde_json::Value;
 
 /// The marker drawn after a choice row: `ⓟ 0.97` when the top prediction chose `key` for
 /// `ctrl` (a whole-task value; per-region values show with their regions). Nothing in a
@@ -16,9 +15,9 @@ pub fn choice_marker(app: &App, ctrl: &ControlTag, key: &str) -> Option<Span<'st
     if t.source != ViewSource::Mine || !t.show_predictions || ctrl.per_region {
         return None;
     }
-    let p = &t.full.predictions[super::top_prediction_index(&t.full)?];
-    let result: Vec<Value> = serde_json::from_str(&p.result).ok()?;
-    let chosen = res::current_list(&result, ctrl, None)
+    let top = super::top_prediction_index(&t.full)?;
+    let p = &t.full.predictions[top];
+    let chosen = res::current_list(&t.predicted[top], ctrl, None)
         .iter()
         .any(|v| v.as_str() == Some(key));
     if !chosen {

@@ -317,18 +317,21 @@ impl App {
         match t.source {
             ViewSource::Mine => t.draft.result().to_vec(),
             ViewSource::Prediction(i) => t
-                .full
-                .predictions
+                .predicted
                 .get(i)
-                .and_then(|p| serde_json::from_str::<Vec<Value>>(&p.result).ok())
+                .cloned()
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|r| res::id_of(r).is_none_or(|id| !t.rejected.contains(id)))
                 .collect(),
-            ViewSource::Annotation(i) => self
-                .others()
-                .get(i)
-                .and_then(|a| serde_json::from_str::<Vec<Value>>(&a.result).ok())
+            ViewSource::Annotation(i) => t
+                .full
+                .annotations
+                .iter()
+                .zip(&t.annotated)
+                .filter(|(a, _)| a.completed_by != Some(self.user_id))
+                .nth(i)
+                .map(|(_, r)| r.clone())
                 .unwrap_or_default(),
         }
     }
@@ -460,8 +463,8 @@ impl App {
         let (regions, parent) = match t.source {
             ViewSource::Mine => match t.full.predictions.first() {
                 Some(p) => (
-                    serde_json::from_str::<Vec<Value>>(&p.result)
-                        .unwrap_or_default()
+                    t.predicted[0]
+                        .clone()
                         .into_iter()
                         .filter(|r| res::id_of(r).is_none_or(|id| !t.rejected.contains(id)))
                         .collect::<Vec<_>>(),
@@ -520,7 +523,9 @@ impl App {
             ViewSource::Mine => super::top_prediction_index(&t.full),
             ViewSource::Annotation(_) => None,
         };
-        let Some(p) = pi.and_then(|i| t.full.predictions.get(i)) else {
+        let Some((p, predicted)) =
+            pi.and_then(|i| t.full.predictions.get(i).zip(t.predicted.get(i)))
+        else {
             self.info("no prediction to take a value from");
             return Vec::new();
         };
@@ -531,14 +536,14 @@ impl App {
             .iter()
             .filter_map(|r| res::id_of(r).map(str::to_string))
             .collect();
-        let items: Vec<Value> = serde_json::from_str::<Vec<Value>>(&p.result)
-            .unwrap_or_default()
-            .into_iter()
+        let items: Vec<Value> = predicted
+            .iter()
             .filter(|r| res::from_name(r) == ctrl.name)
             // A per-region value needs its region in my result.
             .filter(|r| {
                 !ctrl.per_region || res::id_of(r).is_some_and(|id| mine_ids.iter().any(|m| m == id))
             })
+            .cloned()
             .map(super::as_accepted)
             .collect();
         if items.is_empty() {
@@ -678,8 +683,8 @@ impl App {
         let Some(p) = t.full.predictions.get(pi) else {
             return vec![(' ', "this task has no predictions".into())];
         };
-        let pred: Vec<Value> = serde_json::from_str(&p.result).unwrap_or_default();
-        let diff = crate::review::diff(&pred, t.draft.result());
+        let pred = &t.predicted[pi];
+        let diff = crate::review::diff(pred, t.draft.result());
         let describe = |r: &Value| describe_result(&t.config, r, t.contents.get(res::to_name(r)));
         let mut lines = vec![
             (
