@@ -123,6 +123,8 @@ pub struct App {
     pub quit: bool,
     /// Set when the stream has no task left.
     pub finished: bool,
+    /// Whether the label hotkeys shadowed by built-in keys have been told.
+    pub hotkey_clashes_told: bool,
 }
 
 impl App {
@@ -160,6 +162,7 @@ impl App {
             hist_pos: 0,
             quit: false,
             finished: false,
+            hotkey_clashes_told: false,
         }
     }
 
@@ -370,6 +373,13 @@ impl App {
         let Some(spec) = KeySpec::from_event(&ev) else {
             return Vec::new();
         };
+        // A hotkey of the focused control beats the built-in keys.
+        if self.popup.is_none()
+            && self.screen == Screen::Task
+            && let Some((ci, li)) = self.owned_hotkey(&spec)
+        {
+            return self.apply_label(ci, li);
+        }
         let ctxs = self.active_contexts();
         for ctx in &ctxs {
             if let Some(a) = self.keymap.lookup(*ctx, &spec) {

@@ -5,7 +5,7 @@ use crate::config::ObjectKind;
 use crate::config::{ControlKind, LabelConfig, Node};
 use crate::task::resolve::as_text;
 use crate::tui::app::App;
-use crate::tui::keymap::KeySpec;
+use crate::tui::keymap::{Ctx, KeySpec};
 use crate::tui::result as res;
 use crate::tui::screens::annotate::{Content, Focus};
 use serde_json::{Value, json};
@@ -224,33 +224,144 @@ pub fn walk(el: &crate::config::Element, f: &mut impl FnMut(&crate::config::Elem
     }
 }
 
+/// A label hotkey as a key: a single character as is, else Label Studio's `mod+key`.
+pub fn hotkey_key(hotkey: &str) -> Option<KeySpec> {
+    let mut chars = hotkey.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Some(KeySpec::ch(c)),
+        _ => KeySpec::parse(&hotkey.replace('+', "-")),
+    }
+}
+
+/// The task screen's contexts where a built-in key can shadow a label hotkey.
+const TASK_CTXS: [Ctx; 4] = [Ctx::Panel, Ctx::Text, Ctx::Image, Ctx::Task];
+
 impl App {
-    /// Label hotkeys of the current task that are not shadowed by a bound key:
-    /// (key, control index, label index).
+    /// Whether control `ci` owns the focus for its hotkeys: its panel has focus, or (for a
+    /// labels control) the object it labels has. There its config hotkeys beat built-in
+    /// keys, as they do in Label Studio.
+    fn owns_focus(&self, ci: usize) -> bool {
+        let Some(t) = &self.task else { return false };
+        let c = &t.config.controls[ci];
+        match t.focusables.get(t.focus) {
+            Some(Focus::Control(f)) => *f == ci,
+            Some(Focus::Object(oi)) => {
+                c.kind.makes_regions()
+                    && t.config
+                        .objects
+                        .get(*oi)
+                        .is_some_and(|o| c.to_name.iter().any(|n| *n == o.name))
+            }
+            None => false,
+        }
+    }
+
+    /// Label hotkeys of the current task that work now: (key, control index, label index).
+    /// The controls that own the focus come first: their hotkeys win over bound keys;
+    /// the others work where no bound key shadows them.
     pub fn hotkeys(&self) -> Vec<(KeySpec, usize, usize)> {
         let Some(t) = &self.task else {
             return Vec::new();
         };
         let ctxs = self.active_contexts();
+        let mut owned = Vec::new();
         let mut out = Vec::new();
         for (ci, c) in t.config.controls.iter().enumerate() {
             if matches!(c.kind, ControlKind::Taxonomy | ControlKind::Relations) {
                 continue;
             }
+            let owns = self.owns_focus(ci);
             for (li, l) in c.labels.iter().enumerate() {
-                let Some(h) = &l.hotkey else { continue };
-                let Some(spec) = KeySpec::parse(&h.replace('+', "-")) else {
+                let Some(spec) = l.hotkey.as_deref().and_then(hotkey_key) else {
                     continue;
                 };
-                let shadowed = ctxs
+                // Generated hotkeys always give way: only the config's own win.
+                if owns && l.hotkey_from_config {
+                    owned.push((spec, ci, li));
+                } else if !ctxs
                     .iter()
-                    .any(|ctx| self.keymap.lookup(*ctx, &spec).is_some());
-                if !shadowed {
+                    .any(|ctx| self.keymap.lookup(*ctx, &spec).is_some())
+                {
                     out.push((spec, ci, li));
                 }
             }
         }
+        owned.extend(out);
+        owned
+    }
+
+    /// The hotkey of a control that owns the focus, if `spec` is one: it beats bound keys.
+    pub fn owned_hotkey(&self, spec: &KeySpec) -> Option<(usize, usize)> {
+        self.hotkeys()
+            .into_iter()
+            .find(|(k, ci, li)| k == spec && self.owns_focus(*ci) && self.from_config(*ci, *li))
+            .map(|(_, ci, li)| (ci, li))
+    }
+
+    fn from_config(&self, ci: usize, li: usize) -> bool {
+        self.task.as_ref().is_some_and(|t| {
+            t.config
+                .controls
+                .get(ci)
+                .and_then(|c| c.labels.get(li))
+                .is_some_and(|l| l.hotkey_from_config)
+        })
+    }
+
+    /// Every label hotkey of the config that a built-in key of the task screen shadows,
+    /// once each, as a sentence saying where it still works.
+    pub fn hotkey_clashes(&self) -> Vec<String> {
+        let config = self.task.as_ref().map_or(&self.base_config, |t| &t.config);
+        let mut out: Vec<String> = Vec::new();
+        for c in &config.controls {
+            if matches!(c.kind, ControlKind::Taxonomy | ControlKind::Relations) {
+                continue;
+            }
+            // Generated hotkeys skip nothing the user wrote: only the config's own count.
+            for l in c.labels.iter().filter(|l| l.hotkey_from_config) {
+                let Some(h) = l.hotkey.as_deref() else {
+                    continue;
+                };
+                let Some(spec) = hotkey_key(h) else { continue };
+                let Some((ctx, action)) = TASK_CTXS
+                    .iter()
+                    .find_map(|ctx| self.keymap.lookup(*ctx, &spec).map(|a| (*ctx, a)))
+                else {
+                    continue;
+                };
+                let key = spec.display();
+                let what = self
+                    .keymap
+                    .describe(ctx)
+                    .into_iter()
+                    .find(|(keys, _)| keys.split(' ').any(|k| k == key))
+                    .map_or_else(|| action.name(), |(_, d)| d);
+                let line = crate::tui::strings::hotkey_clash(
+                    &key,
+                    &l.tag,
+                    &l.value,
+                    &what,
+                    &c.name,
+                    c.kind.makes_regions(),
+                );
+                if !out.contains(&line) {
+                    out.push(line);
+                }
+            }
+        }
         out
+    }
+
+    /// Tells the hotkey clashes once, in the message line.
+    pub fn report_hotkey_clashes(&mut self) {
+        if self.hotkey_clashes_told {
+            return;
+        }
+        self.hotkey_clashes_told = true;
+        let clashes = self.hotkey_clashes();
+        if !clashes.is_empty() {
+            self.message = Some((crate::tui::app::Level::Warn, clashes.join(" · ")));
+        }
     }
 
     /// The hotkey shown next to a label, if it works now.

@@ -224,6 +224,7 @@ impl App {
         self.task = Some(t);
         self.screen = Screen::Task;
         self.finished = false;
+        self.report_hotkey_clashes();
         effects
     }
 
