@@ -60,3 +60,65 @@ fn config_hotkey_that_clashes_is_told_and_wins_in_its_panel() {
     d.keys("]");
     assert!(!d.message().contains("hotkey x"), "{}", d.message());
 }
+
+/// The screen as a terminal shows it: a cluster drawn wide covers the cells after it, so
+/// those are left out rather than read as blanks; a stray cell shows as a space.
+fn cells_as_shown(d: &mut Driver, w: u16, h: u16) -> String {
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    d.s.draw(&mut term).unwrap();
+    let buf = term.backend().buffer();
+    let mut s = String::new();
+    for y in 0..h {
+        let mut x = 0;
+        while x < w {
+            let sym = buf[(x, y)].symbol();
+            s.push_str(sym);
+            x += labelterm::term_safe::display_width(sym).max(1) as u16;
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn region_list_shows_joined_emoji_and_flags_whole() {
+    let text = "We 👨‍👩‍👧 love 🇫🇷 food";
+    // Offsets in code points, as Label Studio counts them.
+    let cp = |s: &str| s.chars().count();
+    let fam = "👨‍👩‍👧";
+    let fam_at = cp("We ");
+    let flag_at = cp("We 👨‍👩‍👧 love ");
+    let region = |id: &str, start: usize, t: &str| {
+        json!({"id": id, "from_name": "label", "to_name": "text", "type": "labels",
+               "value": {"start": start, "end": start + cp(t), "text": t, "labels": ["LOC"]}})
+    };
+    let tasks = json!([{
+        "data": {"text": text},
+        "predictions": [{"model_version": "m", "result": [
+            region("a", fam_at, fam),
+            region("b", flag_at, "🇫🇷"),
+        ]}]
+    }]);
+    let config = std::fs::read_to_string(sample("ner").join("config.xml")).unwrap();
+    let f = project(&config, &tasks.to_string());
+    let mut d = open(&f, ".");
+    d.keys("A");
+    assert_eq!(d.result().as_array().unwrap().len(), 2);
+    for (w, h) in [(120, 40)] {
+        d.screen(w, h);
+        let screen = cells_as_shown(&mut d, w, h);
+        assert!(!screen.contains("\\u{"), "escapes in\n{screen}");
+        let fam_row = screen
+            .lines()
+            .find(|l| l.contains("label: LOC") && l.contains(fam))
+            .unwrap_or_else(|| panic!("family region not listed whole\n{screen}"));
+        assert!(fam_row.contains(&format!("\"{fam}\"")), "{fam_row}");
+        // The flag is one two-column cluster: the closing quote follows it directly,
+        // with no stray cell between.
+        let flag_row = screen
+            .lines()
+            .find(|l| l.contains("label: LOC") && l.contains("🇫🇷"))
+            .unwrap_or_else(|| panic!("flag region not listed whole\n{screen}"));
+        assert!(flag_row.contains("\"🇫🇷\""), "{flag_row}");
+    }
+}

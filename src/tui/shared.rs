@@ -129,14 +129,13 @@ pub fn describe_result(config: &LabelConfig, r: &Value, content: Option<&Content
     let v = &r["value"];
     let ctrl = config.control(from);
     let what = match ctrl.map(|c| c.kind) {
-        Some(ControlKind::TextArea) => format!(
-            "{:?}",
-            v.get("text")
+        Some(ControlKind::TextArea) => crate::term_safe::quoted(
+            &v.get("text")
                 .map(|t| match t {
                     Value::Array(a) => a.iter().map(as_text).collect::<Vec<_>>().join(" | "),
                     other => as_text(other),
                 })
-                .unwrap_or_default()
+                .unwrap_or_default(),
         ),
         Some(ControlKind::Rating) => format!(
             "rating {}",
@@ -157,10 +156,13 @@ pub fn describe_result(config: &LabelConfig, r: &Value, content: Option<&Content
     ) {
         format!(" box {x:.1},{y:.1} {w:.1}×{h:.1}%")
     } else if let Some(t) = v.get("text").and_then(Value::as_str) {
-        format!(" {:?}", crate::util::sanitize(t, false))
+        format!(" {}", crate::term_safe::quoted(t))
     } else if let (Some(Content::Doc(d)), Some(_)) = (content, v.get("start")) {
         match d.region_range(v) {
-            Some((a, b)) => format!(" {:?}", d.display[a..b].iter().collect::<String>()),
+            Some((a, b)) => format!(
+                " {}",
+                crate::term_safe::quoted(&d.display[a..b].iter().collect::<String>())
+            ),
             None => String::new(),
         }
     } else if let Some(points) = v.get("points").and_then(Value::as_array) {
@@ -170,7 +172,12 @@ pub fn describe_result(config: &LabelConfig, r: &Value, content: Option<&Content
     } else {
         String::new()
     };
-    crate::util::sanitize(&format!("{from}: {what}{place}"), false)
+    // The quoted parts are safe already; the name and labels come from the config.
+    format!(
+        "{}: {}{place}",
+        crate::term_safe::tui_safe(from, false),
+        crate::term_safe::tui_safe(&what, false)
+    )
 }
 
 /// Panes that take focus, in document order: objects that carry regions or can be

@@ -4,7 +4,7 @@
 
 use super::app::{App, Level, Popup, SaveState, ViewSource};
 use super::msg::LayoutFacts;
-use crate::util::sanitize;
+use crate::term_safe::tui_safe;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -70,12 +70,12 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     };
     let text = format!(
         " {} │ {} │ done {}/{} (you {}) │ {} │ {} │ {}{} ",
-        sanitize(&app.title, false),
+        tui_safe(&app.title, false).into_owned(),
         task,
         app.progress.labeled,
         app.progress.tasks,
         app.progress.mine,
-        sanitize(&app.user, false),
+        tui_safe(&app.user, false).into_owned(),
         save,
         mode,
         source
@@ -98,7 +98,7 @@ fn draw_message(f: &mut Frame, app: &App, area: Rect) {
                 Level::Warn => th.warn(),
                 Level::Error => th.error(),
             };
-            Line::from(Span::styled(sanitize(m, false), st))
+            Line::from(Span::styled(tui_safe(m, false).into_owned(), st))
         }
         None => {
             let hint = app.screen.hint_line(app);

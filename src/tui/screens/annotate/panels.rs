@@ -3,12 +3,12 @@
 use super::view::*;
 use crate::config::{ControlKind, ControlTag};
 use crate::task::resolve::as_text;
+use crate::term_safe::tui_safe;
 use crate::tui::app::{App, Focus, ViewSource};
 use crate::tui::msg::TaskLayout;
 use crate::tui::result as res;
 use crate::tui::theme::readable_on;
 use crate::tui::widgets::{block, clip};
-use crate::util::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -285,7 +285,7 @@ pub(super) fn draw_control(
                 "  Enter edit"
             };
             lines.push(Line::from(vec![
-                Span::styled(sanitize(&v, false), st),
+                Span::styled(tui_safe(&v, false).into_owned(), st),
                 Span::styled(hint, th.dim()),
             ]));
         }
@@ -302,7 +302,7 @@ pub(super) fn draw_control(
                     th.base()
                 };
                 lines.push(Line::from(Span::styled(
-                    format!("› {}", sanitize(&as_text(e), false)),
+                    format!("› {}", tui_safe(&as_text(e), false).into_owned()),
                     st,
                 )));
             }
@@ -314,7 +314,10 @@ pub(super) fn draw_control(
                 };
                 let ph = c.attr("placeholder").unwrap_or("add text");
                 lines.push(Line::from(Span::styled(
-                    format!("+ {} (Enter; E for $EDITOR)", sanitize(ph, false)),
+                    format!(
+                        "+ {} (Enter; E for $EDITOR)",
+                        tui_safe(ph, false).into_owned()
+                    ),
                     st,
                 )));
             }
@@ -335,7 +338,7 @@ pub(super) fn draw_control(
                 };
                 let st = if focused { th.accent() } else { th.base() };
                 lines.push(Line::from(Span::styled(
-                    format!("• {}", sanitize(&path, false)),
+                    format!("• {}", tui_safe(&path, false).into_owned()),
                     st,
                 )));
             }
@@ -369,6 +372,8 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Re
         })
         .unwrap_or(0);
     let start = sel.saturating_sub(h.saturating_sub(1));
+    // The frame and the colour mark take four columns.
+    let row_w = usize::from(area.width.saturating_sub(4));
     for r in regions.iter().skip(start).take(h) {
         let selected = t
             .selected
@@ -391,7 +396,8 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Re
                     Style::default().fg(col)
                 },
             ),
-            Span::styled(format!("{d}{origin}"), st),
+            // Cut by display columns, per grapheme: an emoji sequence is never split.
+            Span::styled(crate::term_safe::fit(&format!("{d}{origin}"), row_w), st),
         ]));
     }
     let title = format!(" Regions ({}) ", regions.len());
@@ -411,7 +417,7 @@ pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
             format!(
                 "{} ⓟ {} · score {} · {n} result(s)",
                 if on { "▶" } else { " " },
-                sanitize(&p.model_version, false),
+                tui_safe(&p.model_version, false).into_owned(),
                 p.score.map_or("-".into(), |s| format!("{s:.2}"))
             ),
             if on { th.cursor() } else { th.prediction() },
@@ -427,7 +433,7 @@ pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
             format!(
                 "{} ✎ {}{}",
                 if on { "▶" } else { " " },
-                sanitize(&who, false),
+                tui_safe(&who, false).into_owned(),
                 if a.was_cancelled { " (skipped)" } else { "" }
             ),
             if on { th.cursor() } else { th.base() },

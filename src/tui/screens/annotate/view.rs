@@ -3,6 +3,7 @@
 use super::panels::*;
 use crate::config::{ControlKind, Element, LabelConfig, Node, ObjectKind, ObjectTag};
 use crate::task::resolve::{as_text, interpolate};
+use crate::term_safe::tui_safe;
 use crate::tui::app::{App, Content, Focus, ImageGeom, ViewSource};
 use crate::tui::msg::TaskLayout;
 use crate::tui::result as res;
@@ -58,10 +59,9 @@ pub(super) fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> 
                 .attr("value")
                 .map(str::to_string)
                 .unwrap_or_else(|| el.text());
-            out.push(Item::Header(sanitize(
-                interpolate(&text, data).trim(),
-                false,
-            )));
+            out.push(Item::Header(
+                tui_safe(interpolate(&text, data).trim(), false).into_owned(),
+            ));
         }
         for c in &el.children {
             if let Node::Element(e) = c {
@@ -458,7 +458,7 @@ pub(super) fn draw_object(
                 .map(|v| interpolate(v, &t.data))
                 .unwrap_or_default();
             f.render_widget(
-                Paragraph::new(sanitize(&text, false))
+                Paragraph::new(tui_safe(&text, false).into_owned())
                     .style(th.accent().add_modifier(Modifier::BOLD)),
                 area,
             );
@@ -470,10 +470,13 @@ pub(super) fn draw_object(
             area,
         ),
         (_, Some(Content::Failed(e))) => f.render_widget(
-            Paragraph::new(format!("cannot show this value: {}", sanitize(e, false)))
-                .style(th.error())
-                .wrap(Wrap { trim: false })
-                .block(block(th, title, focused)),
+            Paragraph::new(format!(
+                "cannot show this value: {}",
+                tui_safe(e, false).into_owned()
+            ))
+            .style(th.error())
+            .wrap(Wrap { trim: false })
+            .block(block(th, title, focused)),
             area,
         ),
         (_, Some(Content::Doc(doc))) => draw_doc(f, app, o, doc, area, title, focused, lay),
@@ -497,7 +500,7 @@ pub(super) fn draw_object(
                     },
                     th.accent(),
                 ),
-                Span::raw(sanitize(shown, false)),
+                Span::raw(tui_safe(shown, false).into_owned()),
             ])];
             let mut facts = Vec::new();
             if let Some(d) = duration {
@@ -508,7 +511,7 @@ pub(super) fn draw_object(
             }
             if let Some(e) = error {
                 lines.push(Line::from(Span::styled(
-                    format!("not readable: {}", sanitize(e, false)),
+                    format!("not readable: {}", tui_safe(e, false).into_owned()),
                     th.error(),
                 )));
             } else if facts.is_empty() {
@@ -565,7 +568,7 @@ pub(super) fn draw_object(
                 other => serde_json::to_string_pretty(other).unwrap_or_default(),
             };
             f.render_widget(
-                Paragraph::new(sanitize(&text, true))
+                Paragraph::new(tui_safe(&text, true).into_owned())
                     .wrap(Wrap { trim: false })
                     .block(block(th, title, focused)),
                 area,
@@ -587,8 +590,11 @@ pub(super) fn table_lines(v: &Value, th: &Theme) -> Vec<Line<'static>> {
                 .min(24);
             for (k, val) in m {
                 out.push(Line::from(vec![
-                    Span::styled(format!("{:w$}  ", sanitize(k, false)), th.accent()),
-                    Span::raw(sanitize(&as_text(val), false)),
+                    Span::styled(
+                        format!("{:w$}  ", tui_safe(k, false).into_owned()),
+                        th.accent(),
+                    ),
+                    Span::raw(tui_safe(&as_text(val), false).into_owned()),
                 ]));
             }
         }
@@ -596,11 +602,11 @@ pub(super) fn table_lines(v: &Value, th: &Theme) -> Vec<Line<'static>> {
             for (i, r) in rows.iter().enumerate() {
                 out.push(Line::from(vec![
                     Span::styled(format!("{i:>3}  "), th.dim()),
-                    Span::raw(sanitize(&as_text(r), false)),
+                    Span::raw(tui_safe(&as_text(r), false).into_owned()),
                 ]));
             }
         }
-        other => out.push(Line::from(sanitize(&as_text(other), false))),
+        other => out.push(Line::from(tui_safe(&as_text(other), false).into_owned())),
     }
     out
 }
