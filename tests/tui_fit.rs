@@ -34,7 +34,7 @@ fn config_hotkey_that_clashes_is_told_and_wins_in_its_panel() {
     // `x` of "Spam" is also delete-region: told once, at start.
     let msg = d.message();
     assert!(
-        msg.contains("hotkey x of Choice \"Spam\"") && msg.contains("delete the selected region"),
+        msg.contains("hotkey x of \"Spam\"") && msg.contains("delete the selected region"),
         "{msg}"
     );
     assert!(msg.contains("\"relevance\""), "{msg}");
@@ -104,7 +104,7 @@ fn region_list_shows_joined_emoji_and_flags_whole() {
     let mut d = open(&f, ".");
     d.keys("A");
     assert_eq!(d.result().as_array().unwrap().len(), 2);
-    for (w, h) in [(120, 40)] {
+    for (w, h) in [(120, 40), (80, 24)] {
         d.screen(w, h);
         let screen = cells_as_shown(&mut d, w, h);
         assert!(!screen.contains("\\u{"), "escapes in\n{screen}");
@@ -121,4 +121,94 @@ fn region_list_shows_joined_emoji_and_flags_whole() {
             .unwrap_or_else(|| panic!("flag region not listed whole\n{screen}"));
         assert!(flag_row.contains("\"🇫🇷\""), "{flag_row}");
     }
+}
+
+const SAMPLES: [&str; 7] = [
+    "audio_transcription",
+    "dialogue",
+    "image_bbox",
+    "multi_control",
+    "ner",
+    "sentiment",
+    "timeseries",
+];
+
+/// Every control of the sample is drawn (its name on screen) or named by a marker; the
+/// object the focus belongs with is drawn; the focused control is drawn framed.
+fn check_layout(name: &str, w: u16, h: u16, d: &mut Driver) -> String {
+    // Media were loaded by the first drawing at this size; later frames need not wait.
+    let (screen, _) = d.frame(w, h);
+    let t = d.s.app.task.as_ref().unwrap();
+    for c in &t.config.controls {
+        if c.kind == labelterm::config::ControlKind::Relations {
+            continue;
+        }
+        assert!(
+            screen.contains(&c.name),
+            "{name} at {w}x{h}: control {} neither shown nor named\n{screen}",
+            c.name
+        );
+    }
+    match t.focusables.get(t.focus) {
+        Some(labelterm::tui::screens::annotate::Focus::Control(ci)) => {
+            let c = &t.config.controls[*ci];
+            let title = format!("┌ {} ({}", c.name, c.tag);
+            assert!(
+                screen.contains(&title),
+                "{name} at {w}x{h}: focused control {} not framed\n{screen}",
+                c.name
+            );
+            if let Some(obj) = c.to_name.first() {
+                assert!(
+                    screen.contains(&format!("┌ {obj} (")),
+                    "{name} at {w}x{h}: object {obj} not shown\n{screen}"
+                );
+            }
+        }
+        Some(labelterm::tui::screens::annotate::Focus::Object(oi)) => {
+            let o = &t.config.objects[*oi];
+            assert!(
+                screen.contains(&format!("┌ {} (", o.name)),
+                "{name} at {w}x{h}: focused object {} not shown\n{screen}",
+                o.name
+            );
+        }
+        None => {}
+    }
+    screen
+}
+
+#[test]
+fn every_sample_shows_its_object_focused_control_and_names_the_rest() {
+    for name in SAMPLES {
+        let f = sample_project(name);
+        let root = sample(name).display().to_string();
+        let mut d = open(&f, &root);
+        let stops = d.s.app.task.as_ref().unwrap().focusables.len();
+        d.screen(80, 24);
+        for (w, h) in [(80, 24), (120, 40)] {
+            // Every focus stop, so that each control is once the focused one.
+            for _ in 0..stops {
+                check_layout(name, w, h, &mut d);
+                d.keys("J");
+            }
+        }
+    }
+}
+
+#[test]
+fn one_line_of_text_takes_a_few_rows_not_half_the_screen() {
+    let f = sample_project("multi_control");
+    let mut d = open(&f, ".");
+    let screen = d.screen(80, 24);
+    let top = screen
+        .lines()
+        .position(|l| l.contains("┌ question (Text)"))
+        .unwrap();
+    let bottom = screen
+        .lines()
+        .skip(top)
+        .position(|l| l.starts_with('└'))
+        .unwrap();
+    assert!(bottom <= 4, "text pane of {bottom} rows\n{screen}");
 }

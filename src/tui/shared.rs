@@ -345,7 +345,6 @@ impl App {
                     .map_or_else(|| action.name(), |(_, d)| d);
                 let line = crate::tui::strings::hotkey_clash(
                     &key,
-                    &l.tag,
                     &l.value,
                     &what,
                     &c.name,

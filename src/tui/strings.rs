@@ -318,7 +318,6 @@ mod tests {
 /// A label hotkey that a built-in key shadows, and where it still works.
 pub fn hotkey_clash(
     key: &str,
-    tag: &str,
     label: &str,
     shadows: &str,
     control: &str,
@@ -327,9 +326,9 @@ pub fn hotkey_clash(
     let label = crate::term_safe::quoted(label);
     let control = crate::term_safe::quoted(control);
     let place = if labels_objects {
-        format!("while {control} or the pane it labels has focus")
+        format!("while {control} or its pane has focus")
     } else {
-        format!("while the panel {control} has focus")
+        format!("while {control} has focus")
     };
-    format!("hotkey {key} of {tag} {label} is also the key to {shadows}; the hotkey works {place}")
+    format!("hotkey {key} of {label} is also \"{shadows}\"; it works {place}")
 }

@@ -97,6 +97,23 @@ pub(super) fn item_rows(item: &Item) -> Rows {
     }
 }
 
+/// Rows a pane wants at `width` columns: a text pane as many as its wrapped lines (one
+/// line of text takes three rows with its frame), other panes as [`item_rows`] says.
+pub(super) fn pane_rows(app: &App, item: &Item, width: u16) -> Rows {
+    if let (Item::Object(o), Some(t)) = (item, &app.task)
+        && matches!(
+            o.kind,
+            ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs
+        )
+        && let Some(Content::Doc(doc)) = t.contents.get(&o.name)
+    {
+        let lines = doc.layout(width.saturating_sub(2)).len().max(1);
+        let full = (lines + 2).min(usize::from(u16::MAX)) as u16;
+        return Rows { min: 3, max: full };
+    }
+    item_rows(item)
+}
+
 /// Heights for panes stacked in `height` rows, when their minimums fit: bounded panes grow
 /// to their maximum first, then flexible panes share what is left.
 pub(super) fn fill(rows: &[Rows], height: u16) -> Vec<u16> {
@@ -312,6 +329,20 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
     ) && t.full.predictions.is_empty()
         && app.others().is_empty();
     let nothing = Rect { height: 0, ..area };
+    // Left: headers and objects.
+    let left_items: Vec<&Item> = all
+        .iter()
+        .filter(|i| matches!(i, Item::Header(_) | Item::Object(_)))
+        .collect();
+    let left_w = if wide && !no_panels {
+        area.width * 60 / 100
+    } else {
+        area.width
+    };
+    let rows: Vec<Rows> = left_items
+        .iter()
+        .map(|i| pane_rows(app, i, left_w))
+        .collect();
     let (left, right) = if no_panes && !no_panels {
         (nothing, area)
     } else if no_panels {
@@ -323,18 +354,39 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
             .split(area);
         (c[0], c[1])
     } else {
-        let c = Layout::default()
-            .direction(Direction::Vertical)
-            .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
-            .split(area);
-        (c[0], c[1])
+        // Stacked: the panes take what their content wants (at most 55%, more when the
+        // panels need less), the panels the rest.
+        let want: u32 = rows
+            .iter()
+            .map(|r| {
+                if r.max == FLEX {
+                    u32::from(u16::MAX)
+                } else {
+                    u32::from(r.max)
+                }
+            })
+            .sum();
+        let panels_want = side_rows_wanted(app, &all);
+        let share = u32::from(area.height) * 55 / 100;
+        let room = u32::from(area.height)
+            .saturating_sub(panels_want)
+            .max(share);
+        let h = want.min(room).min(u32::from(area.height)) as u16;
+        (
+            Rect { height: h, ..area },
+            Rect {
+                y: area.y + h,
+                height: area.height - h,
+                ..area
+            },
+        )
     };
-    // Left: headers and objects.
-    let left_items: Vec<&Item> = all
-        .iter()
-        .filter(|i| matches!(i, Item::Header(_) | Item::Object(_)))
-        .collect();
-    let rows: Vec<Rows> = left_items.iter().map(|i| item_rows(i)).collect();
+    if left.height > 0 {
+        lay.hits.push(crate::tui::msg::Hit {
+            area: left,
+            target: crate::tui::msg::HitTarget::Panes,
+        });
+    }
     // The pane to keep visible: the focused object, else the object the focused control
     // labels.
     let anchor_name = match t.focusables.get(t.focus) {
@@ -381,7 +433,15 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
                 Paragraph::new(h.clone()).style(app.theme.accent().add_modifier(Modifier::BOLD)),
                 *a,
             ),
-            Item::Object(o) => draw_object(f, app, o, *a, lay),
+            Item::Object(o) => {
+                if let Some(oi) = t.config.objects.iter().position(|x| x.name == o.name) {
+                    lay.hits.push(crate::tui::msg::Hit {
+                        area: *a,
+                        target: crate::tui::msg::HitTarget::Focus(Focus::Object(oi)),
+                    });
+                }
+                draw_object(f, app, o, *a, lay)
+            }
             Item::Control(_) => {}
         }
     }
