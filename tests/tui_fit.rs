@@ -212,3 +212,59 @@ fn one_line_of_text_takes_a_few_rows_not_half_the_screen() {
         .unwrap();
     assert!(bottom <= 4, "text pane of {bottom} rows\n{screen}");
 }
+
+fn mouse(d: &mut Driver, kind: crossterm::event::MouseEventKind, column: u16, row: u16) {
+    d.s.feed(labelterm::tui::msg::Msg::Mouse(
+        crossterm::event::MouseEvent {
+            kind,
+            column,
+            row,
+            modifiers: crossterm::event::KeyModifiers::NONE,
+        },
+    ));
+}
+
+/// Where `text` is on the screen: (column, row) of its first character.
+fn find(screen: &str, text: &str) -> (u16, u16) {
+    for (y, line) in screen.lines().enumerate() {
+        if let Some(i) = line.find(text) {
+            return (line[..i].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("{text} not on screen\n{screen}");
+}
+
+#[test]
+fn mouse_clicks_toggle_choices_and_focus_panels_and_the_wheel_moves_through_them() {
+    use crossterm::event::{MouseButton, MouseEventKind};
+    let f = sample_project("multi_control");
+    let mut d = open(&f, ".");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let (screen, _) = d.frame(w, h);
+        let (x, y) = find(&screen, "Spam");
+        mouse(&mut d, MouseEventKind::Down(MouseButton::Left), x, y);
+        assert_eq!(
+            d.result()[0]["value"],
+            json!({"choices": ["Spam"]}),
+            "click on Spam at {w}x{h}"
+        );
+        assert_eq!(focused_control(&d).as_deref(), Some("relevance"));
+        let (screen, _) = d.frame(w, h);
+        let (x, y) = find(&screen, "Spam");
+        mouse(&mut d, MouseEventKind::Down(MouseButton::Left), x, y);
+        assert_eq!(d.result(), json!([]), "a second click takes it back");
+        // A click anywhere on a panel focuses it.
+        let (screen, _) = d.frame(w, h);
+        let (x, y) = find(&screen, "clarity");
+        mouse(&mut d, MouseEventKind::Down(MouseButton::Left), x, y);
+        assert_eq!(focused_control(&d).as_deref(), Some("clarity"));
+        // The wheel over the panels moves down and up through them.
+        let (screen, _) = d.frame(w, h);
+        let (x, y) = find(&screen, "clarity");
+        mouse(&mut d, MouseEventKind::ScrollDown, x, y);
+        assert_eq!(focused_control(&d).as_deref(), Some("priority"));
+        mouse(&mut d, MouseEventKind::ScrollUp, x, y);
+        mouse(&mut d, MouseEventKind::ScrollUp, x, y);
+        assert_eq!(focused_control(&d).as_deref(), Some("category"));
+    }
+}

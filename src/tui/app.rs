@@ -242,7 +242,8 @@ impl App {
         match msg {
             Msg::Start => vec![Effect::Counts, Effect::Resume],
             Msg::Key(ev) => self.key(ev),
-            Msg::Mouse(_) | Msg::Resize(..) => Vec::new(),
+            Msg::Mouse(ev) => self.mouse(ev),
+            Msg::Resize(..) => Vec::new(),
             Msg::Action(a) => self.action(a),
             Msg::Counts(p) => {
                 self.progress = p;
@@ -355,6 +356,7 @@ impl App {
             t.layout.image_wanted.extend(l.image_wanted);
             t.layout.pane_scroll = l.pane_scroll;
             t.layout.side_scroll = l.side_scroll;
+            t.layout.hits = l.hits;
         }
         self.image_requests()
     }

@@ -7,6 +7,7 @@ use crate::task::resolve::as_text;
 use crate::tui::app::App;
 use crate::tui::keymap::{Ctx, KeySpec};
 use crate::tui::result as res;
+use crate::tui::screens::Screen;
 use crate::tui::screens::annotate::{Content, Focus};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -376,5 +377,106 @@ impl App {
             .into_iter()
             .find(|(_, c, l)| *c == ci && *l == li)
             .map(|(k, _, _)| k.display())
+    }
+}
+
+impl App {
+    /// A mouse event on the task screen, hit-tested against where the last frame drew
+    /// things: a click on an option toggles it as its key would, a click on a pane or
+    /// panel focuses it, the wheel moves the focus through the stack under it (which
+    /// scrolls that stack the way its marker's keys do).
+    pub(in crate::tui) fn mouse(
+        &mut self,
+        ev: crossterm::event::MouseEvent,
+    ) -> Vec<crate::tui::app::Effect> {
+        use crate::tui::msg::HitTarget;
+        use crossterm::event::{MouseButton, MouseEventKind};
+        if self.popup.is_some() || self.editor.is_some() || self.screen != Screen::Task {
+            return Vec::new();
+        }
+        let Some(t) = &self.task else {
+            return Vec::new();
+        };
+        let at = |r: &ratatui::layout::Rect| {
+            ev.column >= r.x
+                && ev.column < r.x + r.width
+                && ev.row >= r.y
+                && ev.row < r.y + r.height
+        };
+        // Later hits were drawn inside earlier ones: the innermost wins.
+        let under: Vec<HitTarget> = t
+            .layout
+            .hits
+            .iter()
+            .rev()
+            .filter(|h| at(&h.area))
+            .map(|h| h.target)
+            .collect();
+        let focus_at = |f: Focus| t.focusables.iter().position(|x| *x == f);
+        match ev.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                match under
+                    .iter()
+                    .find(|h| !matches!(h, HitTarget::Panes | HitTarget::Panels))
+                {
+                    Some(HitTarget::Option(ci, li)) => {
+                        let (ci, li) = (*ci, *li);
+                        let name = t.config.controls[ci].name.clone();
+                        let fi = focus_at(Focus::Control(ci));
+                        let t = self.task.as_mut().expect("task");
+                        if let Some(fi) = fi {
+                            t.focus = fi;
+                        }
+                        t.opt_cursor.insert(name, li);
+                        self.apply_label(ci, li)
+                    }
+                    Some(HitTarget::Focus(f)) => {
+                        if let Some(fi) = focus_at(*f) {
+                            let t = self.task.as_mut().expect("task");
+                            t.focus = fi;
+                            t.anchor = None;
+                        }
+                        Vec::new()
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+                let panels = match under
+                    .iter()
+                    .find(|h| matches!(h, HitTarget::Panes | HitTarget::Panels))
+                {
+                    Some(HitTarget::Panels) => true,
+                    Some(HitTarget::Panes) => false,
+                    _ => return Vec::new(),
+                };
+                let down = ev.kind == MouseEventKind::ScrollDown;
+                let in_stack = |f: &Focus| matches!(f, Focus::Control(_)) == panels;
+                let n = t.focusables.len();
+                let current = t.focus;
+                let next = if down {
+                    (current + 1..n).find(|i| in_stack(&t.focusables[*i]))
+                } else {
+                    (0..current).rev().find(|i| in_stack(&t.focusables[*i]))
+                }
+                .or_else(|| {
+                    // From the other stack, the wheel enters this one at its near end.
+                    if in_stack(&t.focusables[current.min(n.saturating_sub(1))]) {
+                        None
+                    } else if down {
+                        (0..n).find(|i| in_stack(&t.focusables[*i]))
+                    } else {
+                        (0..n).rev().find(|i| in_stack(&t.focusables[*i]))
+                    }
+                });
+                if let Some(fi) = next {
+                    let t = self.task.as_mut().expect("task");
+                    t.focus = fi;
+                    t.anchor = None;
+                }
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
     }
 }
