@@ -35,12 +35,61 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
     }
 }
 
-/// Rows the side panels want in full, for sharing the screen with the panes.
-pub(super) fn side_rows_wanted(app: &App, all: &[Item]) -> u32 {
-    side_panels(app, all)
+/// Rows the side panels take in `height` rows: all they want when it fits, else what
+/// their compact form (see [`compact_heights`]) uses, which may leave rows over.
+pub(super) fn side_rows_used(app: &App, all: &[Item], height: u16) -> u16 {
+    let panels = side_panels(app, all);
+    match compact_heights(&panels, side_anchor(app, &panels), height) {
+        // Never more than `height`: the heights were chosen to fit in it.
+        Some(h) => h
+            .iter()
+            .map(|x| u32::from(*x))
+            .sum::<u32>()
+            .min(u32::from(height)) as u16,
+        None => height,
+    }
+}
+
+/// The focused control's panel.
+fn side_anchor(app: &App, panels: &[(Panel, u16)]) -> Option<usize> {
+    let t = app.task.as_ref()?;
+    match t.focusables.get(t.focus) {
+        Some(Focus::Control(ci)) => panels.iter().position(|(p, _)| *p == Panel::Control(*ci)),
+        _ => None,
+    }
+}
+
+/// Panel heights in `height` rows when they fit in full or in compact form: the focused
+/// panel keeps its size, the others shrink to one line each (a summary naming them),
+/// growing back in order while rows are left. None when even that does not fit.
+fn compact_heights(
+    panels: &[(Panel, u16)],
+    anchor: Option<usize>,
+    height: u16,
+) -> Option<Vec<u16>> {
+    let want: u32 = panels.iter().map(|(_, h)| u32::from(*h)).sum();
+    if want <= u32::from(height) {
+        return Some(panels.iter().map(|(_, h)| *h).collect());
+    }
+    let focused_h = anchor.map_or(0, |a| panels[a].1);
+    if u32::from(focused_h) + panels.len() as u32 - u32::from(anchor.is_some()) > u32::from(height)
+    {
+        return None;
+    }
+    let mut h: Vec<u16> = panels
         .iter()
-        .map(|(_, h)| u32::from(*h))
-        .sum()
+        .enumerate()
+        .map(|(i, (_, full))| if Some(i) == anchor { *full } else { 1 })
+        .collect();
+    let mut left = height - h.iter().sum::<u16>();
+    for (i, (_, full)) in panels.iter().enumerate() {
+        let grow = full - h[i];
+        if grow <= left && grow > 0 {
+            h[i] = *full;
+            left -= grow;
+        }
+    }
+    Some(h)
 }
 
 /// The side panels in order, with the rows each wants in full.
@@ -76,14 +125,10 @@ fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
 }
 
 pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay: &mut TaskLayout) {
-    let t = app.task.as_ref().expect("task");
     let regions = app.regions();
     let panels = side_panels(app, all);
     // Keep the focused panel visible.
-    let anchor = match t.focusables.get(t.focus) {
-        Some(Focus::Control(ci)) => panels.iter().position(|(p, _)| *p == Panel::Control(*ci)),
-        _ => None,
-    };
+    let anchor = side_anchor(app, &panels);
     lay.hits.push(Hit {
         area,
         target: HitTarget::Panels,
@@ -94,28 +139,8 @@ pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay:
         .into_iter()
         .map(|(k, ci, li)| ((ci, li), k.display()))
         .collect();
-    let n = panels.len();
-    let want: u32 = panels.iter().map(|(_, h)| u32::from(*h)).sum();
-    let focused_h = anchor.map_or(0, |a| panels[a].1);
-    // Short of rows: the focused panel keeps its size, the others shrink to one line
-    // each (a summary naming them), growing back in order while rows are left.
-    if want > u32::from(area.height)
-        && u32::from(focused_h) + n as u32 - u32::from(anchor.is_some()) <= u32::from(area.height)
-    {
+    if let Some(h) = compact_heights(&panels, anchor, area.height) {
         lay.side_scroll = 0;
-        let mut h: Vec<u16> = panels
-            .iter()
-            .enumerate()
-            .map(|(i, (_, full))| if Some(i) == anchor { *full } else { 1 })
-            .collect();
-        let mut left = area.height - h.iter().sum::<u16>();
-        for (i, (_, full)) in panels.iter().enumerate() {
-            let grow = full - h[i];
-            if grow <= left && grow > 0 {
-                h[i] = *full;
-                left -= grow;
-            }
-        }
         let mut y = area.y;
         for (i, (p, _)) in panels.iter().enumerate() {
             let r = Rect {

@@ -366,12 +366,15 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
                 }
             })
             .sum();
-        let panels_want = side_rows_wanted(app, &all);
-        let share = u32::from(area.height) * 55 / 100;
-        let room = u32::from(area.height)
-            .saturating_sub(panels_want)
-            .max(share);
-        let h = want.min(room).min(u32::from(area.height)) as u16;
+        let share = area.height * 55 / 100;
+        let panels_full = side_rows_used(app, &all, u16::MAX);
+        let room = area.height.saturating_sub(panels_full).max(share);
+        let mut h = want.min(u32::from(room)).min(u32::from(area.height)) as u16;
+        // Panels in compact form may leave rows over: those go back to the panes.
+        if want > u32::from(h) {
+            let used = side_rows_used(app, &all, area.height - h);
+            h = (u32::from(area.height - used)).min(want) as u16;
+        }
         (
             Rect { height: h, ..area },
             Rect {
