@@ -258,7 +258,7 @@ impl App {
                     && t.config
                         .objects
                         .get(*oi)
-                        .is_some_and(|o| c.to_name.iter().any(|n| *n == o.name))
+                        .is_some_and(|o| c.to_name.contains(&o.name))
             }
             None => false,
         }
@@ -302,11 +302,11 @@ impl App {
     pub fn owned_hotkey(&self, spec: &KeySpec) -> Option<(usize, usize)> {
         self.hotkeys()
             .into_iter()
-            .find(|(k, ci, li)| k == spec && self.owns_focus(*ci) && self.from_config(*ci, *li))
+            .find(|(k, ci, li)| k == spec && self.owns_focus(*ci) && self.hotkey_written(*ci, *li))
             .map(|(_, ci, li)| (ci, li))
     }
 
-    fn from_config(&self, ci: usize, li: usize) -> bool {
+    fn hotkey_written(&self, ci: usize, li: usize) -> bool {
         self.task.as_ref().is_some_and(|t| {
             t.config
                 .controls

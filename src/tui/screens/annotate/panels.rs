@@ -380,7 +380,7 @@ pub(super) fn draw_control(
     let mark_cursor = |i: usize| focused && i == cursor;
     if c.per_region && region_id.is_none() && !c.kind.makes_regions() {
         lines.push(Line::from(Span::styled(
-            "select a region (Tab) to fill this in",
+            crate::tui::strings::select_region_first(&app.keymap),
             th.dim(),
         )));
     }
@@ -445,13 +445,14 @@ pub(super) fn draw_control(
             let n = current.first().and_then(Value::as_i64).unwrap_or(0);
             let max = u64::from(c.max_rating);
             let st = if focused { th.cursor() } else { th.base() };
-            let full = format!("  {n}/{max}  h/l change");
+            let keys = crate::tui::strings::rating_keys(&app.keymap);
+            let full = format!("  {n}/{max}  {keys}");
             // As many stars as fit; a scale wider than the panel ends in "…".
             let room = inner_w.saturating_sub(full.width()) as u64;
             let (count, suffix) = if max <= room {
                 (max, full)
             } else {
-                let tail = format!(" {n}/{max}  h/l change");
+                let tail = format!(" {n}/{max}  {keys}");
                 (
                     (inner_w.saturating_sub(tail.width() + 1) as u64)
                         .max(1)
@@ -470,11 +471,7 @@ pub(super) fn draw_control(
         ControlKind::Number | ControlKind::DateTime => {
             let v = current.first().map(as_text).unwrap_or_else(|| "—".into());
             let st = if focused { th.cursor() } else { th.base() };
-            let hint = if c.kind == ControlKind::Number {
-                "  Enter edit · h/l step"
-            } else {
-                "  Enter edit"
-            };
+            let hint = crate::tui::strings::field_keys(&app.keymap, c.kind == ControlKind::Number);
             lines.push(Line::from(vec![
                 Span::styled(tui_safe(&v, false).into_owned(), st),
                 Span::styled(hint, th.dim()),
@@ -505,10 +502,7 @@ pub(super) fn draw_control(
                 };
                 let ph = c.attr("placeholder").unwrap_or("add text");
                 lines.push(Line::from(Span::styled(
-                    format!(
-                        "+ {} (Enter; E for $EDITOR)",
-                        tui_safe(ph, false).into_owned()
-                    ),
+                    crate::tui::strings::textarea_add(&app.keymap, &tui_safe(ph, false)),
                     st,
                 )));
             }
@@ -631,7 +625,7 @@ pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
         )));
     }
     lines.push(Line::from(Span::styled(
-        "O cycle · A accept · D diff · P overlay",
+        crate::tui::strings::sources_keys(&app.keymap),
         th.dim(),
     )));
     f.render_widget(
