@@ -268,3 +268,18 @@ fn mouse_clicks_toggle_choices_and_focus_panels_and_the_wheel_moves_through_them
         assert_eq!(focused_control(&d).as_deref(), Some("category"));
     }
 }
+
+#[test]
+fn the_pane_marker_names_the_next_hidden_pane() {
+    let long = "word ".repeat(400);
+    let mut config = String::from("<View>");
+    for i in 0..9 {
+        config.push_str(&format!("<Text name=\"part{i}\" value=\"$t\"/>"));
+    }
+    config.push_str("<Choices name=\"c\" toName=\"part0\"><Choice value=\"a\"/></Choices></View>");
+    let f = project(&config, &json!([{"data": {"t": long}}]).to_string());
+    let mut d = open(&f, ".");
+    let (screen, _) = d.frame(80, 24);
+    assert!(screen.contains("next: part"), "{screen}");
+    assert!(screen.contains("more below"), "{screen}");
+}

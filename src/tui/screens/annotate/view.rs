@@ -472,15 +472,22 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
             height: 1,
             ..left
         };
+        // The next pane out of view is named, so that the marker says what is there.
+        let next_hidden = left_items[win.end.min(left_items.len())..]
+            .iter()
+            .find_map(|i| match i {
+                Item::Object(o) if o.kind != ObjectKind::Header => Some(o.name.as_str()),
+                _ => None,
+            })
+            .map(|n| format!("next: {} · ", clip(n, 24)))
+            .unwrap_or_default();
+        let moves = format!(
+            "{next_hidden}{}",
+            crate::tui::strings::move_panes(&app.keymap)
+        );
         f.render_widget(
             Paragraph::new(marker(
-                "pane",
-                current,
-                total,
-                above,
-                below,
-                line.width,
-                &crate::tui::strings::move_panes(&app.keymap),
+                "pane", current, total, above, below, line.width, &moves,
             ))
             .style(app.theme.accent()),
             line,
