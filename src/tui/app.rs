@@ -129,6 +129,8 @@ pub struct App {
     message_since: Option<(String, Instant)>,
     /// The open editor's text went to the draft (so a cancel must store the result again).
     editor_drafted: bool,
+    /// Whether the label hotkeys shadowed by built-in keys have been told.
+    pub hotkey_clashes_told: bool,
 }
 
 /// Info and Ok messages go after this long (or at the next key); warnings and errors stay
@@ -175,6 +177,7 @@ impl App {
             submitting: None,
             message_since: None,
             editor_drafted: false,
+            hotkey_clashes_told: false,
         }
     }
 
@@ -377,6 +380,7 @@ impl App {
             t.layout.text_panes = l.text_panes;
             // Only pictures on screen now can be hit by the mouse.
             t.layout.image_area = l.image_area;
+            t.layout.hits = l.hits;
         }
         self.image_requests()
     }
@@ -428,14 +432,22 @@ impl App {
         let Some(spec) = KeySpec::from_event(&ev) else {
             return Vec::new();
         };
-        if self.count_digit(&spec) {
-            return Vec::new();
-        }
+        // A jump on an image is a mode of its own: its cell keys come first.
         if self.popup.is_none()
             && self.screen == Screen::Task
             && let Some(e) = self.image_jump_key(&spec)
         {
             return e;
+        }
+        // A hotkey of the focused control beats the built-in keys.
+        if self.popup.is_none()
+            && self.screen == Screen::Task
+            && let Some((ci, li)) = self.owned_hotkey(&spec)
+        {
+            return self.apply_label(ci, li);
+        }
+        if self.count_digit(&spec) {
+            return Vec::new();
         }
         let ctxs = self.active_contexts();
         for ctx in &ctxs {
@@ -468,12 +480,24 @@ impl App {
             .task
             .as_ref()
             .is_some_and(|t| t.layout.image_area.values().any(|r| r.contains(at)));
+        let on_text = self.task.as_ref().is_some_and(|t| {
+            t.layout.text_panes.values().any(|r| r.contains(at))
+                || (t.text_drag.is_some()
+                    && matches!(
+                        m.kind,
+                        crossterm::event::MouseEventKind::Drag(_)
+                            | crossterm::event::MouseEventKind::Up(_)
+                    ))
+        });
         if on_chart {
             self.timeseries_mouse(m)
         } else if on_image {
             self.image_mouse(m)
-        } else {
+        } else if on_text {
             self.text_mouse(m)
+        } else {
+            // Panels, options and the wheel over the pane and panel stacks.
+            self.mouse(m)
         }
     }
 

@@ -145,6 +145,27 @@ pub struct TaskLayout {
     pub text_panes: Box<HashMap<String, ratatui::layout::Rect>>,
     /// Where each image's picture was drawn on screen (for the mouse), by object name.
     pub image_area: std::collections::BTreeMap<String, ratatui::layout::Rect>,
+    /// Where things were drawn, for the mouse: the last drawn on top comes last.
+    pub hits: Vec<Hit>,
+}
+
+/// A place on screen the mouse can point at, and what it is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    pub area: ratatui::layout::Rect,
+    pub target: HitTarget,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HitTarget {
+    /// A pane or panel that takes focus.
+    Focus(super::screens::annotate::Focus),
+    /// An option of a Choices or labels panel: (control, label).
+    Option(usize, usize),
+    /// The stack of object panes (the wheel scrolls it).
+    Panes,
+    /// The stack of side panels (the wheel scrolls it).
+    Panels,
 }
 
 /// Layout facts of one frame, returned by drawing and sent back as [`Msg::Layout`].

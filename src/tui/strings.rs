@@ -318,6 +318,78 @@ pub fn playing(prog: &str) -> String {
 
 pub const NO_PLAYER: &str = "set LABELTERM_PLAYER to a player command (e.g. mpv) to play media";
 
+/// A label hotkey that a built-in key shadows, and where it still works.
+pub fn hotkey_clash(
+    key: &str,
+    label: &str,
+    shadows: &str,
+    control: &str,
+    labels_objects: bool,
+) -> String {
+    let label = crate::term_safe::quoted(label);
+    let control = crate::term_safe::quoted(control);
+    let place = if labels_objects {
+        format!("{control} and its pane")
+    } else {
+        control.clone()
+    };
+    // Short enough for an 80-column message line with the usual names.
+    format!("hotkey {key} of {label} is \"{shadows}\" except in {place}")
+}
+
+/// The keys that step a Rating or Number down and up.
+fn panel_step(km: &Keymap) -> String {
+    format!(
+        "{}/{}",
+        key_in(km, Ctx::Panel, Action::Left),
+        key_in(km, Ctx::Panel, Action::Right)
+    )
+}
+
+/// Beside a Rating's stars.
+pub fn rating_keys(km: &Keymap) -> String {
+    format!("{} change", panel_step(km))
+}
+
+/// Beside a Number's or DateTime's value.
+pub fn field_keys(km: &Keymap, steps: bool) -> String {
+    let edit = key_in(km, Ctx::Panel, Action::Activate);
+    if steps {
+        format!("  {edit} edit · {} step", panel_step(km))
+    } else {
+        format!("  {edit} edit")
+    }
+}
+
+/// The last line of a TextArea panel, where a new entry is added.
+pub fn textarea_add(km: &Keymap, placeholder: &str) -> String {
+    format!(
+        "+ {placeholder} ({}; {} for $EDITOR)",
+        key_in(km, Ctx::Panel, Action::Activate),
+        key_in(km, Ctx::Task, Action::ExternalEditor)
+    )
+}
+
+/// In a per-region control's panel while no region is selected.
+pub fn select_region_first(km: &Keymap) -> String {
+    format!(
+        "select a region ({}) to fill this in",
+        key_in(km, Ctx::Task, Action::NextRegion)
+    )
+}
+
+/// The last line of the predictions and annotations panel.
+pub fn sources_keys(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Task, a);
+    format!(
+        "{} cycle · {} accept · {} diff · {} overlay",
+        k(Action::CycleSource),
+        k(Action::AcceptPrediction),
+        k(Action::Diff),
+        k(Action::TogglePredictions)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 
 use super::app::{App, Level, Popup, SaveState, ViewSource};
 use super::msg::LayoutFacts;
-use crate::util::sanitize;
+use crate::term_safe::tui_safe;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -73,13 +73,13 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         _ => String::new(),
     };
     let text = format!(
-        " {} │ {} │ done {}/{} (you {}) │ {} │ {} │ {}{}{} ",
-        sanitize(&app.title, false),
+        " {} │ {} │ done {}/{} ({}) │ {} │ {} │ {}{}{} ",
+        tui_safe(&app.title, false).into_owned(),
         task,
         app.progress.labeled,
         app.progress.tasks,
-        app.progress.mine,
-        sanitize(&app.user, false),
+        mine_count(&app.progress),
+        tui_safe(&app.user, false).into_owned(),
         save,
         mode,
         count,
@@ -103,7 +103,7 @@ fn draw_message(f: &mut Frame, app: &App, area: Rect) {
                 Level::Warn => th.warn(),
                 Level::Error => th.error(),
             };
-            Line::from(Span::styled(sanitize(m, false), st))
+            Line::from(Span::styled(tui_safe(m, false).into_owned(), st))
         }
         None => {
             let hint = app.screen.hint_line(app);
@@ -124,4 +124,14 @@ pub fn buffer_text(buf: &Buffer) -> String {
         s.push('\n');
     }
     s
+}
+
+/// The user's share of the status bar: tasks labelled, and those only skipped apart.
+fn mine_count(p: &crate::store::annotate::Progress) -> String {
+    let labelled = p.mine - p.skipped;
+    if p.skipped > 0 {
+        format!("you {labelled}, {} skipped", p.skipped)
+    } else {
+        format!("you {labelled}")
+    }
 }

@@ -1,7 +1,7 @@
 //! Drawing pieces every screen and popup uses.
 
 use super::theme::Theme;
-use crate::util::sanitize;
+use crate::term_safe::{display_width, truncate_to_width, tui_safe};
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::Span;
@@ -34,19 +34,15 @@ pub fn centered(area: Rect, w: u16, h: u16) -> Rect {
     }
 }
 
-/// The start of `s` that fits in `width` columns (sanitised), with `…` when cut.
+/// The start of `s` that fits in `width` columns (made safe to draw), with `…` when cut.
+/// Cut per grapheme cluster: an emoji sequence is kept whole or left out.
 pub fn clip(s: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut col = 0;
-    let end = s
-        .char_indices()
-        .find(|(_, c)| {
-            col += c.width().unwrap_or(0).max(1);
-            col > width
-        })
-        .map_or(s.len(), |(i, _)| i);
-    let mut out = sanitize(&s[..end], false);
-    if end < s.len() {
+    let safe = tui_safe(s, false);
+    if display_width(&safe) <= width {
+        return safe.into_owned();
+    }
+    let mut out = truncate_to_width(&safe, width.saturating_sub(1)).into_owned();
+    if width > 0 {
         out.push('…');
     }
     out

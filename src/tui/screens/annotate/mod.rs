@@ -268,6 +268,7 @@ impl App {
         self.task = Some(t);
         self.screen = Screen::Task;
         self.finished = false;
+        self.report_hotkey_clashes();
         let mut effects = effects;
         if prelabelled.is_some() {
             // The prediction on screen is my starting result: store it as the draft, so

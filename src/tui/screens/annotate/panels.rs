@@ -3,12 +3,12 @@
 use super::view::*;
 use crate::config::{ControlKind, ControlTag};
 use crate::task::resolve::as_text;
+use crate::term_safe::tui_safe;
 use crate::tui::app::{App, Focus, ViewSource};
-use crate::tui::msg::TaskLayout;
+use crate::tui::msg::{Hit, HitTarget, TaskLayout};
 use crate::tui::result as res;
 use crate::tui::theme::readable_on;
 use crate::tui::widgets::{block, clip};
-use crate::util::sanitize;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -37,7 +37,65 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
     }
 }
 
-pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay: &mut TaskLayout) {
+/// Rows the side panels take in `height` rows: all they want when it fits, else what
+/// their compact form (see [`compact_heights`]) uses, which may leave rows over.
+pub(super) fn side_rows_used(app: &App, all: &[Item], height: u16) -> u16 {
+    let panels = side_panels(app, all);
+    match compact_heights(&panels, side_anchor(app, &panels), height) {
+        // Never more than `height`: the heights were chosen to fit in it.
+        Some(h) => h
+            .iter()
+            .map(|x| u32::from(*x))
+            .sum::<u32>()
+            .min(u32::from(height)) as u16,
+        None => height,
+    }
+}
+
+/// The focused control's panel.
+fn side_anchor(app: &App, panels: &[(Panel, u16)]) -> Option<usize> {
+    let t = app.task.as_ref()?;
+    match t.focusables.get(t.focus) {
+        Some(Focus::Control(ci)) => panels.iter().position(|(p, _)| *p == Panel::Control(*ci)),
+        _ => None,
+    }
+}
+
+/// Panel heights in `height` rows when they fit in full or in compact form: the focused
+/// panel keeps its size, the others shrink to one line each (a summary naming them),
+/// growing back in order while rows are left. None when even that does not fit.
+fn compact_heights(
+    panels: &[(Panel, u16)],
+    anchor: Option<usize>,
+    height: u16,
+) -> Option<Vec<u16>> {
+    let want: u32 = panels.iter().map(|(_, h)| u32::from(*h)).sum();
+    if want <= u32::from(height) {
+        return Some(panels.iter().map(|(_, h)| *h).collect());
+    }
+    let focused_h = anchor.map_or(0, |a| panels[a].1);
+    if u32::from(focused_h) + panels.len() as u32 - u32::from(anchor.is_some()) > u32::from(height)
+    {
+        return None;
+    }
+    let mut h: Vec<u16> = panels
+        .iter()
+        .enumerate()
+        .map(|(i, (_, full))| if Some(i) == anchor { *full } else { 1 })
+        .collect();
+    let mut left = height - h.iter().sum::<u16>();
+    for (i, (_, full)) in panels.iter().enumerate() {
+        let grow = full - h[i];
+        if grow <= left && grow > 0 {
+            h[i] = *full;
+            left -= grow;
+        }
+    }
+    Some(h)
+}
+
+/// The side panels in order, with the rows each wants in full.
+fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
     let t = app.task.as_ref().expect("task");
     let controls: Vec<usize> = all
         .iter()
@@ -47,7 +105,7 @@ pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay:
         })
         .filter(|ci| t.config.controls[*ci].kind != ControlKind::Relations)
         .collect();
-    let regions = app.regions();
+    let n_regions = app.regions().len();
     let n_sources = t.full.predictions.len() + app.others().len();
     let cap = |h: usize| h.min(usize::from(u16::MAX)) as u16;
     let mut panels: Vec<(Panel, u16)> = controls
@@ -60,16 +118,43 @@ pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay:
         })
         .collect();
     if t.config.controls.iter().any(|c| c.kind.makes_regions()) {
-        panels.push((Panel::Regions, cap(regions.len().clamp(1, 8) + 2)));
+        panels.push((Panel::Regions, cap(n_regions.clamp(1, 8) + 2)));
     }
     if n_sources > 0 {
         panels.push((Panel::Sources, cap(n_sources + 3)));
     }
+    panels
+}
+
+pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay: &mut TaskLayout) {
+    let regions = app.regions();
+    let panels = side_panels(app, all);
     // Keep the focused panel visible.
-    let anchor = match t.focusables.get(t.focus) {
-        Some(Focus::Control(ci)) => panels.iter().position(|(p, _)| *p == Panel::Control(*ci)),
-        _ => None,
-    };
+    let anchor = side_anchor(app, &panels);
+    lay.hits.push(Hit {
+        area,
+        target: HitTarget::Panels,
+    });
+    // The label keys shown beside options, worked out once per frame.
+    let keys: HashMap<(usize, usize), String> = app
+        .hotkeys()
+        .into_iter()
+        .map(|(k, ci, li)| ((ci, li), k.display()))
+        .collect();
+    if let Some(h) = compact_heights(&panels, anchor, area.height) {
+        lay.side_scroll = 0;
+        let mut y = area.y;
+        for (i, (p, _)) in panels.iter().enumerate() {
+            let r = Rect {
+                y,
+                height: h[i],
+                ..area
+            };
+            y += h[i];
+            draw_panel(f, app, *p, r, &regions, &keys, lay);
+        }
+        return;
+    }
     let rows: Vec<Rows> = panels
         .iter()
         .map(|(_, h)| Rows { min: *h, max: *h })
@@ -81,22 +166,12 @@ pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay:
         &mut lay.side_scroll,
         true,
     );
-    // The label keys shown beside options, worked out once per frame.
-    let keys: HashMap<(usize, usize), String> = app
-        .hotkeys()
-        .into_iter()
-        .map(|(k, ci, li)| ((ci, li), k.display()))
-        .collect();
     for (i, r) in &win.shown {
         // A frame needs three rows to show anything inside it.
         if r.height < 3 {
             continue;
         }
-        match panels[*i].0 {
-            Panel::Control(ci) => draw_control(f, app, ci, *r, &keys),
-            Panel::Regions => draw_regions(f, app, &regions, *r),
-            Panel::Sources => draw_sources(f, app, *r),
-        }
+        draw_panel(f, app, panels[*i].0, *r, &regions, &keys, lay);
     }
     if win.scrolled && area.height > 0 {
         // Panels cut to less than a frame were not drawn: they count as hidden.
@@ -114,6 +189,11 @@ pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay:
             height: 1,
             ..area
         };
+        // The next hidden panel is named, so that the marker says what is there.
+        let next_hidden = panels
+            .get(end)
+            .map(|(p, _)| format!("next: {} · ", panel_name(app, *p)))
+            .unwrap_or_default();
         let text = marker(
             "panel",
             current,
@@ -121,10 +201,101 @@ pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay:
             win.start,
             total.saturating_sub(end),
             line.width,
-            &crate::tui::strings::move_panes(&app.keymap),
+            &format!(
+                "{next_hidden}{}",
+                crate::tui::strings::move_panes(&app.keymap)
+            ),
         );
         f.render_widget(Paragraph::new(text).style(app.theme.accent()), line);
     }
+}
+
+/// A panel's name as its frame titles it.
+fn panel_name(app: &App, p: Panel) -> String {
+    let t = app.task.as_ref().expect("task");
+    match p {
+        Panel::Control(ci) => tui_safe(&t.config.controls[ci].name, false).into_owned(),
+        Panel::Regions => "Regions".into(),
+        Panel::Sources => "Predictions & annotations".into(),
+    }
+}
+
+/// Draws one side panel: framed when it has the rows, else as a one-line summary.
+fn draw_panel(
+    f: &mut Frame,
+    app: &App,
+    p: Panel,
+    r: Rect,
+    regions: &[Value],
+    keys: &HashMap<(usize, usize), String>,
+    lay: &mut TaskLayout,
+) {
+    if let Panel::Control(ci) = p {
+        lay.hits.push(Hit {
+            area: r,
+            target: HitTarget::Focus(Focus::Control(ci)),
+        });
+    }
+    if r.height < 3 {
+        draw_panel_line(f, app, p, Rect { height: 1, ..r }, regions);
+        return;
+    }
+    match p {
+        Panel::Control(ci) => draw_control(f, app, ci, r, keys, lay),
+        Panel::Regions => draw_regions(f, app, regions, r),
+        Panel::Sources => draw_sources(f, app, r),
+    }
+}
+
+/// A panel shrunk to one line: its name, what it holds, and how to reach it.
+fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value]) {
+    let t = app.task.as_ref().expect("task");
+    let th = &app.theme;
+    let what = match p {
+        Panel::Control(ci) => {
+            let c = &t.config.controls[ci];
+            let region_id = if c.per_region {
+                t.selected.as_deref()
+            } else {
+                None
+            };
+            let current = res::current_list(&app.shown_result(), c, region_id);
+            let held = if current.is_empty() {
+                "—".to_string()
+            } else {
+                current
+                    .iter()
+                    .map(|v| match v {
+                        Value::Array(a) => a.iter().map(as_text).collect::<Vec<_>>().join("/"),
+                        other => as_text(other),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            format!("{} ({}): {held}", c.name, c.tag)
+        }
+        Panel::Regions => format!("Regions ({})", regions.len()),
+        Panel::Sources => format!(
+            "Predictions & annotations ({})",
+            t.full.predictions.len() + app.others().len()
+        ),
+    };
+    let keys = crate::tui::strings::move_panes(&app.keymap);
+    let hint = format!(" · {keys}");
+    let w = usize::from(r.width);
+    let body_w = w.saturating_sub(2 + crate::term_safe::display_width(&hint));
+    let body = if body_w >= 8 {
+        format!("{}{hint}", clip(&what, body_w))
+    } else {
+        clip(&what, w.saturating_sub(2))
+    };
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("▸ ", th.accent()),
+            Span::styled(body, th.dim()),
+        ])),
+        r,
+    );
 }
 
 /// The first of `total` rows to show in `height` rows so that `cursor` is visible.
@@ -164,10 +335,28 @@ pub(super) fn draw_control(
     ci: usize,
     area: Rect,
     keys: &HashMap<(usize, usize), String>,
+    lay: &mut TaskLayout,
 ) {
     let t = app.task.as_ref().expect("task");
     let th = &app.theme;
     let c = &t.config.controls[ci];
+    // Option rows start under the frame's top and the hint line, if any.
+    let first_row =
+        area.y + 1 + u16::from(c.per_region && t.selected.is_none() && !c.kind.makes_regions());
+    let option_row = |row: usize, li: usize, lay: &mut TaskLayout| {
+        let y = first_row + row as u16;
+        if y + 1 < area.y + area.height {
+            lay.hits.push(Hit {
+                area: Rect {
+                    x: area.x + 1,
+                    y,
+                    width: area.width.saturating_sub(2),
+                    height: 1,
+                },
+                target: HitTarget::Option(ci, li),
+            });
+        }
+    };
     let focused = focused_is(app, Focus::Control(ci));
     let cursor = *t.opt_cursor.get(&c.name).unwrap_or(&0);
     let region_id = if c.per_region {
@@ -193,7 +382,7 @@ pub(super) fn draw_control(
     let mark_cursor = |i: usize| focused && i == cursor;
     if c.per_region && region_id.is_none() && !c.kind.makes_regions() {
         lines.push(Line::from(Span::styled(
-            "select a region (Tab) to fill this in",
+            crate::tui::strings::select_region_first(&app.keymap),
             th.dim(),
         )));
     }
@@ -212,6 +401,7 @@ pub(super) fn draw_control(
             let end = (start + rows).min(c.labels.len());
             more = more_title(start, end - start, c.labels.len());
             for (i, l) in c.labels.iter().enumerate().take(end).skip(start) {
+                option_row(i - start, i, lay);
                 let on = current.iter().any(|v| v.as_str() == Some(l.key.as_str()));
                 let boxmark = match (c.choice, on) {
                     (crate::config::ChoiceMode::Multiple, true) => "[x]",
@@ -238,6 +428,7 @@ pub(super) fn draw_control(
             let end = (start + rows).min(c.labels.len());
             more = more_title(start, end - start, c.labels.len());
             for (i, l) in c.labels.iter().enumerate().take(end).skip(start) {
+                option_row(i - start, i, lay);
                 let key = key_of(i);
                 let col = th.label_color(l.background.as_deref(), i);
                 let mut st = if th.mono {
@@ -258,13 +449,14 @@ pub(super) fn draw_control(
             let n = current.first().and_then(Value::as_i64).unwrap_or(0);
             let max = u64::from(c.max_rating);
             let st = if focused { th.cursor() } else { th.base() };
-            let full = format!("  {n}/{max}  h/l change");
+            let keys = crate::tui::strings::rating_keys(&app.keymap);
+            let full = format!("  {n}/{max}  {keys}");
             // As many stars as fit; a scale wider than the panel ends in "…".
             let room = inner_w.saturating_sub(full.width()) as u64;
             let (count, suffix) = if max <= room {
                 (max, full)
             } else {
-                let tail = format!(" {n}/{max}  h/l change");
+                let tail = format!(" {n}/{max}  {keys}");
                 (
                     (inner_w.saturating_sub(tail.width() + 1) as u64)
                         .max(1)
@@ -283,13 +475,9 @@ pub(super) fn draw_control(
         ControlKind::Number | ControlKind::DateTime => {
             let v = current.first().map(as_text).unwrap_or_else(|| "—".into());
             let st = if focused { th.cursor() } else { th.base() };
-            let hint = if c.kind == ControlKind::Number {
-                "  Enter edit · h/l step"
-            } else {
-                "  Enter edit"
-            };
+            let hint = crate::tui::strings::field_keys(&app.keymap, c.kind == ControlKind::Number);
             lines.push(Line::from(vec![
-                Span::styled(sanitize(&v, false), st),
+                Span::styled(tui_safe(&v, false).into_owned(), st),
                 Span::styled(hint, th.dim()),
             ]));
         }
@@ -306,7 +494,7 @@ pub(super) fn draw_control(
                     th.base()
                 };
                 lines.push(Line::from(Span::styled(
-                    format!("› {}", sanitize(&as_text(e), false)),
+                    format!("› {}", tui_safe(&as_text(e), false).into_owned()),
                     st,
                 )));
             }
@@ -318,7 +506,7 @@ pub(super) fn draw_control(
                 };
                 let ph = c.attr("placeholder").unwrap_or("add text");
                 lines.push(Line::from(Span::styled(
-                    format!("+ {} (Enter; E for $EDITOR)", sanitize(ph, false)),
+                    crate::tui::strings::textarea_add(&app.keymap, &tui_safe(ph, false)),
                     st,
                 )));
             }
@@ -339,7 +527,7 @@ pub(super) fn draw_control(
                 };
                 let st = if focused { th.accent() } else { th.base() };
                 lines.push(Line::from(Span::styled(
-                    format!("• {}", sanitize(&path, false)),
+                    format!("• {}", tui_safe(&path, false).into_owned()),
                     st,
                 )));
             }
@@ -373,6 +561,8 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Re
         })
         .unwrap_or(0);
     let start = sel.saturating_sub(h.saturating_sub(1));
+    // The frame and the colour mark take four columns.
+    let row_w = usize::from(area.width.saturating_sub(4));
     for r in regions.iter().skip(start).take(h) {
         let selected = t
             .selected
@@ -395,7 +585,8 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Re
                     Style::default().fg(col)
                 },
             ),
-            Span::styled(format!("{d}{origin}"), st),
+            // Cut by display columns, per grapheme: an emoji sequence is never split.
+            Span::styled(crate::term_safe::fit(&format!("{d}{origin}"), row_w), st),
         ]));
     }
     let title = format!(" Regions ({}) ", regions.len());
@@ -408,14 +599,12 @@ pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
     let mut lines = Vec::new();
     for (i, p) in t.full.predictions.iter().enumerate() {
         let on = t.source == ViewSource::Prediction(i);
-        let n = serde_json::from_str::<Vec<Value>>(&p.result)
-            .map(|v| v.len())
-            .unwrap_or(0);
+        let n = t.predicted.get(i).map_or(0, Vec::len);
         lines.push(Line::from(Span::styled(
             format!(
                 "{} ⓟ {} · score {} · {n} result(s)",
                 if on { "▶" } else { " " },
-                sanitize(&p.model_version, false),
+                tui_safe(&p.model_version, false).into_owned(),
                 p.score.map_or("-".into(), |s| format!("{s:.2}"))
             ),
             if on { th.cursor() } else { th.prediction() },
@@ -431,14 +620,14 @@ pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
             format!(
                 "{} ✎ {}{}",
                 if on { "▶" } else { " " },
-                sanitize(&who, false),
+                tui_safe(&who, false).into_owned(),
                 if a.was_cancelled { " (skipped)" } else { "" }
             ),
             if on { th.cursor() } else { th.base() },
         )));
     }
     lines.push(Line::from(Span::styled(
-        "O cycle · A accept · D diff · P overlay",
+        crate::tui::strings::sources_keys(&app.keymap),
         th.dim(),
     )));
     f.render_widget(

@@ -4,12 +4,12 @@ use super::image_pane::draw_image_pane;
 use super::panels::*;
 use crate::config::{ControlKind, Element, LabelConfig, Node, ObjectKind, ObjectTag};
 use crate::task::resolve::{as_text, interpolate};
+use crate::term_safe::tui_safe;
 use crate::tui::app::{App, Content, Focus, ViewSource};
 use crate::tui::msg::TaskLayout;
 use crate::tui::result as res;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{block, clip};
-use crate::util::sanitize;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::{Color, Modifier};
@@ -57,10 +57,9 @@ pub(super) fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> 
                 .attr("value")
                 .map(str::to_string)
                 .unwrap_or_else(|| el.text());
-            out.push(Item::Header(sanitize(
-                interpolate(&text, data).trim(),
-                false,
-            )));
+            out.push(Item::Header(
+                tui_safe(interpolate(&text, data).trim(), false).into_owned(),
+            ));
         }
         for c in &el.children {
             if let Node::Element(e) = c {
@@ -94,6 +93,23 @@ pub(super) fn item_rows(item: &Item) -> Rows {
         },
         Item::Control(_) => fixed(0),
     }
+}
+
+/// Rows a pane wants at `width` columns: a text pane as many as its wrapped lines (one
+/// line of text takes three rows with its frame), other panes as [`item_rows`] says.
+pub(super) fn pane_rows(app: &App, item: &Item, width: u16) -> Rows {
+    if let (Item::Object(o), Some(t)) = (item, &app.task)
+        && matches!(
+            o.kind,
+            ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs
+        )
+        && let Some(Content::Doc(doc)) = t.contents.get(&o.name)
+    {
+        let lines = doc.layout(width.saturating_sub(2)).len().max(1);
+        let full = (lines + 2).min(usize::from(u16::MAX)) as u16;
+        return Rows { min: 3, max: full };
+    }
+    item_rows(item)
 }
 
 /// Heights for panes stacked in `height` rows, when their minimums fit: bounded panes grow
@@ -311,6 +327,20 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
     ) && t.full.predictions.is_empty()
         && app.others().is_empty();
     let nothing = Rect { height: 0, ..area };
+    // Left: headers and objects.
+    let left_items: Vec<&Item> = all
+        .iter()
+        .filter(|i| matches!(i, Item::Header(_) | Item::Object(_)))
+        .collect();
+    let left_w = if wide && !no_panels {
+        area.width * 60 / 100
+    } else {
+        area.width
+    };
+    let rows: Vec<Rows> = left_items
+        .iter()
+        .map(|i| pane_rows(app, i, left_w))
+        .collect();
     let (left, right) = if no_panes && !no_panels {
         (nothing, area)
     } else if no_panels {
@@ -322,18 +352,42 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
             .split(area);
         (c[0], c[1])
     } else {
-        let c = Layout::default()
-            .direction(Direction::Vertical)
-            .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
-            .split(area);
-        (c[0], c[1])
+        // Stacked: the panes take what their content wants (at most 55%, more when the
+        // panels need less), the panels the rest.
+        let want: u32 = rows
+            .iter()
+            .map(|r| {
+                if r.max == FLEX {
+                    u32::from(u16::MAX)
+                } else {
+                    u32::from(r.max)
+                }
+            })
+            .sum();
+        let share = area.height * 55 / 100;
+        let panels_full = side_rows_used(app, &all, u16::MAX);
+        let room = area.height.saturating_sub(panels_full).max(share);
+        let mut h = want.min(u32::from(room)).min(u32::from(area.height)) as u16;
+        // Panels in compact form may leave rows over: those go back to the panes.
+        if want > u32::from(h) {
+            let used = side_rows_used(app, &all, area.height - h);
+            h = (u32::from(area.height - used)).min(want) as u16;
+        }
+        (
+            Rect { height: h, ..area },
+            Rect {
+                y: area.y + h,
+                height: area.height - h,
+                ..area
+            },
+        )
     };
-    // Left: headers and objects.
-    let left_items: Vec<&Item> = all
-        .iter()
-        .filter(|i| matches!(i, Item::Header(_) | Item::Object(_)))
-        .collect();
-    let rows: Vec<Rows> = left_items.iter().map(|i| item_rows(i)).collect();
+    if left.height > 0 {
+        lay.hits.push(crate::tui::msg::Hit {
+            area: left,
+            target: crate::tui::msg::HitTarget::Panes,
+        });
+    }
     // The pane to keep visible: the focused object, else the object the focused control
     // labels.
     let anchor_name = match t.focusables.get(t.focus) {
@@ -380,7 +434,15 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
                 Paragraph::new(h.clone()).style(app.theme.accent().add_modifier(Modifier::BOLD)),
                 *a,
             ),
-            Item::Object(o) => draw_object(f, app, o, *a, lay),
+            Item::Object(o) => {
+                if let Some(oi) = t.config.objects.iter().position(|x| x.name == o.name) {
+                    lay.hits.push(crate::tui::msg::Hit {
+                        area: *a,
+                        target: crate::tui::msg::HitTarget::Focus(Focus::Object(oi)),
+                    });
+                }
+                draw_object(f, app, o, *a, lay)
+            }
             Item::Control(_) => {}
         }
     }
@@ -408,15 +470,22 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
             height: 1,
             ..left
         };
+        // The next pane out of view is named, so that the marker says what is there.
+        let next_hidden = left_items[win.end.min(left_items.len())..]
+            .iter()
+            .find_map(|i| match i {
+                Item::Object(o) if o.kind != ObjectKind::Header => Some(o.name.as_str()),
+                _ => None,
+            })
+            .map(|n| format!("next: {} · ", clip(n, 24)))
+            .unwrap_or_default();
+        let moves = format!(
+            "{next_hidden}{}",
+            crate::tui::strings::move_panes(&app.keymap)
+        );
         f.render_widget(
             Paragraph::new(marker(
-                "pane",
-                current,
-                total,
-                above,
-                below,
-                line.width,
-                &crate::tui::strings::move_panes(&app.keymap),
+                "pane", current, total, above, below, line.width, &moves,
             ))
             .style(app.theme.accent()),
             line,
@@ -457,7 +526,7 @@ pub(super) fn draw_object(
                 .map(|v| interpolate(v, &t.data))
                 .unwrap_or_default();
             f.render_widget(
-                Paragraph::new(sanitize(&text, false))
+                Paragraph::new(tui_safe(&text, false).into_owned())
                     .style(th.accent().add_modifier(Modifier::BOLD)),
                 area,
             );
@@ -469,10 +538,13 @@ pub(super) fn draw_object(
             area,
         ),
         (_, Some(Content::Failed(e))) => f.render_widget(
-            Paragraph::new(format!("cannot show this value: {}", sanitize(e, false)))
-                .style(th.error())
-                .wrap(Wrap { trim: false })
-                .block(block(th, title, focused)),
+            Paragraph::new(format!(
+                "cannot show this value: {}",
+                tui_safe(e, false).into_owned()
+            ))
+            .style(th.error())
+            .wrap(Wrap { trim: false })
+            .block(block(th, title, focused)),
             area,
         ),
         (_, Some(Content::Doc(doc))) => {
@@ -498,7 +570,7 @@ pub(super) fn draw_object(
                     },
                     th.accent(),
                 ),
-                Span::raw(sanitize(shown, false)),
+                Span::raw(tui_safe(shown, false).into_owned()),
             ])];
             let mut facts = Vec::new();
             if let Some(d) = duration {
@@ -509,7 +581,7 @@ pub(super) fn draw_object(
             }
             if let Some(e) = error {
                 lines.push(Line::from(Span::styled(
-                    format!("not readable: {}", sanitize(e, false)),
+                    format!("not readable: {}", tui_safe(e, false).into_owned()),
                     th.error(),
                 )));
             } else if facts.is_empty() {
@@ -566,7 +638,7 @@ pub(super) fn draw_object(
                 other => serde_json::to_string_pretty(other).unwrap_or_default(),
             };
             f.render_widget(
-                Paragraph::new(sanitize(&text, true))
+                Paragraph::new(tui_safe(&text, true).into_owned())
                     .wrap(Wrap { trim: false })
                     .block(block(th, title, focused)),
                 area,
@@ -588,8 +660,11 @@ pub(super) fn table_lines(v: &Value, th: &Theme) -> Vec<Line<'static>> {
                 .min(24);
             for (k, val) in m {
                 out.push(Line::from(vec![
-                    Span::styled(format!("{:w$}  ", sanitize(k, false)), th.accent()),
-                    Span::raw(sanitize(&as_text(val), false)),
+                    Span::styled(
+                        format!("{:w$}  ", tui_safe(k, false).into_owned()),
+                        th.accent(),
+                    ),
+                    Span::raw(tui_safe(&as_text(val), false).into_owned()),
                 ]));
             }
         }
@@ -597,11 +672,11 @@ pub(super) fn table_lines(v: &Value, th: &Theme) -> Vec<Line<'static>> {
             for (i, r) in rows.iter().enumerate() {
                 out.push(Line::from(vec![
                     Span::styled(format!("{i:>3}  "), th.dim()),
-                    Span::raw(sanitize(&as_text(r), false)),
+                    Span::raw(tui_safe(&as_text(r), false).into_owned()),
                 ]));
             }
         }
-        other => out.push(Line::from(sanitize(&as_text(other), false))),
+        other => out.push(Line::from(tui_safe(&as_text(other), false).into_owned())),
     }
     out
 }
@@ -616,12 +691,11 @@ pub(super) fn object_regions(app: &App, obj: &str) -> Vec<(Value, bool)> {
         .map(|r| (r, t.source != ViewSource::Mine))
         .collect();
     if t.source == ViewSource::Mine && t.show_predictions {
-        for p in &t.full.predictions {
-            let pr: Vec<Value> = serde_json::from_str(&p.result).unwrap_or_default();
+        for pr in &t.predicted {
             for r in pr {
-                let id = res::id_of(&r).map(str::to_string);
-                if res::to_name(&r) == obj
-                    && res::is_region(&t.config, &r)
+                let id = res::id_of(r).map(str::to_string);
+                if res::to_name(r) == obj
+                    && res::is_region(&t.config, r)
                     && id.as_ref().is_none_or(|i| {
                         !t.rejected.contains(i)
                             && !t
@@ -631,7 +705,7 @@ pub(super) fn object_regions(app: &App, obj: &str) -> Vec<(Value, bool)> {
                                 .any(|m| res::id_of(m) == Some(i.as_str()))
                     })
                 {
-                    out.push((r, true));
+                    out.push((r.clone(), true));
                 }
             }
         }
