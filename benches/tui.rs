@@ -91,20 +91,20 @@ fn child(db: &Path) {
     let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
     s.draw(&mut term).expect("draw");
     let first = t0.elapsed().as_secs_f64() * 1000.0;
-    assert!(s.app.task.is_some(), "a task is open");
+    assert!(s.app.annotate.task.is_some(), "a task is open");
     let mut submit = Vec::new();
     let mut next = Vec::new();
     for i in 0..PRESSES {
         s.key(key(['1', '2', '3'][i % 3]));
         s.draw(&mut term).expect("draw");
-        let before = s.app.task.as_ref().map(|t| t.full.task.id);
+        let before = s.app.annotate.task.as_ref().map(|t| t.full.task.id);
         let t = Instant::now();
         s.key(key('s'));
         s.draw(&mut term).expect("draw");
         submit.push(t.elapsed().as_secs_f64() * 1000.0);
         assert_ne!(
             before,
-            s.app.task.as_ref().map(|t| t.full.task.id),
+            s.app.annotate.task.as_ref().map(|t| t.full.task.id),
             "moved on"
         );
         let t = Instant::now();

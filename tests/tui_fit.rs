@@ -8,7 +8,7 @@ use common::*;
 use serde_json::json;
 
 fn focused_control(d: &Driver) -> Option<String> {
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     match t.focusables.get(t.focus) {
         Some(labelterm::tui::screens::annotate::Focus::Control(ci)) => {
             Some(t.config.controls[*ci].name.clone())
@@ -138,7 +138,7 @@ const SAMPLES: [&str; 7] = [
 fn check_layout(name: &str, w: u16, h: u16, d: &mut Driver) -> String {
     // Media were loaded by the first drawing at this size; later frames need not wait.
     let (screen, _) = d.frame(w, h);
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     for c in &t.config.controls {
         if c.kind == labelterm::config::ControlKind::Relations {
             continue;
@@ -184,7 +184,7 @@ fn every_sample_shows_its_object_focused_control_and_names_the_rest() {
         let f = sample_project(name);
         let root = sample(name).display().to_string();
         let mut d = open(&f, &root);
-        let stops = d.s.app.task.as_ref().unwrap().focusables.len();
+        let stops = d.s.app.annotate.task.as_ref().unwrap().focusables.len();
         d.screen(80, 24);
         for (w, h) in [(80, 24), (120, 40)] {
             // Every focus stop, so that each control is once the focused one.

@@ -62,7 +62,7 @@ fn a_locked_store_keeps_the_answer_and_stores_it_in_full_once_free() {
     // Nothing is undone: the answer is on screen and in memory, the task stays open.
     assert_eq!(d.task_id(), first, "the next task waits for the save");
     assert_eq!(d.result()[0]["value"]["choices"], json!(["Negative"]));
-    assert!(matches!(d.s.app.save, SaveState::Failed(_)));
+    assert!(matches!(d.s.app.annotate.save, SaveState::Failed(_)));
     assert!(d.s.has_held_saves());
     assert_eq!(d.s.app.message.as_ref().unwrap().0, Level::Warn);
     // Another key does not clear the warning, nor does a retry while still locked.
@@ -116,7 +116,7 @@ fn submit_in_a_read_only_view_refuses_and_names_the_way_back() {
     d.type_text(":1");
     d.keys("enter 1");
     assert_eq!(d.task_id(), 1);
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     assert!(!t.full.predictions.is_empty() && !d.s.app.others().is_empty());
     d.keys("O s");
     assert!(
@@ -140,9 +140,9 @@ fn submit_in_a_read_only_view_refuses_and_names_the_way_back() {
 fn counts_come_from_the_store_after_a_label_and_a_skip() {
     let f = sample_project("sentiment");
     let mut d = open(&f, ".");
-    let before = d.s.app.progress;
+    let before = d.s.app.annotate.progress;
     d.keys("2 s S");
-    let p = d.s.app.progress;
+    let p = d.s.app.annotate.progress;
     let stored = d.s.store.progress(d.s.app.user_id).unwrap();
     assert_eq!(p, stored);
     assert_eq!(
@@ -159,7 +159,7 @@ fn prelabelling_starts_from_the_top_prediction_and_s_accepts_it() {
     let f = sample_project("image_bbox");
     let root = sample("image_bbox").display().to_string();
     let mut d = open_prelabel(&f, &root);
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     let pred: Vec<Value> = serde_json::from_str(&t.full.predictions[0].result).unwrap();
     let r = d.result();
     assert_eq!(r.as_array().unwrap().len(), pred.len());
@@ -335,7 +335,7 @@ fn brackets_walk_the_history_of_opened_tasks() {
 fn a_control_takes_the_prediction_value_and_my_view_marks_the_predicted_choice() {
     let f = sample_project("sentiment");
     let mut d = open(&f, ".");
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     let pred: Vec<Value> = serde_json::from_str(&t.full.predictions[0].result).unwrap();
     let score = t.full.predictions[0].score.unwrap();
     let choice = pred[0]["value"]["choices"][0].as_str().unwrap().to_string();
@@ -358,7 +358,15 @@ fn a_control_takes_the_prediction_value_and_my_view_marks_the_predicted_choice()
     assert_eq!(r[0]["value"]["choices"], json!([choice]));
     assert_eq!(r[0]["origin"], "prediction");
     assert!(d.message().contains("u undoes it"), "{}", d.message());
-    assert!(d.s.app.task.as_ref().unwrap().parent_prediction.is_some());
+    assert!(
+        d.s.app
+            .annotate
+            .task
+            .as_ref()
+            .unwrap()
+            .parent_prediction
+            .is_some()
+    );
     d.keys("u");
     assert_eq!(d.result(), json!([]));
 }

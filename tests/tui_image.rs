@@ -21,6 +21,7 @@ fn bbox() -> (Fixture, Driver) {
 
 fn cursor(d: &Driver) -> Cursor {
     d.s.app
+        .annotate
         .task
         .as_ref()
         .unwrap()
@@ -32,7 +33,7 @@ fn cursor(d: &Driver) -> Cursor {
 
 /// Drawn pixels of the image pane (across, down).
 fn drawn(d: &Driver) -> (f64, f64) {
-    let g = d.s.app.task.as_ref().unwrap().layout.image_geom["image"];
+    let g = d.s.app.annotate.task.as_ref().unwrap().layout.image_geom["image"];
     (g.width_px as f64, g.height_px as f64)
 }
 
@@ -79,7 +80,7 @@ fn a_box_starts_at_the_cursor_and_takes_the_label_key_pressed() {
     assert!(d.message().contains("needs area"), "{}", d.message());
     d.keys("esc");
     assert!(
-        !d.s.app.task.as_ref().unwrap().image["image"]
+        !d.s.app.annotate.task.as_ref().unwrap().image["image"]
             .boxes
             .is_drawing()
     );
@@ -89,7 +90,7 @@ fn a_box_starts_at_the_cursor_and_takes_the_label_key_pressed() {
 fn fine_steps_are_one_drawn_pixel_half_a_cell_down() {
     let (_f, mut d) = bbox();
     let (w, h) = drawn(&d);
-    let rows = d.s.app.task.as_ref().unwrap().layout.image_geom["image"].rows as f64;
+    let rows = d.s.app.annotate.task.as_ref().unwrap().layout.image_geom["image"].rows as f64;
     assert!(
         h > rows,
         "two drawn pixels per row: {h} pixels in {rows} rows"
@@ -134,7 +135,7 @@ fn a_jump_keeps_ninths_and_ends_on_another_key() {
     d.keys("s");
     let c = cursor(&d);
     assert!(close(c.x, 100.0 / 6.0, 1e-9), "{c:?}");
-    assert!(d.s.app.task.is_some());
+    assert!(d.s.app.annotate.task.is_some());
     // A new jump starts over the whole image; its grid shows the cell keys.
     let plain = d.screen(120, 40);
     assert!(!plain.contains("▀q▀"), "{plain}");
@@ -144,7 +145,10 @@ fn a_jump_keeps_ninths_and_ends_on_another_key() {
     assert!(screen.contains("▀q▀") && screen.contains("▀c▀"), "{screen}");
     // `l` ends the jump and moves the cursor as usual.
     d.keys("l");
-    assert_eq!(d.s.app.task.as_ref().unwrap().image["image"].jumping, 0);
+    assert_eq!(
+        d.s.app.annotate.task.as_ref().unwrap().image["image"].jumping,
+        0
+    );
 }
 
 /// A box fitted to a target with a jump to each corner: 12 keys.
@@ -187,7 +191,7 @@ fn polygons_are_drawn_point_by_point_and_closed_by_a_label_key_or_enter() {
     let (_f, mut d) = shapes();
     d.keys("p L p J p");
     assert_eq!(
-        d.s.app.task.as_ref().unwrap().image["image"]
+        d.s.app.annotate.task.as_ref().unwrap().image["image"]
             .polygon
             .points()
             .len(),
@@ -278,7 +282,7 @@ fn edit_mode_moves_and_resizes_the_selected_box() {
 fn editing_a_predicted_region_marks_it_changed() {
     let (_f, mut d) = bbox();
     {
-        let t = d.s.app.task.as_mut().unwrap();
+        let t = d.s.app.annotate.task.as_mut().unwrap();
         t.draft.replace_all(vec![json!({
             "id": "p1", "from_name": "label", "to_name": "image", "type": "rectanglelabels",
             "origin": "prediction",
@@ -305,8 +309,8 @@ fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
 #[test]
 fn a_mouse_drag_draws_a_box_and_a_click_selects_a_region() {
     let (_f, mut d) = bbox();
-    let area = d.s.app.task.as_ref().unwrap().layout.image_area["image"];
-    let g = d.s.app.task.as_ref().unwrap().layout.image_geom["image"];
+    let area = d.s.app.annotate.task.as_ref().unwrap().layout.image_area["image"];
+    let g = d.s.app.annotate.task.as_ref().unwrap().layout.image_geom["image"];
     let ox = (area.width as u32 - g.width_px) / 2;
     let oy = (area.height as u32 * 2).saturating_sub(g.height_px) / 2;
     // Rows start on even pixels inside the picture.
@@ -333,7 +337,7 @@ fn a_mouse_drag_draws_a_box_and_a_click_selects_a_region() {
     );
     let id = r[0]["id"].as_str().unwrap().to_string();
     assert_eq!(
-        d.s.app.task.as_ref().unwrap().selected.as_deref(),
+        d.s.app.annotate.task.as_ref().unwrap().selected.as_deref(),
         Some(id.as_str())
     );
     // A label key relabels the dragged box.
@@ -342,12 +346,12 @@ fn a_mouse_drag_draws_a_box_and_a_click_selects_a_region() {
     // A click off every region unselects; a click inside selects.
     d.s.feed(mouse(MouseEventKind::Down(left), x0 + 20, y0 + 9));
     d.s.feed(mouse(MouseEventKind::Up(left), x0 + 20, y0 + 9));
-    let sel = d.s.app.task.as_ref().unwrap().selected.clone();
+    let sel = d.s.app.annotate.task.as_ref().unwrap().selected.clone();
     assert_ne!(sel.as_deref(), Some(id.as_str()));
     d.s.feed(mouse(MouseEventKind::Down(left), x0 + 3, y0 + 2));
     d.s.feed(mouse(MouseEventKind::Up(left), x0 + 3, y0 + 2));
     assert_eq!(
-        d.s.app.task.as_ref().unwrap().selected.as_deref(),
+        d.s.app.annotate.task.as_ref().unwrap().selected.as_deref(),
         Some(id.as_str())
     );
     // The next drag takes the last-used label.
@@ -358,7 +362,7 @@ fn a_mouse_drag_draws_a_box_and_a_click_selects_a_region() {
     assert_eq!(r[1]["value"]["rectanglelabels"], json!(["Person"]));
     // The wheel over the picture moves between regions.
     d.s.feed(mouse(MouseEventKind::ScrollDown, x0, y0));
-    assert!(d.s.app.task.as_ref().unwrap().selected.is_some());
+    assert!(d.s.app.annotate.task.as_ref().unwrap().selected.is_some());
 }
 
 #[test]

@@ -58,7 +58,7 @@ fn url_text_outside_the_roots_is_refused_and_never_loaded() {
         d.type_text(&id.to_string());
         d.keys("enter");
         assert_eq!(d.task_id(), id);
-        let content = d.s.app.task.as_ref().unwrap().contents["t"].clone();
+        let content = d.s.app.annotate.task.as_ref().unwrap().contents["t"].clone();
         match &content {
             Content::Failed(msg) => {
                 assert!(msg.contains(&format!("task {id}")), "{msg}");
@@ -69,7 +69,7 @@ fn url_text_outside_the_roots_is_refused_and_never_loaded() {
         }
         // Trying to label it stores nothing of the file.
         d.keys("v w 1");
-        let t = d.s.app.task.as_ref().unwrap();
+        let t = d.s.app.annotate.task.as_ref().unwrap();
         let state = format!("{:?} {:?}", t.contents, t.draft.result());
         assert!(!state.contains(SECRET), "{v}");
         if i < 2 {
@@ -79,7 +79,7 @@ fn url_text_outside_the_roots_is_refused_and_never_loaded() {
     d.keys("esc :");
     d.type_text(&(values.len() + 1).to_string());
     d.keys("enter");
-    let content = d.s.app.task.as_ref().unwrap().contents["t"].clone();
+    let content = d.s.app.annotate.task.as_ref().unwrap().contents["t"].clone();
     assert!(matches!(content, Content::Doc(_)), "{content:?}");
     assert!(d.screen(100, 30).contains("hello inside"));
     for table in ["drafts", "annotations"] {
@@ -96,7 +96,7 @@ fn samples_resolve_against_their_import_folder() {
     let f = sample_project("image_bbox");
     let mut d = open_plain(&f);
     d.screen(100, 30);
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     let (source, raster) = t
         .contents
         .values()
@@ -113,7 +113,7 @@ fn samples_resolve_against_their_import_folder() {
 
     let f = sample_project("audio_transcription");
     let d = open_plain(&f);
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     let (source, duration) = t
         .contents
         .values()

@@ -83,7 +83,7 @@ fn word_granularity_selects_whole_words() {
 fn cjk_word_motion_stops_inside_a_sentence() {
     let mut d = ner("symbol", "東京都に住んでいます。Tokyo");
     d.keys("w");
-    let cur = d.s.app.task.as_ref().unwrap().text_cursor["text"];
+    let cur = d.s.app.annotate.task.as_ref().unwrap().text_cursor["text"];
     assert!(
         cur > 0 && cur < 10,
         "w stopped inside the sentence at {cur}"
@@ -99,12 +99,12 @@ fn counts_repeat_motions_and_do_not_take_label_digits() {
     let mut d = ner("word", "one two three four five six");
     // Alt+digits are a count anywhere; the status line shows it while pending.
     d.keys("alt-3");
-    assert_eq!(d.s.app.count, Some(3));
+    assert_eq!(d.s.app.annotate.count, Some(3));
     let (screen, _) = d.frame(100, 20);
     assert!(screen.contains("count 3"), "{screen}");
     d.keys("w 1");
     assert_eq!(spans(&d), pairs(&[("four", "PER")]));
-    assert_eq!(d.s.app.count, None, "the count is used up");
+    assert_eq!(d.s.app.annotate.count, None, "the count is used up");
     // `v` + a counted end-of-word motion: a three-word entity in four keys.
     let mut d = ner("word", "one two three four five six");
     d.keys("v alt-2 e 2");
@@ -157,7 +157,7 @@ fn mouse(kind: MouseEventKind, column: u16, row: u16) -> Msg {
 
 /// Where (column, row) display index `i` of the first line of the text pane is drawn.
 fn cell_of(d: &Driver, i: u16) -> (u16, u16) {
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     let r = t.layout.text_panes["text"];
     (r.x + i, r.y)
 }
@@ -177,8 +177,11 @@ fn mouse_drag_makes_a_selection_and_a_click_selects_a_span() {
     let (x, y) = cell_of(&d, 1);
     d.s.feed(mouse(MouseEventKind::Down(MouseButton::Left), x, y));
     d.s.feed(mouse(MouseEventKind::Up(MouseButton::Left), x, y));
-    assert_eq!(d.s.app.task.as_ref().unwrap().text_cursor["text"], 1);
-    assert_eq!(d.s.app.task.as_ref().unwrap().selected, None);
+    assert_eq!(
+        d.s.app.annotate.task.as_ref().unwrap().text_cursor["text"],
+        1
+    );
+    assert_eq!(d.s.app.annotate.task.as_ref().unwrap().selected, None);
     d.keys("1");
     let (x, y) = cell_of(&d, 9);
     d.s.feed(mouse(MouseEventKind::Down(MouseButton::Left), x, y));
@@ -186,6 +189,7 @@ fn mouse_drag_makes_a_selection_and_a_click_selects_a_span() {
     let id = d.result()[0]["id"].clone();
     assert_eq!(
         d.s.app
+            .annotate
             .task
             .as_ref()
             .unwrap()
@@ -221,12 +225,12 @@ fn a_count_starts_only_where_a_digit_is_free() {
     let mut d = ner("word", "one two three four five six");
     // 0 alone is no count; a label digit labels; an unbound key drops a pending count.
     d.keys("0");
-    assert_eq!(d.s.app.count, None);
+    assert_eq!(d.s.app.annotate.count, None);
     d.keys("5 0");
-    assert_eq!(d.s.app.count, Some(50));
+    assert_eq!(d.s.app.annotate.count, Some(50));
     d.keys("Z");
     assert_eq!(
-        d.s.app.count, None,
+        d.s.app.annotate.count, None,
         "a key that does nothing ends the count"
     );
     d.keys("7 1");
@@ -235,9 +239,9 @@ fn a_count_starts_only_where_a_digit_is_free() {
         pairs(&[("one", "PER")]),
         "a label key takes no count"
     );
-    assert_eq!(d.s.app.count, None);
+    assert_eq!(d.s.app.annotate.count, None);
     // Alt+digits add up, the motion uses them all.
     d.keys("b alt-1 alt-2 l");
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     assert_eq!(t.text_cursor["text"], 12, "twelve characters on");
 }

@@ -50,7 +50,7 @@ fn expected(id: &Value, start: i64, end: i64, label: &str) -> Value {
 }
 
 fn window(d: &Driver) -> (usize, usize) {
-    d.s.app.task.as_ref().unwrap().timeseries["ts"]
+    d.s.app.annotate.task.as_ref().unwrap().timeseries["ts"]
         .cursor
         .window()
 }
@@ -61,7 +61,7 @@ fn the_chart_takes_focus() {
     let mut d = open(&f, ".");
     assert_eq!(d.s.app.focus_ctx(), Some(Ctx::Timeseries));
     // Cycling the panes comes back to the chart.
-    let n = d.s.app.task.as_ref().unwrap().focusables.len();
+    let n = d.s.app.annotate.task.as_ref().unwrap().focusables.len();
     for _ in 0..n {
         d.keys("J");
     }
@@ -81,7 +81,7 @@ fn cursor_selection_and_label_key_store_label_studio_json() {
     let stored: Value = serde_json::from_str(&draft[0]).unwrap();
     assert_eq!(stored, json!([r]));
     // The selection is closed and the new region selected.
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     assert!(t.anchor.is_none());
     assert_eq!(t.selected.as_deref(), r["id"].as_str());
 }
@@ -129,13 +129,13 @@ fn esc_closes_the_selection_then_unselects_the_region() {
     d.keys("l v l 1");
     let id = only_region(&d)["id"].clone();
     d.keys("v l");
-    assert!(d.s.app.task.as_ref().unwrap().anchor.is_some());
+    assert!(d.s.app.annotate.task.as_ref().unwrap().anchor.is_some());
     d.keys("esc");
-    let t = d.s.app.task.as_ref().unwrap();
+    let t = d.s.app.annotate.task.as_ref().unwrap();
     assert!(t.anchor.is_none());
     assert_eq!(t.selected.as_deref(), id.as_str());
     d.keys("esc");
-    assert!(d.s.app.task.as_ref().unwrap().selected.is_none());
+    assert!(d.s.app.annotate.task.as_ref().unwrap().selected.is_none());
     // Moves need a selected region; nothing changes without one.
     d.keys("M");
     assert_eq!(only_region(&d), expected(&id, 1, 2, "Spike"));
@@ -174,7 +174,7 @@ fn region_band_and_its_label_are_drawn_on_the_chart() {
         .find("Drift")
         .expect("label on the chart's band row");
     // The band starts a quarter into the chart (point 10 of 40), inside the pane's border.
-    let inner = d.s.app.task.as_ref().unwrap().layout.timeseries["ts"];
+    let inner = d.s.app.annotate.task.as_ref().unwrap().layout.timeseries["ts"];
     let col = chart_top[..at].chars().count() as u16 - inner.x;
     assert_eq!(col, 10 * inner.width / 40, "{screen}");
 }
@@ -193,7 +193,7 @@ fn mouse_click_moves_the_cursor_drag_selects_wheel_zooms() {
     let f = forty_points();
     let mut d = open(&f, ".");
     d.screen(100, 24);
-    let area = d.s.app.task.as_ref().unwrap().layout.timeseries["ts"];
+    let area = d.s.app.annotate.task.as_ref().unwrap().layout.timeseries["ts"];
     let row = area.y + 2;
     let none = KeyModifiers::NONE;
     // A click in the middle puts the cursor on the middle point.
@@ -203,7 +203,7 @@ fn mouse_click_moves_the_cursor_drag_selects_wheel_zooms() {
         row,
         none,
     ));
-    let cur = d.s.app.task.as_ref().unwrap().timeseries["ts"]
+    let cur = d.s.app.annotate.task.as_ref().unwrap().timeseries["ts"]
         .cursor
         .cursor();
     assert_eq!(cur, 20);

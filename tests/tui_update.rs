@@ -151,7 +151,7 @@ fn predictions_accept_whole_region_and_reject() {
     assert_eq!(r.as_array().unwrap().len(), 2);
     assert_eq!(r[0]["origin"], "prediction");
     assert_eq!(r[0]["id"], "str0", "accepted regions keep their ids");
-    let parent = d.s.app.task.as_ref().unwrap().parent_prediction;
+    let parent = d.s.app.annotate.task.as_ref().unwrap().parent_prediction;
     assert!(parent.is_some());
     d.keys("u");
     assert_eq!(d.result(), json!([]));
@@ -162,7 +162,15 @@ fn predictions_accept_whole_region_and_reject() {
     assert_eq!(r[0]["value"]["rectanglelabels"], json!(["Person"]));
     // Reject the first box: it leaves the prediction view.
     d.keys("tab X");
-    assert!(d.s.app.task.as_ref().unwrap().rejected.contains("str0"));
+    assert!(
+        d.s.app
+            .annotate
+            .task
+            .as_ref()
+            .unwrap()
+            .rejected
+            .contains("str0")
+    );
     d.keys("esc D");
     let lines = match &d.s.app.popup {
         Some(labelterm::tui::app::Popup::Diff(d)) => d.lines.clone(),
@@ -351,7 +359,7 @@ fn cycle_to_another_annotators_work_read_only() {
     assert_eq!(d.task_id(), 2, "task 1 is labeled by ana already");
     d.keys(": 1 enter O O");
     assert!(matches!(
-        d.s.app.task.as_ref().unwrap().source,
+        d.s.app.annotate.task.as_ref().unwrap().source,
         labelterm::tui::app::ViewSource::Annotation(0)
     ));
     d.keys("1");

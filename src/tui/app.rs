@@ -12,16 +12,14 @@ use super::msg::{LayoutFacts, Msg, Note};
 pub use super::popups::{Diff, EditTarget, Editor, Help, Picker, Popup};
 use super::popups::{EditorReply, PickerReply, Reply};
 pub use super::screens::Screen;
-pub use super::screens::annotate::{Content, Focus, TaskState, ViewSource};
+pub use super::screens::annotate::{Annotate, Content, Focus, TaskState, ViewSource};
 use super::screens::task_list::{ListCmd, TaskList};
 pub use super::shared::{check_datetime, describe_result, focusables, walk};
 use super::strings;
 use super::theme::Theme;
 use crate::annotate::PendingSave;
-use crate::annotate::SaveKind;
 use crate::config::{LabelConfig, ObjectKind};
 use crate::store::Sampling;
-use crate::store::annotate::Progress;
 use crate::store::browse::PageKey;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::Value;
@@ -108,29 +106,13 @@ pub struct App {
     pub screen: Screen,
     pub popup: Option<Popup>,
     pub editor: Option<Editor>,
-    pub task: Option<TaskState>,
+    /// The annotate screen: the open task and everything about working on it.
+    pub annotate: Annotate,
     pub list: TaskList,
-    pub progress: Progress,
     pub message: Option<(Level, String)>,
-    pub save: SaveState,
-    pub history: Vec<i64>,
-    pub hist_pos: usize,
     pub quit: bool,
-    /// Set when the stream has no task left.
-    pub finished: bool,
-    /// A count typed before a motion (`5 l`, `alt-5 l`), read by [`App::take_count`].
-    pub count: Option<usize>,
-    /// Start an unannotated task from its top prediction (Label Studio's pre-labelling).
-    pub prelabel: bool,
-    /// A submit or skip of this task waits for the store: edits join it, and the next
-    /// task opens only once it is stored.
-    pub submitting: Option<(i64, SaveKind)>,
     /// The message shown and since when, for clearing Info/Ok messages after a while.
     message_since: Option<(String, Instant)>,
-    /// The open editor's text went to the draft (so a cancel must store the result again).
-    editor_drafted: bool,
-    /// Whether the label hotkeys shadowed by built-in keys have been told.
-    pub hotkey_clashes_told: bool,
 }
 
 /// Info and Ok messages go after this long (or at the next key); warnings and errors stay
@@ -163,21 +145,11 @@ impl App {
             screen: Screen::Task,
             popup: None,
             editor: None,
-            task: None,
+            annotate: Annotate::default(),
             list: TaskList::default(),
-            progress: Progress::default(),
             message: None,
-            save: SaveState::Clean,
-            history: Vec::new(),
-            hist_pos: 0,
             quit: false,
-            finished: false,
-            count: None,
-            prelabel: true,
-            submitting: None,
             message_since: None,
-            editor_drafted: false,
-            hotkey_clashes_told: false,
         }
     }
 
@@ -192,7 +164,7 @@ impl App {
 
     pub(in crate::tui) fn open_list(&mut self) -> Vec<Effect> {
         self.screen = Screen::List;
-        let current = self.task.as_ref().map(|t| t.full.task.id);
+        let current = self.annotate.task.as_ref().map(|t| t.full.task.id);
         match current {
             Some(id) => vec![self.list.jump(id)],
             None => vec![self.list.reset(true)],
@@ -201,7 +173,7 @@ impl App {
 
     /// Routes an action to the task list and carries out what it asks for.
     pub(in crate::tui) fn list_action(&mut self, a: Action) -> Vec<Effect> {
-        let can_go_back = self.task.is_some() || self.finished;
+        let can_go_back = self.annotate.task.is_some() || self.annotate.finished;
         let mut effects = Vec::new();
         for cmd in self.list.update(a, can_go_back) {
             match cmd {
@@ -222,7 +194,7 @@ impl App {
 
     /// The context of the focused pane.
     pub fn focus_ctx(&self) -> Option<Ctx> {
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         match t.focusables.get(t.focus)? {
             Focus::Object(i) => match t.config.objects.get(*i)?.kind {
                 ObjectKind::Image => Some(Ctx::Image),
@@ -266,7 +238,7 @@ impl App {
             Msg::Mouse(_) | Msg::Resize(..) => Vec::new(),
             Msg::Action(a) => self.action(a),
             Msg::Counts(p) => {
-                self.progress = p;
+                self.annotate.progress = p;
                 Vec::new()
             }
             Msg::TaskOpened { full, draft } => self.open_task(*full, draft),
@@ -366,7 +338,7 @@ impl App {
         if let Some(h) = facts.list_height {
             self.list.height = h;
         }
-        if let (Some(t), Some((id, l))) = (&mut self.task, facts.task)
+        if let (Some(t), Some((id, l))) = (&mut self.annotate.task, facts.task)
             && t.full.task.id == id
         {
             // Panes out of view keep what they learned when last drawn.
@@ -454,11 +426,11 @@ impl App {
             if let Some(a) = self.keymap.lookup(*ctx, &spec) {
                 let effects = self.action(a);
                 // A count applies to the action right after it only.
-                self.count = None;
+                self.annotate.count = None;
                 return effects;
             }
         }
-        self.count = None;
+        self.annotate.count = None;
         if self.popup.is_none()
             && self.screen == Screen::Task
             && let Some((_, ci, li)) = self.hotkeys().into_iter().find(|(k, _, _)| *k == spec)
@@ -473,14 +445,16 @@ impl App {
     fn pane_mouse(&mut self, m: crossterm::event::MouseEvent) -> Vec<Effect> {
         let at = ratatui::layout::Position::new(m.column, m.row);
         let on_chart = self
+            .annotate
             .task
             .as_ref()
             .is_some_and(|t| t.layout.timeseries.iter().any(|(_, r)| r.contains(at)));
         let on_image = self
+            .annotate
             .task
             .as_ref()
             .is_some_and(|t| t.layout.image_area.values().any(|r| r.contains(at)));
-        let on_text = self.task.as_ref().is_some_and(|t| {
+        let on_text = self.annotate.task.as_ref().is_some_and(|t| {
             t.layout.text_panes.values().any(|r| r.contains(at))
                 || (t.text_drag.is_some()
                     && matches!(
@@ -522,19 +496,19 @@ impl App {
                 .any(|ctx| self.keymap.lookup(*ctx, &plain).is_some());
             if bound
                 || self.hotkeys().iter().any(|(k, _, _)| *k == plain)
-                || (digit == 0 && self.count.is_none())
+                || (digit == 0 && self.annotate.count.is_none())
             {
                 return false;
             }
         }
-        let n = self.count.unwrap_or(0).saturating_mul(10);
-        self.count = Some(n.saturating_add(digit as usize).min(99_999));
+        let n = self.annotate.count.unwrap_or(0).saturating_mul(10);
+        self.annotate.count = Some(n.saturating_add(digit as usize).min(99_999));
         true
     }
 
     /// The count typed before the current action (1 when none), cleared.
     pub fn take_count(&mut self) -> usize {
-        self.count.take().unwrap_or(1).max(1)
+        self.annotate.count.take().unwrap_or(1).max(1)
     }
 
     // ----------------------------------------------------------------- update
@@ -565,7 +539,7 @@ impl App {
             }
             _ => {}
         }
-        if self.task.is_none() {
+        if self.annotate.task.is_none() {
             return Vec::new();
         }
         self.task_action(a)
@@ -579,6 +553,7 @@ impl App {
             Some(Popup::Diff(d)) => d.update(a) == Reply::Close,
             Some(Popup::Picker(p)) => {
                 let Some(ctrl) = self
+                    .annotate
                     .task
                     .as_ref()
                     .and_then(|t| t.config.control(&p.control))
@@ -612,17 +587,23 @@ impl App {
         if matches!(ed.target, EditTarget::Jump) {
             return None;
         }
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         let kept = (
             t.draft.clone(),
             t.selected.clone(),
             t.opt_cursor.clone(),
             self.message.clone(),
-            self.save.clone(),
+            self.annotate.save.clone(),
         );
         let effects = self.commit_editor(ed);
-        let t = self.task.as_mut()?;
-        (t.draft, t.selected, t.opt_cursor, self.message, self.save) = kept;
+        let t = self.annotate.task.as_mut()?;
+        (
+            t.draft,
+            t.selected,
+            t.opt_cursor,
+            self.message,
+            self.annotate.save,
+        ) = kept;
         // It carries the revision on screen: the commit (a newer revision) and a cancel
         // (the same one, saved again) both take its place while it waits.
         let revision = t.draft.revision();
@@ -643,7 +624,7 @@ impl App {
     pub(in crate::tui) fn interrupt(&mut self) -> Vec<Effect> {
         let mut out: Vec<Effect> = self.editor_draft().into_iter().collect();
         if out.is_empty()
-            && let Some(t) = &self.task
+            && let Some(t) = &self.annotate.task
             && t.draft.is_dirty()
         {
             out.push(self.draft_effect());
@@ -655,7 +636,7 @@ impl App {
     }
 
     pub(in crate::tui) fn start_editor(&mut self, target: EditTarget, text: String) {
-        self.editor_drafted = false;
+        self.annotate.editor_drafted = false;
         self.editor = Some(Editor::new(target, text));
     }
 
@@ -668,15 +649,15 @@ impl App {
             EditorReply::Keep => {
                 let changed = self.editor.as_ref().is_some_and(|e| e.buf != before);
                 let drafted = if changed { self.editor_draft() } else { None };
-                self.editor_drafted |= drafted.is_some();
+                self.annotate.editor_drafted |= drafted.is_some();
                 drafted.into_iter().collect()
             }
             EditorReply::Cancel => {
                 let ed = self.editor.take().expect("editor");
                 // The draft held the text as it was typed: store the result on screen again.
-                match (&ed.target, &self.task) {
+                match (&ed.target, &self.annotate.task) {
                     (EditTarget::Jump, _) | (_, None) => Vec::new(),
-                    _ if !std::mem::take(&mut self.editor_drafted) => Vec::new(),
+                    _ if !std::mem::take(&mut self.annotate.editor_drafted) => Vec::new(),
                     _ => vec![self.draft_effect()],
                 }
             }
@@ -703,6 +684,7 @@ impl App {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::annotate::SaveKind;
     use crate::tui::msg::Failure;
     use crossterm::event::{KeyCode, KeyModifiers};
     use ratatui::Terminal;
@@ -741,7 +723,7 @@ mod tests {
             })
             .is_empty()
         );
-        assert_eq!(a.save, SaveState::Failed("retrying".into()));
+        assert_eq!(a.annotate.save, SaveState::Failed("retrying".into()));
         assert_eq!(
             a.message,
             Some((Level::Warn, "not saved, retrying: the disk is full".into()))
@@ -754,7 +736,7 @@ mod tests {
     fn the_list_opens_pages_in_and_keeps_its_drawn_height() {
         let mut a = app();
         a.update(Msg::NoTaskLeft);
-        assert!(a.finished);
+        assert!(a.annotate.finished);
         let effects = a.update(key('t'));
         let [Effect::ListPage { generation, .. }] = effects[..] else {
             panic!("{effects:?}");

@@ -173,7 +173,9 @@ impl App {
     /// labels control) the object it labels has. There its config hotkeys beat built-in
     /// keys, as they do in Label Studio.
     fn owns_focus(&self, ci: usize) -> bool {
-        let Some(t) = &self.task else { return false };
+        let Some(t) = &self.annotate.task else {
+            return false;
+        };
         let c = &t.config.controls[ci];
         match t.focusables.get(t.focus) {
             Some(Focus::Control(f)) => *f == ci,
@@ -192,7 +194,7 @@ impl App {
     /// The controls that own the focus come first: their hotkeys win over bound keys;
     /// the others work where no bound key shadows them.
     pub fn hotkeys(&self) -> Vec<(KeySpec, usize, usize)> {
-        let Some(t) = &self.task else {
+        let Some(t) = &self.annotate.task else {
             return Vec::new();
         };
         let ctxs = self.active_contexts();
@@ -231,7 +233,7 @@ impl App {
     }
 
     fn hotkey_written(&self, ci: usize, li: usize) -> bool {
-        self.task.as_ref().is_some_and(|t| {
+        self.annotate.task.as_ref().is_some_and(|t| {
             t.config
                 .controls
                 .get(ci)
@@ -243,7 +245,11 @@ impl App {
     /// Every label hotkey of the config that a built-in key of the task screen shadows,
     /// once each, as a sentence saying where it still works.
     pub fn hotkey_clashes(&self) -> Vec<String> {
-        let config = self.task.as_ref().map_or(&self.base_config, |t| &t.config);
+        let config = self
+            .annotate
+            .task
+            .as_ref()
+            .map_or(&self.base_config, |t| &t.config);
         let mut out: Vec<String> = Vec::new();
         for c in &config.controls {
             if matches!(c.kind, ControlKind::Taxonomy | ControlKind::Relations) {
@@ -285,10 +291,10 @@ impl App {
 
     /// Tells the hotkey clashes once, in the message line.
     pub fn report_hotkey_clashes(&mut self) {
-        if self.hotkey_clashes_told {
+        if self.annotate.hotkey_clashes_told {
             return;
         }
-        self.hotkey_clashes_told = true;
+        self.annotate.hotkey_clashes_told = true;
         let clashes = self.hotkey_clashes();
         if !clashes.is_empty() {
             self.message = Some((crate::tui::app::Level::Warn, clashes.join(" · ")));
@@ -318,7 +324,7 @@ impl App {
         if self.popup.is_some() || self.editor.is_some() || self.screen != Screen::Task {
             return Vec::new();
         }
-        let Some(t) = &self.task else {
+        let Some(t) = &self.annotate.task else {
             return Vec::new();
         };
         let at = |r: &ratatui::layout::Rect| {
@@ -347,7 +353,7 @@ impl App {
                         let (ci, li) = (*ci, *li);
                         let name = t.config.controls[ci].name.clone();
                         let fi = focus_at(Focus::Control(ci));
-                        let t = self.task.as_mut().expect("task");
+                        let t = self.annotate.task.as_mut().expect("task");
                         if let Some(fi) = fi {
                             t.focus = fi;
                         }
@@ -356,7 +362,7 @@ impl App {
                     }
                     Some(HitTarget::Focus(f)) => {
                         if let Some(fi) = focus_at(*f) {
-                            let t = self.task.as_mut().expect("task");
+                            let t = self.annotate.task.as_mut().expect("task");
                             t.focus = fi;
                             t.anchor = None;
                         }
@@ -394,7 +400,7 @@ impl App {
                     }
                 });
                 if let Some(fi) = next {
-                    let t = self.task.as_mut().expect("task");
+                    let t = self.annotate.task.as_mut().expect("task");
                     t.focus = fi;
                     t.anchor = None;
                 }

@@ -47,10 +47,14 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
 
 fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let th = &app.theme;
-    let task = app.task.as_ref().map_or("no task".to_string(), |t| {
-        format!("task #{}", t.full.task.id)
-    });
-    let save = match &app.save {
+    let task = app
+        .annotate
+        .task
+        .as_ref()
+        .map_or("no task".to_string(), |t| {
+            format!("task #{}", t.full.task.id)
+        });
+    let save = match &app.annotate.save {
         SaveState::Clean => "saved".to_string(),
         SaveState::DraftSaved => "draft saved".to_string(),
         SaveState::Submitted => "submitted".to_string(),
@@ -64,10 +68,11 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         app.screen.mode(app)
     };
     let count = app
+        .annotate
         .count
         .map(|n| format!(" │ {}", super::strings::count_pending(n)))
         .unwrap_or_default();
-    let source = match app.task.as_ref().map(|t| t.source) {
+    let source = match app.annotate.task.as_ref().map(|t| t.source) {
         Some(ViewSource::Prediction(i)) => format!(" │ viewing prediction {}", i + 1),
         Some(ViewSource::Annotation(i)) => format!(" │ viewing annotation {} (read-only)", i + 1),
         _ => String::new(),
@@ -76,16 +81,16 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         " {} │ {} │ done {}/{} ({}) │ {} │ {} │ {}{}{} ",
         tui_safe(&app.title, false).into_owned(),
         task,
-        app.progress.labeled,
-        app.progress.tasks,
-        mine_count(&app.progress),
+        app.annotate.progress.labeled,
+        app.annotate.progress.tasks,
+        mine_count(&app.annotate.progress),
         tui_safe(&app.user, false).into_owned(),
         save,
         mode,
         count,
         source
     );
-    let style = if matches!(app.save, SaveState::Failed(_)) {
+    let style = if matches!(app.annotate.save, SaveState::Failed(_)) {
         th.error().add_modifier(Modifier::REVERSED)
     } else {
         th.status()

@@ -110,14 +110,13 @@ impl Driver {
 
     /// Waits for pending loads (text by URL, audio facts) to arrive.
     pub fn settle(&mut self) {
-        while let Ok(l) =
-            self.loads
-                .recv_timeout(Duration::from_millis(if self.s.app.task.is_some() {
-                    60
-                } else {
-                    1
-                }))
-        {
+        while let Ok(l) = self.loads.recv_timeout(Duration::from_millis(
+            if self.s.app.annotate.task.is_some() {
+                60
+            } else {
+                1
+            },
+        )) {
             self.s.loaded(l);
         }
     }
@@ -163,11 +162,21 @@ impl Driver {
     }
 
     pub fn result(&self) -> serde_json::Value {
-        serde_json::Value::Array(self.s.app.task.as_ref().unwrap().draft.result().to_vec())
+        serde_json::Value::Array(
+            self.s
+                .app
+                .annotate
+                .task
+                .as_ref()
+                .unwrap()
+                .draft
+                .result()
+                .to_vec(),
+        )
     }
 
     pub fn task_id(&self) -> i64 {
-        self.s.app.task.as_ref().unwrap().full.task.id
+        self.s.app.annotate.task.as_ref().unwrap().full.task.id
     }
 
     pub fn message(&self) -> String {

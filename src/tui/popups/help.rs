@@ -30,7 +30,7 @@ pub fn help_lines(app: &App) -> Vec<(String, String, bool)> {
         }
     }
     if app.screen == Screen::Task
-        && let Some(t) = &app.task
+        && let Some(t) = &app.annotate.task
     {
         let keys = app.hotkeys();
         if !keys.is_empty() {

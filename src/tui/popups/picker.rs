@@ -154,7 +154,7 @@ impl Picker {
     pub fn view(&self, f: &mut Frame, app: &App, area: Rect) {
         let p = self;
         let th = &app.theme;
-        let Some(t) = &app.task else { return };
+        let Some(t) = &app.annotate.task else { return };
         let Some(c) = t.config.control(&p.control) else {
             return;
         };

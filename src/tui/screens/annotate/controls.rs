@@ -19,7 +19,7 @@ impl App {
     // ----------------------------------------------------------------- focus & panels
 
     pub fn focused_control(&self) -> Option<ControlTag> {
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         match t.focusables.get(t.focus)? {
             Focus::Control(i) => t.config.controls.get(*i).cloned(),
             _ => None,
@@ -27,7 +27,7 @@ impl App {
     }
 
     pub(in crate::tui) fn focused_object(&self) -> Option<crate::config::ObjectTag> {
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         match t.focusables.get(t.focus)? {
             Focus::Object(i) => t.config.objects.get(*i).cloned(),
             _ => None,
@@ -39,7 +39,7 @@ impl App {
         if !ctrl.per_region {
             return None;
         }
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         let id = t.selected.as_ref()?;
         t.draft
             .result()
@@ -84,7 +84,7 @@ impl App {
 
     /// A label key (or Enter on a label in its panel).
     pub(in crate::tui) fn apply_label(&mut self, ci: usize, li: usize) -> Vec<Effect> {
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         let ctrl = t.config.controls[ci].clone();
         let label = ctrl.labels[li].clone();
         match ctrl.kind {
@@ -115,7 +115,7 @@ impl App {
     }
 
     pub(in crate::tui) fn label_region(&mut self, ctrl: &ControlTag, key: &str) -> Vec<Effect> {
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         t.last_label.insert(ctrl.name.clone(), key.to_string());
         // A pending text selection on a target of this control makes a new span.
         let focused = match t.focusables.get(t.focus) {
@@ -160,7 +160,7 @@ impl App {
 
     pub(in crate::tui) fn panel_action(&mut self, ctrl: &ControlTag, a: Action) -> Vec<Effect> {
         let region = self.per_region_target(ctrl);
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         let cur = *t.opt_cursor.get(&ctrl.name).unwrap_or(&0);
         let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
         let entries = res::current_list(t.draft.result(), ctrl, rid.as_deref());
@@ -188,7 +188,7 @@ impl App {
         if !is_labels_control(ctrl.kind) && !self.region_ready(ctrl, &region) {
             return Vec::new();
         }
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         match (ctrl.kind, a) {
             (ControlKind::Choices, Action::Toggle | Action::Activate)
                 if cur < ctrl.labels.len() =>
@@ -372,6 +372,7 @@ impl App {
             }
             EditTarget::Number(control) => {
                 let Some(ctrl) = self
+                    .annotate
                     .task
                     .as_ref()
                     .and_then(|t| t.config.control(&control).cloned())
@@ -406,6 +407,7 @@ impl App {
             }
             EditTarget::DateTime(control) => {
                 let Some(ctrl) = self
+                    .annotate
                     .task
                     .as_ref()
                     .and_then(|t| t.config.control(&control).cloned())
@@ -441,6 +443,7 @@ impl App {
         text: String,
     ) -> Vec<Effect> {
         let Some(ctrl) = self
+            .annotate
             .task
             .as_ref()
             .and_then(|t| t.config.control(control).cloned())

@@ -120,12 +120,13 @@ impl App {
     }
 
     fn pane_mut(&mut self, obj: &str) -> &mut ImagePane {
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         t.image.entry(obj.to_string()).or_default()
     }
 
     fn pane(&self, obj: &str) -> ImagePane {
-        self.task
+        self.annotate
+            .task
             .as_ref()
             .and_then(|t| t.image.get(obj).cloned())
             .unwrap_or_default()
@@ -134,7 +135,12 @@ impl App {
     /// The image as last drawn: drawn pixels and the original size.
     pub(in crate::tui) fn image_grid(&self, obj: &str) -> Grid {
         let g = self.image_geom(obj);
-        let (ow, oh) = match self.task.as_ref().and_then(|t| t.contents.get(obj)) {
+        let (ow, oh) = match self
+            .annotate
+            .task
+            .as_ref()
+            .and_then(|t| t.contents.get(obj))
+        {
             Some(Content::Image {
                 raster: Some(r), ..
             }) => (r.orig_width, r.orig_height),
@@ -145,7 +151,7 @@ impl App {
 
     /// The first control of `kinds` that targets the image.
     fn image_control(&self, obj: &str, kinds: &[ControlKind]) -> Option<ControlTag> {
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         t.config
             .controls
             .iter()
@@ -156,7 +162,7 @@ impl App {
     /// The label a shape drawn without a label key gets: the control's last-used label,
     /// else its first.
     fn default_label(&self, ctrl: &ControlTag) -> Option<String> {
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         t.last_label
             .get(&ctrl.name)
             .cloned()
@@ -177,7 +183,7 @@ impl App {
             r.push(region);
             true
         });
-        if let Some(t) = &mut self.task {
+        if let Some(t) = &mut self.annotate.task {
             t.selected = id;
         }
         e
@@ -262,7 +268,8 @@ impl App {
     }
 
     pub(in crate::tui) fn image_geom(&self, obj: &str) -> ImageGeom {
-        self.task
+        self.annotate
+            .task
             .as_ref()
             .and_then(|t| t.layout.image_geom.get(obj).copied())
             .unwrap_or(ImageGeom {
@@ -299,7 +306,7 @@ impl App {
 
     /// The selected region when it is one of mine on this image.
     fn selected_on(&self, obj: &str) -> Option<Value> {
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         let id = t.selected.as_deref()?;
         t.draft
             .result()
@@ -393,7 +400,7 @@ impl App {
                 pane.boxes.start(at);
                 pane.edit = None;
                 // The label key that ends the box must not relabel a selected region.
-                self.task.as_mut().expect("task").selected = None;
+                self.annotate.task.as_mut().expect("task").selected = None;
                 self.info("box corner set: move to the other corner, then a label key");
                 Vec::new()
             }
@@ -407,7 +414,7 @@ impl App {
                 pane.polygon.add(at);
                 pane.edit = None;
                 let n = pane.polygon.points().len();
-                self.task.as_mut().expect("task").selected = None;
+                self.annotate.task.as_mut().expect("task").selected = None;
                 self.info(format!(
                     "polygon: {n} point(s); a label key or Enter closes it"
                 ));
@@ -541,7 +548,7 @@ impl App {
 
     /// The image picture under a screen cell: the object and the drawn pixel.
     fn image_at(&self, col: u16, row: u16) -> Option<(String, (i64, i64))> {
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         t.layout.image_area.iter().find_map(|(name, area)| {
             let inside = col >= area.x
                 && col < area.x + area.width
@@ -560,7 +567,7 @@ impl App {
 
     /// Mouse events: see the module's documentation.
     pub(in crate::tui) fn image_mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
-        if self.popup.is_some() || self.editor.is_some() || self.task.is_none() {
+        if self.popup.is_some() || self.editor.is_some() || self.annotate.task.is_none() {
             return Vec::new();
         }
         let at = (ev.column, ev.row);
@@ -574,7 +581,7 @@ impl App {
                 Vec::new()
             }
             MouseEventKind::Drag(MouseButton::Left) => {
-                if let Some(t) = &mut self.task {
+                if let Some(t) = &mut self.annotate.task {
                     for pane in t.image.values_mut() {
                         if let Some((from, _)) = pane.drag {
                             pane.drag = Some((from, at));
@@ -584,7 +591,7 @@ impl App {
                 Vec::new()
             }
             MouseEventKind::Up(MouseButton::Left) => {
-                let dragged = self.task.as_mut().and_then(|t| {
+                let dragged = self.annotate.task.as_mut().and_then(|t| {
                     t.image
                         .iter_mut()
                         .find_map(|(n, p)| p.drag.take().map(|d| (n.clone(), d)))
@@ -609,7 +616,7 @@ impl App {
     }
 
     fn focus_object(&mut self, name: &str) {
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         if let Some(oi) = t.config.objects.iter().position(|o| o.name == name)
             && let Some(fi) = t.focusables.iter().position(|f| *f == Focus::Object(oi))
         {
@@ -636,7 +643,7 @@ impl App {
     /// [`Self::image_at`] for a cell that may lie outside the picture (a drag that went
     /// past its edge): the nearest cell inside.
     fn image_at_clamped(&self, name: &str, at: (u16, u16)) -> Option<(String, (i64, i64))> {
-        let area = *self.task.as_ref()?.layout.image_area.get(name)?;
+        let area = *self.annotate.task.as_ref()?.layout.image_area.get(name)?;
         let col = at.0.clamp(area.x, area.x + area.width.saturating_sub(1));
         let row = at.1.clamp(area.y, area.y + area.height.saturating_sub(1));
         self.image_at(col, row)
@@ -705,7 +712,7 @@ impl App {
             })
             .min_by(|a, b| a.0.total_cmp(&b.0))
             .and_then(|(_, id)| id);
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         t.selected = hit;
         Vec::new()
     }
@@ -723,7 +730,7 @@ pub(super) fn draw_image_pane(
     lay: &mut TaskLayout,
 ) {
     let th = &app.theme;
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let b = block(th, title, focused);
     let inner = b.inner(area);
     f.render_widget(b, area);

@@ -11,10 +11,11 @@ pub mod timeseries_pane;
 pub mod update;
 pub mod view;
 
-use crate::annotate::Draft;
+use crate::annotate::{Draft, SaveKind};
 use crate::config::{ControlKind, LabelConfig, ObjectKind};
 use crate::store::TaskFull;
 use crate::store::annotate::DraftRow;
+use crate::store::annotate::Progress;
 use crate::task::resolve::{as_text, resolve_attr};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, Level, SaveState};
@@ -29,6 +30,47 @@ use crate::tui::text::SpanDoc;
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
+
+/// The annotate screen's own state: the open task, the way back and forth through
+/// tasks, the saving of results and the stream's progress.
+pub struct Annotate {
+    pub task: Option<TaskState>,
+    pub progress: Progress,
+    pub save: SaveState,
+    pub history: Vec<i64>,
+    pub hist_pos: usize,
+    /// Set when the stream has no task left.
+    pub finished: bool,
+    /// A count typed before a motion (`5 l`, `alt-5 l`), read by [`App::take_count`].
+    pub count: Option<usize>,
+    /// Start an unannotated task from its top prediction (Label Studio's pre-labelling).
+    pub prelabel: bool,
+    /// A submit or skip of this task waits for the store: edits join it, and the next
+    /// task opens only once it is stored.
+    pub submitting: Option<(i64, SaveKind)>,
+    /// The open editor's text went to the draft (so a cancel must store the result again).
+    pub(in crate::tui) editor_drafted: bool,
+    /// Whether the label hotkeys shadowed by built-in keys have been told.
+    pub hotkey_clashes_told: bool,
+}
+
+impl Default for Annotate {
+    fn default() -> Annotate {
+        Annotate {
+            task: None,
+            progress: Progress::default(),
+            save: SaveState::Clean,
+            history: Vec::new(),
+            hist_pos: 0,
+            finished: false,
+            count: None,
+            prelabel: true,
+            submitting: None,
+            editor_drafted: false,
+            hotkey_clashes_told: false,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Focus {
@@ -150,7 +192,7 @@ impl App {
         full: TaskFull,
         draft: Option<DraftRow>,
     ) -> Vec<Effect> {
-        let from_history = self.history.get(self.hist_pos) == Some(&full.task.id);
+        let from_history = self.annotate.history.get(self.annotate.hist_pos) == Some(&full.task.id);
         let data: Value = serde_json::from_str(&full.task.data).unwrap_or(Value::Null);
         let config = self.base_config.expand_for_task(&data);
         let mine = full
@@ -171,7 +213,7 @@ impl App {
         };
         // Label Studio's pre-labelling: with nothing of mine yet, start from the top
         // prediction, so that accepting it is one submit.
-        let prelabel = (draft.is_none() && mine.is_none() && self.prelabel)
+        let prelabel = (draft.is_none() && mine.is_none() && self.annotate.prelabel)
             .then(|| top_prediction(&full))
             .flatten();
         let (result, prelabelled) = match prelabel {
@@ -180,11 +222,11 @@ impl App {
         };
         let id = full.task.id;
         if !from_history {
-            self.history.truncate(self.hist_pos + 1);
-            if self.history.last() != Some(&id) {
-                self.history.push(id);
+            self.annotate.history.truncate(self.annotate.hist_pos + 1);
+            if self.annotate.history.last() != Some(&id) {
+                self.annotate.history.push(id);
             }
-            self.hist_pos = self.history.len() - 1;
+            self.annotate.hist_pos = self.annotate.history.len() - 1;
         }
         let parse = |text: &str| serde_json::from_str::<Vec<Value>>(text).unwrap_or_default();
         let predicted = full.predictions.iter().map(|p| parse(&p.result)).collect();
@@ -240,7 +282,7 @@ impl App {
                     .position(|f| matches!(f, Focus::Control(_)))
             })
             .unwrap_or(0);
-        self.save = if draft.is_some() {
+        self.annotate.save = if draft.is_some() {
             SaveState::DraftSaved
         } else {
             SaveState::Clean
@@ -265,9 +307,9 @@ impl App {
         } else if !matches!(self.message, Some((Level::Ok, _))) {
             self.message = None;
         }
-        self.task = Some(t);
+        self.annotate.task = Some(t);
         self.screen = Screen::Task;
-        self.finished = false;
+        self.annotate.finished = false;
         self.report_hotkey_clashes();
         let mut effects = effects;
         if prelabelled.is_some() {
@@ -281,8 +323,8 @@ impl App {
     /// The stream has nothing left.
     pub(in crate::tui) fn no_task(&mut self) {
         let saved = self.message.clone();
-        self.finished = true;
-        self.task = None;
+        self.annotate.finished = true;
+        self.annotate.task = None;
         self.message = Some((
             Level::Ok,
             match saved {
@@ -432,7 +474,9 @@ impl App {
 
     /// A worker finished loading something.
     pub(in crate::tui) fn loaded(&mut self, l: Loaded) {
-        let Some(t) = &mut self.task else { return };
+        let Some(t) = &mut self.annotate.task else {
+            return;
+        };
         let mut parts = l.key.splitn(3, ':');
         let (Some(tid), Some(name)) = (parts.next(), parts.next()) else {
             return;
@@ -494,7 +538,7 @@ impl App {
             (_, Err(e)) => Content::Failed(e),
             (_, Ok(_)) => return,
         };
-        if let Some(t) = &mut self.task {
+        if let Some(t) = &mut self.annotate.task {
             t.contents.insert(name.to_string(), new);
             timeseries_pane::sync_pane(t, name);
         }
@@ -502,7 +546,7 @@ impl App {
 
     /// Image requests for panes whose drawn size changed (after a frame).
     pub(in crate::tui) fn image_requests(&mut self) -> Vec<Effect> {
-        let Some(t) = &mut self.task else {
+        let Some(t) = &mut self.annotate.task else {
             return Vec::new();
         };
         let wanted: Vec<(String, (u16, u16))> = t

@@ -23,7 +23,7 @@ use unicode_width::UnicodeWidthStr;
 /// Rows a control's panel wants (its frame included); counted in `usize` so that no label
 /// count can overflow it.
 pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let hint = usize::from(c.per_region && t.selected.is_none() && !c.kind.makes_regions());
     hint + match c.kind {
         ControlKind::Choices => c.labels.len() + 2,
@@ -54,7 +54,7 @@ pub(super) fn side_rows_used(app: &App, all: &[Item], height: u16) -> u16 {
 
 /// The focused control's panel.
 fn side_anchor(app: &App, panels: &[(Panel, u16)]) -> Option<usize> {
-    let t = app.task.as_ref()?;
+    let t = app.annotate.task.as_ref()?;
     match t.focusables.get(t.focus) {
         Some(Focus::Control(ci)) => panels.iter().position(|(p, _)| *p == Panel::Control(*ci)),
         _ => None,
@@ -96,7 +96,7 @@ fn compact_heights(
 
 /// The side panels in order, with the rows each wants in full.
 fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let controls: Vec<usize> = all
         .iter()
         .filter_map(|i| match i {
@@ -212,7 +212,7 @@ pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay:
 
 /// A panel's name as its frame titles it.
 fn panel_name(app: &App, p: Panel) -> String {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     match p {
         Panel::Control(ci) => tui_safe(&t.config.controls[ci].name, false).into_owned(),
         Panel::Regions => "Regions".into(),
@@ -249,7 +249,7 @@ fn draw_panel(
 
 /// A panel shrunk to one line: its name, what it holds, and how to reach it.
 fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value]) {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
     let what = match p {
         Panel::Control(ci) => {
@@ -337,7 +337,7 @@ pub(super) fn draw_control(
     keys: &HashMap<(usize, usize), String>,
     lay: &mut TaskLayout,
 ) {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
     let c = &t.config.controls[ci];
     // Option rows start under the frame's top and the hint line, if any.
@@ -545,7 +545,7 @@ pub(super) fn draw_control(
 }
 
 pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Rect) {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
     let mut lines = Vec::new();
     if regions.is_empty() {
@@ -594,7 +594,7 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Re
 }
 
 pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
     let mut lines = Vec::new();
     for (i, p) in t.full.predictions.iter().enumerate() {

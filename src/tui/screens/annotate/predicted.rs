@@ -11,7 +11,7 @@ use ratatui::text::Span;
 /// `ctrl` (a whole-task value; per-region values show with their regions). Nothing in a
 /// read-only view, with predictions hidden, or when the prediction did not choose it.
 pub fn choice_marker(app: &App, ctrl: &ControlTag, key: &str) -> Option<Span<'static>> {
-    let t = app.task.as_ref()?;
+    let t = app.annotate.task.as_ref()?;
     if t.source != ViewSource::Mine || !t.show_predictions || ctrl.per_region {
         return None;
     }

@@ -24,7 +24,7 @@ use super::{Content, Focus, TaskState};
 
 impl App {
     pub(in crate::tui) fn doc(&self, obj: &str) -> Option<Arc<SpanDoc>> {
-        match self.task.as_ref()?.contents.get(obj)? {
+        match self.annotate.task.as_ref()?.contents.get(obj)? {
             Content::Doc(d) => Some(d.clone()),
             _ => None,
         }
@@ -33,6 +33,7 @@ impl App {
     /// How far selections on this object extend (its `granularity` attribute).
     pub(in crate::tui) fn granularity(&self, obj: &str) -> Granularity {
         let attr = self
+            .annotate
             .task
             .as_ref()
             .and_then(|t| t.config.object(obj))
@@ -56,7 +57,7 @@ impl App {
             return self.move_span_edge(obj, &doc, a);
         }
         let count = self.take_count();
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         let cur = *t.text_cursor.get(&obj.name).unwrap_or(&0);
         let width = t
             .layout
@@ -132,7 +133,7 @@ impl App {
                 doc.shrink_edge(range, edge, g, count)
             }
         };
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         if let Some((_, anchor)) = t.anchor.clone().filter(|(o, _)| *o == obj.name) {
             let cur = *t.text_cursor.get(&obj.name).unwrap_or(&0);
             let (s, e) = change(doc.selection_range(anchor, cur, g));
@@ -190,7 +191,7 @@ impl App {
     /// The display range a label key would turn into a span on this object: the
     /// selection, else the word under the cursor, snapped to the object's granularity.
     pub fn pending_span(&self, obj: &str) -> Option<(usize, usize)> {
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         let doc = self.doc(obj)?;
         if doc.is_empty() {
             return None;
@@ -234,7 +235,7 @@ impl App {
             r.push(region);
             true
         });
-        if let Some(t) = &mut self.task {
+        if let Some(t) = &mut self.annotate.task {
             t.anchor = None;
             t.selected = id;
             let after = doc.word_start_next(b.saturating_sub(1).max(a), 1);
@@ -245,7 +246,7 @@ impl App {
 
     /// A mouse event on the task screen: text panes take clicks, drags and the wheel.
     pub(in crate::tui) fn text_mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
-        let Some(t) = self.task.as_ref() else {
+        let Some(t) = self.annotate.task.as_ref() else {
             return Vec::new();
         };
         let at = Position::new(ev.column, ev.row);
@@ -267,7 +268,7 @@ impl App {
         let Some(doc) = self.doc(&name) else {
             return Vec::new();
         };
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         let lines = doc.layout(rect.width);
         let scroll = t.layout.scroll.get(&name).copied().unwrap_or(0);
         match ev.kind {
@@ -311,7 +312,7 @@ impl App {
                     })
                     .min_by_key(|(len, _)| *len)
                     .and_then(|(_, id)| id);
-                if let Some(t) = &mut self.task {
+                if let Some(t) = &mut self.annotate.task {
                     t.selected = hit;
                 }
                 Vec::new()
@@ -398,7 +399,7 @@ pub(super) fn draw_doc(
     focused: bool,
     lay: &mut TaskLayout,
 ) {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
     let b = block(th, title, focused);
     let inner = b.inner(area);

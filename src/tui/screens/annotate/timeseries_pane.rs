@@ -99,7 +99,7 @@ impl App {
     /// A key action with a TimeSeries chart focused.
     pub(in crate::tui) fn timeseries_action(&mut self, obj: &ObjectTag, a: Action) -> Vec<Effect> {
         let n = self.take_count() as isize;
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         let Some(pane) = t.timeseries.get_mut(&obj.name) else {
             return Vec::new();
         };
@@ -185,7 +185,7 @@ impl App {
         obj: &str,
         key: &str,
     ) -> Vec<Effect> {
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         let Some(pane) = t.timeseries.get(obj) else {
             return Vec::new();
         };
@@ -212,7 +212,7 @@ impl App {
             true
         });
         if !effects.is_empty()
-            && let Some(t) = &mut self.task
+            && let Some(t) = &mut self.annotate.task
         {
             t.anchor = None;
             t.selected = id;
@@ -229,7 +229,9 @@ impl App {
         let Some(region) = self.selected_region() else {
             return;
         };
-        let Some(t) = &mut self.task else { return };
+        let Some(t) = &mut self.annotate.task else {
+            return;
+        };
         let Some(pane) = t.timeseries.get_mut(res::to_name(&region)) else {
             return;
         };
@@ -249,7 +251,7 @@ impl App {
 
     /// A mouse event on the task screen: only the charts take it.
     pub(in crate::tui) fn timeseries_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
-        let Some(t) = &mut self.task else {
+        let Some(t) = &mut self.annotate.task else {
             return Vec::new();
         };
         let hit = t.layout.timeseries.iter().find(|(_, r)| {
@@ -314,7 +316,7 @@ pub(super) fn draw(
     lay: &mut TaskLayout,
 ) {
     let th = &app.theme;
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let outer = block(th, title, focused);
     let inner = outer.inner(area);
     f.render_widget(outer, area);

@@ -28,10 +28,12 @@ impl App {
             // (submitted, skipped, jumped to or opened from the list), oldest first; `]`
             // past its newest task opens the next task of the stream, which joins it.
             Action::NextTask => {
-                let t = self.task.as_ref().expect("task");
-                if self.hist_pos + 1 < self.history.len() {
-                    self.hist_pos += 1;
-                    vec![Effect::OpenTask(self.history[self.hist_pos])]
+                let t = self.annotate.task.as_ref().expect("task");
+                if self.annotate.hist_pos + 1 < self.annotate.history.len() {
+                    self.annotate.hist_pos += 1;
+                    vec![Effect::OpenTask(
+                        self.annotate.history[self.annotate.hist_pos],
+                    )]
                 } else {
                     vec![Effect::NextTask {
                         exclude: Some(t.full.task.id),
@@ -39,16 +41,18 @@ impl App {
                 }
             }
             Action::PrevTask => {
-                if self.hist_pos > 0 {
-                    self.hist_pos -= 1;
-                    vec![Effect::OpenTask(self.history[self.hist_pos])]
+                if self.annotate.hist_pos > 0 {
+                    self.annotate.hist_pos -= 1;
+                    vec![Effect::OpenTask(
+                        self.annotate.history[self.annotate.hist_pos],
+                    )]
                 } else {
                     self.info("this is the first task you opened");
                     Vec::new()
                 }
             }
             Action::FocusNext | Action::FocusPrev => {
-                let t = self.task.as_mut().expect("task");
+                let t = self.annotate.task.as_mut().expect("task");
                 let n = t.focusables.len().max(1);
                 t.focus = if a == Action::FocusNext {
                     (t.focus + 1) % n
@@ -65,7 +69,7 @@ impl App {
             }
             Action::DeleteRegion => self.delete_selected(),
             Action::DeleteAllRegions => {
-                let t = self.task.as_ref().expect("task");
+                let t = self.annotate.task.as_ref().expect("task");
                 let ids: Vec<String> = t
                     .draft
                     .result()
@@ -81,7 +85,7 @@ impl App {
                 })
             }
             Action::Cancel => {
-                let t = self.task.as_mut().expect("task");
+                let t = self.annotate.task.as_mut().expect("task");
                 if t.anchor.is_some() {
                     t.anchor = None;
                 } else if t.selected.is_some() {
@@ -101,7 +105,7 @@ impl App {
                 Vec::new()
             }
             Action::TogglePredictions => {
-                let t = self.task.as_mut().expect("task");
+                let t = self.annotate.task.as_mut().expect("task");
                 t.show_predictions = !t.show_predictions;
                 let on = t.show_predictions;
                 self.info(if on {
@@ -126,7 +130,10 @@ impl App {
 
     /// Lead time so far, in seconds.
     pub fn lead_time(&self) -> f64 {
-        self.task.as_ref().map_or(0.0, |t| t.draft.lead_time())
+        self.annotate
+            .task
+            .as_ref()
+            .map_or(0.0, |t| t.draft.lead_time())
     }
 
     /// Applies a change to my result; when it changed anything, records undo and saves
@@ -136,7 +143,7 @@ impl App {
         &mut self,
         f: impl FnOnce(&LabelConfig, &mut Vec<Value>) -> bool,
     ) -> Vec<Effect> {
-        let Some(t) = &mut self.task else {
+        let Some(t) = &mut self.annotate.task else {
             return Vec::new();
         };
         if t.source != ViewSource::Mine {
@@ -159,7 +166,7 @@ impl App {
 
     /// After my result changed: drop a selection that is gone, store what is on screen.
     fn after_change(&mut self) -> Vec<Effect> {
-        let Some(t) = &mut self.task else {
+        let Some(t) = &mut self.annotate.task else {
             return Vec::new();
         };
         if let Some(sel) = &t.selected
@@ -174,9 +181,9 @@ impl App {
     /// for the store, that submit again with the newer result (the store must end with
     /// what is shown).
     pub(in crate::tui) fn draft_effect(&self) -> Effect {
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         let id = t.full.task.id;
-        match self.submitting {
+        match self.annotate.submitting {
             Some((tid, kind)) if tid == id => Effect::Save(self.pending_of(kind)),
             _ => Effect::SaveDraft(self.pending_of(SaveKind::Draft)),
         }
@@ -184,7 +191,7 @@ impl App {
 
     /// The save of my result as it is now.
     pub(in crate::tui) fn pending_of(&self, kind: SaveKind) -> PendingSave {
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         let mut p = PendingSave::of_draft(t.full.task.id, self.user_id, &t.draft, kind);
         match kind {
             SaveKind::Draft => p.annotation_id = t.annotation_id,
@@ -195,16 +202,18 @@ impl App {
 
     /// The store wrote the draft of `revision`.
     pub(in crate::tui) fn draft_saved(&mut self, task_id: i64, revision: u64) {
-        match &mut self.task {
+        match &mut self.annotate.task {
             Some(t) if t.full.task.id == task_id => {
                 t.draft.mark_saved(revision);
-                if !t.draft.is_dirty() && self.submitting.is_none() {
-                    self.save = SaveState::DraftSaved;
+                if !t.draft.is_dirty() && self.annotate.submitting.is_none() {
+                    self.annotate.save = SaveState::DraftSaved;
                 }
             }
             // A held draft of a task left behind got stored: the failure shown is over
             // (a write still failing says so again at its next try).
-            _ if matches!(self.save, SaveState::Failed(_)) => self.save = SaveState::DraftSaved,
+            _ if matches!(self.annotate.save, SaveState::Failed(_)) => {
+                self.annotate.save = SaveState::DraftSaved
+            }
             _ => {}
         }
         if matches!(self.message, Some((Level::Warn, ref m)) if m.starts_with("not saved")) {
@@ -215,11 +224,11 @@ impl App {
     /// A write failed: keep everything as it is, say so; the runtime tries again.
     pub(in crate::tui) fn save_retry(&mut self, reason: &str) {
         self.message = Some((Level::Warn, strings::not_saved_retrying(reason)));
-        self.save = SaveState::Failed("retrying".into());
+        self.annotate.save = SaveState::Failed("retrying".into());
     }
 
     pub(in crate::tui) fn undo(&mut self, undo: bool) -> Vec<Effect> {
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         if t.source != ViewSource::Mine {
             self.warn(strings::read_only(&self.keymap));
             return Vec::new();
@@ -238,13 +247,13 @@ impl App {
 
     /// Required controls without a value: their messages.
     pub fn missing_required(&self) -> Vec<String> {
-        self.task.as_ref().map_or(Vec::new(), |t| {
+        self.annotate.task.as_ref().map_or(Vec::new(), |t| {
             crate::annotate::missing_required(&t.config, t.draft.result())
         })
     }
 
     pub(in crate::tui) fn submit(&mut self, kind: SaveKind) -> Vec<Effect> {
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         // A read-only view never stores anything but what it shows: refuse, and say how
         // to go back or take it over.
         match t.source {
@@ -276,16 +285,16 @@ impl App {
             self.warn("this task does not allow skipping");
             return Vec::new();
         }
-        self.submitting = Some((t.full.task.id, kind));
+        self.annotate.submitting = Some((t.full.task.id, kind));
         vec![Effect::Save(self.pending_of(kind))]
     }
 
     /// The store saved the annotation: count again and go on to the next task.
     pub(in crate::tui) fn saved(&mut self, kind: SaveKind, task_id: i64) -> Vec<Effect> {
-        if self.submitting.is_some_and(|(t, _)| t == task_id) {
-            self.submitting = None;
+        if self.annotate.submitting.is_some_and(|(t, _)| t == task_id) {
+            self.annotate.submitting = None;
         }
-        self.save = SaveState::Submitted;
+        self.annotate.save = SaveState::Submitted;
         self.message = Some((
             Level::Ok,
             match kind {
@@ -296,6 +305,7 @@ impl App {
         // Counts come from the store, so they never drift from what it holds.
         let mut out = vec![Effect::Counts];
         if self
+            .annotate
             .task
             .as_ref()
             .is_some_and(|t| t.full.task.id == task_id)
@@ -311,7 +321,7 @@ impl App {
 
     /// Results shown in the current source (mine, a prediction, another annotation).
     pub fn shown_result(&self) -> Vec<Value> {
-        let Some(t) = &self.task else {
+        let Some(t) = &self.annotate.task else {
             return Vec::new();
         };
         match t.source {
@@ -338,7 +348,7 @@ impl App {
 
     /// Other users' annotations (read-only).
     pub fn others(&self) -> Vec<&crate::store::AnnotationRow> {
-        self.task.as_ref().map_or(Vec::new(), |t| {
+        self.annotate.task.as_ref().map_or(Vec::new(), |t| {
             t.full
                 .annotations
                 .iter()
@@ -349,7 +359,7 @@ impl App {
 
     /// Regions (spans, shapes) of the shown result, in order.
     pub fn regions(&self) -> Vec<Value> {
-        let Some(t) = &self.task else {
+        let Some(t) = &self.annotate.task else {
             return Vec::new();
         };
         self.shown_result()
@@ -359,7 +369,7 @@ impl App {
     }
 
     pub fn selected_region(&self) -> Option<Value> {
-        let id = self.task.as_ref()?.selected.clone()?;
+        let id = self.annotate.task.as_ref()?.selected.clone()?;
         self.regions()
             .into_iter()
             .find(|r| res::id_of(r) == Some(id.as_str()))
@@ -367,7 +377,7 @@ impl App {
 
     pub(in crate::tui) fn cycle_region(&mut self, forward: bool) {
         let regions = self.regions();
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         if regions.is_empty() {
             t.selected = None;
             self.info("no regions");
@@ -406,7 +416,7 @@ impl App {
     }
 
     pub(in crate::tui) fn delete_selected(&mut self) -> Vec<Effect> {
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         if t.source != ViewSource::Mine {
             return self.reject_region();
         }
@@ -418,7 +428,7 @@ impl App {
             res::delete_region(r, &id);
             true
         });
-        if let Some(t) = &mut self.task {
+        if let Some(t) = &mut self.annotate.task {
             t.selected = None;
         }
         e
@@ -426,7 +436,7 @@ impl App {
 
     pub(in crate::tui) fn cycle_source(&mut self) {
         let others = self.others().len();
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         let preds = t.full.predictions.len();
         let order: Vec<ViewSource> = std::iter::once(ViewSource::Mine)
             .chain((0..preds).map(ViewSource::Prediction))
@@ -459,7 +469,7 @@ impl App {
     /// Takes over the first (or shown) prediction, or the shown annotation of another, as
     /// my result: one undo step, and the message names the undo key.
     pub(in crate::tui) fn accept_whole(&mut self) -> Vec<Effect> {
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         let (regions, parent) = match t.source {
             ViewSource::Mine => match t.full.predictions.first() {
                 Some(p) => (
@@ -495,7 +505,7 @@ impl App {
             })
             .collect();
         let n = regions.len();
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         t.source = ViewSource::Mine;
         t.selected = None;
         if !t.draft.replace_all(regions) {
@@ -517,7 +527,7 @@ impl App {
             self.info(strings::focus_control_to_accept(&self.keymap));
             return Vec::new();
         };
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         let pi = match t.source {
             ViewSource::Prediction(i) => Some(i),
             ViewSource::Mine => super::top_prediction_index(&t.full),
@@ -557,7 +567,7 @@ impl App {
             .iter()
             .map(|r| res::id_of(r).map(str::to_string))
             .collect();
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         t.source = ViewSource::Mine;
         let name = ctrl.name.clone();
         let e = self.edit(move |_, r| {
@@ -573,7 +583,7 @@ impl App {
             self.info("your value already is the prediction's");
             return e;
         }
-        if let Some(t) = &mut self.task
+        if let Some(t) = &mut self.annotate.task
             && t.parent_prediction.is_none()
         {
             t.parent_prediction = Some(pid);
@@ -585,7 +595,7 @@ impl App {
     /// The prediction region a key acts on: the selected one when a prediction is shown,
     /// else none.
     pub(in crate::tui) fn selected_prediction_region(&self) -> Option<Value> {
-        let t = self.task.as_ref()?;
+        let t = self.annotate.task.as_ref()?;
         if matches!(t.source, ViewSource::Mine) {
             return None;
         }
@@ -601,7 +611,7 @@ impl App {
             ));
             return Vec::new();
         };
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         let id = res::id_of(&region).unwrap_or_default().to_string();
         let all: Vec<Value> = self
             .shown_result()
@@ -615,12 +625,12 @@ impl App {
             .iter()
             .any(|r| res::id_of(r) == Some(id.as_str()));
         let source = t.source;
-        if let Some(t) = &mut self.task {
+        if let Some(t) = &mut self.annotate.task {
             t.source = ViewSource::Mine;
         }
         if already {
             self.info("that region is already in your annotation");
-            if let Some(t) = &mut self.task {
+            if let Some(t) = &mut self.annotate.task {
                 t.source = source;
             }
             return Vec::new();
@@ -629,7 +639,7 @@ impl App {
             r.extend(all);
             true
         });
-        if let Some(t) = &mut self.task {
+        if let Some(t) = &mut self.annotate.task {
             t.source = source;
         }
         self.info("region accepted into your annotation");
@@ -646,7 +656,7 @@ impl App {
             return Vec::new();
         };
         let id = res::id_of(&region).unwrap_or_default().to_string();
-        let t = self.task.as_mut().expect("task");
+        let t = self.annotate.task.as_mut().expect("task");
         t.rejected.insert(id.clone());
         t.selected = None;
         let in_mine = t
@@ -662,7 +672,7 @@ impl App {
                 res::delete_region(r, &id);
                 true
             });
-            if let Some(t) = &mut self.task {
+            if let Some(t) = &mut self.annotate.task {
                 t.source = source;
             }
         }
@@ -673,7 +683,7 @@ impl App {
     /// Lines of where my annotation and the shown (or first) prediction differ, field by
     /// field, geometry included (from `review::diff`).
     pub fn diff_lines(&self) -> Vec<(char, String)> {
-        let Some(t) = &self.task else {
+        let Some(t) = &self.annotate.task else {
             return Vec::new();
         };
         let pi = match t.source {
@@ -722,7 +732,7 @@ impl App {
     }
 
     pub(in crate::tui) fn full_image(&mut self) -> Vec<Effect> {
-        let Some(t) = &self.task else {
+        let Some(t) = &self.annotate.task else {
             return Vec::new();
         };
         let img = t
@@ -762,7 +772,7 @@ impl App {
     }
 
     pub(in crate::tui) fn play_media(&mut self) -> Vec<Effect> {
-        let Some(t) = &self.task else {
+        let Some(t) = &self.annotate.task else {
             return Vec::new();
         };
         let media = t
@@ -792,7 +802,7 @@ impl App {
             self.info(strings::edits_textarea(&self.keymap));
             return Vec::new();
         }
-        let t = self.task.as_ref().expect("task");
+        let t = self.annotate.task.as_ref().expect("task");
         let region = self.per_region_target(&ctrl);
         let entries = res::current_list(
             t.draft.result(),

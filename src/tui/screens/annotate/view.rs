@@ -98,7 +98,7 @@ pub(super) fn item_rows(item: &Item) -> Rows {
 /// Rows a pane wants at `width` columns: a text pane as many as its wrapped lines (one
 /// line of text takes three rows with its frame), other panes as [`item_rows`] says.
 pub(super) fn pane_rows(app: &App, item: &Item, width: u16) -> Rows {
-    if let (Item::Object(o), Some(t)) = (item, &app.task)
+    if let (Item::Object(o), Some(t)) = (item, &app.annotate.task)
         && matches!(
             o.kind,
             ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs
@@ -286,7 +286,7 @@ pub(super) fn marker(
 
 /// Draws the task screen; what its panes learned goes into `facts`.
 pub(crate) fn draw(f: &mut Frame, app: &App, area: Rect, facts: &mut crate::tui::msg::LayoutFacts) {
-    if let Some(t) = &app.task {
+    if let Some(t) = &app.annotate.task {
         let mut lay = TaskLayout {
             pane_scroll: t.layout.pane_scroll,
             side_scroll: t.layout.side_scroll,
@@ -300,8 +300,8 @@ pub(crate) fn draw(f: &mut Frame, app: &App, area: Rect, facts: &mut crate::tui:
 }
 
 pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut TaskLayout) {
-    let Some(t) = &app.task else {
-        let msg = if app.finished {
+    let Some(t) = &app.annotate.task else {
+        let msg = if app.annotate.finished {
             crate::tui::strings::nothing_left(&app.keymap)
         } else {
             "loading…".to_string()
@@ -495,7 +495,8 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
 }
 
 pub(super) fn focused_is(app: &App, f: Focus) -> bool {
-    app.task
+    app.annotate
+        .task
         .as_ref()
         .is_some_and(|t| t.focusables.get(t.focus) == Some(&f))
 }
@@ -507,7 +508,7 @@ pub(super) fn draw_object(
     area: Rect,
     lay: &mut TaskLayout,
 ) {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let oi = t
         .config
         .objects
@@ -683,7 +684,7 @@ pub(super) fn table_lines(v: &Value, th: &Theme) -> Vec<Line<'static>> {
 
 /// Regions to draw on an object: (region, is prediction).
 pub(super) fn object_regions(app: &App, obj: &str) -> Vec<(Value, bool)> {
-    let t = app.task.as_ref().expect("task");
+    let t = app.annotate.task.as_ref().expect("task");
     let mut out: Vec<(Value, bool)> = app
         .regions()
         .into_iter()
