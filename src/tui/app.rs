@@ -506,11 +506,6 @@ impl App {
         true
     }
 
-    /// The count typed before the current action (1 when none), cleared.
-    pub fn take_count(&mut self) -> usize {
-        self.annotate.count.take().unwrap_or(1).max(1)
-    }
-
     // ----------------------------------------------------------------- update
 
     /// The state change for one action; returns what must happen outside.

@@ -323,7 +323,7 @@ impl App {
     }
 
     pub(in crate::tui) fn image_action(&mut self, obj: &ObjectTag, a: Action) -> Vec<Effect> {
-        let count = self.take_count() as u32;
+        let count = self.annotate.take_count() as u32;
         let name = obj.name.clone();
         let grid = self.image_grid(&name);
         let motion = match a {

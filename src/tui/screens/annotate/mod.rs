@@ -41,7 +41,7 @@ pub struct Annotate {
     pub hist_pos: usize,
     /// Set when the stream has no task left.
     pub finished: bool,
-    /// A count typed before a motion (`5 l`, `alt-5 l`), read by [`App::take_count`].
+    /// A count typed before a motion (`5 l`, `alt-5 l`), read by [`Annotate::take_count`].
     pub count: Option<usize>,
     /// Start an unannotated task from its top prediction (Label Studio's pre-labelling).
     pub prelabel: bool,
@@ -52,6 +52,13 @@ pub struct Annotate {
     pub(in crate::tui) editor_drafted: bool,
     /// Whether the label hotkeys shadowed by built-in keys have been told.
     pub hotkey_clashes_told: bool,
+}
+
+impl Annotate {
+    /// The count typed before the current action (1 when none), cleared.
+    pub fn take_count(&mut self) -> usize {
+        self.count.take().unwrap_or(1).max(1)
+    }
 }
 
 impl Default for Annotate {

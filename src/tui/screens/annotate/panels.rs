@@ -419,7 +419,12 @@ pub(super) fn draw_control(
                     Span::styled(format!("{key:>4} "), th.dim()),
                     Span::styled(format!("{boxmark} {}", clip(&l.value, inner_w)), st),
                 ];
-                row.extend(super::predicted::choice_marker(app, c, &l.key));
+                row.extend(super::predicted::choice_marker(
+                    &app.annotate,
+                    &app.theme,
+                    c,
+                    &l.key,
+                ));
                 lines.push(Line::from(row));
             }
         }

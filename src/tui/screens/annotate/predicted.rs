@@ -1,17 +1,22 @@
 //! Predictions shown in place in my own view: beside a choice the top prediction picked,
 //! a marker with its score, so the predicted value is seen without switching views.
 
-use super::ViewSource;
+use super::{Annotate, ViewSource};
 use crate::config::ControlTag;
-use crate::tui::app::App;
 use crate::tui::result as res;
+use crate::tui::theme::Theme;
 use ratatui::text::Span;
 
 /// The marker drawn after a choice row: `ⓟ 0.97` when the top prediction chose `key` for
 /// `ctrl` (a whole-task value; per-region values show with their regions). Nothing in a
 /// read-only view, with predictions hidden, or when the prediction did not choose it.
-pub fn choice_marker(app: &App, ctrl: &ControlTag, key: &str) -> Option<Span<'static>> {
-    let t = app.annotate.task.as_ref()?;
+pub fn choice_marker(
+    annotate: &Annotate,
+    theme: &Theme,
+    ctrl: &ControlTag,
+    key: &str,
+) -> Option<Span<'static>> {
+    let t = annotate.task.as_ref()?;
     if t.source != ViewSource::Mine || !t.show_predictions || ctrl.per_region {
         return None;
     }
@@ -24,5 +29,5 @@ pub fn choice_marker(app: &App, ctrl: &ControlTag, key: &str) -> Option<Span<'st
         return None;
     }
     let score = p.score.map_or(String::new(), |s| format!(" {s:.2}"));
-    Some(Span::styled(format!(" ⓟ{score}"), app.theme.dim()))
+    Some(Span::styled(format!(" ⓟ{score}"), theme.dim()))
 }

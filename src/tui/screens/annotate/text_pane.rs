@@ -56,7 +56,7 @@ impl App {
         ) {
             return self.move_span_edge(obj, &doc, a);
         }
-        let count = self.take_count();
+        let count = self.annotate.take_count();
         let t = self.annotate.task.as_mut().expect("task");
         let cur = *t.text_cursor.get(&obj.name).unwrap_or(&0);
         let width = t
@@ -118,7 +118,7 @@ impl App {
     /// `<`, `>`, Alt-h, Alt-l: one edge of the selection in progress, else of the selected
     /// span on this object, moves by units of the object's granularity.
     fn move_span_edge(&mut self, obj: &ObjectTag, doc: &SpanDoc, a: Action) -> Vec<Effect> {
-        let count = self.take_count();
+        let count = self.annotate.take_count();
         let g = self.granularity(&obj.name);
         let (edge, grow) = match a {
             Action::SpanGrowLeft => (Edge::Left, true),

@@ -98,7 +98,7 @@ pub(in crate::tui) fn selection(t: &TaskState, obj: &str) -> Option<(usize, usiz
 impl App {
     /// A key action with a TimeSeries chart focused.
     pub(in crate::tui) fn timeseries_action(&mut self, obj: &ObjectTag, a: Action) -> Vec<Effect> {
-        let n = self.take_count() as isize;
+        let n = self.annotate.take_count() as isize;
         let t = self.annotate.task.as_mut().expect("task");
         let Some(pane) = t.timeseries.get_mut(&obj.name) else {
             return Vec::new();
