@@ -59,6 +59,16 @@ impl Annotate {
     pub fn take_count(&mut self) -> usize {
         self.count.take().unwrap_or(1).max(1)
     }
+
+    /// Records a newly opened task after the current history position, dropping the
+    /// forward part as a browser does.
+    fn visit(&mut self, id: i64) {
+        self.history.truncate(self.hist_pos + 1);
+        if self.history.last() != Some(&id) {
+            self.history.push(id);
+        }
+        self.hist_pos = self.history.len() - 1;
+    }
 }
 
 impl Default for Annotate {
@@ -229,11 +239,7 @@ impl App {
         };
         let id = full.task.id;
         if !from_history {
-            self.annotate.history.truncate(self.annotate.hist_pos + 1);
-            if self.annotate.history.last() != Some(&id) {
-                self.annotate.history.push(id);
-            }
-            self.annotate.hist_pos = self.annotate.history.len() - 1;
+            self.annotate.visit(id);
         }
         let parse = |text: &str| serde_json::from_str::<Vec<Value>>(text).unwrap_or_default();
         let predicted = full.predictions.iter().map(|p| parse(&p.result)).collect();
