@@ -2,6 +2,29 @@
 
 use crate::config::LabelConfig;
 use serde_json::Value;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static ID_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A fresh region id: 10 characters of `[A-Za-z0-9_-]`, as Label Studio makes them.
+pub fn new_id() -> String {
+    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut x = t
+        ^ ID_COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+        ^ (std::process::id() as u64) << 32;
+    let mut s = String::with_capacity(10);
+    for _ in 0..10 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.push(ALPHA[(x % 64) as usize] as char);
+    }
+    s
+}
 
 pub fn from_name(r: &Value) -> &str {
     r.get("from_name").and_then(Value::as_str).unwrap_or("")

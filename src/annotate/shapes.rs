@@ -9,7 +9,6 @@
 
 use crate::config::ControlTag;
 use serde_json::{Map, Value, json};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// A direction of movement on the image (screen directions: `Up` lowers `y`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -917,27 +916,8 @@ pub fn keypoint_value(
     m
 }
 
-static ID_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A fresh region id: 10 characters of `[A-Za-z0-9_-]`, as Label Studio makes them.
-pub fn new_region_id() -> String {
-    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let mut x = t
-        ^ ID_COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-        ^ (std::process::id() as u64) << 32;
-    let mut s = String::with_capacity(10);
-    for _ in 0..10 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.push(ALPHA[(x % 64) as usize] as char);
-    }
-    s
-}
+/// A fresh region id, as Label Studio makes them (one generator for every region).
+pub use super::region::new_id as new_region_id;
 
 /// The whole result item for an image region: `{id, from_name, to_name, type, value,
 /// origin: "manual"}` plus `original_width`, `original_height` and `image_rotation: 0`

@@ -12,12 +12,11 @@ fn as_text(v: &Value) -> String {
     }
 }
 
-/// `box: Cat box 10.0,20.0 30.0×40.0%`, `sentiment: Positive`, `notes: "two words"`. The
-/// line is safe to print to a terminal.
-pub fn describe(config: &LabelConfig, r: &Value) -> String {
-    let from = from_name(r);
+/// What a result says, without where: its labels, or its text (quoted), rating, number or
+/// date for the controls that hold one. Not yet made safe for a terminal.
+pub fn value_text(config: &LabelConfig, r: &Value) -> String {
     let v = &r["value"];
-    let what = match config.control(from).map(|c| c.kind) {
+    match config.control(from_name(r)).map(|c| c.kind) {
         Some(ControlKind::TextArea) => quoted(
             &v.get("text")
                 .map(|t| match t {
@@ -36,7 +35,15 @@ pub fn describe(config: &LabelConfig, r: &Value) -> String {
         ),
         Some(ControlKind::DateTime) => v.get("datetime").map(as_text).unwrap_or_default(),
         _ => labels_of(r).join(", "),
-    };
+    }
+}
+
+/// `box: Cat box 10.0,20.0 30.0×40.0%`, `sentiment: Positive`, `notes: "two words"`. The
+/// line is safe to print to a terminal.
+pub fn describe(config: &LabelConfig, r: &Value) -> String {
+    let from = from_name(r);
+    let v = &r["value"];
+    let what = value_text(config, r);
     let get = |k: &str| v.get(k).and_then(num);
     let place = if let (Some(x), Some(y), Some(w), Some(h)) =
         (get("x"), get("y"), get("width"), get("height"))

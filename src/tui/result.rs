@@ -2,41 +2,9 @@
 
 use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig};
 use serde_json::{Map, Value, json};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// A fresh region id: 10 characters of `[A-Za-z0-9_-]`, as Label Studio makes them.
-pub fn new_id() -> String {
-    const ALPHA: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    let mut x = t
-        ^ COUNTER.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
-        ^ (std::process::id() as u64) << 32;
-    let mut s = String::with_capacity(10);
-    for _ in 0..10 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        s.push(ALPHA[(x % 64) as usize] as char);
-    }
-    s
-}
-
-pub fn from_name(r: &Value) -> &str {
-    r.get("from_name").and_then(Value::as_str).unwrap_or("")
-}
-
-pub fn to_name(r: &Value) -> &str {
-    r.get("to_name").and_then(Value::as_str).unwrap_or("")
-}
-
-pub fn id_of(r: &Value) -> Option<&str> {
-    r.get("id").and_then(Value::as_str)
-}
+// The read accessors and the id generator are the UI-free ones of the annotate layer.
+pub use crate::annotate::region::{from_name, id_of, labels_of, new_id, to_name};
 
 /// A result for a control: `{id, from_name, to_name, type, value, origin}`.
 pub fn region(ctrl: &ControlTag, to: &str, id: Option<String>, value: Map<String, Value>) -> Value {
@@ -198,11 +166,6 @@ pub fn relabel(result: &mut [Value], id: &str, ctrl: &ControlTag, key: &str) -> 
         r["origin"] = json!("prediction-changed");
     }
     true
-}
-
-/// The control a region's labels come from, when it is a labels control.
-pub fn labels_of(r: &Value) -> Vec<String> {
-    crate::task::region_labels(r)
 }
 
 /// Whether a labels control can label regions on an object of this kind.

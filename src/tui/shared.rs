@@ -28,13 +28,7 @@ pub fn is_labels_control(k: ControlKind) -> bool {
     )
 }
 
-pub fn num(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
+pub use crate::annotate::region::num;
 
 /// Integers stay integers in the JSON (`{"number": 2}`), as Label Studio writes them.
 pub fn number_json(n: f64) -> Value {
@@ -52,27 +46,7 @@ pub use crate::annotate::check_datetime;
 pub fn describe_result(config: &LabelConfig, r: &Value, content: Option<&Content>) -> String {
     let from = res::from_name(r);
     let v = &r["value"];
-    let ctrl = config.control(from);
-    let what = match ctrl.map(|c| c.kind) {
-        Some(ControlKind::TextArea) => crate::term_safe::quoted(
-            &v.get("text")
-                .map(|t| match t {
-                    Value::Array(a) => a.iter().map(as_text).collect::<Vec<_>>().join(" | "),
-                    other => as_text(other),
-                })
-                .unwrap_or_default(),
-        ),
-        Some(ControlKind::Rating) => format!(
-            "rating {}",
-            v.get("rating").map(as_text).unwrap_or_default()
-        ),
-        Some(ControlKind::Number) => format!(
-            "number {}",
-            v.get("number").map(as_text).unwrap_or_default()
-        ),
-        Some(ControlKind::DateTime) => v.get("datetime").map(as_text).unwrap_or_default(),
-        _ => res::labels_of(r).join(", "),
-    };
+    let what = crate::review::describe::value_text(config, r);
     let place = if let (Some(x), Some(y), Some(w), Some(h)) = (
         v.get("x").and_then(num),
         v.get("y").and_then(num),
