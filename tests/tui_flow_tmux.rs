@@ -20,14 +20,7 @@ fn start(socket: &str, db: &Path, name: &str) -> Tmux {
 
 fn quit(tmux: &Tmux) {
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while tmux.running() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "labelterm did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tmux.wait_exit("q");
 }
 
 fn rows(db: &Path, q: &str) -> Vec<String> {
@@ -183,14 +176,7 @@ fn ctrl_c_stores_the_typed_text_and_quits_in_tmux() {
     tmux.keys(&["-l", "Hallo Welt"]);
     tmux.wait_for("Hallo Welt");
     tmux.keys(&["C-c"]);
-    let start = Instant::now();
-    while tmux.running() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "Ctrl-C did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tmux.wait_exit("Ctrl-C");
     let drafts = rows(&db, "SELECT result FROM drafts");
     assert!(
         drafts.iter().any(|r| r.contains("Hallo Welt")),

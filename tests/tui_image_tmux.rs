@@ -3,7 +3,6 @@
 //! the store holds the box within two percent of the target.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 mod tmux;
 use tmux::{Tmux, no_tmux};
@@ -37,11 +36,7 @@ fn submit_and_read(tmux: &Tmux, db: &Path) -> Vec<serde_json::Value> {
     tmux.keys(&["s"]);
     tmux.wait_for("submitted");
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while tmux.running() {
-        assert!(start.elapsed() < Duration::from_secs(10), "did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tmux.wait_exit("q");
     let conn = rusqlite::Connection::open(db).unwrap();
     let result: String = conn
         .query_row(

@@ -3,7 +3,6 @@
 
 mod tmux;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 use tmux::{Tmux, no_tmux};
 
 fn sample(name: &str) -> PathBuf {
@@ -56,14 +55,6 @@ fn rows(db: &Path, sql: &str) -> Vec<String> {
     .unwrap()
 }
 
-fn wait_quit(t: &Tmux) {
-    let start = Instant::now();
-    while t.running() {
-        assert!(start.elapsed() < Duration::from_secs(10), "did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[test]
 fn the_quick_start_runs_again_on_its_own_project() {
     if no_tmux() {
@@ -74,14 +65,14 @@ fn the_quick_start_runs_again_on_its_own_project() {
     let first = Tmux::run("lt-restart-1", &quick_start(&db, &[]), (100, 30), &[]);
     first.wait_for("task #2");
     first.keys(&["q"]);
-    wait_quit(&first);
+    first.wait_exit("q");
     drop(first);
     let tasks = rows(&db, "SELECT COUNT(*) FROM tasks");
     // The same command again opens the project instead of failing, and imports nothing.
     let again = Tmux::run("lt-restart-2", &quick_start(&db, &[]), (100, 30), &[]);
     again.wait_for("task #2");
     again.keys(&["q"]);
-    wait_quit(&again);
+    again.wait_exit("q");
     assert_eq!(rows(&db, "SELECT COUNT(*) FROM tasks"), tasks);
 }
 
@@ -99,7 +90,7 @@ fn a_prediction_is_accepted_with_one_key() {
     t.keys(&["s"]);
     t.wait_for("task 2 submitted");
     t.keys(&["q"]);
-    wait_quit(&t);
+    t.wait_exit("q");
     let stored = rows(
         &db,
         "SELECT json_extract(a.result, '$[0].value.choices[0]'),
@@ -126,5 +117,5 @@ fn no_prelabel_starts_tasks_empty() {
     let screen = t.wait_for("task #2");
     assert!(!screen.contains("(•)"), "{screen}");
     t.keys(&["q"]);
-    wait_quit(&t);
+    t.wait_exit("q");
 }

@@ -2,7 +2,6 @@
 //! tmux, the keys per entity counted, the store checked.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 mod tmux;
 use tmux::{Tmux, no_tmux};
@@ -114,14 +113,7 @@ fn ner_entities_in_few_keys_then_the_store() {
     );
 
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while tmux.running() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "labelterm did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tmux.wait_exit("q");
 
     let conn = rusqlite::Connection::open(&db).unwrap();
     let rows: Vec<(i64, String)> = conn

@@ -12,7 +12,6 @@ use labelterm::tui::keymap::Ctx;
 use labelterm::tui::msg::Msg;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 const CONFIG: &str = r#"<View>
   <TimeSeries name="ts" value="$ts" valueType="json" timeColumn="time">
@@ -262,11 +261,7 @@ fn make_a_region_in_tmux_and_find_it_in_the_store() {
     t.keys(&["s"]);
     t.wait_for("submitted");
     t.keys(&["q"]);
-    let start = Instant::now();
-    while t.running() {
-        assert!(start.elapsed() < Duration::from_secs(10), "did not quit");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    t.wait_exit("q");
     let rows = sql(
         &db,
         "SELECT a.result FROM annotations a JOIN users u ON u.id = a.completed_by WHERE u.email = 'tmuxer'",

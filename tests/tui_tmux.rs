@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 mod tmux;
 use tmux::{Tmux, no_tmux};
@@ -38,14 +37,7 @@ fn label_in_tmux_then_check_store_and_export() {
     let list = tmux.wait_for("Tasks · filter: all");
     assert!(list.contains("tmuxer"), "{list}");
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while tmux.running() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "labelterm did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tmux.wait_exit("q");
 
     let conn = rusqlite::Connection::open(&db).unwrap();
     let rows: Vec<(i64, String, bool, f64)> = conn
@@ -139,14 +131,7 @@ fn repeater_of_100_panes_in_tmux() {
     let last = tmux.wait_for("pane 100/100");
     assert!(last.contains("text #99 end"), "{last}");
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while tmux.running() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "labelterm did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tmux.wait_exit("q");
 }
 
 /// Label Studio's keys through tmux's extended keys: `C-Enter` submits and `C-Space` skips,
@@ -179,14 +164,7 @@ fn label_studio_keys_in_tmux() {
     tmux.keys(&["C-Space"]);
     tmux.wait_for("skipped");
     tmux.keys(&["q"]);
-    let start = Instant::now();
-    while tmux.running() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "labelterm did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    tmux.wait_exit("q");
     let conn = rusqlite::Connection::open(&db).unwrap();
     let rows: Vec<(i64, bool)> = conn
         .prepare(

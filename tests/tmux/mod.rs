@@ -100,6 +100,18 @@ impl Tmux {
         assert!(self.cmd(&args).status.success());
     }
 
+    /// Waits (at most 10 s) for labelterm to exit; `what` says what should have ended it.
+    pub fn wait_exit(&self, what: &str) {
+        let start = Instant::now();
+        while self.running() {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{what} did not quit labelterm"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn running(&self) -> bool {
         self.cmd(&["has-session", "-t", "lt"]).status.success()
     }
