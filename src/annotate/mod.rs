@@ -1,9 +1,11 @@
 //! The annotator's model, without a terminal: my result with undo/redo and lead time
 //! ([`draft`]), the rules a result must meet before it is submitted ([`rules`]),
 //! saving that keeps retrying and never drops an answer ([`save`]), and drawing image
-//! regions by keyboard ([`shapes`]).
+//! regions by keyboard ([`shapes`]), and who this annotator is among the others on the
+//! same project ([`presence`]).
 
 pub mod draft;
+pub mod presence;
 pub mod region;
 pub mod rules;
 pub mod save;

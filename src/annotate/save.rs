@@ -1,12 +1,15 @@
 //! Saving that never loses an answer. A [`Saving`] holds one [`PendingSave`] until the
 //! store has it: each attempt ends in [`SaveOutcome::Saved`] or in
-//! [`SaveOutcome::Retry`] with a back-off delay and a reason to show. There is no third
-//! outcome: the caller keeps the answer on screen and tries again when the delay is over.
+//! [`SaveOutcome::Retry`] with a back-off delay and a reason to show, or in
+//! [`SaveOutcome::Conflict`] when it would replace newer work by the same user (their other
+//! window). The answer is never dropped: on `Retry` the caller keeps it on screen and tries
+//! again when the delay is over; on `Conflict` it keeps it until the user says whether to
+//! overwrite.
 
 use crate::error::{Error, Result};
 use crate::store::Store;
 use crate::store::StoreErrorKind;
-use crate::store::annotate::SubmitKind;
+use crate::store::annotate::{AnnotationWrite, Expect, SubmitKind};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -20,6 +23,8 @@ pub enum WriteTrouble {
     DiskFull,
     /// Any other input/output failure.
     Io,
+    /// The user's annotation changed since this answer began; they must decide.
+    Conflict,
     /// Not about the file: a constraint, a missing task, a bug.
     Other,
 }
@@ -39,6 +44,7 @@ pub fn write_trouble(e: &Error) -> WriteTrouble {
             StoreErrorKind::ReadOnly => WriteTrouble::ReadOnly,
             StoreErrorKind::DiskFull => WriteTrouble::DiskFull,
             StoreErrorKind::Io => WriteTrouble::Io,
+            StoreErrorKind::Conflict => WriteTrouble::Conflict,
             StoreErrorKind::NotFound | StoreErrorKind::Other => WriteTrouble::Other,
         },
         Error::Io { source, .. } => match source.kind() {
@@ -75,6 +81,11 @@ pub struct PendingSave {
     pub annotation_id: Option<i64>,
     /// The draft revision this result is (see [`super::Draft::revision`]).
     pub revision: u64,
+    /// The user's annotation this answer began from; a submit over a newer one stops and
+    /// asks (see [`SaveOutcome::Conflict`]).
+    pub expect: Expect,
+    /// The running annotator whose claim on the task a submit or skip ends.
+    pub session: Option<String>,
 }
 
 impl PendingSave {
@@ -94,6 +105,8 @@ impl PendingSave {
             parent_prediction: None,
             annotation_id: None,
             revision: 0,
+            expect: Expect::Any,
+            session: None,
         }
     }
 
@@ -116,10 +129,15 @@ impl SaveTarget for Store {
     fn write(&mut self, save: &PendingSave) -> Result<Option<i64>> {
         let kind = match save.kind {
             SaveKind::Draft => {
-                self.save_draft(
+                let (annotation_id, base) = match save.expect {
+                    Expect::Revision { id, revision } => (Some(id), Some(revision)),
+                    _ => (save.annotation_id, None),
+                };
+                self.save_draft_of(
                     save.task_id,
                     save.user_id,
-                    save.annotation_id,
+                    annotation_id,
+                    base,
                     &save.result,
                     save.lead_time,
                 )?;
@@ -128,14 +146,16 @@ impl SaveTarget for Store {
             SaveKind::Submit => SubmitKind::Submit,
             SaveKind::Skip => SubmitKind::Skip,
         };
-        self.save_annotation(
-            save.task_id,
-            save.user_id,
-            &save.result,
-            save.lead_time,
+        self.write_annotation(&AnnotationWrite {
+            task_id: save.task_id,
+            user_id: save.user_id,
+            result: &save.result,
+            lead_time: save.lead_time,
             kind,
-            save.parent_prediction,
-        )
+            parent_prediction: save.parent_prediction,
+            expect: save.expect,
+            session: save.session.as_deref(),
+        })
         .map(Some)
         .map_err(Error::from)
     }
@@ -148,6 +168,15 @@ pub enum SaveOutcome {
     Saved { annotation_id: Option<i64> },
     /// Not stored; try again after `after`. `reason` is for the status line.
     Retry { after: Duration, reason: String },
+    /// Not stored: the user's annotation of the task is now revision `revision` of
+    /// `annotation_id`, changed at `updated_at` (their other window), which this answer did
+    /// not begin from. Held until the user decides; [`Saving::overwrite`] makes it replace
+    /// that revision.
+    Conflict {
+        annotation_id: i64,
+        revision: i64,
+        updated_at: String,
+    },
 }
 
 /// Exponential back-off: `first`, doubling each failure, never above `cap`.
@@ -206,6 +235,7 @@ pub fn reason(trouble: WriteTrouble, e: &Error) -> String {
         WriteTrouble::ReadOnly => "the project file is read-only",
         WriteTrouble::DiskFull => "the disk is full",
         WriteTrouble::Io => "the project file cannot be written",
+        WriteTrouble::Conflict => "your annotation changed in another window",
         WriteTrouble::Other => "the store refused the save",
     };
     format!("not saved yet, {what}: {e}; your answer is kept and will be saved again")
@@ -218,6 +248,16 @@ pub fn decide(attempt: Result<Option<i64>>, backoff: &mut Backoff) -> SaveOutcom
             backoff.reset();
             SaveOutcome::Saved { annotation_id }
         }
+        Err(Error::Store(crate::store::StoreError::Conflict {
+            annotation_id,
+            revision,
+            updated_at,
+            ..
+        })) => SaveOutcome::Conflict {
+            annotation_id,
+            revision,
+            updated_at,
+        },
         Err(e) => {
             let trouble = write_trouble(&e);
             // A lock or a hiccup clears by itself: come back soon. A read-only file or a
@@ -279,9 +319,22 @@ impl Saving {
         let outcome = decide(target.write(&self.pending), &mut self.backoff);
         self.last_reason = match &outcome {
             SaveOutcome::Retry { reason, .. } => Some(reason.clone()),
+            SaveOutcome::Conflict { updated_at, .. } => Some(format!(
+                "not saved: you changed this task's annotation in another window at {updated_at}"
+            )),
             SaveOutcome::Saved { .. } => None,
         };
         outcome
+    }
+
+    /// The user chose to replace their newer annotation (revision `revision` of
+    /// `annotation_id`) with the held answer: the next attempt expects exactly that one.
+    pub fn overwrite(&mut self, annotation_id: i64, revision: i64) {
+        self.pending.expect = Expect::Revision {
+            id: annotation_id,
+            revision,
+        };
+        self.backoff.reset();
     }
 
     /// Puts a newer answer of the same task and user in place of the held one, while it
@@ -420,6 +473,7 @@ mod tests {
                     delays.push(after.as_millis());
                 }
                 SaveOutcome::Saved { annotation_id } => break annotation_id,
+                SaveOutcome::Conflict { .. } => panic!("nothing else wrote"),
             }
         };
         assert_eq!(delays, [50, 100, 5000]);
@@ -664,5 +718,77 @@ mod file_tests {
             }
         );
         assert_eq!(store.draft(1, me).unwrap().unwrap().result, draft.result);
+    }
+
+    #[test]
+    fn a_submit_over_the_same_users_newer_annotation_asks_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.db");
+        let mut store = Store::create(
+            &path,
+            &crate::store::Project {
+                title: "t".into(),
+                label_config: "<View/>".into(),
+                sampling: crate::store::Sampling::Sequential,
+                model_version: None,
+                created_at: "x".into(),
+            },
+        )
+        .unwrap();
+        store
+            .conn()
+            .execute_batch(
+                "INSERT INTO tasks (inner_id, created_at, updated_at) VALUES (1, 'x', 'x');
+                 INSERT INTO task_data (task_id, data) VALUES (1, '{}');",
+            )
+            .unwrap();
+        let me = store.user_id("me").unwrap();
+        let mut other_window = Store::open(&path).unwrap();
+        // Both windows open task 1 with no annotation of mine.
+        let answer = |text: &str| PendingSave {
+            expect: Expect::Nothing,
+            ..PendingSave::new(1, me, &[json!(text)], 1.0, SaveKind::Submit)
+        };
+        let mut first = Saving::new(answer("first"));
+        assert!(matches!(
+            first.attempt(&mut other_window),
+            SaveOutcome::Saved { .. }
+        ));
+        let mut second = Saving::new(answer("second"));
+        let SaveOutcome::Conflict {
+            annotation_id,
+            revision,
+            ..
+        } = second.attempt(&mut store)
+        else {
+            panic!("the second window overwrote the first silently");
+        };
+        let stored = store.task_full(1).unwrap().unwrap().annotations;
+        assert_eq!(stored.len(), 1);
+        assert_eq!(stored[0].result, r#"["first"]"#, "nothing changed yet");
+        assert_eq!(
+            second.pending().result,
+            r#"["second"]"#,
+            "the answer is held"
+        );
+        // The user says overwrite: now it replaces exactly that revision.
+        second.overwrite(annotation_id, revision);
+        assert!(matches!(
+            second.attempt(&mut store),
+            SaveOutcome::Saved { .. }
+        ));
+        let stored = store.task_full(1).unwrap().unwrap().annotations;
+        assert_eq!(
+            (stored.len(), stored[0].result.as_str(), stored[0].revision),
+            (1, r#"["second"]"#, 1)
+        );
+        // A draft remembers the revision it began from, across saves.
+        store
+            .save_draft_of(1, me, Some(annotation_id), Some(1), "[]", 1.0)
+            .unwrap();
+        store
+            .save_draft_of(1, me, Some(annotation_id), Some(5), "[2]", 1.0)
+            .unwrap();
+        assert_eq!(store.draft(1, me).unwrap().unwrap().base_revision, Some(1));
     }
 }

@@ -22,8 +22,51 @@ pub struct DraftRow {
     /// The result list as JSON text.
     pub result: String,
     pub lead_time: Option<f64>,
+    /// The revision of the annotation it edits when the draft began; a submit of the draft
+    /// asks first when the annotation has changed since.
+    pub base_revision: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
+}
+
+/// What a submit expects to replace: it is refused with [`StoreError::Conflict`] when the
+/// user's annotation of the task is no longer that (their other window submitted it).
+///
+/// [`StoreError::Conflict`]: super::StoreError::Conflict
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Expect {
+    /// Replace whatever is there (imports, tools, an answer the user confirmed).
+    #[default]
+    Any,
+    /// The user had no annotation of the task.
+    Nothing,
+    /// The user's annotation `id` at `revision`.
+    Revision { id: i64, revision: i64 },
+}
+
+impl Expect {
+    /// What a draft of an annotation (or of none) expects.
+    pub fn of(annotation: Option<(i64, i64)>) -> Expect {
+        match annotation {
+            Some((id, revision)) => Expect::Revision { id, revision },
+            None => Expect::Nothing,
+        }
+    }
+}
+
+/// One submit or skip.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnnotationWrite<'a> {
+    pub task_id: i64,
+    pub user_id: i64,
+    /// The result list as JSON text.
+    pub result: &'a str,
+    pub lead_time: f64,
+    pub kind: SubmitKind,
+    pub parent_prediction: Option<i64>,
+    pub expect: Expect,
+    /// The running annotator whose claim on the task ends with this write.
+    pub session: Option<&'a str>,
 }
 
 /// Whether an annotation is submitted or skipped (`was_cancelled`).
@@ -44,11 +87,6 @@ pub struct Progress {
     /// Of those, the tasks this user only skipped.
     pub skipped: i64,
 }
-
-/// Candidates for the label stream: not labeled, and neither annotated nor skipped by
-/// this user (Label Studio's default skip queue gives a skipped task to others only).
-const CANDIDATE: &str = "t.is_labeled = 0 AND NOT EXISTS (SELECT 1 FROM annotations a
-    WHERE a.task_id = t.id AND a.completed_by = ?1)";
 
 impl Store {
     /// One task with its annotations (and who made them) and predictions.
@@ -97,7 +135,8 @@ impl Store {
         Ok(self
             .conn()
             .prepare_cached(
-                "SELECT id, task_id, user_id, annotation_id, result, lead_time, created_at, updated_at
+                "SELECT id, task_id, user_id, annotation_id, result, lead_time, created_at, updated_at,
+                    base_revision
                  FROM drafts WHERE task_id = ?1 AND user_id = ?2",
             )?
             .query_row(params![task_id, user_id], |r| {
@@ -110,6 +149,7 @@ impl Store {
                     lead_time: r.get(5)?,
                     created_at: r.get(6)?,
                     updated_at: r.get(7)?,
+                    base_revision: r.get(8)?,
                 })
             })
             .optional()?)
@@ -135,14 +175,31 @@ impl Store {
         result: &str,
         lead_time: f64,
     ) -> Result<()> {
+        self.save_draft_of(task_id, user_id, annotation_id, None, result, lead_time)
+    }
+
+    /// Saves the user's draft of a task, with the revision of the annotation it began from.
+    /// A draft keeps the first base it was saved with: it says what the whole edit began
+    /// from, however many times it is saved.
+    pub fn save_draft_of(
+        &self,
+        task_id: i64,
+        user_id: i64,
+        annotation_id: Option<i64>,
+        base_revision: Option<i64>,
+        result: &str,
+        lead_time: f64,
+    ) -> Result<()> {
         let now = crate::util::now();
         let tx = self.immediate()?;
         tx.prepare_cached(
-                "INSERT INTO drafts (task_id, user_id, annotation_id, result, lead_time, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)
+                "INSERT INTO drafts (task_id, user_id, annotation_id, result, lead_time, created_at,
+                    updated_at, base_revision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7)
                  ON CONFLICT (task_id, user_id) DO UPDATE SET annotation_id = excluded.annotation_id,
                     result = excluded.result, lead_time = excluded.lead_time,
-                    updated_at = excluded.updated_at",
+                    updated_at = excluded.updated_at,
+                    base_revision = COALESCE(drafts.base_revision, excluded.base_revision)",
             )?
             .execute(params![
                 task_id,
@@ -150,7 +207,8 @@ impl Store {
                 annotation_id,
                 result,
                 lead_time,
-                now
+                now,
+                base_revision
             ])?;
         tx.commit()?;
         Ok(())
@@ -167,7 +225,7 @@ impl Store {
     /// A write transaction that takes the write lock at `BEGIN` and so waits (busy
     /// timeout) for another writer, instead of failing when a read has to turn into a
     /// write after someone else wrote.
-    fn immediate(&self) -> Result<Transaction<'_>> {
+    pub(crate) fn immediate(&self) -> Result<Transaction<'_>> {
         Ok(Transaction::new_unchecked(
             self.conn(),
             TransactionBehavior::Immediate,
@@ -186,70 +244,114 @@ impl Store {
         kind: SubmitKind,
         parent_prediction: Option<i64>,
     ) -> Result<i64> {
+        self.write_annotation(&AnnotationWrite {
+            task_id,
+            user_id,
+            result,
+            lead_time,
+            kind,
+            parent_prediction,
+            expect: Expect::Any,
+            session: None,
+        })
+    }
+
+    /// Submits or skips as [`Store::save_annotation`] does, refusing to replace an
+    /// annotation that is not the one expected, and ending the writer's claim on the task,
+    /// all in one write transaction taken at `BEGIN` (so it waits for another writer instead
+    /// of failing half way).
+    pub fn write_annotation(&mut self, w: &AnnotationWrite) -> Result<i64> {
         let now = crate::util::now();
-        let cancelled = kind == SubmitKind::Skip;
-        let result = if cancelled { "[]" } else { result };
+        let cancelled = w.kind == SubmitKind::Skip;
+        let result = if cancelled { "[]" } else { w.result };
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let existing: Option<i64> = tx
-            .query_row(
-                "SELECT id FROM annotations WHERE task_id = ?1 AND completed_by = ?2
+        let skip_queue = super::settings::read(&tx)?.skip_queue;
+        let existing: Option<(i64, i64, String)> = tx
+            .prepare_cached(
+                "SELECT id, revision, updated_at FROM annotations WHERE task_id = ?1 AND completed_by = ?2
                  ORDER BY was_cancelled, id DESC LIMIT 1",
-                params![task_id, user_id],
-                |r| r.get(0),
-            )
+            )?
+            .query_row(params![w.task_id, w.user_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()?;
+        let conflict = match (w.expect, &existing) {
+            (Expect::Any, _) | (Expect::Nothing, None) | (Expect::Revision { .. }, None) => false,
+            (Expect::Nothing, Some(_)) => true,
+            (Expect::Revision { id, revision }, Some((eid, erev, _))) => {
+                (id, revision) != (*eid, *erev)
+            }
+        };
+        if conflict && let Some((annotation_id, revision, updated_at)) = existing {
+            return Err(super::StoreError::Conflict {
+                task_id: w.task_id,
+                annotation_id,
+                revision,
+                updated_at,
+            });
+        }
         let id = match existing {
-            Some(id) => {
-                tx.execute(
+            Some((id, _, _)) => {
+                tx.prepare_cached(
                     "UPDATE annotations SET result = ?2, was_cancelled = ?3, lead_time = ?4,
-                        parent_prediction = COALESCE(?5, parent_prediction), updated_at = ?6
+                        parent_prediction = COALESCE(?5, parent_prediction), updated_at = ?6,
+                        revision = revision + 1
                      WHERE id = ?1",
-                    params![id, result, cancelled, lead_time, parent_prediction, now],
-                )?;
+                )?
+                .execute(params![
+                    id,
+                    result,
+                    cancelled,
+                    w.lead_time,
+                    w.parent_prediction,
+                    now
+                ])?;
                 id
             }
             None => {
-                tx.execute(
+                tx.prepare_cached(
                     "INSERT INTO annotations (task_id, result, completed_by, was_cancelled,
                         ground_truth, lead_time, parent_prediction, created_at, updated_at)
                      VALUES (?1, ?2, ?3, ?4, 0, ?5, ?6, ?7, ?7)",
-                    params![
-                        task_id,
-                        result,
-                        user_id,
-                        cancelled,
-                        lead_time,
-                        parent_prediction,
-                        now
-                    ],
-                )?;
+                )?
+                .execute(params![
+                    w.task_id,
+                    result,
+                    w.user_id,
+                    cancelled,
+                    w.lead_time,
+                    w.parent_prediction,
+                    now
+                ])?;
                 tx.last_insert_rowid()
             }
         };
-        tx.execute(
-            "DELETE FROM drafts WHERE task_id = ?1 AND user_id = ?2",
-            params![task_id, user_id],
-        )?;
-        tx.execute(
+        tx.prepare_cached("DELETE FROM drafts WHERE task_id = ?1 AND user_id = ?2")?
+            .execute(params![w.task_id, w.user_id])?;
+        tx.prepare_cached(
             "UPDATE tasks SET
                 total_annotations = (SELECT COUNT(*) FROM annotations WHERE task_id = ?1 AND was_cancelled = 0),
                 cancelled_annotations = (SELECT COUNT(*) FROM annotations WHERE task_id = ?1 AND was_cancelled = 1),
                 updated_at = ?2
              WHERE id = ?1",
-            params![task_id, now],
-        )?;
-        tx.execute(
-            "UPDATE tasks SET is_labeled = (total_annotations >= 1) WHERE id = ?1",
-            [task_id],
-        )?;
+        )?
+        .execute(params![w.task_id, now])?;
+        super::settings::recount_labeled(&tx, skip_queue, Some(w.task_id))?;
+        if let Some(session) = w.session {
+            tx.prepare_cached(
+                "UPDATE sessions SET task_id = NULL, task_since = NULL WHERE id = ?1 AND task_id = ?2",
+            )?
+            .execute(params![session, w.task_id])?;
+        }
         tx.commit()?;
         Ok(id)
     }
 
-    /// The next task of the label stream for a user, following the sampling. `exclude` is a
-    /// task to pass over (the one on screen); `seed` drives `uniform`.
+    /// The next task of the label stream for a user, following the project's rules (see
+    /// [`Store::claim_next`]) with this sampling, without claiming it. `exclude` is a task
+    /// to pass over (the one on screen); `seed` drives `uniform`.
     pub fn next_task(
         &self,
         user_id: i64,
@@ -257,68 +359,22 @@ impl Store {
         exclude: Option<i64>,
         seed: u64,
     ) -> Result<Option<i64>> {
-        let c = self.conn();
-        let ex = exclude.unwrap_or(-1);
-        let first = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Option<i64>> {
-            Ok(c.prepare_cached(sql)?
-                .query_row(p, |r| r.get(0))
-                .optional()?)
+        let mut settings = super::settings::read(self.conn())?;
+        settings.sampling = sampling;
+        let nobody = super::claims::SessionId {
+            id: String::new(),
+            user_id,
+            host: String::new(),
+            pid: 0,
+            process_start: None,
         };
-        let sequential = || {
-            first(
-                &format!(
-                    "SELECT t.id FROM tasks t WHERE {CANDIDATE} AND t.id != ?2 ORDER BY t.id LIMIT 1"
-                ),
-                &[&user_id, &ex],
-            )
+        let req = super::claims::ClaimRequest {
+            session: &nobody,
+            exclude,
+            seed,
+            now: 0.0,
         };
-        match sampling {
-            Sampling::Sequential => sequential(),
-            Sampling::Uniform => {
-                let (lo, hi): (i64, i64) = c
-                    .prepare_cached("SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) FROM tasks")?
-                    .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-                if hi < lo || hi == 0 {
-                    return Ok(None);
-                }
-                let span = (hi - lo + 1) as u64;
-                let pivot = lo + (seed % span) as i64;
-                let after = first(
-                    &format!(
-                        "SELECT t.id FROM tasks t WHERE {CANDIDATE} AND t.id != ?2 AND t.id >= ?3
-                         ORDER BY t.id LIMIT 1"
-                    ),
-                    &[&user_id, &ex, &pivot],
-                )?;
-                match after {
-                    Some(id) => Ok(Some(id)),
-                    None => sequential(),
-                }
-            }
-            Sampling::PredictionScoreMin | Sampling::PredictionScoreMax => {
-                // Candidates are unlabeled, so both orders walk the (is_labeled,
-                // prediction_score, id) index, forwards or backwards.
-                self.ensure_score_index()?;
-                let order = if sampling == Sampling::PredictionScoreMin {
-                    "t.prediction_score ASC, t.id ASC"
-                } else {
-                    "t.prediction_score DESC, t.id DESC"
-                };
-                let scored = first(
-                    &format!(
-                        "SELECT t.id FROM tasks t WHERE {CANDIDATE} AND t.id != ?2
-                         AND t.prediction_score IS NOT NULL
-                         ORDER BY {order} LIMIT 1"
-                    ),
-                    &[&user_id, &ex],
-                )?;
-                // Label Studio falls back to other tasks when none has a prediction score.
-                match scored {
-                    Some(id) => Ok(Some(id)),
-                    None => sequential(),
-                }
-            }
-        }
+        super::claims::pick(self.conn(), &req, &settings)
     }
 
     /// Counts for the status bar: tasks, labeled tasks, and tasks this user finished.

@@ -15,6 +15,8 @@ pub enum StoreErrorKind {
     Io,
     /// Something the caller named is not in the project (a user, review decisions).
     NotFound,
+    /// The write would silently replace newer work by the same user; ask first.
+    Conflict,
     Other,
 }
 
@@ -30,6 +32,18 @@ pub enum StoreError {
     /// Something the caller named is not in the project; the message says what is.
     #[error("{0}")]
     NotFound(String),
+    /// A value the store was asked to keep is outside what it can be; the message says why.
+    #[error("{0}")]
+    Invalid(String),
+    /// A submit would replace an annotation by the same user that changed after the
+    /// submitting window read it (the user's other window submitted it meanwhile).
+    #[error("task {task_id}: your annotation changed at {updated_at} since this answer began")]
+    Conflict {
+        task_id: i64,
+        annotation_id: i64,
+        revision: i64,
+        updated_at: String,
+    },
 }
 
 impl StoreError {
@@ -50,6 +64,8 @@ impl StoreError {
                 _ => StoreErrorKind::Other,
             },
             StoreError::NotFound(_) => StoreErrorKind::NotFound,
+            StoreError::Invalid(_) => StoreErrorKind::Other,
+            StoreError::Conflict { .. } => StoreErrorKind::Conflict,
             // File-level failures carry SQLite's text only.
             StoreError::Store { message, .. } => {
                 let m = message.to_ascii_lowercase();

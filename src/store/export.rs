@@ -68,6 +68,7 @@ fn lean_annotation_row(r: &rusqlite::Row) -> rusqlite::Result<super::AnnotationR
         parent_prediction: None,
         created_at: r.get(6)?,
         updated_at: r.get(7)?,
+        revision: 0,
     })
 }
 

@@ -264,6 +264,9 @@ impl<'a> ImportWriter<'a> {
     /// Makes the import permanent. Like Label Studio, the project's model version becomes
     /// the last imported prediction's version only when the project had none.
     pub fn commit(self) -> Result<()> {
+        // New tasks get their overlap, and imported annotations count against it.
+        let settings = super::settings::read(&self.tx)?;
+        super::settings::apply_overlap(&self.tx, &settings)?;
         if self.rebuild_score_index {
             for (_, create) in super::schema::SCORE_INDEXES {
                 self.tx.execute_batch(create)?;

@@ -41,6 +41,8 @@ pub struct AnnotationRow {
     pub parent_prediction: Option<i64>,
     pub created_at: String,
     pub updated_at: String,
+    /// Counts the changes of the annotation after it was made (see `annotate::Expect`).
+    pub revision: i64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -119,7 +121,7 @@ pub(crate) fn task_row(r: &Row) -> rusqlite::Result<TaskRow> {
 
 pub(crate) const ANNOTATION_COLUMNS: &str = "a.id, a.task_id, a.result, a.completed_by, u.email,
     a.was_cancelled, a.ground_truth, a.lead_time, a.import_id, a.parent_prediction,
-    a.created_at, a.updated_at";
+    a.created_at, a.updated_at, a.revision";
 
 pub(crate) fn annotation_row(r: &Row) -> rusqlite::Result<AnnotationRow> {
     Ok(AnnotationRow {
@@ -135,6 +137,7 @@ pub(crate) fn annotation_row(r: &Row) -> rusqlite::Result<AnnotationRow> {
         parent_prediction: r.get(9)?,
         created_at: r.get(10)?,
         updated_at: r.get(11)?,
+        revision: r.get(12)?,
     })
 }
 

@@ -145,6 +145,40 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE project ADD COLUMN prelabel INTEGER NOT NULL DEFAULT 1;
     "#,
+    // 7: many annotators on one project. Label Studio's overlap settings (maximum
+    // annotations per task, the share of tasks that get it, what a skip does, ground truth
+    // first) and how long a claim lives without being renewed; each task's own overlap;
+    // an annotation revision that tells a submit whether it still edits what it read; and
+    // one row per running annotator (who, where, which task, until when) whose task is
+    // its claim.
+    r#"
+    ALTER TABLE project ADD COLUMN maximum_annotations INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE project ADD COLUMN overlap_cohort INTEGER NOT NULL DEFAULT 100;
+    ALTER TABLE project ADD COLUMN skip_queue TEXT NOT NULL DEFAULT 'requeue-for-others';
+    ALTER TABLE project ADD COLUMN show_ground_truth_first INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE project ADD COLUMN lock_ttl INTEGER NOT NULL DEFAULT 120;
+    ALTER TABLE tasks ADD COLUMN overlap INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE annotations ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE drafts ADD COLUMN base_revision INTEGER;
+    CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        process_start INTEGER,
+        started_at REAL NOT NULL,
+        seen_at REAL NOT NULL,
+        expires_at REAL NOT NULL,
+        task_id INTEGER REFERENCES tasks(id) ON DELETE SET NULL,
+        task_since REAL
+    );
+    CREATE INDEX sessions_task ON sessions(task_id);
+    -- Breadth first: the partly annotated open tasks, most annotations first. Partial,
+    -- so it stays as small as the work in progress.
+    CREATE INDEX tasks_partly_done ON tasks(total_annotations DESC, id)
+        WHERE is_labeled = 0 AND total_annotations > 0;
+    CREATE INDEX annotations_updated ON annotations(updated_at);
+    "#,
 ];
 
 /// Indexes whose keys arrive in random order during an import; a large import drops them

@@ -256,6 +256,20 @@ impl Session {
                 };
                 (msg, false)
             }
+            SaveOutcome::Conflict { updated_at, .. } => {
+                // Held, not retried: only the user can say which answer stays.
+                self.held[i].1 = Instant::now() + Duration::from_secs(24 * 3600);
+                (
+                    Msg::SaveRetry {
+                        kind,
+                        task_id,
+                        reason: format!(
+                            "not saved: you changed this task in another window at {updated_at}"
+                        ),
+                    },
+                    true,
+                )
+            }
             SaveOutcome::Retry { after, reason } => {
                 self.held[i].1 = Instant::now() + after;
                 (
