@@ -4,6 +4,7 @@
 //! regions by keyboard ([`shapes`]), and who this annotator is among the others on the
 //! same project ([`presence`]).
 
+pub mod claim;
 pub mod draft;
 pub mod presence;
 pub mod region;
@@ -11,6 +12,7 @@ pub mod rules;
 pub mod save;
 pub mod shapes;
 
+pub use claim::Annotator;
 pub use draft::Draft;
 pub use rules::{check_datetime, missing_required};
 pub use save::{Backoff, PendingSave, SaveKind, SaveOutcome, SaveTarget, Saving};
