@@ -216,7 +216,9 @@ pub(super) fn pick(
     if s.maximum_annotations > 1
         && let Some(t) = first(
             &format!(
-                "SELECT t.id FROM tasks t WHERE t.is_labeled = 0 AND t.total_annotations > 0
+                // Named: without statistics the planner would scan every open task.
+                "SELECT t.id FROM tasks t INDEXED BY tasks_partly_done
+                 WHERE t.is_labeled = 0 AND t.total_annotations > 0
                  AND {all} ORDER BY t.total_annotations DESC, t.id LIMIT 1"
             ),
             &[],
