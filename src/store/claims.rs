@@ -675,4 +675,63 @@ mod tests {
         );
         assert!(s.throughput_since("9999").unwrap().is_empty());
     }
+
+    #[test]
+    fn concurrent_annotators_fill_every_task_to_its_overlap_and_no_further() {
+        let (dir, mut s) = store(60);
+        s.set_settings(&Settings {
+            maximum_annotations: 2,
+            ..Settings::default()
+        })
+        .unwrap();
+        let path = dir.path().join("p.db");
+        let workers: Vec<_> = (0..6)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    let mut s = Store::open(&path).unwrap();
+                    let me = SessionId {
+                        id: format!("w{w}"),
+                        user_id: s.user_id(&format!("user{w}")).unwrap(),
+                        host: "h".into(),
+                        pid: w,
+                        process_start: None,
+                    };
+                    let mut done = 0;
+                    while let Some(t) = claim(&mut s, &me, 1.0) {
+                        s.write_annotation(&crate::store::annotate::AnnotationWrite {
+                            task_id: t,
+                            user_id: me.user_id,
+                            result: "[1]",
+                            lead_time: 1.0,
+                            kind: SubmitKind::Submit,
+                            parent_prediction: None,
+                            expect: crate::store::annotate::Expect::Nothing,
+                            session: Some(&me.id),
+                        })
+                        .unwrap();
+                        done += 1;
+                    }
+                    done
+                })
+            })
+            .collect();
+        let total: i64 = workers.into_iter().map(|w| w.join().unwrap()).sum();
+        assert_eq!(total, 120);
+        let per_task: Vec<(i64, i64)> = {
+            let mut st = s
+                .conn()
+                .prepare(
+                    "SELECT COUNT(*), COUNT(DISTINCT completed_by) FROM annotations
+                     GROUP BY task_id ORDER BY task_id",
+                )
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        assert_eq!(per_task, vec![(2, 2); 60]);
+        assert!(s.sessions().unwrap().iter().all(|r| r.task_id.is_none()));
+    }
 }
