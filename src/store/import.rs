@@ -80,6 +80,9 @@ pub struct ImportWriter<'a> {
     /// The score index was dropped and the project samples by score: build it at commit,
     /// so the first labeling screen does not pay for it.
     rebuild_score_index: bool,
+    /// The id the first imported task gets: tasks before it are not touched at commit
+    /// unless the overlap cohort has to be drawn again.
+    first_new_task: i64,
 }
 
 /// Inputs at least this large count as a bulk import (see [`ImportWriter::new`]).
@@ -100,7 +103,11 @@ impl<'a> ImportWriter<'a> {
             Sampling::PredictionScoreMin | Sampling::PredictionScoreMax
         );
         store.bulk_mode(true);
-        let tx = store.conn_mut().transaction()?;
+        // Immediate: the write lock is taken (waiting for annotators' short writes) before
+        // the first read, so the import never fails half way on another writer's commit.
+        let tx = store
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let bulk = expected_bytes >= BULK_BYTES;
         if bulk {
             for (name, _) in super::schema::SCORE_INDEXES {
@@ -112,6 +119,10 @@ impl<'a> ImportWriter<'a> {
             [],
             |r| r.get(0),
         )?;
+        let first_new_task: i64 =
+            tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM tasks", [], |r| {
+                r.get(0)
+            })?;
         let had_model_version: bool = tx.query_row(
             "SELECT model_version IS NOT NULL FROM project WHERE id = 1",
             [],
@@ -128,6 +139,7 @@ impl<'a> ImportWriter<'a> {
             last_model_version: None,
             counts: SourceCounts::default(),
             rebuild_score_index: bulk && samples_by_score,
+            first_new_task,
         })
     }
 
@@ -266,7 +278,7 @@ impl<'a> ImportWriter<'a> {
     pub fn commit(self) -> Result<()> {
         // New tasks get their overlap, and imported annotations count against it.
         let settings = super::settings::read(&self.tx)?;
-        super::settings::apply_overlap(&self.tx, &settings)?;
+        super::settings::apply_overlap_from(&self.tx, &settings, self.first_new_task)?;
         if self.rebuild_score_index {
             for (_, create) in super::schema::SCORE_INDEXES {
                 self.tx.execute_batch(create)?;
@@ -362,5 +374,53 @@ mod tests {
         }
         store.bulk_mode(false);
         assert_eq!(indexes(&store), before);
+    }
+
+    #[test]
+    fn imported_tasks_get_the_projects_overlap_and_count_against_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
+        store
+            .set_settings(&crate::store::settings::Settings {
+                maximum_annotations: 2,
+                ..Default::default()
+            })
+            .unwrap();
+        let annotated = |n: usize| TaskItem {
+            annotations: (0..n)
+                .map(|i| crate::task::AnnotationIn {
+                    result: "[]".into(),
+                    completed_by: crate::task::Completer::Email(format!("u{i}")),
+                    was_cancelled: false,
+                    ground_truth: false,
+                    lead_time: None,
+                    created_at: None,
+                    updated_at: None,
+                    import_id: None,
+                })
+                .collect(),
+            ..task()
+        };
+        {
+            let mut w = ImportWriter::new(&mut store, "u", 0).unwrap();
+            let id = w.begin_source("a.json", "json", None).unwrap();
+            w.insert_batch(id, &[annotated(1), annotated(2), task()])
+                .unwrap();
+            w.end_source(id, "h", 3, &[]).unwrap();
+            w.commit().unwrap();
+        }
+        store.bulk_mode(false);
+        let rows: Vec<(i64, bool)> = {
+            let mut st = store
+                .conn()
+                .prepare("SELECT overlap, is_labeled FROM tasks ORDER BY id")
+                .unwrap();
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        assert_eq!(rows, vec![(2, false), (2, true), (2, false)]);
     }
 }

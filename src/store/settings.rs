@@ -141,6 +141,25 @@ pub(crate) fn read(c: &Connection) -> Result<Settings> {
     })
 }
 
+/// After tasks from `first` on were added: when every task gets the same overlap, only
+/// the new ones are given it and recounted; otherwise the cohort is drawn again.
+pub(crate) fn apply_overlap_from(c: &Connection, s: &Settings, first: i64) -> Result<()> {
+    let tasks: i64 = c.query_row("SELECT COUNT(*) FROM tasks", [], |r| r.get(0))?;
+    if s.cohort_size(tasks) < tasks {
+        return apply_overlap(c, s);
+    }
+    let expr = labeled_expr(s.skip_queue);
+    c.execute(
+        "UPDATE tasks SET overlap = ?1 WHERE id >= ?2 AND overlap != ?1",
+        params![s.maximum_annotations, first],
+    )?;
+    c.execute(
+        &format!("UPDATE tasks SET is_labeled = {expr} WHERE id >= ?1 AND is_labeled != {expr}"),
+        [first],
+    )?;
+    Ok(())
+}
+
 /// Gives every task its overlap (the cohort) and recounts which tasks are labeled.
 /// Rows whose values do not change are not written.
 pub(crate) fn apply_overlap(c: &Connection, s: &Settings) -> Result<()> {
