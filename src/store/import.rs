@@ -100,7 +100,12 @@ impl<'a> ImportWriter<'a> {
             Sampling::PredictionScoreMin | Sampling::PredictionScoreMax
         );
         store.bulk_mode(true);
-        let tx = store.conn_mut().transaction()?;
+        // Takes the write lock at BEGIN, waiting for annotators' writes: a deferred
+        // transaction reads first and then fails at once, unable to turn into a write
+        // after another connection wrote.
+        let tx = store
+            .conn_mut()
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let bulk = expected_bytes >= BULK_BYTES;
         if bulk {
             for (name, _) in super::schema::SCORE_INDEXES {
