@@ -364,7 +364,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                     "import needs at least one --input-path".into(),
                 ));
             }
-            let (mut store, config) = project::open(&project)?;
+            let (mut store, config) = project::open_to_write(&project)?;
             let user = user.unwrap_or_else(project::default_user);
             let report = crate::import::import_into_store(
                 &mut store,

@@ -72,6 +72,18 @@ pub fn open(path: &Path) -> Result<(Store, LabelConfig), Error> {
     Ok((store, config))
 }
 
+/// How long a command that writes once (import, settings) waits for the annotators'
+/// writes: they are short, but eight of them in a row under load can take seconds.
+pub const COMMAND_WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Opens a project for a command that writes once: as [`open`], waiting up to
+/// [`COMMAND_WRITE_WAIT`] for other writers instead of failing as busy.
+pub fn open_to_write(path: &Path) -> Result<(Store, LabelConfig), Error> {
+    let (store, config) = open(path)?;
+    store.set_busy_timeout(COMMAND_WRITE_WAIT)?;
+    Ok((store, config))
+}
+
 /// What [`create_or_open`] did.
 #[derive(Debug)]
 pub enum Created {

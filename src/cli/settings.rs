@@ -159,7 +159,7 @@ pub fn lines(s: &Settings, old: Option<&Settings>) -> Vec<String> {
 
 /// `labelterm settings PROJECT.db [flags] [--json]`.
 pub fn run(project: PathBuf, args: SettingsArgs, json: bool) -> Result<ExitCode> {
-    let (mut store, _) = project::open(&project)?;
+    let (mut store, _) = project::open_to_write(&project)?;
     let change = args.change();
     let (old, new) = if change.is_empty() {
         let s = store.settings()?;
