@@ -9,7 +9,10 @@ use crate::project::{self, NewProject};
 use crate::store::{Sampling, StoreErrorKind};
 use clap::{Args, Parser, Subcommand};
 
+mod settings;
 mod start;
+mod who;
+pub use settings::SettingsArgs;
 pub use start::StartArgs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -60,6 +63,7 @@ impl InputArgs {
             title,
             user,
             prelabel: true,
+            settings: Default::default(),
         }
     }
 
@@ -82,9 +86,8 @@ pub enum Command {
         label_config: PathBuf,
         #[command(flatten)]
         input: InputArgs,
-        /// Next-task order: sequential, uniform, prediction-score-min, prediction-score-max.
-        #[arg(long, default_value = "sequential", value_parser = parse_sampling)]
-        sampling: Sampling,
+        #[command(flatten)]
+        settings: SettingsArgs,
         /// Project title (default: the file name).
         #[arg(long)]
         title: Option<String>,
@@ -93,8 +96,24 @@ pub enum Command {
         user: Option<String>,
         /// Do not start tasks from their predictions when labeling (stored in the project;
         /// by default, as in Label Studio, predictions pre-label the task).
-        #[arg(long = "no-prelabel")]
+        #[arg(long = "no-prelabel", conflicts_with = "prelabel")]
         no_prelabel: bool,
+    },
+    /// Show the project's settings, or change those named (see `init` for each).
+    Settings {
+        project: PathBuf,
+        #[command(flatten)]
+        settings: SettingsArgs,
+        /// One JSON object instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Who is annotating the project now, on which task, and each annotator's work today.
+    Who {
+        project: PathBuf,
+        /// One JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
     },
     /// Import tasks into a project (all or nothing).
     Import {
@@ -307,7 +326,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             project,
             label_config,
             input,
-            sampling,
+            settings,
             title,
             user,
             no_prelabel,
@@ -315,7 +334,13 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             let user = user.unwrap_or_else(project::default_user);
             let new = NewProject {
                 prelabel: !no_prelabel,
-                ..input.new_project(&label_config, sampling, title, user)
+                settings: settings.change(),
+                ..input.new_project(
+                    &label_config,
+                    settings.sampling.unwrap_or(Sampling::Sequential),
+                    title,
+                    user,
+                )
             };
             let (config, report) = project::create(&project, &new)?;
             print_warnings(Some(&label_config), Some(&config), Some(&report));
@@ -323,6 +348,12 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             out!("created {} ({} task(s))", project.display(), report.tasks());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Settings {
+            project,
+            settings,
+            json,
+        } => settings::run(project, settings, json),
+        Command::Who { project, json } => who::run(project, json),
         Command::Import {
             project,
             input,
@@ -333,7 +364,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                     "import needs at least one --input-path".into(),
                 ));
             }
-            let (mut store, config) = project::open(&project)?;
+            let (mut store, config) = project::open_to_write(&project)?;
             let user = user.unwrap_or_else(project::default_user);
             let report = crate::import::import_into_store(
                 &mut store,

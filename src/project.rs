@@ -4,6 +4,8 @@
 use crate::config::{Element, LabelConfig, Node};
 use crate::error::Error;
 use crate::import::{ImportOptions, ImportReport};
+use crate::store::claims::{SessionRow, Throughput};
+use crate::store::settings::{Settings as StoreSettings, SkipQueue};
 use crate::store::{Project, Sampling, Store};
 use std::path::{Path, PathBuf};
 
@@ -22,6 +24,9 @@ pub struct NewProject {
     pub user: String,
     /// Whether the annotator starts tasks from their predictions (Label Studio's default).
     pub prelabel: bool,
+    /// The other settings (overlap, skip queue...), applied over `sampling` and `prelabel`
+    /// before anything is imported, so imported tasks get the overlap at once.
+    pub settings: SettingsChange,
 }
 
 impl NewProject {
@@ -34,6 +39,7 @@ impl NewProject {
             title: None,
             user: user.into(),
             prelabel: true,
+            settings: SettingsChange::default(),
         }
     }
 }
@@ -63,6 +69,18 @@ pub fn open(path: &Path) -> Result<(Store, LabelConfig), Error> {
         file: format!("{} (stored label config)", path.display()),
         error,
     })?;
+    Ok((store, config))
+}
+
+/// How long a command that writes once (import, settings) waits for the annotators'
+/// writes: they are short, but eight of them in a row under load can take seconds.
+pub const COMMAND_WRITE_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Opens a project for a command that writes once: as [`open`], waiting up to
+/// [`COMMAND_WRITE_WAIT`] for other writers instead of failing as busy.
+pub fn open_to_write(path: &Path) -> Result<(Store, LabelConfig), Error> {
+    let (store, config) = open(path)?;
+    store.set_busy_timeout(COMMAND_WRITE_WAIT)?;
     Ok((store, config))
 }
 
@@ -132,8 +150,14 @@ pub fn create_or_open(project: &Path, new: &NewProject) -> Result<Created, Error
             created_at: crate::util::now(),
         },
     )?;
-    if !new.prelabel {
-        store.set_prelabel(false)?;
+    let settings = new.settings.apply(StoreSettings {
+        sampling: new.sampling,
+        prelabel: new.prelabel,
+        ..StoreSettings::default()
+    });
+    settings.check().map_err(|e| Error::Usage(e.to_string()))?;
+    if settings != StoreSettings::default() {
+        store.set_settings(&settings)?;
     }
     let report = if new.inputs.is_empty() {
         store.user_id(&new.user)?;
@@ -261,6 +285,152 @@ pub fn set_sampling(store: &Store, sampling: Sampling) -> Result<(), Error> {
     Ok(())
 }
 
+/// Changes to a project's settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SettingsChange {
+    pub sampling: Option<Sampling>,
+    pub maximum_annotations: Option<u32>,
+    pub overlap_cohort: Option<u32>,
+    pub skip_queue: Option<SkipQueue>,
+    pub show_ground_truth_first: Option<bool>,
+    pub lock_ttl: Option<u32>,
+    pub prelabel: Option<bool>,
+}
+
+impl SettingsChange {
+    pub fn is_empty(&self) -> bool {
+        *self == SettingsChange::default()
+    }
+
+    /// `s` with these changes made.
+    pub fn apply(&self, s: StoreSettings) -> StoreSettings {
+        StoreSettings {
+            sampling: self.sampling.unwrap_or(s.sampling),
+            maximum_annotations: self.maximum_annotations.unwrap_or(s.maximum_annotations),
+            overlap_cohort: self.overlap_cohort.unwrap_or(s.overlap_cohort),
+            skip_queue: self.skip_queue.unwrap_or(s.skip_queue),
+            show_ground_truth_first: self
+                .show_ground_truth_first
+                .unwrap_or(s.show_ground_truth_first),
+            lock_ttl: self.lock_ttl.unwrap_or(s.lock_ttl),
+            prelabel: self.prelabel.unwrap_or(s.prelabel),
+        }
+    }
+}
+
+/// Changes a project's settings; returns them before and after. A value out of range
+/// changes nothing.
+pub fn change_settings(
+    store: &mut Store,
+    change: &SettingsChange,
+) -> Result<(StoreSettings, StoreSettings), Error> {
+    let old = store.settings()?;
+    let new = change.apply(old);
+    new.check().map_err(|e| Error::Usage(e.to_string()))?;
+    if new != old {
+        store.set_settings(&new)?;
+    }
+    Ok((old, new))
+}
+
+/// One annotator at work now, as `who` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Working {
+    pub user: String,
+    pub host: String,
+    pub pid: u32,
+    /// The task it holds, and for how many seconds.
+    pub task_id: Option<i64>,
+    pub on_task: Option<f64>,
+    /// Seconds since it started.
+    pub working: f64,
+    /// Seconds since it last claimed, opened, answered or renewed anything.
+    pub idle: f64,
+}
+
+/// One annotator's work today.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayWork {
+    pub user: String,
+    pub submitted: i64,
+    pub skipped: i64,
+    /// Mean seconds per answer (submit or skip).
+    pub mean_lead_time: Option<f64>,
+    /// Answers per hour of the time spent on them (the sum of their lead times).
+    pub per_hour: Option<f64>,
+}
+
+/// Who works on a project now, and what each did today.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Who {
+    pub working: Vec<Working>,
+    /// Since when `today` counts (a stored timestamp: local midnight, in UTC).
+    pub since: String,
+    pub today: Vec<DayWork>,
+}
+
+/// Whether a registered annotator still works: on this machine its process must run; on
+/// another, its registration must not have lapsed.
+pub fn is_working(s: &SessionRow, this_host: &str, now: f64) -> bool {
+    s.expires_at >= now && (s.host != this_host || crate::annotate::presence::alive(s))
+}
+
+/// The stored timestamp of the last local midnight.
+pub fn local_midnight() -> String {
+    use chrono::{Local, TimeZone};
+    let today = Local::now().date_naive();
+    let midnight = today.and_hms_opt(0, 0, 0).expect("midnight exists");
+    // On a day that begins with a clock change, the earliest instant that day.
+    let start = Local
+        .from_local_datetime(&midnight)
+        .earliest()
+        .map_or_else(|| Local::now().timestamp(), |t| t.timestamp());
+    crate::util::timestamp(
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(start.max(0) as u64),
+    )
+}
+
+/// Who works on the project now (dead and lapsed annotators left out) and each user's
+/// work since `since`.
+pub fn who(store: &Store, now: f64, since: &str) -> Result<Who, Error> {
+    let host = crate::annotate::presence::host_name();
+    let working = store
+        .sessions()?
+        .into_iter()
+        .filter(|s| is_working(s, &host, now))
+        .map(|s| Working {
+            user: s.user.unwrap_or_else(|| format!("#{}", s.user_id)),
+            host: s.host,
+            pid: s.pid,
+            task_id: s.task_id,
+            on_task: s.task_id.and(s.task_since).map(|t| (now - t).max(0.0)),
+            working: (now - s.started_at).max(0.0),
+            idle: (now - s.seen_at.max(s.task_since.unwrap_or(0.0))).max(0.0),
+        })
+        .collect();
+    let today = store
+        .throughput_since(since)?
+        .into_iter()
+        .map(day_work)
+        .collect();
+    Ok(Who {
+        working,
+        since: since.to_string(),
+        today,
+    })
+}
+
+fn day_work(t: Throughput) -> DayWork {
+    let answers = t.submitted + t.skipped;
+    DayWork {
+        mean_lead_time: (answers > 0).then(|| t.lead_time / answers as f64),
+        per_hour: (t.lead_time > 0.0).then(|| answers as f64 * 3600.0 / t.lead_time),
+        user: t.user,
+        submitted: t.submitted,
+        skipped: t.skipped,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,5 +466,77 @@ mod tests {
 <Choices name="c" toName="t"><Choice value="B"/><Choice value="A"/></Choices></View>"#,
         );
         assert!(!same_config(&a, &other_order));
+    }
+
+    #[test]
+    fn settings_change_only_what_is_named_and_refuse_bad_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("c.xml");
+        std::fs::write(&cfg, "<View><Text name=\"t\" value=\"$t\"/></View>").unwrap();
+        let path = dir.path().join("p.db");
+        let new = NewProject {
+            settings: SettingsChange {
+                maximum_annotations: Some(2),
+                ..SettingsChange::default()
+            },
+            ..NewProject::new(&cfg, "u")
+        };
+        create(&path, &new).unwrap();
+        let mut store = Store::open(&path).unwrap();
+        assert_eq!(store.settings().unwrap().maximum_annotations, 2);
+        let (old, now) = change_settings(
+            &mut store,
+            &SettingsChange {
+                lock_ttl: Some(30),
+                skip_queue: Some(SkipQueue::RequeueForMe),
+                ..SettingsChange::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(old.lock_ttl, 120);
+        assert_eq!(
+            now,
+            StoreSettings {
+                maximum_annotations: 2,
+                lock_ttl: 30,
+                skip_queue: SkipQueue::RequeueForMe,
+                ..StoreSettings::default()
+            }
+        );
+        assert_eq!(store.settings().unwrap(), now);
+        let bad = SettingsChange {
+            overlap_cohort: Some(0),
+            lock_ttl: Some(60),
+            ..SettingsChange::default()
+        };
+        assert!(matches!(
+            change_settings(&mut store, &bad),
+            Err(Error::Usage(m)) if m.contains("overlap cohort")
+        ));
+        assert_eq!(
+            store.settings().unwrap(),
+            now,
+            "a refused change changes nothing"
+        );
+    }
+
+    #[test]
+    fn day_work_is_per_hour_of_lead_time() {
+        let d = day_work(Throughput {
+            user: "a".into(),
+            submitted: 9,
+            skipped: 1,
+            lead_time: 600.0,
+        });
+        assert_eq!(d.mean_lead_time, Some(60.0));
+        assert_eq!(d.per_hour, Some(60.0));
+        let none = day_work(Throughput {
+            user: "b".into(),
+            submitted: 0,
+            skipped: 0,
+            lead_time: 0.0,
+        });
+        assert_eq!((none.mean_lead_time, none.per_hour), (None, None));
+        assert!(local_midnight().ends_with('Z'));
     }
 }

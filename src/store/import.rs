@@ -103,8 +103,9 @@ impl<'a> ImportWriter<'a> {
             Sampling::PredictionScoreMin | Sampling::PredictionScoreMax
         );
         store.bulk_mode(true);
-        // Immediate: the write lock is taken (waiting for annotators' short writes) before
-        // the first read, so the import never fails half way on another writer's commit.
+        // Takes the write lock at BEGIN, waiting for annotators' writes: a deferred
+        // transaction reads first and then fails at once, unable to turn into a write
+        // after another connection wrote.
         let tx = store
             .conn_mut()
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;

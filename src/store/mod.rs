@@ -157,6 +157,14 @@ impl Store {
         &self.path
     }
 
+    /// How long a write waits for other writers before failing as busy. `open` sets 2 s,
+    /// for a screen that retries on its own; a command that writes once (an import)
+    /// waits longer rather than fail while annotators work.
+    pub fn set_busy_timeout(&self, wait: std::time::Duration) -> Result<()> {
+        self.conn.busy_timeout(wait)?;
+        Ok(())
+    }
+
     pub fn project(&self) -> Result<Project> {
         let row = self.conn.query_row(
             "SELECT title, label_config, sampling, model_version, created_at FROM project WHERE id = 1",
