@@ -271,16 +271,13 @@ impl App {
                 annotation_id,
                 revision,
                 updated_at,
-            } => {
-                self.save_conflict(Conflict::new(
-                    task_id,
-                    kind,
-                    annotation_id,
-                    revision,
-                    updated_at,
-                ));
-                Vec::new()
-            }
+            } => self.save_conflict(Conflict::new(
+                task_id,
+                kind,
+                annotation_id,
+                revision,
+                updated_at,
+            )),
             Msg::StoreChanged => self.store_changed(),
             Msg::TaskRefreshed { id, full, adopt } => match full {
                 Some(full) => self.task_refreshed(*full, adopt),

@@ -415,8 +415,15 @@ impl App {
         }
         if now != t.mine_seen {
             t.mine_seen = now;
+            let stored = mine.map(|a| parse(&a.result));
+            // The other window's submit removed the draft (there is one per task and
+            // user): store the answer on screen again, with what it began from.
+            let differs = stored.as_deref() != Some(t.draft.result());
             if now.is_some() && self.annotate.submitting.is_none() {
                 self.warn(strings::changed_elsewhere(id, &when));
+            }
+            if now.is_some() && differs {
+                return vec![self.draft_effect()];
             }
         }
         Vec::new()

@@ -226,8 +226,10 @@ impl App {
     }
 
     /// A submit or skip would replace my newer annotation from another window: it is
-    /// held, and the user decides.
-    pub(in crate::tui) fn save_conflict(&mut self, c: Conflict) {
+    /// held, and the user decides. The answer is stored as the draft meanwhile (the
+    /// other window's submit removed the draft of the task), so that it outlives this
+    /// process whatever is decided.
+    pub(in crate::tui) fn save_conflict(&mut self, c: Conflict) -> Vec<Effect> {
         if self
             .annotate
             .submitting
@@ -239,7 +241,17 @@ impl App {
         self.annotate.save = SaveState::Failed("changed in another window".into());
         self.message = Some((Level::Warn, strings::conflict_pending(c.task_id)));
         self.editor = None;
+        let open = self
+            .annotate
+            .task
+            .as_ref()
+            .is_some_and(|t| t.full.task.id == c.task_id);
         self.popup = Some(Popup::Conflict(c));
+        if open {
+            vec![self.draft_effect()]
+        } else {
+            Vec::new()
+        }
     }
 
     /// The user chose what becomes of a held answer.
