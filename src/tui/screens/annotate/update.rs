@@ -239,7 +239,10 @@ impl App {
             self.annotate.submitting = None;
         }
         self.annotate.save = SaveState::Failed("changed in another window".into());
-        self.message = Some((Level::Warn, strings::conflict_pending(c.task_id)));
+        self.message = Some((
+            Level::Warn,
+            strings::conflict_pending(c.task_id, &self.keymap),
+        ));
         self.editor = None;
         let open = self
             .annotate
@@ -269,7 +272,10 @@ impl App {
             }
             ConflictReply::KeepStored => vec![Effect::KeepStored { task_id: c.task_id }],
             ConflictReply::Later => {
-                self.message = Some((Level::Warn, strings::conflict_pending(c.task_id)));
+                self.message = Some((
+                    Level::Warn,
+                    strings::conflict_pending(c.task_id, &self.keymap),
+                ));
                 Vec::new()
             }
         }
