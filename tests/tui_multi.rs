@@ -301,3 +301,70 @@ fn leaving_gives_the_task_back_at_once() {
     let bob = open_with(&f, ".", "bob", true);
     assert_eq!(bob.task_id(), id);
 }
+
+#[test]
+fn a_lapsed_claim_is_taken_again_at_the_next_renewal() {
+    let f = sample_project("sentiment");
+    let mut alice = open_with(&f, ".", "alice", true);
+    let id = alice.task_id();
+    // Stopped for longer than the lease (^Z): another claimer purged the row.
+    rusqlite::Connection::open(&f.db)
+        .unwrap()
+        .execute("DELETE FROM sessions", [])
+        .unwrap();
+    assert!(alice.s.renew_now());
+    assert_eq!(claims(&f), vec![format!("alice|{id}")]);
+    let bob = open_with(&f, ".", "bob", true);
+    assert_ne!(bob.task_id(), id);
+}
+
+#[test]
+fn the_worker_tells_of_others_commits_and_renews_the_claim_until_left() {
+    use labelterm::tui::jobs::Jobs;
+    use labelterm::tui::msg::Msg;
+    let f = sample_project("sentiment");
+    let mut alice = open_with(&f, ".", "alice", true);
+    let lease = alice.s.lease();
+    lease.lock().unwrap().every = Duration::from_millis(50);
+    let (tx, rx) = std::sync::mpsc::channel::<Msg>();
+    let tx = std::sync::Mutex::new(tx);
+    let _jobs = Jobs::watching(
+        &f.db,
+        move |m| {
+            let _ = tx.lock().unwrap().send(m);
+        },
+        Some(lease.clone()),
+    );
+    let seen = || sql(&f.db, "SELECT seen_at FROM sessions");
+    let before = seen();
+    std::thread::sleep(Duration::from_millis(100));
+    // Another process commits: the worker says so within its poll.
+    let other = std::time::Instant::now();
+    rusqlite::Connection::open(&f.db)
+        .unwrap()
+        .execute(
+            "UPDATE tasks SET updated_at = '2026-12-01T00:00:00.000000Z' WHERE id = 1",
+            [],
+        )
+        .unwrap();
+    loop {
+        match rx.recv_timeout(Duration::from_secs(2)) {
+            Ok(Msg::StoreChanged) => break,
+            Ok(_) => {}
+            Err(e) => panic!("no StoreChanged: {e}"),
+        }
+    }
+    assert!(
+        other.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        other.elapsed()
+    );
+    let t = std::time::Instant::now();
+    while seen() == before {
+        assert!(t.elapsed() < Duration::from_secs(3), "never renewed");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    alice.s.leave().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(claims(&f).is_empty(), "a renewal brought it back");
+}

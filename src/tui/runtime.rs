@@ -103,10 +103,22 @@ impl Session {
             .conn()
             .busy_timeout(WRITE_WAIT)
             .map_err(crate::store::StoreError::from)?;
-        let annotator = Annotator::register(&store, user_id)?;
+        // A file that cannot be written now still opens: the claims are made again with
+        // the first task claimed, and until then others may be offered the same tasks.
+        let registered = Annotator::register(&store, user_id);
+        let annotator = match &registered {
+            Ok(a) => a.clone(),
+            Err(_) => Annotator {
+                session: crate::annotate::presence::this_process(user_id),
+            },
+        };
         let lease = Lease::shared(annotator, claim::renew_every(store.settings()?.lock_ttl));
         let mut watch = Watch::default();
         watch.changed(&store);
+        let mut app = app;
+        if let Err(e) = registered {
+            app.warn(strings::cannot_claim(&e.to_string()));
+        }
         Ok(Session {
             app,
             store,
@@ -458,7 +470,7 @@ impl Session {
 
     /// Claims the next task of the stream (giving up the one held) and reads it. A busy
     /// file is tried again a few times: each try already waits [`WRITE_WAIT`].
-    fn next_task(&mut self, exclude: Option<i64>) -> Msg {
+    fn next_task(&mut self, exclude: Option<i64>) -> Vec<Msg> {
         let seed = self.next_seed();
         let annotator = self.annotator();
         let mut tries = 0;
@@ -466,14 +478,28 @@ impl Session {
             match annotator.next(&mut self.store, exclude, seed) {
                 Ok(Some(id)) => {
                     self.set_held(Some(id));
-                    return self.open_task(id);
+                    return vec![self.open_task(id)];
                 }
                 Ok(None) => {
                     self.set_held(None);
-                    return Msg::NoTaskLeft;
+                    return vec![Msg::NoTaskLeft];
                 }
                 Err(e) if e.kind() == StoreErrorKind::Busy && tries < 3 => tries += 1,
-                Err(e) => return Failure::error(strings::cannot_claim(&e.to_string())),
+                // Not writable (read-only, full, locked for long): go on labelling the
+                // task the rules pick, unclaimed, and say so.
+                Err(e) => {
+                    let pick =
+                        self.store
+                            .next_task(self.app.user_id, self.app.sampling, exclude, seed);
+                    let opened = match pick {
+                        Ok(Some(id)) => self.open_task(id),
+                        Ok(None) => Msg::NoTaskLeft,
+                        Err(_) => {
+                            return vec![Failure::error(strings::cannot_claim(&e.to_string()))];
+                        }
+                    };
+                    return vec![opened, Failure::warn(strings::cannot_claim(&e.to_string()))];
+                }
             }
         }
     }
@@ -507,7 +533,7 @@ impl Session {
         let msgs = match effect {
             Effect::SaveDraft(p) | Effect::Save(p) => self.hold(p).into_iter().collect(),
             Effect::OpenTask(id) => self.open_claimed(id),
-            Effect::NextTask { exclude } => vec![self.next_task(exclude)],
+            Effect::NextTask { exclude } => self.next_task(exclude),
             // A count over many tasks must never hold up a key: the worker does it.
             Effect::Counts => self
                 .jobs
@@ -551,12 +577,13 @@ impl Session {
             }
             Effect::Resume => match self.store.latest_draft_task(uid) {
                 Ok(Some(id)) => self.open_claimed(id),
-                Ok(None) => vec![self.next_task(None)],
+                Ok(None) => self.next_task(None),
                 // Go on with the stream, and say why the draft was not resumed.
-                Err(e) => vec![
-                    self.next_task(None),
-                    Failure::error(format!("cannot look up your drafts: {e}")),
-                ],
+                Err(e) => {
+                    let mut out = self.next_task(None);
+                    out.push(Failure::error(format!("cannot look up your drafts: {e}")));
+                    out
+                }
             },
             Effect::ListPage {
                 generation,
@@ -694,8 +721,10 @@ pub fn start(opts: StartOptions) -> Result<()> {
                     text,
                 } => {
                     pause(&paused, &idle);
-                    let edited =
-                        terminal::suspended(&mut term, || run_editor(&text)).map_err(io)?;
+                    let edited = match terminal::suspended(&mut term, || run_editor(&text)) {
+                        Ok(edited) => edited,
+                        Err(e) => return failed(&mut session, io(e)),
+                    };
                     paused.store(false, Ordering::SeqCst);
                     match edited {
                         Ok(text) => Msg::EditorText {
@@ -708,8 +737,10 @@ pub fn start(opts: StartOptions) -> Result<()> {
                 }
                 Effect::FullImage { source, regions } => {
                     pause(&paused, &idle);
-                    let r = terminal::suspended(&mut term, || show_image(&source, &regions))
-                        .map_err(io)?;
+                    let r = match terminal::suspended(&mut term, || show_image(&source, &regions)) {
+                        Ok(r) => r,
+                        Err(e) => return failed(&mut session, io(e)),
+                    };
                     paused.store(false, Ordering::SeqCst);
                     match r {
                         Ok(()) => continue,
@@ -729,7 +760,7 @@ pub fn start(opts: StartOptions) -> Result<()> {
             if limit == HANGUP_FLUSH {
                 return quit(&mut session, term, _guard, limit);
             }
-            return Err(io(e));
+            return failed(&mut session, io(e));
         }
         // Wake up for a held write's retry or a message to clear, else wait for input.
         let first = match session.next_due() {
@@ -800,6 +831,13 @@ fn quit<B: Backend, G>(
             left.join("; ")
         )))
     }
+}
+
+/// The terminal failed under the loop: the claim goes back to the pool before the error
+/// is told (every answer is in the draft already).
+fn failed(session: &mut Session, e: Error) -> Result<()> {
+    session.close(Duration::from_secs(1));
+    Err(e)
 }
 
 /// Starts `$LABELTERM_PLAYER` on a media file; says what happened.
