@@ -4,7 +4,7 @@
 
 mod annotator;
 use annotator::*;
-use labelterm::tui::app::{Level, Popup};
+use labelterm::tui::app::{Level, Popup, SaveState};
 use serde_json::json;
 use std::time::Duration;
 
@@ -236,6 +236,11 @@ fn decide_later_keeps_the_answer_held_on_screen_and_unsaved() {
             )
         ),
         vec!["Negative".to_string()]
+    );
+    assert!(
+        matches!(two.s.app.annotate.save, SaveState::Failed(_)),
+        "the status line says the answer is not submitted: {:?}",
+        two.s.app.annotate.save
     );
     two.keys("s");
     assert!(matches!(two.s.app.popup, Some(Popup::Conflict(_))));

@@ -52,6 +52,9 @@ pub struct Annotate {
     pub(in crate::tui) editor_drafted: bool,
     /// Whether the label hotkeys shadowed by built-in keys have been told.
     pub hotkey_clashes_told: bool,
+    /// The task whose submit waits for my decision (it was also submitted in another
+    /// window): its status stays "not saved" while drafts of it are stored.
+    pub conflict: Option<i64>,
 }
 
 impl Annotate {
@@ -85,6 +88,7 @@ impl Default for Annotate {
             submitting: None,
             editor_drafted: false,
             hotkey_clashes_told: false,
+            conflict: None,
         }
     }
 }
@@ -401,6 +405,7 @@ impl App {
             t.source = ViewSource::Mine;
             let changed = t.draft.replace_all(stored);
             self.annotate.submitting = None;
+            self.annotate.conflict = None;
             self.annotate.save = SaveState::Clean;
             let undo = self
                 .keymap

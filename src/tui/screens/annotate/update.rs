@@ -209,7 +209,10 @@ impl App {
         match &mut self.annotate.task {
             Some(t) if t.full.task.id == task_id => {
                 t.draft.mark_saved(revision);
-                if !t.draft.is_dirty() && self.annotate.submitting.is_none() {
+                if !t.draft.is_dirty()
+                    && self.annotate.submitting.is_none()
+                    && self.annotate.conflict != Some(task_id)
+                {
                     self.annotate.save = SaveState::DraftSaved;
                 }
             }
@@ -238,7 +241,8 @@ impl App {
             // Edits from now on are drafts again, beside the held answer.
             self.annotate.submitting = None;
         }
-        self.annotate.save = SaveState::Failed("changed in another window".into());
+        self.annotate.save = SaveState::Failed("also submitted in another window".into());
+        self.annotate.conflict = Some(c.task_id);
         self.message = Some((
             Level::Warn,
             strings::conflict_pending(c.task_id, &self.keymap),
@@ -359,6 +363,9 @@ impl App {
     ) -> Vec<Effect> {
         if self.annotate.submitting.is_some_and(|(t, _)| t == task_id) {
             self.annotate.submitting = None;
+        }
+        if self.annotate.conflict == Some(task_id) {
+            self.annotate.conflict = None;
         }
         if let Some(t) = &mut self.annotate.task
             && t.full.task.id == task_id
