@@ -77,6 +77,19 @@ fn overlap_two_gives_two_users_one_task_and_a_third_another() {
 }
 
 #[test]
+fn a_second_window_does_not_resume_the_draft_the_first_is_working_on() {
+    let f = sample_project("sentiment");
+    let mut one = open_with(&f, ".", "ann", true);
+    one.keys("2");
+    let two = open_with(&f, ".", "ann", true);
+    assert_ne!(two.task_id(), one.task_id());
+    // Once the first window is gone, the draft is resumed.
+    one.s.close(Duration::from_millis(100));
+    let three = open_with(&f, ".", "ann", true);
+    assert_eq!(three.task_id(), one.task_id());
+}
+
+#[test]
 fn the_same_user_in_two_windows_gets_two_tasks_and_is_told_when_opening_the_other() {
     let f = sample_project("sentiment");
     let one = open_with(&f, ".", "ann", true);

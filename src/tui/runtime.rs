@@ -504,6 +504,21 @@ impl Session {
         }
     }
 
+    /// Whether another running annotator of this user holds `task`.
+    fn held_by_my_other_window(&self, task: i64) -> bool {
+        let me = self.annotator().session;
+        let now = crate::annotate::presence::now();
+        self.store.sessions().is_ok_and(|all| {
+            all.iter().any(|s| {
+                s.id != me.id
+                    && s.user_id == me.user_id
+                    && s.task_id == Some(task)
+                    && s.expires_at >= now
+                    && (s.host != me.host || claim::running(s))
+            })
+        })
+    }
+
     /// Reads a task opened by itself (the list, a jump, the history, a draft) and claims
     /// it; says who else holds it.
     fn open_claimed(&mut self, id: i64) -> Vec<Msg> {
@@ -576,6 +591,8 @@ impl Session {
                 }
             }
             Effect::Resume => match self.store.latest_draft_task(uid) {
+                // My other window is on it: that draft is its answer in the making.
+                Ok(Some(id)) if self.held_by_my_other_window(id) => self.next_task(None),
                 Ok(Some(id)) => self.open_claimed(id),
                 Ok(None) => self.next_task(None),
                 // Go on with the stream, and say why the draft was not resumed.
