@@ -343,7 +343,7 @@ fn the_worker_tells_of_others_commits_and_renews_the_claim_until_left() {
     let f = sample_project("sentiment");
     let mut alice = open_with(&f, ".", "alice", true);
     let lease = alice.s.lease();
-    lease.lock().unwrap().every = Duration::from_millis(50);
+    lease.set_every(Duration::from_millis(50));
     let (tx, rx) = std::sync::mpsc::channel::<Msg>();
     let tx = std::sync::Mutex::new(tx);
     let _jobs = Jobs::watching(

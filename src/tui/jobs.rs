@@ -15,6 +15,7 @@ use crate::annotate::claim::Annotator;
 use crate::store::Store;
 use crate::store::browse::{ListFilter, ListSort, PageKey};
 use std::path::Path;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -65,40 +66,66 @@ impl Job {
 }
 
 /// This annotator's claim, renewed while it runs. Shared between the session and the
-/// worker: the session says which task is held and, when it leaves, ends the renewals
-/// under the same lock, so that no renewal brings a left session back.
+/// worker: the session says which task is held (without waiting for a renewal under
+/// way) and, when it leaves, ends the renewals under the same lock a renewal takes, so
+/// that no renewal brings a left session back.
 #[derive(Debug)]
 pub struct Lease {
     pub annotator: Annotator,
-    /// The task on screen (claimed again should the registration have lapsed).
-    pub task: Option<i64>,
-    pub every: Duration,
+    /// The task on screen (claimed again should the registration have lapsed); 0: none.
+    task: AtomicI64,
+    state: Mutex<LeaseState>,
+}
+
+#[derive(Debug)]
+struct LeaseState {
+    every: Duration,
     last: Instant,
     ended: bool,
 }
 
-pub type SharedLease = Arc<Mutex<Lease>>;
+pub type SharedLease = Arc<Lease>;
 
 impl Lease {
     pub fn shared(annotator: Annotator, every: Duration) -> SharedLease {
-        Arc::new(Mutex::new(Lease {
+        Arc::new(Lease {
             annotator,
-            task: None,
-            every,
-            last: Instant::now(),
-            ended: false,
-        }))
+            task: AtomicI64::new(0),
+            state: Mutex::new(LeaseState {
+                every,
+                last: Instant::now(),
+                ended: false,
+            }),
+        })
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, LeaseState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn task(&self) -> Option<i64> {
+        Some(self.task.load(Ordering::SeqCst)).filter(|t| *t != 0)
+    }
+
+    pub fn set_task(&self, task: Option<i64>) {
+        self.task.store(task.unwrap_or(0), Ordering::SeqCst);
+    }
+
+    /// How often renewals come (tests make it short).
+    pub fn set_every(&self, every: Duration) {
+        self.state().every = every;
     }
 
     /// Renews the claim when a renewal is due (or `force`); a failed one is tried again
     /// at the next wake-up. Returns whether it renewed.
-    pub fn renew_due(&mut self, store: &Store, force: bool) -> bool {
-        if self.ended || (!force && self.last.elapsed() < self.every) {
+    pub fn renew_due(&self, store: &Store, force: bool) -> bool {
+        let mut st = self.state();
+        if st.ended || (!force && st.last.elapsed() < st.every) {
             return false;
         }
-        match self.annotator.renew(store, self.task) {
+        match self.annotator.renew(store, self.task()) {
             Ok(_) => {
-                self.last = Instant::now();
+                st.last = Instant::now();
                 true
             }
             Err(_) => false,
@@ -106,15 +133,14 @@ impl Lease {
     }
 
     /// Leaves: the claim goes back to the pool, and no renewal comes after.
-    pub fn leave(&mut self, store: &Store) -> crate::store::Result<()> {
-        if std::mem::replace(&mut self.ended, true) {
+    pub fn leave(&self, store: &Store) -> crate::store::Result<()> {
+        let mut st = self.state();
+        if st.ended {
             return Ok(());
         }
-        self.annotator.leave(store)
-    }
-
-    pub fn has_ended(&self) -> bool {
-        self.ended
+        self.annotator.leave(store)?;
+        st.ended = true;
+        Ok(())
     }
 }
 
@@ -268,9 +294,7 @@ impl Jobs {
                 if watch.changed(&store) {
                     sink(Msg::StoreChanged);
                 }
-                if let Some(l) = &lease
-                    && let Ok(mut l) = l.lock()
-                {
+                if let Some(l) = &lease {
                     l.renew_due(&store, false);
                 }
             }

@@ -144,17 +144,12 @@ impl Session {
 
     /// This process as an annotator of the project.
     pub fn annotator(&self) -> Annotator {
-        self.lease
-            .lock()
-            .map(|l| l.annotator.clone())
-            .unwrap_or_else(|e| e.into_inner().annotator.clone())
+        self.lease.annotator.clone()
     }
 
     /// Notes which task this session holds, for the renewals.
     fn set_held(&mut self, task: Option<i64>) {
-        if let Ok(mut l) = self.lease.lock() {
-            l.task = task;
-        }
+        self.lease.set_task(task);
     }
 
     /// With inline jobs (tests, the benchmark), what the job worker does on its own in
@@ -164,9 +159,7 @@ impl Session {
         if !self.jobs.is_inline() {
             return Vec::new();
         }
-        if let Ok(mut l) = self.lease.lock() {
-            l.renew_due(&self.store, false);
-        }
+        self.lease.renew_due(&self.store, false);
         if self.watch.changed(&self.store) {
             self.feed(Msg::StoreChanged)
         } else {
@@ -176,16 +169,13 @@ impl Session {
 
     /// Renews the claim now, whatever the time (tests of lapsed claims).
     pub fn renew_now(&mut self) -> bool {
-        self.lease
-            .lock()
-            .is_ok_and(|mut l| l.renew_due(&self.store, true))
+        self.lease.renew_due(&self.store, true)
     }
 
     /// Leaves the project: the claim goes back to the pool at once and no renewal
     /// follows. Held writes are not waited for (see [`Session::close`]).
     pub fn leave(&mut self) -> Result<()> {
-        let mut l = self.lease.lock().unwrap_or_else(|e| e.into_inner());
-        l.leave(&self.store)?;
+        self.lease.leave(&self.store)?;
         Ok(())
     }
 
@@ -397,7 +387,7 @@ impl Session {
                     SaveKind::Draft => Msg::DraftSaved { task_id, revision },
                     kind => {
                         // The claim on it ended with the write.
-                        if self.lease.lock().is_ok_and(|l| l.task == Some(task_id)) {
+                        if self.lease.task() == Some(task_id) {
                             self.set_held(None);
                         }
                         Msg::Saved {
