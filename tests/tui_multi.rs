@@ -386,3 +386,27 @@ fn the_worker_tells_of_others_commits_and_renews_the_claim_until_left() {
     std::thread::sleep(Duration::from_millis(300));
     assert!(claims(&f).is_empty(), "a renewal brought it back");
 }
+
+#[test]
+fn a_task_given_back_goes_to_an_annotator_who_had_nothing_left() {
+    let tasks: Vec<_> = (0..2).map(|i| json!({"text": format!("t{i}")})).collect();
+    let f = project(
+        &std::fs::read_to_string(sample("sentiment").join("config.xml")).unwrap(),
+        &serde_json::to_string(&tasks).unwrap(),
+    );
+    let mut alice = open_with(&f, ".", "alice", true);
+    let mut bob = open_with(&f, ".", "bob", true);
+    let held = bob.task_id();
+    alice.keys("1 s");
+    assert!(alice.s.app.annotate.finished, "bob holds the other task");
+    // Nothing came free: looking writes nothing (no claim, no renewal).
+    bob.keys("2");
+    let seen = sql(&f.db, "SELECT seen_at FROM sessions ORDER BY id");
+    alice.s.poll();
+    assert!(alice.s.app.annotate.finished);
+    assert_eq!(sql(&f.db, "SELECT seen_at FROM sessions ORDER BY id"), seen);
+    // Bob leaves: his task comes to Alice at her next look.
+    bob.s.close(Duration::from_millis(100));
+    alice.s.poll();
+    assert_eq!(alice.task_id(), held);
+}

@@ -57,6 +57,9 @@ pub enum Effect {
     Counts,
     /// Read the open task again (others' annotations, mine from another window).
     RefreshTask(i64),
+    /// With nothing left for me: claim the next task should one have come free (its
+    /// annotator left), without writing anything when none has.
+    NextIfFree,
     /// Store the held submit or skip of the task over my newer annotation.
     Overwrite {
         task_id: i64,

@@ -545,6 +545,15 @@ impl Session {
                 .submit(&self.store, Job::Counts { user_id: uid })
                 .into_iter()
                 .collect(),
+            // A read first: finished annotators that claimed on every change would wake
+            // each other up for ever.
+            Effect::NextIfFree => {
+                let seed = self.next_seed();
+                match self.store.next_task(uid, self.app.sampling, None, seed) {
+                    Ok(Some(_)) => self.next_task(None),
+                    Ok(None) | Err(_) => Vec::new(),
+                }
+            }
             Effect::RefreshTask(id) => self
                 .jobs
                 .submit(&self.store, Job::Task { id })

@@ -366,6 +366,9 @@ impl App {
         if self.screen == Screen::List {
             out.push(self.list.refresh());
         }
+        if self.annotate.finished && self.annotate.task.is_none() && self.screen == Screen::Task {
+            out.push(Effect::NextIfFree);
+        }
         out
     }
 
