@@ -399,6 +399,11 @@ fn a_task_given_back_goes_to_an_annotator_who_had_nothing_left() {
     let held = bob.task_id();
     alice.keys("1 s");
     assert!(alice.s.app.annotate.finished, "bob holds the other task");
+    assert!(
+        alice.message().contains("1 more task is open by others"),
+        "{}",
+        alice.message()
+    );
     // Nothing came free: looking writes nothing (no claim, no renewal).
     bob.keys("2");
     let seen = sql(&f.db, "SELECT seen_at FROM sessions ORDER BY id");

@@ -259,8 +259,8 @@ impl App {
                 self.warn(strings::no_such_task(id));
                 Vec::new()
             }
-            Msg::NoTaskLeft => {
-                self.no_task();
+            Msg::NoTaskLeft { open_by_others } => {
+                self.no_task(open_by_others);
                 Vec::new()
             }
             Msg::Saved {
@@ -805,7 +805,7 @@ mod tests {
     #[test]
     fn the_list_opens_pages_in_and_keeps_its_drawn_height() {
         let mut a = app();
-        a.update(Msg::NoTaskLeft);
+        a.update(Msg::NoTaskLeft { open_by_others: 0 });
         assert!(a.annotate.finished);
         let effects = a.update(key('t'));
         let [Effect::ListPage { generation, .. }] = effects[..] else {

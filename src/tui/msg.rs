@@ -29,8 +29,11 @@ pub enum Msg {
     },
     /// The id asked for is not in the store.
     NoSuchTask(i64),
-    /// The stream has no task left for the user.
-    NoTaskLeft,
+    /// The stream has no task left for the user; `open_by_others` tasks are being worked
+    /// on by other annotators (they come back should those give them up).
+    NoTaskLeft {
+        open_by_others: usize,
+    },
     /// A submit or skip is stored; my annotation of the task is now `annotation`
     /// (id, revision) when it could be read back.
     Saved {

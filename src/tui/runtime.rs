@@ -472,7 +472,9 @@ impl Session {
                 }
                 Ok(None) => {
                     self.set_held(None);
-                    return vec![Msg::NoTaskLeft];
+                    return vec![Msg::NoTaskLeft {
+                        open_by_others: self.open_by_others(),
+                    }];
                 }
                 Err(e) if e.kind() == StoreErrorKind::Busy && tries < 3 => tries += 1,
                 // Not writable (read-only, full, locked for long): go on labelling the
@@ -483,7 +485,9 @@ impl Session {
                             .next_task(self.app.user_id, self.app.sampling, exclude, seed);
                     let opened = match pick {
                         Ok(Some(id)) => self.open_task(id),
-                        Ok(None) => Msg::NoTaskLeft,
+                        Ok(None) => Msg::NoTaskLeft {
+                            open_by_others: self.open_by_others(),
+                        },
                         Err(_) => {
                             return vec![Failure::error(strings::cannot_claim(&e.to_string()))];
                         }
@@ -492,6 +496,24 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// How many tasks other running annotators hold now.
+    fn open_by_others(&self) -> usize {
+        let me = self.annotator().session;
+        let now = crate::annotate::presence::now();
+        let mut tasks: Vec<i64> = self
+            .store
+            .sessions()
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| s.id != me.id && s.expires_at >= now)
+            .filter(|s| s.host != me.host || claim::running(s))
+            .filter_map(|s| s.task_id)
+            .collect();
+        tasks.sort_unstable();
+        tasks.dedup();
+        tasks.len()
     }
 
     /// Whether another running annotator of this user holds `task`.

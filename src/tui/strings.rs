@@ -553,6 +553,12 @@ pub fn held_by(task: i64, users: &[String], me: &str) -> String {
     format!("task {task} is also open by {}", names.join(", "))
 }
 
+/// With nothing left for me: tasks others are working on, which come back if given up.
+pub fn open_by_others(n: usize) -> String {
+    let tasks = if n == 1 { "task is" } else { "tasks are" };
+    format!("{n} more {tasks} open by others; one they give up comes here.")
+}
+
 pub fn cannot_claim(e: &str) -> String {
     format!("cannot claim a task: {e}")
 }

@@ -437,18 +437,20 @@ impl App {
         Vec::new()
     }
 
-    /// The stream has nothing left.
-    pub(in crate::tui) fn no_task(&mut self) {
+    /// The stream has nothing left (but what others are working on).
+    pub(in crate::tui) fn no_task(&mut self, open_by_others: usize) {
         let saved = self.message.clone();
         self.annotate.finished = true;
         self.annotate.task = None;
-        self.message = Some((
-            Level::Ok,
-            match saved {
-                Some((Level::Ok, m)) => strings::done_after(&m, &self.keymap),
-                _ => strings::all_done(&self.keymap),
-            },
-        ));
+        let done = match saved {
+            Some((Level::Ok, m)) => strings::done_after(&m, &self.keymap),
+            _ => strings::all_done(&self.keymap),
+        };
+        let text = match open_by_others {
+            0 => done,
+            n => format!("{done} {}", strings::open_by_others(n)),
+        };
+        self.message = Some((Level::Ok, text));
     }
 
     /// Where a value of `task` points: relative paths against the folder the task was
