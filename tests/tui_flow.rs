@@ -260,7 +260,7 @@ fn typed_text_is_in_the_draft_before_enter() {
     assert_eq!(draft.len(), 1);
     assert!(draft[0].contains("Guten Morgen"), "{draft:?}");
     assert_eq!(d.result(), json!([]), "the result changes only on Enter");
-    drop(d); // a kill: nothing more is written
+    d.kill(&f.db); // nothing more is written
     let d = open(&f, "samples/audio_transcription");
     assert_eq!(d.task_id(), id);
     assert!(d.result().to_string().contains("Guten Morgen"));

@@ -120,7 +120,7 @@ fn a_killed_session_resumes_the_draft() {
     d.keys("]");
     let id = d.task_id();
     d.keys("3");
-    drop(d); // like kill -9: nothing else is written after the draft
+    d.kill(&f.db); // nothing else is written after the draft
     let d = open(&f, ".");
     assert_eq!(d.task_id(), id, "reopening resumes the same task");
     assert_eq!(d.result()[0]["value"]["choices"], json!(["Neutral"]));

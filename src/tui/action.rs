@@ -121,6 +121,10 @@ pub enum Action {
     CycleEdit,
     /// Image: cancel the box, polygon or jump being drawn, else as Cancel.
     StopDrawing,
+    /// Store my held answer over my newer annotation from another window.
+    Overwrite,
+    /// Keep my annotation from another window; the held answer goes to undo.
+    KeepStored,
 }
 
 impl Action {
@@ -207,6 +211,8 @@ impl Action {
         Action::DropKeypoint,
         Action::CycleEdit,
         Action::StopDrawing,
+        Action::Overwrite,
+        Action::KeepStored,
     ];
 
     /// The name used in keymap files.

@@ -9,8 +9,8 @@ use super::keymap::{Ctx, KeyCodeOrd, KeySpec, Keymap};
 use super::media::{Request, Source};
 pub use super::msg::ImageGeom;
 use super::msg::{LayoutFacts, Msg, Note};
-pub use super::popups::{Diff, EditTarget, Editor, Help, Picker, Popup};
-use super::popups::{EditorReply, PickerReply, Reply};
+pub use super::popups::{Conflict, Diff, EditTarget, Editor, Help, Picker, Popup};
+use super::popups::{ConflictReply, EditorReply, PickerReply, Reply};
 pub use super::screens::Screen;
 pub use super::screens::annotate::{Annotate, Content, Focus, TaskState, ViewSource};
 use super::screens::task_list::{ListCmd, TaskList};
@@ -53,8 +53,21 @@ pub enum Effect {
         id: i64,
         count: bool,
     },
-    /// Count the tasks for the status line.
+    /// Count the tasks for the status line (on the job worker: it never holds up keys).
     Counts,
+    /// Read the open task again (others' annotations, mine from another window).
+    RefreshTask(i64),
+    /// With nothing left for me: claim the next task should one have come free (its
+    /// annotator left), without writing anything when none has.
+    NextIfFree,
+    /// Store the held submit or skip of the task over my newer annotation.
+    Overwrite {
+        task_id: i64,
+    },
+    /// Drop the held submit or skip of the task and show my stored annotation.
+    KeepStored {
+        task_id: i64,
+    },
     /// Open the user's latest draft, else the next task of the stream.
     Resume,
     Load(Request),
@@ -246,11 +259,61 @@ impl App {
                 self.warn(strings::no_such_task(id));
                 Vec::new()
             }
-            Msg::NoTaskLeft => {
-                self.no_task();
+            Msg::NoTaskLeft { open_by_others } => {
+                self.no_task(open_by_others);
                 Vec::new()
             }
-            Msg::Saved { kind, task_id } => self.saved(kind, task_id),
+            Msg::Saved {
+                kind,
+                task_id,
+                annotation,
+            } => self.saved(kind, task_id, annotation),
+            Msg::SaveConflict {
+                kind,
+                task_id,
+                annotation_id,
+                revision,
+                updated_at,
+            } => self.save_conflict(Conflict::new(
+                task_id,
+                kind,
+                annotation_id,
+                revision,
+                updated_at,
+            )),
+            Msg::StoreChanged => self.store_changed(),
+            Msg::TaskRefreshed { id, full, adopt } => match full {
+                Some(full) => self.task_refreshed(*full, adopt),
+                None => {
+                    if self
+                        .annotate
+                        .task
+                        .as_ref()
+                        .is_some_and(|t| t.full.task.id == id)
+                    {
+                        self.warn(strings::no_such_task(id));
+                    }
+                    Vec::new()
+                }
+            },
+            Msg::HeldBy { task_id, users } => {
+                if self
+                    .annotate
+                    .task
+                    .as_ref()
+                    .is_some_and(|t| t.full.task.id == task_id)
+                {
+                    let note = strings::held_by(task_id, &users, &self.user);
+                    // What opening the task said (a resumed draft) stays in front.
+                    let note = match self.message.take() {
+                        Some((Level::Info | Level::Ok, m)) => format!("{m} · {note}"),
+                        _ => note,
+                    };
+                    self.warn(note);
+                }
+                Vec::new()
+            }
+            Msg::Hangup => self.interrupt(),
             Msg::SaveRetry { reason, .. } => {
                 self.save_retry(&reason);
                 Vec::new()
@@ -286,7 +349,9 @@ impl App {
                 count,
             } => {
                 if generation == self.list.generation {
-                    self.screen = Screen::List;
+                    if !std::mem::take(&mut self.list.refreshing) {
+                        self.screen = Screen::List;
+                    }
                     if let Err(e) = self.list.jumped(back, fwd, count) {
                         self.message = Some((Level::Error, e));
                     }
@@ -546,6 +611,16 @@ impl App {
             None => return Vec::new(),
             Some(Popup::Help(h)) => h.update(a) == Reply::Close,
             Some(Popup::Diff(d)) => d.update(a) == Reply::Close,
+            Some(Popup::Conflict(c)) => {
+                let c = c.clone();
+                return match c.update(a) {
+                    ConflictReply::Keep => Vec::new(),
+                    reply => {
+                        self.popup = None;
+                        self.conflict_decided(&c, reply)
+                    }
+                };
+            }
             Some(Popup::Picker(p)) => {
                 let Some(ctrl) = self
                     .annotate
@@ -730,7 +805,7 @@ mod tests {
     #[test]
     fn the_list_opens_pages_in_and_keeps_its_drawn_height() {
         let mut a = app();
-        a.update(Msg::NoTaskLeft);
+        a.update(Msg::NoTaskLeft { open_by_others: 0 });
         assert!(a.annotate.finished);
         let effects = a.update(key('t'));
         let [Effect::ListPage { generation, .. }] = effects[..] else {

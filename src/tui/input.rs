@@ -847,6 +847,46 @@ fn wait_readable(fds: [RawFd; 2], timeout: Duration) -> std::io::Result<[bool; 2
 mod tests {
     use super::*;
 
+    /// The reader on the far end of a pseudo-terminal whose near end is closed, as after
+    /// a hangup: reads fail (EIO) and the thread must end, not spin.
+    #[test]
+    fn the_reader_ends_when_its_terminal_hangs_up() {
+        use std::ffi::CStr;
+        use std::os::fd::FromRawFd;
+        // SAFETY: plain libc calls on descriptors this test owns; ptsname_r writes at most
+        // the buffer's length.
+        let (master, slave) = unsafe {
+            let m = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+            assert!(m >= 0);
+            assert_eq!(libc::grantpt(m), 0);
+            assert_eq!(libc::unlockpt(m), 0);
+            let mut name = [0 as libc::c_char; 128];
+            assert_eq!(libc::ptsname_r(m, name.as_mut_ptr(), name.len()), 0);
+            let path = CStr::from_ptr(name.as_ptr()).to_owned();
+            let s = libc::open(path.as_ptr(), libc::O_RDWR | libc::O_NOCTTY);
+            assert!(s >= 0);
+            (File::from_raw_fd(m), File::from_raw_fd(s))
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        let handle = spawn_reader_on(
+            slave,
+            move |ev| tx.send(ev).is_ok(),
+            Arc::new(AtomicBool::new(false)),
+            Arc::new(AtomicBool::new(false)),
+        )
+        .unwrap();
+        let mut m = master;
+        std::io::Write::write_all(&mut m, b"x\n").unwrap();
+        let ev = rx.recv_timeout(Duration::from_secs(2)).unwrap();
+        assert_eq!(ev, key(KeyCode::Char('x'), KeyModifiers::NONE));
+        drop(m);
+        let t = Instant::now();
+        while !handle.is_finished() {
+            assert!(t.elapsed() < Duration::from_secs(2), "the reader goes on");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
     fn feed(bytes: &[u8]) -> Vec<Event> {
         let mut d = Decoder::new();
         let mut out = d.feed(bytes);

@@ -29,13 +29,45 @@ pub enum Msg {
     },
     /// The id asked for is not in the store.
     NoSuchTask(i64),
-    /// The stream has no task left for the user.
-    NoTaskLeft,
-    /// A submit or skip is stored.
+    /// The stream has no task left for the user; `open_by_others` tasks are being worked
+    /// on by other annotators (they come back should those give them up).
+    NoTaskLeft {
+        open_by_others: usize,
+    },
+    /// A submit or skip is stored; my annotation of the task is now `annotation`
+    /// (id, revision) when it could be read back.
     Saved {
         kind: SaveKind,
         task_id: i64,
+        annotation: Option<(i64, i64)>,
     },
+    /// A submit or skip would replace my newer annotation of the task (revision
+    /// `revision` of `annotation_id`, changed at `updated_at` in another window): it is
+    /// held until I decide.
+    SaveConflict {
+        kind: SaveKind,
+        task_id: i64,
+        annotation_id: i64,
+        revision: i64,
+        updated_at: String,
+    },
+    /// Another process committed to the project file: counts, the list and the open task
+    /// are read again.
+    StoreChanged,
+    /// Task `id` read again (`None`: it is gone). `adopt`: show my stored annotation in
+    /// place of the answer on screen (kept one undo step back).
+    TaskRefreshed {
+        id: i64,
+        full: Option<Box<TaskFull>>,
+        adopt: bool,
+    },
+    /// Others hold the task just opened (their names as stored).
+    HeldBy {
+        task_id: i64,
+        users: Vec<String>,
+    },
+    /// The terminal hung up or a signal asked to stop: leave as on quit.
+    Hangup,
     /// A write failed; the runtime holds the answer and tries again.
     SaveRetry {
         kind: SaveKind,

@@ -3,14 +3,15 @@
 //! [`App::update`]. It never writes the state itself.
 
 use super::app::{App, Effect};
-use super::jobs::{Job, Jobs};
+use super::jobs::{Job, Jobs, Lease, SharedLease, Watch};
 use super::media::{self, Loaded, Loader};
 use super::msg::{Failure, LayoutFacts, Msg, Note};
 use super::{StartOptions, keymap, strings, terminal, theme, view};
+use crate::annotate::claim::{self, Annotator};
 use crate::annotate::{PendingSave, SaveKind, SaveOutcome, Saving};
 use crate::config::LabelConfig;
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{Store, StoreErrorKind};
 use crossterm::event::{Event, KeyEventKind};
 use ratatui::Terminal;
 use ratatui::backend::Backend;
@@ -23,6 +24,19 @@ use std::time::{Duration, Instant};
 /// How long a write waits for another writer's lock before it is retried later.
 pub const WRITE_WAIT: Duration = Duration::from_millis(250);
 
+/// How long a held write that needs the user's decision waits: until they decide.
+const UNTIL_DECIDED: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// A write the store has not taken yet.
+struct Held {
+    saving: Saving,
+    /// When to try it again.
+    due: Instant,
+    /// My annotation it would replace (id, revision): it waits for the user's decision
+    /// and is not retried by itself.
+    conflict: Option<(i64, i64)>,
+}
+
 /// The annotator without a terminal: state, store, jobs and loader. Tests and the
 /// benchmark drive it with keys (jobs run inline there).
 pub struct Session {
@@ -31,8 +45,11 @@ pub struct Session {
     loader: Loader,
     jobs: Jobs,
     seed: u64,
-    /// Writes the store has not taken yet, each with when to try it again.
-    held: Vec<(Saving, Instant)>,
+    held: Vec<Held>,
+    /// This process as an annotator of the project: its claim, renewed while it runs.
+    lease: SharedLease,
+    /// Other processes' commits, looked for by [`Session::poll`] when jobs run inline.
+    watch: Watch,
 }
 
 impl Session {
@@ -62,7 +79,12 @@ impl Session {
                 .apply_file(&p)
                 .map_err(|e| Error::Usage(e.to_string()))?;
         }
-        let user_id = store.user_id(&opts.user)?;
+        // Two annotators starting at once as a new user may both try to add them: the
+        // one that lost the race finds the row the other added.
+        let user_id = match store.user_id(&opts.user) {
+            Ok(id) => id,
+            Err(_) => store.user_id(&opts.user)?,
+        };
         let app = App::new(
             project.title.clone(),
             opts.project.display().to_string(),
@@ -86,6 +108,22 @@ impl Session {
             .conn()
             .busy_timeout(WRITE_WAIT)
             .map_err(crate::store::StoreError::from)?;
+        // A file that cannot be written now still opens: the claims are made again with
+        // the first task claimed, and until then others may be offered the same tasks.
+        let registered = Annotator::register(&store, user_id);
+        let annotator = match &registered {
+            Ok(a) => a.clone(),
+            Err(_) => Annotator {
+                session: crate::annotate::presence::this_process(user_id),
+            },
+        };
+        let lease = Lease::shared(annotator, claim::renew_every(store.settings()?.lock_ttl));
+        let mut watch = Watch::default();
+        watch.changed(&store);
+        let mut app = app;
+        if let Err(e) = registered {
+            app.warn(strings::cannot_claim(&e.to_string()));
+        }
         Ok(Session {
             app,
             store,
@@ -93,6 +131,8 @@ impl Session {
             jobs: Jobs::Inline,
             seed,
             held: Vec::new(),
+            lease,
+            watch,
         })
     }
 
@@ -100,6 +140,61 @@ impl Session {
     pub fn with_jobs(mut self, jobs: Jobs) -> Session {
         self.jobs = jobs;
         self
+    }
+
+    /// The claim this session renews (the job worker renews it in the terminal).
+    pub fn lease(&self) -> SharedLease {
+        self.lease.clone()
+    }
+
+    /// This process as an annotator of the project.
+    pub fn annotator(&self) -> Annotator {
+        self.lease.annotator.clone()
+    }
+
+    /// Notes which task this session holds, for the renewals.
+    fn set_held(&mut self, task: Option<i64>) {
+        self.lease.set_task(task);
+    }
+
+    /// With inline jobs (tests, the benchmark), what the job worker does on its own in
+    /// the terminal: renews the claim when due and, when another connection committed,
+    /// reads counts, the list and the open task again.
+    pub fn poll(&mut self) -> Vec<Effect> {
+        if !self.jobs.is_inline() {
+            return Vec::new();
+        }
+        self.lease.renew_due(&self.store, false);
+        if self.watch.changed(&self.store) {
+            self.feed(Msg::StoreChanged)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Renews the claim now, whatever the time (tests of lapsed claims).
+    pub fn renew_now(&mut self) -> bool {
+        self.lease.renew_due(&self.store, true)
+    }
+
+    /// Leaves the project: the claim goes back to the pool at once and no renewal
+    /// follows. Held writes are not waited for (see [`Session::close`]).
+    pub fn leave(&mut self) -> Result<()> {
+        self.lease.leave(&self.store)?;
+        Ok(())
+    }
+
+    /// Quitting: held writes get up to `limit`, then the session leaves. Returns the
+    /// reasons of the writes still not stored.
+    pub fn close(&mut self, limit: Duration) -> Vec<String> {
+        let left = self.flush(limit);
+        // A busy file: once more after a short wait; a claim left behind lapses anyway
+        // (its process is gone).
+        if self.leave().is_err() {
+            std::thread::sleep(Duration::from_millis(100));
+            let _ = self.leave();
+        }
+        left
     }
 
     /// Counts the tasks and opens the first one: the user's latest draft, else the next
@@ -162,7 +257,8 @@ impl Session {
     pub fn next_due(&self) -> Option<Instant> {
         self.held
             .iter()
-            .map(|(_, due)| *due)
+            .filter(|h| h.conflict.is_none())
+            .map(|h| h.due)
             .chain(self.app.message_due())
             .min()
     }
@@ -181,7 +277,7 @@ impl Session {
         let mut msgs = Vec::new();
         let mut i = 0;
         while i < self.held.len() {
-            if self.held[i].1 <= now {
+            if self.held[i].conflict.is_none() && self.held[i].due <= now {
                 let (m, kept) = self.attempt(i);
                 msgs.push(m);
                 if kept {
@@ -200,26 +296,35 @@ impl Session {
         out
     }
 
-    /// Before quitting: tries the held writes until they are stored or `limit` is over.
+    /// Before quitting: tries the held writes until they are stored or `limit` is over
+    /// (one waiting for the user's decision is not tried: its answer is in the draft).
     /// Returns the reasons of those still not stored.
     pub fn flush(&mut self, limit: Duration) -> Vec<String> {
         let end = Instant::now() + limit;
-        while !self.held.is_empty() && Instant::now() < end {
+        let retrying = |s: &Session| s.held.iter().any(|h| h.conflict.is_none());
+        while retrying(self) && Instant::now() < end {
             let wait = self
-                .next_due()
+                .held
+                .iter()
+                .filter(|h| h.conflict.is_none())
+                .map(|h| h.due)
+                .min()
                 .map_or(Duration::ZERO, |d| {
                     d.saturating_duration_since(Instant::now())
                 })
                 .min(end.saturating_duration_since(Instant::now()));
             std::thread::sleep(wait);
-            for (_, due) in &mut self.held {
-                *due = (*due).min(Instant::now());
+            for h in &mut self.held {
+                h.due = h.due.min(Instant::now());
             }
             self.tick();
         }
         self.held
             .iter()
-            .map(|(s, _)| s.last_reason().unwrap_or("not stored").to_string())
+            .map(|h| match h.conflict {
+                Some(_) => strings::conflict_left(h.saving.pending().task_id),
+                None => h.saving.last_reason().unwrap_or("not stored").to_string(),
+            })
             .collect()
     }
 
@@ -228,50 +333,98 @@ impl Session {
     /// write in back-off keeps its turn, so typing against a locked file stays quick.
     fn hold(&mut self, p: PendingSave) -> Option<Msg> {
         let now = Instant::now();
+        // A submit or skip ends this session's claim on the task with the same write.
+        let p = match p.kind {
+            SaveKind::Draft => p,
+            _ => {
+                let expect = p.expect;
+                self.annotator().answer(p, expect)
+            }
+        };
         let superseded = self
             .held
             .iter_mut()
-            .position(|(s, _)| s.supersede(p.clone()));
+            .position(|h| h.saving.supersede(p.clone()));
         match superseded {
-            Some(i) if self.held[i].0.failures() > 0 && self.held[i].1 > now => None,
+            // Submitted again over a write waiting for a decision: ask again now.
+            Some(i) if self.held[i].conflict.is_some() => {
+                self.held[i].conflict = None;
+                Some(self.attempt(i).0)
+            }
+            Some(i) if self.held[i].saving.failures() > 0 && self.held[i].due > now => None,
             Some(i) => Some(self.attempt(i).0),
             None => {
-                self.held.push((Saving::new(p), now));
+                self.held.push(Held {
+                    saving: Saving::new(p),
+                    due: now,
+                    conflict: None,
+                });
                 Some(self.attempt(self.held.len() - 1).0)
             }
         }
     }
 
+    /// The held submit or skip of `task_id` that waits for the user's decision.
+    fn conflicted(&self, task_id: i64) -> Option<usize> {
+        self.held
+            .iter()
+            .position(|h| h.conflict.is_some() && h.saving.pending().task_id == task_id)
+    }
+
+    /// My annotation of a task as stored now: (id, revision).
+    fn my_annotation(&self, task_id: i64, id: Option<i64>) -> Option<(i64, i64)> {
+        let full = self.store.task_full(task_id).ok()??;
+        full.annotations
+            .iter()
+            .find(|a| Some(a.id) == id)
+            .map(|a| (a.id, a.revision))
+    }
+
     /// Tries held write `i`; returns what came of it and whether it is still held.
     fn attempt(&mut self, i: usize) -> (Msg, bool) {
-        let outcome = self.held[i].0.attempt(&mut self.store);
-        let p = self.held[i].0.pending();
+        let outcome = self.held[i].saving.attempt(&mut self.store);
+        let p = self.held[i].saving.pending();
         let (task_id, kind, revision) = (p.task_id, p.kind, p.revision);
         match outcome {
-            SaveOutcome::Saved { .. } => {
+            SaveOutcome::Saved { annotation_id } => {
                 self.held.remove(i);
                 let msg = match kind {
                     SaveKind::Draft => Msg::DraftSaved { task_id, revision },
-                    kind => Msg::Saved { kind, task_id },
+                    kind => {
+                        // The claim on it ended with the write.
+                        if self.lease.task() == Some(task_id) {
+                            self.set_held(None);
+                        }
+                        Msg::Saved {
+                            kind,
+                            task_id,
+                            annotation: self.my_annotation(task_id, annotation_id),
+                        }
+                    }
                 };
                 (msg, false)
             }
-            SaveOutcome::Conflict { updated_at, .. } => {
+            SaveOutcome::Conflict {
+                annotation_id,
+                revision,
+                updated_at,
+            } => {
                 // Held, not retried: only the user can say which answer stays.
-                self.held[i].1 = Instant::now() + Duration::from_secs(24 * 3600);
+                self.held[i].due = Instant::now() + UNTIL_DECIDED;
+                self.held[i].conflict = Some((annotation_id, revision));
                 (
-                    Msg::SaveRetry {
+                    Msg::SaveConflict {
                         kind,
                         task_id,
-                        reason: format!(
-                            "not saved: you changed this task in another window at {updated_at}"
-                        ),
+                        annotation_id,
+                        revision,
+                        updated_at,
                     },
                     true,
                 )
             }
             SaveOutcome::Retry { after, reason } => {
-                self.held[i].1 = Instant::now() + after;
+                self.held[i].due = Instant::now() + after;
                 (
                     Msg::SaveRetry {
                         kind,
@@ -310,15 +463,98 @@ impl Session {
         }
     }
 
-    fn next_task(&mut self, exclude: Option<i64>) -> Msg {
+    /// Claims the next task of the stream (giving up the one held) and reads it. A busy
+    /// file is tried again a few times: each try already waits [`WRITE_WAIT`].
+    fn next_task(&mut self, exclude: Option<i64>) -> Vec<Msg> {
         let seed = self.next_seed();
-        match self
+        let annotator = self.annotator();
+        let mut tries = 0;
+        loop {
+            match annotator.next(&mut self.store, exclude, seed) {
+                Ok(Some(id)) => {
+                    self.set_held(Some(id));
+                    return vec![self.open_task(id)];
+                }
+                Ok(None) => {
+                    self.set_held(None);
+                    return vec![Msg::NoTaskLeft {
+                        open_by_others: self.open_by_others(),
+                    }];
+                }
+                Err(e) if e.kind() == StoreErrorKind::Busy && tries < 3 => tries += 1,
+                // Not writable (read-only, full, locked for long): go on labelling the
+                // task the rules pick, unclaimed, and say so.
+                Err(e) => {
+                    let pick =
+                        self.store
+                            .next_task(self.app.user_id, self.app.sampling, exclude, seed);
+                    let opened = match pick {
+                        Ok(Some(id)) => self.open_task(id),
+                        Ok(None) => Msg::NoTaskLeft {
+                            open_by_others: self.open_by_others(),
+                        },
+                        Err(_) => {
+                            return vec![Failure::error(strings::cannot_claim(&e.to_string()))];
+                        }
+                    };
+                    return vec![opened, Failure::warn(strings::cannot_claim(&e.to_string()))];
+                }
+            }
+        }
+    }
+
+    /// How many tasks other running annotators hold now.
+    fn open_by_others(&self) -> usize {
+        let me = self.annotator().session;
+        let now = crate::annotate::presence::now();
+        let mut tasks: Vec<i64> = self
             .store
-            .next_task(self.app.user_id, self.app.sampling, exclude, seed)
-        {
-            Ok(Some(id)) => self.open_task(id),
-            Ok(None) => Msg::NoTaskLeft,
-            Err(e) => Failure::error(e.to_string()),
+            .sessions()
+            .unwrap_or_default()
+            .iter()
+            .filter(|s| s.id != me.id && s.expires_at >= now)
+            .filter(|s| s.host != me.host || claim::running(s))
+            .filter_map(|s| s.task_id)
+            .collect();
+        tasks.sort_unstable();
+        tasks.dedup();
+        tasks.len()
+    }
+
+    /// Whether another running annotator of this user holds `task`.
+    fn held_by_my_other_window(&self, task: i64) -> bool {
+        let me = self.annotator().session;
+        let now = crate::annotate::presence::now();
+        self.store.sessions().is_ok_and(|all| {
+            all.iter().any(|s| {
+                s.id != me.id
+                    && s.user_id == me.user_id
+                    && s.task_id == Some(task)
+                    && s.expires_at >= now
+                    && (s.host != me.host || claim::running(s))
+            })
+        })
+    }
+
+    /// Reads a task opened by itself (the list, a jump, the history, a draft) and claims
+    /// it; says who else holds it.
+    fn open_claimed(&mut self, id: i64) -> Vec<Msg> {
+        let opened = self.open_task(id);
+        if !matches!(opened, Msg::TaskOpened { .. }) {
+            return vec![opened];
+        }
+        let annotator = self.annotator();
+        match annotator.open(&mut self.store, id) {
+            Ok(users) => {
+                self.set_held(Some(id));
+                let mut out = vec![opened];
+                if !users.is_empty() {
+                    out.push(Msg::HeldBy { task_id: id, users });
+                }
+                out
+            }
+            // Working on it needs no claim; others may be offered it meanwhile.
+            Err(e) => vec![opened, Failure::warn(strings::cannot_claim(&e.to_string()))],
         }
     }
 
@@ -328,20 +564,69 @@ impl Session {
         let uid = self.app.user_id;
         let msgs = match effect {
             Effect::SaveDraft(p) | Effect::Save(p) => self.hold(p).into_iter().collect(),
-            Effect::OpenTask(id) => vec![self.open_task(id)],
-            Effect::NextTask { exclude } => vec![self.next_task(exclude)],
-            Effect::Counts => vec![match self.store.progress(uid) {
-                Ok(p) => Msg::Counts(p),
-                Err(e) => Failure::warn(strings::cannot_count(&e.to_string())),
-            }],
+            Effect::OpenTask(id) => self.open_claimed(id),
+            Effect::NextTask { exclude } => self.next_task(exclude),
+            // A count over many tasks must never hold up a key: the worker does it.
+            Effect::Counts => self
+                .jobs
+                .submit(&self.store, Job::Counts { user_id: uid })
+                .into_iter()
+                .collect(),
+            // A read first: finished annotators that claimed on every change would wake
+            // each other up for ever.
+            Effect::NextIfFree => {
+                let seed = self.next_seed();
+                match self.store.next_task(uid, self.app.sampling, None, seed) {
+                    Ok(Some(_)) => self.next_task(None),
+                    Ok(None) | Err(_) => Vec::new(),
+                }
+            }
+            Effect::RefreshTask(id) => self
+                .jobs
+                .submit(&self.store, Job::Task { id })
+                .into_iter()
+                .collect(),
+            Effect::Overwrite { task_id } => match self.conflicted(task_id) {
+                Some(i) => {
+                    let (id, revision) = self.held[i].conflict.take().expect("conflict");
+                    self.held[i].saving.overwrite(id, revision);
+                    vec![self.attempt(i).0]
+                }
+                None => Vec::new(),
+            },
+            Effect::KeepStored { task_id } => {
+                self.held.retain(|h| {
+                    let p = h.saving.pending();
+                    p.task_id != task_id || p.kind == SaveKind::Draft
+                });
+                // The draft began from the answer given up: the one shown next begins
+                // from the stored annotation.
+                // (Should that fail, the draft keeps its older base, and its submit
+                // asks again: nothing is replaced unasked.)
+                let _ = self.store.delete_draft(task_id, uid);
+                match self.store.task_full(task_id) {
+                    Ok(full) => vec![Msg::TaskRefreshed {
+                        id: task_id,
+                        full: full.map(Box::new),
+                        adopt: true,
+                    }],
+                    Err(e) => vec![Failure::error(strings::cannot_read_task(
+                        task_id,
+                        &e.to_string(),
+                    ))],
+                }
+            }
             Effect::Resume => match self.store.latest_draft_task(uid) {
-                Ok(Some(id)) => vec![self.open_task(id)],
-                Ok(None) => vec![self.next_task(None)],
+                // My other window is on it: that draft is its answer in the making.
+                Ok(Some(id)) if self.held_by_my_other_window(id) => self.next_task(None),
+                Ok(Some(id)) => self.open_claimed(id),
+                Ok(None) => self.next_task(None),
                 // Go on with the stream, and say why the draft was not resumed.
-                Err(e) => vec![
-                    self.next_task(None),
-                    Failure::error(format!("cannot look up your drafts: {e}")),
-                ],
+                Err(e) => {
+                    let mut out = self.next_task(None);
+                    out.push(Failure::error(format!("cannot look up your drafts: {e}")));
+                    out
+                }
             },
             Effect::ListPage {
                 generation,
@@ -410,7 +695,15 @@ enum Incoming {
     Term(Event),
     /// Boxed: layout facts make messages much larger than terminal events.
     Msg(Box<Msg>),
+    /// SIGHUP or SIGTERM, or the terminal is gone: leave now.
+    Hangup,
 }
+
+/// How long held writes get when the terminal hung up or a signal asked to stop: short,
+/// as whoever sent it waits (the drafts hold every answer anyway).
+const HANGUP_FLUSH: Duration = Duration::from_secs(2);
+/// How long held writes get on a quit the user asked for.
+const QUIT_FLUSH: Duration = Duration::from_secs(5);
 
 /// `labelterm start`: runs the annotator until the user quits.
 pub fn start(opts: StartOptions) -> Result<()> {
@@ -426,33 +719,55 @@ pub fn start(opts: StartOptions) -> Result<()> {
     };
     let loaded = sink(tx.clone());
     let loader = Loader::spawn(2, Arc::new(move |l: Loaded| loaded(Msg::Loaded(l))));
-    let jobs = Jobs::threaded(&opts.project, sink(tx.clone()));
-    let mut session = Session::open(&opts, false, loader)?.with_jobs(jobs);
-    let (mut term, _guard, enhanced) =
-        terminal::enter(!opts.no_mouse).map_err(|e| Error::Other(format!("terminal: {e}")))?;
+    let mut session = Session::open(&opts, false, loader)?;
+    let jobs = Jobs::watching(&opts.project, sink(tx.clone()), Some(session.lease()));
+    session = session.with_jobs(jobs);
+    let hangup = std::sync::Mutex::new(tx.clone());
+    let entered = terminal::enter(!opts.no_mouse, move || {
+        if let Ok(t) = hangup.lock() {
+            let _ = t.send(Incoming::Hangup);
+        }
+    });
+    let (mut term, _guard, enhanced) = match entered {
+        Ok(t) => t,
+        Err(e) => {
+            let _ = session.leave();
+            return Err(Error::Other(format!("terminal: {e}")));
+        }
+    };
     session.app.keymap.ls_keys = enhanced;
     let paused = Arc::new(AtomicBool::new(false));
     let idle = Arc::new(AtomicBool::new(false));
-    super::input::spawn_reader(
-        move |ev| tx.send(Incoming::Term(ev)).is_ok(),
+    let term_tx = tx.clone();
+    let reader = super::input::spawn_reader(
+        move |ev| term_tx.send(Incoming::Term(ev)).is_ok(),
         paused.clone(),
         idle.clone(),
     )
     .map_err(|e| Error::Other(format!("terminal: {e}")))?;
+    // The reader stops at the end of the terminal's input (a hangup): then leave, as
+    // on SIGHUP, rather than wait for keys that cannot come.
+    std::thread::spawn(move || {
+        let _ = reader.join();
+        let _ = tx.send(Incoming::Hangup);
+    });
     let mut pending = session.start();
     let io = |e: std::io::Error| Error::Other(format!("terminal: {e}"));
+    let mut limit = QUIT_FLUSH;
     loop {
         for e in std::mem::take(&mut pending) {
             let outcome = match e {
-                Effect::Quit => return quit(&mut session, term, _guard),
+                Effect::Quit => return quit(&mut session, term, _guard, limit),
                 Effect::ExternalEditor {
                     control,
                     entry,
                     text,
                 } => {
                     pause(&paused, &idle);
-                    let edited =
-                        terminal::suspended(&mut term, || run_editor(&text)).map_err(io)?;
+                    let edited = match terminal::suspended(&mut term, || run_editor(&text)) {
+                        Ok(edited) => edited,
+                        Err(e) => return failed(&mut session, io(e)),
+                    };
                     paused.store(false, Ordering::SeqCst);
                     match edited {
                         Ok(text) => Msg::EditorText {
@@ -465,8 +780,10 @@ pub fn start(opts: StartOptions) -> Result<()> {
                 }
                 Effect::FullImage { source, regions } => {
                     pause(&paused, &idle);
-                    let r = terminal::suspended(&mut term, || show_image(&source, &regions))
-                        .map_err(io)?;
+                    let r = match terminal::suspended(&mut term, || show_image(&source, &regions)) {
+                        Ok(r) => r,
+                        Err(e) => return failed(&mut session, io(e)),
+                    };
                     paused.store(false, Ordering::SeqCst);
                     match r {
                         Ok(()) => continue,
@@ -479,9 +796,15 @@ pub fn start(opts: StartOptions) -> Result<()> {
             pending.extend(session.feed(outcome));
         }
         if session.app.quit {
-            return quit(&mut session, term, _guard);
+            return quit(&mut session, term, _guard, limit);
         }
-        session.draw(&mut term).map_err(io)?;
+        if let Err(e) = session.draw(&mut term) {
+            // A terminal gone away cannot be drawn on: leave as on a hangup.
+            if limit == HANGUP_FLUSH {
+                return quit(&mut session, term, _guard, limit);
+            }
+            return failed(&mut session, io(e));
+        }
         // Wake up for a held write's retry or a message to clear, else wait for input.
         let first = match session.next_due() {
             Some(due) => match rx.recv_timeout(due.saturating_duration_since(Instant::now())) {
@@ -490,11 +813,13 @@ pub fn start(opts: StartOptions) -> Result<()> {
                     pending.extend(session.tick());
                     continue;
                 }
-                Err(RecvTimeoutError::Disconnected) => return quit(&mut session, term, _guard),
+                Err(RecvTimeoutError::Disconnected) => {
+                    return quit(&mut session, term, _guard, limit);
+                }
             },
             None => match rx.recv() {
                 Ok(m) => m,
-                Err(_) => return quit(&mut session, term, _guard),
+                Err(_) => return quit(&mut session, term, _guard, limit),
             },
         };
         let mut batch = vec![first];
@@ -515,6 +840,10 @@ pub fn start(opts: StartOptions) -> Result<()> {
                 },
                 Incoming::Term(_) => continue,
                 Incoming::Msg(m) => *m,
+                Incoming::Hangup => {
+                    limit = HANGUP_FLUSH;
+                    Msg::Hangup
+                }
             };
             pending.extend(session.feed(msg));
             if !pending.is_empty() || session.app.quit {
@@ -524,10 +853,16 @@ pub fn start(opts: StartOptions) -> Result<()> {
     }
 }
 
-/// Leaves: held writes get a last few seconds; what still is not stored is said on the
-/// plain terminal (its draft is in memory only, so the annotator must know).
-fn quit<B: Backend, G>(session: &mut Session, term: Terminal<B>, guard: G) -> Result<()> {
-    let left = session.flush(Duration::from_secs(5));
+/// Leaves: held writes get a last few seconds (`limit`), the claim goes back to the
+/// pool; what still is not stored is said on the plain terminal (its draft is in memory
+/// only, so the annotator must know).
+fn quit<B: Backend, G>(
+    session: &mut Session,
+    term: Terminal<B>,
+    guard: G,
+    limit: Duration,
+) -> Result<()> {
+    let left = session.close(limit);
     drop(term);
     drop(guard);
     if left.is_empty() {
@@ -539,6 +874,13 @@ fn quit<B: Backend, G>(session: &mut Session, term: Terminal<B>, guard: G) -> Re
             left.join("; ")
         )))
     }
+}
+
+/// The terminal failed under the loop: the claim goes back to the pool before the error
+/// is told (every answer is in the draft already).
+fn failed(session: &mut Session, e: Error) -> Result<()> {
+    session.close(Duration::from_secs(1));
+    Err(e)
 }
 
 /// Starts `$LABELTERM_PLAYER` on a media file; says what happened.

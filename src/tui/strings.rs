@@ -461,3 +461,127 @@ mod tests {
         );
     }
 }
+
+// ----------------------------------------------------------------- many annotators
+
+/// A stored timestamp (`2026-12-01T05:23:41.123456Z`) as people read it: the time of
+/// day when it is today, else the date too.
+pub fn stored_time(ts: &str) -> String {
+    stored_time_on(ts, &crate::util::now())
+}
+
+fn stored_time_on(ts: &str, now: &str) -> String {
+    let safe = crate::util::sanitize(ts, false);
+    match (safe.get(..10), safe.get(11..19)) {
+        (Some(day), Some(time)) if safe.as_bytes().get(10) == Some(&b'T') => {
+            if now.get(..10) == Some(day) {
+                format!("{time} UTC")
+            } else {
+                format!("{day} {time} UTC")
+            }
+        }
+        _ => safe,
+    }
+}
+
+pub const CONFLICT_TITLE: &str = " Submitted in another window ";
+
+pub fn conflict_headline(task: i64, kind: crate::annotate::SaveKind, updated_at: &str) -> String {
+    let what = match kind {
+        crate::annotate::SaveKind::Skip => "This skip is not saved yet.",
+        _ => "This answer is not saved yet.",
+    };
+    format!(
+        "You submitted task {task} in another window at {}. {what}",
+        stored_time(updated_at)
+    )
+}
+
+pub fn conflict_overwrite(key: &str) -> String {
+    format!("{key}  overwrite: store this answer in place of that one")
+}
+
+pub fn conflict_keep(key: &str, undo: &str) -> String {
+    format!("{key}  keep that one: show it here; this answer stays one undo ({undo}) back")
+}
+
+pub fn conflict_later(key: &str) -> String {
+    format!("{key}  decide later: this answer stays on screen and in the draft, not submitted")
+}
+
+/// The status line after "decide later".
+pub fn conflict_pending(task: i64, km: &Keymap) -> String {
+    format!(
+        "task {task} NOT SAVED (also submitted in another window): {} to decide",
+        key_in(km, Ctx::Task, Action::Submit)
+    )
+}
+
+/// A held answer left on quit because the user never decided.
+pub fn conflict_left(task: i64) -> String {
+    format!(
+        "task {task}: you submitted it in another window and did not choose which answer stays; this one is kept as your draft"
+    )
+}
+
+/// After "keep that one".
+pub fn kept_stored(task: i64, undo: &str) -> String {
+    format!("task {task}: the other window's answer; yours is one undo ({undo}) back")
+}
+
+/// My annotation of the open task changed in another window.
+pub fn changed_elsewhere(task: i64, updated_at: &str) -> String {
+    format!(
+        "task {task}: you submitted it in another window at {}; this answer stays",
+        stored_time(updated_at)
+    )
+}
+
+/// Others hold the task just opened.
+pub fn held_by(task: i64, users: &[String], me: &str) -> String {
+    let mut names: Vec<String> = Vec::new();
+    for u in users {
+        let name = if u == me {
+            "you in another window".to_string()
+        } else {
+            crate::util::sanitize(u, false)
+        };
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    format!("task {task} is also open by {}", names.join(", "))
+}
+
+/// With nothing left for me: tasks others are working on, which come back if given up.
+pub fn open_by_others(n: usize) -> String {
+    let tasks = if n == 1 { "task is" } else { "tasks are" };
+    format!("{n} more {tasks} open by others; one they give up comes here.")
+}
+
+pub fn cannot_claim(e: &str) -> String {
+    format!("cannot claim a task: {e}")
+}
+
+#[cfg(test)]
+mod multi_tests {
+    use super::*;
+
+    #[test]
+    fn stored_times_drop_the_date_of_today_and_names_are_made_safe() {
+        let ts = "2026-12-01T05:23:41.123456Z";
+        assert_eq!(
+            stored_time_on(ts, "2026-12-01T09:00:00.000000Z"),
+            "05:23:41 UTC"
+        );
+        assert_eq!(
+            stored_time_on(ts, "2026-12-02T00:00:00.000000Z"),
+            "2026-12-01 05:23:41 UTC"
+        );
+        assert_eq!(stored_time_on("soon\x07", ""), "soon\\x07");
+        assert_eq!(
+            held_by(3, &["ann".into(), "bo\x1bb".into(), "ann".into()], "ann"),
+            "task 3 is also open by you in another window, bo\\eb"
+        );
+    }
+}

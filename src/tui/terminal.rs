@@ -15,6 +15,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, Write, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 static ENHANCED: AtomicBool = AtomicBool::new(false);
@@ -107,15 +108,19 @@ pub fn label_studio_keys(kitty: bool, modify_other_keys: bool, term: Option<&str
 }
 
 /// Enters the UI: panic hook and signal handlers first, then raw mode, enhanced keys and,
-/// when `mouse`, mouse reporting. Returns the terminal, the guard, and whether Label
-/// Studio's keys are on (see [`label_studio_keys`]).
-pub fn enter(mouse: bool) -> std::io::Result<(Term, Guard, bool)> {
+/// when `mouse`, mouse reporting. SIGTERM and SIGHUP call `on_signal`, which must make
+/// the loop leave (see [`install_signal_handlers`]). Returns the terminal, the guard, and
+/// whether Label Studio's keys are on (see [`label_studio_keys`]).
+pub fn enter(
+    mouse: bool,
+    on_signal: impl Fn() + Send + 'static,
+) -> std::io::Result<(Term, Guard, bool)> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();
         previous(info);
     }));
-    install_signal_handlers();
+    install_signal_handlers(on_signal);
     let kitty = crossterm::terminal::supports_keyboard_enhancement().unwrap_or(false);
     enter_modes(kitty, mouse)?;
     let mut term = Terminal::new(CrosstermBackend::new(stdout()))?;
@@ -125,17 +130,33 @@ pub fn enter(mouse: bool) -> std::io::Result<(Term, Guard, bool)> {
     Ok((term, Guard, ls_keys))
 }
 
-/// SIGTERM and SIGHUP (a dropped SSH connection) restore the terminal and exit; every
-/// change is already in SQLite.
-fn install_signal_handlers() {
+/// How long the loop has to leave by itself after SIGTERM or SIGHUP before the process
+/// exits anyway (it may be outside the loop, in `$EDITOR`).
+pub const SIGNAL_GRACE: Duration = Duration::from_secs(5);
+
+/// SIGTERM and SIGHUP (a dropped SSH connection): `on_signal` tells the loop, which
+/// stores held writes, gives up the claim and restores the terminal. Should it not be done
+/// within [`SIGNAL_GRACE`], or at a second signal, the terminal is restored here and the
+/// process exits; every edit is already in the draft.
+fn install_signal_handlers(on_signal: impl Fn() + Send + 'static) {
     use signal_hook::consts::{SIGHUP, SIGTERM};
     let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP]) else {
         return;
     };
     std::thread::spawn(move || {
-        if let Some(sig) = signals.forever().next() {
-            restore();
-            std::process::exit(128 + sig);
+        let mut told = false;
+        for sig in signals.forever() {
+            if told {
+                restore();
+                std::process::exit(128 + sig);
+            }
+            told = true;
+            on_signal();
+            std::thread::spawn(move || {
+                std::thread::sleep(SIGNAL_GRACE);
+                restore();
+                std::process::exit(128 + sig);
+            });
         }
     });
 }

@@ -37,6 +37,7 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
         Some(Popup::Help(h)) => h.view(f, app, area),
         Some(Popup::Picker(p)) => p.view(f, app, area),
         Some(Popup::Diff(d)) => d.view(f, &app.theme, &app.keymap, area),
+        Some(Popup::Conflict(c)) => c.view(f, &app.theme, &app.keymap, area),
         None => {}
     }
     if let Some(ed) = &app.editor {

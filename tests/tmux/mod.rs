@@ -32,11 +32,7 @@ impl Tmux {
     /// Starts `labelterm ARGS...` in a session of `size` (columns, rows) on its own socket,
     /// with `env` (NAME=VALUE) set; colours off.
     pub fn run(socket: &str, args: &[String], size: (u16, u16), env: &[&str]) -> Tmux {
-        let bin = env!("CARGO_BIN_EXE_labelterm");
-        let mut command = format!("'{bin}'");
-        for a in args {
-            command.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
-        }
+        let command = Tmux::command_line(args);
         let tmux = Tmux {
             socket: format!("{socket}-{}", std::process::id()),
         };
@@ -65,6 +61,51 @@ impl Tmux {
             String::from_utf8_lossy(&out.stderr)
         );
         tmux
+    }
+
+    /// Starts a plain shell in a session of `size` on its own socket, for running
+    /// labelterm from it and seeing the terminal it leaves behind.
+    pub fn shell(socket: &str, size: (u16, u16)) -> Tmux {
+        let tmux = Tmux {
+            socket: format!("{socket}-{}", std::process::id()),
+        };
+        let (cols, rows) = (size.0.to_string(), size.1.to_string());
+        let out = tmux.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            "lt",
+            "-x",
+            &cols,
+            "-y",
+            &rows,
+            "-e",
+            "NO_COLOR=",
+            "-e",
+            "PS1=$ ",
+            "sh",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tmux
+    }
+
+    /// The command line that runs labelterm with `args`, for typing into a shell.
+    pub fn command_line(args: &[String]) -> String {
+        let mut command = format!("'{}'", env!("CARGO_BIN_EXE_labelterm"));
+        for a in args {
+            command.push_str(&format!(" '{}'", a.replace('\'', "'\\''")));
+        }
+        command
+    }
+
+    /// A tmux format of the pane (`#{alternate_on}`, `#{mouse_any_flag}`...).
+    pub fn display(&self, format: &str) -> String {
+        let out = self.cmd(&["display-message", "-p", "-t", "lt", format]);
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
     }
 
     pub fn cmd(&self, args: &[&str]) -> std::process::Output {

@@ -1,6 +1,7 @@
 //! Popups: each one owns its state and has its update, view and hints. They are drawn
 //! above the screens and get the keys first (the inline editor above them all).
 
+pub mod conflict;
 pub mod diff;
 pub mod editor;
 pub mod help;
@@ -8,6 +9,7 @@ pub mod picker;
 
 use super::action::Action;
 use super::keymap::{Ctx, Keymap};
+pub use conflict::{Conflict, ConflictReply};
 pub use diff::Diff;
 pub use editor::{EditTarget, Editor, EditorReply};
 pub use help::Help;
@@ -25,6 +27,7 @@ pub enum Popup {
     Help(Help),
     Picker(Picker),
     Diff(Diff),
+    Conflict(Conflict),
 }
 
 impl Popup {
@@ -34,6 +37,7 @@ impl Popup {
             Popup::Help(_) => Ctx::Help,
             Popup::Picker(_) => Ctx::Picker,
             Popup::Diff(_) => Ctx::Diff,
+            Popup::Conflict(_) => Ctx::Conflict,
         }
     }
 
@@ -43,6 +47,7 @@ impl Popup {
             Popup::Help(_) => "help",
             Popup::Picker(_) => "taxonomy",
             Popup::Diff(_) => "diff",
+            Popup::Conflict(_) => "conflict",
         }
     }
 
@@ -51,6 +56,7 @@ impl Popup {
             Popup::Help(p) => p.hints(km),
             Popup::Picker(p) => p.hints(km),
             Popup::Diff(p) => p.hints(km),
+            Popup::Conflict(p) => p.hints(km),
         }
     }
 }

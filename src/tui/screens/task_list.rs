@@ -34,6 +34,9 @@ pub struct TaskList {
     /// A page before or after the rows is on its way.
     pub loading_fwd: bool,
     pub loading_back: bool,
+    /// The query on its way reads the rows shown again: its reply must not bring the
+    /// list back on screen.
+    pub refreshing: bool,
 }
 
 /// What the list asks of the app besides effects.
@@ -51,6 +54,7 @@ pub enum ListCmd {
 impl TaskList {
     /// A new list query from one end: replies to older queries are dropped from now on.
     pub fn reset(&mut self, forward: bool) -> Effect {
+        self.refreshing = false;
         self.generation += 1;
         self.loading_fwd = false;
         self.loading_back = false;
@@ -63,8 +67,24 @@ impl TaskList {
         }
     }
 
+    /// The rows around the cursor read again (others changed the project), the count
+    /// too; the cursor stays on its task.
+    pub fn refresh(&mut self) -> Effect {
+        let mut e = match self.rows.get(self.cursor).map(|r| r.id) {
+            Some(id) => self.jump(id),
+            None => self.reset(true),
+        };
+        self.refreshing = true;
+        match &mut e {
+            Effect::ListJump { count, .. } | Effect::ListPage { count, .. } => *count = true,
+            _ => {}
+        }
+        e
+    }
+
     /// A new list query around a task.
     pub fn jump(&mut self, id: i64) -> Effect {
+        self.refreshing = false;
         self.generation += 1;
         self.loading_fwd = false;
         self.loading_back = false;

@@ -14,8 +14,8 @@ pub mod view;
 use crate::annotate::{Draft, SaveKind};
 use crate::config::{ControlKind, LabelConfig, ObjectKind};
 use crate::store::TaskFull;
-use crate::store::annotate::DraftRow;
 use crate::store::annotate::Progress;
+use crate::store::annotate::{DraftRow, Expect};
 use crate::task::resolve::{as_text, resolve_attr};
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, Level, SaveState};
@@ -52,6 +52,9 @@ pub struct Annotate {
     pub(in crate::tui) editor_drafted: bool,
     /// Whether the label hotkeys shadowed by built-in keys have been told.
     pub hotkey_clashes_told: bool,
+    /// The task whose submit waits for my decision (it was also submitted in another
+    /// window): its status stays "not saved" while drafts of it are stored.
+    pub conflict: Option<i64>,
 }
 
 impl Annotate {
@@ -85,6 +88,7 @@ impl Default for Annotate {
             submitting: None,
             editor_drafted: false,
             hotkey_clashes_told: false,
+            conflict: None,
         }
     }
 }
@@ -158,6 +162,12 @@ pub struct TaskState {
     pub predicted: Vec<Vec<Value>>,
     /// Each annotation's result (as `full.annotations`), parsed once when the task opens.
     pub annotated: Vec<Vec<Value>>,
+    /// My annotation this answer began from (from the draft when it was resumed): a
+    /// submit over a newer one asks first.
+    pub base: Expect,
+    /// My stored annotation as last read, (id, revision): a change made in another
+    /// window is told once.
+    pub mine_seen: Option<(i64, i64)>,
 }
 
 /// The keys of the task screen worth a hint, in the context of the focused pane.
@@ -237,6 +247,17 @@ impl App {
             Some((pid, regions)) => (regions, Some(pid)),
             None => (result, None),
         };
+        let mine_seen = mine.map(|a| (a.id, a.revision));
+        let base = match &draft {
+            Some(d) => match (d.annotation_id, d.base_revision) {
+                (Some(id), Some(revision)) => Expect::Revision { id, revision },
+                // Begun before I had an annotation of the task.
+                (None, _) => Expect::Nothing,
+                // A draft from before drafts kept their base: the annotation as it is.
+                (Some(_), None) => Expect::of(mine_seen),
+            },
+            None => Expect::of(mine_seen),
+        };
         let id = full.task.id;
         if !from_history {
             self.annotate.visit(id);
@@ -268,6 +289,8 @@ impl App {
             timeseries: HashMap::new(),
             text_drag: None,
             image: HashMap::new(),
+            base,
+            mine_seen,
         };
         let effects = self.resolve_contents(&mut t);
         timeseries_pane::sync_panes(&mut t);
@@ -333,18 +356,101 @@ impl App {
         effects
     }
 
-    /// The stream has nothing left.
-    pub(in crate::tui) fn no_task(&mut self) {
+    /// Another process committed: counts, the visible list page and the open task are
+    /// read again (on the job worker); what is on screen of mine stays.
+    pub(in crate::tui) fn store_changed(&mut self) -> Vec<Effect> {
+        let mut out = vec![Effect::Counts];
+        if let Some(t) = &self.annotate.task {
+            out.push(Effect::RefreshTask(t.full.task.id));
+        }
+        if self.screen == Screen::List {
+            out.push(self.list.refresh());
+        }
+        if self.annotate.finished && self.annotate.task.is_none() && self.screen == Screen::Task {
+            out.push(Effect::NextIfFree);
+        }
+        out
+    }
+
+    /// The open task read again: the annotations shown beside mine follow the store;
+    /// my answer on screen is not touched, unless `adopt` (the user chose to keep the
+    /// annotation from their other window), when it takes its place as one undo step.
+    pub(in crate::tui) fn task_refreshed(&mut self, full: TaskFull, adopt: bool) -> Vec<Effect> {
+        let user_id = self.user_id;
+        let Some(t) = &mut self.annotate.task else {
+            return Vec::new();
+        };
+        if t.full.task.id != full.task.id {
+            return Vec::new();
+        }
+        let id = full.task.id;
+        let parse = |text: &str| serde_json::from_str::<Vec<Value>>(text).unwrap_or_default();
+        t.annotated = full.annotations.iter().map(|a| parse(&a.result)).collect();
+        t.full.annotations = full.annotations;
+        if let ViewSource::Annotation(i) = t.source
+            && i >= t.full.annotations.len()
+        {
+            t.source = ViewSource::Mine;
+        }
+        let mine = t
+            .full
+            .annotations
+            .iter()
+            .filter(|a| a.completed_by == Some(user_id))
+            .max_by_key(|a| (!a.was_cancelled, a.id));
+        let now = mine.map(|a| (a.id, a.revision));
+        let when = mine.map(|a| a.updated_at.clone()).unwrap_or_default();
+        if adopt {
+            let stored = mine.map(|a| parse(&a.result)).unwrap_or_default();
+            t.base = Expect::of(now);
+            t.mine_seen = now;
+            t.annotation_id = now.map(|(id, _)| id);
+            t.source = ViewSource::Mine;
+            let changed = t.draft.replace_all(stored);
+            self.annotate.submitting = None;
+            self.annotate.conflict = None;
+            self.annotate.save = SaveState::Clean;
+            let undo = self
+                .keymap
+                .key_for(crate::tui::keymap::Ctx::Task, Action::Undo)
+                .unwrap_or_default();
+            self.message = Some((Level::Ok, strings::kept_stored(id, &undo)));
+            return if changed {
+                vec![self.draft_effect()]
+            } else {
+                Vec::new()
+            };
+        }
+        if now != t.mine_seen {
+            t.mine_seen = now;
+            let stored = mine.map(|a| parse(&a.result));
+            // The other window's submit removed the draft (there is one per task and
+            // user): store the answer on screen again, with what it began from.
+            let differs = stored.as_deref() != Some(t.draft.result());
+            if now.is_some() && self.annotate.submitting.is_none() {
+                self.warn(strings::changed_elsewhere(id, &when));
+            }
+            if now.is_some() && differs {
+                return vec![self.draft_effect()];
+            }
+        }
+        Vec::new()
+    }
+
+    /// The stream has nothing left (but what others are working on).
+    pub(in crate::tui) fn no_task(&mut self, open_by_others: usize) {
         let saved = self.message.clone();
         self.annotate.finished = true;
         self.annotate.task = None;
-        self.message = Some((
-            Level::Ok,
-            match saved {
-                Some((Level::Ok, m)) => strings::done_after(&m, &self.keymap),
-                _ => strings::all_done(&self.keymap),
-            },
-        ));
+        let done = match saved {
+            Some((Level::Ok, m)) => strings::done_after(&m, &self.keymap),
+            _ => strings::all_done(&self.keymap),
+        };
+        let text = match open_by_others {
+            0 => done,
+            n => format!("{done} {}", strings::open_by_others(n)),
+        };
+        self.message = Some((Level::Ok, text));
     }
 
     /// Where a value of `task` points: relative paths against the folder the task was

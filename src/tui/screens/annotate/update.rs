@@ -4,11 +4,12 @@
 use crate::annotate::{PendingSave, SaveKind};
 use crate::config::{ControlKind, LabelConfig, ObjectKind};
 use crate::review::DiffKind;
+use crate::store::annotate::Expect;
 use crate::task::resolve::as_text;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect, Level, SaveState};
 use crate::tui::media::Source;
-use crate::tui::popups::{Diff, Popup};
+use crate::tui::popups::{Conflict, ConflictReply, Diff, Popup};
 use crate::tui::result as res;
 use crate::tui::shared::describe_result;
 use crate::tui::strings;
@@ -193,6 +194,9 @@ impl App {
     pub(in crate::tui) fn pending_of(&self, kind: SaveKind) -> PendingSave {
         let t = self.annotate.task.as_ref().expect("task");
         let mut p = PendingSave::of_draft(t.full.task.id, self.user_id, &t.draft, kind);
+        // A submit expects my annotation to be what the answer began from; a draft
+        // records it.
+        p.expect = t.base;
         match kind {
             SaveKind::Draft => p.annotation_id = t.annotation_id,
             _ => p.parent_prediction = t.parent_prediction,
@@ -205,7 +209,10 @@ impl App {
         match &mut self.annotate.task {
             Some(t) if t.full.task.id == task_id => {
                 t.draft.mark_saved(revision);
-                if !t.draft.is_dirty() && self.annotate.submitting.is_none() {
+                if !t.draft.is_dirty()
+                    && self.annotate.submitting.is_none()
+                    && self.annotate.conflict != Some(task_id)
+                {
                     self.annotate.save = SaveState::DraftSaved;
                 }
             }
@@ -218,6 +225,63 @@ impl App {
         }
         if matches!(self.message, Some((Level::Warn, ref m)) if m.starts_with("not saved")) {
             self.message = None;
+        }
+    }
+
+    /// A submit or skip would replace my newer annotation from another window: it is
+    /// held, and the user decides. The answer is stored as the draft meanwhile (the
+    /// other window's submit removed the draft of the task), so that it outlives this
+    /// process whatever is decided.
+    pub(in crate::tui) fn save_conflict(&mut self, c: Conflict) -> Vec<Effect> {
+        if self
+            .annotate
+            .submitting
+            .is_some_and(|(t, _)| t == c.task_id)
+        {
+            // Edits from now on are drafts again, beside the held answer.
+            self.annotate.submitting = None;
+        }
+        self.annotate.save = SaveState::Failed("also submitted in another window".into());
+        self.annotate.conflict = Some(c.task_id);
+        self.message = Some((
+            Level::Warn,
+            strings::conflict_pending(c.task_id, &self.keymap),
+        ));
+        self.editor = None;
+        let open = self
+            .annotate
+            .task
+            .as_ref()
+            .is_some_and(|t| t.full.task.id == c.task_id);
+        self.popup = Some(Popup::Conflict(c));
+        if open {
+            vec![self.draft_effect()]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The user chose what becomes of a held answer.
+    pub(in crate::tui) fn conflict_decided(
+        &mut self,
+        c: &Conflict,
+        reply: ConflictReply,
+    ) -> Vec<Effect> {
+        match reply {
+            ConflictReply::Keep => Vec::new(),
+            ConflictReply::Overwrite => {
+                self.annotate.submitting = Some((c.task_id, c.kind));
+                self.message = None;
+                vec![Effect::Overwrite { task_id: c.task_id }]
+            }
+            ConflictReply::KeepStored => vec![Effect::KeepStored { task_id: c.task_id }],
+            ConflictReply::Later => {
+                self.message = Some((
+                    Level::Warn,
+                    strings::conflict_pending(c.task_id, &self.keymap),
+                ));
+                Vec::new()
+            }
         }
     }
 
@@ -290,9 +354,26 @@ impl App {
     }
 
     /// The store saved the annotation: count again and go on to the next task.
-    pub(in crate::tui) fn saved(&mut self, kind: SaveKind, task_id: i64) -> Vec<Effect> {
+    /// `annotation` is my annotation of the task now: a later submit of it expects that.
+    pub(in crate::tui) fn saved(
+        &mut self,
+        kind: SaveKind,
+        task_id: i64,
+        annotation: Option<(i64, i64)>,
+    ) -> Vec<Effect> {
         if self.annotate.submitting.is_some_and(|(t, _)| t == task_id) {
             self.annotate.submitting = None;
+        }
+        if self.annotate.conflict == Some(task_id) {
+            self.annotate.conflict = None;
+        }
+        if let Some(t) = &mut self.annotate.task
+            && t.full.task.id == task_id
+            && let Some((id, revision)) = annotation
+        {
+            t.base = Expect::Revision { id, revision };
+            t.mine_seen = Some((id, revision));
+            t.annotation_id = Some(id);
         }
         self.annotate.save = SaveState::Submitted;
         self.message = Some((
