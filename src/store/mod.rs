@@ -222,11 +222,17 @@ impl Store {
         {
             return Ok(id);
         }
+        // Two annotators starting at once as a new user: one inserts, the other's insert
+        // does nothing, and both read the same row.
         self.conn.execute(
-            "INSERT INTO users (email, created_at) VALUES (?1, ?2)",
+            "INSERT INTO users (email, created_at) VALUES (?1, ?2) ON CONFLICT (email) DO NOTHING",
             params![email, crate::util::now()],
         )?;
-        Ok(self.conn.last_insert_rowid())
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+                r.get(0)
+            })?)
     }
 
     /// Email/name of a user id.
@@ -445,5 +451,35 @@ mod tests {
         assert_eq!(s.user_id("alice").unwrap(), a);
         assert_ne!(s.user_id("bob").unwrap(), a);
         assert_eq!(s.user_email(a).unwrap().as_deref(), Some("alice"));
+    }
+
+    #[test]
+    fn a_new_user_added_by_two_connections_at_once_is_one_user() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.db");
+        let first = Store::create(&p, &project()).unwrap();
+        let second = Store::open(&p).unwrap();
+        // The second connection looked before the first one inserted: simulate by
+        // inserting through the first, then asking the second as if its look found none.
+        first.user_id("new").unwrap();
+        second
+            .conn()
+            .execute(
+                "INSERT INTO users (email, created_at) VALUES ('new', 'x') ON CONFLICT (email) DO NOTHING",
+                [],
+            )
+            .unwrap();
+        assert_eq!(
+            second.user_id("new").unwrap(),
+            first.user_id("new").unwrap()
+        );
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let p = p.clone();
+                std::thread::spawn(move || Store::open(&p).unwrap().user_id("racer").unwrap())
+            })
+            .collect();
+        let ids: Vec<i64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+        assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
     }
 }

@@ -741,27 +741,10 @@ mod tests {
         );
     }
 
-    /// Contexts whose key rows the README does not carry yet (it is edited apart from
-    /// the keymap); emptied once it does.
-    const NOT_IN_README_YET: &[Ctx] = &[Ctx::Conflict];
-
     #[test]
     fn readme_key_table_matches_the_keymap() {
         let readme = include_str!("../../README.md");
-        let all = Keymap::default_map(true);
-        let pending: Vec<String> = NOT_IN_README_YET
-            .iter()
-            .flat_map(|c| all.describe(*c))
-            .map(|(keys, desc)| format!("| `{}` | {} |", keys.replace('|', "\\|"), desc))
-            .collect();
         for line in markdown_table().lines().filter(|l| l.starts_with("| `")) {
-            if pending.iter().any(|p| p == line) {
-                assert!(
-                    !readme.contains(&format!("**{}**", Ctx::Conflict.title())),
-                    "the README has the conflict keys now: empty NOT_IN_README_YET"
-                );
-                continue;
-            }
             assert!(readme.contains(line), "README lacks the key row: {line}");
         }
     }

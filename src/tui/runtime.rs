@@ -79,12 +79,7 @@ impl Session {
                 .apply_file(&p)
                 .map_err(|e| Error::Usage(e.to_string()))?;
         }
-        // Two annotators starting at once as a new user may both try to add them: the
-        // one that lost the race finds the row the other added.
-        let user_id = match store.user_id(&opts.user) {
-            Ok(id) => id,
-            Err(_) => store.user_id(&opts.user)?,
-        };
+        let user_id = store.user_id(&opts.user)?;
         let app = App::new(
             project.title.clone(),
             opts.project.display().to_string(),
