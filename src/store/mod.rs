@@ -157,6 +157,20 @@ impl Store {
         &self.path
     }
 
+    /// A connection opened while the file could not be written (a read-only file, folder
+    /// or mount) stays read-only for good, even once the file can be written again. A
+    /// save or claim on it reconnects first, so an answer held through the fault goes in
+    /// when the fault clears.
+    pub(crate) fn writable_again(&mut self) {
+        if self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
+            && let Ok(conn) = Self::connect(&self.path)
+            && !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+            && conn.busy_timeout(std::time::Duration::from_secs(2)).is_ok()
+        {
+            self.conn = conn;
+        }
+    }
+
     /// How long a write waits for other writers before failing as busy. `open` sets 2 s,
     /// for a screen that retries on its own; a command that writes once (an import)
     /// waits longer rather than fail while annotators work.
