@@ -128,7 +128,8 @@ impl Store {
                 "no such project (create one with `labelterm init`)".into(),
             ));
         }
-        let mut conn = Self::connect(path).map_err(|e| store_err(format!("cannot open: {e}")))?;
+        let mut conn = Self::connect(path)
+            .map_err(|e| store_err(format!("cannot open: {e}{}", folder_hint(path))))?;
         let app_id: i32 = conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .map_err(|e| store_err(format!("not a labelterm project ({e})")))?;
@@ -295,6 +296,27 @@ impl Store {
 
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+}
+
+/// Why SQLite may fail to open a project it can read: in WAL mode it makes the `-wal` and
+/// `-shm` files beside it, which a read-only folder does not allow.
+fn folder_hint(path: &Path) -> String {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else {
+        return String::new();
+    };
+    // SAFETY: a valid NUL-terminated path; access() only reads it.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0 {
+        String::new()
+    } else {
+        format!(
+            " (the folder {} is read-only, and the project needs its -wal and -shm files beside it)",
+            dir.display()
+        )
     }
 }
 
