@@ -42,6 +42,10 @@ pub struct Confirmed {
     pub latency: Duration,
     /// Attempts that came back `Retry` before it was stored.
     pub retries: u32,
+    /// The part of `latency` spent claiming the task.
+    pub claim: Duration,
+    /// Claims that failed as busy (the busy timeout ran out) before this one.
+    pub busy_claims: u32,
 }
 
 /// The result a worker submits for a task: its region id names the user and task, so
@@ -112,22 +116,27 @@ pub fn worker_main() -> bool {
     let user_id = retried(|| store.user_id(&user));
     let me = retried(|| Annotator::register(&store, user_id));
     let mut seed = u64::from(std::process::id());
+    // From asking for the next task (failed tries included) until its answer is stored.
+    let mut start = Instant::now();
+    let mut busy_claims = 0u32;
     loop {
         let no_more_coming = done.exists();
-        let start = Instant::now();
         let task = match me.next(&mut store, None, seed) {
             Ok(Some(t)) => t,
             Ok(None) if no_more_coming => break,
             Ok(None) => {
                 std::thread::sleep(Duration::from_millis(20));
+                start = Instant::now();
                 continue;
             }
             Err(e) if transient(&e) => {
+                busy_claims += 1;
                 std::thread::sleep(Duration::from_millis(20));
                 continue;
             }
             Err(e) => panic!("claim: {e}"),
         };
+        let claimed = start.elapsed();
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
         let pending = me.answer(
             PendingSave::new(
@@ -150,12 +159,15 @@ pub fn worker_main() -> bool {
         // Logged only once stored: what the screen would have called saved.
         writeln!(
             log,
-            "{user}\t{task}\t{annotation}\t{}\t{}",
+            "{user}\t{task}\t{annotation}\t{}\t{}\t{}\t{busy_claims}",
             start.elapsed().as_micros(),
-            saving.failures()
+            saving.failures(),
+            claimed.as_micros()
         )
         .unwrap();
         log.flush().unwrap();
+        start = Instant::now();
+        busy_claims = 0;
     }
     retried(|| me.leave(&store));
     true
@@ -173,6 +185,8 @@ fn read_log(path: &Path) -> Vec<Confirmed> {
                 annotation: f[2].parse().unwrap(),
                 latency: Duration::from_micros(f[3].parse().unwrap()),
                 retries: f[4].parse().unwrap(),
+                claim: Duration::from_micros(f[5].parse().unwrap()),
+                busy_claims: f[6].parse().unwrap(),
             }
         })
         .collect()
@@ -211,6 +225,15 @@ impl Soak {
             return Duration::ZERO;
         }
         l[((l.len() - 1) as f64 * q).round() as usize]
+    }
+
+    /// Claim time at quantile `q`.
+    pub fn claim_latency(&self, q: f64) -> Duration {
+        let mut l: Vec<Duration> = self.confirmed.iter().map(|c| c.claim).collect();
+        l.sort_unstable();
+        l.get(((l.len().max(1) - 1) as f64 * q).round() as usize)
+            .copied()
+            .unwrap_or_default()
     }
 
     pub fn retries(&self) -> u32 {
