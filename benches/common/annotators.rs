@@ -149,10 +149,14 @@ pub fn worker_main() -> bool {
             Expect::Nothing,
         );
         let mut saving = Saving::new(pending);
+        let mut retries = 0u32;
         let annotation = loop {
             match saving.attempt(&mut store) {
                 SaveOutcome::Saved { annotation_id } => break annotation_id.expect("submit id"),
-                SaveOutcome::Retry { after, .. } => std::thread::sleep(after),
+                SaveOutcome::Retry { after, .. } => {
+                    retries += 1;
+                    std::thread::sleep(after);
+                }
                 SaveOutcome::Conflict { .. } => panic!("{user} conflicts with itself on {task}"),
             }
         };
@@ -161,7 +165,7 @@ pub fn worker_main() -> bool {
             log,
             "{user}\t{task}\t{annotation}\t{}\t{}\t{}\t{busy_claims}",
             start.elapsed().as_micros(),
-            saving.failures(),
+            retries,
             claimed.as_micros()
         )
         .unwrap();
