@@ -306,9 +306,9 @@ fn read_only_folder_worker() {
     mount(&["-o", "remount,bind,ro", d]);
     // SQLite cannot make its WAL files beside the project, so it cannot even read it:
     // the annotator does not start, and says why.
-    let e = Store::open(&project)
-        .err()
-        .expect("a read-only folder is refused");
+    let Err(e) = Store::open(&project) else {
+        panic!("a read-only folder is refused")
+    };
     let m = e.to_string();
     assert!(m.contains(&format!("the folder {d} is read-only")), "{m}");
     assert_eq!(e.kind(), labelterm::store::StoreErrorKind::ReadOnly);

@@ -349,7 +349,9 @@ pub fn check(project: &Path, overlap: i64, soak: &Soak) -> usize {
              GROUP BY t.id ORDER BY t.id",
         )
         .unwrap();
-    let rows: Vec<(i64, i64, i64, Option<i64>, Option<i64>)> = st
+    // Task, annotations, users, empty ones, skips.
+    type Row = (i64, i64, i64, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = st
         .query_map([], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })
