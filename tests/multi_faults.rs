@@ -396,6 +396,15 @@ fn a_power_cut_keeps_every_confirmed_submit() {
             }
         })
     };
+    // Copies are taken once submits are under way, however slowly the submitter starts.
+    let started = std::time::Instant::now();
+    while confirmed.lock().unwrap().len() < 5 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the submitter confirms nothing"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let wal = PathBuf::from(format!("{}-wal", project.display()));
     let mut rng = annotators_rng();
     let mut copies = 0;
