@@ -202,6 +202,8 @@ pub enum Beside {
     Nothing,
     /// `labelterm export` to JSON, one after another.
     Exports,
+    /// `labelterm stats --json`, one after another.
+    Stats,
     /// `labelterm import` of this many files of this many tasks, one after another;
     /// the workers wait for them.
     Imports {
@@ -295,6 +297,9 @@ pub fn run(
                     .arg(project)
                     .args(["--export-type", "JSON", "--export-path"])
                     .arg(dir.join("export.json"));
+            }
+            Beside::Stats => {
+                cmd.arg("stats").arg(project).arg("--json");
             }
             Beside::Imports { files, tasks } => {
                 if imported == files {
