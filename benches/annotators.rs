@@ -3,6 +3,7 @@
 //! and claims the next, through the same layer as the terminal annotator) while
 //! `labelterm export` runs over and over beside them. Prints the latency of claim + submit
 //! per submit (p50, p99, max) and tasks/s, then checks the project as the soak test does.
+//! `--alone` runs the annotators without exports beside them, for comparison.
 
 #[path = "common/annotators.rs"]
 mod annotators;
@@ -21,14 +22,21 @@ fn main() {
     let tasks = args[0];
     let workers = args.get(1).copied().unwrap_or(8);
     let overlap = 2;
+    let alone = std::env::args().any(|a| a == "--alone");
+    let beside = if alone {
+        Beside::Nothing
+    } else {
+        Beside::Exports
+    };
     let dir = common::bench_dir().join("annotators");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let made = Instant::now();
     let project = make_project(&dir, tasks, overlap);
     eprintln!(
-        "project of {tasks} tasks made in {:.2} s; {workers} annotator processes, overlap {overlap}, exports beside",
-        made.elapsed().as_secs_f64()
+        "project of {tasks} tasks made in {:.2} s; {workers} annotator processes, overlap {overlap}, {}",
+        made.elapsed().as_secs_f64(),
+        if alone { "alone" } else { "exports beside" }
     );
     let exe = std::env::current_exe().unwrap();
     let worker = || Command::new(&exe);
@@ -37,7 +45,7 @@ fn main() {
         workers,
         &worker,
         Path::new(env!("CARGO_BIN_EXE_labelterm")),
-        Beside::Exports,
+        beside,
     );
     let checked = check(&project, i64::from(overlap), &soak);
     assert_eq!(checked, tasks);
@@ -54,10 +62,23 @@ fn main() {
     );
     println!("| submits/s | {:.0} |", soak.confirmed.len() as f64 / secs);
     println!(
-        "| claim + submit latency p50 / p99 / max | {:.1} / {:.1} / {:.1} ms |",
+        "| claim + submit latency p50 / p90 / p99 / p99.9 / max | {:.1} / {:.1} / {:.1} / {:.1} / {:.1} ms |",
         ms(0.5),
+        ms(0.9),
         ms(0.99),
+        ms(0.999),
         ms(1.0)
+    );
+    let claim_ms = |q: f64| soak.claim_latency(q).as_secs_f64() * 1000.0;
+    println!(
+        "| of which the claim, p50 / p99 / max | {:.1} / {:.1} / {:.1} ms |",
+        claim_ms(0.5),
+        claim_ms(0.99),
+        claim_ms(1.0)
+    );
+    println!(
+        "| claims that failed busy (2 s timeout) and were retried | {} |",
+        soak.confirmed.iter().map(|c| c.busy_claims).sum::<u32>()
     );
     println!(
         "| saves retried (busy) | {} of {} |",

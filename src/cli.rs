@@ -426,13 +426,10 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             let (store, config) = project::open(&project)?;
             let stats = crate::stats::compute(&store, &config)?;
             let imports = store.imports()?;
-            let settings = project::settings(&store)?;
+            let settings = store.settings()?;
             if json {
                 let mut v = stats.to_json();
-                v["settings"] = serde_json::json!({
-                    "sampling": settings.sampling.name(),
-                    "prelabel": settings.prelabel,
-                });
+                v["settings"] = settings::to_json(&settings);
                 v["imports"] = serde_json::json!(imports
                     .iter()
                     .map(|i| serde_json::json!({
@@ -465,15 +462,9 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                     }
                 }
                 out!("\nsettings");
-                out!("  sampling  {}", settings.sampling.name());
-                out!(
-                    "  prelabel  {}",
-                    if settings.prelabel {
-                        "on (tasks start from their predictions)"
-                    } else {
-                        "off"
-                    }
-                );
+                for line in settings::lines(&settings, None) {
+                    out!("  {line}");
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

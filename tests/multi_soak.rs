@@ -1,5 +1,5 @@
-//! Soak: eight annotator processes label one project with overlap 2 while exports, or
-//! imports, run beside them. Every task ends with exactly two annotations from two
+//! Soak: eight annotator processes label one project with overlap 2 while exports, stats
+//! or imports run beside them. Every task ends with exactly two annotations from two
 //! different annotators, none empty, and every answer a worker saw confirmed is stored.
 
 #[path = "../benches/common/annotators.rs"]
@@ -57,6 +57,20 @@ fn eight_annotators_with_exports_beside() {
         soak.latency(0.99),
         soak.retries()
     );
+}
+
+#[test]
+fn eight_annotators_with_stats_beside() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = make_project(dir.path(), 200, 2);
+    let soak = run(&project, WORKERS, &worker, labelterm(), Beside::Stats);
+    assert!(
+        soak.beside_failures.is_empty(),
+        "stats failed: {:?}",
+        soak.beside_failures
+    );
+    assert!(soak.beside_runs > 0, "no stats ran beside the annotators");
+    assert_eq!(check(&project, 2, &soak), 200);
 }
 
 #[test]

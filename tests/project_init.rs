@@ -195,11 +195,19 @@ fn settings(project: &str) -> serde_json::Value {
 fn prelabel_is_on_by_default_and_init_no_prelabel_stores_it_off() {
     let s = setup();
     assert_eq!(settings(&s.project)["prelabel"], true);
+    assert_eq!(settings(&s.project)["maximum_annotations"], 1);
     let text = labelterm(&["stats", &s.project]);
+    assert!(
+        text.stdout
+            .contains("\n  sampling                 sequential\n")
+            && text.stdout.contains("\n  prelabel                 on\n"),
+        "{}",
+        text.stdout
+    );
     assert!(
         text.ok()
             .stdout
-            .contains("\nsettings\n  sampling  sequential\n  prelabel  on"),
+            .contains("\nsettings\n  maximum-annotations      1\n"),
         "{}",
         text.stdout
     );
@@ -209,7 +217,9 @@ fn prelabel_is_on_by_default_and_init_no_prelabel_stores_it_off() {
     assert_eq!(settings(&off)["prelabel"], false);
     let text = labelterm(&["stats", &off]);
     assert!(
-        text.ok().stdout.contains("  prelabel  off"),
+        text.ok()
+            .stdout
+            .contains("\n  prelabel                 off\n"),
         "{}",
         text.stdout
     );

@@ -42,6 +42,10 @@ pub struct Confirmed {
     pub latency: Duration,
     /// Attempts that came back `Retry` before it was stored.
     pub retries: u32,
+    /// The part of `latency` spent claiming the task.
+    pub claim: Duration,
+    /// Claims that failed as busy (the busy timeout ran out) before this one.
+    pub busy_claims: u32,
 }
 
 /// The result a worker submits for a task: its region id names the user and task, so
@@ -112,22 +116,27 @@ pub fn worker_main() -> bool {
     let user_id = retried(|| store.user_id(&user));
     let me = retried(|| Annotator::register(&store, user_id));
     let mut seed = u64::from(std::process::id());
+    // From asking for the next task (failed tries included) until its answer is stored.
+    let mut start = Instant::now();
+    let mut busy_claims = 0u32;
     loop {
         let no_more_coming = done.exists();
-        let start = Instant::now();
         let task = match me.next(&mut store, None, seed) {
             Ok(Some(t)) => t,
             Ok(None) if no_more_coming => break,
             Ok(None) => {
                 std::thread::sleep(Duration::from_millis(20));
+                start = Instant::now();
                 continue;
             }
             Err(e) if transient(&e) => {
+                busy_claims += 1;
                 std::thread::sleep(Duration::from_millis(20));
                 continue;
             }
             Err(e) => panic!("claim: {e}"),
         };
+        let claimed = start.elapsed();
         seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1);
         let pending = me.answer(
             PendingSave::new(
@@ -140,22 +149,29 @@ pub fn worker_main() -> bool {
             Expect::Nothing,
         );
         let mut saving = Saving::new(pending);
+        let mut retries = 0u32;
         let annotation = loop {
             match saving.attempt(&mut store) {
                 SaveOutcome::Saved { annotation_id } => break annotation_id.expect("submit id"),
-                SaveOutcome::Retry { after, .. } => std::thread::sleep(after),
+                SaveOutcome::Retry { after, .. } => {
+                    retries += 1;
+                    std::thread::sleep(after);
+                }
                 SaveOutcome::Conflict { .. } => panic!("{user} conflicts with itself on {task}"),
             }
         };
         // Logged only once stored: what the screen would have called saved.
         writeln!(
             log,
-            "{user}\t{task}\t{annotation}\t{}\t{}",
+            "{user}\t{task}\t{annotation}\t{}\t{}\t{}\t{busy_claims}",
             start.elapsed().as_micros(),
-            saving.failures()
+            retries,
+            claimed.as_micros()
         )
         .unwrap();
         log.flush().unwrap();
+        start = Instant::now();
+        busy_claims = 0;
     }
     retried(|| me.leave(&store));
     true
@@ -173,6 +189,8 @@ fn read_log(path: &Path) -> Vec<Confirmed> {
                 annotation: f[2].parse().unwrap(),
                 latency: Duration::from_micros(f[3].parse().unwrap()),
                 retries: f[4].parse().unwrap(),
+                claim: Duration::from_micros(f[5].parse().unwrap()),
+                busy_claims: f[6].parse().unwrap(),
             }
         })
         .collect()
@@ -184,6 +202,8 @@ pub enum Beside {
     Nothing,
     /// `labelterm export` to JSON, one after another.
     Exports,
+    /// `labelterm stats --json`, one after another.
+    Stats,
     /// `labelterm import` of this many files of this many tasks, one after another;
     /// the workers wait for them.
     Imports {
@@ -211,6 +231,15 @@ impl Soak {
             return Duration::ZERO;
         }
         l[((l.len() - 1) as f64 * q).round() as usize]
+    }
+
+    /// Claim time at quantile `q`.
+    pub fn claim_latency(&self, q: f64) -> Duration {
+        let mut l: Vec<Duration> = self.confirmed.iter().map(|c| c.claim).collect();
+        l.sort_unstable();
+        l.get(((l.len().max(1) - 1) as f64 * q).round() as usize)
+            .copied()
+            .unwrap_or_default()
     }
 
     pub fn retries(&self) -> u32 {
@@ -269,6 +298,9 @@ pub fn run(
                     .args(["--export-type", "JSON", "--export-path"])
                     .arg(dir.join("export.json"));
             }
+            Beside::Stats => {
+                cmd.arg("stats").arg(project).arg("--json");
+            }
             Beside::Imports { files, tasks } => {
                 if imported == files {
                     std::fs::write(&done, "").unwrap();
@@ -322,7 +354,9 @@ pub fn check(project: &Path, overlap: i64, soak: &Soak) -> usize {
              GROUP BY t.id ORDER BY t.id",
         )
         .unwrap();
-    let rows: Vec<(i64, i64, i64, Option<i64>, Option<i64>)> = st
+    // Task, annotations, users, empty ones, skips.
+    type Row = (i64, i64, i64, Option<i64>, Option<i64>);
+    let rows: Vec<Row> = st
         .query_map([], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })

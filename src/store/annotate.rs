@@ -261,6 +261,7 @@ impl Store {
     /// all in one write transaction taken at `BEGIN` (so it waits for another writer instead
     /// of failing half way).
     pub fn write_annotation(&mut self, w: &AnnotationWrite) -> Result<i64> {
+        self.writable_again();
         let now = crate::util::now();
         let cancelled = w.kind == SubmitKind::Skip;
         let result = if cancelled { "[]" } else { w.result };

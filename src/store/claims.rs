@@ -340,6 +340,7 @@ impl Store {
     /// Claims the next task of the label stream for a running annotator, in one write
     /// transaction; its previous claim is given up. `None` when nothing is left for it.
     pub fn claim_next(&mut self, req: &ClaimRequest, alive: Alive) -> Result<Option<i64>> {
+        self.writable_again();
         let tx = self
             .conn_mut()
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

@@ -128,7 +128,8 @@ impl Store {
                 "no such project (create one with `labelterm init`)".into(),
             ));
         }
-        let mut conn = Self::connect(path).map_err(|e| store_err(format!("cannot open: {e}")))?;
+        let mut conn = Self::connect(path)
+            .map_err(|e| store_err(format!("cannot open: {e}{}", folder_hint(path))))?;
         let app_id: i32 = conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .map_err(|e| store_err(format!("not a labelterm project ({e})")))?;
@@ -155,6 +156,20 @@ impl Store {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// A connection opened while the file could not be written (a read-only file, folder
+    /// or mount) stays read-only for good, even once the file can be written again. A
+    /// save or claim on it reconnects first, so an answer held through the fault goes in
+    /// when the fault clears.
+    pub(crate) fn writable_again(&mut self) {
+        if self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
+            && let Ok(conn) = Self::connect(&self.path)
+            && !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
+            && conn.busy_timeout(std::time::Duration::from_secs(2)).is_ok()
+        {
+            self.conn = conn;
+        }
     }
 
     /// How long a write waits for other writers before failing as busy. `open` sets 2 s,
@@ -287,6 +302,27 @@ impl Store {
 
     pub(crate) fn conn_mut(&mut self) -> &mut Connection {
         &mut self.conn
+    }
+}
+
+/// Why SQLite may fail to open a project it can read: in WAL mode it makes the `-wal` and
+/// `-shm` files beside it, which a read-only folder does not allow.
+fn folder_hint(path: &Path) -> String {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let Ok(c) = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()) else {
+        return String::new();
+    };
+    // SAFETY: a valid NUL-terminated path; access() only reads it.
+    if unsafe { libc::access(c.as_ptr(), libc::W_OK) } == 0 {
+        String::new()
+    } else {
+        format!(
+            " (the folder {} is read-only, and the project needs its -wal and -shm files beside it)",
+            dir.display()
+        )
     }
 }
 
