@@ -5,7 +5,7 @@
 mod tmux;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use tmux::{Tmux, no_tmux};
+use tmux::{Tmux, no_tmux, rows};
 
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -39,30 +39,6 @@ fn start_args(db: &Path, user: &str) -> Vec<String> {
     .iter()
     .map(|a| a.to_string())
     .collect()
-}
-
-fn rows(db: &Path, sql: &str) -> Vec<String> {
-    let c = rusqlite::Connection::open(db).unwrap();
-    let mut st = c.prepare(sql).unwrap();
-    let n = st.column_count();
-    st.query_map([], |r| {
-        Ok((0..n)
-            .map(|i| {
-                let v: rusqlite::types::Value = r.get(i)?;
-                Ok(match v {
-                    rusqlite::types::Value::Null => "NULL".into(),
-                    rusqlite::types::Value::Integer(i) => i.to_string(),
-                    rusqlite::types::Value::Real(f) => f.to_string(),
-                    rusqlite::types::Value::Text(t) => t,
-                    rusqlite::types::Value::Blob(_) => "<blob>".into(),
-                })
-            })
-            .collect::<rusqlite::Result<Vec<String>>>()?
-            .join("|"))
-    })
-    .unwrap()
-    .collect::<rusqlite::Result<Vec<_>>>()
-    .unwrap()
 }
 
 /// Polls until `f` holds (at most 10 s).

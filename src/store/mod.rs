@@ -343,6 +343,27 @@ fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// A project file with `n` empty tasks.
+    pub(crate) fn with_tasks(n: usize) -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::create(&dir.path().join("p.db"), &project()).unwrap();
+        for i in 0..n {
+            s.conn()
+                .execute(
+                    "INSERT INTO tasks (inner_id, created_at, updated_at) VALUES (?1, 'x', 'x')",
+                    [i as i64 + 1],
+                )
+                .unwrap();
+            s.conn()
+                .execute(
+                    "INSERT INTO task_data (task_id, data) VALUES (last_insert_rowid(), '{}')",
+                    [],
+                )
+                .unwrap();
+        }
+        (dir, s)
+    }
+
     pub(crate) fn project() -> Project {
         Project {
             title: "t".into(),

@@ -267,23 +267,7 @@ mod tests {
     use crate::store::annotate::SubmitKind;
 
     fn store(n: usize) -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let s = Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
-        for i in 0..n {
-            s.conn()
-                .execute(
-                    "INSERT INTO tasks (inner_id, created_at, updated_at) VALUES (?1, 'x', 'x')",
-                    [i as i64 + 1],
-                )
-                .unwrap();
-            s.conn()
-                .execute(
-                    "INSERT INTO task_data (task_id, data) VALUES (last_insert_rowid(), '{}')",
-                    [],
-                )
-                .unwrap();
-        }
-        (dir, s)
+        crate::store::tests::with_tasks(n)
     }
 
     fn overlaps(s: &Store) -> Vec<i64> {
