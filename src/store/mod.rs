@@ -2,6 +2,7 @@
 
 pub mod annotate;
 pub mod browse;
+mod busy;
 pub mod claims;
 mod error;
 mod export;
@@ -69,17 +70,19 @@ pub struct Project {
 
 #[derive(Debug)]
 pub struct Store {
+    // Declared before `busy`, so dropped first: the connection's busy handler points there.
     conn: Connection,
     path: PathBuf,
+    busy: Box<busy::BusyWait>,
 }
 
 impl Store {
-    fn connect(path: &Path) -> Result<Connection> {
+    fn connect(path: &Path, busy: &busy::BusyWait) -> Result<Connection> {
         let conn = Connection::open(path).map_err(|e| Error::Store {
             path: path.display().to_string(),
             message: e.to_string(),
         })?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        busy.install(&conn)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a commit is on disk before it returns, so an answer the screen calls
         // saved survives a power cut, not only a crash (WAL's NORMAL may lose the last
@@ -97,7 +100,8 @@ impl Store {
                 message: "already exists".into(),
             });
         }
-        let mut conn = Self::connect(path)?;
+        let busy = busy::BusyWait::new(std::time::Duration::from_secs(5));
+        let mut conn = Self::connect(path, &busy)?;
         conn.pragma_update(None, "application_id", schema::APPLICATION_ID)?;
         migrate(&mut conn, 0)?;
         conn.execute(
@@ -114,6 +118,7 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            busy,
         })
     }
 
@@ -128,7 +133,8 @@ impl Store {
                 "no such project (create one with `labelterm init`)".into(),
             ));
         }
-        let mut conn = Self::connect(path)
+        let busy = busy::BusyWait::new(std::time::Duration::from_secs(5));
+        let mut conn = Self::connect(path, &busy)
             .map_err(|e| store_err(format!("cannot open: {e}{}", folder_hint(path))))?;
         let app_id: i32 = conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
@@ -147,10 +153,11 @@ impl Store {
         // `connect` turned on WAL, so readers go on while the annotator writes. A writer
         // waits this long for another writer before the caller hears "busy" and retries on
         // its own schedule, so the screen never hangs for long.
-        conn.busy_timeout(std::time::Duration::from_secs(2))?;
+        busy.set_limit(std::time::Duration::from_secs(2));
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            busy,
         })
     }
 
@@ -164,9 +171,8 @@ impl Store {
     /// when the fault clears.
     pub(crate) fn writable_again(&mut self) {
         if self.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false)
-            && let Ok(conn) = Self::connect(&self.path)
+            && let Ok(conn) = Self::connect(&self.path, &self.busy)
             && !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true)
-            && conn.busy_timeout(std::time::Duration::from_secs(2)).is_ok()
         {
             self.conn = conn;
         }
@@ -176,7 +182,7 @@ impl Store {
     /// for a screen that retries on its own; a command that writes once (an import)
     /// waits longer rather than fail while annotators work.
     pub fn set_busy_timeout(&self, wait: std::time::Duration) -> Result<()> {
-        self.conn.busy_timeout(wait)?;
+        self.busy.set_limit(wait);
         Ok(())
     }
 
@@ -270,10 +276,11 @@ impl Store {
         if on {
             let _ = c.pragma_update(None, "cache_size", -65536);
             // Don't wait for readers: if another connection is open, stay in WAL.
-            let _ = c.busy_timeout(std::time::Duration::ZERO);
+            let wait = self.busy.limit();
+            self.busy.set_limit(std::time::Duration::ZERO);
             let mode: rusqlite::Result<String> =
                 c.pragma_update_and_check(None, "journal_mode", "DELETE", |r| r.get(0));
-            let _ = c.busy_timeout(std::time::Duration::from_secs(5));
+            self.busy.set_limit(wait);
             if matches!(mode.as_deref(), Ok("delete")) {
                 let _ = c.pragma_update(None, "synchronous", "FULL");
             }

@@ -99,10 +99,7 @@ impl Session {
         app.annotate.prelabel = !opts.no_prelabel && store.prelabel()?;
         // A locked file is waited for briefly, then the write is held and retried with
         // back-off, so the screen never freezes behind another writer.
-        store
-            .conn()
-            .busy_timeout(WRITE_WAIT)
-            .map_err(crate::store::StoreError::from)?;
+        store.set_busy_timeout(WRITE_WAIT)?;
         // A file that cannot be written now still opens: the claims are made again with
         // the first task claimed, and until then others may be offered the same tasks.
         let registered = Annotator::register(&store, user_id);
@@ -241,10 +238,7 @@ impl Session {
 
     /// How long one write waits for a locked project file before it is held for a retry.
     pub fn set_write_wait(&mut self, wait: Duration) -> Result<()> {
-        self.store
-            .conn()
-            .busy_timeout(wait)
-            .map_err(crate::store::StoreError::from)?;
+        self.store.set_busy_timeout(wait)?;
         Ok(())
     }
 
