@@ -134,8 +134,16 @@ impl Store {
             ));
         }
         let busy = busy::BusyWait::new(std::time::Duration::from_secs(5));
-        let mut conn = Self::connect(path, &busy)
-            .map_err(|e| store_err(format!("cannot open: {e}{}", folder_hint(path))))?;
+        let mut conn = Self::connect(path, &busy).map_err(|e| {
+            // A large import writes without the WAL while nobody else has the file open;
+            // turning the WAL back on has to wait for it to finish.
+            let hint = if e.is_busy() {
+                " (another labelterm command, such as a large import, is writing it; try again when it is done)".to_string()
+            } else {
+                folder_hint(path)
+            };
+            store_err(format!("cannot open: {e}{hint}"))
+        })?;
         let app_id: i32 = conn
             .pragma_query_value(None, "application_id", |r| r.get(0))
             .map_err(|e| store_err(format!("not a labelterm project ({e})")))?;
@@ -545,5 +553,19 @@ mod tests {
             .collect();
         let ids: Vec<i64> = threads.into_iter().map(|t| t.join().unwrap()).collect();
         assert!(ids.windows(2).all(|w| w[0] == w[1]), "{ids:?}");
+    }
+
+    #[test]
+    fn opening_a_project_another_command_holds_without_the_wal_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("p.db");
+        drop(Store::create(&p, &project()).unwrap());
+        // What a large import does while nobody else has the file open.
+        let importer = Connection::open(&p).unwrap();
+        importer
+            .execute_batch("PRAGMA journal_mode=DELETE; BEGIN EXCLUSIVE;")
+            .unwrap();
+        let e = Store::open(&p).unwrap_err().to_string();
+        assert!(e.contains("such as a large import"), "{e}");
     }
 }
