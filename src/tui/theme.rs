@@ -213,18 +213,21 @@ impl Theme {
             path: p.clone(),
             message: e.to_string(),
         })?;
-        let file: ThemeFile = serde_json::from_str(&text).map_err(|e| ThemeError::Bad {
-            path: p.clone(),
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("custom");
+        Theme::from_text(&text, &p, stem)
+    }
+
+    /// A theme from the text of a theme file; `origin` names the file in errors and
+    /// `stem` is the theme's name when the file gives none.
+    pub fn from_text(text: &str, origin: &str, stem: &str) -> Result<Theme, ThemeError> {
+        let file: ThemeFile = serde_json::from_str(text).map_err(|e| ThemeError::Bad {
+            path: origin.to_string(),
             message: e.to_string(),
         })?;
         let mut theme = Theme::builtin(file.base.as_deref().unwrap_or("dark"))?;
-        theme.apply(&file, &p)?;
+        theme.apply(&file, origin)?;
         if file.name.is_none() {
-            theme.name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("custom")
-                .to_string();
+            theme.name = stem.to_string();
         }
         Ok(theme)
     }
