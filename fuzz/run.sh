@@ -8,7 +8,8 @@
 # in fork mode and keeps going after a crash, timeout or out-of-memory, so every target
 # gets its full time; reproducers land in fuzz/artifacts/<target>/ and the log of each
 # run in fuzz/logs/<target>.log. Fixed reproducers belong in fuzz/corpus/<target>/,
-# which `cargo test --test fuzz_corpora` replays on stable.
+# which `cargo test --test fuzz_corpora` replays on stable (named as libFuzzer names them,
+# so minimising keeps them).
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -44,7 +45,15 @@ for target in "${targets[@]}"; do
         -fork=1 -ignore_crashes=1 -ignore_timeouts=1 -ignore_ooms=1 \
         >"$log" 2>&1 || status=$?
     elapsed=$(( $(date +%s) - start ))
+    # Minimising keeps what adds coverage; reproducers of fixed findings (crash-*, oom-*,
+    # timeout-*, slow-unit-*) stay whatever it decides.
+    keep=$(mktemp -d)
+    find "corpus/$target" -maxdepth 1 -type f \
+        \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'slow-unit-*' \) \
+        -exec cp {} "$keep/" \;
     nice -n 10 cargo +nightly fuzz cmin "$target" -- "${limits[@]}" >>"$log" 2>&1
+    cp "$keep"/. "corpus/$target/" -r
+    rm -r "$keep"
     find "corpus/$target" -type f -size +64k -delete
     stats=$(grep -E '^#[0-9]+' "$log" | grep -E 'exec/s' | tail -n 1 || true)
     findings=$(find "artifacts/$target" -type f 2>/dev/null | wc -l)
