@@ -99,10 +99,8 @@ impl TempInput {
     fn new(data: &[u8], ext: &str) -> Option<TempInput> {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!(
-            "labelterm-fuzz-{}-{n}.{ext}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("labelterm-fuzz-{}-{n}.{ext}", std::process::id()));
         std::fs::write(&path, data).ok()?;
         Some(TempInput(path))
     }

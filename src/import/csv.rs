@@ -391,7 +391,10 @@ mod tests {
         let c = read(&format!("{}\n", ",".repeat(20_000)), false, None).unwrap();
         assert_eq!(c.items.len(), 0);
         let names = dedupe_headers(vec![String::new(); 20_001]);
-        assert_eq!((names[1].as_str(), names[20_000].as_str()), (".1", ".20000"));
+        assert_eq!(
+            (names[1].as_str(), names[20_000].as_str()),
+            (".1", ".20000")
+        );
         assert!(start.elapsed().as_secs() < 10, "{:?}", start.elapsed());
     }
 

@@ -213,7 +213,10 @@ impl Theme {
             path: p.clone(),
             message: e.to_string(),
         })?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("custom");
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("custom");
         Theme::from_text(&text, &p, stem)
     }
 
