@@ -74,7 +74,7 @@ fn repeater_data() -> Value {
 }
 
 /// A label config: parse (XML, schema, names, targets, attributes), then what an import
-/// and the annotation screen derive from it.
+/// and the annotation screen derive from it (data keys, Repeater expansion, label colours).
 pub fn label_config(data: &[u8]) {
     let source = String::from_utf8_lossy(data);
     let Ok(config) = LabelConfig::parse(&source) else {
@@ -83,8 +83,13 @@ pub fn label_config(data: &[u8]) {
     let _ = config.names();
     let _ = config.first_data_key();
     let _ = crate::config::keys::extract(&config.root);
+    // The annotator colours each label with its `background`.
+    let theme = Theme::dark();
     for control in &config.controls {
         let _ = config.control(&control.name);
+        for (i, label) in control.labels.iter().enumerate() {
+            let _ = theme.label_color(label.background.as_deref(), i);
+        }
     }
     if let Some(sample) = &config.sample_task {
         let _ = config.try_expand_for_task(sample);
