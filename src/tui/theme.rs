@@ -525,6 +525,9 @@ mod tests {
         assert_eq!(parse_color("#+1+2+3"), None);
         let e = Theme::from_text(r##"{"accent": "#aéaaa"}"##, "t.json", "t").unwrap_err();
         assert!(e.to_string().contains("accent: not a colour"), "{e}");
-        assert_eq!(Theme::dark().label_color(Some("#aéaaa"), 0), Theme::dark().labels[0]);
+        assert_eq!(
+            Theme::dark().label_color(Some("#aéaaa"), 0),
+            Theme::dark().labels[0]
+        );
     }
 }
