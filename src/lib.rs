@@ -14,6 +14,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod export;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod import;
 pub mod media;
 pub mod net;

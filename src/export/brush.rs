@@ -50,6 +50,10 @@ impl Bits<'_> {
     }
 }
 
+/// The most pixels a mask may have: 2^28 (16384 × 16384), the largest canvas browsers
+/// draw, so the largest image Label Studio's brush can paint on.
+pub const MAX_MASK_PIXELS: usize = 1 << 28;
+
 /// Decodes an RLE into `expected` values (width · height · 4).
 pub fn decode_rle(data: &[u8], expected: usize) -> Result<Vec<u8>, RleError> {
     let mut bits = Bits { data, pos: 0 };
@@ -59,32 +63,36 @@ pub fn decode_rle(data: &[u8], expected: usize) -> Result<Vec<u8>, RleError> {
             "the mask holds {num} values, the image needs {expected} (width × height × 4)"
         )));
     }
+    if num / 4 > MAX_MASK_PIXELS {
+        return Err(RleError(format!(
+            "the mask holds {num} values, more than {MAX_MASK_PIXELS} pixels"
+        )));
+    }
     let word = bits.read(5)? as usize + 1;
     let mut sizes = [0usize; 4];
     for s in &mut sizes {
         *s = bits.read(4)? as usize + 1;
     }
-    let mut out = vec![0u8; num];
-    let mut i = 0usize;
-    while i < num {
+    // The count is only the file's word: the output grows with the values the data
+    // holds, so a short file claiming a huge mask fails before taking the memory.
+    let mut out = Vec::new();
+    while out.len() < num {
         let repeat = bits.read(1)? == 1;
         let k = bits.read(2)? as usize;
-        let j = i + 1 + bits.read(sizes[k])? as usize;
+        let run = 1 + bits.read(sizes[k])? as usize;
         let byte = |v: u64| {
             u8::try_from(v).map_err(|_| RleError(format!("value {v} does not fit in a byte")))
         };
         if repeat {
             let v = byte(bits.read(word)?)?;
-            out[i..j.min(num)].fill(v);
-            i = j;
+            out.resize((out.len() + run).min(num), v);
         } else {
-            while i < j {
+            for _ in 0..run {
                 let v = byte(bits.read(word)?)?;
-                if i >= num {
+                if out.len() >= num {
                     return Err(RleError("a run goes past the end of the mask".into()));
                 }
-                out[i] = v;
-                i += 1;
+                out.push(v);
             }
         }
     }
@@ -350,6 +358,21 @@ mod tests {
                 .contains("ends early")
         );
         assert!(decode_rle(&[], 4).is_err());
+    }
+
+    #[test]
+    fn a_huge_count_is_refused_before_any_allocation() {
+        // Found by fuzzing: seven bytes claiming 4278190080 values asked for 4 GiB at once.
+        let short = [0xff, 0, 0, 0, 0x0a, 0xbf, 0x5b];
+        let e = decode_rle(&short, 0xff00_0000).unwrap_err();
+        assert!(e.0.contains("more than"), "{e}");
+        // A count within the limit that the data does not cover fails on the data.
+        let header = [0x10, 0, 0, 0, 0x3c, 0x37, 0xf0];
+        let e = decode_rle(&header, 0x1000_0000).unwrap_err();
+        assert!(e.0.contains("ends early"), "{e}");
+        let over = 4 * (MAX_MASK_PIXELS + 1);
+        let e = decode_rle(&(over as u32).to_be_bytes(), over).unwrap_err();
+        assert!(e.0.contains("more than"), "{e}");
     }
 
     #[test]

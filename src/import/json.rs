@@ -184,7 +184,11 @@ pub fn nesting(bytes: &[u8]) -> usize {
         match bytes[i] {
             b'"' => {
                 i += 1;
-                while let Some(j) = memchr::memchr2(b'"', b'\\', &bytes[i..]) {
+                // An escape may be the last byte, leaving `i` past the end.
+                while let Some(j) = bytes
+                    .get(i..)
+                    .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+                {
                     if bytes[i + j] == b'\\' {
                         i += j + 2;
                     } else {
@@ -387,6 +391,16 @@ mod tests {
         assert_eq!(read("{\"a\": 1}").unwrap().items.len(), 1);
         assert_eq!(read("[]").unwrap().items.len(), 0);
         assert_eq!(read(" [ 1 , \"s\" ] ").unwrap().items.len(), 2);
+    }
+
+    #[test]
+    fn an_escape_at_the_end_of_an_unclosed_string() {
+        // Found by fuzzing: the nesting scan stepped over the escaped byte past the end.
+        assert_eq!(nesting(b"\"\\"), 0);
+        assert_eq!(nesting(b"[{\"a\\"), 2);
+        assert_eq!(nesting(b"[\"\\\"[\", []]"), 2);
+        assert!(read("{\"an*s\\").is_err());
+        assert!(read("[{\"a\": \"x\\").is_err());
     }
 
     #[test]

@@ -386,12 +386,21 @@ impl Keymap {
     /// A key bound in a file replaces that key's default in its context; `null` unbinds it.
     pub fn apply_file(&mut self, path: &Path) -> Result<(), KeymapError> {
         let p = path.display().to_string();
-        let bad = |m: String| KeymapError::Bad {
+        let text = std::fs::read_to_string(path).map_err(|e| KeymapError::Bad {
             path: p.clone(),
+            message: e.to_string(),
+        })?;
+        self.apply_text(&text, &p)
+    }
+
+    /// Applies the text of a user keymap file (see [`apply_file`](Self::apply_file));
+    /// `origin` names the file in errors.
+    pub fn apply_text(&mut self, text: &str, origin: &str) -> Result<(), KeymapError> {
+        let bad = |m: String| KeymapError::Bad {
+            path: origin.to_string(),
             message: m,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let file: BTreeMap<Ctx, BTreeMap<String, Option<String>>> = serde_json::from_str(&text)
+        let file: BTreeMap<Ctx, BTreeMap<String, Option<String>>> = serde_json::from_str(text)
             .map_err(|e| {
                 bad(format!(
                     "{e} (contexts: {})",

@@ -213,18 +213,24 @@ impl Theme {
             path: p.clone(),
             message: e.to_string(),
         })?;
-        let file: ThemeFile = serde_json::from_str(&text).map_err(|e| ThemeError::Bad {
-            path: p.clone(),
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("custom");
+        Theme::from_text(&text, &p, stem)
+    }
+
+    /// A theme from the text of a theme file; `origin` names the file in errors and
+    /// `stem` is the theme's name when the file gives none.
+    pub fn from_text(text: &str, origin: &str, stem: &str) -> Result<Theme, ThemeError> {
+        let file: ThemeFile = serde_json::from_str(text).map_err(|e| ThemeError::Bad {
+            path: origin.to_string(),
             message: e.to_string(),
         })?;
         let mut theme = Theme::builtin(file.base.as_deref().unwrap_or("dark"))?;
-        theme.apply(&file, &p)?;
+        theme.apply(&file, origin)?;
         if file.name.is_none() {
-            theme.name = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("custom")
-                .to_string();
+            theme.name = stem.to_string();
         }
         Ok(theme)
     }
@@ -382,6 +388,10 @@ pub fn parse_color(s: &str) -> Option<Color> {
         return Some(Color::Reset);
     }
     if let Some(hex) = s.strip_prefix('#') {
+        // Hex digits only, so that the byte slices below fall on characters.
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
         let v = |h: &str| u8::from_str_radix(h, 16).ok();
         return match hex.len() {
             3 | 4 => {
@@ -504,5 +514,20 @@ mod tests {
         let e = Theme::load(Some(p.to_str().unwrap()), false).unwrap_err();
         assert!(e.to_string().contains("focus: not a colour"), "{e}");
         assert!(Theme::load(Some("nosuch"), false).is_err());
+    }
+
+    #[test]
+    fn non_hex_colours_are_refused_not_sliced() {
+        // Found by fuzzing: a six-byte value with a two-byte character was cut inside it.
+        assert_eq!(parse_color("#aéaaa"), None);
+        assert_eq!(parse_color("#ééé"), None);
+        assert_eq!(parse_color("#12345g"), None);
+        assert_eq!(parse_color("#+1+2+3"), None);
+        let e = Theme::from_text(r##"{"accent": "#aéaaa"}"##, "t.json", "t").unwrap_err();
+        assert!(e.to_string().contains("accent: not a colour"), "{e}");
+        assert_eq!(
+            Theme::dark().label_color(Some("#aéaaa"), 0),
+            Theme::dark().labels[0]
+        );
     }
 }
