@@ -4,7 +4,7 @@
 use crate::config::{Element, LabelConfig, Node};
 use crate::error::Error;
 use crate::import::{ImportOptions, ImportReport};
-use crate::store::claims::{SessionRow, Throughput};
+use crate::store::claims::Throughput;
 use crate::store::settings::{Settings as StoreSettings, SkipQueue};
 use crate::store::{Project, Sampling, Store};
 use std::path::{Path, PathBuf};
@@ -369,12 +369,6 @@ pub struct Who {
     pub today: Vec<DayWork>,
 }
 
-/// Whether a registered annotator still works: on this machine its process must run; on
-/// another, its registration must not have lapsed.
-pub fn is_working(s: &SessionRow, this_host: &str, now: f64) -> bool {
-    s.expires_at >= now && (s.host != this_host || crate::annotate::presence::alive(s))
-}
-
 /// The stored timestamp of the last local midnight.
 pub fn local_midnight() -> String {
     use chrono::{Local, TimeZone};
@@ -397,7 +391,7 @@ pub fn who(store: &Store, now: f64, since: &str) -> Result<Who, Error> {
     let working = store
         .sessions()?
         .into_iter()
-        .filter(|s| is_working(s, &host, now))
+        .filter(|s| crate::annotate::presence::is_working(s, &host, now))
         .map(|s| Working {
             user: s.user.unwrap_or_else(|| format!("#{}", s.user_id)),
             host: s.host,

@@ -40,12 +40,12 @@ impl Annotator {
             seed,
             now: presence::now(),
         };
-        store.claim_next(&req, &running)
+        store.claim_next(&req, &presence::alive)
     }
 
     /// Claims a task the user opened by themselves; returns the other users holding it.
     pub fn open(&self, store: &mut Store, task: i64) -> Result<Vec<String>> {
-        store.claim_task(&self.session, task, presence::now(), &running)
+        store.claim_task(&self.session, task, presence::now(), &presence::alive)
     }
 
     /// Renews the registration and the claim on `task` (the one on screen). False when
@@ -74,24 +74,6 @@ impl Annotator {
         }
         save
     }
-}
-
-/// Whether the process of a session on this machine still runs: alive, and not a zombie
-/// (killed, and not yet reaped by its parent: a terminal multiplexer may take its time).
-pub fn running(s: &crate::store::claims::SessionRow) -> bool {
-    presence::alive(s) && !zombie(s.pid)
-}
-
-/// Whether a process has ended and only waits for its parent to reap it
-/// (`/proc/PID/stat`, field 3 is `Z`).
-fn zombie(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .ok()
-        .and_then(|stat| {
-            let rest = &stat[stat.rfind(')')? + 1..];
-            rest.split_whitespace().next().map(|state| state == "Z")
-        })
-        .unwrap_or(false)
 }
 
 /// How often a running annotator renews its claim: well within the TTL, so that one or
@@ -157,40 +139,5 @@ mod tests {
         assert_eq!(a_store.sessions().unwrap().len(), 1);
         assert_eq!(renew_every(120), Duration::from_secs(30));
         assert_eq!(renew_every(8), Duration::from_secs(2));
-    }
-
-    #[test]
-    fn a_killed_process_not_yet_reaped_is_not_running() {
-        let me = presence::this_process(1);
-        let row = |pid: u32, process_start: Option<i64>| crate::store::claims::SessionRow {
-            id: "x".into(),
-            user_id: 1,
-            user: None,
-            host: presence::host_name(),
-            pid,
-            process_start,
-            started_at: 0.0,
-            seen_at: 0.0,
-            expires_at: 0.0,
-            task_id: None,
-            task_since: None,
-        };
-        assert!(running(&row(me.pid, me.process_start)));
-        let mut child = std::process::Command::new("sleep")
-            .arg("30")
-            .spawn()
-            .unwrap();
-        let pid = child.id();
-        let start = presence::process_start(pid);
-        assert!(running(&row(pid, start)));
-        child.kill().unwrap();
-        // Not reaped yet: it is a zombie until `wait`.
-        let t = std::time::Instant::now();
-        while !zombie(pid) && t.elapsed() < Duration::from_secs(5) {
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        assert!(presence::alive(&row(pid, start)), "a zombie still exists");
-        assert!(!running(&row(pid, start)));
-        child.wait().unwrap();
     }
 }

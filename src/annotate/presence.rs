@@ -31,14 +31,20 @@ pub fn host_name() -> String {
     }
 }
 
-/// When a process started, in clock ticks since boot (`/proc/PID/stat`, field 22), where
-/// the system tells.
-pub fn process_start(pid: u32) -> Option<i64> {
+/// A process's state letter (`R`, `S`, `Z` ...) and when it started, in clock ticks
+/// since boot (`/proc/PID/stat`, fields 3 and 22), where the system tells.
+fn stat(pid: u32) -> Option<(String, Option<i64>)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces: count from the
     // last ')'. Field 3 is the first after it, so field 22 is the 20th.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
+    let mut rest = stat[stat.rfind(')')? + 1..].split_whitespace();
+    let state = rest.next()?.to_string();
+    Some((state, rest.nth(18).and_then(|t| t.parse().ok())))
+}
+
+/// When a process started, in clock ticks since boot, where the system tells.
+pub fn process_start(pid: u32) -> Option<i64> {
+    stat(pid)?.1
 }
 
 /// This process, as the user's running annotator.
@@ -57,7 +63,9 @@ pub fn this_process(user_id: i64) -> SessionId {
     }
 }
 
-/// Whether the process of a session on this machine still runs.
+/// Whether the process of a session on this machine still runs: it exists, is the one
+/// that registered (a pid can be reused), and is not a zombie (killed, and not yet reaped
+/// by its parent: a terminal multiplexer may take its time).
 pub fn alive(s: &SessionRow) -> bool {
     let pid = s.pid as libc::pid_t;
     if pid <= 0 {
@@ -69,11 +77,17 @@ pub fn alive(s: &SessionRow) -> bool {
     if !exists {
         return false;
     }
-    // A pid can be reused: the process must be the one that registered.
-    match (s.process_start, process_start(s.pid)) {
-        (Some(then), Some(now)) => then == now,
+    match stat(s.pid) {
+        Some((state, _)) if state == "Z" => false,
+        Some((_, Some(now))) => s.process_start.is_none_or(|then| then == now),
         _ => true,
     }
+}
+
+/// Whether a registered annotator still works: on this machine its process must run; on
+/// another, its registration must not have lapsed.
+pub fn is_working(s: &SessionRow, this_host: &str, now: f64) -> bool {
+    s.expires_at >= now && (s.host != this_host || alive(s))
 }
 
 #[cfg(test)]
@@ -110,5 +124,32 @@ mod tests {
                 "the same pid with another start time is another process"
             );
         }
+    }
+
+    #[test]
+    fn a_killed_process_not_yet_reaped_is_not_alive() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let start = process_start(pid);
+        assert!(alive(&row(pid, start)));
+        child.kill().unwrap();
+        // Not reaped yet: it is a zombie until `wait`.
+        let t = std::time::Instant::now();
+        while stat(pid).is_none_or(|(state, _)| state != "Z")
+            && t.elapsed() < std::time::Duration::from_secs(5)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        // SAFETY: signal 0 only checks that the process exists.
+        assert_eq!(
+            unsafe { libc::kill(pid as libc::pid_t, 0) },
+            0,
+            "a zombie still exists"
+        );
+        assert!(!alive(&row(pid, start)));
+        child.wait().unwrap();
     }
 }

@@ -8,6 +8,7 @@ use super::media::{self, Loaded, Loader};
 use super::msg::{Failure, LayoutFacts, Msg, Note};
 use super::{StartOptions, keymap, strings, terminal, theme, view};
 use crate::annotate::claim::{self, Annotator};
+use crate::annotate::presence;
 use crate::annotate::{PendingSave, SaveKind, SaveOutcome, Saving};
 use crate::config::LabelConfig;
 use crate::error::{Error, Result};
@@ -106,7 +107,7 @@ impl Session {
         let annotator = match &registered {
             Ok(a) => a.clone(),
             Err(_) => Annotator {
-                session: crate::annotate::presence::this_process(user_id),
+                session: presence::this_process(user_id),
             },
         };
         let lease = Lease::shared(annotator, claim::renew_every(store.settings()?.lock_ttl));
@@ -495,14 +496,13 @@ impl Session {
     /// How many tasks other running annotators hold now.
     fn open_by_others(&self) -> usize {
         let me = self.annotator().session;
-        let now = crate::annotate::presence::now();
+        let now = presence::now();
         let mut tasks: Vec<i64> = self
             .store
             .sessions()
             .unwrap_or_default()
             .iter()
-            .filter(|s| s.id != me.id && s.expires_at >= now)
-            .filter(|s| s.host != me.host || claim::running(s))
+            .filter(|s| s.id != me.id && presence::is_working(s, &me.host, now))
             .filter_map(|s| s.task_id)
             .collect();
         tasks.sort_unstable();
@@ -513,14 +513,13 @@ impl Session {
     /// Whether another running annotator of this user holds `task`.
     fn held_by_my_other_window(&self, task: i64) -> bool {
         let me = self.annotator().session;
-        let now = crate::annotate::presence::now();
+        let now = presence::now();
         self.store.sessions().is_ok_and(|all| {
             all.iter().any(|s| {
                 s.id != me.id
                     && s.user_id == me.user_id
                     && s.task_id == Some(task)
-                    && s.expires_at >= now
-                    && (s.host != me.host || claim::running(s))
+                    && presence::is_working(s, &me.host, now)
             })
         })
     }
