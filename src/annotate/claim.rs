@@ -90,26 +90,8 @@ mod tests {
 
     #[test]
     fn two_processes_share_a_project_through_claims() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, mut a_store) = crate::store::tests::with_tasks(2);
         let path = dir.path().join("p.db");
-        let mut a_store = Store::create(
-            &path,
-            &crate::store::Project {
-                title: "t".into(),
-                label_config: "<View/>".into(),
-                sampling: crate::store::Sampling::Sequential,
-                model_version: None,
-                created_at: "x".into(),
-            },
-        )
-        .unwrap();
-        a_store
-            .conn()
-            .execute_batch(
-                "INSERT INTO tasks (inner_id, created_at, updated_at) VALUES (1, 'x', 'x'), (2, 'x', 'x');
-                 INSERT INTO task_data (task_id, data) VALUES (1, '{}'), (2, '{}');",
-            )
-            .unwrap();
         let mut b_store = Store::open(&path).unwrap();
         let a = Annotator::register(&a_store, a_store.user_id("a").unwrap()).unwrap();
         // Same process here, so tell them apart as two processes would be.

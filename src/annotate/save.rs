@@ -722,26 +722,8 @@ mod file_tests {
 
     #[test]
     fn a_submit_over_the_same_users_newer_annotation_asks_first() {
-        let dir = tempfile::tempdir().unwrap();
+        let (dir, mut store) = crate::store::tests::with_tasks(1);
         let path = dir.path().join("p.db");
-        let mut store = Store::create(
-            &path,
-            &crate::store::Project {
-                title: "t".into(),
-                label_config: "<View/>".into(),
-                sampling: crate::store::Sampling::Sequential,
-                model_version: None,
-                created_at: "x".into(),
-            },
-        )
-        .unwrap();
-        store
-            .conn()
-            .execute_batch(
-                "INSERT INTO tasks (inner_id, created_at, updated_at) VALUES (1, 'x', 'x');
-                 INSERT INTO task_data (task_id, data) VALUES (1, '{}');",
-            )
-            .unwrap();
         let me = store.user_id("me").unwrap();
         let mut other_window = Store::open(&path).unwrap();
         // Both windows open task 1 with no annotation of mine.

@@ -355,7 +355,7 @@ fn migrate(conn: &mut Connection, from: i64) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A project file with `n` empty tasks.
