@@ -32,7 +32,17 @@ impl Tmux {
     /// Starts `labelterm ARGS...` in a session of `size` (columns, rows) on its own socket,
     /// with `env` (NAME=VALUE) set; colours off.
     pub fn run(socket: &str, args: &[String], size: (u16, u16), env: &[&str]) -> Tmux {
-        let command = Tmux::command_line(args);
+        Tmux::session(socket, size, env, &Tmux::command_line(args))
+    }
+
+    /// Starts a plain shell in a session of `size` on its own socket, for running
+    /// labelterm from it and seeing the terminal it leaves behind.
+    pub fn shell(socket: &str, size: (u16, u16)) -> Tmux {
+        Tmux::session(socket, size, &["PS1=$ "], "sh")
+    }
+
+    /// Starts `command` in a session of `size` on its own socket, with `env` set; colours off.
+    fn session(socket: &str, size: (u16, u16), env: &[&str], command: &str) -> Tmux {
         let tmux = Tmux {
             socket: format!("{socket}-{}", std::process::id()),
         };
@@ -53,38 +63,8 @@ impl Tmux {
             cmd.push("-e");
             cmd.push(e);
         }
-        cmd.push(&command);
+        cmd.push(command);
         let out = tmux.cmd(&cmd);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tmux
-    }
-
-    /// Starts a plain shell in a session of `size` on its own socket, for running
-    /// labelterm from it and seeing the terminal it leaves behind.
-    pub fn shell(socket: &str, size: (u16, u16)) -> Tmux {
-        let tmux = Tmux {
-            socket: format!("{socket}-{}", std::process::id()),
-        };
-        let (cols, rows) = (size.0.to_string(), size.1.to_string());
-        let out = tmux.cmd(&[
-            "new-session",
-            "-d",
-            "-s",
-            "lt",
-            "-x",
-            &cols,
-            "-y",
-            &rows,
-            "-e",
-            "NO_COLOR=",
-            "-e",
-            "PS1=$ ",
-            "sh",
-        ]);
         assert!(
             out.status.success(),
             "{}",
