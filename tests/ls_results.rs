@@ -38,7 +38,8 @@ struct Case {
     name: &'static str,
     config: &'static str,
     tasks: &'static str,
-    /// Keys pressed on the first task before `s` submits it.
+    /// Keys pressed on the first task before `s` submits it, as in a keymap file; a token
+    /// starting with `=` types the rest of it into the open editor (`_` for a space).
     keys: &'static str,
     /// Result types the submitted annotation must hold.
     types: &'static [&'static str],
@@ -53,6 +54,36 @@ fn cases() -> Vec<Case> {
             tasks: r#"[{"text": "a good day"}]"#,
             keys: "2",
             types: &["choices"],
+        },
+        Case {
+            name: "taxonomy, rating, number, text area",
+            config: include_str!("../samples/multi_control/config.xml"),
+            tasks: r#"[{"title": "Battery", "question": "How long does it last?"}]"#,
+            keys: "o J enter l j space esc J l l l J enter =2 enter J enter =Lasts_a_day enter",
+            types: &["choices", "taxonomy", "rating", "number", "textarea"],
+        },
+        Case {
+            name: "hypertext spans and a date",
+            config: r#"<View><HyperText name="h" value="$html"/><HyperTextLabels name="hl" toName="h"><Label value="X"/></HyperTextLabels>
+  <DateTime name="when" toName="h" only="date"/></View>"#,
+            tasks: r#"[{"html": "<div><p>Hello <b>big</b> world</p></div>"}]"#,
+            keys: "w 1 J J enter =2024-02-29 enter",
+            types: &["hypertextlabels", "datetime"],
+        },
+        Case {
+            name: "dialogue spans",
+            config: include_str!("../samples/dialogue/config.xml"),
+            tasks: include_str!("../samples/dialogue/tasks.json"),
+            keys: "j w 2",
+            types: &["paragraphlabels"],
+        },
+        Case {
+            name: "per-region choices on a span",
+            config: r#"<View><Text name="t" value="$text"/><Labels name="l" toName="t"><Label value="A"/></Labels>
+  <Choices name="sure" toName="t" perRegion="true"><Choice value="yes"/><Choice value="no"/></Choices></View>"#,
+            tasks: r#"[{"text": "alpha beta"}]"#,
+            keys: "1 2",
+            types: &["labels", "choices"],
         },
         Case {
             name: "text spans",
@@ -94,14 +125,19 @@ fn only_file(dir: &Path) -> Vec<u8> {
     std::fs::read(&files[0]).unwrap()
 }
 
-/// Labels, submits, exports and compares one case; returns its problems.
-fn check(py: &str, case: &Case) -> Vec<String> {
+/// Labels, submits and exports one case; returns its project and the problems so far.
+fn prepare(case: &Case) -> (Fixture, Vec<String>) {
     let mut problems = Vec::new();
     let f = project(case.config, case.tasks);
     let dir = f.dir.path();
     {
         let mut d = open(&f, ".");
-        d.keys(case.keys);
+        for token in case.keys.split(' ') {
+            match token.strip_prefix('=') {
+                Some(text) => d.type_text(&text.replace('_', " ")),
+                None => d.keys(token),
+            }
+        }
         let result = d.result();
         for ty in case.types {
             let found = result
@@ -137,22 +173,25 @@ fn check(py: &str, case: &Case) -> Vec<String> {
             out.to_str().unwrap(),
         ]);
     }
+    (f, problems)
+}
+
+/// The manifest entry of a prepared case for check.py.
+fn entry(f: &Fixture) -> Value {
+    let dir = f.dir.path();
+    serde_json::json!({
+        "config": dir.join("config.xml"),
+        "export": dir.join("export.json"),
+        "out": dir.join("converted"),
+        "formats": FORMATS.iter().map(|(f, _)| *f).collect::<Vec<_>>(),
+    })
+}
+
+/// Label Studio's verdict on a prepared case (`report`, from check.py) next to ours.
+fn compare(f: &Fixture, report: &Value) -> Vec<String> {
+    let mut problems = Vec::new();
+    let dir = f.dir.path();
     let converted = dir.join("converted");
-    let mut cmd = Command::new(py);
-    cmd.arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ls_results/check.py"))
-        .arg(dir.join("config.xml"))
-        .arg(&export)
-        .arg(&converted)
-        .args(FORMATS.iter().map(|(f, _)| *f));
-    let out = cmd.output().expect("run Label Studio's converter");
-    if !out.status.success() {
-        problems.push(format!(
-            "Label Studio's code failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-        return problems;
-    }
-    let report: Value = serde_json::from_slice(&out.stdout).expect("check.py prints JSON");
     for e in report["errors"].as_array().into_iter().flatten() {
         let ty = e["type"].as_str().unwrap_or_default();
         for msg in e["errors"].as_array().into_iter().flatten() {
@@ -190,9 +229,27 @@ fn every_kind_of_result_is_what_label_studio_writes_and_converts() {
         );
         return;
     };
+    let cases = cases();
+    let prepared: Vec<(Fixture, Vec<String>)> = cases.iter().map(prepare).collect();
+    let scratch = tempfile::tempdir().unwrap();
+    let manifest = scratch.path().join("manifest.json");
+    let entries: Vec<Value> = prepared.iter().map(|(f, _)| entry(f)).collect();
+    std::fs::write(&manifest, serde_json::to_vec(&entries).unwrap()).unwrap();
+    let out = Command::new(&py)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/ls_results/check.py"))
+        .arg(&manifest)
+        .output()
+        .expect("run Label Studio's converter");
+    assert!(
+        out.status.success(),
+        "Label Studio's code failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let reports: Vec<Value> = serde_json::from_slice(&out.stdout).expect("check.py prints JSON");
     let mut failures = Vec::new();
-    for case in cases() {
-        for p in check(&py, &case) {
+    for ((case, (f, mut problems)), report) in cases.iter().zip(prepared).zip(&reports) {
+        problems.extend(compare(&f, report));
+        for p in problems {
             failures.push(format!("{}: {p}", case.name));
         }
     }

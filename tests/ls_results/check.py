@@ -1,11 +1,13 @@
 """Runs Label Studio's own code over a labelterm JSON export, for tests/ls_results.rs.
 
-Usage: python check.py CONFIG.xml EXPORT.json OUT_DIR FORMAT...
+Usage: python check.py MANIFEST.json
 
+The manifest is a list of {"config": CONFIG.xml, "export": EXPORT.json, "out": OUT_DIR,
+"formats": [FORMAT, ...]}, all run in one process (Label Studio's code takes seconds to load).
 For each FORMAT, Label Studio's converter converts EXPORT.json into OUT_DIR/FORMAT/.
 Every region of every annotation and prediction is also checked with the SDK's validator
-(LabelInterface.validate_region, validate_relation for relations). Prints one JSON object:
-  {"errors": [{"where": "task 1 annotation 0 region 2", "type": "choices", "errors": [...]}]}
+(LabelInterface.validate_region, validate_relation for relations). Prints one JSON list, one entry per manifest entry:
+  [{"errors": [{"where": "task 1 annotation 0 region 2", "type": "choices", "errors": [...]}]}]
 """
 
 import json
@@ -14,13 +16,18 @@ import sys
 
 
 def main():
-    if len(sys.argv) < 4:
-        sys.exit("usage: check.py CONFIG.xml EXPORT.json OUT_DIR FORMAT...")
-    config_path, export_path, out = sys.argv[1:4]
-    formats = sys.argv[4:]
+    if len(sys.argv) != 2:
+        sys.exit("usage: check.py MANIFEST.json")
+    with open(sys.argv[1], encoding="utf-8") as f:
+        manifest = json.load(f)
+    print(json.dumps([check(**entry) for entry in manifest]))
+
+
+def check(config, export, out, formats):
     from label_studio_sdk.converter import Converter
     from label_studio_sdk.label_interface import LabelInterface
 
+    config_path, export_path = config, export
     with open(config_path, encoding="utf-8") as f:
         config = f.read()
     converter = Converter(config=config, project_dir=None, upload_dir=None, download_resources=False)
@@ -49,7 +56,7 @@ def main():
                             "type": region.get("type"),
                             "errors": found,
                         })
-    print(json.dumps({"errors": errors}))
+    return {"errors": errors}
 
 
 if __name__ == "__main__":
