@@ -43,6 +43,9 @@ struct Case {
     keys: &'static str,
     /// Result types the submitted annotation must hold.
     types: &'static [&'static str],
+    /// Media (images) are read from the image sample's folder, and the screen is drawn
+    /// before the keys so that image moves have a size.
+    images: bool,
 }
 
 fn cases() -> Vec<Case> {
@@ -54,6 +57,7 @@ fn cases() -> Vec<Case> {
             tasks: r#"[{"text": "a good day"}]"#,
             keys: "2",
             types: &["choices"],
+            images: false,
         },
         Case {
             name: "taxonomy, rating, number, text area",
@@ -61,6 +65,7 @@ fn cases() -> Vec<Case> {
             tasks: r#"[{"title": "Battery", "question": "How long does it last?"}]"#,
             keys: "o J enter l j space esc J l l l J enter =2 enter J enter =Lasts_a_day enter",
             types: &["choices", "taxonomy", "rating", "number", "textarea"],
+            images: false,
         },
         Case {
             name: "hypertext spans and a date",
@@ -69,6 +74,7 @@ fn cases() -> Vec<Case> {
             tasks: r#"[{"html": "<div><p>Hello <b>big</b> world</p></div>"}]"#,
             keys: "w 1 J J enter =2024-02-29 enter",
             types: &["hypertextlabels", "datetime"],
+            images: false,
         },
         Case {
             name: "dialogue spans",
@@ -76,6 +82,7 @@ fn cases() -> Vec<Case> {
             tasks: include_str!("../samples/dialogue/tasks.json"),
             keys: "j w 2",
             types: &["paragraphlabels"],
+            images: false,
         },
         Case {
             name: "per-region choices on a span",
@@ -84,6 +91,7 @@ fn cases() -> Vec<Case> {
             tasks: r#"[{"text": "alpha beta"}]"#,
             keys: "1 2",
             types: &["labels", "choices"],
+            images: false,
         },
         Case {
             name: "text spans",
@@ -92,6 +100,15 @@ fn cases() -> Vec<Case> {
             tasks: r#"[{"text": "Ada met Bob at ACME"}]"#,
             keys: "1",
             types: &["labels"],
+            images: false,
+        },
+        Case {
+            name: "rectangles",
+            config: include_str!("../samples/image_bbox/config.xml"),
+            tasks: r#"[{"image": "images/harbour.png"}]"#,
+            keys: "v H K 1 e l l j e l j 2",
+            types: &["rectanglelabels"],
+            images: true,
         },
     ]
 }
@@ -131,7 +148,14 @@ fn prepare(case: &Case) -> (Fixture, Vec<String>) {
     let f = project(case.config, case.tasks);
     let dir = f.dir.path();
     {
-        let mut d = open(&f, ".");
+        let mut d = if case.images {
+            let root = sample("image_bbox").display().to_string();
+            let mut d = open(&f, &root);
+            d.screen(120, 40);
+            d
+        } else {
+            open(&f, ".")
+        };
         for token in case.keys.split(' ') {
             match token.strip_prefix('=') {
                 Some(text) => d.type_text(&text.replace('_', " ")),
