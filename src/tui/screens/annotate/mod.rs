@@ -3,6 +3,7 @@
 //! `view` and `panels` draw it.
 
 pub mod controls;
+pub mod data_pane;
 pub mod image_pane;
 pub mod panels;
 pub mod predicted;
@@ -556,7 +557,9 @@ impl App {
             }
         };
         match obj.kind {
-            ObjectKind::Text => match decode(as_text(&raw)) {
+            // A list shows as JavaScript's String() of it, as in Label Studio, whose span
+            // offsets count in that text.
+            ObjectKind::Text => match decode(crate::tui::text::js_string(&raw)) {
                 Ok(s) => Content::Doc(Arc::new(SpanDoc::text(&s))),
                 Err(e) => Content::Failed(e),
             },

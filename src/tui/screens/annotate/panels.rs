@@ -1,6 +1,7 @@
 //! Drawing the side panels of the task screen: controls, regions, sources.
 
 use super::view::*;
+use crate::config::dynamic::{allows_nested, takes_options};
 use crate::config::{ControlKind, ControlTag};
 use crate::task::resolve::as_text;
 use crate::term_safe::tui_safe;
@@ -26,13 +27,13 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
     let t = app.annotate.task.as_ref().expect("task");
     let hint = usize::from(c.per_region && t.selected.is_none() && !c.kind.makes_regions());
     hint + match c.kind {
-        ControlKind::Choices => c.labels.len() + 2,
+        ControlKind::Choices => c.labels.len().max(1) + c.option_problems.len() + 2,
         ControlKind::Taxonomy => res::current_list(t.draft.result(), c, None).len().max(1) + 2,
         ControlKind::TextArea => {
             res::current_list(t.draft.result(), c, t.selected.as_deref()).len() + 3
         }
         ControlKind::Rating | ControlKind::Number | ControlKind::DateTime => 3,
-        k if k.makes_regions() => c.labels.len().min(8) + 2,
+        k if k.makes_regions() => c.labels.len().clamp(1, 8) + c.option_problems.len() + 2,
         _ => 3,
     }
 }
@@ -97,24 +98,23 @@ fn compact_heights(
 /// The side panels in order, with the rows each wants in full.
 fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
     let t = app.annotate.task.as_ref().expect("task");
-    let controls: Vec<usize> = all
+    let controls: Vec<Panel> = all
         .iter()
         .filter_map(|i| match i {
-            Item::Control(ci) => Some(*ci),
+            Item::Control(ci) => Some(Panel::Control(*ci)),
+            Item::Unbound(ui) => Some(Panel::Unbound(*ui)),
             _ => None,
         })
-        .filter(|ci| t.config.controls[*ci].kind != ControlKind::Relations)
+        .filter(|p| !matches!(p, Panel::Control(ci) if t.config.controls[*ci].kind == ControlKind::Relations))
         .collect();
     let n_regions = app.regions().len();
     let n_sources = t.full.predictions.len() + app.others().len();
     let cap = |h: usize| h.min(usize::from(u16::MAX)) as u16;
     let mut panels: Vec<(Panel, u16)> = controls
         .iter()
-        .map(|ci| {
-            (
-                Panel::Control(*ci),
-                cap(control_height(app, &t.config.controls[*ci])),
-            )
+        .map(|p| match p {
+            Panel::Control(ci) => (*p, cap(control_height(app, &t.config.controls[*ci]))),
+            _ => (*p, UNBOUND_HEIGHT),
         })
         .collect();
     if t.config.controls.iter().any(|c| c.kind.makes_regions()) {
@@ -215,6 +215,7 @@ fn panel_name(app: &App, p: Panel) -> String {
     let t = app.annotate.task.as_ref().expect("task");
     match p {
         Panel::Control(ci) => tui_safe(&t.config.controls[ci].name, false).into_owned(),
+        Panel::Unbound(ui) => tui_safe(&t.config.unbound[ui].name, false).into_owned(),
         Panel::Regions => "Regions".into(),
         Panel::Sources => "Predictions & annotations".into(),
     }
@@ -242,6 +243,7 @@ fn draw_panel(
     }
     match p {
         Panel::Control(ci) => draw_control(f, app, ci, r, keys, lay),
+        Panel::Unbound(ui) => draw_unbound(f, app, ui, r),
         Panel::Regions => draw_regions(f, app, regions, r),
         Panel::Sources => draw_sources(f, app, r),
     }
@@ -273,6 +275,10 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
                     .join(", ")
             };
             format!("{} ({}): {held}", c.name, c.tag)
+        }
+        Panel::Unbound(ui) => {
+            let c = &t.config.unbound[ui];
+            format!("{} ({}): not saved, no toName", c.name, c.tag)
         }
         Panel::Regions => format!("Regions ({})", regions.len()),
         Panel::Sources => format!(
@@ -325,6 +331,8 @@ pub(super) fn more_title(start: usize, shown: usize, total: usize) -> Option<Str
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Panel {
     Control(usize),
+    /// A control without `toName`, by its index in `LabelConfig::unbound`.
+    Unbound(usize),
     Regions,
     Sources,
 }
@@ -395,14 +403,30 @@ pub(super) fn draw_control(
             .map(|k| format!("[{}]", clip(k, 8)))
             .unwrap_or_else(|| "   ".into())
     };
+    // What was wrong with the task's options comes first, where the options would be.
+    let problems = option_problem_lines(c, th, inner_w);
+    let rows = rows.saturating_sub(problems.len());
+    let option_row = |row: usize, li: usize, lay: &mut TaskLayout| {
+        option_row(row + problems.len(), li, lay)
+    };
+    lines.extend(problems.iter().cloned());
+    if c.labels.is_empty() && c.option_problems.is_empty() && takes_options(c.kind) {
+        lines.push(Line::from(Span::styled("no options", th.dim())));
+    }
     match c.kind {
         ControlKind::Choices => {
             let start = window_start(c.labels.len(), rows, cursor);
             let end = (start + rows).min(c.labels.len());
             more = more_title(start, end - start, c.labels.len());
+            // Nested options (allowNested) are chosen as paths; a parent is chosen when
+            // all its children are.
+            let nested = allows_nested(c).then(|| res::nested_chosen(c, &current));
             for (i, l) in c.labels.iter().enumerate().take(end).skip(start) {
                 option_row(i - start, i, lay);
-                let on = current.iter().any(|v| v.as_str() == Some(l.key.as_str()));
+                let on = match &nested {
+                    Some(n) => n[i],
+                    None => current.iter().any(|v| v.as_str() == Some(l.key.as_str())),
+                };
                 let boxmark = match (c.choice, on) {
                     (crate::config::ChoiceMode::Multiple, true) => "[x]",
                     (crate::config::ChoiceMode::Multiple, false) => "[ ]",
@@ -415,9 +439,17 @@ pub(super) fn draw_control(
                 if mark_cursor(i) {
                     st = st.patch(th.cursor());
                 }
+                let indent = if nested.is_some() {
+                    "  ".repeat(l.path.len().saturating_sub(1).min(inner_w / 4))
+                } else {
+                    String::new()
+                };
                 let mut row = vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
-                    Span::styled(format!("{boxmark} {}", clip(&l.value, inner_w)), st),
+                    Span::styled(
+                        format!("{indent}{boxmark} {}", clip(&option_text(l), inner_w)),
+                        st,
+                    ),
                 ];
                 row.extend(super::predicted::choice_marker(
                     &app.annotate,
@@ -446,7 +478,7 @@ pub(super) fn draw_control(
                 }
                 lines.push(Line::from(vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
-                    Span::styled(format!(" {} ", clip(&l.value, inner_w)), st),
+                    Span::styled(format!(" {} ", clip(&option_text(l), inner_w)), st),
                 ]));
             }
         }
@@ -547,6 +579,63 @@ pub(super) fn draw_control(
         b = b.title_bottom(Span::styled(m, th.accent()));
     }
     f.render_widget(Paragraph::new(lines).block(b), area);
+}
+
+/// Rows of a control without `toName`: its frame, how it looks, and why it is not saved.
+const UNBOUND_HEIGHT: u16 = 4;
+
+/// A control without `toName`: drawn as Label Studio draws it, with the reason nothing it
+/// holds can be saved in place of a value (Label Studio's editor cannot store a result
+/// that labels no object, so a rating given there is lost on submit).
+fn draw_unbound(f: &mut Frame, app: &App, ui: usize, area: Rect) {
+    let t = app.annotate.task.as_ref().expect("task");
+    let th = &app.theme;
+    let c = &t.config.unbound[ui];
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let look = match c.kind {
+        ControlKind::Rating => {
+            let n = usize::try_from(c.max_rating).unwrap_or(usize::MAX);
+            let stars = "☆".repeat(n.min(inner_w.saturating_sub(8)));
+            let more = if stars.chars().count() < n { "…" } else { "" };
+            format!("{stars}{more} 0/{}", c.max_rating)
+        }
+        _ => format!("{} is shown here only", c.tag),
+    };
+    let lines = vec![
+        Line::from(Span::styled(clip(&look, inner_w), th.dim())),
+        Line::from(Span::styled(
+            clip(crate::tui::strings::UNBOUND_CONTROL, inner_w),
+            th.error(),
+        )),
+    ];
+    let title = format!(" {} ({}) ", clip(&c.name, inner_w), c.tag);
+    f.render_widget(Paragraph::new(lines).block(block(th, title, false)), area);
+}
+
+/// An option as its row shows it: its `html` as one line of text when it has one (with
+/// the value after it when the text does not already say it), else its value.
+pub(super) fn option_text(l: &crate::config::LabelDef) -> String {
+    match l.html.as_deref() {
+        Some(h) => {
+            let text = crate::tui::text::html_label(h);
+            if text.is_empty() {
+                l.value.clone()
+            } else if text.contains(l.value.as_str()) {
+                text
+            } else {
+                format!("{text} ({})", l.value)
+            }
+        }
+        None => l.value.clone(),
+    }
+}
+
+/// The lines saying what was wrong with a control's options from the task.
+fn option_problem_lines(c: &ControlTag, th: &crate::tui::theme::Theme, w: usize) -> Vec<Line<'static>> {
+    c.option_problems
+        .iter()
+        .map(|p| Line::from(Span::styled(format!("⚠ {}", clip(p, w.saturating_sub(2))), th.error())))
+        .collect()
 }
 
 pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Rect) {
