@@ -74,19 +74,26 @@ fn compact_heights(
     if want <= u32::from(height) {
         return Some(panels.iter().map(|(_, h)| *h).collect());
     }
-    let focused_h = anchor.map_or(0, |a| panels[a].1);
-    if u32::from(focused_h) + panels.len() as u32 - u32::from(anchor.is_some()) > u32::from(height)
-    {
+    let others = panels.len() as u32 - u32::from(anchor.is_some());
+    let mut focused_h = anchor.map_or(0, |a| panels[a].1);
+    // A focused panel taller than the rows the others leave is cut to them: its options
+    // are drawn as a window around the cursor, and the other panels stay in sight (else
+    // a long option list alone filled the side and the rest were drawn nowhere).
+    let room = u32::from(height).saturating_sub(others);
+    if u32::from(focused_h) > room && room >= 3 {
+        focused_h = room as u16;
+    }
+    if u32::from(focused_h) + others > u32::from(height) {
         return None;
     }
     let mut h: Vec<u16> = panels
         .iter()
         .enumerate()
-        .map(|(i, (_, full))| if Some(i) == anchor { *full } else { 1 })
+        .map(|(i, _)| if Some(i) == anchor { focused_h } else { 1 })
         .collect();
     let mut left = height - h.iter().sum::<u16>();
     for (i, (_, full)) in panels.iter().enumerate() {
-        let grow = full - h[i];
+        let grow = full.saturating_sub(h[i]);
         if grow <= left && grow > 0 {
             h[i] = *full;
             left -= grow;
@@ -728,4 +735,29 @@ pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(lines).block(block(th, " Predictions & annotations ".into(), false)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tall_focused_panel_leaves_a_line_for_each_other_panel() {
+        let panels = [
+            (Panel::Control(0), 60),
+            (Panel::Control(1), 3),
+            (Panel::Control(2), 4),
+        ];
+        // Focused and taller than the side: cut so that the others keep a line each.
+        assert_eq!(compact_heights(&panels, Some(0), 20), Some(vec![18, 1, 1]));
+        // Rows left after the cut go to the others in order.
+        assert_eq!(
+            compact_heights(&[(Panel::Control(0), 60), (Panel::Control(1), 3)], Some(0), 4),
+            Some(vec![3, 1])
+        );
+        // Too few rows for a frame: the panels scroll instead.
+        assert_eq!(compact_heights(&panels, Some(0), 4), None);
+        // Everything fits: nothing changes.
+        assert_eq!(compact_heights(&panels, Some(1), 67), Some(vec![60, 3, 4]));
+    }
 }
