@@ -27,7 +27,16 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
     let t = app.annotate.task.as_ref().expect("task");
     let hint = usize::from(c.per_region && t.selected.is_none() && !c.kind.makes_regions());
     hint + match c.kind {
-        ControlKind::Choices => c.labels.len().max(1) + c.option_problems.len() + 2,
+        ControlKind::Choices => {
+            c.labels.len().max(1)
+                + c.option_problems.len()
+                + 2
+                + if has_long_options(c) {
+                    MAX_OPTION_ROWS - 1
+                } else {
+                    0
+                }
+        }
         ControlKind::Taxonomy => res::current_list(t.draft.result(), c, None).len().max(1) + 2,
         ControlKind::TextArea => {
             res::current_list(t.draft.result(), c, t.selected.as_deref()).len() + 3
@@ -422,14 +431,30 @@ pub(super) fn draw_control(
     }
     match c.kind {
         ControlKind::Choices => {
-            let start = window_start(c.labels.len(), rows, cursor);
-            let end = (start + rows).min(c.labels.len());
-            more = more_title(start, end - start, c.labels.len());
             // Nested options (allowNested) are chosen as paths; a parent is chosen when
             // all its children are.
             let nested = allows_nested(c).then(|| res::nested_chosen(c, &current));
+            let indent_of = |l: &crate::config::LabelDef| {
+                if nested.is_some() {
+                    "  ".repeat(l.path.len().saturating_sub(1).min(inner_w / 4))
+                } else {
+                    String::new()
+                }
+            };
+            // The option under the cursor is shown whole, on a few rows, when it is longer
+            // than a row: options that differ late (transcripts) can then be told apart.
+            let text_w = |l: &crate::config::LabelDef| inner_w.saturating_sub(9 + indent_of(l).len());
+            let cursor_rows: Vec<String> = match c.labels.get(cursor) {
+                Some(l) if focused => wrap_cols(&option_text(l), text_w(l), MAX_OPTION_ROWS),
+                _ => Vec::new(),
+            };
+            let extra = cursor_rows.len().saturating_sub(1).min(rows.saturating_sub(1));
+            let start = window_start(c.labels.len(), rows - extra, cursor);
+            let end = (start + rows - extra).min(c.labels.len());
+            more = more_title(start, end - start, c.labels.len());
             for (i, l) in c.labels.iter().enumerate().take(end).skip(start) {
-                option_row(i - start, i, lay);
+                let shift = if i > cursor { extra } else { 0 };
+                option_row(i - start + shift, i, lay);
                 let on = match &nested {
                     Some(n) => n[i],
                     None => current.iter().any(|v| v.as_str() == Some(l.key.as_str())),
@@ -446,17 +471,16 @@ pub(super) fn draw_control(
                 if mark_cursor(i) {
                     st = st.patch(th.cursor());
                 }
-                let indent = if nested.is_some() {
-                    "  ".repeat(l.path.len().saturating_sub(1).min(inner_w / 4))
+                let indent = indent_of(l);
+                let whole = i == cursor && extra > 0;
+                let first = if whole {
+                    cursor_rows[0].clone()
                 } else {
-                    String::new()
+                    clip(&option_text(l), text_w(l))
                 };
                 let mut row = vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
-                    Span::styled(
-                        format!("{indent}{boxmark} {}", clip(&option_text(l), inner_w)),
-                        st,
-                    ),
+                    Span::styled(format!("{indent}{boxmark} {first}"), st),
                 ];
                 row.extend(super::predicted::choice_marker(
                     &app.annotate,
@@ -465,6 +489,15 @@ pub(super) fn draw_control(
                     &l.key,
                 ));
                 lines.push(Line::from(row));
+                if whole {
+                    let pad = " ".repeat(9 + indent.len());
+                    for more_row in cursor_rows.iter().skip(1).take(extra) {
+                        lines.push(Line::from(vec![
+                            Span::raw(pad.clone()),
+                            Span::styled(more_row.clone(), st),
+                        ]));
+                    }
+                }
             }
         }
         k if k.makes_regions() => {
@@ -589,7 +622,7 @@ pub(super) fn draw_control(
 }
 
 /// Rows of a control without `toName`: its frame, how it looks, and why it is not saved.
-const UNBOUND_HEIGHT: u16 = 4;
+const UNBOUND_HEIGHT: u16 = 5;
 
 /// A control without `toName`: drawn as Label Studio draws it, with the reason nothing it
 /// holds can be saved in place of a value (Label Studio's editor cannot store a result
@@ -610,13 +643,78 @@ fn draw_unbound(f: &mut Frame, app: &App, ui: usize, area: Rect) {
     };
     let lines = vec![
         Line::from(Span::styled(clip(&look, inner_w), th.dim())),
-        Line::from(Span::styled(
-            clip(crate::tui::strings::UNBOUND_CONTROL, inner_w),
-            th.error(),
-        )),
+        Line::from(Span::styled(crate::tui::strings::UNBOUND_CONTROL, th.error())),
     ];
     let title = format!(" {} ({}) ", clip(&c.name, inner_w), c.tag);
-    f.render_widget(Paragraph::new(lines).block(block(th, title, false)), area);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block(th, title, false)),
+        area,
+    );
+}
+
+/// How many rows the option under the cursor may take when it is longer than one.
+const MAX_OPTION_ROWS: usize = 4;
+
+/// Whether a control's options may be longer than a row (looking at the first few only,
+/// so that a huge list costs nothing): its panel then keeps rows to show one whole.
+fn has_long_options(c: &ControlTag) -> bool {
+    c.labels
+        .iter()
+        .take(256)
+        .any(|l| l.html.is_some() || l.value.len() > 24)
+}
+
+/// `s` (made safe to draw) in rows of at most `width` columns, broken between words where
+/// it can; past `max_rows` the last row ends in `…`.
+fn wrap_cols(s: &str, width: usize, max_rows: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(1);
+    let safe = tui_safe(s, false);
+    let mut rows: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_w = 0;
+    let mut cut = false;
+    for word in safe.split(' ') {
+        let ww = crate::term_safe::display_width(word);
+        if cur_w > 0 && cur_w + 1 + ww <= width {
+            cur.push(' ');
+            cur.push_str(word);
+            cur_w += 1 + ww;
+            continue;
+        }
+        if cur_w > 0 || !cur.is_empty() {
+            rows.push(std::mem::take(&mut cur));
+            cur_w = 0;
+        }
+        // A word wider than a row is cut where the row ends.
+        for ch in word.chars() {
+            let w = ch.width().unwrap_or(0);
+            if cur_w + w > width {
+                rows.push(std::mem::take(&mut cur));
+                cur_w = 0;
+            }
+            cur.push(ch);
+            cur_w += w;
+        }
+        if rows.len() > max_rows {
+            cut = true;
+            break;
+        }
+    }
+    if !cur.is_empty() {
+        rows.push(cur);
+    }
+    if rows.len() > max_rows {
+        rows.truncate(max_rows);
+        cut = true;
+    }
+    if cut && let Some(last) = rows.last_mut() {
+        let keep = crate::term_safe::truncate_to_width(last, width.saturating_sub(1));
+        *last = format!("{}…", keep.trim_end());
+    }
+    rows
 }
 
 /// An option as its row shows it: its `html` as one line of text when it has one (with
@@ -740,6 +838,17 @@ pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_options_wrap_between_words_up_to_a_few_rows() {
+        assert_eq!(wrap_cols("one two three", 7, 4), vec!["one two", "three"]);
+        assert_eq!(wrap_cols("abcdefghij", 4, 4), vec!["abcd", "efgh", "ij"]);
+        let rows = wrap_cols(&"word ".repeat(100), 10, 3);
+        assert_eq!(rows.len(), 3);
+        assert!(rows[2].ends_with('…'), "{rows:?}");
+        assert!(rows.iter().all(|r| crate::term_safe::display_width(r) <= 10));
+        assert_eq!(wrap_cols("short", 40, 4), vec!["short"]);
+    }
 
     #[test]
     fn a_tall_focused_panel_leaves_a_line_for_each_other_panel() {
