@@ -262,3 +262,53 @@ fn text_given_a_list_shows_it_as_label_studio_does() {
         json!({"start": 0, "end": 5, "text": "First", "labels": ["A"]})
     );
 }
+
+#[test]
+fn taxonomy_options_from_the_task_are_picked_from_the_tree() {
+    let f = project(
+        r#"<View><Text name="q" value="$q"/><Taxonomy name="tx" toName="q" value="$tree"/></View>"#,
+        &json!([{"q": "x", "tree": [
+            {"value": "Animals", "children": [{"value": "Cat"}, {"value": "Dog"}]},
+            {"value": "Plants"}
+        ]}])
+        .to_string(),
+    );
+    let mut d = open(&f, ".");
+    d.keys("enter l j space esc");
+    assert_eq!(
+        core(&d.result()[0]),
+        json!({"from_name": "tx", "to_name": "q", "type": "taxonomy",
+               "value": {"taxonomy": [["Animals", "Cat"]]}})
+    );
+    for (w, h) in SIZES {
+        let s = d.screen(w, h);
+        assert!(s.contains("• Animals / Cat"), "{w}x{h}\n{s}");
+    }
+}
+
+#[test]
+fn options_marked_selected_start_a_new_answer() {
+    let f = project(
+        r#"<View><Text name="q" value="$q"/>
+        <Choices name="hits" toName="q" value="$options" allowNested="true" choice="multiple"/>
+        <Choices name="flat" toName="q" value="$flat"/></View>"#,
+        &json!([{"q": "x",
+                 "options": [{"value": "p", "children": [{"value": "p1", "selected": true}, {"value": "p2"}]}],
+                 "flat": [{"value": "a"}, {"value": "b", "selected": true}]}])
+        .to_string(),
+    );
+    let mut d = open(&f, ".");
+    let r = d.result();
+    assert_eq!(r[0]["value"], json!({"choices": [["p", "p1"]]}));
+    assert_eq!(r[1]["value"], json!({"choices": ["b"]}));
+    let s = d.screen(120, 40);
+    assert!(s.contains("[2]   [x] p1"), "{s}");
+    assert!(s.contains("[1] [ ] p"), "{s}");
+    // Taken back, it stays taken back: a resumed draft is not preselected again.
+    d.keys("2");
+    assert_eq!(d.result().as_array().unwrap().len(), 1);
+    d.keys("s");
+    let saved: Value =
+        serde_json::from_str(&sql(&f.db, "SELECT result FROM annotations")[0]).unwrap();
+    assert_eq!(saved[0]["value"], json!({"choices": ["b"]}));
+}

@@ -210,6 +210,29 @@ pub fn toggle_nested(ctrl: &ControlTag, current: &[Value], li: usize) -> Vec<Val
         .collect()
 }
 
+/// The results a new annotation starts with, as Label Studio's `setDefaultValues` makes
+/// them: for every Choices control (per task, not per region) the options marked
+/// `selected`, as keys, or as paths for nested options.
+pub fn preselected(config: &LabelConfig) -> Vec<Value> {
+    let mut out = Vec::new();
+    for c in &config.controls {
+        if c.kind != ControlKind::Choices || c.per_region {
+            continue;
+        }
+        let nested = crate::config::dynamic::allows_nested(c);
+        let values: Vec<Value> = c
+            .labels
+            .iter()
+            .filter(|l| l.selected)
+            .map(|l| if nested { json!(l.path) } else { json!(l.key) })
+            .collect();
+        if !values.is_empty() {
+            set_classification(&mut out, c, None, Some(Value::Array(values)));
+        }
+    }
+    out
+}
+
 /// Removes every result that belongs to a region (the region and its perRegion results).
 pub fn delete_region(result: &mut Vec<Value>, id: &str) {
     result.retain(|r| id_of(r) != Some(id));

@@ -246,6 +246,10 @@ impl App {
             .flatten();
         let (result, prelabelled) = match prelabel {
             Some((pid, regions)) => (regions, Some(pid)),
+            // A new answer starts from the options marked `selected`, as in Label Studio.
+            None if draft.is_none() && mine.is_none() => {
+                (crate::tui::result::preselected(&config), None)
+            }
             None => (result, None),
         };
         let mine_seen = mine.map(|a| (a.id, a.revision));
