@@ -312,3 +312,21 @@ fn options_marked_selected_start_a_new_answer() {
         serde_json::from_str(&sql(&f.db, "SELECT result FROM annotations")[0]).unwrap();
     assert_eq!(saved[0]["value"], json!({"choices": ["b"]}));
 }
+
+#[test]
+fn a_hundred_thousand_options_draw_only_their_visible_rows() {
+    let options: Vec<Value> = (0..100_000)
+        .map(|i| json!({"value": format!("o{i}"), "html": format!("<b>option {i}</b>")}))
+        .collect();
+    let f = ranking(Value::Array(options));
+    let mut d = open(&f, ".");
+    for (w, h) in SIZES {
+        let (s, took) = d.frame(w, h);
+        assert!(took < std::time::Duration::from_secs(1), "{w}x{h} took {took:?}");
+        assert!(s.contains("[3] [ ] option 0 (o0)"), "{w}x{h}\n{s}");
+        assert!(s.contains("more below"), "{w}x{h}\n{s}");
+        assert!(s.contains("quality (Rating)"), "{w}x{h}\n{s}");
+    }
+    d.keys("4");
+    assert_eq!(d.result()[0]["value"], json!({"choices": ["o1"]}));
+}
