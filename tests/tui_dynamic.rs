@@ -49,8 +49,14 @@ fn options_from_the_task_are_drawn_with_keys_and_chosen_by_key() {
     for (w, h) in SIZES {
         let s = d.screen(w, h);
         // The fixed choices took 1 and 2 when the config loaded; the options follow.
-        assert!(s.contains("[3] [ ] Giraffes · zoo.test/giraffe"), "{w}x{h}\n{s}");
-        assert!(s.contains("[4] [ ] [image: tall.png] (result2)"), "{w}x{h}\n{s}");
+        assert!(
+            s.contains("[3] [ ] Giraffes · zoo.test/giraffe"),
+            "{w}x{h}\n{s}"
+        );
+        assert!(
+            s.contains("[4] [ ] [image: tall.png] (result2)"),
+            "{w}x{h}\n{s}"
+        );
         assert!(s.contains("[5] [ ] result3"), "{w}x{h}\n{s}");
         assert!(s.contains("[1] ( ) Low"), "{w}x{h}\n{s}");
         assert!(s.contains("quality (Rating)"), "{w}x{h}\n{s}");
@@ -64,7 +70,10 @@ fn options_from_the_task_are_drawn_with_keys_and_chosen_by_key() {
                "value": {"choices": ["result1"]}})
     );
     d.keys("5");
-    assert_eq!(d.result()[0]["value"], json!({"choices": ["result1", "result3"]}));
+    assert_eq!(
+        d.result()[0]["value"],
+        json!({"choices": ["result1", "result3"]})
+    );
     let s = d.screen(120, 40);
     assert!(s.contains("[3] [x] Giraffes"), "{s}");
     // The fixed choices still work, and their panel shows it.
@@ -74,7 +83,10 @@ fn options_from_the_task_are_drawn_with_keys_and_chosen_by_key() {
     d.keys("s");
     let saved: Value =
         serde_json::from_str(&sql(&f.db, "SELECT result FROM annotations")[0]).unwrap();
-    assert_eq!(saved[0]["value"], json!({"choices": ["result1", "result3"]}));
+    assert_eq!(
+        saved[0]["value"],
+        json!({"choices": ["result1", "result3"]})
+    );
 }
 
 #[test]
@@ -166,7 +178,12 @@ fn a_chosen_option_exports_to_json_and_csv() {
     let csv = f.dir.path().join("out.csv");
     labelterm_export(&f, "CSV", &csv);
     let mut rd = csv::Reader::from_path(&csv).unwrap();
-    let col = rd.headers().unwrap().iter().position(|h| h == "hits").unwrap();
+    let col = rd
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "hits")
+        .unwrap();
     let rows: Vec<csv::StringRecord> = rd.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
     assert_eq!(&rows[0][col], "result2");
@@ -216,7 +233,10 @@ fn bad_options_say_what_is_wrong_in_the_panel() {
     for (w, h) in SIZES {
         let s = d.screen(w, h);
         assert!(s.contains("options[1] has no \"value\""), "{w}x{h}\n{s}");
-        assert!(s.contains("\"kinds\" is a string, not a list"), "{w}x{h}\n{s}");
+        assert!(
+            s.contains("\"kinds\" is a string, not a list"),
+            "{w}x{h}\n{s}"
+        );
         assert!(s.contains("[1] ( ) ok"), "{w}x{h}\n{s}");
     }
     d.keys("1");
@@ -322,7 +342,10 @@ fn a_hundred_thousand_options_draw_only_their_visible_rows() {
     let mut d = open(&f, ".");
     for (w, h) in SIZES {
         let (s, took) = d.frame(w, h);
-        assert!(took < std::time::Duration::from_secs(1), "{w}x{h} took {took:?}");
+        assert!(
+            took < std::time::Duration::from_secs(1),
+            "{w}x{h} took {took:?}"
+        );
         assert!(s.contains("[3] [ ] option 0 (o0)"), "{w}x{h}\n{s}");
         assert!(s.contains("more below"), "{w}x{h}\n{s}");
         assert!(s.contains("quality (Rating)"), "{w}x{h}\n{s}");

@@ -193,7 +193,11 @@ fn fill_control(
             continue;
         };
         if hidden {
-            match m.get("hotkey").and_then(Value::as_str).filter(|h| !h.is_empty()) {
+            match m
+                .get("hotkey")
+                .and_then(Value::as_str)
+                .filter(|h| !h.is_empty())
+            {
                 Some(h) => {
                     reserved.insert(h.to_string());
                 }
@@ -294,12 +298,7 @@ fn push_children<'a>(
 ) {
     if let Some(Value::Array(children)) = m.get("children") {
         for (j, child) in children.iter().enumerate().rev() {
-            stack.push((
-                child,
-                path.to_vec(),
-                format!("{at}.children[{j}]"),
-                hidden,
-            ));
+            stack.push((child, path.to_vec(), format!("{at}.children[{j}]"), hidden));
         }
     }
 }
@@ -331,7 +330,10 @@ fn assign_keys(
             {
                 continue;
             }
-            let Some(key) = seq.by_ref().map(String::from).find(|k| taken.insert(k.clone()))
+            let Some(key) = seq
+                .by_ref()
+                .map(String::from)
+                .find(|k| taken.insert(k.clone()))
             else {
                 return;
             };
@@ -410,11 +412,17 @@ mod tests {
         let data = json!({"opts": [{"value": "a"}, {"value": "b"}],
                           "boxes": [{"value": "car", "background": "blue"}]});
         let e = c.expand_for_task(&data);
-        assert_eq!(hotkeys(&e, "fixed"), vec![Some("1".into()), Some("3".into())]);
+        assert_eq!(
+            hotkeys(&e, "fixed"),
+            vec![Some("1".into()), Some("3".into())]
+        );
         assert_eq!(hotkeys(&e, "dyn"), vec![Some("2".into()), Some("4".into())]);
         assert_eq!(hotkeys(&e, "r"), vec![Some("5".into())]);
         let car = &e.control("r").unwrap().labels[0];
-        assert_eq!((car.tag.as_str(), car.background.as_deref()), ("Label", Some("blue")));
+        assert_eq!(
+            (car.tag.as_str(), car.background.as_deref()),
+            ("Label", Some("blue"))
+        );
     }
 
     #[test]
@@ -460,7 +468,11 @@ mod tests {
         .unwrap();
         let data = json!({"tree": [{"value": "A", "children": [{"value": "A1"}]}]});
         let e = c.expand_for_task(&data);
-        let paths: Vec<_> = e.controls[0].labels.iter().map(|l| l.path.clone()).collect();
+        let paths: Vec<_> = e.controls[0]
+            .labels
+            .iter()
+            .map(|l| l.path.clone())
+            .collect();
         assert_eq!(paths, vec![vec!["A"], vec!["A", "A1"]]);
         assert_eq!(hotkeys(&e, "tx"), vec![None, None]);
     }
@@ -509,7 +521,11 @@ mod tests {
         assert!(e.controls[1].option_problems[0].contains("the rest are left out"));
         // Only the first options of the sequence got keys; none panicked on running out.
         assert_eq!(
-            e.controls[0].labels.iter().filter(|l| l.hotkey.is_some()).count(),
+            e.controls[0]
+                .labels
+                .iter()
+                .filter(|l| l.hotkey.is_some())
+                .count(),
             super::SEQUENCE.len()
         );
     }
@@ -528,9 +544,6 @@ mod tests {
         let e = c.expand_for_task(&data);
         assert_eq!(keys(&e, "c_0"), vec!["x"]);
         assert_eq!(keys(&e, "c_1"), vec!["y", "z"]);
-        assert_eq!(
-            hotkeys(&e, "c_1"),
-            vec![Some("2".into()), Some("3".into())]
-        );
+        assert_eq!(hotkeys(&e, "c_1"), vec![Some("2".into()), Some("3".into())]);
     }
 }

@@ -737,9 +737,16 @@ mod tests {
         )
         .unwrap();
         let names: Vec<_> = c.controls.iter().map(|c| c.name.as_str()).collect();
-        assert_eq!(names, vec!["c"], "not a control, as for Label Studio's backend");
+        assert_eq!(
+            names,
+            vec!["c"],
+            "not a control, as for Label Studio's backend"
+        );
         assert_eq!(c.unbound.len(), 1);
-        assert_eq!((c.unbound[0].name.as_str(), c.unbound[0].max_rating), ("alone", 7));
+        assert_eq!(
+            (c.unbound[0].name.as_str(), c.unbound[0].max_rating),
+            ("alone", 7)
+        );
         assert!(c.unbound[0].to_name.is_empty());
     }
 

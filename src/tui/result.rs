@@ -332,7 +332,10 @@ mod tests {
         assert_eq!(r, vec![p(&["p"]), p(&["p", "p1"]), p(&["p", "p2"])]);
         // The parent clears its children; another option stays.
         let r = toggle_nested(multi, &[p(&["q"]), p(&["p", "p1"])], 0);
-        assert_eq!(r, vec![p(&["p"]), p(&["p", "p1"]), p(&["p", "p2"]), p(&["q"])]);
+        assert_eq!(
+            r,
+            vec![p(&["p"]), p(&["p", "p1"]), p(&["p", "p2"]), p(&["q"])]
+        );
         let r = toggle_nested(multi, &r, 0);
         assert_eq!(r, vec![p(&["q"])]);
         // Single choice: picking clears what was there.

@@ -724,10 +724,15 @@ fn script_of(c: char) -> Script {
 }
 
 enum HtmlPiece {
-    Text { xpath: String, text: String },
+    Text {
+        xpath: String,
+        text: String,
+    },
     Break,
     /// An `<img>`: no text of its own (offsets never count it), named where shown as text.
-    Image { name: String },
+    Image {
+        name: String,
+    },
 }
 
 const VOID: &[&str] = &[
@@ -896,7 +901,11 @@ fn image_name(tag: &str) -> String {
     }
     let src = tag_attr(tag, "src").unwrap_or_default();
     let path = src.split(['?', '#']).next().unwrap_or_default();
-    let file = path.trim_end_matches('/').rsplit('/').next().unwrap_or_default();
+    let file = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
     decode_entities(file)
 }
 

@@ -422,9 +422,8 @@ pub(super) fn draw_control(
     // What was wrong with the task's options comes first, where the options would be.
     let problems = option_problem_lines(c, th, inner_w);
     let rows = rows.saturating_sub(problems.len());
-    let option_row = |row: usize, li: usize, lay: &mut TaskLayout| {
-        option_row(row + problems.len(), li, lay)
-    };
+    let option_row =
+        |row: usize, li: usize, lay: &mut TaskLayout| option_row(row + problems.len(), li, lay);
     lines.extend(problems.iter().cloned());
     if c.labels.is_empty() && c.option_problems.is_empty() && takes_options(c.kind) {
         lines.push(Line::from(Span::styled("no options", th.dim())));
@@ -443,12 +442,16 @@ pub(super) fn draw_control(
             };
             // The option under the cursor is shown whole, on a few rows, when it is longer
             // than a row: options that differ late (transcripts) can then be told apart.
-            let text_w = |l: &crate::config::LabelDef| inner_w.saturating_sub(9 + indent_of(l).len());
+            let text_w =
+                |l: &crate::config::LabelDef| inner_w.saturating_sub(9 + indent_of(l).len());
             let cursor_rows: Vec<String> = match c.labels.get(cursor) {
                 Some(l) if focused => wrap_cols(&option_text(l), text_w(l), MAX_OPTION_ROWS),
                 _ => Vec::new(),
             };
-            let extra = cursor_rows.len().saturating_sub(1).min(rows.saturating_sub(1));
+            let extra = cursor_rows
+                .len()
+                .saturating_sub(1)
+                .min(rows.saturating_sub(1));
             let start = window_start(c.labels.len(), rows - extra, cursor);
             let end = (start + rows - extra).min(c.labels.len());
             more = more_title(start, end - start, c.labels.len());
@@ -643,7 +646,10 @@ fn draw_unbound(f: &mut Frame, app: &App, ui: usize, area: Rect) {
     };
     let lines = vec![
         Line::from(Span::styled(clip(&look, inner_w), th.dim())),
-        Line::from(Span::styled(crate::tui::strings::UNBOUND_CONTROL, th.error())),
+        Line::from(Span::styled(
+            crate::tui::strings::UNBOUND_CONTROL,
+            th.error(),
+        )),
     ];
     let title = format!(" {} ({}) ", clip(&c.name, inner_w), c.tag);
     f.render_widget(
@@ -736,10 +742,19 @@ pub(super) fn option_text(l: &crate::config::LabelDef) -> String {
 }
 
 /// The lines saying what was wrong with a control's options from the task.
-fn option_problem_lines(c: &ControlTag, th: &crate::tui::theme::Theme, w: usize) -> Vec<Line<'static>> {
+fn option_problem_lines(
+    c: &ControlTag,
+    th: &crate::tui::theme::Theme,
+    w: usize,
+) -> Vec<Line<'static>> {
     c.option_problems
         .iter()
-        .map(|p| Line::from(Span::styled(format!("⚠ {}", clip(p, w.saturating_sub(2))), th.error())))
+        .map(|p| {
+            Line::from(Span::styled(
+                format!("⚠ {}", clip(p, w.saturating_sub(2))),
+                th.error(),
+            ))
+        })
         .collect()
 }
 
@@ -846,7 +861,10 @@ mod tests {
         let rows = wrap_cols(&"word ".repeat(100), 10, 3);
         assert_eq!(rows.len(), 3);
         assert!(rows[2].ends_with('…'), "{rows:?}");
-        assert!(rows.iter().all(|r| crate::term_safe::display_width(r) <= 10));
+        assert!(
+            rows.iter()
+                .all(|r| crate::term_safe::display_width(r) <= 10)
+        );
         assert_eq!(wrap_cols("short", 40, 4), vec!["short"]);
     }
 
@@ -861,7 +879,11 @@ mod tests {
         assert_eq!(compact_heights(&panels, Some(0), 20), Some(vec![18, 1, 1]));
         // Rows left after the cut go to the others in order.
         assert_eq!(
-            compact_heights(&[(Panel::Control(0), 60), (Panel::Control(1), 3)], Some(0), 4),
+            compact_heights(
+                &[(Panel::Control(0), 60), (Panel::Control(1), 3)],
+                Some(0),
+                4
+            ),
             Some(vec![3, 1])
         );
         // Too few rows for a frame: the panels scroll instead.

@@ -341,10 +341,10 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
     let no_panes = !all
         .iter()
         .any(|i| matches!(i, Item::Header(_) | Item::Object(_)));
-    let no_panels = !all.iter().any(
-        |i| matches!(i, Item::Control(ci) if t.config.controls[*ci].kind != ControlKind::Relations)
-            || matches!(i, Item::Unbound(_)),
-    ) && t.full.predictions.is_empty()
+    let no_panels = !all.iter().any(|i| {
+        matches!(i, Item::Control(ci) if t.config.controls[*ci].kind != ControlKind::Relations)
+            || matches!(i, Item::Unbound(_))
+    }) && t.full.predictions.is_empty()
         && app.others().is_empty();
     let nothing = Rect { height: 0, ..area };
     // Left: headers and objects.
