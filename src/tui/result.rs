@@ -136,6 +136,103 @@ pub fn toggle_choice(current: &[Value], mode: ChoiceMode, key: &str) -> Vec<Valu
     }
 }
 
+/// For each option of a nested Choices (`allowNested`, options in document order with
+/// their paths), where its subtree ends: the index of the next option not under it.
+fn subtree_ends(ctrl: &ControlTag) -> Vec<usize> {
+    let n = ctrl.labels.len();
+    let mut ends = vec![n; n];
+    let mut open: Vec<usize> = Vec::new();
+    for (i, l) in ctrl.labels.iter().enumerate() {
+        while let Some(&top) = open.last() {
+            if ctrl.labels[top].path.len() >= l.path.len() {
+                ends[top] = i;
+                open.pop();
+            } else {
+                break;
+            }
+        }
+        open.push(i);
+    }
+    ends
+}
+
+/// Whether each option of a nested Choices is chosen, from the result's paths, by Label
+/// Studio's rule: an option without children when its path is listed, an option with
+/// children when all of them are chosen (its own listing does not count).
+pub fn nested_chosen(ctrl: &ControlTag, current: &[Value]) -> Vec<bool> {
+    let listed: std::collections::HashSet<Vec<&str>> = current
+        .iter()
+        .filter_map(Value::as_array)
+        .map(|p| p.iter().map(|s| s.as_str().unwrap_or_default()).collect())
+        .collect();
+    let ends = subtree_ends(ctrl);
+    let mut on = vec![false; ctrl.labels.len()];
+    // Children come after their parent: deciding from the end decides them first.
+    for i in (0..ctrl.labels.len()).rev() {
+        on[i] = if ends[i] == i + 1 {
+            let path: Vec<&str> = ctrl.labels[i].path.iter().map(String::as_str).collect();
+            listed.contains(&path)
+        } else {
+            let depth = ctrl.labels[i].path.len() + 1;
+            (i + 1..ends[i])
+                .filter(|j| ctrl.labels[*j].path.len() == depth)
+                .all(|j| on[j])
+        };
+    }
+    on
+}
+
+/// Toggles option `li` of a nested Choices as Label Studio does: an option with children
+/// sets or clears all of them, a single-choice control clears everything first. The new
+/// result lists the path of every chosen option, parents included, in document order.
+pub fn toggle_nested(ctrl: &ControlTag, current: &[Value], li: usize) -> Vec<Value> {
+    let ends = subtree_ends(ctrl);
+    let mut on = nested_chosen(ctrl, current);
+    let next = !on[li];
+    let leaf = |i: usize| ends[i] == i + 1;
+    let mut leaves: Vec<bool> = (0..on.len()).map(|i| leaf(i) && on[i]).collect();
+    if ctrl.choice != ChoiceMode::Multiple {
+        leaves.iter_mut().for_each(|l| *l = false);
+    }
+    for (i, l) in leaves.iter_mut().enumerate().take(ends[li]).skip(li) {
+        if leaf(i) {
+            *l = next;
+        }
+    }
+    let paths: Vec<Value> = (0..on.len())
+        .filter(|i| leaves[*i])
+        .map(|i| json!(ctrl.labels[i].path))
+        .collect();
+    on = nested_chosen(ctrl, &paths);
+    (0..on.len())
+        .filter(|i| on[*i])
+        .map(|i| json!(ctrl.labels[i].path))
+        .collect()
+}
+
+/// The results a new annotation starts with, as Label Studio's `setDefaultValues` makes
+/// them: for every Choices control (per task, not per region) the options marked
+/// `selected`, as keys, or as paths for nested options.
+pub fn preselected(config: &LabelConfig) -> Vec<Value> {
+    let mut out = Vec::new();
+    for c in &config.controls {
+        if c.kind != ControlKind::Choices || c.per_region {
+            continue;
+        }
+        let nested = crate::config::dynamic::allows_nested(c);
+        let values: Vec<Value> = c
+            .labels
+            .iter()
+            .filter(|l| l.selected)
+            .map(|l| if nested { json!(l.path) } else { json!(l.key) })
+            .collect();
+        if !values.is_empty() {
+            set_classification(&mut out, c, None, Some(Value::Array(values)));
+        }
+    }
+    out
+}
+
 /// Removes every result that belongs to a region (the region and its perRegion results).
 pub fn delete_region(result: &mut Vec<Value>, id: &str) {
     result.retain(|r| id_of(r) != Some(id));
@@ -210,6 +307,44 @@ mod tests {
             toggle_choice(&cur, ChoiceMode::Multiple, "B"),
             vec![json!("A"), json!("B")]
         );
+    }
+
+    #[test]
+    fn nested_choices_toggle_subtrees_and_list_parents() {
+        let c = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/>
+            <Choices name="c" toName="t" value="$o" allowNested="true" choice="multiple"/>
+            <Choices name="one" toName="t" value="$o" allowNested="true"/></View>"#,
+        )
+        .unwrap()
+        .expand_for_task(&json!({"o": [
+            {"value": "p", "children": [{"value": "p1"}, {"value": "p2"}]},
+            {"value": "q"}
+        ]}));
+        let multi = c.control("c").unwrap();
+        let p = |s: &[&str]| json!(s);
+        // A child alone: its path only.
+        let r = toggle_nested(multi, &[], 1);
+        assert_eq!(r, vec![p(&["p", "p1"])]);
+        assert_eq!(nested_chosen(multi, &r), vec![false, true, false, false]);
+        // The second child completes the parent, which is then listed first.
+        let r = toggle_nested(multi, &r, 2);
+        assert_eq!(r, vec![p(&["p"]), p(&["p", "p1"]), p(&["p", "p2"])]);
+        // The parent clears its children; another option stays.
+        let r = toggle_nested(multi, &[p(&["q"]), p(&["p", "p1"])], 0);
+        assert_eq!(
+            r,
+            vec![p(&["p"]), p(&["p", "p1"]), p(&["p", "p2"]), p(&["q"])]
+        );
+        let r = toggle_nested(multi, &r, 0);
+        assert_eq!(r, vec![p(&["q"])]);
+        // Single choice: picking clears what was there.
+        let one = c.control("one").unwrap();
+        let r = toggle_nested(one, &[p(&["q"])], 1);
+        assert_eq!(r, vec![p(&["p", "p1"])]);
+        assert!(toggle_nested(one, &r, 1).is_empty());
+        // A listed parent whose children are not listed is not chosen.
+        assert_eq!(nested_chosen(multi, &[p(&["p"])]), vec![false; 4]);
     }
 
     #[test]

@@ -585,3 +585,8 @@ mod multi_tests {
         );
     }
 }
+
+/// Why a control without `toName` holds nothing: Label Studio's editor cannot store a
+/// result that names no object, so what it shows there is lost on submit.
+pub const UNBOUND_CONTROL: &str =
+    "not saved: no toName, and Label Studio cannot store a result without one";

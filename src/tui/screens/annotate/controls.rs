@@ -94,10 +94,16 @@ impl App {
                     return Vec::new();
                 }
                 let key = label.key.clone();
+                let nested = crate::config::dynamic::allows_nested(&ctrl);
                 self.edit(move |_, r| {
                     let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
                     let cur = res::current_list(r, &ctrl, rid.as_deref());
-                    let next = res::toggle_choice(&cur, ctrl.choice, &key);
+                    // Nested options (allowNested) are chosen as paths, subtrees at once.
+                    let next = if nested {
+                        res::toggle_nested(&ctrl, &cur, li)
+                    } else {
+                        res::toggle_choice(&cur, ctrl.choice, &key)
+                    };
                     res::set_classification(
                         r,
                         &ctrl,

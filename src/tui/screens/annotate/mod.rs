@@ -3,6 +3,7 @@
 //! `view` and `panels` draw it.
 
 pub mod controls;
+pub mod data_pane;
 pub mod image_pane;
 pub mod panels;
 pub mod predicted;
@@ -245,6 +246,10 @@ impl App {
             .flatten();
         let (result, prelabelled) = match prelabel {
             Some((pid, regions)) => (regions, Some(pid)),
+            // A new answer starts from the options marked `selected`, as in Label Studio.
+            None if draft.is_none() && mine.is_none() => {
+                (crate::tui::result::preselected(&config), None)
+            }
             None => (result, None),
         };
         let mine_seen = mine.map(|a| (a.id, a.revision));
@@ -556,7 +561,9 @@ impl App {
             }
         };
         match obj.kind {
-            ObjectKind::Text => match decode(as_text(&raw)) {
+            // A list shows as JavaScript's String() of it, as in Label Studio, whose span
+            // offsets count in that text.
+            ObjectKind::Text => match decode(crate::tui::text::js_string(&raw)) {
                 Ok(s) => Content::Doc(Arc::new(SpanDoc::text(&s))),
                 Err(e) => Content::Failed(e),
             },

@@ -25,6 +25,8 @@ pub(super) enum Item<'a> {
     Header(String),
     Object(&'a ObjectTag),
     Control(usize),
+    /// A control without `toName` (`LabelConfig::unbound`): shown, never written.
+    Unbound(usize),
 }
 
 pub(super) fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> {
@@ -39,11 +41,17 @@ pub(super) fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> 
     for (i, c) in config.controls.iter().enumerate() {
         controls.entry(c.name.as_str()).or_insert(i);
     }
+    let unbound: HashMap<&str, usize> = config
+        .unbound
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
     let mut out = Vec::new();
     fn rec<'a>(
         el: &Element,
         objects: &HashMap<&str, &'a ObjectTag>,
-        controls: &HashMap<&str, usize>,
+        (controls, unbound): (&HashMap<&str, usize>, &HashMap<&str, usize>),
         data: &Value,
         out: &mut Vec<Item<'a>>,
     ) {
@@ -52,6 +60,11 @@ pub(super) fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> 
             out.push(Item::Object(o));
         } else if let Some(i) = name.and_then(|n| controls.get(n)) {
             out.push(Item::Control(*i));
+        } else if let Some(i) = name
+            .filter(|_| el.attr("toName").is_none())
+            .and_then(|n| unbound.get(n))
+        {
+            out.push(Item::Unbound(*i));
         } else if el.tag.eq_ignore_ascii_case("Header") {
             let text = el
                 .attr("value")
@@ -63,11 +76,17 @@ pub(super) fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> 
         }
         for c in &el.children {
             if let Node::Element(e) = c {
-                rec(e, objects, controls, data, out);
+                rec(e, objects, (controls, unbound), data, out);
             }
         }
     }
-    rec(&config.root, &objects, &controls, data, &mut out);
+    rec(
+        &config.root,
+        &objects,
+        (&controls, &unbound),
+        data,
+        &mut out,
+    );
     out
 }
 
@@ -91,7 +110,7 @@ pub(super) fn item_rows(item: &Item) -> Rows {
             ObjectKind::Table => Rows { min: 3, max: 12 },
             _ => Rows { min: 3, max: FLEX },
         },
-        Item::Control(_) => fixed(0),
+        Item::Control(_) | Item::Unbound(_) => fixed(0),
     }
 }
 
@@ -322,9 +341,10 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
     let no_panes = !all
         .iter()
         .any(|i| matches!(i, Item::Header(_) | Item::Object(_)));
-    let no_panels = !all.iter().any(
-        |i| matches!(i, Item::Control(ci) if t.config.controls[*ci].kind != ControlKind::Relations),
-    ) && t.full.predictions.is_empty()
+    let no_panels = !all.iter().any(|i| {
+        matches!(i, Item::Control(ci) if t.config.controls[*ci].kind != ControlKind::Relations)
+            || matches!(i, Item::Unbound(_))
+    }) && t.full.predictions.is_empty()
         && app.others().is_empty();
     let nothing = Rect { height: 0, ..area };
     // Left: headers and objects.
@@ -443,7 +463,7 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
                 }
                 draw_object(f, app, o, *a, lay)
             }
-            Item::Control(_) => {}
+            Item::Control(_) | Item::Unbound(_) => {}
         }
     }
     if win.scrolled && left.height > 0 {
@@ -607,44 +627,7 @@ pub(super) fn draw_object(
             let lines = table_lines(v, th);
             f.render_widget(Paragraph::new(lines).block(block(th, title, focused)), area);
         }
-        (_, Some(Content::Data(v))) => {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                Value::Array(items) => items
-                    .iter()
-                    .map(|i| match i {
-                        Value::Object(m) => {
-                            let head = m
-                                .get("role")
-                                .or(m.get("title"))
-                                .or(m.get("author"))
-                                .map(as_text)
-                                .unwrap_or_default();
-                            let body = m
-                                .get("content")
-                                .or(m.get("body"))
-                                .or(m.get("text"))
-                                .map(as_text)
-                                .unwrap_or_default();
-                            if head.is_empty() {
-                                body
-                            } else {
-                                format!("{head}: {body}")
-                            }
-                        }
-                        other => as_text(other),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                other => serde_json::to_string_pretty(other).unwrap_or_default(),
-            };
-            f.render_widget(
-                Paragraph::new(tui_safe(&text, true).into_owned())
-                    .wrap(Wrap { trim: false })
-                    .block(block(th, title, focused)),
-                area,
-            );
-        }
+        (_, Some(Content::Data(v))) => super::data_pane::draw(f, app, o, v, area, title, focused),
         _ => f.render_widget(Paragraph::new("").block(block(th, title, focused)), area),
     }
 }
