@@ -165,7 +165,10 @@ fn ranker_keys_reorder_and_write_label_studios_result() {
     );
     d.keys("j j alt-up s");
     let r: Value = serde_json::from_str(&stored(&f)[0]).unwrap();
-    assert_eq!(r[0]["value"], json!({"ranker": {"rank": ["it0", "it2", "it1"]}}));
+    assert_eq!(
+        r[0]["value"],
+        json!({"ranker": {"rank": ["it0", "it2", "it1"]}})
+    );
     // An untouched Ranker is written on submit with the list's order, as Label Studio does.
     d.keys("s");
     let r: Value = serde_json::from_str(&stored(&f)[1]).unwrap();
@@ -238,9 +241,15 @@ fn boards_are_drawn_as_columns_or_stacked_sections() {
         let (px, py) = find(&screen, "Results (2)");
         let (gx, gy) = find(&screen, "Good ones (1)");
         let (bx, by) = find(&screen, "Bad ones (0)");
-        assert!(py == gy && gy == by && px < gx && gx < bx, "columns at {w}x{h}\n{screen}");
+        assert!(
+            py == gy && gy == by && px < gx && gx < bx,
+            "columns at {w}x{h}\n{screen}"
+        );
         let (tx, _) = find(&screen, "Title 0");
-        assert!(tx > gx && tx < bx, "the moved item is in its bucket\n{screen}");
+        assert!(
+            tx > gx && tx < bx,
+            "the moved item is in its bucket\n{screen}"
+        );
         assert!(screen.contains("body of item 1"));
     }
     let screen = d.screen(60, 24);
@@ -302,7 +311,10 @@ fn a_predicted_ranking_is_read_back_also_as_a_bare_list() {
     let (_, a) = find(&screen, "Alpha");
     let (_, b) = find(&screen, "Beta");
     let (_, c) = find(&screen, "Gamma");
-    assert!(c < a && a < b, "the prediction's order, the rest after\n{screen}");
+    assert!(
+        c < a && a < b,
+        "the prediction's order, the rest after\n{screen}"
+    );
     // Taking it over writes the canonical form on the next move.
     d.keys("A alt-j");
     assert_eq!(
@@ -331,7 +343,10 @@ fn odd_list_data_says_what_is_wrong_and_never_panics() {
     let r: Value = serde_json::from_str(&stored(&f)[0]).unwrap();
     assert_eq!(r[0]["value"], json!({"ranker": {"rank": []}}));
     let screen = d.screen(120, 40);
-    assert!(screen.contains("One again"), "the last of a repeated id\n{screen}");
+    assert!(
+        screen.contains("One again"),
+        "the last of a repeated id\n{screen}"
+    );
     for (w, h) in [(80, 24), (20, 6), (3, 3)] {
         d.screen(w, h);
     }

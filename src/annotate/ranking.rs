@@ -61,7 +61,10 @@ fn is_index_key(k: &str) -> bool {
 /// others in the order given. Duplicates keep their first place.
 pub fn js_key_order(keys: Vec<String>) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    let unique: Vec<String> = keys.into_iter().filter(|k| seen.insert(k.clone())).collect();
+    let unique: Vec<String> = keys
+        .into_iter()
+        .filter(|k| seen.insert(k.clone()))
+        .collect();
     let (mut index, rest): (Vec<String>, Vec<String>) =
         unique.into_iter().partition(|k| is_index_key(k));
     index.sort_by_key(|k| k.parse::<u64>().unwrap_or(u64::MAX));
@@ -86,7 +89,7 @@ pub fn list_items(v: &Value) -> Result<Vec<ListItem>, String> {
             Value::Null => "nothing".to_string(),
             Value::String(_) => "a string".to_string(),
             Value::Object(_) => "an object".to_string(),
-            other => format!("{}", crate::config::PyType::of(other).name()),
+            other => crate::config::PyType::of(other).name().to_string(),
         };
         return Err(format!(
             "a List needs a list of items {{id, title, body, html}}; the task holds {what}"
@@ -162,7 +165,10 @@ pub fn columns(
         }
     }
     let default_key = default_bucket.unwrap_or_else(|| POOL.to_string());
-    let default = cols.iter().position(|(k, _)| *k == default_key).unwrap_or(0);
+    let default = cols
+        .iter()
+        .position(|(k, _)| *k == default_key)
+        .unwrap_or(0);
     (cols, default)
 }
 
@@ -217,8 +223,10 @@ pub fn board(
             }
         }
         Some(_) => {
-            board.note =
-                Some("the stored ranking is not a list or a map of lists; showing the list's order".into())
+            board.note = Some(
+                "the stored ranking is not a list or a map of lists; showing the list's order"
+                    .into(),
+            )
         }
     }
     for (k, list) in given {
@@ -406,7 +414,11 @@ mod tests {
         .unwrap();
         let got: Vec<&str> = items.iter().map(|i| i.id.as_str()).collect();
         assert_eq!(got, vec!["2", "10", "b", "a", "undefined"]);
-        assert_eq!(items[2].title.as_deref(), Some("B again"), "last content wins");
+        assert_eq!(
+            items[2].title.as_deref(),
+            Some("B again"),
+            "last content wins"
+        );
         assert_eq!(items[0].html.as_deref(), Some("<p>x</p>"));
         assert_eq!(items[4].body.as_deref(), Some("bare"));
     }
@@ -548,14 +560,26 @@ mod tests {
     #[test]
     fn set_result_adds_replaces_and_removes() {
         let mut r = vec![json!({"id": "x", "from_name": "other", "value": {}})];
-        set_result(&mut r, "pw", "pw", "pairwise", Some(pairwise_value(Side::Left)));
+        set_result(
+            &mut r,
+            "pw",
+            "pw",
+            "pairwise",
+            Some(pairwise_value(Side::Left)),
+        );
         assert_eq!(r[1]["from_name"], "pw");
         assert_eq!(r[1]["to_name"], "pw");
         assert_eq!(r[1]["type"], "pairwise");
         assert_eq!(r[1]["value"], json!({"selected": "left"}));
         assert_eq!(r[1]["origin"], "manual");
         let id = r[1]["id"].clone();
-        set_result(&mut r, "pw", "pw", "pairwise", Some(pairwise_value(Side::Right)));
+        set_result(
+            &mut r,
+            "pw",
+            "pw",
+            "pairwise",
+            Some(pairwise_value(Side::Right)),
+        );
         assert_eq!(r[1]["value"], json!({"selected": "right"}));
         assert_eq!(r[1]["id"], id, "the id stays");
         set_result(&mut r, "pw", "pw", "pairwise", None);
@@ -573,7 +597,10 @@ mod tests {
             Value::Object(pairwise_value(Side::Right)),
             json!({"selected": "right"})
         );
-        assert_eq!(selected_side(&json!({"selected": "left"})), Some(Side::Left));
+        assert_eq!(
+            selected_side(&json!({"selected": "left"})),
+            Some(Side::Left)
+        );
         assert_eq!(selected_side(&json!({"selected": "none"})), None);
         assert_eq!(selected_side(&json!(3)), None);
         let two = vec!["a".to_string(), "b".to_string()];

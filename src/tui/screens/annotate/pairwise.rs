@@ -22,7 +22,7 @@ use ratatui::widgets::Paragraph;
 pub const SIDE_BY_SIDE: u16 = 80;
 
 /// The two objects of Pairwise `ci`, when its `toName` names two objects.
-fn pair<'a>(app: &'a App, ci: usize) -> Option<[&'a crate::config::ObjectTag; 2]> {
+fn pair(app: &App, ci: usize) -> Option<[&crate::config::ObjectTag; 2]> {
     let t = app.annotate.task.as_ref()?;
     let (a, b) = ranking::pair_names(&t.config.controls.get(ci)?.to_name).ok()?;
     Some([t.config.object(a)?, t.config.object(b)?])

@@ -56,7 +56,7 @@ pub struct Shown {
 
 /// The List a Ranker ranks: the object its whole `toName` names, when that is a List (as
 /// Label Studio looks it up).
-pub fn ranked_list<'a>(config: &'a LabelConfig, ci: usize) -> Option<&'a ObjectTag> {
+pub fn ranked_list(config: &LabelConfig, ci: usize) -> Option<&ObjectTag> {
     let c = config.controls.get(ci)?;
     config
         .object(&c.to_name.join(","))
@@ -149,8 +149,7 @@ pub fn wrap(text: &str, width: usize, max: usize) -> (Vec<String>, bool) {
     let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut w = 0;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in text.chars() {
         if lines.len() >= max {
             return (lines, true);
         }
@@ -205,11 +204,12 @@ fn item_lines(
     let Some(item) = item else {
         return vec![(format!("{number:>2}. ? {id} (not in the list)"), true)];
     };
-    let head = item.title.clone().filter(|t| !t.trim().is_empty()).unwrap_or_else(|| id.to_string());
-    let mut out = vec![(
-        clip(&format!("{number:>2}. {}", head.trim()), width),
-        true,
-    )];
+    let head = item
+        .title
+        .clone()
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| id.to_string());
+    let mut out = vec![(clip(&format!("{number:>2}. {}", head.trim()), width), true)];
     let mut text = item.body.clone().unwrap_or_default();
     if let Some(h) = &item.html {
         if !text.is_empty() {
@@ -379,7 +379,10 @@ impl App {
         if !board.move_item(from, to) {
             return Vec::new();
         }
-        let landed = (to.0, to.1.min(board.columns[to.0].ids.len().saturating_sub(1)));
+        let landed = (
+            to.0,
+            to.1.min(board.columns[to.0].ids.len().saturating_sub(1)),
+        );
         let t = self.annotate.task.as_ref().expect("task");
         let c = &t.config.controls[ci];
         let (name, list) = (c.name.clone(), c.to_name.join(","));
@@ -410,8 +413,7 @@ impl App {
         for ci in 0..t.config.controls.len() {
             let c = &t.config.controls[ci];
             if c.kind != ControlKind::Ranker
-                || t
-                    .draft
+                || t.draft
                     .result()
                     .iter()
                     .any(|r| crate::tui::result::from_name(r) == c.name)
@@ -449,7 +451,8 @@ impl App {
         let Some(t) = &self.annotate.task else {
             return false;
         };
-        if t.ranking.drag.is_some() && matches!(m.kind, MouseEventKind::Drag(_) | MouseEventKind::Up(_))
+        if t.ranking.drag.is_some()
+            && matches!(m.kind, MouseEventKind::Drag(_) | MouseEventKind::Up(_))
         {
             return true;
         }
@@ -506,7 +509,11 @@ impl App {
                 _ => Vec::new(),
             },
             MouseEventKind::Up(_) => {
-                let Some((ci, c, r)) = self.annotate.task.as_mut().and_then(|t| t.ranking.drag.take())
+                let Some((ci, c, r)) = self
+                    .annotate
+                    .task
+                    .as_mut()
+                    .and_then(|t| t.ranking.drag.take())
                 else {
                     return Vec::new();
                 };
@@ -654,7 +661,11 @@ fn draw_board(f: &mut Frame, app: &App, target: Target, area: Rect, lay: &mut Ta
             let here = focused && cursor.0 == *c;
             let cb = block(
                 th,
-                strings::rank_column_title(&clip(&col.title, usize::from(width)), &col.key, col.ids.len()),
+                strings::rank_column_title(
+                    &clip(&col.title, usize::from(width)),
+                    &col.key,
+                    col.ids.len(),
+                ),
                 here,
             );
             let col_inner = cb.inner(rect);
@@ -666,7 +677,13 @@ fn draw_board(f: &mut Frame, app: &App, target: Target, area: Rect, lay: &mut Ta
                 });
             }
             let entries: Vec<Entry> = (0..col.ids.len()).map(|r| Entry::Item(*c, r)).collect();
-            view.draw_entries(f, &entries, col_inner, &format!("rank:{}:{c}", shown.name), lay);
+            view.draw_entries(
+                f,
+                &entries,
+                col_inner,
+                &format!("rank:{}:{c}", shown.name),
+                lay,
+            );
         }
     } else {
         let mut entries = Vec::new();
@@ -674,7 +691,13 @@ fn draw_board(f: &mut Frame, app: &App, target: Target, area: Rect, lay: &mut Ta
             entries.push(Entry::Heading(*c));
             entries.extend((0..shown.board.columns[*c].ids.len()).map(|r| Entry::Item(*c, r)));
         }
-        view.draw_entries(f, &entries, inner, &format!("rank:{}:stack", shown.name), lay);
+        view.draw_entries(
+            f,
+            &entries,
+            inner,
+            &format!("rank:{}:stack", shown.name),
+            lay,
+        );
     }
 }
 
@@ -688,11 +711,15 @@ struct BoardView<'a> {
 }
 
 impl BoardView<'_> {
-    fn lines(&self, e: Entry, width: usize) -> Vec<(String, bool)> {
+    fn lines(&self, e: Entry, width: usize, cursor_body: usize) -> Vec<(String, bool)> {
         match e {
             Entry::Heading(c) => {
                 let col = &self.shown.board.columns[c];
-                let name = if col.title.is_empty() { &col.key } else { &col.title };
+                let name = if col.title.is_empty() {
+                    &col.key
+                } else {
+                    &col.title
+                };
                 vec![(
                     clip(&format!("── {} ({}) ──", name, col.ids.len()), width),
                     true,
@@ -701,7 +728,7 @@ impl BoardView<'_> {
             Entry::Item(c, r) => {
                 let id = &self.shown.board.columns[c].ids[r];
                 let body = if (c, r) == self.cursor && self.focused {
-                    BODY_LINES_CURSOR
+                    cursor_body
                 } else {
                     BODY_LINES
                 };
@@ -734,11 +761,13 @@ impl BoardView<'_> {
             .iter()
             .position(|e| *e == Entry::Item(self.cursor.0, self.cursor.1));
         let prev = t.layout.scroll.get(scroll_key).copied().unwrap_or(0);
+        // The item under the cursor shows more of its text, up to half the rows.
+        let cursor_body = (usize::from(area.height) / 2).clamp(BODY_LINES, BODY_LINES_CURSOR);
         let mut cache: HashMap<usize, Vec<(String, bool)>> = HashMap::new();
         let mut height = |i: usize| -> usize {
             cache
                 .entry(i)
-                .or_insert_with(|| self.lines(entries[i], width))
+                .or_insert_with(|| self.lines(entries[i], width, cursor_body))
                 .len()
         };
         // First try the whole height; when not all fits, one row goes to the marker.
@@ -763,7 +792,7 @@ impl BoardView<'_> {
             let e = entries[end];
             let lines = cache
                 .remove(&end)
-                .unwrap_or_else(|| self.lines(e, width));
+                .unwrap_or_else(|| self.lines(e, width, cursor_body));
             let h = (lines.len() as u16).min(bottom - y);
             let rect = Rect {
                 x: area.x,
@@ -818,8 +847,12 @@ impl BoardView<'_> {
                 .iter()
                 .filter(|e| matches!(e, Entry::Item(..)))
                 .count();
-            let text = more_title(items_before, shown_items, items_before + shown_items + items_after)
-                .unwrap_or_default();
+            let text = more_title(
+                items_before,
+                shown_items,
+                items_before + shown_items + items_after,
+            )
+            .unwrap_or_default();
             f.render_widget(
                 Paragraph::new(clip(text.trim(), width)).style(Style::default().patch(th.accent())),
                 Rect {
@@ -888,7 +921,10 @@ mod tests {
             "[image: chair1.png]"
         );
         assert_eq!(html_text("<p>a &amp; b</p>"), "a & b");
-        assert_eq!(html_text(r#"<IMG alt="x" SRC="data/c.jpg">"#), "[image: c.jpg]");
+        assert_eq!(
+            html_text(r#"<IMG alt="x" SRC="data/c.jpg">"#),
+            "[image: c.jpg]"
+        );
     }
 
     #[test]
@@ -896,7 +932,11 @@ mod tests {
         let mut h = |_: usize| 3;
         assert_eq!(window(100, 10, Some(0), 0, &mut h), 0);
         assert_eq!(window(100, 10, Some(5), 0, &mut h), 3);
-        assert_eq!(window(100, 10, Some(4), 3, &mut h), 3, "no move while in view");
+        assert_eq!(
+            window(100, 10, Some(4), 3, &mut h),
+            3,
+            "no move while in view"
+        );
         assert_eq!(window(100, 10, Some(1), 3, &mut h), 1);
         assert_eq!(window(0, 10, None, 7, &mut h), 0);
         let mut count = 0;
@@ -905,6 +945,9 @@ mod tests {
             2
         };
         window(1_000_000, 10, Some(999_999), 0, &mut counted);
-        assert!(count < 20, "only the entries that fit are measured: {count}");
+        assert!(
+            count < 20,
+            "only the entries that fit are measured: {count}"
+        );
     }
 }

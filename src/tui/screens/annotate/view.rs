@@ -421,9 +421,9 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
     };
     let anchor = left_items
         .iter()
-        .position(|i| {
-            matches!(i, Item::Pair(ci) | Item::Ranker(ci) if Some(*ci) == focused_control)
-        })
+        .position(
+            |i| matches!(i, Item::Pair(ci) | Item::Ranker(ci) if Some(*ci) == focused_control),
+        )
         .or_else(|| {
             anchor_name.and_then(|n| {
                 left_items
