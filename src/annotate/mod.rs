@@ -7,6 +7,7 @@
 pub mod claim;
 pub mod draft;
 pub mod presence;
+pub mod ranking;
 pub mod region;
 pub mod rules;
 pub mod save;

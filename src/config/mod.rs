@@ -111,6 +111,8 @@ pub struct ControlTag {
     pub pos: Pos,
     /// Set when the name contains a Repeater variable (`labels_{{idx}}`).
     pub name_pattern: Option<regex::Regex>,
+    /// A Ranker's `<Bucket>` children, in order.
+    pub buckets: Vec<BucketDef>,
     result_type: String,
     value_key: Option<String>,
 }
@@ -143,6 +145,16 @@ impl ControlTag {
     pub fn label(&self, key: &str) -> Option<&LabelDef> {
         self.labels.iter().find(|l| l.key == key)
     }
+}
+
+/// One `<Bucket>` of a Ranker: a column items can be moved into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BucketDef {
+    /// The key of its item ids in the result.
+    pub name: String,
+    pub title: Option<String>,
+    /// `default="true"`: unsorted items start here instead of in the pool (`_`).
+    pub default: bool,
 }
 
 /// An object tag (Text, Image, Audio, Paragraphs...).
@@ -432,9 +444,28 @@ fn control_from(el: &Element, repeater_vars: &RepeaterVars) -> ControlTag {
         pos: el.pos,
         result_type: kind.result_type(&el.tag),
         value_key: kind.value_key(&el.tag),
+        buckets: buckets_of(el),
         name,
         name_pattern,
     }
+}
+
+/// The direct `<Bucket>` children of a Ranker (Label Studio reads no deeper).
+fn buckets_of(el: &Element) -> Vec<BucketDef> {
+    el.children
+        .iter()
+        .filter_map(|c| match c {
+            Node::Element(b) if b.tag.eq_ignore_ascii_case("Bucket") => Some(b),
+            _ => None,
+        })
+        .filter_map(|b| {
+            Some(BucketDef {
+                name: b.attr("name")?.to_string(),
+                title: b.attr("title").map(str::to_string),
+                default: b.flag("default"),
+            })
+        })
+        .collect()
 }
 
 fn label_from(el: &Element, key: &str, path: Vec<String>) -> LabelDef {

@@ -125,6 +125,18 @@ pub enum Action {
     Overwrite,
     /// Keep my annotation from another window; the held answer goes to undo.
     KeepStored,
+    /// Pairwise: choose the left object (again: clear the choice).
+    PickLeft,
+    /// Pairwise: choose the right object (again: clear the choice).
+    PickRight,
+    /// Ranker: move the item under the cursor one place up.
+    MoveItemUp,
+    /// Ranker: move the item under the cursor one place down.
+    MoveItemDown,
+    /// Ranker: move the item under the cursor to the previous column (bucket).
+    MoveItemLeft,
+    /// Ranker: move the item under the cursor to the next column (bucket).
+    MoveItemRight,
 }
 
 impl Action {
@@ -213,6 +225,12 @@ impl Action {
         Action::StopDrawing,
         Action::Overwrite,
         Action::KeepStored,
+        Action::PickLeft,
+        Action::PickRight,
+        Action::MoveItemUp,
+        Action::MoveItemDown,
+        Action::MoveItemLeft,
+        Action::MoveItemRight,
     ];
 
     /// The name used in keymap files.

@@ -18,7 +18,7 @@ pub use super::shared::{check_datetime, describe_result, focusables, walk};
 use super::strings;
 use super::theme::Theme;
 use crate::annotate::PendingSave;
-use crate::config::{LabelConfig, ObjectKind};
+use crate::config::{ControlKind, LabelConfig, ObjectKind};
 use crate::store::Sampling;
 use crate::store::browse::PageKey;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -215,9 +215,14 @@ impl App {
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     Some(Ctx::Text)
                 }
+                ObjectKind::List => Some(Ctx::Ranker),
                 _ => None,
             },
-            Focus::Control(_) => Some(Ctx::Panel),
+            Focus::Control(i) => match t.config.controls.get(*i)?.kind {
+                ControlKind::Pairwise => Some(Ctx::Pairwise),
+                ControlKind::Ranker => Some(Ctx::Ranker),
+                _ => Some(Ctx::Panel),
+            },
         }
     }
 
@@ -528,7 +533,9 @@ impl App {
                             | crossterm::event::MouseEventKind::Up(_)
                     ))
         });
-        if on_chart {
+        if self.ranking_mouse_wanted(&m) {
+            self.ranking_mouse(m)
+        } else if on_chart {
             self.timeseries_mouse(m)
         } else if on_image {
             self.image_mouse(m)

@@ -35,10 +35,14 @@ pub enum Ctx {
     Diff,
     /// A submit that would replace my newer annotation from another window.
     Conflict,
+    /// A Pairwise comparison (its two objects side by side).
+    Pairwise,
+    /// A Ranker's items and buckets, or a List.
+    Ranker,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 10] = [
+    pub const ALL: [Ctx; 12] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
@@ -49,6 +53,8 @@ impl Ctx {
         Ctx::Picker,
         Ctx::Diff,
         Ctx::Conflict,
+        Ctx::Pairwise,
+        Ctx::Ranker,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +69,8 @@ impl Ctx {
             Ctx::Picker => "picker",
             Ctx::Diff => "diff",
             Ctx::Conflict => "conflict",
+            Ctx::Pairwise => "pairwise",
+            Ctx::Ranker => "ranker",
         }
     }
 
@@ -78,6 +86,8 @@ impl Ctx {
             Ctx::Picker => "Taxonomy picker",
             Ctx::Diff => "Diff view",
             Ctx::Conflict => "Submitted in another window",
+            Ctx::Pairwise => "Pairwise (the two objects focused)",
+            Ctx::Ranker => "Ranker and List (items focused)",
         }
     }
 }

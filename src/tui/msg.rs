@@ -198,6 +198,12 @@ pub enum HitTarget {
     Panes,
     /// The stack of side panels (the wheel scrolls it).
     Panels,
+    /// An item of a Ranker: (control, column, row); a drag starts or ends here.
+    RankItem(usize, usize, usize),
+    /// A column of a Ranker: (control, column); an item dropped here goes to its end.
+    RankColumn(usize, usize),
+    /// One of the two objects of a Pairwise: (control, side); a click chooses it.
+    PairSide(usize, crate::annotate::ranking::Side),
 }
 
 /// Layout facts of one frame, returned by drawing and sent back as [`Msg::Layout`].

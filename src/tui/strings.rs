@@ -208,6 +208,54 @@ pub fn image_hint(km: &Keymap) -> String {
     )
 }
 
+/// The status hint of the task screen with a Pairwise focused.
+pub fn pairwise_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Pairwise, a);
+    format!(
+        "{} left · {} right (again clears) · {}{} scroll · {} focus · {} submit · {} help",
+        k(Action::PickLeft),
+        k(Action::PickRight),
+        k(Action::Down),
+        k(Action::Up),
+        focus_keys(km),
+        key(km, Action::Submit),
+        key(km, Action::Help)
+    )
+}
+
+/// The status hint of the task screen with a Ranker or a List focused.
+pub fn ranker_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Ranker, a);
+    format!(
+        "{}{}{}{} cursor · {}{} move item · {}{} to bucket · drag with the mouse · {} submit · {} help",
+        k(Action::Left),
+        k(Action::Down),
+        k(Action::Up),
+        k(Action::Right),
+        k(Action::MoveItemUp),
+        k(Action::MoveItemDown),
+        k(Action::MoveItemLeft),
+        k(Action::MoveItemRight),
+        key(km, Action::Submit),
+        key(km, Action::Help)
+    )
+}
+
+/// Said when a key would change a List that no Ranker ranks.
+pub const LIST_READ_ONLY: &str = "this List has no Ranker: its items are shown, not ranked";
+
+/// The title of a column of a Ranker board.
+pub fn rank_column_title(title: &str, key: &str, count: usize) -> String {
+    if title.is_empty() {
+        format!(" {key} ({count}) ")
+    } else {
+        format!(" {title} ({count}) ")
+    }
+}
+
+/// The mark of the chosen side of a Pairwise.
+pub const PAIR_CHOSEN: &str = "✓ chosen";
+
 /// The status hint of the task screen otherwise.
 pub fn task_hint(km: &Keymap) -> String {
     format!(

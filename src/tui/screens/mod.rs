@@ -55,6 +55,8 @@ impl Screen {
                 Some(Ctx::Text) => strings::text_hint(km),
                 Some(Ctx::Image) => strings::image_hint(km),
                 Some(Ctx::Timeseries) => strings::timeseries_hint(km),
+                Some(Ctx::Pairwise) => strings::pairwise_hint(km),
+                Some(Ctx::Ranker) => strings::ranker_hint(km),
                 _ => strings::task_hint(km),
             },
         }

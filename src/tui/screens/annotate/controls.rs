@@ -73,11 +73,16 @@ impl App {
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     self.text_action(&obj, a)
                 }
+                ObjectKind::List => self.ranker_action(a),
                 _ => Vec::new(),
             };
         }
         if let Some(ctrl) = self.focused_control() {
-            return self.panel_action(&ctrl, a);
+            return match ctrl.kind {
+                ControlKind::Ranker => self.ranker_action(a),
+                ControlKind::Pairwise => self.pairwise_action(&ctrl, a),
+                _ => self.panel_action(&ctrl, a),
+            };
         }
         Vec::new()
     }

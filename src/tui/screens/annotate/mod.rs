@@ -5,8 +5,10 @@
 pub mod controls;
 pub mod data_pane;
 pub mod image_pane;
+pub mod pairwise;
 pub mod panels;
 pub mod predicted;
+pub mod ranker;
 pub mod text_pane;
 pub mod timeseries_pane;
 pub mod update;
@@ -169,6 +171,8 @@ pub struct TaskState {
     /// My stored annotation as last read, (id, revision): a change made in another
     /// window is told once.
     pub mine_seen: Option<(i64, i64)>,
+    /// Cursors and the mouse drag of Ranker boards and Lists.
+    pub ranking: ranker::RankState,
 }
 
 /// The keys of the task screen worth a hint, in the context of the focused pane.
@@ -192,6 +196,20 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
             km,
             ctx,
             &[(Action::Select, "select"), (Action::ZoomIn, "zoom")],
+        ),
+        Some(ctx @ Ctx::Pairwise) => hints_of(
+            km,
+            ctx,
+            &[(Action::PickLeft, "left"), (Action::PickRight, "right")],
+        ),
+        Some(ctx @ Ctx::Ranker) => hints_of(
+            km,
+            ctx,
+            &[
+                (Action::MoveItemUp, "move up"),
+                (Action::MoveItemDown, "move down"),
+                (Action::MoveItemRight, "to bucket"),
+            ],
         ),
         _ => Vec::new(),
     };
@@ -296,6 +314,7 @@ impl App {
             image: HashMap::new(),
             base,
             mine_seen,
+            ranking: ranker::RankState::default(),
         };
         let effects = self.resolve_contents(&mut t);
         timeseries_pane::sync_panes(&mut t);

@@ -612,6 +612,20 @@ pub(super) fn draw_control(
                 )));
             }
         }
+        // Drawn in their objects' place when those are there; here, say what is missing.
+        ControlKind::Pairwise | ControlKind::Ranker => {
+            let why = match c.kind {
+                ControlKind::Pairwise => match crate::annotate::ranking::pair_names(&c.to_name) {
+                    Ok((a, b)) => format!("Pairwise needs objects named {a:?} and {b:?}"),
+                    Err(e) => e,
+                },
+                _ => format!("Ranker needs a List object named {:?}", c.to_name.join(",")),
+            };
+            lines.push(Line::from(Span::styled(
+                tui_safe(&why, false).into_owned(),
+                th.warn(),
+            )));
+        }
         _ => lines.push(Line::from(Span::styled(
             format!("{} is shown but not edited here", c.tag),
             th.dim(),

@@ -349,7 +349,11 @@ impl App {
             self.warn("this task does not allow skipping");
             return Vec::new();
         }
-        self.annotate.submitting = Some((t.full.task.id, kind));
+        let id = t.full.task.id;
+        if kind == SaveKind::Submit {
+            self.rank_defaults();
+        }
+        self.annotate.submitting = Some((id, kind));
         vec![Effect::Save(self.pending_of(kind))]
     }
 

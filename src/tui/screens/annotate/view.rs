@@ -27,9 +27,19 @@ pub(super) enum Item<'a> {
     Control(usize),
     /// A control without `toName` (`LabelConfig::unbound`): shown, never written.
     Unbound(usize),
+    /// A Pairwise (control index) with its two objects, in the place of the first.
+    Pair(usize),
+    /// A Ranker (control index) drawn as its List's items, in the place of the List.
+    Ranker(usize),
 }
 
 pub(super) fn items<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> {
+    let mut out = items_plain(config, data);
+    super::ranker::combine_items(config, &mut out);
+    out
+}
+
+fn items_plain<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> {
     // Lookups by name through maps: a config with thousands of tags must not cost
     // tags × tags per frame.
     let objects: HashMap<&str, &ObjectTag> = config
@@ -111,6 +121,7 @@ pub(super) fn item_rows(item: &Item) -> Rows {
             _ => Rows { min: 3, max: FLEX },
         },
         Item::Control(_) | Item::Unbound(_) => fixed(0),
+        Item::Pair(_) | Item::Ranker(_) => Rows { min: 5, max: FLEX },
     }
 }
 
@@ -127,6 +138,9 @@ pub(super) fn pane_rows(app: &App, item: &Item, width: u16) -> Rows {
         let lines = doc.layout(width.saturating_sub(2)).len().max(1);
         let full = (lines + 2).min(usize::from(u16::MAX)) as u16;
         return Rows { min: 3, max: full };
+    }
+    if let Item::Pair(ci) = item {
+        return super::pairwise::rows(app, *ci, width);
     }
     item_rows(item)
 }
@@ -338,9 +352,13 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
     let all = items(&t.config, &t.data);
     let wide = area.width >= 100;
     // A config with only objects, or only controls, gives the whole screen to that side.
-    let no_panes = !all
-        .iter()
-        .any(|i| matches!(i, Item::Header(_) | Item::Object(_)));
+    let is_left = |i: &Item| {
+        matches!(
+            i,
+            Item::Header(_) | Item::Object(_) | Item::Pair(_) | Item::Ranker(_)
+        )
+    };
+    let no_panes = !all.iter().any(is_left);
     let no_panels = !all.iter().any(|i| {
         matches!(i, Item::Control(ci) if t.config.controls[*ci].kind != ControlKind::Relations)
             || matches!(i, Item::Unbound(_))
@@ -348,10 +366,7 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
         && app.others().is_empty();
     let nothing = Rect { height: 0, ..area };
     // Left: headers and objects.
-    let left_items: Vec<&Item> = all
-        .iter()
-        .filter(|i| matches!(i, Item::Header(_) | Item::Object(_)))
-        .collect();
+    let left_items: Vec<&Item> = all.iter().filter(|i| is_left(i)).collect();
     let left_w = if wide && !no_panels {
         area.width * 60 / 100
     } else {
@@ -420,11 +435,22 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
             .map(String::as_str),
         None => None,
     };
-    let anchor = anchor_name.and_then(|n| {
-        left_items
-            .iter()
-            .position(|i| matches!(i, Item::Object(o) if o.name == n))
-    });
+    let focused_control = match t.focusables.get(t.focus) {
+        Some(Focus::Control(ci)) => Some(*ci),
+        _ => None,
+    };
+    let anchor = left_items
+        .iter()
+        .position(
+            |i| matches!(i, Item::Pair(ci) | Item::Ranker(ci) if Some(*ci) == focused_control),
+        )
+        .or_else(|| {
+            anchor_name.and_then(|n| {
+                left_items
+                    .iter()
+                    .position(|i| matches!(i, Item::Object(o) if o.name == n))
+            })
+        });
     let is_heading = |i: &Item| {
         matches!(i, Item::Header(_)) || matches!(i, Item::Object(o) if o.kind == ObjectKind::Header)
     };
@@ -463,12 +489,17 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
                 }
                 draw_object(f, app, o, *a, lay)
             }
+            Item::Pair(ci) => super::pairwise::draw(f, app, *ci, *a, lay),
+            Item::Ranker(ci) => super::ranker::draw(f, app, *ci, *a, lay),
             Item::Control(_) | Item::Unbound(_) => {}
         }
     }
     if win.scrolled && left.height > 0 {
         // Panes are the objects with a frame of their own (not Header lines).
-        let is_pane = |i: &&&Item| matches!(i, Item::Object(o) if o.kind != ObjectKind::Header);
+        let is_pane = |i: &&&Item| {
+            matches!(i, Item::Object(o) if o.kind != ObjectKind::Header)
+                || matches!(i, Item::Pair(_) | Item::Ranker(_))
+        };
         let total = left_items.iter().filter(is_pane).count();
         let above = left_items[..win.start].iter().filter(is_pane).count();
         let below = left_items[win.end.min(left_items.len())..]
@@ -622,6 +653,9 @@ pub(super) fn draw_object(
         }
         (ObjectKind::TimeSeries, Some(Content::Data(_))) => {
             super::timeseries_pane::draw(f, app, o, area, title, focused, lay)
+        }
+        (ObjectKind::List, Some(Content::Data(_))) => {
+            super::ranker::draw_list(f, app, o, area, lay)
         }
         (ObjectKind::Table, Some(Content::Data(v))) => {
             let lines = table_lines(v, th);
