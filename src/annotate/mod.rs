@@ -8,9 +8,11 @@ pub mod claim;
 pub mod draft;
 pub mod presence;
 pub mod region;
+pub mod relations;
 pub mod rules;
 pub mod save;
 pub mod shapes;
+pub mod video;
 
 pub use claim::Annotator;
 pub use draft::Draft;

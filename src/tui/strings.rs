@@ -585,3 +585,47 @@ mod multi_tests {
         );
     }
 }
+
+/// The status hint of the task screen with a Video pane focused.
+pub fn video_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Video, a);
+    format!(
+        "{}{} frame · {}{} ±10 · {} go to · {} box · {} type box · {}{} keyframe · {} end/resume · {} range · {} track · {} submit",
+        k(Action::Left),
+        k(Action::Right),
+        k(Action::CoarseLeft),
+        k(Action::CoarseRight),
+        k(Action::JumpFrame),
+        k(Action::NewRect),
+        k(Action::Activate),
+        k(Action::AddKeyframe),
+        k(Action::RemoveKeyframe),
+        k(Action::ToggleLifespan),
+        k(Action::Select),
+        key(km, Action::NextRegion),
+        key(km, Action::Submit),
+    )
+}
+
+/// What a relation in progress waits for.
+pub fn relation_started(from: &str, km: &Keymap) -> String {
+    format!(
+        "relation from {from}: select the other region ({}), then {} ends it (Esc drops it)",
+        key(km, Action::NextRegion),
+        key(km, Action::Relation)
+    )
+}
+
+/// How to reach the selected relation's settings.
+pub fn relation_made(km: &Keymap) -> String {
+    format!(
+        "relation made: {} direction · {} label · {} deletes it",
+        key(km, Action::RelationDirection),
+        key(km, Action::RelationLabel),
+        key(km, Action::DeleteRegion)
+    )
+}
+
+/// Why an OcrLabels control is shown but not edited.
+pub const OCR_LABELS_NOTE: &str = "OcrLabels is a Label Studio Enterprise tag (text labels on PDF page images); \
+its results are shown here and kept as they are, but not edited";

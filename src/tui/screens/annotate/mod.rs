@@ -6,9 +6,11 @@ pub mod controls;
 pub mod image_pane;
 pub mod panels;
 pub mod predicted;
+pub mod relations;
 pub mod text_pane;
 pub mod timeseries_pane;
 pub mod update;
+pub mod video_pane;
 pub mod view;
 
 use crate::annotate::{Draft, SaveKind};
@@ -158,6 +160,10 @@ pub struct TaskState {
     pub text_drag: Option<String>,
     /// Per image object: its cursor, drawing tools and edit mode.
     pub image: HashMap<String, image_pane::ImagePane>,
+    /// Per video object: its current frame, frame count and range being selected.
+    pub video: HashMap<String, video_pane::VideoPane>,
+    /// A relation being made and the relation selected.
+    pub rel: relations::RelState,
     /// Each prediction's result (as `full.predictions`), parsed once when the task opens.
     pub predicted: Vec<Vec<Value>>,
     /// Each annotation's result (as `full.annotations`), parsed once when the task opens.
@@ -289,6 +295,8 @@ impl App {
             timeseries: HashMap::new(),
             text_drag: None,
             image: HashMap::new(),
+            video: HashMap::new(),
+            rel: relations::RelState::default(),
             base,
             mine_seen,
         };

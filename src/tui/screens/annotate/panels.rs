@@ -105,7 +105,7 @@ fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
         })
         .filter(|ci| t.config.controls[*ci].kind != ControlKind::Relations)
         .collect();
-    let n_regions = app.regions().len();
+    let n_regions = region_list_rows(app);
     let n_sources = t.full.predictions.len() + app.others().len();
     let cap = |h: usize| h.min(usize::from(u16::MAX)) as u16;
     let mut panels: Vec<(Panel, u16)> = controls
@@ -274,7 +274,7 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
             };
             format!("{} ({}): {held}", c.name, c.tag)
         }
-        Panel::Regions => format!("Regions ({})", regions.len()),
+        Panel::Regions => format!("Regions ({})", region_rows(regions).len()),
         Panel::Sources => format!(
             "Predictions & annotations ({})",
             t.full.predictions.len() + app.others().len()
@@ -549,36 +549,107 @@ pub(super) fn draw_control(
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
+/// The regions to list: one row per region id (a shape and its labels written apart
+/// share an id), the one with labels standing for both.
+pub(super) fn region_rows(regions: &[Value]) -> Vec<&Value> {
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    let mut out: Vec<&Value> = Vec::new();
+    for r in regions {
+        match res::id_of(r).and_then(|id| at.get(id).copied()) {
+            Some(i) => {
+                if res::labels_of(out[i]).is_empty() && !res::labels_of(r).is_empty() {
+                    out[i] = r;
+                }
+            }
+            None => {
+                if let Some(id) = res::id_of(r) {
+                    at.insert(id, out.len());
+                }
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// The texts of perRegion TextAreas by region id, as Label Studio's region list shows
+/// them (`displayMode="region-list"`).
+fn region_texts(app: &App, shown: &[Value]) -> HashMap<String, Vec<String>> {
+    let t = app.annotate.task.as_ref().expect("task");
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let areas: Vec<&ControlTag> = t
+        .config
+        .controls
+        .iter()
+        .filter(|c| c.kind == ControlKind::TextArea && c.per_region)
+        .collect();
+    if areas.is_empty() {
+        return out;
+    }
+    for r in shown {
+        let Some(id) = res::id_of(r) else { continue };
+        if let Some(c) = areas.iter().find(|c| c.matches_name(res::from_name(r))) {
+            let texts = res::current_list(std::slice::from_ref(r), c, Some(id));
+            out.entry(id.to_string())
+                .or_default()
+                .extend(texts.iter().map(as_text));
+        }
+    }
+    out
+}
+
+/// Rows the Regions panel lists: regions, their texts and the relations.
+fn region_list_rows(app: &App) -> usize {
+    let shown = app.shown_result();
+    let regions = app.regions();
+    let texts: usize = region_texts(app, &shown).values().map(Vec::len).sum();
+    let relations = shown.iter().filter(|r| res::is_relation(r)).count();
+    region_rows(&regions).len() + texts + relations
+}
+
 pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Rect) {
     let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
+    let shown = app.shown_result();
+    let rows = region_rows(regions);
+    let texts = region_texts(app, &shown);
+    let relations: Vec<&Value> = shown.iter().filter(|r| res::is_relation(r)).collect();
     let mut lines = Vec::new();
-    if regions.is_empty() {
+    if rows.is_empty() {
         lines.push(Line::from(Span::styled("no regions yet", th.dim())));
     }
     let h = area.height.saturating_sub(2) as usize;
-    let sel = regions
+    let selected_id = t.selected.as_deref();
+    let sel = rows
         .iter()
-        .position(|r| {
-            t.selected
-                .as_deref()
-                .is_some_and(|s| res::id_of(r) == Some(s))
-        })
+        .position(|r| selected_id.is_some_and(|s| res::id_of(r) == Some(s)))
         .unwrap_or(0);
-    let start = sel.saturating_sub(h.saturating_sub(1));
+    // The selected relation wins the window when there is one.
+    let rel_sel = t.rel.selected.filter(|k| *k < relations.len());
+    let start = match rel_sel {
+        Some(k) => (rows.len() + k).saturating_sub(h.saturating_sub(1)),
+        None => sel.saturating_sub(h.saturating_sub(1)),
+    };
     // The frame and the colour mark take four columns.
     let row_w = usize::from(area.width.saturating_sub(4));
-    for r in regions.iter().skip(start).take(h) {
-        let selected = t
-            .selected
-            .as_deref()
-            .is_some_and(|s| res::id_of(r) == Some(s));
+    for r in rows.iter().skip(start) {
+        if lines.len() >= h {
+            break;
+        }
+        let selected = selected_id.is_some_and(|s| res::id_of(r) == Some(s));
         let col = region_color(app, &t.config, r);
-        let d = crate::tui::app::describe_result(&t.config, r, t.contents.get(res::to_name(r)));
+        let d = super::video_pane::describe(r).unwrap_or_else(|| {
+            crate::tui::app::describe_result(&t.config, r, t.contents.get(res::to_name(r)))
+        });
         let origin = match r.get("origin").and_then(Value::as_str) {
             Some("prediction") => " ⓟ",
             Some("prediction-changed") => " ⓟ✎",
             _ => "",
+        };
+        let from = if t.rel.from.is_some() && t.rel.from.as_deref() == res::id_of(r) {
+            " ⇢"
+        } else {
+            ""
         };
         let st = if selected { th.cursor() } else { th.base() };
         lines.push(Line::from(vec![
@@ -591,10 +662,42 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Re
                 },
             ),
             // Cut by display columns, per grapheme: an emoji sequence is never split.
-            Span::styled(crate::term_safe::fit(&format!("{d}{origin}"), row_w), st),
+            Span::styled(
+                crate::term_safe::fit(&format!("{d}{origin}{from}"), row_w),
+                st,
+            ),
         ]));
+        for text in res::id_of(r).and_then(|id| texts.get(id)).into_iter().flatten() {
+            if lines.len() >= h {
+                break;
+            }
+            lines.push(Line::from(Span::styled(
+                crate::term_safe::fit(&format!("  ✎ {}", crate::term_safe::quoted(text)), row_w + 2),
+                th.dim(),
+            )));
+        }
     }
-    let title = format!(" Regions ({}) ", regions.len());
+    let skip_rel = start.saturating_sub(rows.len());
+    for (k, r) in relations.iter().enumerate().skip(skip_rel) {
+        if lines.len() >= h {
+            break;
+        }
+        let st = if rel_sel == Some(k) {
+            th.cursor()
+        } else {
+            th.accent()
+        };
+        let d = super::relations::describe(&shown, r);
+        lines.push(Line::from(Span::styled(
+            crate::term_safe::fit(&format!("  ↳ {}", tui_safe(&d, false)), row_w + 2),
+            st,
+        )));
+    }
+    let title = if relations.is_empty() {
+        format!(" Regions ({}) ", rows.len())
+    } else {
+        format!(" Regions ({}) · relations ({}) ", rows.len(), relations.len())
+    };
     f.render_widget(Paragraph::new(lines).block(block(th, title, false)), area);
 }
 
