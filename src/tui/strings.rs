@@ -626,6 +626,11 @@ pub fn relation_made(km: &Keymap) -> String {
     )
 }
 
-/// Why an OcrLabels control is shown but not edited.
-pub const OCR_LABELS_NOTE: &str = "OcrLabels is a Label Studio Enterprise tag (text labels on PDF page images); \
-its results are shown here and kept as they are, but not edited";
+/// Why an OcrLabels (or PdfLabels) control is shown but not edited: two lines.
+pub fn enterprise_labels_note(tag: &str) -> [String; 2] {
+    let _ = tag;
+    [
+        "Enterprise-only tag (labels on PDF text)".to_string(),
+        "its results are kept, not edited here".to_string(),
+    ]
+}

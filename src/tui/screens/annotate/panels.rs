@@ -32,6 +32,10 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
             res::current_list(t.draft.result(), c, t.selected.as_deref()).len() + 3
         }
         ControlKind::Rating | ControlKind::Number | ControlKind::DateTime => 3,
+        _ if is_enterprise_labels(c) => {
+            // The note, the labels on one line, and the results it holds.
+            2 + 1 + enterprise_results(app, c).len().min(6) + 2
+        }
         k if k.makes_regions() => c.labels.len().min(8) + 2,
         _ => 3,
     }
@@ -298,6 +302,41 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
     );
 }
 
+/// Label Studio Enterprise's labels on PDF pages (`OcrLabels`, `PdfLabels`): the open
+/// frontend has no such tags, so they are shown with their results, not edited.
+fn is_enterprise_labels(c: &ControlTag) -> bool {
+    ["OcrLabels", "PdfLabels"]
+        .iter()
+        .any(|t| c.tag.eq_ignore_ascii_case(t))
+}
+
+/// The results of `c` shown now: mine (or the source on screen), then the predictions'.
+fn enterprise_results(app: &App, c: &ControlTag) -> Vec<(Value, bool)> {
+    let t = app.annotate.task.as_ref().expect("task");
+    let mut out: Vec<(Value, bool)> = app
+        .shown_result()
+        .into_iter()
+        .filter(|r| c.matches_name(res::from_name(r)))
+        .map(|r| (r, t.source != ViewSource::Mine))
+        .collect();
+    if t.source == ViewSource::Mine && t.show_predictions {
+        let mine: std::collections::HashSet<String> = out
+            .iter()
+            .filter_map(|(r, _)| res::id_of(r).map(str::to_string))
+            .collect();
+        for p in &t.predicted {
+            for r in p {
+                if c.matches_name(res::from_name(r))
+                    && res::id_of(r).is_none_or(|id| !mine.contains(id))
+                {
+                    out.push((r.clone(), true));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The first of `total` rows to show in `height` rows so that `cursor` is visible.
 pub(super) fn window_start(total: usize, height: usize, cursor: usize) -> usize {
     if total <= height || height == 0 {
@@ -535,6 +574,35 @@ pub(super) fn draw_control(
                     format!("• {}", tui_safe(&path, false).into_owned()),
                     st,
                 )));
+            }
+        }
+        _ if is_enterprise_labels(c) => {
+            for note in crate::tui::strings::enterprise_labels_note(&tui_safe(&c.tag, false)) {
+                lines.push(Line::from(Span::styled(note, th.dim())));
+            }
+            let values: Vec<String> = c.labels.iter().map(|l| l.value.clone()).collect();
+            lines.push(Line::from(Span::raw(format!(
+                "labels: {}",
+                tui_safe(&values.join(", "), false)
+            ))));
+            let held = enterprise_results(app, c);
+            if held.is_empty() {
+                lines.push(Line::from(Span::styled("no results of it", th.dim())));
+            }
+            for (r, predicted) in held.iter().take(6) {
+                let d = crate::tui::app::describe_result(&t.config, r, None);
+                let page = r["value"]
+                    .get("pageIndex")
+                    .and_then(Value::as_u64)
+                    .map(|p| format!(" · page {}", p + 1))
+                    .unwrap_or_default();
+                lines.push(Line::from(Span::styled(
+                    format!("{}{d}{page}", if *predicted { "ⓟ " } else { "• " }),
+                    if *predicted { th.prediction() } else { th.base() },
+                )));
+            }
+            if held.len() > 6 {
+                more = Some(format!(" ▼ {} more ", held.len() - 6));
             }
         }
         _ => lines.push(Line::from(Span::styled(
