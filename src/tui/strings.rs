@@ -627,10 +627,7 @@ pub fn relation_made(km: &Keymap) -> String {
 }
 
 /// Why an OcrLabels (or PdfLabels) control is shown but not edited: two lines.
-pub fn enterprise_labels_note(tag: &str) -> [String; 2] {
-    let _ = tag;
-    [
-        "Enterprise-only tag (labels on PDF text)".to_string(),
-        "its results are kept, not edited here".to_string(),
-    ]
-}
+pub const ENTERPRISE_LABELS_NOTE: [&str; 2] = [
+    "Enterprise-only tag (labels on PDF text)",
+    "its results are kept, not edited here",
+];

@@ -318,7 +318,15 @@ impl App {
                 t.config
                     .controls
                     .iter()
-                    .any(|c| is_labels_control(c.kind) || c.kind == ControlKind::Rectangle)
+                    .any(|c| {
+                        is_labels_control(c.kind)
+                            || matches!(
+                                c.kind,
+                                ControlKind::Rectangle
+                                    | ControlKind::VideoRectangle
+                                    | ControlKind::TimelineLabels
+                            )
+                    })
             })
             .or_else(|| {
                 t.focusables

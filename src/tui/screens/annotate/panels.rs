@@ -131,7 +131,12 @@ fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
 }
 
 pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay: &mut TaskLayout) {
-    let regions = app.regions();
+    let shown = shown_ref(app);
+    let t = app.annotate.task.as_ref().expect("task");
+    let regions: Vec<&Value> = shown
+        .iter()
+        .filter(|r| res::is_region(&t.config, r))
+        .collect();
     let panels = side_panels(app, all);
     // Keep the focused panel visible.
     let anchor = side_anchor(app, &panels);
@@ -230,7 +235,7 @@ fn draw_panel(
     app: &App,
     p: Panel,
     r: Rect,
-    regions: &[Value],
+    regions: &[&Value],
     keys: &HashMap<(usize, usize), String>,
     lay: &mut TaskLayout,
 ) {
@@ -252,7 +257,7 @@ fn draw_panel(
 }
 
 /// A panel shrunk to one line: its name, what it holds, and how to reach it.
-fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value]) {
+fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[&Value]) {
     let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
     let what = match p {
@@ -263,7 +268,7 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
             } else {
                 None
             };
-            let current = res::current_list(&app.shown_result(), c, region_id);
+            let current = res::current_list(&shown_ref(app), c, region_id);
             let held = if current.is_empty() {
                 "—".to_string()
             } else {
@@ -278,7 +283,7 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
             };
             format!("{} ({}): {held}", c.name, c.tag)
         }
-        Panel::Regions => format!("Regions ({})", region_rows(regions).len()),
+        Panel::Regions => format!("Regions ({})", region_rows(regions.iter().copied()).len()),
         Panel::Sources => format!(
             "Predictions & annotations ({})",
             t.full.predictions.len() + app.others().len()
@@ -313,11 +318,10 @@ fn is_enterprise_labels(c: &ControlTag) -> bool {
 /// The results of `c` shown now: mine (or the source on screen), then the predictions'.
 fn enterprise_results(app: &App, c: &ControlTag) -> Vec<(Value, bool)> {
     let t = app.annotate.task.as_ref().expect("task");
-    let mut out: Vec<(Value, bool)> = app
-        .shown_result()
-        .into_iter()
+    let mut out: Vec<(Value, bool)> = shown_ref(app)
+        .iter()
         .filter(|r| c.matches_name(res::from_name(r)))
-        .map(|r| (r, t.source != ViewSource::Mine))
+        .map(|r| (r.clone(), t.source != ViewSource::Mine))
         .collect();
     if t.source == ViewSource::Mine && t.show_predictions {
         let mine: std::collections::HashSet<String> = out
@@ -403,7 +407,7 @@ pub(super) fn draw_control(
     } else {
         None
     };
-    let shown = app.shown_result();
+    let shown = shown_ref(app);
     let current = res::current_list(&shown, c, region_id);
     let mode = match c.kind {
         ControlKind::Choices => match c.choice {
@@ -577,7 +581,7 @@ pub(super) fn draw_control(
             }
         }
         _ if is_enterprise_labels(c) => {
-            for note in crate::tui::strings::enterprise_labels_note(&tui_safe(&c.tag, false)) {
+            for note in crate::tui::strings::ENTERPRISE_LABELS_NOTE {
                 lines.push(Line::from(Span::styled(note, th.dim())));
             }
             let values: Vec<String> = c.labels.iter().map(|l| l.value.clone()).collect();
@@ -619,7 +623,7 @@ pub(super) fn draw_control(
 
 /// The regions to list: one row per region id (a shape and its labels written apart
 /// share an id), the one with labels standing for both.
-pub(super) fn region_rows(regions: &[Value]) -> Vec<&Value> {
+pub(super) fn region_rows<'a>(regions: impl IntoIterator<Item = &'a Value>) -> Vec<&'a Value> {
     let mut at: HashMap<&str, usize> = HashMap::new();
     let mut out: Vec<&Value> = Vec::new();
     for r in regions {
@@ -666,20 +670,33 @@ fn region_texts(app: &App, shown: &[Value]) -> HashMap<String, Vec<String>> {
     out
 }
 
-/// Rows the Regions panel lists: regions, their texts and the relations.
-fn region_list_rows(app: &App) -> usize {
-    let shown = app.shown_result();
-    let regions = app.regions();
-    let texts: usize = region_texts(app, &shown).values().map(Vec::len).sum();
-    let relations = shown.iter().filter(|r| res::is_relation(r)).count();
-    region_rows(&regions).len() + texts + relations
+/// The result on screen, borrowed when it is mine: a result can be large (a track of a
+/// million keyframes), and a frame must not copy it more than it has to.
+pub(super) fn shown_ref(app: &App) -> std::borrow::Cow<'_, [Value]> {
+    match &app.annotate.task {
+        Some(t) if t.source == ViewSource::Mine => std::borrow::Cow::Borrowed(t.draft.result()),
+        _ => std::borrow::Cow::Owned(app.shown_result()),
+    }
 }
 
-pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Rect) {
+/// Rows the Regions panel lists: regions, their texts and the relations.
+fn region_list_rows(app: &App) -> usize {
+    let t = app.annotate.task.as_ref().expect("task");
+    let shown = shown_ref(app);
+    let regions: Vec<&Value> = shown
+        .iter()
+        .filter(|r| res::is_region(&t.config, r))
+        .collect();
+    let texts: usize = region_texts(app, &shown).values().map(Vec::len).sum();
+    let relations = shown.iter().filter(|r| res::is_relation(r)).count();
+    region_rows(regions.into_iter()).len() + texts + relations
+}
+
+pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[&Value], area: Rect) {
     let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
-    let shown = app.shown_result();
-    let rows = region_rows(regions);
+    let shown = shown_ref(app);
+    let rows = region_rows(regions.iter().copied());
     let texts = region_texts(app, &shown);
     let relations: Vec<&Value> = shown.iter().filter(|r| res::is_relation(r)).collect();
     let mut lines = Vec::new();

@@ -6,7 +6,6 @@
 
 use crate::annotate::region::is_relation;
 use crate::annotate::relations as rel;
-use crate::config::ControlKind;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
 use crate::tui::result as res;
@@ -27,15 +26,17 @@ pub fn region_name(result: &[Value], id: &str) -> String {
         .iter()
         .filter(|r| !is_relation(r) && res::id_of(r) == Some(id))
         .max_by_key(|r| !res::labels_of(r).is_empty());
+    // The id's start tells regions of one label apart and keeps the line short.
+    let short: String = id.chars().take(4).collect();
     match found {
         Some(r) => {
             let labels = res::labels_of(r);
             match labels.first() {
-                Some(l) => format!("{l} ({id})"),
-                None => format!("{} ({id})", res::from_name(r)),
+                Some(l) => format!("{l}·{short}"),
+                None => format!("{}·{short}", res::from_name(r)),
             }
         }
-        None => format!("{id} (gone)"),
+        None => format!("{short} (gone)"),
     }
 }
 
@@ -114,13 +115,7 @@ impl App {
                     return self.no_relation_selected();
                 };
                 let t = self.annotate.task.as_ref().expect("task");
-                let values: Vec<String> = t
-                    .config
-                    .controls
-                    .iter()
-                    .filter(|c| c.kind == ControlKind::Relations)
-                    .flat_map(|c| c.labels.iter().map(|l| l.key.clone()))
-                    .collect();
+                let values = t.config.relation_labels();
                 if values.is_empty() {
                     self.info("no <Relations> labels in this config: relations stay unlabelled");
                     return Vec::new();

@@ -6,7 +6,8 @@
 //! track, type a box, and label a range; the geometry and result shapes live in
 //! `annotate::video`.
 
-use super::view::{object_regions, region_color};
+use super::ViewSource;
+use super::view::region_color;
 use super::Content;
 use crate::annotate::video::{self as vid, Extent, FrameBox, Track};
 use crate::config::{ControlKind, ControlTag, ObjectTag};
@@ -554,6 +555,29 @@ fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
 
+/// The tracks and timeline regions on `obj`, borrowed: those of the result shown, then,
+/// over my own, the predictions' not yet taken or rejected.
+fn video_regions<'a>(app: &'a App, shown: &'a [Value], obj: &str) -> Vec<(&'a Value, bool)> {
+    let Some(t) = &app.annotate.task else {
+        return Vec::new();
+    };
+    let on = |r: &Value| res::to_name(r) == obj && (is_track(r) || is_timeline(r));
+    let mine = t.source == ViewSource::Mine;
+    let mut out: Vec<(&Value, bool)> = shown.iter().filter(|r| on(r)).map(|r| (r, !mine)).collect();
+    if mine && t.show_predictions {
+        let ids: std::collections::HashSet<&str> =
+            out.iter().filter_map(|(r, _)| res::id_of(r)).collect();
+        for p in &t.predicted {
+            for r in p.iter().filter(|r| on(r)) {
+                if res::id_of(r).is_none_or(|i| !ids.contains(i) && !t.rejected.contains(i)) {
+                    out.push((r, true));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Draws a Video pane that edits frames.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn draw(
@@ -581,7 +605,15 @@ pub(super) fn draw(
     let w = usize::from(inner.width);
     // Line 1: the source and what is known of it.
     let (shown, error) = match t.contents.get(&o.name) {
-        Some(Content::Media { shown, error, .. }) => (shown.clone(), error.clone()),
+        Some(Content::Media {
+            shown,
+            error,
+            source,
+            ..
+        }) => (
+            shown.clone(),
+            error.clone().or_else(|| source.as_ref().err().cloned()),
+        ),
         _ => (String::new(), None),
     };
     let extent = match info.extent {
@@ -599,10 +631,11 @@ pub(super) fn draw(
         Span::styled(format!(" · {} fps · {extent}", info.framerate), th.dim()),
     ];
     if error.is_some() {
-        head.push(Span::styled(" · not readable", th.error()));
+        head.push(Span::styled(" · file not readable", th.warn()));
     }
     // Line 2: the frame and what is on it.
-    let regions = object_regions(app, &o.name);
+    let shown = super::panels::shown_ref(app);
+    let regions = video_regions(app, &shown, &o.name);
     let selected = t.selected.as_deref();
     let mut status = vec![Span::styled(
         format!("frame {now} · {:.2} s", now as f64 / info.framerate),
@@ -671,9 +704,40 @@ pub(super) fn draw(
             height: 1,
             ..inner
         };
-        let (text, st) = match problem {
-            Some(p) => (format!("odd track data: {p}"), th.warn()),
-            None => (crate::tui::strings::video_hint(&app.keymap), th.dim()),
+        let tracks = regions.iter().filter(|(r, _)| is_track(r)).count();
+        let (text, st) = match (problem, sel_track) {
+            (Some(p), _) => (format!("odd track data: {p}"), th.warn()),
+            (None, Some((r, _))) => {
+                let tr = Track::of(&r["value"]);
+                let frames: Vec<String> = tr
+                    .keyframes()
+                    .iter()
+                    .take(12)
+                    .filter_map(vid::frame_of)
+                    .map(|f| f.to_string())
+                    .collect();
+                let more = if tr.len() > 12 { ", …" } else { "" };
+                (
+                    format!("keyframes ({}): {}{more}", tr.len(), frames.join(", ")),
+                    th.dim(),
+                )
+            }
+            (None, None) if tracks == 0 => (
+                format!(
+                    "no tracks yet: a label key or {} starts one on this frame",
+                    app.keymap
+                        .key_for(Ctx::Video, Action::NewRect)
+                        .unwrap_or_default()
+                ),
+                th.dim(),
+            ),
+            (None, None) => (
+                format!(
+                    "{tracks} track(s): {} selects one",
+                    crate::tui::strings::key(&app.keymap, Action::NextRegion)
+                ),
+                th.dim(),
+            ),
         };
         f.render_widget(Paragraph::new(clip(&text, w)).style(st), row);
     }
@@ -684,7 +748,7 @@ pub(super) fn draw(
 fn draw_canvas(
     f: &mut Frame,
     app: &App,
-    regions: &[(Value, bool)],
+    regions: &[(&Value, bool)],
     now: u64,
     selected: Option<&str>,
     area: Rect,
@@ -705,7 +769,7 @@ fn draw_canvas(
     }
     let (cw, ch) = (f64::from(area.width), f64::from(area.height));
     // The selected track is drawn last, on top.
-    let mut order: Vec<&(Value, bool)> = regions.iter().filter(|(r, _)| is_track(r)).collect();
+    let mut order: Vec<&(&Value, bool)> = regions.iter().filter(|(r, _)| is_track(r)).collect();
     order.sort_by_key(|(r, _)| res::id_of(r) == selected && selected.is_some());
     for (r, predicted) in order {
         let Some(a) = Track::of(&r["value"]).at(now) else {
@@ -772,7 +836,7 @@ fn draw_canvas(
 fn draw_timeline(
     f: &mut Frame,
     app: &App,
-    regions: &[(Value, bool)],
+    regions: &[(&Value, bool)],
     pane: &VideoPane,
     info: VideoInfo,
     selected: Option<&str>,
