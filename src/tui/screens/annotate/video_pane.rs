@@ -49,6 +49,9 @@ impl VideoPane {
 pub struct VideoInfo {
     pub framerate: f64,
     pub extent: Option<Extent>,
+    /// The extent is the file's (probed) or typed: frames stop there. One read from the
+    /// results only says how far they reach.
+    pub bounded: bool,
 }
 
 /// Whether a result is a VideoRectangle track.
@@ -132,6 +135,7 @@ impl App {
             return VideoInfo {
                 framerate: vid::DEFAULT_FRAMERATE,
                 extent: None,
+                bounded: false,
             };
         };
         let framerate = t
@@ -149,6 +153,7 @@ impl App {
             .get(obj)
             .and_then(|p| p.entered)
             .map(|n| Extent::from_frames(n, framerate));
+        let bounded = probed.is_some() || entered.is_some();
         let extent = probed.or(entered).or_else(|| {
             vid::extent_from_results(t.draft.result(), obj, framerate).or_else(|| {
                 t.predicted
@@ -156,7 +161,11 @@ impl App {
                     .find_map(|p| vid::extent_from_results(p, obj, framerate))
             })
         });
-        VideoInfo { framerate, extent }
+        VideoInfo {
+            framerate,
+            extent,
+            bounded,
+        }
     }
 
     /// The extent written into a result: the known one, else reaching `frame`.
@@ -181,9 +190,10 @@ impl App {
     }
 
     fn set_frame(&mut self, obj: &str, frame: u64) {
-        let last = self
-            .video_info(obj)
+        let info = self.video_info(obj);
+        let last = info
             .extent
+            .filter(|_| info.bounded)
             .map_or(vid::MAX_FRAMES, |e| e.frames);
         self.video_pane_mut(obj).frame = frame.clamp(1, last.max(1));
     }
@@ -617,7 +627,14 @@ pub(super) fn draw(
         _ => (String::new(), None),
     };
     let extent = match info.extent {
-        Some(e) => format!("{} frames ({:.2} s)", e.frames, e.duration),
+        Some(e) if info.bounded => format!("{} frames ({:.2} s)", e.frames, e.duration),
+        Some(e) => format!(
+            "{} frames as the results say ({} sets the count)",
+            e.frames,
+            app.keymap
+                .key_for(Ctx::Video, Action::SetFrames)
+                .unwrap_or_default()
+        ),
         None => format!(
             "frame count unknown ({} sets it)",
             app.keymap
