@@ -9,9 +9,11 @@ pub mod draft;
 pub mod presence;
 pub mod ranking;
 pub mod region;
+pub mod relations;
 pub mod rules;
 pub mod save;
 pub mod shapes;
+pub mod video;
 
 pub use claim::Annotator;
 pub use draft::Draft;

@@ -296,6 +296,26 @@ impl LabelConfig {
         self.objects.iter().find(|o| o.name == name)
     }
 
+    /// The labels relations can take: the `<Relation>` values (aliases first) of the
+    /// `<Relations>` tag, which has no name and so is no control.
+    pub fn relation_labels(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for el in self.root.subtree() {
+            if !el.tag.eq_ignore_ascii_case("Relations") {
+                continue;
+            }
+            for r in el.subtree() {
+                if r.tag.eq_ignore_ascii_case("Relation")
+                    && let Some(v) = r.attr("alias").or(r.attr("value"))
+                    && !out.iter().any(|x| x == v)
+                {
+                    out.push(v.to_string());
+                }
+            }
+        }
+        out
+    }
+
     /// The first data key, which `$undefined$` is renamed to.
     pub fn first_data_key(&self) -> Option<&str> {
         self.data_keys.first().map(|k| k.key.as_str())

@@ -23,6 +23,8 @@ pub enum Ctx {
     Image,
     /// A TimeSeries chart.
     Timeseries,
+    /// A Video pane (frames, tracks, timeline ranges).
+    Video,
     /// A control panel (Choices, TextArea, Rating, Number, DateTime, Taxonomy, Labels).
     Panel,
     /// The task list.
@@ -42,11 +44,12 @@ pub enum Ctx {
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 12] = [
+    pub const ALL: [Ctx; 13] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
         Ctx::Timeseries,
+        Ctx::Video,
         Ctx::Panel,
         Ctx::List,
         Ctx::Help,
@@ -63,6 +66,7 @@ impl Ctx {
             Ctx::Text => "text",
             Ctx::Image => "image",
             Ctx::Timeseries => "timeseries",
+            Ctx::Video => "video",
             Ctx::Panel => "panel",
             Ctx::List => "list",
             Ctx::Help => "help",
@@ -80,6 +84,7 @@ impl Ctx {
             Ctx::Text => "Text spans (Text, HyperText, Paragraphs focused)",
             Ctx::Image => "Image regions (image focused)",
             Ctx::Timeseries => "TimeSeries regions (chart focused)",
+            Ctx::Video => "Video frames, tracks and timeline ranges (video focused)",
             Ctx::Panel => "Control panels (Choices, TextArea, Rating, Number, DateTime, Taxonomy)",
             Ctx::List => "Task list",
             Ctx::Help => "Help",

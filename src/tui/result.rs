@@ -4,7 +4,7 @@ use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig};
 use serde_json::{Map, Value, json};
 
 // The read accessors and the id generator are the UI-free ones of the annotate layer.
-pub use crate::annotate::region::{from_name, id_of, labels_of, new_id, to_name};
+pub use crate::annotate::region::{from_name, id_of, is_relation, labels_of, new_id, to_name};
 
 /// A result for a control: `{id, from_name, to_name, type, value, origin}`.
 pub fn region(ctrl: &ControlTag, to: &str, id: Option<String>, value: Map<String, Value>) -> Value {
@@ -233,9 +233,11 @@ pub fn preselected(config: &LabelConfig) -> Vec<Value> {
     out
 }
 
-/// Removes every result that belongs to a region (the region and its perRegion results).
+/// Removes every result that belongs to a region (the region and its perRegion results)
+/// and the relations that touch it, as Label Studio does.
 pub fn delete_region(result: &mut Vec<Value>, id: &str) {
     result.retain(|r| id_of(r) != Some(id));
+    crate::annotate::relations::remove_touching(result, id);
 }
 
 /// Changes a region's labels (a single label replaces, `choice="multiple"` toggles).
@@ -270,7 +272,8 @@ pub fn labels_fit(kind: ControlKind, obj: crate::config::ObjectKind) -> bool {
     use crate::config::ObjectKind as O;
     use ControlKind as C;
     match kind {
-        C::Labels => matches!(obj, O::Text | O::HyperText | O::Paragraphs),
+        C::Labels => matches!(obj, O::Text | O::HyperText | O::Paragraphs | O::Video),
+        C::VideoRectangle | C::TimelineLabels => obj == O::Video,
         C::HyperTextLabels => obj == O::HyperText,
         C::ParagraphLabels => obj == O::Paragraphs,
         C::RectangleLabels | C::Rectangle => obj == O::Image,

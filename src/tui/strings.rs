@@ -638,3 +638,48 @@ mod multi_tests {
 /// result that names no object, so what it shows there is lost on submit.
 pub const UNBOUND_CONTROL: &str =
     "not saved: no toName, and Label Studio cannot store a result without one";
+/// The status hint of the task screen with a Video pane focused.
+pub fn video_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Video, a);
+    format!(
+        "{}{} frame · {}{} ±10 · {} go to · {} box · {} type box · {}{} keyframe · {} end/resume · {} range · {} track · {} submit",
+        k(Action::Left),
+        k(Action::Right),
+        k(Action::CoarseLeft),
+        k(Action::CoarseRight),
+        k(Action::JumpFrame),
+        k(Action::NewRect),
+        k(Action::Activate),
+        k(Action::AddKeyframe),
+        k(Action::RemoveKeyframe),
+        k(Action::ToggleLifespan),
+        k(Action::Select),
+        key(km, Action::NextRegion),
+        key(km, Action::Submit),
+    )
+}
+
+/// What a relation in progress waits for.
+pub fn relation_started(from: &str, km: &Keymap) -> String {
+    format!(
+        "relation from {from}: select the other region ({}), then {} ends it (Esc drops it)",
+        key(km, Action::NextRegion),
+        key(km, Action::Relation)
+    )
+}
+
+/// How to reach the selected relation's settings.
+pub fn relation_made(km: &Keymap) -> String {
+    format!(
+        "relation made: {} direction · {} label · {} deletes it",
+        key(km, Action::RelationDirection),
+        key(km, Action::RelationLabel),
+        key(km, Action::DeleteRegion)
+    )
+}
+
+/// Why an OcrLabels (or PdfLabels) control is shown but not edited: two lines.
+pub const ENTERPRISE_LABELS_NOTE: [&str; 2] = [
+    "Enterprise-only tag (labels on PDF text)",
+    "its results are kept, not edited here",
+];

@@ -18,6 +18,26 @@ pub enum EditTarget {
     Number(String),
     DateTime(String),
     Jump,
+    /// A frame of a Video object to go to.
+    VideoFrame(String),
+    /// The frame count of a Video object.
+    VideoFrames(String),
+    /// The box of track `id` on `frame` of a Video object.
+    VideoBox {
+        object: String,
+        id: String,
+        frame: u64,
+    },
+}
+
+impl EditTarget {
+    /// Whether the text edits my result (so that it is drafted as typed), not a place.
+    pub fn edits_result(&self) -> bool {
+        !matches!(
+            self,
+            EditTarget::Jump | EditTarget::VideoFrame(_) | EditTarget::VideoFrames(_)
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -120,6 +140,18 @@ impl Editor {
                 "Enter save · Esc cancel",
             ),
             EditTarget::Jump => (" go to task id ".into(), "Enter go · Esc cancel"),
+            EditTarget::VideoFrame(o) => (
+                format!(" {}: go to frame ", sanitize(o, false)),
+                "Enter go · Esc cancel",
+            ),
+            EditTarget::VideoFrames(o) => (
+                format!(" {}: frame count (empty: unknown) ", sanitize(o, false)),
+                "Enter save · Esc cancel",
+            ),
+            EditTarget::VideoBox { frame, .. } => (
+                format!(" box on frame {frame}: x y width height (%) "),
+                "Enter save · Esc cancel",
+            ),
         };
         let text_lines = ed.buf.iter().filter(|c| **c == '\n').count() as u16 + 1;
         let h = (text_lines + 3).min(area.height.saturating_sub(2)).max(4);

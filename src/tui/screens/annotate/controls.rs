@@ -70,6 +70,7 @@ impl App {
             return match obj.kind {
                 ObjectKind::Image => self.image_action(&obj, a),
                 ObjectKind::TimeSeries => self.timeseries_action(&obj, a),
+                ObjectKind::Video => self.video_action(&obj, a),
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     self.text_action(&obj, a)
                 }
@@ -118,7 +119,10 @@ impl App {
                     true
                 })
             }
-            k if is_labels_control(k) || k == ControlKind::Labels => {
+            k if is_labels_control(k)
+                || k == ControlKind::Labels
+                || k == ControlKind::TimelineLabels =>
+            {
                 self.label_region(&ctrl, &label.key)
             }
             _ => Vec::new(),
@@ -165,6 +169,7 @@ impl App {
             }
             ObjectKind::Image => self.image_label(ctrl, &obj_name, key),
             ObjectKind::TimeSeries => self.timeseries_label(ctrl, &obj_name, key),
+            ObjectKind::Video => self.video_label(ctrl, &obj_name, key),
             _ => Vec::new(),
         }
     }
@@ -381,6 +386,9 @@ impl App {
             EditTarget::TextArea { control, entry } => {
                 self.set_textarea_entry(&control, entry, text)
             }
+            target @ (EditTarget::VideoFrame(_)
+            | EditTarget::VideoFrames(_)
+            | EditTarget::VideoBox { .. }) => self.video_commit(target, &text),
             EditTarget::Number(control) => {
                 let Some(ctrl) = self
                     .annotate

@@ -9,9 +9,11 @@ pub mod pairwise;
 pub mod panels;
 pub mod predicted;
 pub mod ranker;
+pub mod relations;
 pub mod text_pane;
 pub mod timeseries_pane;
 pub mod update;
+pub mod video_pane;
 pub mod view;
 
 use crate::annotate::{Draft, SaveKind};
@@ -161,6 +163,10 @@ pub struct TaskState {
     pub text_drag: Option<String>,
     /// Per image object: its cursor, drawing tools and edit mode.
     pub image: HashMap<String, image_pane::ImagePane>,
+    /// Per video object: its current frame, frame count and range being selected.
+    pub video: HashMap<String, video_pane::VideoPane>,
+    /// A relation being made and the relation selected.
+    pub rel: relations::RelState,
     /// Each prediction's result (as `full.predictions`), parsed once when the task opens.
     pub predicted: Vec<Vec<Value>>,
     /// Each annotation's result (as `full.annotations`), parsed once when the task opens.
@@ -312,6 +318,8 @@ impl App {
             timeseries: HashMap::new(),
             text_drag: None,
             image: HashMap::new(),
+            video: HashMap::new(),
+            rel: relations::RelState::default(),
             base,
             mine_seen,
             ranking: ranker::RankState::default(),
@@ -334,7 +342,15 @@ impl App {
                 t.config
                     .controls
                     .iter()
-                    .any(|c| is_labels_control(c.kind) || c.kind == ControlKind::Rectangle)
+                    .any(|c| {
+                        is_labels_control(c.kind)
+                            || matches!(
+                                c.kind,
+                                ControlKind::Rectangle
+                                    | ControlKind::VideoRectangle
+                                    | ControlKind::TimelineLabels
+                            )
+                    })
             })
             .or_else(|| {
                 t.focusables

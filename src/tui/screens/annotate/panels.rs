@@ -42,6 +42,10 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
             res::current_list(t.draft.result(), c, t.selected.as_deref()).len() + 3
         }
         ControlKind::Rating | ControlKind::Number | ControlKind::DateTime => 3,
+        _ if is_enterprise_labels(c) => {
+            // The note, the labels on one line, and the results it holds.
+            2 + 1 + enterprise_results(app, c).len().min(6) + 2
+        }
         k if k.makes_regions() => c.labels.len().clamp(1, 8) + c.option_problems.len() + 2,
         _ => 3,
     }
@@ -123,7 +127,7 @@ fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
         })
         .filter(|p| !matches!(p, Panel::Control(ci) if t.config.controls[*ci].kind == ControlKind::Relations))
         .collect();
-    let n_regions = app.regions().len();
+    let n_regions = region_list_rows(app);
     let n_sources = t.full.predictions.len() + app.others().len();
     let cap = |h: usize| h.min(usize::from(u16::MAX)) as u16;
     let mut panels: Vec<(Panel, u16)> = controls
@@ -143,7 +147,12 @@ fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
 }
 
 pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay: &mut TaskLayout) {
-    let regions = app.regions();
+    let shown = shown_ref(app);
+    let t = app.annotate.task.as_ref().expect("task");
+    let regions: Vec<&Value> = shown
+        .iter()
+        .filter(|r| res::is_region(&t.config, r))
+        .collect();
     let panels = side_panels(app, all);
     // Keep the focused panel visible.
     let anchor = side_anchor(app, &panels);
@@ -243,7 +252,7 @@ fn draw_panel(
     app: &App,
     p: Panel,
     r: Rect,
-    regions: &[Value],
+    regions: &[&Value],
     keys: &HashMap<(usize, usize), String>,
     lay: &mut TaskLayout,
 ) {
@@ -266,7 +275,7 @@ fn draw_panel(
 }
 
 /// A panel shrunk to one line: its name, what it holds, and how to reach it.
-fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value]) {
+fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[&Value]) {
     let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
     let what = match p {
@@ -277,7 +286,7 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
             } else {
                 None
             };
-            let current = res::current_list(&app.shown_result(), c, region_id);
+            let current = res::current_list(&shown_ref(app), c, region_id);
             let held = if current.is_empty() {
                 "—".to_string()
             } else {
@@ -296,7 +305,7 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
             let c = &t.config.unbound[ui];
             format!("{} ({}): not saved, no toName", c.name, c.tag)
         }
-        Panel::Regions => format!("Regions ({})", regions.len()),
+        Panel::Regions => format!("Regions ({})", region_rows(regions.iter().copied()).len()),
         Panel::Sources => format!(
             "Predictions & annotations ({})",
             t.full.predictions.len() + app.others().len()
@@ -318,6 +327,40 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
         ])),
         r,
     );
+}
+
+/// Label Studio Enterprise's labels on PDF pages (`OcrLabels`, `PdfLabels`): the open
+/// frontend has no such tags, so they are shown with their results, not edited.
+fn is_enterprise_labels(c: &ControlTag) -> bool {
+    ["OcrLabels", "PdfLabels"]
+        .iter()
+        .any(|t| c.tag.eq_ignore_ascii_case(t))
+}
+
+/// The results of `c` shown now: mine (or the source on screen), then the predictions'.
+fn enterprise_results(app: &App, c: &ControlTag) -> Vec<(Value, bool)> {
+    let t = app.annotate.task.as_ref().expect("task");
+    let mut out: Vec<(Value, bool)> = shown_ref(app)
+        .iter()
+        .filter(|r| c.matches_name(res::from_name(r)))
+        .map(|r| (r.clone(), t.source != ViewSource::Mine))
+        .collect();
+    if t.source == ViewSource::Mine && t.show_predictions {
+        let mine: std::collections::HashSet<String> = out
+            .iter()
+            .filter_map(|(r, _)| res::id_of(r).map(str::to_string))
+            .collect();
+        for p in &t.predicted {
+            for r in p {
+                if c.matches_name(res::from_name(r))
+                    && res::id_of(r).is_none_or(|id| !mine.contains(id))
+                {
+                    out.push((r.clone(), true));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The first of `total` rows to show in `height` rows so that `cursor` is visible.
@@ -388,7 +431,7 @@ pub(super) fn draw_control(
     } else {
         None
     };
-    let shown = app.shown_result();
+    let shown = shown_ref(app);
     let current = res::current_list(&shown, c, region_id);
     let mode = match c.kind {
         ControlKind::Choices => match c.choice {
@@ -626,6 +669,35 @@ pub(super) fn draw_control(
                 th.warn(),
             )));
         }
+        _ if is_enterprise_labels(c) => {
+            for note in crate::tui::strings::ENTERPRISE_LABELS_NOTE {
+                lines.push(Line::from(Span::styled(note, th.dim())));
+            }
+            let values: Vec<String> = c.labels.iter().map(|l| l.value.clone()).collect();
+            lines.push(Line::from(Span::raw(format!(
+                "labels: {}",
+                tui_safe(&values.join(", "), false)
+            ))));
+            let held = enterprise_results(app, c);
+            if held.is_empty() {
+                lines.push(Line::from(Span::styled("no results of it", th.dim())));
+            }
+            for (r, predicted) in held.iter().take(6) {
+                let d = crate::tui::app::describe_result(&t.config, r, None);
+                let page = r["value"]
+                    .get("pageIndex")
+                    .and_then(Value::as_u64)
+                    .map(|p| format!(" · page {}", p + 1))
+                    .unwrap_or_default();
+                lines.push(Line::from(Span::styled(
+                    format!("{}{d}{page}", if *predicted { "ⓟ " } else { "• " }),
+                    if *predicted { th.prediction() } else { th.base() },
+                )));
+            }
+            if held.len() > 6 {
+                more = Some(format!(" ▼ {} more ", held.len() - 6));
+            }
+        }
         _ => lines.push(Line::from(Span::styled(
             format!("{} is shown but not edited here", c.tag),
             th.dim(),
@@ -772,36 +844,120 @@ fn option_problem_lines(
         .collect()
 }
 
-pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Rect) {
+/// The regions to list: one row per region id (a shape and its labels written apart
+/// share an id), the one with labels standing for both.
+pub(super) fn region_rows<'a>(regions: impl IntoIterator<Item = &'a Value>) -> Vec<&'a Value> {
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    let mut out: Vec<&Value> = Vec::new();
+    for r in regions {
+        match res::id_of(r).and_then(|id| at.get(id).copied()) {
+            Some(i) => {
+                if res::labels_of(out[i]).is_empty() && !res::labels_of(r).is_empty() {
+                    out[i] = r;
+                }
+            }
+            None => {
+                if let Some(id) = res::id_of(r) {
+                    at.insert(id, out.len());
+                }
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// The texts of perRegion TextAreas by region id, as Label Studio's region list shows
+/// them (`displayMode="region-list"`).
+fn region_texts(app: &App, shown: &[Value]) -> HashMap<String, Vec<String>> {
+    let t = app.annotate.task.as_ref().expect("task");
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let areas: Vec<&ControlTag> = t
+        .config
+        .controls
+        .iter()
+        .filter(|c| c.kind == ControlKind::TextArea && c.per_region)
+        .collect();
+    if areas.is_empty() {
+        return out;
+    }
+    for r in shown {
+        let Some(id) = res::id_of(r) else { continue };
+        if let Some(c) = areas.iter().find(|c| c.matches_name(res::from_name(r))) {
+            let texts = res::current_list(std::slice::from_ref(r), c, Some(id));
+            out.entry(id.to_string())
+                .or_default()
+                .extend(texts.iter().map(as_text));
+        }
+    }
+    out
+}
+
+/// The result on screen, borrowed when it is mine: a result can be large (a track of a
+/// million keyframes), and a frame must not copy it more than it has to.
+pub(super) fn shown_ref(app: &App) -> std::borrow::Cow<'_, [Value]> {
+    match &app.annotate.task {
+        Some(t) if t.source == ViewSource::Mine => std::borrow::Cow::Borrowed(t.draft.result()),
+        _ => std::borrow::Cow::Owned(app.shown_result()),
+    }
+}
+
+/// Rows the Regions panel lists: regions, their texts and the relations.
+fn region_list_rows(app: &App) -> usize {
+    let t = app.annotate.task.as_ref().expect("task");
+    let shown = shown_ref(app);
+    let regions: Vec<&Value> = shown
+        .iter()
+        .filter(|r| res::is_region(&t.config, r))
+        .collect();
+    let texts: usize = region_texts(app, &shown).values().map(Vec::len).sum();
+    let relations = shown.iter().filter(|r| res::is_relation(r)).count();
+    region_rows(regions.into_iter()).len() + texts + relations
+}
+
+pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[&Value], area: Rect) {
     let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
+    let shown = shown_ref(app);
+    let rows = region_rows(regions.iter().copied());
+    let texts = region_texts(app, &shown);
+    let relations: Vec<&Value> = shown.iter().filter(|r| res::is_relation(r)).collect();
     let mut lines = Vec::new();
-    if regions.is_empty() {
+    if rows.is_empty() {
         lines.push(Line::from(Span::styled("no regions yet", th.dim())));
     }
     let h = area.height.saturating_sub(2) as usize;
-    let sel = regions
+    let selected_id = t.selected.as_deref();
+    let sel = rows
         .iter()
-        .position(|r| {
-            t.selected
-                .as_deref()
-                .is_some_and(|s| res::id_of(r) == Some(s))
-        })
+        .position(|r| selected_id.is_some_and(|s| res::id_of(r) == Some(s)))
         .unwrap_or(0);
-    let start = sel.saturating_sub(h.saturating_sub(1));
+    // The selected relation wins the window when there is one.
+    let rel_sel = t.rel.selected.filter(|k| *k < relations.len());
+    let start = match rel_sel {
+        Some(k) => (rows.len() + k).saturating_sub(h.saturating_sub(1)),
+        None => sel.saturating_sub(h.saturating_sub(1)),
+    };
     // The frame and the colour mark take four columns.
     let row_w = usize::from(area.width.saturating_sub(4));
-    for r in regions.iter().skip(start).take(h) {
-        let selected = t
-            .selected
-            .as_deref()
-            .is_some_and(|s| res::id_of(r) == Some(s));
+    for r in rows.iter().skip(start) {
+        if lines.len() >= h {
+            break;
+        }
+        let selected = selected_id.is_some_and(|s| res::id_of(r) == Some(s));
         let col = region_color(app, &t.config, r);
-        let d = crate::tui::app::describe_result(&t.config, r, t.contents.get(res::to_name(r)));
+        let d = super::video_pane::describe(r).unwrap_or_else(|| {
+            crate::tui::app::describe_result(&t.config, r, t.contents.get(res::to_name(r)))
+        });
         let origin = match r.get("origin").and_then(Value::as_str) {
             Some("prediction") => " ⓟ",
             Some("prediction-changed") => " ⓟ✎",
             _ => "",
+        };
+        let from = if t.rel.from.is_some() && t.rel.from.as_deref() == res::id_of(r) {
+            " ⇢"
+        } else {
+            ""
         };
         let st = if selected { th.cursor() } else { th.base() };
         lines.push(Line::from(vec![
@@ -814,10 +970,42 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Re
                 },
             ),
             // Cut by display columns, per grapheme: an emoji sequence is never split.
-            Span::styled(crate::term_safe::fit(&format!("{d}{origin}"), row_w), st),
+            Span::styled(
+                crate::term_safe::fit(&format!("{d}{origin}{from}"), row_w),
+                st,
+            ),
         ]));
+        for text in res::id_of(r).and_then(|id| texts.get(id)).into_iter().flatten() {
+            if lines.len() >= h {
+                break;
+            }
+            lines.push(Line::from(Span::styled(
+                crate::term_safe::fit(&format!("  ✎ {}", crate::term_safe::quoted(text)), row_w + 2),
+                th.dim(),
+            )));
+        }
     }
-    let title = format!(" Regions ({}) ", regions.len());
+    let skip_rel = start.saturating_sub(rows.len());
+    for (k, r) in relations.iter().enumerate().skip(skip_rel) {
+        if lines.len() >= h {
+            break;
+        }
+        let st = if rel_sel == Some(k) {
+            th.cursor()
+        } else {
+            th.accent()
+        };
+        let d = super::relations::describe(&shown, r);
+        lines.push(Line::from(Span::styled(
+            crate::term_safe::fit(&format!("  ↳ {}", tui_safe(&d, false)), row_w + 2),
+            st,
+        )));
+    }
+    let title = if relations.is_empty() {
+        format!(" Regions ({}) ", rows.len())
+    } else {
+        format!(" Regions ({}) · relations ({}) ", rows.len(), relations.len())
+    };
     f.render_widget(Paragraph::new(lines).block(block(th, title, false)), area);
 }
 

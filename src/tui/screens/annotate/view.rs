@@ -142,6 +142,13 @@ pub(super) fn pane_rows(app: &App, item: &Item, width: u16) -> Rows {
     if let Item::Pair(ci) = item {
         return super::pairwise::rows(app, *ci, width);
     }
+    if let (Item::Object(o), Some(t)) = (item, &app.annotate.task)
+        && o.kind == ObjectKind::Video
+        && super::video_pane::edits_video(&t.config, &o.name)
+    {
+        // Two lines of facts, a canvas, the timeline and a note, in the frame.
+        return Rows { min: 6, max: FLEX };
+    }
     item_rows(item)
 }
 
@@ -603,6 +610,11 @@ pub(super) fn draw_object(
             super::text_pane::draw_doc(f, app, o, doc, area, title, focused, lay)
         }
         (ObjectKind::Image, Some(c)) => draw_image_pane(f, app, o, c, area, title, focused, lay),
+        (ObjectKind::Video, Some(Content::Media { .. }))
+            if super::video_pane::edits_video(&t.config, &o.name) =>
+        {
+            super::video_pane::draw(f, app, o, area, title, focused, lay)
+        }
         (
             ObjectKind::Audio | ObjectKind::Video,
             Some(Content::Media {
