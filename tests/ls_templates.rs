@@ -144,29 +144,40 @@ fn check_template(dir: &Path) -> Vec<String> {
     // The config as opened for this task (Repeaters expanded).
     let config = t.config.clone();
     let focusables = t.focusables.clone();
-    let next = d
-        .s
-        .app
-        .keymap
-        .key_for(Ctx::Task, Action::FocusNext)
-        .expect("a key moves the focus");
+    let data = t.data.clone();
+    let next_keys = d.s.app.keymap.keys_for(Ctx::Task, Action::FocusNext);
+    assert!(!next_keys.is_empty(), "a key moves the focus");
 
     // Every focus stop, drawn as the user sees it when the focus arrives there.
     let mut frames: Vec<(Option<Focus>, String)> = Vec::new();
     for _ in 0..=focusables.len() {
-        let focus = d
-            .s
-            .app
-            .annotate
-            .task
-            .as_ref()
-            .and_then(|t| t.focusables.get(t.focus).copied());
+        let focus_now = |d: &Driver| {
+            d.s.app
+                .annotate
+                .task
+                .as_ref()
+                .map(|t| (t.focus, t.focusables.get(t.focus).copied()))
+        };
+        let before = focus_now(&d);
         let (screen, _) = d.frame(WIDE.0, WIDE.1);
-        frames.push((focus, screen));
+        frames.push((before.and_then(|b| b.1), screen));
         if focusables.len() < 2 {
             break;
         }
-        d.s.key(key_event(&next));
+        // The first focus key that moves the focus from here, as a user tries them: the
+        // focused pane may take some of them for itself.
+        let moved = next_keys.iter().any(|k| {
+            d.s.key(key_event(k));
+            focus_now(&d) != before
+        });
+        if !moved {
+            out.push(format!(
+                "no focus key ({}) moves the focus on from {:?}",
+                next_keys.join(", "),
+                before.and_then(|b| b.1)
+            ));
+            break;
+        }
     }
     let (small, _) = d.frame(SMALL.0, SMALL.1);
     frames.push((None, small));
@@ -192,7 +203,15 @@ fn check_template(dir: &Path) -> Vec<String> {
                 Some(screen) if screen.contains(&format!("{} is shown but not edited", c.tag)) => {
                     out.push(format!("{what}: drawn as a placeholder, not editable"))
                 }
-                Some(_) => {}
+                Some(screen) => {
+                    if let Some(option) = first_option(c, &data)
+                        && !screen.contains(&option)
+                    {
+                        out.push(format!(
+                            "{what}: its first option {option:?} is not shown when focused"
+                        ));
+                    }
+                }
             }
         } else {
             // A control drawn inside its object's pane: the pane or the control is named.
@@ -210,7 +229,10 @@ fn check_template(dir: &Path) -> Vec<String> {
             continue;
         }
         if !anywhere(&format!(" {} ({}) ", o.name, o.tag)) {
-            out.push(format!("object {} ({}): its pane is never drawn", o.name, o.tag));
+            out.push(format!(
+                "object {} ({}): its pane is never drawn",
+                o.name, o.tag
+            ));
         }
     }
     out
@@ -237,4 +259,24 @@ fn check_formats(dir: &Path, config: &LabelConfig) -> Vec<String> {
             "export formats differ: Label Studio offers {theirs:?}, labelterm {ours:?}"
         )]
     }
+}
+
+/// The start of the first option a control offers (its first Choice or Label, else the
+/// first of the options its task data gives), as a panel lists it; `None` for controls
+/// without a list of options.
+fn first_option(c: &labelterm::config::ControlTag, data: &serde_json::Value) -> Option<String> {
+    if !(c.kind == ControlKind::Choices || c.kind.makes_regions()) {
+        return None;
+    }
+    let value = match (c.labels.first(), c.dynamic_labels.as_deref()) {
+        (Some(l), _) => l.value.clone(),
+        (None, Some(key)) => match data.get(key)?.as_array()?.first()? {
+            serde_json::Value::String(s) => s.clone(),
+            o => o.get("value")?.as_str()?.to_string(),
+        },
+        (None, None) => return None,
+    };
+    // Panels cut long options to their width: the start is enough to find it.
+    let start: String = value.trim().chars().take(12).collect();
+    (!start.is_empty()).then_some(start)
 }

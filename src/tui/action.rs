@@ -125,6 +125,10 @@ pub enum Action {
     Overwrite,
     /// Keep my annotation from another window; the held answer goes to undo.
     KeepStored,
+    /// Chat: write a new message.
+    NewMessage,
+    /// Chat: the role of the next new message.
+    CycleRole,
 }
 
 impl Action {
@@ -213,6 +217,8 @@ impl Action {
         Action::StopDrawing,
         Action::Overwrite,
         Action::KeepStored,
+        Action::NewMessage,
+        Action::CycleRole,
     ];
 
     /// The name used in keymap files.

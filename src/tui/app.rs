@@ -215,6 +215,7 @@ impl App {
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     Some(Ctx::Text)
                 }
+                ObjectKind::Chat => Some(Ctx::Chat),
                 _ => None,
             },
             Focus::Control(_) => Some(Ctx::Panel),

@@ -35,10 +35,12 @@ pub enum Ctx {
     Diff,
     /// A submit that would replace my newer annotation from another window.
     Conflict,
+    /// A Chat conversation.
+    Chat,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 10] = [
+    pub const ALL: [Ctx; 11] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
@@ -49,6 +51,7 @@ impl Ctx {
         Ctx::Picker,
         Ctx::Diff,
         Ctx::Conflict,
+        Ctx::Chat,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +66,7 @@ impl Ctx {
             Ctx::Picker => "picker",
             Ctx::Diff => "diff",
             Ctx::Conflict => "conflict",
+            Ctx::Chat => "chat",
         }
     }
 
@@ -78,6 +82,7 @@ impl Ctx {
             Ctx::Picker => "Taxonomy picker",
             Ctx::Diff => "Diff view",
             Ctx::Conflict => "Submitted in another window",
+            Ctx::Chat => "Chat (a conversation focused)",
         }
     }
 }

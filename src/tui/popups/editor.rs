@@ -18,6 +18,12 @@ pub enum EditTarget {
     Number(String),
     DateTime(String),
     Jump,
+    /// A message of chat `chat`: a new one as `role`, or my message `id`.
+    ChatMessage {
+        chat: String,
+        id: Option<String>,
+        role: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +68,10 @@ impl Editor {
         let ed = self;
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let alt = ev.modifiers.contains(KeyModifiers::ALT);
-        let multiline = matches!(ed.target, EditTarget::TextArea { .. });
+        let multiline = matches!(
+            ed.target,
+            EditTarget::TextArea { .. } | EditTarget::ChatMessage { .. }
+        );
         match ev.code {
             KeyCode::Esc => return EditorReply::Cancel,
             KeyCode::Enter if multiline && (alt || ev.modifiers.contains(KeyModifiers::SHIFT)) => {
@@ -120,6 +129,10 @@ impl Editor {
                 "Enter save · Esc cancel",
             ),
             EditTarget::Jump => (" go to task id ".into(), "Enter go · Esc cancel"),
+            EditTarget::ChatMessage { chat, id, role } => (
+                crate::tui::strings::chat_editor_title(chat, role, id.is_none()),
+                "Enter save · Alt-Enter new line · Esc cancel",
+            ),
         };
         let text_lines = ed.buf.iter().filter(|c| **c == '\n').count() as u16 + 1;
         let h = (text_lines + 3).min(area.height.saturating_sub(2)).max(4);

@@ -55,6 +55,7 @@ impl Screen {
                 Some(Ctx::Text) => strings::text_hint(km),
                 Some(Ctx::Image) => strings::image_hint(km),
                 Some(Ctx::Timeseries) => strings::timeseries_hint(km),
+                Some(Ctx::Chat) => strings::chat_hint(km),
                 _ => strings::task_hint(km),
             },
         }

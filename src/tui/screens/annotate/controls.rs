@@ -62,6 +62,12 @@ impl App {
             ));
             return false;
         }
+        if let Some(r) = region
+            .as_ref()
+            .filter(|r| crate::annotate::chat::is_message(r))
+        {
+            return self.chat_role_fits(ctrl, r);
+        }
         true
     }
 
@@ -73,6 +79,7 @@ impl App {
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     self.text_action(&obj, a)
                 }
+                ObjectKind::Chat => self.chat_action(&obj, a),
                 _ => Vec::new(),
             };
         }
@@ -369,6 +376,9 @@ impl App {
             },
             EditTarget::TextArea { control, entry } => {
                 self.set_textarea_entry(&control, entry, text)
+            }
+            EditTarget::ChatMessage { chat, id, role } => {
+                self.commit_chat_message(&chat, id.as_deref(), &role, text)
             }
             EditTarget::Number(control) => {
                 let Some(ctrl) = self

@@ -2,6 +2,7 @@
 //! the opening of tasks live here; `update` and `controls` hold what its actions do,
 //! `view` and `panels` draw it.
 
+pub mod chat_pane;
 pub mod controls;
 pub mod image_pane;
 pub mod panels;
@@ -158,6 +159,8 @@ pub struct TaskState {
     pub text_drag: Option<String>,
     /// Per image object: its cursor, drawing tools and edit mode.
     pub image: HashMap<String, image_pane::ImagePane>,
+    /// Per chat: its message cursor and the role chosen for the next message.
+    pub chat: HashMap<String, chat_pane::ChatPane>,
     /// Each prediction's result (as `full.predictions`), parsed once when the task opens.
     pub predicted: Vec<Vec<Value>>,
     /// Each annotation's result (as `full.annotations`), parsed once when the task opens.
@@ -185,6 +188,14 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
                 (Action::NewRect, "box"),
                 (Action::JumpBegin, "jump"),
                 (Action::CycleEdit, "edit"),
+            ],
+        ),
+        Some(ctx @ Ctx::Chat) => hints_of(
+            km,
+            ctx,
+            &[
+                (Action::NewMessage, "new message"),
+                (Action::CycleRole, "role"),
             ],
         ),
         Some(ctx @ Ctx::Timeseries) => hints_of(
@@ -221,7 +232,8 @@ impl App {
     ) -> Vec<Effect> {
         let from_history = self.annotate.history.get(self.annotate.hist_pos) == Some(&full.task.id);
         let data: Value = serde_json::from_str(&full.task.data).unwrap_or(Value::Null);
-        let config = self.base_config.expand_for_task(&data);
+        let config =
+            crate::annotate::chat::with_chat_panes(self.base_config.expand_for_task(&data));
         let mine = full
             .annotations
             .iter()
@@ -289,6 +301,7 @@ impl App {
             timeseries: HashMap::new(),
             text_drag: None,
             image: HashMap::new(),
+            chat: HashMap::new(),
             base,
             mine_seen,
         };
@@ -587,6 +600,7 @@ impl App {
                 let tk = obj.attr("textKey").unwrap_or("text");
                 Content::Doc(Arc::new(SpanDoc::paragraphs(&items, nk, tk)))
             }
+            ObjectKind::Chat => Content::Data(crate::annotate::chat::normalize_data(raw)),
             _ => Content::Data(raw),
         }
     }

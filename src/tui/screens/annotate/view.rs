@@ -89,6 +89,7 @@ pub(super) fn item_rows(item: &Item) -> Rows {
             ObjectKind::Audio | ObjectKind::Video => fixed(5),
             ObjectKind::TimeSeries => Rows { min: 8, max: FLEX },
             ObjectKind::Table => Rows { min: 3, max: 12 },
+            ObjectKind::Chat => Rows { min: 6, max: FLEX },
             _ => Rows { min: 3, max: FLEX },
         },
         Item::Control(_) => fixed(0),
@@ -602,6 +603,9 @@ pub(super) fn draw_object(
         }
         (ObjectKind::TimeSeries, Some(Content::Data(_))) => {
             super::timeseries_pane::draw(f, app, o, area, title, focused, lay)
+        }
+        (ObjectKind::Chat, Some(Content::Data(v))) => {
+            super::chat_pane::draw(f, app, o, v, area, focused)
         }
         (ObjectKind::Table, Some(Content::Data(v))) => {
             let lines = table_lines(v, th);
