@@ -639,10 +639,7 @@ pub fn chat_full(max: usize) -> String {
 
 /// Said when the role of the next message changes.
 pub fn chat_next_role(role: &str) -> String {
-    format!(
-        "the next message is a {} message",
-        crate::term_safe::tui_safe(role, false)
-    )
+    format!("next message: {}", crate::term_safe::tui_safe(role, false))
 }
 
 pub const CHAT_DATA_READ_ONLY: &str =

@@ -273,14 +273,12 @@ pub(super) fn draw(f: &mut Frame, app: &App, o: &ObjectTag, v: &Value, area: Rec
     }
     body.truncate(room);
     let mut lines = notes;
-    lines.extend(body);
-    if let Some(l) = new_line {
-        // The new-message line sits at the bottom of the pane.
-        while lines.len() + 1 < height {
-            lines.push(Line::from(""));
-        }
-        lines.push(l);
+    // As in a chat, the messages end just above the new-message line.
+    if new_line.is_some() {
+        lines.extend((body.len()..room).map(|_| Line::from("")));
     }
+    lines.extend(body);
+    lines.extend(new_line);
     f.render_widget(
         Paragraph::new(lines).block(block(th, tui_safe(&title, false).into_owned(), focused)),
         area,
@@ -288,28 +286,45 @@ pub(super) fn draw(f: &mut Frame, app: &App, o: &ObjectTag, v: &Value, area: Rec
 }
 
 impl App {
-    /// The chat `name` as it stands: its setup, its data and my result, and its pane.
-    fn chat_parts(&self, name: &str) -> Option<(ChatSpec, Value, Vec<Value>, ChatPane)> {
+    /// Reads chat `name` as it stands (its setup, its conversation, its pane) without
+    /// copying its data: a conversation can be long.
+    fn chat_view<R>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&ChatSpec, &Thread, &ChatPane) -> R,
+    ) -> Option<R> {
         let t = self.annotate.task.as_ref()?;
         let spec = ChatSpec::of(&t.config, name, &t.data)?;
-        let data = chat_data(&t.contents, name).clone();
-        Some((
-            spec,
-            data,
-            t.draft.result().to_vec(),
-            t.chat.get(name).cloned().unwrap_or_default(),
-        ))
+        let thread = Thread::new(chat_data(&t.contents, name), t.draft.result(), name);
+        let pane = t.chat.get(name).cloned().unwrap_or_default();
+        Some(f(&spec, &thread, &pane))
     }
 
     /// A key on a focused chat.
     pub(in crate::tui) fn chat_action(&mut self, obj: &ObjectTag, a: Action) -> Vec<Effect> {
         let name = obj.name.clone();
-        let Some((spec, data, result, pane)) = self.chat_parts(&name) else {
+        // What the key needs to know, read once: the conversation's length, the cursor,
+        // my message under it (id, role, content), the role of a new message.
+        type Under = Option<(Option<String>, String, String)>;
+        let Some((spec, n, at, under, role)) = self.chat_view(&name, |spec, thread, pane| {
+            let at = pane.at(thread.len());
+            let under: Under = at.and_then(|i| thread.get(i)).map(|m| {
+                (
+                    m.id.map(str::to_string),
+                    m.role.to_string(),
+                    m.content.to_string(),
+                )
+            });
+            (
+                spec.clone(),
+                thread.len(),
+                at,
+                under,
+                next_role(spec, thread, pane),
+            )
+        }) else {
             return Vec::new();
         };
-        let thread = Thread::new(&data, &result, &name);
-        let n = thread.len();
-        let at = pane.at(n);
         // Positions run over the messages, then the new-message line (n).
         let pos = at.unwrap_or(n);
         let count = self.annotate.take_count();
@@ -324,69 +339,75 @@ impl App {
             _ => None,
         };
         if let Some(cursor) = target {
-            let id = cursor
-                .and_then(|c| thread.get(c))
-                .and_then(|m| m.id.map(str::to_string));
             let t = self.annotate.task.as_mut().expect("task");
-            t.chat.entry(name).or_default().cursor = cursor;
-            // My message under the cursor is the one per-message controls apply to.
-            t.selected = id;
+            t.chat.entry(name.clone()).or_default().cursor = cursor;
+            self.chat_select_under_cursor(&name);
             return Vec::new();
         }
         match a {
-            Action::NewMessage => self.start_chat_message(&spec, &thread, &pane),
+            Action::NewMessage => self.start_chat_message(&spec, n, role),
             Action::CycleRole => {
-                let now = next_role(&spec, &thread, &pane);
-                let next = (now + 1) % spec.roles.len().max(1);
+                let next = (role + 1) % spec.roles.len().max(1);
                 let t = self.annotate.task.as_mut().expect("task");
                 t.chat.entry(name).or_default().role_choice = Some((next, n));
                 let role = spec.roles.get(next).cloned().unwrap_or_default();
                 self.info(strings::chat_next_role(&role));
                 Vec::new()
             }
-            Action::Activate | Action::Toggle => match at.and_then(|i| thread.get(i)) {
-                None => self.start_chat_message(&spec, &thread, &pane),
-                Some(m) => match m.id {
-                    None => {
-                        self.info(strings::CHAT_DATA_READ_ONLY);
-                        Vec::new()
-                    }
-                    Some(_) if !spec.can_edit(&m.role) => {
-                        self.info(strings::chat_not_editable(&m.role));
-                        Vec::new()
-                    }
-                    Some(id) => {
-                        if !self.chat_writable() {
-                            return Vec::new();
-                        }
+            Action::Activate | Action::Toggle => match under {
+                None => self.start_chat_message(&spec, n, role),
+                Some((None, _, _)) => {
+                    self.info(strings::CHAT_DATA_READ_ONLY);
+                    Vec::new()
+                }
+                Some((Some(_), role, _)) if !spec.can_edit(&role) => {
+                    self.info(strings::chat_not_editable(&role));
+                    Vec::new()
+                }
+                Some((Some(id), role, content)) => {
+                    if self.chat_writable() {
                         let target = EditTarget::ChatMessage {
                             chat: name,
-                            id: Some(id.to_string()),
-                            role: m.role.to_string(),
+                            id: Some(id),
+                            role,
                         };
-                        self.start_editor(target, m.content.to_string());
-                        Vec::new()
+                        self.start_editor(target, content);
                     }
-                },
+                    Vec::new()
+                }
             },
-            Action::Clear => match at.and_then(|i| thread.get(i)) {
-                Some(m) => match m.id {
-                    None => {
-                        self.info(strings::CHAT_DATA_READ_ONLY);
-                        Vec::new()
-                    }
-                    Some(id) => {
-                        let id = id.to_string();
-                        self.edit(move |_, r| {
-                            let before = r.len();
-                            res::delete_region(r, &id);
-                            r.len() != before
-                        })
-                    }
-                },
+            Action::Clear => match under {
+                Some((None, _, _)) => {
+                    self.info(strings::CHAT_DATA_READ_ONLY);
+                    Vec::new()
+                }
+                Some((Some(id), _, _)) => {
+                    let out = self.edit(move |_, r| {
+                        let before = r.len();
+                        res::delete_region(r, &id);
+                        r.len() != before
+                    });
+                    self.chat_select_under_cursor(&name);
+                    out
+                }
                 None => Vec::new(),
             },
             _ => Vec::new(),
+        }
+    }
+
+    /// My message under the chat's cursor becomes the selected region: the one
+    /// per-message controls apply to (none on a message of the task data).
+    fn chat_select_under_cursor(&mut self, name: &str) {
+        let Some(id) = self.chat_view(name, |_, thread, pane| {
+            pane.at(thread.len())
+                .and_then(|c| thread.get(c))
+                .and_then(|m| m.id.map(str::to_string))
+        }) else {
+            return;
+        };
+        if let Some(t) = self.annotate.task.as_mut() {
+            t.selected = id;
         }
     }
 
@@ -403,22 +424,17 @@ impl App {
         mine
     }
 
-    fn start_chat_message(
-        &mut self,
-        spec: &ChatSpec,
-        thread: &Thread,
-        pane: &ChatPane,
-    ) -> Vec<Effect> {
+    fn start_chat_message(&mut self, spec: &ChatSpec, count: usize, role: usize) -> Vec<Effect> {
         if !self.chat_writable() {
             return Vec::new();
         }
-        if !spec.can_add(thread.len()) {
+        if !spec.can_add(count) {
             self.info(strings::chat_full(spec.max_messages.unwrap_or(0)));
             return Vec::new();
         }
         let role = spec
             .roles
-            .get(next_role(spec, thread, pane))
+            .get(role)
             .cloned()
             .unwrap_or_else(|| "user".into());
         self.start_editor(
@@ -455,10 +471,12 @@ impl App {
                 self.edit(move |_, r| chat::set_content(r, &id, &text))
             }
             None => {
-                let Some((spec, data, result, _)) = self.chat_parts(chat_name) else {
+                let Some((spec, count)) =
+                    self.chat_view(chat_name, |spec, thread, _| (spec.clone(), thread.len()))
+                else {
                     return Vec::new();
                 };
-                if !spec.can_add(Thread::new(&data, &result, chat_name).len()) {
+                if !spec.can_add(count) {
                     self.info(strings::chat_full(spec.max_messages.unwrap_or(0)));
                     return Vec::new();
                 }

@@ -315,15 +315,21 @@ impl App {
             }
         }
         t.focusables = focusables(&t.config);
-        t.focus = t
-            .focusables
-            .iter()
-            .position(|f| matches!(f, Focus::Object(_)))
-            .filter(|_| {
-                t.config
-                    .controls
+        // A conversation is what a chat task is about: it has the focus first.
+        let chat = t.focusables.iter().position(
+            |f| matches!(f, Focus::Object(i) if t.config.objects[*i].kind == ObjectKind::Chat),
+        );
+        t.focus = chat
+            .or_else(|| {
+                t.focusables
                     .iter()
-                    .any(|c| is_labels_control(c.kind) || c.kind == ControlKind::Rectangle)
+                    .position(|f| matches!(f, Focus::Object(_)))
+                    .filter(|_| {
+                        t.config
+                            .controls
+                            .iter()
+                            .any(|c| is_labels_control(c.kind) || c.kind == ControlKind::Rectangle)
+                    })
             })
             .or_else(|| {
                 t.focusables
