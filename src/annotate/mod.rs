@@ -2,8 +2,9 @@
 //! ([`draft`]), the rules a result must meet before it is submitted ([`rules`]),
 //! saving that keeps retrying and never drops an answer ([`save`]), and drawing image
 //! regions by keyboard ([`shapes`]), and who this annotator is among the others on the
-//! same project ([`presence`]).
+//! same project ([`presence`]), and the conversations of Chat tags ([`chat`]).
 
+pub mod chat;
 pub mod claim;
 pub mod draft;
 pub mod presence;

@@ -61,6 +61,10 @@ pub fn is_region(config: &LabelConfig, r: &Value) -> bool {
     if is_relation(r) {
         return false;
     }
+    // A chat message I added is a region: per-message controls attach to it.
+    if super::chat::is_message(r) {
+        return true;
+    }
     match config
         .controls
         .iter()

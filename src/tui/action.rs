@@ -159,6 +159,10 @@ pub enum Action {
     RelationDirection,
     /// Cycle the selected relation's label through the Relation values.
     RelationLabel,
+    /// Chat: write a new message.
+    NewMessage,
+    /// Chat: the role of the next new message.
+    CycleRole,
 }
 
 impl Action {
@@ -264,6 +268,8 @@ impl Action {
         Action::NextRelation,
         Action::RelationDirection,
         Action::RelationLabel,
+        Action::NewMessage,
+        Action::CycleRole,
     ];
 
     /// The name used in keymap files.

@@ -217,6 +217,7 @@ impl App {
                     Some(Ctx::Text)
                 }
                 ObjectKind::List => Some(Ctx::Ranker),
+                ObjectKind::Chat => Some(Ctx::Chat),
                 _ => None,
             },
             Focus::Control(i) => match t.config.controls.get(*i)?.kind {

@@ -41,10 +41,12 @@ pub enum Ctx {
     Pairwise,
     /// A Ranker's items and buckets, or a List.
     Ranker,
+    /// A Chat conversation.
+    Chat,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 13] = [
+    pub const ALL: [Ctx; 14] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
@@ -58,6 +60,7 @@ impl Ctx {
         Ctx::Conflict,
         Ctx::Pairwise,
         Ctx::Ranker,
+        Ctx::Chat,
     ];
 
     pub fn name(self) -> &'static str {
@@ -75,6 +78,7 @@ impl Ctx {
             Ctx::Conflict => "conflict",
             Ctx::Pairwise => "pairwise",
             Ctx::Ranker => "ranker",
+            Ctx::Chat => "chat",
         }
     }
 
@@ -93,6 +97,7 @@ impl Ctx {
             Ctx::Conflict => "Submitted in another window",
             Ctx::Pairwise => "Pairwise (the two objects focused)",
             Ctx::Ranker => "Ranker and List (items focused)",
+            Ctx::Chat => "Chat (a conversation focused)",
         }
     }
 }

@@ -23,6 +23,10 @@ pub fn is_region(config: &LabelConfig, r: &Value) -> bool {
     if r.get("type").and_then(Value::as_str) == Some("relation") {
         return false;
     }
+    // A chat message I added is a region: per-message controls attach to it.
+    if crate::annotate::chat::is_message(r) {
+        return true;
+    }
     match config.control(from_name(r)) {
         Some(c) => c.kind.makes_regions(),
         None => {

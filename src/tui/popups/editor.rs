@@ -18,6 +18,12 @@ pub enum EditTarget {
     Number(String),
     DateTime(String),
     Jump,
+    /// A message of chat `chat`: a new one as `role`, or my message `id`.
+    ChatMessage {
+        chat: String,
+        id: Option<String>,
+        role: String,
+    },
     /// A frame of a Video object to go to.
     VideoFrame(String),
     /// The frame count of a Video object.
@@ -82,7 +88,10 @@ impl Editor {
         let ed = self;
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let alt = ev.modifiers.contains(KeyModifiers::ALT);
-        let multiline = matches!(ed.target, EditTarget::TextArea { .. });
+        let multiline = matches!(
+            ed.target,
+            EditTarget::TextArea { .. } | EditTarget::ChatMessage { .. }
+        );
         match ev.code {
             KeyCode::Esc => return EditorReply::Cancel,
             KeyCode::Enter if multiline && (alt || ev.modifiers.contains(KeyModifiers::SHIFT)) => {
@@ -151,6 +160,10 @@ impl Editor {
             EditTarget::VideoBox { frame, .. } => (
                 format!(" box on frame {frame}: x y width height (%) "),
                 "Enter save · Esc cancel",
+            ),
+            EditTarget::ChatMessage { chat, id, role } => (
+                crate::tui::strings::chat_editor_title(chat, role, id.is_none()),
+                "Enter save · Alt-Enter new line · Esc cancel",
             ),
         };
         let text_lines = ed.buf.iter().filter(|c| **c == '\n').count() as u16 + 1;

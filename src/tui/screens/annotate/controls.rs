@@ -62,6 +62,12 @@ impl App {
             ));
             return false;
         }
+        if let Some(r) = region
+            .as_ref()
+            .filter(|r| crate::annotate::chat::is_message(r))
+        {
+            return self.chat_role_fits(ctrl, r);
+        }
         true
     }
 
@@ -75,6 +81,7 @@ impl App {
                     self.text_action(&obj, a)
                 }
                 ObjectKind::List => self.ranker_action(a),
+                ObjectKind::Chat => self.chat_action(&obj, a),
                 _ => Vec::new(),
             };
         }
@@ -389,6 +396,9 @@ impl App {
             target @ (EditTarget::VideoFrame(_)
             | EditTarget::VideoFrames(_)
             | EditTarget::VideoBox { .. }) => self.video_commit(target, &text),
+            EditTarget::ChatMessage { chat, id, role } => {
+                self.commit_chat_message(&chat, id.as_deref(), &role, text)
+            }
             EditTarget::Number(control) => {
                 let Some(ctrl) = self
                     .annotate

@@ -2,6 +2,7 @@
 //! the opening of tasks live here; `update` and `controls` hold what its actions do,
 //! `view` and `panels` draw it.
 
+pub mod chat_pane;
 pub mod controls;
 pub mod data_pane;
 pub mod image_pane;
@@ -167,6 +168,8 @@ pub struct TaskState {
     pub video: HashMap<String, video_pane::VideoPane>,
     /// A relation being made and the relation selected.
     pub rel: relations::RelState,
+    /// Per chat: its message cursor and the role chosen for the next message.
+    pub chat: HashMap<String, chat_pane::ChatPane>,
     /// Each prediction's result (as `full.predictions`), parsed once when the task opens.
     pub predicted: Vec<Vec<Value>>,
     /// Each annotation's result (as `full.annotations`), parsed once when the task opens.
@@ -196,6 +199,14 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
                 (Action::NewRect, "box"),
                 (Action::JumpBegin, "jump"),
                 (Action::CycleEdit, "edit"),
+            ],
+        ),
+        Some(ctx @ Ctx::Chat) => hints_of(
+            km,
+            ctx,
+            &[
+                (Action::NewMessage, "new message"),
+                (Action::CycleRole, "role"),
             ],
         ),
         Some(ctx @ Ctx::Timeseries) => hints_of(
@@ -246,7 +257,8 @@ impl App {
     ) -> Vec<Effect> {
         let from_history = self.annotate.history.get(self.annotate.hist_pos) == Some(&full.task.id);
         let data: Value = serde_json::from_str(&full.task.data).unwrap_or(Value::Null);
-        let config = self.base_config.expand_for_task(&data);
+        let config =
+            crate::annotate::chat::with_chat_panes(self.base_config.expand_for_task(&data));
         let mine = full
             .annotations
             .iter()
@@ -320,6 +332,7 @@ impl App {
             image: HashMap::new(),
             video: HashMap::new(),
             rel: relations::RelState::default(),
+            chat: HashMap::new(),
             base,
             mine_seen,
             ranking: ranker::RankState::default(),
@@ -334,22 +347,25 @@ impl App {
             }
         }
         t.focusables = focusables(&t.config);
-        t.focus = t
-            .focusables
-            .iter()
-            .position(|f| matches!(f, Focus::Object(_)))
-            .filter(|_| {
-                t.config
-                    .controls
+        // A conversation is what a chat task is about: it has the focus first.
+        let chat = t.focusables.iter().position(
+            |f| matches!(f, Focus::Object(i) if t.config.objects[*i].kind == ObjectKind::Chat),
+        );
+        t.focus = chat
+            .or_else(|| {
+                t.focusables
                     .iter()
-                    .any(|c| {
-                        is_labels_control(c.kind)
-                            || matches!(
-                                c.kind,
-                                ControlKind::Rectangle
-                                    | ControlKind::VideoRectangle
-                                    | ControlKind::TimelineLabels
-                            )
+                    .position(|f| matches!(f, Focus::Object(_)))
+                    .filter(|_| {
+                        t.config.controls.iter().any(|c| {
+                            is_labels_control(c.kind)
+                                || matches!(
+                                    c.kind,
+                                    ControlKind::Rectangle
+                                        | ControlKind::VideoRectangle
+                                        | ControlKind::TimelineLabels
+                                )
+                        })
                     })
             })
             .or_else(|| {
@@ -629,6 +645,7 @@ impl App {
                 let tk = obj.attr("textKey").unwrap_or("text");
                 Content::Doc(Arc::new(SpanDoc::paragraphs(&items, nk, tk)))
             }
+            ObjectKind::Chat => Content::Data(crate::annotate::chat::normalize_data(raw)),
             _ => Content::Data(raw),
         }
     }

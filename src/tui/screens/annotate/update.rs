@@ -324,7 +324,13 @@ impl App {
     /// Required controls without a value: their messages.
     pub fn missing_required(&self) -> Vec<String> {
         self.annotate.task.as_ref().map_or(Vec::new(), |t| {
-            crate::annotate::missing_required(&t.config, t.draft.result())
+            let mut out = crate::annotate::missing_required(&t.config, t.draft.result());
+            out.extend(crate::annotate::chat::submit_problems(
+                &t.config,
+                &t.data,
+                t.draft.result(),
+            ));
+            out
         })
     }
 

@@ -118,6 +118,7 @@ pub(super) fn item_rows(item: &Item) -> Rows {
             ObjectKind::Audio | ObjectKind::Video => fixed(5),
             ObjectKind::TimeSeries => Rows { min: 8, max: FLEX },
             ObjectKind::Table => Rows { min: 3, max: 12 },
+            ObjectKind::Chat => Rows { min: 6, max: FLEX },
             _ => Rows { min: 3, max: FLEX },
         },
         Item::Control(_) | Item::Unbound(_) => fixed(0),
@@ -668,6 +669,9 @@ pub(super) fn draw_object(
         }
         (ObjectKind::List, Some(Content::Data(_))) => {
             super::ranker::draw_list(f, app, o, area, lay)
+        }
+        (ObjectKind::Chat, Some(Content::Data(v))) => {
+            super::chat_pane::draw(f, app, o, v, area, focused)
         }
         (ObjectKind::Table, Some(Content::Data(v))) => {
             let lines = table_lines(v, th);
