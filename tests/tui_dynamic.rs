@@ -148,6 +148,13 @@ fn nested_options_are_indented_and_chosen_as_paths() {
         exported[0]["annotations"][0]["result"][0]["value"],
         json!({"choices": [["p", "p1"]]})
     );
+    // CSV: one chosen path is the cell, as Label Studio's converter writes it.
+    let csv = f.dir.path().join("out.csv");
+    labelterm_export(&f, "CSV", &csv);
+    let mut rd = csv::Reader::from_path(&csv).unwrap();
+    let col = rd.headers().unwrap().iter().position(|h| h == "hits").unwrap();
+    let row = rd.records().next().unwrap().unwrap();
+    assert_eq!(&row[col], r#"["p","p1"]"#);
 }
 
 fn labelterm_export(f: &Fixture, kind: &str, out: &std::path::Path) {

@@ -177,10 +177,14 @@ pub fn nested_chosen(ctrl: &ControlTag, current: &[Value]) -> Vec<bool> {
             let path: Vec<&str> = ctrl.labels[i].path.iter().map(String::as_str).collect();
             listed.contains(&path)
         } else {
-            let depth = ctrl.labels[i].path.len() + 1;
-            (i + 1..ends[i])
-                .filter(|j| ctrl.labels[*j].path.len() == depth)
-                .all(|j| on[j])
+            // Its children, stepping over each child's own subtree: linear in the options.
+            let mut all = true;
+            let mut j = i + 1;
+            while j < ends[i] {
+                all &= on[j];
+                j = ends[j].max(j + 1);
+            }
+            all
         };
     }
     on
@@ -352,6 +356,27 @@ mod tests {
         assert!(toggle_nested(one, &r, 1).is_empty());
         // A listed parent whose children are not listed is not chosen.
         assert_eq!(nested_chosen(multi, &[p(&["p"])]), vec![false; 4]);
+    }
+
+    #[test]
+    fn a_deep_chain_of_options_chooses_every_ancestor_of_its_leaf() {
+        let mut item = json!({"value": "n49"});
+        for i in (0..49).rev() {
+            item = json!({"value": format!("n{i}"), "children": [item]});
+        }
+        let c = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/>
+            <Choices name="c" toName="t" value="$o" allowNested="true"/></View>"#,
+        )
+        .unwrap()
+        .expand_for_task(&json!({ "o": [item, {"value": "other"}] }));
+        let ctrl = c.control("c").unwrap();
+        assert_eq!(ctrl.labels.len(), 51);
+        let r = toggle_nested(ctrl, &[], 49);
+        assert_eq!(r.len(), 50, "the leaf and its 49 ancestors");
+        assert_eq!(r[0], json!(["n0"]));
+        assert_eq!(r[49].as_array().unwrap().len(), 50);
+        assert!(!nested_chosen(ctrl, &r)[50]);
     }
 
     #[test]
