@@ -392,3 +392,46 @@ fn a_list_without_a_ranker_shows_html_items_as_text() {
     d.keys("s");
     assert_eq!(stored(&f), vec!["[]"]);
 }
+
+#[test]
+fn pairwise_j_and_k_scroll_both_objects() {
+    let side = |p: &str| {
+        (0..60)
+            .map(|i| format!("{p}{i:02}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let task = json!([{"data": {"a": side("L"), "b": side("R")}}]);
+    let f = project(PAIR, &task.to_string());
+    let mut d = open(&f, ".");
+    let screen = d.screen(80, 24);
+    assert!(screen.contains("L00") && screen.contains("R00"), "{screen}");
+    d.keys("j j j");
+    let screen = d.screen(80, 24);
+    assert!(
+        !screen.contains("L00") && !screen.contains("R02"),
+        "{screen}"
+    );
+    assert!(screen.contains("L03") && screen.contains("R03"), "{screen}");
+    d.keys("k k k");
+    let screen = d.screen(80, 24);
+    assert!(screen.contains("L00") && screen.contains("R00"), "{screen}");
+    assert_eq!(d.result(), json!([]), "scrolling chooses nothing");
+}
+
+#[test]
+fn a_ranker_without_its_list_says_so_and_writes_nothing() {
+    let config = r#"<View><Text name="t" value="$t"/><Ranker name="rank" toName="t"/>
+      <Pairwise name="pw" toName="t,t"/></View>"#;
+    let f = project(config, r#"[{"data": {"t": "some text"}}]"#);
+    let mut d = open(&f, ".");
+    let screen = d.screen(120, 40);
+    assert!(
+        screen.contains(r#"Ranker needs a List object named "t""#),
+        "{screen}"
+    );
+    assert!(screen.contains("Pairwise needs two different"), "{screen}");
+    assert!(screen.contains("some text"), "{screen}");
+    d.keys("s");
+    assert_eq!(stored(&f), vec!["[]"]);
+}

@@ -227,7 +227,7 @@ pub fn pairwise_hint(km: &Keymap) -> String {
 pub fn ranker_hint(km: &Keymap) -> String {
     let k = |a| key_in(km, Ctx::Ranker, a);
     format!(
-        "{}{}{}{} cursor · {}{} move item · {}{} to bucket · drag with the mouse · {} submit · {} help",
+        "{}{}{}{} cursor · {}/{} move item · {}/{} to bucket · drag with the mouse · {} submit · {} help",
         k(Action::Left),
         k(Action::Down),
         k(Action::Up),

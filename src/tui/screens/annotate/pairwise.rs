@@ -231,10 +231,14 @@ impl App {
             }
             let rows = usize::from(geom.rows.max(1));
             let scroll = t.layout.scroll.get(&name).copied().unwrap_or(0);
+            // Keys pressed before the next frame go on from where the last one left the
+            // cursor.
+            let cursor = t.text_cursor.get(&name).copied().unwrap_or(0);
+            let cur_line = lines.iter().rposition(|(s, _)| *s <= cursor).unwrap_or(0);
             let line = if matches!(a, Action::Down | Action::PageDown) {
-                (scroll + rows - 1 + step).min(lines.len() - 1)
+                ((scroll + rows - 1).max(cur_line) + step).min(lines.len() - 1)
             } else {
-                scroll.saturating_sub(step)
+                scroll.min(cur_line).saturating_sub(step)
             };
             let at = lines[line].0.min(doc.len().saturating_sub(1));
             t.text_cursor.insert(name, at);
