@@ -448,9 +448,14 @@ pub(super) fn draw_control(
                 Some(l) if focused => wrap_cols(&option_text(l), text_w(l), MAX_OPTION_ROWS),
                 _ => Vec::new(),
             };
-            let extra = cursor_rows
-                .len()
-                .saturating_sub(1)
+            // Its `hint` (a tooltip in Label Studio) goes on a row under it.
+            let hint = c
+                .labels
+                .get(cursor)
+                .filter(|_| focused)
+                .and_then(|l| l.hint.as_deref().map(|h| (h, text_w(l))))
+                .map(|(h, w)| clip(&format!("ⓘ {h}"), w));
+            let extra = (cursor_rows.len().saturating_sub(1) + usize::from(hint.is_some()))
                 .min(rows.saturating_sub(1));
             let start = window_start(c.labels.len(), rows - extra, cursor);
             let end = (start + rows - extra).min(c.labels.len());
@@ -476,7 +481,7 @@ pub(super) fn draw_control(
                 }
                 let indent = indent_of(l);
                 let whole = i == cursor && extra > 0;
-                let first = if whole {
+                let first = if whole && !cursor_rows.is_empty() {
                     cursor_rows[0].clone()
                 } else {
                     clip(&option_text(l), text_w(l))
@@ -494,10 +499,17 @@ pub(super) fn draw_control(
                 lines.push(Line::from(row));
                 if whole {
                     let pad = " ".repeat(9 + indent.len());
-                    for more_row in cursor_rows.iter().skip(1).take(extra) {
+                    let rows_of_text = cursor_rows.len().saturating_sub(1).min(extra);
+                    for more_row in cursor_rows.iter().skip(1).take(rows_of_text) {
                         lines.push(Line::from(vec![
                             Span::raw(pad.clone()),
                             Span::styled(more_row.clone(), st),
+                        ]));
+                    }
+                    if let Some(h) = hint.as_ref().filter(|_| extra > rows_of_text) {
+                        lines.push(Line::from(vec![
+                            Span::raw(pad.clone()),
+                            Span::styled(h.clone(), th.dim()),
                         ]));
                     }
                 }
@@ -669,7 +681,7 @@ fn has_long_options(c: &ControlTag) -> bool {
     c.labels
         .iter()
         .take(256)
-        .any(|l| l.html.is_some() || l.value.len() > 24)
+        .any(|l| l.html.is_some() || l.hint.is_some() || l.value.len() > 24)
 }
 
 /// `s` (made safe to draw) in rows of at most `width` columns, broken between words where
