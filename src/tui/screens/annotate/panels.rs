@@ -675,13 +675,19 @@ fn draw_unbound(f: &mut Frame, app: &App, ui: usize, area: Rect) {
 /// How many rows the option under the cursor may take when it is longer than one.
 const MAX_OPTION_ROWS: usize = 4;
 
-/// Whether a control's options may be longer than a row (looking at the first few only,
-/// so that a huge list costs nothing): its panel then keeps rows to show one whole.
+/// Whether a control's options may be longer than a row: its panel then keeps rows to
+/// show one whole. The first few are measured as drawn, the next few only guessed at, the
+/// rest not looked at, so that a huge list costs nothing.
 fn has_long_options(c: &ControlTag) -> bool {
-    c.labels
+    const LONG: usize = 24;
+    let (measured, guessed) = c.labels.split_at(c.labels.len().min(8));
+    measured
         .iter()
-        .take(256)
-        .any(|l| l.html.is_some() || l.hint.is_some() || l.value.len() > 24)
+        .any(|l| l.hint.is_some() || option_text(l).chars().count() > LONG)
+        || guessed
+            .iter()
+            .take(248)
+            .any(|l| l.html.is_some() || l.hint.is_some() || l.value.len() > LONG)
 }
 
 /// `s` (made safe to draw) in rows of at most `width` columns, broken between words where
