@@ -590,3 +590,14 @@ mod multi_tests {
 /// result that names no object, so what it shows there is lost on submit.
 pub const UNBOUND_CONTROL: &str =
     "not saved: no toName, and Label Studio cannot store a result without one";
+
+/// The one-line form of [`UNBOUND_CONTROL`], for a panel shrunk to a line.
+pub const UNBOUND_CONTROL_SHORT: &str = "not saved, no toName";
+
+/// A control whose options come from the task, when the task gives none.
+pub const NO_OPTIONS: &str = "no options";
+
+/// How a control without `toName` that is not a Rating is drawn.
+pub fn shown_only(tag: &str) -> String {
+    format!("{tag} is shown here only")
+}

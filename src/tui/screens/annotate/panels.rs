@@ -294,7 +294,12 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
         }
         Panel::Unbound(ui) => {
             let c = &t.config.unbound[ui];
-            format!("{} ({}): not saved, no toName", c.name, c.tag)
+            format!(
+                "{} ({}): {}",
+                c.name,
+                c.tag,
+                crate::tui::strings::UNBOUND_CONTROL_SHORT
+            )
         }
         Panel::Regions => format!("Regions ({})", regions.len()),
         Panel::Sources => format!(
@@ -426,7 +431,10 @@ pub(super) fn draw_control(
         |row: usize, li: usize, lay: &mut TaskLayout| option_row(row + problems.len(), li, lay);
     lines.extend(problems.iter().cloned());
     if c.labels.is_empty() && c.option_problems.is_empty() && takes_options(c.kind) {
-        lines.push(Line::from(Span::styled("no options", th.dim())));
+        lines.push(Line::from(Span::styled(
+            crate::tui::strings::NO_OPTIONS,
+            th.dim(),
+        )));
     }
     match c.kind {
         ControlKind::Choices => {
@@ -533,7 +541,10 @@ pub(super) fn draw_control(
                 }
                 lines.push(Line::from(vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
-                    Span::styled(format!(" {} ", clip(&option_text(l), inner_w)), st),
+                    Span::styled(
+                        format!(" {} ", clip(&option_text(l), inner_w.saturating_sub(7))),
+                        st,
+                    ),
                 ]));
             }
         }
@@ -654,7 +665,7 @@ fn draw_unbound(f: &mut Frame, app: &App, ui: usize, area: Rect) {
             let more = if stars.chars().count() < n { "…" } else { "" };
             format!("{stars}{more} 0/{}", c.max_rating)
         }
-        _ => format!("{} is shown here only", c.tag),
+        _ => crate::tui::strings::shown_only(&c.tag),
     };
     let lines = vec![
         Line::from(Span::styled(clip(&look, inner_w), th.dim())),
