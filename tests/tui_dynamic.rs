@@ -61,6 +61,10 @@ fn options_from_the_task_are_drawn_with_keys_and_chosen_by_key() {
         assert!(s.contains("[1] ( ) Low"), "{w}x{h}\n{s}");
         assert!(s.contains("quality (Rating)"), "{w}x{h}\n{s}");
     }
+    // The hint of the option under the cursor shows under it.
+    d.keys("j j");
+    let s = d.screen(120, 40);
+    assert!(s.contains("ⓘ third"), "{s}");
     d.keys("3");
     let r = d.result();
     assert_eq!(r.as_array().unwrap().len(), 1);
@@ -152,7 +156,12 @@ fn nested_options_are_indented_and_chosen_as_paths() {
     let csv = f.dir.path().join("out.csv");
     labelterm_export(&f, "CSV", &csv);
     let mut rd = csv::Reader::from_path(&csv).unwrap();
-    let col = rd.headers().unwrap().iter().position(|h| h == "hits").unwrap();
+    let col = rd
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "hits")
+        .unwrap();
     let row = rd.records().next().unwrap().unwrap();
     assert_eq!(&row[col], r#"["p","p1"]"#);
 }

@@ -770,3 +770,14 @@ pub fn chat_wrong_role(control: &str, roles: &[String], role: &str) -> String {
         crate::term_safe::tui_safe(if role.is_empty() { "?" } else { role }, false)
     )
 }
+
+/// The one-line form of [`UNBOUND_CONTROL`], for a panel shrunk to a line.
+pub const UNBOUND_CONTROL_SHORT: &str = "not saved, no toName";
+
+/// A control whose options come from the task, when the task gives none.
+pub const NO_OPTIONS: &str = "no options";
+
+/// How a control without `toName` that is not a Rating is drawn.
+pub fn shown_only(tag: &str) -> String {
+    format!("{tag} is shown here only")
+}

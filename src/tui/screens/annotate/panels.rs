@@ -303,7 +303,12 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[&Valu
         }
         Panel::Unbound(ui) => {
             let c = &t.config.unbound[ui];
-            format!("{} ({}): not saved, no toName", c.name, c.tag)
+            format!(
+                "{} ({}): {}",
+                c.name,
+                c.tag,
+                crate::tui::strings::UNBOUND_CONTROL_SHORT
+            )
         }
         Panel::Regions => format!("Regions ({})", region_rows(regions.iter().copied()).len()),
         Panel::Sources => format!(
@@ -469,7 +474,10 @@ pub(super) fn draw_control(
         |row: usize, li: usize, lay: &mut TaskLayout| option_row(row + problems.len(), li, lay);
     lines.extend(problems.iter().cloned());
     if c.labels.is_empty() && c.option_problems.is_empty() && takes_options(c.kind) {
-        lines.push(Line::from(Span::styled("no options", th.dim())));
+        lines.push(Line::from(Span::styled(
+            crate::tui::strings::NO_OPTIONS,
+            th.dim(),
+        )));
     }
     match c.kind {
         ControlKind::Choices => {
@@ -491,9 +499,14 @@ pub(super) fn draw_control(
                 Some(l) if focused => wrap_cols(&option_text(l), text_w(l), MAX_OPTION_ROWS),
                 _ => Vec::new(),
             };
-            let extra = cursor_rows
-                .len()
-                .saturating_sub(1)
+            // Its `hint` (a tooltip in Label Studio) goes on a row under it.
+            let hint = c
+                .labels
+                .get(cursor)
+                .filter(|_| focused)
+                .and_then(|l| l.hint.as_deref().map(|h| (h, text_w(l))))
+                .map(|(h, w)| clip(&format!("ⓘ {h}"), w));
+            let extra = (cursor_rows.len().saturating_sub(1) + usize::from(hint.is_some()))
                 .min(rows.saturating_sub(1));
             let start = window_start(c.labels.len(), rows - extra, cursor);
             let end = (start + rows - extra).min(c.labels.len());
@@ -519,7 +532,7 @@ pub(super) fn draw_control(
                 }
                 let indent = indent_of(l);
                 let whole = i == cursor && extra > 0;
-                let first = if whole {
+                let first = if whole && !cursor_rows.is_empty() {
                     cursor_rows[0].clone()
                 } else {
                     clip(&option_text(l), text_w(l))
@@ -537,10 +550,17 @@ pub(super) fn draw_control(
                 lines.push(Line::from(row));
                 if whole {
                     let pad = " ".repeat(9 + indent.len());
-                    for more_row in cursor_rows.iter().skip(1).take(extra) {
+                    let rows_of_text = cursor_rows.len().saturating_sub(1).min(extra);
+                    for more_row in cursor_rows.iter().skip(1).take(rows_of_text) {
                         lines.push(Line::from(vec![
                             Span::raw(pad.clone()),
                             Span::styled(more_row.clone(), st),
+                        ]));
+                    }
+                    if let Some(h) = hint.as_ref().filter(|_| extra > rows_of_text) {
+                        lines.push(Line::from(vec![
+                            Span::raw(pad.clone()),
+                            Span::styled(h.clone(), th.dim()),
                         ]));
                     }
                 }
@@ -564,7 +584,10 @@ pub(super) fn draw_control(
                 }
                 lines.push(Line::from(vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
-                    Span::styled(format!(" {} ", clip(&option_text(l), inner_w)), st),
+                    Span::styled(
+                        format!(" {} ", clip(&option_text(l), inner_w.saturating_sub(7))),
+                        st,
+                    ),
                 ]));
             }
         }
@@ -728,7 +751,7 @@ fn draw_unbound(f: &mut Frame, app: &App, ui: usize, area: Rect) {
             let more = if stars.chars().count() < n { "…" } else { "" };
             format!("{stars}{more} 0/{}", c.max_rating)
         }
-        _ => format!("{} is shown here only", c.tag),
+        _ => crate::tui::strings::shown_only(&c.tag),
     };
     let lines = vec![
         Line::from(Span::styled(clip(&look, inner_w), th.dim())),
@@ -749,13 +772,19 @@ fn draw_unbound(f: &mut Frame, app: &App, ui: usize, area: Rect) {
 /// How many rows the option under the cursor may take when it is longer than one.
 const MAX_OPTION_ROWS: usize = 4;
 
-/// Whether a control's options may be longer than a row (looking at the first few only,
-/// so that a huge list costs nothing): its panel then keeps rows to show one whole.
+/// Whether a control's options may be longer than a row: its panel then keeps rows to
+/// show one whole. The first few are measured as drawn, the next few only guessed at, the
+/// rest not looked at, so that a huge list costs nothing.
 fn has_long_options(c: &ControlTag) -> bool {
-    c.labels
+    const LONG: usize = 24;
+    let (measured, guessed) = c.labels.split_at(c.labels.len().min(8));
+    measured
         .iter()
-        .take(256)
-        .any(|l| l.html.is_some() || l.value.len() > 24)
+        .any(|l| l.hint.is_some() || option_text(l).chars().count() > LONG)
+        || guessed
+            .iter()
+            .take(248)
+            .any(|l| l.html.is_some() || l.hint.is_some() || l.value.len() > LONG)
 }
 
 /// `s` (made safe to draw) in rows of at most `width` columns, broken between words where
