@@ -353,3 +353,36 @@ fn a_million_keyframes_draw_fast_and_odd_ones_are_told() {
         assert!(took.as_millis() < 400, "a frame took {took:?}");
     }
 }
+
+/// The smallest MP4 the probe reads: a file type box and a movie header.
+fn tiny_mp4(timescale: u32, duration: u32) -> Vec<u8> {
+    let bx = |kind: &[u8; 4], body: &[u8]| {
+        let mut v = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(kind);
+        v.extend_from_slice(body);
+        v
+    };
+    let mut mvhd = vec![0u8; 12];
+    mvhd.extend_from_slice(&timescale.to_be_bytes());
+    mvhd.extend_from_slice(&duration.to_be_bytes());
+    mvhd.extend_from_slice(&[0u8; 80]);
+    let mut file = bx(b"ftyp", b"isom\0\0\0\0");
+    file.extend(bx(b"moov", &bx(b"mvhd", &mvhd)));
+    file
+}
+
+#[test]
+fn the_frame_count_comes_from_the_file_when_it_can_be_probed() {
+    let f = project(TRACKS, &json!([{"video": "clip.mp4"}]).to_string());
+    std::fs::write(f.dir.path().join("clip.mp4"), tiny_mp4(1000, 5425)).unwrap();
+    let mut d = open(&f, ".");
+    let s = d.screen(120, 40);
+    // ceil(5.425 s × 25 fps) frames, as Label Studio's player counts them.
+    assert!(s.contains("136 frames (5.42 s)"), "{s}");
+    d.keys("G");
+    assert!(d.screen(120, 40).contains("frame 136 ·"));
+    d.keys("1");
+    assert_eq!(mine(&d)[0]["value"]["framesCount"], json!(136));
+    assert_eq!(mine(&d)[0]["value"]["duration"], json!(5.425));
+    assert_eq!(mine(&d)[0]["value"]["sequence"][0]["frame"], json!(136));
+}
