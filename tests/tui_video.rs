@@ -386,3 +386,25 @@ fn the_frame_count_comes_from_the_file_when_it_can_be_probed() {
     assert_eq!(mine(&d)[0]["value"]["duration"], json!(5.425));
     assert_eq!(mine(&d)[0]["value"]["sequence"][0]["frame"], json!(136));
 }
+
+#[test]
+fn a_box_moves_and_resizes_by_keys_in_edit_mode() {
+    let mut d = session(TRACKS, json!({"video": "clip.mp4"}));
+    d.keys("1 L");
+    // Move: three right, one down (a keyframe on frame 11); resize: two wider.
+    d.keys("e l l l j");
+    assert!(d.screen(120, 40).contains("moving the box"));
+    d.keys("e alt-2 l");
+    let seq = mine(&d)[0]["value"]["sequence"].clone();
+    assert_eq!(seq.as_array().unwrap().len(), 2, "{seq}");
+    assert_eq!(seq[1]["frame"], json!(11));
+    assert_eq!(
+        (&seq[1]["x"], &seq[1]["y"], &seq[1]["width"], &seq[1]["height"]),
+        (&json!(28.0), &json!(26.0), &json!(52.0), &json!(50.0))
+    );
+    assert_eq!(seq[0]["x"], json!(25.0), "frame 1 keeps its box");
+    // Off again: movement keys step frames.
+    d.keys("e l");
+    assert!(d.screen(120, 40).contains("frame 12 ·"));
+    assert_eq!(mine(&d)[0]["value"]["sequence"], seq);
+}

@@ -36,7 +36,19 @@ pub struct VideoPane {
     pub entered: Option<u64>,
     /// Where the frame range being selected began.
     pub mark: Option<u64>,
+    /// The track whose box the movement keys move or resize, and how.
+    pub edit: Option<(String, BoxEdit)>,
 }
+
+/// What the movement keys do to the selected track's box on the current frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoxEdit {
+    Move,
+    Resize,
+}
+
+/// A step of the box keys, in % of the frame (a coarse key steps five).
+const BOX_STEP: f64 = 1.0;
 
 impl VideoPane {
     pub fn current(&self) -> u64 {
@@ -329,6 +341,35 @@ impl App {
         let now = pane.current();
         let info = self.video_info(&name);
         let track = self.selected_track(&name);
+        let editing = pane
+            .edit
+            .as_ref()
+            .filter(|(id, _)| Some(id) == track.as_ref())
+            .map(|(_, m)| *m);
+        if let (Some(mode), Some(id)) = (editing, &track) {
+            let step = match a {
+                Action::Left => Some((-1.0, 0.0)),
+                Action::Right => Some((1.0, 0.0)),
+                Action::Up => Some((0.0, -1.0)),
+                Action::Down => Some((0.0, 1.0)),
+                Action::CoarseLeft => Some((-5.0, 0.0)),
+                Action::CoarseRight => Some((5.0, 0.0)),
+                _ => None,
+            };
+            if let Some((dx, dy)) = step {
+                let n = self.annotate.take_count() as f64 * BOX_STEP;
+                let (dx, dy) = (dx * n, dy * n);
+                return self.edit_track(&name, id, move |v, fr| {
+                    let b = Track::of(v).at(now).map_or(FrameBox::DEFAULT, |a| a.shape);
+                    let next = match mode {
+                        BoxEdit::Move => b.shifted(dx, dy),
+                        BoxEdit::Resize => b.resized(dx, dy),
+                    };
+                    vid::set_box(v, now, next, fr);
+                    true
+                });
+            }
+        }
         match a {
             Action::Left | Action::Right | Action::CoarseLeft | Action::CoarseRight => {
                 let n = self.annotate.take_count() as u64;
@@ -387,10 +428,36 @@ impl App {
                 Vec::new()
             }
             Action::StopDrawing => {
-                if self.video_pane_mut(&name).mark.take().is_some() {
+                let p = self.video_pane_mut(&name);
+                if p.mark.take().is_some() || p.edit.take().is_some() {
                     return Vec::new();
                 }
                 self.task_action(Action::Cancel)
+            }
+            Action::CycleEdit => {
+                let Some(id) = track else {
+                    self.info(format!(
+                        "select a track first ({})",
+                        crate::tui::strings::key(&self.keymap, Action::NextRegion)
+                    ));
+                    return Vec::new();
+                };
+                let next = match editing {
+                    None => Some(BoxEdit::Move),
+                    Some(BoxEdit::Move) => Some(BoxEdit::Resize),
+                    Some(BoxEdit::Resize) => None,
+                };
+                self.video_pane_mut(&name).edit = next.map(|m| (id, m));
+                self.info(match next {
+                    Some(BoxEdit::Move) => format!(
+                        "box: movement keys move it on frame {now} (a keyframe there), a count steps more"
+                    ),
+                    Some(BoxEdit::Resize) => {
+                        "box: movement keys move its right and bottom edges".to_string()
+                    }
+                    None => "box edit off: movement keys step frames".to_string(),
+                });
+                Vec::new()
             }
             Action::NewRect => {
                 let labels = self
@@ -662,6 +729,17 @@ pub(super) fn draw(
         status.push(Span::styled(
             format!(" · range {}–{}", m.min(now), m.max(now)),
             th.selection(),
+        ));
+    }
+    if let Some((id, mode)) = &pane.edit
+        && Some(id.as_str()) == t.selected.as_deref()
+    {
+        status.push(Span::styled(
+            match mode {
+                BoxEdit::Move => " · moving the box",
+                BoxEdit::Resize => " · resizing the box",
+            },
+            th.cursor(),
         ));
     }
     let sel_track = regions
