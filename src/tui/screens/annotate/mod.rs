@@ -315,18 +315,15 @@ impl App {
             .iter()
             .position(|f| matches!(f, Focus::Object(_)))
             .filter(|_| {
-                t.config
-                    .controls
-                    .iter()
-                    .any(|c| {
-                        is_labels_control(c.kind)
-                            || matches!(
-                                c.kind,
-                                ControlKind::Rectangle
-                                    | ControlKind::VideoRectangle
-                                    | ControlKind::TimelineLabels
-                            )
-                    })
+                t.config.controls.iter().any(|c| {
+                    is_labels_control(c.kind)
+                        || matches!(
+                            c.kind,
+                            ControlKind::Rectangle
+                                | ControlKind::VideoRectangle
+                                | ControlKind::TimelineLabels
+                        )
+                })
             })
             .or_else(|| {
                 t.focusables

@@ -6,9 +6,9 @@
 //! track, type a box, and label a range; the geometry and result shapes live in
 //! `annotate::video`.
 
+use super::Content;
 use super::ViewSource;
 use super::view::region_color;
-use super::Content;
 use crate::annotate::video::{self as vid, Extent, FrameBox, Track};
 use crate::config::{ControlKind, ControlTag, ObjectTag};
 use crate::term_safe::tui_safe;
@@ -565,7 +565,11 @@ impl App {
                     return Vec::new();
                 };
                 let (prev, next) = Track::of(&v).neighbours(now);
-                let to = if a == Action::PrevKeyframe { prev } else { next };
+                let to = if a == Action::PrevKeyframe {
+                    prev
+                } else {
+                    next
+                };
                 match to {
                     Some(f) => self.video_pane_mut(obj).frame = f.max(1),
                     None => self.info("no keyframe that way"),
@@ -607,15 +611,7 @@ impl App {
                 Ok(b) => self.edit_track(&object, &id, move |v, fr| {
                     // The keyframe keeps its rotation.
                     let rot = Track::of(v).at(frame).map_or(0.0, |a| a.shape.rotation);
-                    vid::set_box(
-                        v,
-                        frame,
-                        FrameBox {
-                            rotation: rot,
-                            ..b
-                        },
-                        fr,
-                    );
+                    vid::set_box(v, frame, FrameBox { rotation: rot, ..b }, fr);
                     true
                 }),
                 Err(e) => {
@@ -800,6 +796,11 @@ pub(super) fn draw(
             ..inner
         };
         let tracks = regions.iter().filter(|(r, _)| is_track(r)).count();
+        let has_tracker = t
+            .config
+            .controls
+            .iter()
+            .any(|c| c.kind == ControlKind::VideoRectangle && c.to_name.contains(&o.name));
         let (text, st) = match (problem, sel_track) {
             (Some(p), _) => (format!("odd track data: {p}"), th.warn()),
             (None, Some((r, _))) => {
@@ -817,6 +818,15 @@ pub(super) fn draw(
                     th.dim(),
                 )
             }
+            (None, None) if tracks == 0 && !has_tracker => (
+                format!(
+                    "{} starts a frame range, a label key labels it (or this frame)",
+                    app.keymap
+                        .key_for(Ctx::Video, Action::Select)
+                        .unwrap_or_default()
+                ),
+                th.dim(),
+            ),
             (None, None) if tracks == 0 => (
                 format!(
                     "no tracks yet: a label key or {} starts one on this frame",
