@@ -97,7 +97,10 @@ fn a_track_is_made_by_keyframes_and_written_as_label_studio_does() {
     assert_eq!(mine(&d)[0]["value"]["sequence"][1]["x"], json!(13.75));
     assert_eq!(mine(&d)[0]["value"]["sequence"][1]["frame"], json!(16));
     d.keys("-");
-    assert_eq!(mine(&d)[0]["value"]["sequence"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        mine(&d)[0]["value"]["sequence"].as_array().unwrap().len(),
+        2
+    );
     // `.` ends the track at the keyframe on or before the frame: after it, no box.
     d.keys("> .");
     assert_eq!(mine(&d)[0]["value"]["sequence"][1]["enabled"], json!(false));
@@ -130,7 +133,10 @@ fn frames_step_jump_and_stop_at_the_known_end() {
     d.keys("F");
     typed(&mut d, "30");
     let s = d.screen(120, 40);
-    assert!(s.contains("frame 30 ·"), "a smaller count pulls the frame in\n{s}");
+    assert!(
+        s.contains("frame 30 ·"),
+        "a smaller count pulls the frame in\n{s}"
+    );
     assert!(s.contains("30 frames (1.20 s)"), "{s}");
     d.keys("L L G");
     assert!(d.screen(120, 40).contains("frame 30 ·"));
@@ -141,7 +147,11 @@ fn frames_step_jump_and_stop_at_the_known_end() {
     assert!(d.message().contains("not a frame number"));
     // Without a track selected the track keys say what to do.
     d.keys("+");
-    assert!(d.message().contains("select a track first"), "{}", d.message());
+    assert!(
+        d.message().contains("select a track first"),
+        "{}",
+        d.message()
+    );
 }
 
 #[test]
@@ -199,7 +209,10 @@ fn ocr_boxes_carry_their_labels_apart_and_a_per_region_text() {
             "value": value, "origin": "manual"})
     );
     let s = d.screen(120, 40);
-    assert!(s.contains("✎ \"Total 12\""), "shown in the region list\n{s}");
+    assert!(
+        s.contains("✎ \"Total 12\""),
+        "shown in the region list\n{s}"
+    );
     assert!(s.contains("› Total 12"), "shown in its panel\n{s}");
     assert!(s.contains("Regions (1)"), "one region, not two rows\n{s}");
     let s = d.screen(80, 24);
@@ -238,10 +251,7 @@ fn moving_a_box_moves_the_geometry_its_labels_and_text_repeat() {
 
 #[test]
 fn relations_are_made_turned_labelled_and_deleted_by_keys() {
-    let mut d = session(
-        NER_RELATIONS,
-        json!({"text": "Ada works at Acme today"}),
-    );
+    let mut d = session(NER_RELATIONS, json!({"text": "Ada works at Acme today"}));
     d.keys("v w 1");
     d.keys("w w v w 2");
     let r = mine(&d);
@@ -287,7 +297,11 @@ fn relations_are_made_turned_labelled_and_deleted_by_keys() {
     assert_eq!(mine(&d)[2]["from_id"], json!(b), "the first relation went");
     // Deleting a region deletes its relations.
     d.keys("esc tab x");
-    assert!(mine(&d).iter().all(|r| r["type"] != "relation"), "{:?}", mine(&d));
+    assert!(
+        mine(&d).iter().all(|r| r["type"] != "relation"),
+        "{:?}",
+        mine(&d)
+    );
 }
 
 #[test]
@@ -301,7 +315,11 @@ fn relations_need_no_relations_tag_and_then_have_no_labels() {
     let r = mine(&d);
     assert_eq!(r.len(), 3, "{r:?}");
     assert!(r[2].get("labels").is_none(), "{:?}", r[2]);
-    assert!(d.message().contains("no <Relations> labels"), "{}", d.message());
+    assert!(
+        d.message().contains("no <Relations> labels"),
+        "{}",
+        d.message()
+    );
 }
 
 #[test]
@@ -352,4 +370,64 @@ fn a_million_keyframes_draw_fast_and_odd_ones_are_told() {
         assert_eq!(s.contains("odd track data"), odd, "{s}");
         assert!(took.as_millis() < 400, "a frame took {took:?}");
     }
+}
+
+/// The smallest MP4 the probe reads: a file type box and a movie header.
+fn tiny_mp4(timescale: u32, duration: u32) -> Vec<u8> {
+    let bx = |kind: &[u8; 4], body: &[u8]| {
+        let mut v = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+        v.extend_from_slice(kind);
+        v.extend_from_slice(body);
+        v
+    };
+    let mut mvhd = vec![0u8; 12];
+    mvhd.extend_from_slice(&timescale.to_be_bytes());
+    mvhd.extend_from_slice(&duration.to_be_bytes());
+    mvhd.extend_from_slice(&[0u8; 80]);
+    let mut file = bx(b"ftyp", b"isom\0\0\0\0");
+    file.extend(bx(b"moov", &bx(b"mvhd", &mvhd)));
+    file
+}
+
+#[test]
+fn the_frame_count_comes_from_the_file_when_it_can_be_probed() {
+    let f = project(TRACKS, &json!([{"video": "clip.mp4"}]).to_string());
+    std::fs::write(f.dir.path().join("clip.mp4"), tiny_mp4(1000, 5425)).unwrap();
+    let mut d = open(&f, ".");
+    let s = d.screen(120, 40);
+    // ceil(5.425 s × 25 fps) frames, as Label Studio's player counts them.
+    assert!(s.contains("136 frames (5.42 s)"), "{s}");
+    d.keys("G");
+    assert!(d.screen(120, 40).contains("frame 136 ·"));
+    d.keys("1");
+    assert_eq!(mine(&d)[0]["value"]["framesCount"], json!(136));
+    assert_eq!(mine(&d)[0]["value"]["duration"], json!(5.425));
+    assert_eq!(mine(&d)[0]["value"]["sequence"][0]["frame"], json!(136));
+}
+
+#[test]
+fn a_box_moves_and_resizes_by_keys_in_edit_mode() {
+    let mut d = session(TRACKS, json!({"video": "clip.mp4"}));
+    d.keys("1 L");
+    // Move: three right, one down (a keyframe on frame 11); resize: two wider.
+    d.keys("e l l l j");
+    assert!(d.screen(120, 40).contains("moving the box"));
+    d.keys("e alt-2 l");
+    let seq = mine(&d)[0]["value"]["sequence"].clone();
+    assert_eq!(seq.as_array().unwrap().len(), 2, "{seq}");
+    assert_eq!(seq[1]["frame"], json!(11));
+    assert_eq!(
+        (
+            &seq[1]["x"],
+            &seq[1]["y"],
+            &seq[1]["width"],
+            &seq[1]["height"]
+        ),
+        (&json!(28.0), &json!(26.0), &json!(52.0), &json!(50.0))
+    );
+    assert_eq!(seq[0]["x"], json!(25.0), "frame 1 keeps its box");
+    // Off again: movement keys step frames.
+    d.keys("e l");
+    assert!(d.screen(120, 40).contains("frame 12 ·"));
+    assert_eq!(mine(&d)[0]["value"]["sequence"], seq);
 }

@@ -6,9 +6,9 @@
 //! track, type a box, and label a range; the geometry and result shapes live in
 //! `annotate::video`.
 
+use super::Content;
 use super::ViewSource;
 use super::view::region_color;
-use super::Content;
 use crate::annotate::video::{self as vid, Extent, FrameBox, Track};
 use crate::config::{ControlKind, ControlTag, ObjectTag};
 use crate::term_safe::tui_safe;
@@ -36,7 +36,19 @@ pub struct VideoPane {
     pub entered: Option<u64>,
     /// Where the frame range being selected began.
     pub mark: Option<u64>,
+    /// The track whose box the movement keys move or resize, and how.
+    pub edit: Option<(String, BoxEdit)>,
 }
+
+/// What the movement keys do to the selected track's box on the current frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoxEdit {
+    Move,
+    Resize,
+}
+
+/// A step of the box keys, in % of the frame (a coarse key steps five).
+const BOX_STEP: f64 = 1.0;
 
 impl VideoPane {
     pub fn current(&self) -> u64 {
@@ -329,6 +341,35 @@ impl App {
         let now = pane.current();
         let info = self.video_info(&name);
         let track = self.selected_track(&name);
+        let editing = pane
+            .edit
+            .as_ref()
+            .filter(|(id, _)| Some(id) == track.as_ref())
+            .map(|(_, m)| *m);
+        if let (Some(mode), Some(id)) = (editing, &track) {
+            let step = match a {
+                Action::Left => Some((-1.0, 0.0)),
+                Action::Right => Some((1.0, 0.0)),
+                Action::Up => Some((0.0, -1.0)),
+                Action::Down => Some((0.0, 1.0)),
+                Action::CoarseLeft => Some((-5.0, 0.0)),
+                Action::CoarseRight => Some((5.0, 0.0)),
+                _ => None,
+            };
+            if let Some((dx, dy)) = step {
+                let n = self.annotate.take_count() as f64 * BOX_STEP;
+                let (dx, dy) = (dx * n, dy * n);
+                return self.edit_track(&name, id, move |v, fr| {
+                    let b = Track::of(v).at(now).map_or(FrameBox::DEFAULT, |a| a.shape);
+                    let next = match mode {
+                        BoxEdit::Move => b.shifted(dx, dy),
+                        BoxEdit::Resize => b.resized(dx, dy),
+                    };
+                    vid::set_box(v, now, next, fr);
+                    true
+                });
+            }
+        }
         match a {
             Action::Left | Action::Right | Action::CoarseLeft | Action::CoarseRight => {
                 let n = self.annotate.take_count() as u64;
@@ -387,10 +428,36 @@ impl App {
                 Vec::new()
             }
             Action::StopDrawing => {
-                if self.video_pane_mut(&name).mark.take().is_some() {
+                let p = self.video_pane_mut(&name);
+                if p.mark.take().is_some() || p.edit.take().is_some() {
                     return Vec::new();
                 }
                 self.task_action(Action::Cancel)
+            }
+            Action::CycleEdit => {
+                let Some(id) = track else {
+                    self.info(format!(
+                        "select a track first ({})",
+                        crate::tui::strings::key(&self.keymap, Action::NextRegion)
+                    ));
+                    return Vec::new();
+                };
+                let next = match editing {
+                    None => Some(BoxEdit::Move),
+                    Some(BoxEdit::Move) => Some(BoxEdit::Resize),
+                    Some(BoxEdit::Resize) => None,
+                };
+                self.video_pane_mut(&name).edit = next.map(|m| (id, m));
+                self.info(match next {
+                    Some(BoxEdit::Move) => format!(
+                        "box: movement keys move it on frame {now} (a keyframe there), a count steps more"
+                    ),
+                    Some(BoxEdit::Resize) => {
+                        "box: movement keys move its right and bottom edges".to_string()
+                    }
+                    None => "box edit off: movement keys step frames".to_string(),
+                });
+                Vec::new()
             }
             Action::NewRect => {
                 let labels = self
@@ -498,7 +565,11 @@ impl App {
                     return Vec::new();
                 };
                 let (prev, next) = Track::of(&v).neighbours(now);
-                let to = if a == Action::PrevKeyframe { prev } else { next };
+                let to = if a == Action::PrevKeyframe {
+                    prev
+                } else {
+                    next
+                };
                 match to {
                     Some(f) => self.video_pane_mut(obj).frame = f.max(1),
                     None => self.info("no keyframe that way"),
@@ -540,15 +611,7 @@ impl App {
                 Ok(b) => self.edit_track(&object, &id, move |v, fr| {
                     // The keyframe keeps its rotation.
                     let rot = Track::of(v).at(frame).map_or(0.0, |a| a.shape.rotation);
-                    vid::set_box(
-                        v,
-                        frame,
-                        FrameBox {
-                            rotation: rot,
-                            ..b
-                        },
-                        fr,
-                    );
+                    vid::set_box(v, frame, FrameBox { rotation: rot, ..b }, fr);
                     true
                 }),
                 Err(e) => {
@@ -664,6 +727,17 @@ pub(super) fn draw(
             th.selection(),
         ));
     }
+    if let Some((id, mode)) = &pane.edit
+        && Some(id.as_str()) == t.selected.as_deref()
+    {
+        status.push(Span::styled(
+            match mode {
+                BoxEdit::Move => " · moving the box",
+                BoxEdit::Resize => " · resizing the box",
+            },
+            th.cursor(),
+        ));
+    }
     let sel_track = regions
         .iter()
         .find(|(r, _)| is_track(r) && res::id_of(r).is_some_and(|i| Some(i) == selected));
@@ -722,6 +796,11 @@ pub(super) fn draw(
             ..inner
         };
         let tracks = regions.iter().filter(|(r, _)| is_track(r)).count();
+        let has_tracker = t
+            .config
+            .controls
+            .iter()
+            .any(|c| c.kind == ControlKind::VideoRectangle && c.to_name.contains(&o.name));
         let (text, st) = match (problem, sel_track) {
             (Some(p), _) => (format!("odd track data: {p}"), th.warn()),
             (None, Some((r, _))) => {
@@ -739,6 +818,15 @@ pub(super) fn draw(
                     th.dim(),
                 )
             }
+            (None, None) if tracks == 0 && !has_tracker => (
+                format!(
+                    "{} starts a frame range, a label key labels it (or this frame)",
+                    app.keymap
+                        .key_for(Ctx::Video, Action::Select)
+                        .unwrap_or_default()
+                ),
+                th.dim(),
+            ),
             (None, None) if tracks == 0 => (
                 format!(
                     "no tracks yet: a label key or {} starts one on this frame",
