@@ -460,3 +460,16 @@ fn the_wheel_over_the_panes_reaches_a_ranker() {
     let (screen, _) = d.frame(120, 40);
     assert!(screen.contains("Alpha"), "{screen}");
 }
+
+#[test]
+fn a_read_only_ranker_keeps_its_order() {
+    let config = RANK.replace(
+        r#"toName="results"/>"#,
+        r#"toName="results" readonly="true"/>"#,
+    );
+    let f = project(&config, &items_task(3));
+    let mut d = open(&f, ".");
+    d.keys("alt-j");
+    assert_eq!(d.result(), json!([]));
+    assert!(d.message().contains("read-only"), "{}", d.message());
+}

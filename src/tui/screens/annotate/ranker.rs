@@ -367,7 +367,7 @@ impl App {
     }
 
     /// Moves an item of Ranker `ci`'s board and stores the board as its result; the
-    /// cursor follows the item.
+    /// cursor follows the item. A Ranker with `readonly="true"` keeps its order.
     fn rank_move(
         &mut self,
         ci: usize,
@@ -375,6 +375,15 @@ impl App {
         from: (usize, usize),
         to: (usize, usize),
     ) -> Vec<Effect> {
+        if let Some(t) = &self.annotate.task
+            && let Some(c) = t.config.controls.get(ci)
+            && c.attr("readonly")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        {
+            let name = c.name.clone();
+            self.info(strings::rank_read_only(&name));
+            return Vec::new();
+        }
         let mut board = shown.board;
         if !board.move_item(from, to) {
             return Vec::new();
