@@ -2,16 +2,19 @@
 //! ([`draft`]), the rules a result must meet before it is submitted ([`rules`]),
 //! saving that keeps retrying and never drops an answer ([`save`]), and drawing image
 //! regions by keyboard ([`shapes`]), and who this annotator is among the others on the
-//! same project ([`presence`]).
+//! same project ([`presence`]), and the conversations of Chat tags ([`chat`]).
 
+pub mod chat;
 pub mod claim;
 pub mod draft;
 pub mod presence;
 pub mod ranking;
 pub mod region;
+pub mod relations;
 pub mod rules;
 pub mod save;
 pub mod shapes;
+pub mod video;
 
 pub use claim::Annotator;
 pub use draft::Draft;

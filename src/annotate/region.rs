@@ -61,6 +61,10 @@ pub fn is_region(config: &LabelConfig, r: &Value) -> bool {
     if is_relation(r) {
         return false;
     }
+    // A chat message I added is a region: per-message controls attach to it.
+    if super::chat::is_message(r) {
+        return true;
+    }
     match config
         .controls
         .iter()
@@ -71,5 +75,90 @@ pub fn is_region(config: &LabelConfig, r: &Value) -> bool {
             let v = &r["value"];
             v.get("start").is_some() || v.get("x").is_some() || v.get("points").is_some()
         }
+    }
+}
+
+/// The geometry fields a shape's value holds (and copies of it repeat).
+const GEOMETRY_KEYS: [&str; 9] = [
+    "x", "y", "width", "height", "rotation", "points", "closed", "radiusX", "radiusY",
+];
+
+/// Keeps the geometry that results sharing a shape's id repeat (its labels written apart,
+/// perRegion answers) equal to the shape's own, as Label Studio serialises them from one
+/// region. Returns whether anything changed.
+pub fn sync_region_copies(config: &LabelConfig, result: &mut [Value]) -> bool {
+    use std::collections::HashMap;
+    let is_shape = |r: &Value| {
+        config
+            .controls
+            .iter()
+            .find(|c| c.matches_name(from_name(r)))
+            .is_some_and(|c| c.kind.geometry().is_some())
+    };
+    let mut shapes: HashMap<String, serde_json::Map<String, Value>> = HashMap::new();
+    for r in result.iter() {
+        if let Some(id) = id_of(r)
+            && !shapes.contains_key(id)
+            && is_shape(r)
+            && let Some(v) = r.get("value").and_then(Value::as_object)
+        {
+            let geo = GEOMETRY_KEYS
+                .iter()
+                .filter_map(|k| v.get(*k).map(|x| (k.to_string(), x.clone())))
+                .collect();
+            shapes.insert(id.to_string(), geo);
+        }
+    }
+    if shapes.is_empty() {
+        return false;
+    }
+    let mut changed = false;
+    for r in result.iter_mut() {
+        let Some(geo) = id_of(r).and_then(|id| shapes.get(id)) else {
+            continue;
+        };
+        if is_shape(r) {
+            continue;
+        }
+        let Some(v) = r.get_mut("value").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (k, x) in geo {
+            if v.get(k) != Some(x) {
+                v.insert(k.clone(), x.clone());
+                changed = true;
+            }
+        }
+    }
+    changed
+}
+
+#[cfg(test)]
+mod copy_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn copies_of_a_shape_follow_its_geometry() {
+        let c = LabelConfig::parse(
+            r#"<View><Image name="i" value="$i"/><Labels name="l" toName="i"><Label value="T"/></Labels>
+            <Rectangle name="b" toName="i"/><TextArea name="tr" toName="i" perRegion="true"/></View>"#,
+        )
+        .unwrap();
+        let mut r = vec![
+            json!({"id": "a", "from_name": "b", "to_name": "i", "type": "rectangle", "value": {"x": 5, "y": 6, "width": 7, "height": 8, "rotation": 0}}),
+            json!({"id": "a", "from_name": "l", "to_name": "i", "type": "labels", "value": {"x": 1, "y": 2, "width": 3, "height": 4, "rotation": 0, "labels": ["T"]}}),
+            json!({"id": "a", "from_name": "tr", "to_name": "i", "type": "textarea", "value": {"x": 1, "y": 2, "width": 3, "height": 4, "rotation": 0, "text": ["hi"]}}),
+            json!({"id": "z", "from_name": "tr", "to_name": "i", "type": "textarea", "value": {"text": ["other"]}}),
+        ];
+        assert!(sync_region_copies(&c, &mut r));
+        for i in [1, 2] {
+            assert_eq!(r[i]["value"]["x"], 5);
+            assert_eq!(r[i]["value"]["height"], 8);
+        }
+        assert_eq!(r[1]["value"]["labels"], json!(["T"]));
+        assert_eq!(r[2]["value"]["text"], json!(["hi"]));
+        assert_eq!(r[3]["value"], json!({"text": ["other"]}));
+        assert!(!sync_region_copies(&c, &mut r), "nothing left to change");
     }
 }

@@ -5,6 +5,7 @@
 //! `name` and `toName` is a control, a tag with `name` and a `value`/`valueList` is an
 //! object, and `Label`/`Choice`/`Relation` belong to the nearest enclosing control.
 
+pub mod dynamic;
 pub mod hotkeys;
 pub mod keys;
 pub mod tags;
@@ -72,6 +73,8 @@ pub struct LabelDef {
     pub model_index: Option<i64>,
     pub selected: bool,
     pub hint: Option<String>,
+    /// `html`: rich content Label Studio shows instead of the value (results keep the key).
+    pub html: Option<String>,
     /// For nested Taxonomy choices: the keys from the root down to this one.
     pub path: Vec<String>,
     pub pos: Pos,
@@ -94,6 +97,8 @@ pub struct ControlTag {
     pub per_item: bool,
     /// `value="$options"`: options come from the task data.
     pub dynamic_labels: Option<String>,
+    /// What was wrong with the task's options (filled per task; see [`dynamic`]).
+    pub option_problems: Vec<String>,
     pub max_rating: u32,
     pub min: Option<f64>,
     pub max: Option<f64>,
@@ -191,6 +196,11 @@ pub struct LabelConfig {
     pub warnings: Vec<ConfigWarning>,
     /// The example task from a trailing `<!-- {"data": ...} -->` comment.
     pub sample_task: Option<serde_json::Value>,
+    /// Control tags without `toName` (a `<Rating name="r"/>` alone). Label Studio draws
+    /// them, but its backend does not count them as controls and its editor fails to
+    /// store their results (a result needs the object it labels), so they are kept apart
+    /// from `controls`: shown, never written.
+    pub unbound: Vec<ControlTag>,
 }
 
 impl LabelConfig {
@@ -209,12 +219,15 @@ impl LabelConfig {
     pub fn from_tree(source: &str, root: Element) -> LabelConfig {
         let mut objects = Vec::new();
         let mut controls: Vec<ControlTag> = Vec::new();
+        let mut unbound = Vec::new();
         let repeater_vars = RepeaterVars::new(&root);
         for el in root.subtree() {
             if is_control(el) {
                 controls.push(control_from(el, &repeater_vars));
             } else if let Some(obj) = object_from(el) {
                 objects.push(obj);
+            } else if is_unbound_control(el) {
+                unbound.push(control_from(el, &repeater_vars));
             }
         }
         // Indexes instead of scans, so a control with many labels stays linear.
@@ -268,6 +281,7 @@ impl LabelConfig {
             data_keys,
             warnings: Vec::new(),
             sample_task: None,
+            unbound,
         }
     }
 
@@ -280,6 +294,26 @@ impl LabelConfig {
 
     pub fn object(&self, name: &str) -> Option<&ObjectTag> {
         self.objects.iter().find(|o| o.name == name)
+    }
+
+    /// The labels relations can take: the `<Relation>` values (aliases first) of the
+    /// `<Relations>` tag, which has no name and so is no control.
+    pub fn relation_labels(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for el in self.root.subtree() {
+            if !el.tag.eq_ignore_ascii_case("Relations") {
+                continue;
+            }
+            for r in el.subtree() {
+                if r.tag.eq_ignore_ascii_case("Relation")
+                    && let Some(v) = r.attr("alias").or(r.attr("value"))
+                    && !out.iter().any(|x| x == v)
+                {
+                    out.push(v.to_string());
+                }
+            }
+        }
+        out
     }
 
     /// The first data key, which `$undefined$` is renamed to.
@@ -301,13 +335,15 @@ impl LabelConfig {
         names
     }
 
-    /// A copy with every `<Repeater>` expanded for one task's data: children cloned once per
-    /// array element, `{{idx}}` (or the Repeater's `indexFlag`) replaced by the index.
-    /// When the expansion would exceed [`MAX_EXPANDED_TAGS`], the config stays unexpanded
-    /// and carries the error as a warning.
+    /// A copy for one task's data: every `<Repeater>` expanded (children cloned once per
+    /// array element, `{{idx}}` or the Repeater's `indexFlag` replaced by the index) and
+    /// the options of `value="$key"` controls filled from the data (see [`dynamic`]).
+    /// When the Repeater expansion would exceed [`MAX_EXPANDED_TAGS`], the config stays
+    /// unexpanded and carries the error as a warning.
     pub fn expand_for_task(&self, data: &serde_json::Value) -> LabelConfig {
         self.try_expand_for_task(data).unwrap_or_else(|e| {
             let mut same = self.clone();
+            dynamic::fill(&mut same.controls, data);
             same.warnings.push(e);
             same
         })
@@ -321,7 +357,9 @@ impl LabelConfig {
         data: &serde_json::Value,
     ) -> Result<LabelConfig, ConfigError> {
         if !self.has_repeater() {
-            return Ok(self.clone());
+            let mut same = self.clone();
+            dynamic::fill(&mut same.controls, data);
+            return Ok(same);
         }
         let mut root = self.root.clone();
         let mut budget = MAX_EXPANDED_TAGS;
@@ -329,6 +367,7 @@ impl LabelConfig {
         let mut expanded = Self::from_tree(&self.source, root);
         expanded.warnings = self.warnings.clone();
         expanded.sample_task = self.sample_task.clone();
+        dynamic::fill(&mut expanded.controls, data);
         Ok(expanded)
     }
 
@@ -347,6 +386,13 @@ fn find_attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 fn is_control(el: &Element) -> bool {
     el.attr("name").is_some() && el.attr("toName").is_some() && el.tag != "Filter"
+}
+
+/// A control tag with a name but no `toName`.
+fn is_unbound_control(el: &Element) -> bool {
+    el.attr("name").is_some_and(|n| !n.is_empty())
+        && el.attr("toName").is_none()
+        && ControlKind::from_tag(&el.tag) != ControlKind::Other
 }
 
 fn object_from(el: &Element) -> Option<ObjectTag> {
@@ -401,6 +447,7 @@ fn control_from(el: &Element, repeater_vars: &RepeaterVars) -> ControlTag {
         per_region: el.flag("perRegion"),
         per_item: el.flag("perItem"),
         dynamic_labels: dynamic,
+        option_problems: Vec::new(),
         max_rating: el
             .attr_ci("maxRating")
             .and_then(|v| v.trim().parse().ok())
@@ -455,6 +502,7 @@ fn label_from(el: &Element, key: &str, path: Vec<String>) -> LabelDef {
         model_index: el.attr("model_index").and_then(|c| c.trim().parse().ok()),
         selected: el.flag("selected"),
         hint: el.attr_ci("hint").map(str::to_string),
+        html: el.attr_ci("html").map(str::to_string),
         path,
         pos: el.pos,
     }
@@ -730,6 +778,27 @@ mod tests {
             .recv_timeout(std::time::Duration::from_secs(30))
             .expect("200,000 choices parse within 30 s");
         assert_eq!(got.unwrap(), n);
+    }
+
+    #[test]
+    fn controls_without_to_name_are_kept_apart() {
+        let c = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/><Rating name="alone" maxRating="7"/>
+            <Choices name="c" toName="t"><Choice value="a"/></Choices></View>"#,
+        )
+        .unwrap();
+        let names: Vec<_> = c.controls.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            vec!["c"],
+            "not a control, as for Label Studio's backend"
+        );
+        assert_eq!(c.unbound.len(), 1);
+        assert_eq!(
+            (c.unbound[0].name.as_str(), c.unbound[0].max_rating),
+            ("alone", 7)
+        );
+        assert!(c.unbound[0].to_name.is_empty());
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::util::percent_decode;
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
+pub mod mp4;
 #[cfg(test)]
 mod tests;
 

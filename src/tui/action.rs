@@ -137,6 +137,32 @@ pub enum Action {
     MoveItemLeft,
     /// Ranker: move the item under the cursor to the next column (bucket).
     MoveItemRight,
+    /// Video: go to a frame number (asked for).
+    JumpFrame,
+    /// Video: set the frame count when the file cannot be probed (asked for).
+    SetFrames,
+    /// Video: add a keyframe to the selected track on the current frame.
+    AddKeyframe,
+    /// Video: remove the selected track's keyframe on the current frame.
+    RemoveKeyframe,
+    /// Video: end the selected track at its keyframe on or before the current frame (or resume it).
+    ToggleLifespan,
+    /// Video: to the selected track's previous keyframe.
+    PrevKeyframe,
+    /// Video: to the selected track's next keyframe.
+    NextKeyframe,
+    /// Start a relation at the selected region, or end it at the selected one.
+    Relation,
+    /// Select the next relation.
+    NextRelation,
+    /// Cycle the selected relation's direction (right, bi, left).
+    RelationDirection,
+    /// Cycle the selected relation's label through the Relation values.
+    RelationLabel,
+    /// Chat: write a new message.
+    NewMessage,
+    /// Chat: the role of the next new message.
+    CycleRole,
 }
 
 impl Action {
@@ -231,6 +257,19 @@ impl Action {
         Action::MoveItemDown,
         Action::MoveItemLeft,
         Action::MoveItemRight,
+        Action::JumpFrame,
+        Action::SetFrames,
+        Action::AddKeyframe,
+        Action::RemoveKeyframe,
+        Action::ToggleLifespan,
+        Action::PrevKeyframe,
+        Action::NextKeyframe,
+        Action::Relation,
+        Action::NextRelation,
+        Action::RelationDirection,
+        Action::RelationLabel,
+        Action::NewMessage,
+        Action::CycleRole,
     ];
 
     /// The name used in keymap files.

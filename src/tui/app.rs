@@ -212,10 +212,12 @@ impl App {
             Focus::Object(i) => match t.config.objects.get(*i)?.kind {
                 ObjectKind::Image => Some(Ctx::Image),
                 ObjectKind::TimeSeries => Some(Ctx::Timeseries),
+                ObjectKind::Video => Some(Ctx::Video),
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     Some(Ctx::Text)
                 }
                 ObjectKind::List => Some(Ctx::Ranker),
+                ObjectKind::Chat => Some(Ctx::Chat),
                 _ => None,
             },
             Focus::Control(i) => match t.config.controls.get(*i)?.kind {
@@ -661,7 +663,7 @@ impl App {
     /// are until Enter.
     pub(in crate::tui) fn editor_draft(&mut self) -> Option<Effect> {
         let ed = self.editor.clone()?;
-        if matches!(ed.target, EditTarget::Jump) {
+        if !ed.target.edits_result() {
             return None;
         }
         let t = self.annotate.task.as_ref()?;
@@ -733,7 +735,8 @@ impl App {
                 let ed = self.editor.take().expect("editor");
                 // The draft held the text as it was typed: store the result on screen again.
                 match (&ed.target, &self.annotate.task) {
-                    (EditTarget::Jump, _) | (_, None) => Vec::new(),
+                    (target, _) if !target.edits_result() => Vec::new(),
+                    (_, None) => Vec::new(),
                     _ if !std::mem::take(&mut self.annotate.editor_drafted) => Vec::new(),
                     _ => vec![self.draft_effect()],
                 }

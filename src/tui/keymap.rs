@@ -23,6 +23,8 @@ pub enum Ctx {
     Image,
     /// A TimeSeries chart.
     Timeseries,
+    /// A Video pane (frames, tracks, timeline ranges).
+    Video,
     /// A control panel (Choices, TextArea, Rating, Number, DateTime, Taxonomy, Labels).
     Panel,
     /// The task list.
@@ -39,14 +41,17 @@ pub enum Ctx {
     Pairwise,
     /// A Ranker's items and buckets, or a List.
     Ranker,
+    /// A Chat conversation.
+    Chat,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 12] = [
+    pub const ALL: [Ctx; 14] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
         Ctx::Timeseries,
+        Ctx::Video,
         Ctx::Panel,
         Ctx::List,
         Ctx::Help,
@@ -55,6 +60,7 @@ impl Ctx {
         Ctx::Conflict,
         Ctx::Pairwise,
         Ctx::Ranker,
+        Ctx::Chat,
     ];
 
     pub fn name(self) -> &'static str {
@@ -63,6 +69,7 @@ impl Ctx {
             Ctx::Text => "text",
             Ctx::Image => "image",
             Ctx::Timeseries => "timeseries",
+            Ctx::Video => "video",
             Ctx::Panel => "panel",
             Ctx::List => "list",
             Ctx::Help => "help",
@@ -71,6 +78,7 @@ impl Ctx {
             Ctx::Conflict => "conflict",
             Ctx::Pairwise => "pairwise",
             Ctx::Ranker => "ranker",
+            Ctx::Chat => "chat",
         }
     }
 
@@ -80,6 +88,7 @@ impl Ctx {
             Ctx::Text => "Text spans (Text, HyperText, Paragraphs focused)",
             Ctx::Image => "Image regions (image focused)",
             Ctx::Timeseries => "TimeSeries regions (chart focused)",
+            Ctx::Video => "Video frames, tracks and timeline ranges (video focused)",
             Ctx::Panel => "Control panels (Choices, TextArea, Rating, Number, DateTime, Taxonomy)",
             Ctx::List => "Task list",
             Ctx::Help => "Help",
@@ -88,6 +97,7 @@ impl Ctx {
             Ctx::Conflict => "Submitted in another window",
             Ctx::Pairwise => "Pairwise (the two objects focused)",
             Ctx::Ranker => "Ranker and List (items focused)",
+            Ctx::Chat => "Chat (a conversation focused)",
         }
     }
 }

@@ -308,7 +308,7 @@ fn serve(req: Request, cache: &Mutex<Vec<(Source, Decoded)>>) -> Loaded {
         Request::Media { source, .. } => match &source {
             Source::Path(p) => match std::fs::metadata(p) {
                 Ok(m) => Ok(Payload::Media {
-                    duration: wav_duration(p),
+                    duration: wav_duration(p).or_else(|| crate::media::mp4::duration(p)),
                     bytes: Some(m.len()),
                 }),
                 Err(e) => Err(format!("{}: {e}", p.display())),

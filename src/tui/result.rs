@@ -4,7 +4,7 @@ use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig};
 use serde_json::{Map, Value, json};
 
 // The read accessors and the id generator are the UI-free ones of the annotate layer.
-pub use crate::annotate::region::{from_name, id_of, labels_of, new_id, to_name};
+pub use crate::annotate::region::{from_name, id_of, is_relation, labels_of, new_id, to_name};
 
 /// A result for a control: `{id, from_name, to_name, type, value, origin}`.
 pub fn region(ctrl: &ControlTag, to: &str, id: Option<String>, value: Map<String, Value>) -> Value {
@@ -22,6 +22,10 @@ pub fn region(ctrl: &ControlTag, to: &str, id: Option<String>, value: Map<String
 pub fn is_region(config: &LabelConfig, r: &Value) -> bool {
     if r.get("type").and_then(Value::as_str) == Some("relation") {
         return false;
+    }
+    // A chat message I added is a region: per-message controls attach to it.
+    if crate::annotate::chat::is_message(r) {
+        return true;
     }
     match config.control(from_name(r)) {
         Some(c) => c.kind.makes_regions(),
@@ -136,9 +140,112 @@ pub fn toggle_choice(current: &[Value], mode: ChoiceMode, key: &str) -> Vec<Valu
     }
 }
 
-/// Removes every result that belongs to a region (the region and its perRegion results).
+/// For each option of a nested Choices (`allowNested`, options in document order with
+/// their paths), where its subtree ends: the index of the next option not under it.
+fn subtree_ends(ctrl: &ControlTag) -> Vec<usize> {
+    let n = ctrl.labels.len();
+    let mut ends = vec![n; n];
+    let mut open: Vec<usize> = Vec::new();
+    for (i, l) in ctrl.labels.iter().enumerate() {
+        while let Some(&top) = open.last() {
+            if ctrl.labels[top].path.len() >= l.path.len() {
+                ends[top] = i;
+                open.pop();
+            } else {
+                break;
+            }
+        }
+        open.push(i);
+    }
+    ends
+}
+
+/// Whether each option of a nested Choices is chosen, from the result's paths, by Label
+/// Studio's rule: an option without children when its path is listed, an option with
+/// children when all of them are chosen (its own listing does not count).
+pub fn nested_chosen(ctrl: &ControlTag, current: &[Value]) -> Vec<bool> {
+    let listed: std::collections::HashSet<Vec<&str>> = current
+        .iter()
+        .filter_map(Value::as_array)
+        .map(|p| p.iter().map(|s| s.as_str().unwrap_or_default()).collect())
+        .collect();
+    let ends = subtree_ends(ctrl);
+    let mut on = vec![false; ctrl.labels.len()];
+    // Children come after their parent: deciding from the end decides them first.
+    for i in (0..ctrl.labels.len()).rev() {
+        on[i] = if ends[i] == i + 1 {
+            let path: Vec<&str> = ctrl.labels[i].path.iter().map(String::as_str).collect();
+            listed.contains(&path)
+        } else {
+            // Its children, stepping over each child's own subtree: linear in the options.
+            let mut all = true;
+            let mut j = i + 1;
+            while j < ends[i] {
+                all &= on[j];
+                j = ends[j].max(j + 1);
+            }
+            all
+        };
+    }
+    on
+}
+
+/// Toggles option `li` of a nested Choices as Label Studio does: an option with children
+/// sets or clears all of them, a single-choice control clears everything first. The new
+/// result lists the path of every chosen option, parents included, in document order.
+pub fn toggle_nested(ctrl: &ControlTag, current: &[Value], li: usize) -> Vec<Value> {
+    let ends = subtree_ends(ctrl);
+    let mut on = nested_chosen(ctrl, current);
+    let next = !on[li];
+    let leaf = |i: usize| ends[i] == i + 1;
+    let mut leaves: Vec<bool> = (0..on.len()).map(|i| leaf(i) && on[i]).collect();
+    if ctrl.choice != ChoiceMode::Multiple {
+        leaves.iter_mut().for_each(|l| *l = false);
+    }
+    for (i, l) in leaves.iter_mut().enumerate().take(ends[li]).skip(li) {
+        if leaf(i) {
+            *l = next;
+        }
+    }
+    let paths: Vec<Value> = (0..on.len())
+        .filter(|i| leaves[*i])
+        .map(|i| json!(ctrl.labels[i].path))
+        .collect();
+    on = nested_chosen(ctrl, &paths);
+    (0..on.len())
+        .filter(|i| on[*i])
+        .map(|i| json!(ctrl.labels[i].path))
+        .collect()
+}
+
+/// The results a new annotation starts with, as Label Studio's `setDefaultValues` makes
+/// them: for every Choices control (per task, not per region) the options marked
+/// `selected`, as keys, or as paths for nested options.
+pub fn preselected(config: &LabelConfig) -> Vec<Value> {
+    let mut out = Vec::new();
+    for c in &config.controls {
+        if c.kind != ControlKind::Choices || c.per_region {
+            continue;
+        }
+        let nested = crate::config::dynamic::allows_nested(c);
+        let values: Vec<Value> = c
+            .labels
+            .iter()
+            .filter(|l| l.selected)
+            .map(|l| if nested { json!(l.path) } else { json!(l.key) })
+            .collect();
+        if !values.is_empty() {
+            set_classification(&mut out, c, None, Some(Value::Array(values)));
+        }
+    }
+    out
+}
+
+/// Removes every result that belongs to a region (the region and its perRegion results)
+/// and the relations that touch it, as Label Studio does.
 pub fn delete_region(result: &mut Vec<Value>, id: &str) {
     result.retain(|r| id_of(r) != Some(id));
+    crate::annotate::relations::remove_touching(result, id);
 }
 
 /// Changes a region's labels (a single label replaces, `choice="multiple"` toggles).
@@ -173,7 +280,8 @@ pub fn labels_fit(kind: ControlKind, obj: crate::config::ObjectKind) -> bool {
     use crate::config::ObjectKind as O;
     use ControlKind as C;
     match kind {
-        C::Labels => matches!(obj, O::Text | O::HyperText | O::Paragraphs),
+        C::Labels => matches!(obj, O::Text | O::HyperText | O::Paragraphs | O::Video),
+        C::VideoRectangle | C::TimelineLabels => obj == O::Video,
         C::HyperTextLabels => obj == O::HyperText,
         C::ParagraphLabels => obj == O::Paragraphs,
         C::RectangleLabels | C::Rectangle => obj == O::Image,
@@ -210,6 +318,65 @@ mod tests {
             toggle_choice(&cur, ChoiceMode::Multiple, "B"),
             vec![json!("A"), json!("B")]
         );
+    }
+
+    #[test]
+    fn nested_choices_toggle_subtrees_and_list_parents() {
+        let c = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/>
+            <Choices name="c" toName="t" value="$o" allowNested="true" choice="multiple"/>
+            <Choices name="one" toName="t" value="$o" allowNested="true"/></View>"#,
+        )
+        .unwrap()
+        .expand_for_task(&json!({"o": [
+            {"value": "p", "children": [{"value": "p1"}, {"value": "p2"}]},
+            {"value": "q"}
+        ]}));
+        let multi = c.control("c").unwrap();
+        let p = |s: &[&str]| json!(s);
+        // A child alone: its path only.
+        let r = toggle_nested(multi, &[], 1);
+        assert_eq!(r, vec![p(&["p", "p1"])]);
+        assert_eq!(nested_chosen(multi, &r), vec![false, true, false, false]);
+        // The second child completes the parent, which is then listed first.
+        let r = toggle_nested(multi, &r, 2);
+        assert_eq!(r, vec![p(&["p"]), p(&["p", "p1"]), p(&["p", "p2"])]);
+        // The parent clears its children; another option stays.
+        let r = toggle_nested(multi, &[p(&["q"]), p(&["p", "p1"])], 0);
+        assert_eq!(
+            r,
+            vec![p(&["p"]), p(&["p", "p1"]), p(&["p", "p2"]), p(&["q"])]
+        );
+        let r = toggle_nested(multi, &r, 0);
+        assert_eq!(r, vec![p(&["q"])]);
+        // Single choice: picking clears what was there.
+        let one = c.control("one").unwrap();
+        let r = toggle_nested(one, &[p(&["q"])], 1);
+        assert_eq!(r, vec![p(&["p", "p1"])]);
+        assert!(toggle_nested(one, &r, 1).is_empty());
+        // A listed parent whose children are not listed is not chosen.
+        assert_eq!(nested_chosen(multi, &[p(&["p"])]), vec![false; 4]);
+    }
+
+    #[test]
+    fn a_deep_chain_of_options_chooses_every_ancestor_of_its_leaf() {
+        let mut item = json!({"value": "n49"});
+        for i in (0..49).rev() {
+            item = json!({"value": format!("n{i}"), "children": [item]});
+        }
+        let c = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/>
+            <Choices name="c" toName="t" value="$o" allowNested="true"/></View>"#,
+        )
+        .unwrap()
+        .expand_for_task(&json!({ "o": [item, {"value": "other"}] }));
+        let ctrl = c.control("c").unwrap();
+        assert_eq!(ctrl.labels.len(), 51);
+        let r = toggle_nested(ctrl, &[], 49);
+        assert_eq!(r.len(), 50, "the leaf and its 49 ancestors");
+        assert_eq!(r[0], json!(["n0"]));
+        assert_eq!(r[49].as_array().unwrap().len(), 50);
+        assert!(!nested_chosen(ctrl, &r)[50]);
     }
 
     #[test]

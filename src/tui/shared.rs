@@ -105,7 +105,9 @@ pub fn focusables(config: &LabelConfig) -> Vec<Focus> {
         let Some(name) = el.attr("name") else { return };
         if let Some(&i) = objects.get(name) {
             let o = &config.objects[i];
+            // A chat takes the keys that add and select its messages.
             if o.kind == ObjectKind::Image
+                || o.kind == ObjectKind::Chat
                 || labelled[i]
                 || (!targeted[i] && o.kind != ObjectKind::Header)
             {

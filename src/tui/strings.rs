@@ -641,3 +641,140 @@ mod multi_tests {
         );
     }
 }
+
+/// Why a control without `toName` holds nothing: Label Studio's editor cannot store a
+/// result that names no object, so what it shows there is lost on submit.
+pub const UNBOUND_CONTROL: &str =
+    "not saved: no toName, and Label Studio cannot store a result without one";
+/// The status hint of the task screen with a Video pane focused.
+pub fn video_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Video, a);
+    format!(
+        "{}{} frame · {}{} ±10 · {} go to · {} box · {} type box · {}{} keyframe · {} end/resume · {} range · {} track · {} submit",
+        k(Action::Left),
+        k(Action::Right),
+        k(Action::CoarseLeft),
+        k(Action::CoarseRight),
+        k(Action::JumpFrame),
+        k(Action::NewRect),
+        k(Action::Activate),
+        k(Action::AddKeyframe),
+        k(Action::RemoveKeyframe),
+        k(Action::ToggleLifespan),
+        k(Action::Select),
+        key(km, Action::NextRegion),
+        key(km, Action::Submit),
+    )
+}
+
+/// What a relation in progress waits for.
+pub fn relation_started(from: &str, km: &Keymap) -> String {
+    format!(
+        "relation from {from}: select the other region ({}), then {} ends it (Esc drops it)",
+        key(km, Action::NextRegion),
+        key(km, Action::Relation)
+    )
+}
+
+/// How to reach the selected relation's settings.
+pub fn relation_made(km: &Keymap) -> String {
+    format!(
+        "relation made: {} direction · {} label · {} deletes it",
+        key(km, Action::RelationDirection),
+        key(km, Action::RelationLabel),
+        key(km, Action::DeleteRegion)
+    )
+}
+
+/// Why an OcrLabels (or PdfLabels) control is shown but not edited: two lines.
+pub const ENTERPRISE_LABELS_NOTE: [&str; 2] = [
+    "Enterprise-only tag (labels on PDF text)",
+    "its results are kept, not edited here",
+];
+
+// ----------------------------------------------------------------- chat
+
+/// The inline editor's title for a chat message.
+pub fn chat_editor_title(chat: &str, role: &str, new: bool) -> String {
+    let chat = crate::term_safe::tui_safe(chat, false);
+    let role = crate::term_safe::tui_safe(role, false);
+    if new {
+        format!(" {chat}: new {role} message ")
+    } else {
+        format!(" {chat}: edit {role} message ")
+    }
+}
+
+/// The hint line while a chat has the focus.
+pub fn chat_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Chat, a);
+    format!(
+        "{}/{} messages · {} new message · {} role · {} edit · {} delete · {} submit · {} help",
+        k(Action::Up),
+        k(Action::Down),
+        k(Action::NewMessage),
+        k(Action::CycleRole),
+        k(Action::Activate),
+        k(Action::Clear),
+        key(km, Action::Submit),
+        key(km, Action::Help),
+    )
+}
+
+/// The chat's last line: how to add a message, as which role.
+pub fn chat_new_line(km: &Keymap, role: &str, roles: usize) -> String {
+    let role = crate::term_safe::tui_safe(role, false);
+    let cycle = if roles > 1 {
+        format!(
+            " · {} changes the role",
+            key_in(km, Ctx::Chat, Action::CycleRole)
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "+ new {role} message ({}){cycle}",
+        key_in(km, Ctx::Chat, Action::NewMessage)
+    )
+}
+
+/// The chat's last line when it holds as many messages as it allows.
+pub fn chat_full(max: usize) -> String {
+    format!("this chat holds its most messages ({max})")
+}
+
+/// Said when the role of the next message changes.
+pub fn chat_next_role(role: &str) -> String {
+    format!("next message: {}", crate::term_safe::tui_safe(role, false))
+}
+
+pub const CHAT_DATA_READ_ONLY: &str =
+    "messages from the task data are read-only (only messages you add can be edited or evaluated)";
+
+pub fn chat_not_editable(role: &str) -> String {
+    format!(
+        "{} messages are not editable in this chat (editable); delete it and write it again",
+        crate::term_safe::tui_safe(role, false)
+    )
+}
+
+pub const CHAT_EMPTY_MESSAGE: &str = "an empty message is not added";
+pub const CHAT_EMPTY_EDIT: &str = "a message cannot be emptied: delete it instead";
+
+/// Said once a chat with a model is focused: no model is asked from the terminal.
+pub fn chat_no_llm(model: &str) -> String {
+    format!(
+        "replies from {} are not requested here: write them yourself",
+        crate::term_safe::tui_safe(model, false)
+    )
+}
+
+/// A per-message control used on a message of a role it is not for (`whenRole`).
+pub fn chat_wrong_role(control: &str, roles: &[String], role: &str) -> String {
+    format!(
+        "{} is for {} messages, not {}",
+        crate::term_safe::tui_safe(control, false),
+        crate::term_safe::tui_safe(&roles.join("/"), false),
+        crate::term_safe::tui_safe(if role.is_empty() { "?" } else { role }, false)
+    )
+}

@@ -208,6 +208,7 @@ impl SpanDoc {
         let mut text_nodes = Vec::new();
         for n in nodes {
             match n {
+                HtmlPiece::Image { .. } => {}
                 HtmlPiece::Break => {
                     if display.last().is_some_and(|c| *c != '\n') {
                         display.push('\n');
@@ -723,8 +724,15 @@ fn script_of(c: char) -> Script {
 }
 
 enum HtmlPiece {
-    Text { xpath: String, text: String },
+    Text {
+        xpath: String,
+        text: String,
+    },
     Break,
+    /// An `<img>`: no text of its own (offsets never count it), named where shown as text.
+    Image {
+        name: String,
+    },
 }
 
 const VOID: &[&str] = &[
@@ -867,6 +875,11 @@ fn parse_html(src: &str) -> Vec<HtmlPiece> {
             }
         };
         let path = format!("{}/{}[{}]", parent.path, name, n);
+        if name == "img" {
+            out.push(HtmlPiece::Image {
+                name: image_name(inner),
+            });
+        }
         if !(VOID.contains(&name.as_str()) || inner.trim_end().ends_with('/')) {
             stack.push(Frame {
                 tag: name,
@@ -877,6 +890,132 @@ fn parse_html(src: &str) -> Vec<HtmlPiece> {
         }
     }
     flush(&mut stack, &mut out, &src[text_start.min(src.len())..]);
+    out
+}
+
+/// An image's name for a text rendering: its `alt`, else the file name of its `src`.
+fn image_name(tag: &str) -> String {
+    let alt = tag_attr(tag, "alt").map(|a| decode_entities(a.trim()));
+    if let Some(a) = alt.filter(|a| !a.is_empty()) {
+        return a;
+    }
+    let src = tag_attr(tag, "src").unwrap_or_default();
+    let path = src.split(['?', '#']).next().unwrap_or_default();
+    let file = path
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default();
+    decode_entities(file)
+}
+
+/// The value of attribute `name` inside a tag's text (`img width='4' src="a.png"`).
+fn tag_attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let b = tag.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        // An attribute name starts after white space (or `/`).
+        while i < b.len() && !b[i].is_ascii_alphabetic() {
+            i += 1;
+        }
+        let start = i;
+        while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'-' || b[i] == b':') {
+            i += 1;
+        }
+        let attr = &tag[start..i];
+        while i < b.len() && b[i] == b' ' {
+            i += 1;
+        }
+        if i >= b.len() || b[i] != b'=' {
+            continue;
+        }
+        i += 1;
+        while i < b.len() && b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let (vs, ve) = match b.get(i) {
+            Some(&q @ (b'"' | b'\'')) => {
+                let end = tag[i + 1..].find(q as char).map_or(b.len(), |e| i + 1 + e);
+                (i + 1, end)
+            }
+            _ => {
+                let end = tag[i..]
+                    .find(|c: char| c.is_ascii_whitespace() || c == '>')
+                    .map_or(b.len(), |e| i + e);
+                (i, end)
+            }
+        };
+        if attr.eq_ignore_ascii_case(name) {
+            return Some(&tag[vs..ve]);
+        }
+        i = ve + 1;
+    }
+    None
+}
+
+/// How much of an option's `html` is read to name it on one line: far more than a row
+/// shows, so that a huge value cannot slow a frame.
+const HTML_LABEL_SOURCE: usize = 16 * 1024;
+
+/// HTML shown as one line of text, as an option's `html` is: the text content with white
+/// space collapsed, blocks separated by ` · `, an image as `[image: name]`.
+pub fn html_label(src: &str) -> String {
+    let mut cut = src.len().min(HTML_LABEL_SOURCE);
+    while !src.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let mut chunks: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let end_chunk = |cur: &mut String, chunks: &mut Vec<String>| {
+        let words = cur.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !words.is_empty() {
+            chunks.push(words);
+        }
+        cur.clear();
+    };
+    for piece in parse_html(&src[..cut]) {
+        match piece {
+            HtmlPiece::Text { text, .. } => cur.push_str(&text),
+            HtmlPiece::Break => end_chunk(&mut cur, &mut chunks),
+            HtmlPiece::Image { name } => {
+                cur.push_str(&format!(" [image: {name}] "));
+            }
+        }
+    }
+    end_chunk(&mut cur, &mut chunks);
+    chunks.join(" · ")
+}
+
+/// A value as JavaScript's `String()` makes it, which is the text Label Studio's Text
+/// shows (and counts offsets in) for a value that is not a string: a list joins its items
+/// with `,` (null items empty), an object is `[object Object]`.
+pub fn js_string(v: &Value) -> String {
+    fn push(v: &Value, top: bool, out: &mut String) {
+        match v {
+            Value::String(s) => out.push_str(s),
+            Value::Null if top => out.push_str("null"),
+            Value::Null => {}
+            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Value::Number(n) => match n.as_f64() {
+                // JavaScript prints whole numbers without a fraction.
+                Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e21 => {
+                    out.push_str(&format!("{}", f as i128))
+                }
+                _ => out.push_str(&n.to_string()),
+            },
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    push(item, false, out);
+                }
+            }
+            Value::Object(_) => out.push_str("[object Object]"),
+        }
+    }
+    let mut out = String::new();
+    push(v, true, &mut out);
     out
 }
 
@@ -1270,5 +1409,40 @@ mod tests {
         assert_eq!(lines, vec!["one two ", "three", "four"]);
         let d = SpanDoc::text("日本語のテキスト");
         assert_eq!(d.layout(6).len(), 3, "wide characters count two columns");
+    }
+
+    #[test]
+    fn html_labels_are_one_line_with_images_named() {
+        assert_eq!(
+            html_label("<img width='40' src='https://x.test/icons/thumbs-up.png?s=1'/>"),
+            "[image: thumbs-up.png]"
+        );
+        assert_eq!(
+            html_label(r#"<img alt="A &amp; B" src="a.png">"#),
+            "[image: A & B]"
+        );
+        assert_eq!(
+            html_label(
+                "<div class=\"r\"><h2>Title  here</h2><a href='u'>u.test/x</a> <p>Some\ntext</p></div>"
+            ),
+            "Title here · u.test/x · Some text"
+        );
+        assert_eq!(html_label("plain <b>bold</b> &lt;3"), "plain bold <3");
+        // An image adds no offsets to HyperText.
+        assert_eq!(SpanDoc::html("a<img src='x.png'>b").unit, vec!['a', 'b']);
+        // A huge value is read only as far as a row could show.
+        let huge = format!("<p>{}</p>", "word ".repeat(1_000_000));
+        assert!(html_label(&huge).len() <= HTML_LABEL_SOURCE);
+    }
+
+    #[test]
+    fn js_string_is_what_label_studio_shows_for_a_list() {
+        assert_eq!(js_string(&json!(["a b", "c"])), "a b,c");
+        assert_eq!(
+            js_string(&json!([1, 2.0, 2.5, null, true, ["x", ["y"]], {"k": 1}])),
+            "1,2,2.5,,true,x,y,[object Object]"
+        );
+        assert_eq!(js_string(&json!("plain")), "plain");
+        assert_eq!(js_string(&json!(3.0)), "3");
     }
 }

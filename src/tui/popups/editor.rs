@@ -18,6 +18,32 @@ pub enum EditTarget {
     Number(String),
     DateTime(String),
     Jump,
+    /// A message of chat `chat`: a new one as `role`, or my message `id`.
+    ChatMessage {
+        chat: String,
+        id: Option<String>,
+        role: String,
+    },
+    /// A frame of a Video object to go to.
+    VideoFrame(String),
+    /// The frame count of a Video object.
+    VideoFrames(String),
+    /// The box of track `id` on `frame` of a Video object.
+    VideoBox {
+        object: String,
+        id: String,
+        frame: u64,
+    },
+}
+
+impl EditTarget {
+    /// Whether the text edits my result (so that it is drafted as typed), not a place.
+    pub fn edits_result(&self) -> bool {
+        !matches!(
+            self,
+            EditTarget::Jump | EditTarget::VideoFrame(_) | EditTarget::VideoFrames(_)
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +88,10 @@ impl Editor {
         let ed = self;
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let alt = ev.modifiers.contains(KeyModifiers::ALT);
-        let multiline = matches!(ed.target, EditTarget::TextArea { .. });
+        let multiline = matches!(
+            ed.target,
+            EditTarget::TextArea { .. } | EditTarget::ChatMessage { .. }
+        );
         match ev.code {
             KeyCode::Esc => return EditorReply::Cancel,
             KeyCode::Enter if multiline && (alt || ev.modifiers.contains(KeyModifiers::SHIFT)) => {
@@ -120,6 +149,22 @@ impl Editor {
                 "Enter save · Esc cancel",
             ),
             EditTarget::Jump => (" go to task id ".into(), "Enter go · Esc cancel"),
+            EditTarget::VideoFrame(o) => (
+                format!(" {}: go to frame ", sanitize(o, false)),
+                "Enter go · Esc cancel",
+            ),
+            EditTarget::VideoFrames(o) => (
+                format!(" {}: frame count (empty: unknown) ", sanitize(o, false)),
+                "Enter save · Esc cancel",
+            ),
+            EditTarget::VideoBox { frame, .. } => (
+                format!(" box on frame {frame}: x y width height (%) "),
+                "Enter save · Esc cancel",
+            ),
+            EditTarget::ChatMessage { chat, id, role } => (
+                crate::tui::strings::chat_editor_title(chat, role, id.is_none()),
+                "Enter save · Alt-Enter new line · Esc cancel",
+            ),
         };
         let text_lines = ed.buf.iter().filter(|c| **c == '\n').count() as u16 + 1;
         let h = (text_lines + 3).min(area.height.saturating_sub(2)).max(4);

@@ -57,6 +57,8 @@ impl Screen {
                 Some(Ctx::Timeseries) => strings::timeseries_hint(km),
                 Some(Ctx::Pairwise) => strings::pairwise_hint(km),
                 Some(Ctx::Ranker) => strings::ranker_hint(km),
+                Some(Ctx::Video) => strings::video_hint(km),
+                Some(Ctx::Chat) => strings::chat_hint(km),
                 _ => strings::task_hint(km),
             },
         }

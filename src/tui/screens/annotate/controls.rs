@@ -62,6 +62,12 @@ impl App {
             ));
             return false;
         }
+        if let Some(r) = region
+            .as_ref()
+            .filter(|r| crate::annotate::chat::is_message(r))
+        {
+            return self.chat_role_fits(ctrl, r);
+        }
         true
     }
 
@@ -70,10 +76,12 @@ impl App {
             return match obj.kind {
                 ObjectKind::Image => self.image_action(&obj, a),
                 ObjectKind::TimeSeries => self.timeseries_action(&obj, a),
+                ObjectKind::Video => self.video_action(&obj, a),
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     self.text_action(&obj, a)
                 }
                 ObjectKind::List => self.ranker_action(a),
+                ObjectKind::Chat => self.chat_action(&obj, a),
                 _ => Vec::new(),
             };
         }
@@ -99,10 +107,16 @@ impl App {
                     return Vec::new();
                 }
                 let key = label.key.clone();
+                let nested = crate::config::dynamic::allows_nested(&ctrl);
                 self.edit(move |_, r| {
                     let rid = region.as_ref().and_then(res::id_of).map(str::to_string);
                     let cur = res::current_list(r, &ctrl, rid.as_deref());
-                    let next = res::toggle_choice(&cur, ctrl.choice, &key);
+                    // Nested options (allowNested) are chosen as paths, subtrees at once.
+                    let next = if nested {
+                        res::toggle_nested(&ctrl, &cur, li)
+                    } else {
+                        res::toggle_choice(&cur, ctrl.choice, &key)
+                    };
                     res::set_classification(
                         r,
                         &ctrl,
@@ -112,7 +126,10 @@ impl App {
                     true
                 })
             }
-            k if is_labels_control(k) || k == ControlKind::Labels => {
+            k if is_labels_control(k)
+                || k == ControlKind::Labels
+                || k == ControlKind::TimelineLabels =>
+            {
                 self.label_region(&ctrl, &label.key)
             }
             _ => Vec::new(),
@@ -159,6 +176,7 @@ impl App {
             }
             ObjectKind::Image => self.image_label(ctrl, &obj_name, key),
             ObjectKind::TimeSeries => self.timeseries_label(ctrl, &obj_name, key),
+            ObjectKind::Video => self.video_label(ctrl, &obj_name, key),
             _ => Vec::new(),
         }
     }
@@ -374,6 +392,12 @@ impl App {
             },
             EditTarget::TextArea { control, entry } => {
                 self.set_textarea_entry(&control, entry, text)
+            }
+            target @ (EditTarget::VideoFrame(_)
+            | EditTarget::VideoFrames(_)
+            | EditTarget::VideoBox { .. }) => self.video_commit(target, &text),
+            EditTarget::ChatMessage { chat, id, role } => {
+                self.commit_chat_message(&chat, id.as_deref(), &role, text)
             }
             EditTarget::Number(control) => {
                 let Some(ctrl) = self

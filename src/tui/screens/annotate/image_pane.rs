@@ -61,6 +61,28 @@ pub struct ImagePane {
     pub drag: Option<((u16, u16), (u16, u16))>,
 }
 
+/// The `labels` result of a region whose shape a bare tool wrote: the same id and
+/// object, the shape's geometry repeated, and the label.
+fn split_labels(ctrl: &ControlTag, shape: &Value, key: &str) -> Value {
+    let mut value = res::geometry_of(shape);
+    value.insert(
+        ctrl.value_key().unwrap_or("labels").to_string(),
+        json!([key]),
+    );
+    let mut r = res::region(
+        ctrl,
+        res::to_name(shape),
+        res::id_of(shape).map(str::to_string),
+        value,
+    );
+    for k in ["original_width", "original_height", "image_rotation"] {
+        if let Some(v) = shape.get(k) {
+            r[k] = v.clone();
+        }
+    }
+    r
+}
+
 /// What kind of shape a region's value holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Shape {
@@ -201,6 +223,9 @@ impl App {
         let pane = self.pane(obj);
         let cursor = pane.pointer.cursor;
         let choice = LabelChoice::for_control(ctrl, key);
+        if ctrl.kind == ControlKind::Labels {
+            return self.image_split_label(ctrl, obj, key);
+        }
         if is_kind(ctrl, RECT) {
             if !pane.boxes.is_drawing() {
                 self.info(format!(
@@ -233,6 +258,95 @@ impl App {
             return self.drop_keypoint(ctrl, obj, key);
         }
         Vec::new()
+    }
+
+    /// A plain `<Labels>` key on an image whose shapes come from bare tools (`Rectangle`,
+    /// `Polygon`): Label Studio writes the shape and its labels apart, as two results
+    /// sharing the region's id, the labels one repeating the geometry. The key finishes
+    /// the box or polygon being drawn, else labels the selected region.
+    fn image_split_label(&mut self, ctrl: &ControlTag, obj: &str, key: &str) -> Vec<Effect> {
+        let pane = self.pane(obj);
+        let drawn = if pane.boxes.is_drawing() {
+            let tool = self.image_control(obj, &[ControlKind::Rectangle]);
+            let mut boxes = pane.boxes;
+            match tool {
+                Some(t) => match boxes.finish_value(pane.pointer.cursor, None) {
+                    Some(v) => {
+                        self.pane_mut(obj).boxes = boxes;
+                        Some((t, v))
+                    }
+                    None => {
+                        self.info(
+                            "a box needs area: move the cursor off the corner's row and column",
+                        );
+                        return Vec::new();
+                    }
+                },
+                None => None,
+            }
+        } else if pane.polygon.is_drawing() {
+            let tool = self.image_control(obj, &[ControlKind::Polygon]);
+            let mut poly = pane.polygon.clone();
+            match tool {
+                Some(t) => match poly.close_value(None) {
+                    Some(v) => {
+                        self.pane_mut(obj).polygon = poly;
+                        Some((t, v))
+                    }
+                    None => {
+                        self.info("a polygon needs three points");
+                        return Vec::new();
+                    }
+                },
+                None => None,
+            }
+        } else {
+            None
+        };
+        let grid = self.image_grid(obj);
+        if let Some((tool, value)) = drawn {
+            let shape = image_region(&tool, obj, None, value, grid.original_size());
+            let id = res::id_of(&shape).map(str::to_string);
+            let labels = split_labels(ctrl, &shape, key);
+            let e = self.edit(move |_, r| {
+                r.push(shape);
+                r.push(labels);
+                true
+            });
+            if let Some(t) = &mut self.annotate.task {
+                t.selected = id;
+            }
+            self.info(format!("{} {key}", tool.kind.geometry().unwrap_or("region")));
+            return e;
+        }
+        // No shape being drawn: label the selected region of this image.
+        let Some(sel) = self
+            .selected_on(obj)
+            .filter(|r| res::is_region(&self.annotate.task.as_ref().expect("task").config, r))
+        else {
+            self.info(format!(
+                "label {key}: {} starts a box, {} a polygon; or select a region (Tab) to label it",
+                self.image_key(Action::NewRect),
+                self.image_key(Action::AddPoint)
+            ));
+            return Vec::new();
+        };
+        let labels = split_labels(ctrl, &sel, key);
+        let id = res::id_of(&sel).unwrap_or_default().to_string();
+        let ctrl = ctrl.clone();
+        let key = key.to_string();
+        self.edit(move |_, r| {
+            match r
+                .iter_mut()
+                .find(|x| res::id_of(x) == Some(id.as_str()) && res::from_name(x) == ctrl.name)
+            {
+                Some(_) => res::relabel(r, &id, &ctrl, &key),
+                None => {
+                    r.push(labels);
+                    true
+                }
+            }
+        })
     }
 
     fn image_key(&self, a: Action) -> String {
@@ -430,6 +544,23 @@ impl App {
                     return self.task_action(Action::DeleteRegion);
                 }
                 Vec::new()
+            }
+            Action::ClosePolygon if self.pane(&name).boxes.is_drawing() => {
+                // Enter ends a box too: with the last-used label, none for a bare Rectangle.
+                let Some(ctrl) = self.image_control(&name, RECT) else {
+                    return Vec::new();
+                };
+                let label = self.default_label(&ctrl).unwrap_or_default();
+                let pane = self.pane(&name);
+                let mut tool = pane.boxes;
+                let Some(value) =
+                    tool.finish_value(pane.pointer.cursor, LabelChoice::for_control(&ctrl, &label))
+                else {
+                    self.info("a box needs area: move the cursor off the corner's row and column");
+                    return Vec::new();
+                };
+                self.pane_mut(&name).boxes = tool;
+                self.add_image_region(&ctrl, &name, value)
             }
             Action::ClosePolygon => {
                 let Some(ctrl) = self.image_control(&name, POLY) else {

@@ -2,15 +2,19 @@
 //! the opening of tasks live here; `update` and `controls` hold what its actions do,
 //! `view` and `panels` draw it.
 
+pub mod chat_pane;
 pub mod controls;
+pub mod data_pane;
 pub mod image_pane;
 pub mod pairwise;
 pub mod panels;
 pub mod predicted;
 pub mod ranker;
+pub mod relations;
 pub mod text_pane;
 pub mod timeseries_pane;
 pub mod update;
+pub mod video_pane;
 pub mod view;
 
 use crate::annotate::{Draft, SaveKind};
@@ -160,6 +164,12 @@ pub struct TaskState {
     pub text_drag: Option<String>,
     /// Per image object: its cursor, drawing tools and edit mode.
     pub image: HashMap<String, image_pane::ImagePane>,
+    /// Per video object: its current frame, frame count and range being selected.
+    pub video: HashMap<String, video_pane::VideoPane>,
+    /// A relation being made and the relation selected.
+    pub rel: relations::RelState,
+    /// Per chat: its message cursor and the role chosen for the next message.
+    pub chat: HashMap<String, chat_pane::ChatPane>,
     /// Each prediction's result (as `full.predictions`), parsed once when the task opens.
     pub predicted: Vec<Vec<Value>>,
     /// Each annotation's result (as `full.annotations`), parsed once when the task opens.
@@ -189,6 +199,14 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
                 (Action::NewRect, "box"),
                 (Action::JumpBegin, "jump"),
                 (Action::CycleEdit, "edit"),
+            ],
+        ),
+        Some(ctx @ Ctx::Chat) => hints_of(
+            km,
+            ctx,
+            &[
+                (Action::NewMessage, "new message"),
+                (Action::CycleRole, "role"),
             ],
         ),
         Some(ctx @ Ctx::Timeseries) => hints_of(
@@ -239,7 +257,8 @@ impl App {
     ) -> Vec<Effect> {
         let from_history = self.annotate.history.get(self.annotate.hist_pos) == Some(&full.task.id);
         let data: Value = serde_json::from_str(&full.task.data).unwrap_or(Value::Null);
-        let config = self.base_config.expand_for_task(&data);
+        let config =
+            crate::annotate::chat::with_chat_panes(self.base_config.expand_for_task(&data));
         let mine = full
             .annotations
             .iter()
@@ -263,6 +282,10 @@ impl App {
             .flatten();
         let (result, prelabelled) = match prelabel {
             Some((pid, regions)) => (regions, Some(pid)),
+            // A new answer starts from the options marked `selected`, as in Label Studio.
+            None if draft.is_none() && mine.is_none() => {
+                (crate::tui::result::preselected(&config), None)
+            }
             None => (result, None),
         };
         let mine_seen = mine.map(|a| (a.id, a.revision));
@@ -307,6 +330,9 @@ impl App {
             timeseries: HashMap::new(),
             text_drag: None,
             image: HashMap::new(),
+            video: HashMap::new(),
+            rel: relations::RelState::default(),
+            chat: HashMap::new(),
             base,
             mine_seen,
             ranking: ranker::RankState::default(),
@@ -321,15 +347,26 @@ impl App {
             }
         }
         t.focusables = focusables(&t.config);
-        t.focus = t
-            .focusables
-            .iter()
-            .position(|f| matches!(f, Focus::Object(_)))
-            .filter(|_| {
-                t.config
-                    .controls
+        // A conversation is what a chat task is about: it has the focus first.
+        let chat = t.focusables.iter().position(
+            |f| matches!(f, Focus::Object(i) if t.config.objects[*i].kind == ObjectKind::Chat),
+        );
+        t.focus = chat
+            .or_else(|| {
+                t.focusables
                     .iter()
-                    .any(|c| is_labels_control(c.kind) || c.kind == ControlKind::Rectangle)
+                    .position(|f| matches!(f, Focus::Object(_)))
+                    .filter(|_| {
+                        t.config.controls.iter().any(|c| {
+                            is_labels_control(c.kind)
+                                || matches!(
+                                    c.kind,
+                                    ControlKind::Rectangle
+                                        | ControlKind::VideoRectangle
+                                        | ControlKind::TimelineLabels
+                                )
+                        })
+                    })
             })
             .or_else(|| {
                 t.focusables
@@ -575,7 +612,9 @@ impl App {
             }
         };
         match obj.kind {
-            ObjectKind::Text => match decode(as_text(&raw)) {
+            // A list shows as JavaScript's String() of it, as in Label Studio, whose span
+            // offsets count in that text.
+            ObjectKind::Text => match decode(crate::tui::text::js_string(&raw)) {
                 Ok(s) => Content::Doc(Arc::new(SpanDoc::text(&s))),
                 Err(e) => Content::Failed(e),
             },
@@ -606,6 +645,7 @@ impl App {
                 let tk = obj.attr("textKey").unwrap_or("text");
                 Content::Doc(Arc::new(SpanDoc::paragraphs(&items, nk, tk)))
             }
+            ObjectKind::Chat => Content::Data(crate::annotate::chat::normalize_data(raw)),
             _ => Content::Data(raw),
         }
     }

@@ -1,6 +1,7 @@
 //! Drawing the side panels of the task screen: controls, regions, sources.
 
 use super::view::*;
+use crate::config::dynamic::{allows_nested, takes_options};
 use crate::config::{ControlKind, ControlTag};
 use crate::task::resolve::as_text;
 use crate::term_safe::tui_safe;
@@ -26,13 +27,26 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
     let t = app.annotate.task.as_ref().expect("task");
     let hint = usize::from(c.per_region && t.selected.is_none() && !c.kind.makes_regions());
     hint + match c.kind {
-        ControlKind::Choices => c.labels.len() + 2,
+        ControlKind::Choices => {
+            c.labels.len().max(1)
+                + c.option_problems.len()
+                + 2
+                + if has_long_options(c) {
+                    MAX_OPTION_ROWS - 1
+                } else {
+                    0
+                }
+        }
         ControlKind::Taxonomy => res::current_list(t.draft.result(), c, None).len().max(1) + 2,
         ControlKind::TextArea => {
             res::current_list(t.draft.result(), c, t.selected.as_deref()).len() + 3
         }
         ControlKind::Rating | ControlKind::Number | ControlKind::DateTime => 3,
-        k if k.makes_regions() => c.labels.len().min(8) + 2,
+        _ if is_enterprise_labels(c) => {
+            // The note, the labels on one line, and the results it holds.
+            2 + 1 + enterprise_results(app, c).len().min(6) + 2
+        }
+        k if k.makes_regions() => c.labels.len().clamp(1, 8) + c.option_problems.len() + 2,
         _ => 3,
     }
 }
@@ -73,19 +87,26 @@ fn compact_heights(
     if want <= u32::from(height) {
         return Some(panels.iter().map(|(_, h)| *h).collect());
     }
-    let focused_h = anchor.map_or(0, |a| panels[a].1);
-    if u32::from(focused_h) + panels.len() as u32 - u32::from(anchor.is_some()) > u32::from(height)
-    {
+    let others = panels.len() as u32 - u32::from(anchor.is_some());
+    let mut focused_h = anchor.map_or(0, |a| panels[a].1);
+    // A focused panel taller than the rows the others leave is cut to them: its options
+    // are drawn as a window around the cursor, and the other panels stay in sight (else
+    // a long option list alone filled the side and the rest were drawn nowhere).
+    let room = u32::from(height).saturating_sub(others);
+    if u32::from(focused_h) > room && room >= 3 {
+        focused_h = room as u16;
+    }
+    if u32::from(focused_h) + others > u32::from(height) {
         return None;
     }
     let mut h: Vec<u16> = panels
         .iter()
         .enumerate()
-        .map(|(i, (_, full))| if Some(i) == anchor { *full } else { 1 })
+        .map(|(i, _)| if Some(i) == anchor { focused_h } else { 1 })
         .collect();
     let mut left = height - h.iter().sum::<u16>();
     for (i, (_, full)) in panels.iter().enumerate() {
-        let grow = full - h[i];
+        let grow = full.saturating_sub(h[i]);
         if grow <= left && grow > 0 {
             h[i] = *full;
             left -= grow;
@@ -97,24 +118,23 @@ fn compact_heights(
 /// The side panels in order, with the rows each wants in full.
 fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
     let t = app.annotate.task.as_ref().expect("task");
-    let controls: Vec<usize> = all
+    let controls: Vec<Panel> = all
         .iter()
         .filter_map(|i| match i {
-            Item::Control(ci) => Some(*ci),
+            Item::Control(ci) => Some(Panel::Control(*ci)),
+            Item::Unbound(ui) => Some(Panel::Unbound(*ui)),
             _ => None,
         })
-        .filter(|ci| t.config.controls[*ci].kind != ControlKind::Relations)
+        .filter(|p| !matches!(p, Panel::Control(ci) if t.config.controls[*ci].kind == ControlKind::Relations))
         .collect();
-    let n_regions = app.regions().len();
+    let n_regions = region_list_rows(app);
     let n_sources = t.full.predictions.len() + app.others().len();
     let cap = |h: usize| h.min(usize::from(u16::MAX)) as u16;
     let mut panels: Vec<(Panel, u16)> = controls
         .iter()
-        .map(|ci| {
-            (
-                Panel::Control(*ci),
-                cap(control_height(app, &t.config.controls[*ci])),
-            )
+        .map(|p| match p {
+            Panel::Control(ci) => (*p, cap(control_height(app, &t.config.controls[*ci]))),
+            _ => (*p, UNBOUND_HEIGHT),
         })
         .collect();
     if t.config.controls.iter().any(|c| c.kind.makes_regions()) {
@@ -127,7 +147,12 @@ fn side_panels(app: &App, all: &[Item]) -> Vec<(Panel, u16)> {
 }
 
 pub(super) fn draw_side(f: &mut Frame, app: &App, all: &[Item], area: Rect, lay: &mut TaskLayout) {
-    let regions = app.regions();
+    let shown = shown_ref(app);
+    let t = app.annotate.task.as_ref().expect("task");
+    let regions: Vec<&Value> = shown
+        .iter()
+        .filter(|r| res::is_region(&t.config, r))
+        .collect();
     let panels = side_panels(app, all);
     // Keep the focused panel visible.
     let anchor = side_anchor(app, &panels);
@@ -215,6 +240,7 @@ fn panel_name(app: &App, p: Panel) -> String {
     let t = app.annotate.task.as_ref().expect("task");
     match p {
         Panel::Control(ci) => tui_safe(&t.config.controls[ci].name, false).into_owned(),
+        Panel::Unbound(ui) => tui_safe(&t.config.unbound[ui].name, false).into_owned(),
         Panel::Regions => "Regions".into(),
         Panel::Sources => "Predictions & annotations".into(),
     }
@@ -226,7 +252,7 @@ fn draw_panel(
     app: &App,
     p: Panel,
     r: Rect,
-    regions: &[Value],
+    regions: &[&Value],
     keys: &HashMap<(usize, usize), String>,
     lay: &mut TaskLayout,
 ) {
@@ -242,13 +268,14 @@ fn draw_panel(
     }
     match p {
         Panel::Control(ci) => draw_control(f, app, ci, r, keys, lay),
+        Panel::Unbound(ui) => draw_unbound(f, app, ui, r),
         Panel::Regions => draw_regions(f, app, regions, r),
         Panel::Sources => draw_sources(f, app, r),
     }
 }
 
 /// A panel shrunk to one line: its name, what it holds, and how to reach it.
-fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value]) {
+fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[&Value]) {
     let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
     let what = match p {
@@ -259,7 +286,7 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
             } else {
                 None
             };
-            let current = res::current_list(&app.shown_result(), c, region_id);
+            let current = res::current_list(&shown_ref(app), c, region_id);
             let held = if current.is_empty() {
                 "—".to_string()
             } else {
@@ -274,7 +301,11 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
             };
             format!("{} ({}): {held}", c.name, c.tag)
         }
-        Panel::Regions => format!("Regions ({})", regions.len()),
+        Panel::Unbound(ui) => {
+            let c = &t.config.unbound[ui];
+            format!("{} ({}): not saved, no toName", c.name, c.tag)
+        }
+        Panel::Regions => format!("Regions ({})", region_rows(regions.iter().copied()).len()),
         Panel::Sources => format!(
             "Predictions & annotations ({})",
             t.full.predictions.len() + app.others().len()
@@ -296,6 +327,40 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[Value
         ])),
         r,
     );
+}
+
+/// Label Studio Enterprise's labels on PDF pages (`OcrLabels`, `PdfLabels`): the open
+/// frontend has no such tags, so they are shown with their results, not edited.
+fn is_enterprise_labels(c: &ControlTag) -> bool {
+    ["OcrLabels", "PdfLabels"]
+        .iter()
+        .any(|t| c.tag.eq_ignore_ascii_case(t))
+}
+
+/// The results of `c` shown now: mine (or the source on screen), then the predictions'.
+fn enterprise_results(app: &App, c: &ControlTag) -> Vec<(Value, bool)> {
+    let t = app.annotate.task.as_ref().expect("task");
+    let mut out: Vec<(Value, bool)> = shown_ref(app)
+        .iter()
+        .filter(|r| c.matches_name(res::from_name(r)))
+        .map(|r| (r.clone(), t.source != ViewSource::Mine))
+        .collect();
+    if t.source == ViewSource::Mine && t.show_predictions {
+        let mine: std::collections::HashSet<String> = out
+            .iter()
+            .filter_map(|(r, _)| res::id_of(r).map(str::to_string))
+            .collect();
+        for p in &t.predicted {
+            for r in p {
+                if c.matches_name(res::from_name(r))
+                    && res::id_of(r).is_none_or(|id| !mine.contains(id))
+                {
+                    out.push((r.clone(), true));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// The first of `total` rows to show in `height` rows so that `cursor` is visible.
@@ -325,6 +390,8 @@ pub(super) fn more_title(start: usize, shown: usize, total: usize) -> Option<Str
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Panel {
     Control(usize),
+    /// A control without `toName`, by its index in `LabelConfig::unbound`.
+    Unbound(usize),
     Regions,
     Sources,
 }
@@ -364,7 +431,7 @@ pub(super) fn draw_control(
     } else {
         None
     };
-    let shown = app.shown_result();
+    let shown = shown_ref(app);
     let current = res::current_list(&shown, c, region_id);
     let mode = match c.kind {
         ControlKind::Choices => match c.choice {
@@ -395,14 +462,49 @@ pub(super) fn draw_control(
             .map(|k| format!("[{}]", clip(k, 8)))
             .unwrap_or_else(|| "   ".into())
     };
+    // What was wrong with the task's options comes first, where the options would be.
+    let problems = option_problem_lines(c, th, inner_w);
+    let rows = rows.saturating_sub(problems.len());
+    let option_row =
+        |row: usize, li: usize, lay: &mut TaskLayout| option_row(row + problems.len(), li, lay);
+    lines.extend(problems.iter().cloned());
+    if c.labels.is_empty() && c.option_problems.is_empty() && takes_options(c.kind) {
+        lines.push(Line::from(Span::styled("no options", th.dim())));
+    }
     match c.kind {
         ControlKind::Choices => {
-            let start = window_start(c.labels.len(), rows, cursor);
-            let end = (start + rows).min(c.labels.len());
+            // Nested options (allowNested) are chosen as paths; a parent is chosen when
+            // all its children are.
+            let nested = allows_nested(c).then(|| res::nested_chosen(c, &current));
+            let indent_of = |l: &crate::config::LabelDef| {
+                if nested.is_some() {
+                    "  ".repeat(l.path.len().saturating_sub(1).min(inner_w / 4))
+                } else {
+                    String::new()
+                }
+            };
+            // The option under the cursor is shown whole, on a few rows, when it is longer
+            // than a row: options that differ late (transcripts) can then be told apart.
+            let text_w =
+                |l: &crate::config::LabelDef| inner_w.saturating_sub(9 + indent_of(l).len());
+            let cursor_rows: Vec<String> = match c.labels.get(cursor) {
+                Some(l) if focused => wrap_cols(&option_text(l), text_w(l), MAX_OPTION_ROWS),
+                _ => Vec::new(),
+            };
+            let extra = cursor_rows
+                .len()
+                .saturating_sub(1)
+                .min(rows.saturating_sub(1));
+            let start = window_start(c.labels.len(), rows - extra, cursor);
+            let end = (start + rows - extra).min(c.labels.len());
             more = more_title(start, end - start, c.labels.len());
             for (i, l) in c.labels.iter().enumerate().take(end).skip(start) {
-                option_row(i - start, i, lay);
-                let on = current.iter().any(|v| v.as_str() == Some(l.key.as_str()));
+                let shift = if i > cursor { extra } else { 0 };
+                option_row(i - start + shift, i, lay);
+                let on = match &nested {
+                    Some(n) => n[i],
+                    None => current.iter().any(|v| v.as_str() == Some(l.key.as_str())),
+                };
                 let boxmark = match (c.choice, on) {
                     (crate::config::ChoiceMode::Multiple, true) => "[x]",
                     (crate::config::ChoiceMode::Multiple, false) => "[ ]",
@@ -415,9 +517,16 @@ pub(super) fn draw_control(
                 if mark_cursor(i) {
                     st = st.patch(th.cursor());
                 }
+                let indent = indent_of(l);
+                let whole = i == cursor && extra > 0;
+                let first = if whole {
+                    cursor_rows[0].clone()
+                } else {
+                    clip(&option_text(l), text_w(l))
+                };
                 let mut row = vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
-                    Span::styled(format!("{boxmark} {}", clip(&l.value, inner_w)), st),
+                    Span::styled(format!("{indent}{boxmark} {first}"), st),
                 ];
                 row.extend(super::predicted::choice_marker(
                     &app.annotate,
@@ -426,6 +535,15 @@ pub(super) fn draw_control(
                     &l.key,
                 ));
                 lines.push(Line::from(row));
+                if whole {
+                    let pad = " ".repeat(9 + indent.len());
+                    for more_row in cursor_rows.iter().skip(1).take(extra) {
+                        lines.push(Line::from(vec![
+                            Span::raw(pad.clone()),
+                            Span::styled(more_row.clone(), st),
+                        ]));
+                    }
+                }
             }
         }
         k if k.makes_regions() => {
@@ -446,7 +564,7 @@ pub(super) fn draw_control(
                 }
                 lines.push(Line::from(vec![
                     Span::styled(format!("{key:>4} "), th.dim()),
-                    Span::styled(format!(" {} ", clip(&l.value, inner_w)), st),
+                    Span::styled(format!(" {} ", clip(&option_text(l), inner_w)), st),
                 ]));
             }
         }
@@ -551,6 +669,35 @@ pub(super) fn draw_control(
                 th.warn(),
             )));
         }
+        _ if is_enterprise_labels(c) => {
+            for note in crate::tui::strings::ENTERPRISE_LABELS_NOTE {
+                lines.push(Line::from(Span::styled(note, th.dim())));
+            }
+            let values: Vec<String> = c.labels.iter().map(|l| l.value.clone()).collect();
+            lines.push(Line::from(Span::raw(format!(
+                "labels: {}",
+                tui_safe(&values.join(", "), false)
+            ))));
+            let held = enterprise_results(app, c);
+            if held.is_empty() {
+                lines.push(Line::from(Span::styled("no results of it", th.dim())));
+            }
+            for (r, predicted) in held.iter().take(6) {
+                let d = crate::tui::app::describe_result(&t.config, r, None);
+                let page = r["value"]
+                    .get("pageIndex")
+                    .and_then(Value::as_u64)
+                    .map(|p| format!(" · page {}", p + 1))
+                    .unwrap_or_default();
+                lines.push(Line::from(Span::styled(
+                    format!("{}{d}{page}", if *predicted { "ⓟ " } else { "• " }),
+                    if *predicted { th.prediction() } else { th.base() },
+                )));
+            }
+            if held.len() > 6 {
+                more = Some(format!(" ▼ {} more ", held.len() - 6));
+            }
+        }
         _ => lines.push(Line::from(Span::styled(
             format!("{} is shown but not edited here", c.tag),
             th.dim(),
@@ -563,36 +710,254 @@ pub(super) fn draw_control(
     f.render_widget(Paragraph::new(lines).block(b), area);
 }
 
-pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Rect) {
+/// Rows of a control without `toName`: its frame, how it looks, and why it is not saved.
+const UNBOUND_HEIGHT: u16 = 5;
+
+/// A control without `toName`: drawn as Label Studio draws it, with the reason nothing it
+/// holds can be saved in place of a value (Label Studio's editor cannot store a result
+/// that labels no object, so a rating given there is lost on submit).
+fn draw_unbound(f: &mut Frame, app: &App, ui: usize, area: Rect) {
     let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
+    let c = &t.config.unbound[ui];
+    let inner_w = usize::from(area.width.saturating_sub(2));
+    let look = match c.kind {
+        ControlKind::Rating => {
+            let n = usize::try_from(c.max_rating).unwrap_or(usize::MAX);
+            let stars = "☆".repeat(n.min(inner_w.saturating_sub(8)));
+            let more = if stars.chars().count() < n { "…" } else { "" };
+            format!("{stars}{more} 0/{}", c.max_rating)
+        }
+        _ => format!("{} is shown here only", c.tag),
+    };
+    let lines = vec![
+        Line::from(Span::styled(clip(&look, inner_w), th.dim())),
+        Line::from(Span::styled(
+            crate::tui::strings::UNBOUND_CONTROL,
+            th.error(),
+        )),
+    ];
+    let title = format!(" {} ({}) ", clip(&c.name, inner_w), c.tag);
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(block(th, title, false)),
+        area,
+    );
+}
+
+/// How many rows the option under the cursor may take when it is longer than one.
+const MAX_OPTION_ROWS: usize = 4;
+
+/// Whether a control's options may be longer than a row (looking at the first few only,
+/// so that a huge list costs nothing): its panel then keeps rows to show one whole.
+fn has_long_options(c: &ControlTag) -> bool {
+    c.labels
+        .iter()
+        .take(256)
+        .any(|l| l.html.is_some() || l.value.len() > 24)
+}
+
+/// `s` (made safe to draw) in rows of at most `width` columns, broken between words where
+/// it can; past `max_rows` the last row ends in `…`.
+fn wrap_cols(s: &str, width: usize, max_rows: usize) -> Vec<String> {
+    use unicode_width::UnicodeWidthChar;
+    let width = width.max(1);
+    let safe = tui_safe(s, false);
+    let mut rows: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let mut cur_w = 0;
+    let mut cut = false;
+    for word in safe.split(' ') {
+        let ww = crate::term_safe::display_width(word);
+        if cur_w > 0 && cur_w + 1 + ww <= width {
+            cur.push(' ');
+            cur.push_str(word);
+            cur_w += 1 + ww;
+            continue;
+        }
+        if cur_w > 0 || !cur.is_empty() {
+            rows.push(std::mem::take(&mut cur));
+            cur_w = 0;
+        }
+        // A word wider than a row is cut where the row ends.
+        for ch in word.chars() {
+            let w = ch.width().unwrap_or(0);
+            if cur_w + w > width {
+                rows.push(std::mem::take(&mut cur));
+                cur_w = 0;
+            }
+            cur.push(ch);
+            cur_w += w;
+        }
+        if rows.len() > max_rows {
+            cut = true;
+            break;
+        }
+    }
+    if !cur.is_empty() {
+        rows.push(cur);
+    }
+    if rows.len() > max_rows {
+        rows.truncate(max_rows);
+        cut = true;
+    }
+    if cut && let Some(last) = rows.last_mut() {
+        let keep = crate::term_safe::truncate_to_width(last, width.saturating_sub(1));
+        *last = format!("{}…", keep.trim_end());
+    }
+    rows
+}
+
+/// An option as its row shows it: its `html` as one line of text when it has one (with
+/// the value after it when the text does not already say it), else its value.
+pub(super) fn option_text(l: &crate::config::LabelDef) -> String {
+    match l.html.as_deref() {
+        Some(h) => {
+            let text = crate::tui::text::html_label(h);
+            if text.is_empty() {
+                l.value.clone()
+            } else if text.contains(l.value.as_str()) {
+                text
+            } else {
+                format!("{text} ({})", l.value)
+            }
+        }
+        None => l.value.clone(),
+    }
+}
+
+/// The lines saying what was wrong with a control's options from the task.
+fn option_problem_lines(
+    c: &ControlTag,
+    th: &crate::tui::theme::Theme,
+    w: usize,
+) -> Vec<Line<'static>> {
+    c.option_problems
+        .iter()
+        .map(|p| {
+            Line::from(Span::styled(
+                format!("⚠ {}", clip(p, w.saturating_sub(2))),
+                th.error(),
+            ))
+        })
+        .collect()
+}
+
+/// The regions to list: one row per region id (a shape and its labels written apart
+/// share an id), the one with labels standing for both.
+pub(super) fn region_rows<'a>(regions: impl IntoIterator<Item = &'a Value>) -> Vec<&'a Value> {
+    let mut at: HashMap<&str, usize> = HashMap::new();
+    let mut out: Vec<&Value> = Vec::new();
+    for r in regions {
+        match res::id_of(r).and_then(|id| at.get(id).copied()) {
+            Some(i) => {
+                if res::labels_of(out[i]).is_empty() && !res::labels_of(r).is_empty() {
+                    out[i] = r;
+                }
+            }
+            None => {
+                if let Some(id) = res::id_of(r) {
+                    at.insert(id, out.len());
+                }
+                out.push(r);
+            }
+        }
+    }
+    out
+}
+
+/// The texts of perRegion TextAreas by region id, as Label Studio's region list shows
+/// them (`displayMode="region-list"`).
+fn region_texts(app: &App, shown: &[Value]) -> HashMap<String, Vec<String>> {
+    let t = app.annotate.task.as_ref().expect("task");
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    let areas: Vec<&ControlTag> = t
+        .config
+        .controls
+        .iter()
+        .filter(|c| c.kind == ControlKind::TextArea && c.per_region)
+        .collect();
+    if areas.is_empty() {
+        return out;
+    }
+    for r in shown {
+        let Some(id) = res::id_of(r) else { continue };
+        if let Some(c) = areas.iter().find(|c| c.matches_name(res::from_name(r))) {
+            let texts = res::current_list(std::slice::from_ref(r), c, Some(id));
+            out.entry(id.to_string())
+                .or_default()
+                .extend(texts.iter().map(as_text));
+        }
+    }
+    out
+}
+
+/// The result on screen, borrowed when it is mine: a result can be large (a track of a
+/// million keyframes), and a frame must not copy it more than it has to.
+pub(super) fn shown_ref(app: &App) -> std::borrow::Cow<'_, [Value]> {
+    match &app.annotate.task {
+        Some(t) if t.source == ViewSource::Mine => std::borrow::Cow::Borrowed(t.draft.result()),
+        _ => std::borrow::Cow::Owned(app.shown_result()),
+    }
+}
+
+/// Rows the Regions panel lists: regions, their texts and the relations.
+fn region_list_rows(app: &App) -> usize {
+    let t = app.annotate.task.as_ref().expect("task");
+    let shown = shown_ref(app);
+    let regions: Vec<&Value> = shown
+        .iter()
+        .filter(|r| res::is_region(&t.config, r))
+        .collect();
+    let texts: usize = region_texts(app, &shown).values().map(Vec::len).sum();
+    let relations = shown.iter().filter(|r| res::is_relation(r)).count();
+    region_rows(regions.into_iter()).len() + texts + relations
+}
+
+pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[&Value], area: Rect) {
+    let t = app.annotate.task.as_ref().expect("task");
+    let th = &app.theme;
+    let shown = shown_ref(app);
+    let rows = region_rows(regions.iter().copied());
+    let texts = region_texts(app, &shown);
+    let relations: Vec<&Value> = shown.iter().filter(|r| res::is_relation(r)).collect();
     let mut lines = Vec::new();
-    if regions.is_empty() {
+    if rows.is_empty() {
         lines.push(Line::from(Span::styled("no regions yet", th.dim())));
     }
     let h = area.height.saturating_sub(2) as usize;
-    let sel = regions
+    let selected_id = t.selected.as_deref();
+    let sel = rows
         .iter()
-        .position(|r| {
-            t.selected
-                .as_deref()
-                .is_some_and(|s| res::id_of(r) == Some(s))
-        })
+        .position(|r| selected_id.is_some_and(|s| res::id_of(r) == Some(s)))
         .unwrap_or(0);
-    let start = sel.saturating_sub(h.saturating_sub(1));
+    // The selected relation wins the window when there is one.
+    let rel_sel = t.rel.selected.filter(|k| *k < relations.len());
+    let start = match rel_sel {
+        Some(k) => (rows.len() + k).saturating_sub(h.saturating_sub(1)),
+        None => sel.saturating_sub(h.saturating_sub(1)),
+    };
     // The frame and the colour mark take four columns.
     let row_w = usize::from(area.width.saturating_sub(4));
-    for r in regions.iter().skip(start).take(h) {
-        let selected = t
-            .selected
-            .as_deref()
-            .is_some_and(|s| res::id_of(r) == Some(s));
+    for r in rows.iter().skip(start) {
+        if lines.len() >= h {
+            break;
+        }
+        let selected = selected_id.is_some_and(|s| res::id_of(r) == Some(s));
         let col = region_color(app, &t.config, r);
-        let d = crate::tui::app::describe_result(&t.config, r, t.contents.get(res::to_name(r)));
+        let d = super::video_pane::describe(r).unwrap_or_else(|| {
+            crate::tui::app::describe_result(&t.config, r, t.contents.get(res::to_name(r)))
+        });
         let origin = match r.get("origin").and_then(Value::as_str) {
             Some("prediction") => " ⓟ",
             Some("prediction-changed") => " ⓟ✎",
             _ => "",
+        };
+        let from = if t.rel.from.is_some() && t.rel.from.as_deref() == res::id_of(r) {
+            " ⇢"
+        } else {
+            ""
         };
         let st = if selected { th.cursor() } else { th.base() };
         lines.push(Line::from(vec![
@@ -605,10 +970,42 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[Value], area: Re
                 },
             ),
             // Cut by display columns, per grapheme: an emoji sequence is never split.
-            Span::styled(crate::term_safe::fit(&format!("{d}{origin}"), row_w), st),
+            Span::styled(
+                crate::term_safe::fit(&format!("{d}{origin}{from}"), row_w),
+                st,
+            ),
         ]));
+        for text in res::id_of(r).and_then(|id| texts.get(id)).into_iter().flatten() {
+            if lines.len() >= h {
+                break;
+            }
+            lines.push(Line::from(Span::styled(
+                crate::term_safe::fit(&format!("  ✎ {}", crate::term_safe::quoted(text)), row_w + 2),
+                th.dim(),
+            )));
+        }
     }
-    let title = format!(" Regions ({}) ", regions.len());
+    let skip_rel = start.saturating_sub(rows.len());
+    for (k, r) in relations.iter().enumerate().skip(skip_rel) {
+        if lines.len() >= h {
+            break;
+        }
+        let st = if rel_sel == Some(k) {
+            th.cursor()
+        } else {
+            th.accent()
+        };
+        let d = super::relations::describe(&shown, r);
+        lines.push(Line::from(Span::styled(
+            crate::term_safe::fit(&format!("  ↳ {}", tui_safe(&d, false)), row_w + 2),
+            st,
+        )));
+    }
+    let title = if relations.is_empty() {
+        format!(" Regions ({}) ", rows.len())
+    } else {
+        format!(" Regions ({}) · relations ({}) ", rows.len(), relations.len())
+    };
     f.render_widget(Paragraph::new(lines).block(block(th, title, false)), area);
 }
 
@@ -653,4 +1050,47 @@ pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
         Paragraph::new(lines).block(block(th, " Predictions & annotations ".into(), false)),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_options_wrap_between_words_up_to_a_few_rows() {
+        assert_eq!(wrap_cols("one two three", 7, 4), vec!["one two", "three"]);
+        assert_eq!(wrap_cols("abcdefghij", 4, 4), vec!["abcd", "efgh", "ij"]);
+        let rows = wrap_cols(&"word ".repeat(100), 10, 3);
+        assert_eq!(rows.len(), 3);
+        assert!(rows[2].ends_with('…'), "{rows:?}");
+        assert!(
+            rows.iter()
+                .all(|r| crate::term_safe::display_width(r) <= 10)
+        );
+        assert_eq!(wrap_cols("short", 40, 4), vec!["short"]);
+    }
+
+    #[test]
+    fn a_tall_focused_panel_leaves_a_line_for_each_other_panel() {
+        let panels = [
+            (Panel::Control(0), 60),
+            (Panel::Control(1), 3),
+            (Panel::Control(2), 4),
+        ];
+        // Focused and taller than the side: cut so that the others keep a line each.
+        assert_eq!(compact_heights(&panels, Some(0), 20), Some(vec![18, 1, 1]));
+        // Rows left after the cut go to the others in order.
+        assert_eq!(
+            compact_heights(
+                &[(Panel::Control(0), 60), (Panel::Control(1), 3)],
+                Some(0),
+                4
+            ),
+            Some(vec![3, 1])
+        );
+        // Too few rows for a frame: the panels scroll instead.
+        assert_eq!(compact_heights(&panels, Some(0), 4), None);
+        // Everything fits: nothing changes.
+        assert_eq!(compact_heights(&panels, Some(1), 67), Some(vec![60, 3, 4]));
+    }
 }

@@ -68,7 +68,14 @@ impl App {
                 self.timeseries_follow_selected();
                 Vec::new()
             }
-            Action::DeleteRegion => self.delete_selected(),
+            Action::DeleteRegion => match self.delete_selected_relation() {
+                Some(e) => e,
+                None => self.delete_selected(),
+            },
+            Action::Relation
+            | Action::NextRelation
+            | Action::RelationDirection
+            | Action::RelationLabel => self.relation_action(a),
             Action::DeleteAllRegions => {
                 let t = self.annotate.task.as_ref().expect("task");
                 let ids: Vec<String> = t
@@ -89,6 +96,8 @@ impl App {
                 let t = self.annotate.task.as_mut().expect("task");
                 if t.anchor.is_some() {
                     t.anchor = None;
+                } else if t.rel.from.is_some() || t.rel.selected.is_some() {
+                    t.rel = Default::default();
                 } else if t.selected.is_some() {
                     t.selected = None;
                 } else if t.source != ViewSource::Mine {
@@ -156,6 +165,8 @@ impl App {
             if !f(c, r) {
                 return false;
             }
+            // A moved shape takes its labels and perRegion answers along.
+            crate::annotate::region::sync_region_copies(c, r);
             mark_prediction_changed(&before, r);
             true
         });
@@ -175,6 +186,7 @@ impl App {
         {
             t.selected = None;
         }
+        self.relation_settle();
         vec![self.draft_effect()]
     }
 
@@ -312,7 +324,13 @@ impl App {
     /// Required controls without a value: their messages.
     pub fn missing_required(&self) -> Vec<String> {
         self.annotate.task.as_ref().map_or(Vec::new(), |t| {
-            crate::annotate::missing_required(&t.config, t.draft.result())
+            let mut out = crate::annotate::missing_required(&t.config, t.draft.result());
+            out.extend(crate::annotate::chat::submit_problems(
+                &t.config,
+                &t.data,
+                t.draft.result(),
+            ));
+            out
         })
     }
 
@@ -468,9 +486,12 @@ impl App {
             self.info("no regions");
             return;
         }
+        // Results that share an id are one region (a shape and its labels, split).
+        let mut seen = std::collections::HashSet::new();
         let ids: Vec<String> = regions
             .iter()
             .filter_map(|r| res::id_of(r).map(str::to_string))
+            .filter(|id| seen.insert(id.clone()))
             .collect();
         let pos = t
             .selected
@@ -485,6 +506,7 @@ impl App {
         };
         t.selected = Some(ids[next].clone());
         t.anchor = None;
+        t.rel.selected = None;
         // Focus the region's object so its keys apply.
         if let Some(r) = regions
             .iter()

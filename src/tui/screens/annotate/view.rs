@@ -25,6 +25,8 @@ pub(super) enum Item<'a> {
     Header(String),
     Object(&'a ObjectTag),
     Control(usize),
+    /// A control without `toName` (`LabelConfig::unbound`): shown, never written.
+    Unbound(usize),
     /// A Pairwise (control index) with its two objects, in the place of the first.
     Pair(usize),
     /// A Ranker (control index) drawn as its List's items, in the place of the List.
@@ -49,11 +51,17 @@ fn items_plain<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> {
     for (i, c) in config.controls.iter().enumerate() {
         controls.entry(c.name.as_str()).or_insert(i);
     }
+    let unbound: HashMap<&str, usize> = config
+        .unbound
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
     let mut out = Vec::new();
     fn rec<'a>(
         el: &Element,
         objects: &HashMap<&str, &'a ObjectTag>,
-        controls: &HashMap<&str, usize>,
+        (controls, unbound): (&HashMap<&str, usize>, &HashMap<&str, usize>),
         data: &Value,
         out: &mut Vec<Item<'a>>,
     ) {
@@ -62,6 +70,11 @@ fn items_plain<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> {
             out.push(Item::Object(o));
         } else if let Some(i) = name.and_then(|n| controls.get(n)) {
             out.push(Item::Control(*i));
+        } else if let Some(i) = name
+            .filter(|_| el.attr("toName").is_none())
+            .and_then(|n| unbound.get(n))
+        {
+            out.push(Item::Unbound(*i));
         } else if el.tag.eq_ignore_ascii_case("Header") {
             let text = el
                 .attr("value")
@@ -73,11 +86,17 @@ fn items_plain<'a>(config: &'a LabelConfig, data: &Value) -> Vec<Item<'a>> {
         }
         for c in &el.children {
             if let Node::Element(e) = c {
-                rec(e, objects, controls, data, out);
+                rec(e, objects, (controls, unbound), data, out);
             }
         }
     }
-    rec(&config.root, &objects, &controls, data, &mut out);
+    rec(
+        &config.root,
+        &objects,
+        (&controls, &unbound),
+        data,
+        &mut out,
+    );
     out
 }
 
@@ -99,9 +118,10 @@ pub(super) fn item_rows(item: &Item) -> Rows {
             ObjectKind::Audio | ObjectKind::Video => fixed(5),
             ObjectKind::TimeSeries => Rows { min: 8, max: FLEX },
             ObjectKind::Table => Rows { min: 3, max: 12 },
+            ObjectKind::Chat => Rows { min: 6, max: FLEX },
             _ => Rows { min: 3, max: FLEX },
         },
-        Item::Control(_) => fixed(0),
+        Item::Control(_) | Item::Unbound(_) => fixed(0),
         Item::Pair(_) | Item::Ranker(_) => Rows { min: 5, max: FLEX },
     }
 }
@@ -122,6 +142,13 @@ pub(super) fn pane_rows(app: &App, item: &Item, width: u16) -> Rows {
     }
     if let Item::Pair(ci) = item {
         return super::pairwise::rows(app, *ci, width);
+    }
+    if let (Item::Object(o), Some(t)) = (item, &app.annotate.task)
+        && o.kind == ObjectKind::Video
+        && super::video_pane::edits_video(&t.config, &o.name)
+    {
+        // Two lines of facts, a canvas, the timeline and a note, in the frame.
+        return Rows { min: 6, max: FLEX };
     }
     item_rows(item)
 }
@@ -340,9 +367,10 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
         )
     };
     let no_panes = !all.iter().any(is_left);
-    let no_panels = !all.iter().any(
-        |i| matches!(i, Item::Control(ci) if t.config.controls[*ci].kind != ControlKind::Relations),
-    ) && t.full.predictions.is_empty()
+    let no_panels = !all.iter().any(|i| {
+        matches!(i, Item::Control(ci) if t.config.controls[*ci].kind != ControlKind::Relations)
+            || matches!(i, Item::Unbound(_))
+    }) && t.full.predictions.is_empty()
         && app.others().is_empty();
     let nothing = Rect { height: 0, ..area };
     // Left: headers and objects.
@@ -471,7 +499,7 @@ pub(super) fn draw_task_screen(f: &mut Frame, app: &App, area: Rect, lay: &mut T
             }
             Item::Pair(ci) => super::pairwise::draw(f, app, *ci, *a, lay),
             Item::Ranker(ci) => super::ranker::draw(f, app, *ci, *a, lay),
-            Item::Control(_) => {}
+            Item::Control(_) | Item::Unbound(_) => {}
         }
     }
     if win.scrolled && left.height > 0 {
@@ -583,6 +611,11 @@ pub(super) fn draw_object(
             super::text_pane::draw_doc(f, app, o, doc, area, title, focused, lay)
         }
         (ObjectKind::Image, Some(c)) => draw_image_pane(f, app, o, c, area, title, focused, lay),
+        (ObjectKind::Video, Some(Content::Media { .. }))
+            if super::video_pane::edits_video(&t.config, &o.name) =>
+        {
+            super::video_pane::draw(f, app, o, area, title, focused, lay)
+        }
         (
             ObjectKind::Audio | ObjectKind::Video,
             Some(Content::Media {
@@ -637,48 +670,14 @@ pub(super) fn draw_object(
         (ObjectKind::List, Some(Content::Data(_))) => {
             super::ranker::draw_list(f, app, o, area, lay)
         }
+        (ObjectKind::Chat, Some(Content::Data(v))) => {
+            super::chat_pane::draw(f, app, o, v, area, focused)
+        }
         (ObjectKind::Table, Some(Content::Data(v))) => {
             let lines = table_lines(v, th);
             f.render_widget(Paragraph::new(lines).block(block(th, title, focused)), area);
         }
-        (_, Some(Content::Data(v))) => {
-            let text = match v {
-                Value::String(s) => s.clone(),
-                Value::Array(items) => items
-                    .iter()
-                    .map(|i| match i {
-                        Value::Object(m) => {
-                            let head = m
-                                .get("role")
-                                .or(m.get("title"))
-                                .or(m.get("author"))
-                                .map(as_text)
-                                .unwrap_or_default();
-                            let body = m
-                                .get("content")
-                                .or(m.get("body"))
-                                .or(m.get("text"))
-                                .map(as_text)
-                                .unwrap_or_default();
-                            if head.is_empty() {
-                                body
-                            } else {
-                                format!("{head}: {body}")
-                            }
-                        }
-                        other => as_text(other),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n"),
-                other => serde_json::to_string_pretty(other).unwrap_or_default(),
-            };
-            f.render_widget(
-                Paragraph::new(tui_safe(&text, true).into_owned())
-                    .wrap(Wrap { trim: false })
-                    .block(block(th, title, focused)),
-                area,
-            );
-        }
+        (_, Some(Content::Data(v))) => super::data_pane::draw(f, app, o, v, area, title, focused),
         _ => f.render_widget(Paragraph::new("").block(block(th, title, focused)), area),
     }
 }
