@@ -152,7 +152,12 @@ fn nested_options_are_indented_and_chosen_as_paths() {
     let csv = f.dir.path().join("out.csv");
     labelterm_export(&f, "CSV", &csv);
     let mut rd = csv::Reader::from_path(&csv).unwrap();
-    let col = rd.headers().unwrap().iter().position(|h| h == "hits").unwrap();
+    let col = rd
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "hits")
+        .unwrap();
     let row = rd.records().next().unwrap().unwrap();
     assert_eq!(&row[col], r#"["p","p1"]"#);
 }

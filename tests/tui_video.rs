@@ -97,7 +97,10 @@ fn a_track_is_made_by_keyframes_and_written_as_label_studio_does() {
     assert_eq!(mine(&d)[0]["value"]["sequence"][1]["x"], json!(13.75));
     assert_eq!(mine(&d)[0]["value"]["sequence"][1]["frame"], json!(16));
     d.keys("-");
-    assert_eq!(mine(&d)[0]["value"]["sequence"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        mine(&d)[0]["value"]["sequence"].as_array().unwrap().len(),
+        2
+    );
     // `.` ends the track at the keyframe on or before the frame: after it, no box.
     d.keys("> .");
     assert_eq!(mine(&d)[0]["value"]["sequence"][1]["enabled"], json!(false));
@@ -130,7 +133,10 @@ fn frames_step_jump_and_stop_at_the_known_end() {
     d.keys("F");
     typed(&mut d, "30");
     let s = d.screen(120, 40);
-    assert!(s.contains("frame 30 ·"), "a smaller count pulls the frame in\n{s}");
+    assert!(
+        s.contains("frame 30 ·"),
+        "a smaller count pulls the frame in\n{s}"
+    );
     assert!(s.contains("30 frames (1.20 s)"), "{s}");
     d.keys("L L G");
     assert!(d.screen(120, 40).contains("frame 30 ·"));
@@ -141,7 +147,11 @@ fn frames_step_jump_and_stop_at_the_known_end() {
     assert!(d.message().contains("not a frame number"));
     // Without a track selected the track keys say what to do.
     d.keys("+");
-    assert!(d.message().contains("select a track first"), "{}", d.message());
+    assert!(
+        d.message().contains("select a track first"),
+        "{}",
+        d.message()
+    );
 }
 
 #[test]
@@ -199,7 +209,10 @@ fn ocr_boxes_carry_their_labels_apart_and_a_per_region_text() {
             "value": value, "origin": "manual"})
     );
     let s = d.screen(120, 40);
-    assert!(s.contains("✎ \"Total 12\""), "shown in the region list\n{s}");
+    assert!(
+        s.contains("✎ \"Total 12\""),
+        "shown in the region list\n{s}"
+    );
     assert!(s.contains("› Total 12"), "shown in its panel\n{s}");
     assert!(s.contains("Regions (1)"), "one region, not two rows\n{s}");
     let s = d.screen(80, 24);
@@ -238,10 +251,7 @@ fn moving_a_box_moves_the_geometry_its_labels_and_text_repeat() {
 
 #[test]
 fn relations_are_made_turned_labelled_and_deleted_by_keys() {
-    let mut d = session(
-        NER_RELATIONS,
-        json!({"text": "Ada works at Acme today"}),
-    );
+    let mut d = session(NER_RELATIONS, json!({"text": "Ada works at Acme today"}));
     d.keys("v w 1");
     d.keys("w w v w 2");
     let r = mine(&d);
@@ -287,7 +297,11 @@ fn relations_are_made_turned_labelled_and_deleted_by_keys() {
     assert_eq!(mine(&d)[2]["from_id"], json!(b), "the first relation went");
     // Deleting a region deletes its relations.
     d.keys("esc tab x");
-    assert!(mine(&d).iter().all(|r| r["type"] != "relation"), "{:?}", mine(&d));
+    assert!(
+        mine(&d).iter().all(|r| r["type"] != "relation"),
+        "{:?}",
+        mine(&d)
+    );
 }
 
 #[test]
@@ -301,7 +315,11 @@ fn relations_need_no_relations_tag_and_then_have_no_labels() {
     let r = mine(&d);
     assert_eq!(r.len(), 3, "{r:?}");
     assert!(r[2].get("labels").is_none(), "{:?}", r[2]);
-    assert!(d.message().contains("no <Relations> labels"), "{}", d.message());
+    assert!(
+        d.message().contains("no <Relations> labels"),
+        "{}",
+        d.message()
+    );
 }
 
 #[test]

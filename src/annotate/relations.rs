@@ -23,7 +23,9 @@ pub fn to_id(r: &Value) -> &str {
 }
 
 pub fn direction(r: &Value) -> &str {
-    r.get("direction").and_then(Value::as_str).unwrap_or("right")
+    r.get("direction")
+        .and_then(Value::as_str)
+        .unwrap_or("right")
 }
 
 /// The labels of a relation (none when it has no `labels`).
@@ -153,8 +155,14 @@ mod tests {
             json!({"from_id": "a", "to_id": "b", "type": "relation", "direction": "right"})
         );
         assert!(r[i].get("value").is_none() && r[i].get("from_name").is_none());
-        assert_eq!(add(&mut r, "a", "b"), Err("these regions are related already"));
-        assert!(add(&mut r, "b", "a").is_ok(), "the other way is another relation");
+        assert_eq!(
+            add(&mut r, "a", "b"),
+            Err("these regions are related already")
+        );
+        assert!(
+            add(&mut r, "b", "a").is_ok(),
+            "the other way is another relation"
+        );
         assert!(add(&mut r, "a", "a").is_err());
         assert!(add(&mut r, "a", "zz").is_err());
         assert_eq!(relation_indexes(&r), vec![2, 3]);

@@ -710,7 +710,10 @@ mod tests {
 
     #[test]
     fn boxes_parse_and_stay_inside_the_frame() {
-        assert_eq!(FrameBox::parse("10, 20 30 40"), Ok(b(10.0, 20.0, 30.0, 40.0)));
+        assert_eq!(
+            FrameBox::parse("10, 20 30 40"),
+            Ok(b(10.0, 20.0, 30.0, 40.0))
+        );
         assert!(FrameBox::parse("10 20 30").is_err());
         assert!(FrameBox::parse("90 20 30 40").is_err());
         assert!(FrameBox::parse("x 20 30 40").is_err());

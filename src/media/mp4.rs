@@ -52,7 +52,9 @@ pub fn duration_of<R: Read + Seek>(f: &mut R, len: u64) -> Option<f64> {
                     f.read_exact(&mut b).ok()?;
                     (
                         u32::from_be_bytes([b[16], b[17], b[18], b[19]]),
-                        u64::from_be_bytes([b[20], b[21], b[22], b[23], b[24], b[25], b[26], b[27]]),
+                        u64::from_be_bytes([
+                            b[20], b[21], b[22], b[23], b[24], b[25], b[26], b[27],
+                        ]),
                     )
                 } else {
                     let mut b = [0u8; 16];

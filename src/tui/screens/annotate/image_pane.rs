@@ -316,7 +316,10 @@ impl App {
             if let Some(t) = &mut self.annotate.task {
                 t.selected = id;
             }
-            self.info(format!("{} {key}", tool.kind.geometry().unwrap_or("region")));
+            self.info(format!(
+                "{} {key}",
+                tool.kind.geometry().unwrap_or("region")
+            ));
             return e;
         }
         // No shape being drawn: label the selected region of this image.

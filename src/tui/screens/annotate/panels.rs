@@ -691,7 +691,11 @@ pub(super) fn draw_control(
                     .unwrap_or_default();
                 lines.push(Line::from(Span::styled(
                     format!("{}{d}{page}", if *predicted { "ⓟ " } else { "• " }),
-                    if *predicted { th.prediction() } else { th.base() },
+                    if *predicted {
+                        th.prediction()
+                    } else {
+                        th.base()
+                    },
                 )));
             }
             if held.len() > 6 {
@@ -912,7 +916,7 @@ fn region_list_rows(app: &App) -> usize {
         .collect();
     let texts: usize = region_texts(app, &shown).values().map(Vec::len).sum();
     let relations = shown.iter().filter(|r| res::is_relation(r)).count();
-    region_rows(regions.into_iter()).len() + texts + relations
+    region_rows(regions).len() + texts + relations
 }
 
 pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[&Value], area: Rect) {
@@ -975,12 +979,19 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[&Value], area: R
                 st,
             ),
         ]));
-        for text in res::id_of(r).and_then(|id| texts.get(id)).into_iter().flatten() {
+        for text in res::id_of(r)
+            .and_then(|id| texts.get(id))
+            .into_iter()
+            .flatten()
+        {
             if lines.len() >= h {
                 break;
             }
             lines.push(Line::from(Span::styled(
-                crate::term_safe::fit(&format!("  ✎ {}", crate::term_safe::quoted(text)), row_w + 2),
+                crate::term_safe::fit(
+                    &format!("  ✎ {}", crate::term_safe::quoted(text)),
+                    row_w + 2,
+                ),
                 th.dim(),
             )));
         }
@@ -1004,7 +1015,11 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[&Value], area: R
     let title = if relations.is_empty() {
         format!(" Regions ({}) ", rows.len())
     } else {
-        format!(" Regions ({}) · relations ({}) ", rows.len(), relations.len())
+        format!(
+            " Regions ({}) · relations ({}) ",
+            rows.len(),
+            relations.len()
+        )
     };
     f.render_widget(Paragraph::new(lines).block(block(th, title, false)), area);
 }

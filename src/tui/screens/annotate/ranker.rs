@@ -588,11 +588,14 @@ fn draw_board(f: &mut Frame, app: &App, target: Target, area: Rect, lay: &mut Ta
     let (title, focused, ci) = match target {
         Target::Ranker(ci) => {
             let c = &t.config.controls[ci];
+            // The List is named as its own pane would be: the board is drawn in its place.
+            let list = ranked_list(&t.config, ci);
             (
                 format!(
-                    " {} (Ranker) · {} ",
+                    " {} (Ranker) · {} ({}) ",
                     clip(&c.name, w / 3),
-                    clip(&c.to_name.join(","), w / 3)
+                    clip(&c.to_name.join(","), w / 3),
+                    list.map_or("List", |o| o.tag.as_str())
                 ),
                 focused_is(app, Focus::Control(ci)),
                 Some(ci),

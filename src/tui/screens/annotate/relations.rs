@@ -122,10 +122,7 @@ impl App {
                 }
                 let cur = rel::labels(&t.draft.result()[i]);
                 // Through the values one by one, then none.
-                let next = match cur
-                    .first()
-                    .and_then(|c| values.iter().position(|v| v == c))
-                {
+                let next = match cur.first().and_then(|c| values.iter().position(|v| v == c)) {
                     Some(p) if p + 1 < values.len() => Some(values[p + 1].clone()),
                     Some(_) => None,
                     None => values.first().cloned(),

@@ -6,9 +6,9 @@
 //! track, type a box, and label a range; the geometry and result shapes live in
 //! `annotate::video`.
 
+use super::Content;
 use super::ViewSource;
 use super::view::region_color;
-use super::Content;
 use crate::annotate::video::{self as vid, Extent, FrameBox, Track};
 use crate::config::{ControlKind, ControlTag, ObjectTag};
 use crate::term_safe::tui_safe;
@@ -498,7 +498,11 @@ impl App {
                     return Vec::new();
                 };
                 let (prev, next) = Track::of(&v).neighbours(now);
-                let to = if a == Action::PrevKeyframe { prev } else { next };
+                let to = if a == Action::PrevKeyframe {
+                    prev
+                } else {
+                    next
+                };
                 match to {
                     Some(f) => self.video_pane_mut(obj).frame = f.max(1),
                     None => self.info("no keyframe that way"),
@@ -540,15 +544,7 @@ impl App {
                 Ok(b) => self.edit_track(&object, &id, move |v, fr| {
                     // The keyframe keeps its rotation.
                     let rot = Track::of(v).at(frame).map_or(0.0, |a| a.shape.rotation);
-                    vid::set_box(
-                        v,
-                        frame,
-                        FrameBox {
-                            rotation: rot,
-                            ..b
-                        },
-                        fr,
-                    );
+                    vid::set_box(v, frame, FrameBox { rotation: rot, ..b }, fr);
                     true
                 }),
                 Err(e) => {
