@@ -435,3 +435,41 @@ fn a_ranker_without_its_list_says_so_and_writes_nothing() {
     d.keys("s");
     assert_eq!(stored(&f), vec!["[]"]);
 }
+
+#[test]
+fn the_wheel_over_the_panes_reaches_a_ranker() {
+    let config = r#"<View><Text name="t" value="$t"/>
+      <List name="results" value="$items" title="Results"/><Ranker name="rank" toName="results"/>
+      <Choices name="c" toName="t"><Choice value="ok"/></Choices></View>"#;
+    let task = json!([{"data": {"t": "some text", "items": [{"id": "a", "title": "Alpha"}]}}]);
+    let f = project(config, &task.to_string());
+    let mut d = open(&f, ".");
+    let focused = |d: &Driver| {
+        let t = d.s.app.annotate.task.as_ref().unwrap();
+        t.focusables[t.focus]
+    };
+    let (screen, _) = d.frame(120, 40);
+    let (x, y) = find(&screen, "some text");
+    mouse(&mut d, MouseEventKind::Down(MouseButton::Left), x, y);
+    mouse(&mut d, MouseEventKind::ScrollDown, x, y);
+    assert!(
+        matches!(focused(&d), labelterm::tui::app::Focus::Control(0)),
+        "{:?}",
+        focused(&d)
+    );
+    let (screen, _) = d.frame(120, 40);
+    assert!(screen.contains("Alpha"), "{screen}");
+}
+
+#[test]
+fn a_read_only_ranker_keeps_its_order() {
+    let config = RANK.replace(
+        r#"toName="results"/>"#,
+        r#"toName="results" readonly="true"/>"#,
+    );
+    let f = project(&config, &items_task(3));
+    let mut d = open(&f, ".");
+    d.keys("alt-j");
+    assert_eq!(d.result(), json!([]));
+    assert!(d.message().contains("read-only"), "{}", d.message());
+}

@@ -357,7 +357,15 @@ impl App {
                     _ => return Vec::new(),
                 };
                 let down = ev.kind == MouseEventKind::ScrollDown;
-                let in_stack = |f: &Focus| matches!(f, Focus::Control(_)) == panels;
+                // A Pairwise or Ranker is drawn among the panes, not the panels.
+                let in_panels = |f: &Focus| match f {
+                    Focus::Control(ci) => !matches!(
+                        t.config.controls[*ci].kind,
+                        ControlKind::Pairwise | ControlKind::Ranker
+                    ),
+                    Focus::Object(_) => false,
+                };
+                let in_stack = |f: &Focus| in_panels(f) == panels;
                 let n = t.focusables.len();
                 let current = t.focus;
                 let next = if down {

@@ -244,6 +244,14 @@ pub fn ranker_hint(km: &Keymap) -> String {
 /// Said when a key would change a List that no Ranker ranks.
 pub const LIST_READ_ONLY: &str = "this List has no Ranker: its items are shown, not ranked";
 
+/// Said when a key or drag would change a Ranker marked `readonly="true"`.
+pub fn rank_read_only(name: &str) -> String {
+    format!(
+        "{} is read-only (readonly=\"true\"): its order is shown, not changed",
+        crate::util::sanitize(name, false)
+    )
+}
+
 /// The title of a column of a Ranker board.
 pub fn rank_column_title(title: &str, key: &str, count: usize) -> String {
     if title.is_empty() {

@@ -28,8 +28,8 @@ fn pair(app: &App, ci: usize) -> Option<[&crate::config::ObjectTag; 2]> {
     Some([t.config.object(a)?, t.config.object(b)?])
 }
 
-/// Rows the pair wants at `width`: a label line over each object, the objects as their
-/// own panes want them.
+/// Rows the pair wants at `width`: its title line, a label line over each object, the
+/// objects as their own panes want them.
 pub(super) fn rows(app: &App, ci: usize, width: u16) -> Rows {
     let Some([l, r]) = pair(app, ci) else {
         return Rows { min: 3, max: 3 };
@@ -48,8 +48,8 @@ pub(super) fn rows(app: &App, ci: usize, width: u16) -> Rows {
             pane_rows(app, &Item::Object(r), half),
         );
         Rows {
-            min: 1 + a.min.max(b.min),
-            max: add(1, a.max.max(b.max)),
+            min: 2 + a.min.max(b.min),
+            max: add(2, a.max.max(b.max)),
         }
     } else {
         let (a, b) = (
@@ -57,8 +57,8 @@ pub(super) fn rows(app: &App, ci: usize, width: u16) -> Rows {
             pane_rows(app, &Item::Object(r), width),
         );
         Rows {
-            min: 2 + a.min + b.min,
-            max: add(2, add(a.max, b.max)),
+            min: 3 + a.min + b.min,
+            max: add(3, add(a.max, b.max)),
         }
     }
 }
@@ -84,6 +84,30 @@ pub(super) fn draw(f: &mut Frame, app: &App, ci: usize, area: Rect, lay: &mut Ta
         target: HitTarget::Focus(Focus::Control(ci)),
     });
     let picked = chosen(app, &c.name);
+    // The title line names the Pairwise and what is chosen.
+    let title = format!(
+        " {} ({}) · chosen: {} ",
+        c.name,
+        c.tag,
+        picked.map_or("none", Side::name)
+    );
+    let title_style = if focused {
+        th.border(true).add_modifier(Modifier::BOLD)
+    } else {
+        th.accent()
+    };
+    f.render_widget(
+        Paragraph::new(Line::from(Span::styled(
+            clip(&title, usize::from(area.width)),
+            title_style,
+        ))),
+        Rect { height: 1, ..area },
+    );
+    let area = Rect {
+        y: area.y + 1,
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     let halves = if area.width >= SIDE_BY_SIDE {
         let w = area.width / 2;
         [

@@ -367,7 +367,7 @@ impl App {
     }
 
     /// Moves an item of Ranker `ci`'s board and stores the board as its result; the
-    /// cursor follows the item.
+    /// cursor follows the item. A Ranker with `readonly="true"` keeps its order.
     fn rank_move(
         &mut self,
         ci: usize,
@@ -375,6 +375,15 @@ impl App {
         from: (usize, usize),
         to: (usize, usize),
     ) -> Vec<Effect> {
+        if let Some(t) = &self.annotate.task
+            && let Some(c) = t.config.controls.get(ci)
+            && c.attr("readonly")
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        {
+            let name = c.name.clone();
+            self.info(strings::rank_read_only(&name));
+            return Vec::new();
+        }
         let mut board = shown.board;
         if !board.move_item(from, to) {
             return Vec::new();
@@ -579,11 +588,14 @@ fn draw_board(f: &mut Frame, app: &App, target: Target, area: Rect, lay: &mut Ta
     let (title, focused, ci) = match target {
         Target::Ranker(ci) => {
             let c = &t.config.controls[ci];
+            // The List is named as its own pane would be: the board is drawn in its place.
+            let list = ranked_list(&t.config, ci);
             (
                 format!(
-                    " {} (Ranker) · {} ",
+                    " {} (Ranker) · {} ({}) ",
                     clip(&c.name, w / 3),
-                    clip(&c.to_name.join(","), w / 3)
+                    clip(&c.to_name.join(","), w / 3),
+                    list.map_or("List", |o| o.tag.as_str())
                 ),
                 focused_is(app, Focus::Control(ci)),
                 Some(ci),
