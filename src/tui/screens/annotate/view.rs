@@ -605,7 +605,7 @@ pub(super) fn draw_object(
             super::timeseries_pane::draw(f, app, o, area, title, focused, lay)
         }
         (ObjectKind::Chat, Some(Content::Data(v))) => {
-            super::chat_pane::draw(f, app, o, v, area, focused)
+            super::chat_pane::draw(f, app, o, v, area, focused, lay)
         }
         (ObjectKind::Table, Some(Content::Data(v))) => {
             let lines = table_lines(v, th);
