@@ -271,3 +271,41 @@ fn odd_chat_data_never_panics_and_huge_threads_draw_fast() {
     let (s, _) = d.frame(80, 24);
     assert!(s.contains("message 20 "), "{s}");
 }
+
+#[test]
+fn a_message_taller_than_the_pane_is_read_through_with_j_and_k() {
+    let long: String = (1..=60).map(|i| format!("line {i}\n")).collect();
+    let data = json!([{"c": [{"role": "user", "content": long}, {"role": "assistant", "content": "short"}]}]);
+    let f = project(
+        r#"<View><Chat name="c" value="$c"/></View>"#,
+        &data.to_string(),
+    );
+    let mut d = open(&f, ".");
+    d.keys("g");
+    let (s, _) = d.frame(80, 24);
+    assert!(s.contains("line 1\n") || s.contains("line 1 "), "{s}");
+    assert!(!s.contains("line 60"), "{s}");
+    // j pages through the message, keeping one line of the last page.
+    let mut pages = 0;
+    loop {
+        d.keys("j");
+        pages += 1;
+        let (s, _) = d.frame(80, 24);
+        if s.contains("line 60") {
+            assert!(s.contains("▶ user") || !s.contains("▶ assistant"), "{s}");
+            break;
+        }
+        assert!(pages < 10, "the end of the message is reached: {s}");
+    }
+    assert!(pages >= 2, "the message took several pages");
+    // k goes back up through it, then j moves on to the next message.
+    d.keys("k");
+    let (s, _) = d.frame(80, 24);
+    assert!(!s.contains("line 60"), "{s}");
+    d.keys("j");
+    let (s, _) = d.frame(80, 24);
+    assert!(s.contains("line 60"), "back at the end: {s}");
+    d.keys("j");
+    let (s, _) = d.frame(80, 24);
+    assert!(s.contains("▶ assistant"), "{s}");
+}

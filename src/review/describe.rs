@@ -16,6 +16,14 @@ fn as_text(v: &Value) -> String {
 /// date for the controls that hold one. Not yet made safe for a terminal.
 pub fn value_text(config: &LabelConfig, r: &Value) -> String {
     let v = &r["value"];
+    if crate::annotate::chat::is_message(r) {
+        let m = &v[crate::annotate::chat::RESULT_TYPE];
+        let role = m.get("role").and_then(Value::as_str).unwrap_or("?");
+        return format!(
+            "{role} {}",
+            quoted(&m.get("content").map(as_text).unwrap_or_default())
+        );
+    }
     match config.control(from_name(r)).map(|c| c.kind) {
         Some(ControlKind::TextArea) => quoted(
             &v.get("text")
@@ -96,6 +104,10 @@ mod tests {
             (
                 json!({"from_name": "r", "type": "rating", "value": {"rating": 4}}),
                 "r: rating 4",
+            ),
+            (
+                json!({"from_name": "chat", "type": "chatmessage", "value": {"chatmessage": {"role": "user", "content": "hi there"}}}),
+                "chat: user \"hi there\"",
             ),
             (
                 json!({"from_name": "ner", "type": "labels", "value": {"start": 2, "end": 5, "labels": ["PER"]}}),

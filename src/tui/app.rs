@@ -417,6 +417,7 @@ impl App {
             t.layout.scroll.extend(l.scroll);
             t.layout.image_geom.extend(l.image_geom);
             t.layout.image_wanted.extend(l.image_wanted);
+            t.layout.chat_rows.extend(l.chat_rows);
             // Only charts on screen take clicks.
             t.layout.timeseries = l.timeseries;
             t.layout.pane_scroll = l.pane_scroll;

@@ -179,6 +179,8 @@ pub struct TaskLayout {
     pub image_area: std::collections::BTreeMap<String, ratatui::layout::Rect>,
     /// Where things were drawn, for the mouse: the last drawn on top comes last.
     pub hits: Vec<Hit>,
+    /// Each chat pane as drawn: the rows and columns its messages had, by object name.
+    pub chat_rows: HashMap<String, (usize, usize)>,
 }
 
 /// A place on screen the mouse can point at, and what it is.

@@ -33,6 +33,9 @@ pub struct ChatPane {
     /// A role chosen for the next message (index into the roles) and how many messages
     /// there were then: once one is added, the roles alternate again.
     pub role_choice: Option<(usize, usize)>,
+    /// Lines of the message under the cursor scrolled past, when it is taller than the
+    /// pane.
+    pub offset: usize,
 }
 
 impl ChatPane {
@@ -114,6 +117,12 @@ pub(super) fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
     out
 }
 
+/// How many lines a message takes at `width` (its role line, then its text), counted up
+/// to `max`.
+fn message_height(content: &str, width: usize, max: usize) -> usize {
+    1 + wrap(content, width.saturating_sub(4), max.saturating_sub(1)).len()
+}
+
 /// The lines one message takes at `width`, at most `max`: its role line, then its text.
 fn message_lines(
     app: &App,
@@ -160,7 +169,15 @@ fn message_lines(
 
 /// Draws a chat: as many messages as fit around the cursor (the last ones while the cursor
 /// is on the new-message line), notes about its data, and the new-message line.
-pub(super) fn draw(f: &mut Frame, app: &App, o: &ObjectTag, v: &Value, area: Rect, focused: bool) {
+pub(super) fn draw(
+    f: &mut Frame,
+    app: &App,
+    o: &ObjectTag,
+    v: &Value,
+    area: Rect,
+    focused: bool,
+    lay: &mut crate::tui::msg::TaskLayout,
+) {
     let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
     let spec = ChatSpec::of(&t.config, &o.name, &t.data)
@@ -220,6 +237,7 @@ pub(super) fn draw(f: &mut Frame, app: &App, o: &ObjectTag, v: &Value, area: Rec
     let room = height
         .saturating_sub(notes.len())
         .saturating_sub(usize::from(new_line.is_some()));
+    lay.chat_rows.insert(o.name.clone(), (room, inner_w));
     let selected = t.selected.as_deref();
     let lines_of = |i: usize, max: usize| -> Vec<Line<'static>> {
         match thread.get(i) {
@@ -238,6 +256,7 @@ pub(super) fn draw(f: &mut Frame, app: &App, o: &ObjectTag, v: &Value, area: Rec
     let mut body: Vec<Line> = Vec::new();
     let tail_fits = match cursor {
         None => true,
+        Some(_) if pane.offset > 0 => false,
         Some(c) => {
             let mut used = 0;
             let mut i = c;
@@ -264,7 +283,11 @@ pub(super) fn draw(f: &mut Frame, app: &App, o: &ObjectTag, v: &Value, area: Rec
             body = ls;
         }
     } else if let Some(c) = cursor {
-        let mut i = c;
+        // The cursor's message from the line read to, then the ones after it.
+        let mut first = lines_of(c, pane.offset.saturating_add(room));
+        first.drain(..pane.offset.min(first.len()));
+        body = first;
+        let mut i = c + 1;
         while i < n && body.len() < room {
             let left = room - body.len();
             body.extend(lines_of(i, left));
@@ -306,23 +329,29 @@ impl App {
         // What the key needs to know, read once: the conversation's length, the cursor,
         // my message under it (id, role, content), the role of a new message.
         type Under = Option<(Option<String>, String, String)>;
-        let Some((spec, n, at, under, role)) = self.chat_view(&name, |spec, thread, pane| {
-            let at = pane.at(thread.len());
-            let under: Under = at.and_then(|i| thread.get(i)).map(|m| {
+        let (rows, width) = self.annotate.task.as_ref().map_or((10, 80), |t| {
+            t.layout.chat_rows.get(&name).copied().unwrap_or((10, 80))
+        });
+        let Some((spec, n, at, under, role, offset)) =
+            self.chat_view(&name, |spec, thread, pane| {
+                let at = pane.at(thread.len());
+                let under: Under = at.and_then(|i| thread.get(i)).map(|m| {
+                    (
+                        m.id.map(str::to_string),
+                        m.role.to_string(),
+                        m.content.to_string(),
+                    )
+                });
                 (
-                    m.id.map(str::to_string),
-                    m.role.to_string(),
-                    m.content.to_string(),
+                    spec.clone(),
+                    thread.len(),
+                    at,
+                    under,
+                    next_role(spec, thread, pane),
+                    pane.offset,
                 )
-            });
-            (
-                spec.clone(),
-                thread.len(),
-                at,
-                under,
-                next_role(spec, thread, pane),
-            )
-        }) else {
+            })
+        else {
             return Vec::new();
         };
         // Positions run over the messages, then the new-message line (n).
@@ -338,9 +367,29 @@ impl App {
             Action::Bottom => Some(None),
             _ => None,
         };
+        // A message taller than the pane is read through before the cursor leaves it.
+        let step = rows.saturating_sub(1).max(1);
+        let height = under.as_ref().map_or(0, |(_, _, content)| {
+            // Counted just far enough to know where a page down ends.
+            message_height(content, width, offset + step + rows)
+        });
+        let within = match a {
+            Action::Down if at.is_some() && offset + rows < height => {
+                Some((offset + step).min(height.saturating_sub(rows)))
+            }
+            Action::Up if offset > 0 => Some(offset.saturating_sub(step)),
+            _ => None,
+        };
+        if let Some(offset) = within {
+            let t = self.annotate.task.as_mut().expect("task");
+            t.chat.entry(name).or_default().offset = offset;
+            return Vec::new();
+        }
         if let Some(cursor) = target {
             let t = self.annotate.task.as_mut().expect("task");
-            t.chat.entry(name.clone()).or_default().cursor = cursor;
+            let pane = t.chat.entry(name.clone()).or_default();
+            pane.cursor = cursor;
+            pane.offset = 0;
             self.chat_select_under_cursor(&name);
             return Vec::new();
         }

@@ -671,7 +671,7 @@ pub(super) fn draw_object(
             super::ranker::draw_list(f, app, o, area, lay)
         }
         (ObjectKind::Chat, Some(Content::Data(v))) => {
-            super::chat_pane::draw(f, app, o, v, area, focused)
+            super::chat_pane::draw(f, app, o, v, area, focused, lay)
         }
         (ObjectKind::Table, Some(Content::Data(v))) => {
             let lines = table_lines(v, th);
