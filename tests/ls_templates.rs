@@ -268,11 +268,21 @@ fn first_option(c: &labelterm::config::ControlTag, data: &serde_json::Value) -> 
     if !(c.kind == ControlKind::Choices || c.kind.makes_regions()) {
         return None;
     }
+    // An option with `html` shows that (as text), as Label Studio's editor does.
+    let shown = |value: &str, html: Option<&str>| match html {
+        Some(h) if !labelterm::tui::text::html_label(h).is_empty() => {
+            labelterm::tui::text::html_label(h)
+        }
+        _ => value.to_string(),
+    };
     let value = match (c.labels.first(), c.dynamic_labels.as_deref()) {
-        (Some(l), _) => l.value.clone(),
+        (Some(l), _) => shown(&l.value, l.html.as_deref()),
         (None, Some(key)) => match data.get(key)?.as_array()?.first()? {
             serde_json::Value::String(s) => s.clone(),
-            o => o.get("value")?.as_str()?.to_string(),
+            o => shown(
+                o.get("value")?.as_str()?,
+                o.get("html").and_then(|h| h.as_str()),
+            ),
         },
         (None, None) => return None,
     };
