@@ -167,6 +167,13 @@ fn a_timeline_range_takes_the_label_key_pressed() {
             "origin": "manual",
             "value": {"ranges": [{"start": 3, "end": 13}], "timelinelabels": ["Jump"]}})
     );
+    // Selecting a region away from the current frame brings its first frame.
+    d.keys("f");
+    typed(&mut d, "40");
+    d.keys("esc tab");
+    assert!(d.screen(120, 40).contains("frame 3 ·"));
+    d.keys("esc f");
+    typed(&mut d, "13");
     // Without a range, the label goes on the current frame.
     d.keys("esc l 1");
     let r = mine(&d);
