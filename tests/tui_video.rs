@@ -224,6 +224,15 @@ fn ocr_boxes_carry_their_labels_apart_and_a_per_region_text() {
     assert!(s.contains("Regions (1)"), "one region, not two rows\n{s}");
     let s = d.screen(80, 24);
     assert!(s.contains("› Total 12") && s.contains("Regions (1)"), "{s}");
+    // With no region selected the panel holds no region's text; the list still shows it.
+    d.keys("esc");
+    let s = d.screen(120, 40);
+    assert!(
+        !s.contains("› Total 12") && s.contains("✎ \"Total 12\""),
+        "{s}"
+    );
+    // Tab selects it again (and focuses the image); back to where the keys were.
+    d.keys("tab } } } }");
     // A polygon ended by a label key is labelled apart the same way.
     d.keys("{ { { { p L p J p 2");
     let r = mine(&d);
