@@ -198,6 +198,15 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
             ctx,
             &[(Action::Select, "select"), (Action::ZoomIn, "zoom")],
         ),
+        Some(ctx @ Ctx::Video) => hints_of(
+            km,
+            ctx,
+            &[
+                (Action::Right, "frame"),
+                (Action::NewRect, "box"),
+                (Action::Select, "range"),
+            ],
+        ),
         _ => Vec::new(),
     };
     out.extend(hints_of(
