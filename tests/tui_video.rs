@@ -167,6 +167,13 @@ fn a_timeline_range_takes_the_label_key_pressed() {
             "origin": "manual",
             "value": {"ranges": [{"start": 3, "end": 13}], "timelinelabels": ["Jump"]}})
     );
+    // Selecting a region away from the current frame brings its first frame.
+    d.keys("f");
+    typed(&mut d, "40");
+    d.keys("esc tab");
+    assert!(d.screen(120, 40).contains("frame 3 ·"));
+    d.keys("esc f");
+    typed(&mut d, "13");
     // Without a range, the label goes on the current frame.
     d.keys("esc l 1");
     let r = mine(&d);
@@ -217,6 +224,15 @@ fn ocr_boxes_carry_their_labels_apart_and_a_per_region_text() {
     assert!(s.contains("Regions (1)"), "one region, not two rows\n{s}");
     let s = d.screen(80, 24);
     assert!(s.contains("› Total 12") && s.contains("Regions (1)"), "{s}");
+    // With no region selected the panel holds no region's text; the list still shows it.
+    d.keys("esc");
+    let s = d.screen(120, 40);
+    assert!(
+        !s.contains("› Total 12") && s.contains("✎ \"Total 12\""),
+        "{s}"
+    );
+    // Tab selects it again (and focuses the image); back to where the keys were.
+    d.keys("tab } } } }");
     // A polygon ended by a label key is labelled apart the same way.
     d.keys("{ { { { p L p J p 2");
     let r = mine(&d);

@@ -209,10 +209,14 @@ impl App {
     pub fn focus_ctx(&self) -> Option<Ctx> {
         let t = self.annotate.task.as_ref()?;
         match t.focusables.get(t.focus)? {
+            Focus::Object(i) if t.config.objects.get(*i)?.kind == ObjectKind::Video => {
+                let name = &t.config.objects[*i].name;
+                crate::tui::screens::annotate::video_pane::edits_video(&t.config, name)
+                    .then_some(Ctx::Video)
+            }
             Focus::Object(i) => match t.config.objects.get(*i)?.kind {
                 ObjectKind::Image => Some(Ctx::Image),
                 ObjectKind::TimeSeries => Some(Ctx::Timeseries),
-                ObjectKind::Video => Some(Ctx::Video),
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     Some(Ctx::Text)
                 }

@@ -228,6 +228,15 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
                 (Action::MoveItemRight, "to bucket"),
             ],
         ),
+        Some(ctx @ Ctx::Video) => hints_of(
+            km,
+            ctx,
+            &[
+                (Action::Right, "frame"),
+                (Action::NewRect, "box"),
+                (Action::Select, "range"),
+            ],
+        ),
         _ => Vec::new(),
     };
     out.extend(hints_of(

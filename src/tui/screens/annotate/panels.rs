@@ -39,7 +39,12 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
         }
         ControlKind::Taxonomy => res::current_list(t.draft.result(), c, None).len().max(1) + 2,
         ControlKind::TextArea => {
-            res::current_list(t.draft.result(), c, t.selected.as_deref()).len() + 3
+            let region_id = if c.per_region {
+                t.selected.as_deref()
+            } else {
+                None
+            };
+            panel_list(t.draft.result(), c, region_id).len() + 3
         }
         ControlKind::Rating | ControlKind::Number | ControlKind::DateTime => 3,
         _ if is_enterprise_labels(c) => {
@@ -49,6 +54,15 @@ pub(super) fn control_height(app: &App, c: &ControlTag) -> usize {
         k if k.makes_regions() => c.labels.len().clamp(1, 8) + c.option_problems.len() + 2,
         _ => 3,
     }
+}
+
+/// What a control's panel shows: its value, or for a perRegion control the selected
+/// region's (nothing while no region is selected, rather than some region's).
+fn panel_list(result: &[Value], c: &ControlTag, region_id: Option<&str>) -> Vec<Value> {
+    if c.per_region && region_id.is_none() {
+        return Vec::new();
+    }
+    res::current_list(result, c, region_id)
 }
 
 /// Rows the side panels take in `height` rows: all they want when it fits, else what
@@ -286,7 +300,7 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[&Valu
             } else {
                 None
             };
-            let current = res::current_list(&shown_ref(app), c, region_id);
+            let current = panel_list(&shown_ref(app), c, region_id);
             let held = if current.is_empty() {
                 "—".to_string()
             } else {
@@ -310,7 +324,17 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[&Valu
                 crate::tui::strings::UNBOUND_CONTROL_SHORT
             )
         }
-        Panel::Regions => format!("Regions ({})", region_rows(regions.iter().copied()).len()),
+        Panel::Regions => {
+            let n = region_rows(regions.iter().copied()).len();
+            match shown_ref(app)
+                .iter()
+                .filter(|r| res::is_relation(r))
+                .count()
+            {
+                0 => format!("Regions ({n})"),
+                k => format!("Regions ({n}) · relations ({k})"),
+            }
+        }
         Panel::Sources => format!(
             "Predictions & annotations ({})",
             t.full.predictions.len() + app.others().len()
@@ -437,7 +461,7 @@ pub(super) fn draw_control(
         None
     };
     let shown = shown_ref(app);
-    let current = res::current_list(&shown, c, region_id);
+    let current = panel_list(&shown, c, region_id);
     let mode = match c.kind {
         ControlKind::Choices => match c.choice {
             crate::config::ChoiceMode::Multiple => ", multiple",

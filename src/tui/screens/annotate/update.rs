@@ -66,6 +66,7 @@ impl App {
             Action::NextRegion | Action::PrevRegion => {
                 self.cycle_region(a == Action::NextRegion);
                 self.timeseries_follow_selected();
+                self.video_follow_selected();
                 Vec::new()
             }
             Action::DeleteRegion => match self.delete_selected_relation() {

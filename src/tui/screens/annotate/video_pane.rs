@@ -334,6 +334,34 @@ impl App {
         }
     }
 
+    /// A track or timeline region just selected (Tab) that does not cover the current
+    /// frame brings its first frame into view, as Label Studio's outliner does.
+    pub(in crate::tui) fn video_follow_selected(&mut self) {
+        let Some(r) = self.selected_region() else {
+            return;
+        };
+        let obj = res::to_name(&r).to_string();
+        let now = self.video_pane(&obj).current();
+        let v = &r["value"];
+        let target = if is_track(&r) {
+            let t = Track::of(v);
+            match t.at(now) {
+                Some(a) if a.visible => None,
+                _ => t.span().map(|(first, _)| first),
+            }
+        } else if is_timeline(&r) {
+            let ranges = vid::ranges_of(v);
+            (!ranges.iter().any(|(a, b)| (*a..=*b).contains(&now)))
+                .then(|| ranges.first().map(|(a, _)| *a))
+                .flatten()
+        } else {
+            None
+        };
+        if let Some(f) = target {
+            self.video_pane_mut(&obj).frame = f.max(1);
+        }
+    }
+
     /// What a key does with a video focused.
     pub(in crate::tui) fn video_action(&mut self, obj: &ObjectTag, a: Action) -> Vec<Effect> {
         let name = obj.name.clone();
