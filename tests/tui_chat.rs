@@ -309,3 +309,32 @@ fn a_message_taller_than_the_pane_is_read_through_with_j_and_k() {
     let (s, _) = d.frame(80, 24);
     assert!(s.contains("▶ assistant"), "{s}");
 }
+
+#[test]
+fn a_conversation_imported_as_a_prediction_is_evaluated_message_by_message() {
+    // Label Studio's way to evaluate a conversation made elsewhere: its messages come as
+    // a prediction, which pre-labelling makes mine, so each can be selected.
+    let f = project(
+        EVALUATED,
+        r#"[{"data": {"c": []}, "predictions": [{"model_version": "bot", "result": [
+            {"id": "m1", "from_name": "c", "to_name": "c", "type": "chatmessage",
+             "value": {"chatmessage": {"role": "customer", "content": "Where is it?", "createdAt": 1}}},
+            {"id": "m2", "from_name": "c", "to_name": "c", "type": "chatmessage",
+             "value": {"chatmessage": {"role": "agent", "content": "On its way.", "createdAt": 2}}}]}]}]"#,
+    );
+    let mut d = open_opts(labelterm::tui::StartOptions {
+        project: f.db.clone(),
+        user: "ann".into(),
+        media_root: Some(".".into()),
+        ..Default::default()
+    });
+    let s = d.screen(120, 40);
+    assert!(s.contains(" c (Chat) · 2 messages "), "{s}");
+    assert!(s.contains("On its way."), "{s}");
+    assert!(!s.contains("task data"), "the messages are mine: {s}");
+    d.keys("k 1");
+    let r = d.result();
+    assert_eq!(r[2]["id"], "m2", "the choice is on the agent's message");
+    assert_eq!(r[2]["value"], json!({"choices": ["Kind"]}));
+    assert_eq!(r[1]["origin"], "prediction");
+}

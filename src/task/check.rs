@@ -542,6 +542,14 @@ pub fn check_parts(config: &LabelConfig, r: &RegionParts, ids: &[&str]) -> Resul
         .map_or("value", |(k, _)| k);
         return Err(format!("Missing required field '{missing}'"));
     };
+    // A Chat writes its own messages (from_name and to_name both name it), whether it is
+    // written as an object or as a control, as Label Studio takes it.
+    if ty == crate::annotate::chat::RESULT_TYPE
+        && from == to
+        && crate::annotate::chat::is_chat(config, from)
+    {
+        return crate::annotate::chat::check_message_value(v);
+    }
     let Some(ctrl) = config.control(from) else {
         let names: Vec<&str> = config.controls.iter().map(|c| c.name.as_str()).collect();
         return Err(format!(
@@ -760,5 +768,49 @@ mod tests {
                 check_datetime("2024-02-30", "date").unwrap_err()
             )
         );
+    }
+
+    #[test]
+    fn chat_messages_are_checked_for_a_chat_in_either_form() {
+        let message = |from: &str, to: &str, m: Value| json!({"id": "m", "from_name": from, "to_name": to, "type": "chatmessage", "value": {"chatmessage": m}});
+        let ok = json!({"role": "user", "content": "hi", "createdAt": 1757612212681_i64});
+        for xml in [
+            r#"<View><Chat name="c" value="$c"/><Rating name="r" toName="c"/></View>"#,
+            r#"<View><Chat name="c" value="$c" toName="c"/></View>"#,
+        ] {
+            let c = LabelConfig::parse(xml).unwrap();
+            assert_eq!(
+                check_region(&c, &message("c", "c", ok.clone()), &[]),
+                Ok(())
+            );
+            assert!(
+                check_region(&c, &message("c", "c", json!({"role": "user"})), &[])
+                    .unwrap_err()
+                    .contains("chatmessage.content")
+            );
+            assert!(
+                check_region(
+                    &c,
+                    &message("c", "c", json!({"role": 1, "content": "x"})),
+                    &[]
+                )
+                .unwrap_err()
+                .contains("chatmessage.role")
+            );
+            assert!(
+                check_region(
+                    &c,
+                    &message(
+                        "c",
+                        "c",
+                        json!({"role": "u", "content": "x", "createdAt": "now"})
+                    ),
+                    &[]
+                )
+                .is_err()
+            );
+            // Only a Chat's own messages, under its own name.
+            assert!(check_region(&c, &message("r", "c", ok.clone()), &[]).is_err());
+        }
     }
 }

@@ -694,6 +694,25 @@ pub const ENTERPRISE_LABELS_NOTE: [&str; 2] = [
 
 // ----------------------------------------------------------------- chat
 
+/// A chat's title after its name: how many messages it holds, and needs.
+pub fn chat_count(n: usize, min: Option<usize>, max: Option<usize>) -> String {
+    let limits = match (min, max) {
+        (Some(a), Some(b)) => format!(" · {a}–{b} needed"),
+        (Some(a), None) => format!(" · at least {a}"),
+        (None, Some(b)) => format!(" · at most {b}"),
+        (None, None) => String::new(),
+    };
+    format!("{n} message{}{limits}", if n == 1 { "" } else { "s" })
+}
+
+pub const CHAT_NO_MESSAGES: &str = "no messages yet";
+/// Marks a message of the task data (read-only).
+pub const CHAT_FROM_DATA: &str = " · task data";
+/// Marks my message that per-message controls apply to.
+pub const CHAT_SELECTED: &str = " · selected";
+/// Shown for a message without a role.
+pub const CHAT_NO_ROLE: &str = "—";
+
 /// The inline editor's title for a chat message.
 pub fn chat_editor_title(chat: &str, role: &str, new: bool) -> String {
     let chat = crate::term_safe::tui_safe(chat, false);

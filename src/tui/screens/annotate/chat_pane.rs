@@ -142,7 +142,7 @@ fn message_lines(
         None => th.accent().add_modifier(Modifier::BOLD),
     };
     let role = if m.role.is_empty() {
-        "—".to_string()
+        strings::CHAT_NO_ROLE.to_string()
     } else {
         clip(&m.role, width.saturating_sub(14).max(4))
     };
@@ -151,9 +151,9 @@ fn message_lines(
         Span::styled(role, role_style),
     ];
     if m.id.is_none() {
-        head.push(Span::styled(" · task data", th.dim()));
+        head.push(Span::styled(strings::CHAT_FROM_DATA, th.dim()));
     } else if selected {
-        head.push(Span::styled(" · selected", th.cursor()));
+        head.push(Span::styled(strings::CHAT_SELECTED, th.cursor()));
     }
     let mut out = vec![Line::from(head)];
     let body_style = if selected { th.selection() } else { th.base() };
@@ -186,18 +186,12 @@ pub(super) fn draw(
     let thread = Thread::new(v, &shown, &o.name);
     let pane = t.chat.get(&o.name).cloned().unwrap_or_default();
     let n = thread.len();
-    let limits = match (spec.min_messages, spec.max_messages) {
-        (Some(a), Some(b)) => format!(" · {a}–{b} needed"),
-        (Some(a), None) => format!(" · at least {a}"),
-        (None, Some(b)) => format!(" · at most {b}"),
-        (None, None) => String::new(),
-    };
     let inner_w = usize::from(area.width.saturating_sub(2));
     let title = format!(
-        " {} ({}) · {n} message{}{limits} ",
+        " {} ({}) · {} ",
         clip(&o.name, inner_w.saturating_sub(30).max(8)),
         o.tag,
-        if n == 1 { "" } else { "s" }
+        strings::chat_count(n, spec.min_messages, spec.max_messages)
     );
     let height = usize::from(area.height.saturating_sub(2));
     let mut notes: Vec<Line> = Vec::new();
@@ -268,7 +262,10 @@ pub(super) fn draw(
         }
     };
     if n == 0 {
-        body.push(Line::from(Span::styled("no messages yet", th.dim())));
+        body.push(Line::from(Span::styled(
+            strings::CHAT_NO_MESSAGES,
+            th.dim(),
+        )));
     } else if tail_fits {
         let mut i = n;
         while i > 0 && body.len() < room {
