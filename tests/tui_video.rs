@@ -447,3 +447,15 @@ fn a_box_moves_and_resizes_by_keys_in_edit_mode() {
     assert!(d.screen(120, 40).contains("frame 12 ·"));
     assert_eq!(mine(&d)[0]["value"]["sequence"], seq);
 }
+
+#[test]
+fn the_video_pane_draws_at_any_size_without_panicking() {
+    let mut d = session(TRACKS, json!({"video": "clip.mp4"}));
+    d.keys("1 L enter");
+    typed(&mut d, "0 0 100 100");
+    d.keys("v l");
+    for (w, h) in [(1, 1), (8, 3), (20, 5), (30, 8), (45, 12), (200, 60)] {
+        let (s, _) = d.frame(w, h);
+        assert_eq!(s.lines().count(), usize::from(h), "{w}x{h}\n{s}");
+    }
+}
