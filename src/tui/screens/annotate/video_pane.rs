@@ -15,7 +15,6 @@ use crate::term_safe::tui_safe;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
 use crate::tui::keymap::Ctx;
-use crate::tui::msg::TaskLayout;
 use crate::tui::popups::EditTarget;
 use crate::tui::result as res;
 use crate::tui::widgets::{block, clip};
@@ -680,7 +679,6 @@ fn video_regions<'a>(app: &'a App, shown: &'a [Value], obj: &str) -> Vec<(&'a Va
 }
 
 /// Draws a Video pane that edits frames.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn draw(
     f: &mut Frame,
     app: &App,
@@ -688,7 +686,6 @@ pub(super) fn draw(
     area: Rect,
     title: String,
     focused: bool,
-    _lay: &mut TaskLayout,
 ) {
     let th = &app.theme;
     let Some(t) = &app.annotate.task else {
