@@ -459,3 +459,23 @@ fn the_video_pane_draws_at_any_size_without_panicking() {
         assert_eq!(s.lines().count(), usize::from(h), "{w}x{h}\n{s}");
     }
 }
+
+#[test]
+fn every_track_of_a_video_carries_the_same_frame_count() {
+    let mut d = session(TRACKS, json!({"video": "clip.mp4"}));
+    // No count known: the first track reaches frame 1, the second frame 21.
+    d.keys("1 esc L L 2");
+    let r = mine(&d);
+    assert_eq!(r.len(), 2, "{r:?}");
+    for t in &r {
+        assert_eq!(t["value"]["framesCount"], json!(21), "{t}");
+        assert_eq!(t["value"]["duration"], json!(0.84), "{t}");
+    }
+    // A count typed later is written on the next edit, into both.
+    d.keys("F");
+    typed(&mut d, "100");
+    d.keys("+ l +");
+    for t in &mine(&d) {
+        assert_eq!(t["value"]["framesCount"], json!(100), "{t}");
+    }
+}

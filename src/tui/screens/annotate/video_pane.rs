@@ -238,6 +238,7 @@ impl App {
                 Extent::from_frames(last, framerate)
             };
             vid::stamp(value, e.frames, e.duration, framerate);
+            same_extent(r, &obj, &id, e);
             true
         })
     }
@@ -260,8 +261,10 @@ impl App {
             framerate,
         );
         let id = res::id_of(&track).map(str::to_string);
+        let (obj_name, new_id) = (obj.to_string(), id.clone().unwrap_or_default());
         let e = self.edit(move |_, r| {
             r.push(track);
+            same_extent(r, &obj_name, &new_id, extent);
             true
         });
         if let Some(t) = &mut self.annotate.task {
@@ -647,6 +650,20 @@ impl App {
                 }
             },
             _ => Vec::new(),
+        }
+    }
+}
+
+/// Label Studio writes one video's frame count and duration into all its tracks: the
+/// tracks on `obj` other than `id` take `e`.
+fn same_extent(result: &mut [Value], obj: &str, id: &str, e: Extent) {
+    for other in result
+        .iter_mut()
+        .filter(|x| is_track(x) && res::to_name(x) == obj && res::id_of(x) != Some(id))
+    {
+        if let Some(m) = other["value"].as_object_mut() {
+            m.insert("framesCount".into(), serde_json::json!(e.frames));
+            m.insert("duration".into(), serde_json::json!(e.duration));
         }
     }
 }
