@@ -238,7 +238,7 @@ impl App {
                 Extent::from_frames(last, framerate)
             };
             vid::stamp(value, e.frames, e.duration, framerate);
-            same_extent(r, &obj, &id, e);
+            same_extent(r, obj, &id, e);
             true
         })
     }
