@@ -359,7 +359,7 @@ fn ocr_labels_say_they_are_enterprise_and_list_what_they_hold() {
 }
 
 #[test]
-fn a_million_keyframes_draw_fast_and_odd_ones_are_told() {
+fn two_hundred_thousand_keyframes_draw_fast_and_odd_ones_are_told() {
     let seq: Vec<Value> = (1..=200_000u64)
         .map(|f| json!({"frame": f, "enabled": true, "x": 1, "y": 1, "width": 5, "height": 5}))
         .collect();
