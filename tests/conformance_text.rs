@@ -28,7 +28,8 @@ fn root() -> PathBuf {
 /// The shared cases, then labelterm's own (`tests/converter_cases/`, made the same way with
 /// label-studio-sdk 2.1.2: data keys named like controls, several TextArea regions, agreement,
 /// history, annotators as dict/int/text, tasks without annotations; Pairwise and Ranker
-/// results).
+/// results; video tracks and timeline ranges; OCR regions with their labels apart,
+/// perRegion texts and relations).
 fn cases() -> Vec<PathBuf> {
     let own = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/converter_cases");
     let mut v: Vec<PathBuf> = [root(), own]

@@ -359,7 +359,7 @@ fn ocr_labels_say_they_are_enterprise_and_list_what_they_hold() {
 }
 
 #[test]
-fn a_million_keyframes_draw_fast_and_odd_ones_are_told() {
+fn two_hundred_thousand_keyframes_draw_fast_and_odd_ones_are_told() {
     let seq: Vec<Value> = (1..=200_000u64)
         .map(|f| json!({"frame": f, "enabled": true, "x": 1, "y": 1, "width": 5, "height": 5}))
         .collect();
@@ -446,4 +446,36 @@ fn a_box_moves_and_resizes_by_keys_in_edit_mode() {
     d.keys("e l");
     assert!(d.screen(120, 40).contains("frame 12 ·"));
     assert_eq!(mine(&d)[0]["value"]["sequence"], seq);
+}
+
+#[test]
+fn the_video_pane_draws_at_any_size_without_panicking() {
+    let mut d = session(TRACKS, json!({"video": "clip.mp4"}));
+    d.keys("1 L enter");
+    typed(&mut d, "0 0 100 100");
+    d.keys("v l");
+    for (w, h) in [(1, 1), (8, 3), (20, 5), (30, 8), (45, 12), (200, 60)] {
+        let (s, _) = d.frame(w, h);
+        assert_eq!(s.lines().count(), usize::from(h), "{w}x{h}\n{s}");
+    }
+}
+
+#[test]
+fn every_track_of_a_video_carries_the_same_frame_count() {
+    let mut d = session(TRACKS, json!({"video": "clip.mp4"}));
+    // No count known: the first track reaches frame 1, the second frame 21.
+    d.keys("1 esc L L 2");
+    let r = mine(&d);
+    assert_eq!(r.len(), 2, "{r:?}");
+    for t in &r {
+        assert_eq!(t["value"]["framesCount"], json!(21), "{t}");
+        assert_eq!(t["value"]["duration"], json!(0.84), "{t}");
+    }
+    // A count typed later is written on the next edit, into both.
+    d.keys("F");
+    typed(&mut d, "100");
+    d.keys("+ l +");
+    for t in &mine(&d) {
+        assert_eq!(t["value"]["framesCount"], json!(100), "{t}");
+    }
 }

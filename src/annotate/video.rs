@@ -300,10 +300,21 @@ fn sequence_mut(value: &mut Value) -> Option<&mut Vec<Value>> {
     seq.as_array_mut()
 }
 
-/// Sets the box of `frame`: replaces the keyframe's geometry there, or adds a keyframe
-/// (enabled as the keyframe before it, else as the one after, else enabled), keeping
-/// the sequence in frame order. Label Studio's `updateShape`.
+/// Sets the box of `frame`: replaces the keyframe's geometry there, or adds a keyframe,
+/// keeping the sequence in frame order. Label Studio's `updateShape`: a keyframe added
+/// after the last one is enabled (a box drawn there resumes an ended track), one added
+/// before or between takes `enabled` from the keyframe before it, else the one after.
 pub fn set_box(value: &mut Value, frame: u64, b: FrameBox, framerate: f64) {
+    set_box_enabled(value, frame, b, framerate, None);
+}
+
+fn set_box_enabled(
+    value: &mut Value,
+    frame: u64,
+    b: FrameBox,
+    framerate: f64,
+    enabled: Option<bool>,
+) {
     let Some(seq) = sequence_mut(value) else {
         return;
     };
@@ -324,22 +335,35 @@ pub fn set_box(value: &mut Value, frame: u64, b: FrameBox, framerate: f64) {
         m.insert("time".into(), json!(frame as f64 / framerate));
         return;
     }
-    let enabled = i
-        .checked_sub(1)
-        .and_then(|p| seq.get(p))
-        .or_else(|| seq.get(i))
-        .map(enabled_of)
-        .unwrap_or(true);
+    let enabled = enabled.unwrap_or_else(|| {
+        if i == seq.len() {
+            return true;
+        }
+        i.checked_sub(1)
+            .and_then(|p| seq.get(p))
+            .or_else(|| seq.get(i))
+            .map(enabled_of)
+            .unwrap_or(true)
+    });
     seq.insert(i, keyframe_json(frame, enabled, b, framerate));
 }
 
-/// Adds a keyframe on `frame` holding the box shown there (Label Studio's
-/// `addKeypoint`); false when there is one already.
+/// Adds a keyframe on `frame` holding the box shown there, enabled as the keyframe
+/// before it (else the one after): Label Studio's `addKeypoint`. False when there is
+/// one already.
 pub fn add_keyframe(value: &mut Value, frame: u64, framerate: f64) -> bool {
-    let shown = Track::of(value).at(frame);
+    let track = Track::of(value);
+    let shown = track.at(frame);
     if shown.is_some_and(|a| a.keyframe) {
         return false;
     }
+    let i = track.lower_bound(frame);
+    let enabled = i
+        .checked_sub(1)
+        .and_then(|p| track.seq.get(p))
+        .or_else(|| track.seq.get(i))
+        .map(enabled_of)
+        .unwrap_or(true);
     let b = match shown {
         Some(a) => a.shape,
         // Before the first keyframe: the first one's box.
@@ -349,7 +373,7 @@ pub fn add_keyframe(value: &mut Value, frame: u64, framerate: f64) -> bool {
             .map(FrameBox::of)
             .unwrap_or(FrameBox::DEFAULT),
     };
-    set_box(value, frame, b, framerate);
+    set_box_enabled(value, frame, b, framerate, Some(enabled));
     true
 }
 
@@ -658,6 +682,10 @@ mod tests {
         assert!(add_keyframe(&mut v, 30, FR));
         assert_eq!(v["sequence"][2]["enabled"], false);
         assert!(!add_keyframe(&mut v, 30, FR), "one keyframe per frame");
+        // A box set after the last keyframe resumes the track, as a box drawn there does.
+        set_box(&mut v, 40, b(1.0, 1.0, 5.0, 5.0), FR);
+        assert_eq!(v["sequence"][3]["enabled"], true);
+        assert!(remove_keyframe(&mut v, 40));
         assert_eq!(Track::of(&v).neighbours(15), (Some(10), Some(20)));
         assert_eq!(Track::of(&v).neighbours(20), (Some(10), Some(30)));
         assert!(remove_keyframe(&mut v, 30));

@@ -648,6 +648,22 @@ fn sample_task(comments: &[String]) -> Option<serde_json::Value> {
 mod tests {
     use super::*;
 
+    #[test]
+    fn relation_labels_come_from_the_nameless_relations_tag() {
+        let c = LabelConfig::parse(
+            r#"<View><Relations><Relation value="a"/><Relation value="b" alias="B"/>
+            <Relation value="a"/></Relations><Text name="t" value="$t"/>
+            <Labels name="l" toName="t"><Label value="X"/></Labels></View>"#,
+        )
+        .unwrap();
+        assert_eq!(c.relation_labels(), vec!["a", "B"]);
+        let none = LabelConfig::parse(
+            r#"<View><Text name="t" value="$t"/><Labels name="l" toName="t"><Label value="X"/></Labels></View>"#,
+        )
+        .unwrap();
+        assert!(none.relation_labels().is_empty());
+    }
+
     const NER: &str = r##"<View>
   <Labels name="label" toName="text">
     <Label value="PER" background="red"/>

@@ -15,7 +15,6 @@ use crate::term_safe::tui_safe;
 use crate::tui::action::Action;
 use crate::tui::app::{App, Effect};
 use crate::tui::keymap::Ctx;
-use crate::tui::msg::TaskLayout;
 use crate::tui::popups::EditTarget;
 use crate::tui::result as res;
 use crate::tui::widgets::{block, clip};
@@ -239,6 +238,7 @@ impl App {
                 Extent::from_frames(last, framerate)
             };
             vid::stamp(value, e.frames, e.duration, framerate);
+            same_extent(r, obj, &id, e);
             true
         })
     }
@@ -261,8 +261,10 @@ impl App {
             framerate,
         );
         let id = res::id_of(&track).map(str::to_string);
+        let (obj_name, new_id) = (obj.to_string(), id.clone().unwrap_or_default());
         let e = self.edit(move |_, r| {
             r.push(track);
+            same_extent(r, &obj_name, &new_id, extent);
             true
         });
         if let Some(t) = &mut self.annotate.task {
@@ -652,6 +654,20 @@ impl App {
     }
 }
 
+/// Label Studio writes one video's frame count and duration into all its tracks: the
+/// tracks on `obj` other than `id` take `e`.
+fn same_extent(result: &mut [Value], obj: &str, id: &str, e: Extent) {
+    for other in result
+        .iter_mut()
+        .filter(|x| is_track(x) && res::to_name(x) == obj && res::id_of(x) != Some(id))
+    {
+        if let Some(m) = other["value"].as_object_mut() {
+            m.insert("framesCount".into(), serde_json::json!(e.frames));
+            m.insert("duration".into(), serde_json::json!(e.duration));
+        }
+    }
+}
+
 fn round2(v: f64) -> f64 {
     (v * 100.0).round() / 100.0
 }
@@ -680,7 +696,6 @@ fn video_regions<'a>(app: &'a App, shown: &'a [Value], obj: &str) -> Vec<(&'a Va
 }
 
 /// Draws a Video pane that edits frames.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn draw(
     f: &mut Frame,
     app: &App,
@@ -688,7 +703,6 @@ pub(super) fn draw(
     area: Rect,
     title: String,
     focused: bool,
-    _lay: &mut TaskLayout,
 ) {
     let th = &app.theme;
     let Some(t) = &app.annotate.task else {

@@ -614,7 +614,7 @@ pub(super) fn draw_object(
         (ObjectKind::Video, Some(Content::Media { .. }))
             if super::video_pane::edits_video(&t.config, &o.name) =>
         {
-            super::video_pane::draw(f, app, o, area, title, focused, lay)
+            super::video_pane::draw(f, app, o, area, title, focused)
         }
         (
             ObjectKind::Audio | ObjectKind::Video,
