@@ -288,7 +288,15 @@ fn text_given_a_list_shows_it_as_label_studio_does() {
     let mut d = open(&f, ".");
     for (w, h) in SIZES {
         let s = d.screen(w, h);
-        assert!(s.contains("First part.,Second part."), "{w}x{h}\n{s}");
+        // One item a line, each but the last ending in the comma Label Studio joins with.
+        let first = s
+            .lines()
+            .position(|l| l.contains("│First part.,"))
+            .unwrap_or_else(|| panic!("{w}x{h}\n{s}"));
+        assert!(
+            s.lines().nth(first + 1).unwrap().contains("│Second part."),
+            "{w}x{h}\n{s}"
+        );
         assert!(!s.contains("[\"First"), "{w}x{h}\n{s}");
     }
     // The word under the cursor is the first one; offsets count in the joined text.
@@ -296,6 +304,12 @@ fn text_given_a_list_shows_it_as_label_studio_does() {
     assert_eq!(
         d.result()[0]["value"],
         json!({"start": 0, "end": 5, "text": "First", "labels": ["A"]})
+    );
+    // The start of the second line is the next item, after the comma: code point 12.
+    d.keys("j home 1");
+    assert_eq!(
+        d.result()[1]["value"],
+        json!({"start": 12, "end": 18, "text": "Second", "labels": ["A"]})
     );
 }
 

@@ -479,3 +479,28 @@ fn every_track_of_a_video_carries_the_same_frame_count() {
         assert_eq!(t["value"]["framesCount"], json!(100), "{t}");
     }
 }
+
+#[test]
+fn a_bare_tool_panel_says_where_and_how_it_draws() {
+    let mut d = session(OCR, json!({"img": "page.png"}));
+    for (w, h) in [(120, 40), (80, 24)] {
+        let s = d.screen(w, h);
+        assert!(s.contains("frame (Rectangle)"), "{w}x{h}\n{s}");
+        assert!(s.contains("on page"), "{w}x{h}\n{s}");
+    }
+    let s = d.screen(120, 40);
+    assert!(
+        s.contains("on page: v box, label key or Enter ends it"),
+        "{s}"
+    );
+    assert!(
+        s.contains("on page: p points, label key or Enter closes"),
+        "{s}"
+    );
+    let mut d = session(TRACKS, json!({"video": "clip.mp4"}));
+    let s = d.screen(120, 40);
+    assert!(
+        s.contains("on clip: label key: new track, Enter: its box"),
+        "{s}"
+    );
+}

@@ -544,11 +544,11 @@ pub fn check_parts(config: &LabelConfig, r: &RegionParts, ids: &[&str]) -> Resul
     };
     // A Chat writes its own messages (from_name and to_name both name it), whether it is
     // written as an object or as a control, as Label Studio takes it.
-    if ty == crate::annotate::chat::RESULT_TYPE
+    if ty == crate::task::chat::RESULT_TYPE
         && from == to
-        && crate::annotate::chat::is_chat(config, from)
+        && crate::task::chat::is_chat(config, from)
     {
-        return crate::annotate::chat::check_message_value(v);
+        return crate::task::chat::check_message_value(v);
     }
     let Some(ctrl) = config.control(from) else {
         let names: Vec<&str> = config.controls.iter().map(|c| c.name.as_str()).collect();

@@ -1,6 +1,7 @@
 //! Tasks, annotations, predictions and result regions as they travel from import to the
 //! store, and `$var` resolution.
 
+pub mod chat;
 pub mod check;
 pub mod resolve;
 pub mod timeseries;

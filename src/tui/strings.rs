@@ -808,3 +808,32 @@ pub const NO_OPTIONS: &str = "no options";
 pub fn shown_only(tag: &str) -> String {
     format!("{tag} is shown here only")
 }
+
+/// What the panel of a drawing tool without labels of its own (a bare Rectangle, Polygon,
+/// KeyPoint, Ellipse, Brush or VideoRectangle) says: where and how its regions are drawn.
+pub fn bare_tool_hint(km: &Keymap, kind: crate::config::ControlKind, objects: &str) -> String {
+    use crate::config::ControlKind as K;
+    let objects = crate::term_safe::tui_safe(objects, false);
+    let how = match kind {
+        K::Rectangle | K::Ellipse => format!(
+            "{} box, label key or {} ends it",
+            key_in(km, Ctx::Image, Action::NewRect),
+            key_in(km, Ctx::Image, Action::ClosePolygon)
+        ),
+        K::Polygon => format!(
+            "{} points, label key or {} closes",
+            key_in(km, Ctx::Image, Action::AddPoint),
+            key_in(km, Ctx::Image, Action::ClosePolygon)
+        ),
+        K::KeyPoint => format!(
+            "{} drops a point",
+            key_in(km, Ctx::Image, Action::DropKeypoint)
+        ),
+        K::VideoRectangle => format!(
+            "label key: new track, {}: its box",
+            key_in(km, Ctx::Video, Action::Activate)
+        ),
+        _ => "drawn there".to_string(),
+    };
+    format!("on {objects}: {how}")
+}

@@ -198,6 +198,32 @@ impl SpanDoc {
         Self::finish(unit, display, map, DocKind::Text)
     }
 
+    /// A list given to a Text: Label Studio shows (and counts offsets in) its items joined
+    /// with `,`; here each item also starts a line of its own, a break drawn after the comma
+    /// that is not a character of the text.
+    pub fn list(items: &[String]) -> SpanDoc {
+        let mut unit: Vec<char> = Vec::new();
+        let mut display: Vec<char> = Vec::new();
+        let mut map = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                display.push('\n');
+                map.push(None);
+            }
+            for c in item.chars() {
+                map.push(Some(unit.len()));
+                unit.push(c);
+                display.push(c);
+            }
+            if i + 1 < items.len() {
+                map.push(Some(unit.len()));
+                unit.push(',');
+                display.push(',');
+            }
+        }
+        Self::finish(unit, display, map, DocKind::Text)
+    }
+
     /// HTML shown as its text content; tags are dropped, entities decoded, and a line break
     /// is drawn after block elements. Offsets and XPaths follow the DOM's text nodes.
     pub fn html(src: &str) -> SpanDoc {
@@ -1433,6 +1459,25 @@ mod tests {
         // A huge value is read only as far as a row could show.
         let huge = format!("<p>{}</p>", "word ".repeat(1_000_000));
         assert!(html_label(&huge).len() <= HTML_LABEL_SOURCE);
+    }
+
+    #[test]
+    fn a_list_draws_an_item_per_line_and_counts_offsets_in_the_joined_text() {
+        let items = vec!["Alpha one".to_string(), "Beta".to_string(), String::new()];
+        let doc = SpanDoc::list(&items);
+        assert_eq!(
+            doc.unit.iter().collect::<String>(),
+            js_string(&json!(items))
+        );
+        let lines: Vec<String> = doc
+            .layout(40)
+            .iter()
+            .map(|(a, b)| doc.display[*a..*b].iter().collect())
+            .collect();
+        assert_eq!(lines, vec!["Alpha one,", "Beta,", ""]);
+        // "Beta" is at code points 10..14 of "Alpha one,Beta,".
+        let b = doc.display.iter().position(|c| *c == 'B').unwrap();
+        assert_eq!(doc.map[b], Some(10));
     }
 
     #[test]

@@ -10,7 +10,6 @@ use crate::tui::app::{App, Effect};
 use crate::tui::popups::EditTarget;
 use crate::tui::result as res;
 use crate::tui::strings;
-use crate::tui::text::safe_char;
 use crate::tui::widgets::{block, clip};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -18,7 +17,6 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use serde_json::Value;
-use unicode_width::UnicodeWidthChar;
 
 use super::{Content, ViewSource};
 
@@ -65,56 +63,9 @@ fn chat_data<'a>(
     }
 }
 
-/// Lines of `text` wrapped to `width` columns, at most `max` of them; it reads no more of
-/// the text than those lines take, so a huge message costs what is shown.
-pub(super) fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut out: Vec<String> = Vec::new();
-    if max == 0 {
-        return out;
-    }
-    let mut line = String::new();
-    let mut w = 0;
-    // Where the line could break: after its last space (byte index, width there).
-    let mut last_space: Option<(usize, usize)> = None;
-    for c in text.chars() {
-        if c == '\n' {
-            out.push(std::mem::take(&mut line));
-            if out.len() >= max {
-                return out;
-            }
-            w = 0;
-            last_space = None;
-            continue;
-        }
-        let c = if c == '\t' { ' ' } else { safe_char(c) };
-        let cw = c.width().unwrap_or(0);
-        if w + cw > width && !line.is_empty() {
-            match last_space {
-                Some((at, aw)) if at < line.len() => {
-                    let rest = line.split_off(at);
-                    out.push(std::mem::take(&mut line));
-                    line = rest;
-                    w -= aw;
-                }
-                _ => {
-                    out.push(std::mem::take(&mut line));
-                    w = 0;
-                }
-            }
-            last_space = None;
-            if out.len() >= max {
-                return out;
-            }
-        }
-        line.push(c);
-        w += cw;
-        if c == ' ' {
-            last_space = Some((line.len(), w));
-        }
-    }
-    out.push(line);
-    out
+/// Lines of `text` wrapped to `width` columns, at most `max` of them.
+fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
+    crate::tui::widgets::wrap(text, width, max).0
 }
 
 /// How many lines a message takes at `width` (its role line, then its text), counted up
@@ -552,27 +503,5 @@ impl App {
         }
         self.info(strings::chat_wrong_role(&ctrl.name, &roles, role));
         false
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wrap_breaks_at_spaces_and_stops_at_max() {
-        assert_eq!(wrap("hello big world", 9, 10), vec!["hello ", "big world"]);
-        assert_eq!(wrap("abcdefghij", 4, 10), vec!["abcd", "efgh", "ij"]);
-        assert_eq!(wrap("a\n\nb", 4, 10), vec!["a", "", "b"]);
-        assert_eq!(wrap("", 4, 10), vec![""]);
-        assert_eq!(wrap("名名名", 4, 10), vec!["名名", "名"]);
-        // Escape sequences never reach the screen.
-        assert_eq!(wrap("a\u{1b}[2Jb", 10, 10), vec!["a [2Jb"]);
-        // A huge message is read only as far as the lines asked for.
-        let huge = "word ".repeat(2_000_000);
-        let t = std::time::Instant::now();
-        assert_eq!(wrap(&huge, 40, 3).len(), 3);
-        assert!(t.elapsed().as_millis() < 50);
-        assert!(wrap("x", 0, 0).is_empty());
     }
 }

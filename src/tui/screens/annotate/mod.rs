@@ -623,9 +623,17 @@ impl App {
         match obj.kind {
             // A list shows as JavaScript's String() of it, as in Label Studio, whose span
             // offsets count in that text.
-            ObjectKind::Text => match decode(crate::tui::text::js_string(&raw)) {
-                Ok(s) => Content::Doc(Arc::new(SpanDoc::text(&s))),
-                Err(e) => Content::Failed(e),
+            // Its items are drawn one per line (`SpanDoc::list`).
+            ObjectKind::Text => match (&raw, obj.encoding.is_none()) {
+                (Value::Array(items), true) => {
+                    let items: Vec<String> =
+                        items.iter().map(crate::tui::text::js_string).collect();
+                    Content::Doc(Arc::new(SpanDoc::list(&items)))
+                }
+                _ => match decode(crate::tui::text::js_string(&raw)) {
+                    Ok(s) => Content::Doc(Arc::new(SpanDoc::text(&s))),
+                    Err(e) => Content::Failed(e),
+                },
             },
             ObjectKind::HyperText => match decode(as_text(&raw)) {
                 Ok(s) => Content::Doc(Arc::new(SpanDoc::html(&s))),

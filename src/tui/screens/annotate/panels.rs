@@ -65,6 +65,12 @@ fn panel_list(result: &[Value], c: &ControlTag, region_id: Option<&str>) -> Vec<
     res::current_list(result, c, region_id)
 }
 
+/// A drawing tool without labels of its own (its labels, if any, come from a `<Labels>`
+/// beside it): its panel says where and how it draws instead of listing options.
+fn is_bare_tool(c: &ControlTag) -> bool {
+    c.kind.makes_regions() && c.labels.is_empty() && c.dynamic_labels.is_none()
+}
+
 /// Rows the side panels take in `height` rows: all they want when it fits, else what
 /// their compact form (see [`compact_heights`]) uses, which may leave rows over.
 pub(super) fn side_rows_used(app: &App, all: &[Item], height: u16) -> u16 {
@@ -301,7 +307,9 @@ fn draw_panel_line(f: &mut Frame, app: &App, p: Panel, r: Rect, regions: &[&Valu
                 None
             };
             let current = panel_list(&shown_ref(app), c, region_id);
-            let held = if current.is_empty() {
+            let held = if is_bare_tool(c) {
+                format!("draws on {}", c.to_name.join(", "))
+            } else if current.is_empty() {
                 "—".to_string()
             } else {
                 current
@@ -591,6 +599,12 @@ pub(super) fn draw_control(
             }
         }
         k if k.makes_regions() => {
+            // A tool without labels of its own says where and how it draws.
+            if is_bare_tool(c) {
+                let hint =
+                    crate::tui::strings::bare_tool_hint(&app.keymap, k, &c.to_name.join(", "));
+                lines.push(Line::from(Span::styled(clip(&hint, inner_w), th.dim())));
+            }
             let start = window_start(c.labels.len(), rows, cursor);
             let end = (start + rows).min(c.labels.len());
             more = more_title(start, end - start, c.labels.len());
@@ -818,47 +832,8 @@ fn has_long_options(c: &ControlTag) -> bool {
 /// `s` (made safe to draw) in rows of at most `width` columns, broken between words where
 /// it can; past `max_rows` the last row ends in `…`.
 fn wrap_cols(s: &str, width: usize, max_rows: usize) -> Vec<String> {
-    use unicode_width::UnicodeWidthChar;
     let width = width.max(1);
-    let safe = tui_safe(s, false);
-    let mut rows: Vec<String> = Vec::new();
-    let mut cur = String::new();
-    let mut cur_w = 0;
-    let mut cut = false;
-    for word in safe.split(' ') {
-        let ww = crate::term_safe::display_width(word);
-        if cur_w > 0 && cur_w + 1 + ww <= width {
-            cur.push(' ');
-            cur.push_str(word);
-            cur_w += 1 + ww;
-            continue;
-        }
-        if cur_w > 0 || !cur.is_empty() {
-            rows.push(std::mem::take(&mut cur));
-            cur_w = 0;
-        }
-        // A word wider than a row is cut where the row ends.
-        for ch in word.chars() {
-            let w = ch.width().unwrap_or(0);
-            if cur_w + w > width {
-                rows.push(std::mem::take(&mut cur));
-                cur_w = 0;
-            }
-            cur.push(ch);
-            cur_w += w;
-        }
-        if rows.len() > max_rows {
-            cut = true;
-            break;
-        }
-    }
-    if !cur.is_empty() {
-        rows.push(cur);
-    }
-    if rows.len() > max_rows {
-        rows.truncate(max_rows);
-        cut = true;
-    }
+    let (mut rows, cut) = crate::tui::widgets::wrap(s, width, max_rows);
     if cut && let Some(last) = rows.last_mut() {
         let keep = crate::term_safe::truncate_to_width(last, width.saturating_sub(1));
         *last = format!("{}…", keep.trim_end());

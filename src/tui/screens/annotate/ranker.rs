@@ -21,7 +21,6 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 use std::collections::{HashMap, HashSet};
-use unicode_width::UnicodeWidthChar;
 
 /// Narrower columns than this are stacked as sections instead.
 const MIN_COLUMN_WIDTH: u16 = 24;
@@ -142,55 +141,14 @@ pub fn html_text(html: &str) -> String {
         .collect()
 }
 
-/// Up to `max` lines of `text` wrapped at `width` columns, and whether some was left out.
-/// Stops reading once `max` lines are full, whatever the length of the text.
+/// Up to `max` lines of `text` wrapped at `width` columns, and whether some was left out;
+/// a text that ends in a newline ends there.
 pub fn wrap(text: &str, width: usize, max: usize) -> (Vec<String>, bool) {
-    let width = width.max(1);
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    let mut w = 0;
-    for c in text.chars() {
-        if lines.len() >= max {
-            return (lines, true);
-        }
-        if c == '\n' {
-            lines.push(std::mem::take(&mut line));
-            w = 0;
-            continue;
-        }
-        let cw = c.width().unwrap_or(0);
-        if w + cw > width {
-            // Break at the last space of the line when there is one.
-            let cut = line.rfind(' ').filter(|p| *p > 0);
-            match cut {
-                Some(p) => {
-                    let rest = line[p + 1..].to_string();
-                    line.truncate(p);
-                    lines.push(std::mem::replace(&mut line, rest));
-                    w = line.chars().map(|c| c.width().unwrap_or(0)).sum();
-                }
-                None => {
-                    lines.push(std::mem::take(&mut line));
-                    w = 0;
-                }
-            }
-            if lines.len() >= max {
-                return (lines, true);
-            }
-            if c == ' ' && line.is_empty() {
-                continue;
-            }
-        }
-        line.push(c);
-        w += cw;
+    let (mut lines, cut) = crate::tui::widgets::wrap(text, width, max);
+    if lines.last().is_some_and(String::is_empty) {
+        lines.pop();
     }
-    if !line.is_empty() {
-        if lines.len() >= max {
-            return (lines, true);
-        }
-        lines.push(line);
-    }
-    (lines, false)
+    (lines, cut)
 }
 
 /// The lines of one item: its number and title (or id), then its body and html text.
