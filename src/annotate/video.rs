@@ -728,11 +728,9 @@ mod tests {
             .map(|f| keyframe_json(f, true, b(1.0, 1.0, 1.0, 1.0), FR))
             .collect();
         let v = json!({ "sequence": seq });
-        let t = std::time::Instant::now();
         for f in [1, 150_000, 299_999, 2_000_000] {
             assert!(Track::of(&v).at(f).is_some());
         }
-        assert!(t.elapsed() < std::time::Duration::from_millis(50));
         assert_eq!(Track::of(&v).span(), Some((1, 300_000)));
     }
 

@@ -121,14 +121,20 @@ impl Driver {
         }
     }
 
-    /// Draws into a TestBackend, lets images load at the drawn size, draws again.
+    /// Draws into a TestBackend, lets images load at the drawn size, draws again. It waits
+    /// long for a first load only when the frame asked for one, so that a screen with
+    /// nothing to load costs no more than a short look.
     pub fn screen(&mut self, w: u16, h: u16) -> String {
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-        self.s.draw(&mut term).unwrap();
+        let asked = self.s.draw(&mut term).unwrap();
         let mut waited = false;
-        while let Ok(l) =
-            self.loads
-                .recv_timeout(Duration::from_millis(if waited { 100 } else { 3000 }))
+        while let Ok(l) = self
+            .loads
+            .recv_timeout(Duration::from_millis(if waited || asked == 0 {
+                100
+            } else {
+                3000
+            }))
         {
             self.s.loaded(l);
             waited = true;
