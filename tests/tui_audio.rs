@@ -37,7 +37,7 @@ fn a_range_and_a_label_key_make_a_label_studio_audio_segment() {
     let mut d = session(SPEAKERS, "audio/clip1.wav");
     let s = d.screen(120, 40);
     assert!(
-        s.contains("0.0 s / 0.50 s"),
+        s.contains("0.00 s / 0.50 s"),
         "the probed length is shown\n{s}"
     );
     // From 0.1 s to 0.3 s, labelled A.
@@ -64,7 +64,7 @@ fn a_range_and_a_label_key_make_a_label_studio_audio_segment() {
             s.contains('▓'),
             "the selected segment is on the timeline\n{s}"
         );
-        assert!(s.contains("0.3 s / 0.50 s"), "{s}");
+        assert!(s.contains("0.30 s / 0.50 s"), "{s}");
     }
     // The selected segment is relabelled by a label key (single choice: it replaces).
     d.keys("2");
@@ -87,7 +87,7 @@ fn a_range_and_a_label_key_make_a_label_studio_audio_segment() {
     d.keys("tab");
     let s = d.screen(120, 40);
     assert!(
-        s.contains("0.1 s / 0.50 s") && s.contains("B 0.10–0.30 s"),
+        s.contains("0.10 s / 0.50 s") && s.contains("B 0.10–0.30 s"),
         "{s}"
     );
     d.keys("x");
@@ -164,7 +164,30 @@ fn audio_of_unknown_length_steps_without_an_end() {
     );
     for (w, h) in [(120, 40), (80, 24)] {
         let s = d.screen(w, h);
-        assert!(s.contains("3.1 s / length unknown"), "{s}");
+        assert!(s.contains("3.10 s / length unknown"), "{s}");
         assert!(s.contains("spk: A 0.0–3.1"), "{s}");
     }
+}
+
+#[test]
+fn a_file_that_cannot_be_probed_takes_its_length_from_a_predicted_segment() {
+    let task = json!({
+        "data": {"audio": "audio/missing.wav"},
+        "predictions": [{"result": [{
+            "id": "p1", "from_name": "spk", "to_name": "audio", "type": "labels",
+            "original_length": 2.25,
+            "value": {"start": 0.5, "end": 1.0, "channel": 0, "labels": ["B"]},
+        }]}],
+    });
+    let f = project(SPEAKERS, &json!([task]).to_string());
+    let root = sample("audio_transcription");
+    let mut d = open(&f, root.to_str().unwrap());
+    std::mem::forget(f);
+    d.keys("v G 1");
+    let r = mine(&d);
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0]["original_length"], json!(2.25));
+    assert_eq!(r[0]["value"]["end"], json!(2.25));
+    let s = d.screen(120, 40);
+    assert!(s.contains("2.25 s / 2.25 s"), "{s}");
 }

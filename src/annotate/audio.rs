@@ -67,6 +67,20 @@ pub fn segment(
     r
 }
 
+/// The length of the audio `obj` as a stored or predicted segment recorded it
+/// (`original_length`, measured by Label Studio's player), for a file that cannot be probed.
+pub fn length_from_results<'a>(
+    results: impl IntoIterator<Item = &'a Value>,
+    obj: &str,
+) -> Option<f64> {
+    results.into_iter().find_map(|r| {
+        if r.get("to_name").and_then(Value::as_str) != Some(obj) {
+            return None;
+        }
+        num(r.get("original_length")?).filter(|d| d.is_finite() && *d > 0.0)
+    })
+}
+
 /// A segment's start and end in seconds (ordered), when its value has both.
 pub fn span_of(r: &Value) -> Option<(f64, f64)> {
     let v = r.get("value")?;
@@ -138,6 +152,17 @@ mod tests {
         let r = segment(&ctrl(), "a", 0, 1500, "A", None);
         assert!(r.get("original_length").is_none());
         assert_eq!(r["value"]["end"], json!(1.5));
+    }
+
+    #[test]
+    fn the_length_comes_from_a_segment_on_the_same_audio() {
+        let rs = [
+            json!({"to_name": "b", "original_length": 9.0}),
+            json!({"to_name": "a", "original_length": "bad"}),
+            json!({"to_name": "a", "original_length": 3.5}),
+        ];
+        assert_eq!(length_from_results(&rs, "a"), Some(3.5));
+        assert_eq!(length_from_results(&rs, "c"), None);
     }
 
     #[test]

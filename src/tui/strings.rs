@@ -693,7 +693,7 @@ pub const AUDIO_RANGE_EMPTY: &str = "the range is empty: move the cursor, then p
 
 /// A time range just opened on an audio.
 pub fn audio_range_started(at: f64) -> String {
-    format!("range from {at:.1} s: move, then a label key labels it")
+    format!("range from {at:.2} s: move, then a label key labels it")
 }
 
 /// A label key on an audio with no range open.

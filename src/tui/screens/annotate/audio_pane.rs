@@ -40,13 +40,18 @@ pub fn edits_audio(config: &LabelConfig, obj: &str) -> bool {
 }
 
 impl App {
-    /// The length of the audio in seconds, when the file was probed.
+    /// The length of the audio in seconds: the probed file's, else what a segment of
+    /// mine or of a prediction recorded as `original_length`.
     fn audio_duration(&self, obj: &str) -> Option<f64> {
-        match self.annotate.task.as_ref()?.contents.get(obj)? {
-            Content::Media {
+        let t = self.annotate.task.as_ref()?;
+        match t.contents.get(obj) {
+            Some(Content::Media {
                 duration: Some(d), ..
-            } if d.is_finite() && *d > 0.0 => Some(*d),
-            _ => None,
+            }) if d.is_finite() && *d > 0.0 => Some(*d),
+            _ => au::length_from_results(
+                t.draft.result().iter().chain(t.predicted.iter().flatten()),
+                obj,
+            ),
         }
     }
 
@@ -218,7 +223,7 @@ pub(super) fn draw(
         Span::raw(clip(shown, w.saturating_sub(9))),
     ]);
     let mut status = vec![Span::styled(
-        format!("{now_s:.1} s"),
+        format!("{now_s:.2} s"),
         th.accent().add_modifier(Modifier::BOLD),
     )];
     status.push(Span::styled(
@@ -231,7 +236,7 @@ pub(super) fn draw(
     if let Some(m) = mark {
         let (a, b) = (m.min(now), m.max(now));
         status.push(Span::raw(format!(
-            " · range {:.1}–{:.1} s",
+            " · range {:.2}–{:.2} s",
             au::seconds(a, duration),
             au::seconds(b, duration)
         )));
