@@ -185,6 +185,17 @@ fn cases() -> Vec<Case> {
             images: false,
         },
         Case {
+            name: "speaker segments on audio",
+            config: r#"<View><Labels name="spk" toName="audio"><Label value="A"/><Label value="B"/></Labels>
+  <Audio name="audio" value="$audio"/></View>"#,
+            // The path resolves under the working directory, the media root of these cases,
+            // so the length is probed and written as `original_length`.
+            tasks: r#"[{"audio": "samples/audio_transcription/audio/clip1.wav"}]"#,
+            keys: "l v l l 1",
+            types: &["labels"],
+            images: false,
+        },
+        Case {
             name: "rectangles",
             config: include_str!("../samples/image_bbox/config.xml"),
             tasks: r#"[{"image": "images/harbour.png"}]"#,

@@ -2,8 +2,10 @@
 //! ([`draft`]), the rules a result must meet before it is submitted ([`rules`]),
 //! saving that keeps retrying and never drops an answer ([`save`]), and drawing image
 //! regions by keyboard ([`shapes`]), and who this annotator is among the others on the
-//! same project ([`presence`]), and the conversations of Chat tags ([`chat`]).
+//! same project ([`presence`]), and the conversations of Chat tags ([`chat`]), and audio
+//! segments by keyboard ([`audio`]).
 
+pub mod audio;
 pub mod chat;
 pub mod claim;
 pub mod draft;

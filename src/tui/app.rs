@@ -214,6 +214,11 @@ impl App {
                 crate::tui::screens::annotate::video_pane::edits_video(&t.config, name)
                     .then_some(Ctx::Video)
             }
+            Focus::Object(i) if t.config.objects.get(*i)?.kind == ObjectKind::Audio => {
+                let name = &t.config.objects[*i].name;
+                crate::tui::screens::annotate::audio_pane::edits_audio(&t.config, name)
+                    .then_some(Ctx::Audio)
+            }
             Focus::Object(i) => match t.config.objects.get(*i)?.kind {
                 ObjectKind::Image => Some(Ctx::Image),
                 ObjectKind::TimeSeries => Some(Ctx::Timeseries),

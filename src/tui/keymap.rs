@@ -25,6 +25,8 @@ pub enum Ctx {
     Timeseries,
     /// A Video pane (frames, tracks, timeline ranges).
     Video,
+    /// An Audio pane that takes segments (a Labels control targets it).
+    Audio,
     /// A control panel (Choices, TextArea, Rating, Number, DateTime, Taxonomy, Labels).
     Panel,
     /// The task list.
@@ -46,12 +48,13 @@ pub enum Ctx {
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 14] = [
+    pub const ALL: [Ctx; 15] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
         Ctx::Timeseries,
         Ctx::Video,
+        Ctx::Audio,
         Ctx::Panel,
         Ctx::List,
         Ctx::Help,
@@ -70,6 +73,7 @@ impl Ctx {
             Ctx::Image => "image",
             Ctx::Timeseries => "timeseries",
             Ctx::Video => "video",
+            Ctx::Audio => "audio",
             Ctx::Panel => "panel",
             Ctx::List => "list",
             Ctx::Help => "help",
@@ -89,6 +93,7 @@ impl Ctx {
             Ctx::Image => "Image regions (image focused)",
             Ctx::Timeseries => "TimeSeries regions (chart focused)",
             Ctx::Video => "Video frames, tracks and timeline ranges (video focused)",
+            Ctx::Audio => "Audio segments (audio focused, when Labels target it)",
             Ctx::Panel => "Control panels (Choices, TextArea, Rating, Number, DateTime, Taxonomy)",
             Ctx::List => "Task list",
             Ctx::Help => "Help",

@@ -280,7 +280,10 @@ pub fn labels_fit(kind: ControlKind, obj: crate::config::ObjectKind) -> bool {
     use crate::config::ObjectKind as O;
     use ControlKind as C;
     match kind {
-        C::Labels => matches!(obj, O::Text | O::HyperText | O::Paragraphs | O::Video),
+        C::Labels => matches!(
+            obj,
+            O::Text | O::HyperText | O::Paragraphs | O::Video | O::Audio
+        ),
         C::VideoRectangle | C::TimelineLabels => obj == O::Video,
         C::HyperTextLabels => obj == O::HyperText,
         C::ParagraphLabels => obj == O::Paragraphs,

@@ -667,6 +667,62 @@ pub fn video_hint(km: &Keymap) -> String {
     )
 }
 
+/// The status hint of the task screen with an Audio pane (segments) focused.
+pub fn audio_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Audio, a);
+    format!(
+        "{}{} ±0.1 s · {}{} ±1 s · {}{} ends · {} range, label key labels it · {} segment · {} delete · {} submit",
+        k(Action::Left),
+        k(Action::Right),
+        k(Action::CoarseLeft),
+        k(Action::CoarseRight),
+        k(Action::LineStart),
+        k(Action::LineEnd),
+        k(Action::Select),
+        key(km, Action::NextRegion),
+        key(km, Action::DeleteRegion),
+        key(km, Action::Submit),
+    )
+}
+
+pub const AUDIO_LENGTH_UNKNOWN: &str =
+    "the length of this audio is not known: step with the cursor keys";
+pub const AUDIO_LENGTH_UNKNOWN_SHORT: &str = " / length unknown";
+pub const AUDIO_RANGE_DROPPED: &str = "range dropped";
+pub const AUDIO_RANGE_EMPTY: &str = "the range is empty: move the cursor, then press the label key";
+
+/// A time range just opened on an audio.
+pub fn audio_range_started(at: f64) -> String {
+    format!("range from {at:.2} s: move, then a label key labels it")
+}
+
+/// A label key on an audio with no range open.
+pub fn audio_needs_range(select: &str, label: &str) -> String {
+    format!("{select} starts a time range first, then {label} labels it")
+}
+
+/// A segment just made.
+pub fn audio_segment_made(label: &str, start: f64, end: f64) -> String {
+    format!(
+        "{} on {start:.2}–{end:.2} s",
+        crate::term_safe::tui_safe(label, false)
+    )
+}
+
+/// The audio file could not be read.
+pub fn audio_not_readable(e: &str) -> String {
+    format!("not readable: {}", crate::term_safe::tui_safe(e, false))
+}
+
+/// The note under an audio's timeline.
+pub fn audio_note(select: &str, segments: usize) -> String {
+    match segments {
+        0 => format!("no segments yet: {select} starts a time range, a label key labels it"),
+        1 => format!("1 segment · {select} starts a time range, a label key labels it"),
+        n => format!("{n} segments · {select} starts a time range, a label key labels it"),
+    }
+}
+
 /// What a relation in progress waits for.
 pub fn relation_started(from: &str, km: &Keymap) -> String {
     format!(

@@ -58,6 +58,7 @@ impl Screen {
                 Some(Ctx::Pairwise) => strings::pairwise_hint(km),
                 Some(Ctx::Ranker) => strings::ranker_hint(km),
                 Some(Ctx::Video) => strings::video_hint(km),
+                Some(Ctx::Audio) => strings::audio_hint(km),
                 Some(Ctx::Chat) => strings::chat_hint(km),
                 _ => strings::task_hint(km),
             },

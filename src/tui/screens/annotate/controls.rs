@@ -77,6 +77,7 @@ impl App {
                 ObjectKind::Image => self.image_action(&obj, a),
                 ObjectKind::TimeSeries => self.timeseries_action(&obj, a),
                 ObjectKind::Video => self.video_action(&obj, a),
+                ObjectKind::Audio => self.audio_action(&obj, a),
                 ObjectKind::Text | ObjectKind::HyperText | ObjectKind::Paragraphs => {
                     self.text_action(&obj, a)
                 }
@@ -177,6 +178,7 @@ impl App {
             ObjectKind::Image => self.image_label(ctrl, &obj_name, key),
             ObjectKind::TimeSeries => self.timeseries_label(ctrl, &obj_name, key),
             ObjectKind::Video => self.video_label(ctrl, &obj_name, key),
+            ObjectKind::Audio => self.audio_label(ctrl, &obj_name, key),
             _ => Vec::new(),
         }
     }

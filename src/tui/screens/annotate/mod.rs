@@ -2,6 +2,7 @@
 //! the opening of tasks live here; `update` and `controls` hold what its actions do,
 //! `view` and `panels` draw it.
 
+pub mod audio_pane;
 pub mod chat_pane;
 pub mod controls;
 pub mod data_pane;
@@ -166,6 +167,8 @@ pub struct TaskState {
     pub image: HashMap<String, image_pane::ImagePane>,
     /// Per video object: its current frame, frame count and range being selected.
     pub video: HashMap<String, video_pane::VideoPane>,
+    /// Per audio object that takes segments: its time cursor.
+    pub audio: HashMap<String, audio_pane::AudioPane>,
     /// A relation being made and the relation selected.
     pub rel: relations::RelState,
     /// Per chat: its message cursor and the role chosen for the next message.
@@ -227,6 +230,11 @@ pub fn hints(km: &Keymap, focus: Option<Ctx>) -> Vec<(String, String)> {
                 (Action::MoveItemDown, "move down"),
                 (Action::MoveItemRight, "to bucket"),
             ],
+        ),
+        Some(ctx @ Ctx::Audio) => hints_of(
+            km,
+            ctx,
+            &[(Action::Right, "time"), (Action::Select, "range")],
         ),
         Some(ctx @ Ctx::Video) => hints_of(
             km,
@@ -340,6 +348,7 @@ impl App {
             text_drag: None,
             image: HashMap::new(),
             video: HashMap::new(),
+            audio: HashMap::new(),
             rel: relations::RelState::default(),
             chat: HashMap::new(),
             base,

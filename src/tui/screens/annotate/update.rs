@@ -67,6 +67,7 @@ impl App {
                 self.cycle_region(a == Action::NextRegion);
                 self.timeseries_follow_selected();
                 self.video_follow_selected();
+                self.audio_follow_selected();
                 Vec::new()
             }
             Action::DeleteRegion => match self.delete_selected_relation() {

@@ -150,6 +150,13 @@ pub(super) fn pane_rows(app: &App, item: &Item, width: u16) -> Rows {
         // Two lines of facts, a canvas, the timeline and a note, in the frame.
         return Rows { min: 6, max: FLEX };
     }
+    if let (Item::Object(o), Some(t)) = (item, &app.annotate.task)
+        && o.kind == ObjectKind::Audio
+        && super::audio_pane::edits_audio(&t.config, &o.name)
+    {
+        // The file, the cursor, the timeline and a note, in the frame.
+        return Rows { min: 6, max: 6 };
+    }
     item_rows(item)
 }
 
@@ -615,6 +622,11 @@ pub(super) fn draw_object(
             if super::video_pane::edits_video(&t.config, &o.name) =>
         {
             super::video_pane::draw(f, app, o, area, title, focused)
+        }
+        (ObjectKind::Audio, Some(Content::Media { .. }))
+            if super::audio_pane::edits_audio(&t.config, &o.name) =>
+        {
+            super::audio_pane::draw(f, app, o, area, title, focused)
         }
         (
             ObjectKind::Audio | ObjectKind::Video,
