@@ -61,6 +61,29 @@ fn config_hotkey_that_clashes_is_told_and_wins_in_its_panel() {
     assert!(!d.message().contains("hotkey x"), "{}", d.message());
 }
 
+#[test]
+fn a_config_hotkey_a_pane_of_this_task_uses_is_told() {
+    // `f` goes to a frame in a Video pane: a label whose hotkey is `f` is shadowed there.
+    let f = project(
+        r#"<View><Labels name="who" toName="clip"><Label value="Fox" hotkey="f"/></Labels>
+        <Video name="clip" value="$video"/><VideoRectangle name="box" toName="clip"/></View>"#,
+        r#"[{"video": "clip.mp4"}]"#,
+    );
+    let d = open(&f, ".");
+    let msg = d.message();
+    assert!(
+        msg.contains("hotkey f of \"Fox\"") && msg.contains("go to a frame number"),
+        "{msg}"
+    );
+    // Without a Video pane, `f` clashes with nothing.
+    let f = project(
+        r#"<View><Labels name="who" toName="t"><Label value="Fox" hotkey="f"/></Labels><Text name="t" value="$t"/></View>"#,
+        r#"[{"t": "a fox"}]"#,
+    );
+    let d = open(&f, ".");
+    assert!(!d.message().contains("hotkey f"), "{}", d.message());
+}
+
 /// The screen as a terminal shows it: a cluster drawn wide covers the cells after it, so
 /// those are left out rather than read as blanks; a stray cell shows as a space.
 fn cells_as_shown(d: &mut Driver, w: u16, h: u16) -> String {

@@ -208,7 +208,13 @@ impl App {
     /// The context of the focused pane.
     pub fn focus_ctx(&self) -> Option<Ctx> {
         let t = self.annotate.task.as_ref()?;
-        match t.focusables.get(t.focus)? {
+        self.ctx_of(*t.focusables.get(t.focus)?)
+    }
+
+    /// The keymap context a focus stop of the open task has its keys in.
+    pub fn ctx_of(&self, focus: Focus) -> Option<Ctx> {
+        let t = self.annotate.task.as_ref()?;
+        match &focus {
             Focus::Object(i) if t.config.objects.get(*i)?.kind == ObjectKind::Video => {
                 let name = &t.config.objects[*i].name;
                 crate::tui::screens::annotate::video_pane::edits_video(&t.config, name)

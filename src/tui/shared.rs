@@ -226,6 +226,18 @@ impl App {
             .task
             .as_ref()
             .map_or(&self.base_config, |t| &t.config);
+        // The contexts of the open task's panes (a Video's keys, a Chat's...), else the usual.
+        let mut contexts: Vec<Ctx> = match &self.annotate.task {
+            Some(t) => t
+                .focusables
+                .iter()
+                .filter_map(|f| self.ctx_of(*f))
+                .collect(),
+            None => TASK_CTXS.to_vec(),
+        };
+        contexts.push(Ctx::Task);
+        let mut seen = std::collections::HashSet::new();
+        contexts.retain(|c| seen.insert(*c));
         let mut out: Vec<String> = Vec::new();
         for c in &config.controls {
             if matches!(c.kind, ControlKind::Taxonomy | ControlKind::Relations) {
@@ -237,7 +249,7 @@ impl App {
                     continue;
                 };
                 let Some(spec) = hotkey_key(h) else { continue };
-                let Some((ctx, action)) = TASK_CTXS
+                let Some((ctx, action)) = contexts
                     .iter()
                     .find_map(|ctx| self.keymap.lookup(*ctx, &spec).map(|a| (*ctx, a)))
                 else {
