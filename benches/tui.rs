@@ -6,7 +6,9 @@
 //!
 //! `cargo bench --bench tui -- layout`: frame times for configs that stretch the layout
 //! (a Repeater of 100 panes, 32 Texts, a Rating of 10⁹ stars, 10,000 choices, 1,000
-//! controls): the first frame, and a key press to the next frame (p50/p99).
+//! controls, 100,000 options from the task, a Ranker of 10,000 items, a Chat of 200,000
+//! messages, a video track of 200,000 keyframes): the first frame, and a key press to the
+//! next frame (p50/p99).
 
 mod common;
 
@@ -134,6 +136,18 @@ fn layout_cases() -> Vec<(&'static str, String, serde_json::Value, &'static [cha
     let choices: String = (0..10_000)
         .map(|i| format!(r#"<Choice value="option {i}"/>"#))
         .collect();
+    let options: Vec<serde_json::Value> = (0..100_000)
+        .map(|i| json!({"value": format!("option {i}")}))
+        .collect();
+    let ranked: Vec<serde_json::Value> = (0..10_000)
+        .map(|i| json!({"id": format!("i{i}"), "title": format!("item {i}"), "body": "a line of body text"}))
+        .collect();
+    let messages: Vec<serde_json::Value> = (0..200_000)
+        .map(|i| json!({"role": if i % 2 == 0 { "user" } else { "assistant" }, "content": format!("message number {i}")}))
+        .collect();
+    let keyframes: Vec<serde_json::Value> = (1..=200_000u64)
+        .map(|f| json!({"frame": f, "enabled": true, "x": 1, "y": 1, "width": 5, "height": 5, "rotation": 0}))
+        .collect();
     let controls: String = (0..1000)
         .map(|i| format!(r#"<Choices name="c{i}" toName="t"><Choice value="a"/><Choice value="b"/></Choices>"#))
         .collect();
@@ -172,6 +186,31 @@ fn layout_cases() -> Vec<(&'static str, String, serde_json::Value, &'static [cha
             format!(r#"<View><Text name="t" value="$text"/>{controls}</View>"#),
             json!({"text": "many"}),
             &['J'],
+        ),
+        (
+            "100,000 options from task (j)",
+            r#"<View><Text name="t" value="$text"/><Choices name="c" toName="t" value="$opts" choice="multiple"/></View>"#.to_string(),
+            json!({"text": "pick", "opts": options}),
+            &['j'],
+        ),
+        (
+            "Ranker of 10,000 items (j)",
+            r#"<View><List name="l" value="$items" title="Items"/><Ranker name="r" toName="l"/></View>"#.to_string(),
+            json!({"items": ranked}),
+            &['j'],
+        ),
+        (
+            "Chat of 200,000 messages (k)",
+            r#"<View><Chat name="c" value="$chat" messageroles="user,assistant"/></View>"#.to_string(),
+            json!({"chat": messages}),
+            &['k'],
+        ),
+        (
+            "Video, 200,000 keyframes (l)",
+            r#"<View><Labels name="who" toName="v"><Label value="Man"/></Labels><Video name="v" value="$video"/><VideoRectangle name="box" toName="v"/></View>"#.to_string(),
+            json!({"data": {"video": "v.mp4"}, "predictions": [{"result": [{"id": "t1", "from_name": "box", "to_name": "v",
+                "type": "videorectangle", "value": {"framesCount": 200_000, "duration": 8000, "sequence": keyframes, "labels": ["Man"]}}]}]}),
+            &['l'],
         ),
     ]
 }

@@ -86,6 +86,9 @@ impl App {
                 _ => Vec::new(),
             };
         }
+        if matches!(a, Action::Up | Action::Down) && self.move_option_cursor(a) {
+            return Vec::new();
+        }
         if let Some(ctrl) = self.focused_control() {
             return match ctrl.kind {
                 ControlKind::Ranker => self.ranker_action(a),
@@ -94,6 +97,33 @@ impl App {
             };
         }
         Vec::new()
+    }
+
+    /// Moves the cursor of a focused list of options (Choices, labels) without copying the
+    /// control: its options may come from the task by the hundred thousand, and a copy per
+    /// key press made each press cost tens of milliseconds. False when the focus is not on
+    /// such a list.
+    fn move_option_cursor(&mut self, a: Action) -> bool {
+        let Some(t) = self.annotate.task.as_mut() else {
+            return false;
+        };
+        let Some(Focus::Control(ci)) = t.focusables.get(t.focus).copied() else {
+            return false;
+        };
+        let Some(c) = t.config.controls.get(ci) else {
+            return false;
+        };
+        if !(c.kind == ControlKind::Choices || is_labels_control(c.kind)) {
+            return false;
+        }
+        let n = c.labels.len();
+        let cur = t.opt_cursor.get(&c.name).copied().unwrap_or(0);
+        let next = match a {
+            Action::Up => cur.saturating_sub(1),
+            _ => (cur + 1).min(n.saturating_sub(1)),
+        };
+        t.opt_cursor.insert(c.name.clone(), next);
+        true
     }
 
     /// A label key (or Enter on a label in its panel).
