@@ -121,6 +121,35 @@ pub fn list_items(v: &Value) -> Result<Vec<ListItem>, String> {
         .collect())
 }
 
+/// A List's items parsed once, with an index by id: a board is drawn from them on every
+/// frame, and parsing thousands of items (their html made text) each time made a key press
+/// cost tens of milliseconds.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ListItems {
+    pub items: Vec<ListItem>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl ListItems {
+    pub fn parse(v: &Value) -> Result<ListItems, String> {
+        let items = list_items(v)?;
+        let index = items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.id.clone(), i))
+            .collect();
+        Ok(ListItems { items, index })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&ListItem> {
+        self.index.get(id).map(|i| &self.items[*i])
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains_key(id)
+    }
+}
+
 /// One column of a Ranker board: its result key, its title and the ids in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Column {

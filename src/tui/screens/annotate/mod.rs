@@ -609,6 +609,16 @@ impl App {
             };
             t.contents.insert(obj.name.clone(), content);
         }
+        let lists: Vec<String> = t
+            .config
+            .objects
+            .iter()
+            .filter(|o| o.kind == ObjectKind::List)
+            .map(|o| o.name.clone())
+            .collect();
+        for name in lists {
+            ranker::sync_list(t, &name);
+        }
         effects
     }
 
@@ -745,6 +755,7 @@ impl App {
         if let Some(t) = &mut self.annotate.task {
             t.contents.insert(name.to_string(), new);
             timeseries_pane::sync_pane(t, name);
+            ranker::sync_list(t, name);
         }
     }
 

@@ -31,10 +31,29 @@ const BODY_LINES_CURSOR: usize = 8;
 /// Cursors and the mouse drag of the task's Ranker boards and Lists.
 #[derive(Debug, Clone, Default)]
 pub struct RankState {
+    /// Per List object name: its items, parsed when its content arrives.
+    pub lists: HashMap<String, Result<std::sync::Arc<ranking::ListItems>, String>>,
     /// Per Ranker (or List) name: the cursor as (board column, row).
     pub cursor: HashMap<String, (usize, usize)>,
     /// A drag in progress: (Ranker control, column, row) where it started.
     pub drag: Option<(usize, usize, usize)>,
+}
+
+/// Parses a List object's items again after its content changed (`contents[name]`).
+pub(super) fn sync_list(t: &mut super::TaskState, name: &str) {
+    let is_list = t
+        .config
+        .object(name)
+        .is_some_and(|o| o.kind == ObjectKind::List);
+    match t.contents.get(name) {
+        Some(Content::Data(v)) if is_list => {
+            let parsed = ranking::ListItems::parse(v).map(std::sync::Arc::new);
+            t.ranking.lists.insert(name.to_string(), parsed);
+        }
+        _ => {
+            t.ranking.lists.remove(name);
+        }
+    }
 }
 
 /// What a board belongs to: a Ranker (control index) or a List no Ranker ranks (object
@@ -49,7 +68,7 @@ pub enum Target {
 /// is kept under.
 pub struct Shown {
     pub board: Board,
-    pub items: HashMap<String, ListItem>,
+    pub items: std::sync::Arc<ranking::ListItems>,
     pub name: String,
 }
 
@@ -222,20 +241,17 @@ impl App {
                 (o, o.name.clone(), Vec::new(), None)
             }
         };
-        let items = match t.contents.get(&list.name) {
-            Some(Content::Data(v)) => ranking::list_items(v)?,
-            Some(Content::Loading) => return Err("loading…".into()),
-            Some(Content::Failed(e)) => return Err(e.clone()),
+        let items = match (t.ranking.lists.get(&list.name), t.contents.get(&list.name)) {
+            (Some(parsed), Some(Content::Data(_))) => parsed.clone()?,
+            (None, Some(Content::Data(v))) => std::sync::Arc::new(ranking::ListItems::parse(v)?),
+            (_, Some(Content::Loading)) => return Err("loading…".into()),
+            (_, Some(Content::Failed(e))) => return Err(e.clone()),
             _ => return Err("a List needs a list of items {id, title, body, html}".into()),
         };
-        let ids: Vec<String> = items.iter().map(|i| i.id.clone()).collect();
+        let ids: Vec<String> = items.items.iter().map(|i| i.id.clone()).collect();
         let title = list.attr("title").unwrap_or_default();
         let board = ranking::board(&name, &buckets, title, &ids, value.as_ref());
-        Ok(Shown {
-            board,
-            items: items.into_iter().map(|i| (i.id.clone(), i)).collect(),
-            name,
-        })
+        Ok(Shown { board, items, name })
     }
 
     /// The focused board, if a Ranker or List has the focus.
@@ -774,7 +790,7 @@ impl BoardView<'_> {
             let dragged = matches!(e, Entry::Item(c, r)
                 if self.ci.is_some_and(|ci| t.ranking.drag == Some((ci, c, r))));
             let unknown = matches!(e, Entry::Item(c, r)
-                if !self.shown.items.contains_key(&self.shown.board.columns[c].ids[r]));
+                if !self.shown.items.contains(&self.shown.board.columns[c].ids[r]));
             let out: Vec<Line> = lines
                 .into_iter()
                 .take(usize::from(h))
