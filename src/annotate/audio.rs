@@ -3,7 +3,7 @@
 //! audio region, `{start, end, channel, labels}` in seconds with the file's length
 //! beside the value as `original_length`.
 
-use crate::annotate::region::{new_id, num};
+use crate::annotate::region::{num, region};
 use crate::config::ControlTag;
 use serde_json::{Map, Value, json};
 
@@ -53,14 +53,7 @@ pub fn segment(
         ctrl.value_key().unwrap_or("labels").to_string(),
         json!([label]),
     );
-    let mut r = json!({
-        "id": new_id(),
-        "from_name": ctrl.name,
-        "to_name": obj,
-        "type": ctrl.result_type(),
-        "value": Value::Object(value),
-        "origin": "manual",
-    });
+    let mut r = region(ctrl, obj, None, value);
     if let Some(d) = duration.filter(|d| d.is_finite() && *d > 0.0) {
         r["original_length"] = json!(d);
     }

@@ -1,7 +1,7 @@
 //! Read accessors for result items as Label Studio stores them (spec §3.1).
 
-use crate::config::LabelConfig;
-use serde_json::Value;
+use crate::config::{ControlTag, LabelConfig};
+use serde_json::{Map, Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static ID_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -24,6 +24,19 @@ pub fn new_id() -> String {
         s.push(ALPHA[(x % 64) as usize] as char);
     }
     s
+}
+
+/// A result for a control: `{id, from_name, to_name, type, value, origin}` (a fresh id
+/// when `id` is None), as the editor writes a region it makes.
+pub fn region(ctrl: &ControlTag, to: &str, id: Option<String>, value: Map<String, Value>) -> Value {
+    json!({
+        "id": id.unwrap_or_else(new_id),
+        "from_name": ctrl.name,
+        "to_name": to,
+        "type": ctrl.result_type(),
+        "value": Value::Object(value),
+        "origin": "manual",
+    })
 }
 
 pub fn from_name(r: &Value) -> &str {

@@ -929,14 +929,7 @@ pub fn image_region(
     value: Map<String, Value>,
     original: Option<(u32, u32)>,
 ) -> Value {
-    let mut r = json!({
-        "id": id.unwrap_or_else(new_region_id),
-        "from_name": ctrl.name,
-        "to_name": to_name,
-        "type": ctrl.result_type(),
-        "value": Value::Object(value),
-        "origin": "manual",
-    });
+    let mut r = super::region::region(ctrl, to_name, id, value);
     if let Some((w, h)) = original {
         r["original_width"] = json!(w);
         r["original_height"] = json!(h);

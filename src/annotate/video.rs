@@ -506,14 +506,7 @@ pub fn new_track(
         json!([keyframe_json(frame, true, b, framerate)]),
     );
     value.insert("labels".into(), json!(labels));
-    json!({
-        "id": crate::annotate::region::new_id(),
-        "from_name": ctrl.name,
-        "to_name": obj,
-        "type": ctrl.result_type(),
-        "value": Value::Object(value),
-        "origin": "manual",
-    })
+    crate::annotate::region::region(ctrl, obj, None, value)
 }
 
 /// Toggles a label in a video result's merged `labels` (single choice replaces).
@@ -571,14 +564,7 @@ pub fn timeline_region(ctrl: &ControlTag, obj: &str, start: u64, end: u64, label
         ctrl.value_key().unwrap_or("timelinelabels").to_string(),
         json!([label]),
     );
-    json!({
-        "id": crate::annotate::region::new_id(),
-        "from_name": ctrl.name,
-        "to_name": obj,
-        "type": ctrl.result_type(),
-        "value": Value::Object(value),
-        "origin": "manual",
-    })
+    crate::annotate::region::region(ctrl, obj, None, value)
 }
 
 /// The Labels control whose labels go into tracks on `obj`: a `<Labels>` aimed at it.

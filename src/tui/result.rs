@@ -4,19 +4,9 @@ use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig};
 use serde_json::{Map, Value, json};
 
 // The read accessors and the id generator are the UI-free ones of the annotate layer.
-pub use crate::annotate::region::{from_name, id_of, is_relation, labels_of, new_id, to_name};
-
-/// A result for a control: `{id, from_name, to_name, type, value, origin}`.
-pub fn region(ctrl: &ControlTag, to: &str, id: Option<String>, value: Map<String, Value>) -> Value {
-    json!({
-        "id": id.unwrap_or_else(new_id),
-        "from_name": ctrl.name,
-        "to_name": to,
-        "type": ctrl.result_type(),
-        "value": Value::Object(value),
-        "origin": "manual",
-    })
-}
+pub use crate::annotate::region::{
+    from_name, id_of, is_relation, labels_of, new_id, region, to_name,
+};
 
 /// Whether a result is a region of its own (a span or a shape), not a classification.
 pub fn is_region(config: &LabelConfig, r: &Value) -> bool {
