@@ -78,11 +78,8 @@ pub fn is_region(config: &LabelConfig, r: &Value) -> bool {
     if super::chat::is_message(r) {
         return true;
     }
-    match config
-        .controls
-        .iter()
-        .find(|c| c.matches_name(from_name(r)))
-    {
+    // A control of exactly that name first, then a Repeater's pattern.
+    match config.control(from_name(r)) {
         Some(c) => c.kind.makes_regions(),
         None => {
             let v = &r["value"];

@@ -5,26 +5,8 @@ use serde_json::{Map, Value, json};
 
 // The read accessors and the id generator are the UI-free ones of the annotate layer.
 pub use crate::annotate::region::{
-    from_name, id_of, is_relation, labels_of, new_id, region, to_name,
+    from_name, id_of, is_region, is_relation, labels_of, new_id, region, to_name,
 };
-
-/// Whether a result is a region of its own (a span or a shape), not a classification.
-pub fn is_region(config: &LabelConfig, r: &Value) -> bool {
-    if r.get("type").and_then(Value::as_str) == Some("relation") {
-        return false;
-    }
-    // A chat message I added is a region: per-message controls attach to it.
-    if crate::annotate::chat::is_message(r) {
-        return true;
-    }
-    match config.control(from_name(r)) {
-        Some(c) => c.kind.makes_regions(),
-        None => {
-            let v = &r["value"];
-            v.get("start").is_some() || v.get("x").is_some() || v.get("points").is_some()
-        }
-    }
-}
 
 /// The region fields a perRegion result copies: everything in the region's value except
 /// its own label list.
