@@ -179,6 +179,46 @@ pub const MIGRATIONS: &[&str] = &[
         WHERE is_labeled = 0 AND total_annotations > 0;
     CREATE INDEX annotations_updated ON annotations(updated_at);
     "#,
+    // 8: review and audit. A reviewer's decision on an annotation (accepted, fixed and
+    // accepted, rejected) with a comment, who and when; views of the data table (filters,
+    // sort, columns) saved in the project; each task's agreement between its annotators,
+    // kept as a figure so the table sorts and filters by it, and marked stale by a trigger
+    // whenever the task's annotations change (it is computed from the label config, which
+    // SQL cannot read, so the domain refreshes stale figures before they are shown).
+    r#"
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        annotation_id INTEGER NOT NULL REFERENCES annotations(id) ON DELETE CASCADE,
+        task_id INTEGER NOT NULL REFERENCES tasks(id) ON DELETE CASCADE,
+        reviewer INTEGER NOT NULL REFERENCES users(id),
+        decision TEXT NOT NULL CHECK (decision IN ('accepted', 'fixed', 'rejected')),
+        comment TEXT NOT NULL DEFAULT '',
+        previous_result TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX reviews_annotation ON reviews(annotation_id, id);
+    CREATE INDEX reviews_task ON reviews(task_id, id);
+    CREATE TABLE saved_views (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        spec TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE tasks ADD COLUMN agreement REAL;
+    ALTER TABLE tasks ADD COLUMN agreement_stale INTEGER NOT NULL DEFAULT 0;
+    UPDATE tasks SET agreement_stale = 1 WHERE total_annotations > 1;
+    CREATE INDEX tasks_agreement_stale ON tasks(id) WHERE agreement_stale = 1;
+    CREATE TRIGGER annotations_agreement_insert AFTER INSERT ON annotations BEGIN
+        UPDATE tasks SET agreement_stale = 1 WHERE id = new.task_id AND agreement_stale = 0;
+    END;
+    CREATE TRIGGER annotations_agreement_update AFTER UPDATE OF result, was_cancelled ON annotations BEGIN
+        UPDATE tasks SET agreement_stale = 1 WHERE id = new.task_id AND agreement_stale = 0;
+    END;
+    CREATE TRIGGER annotations_agreement_delete AFTER DELETE ON annotations BEGIN
+        UPDATE tasks SET agreement_stale = 1 WHERE id = old.task_id AND agreement_stale = 0;
+    END;
+    "#,
 ];
 
 /// Indexes whose keys arrive in random order during an import; a large import drops them
