@@ -117,6 +117,8 @@ pub struct App {
     /// Resolves media values: the task's import folder and the allowed roots.
     pub media: crate::media::Resolver,
     pub screen: Screen,
+    /// The screen the session opens on (`start` opens the next task to label).
+    pub first_screen: Screen,
     pub popup: Option<Popup>,
     pub editor: Option<Editor>,
     /// The annotate screen: the open task and everything about working on it.
@@ -156,6 +158,7 @@ impl App {
             keymap,
             media,
             screen: Screen::Task,
+            first_screen: Screen::Task,
             popup: None,
             editor: None,
             annotate: Annotate::default(),
@@ -263,7 +266,14 @@ impl App {
     /// out.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
-            Msg::Start => vec![Effect::Counts, Effect::Resume],
+            Msg::Start => match self.first_screen {
+                Screen::Task => vec![Effect::Counts, Effect::Resume],
+                Screen::List => {
+                    let mut effects = vec![Effect::Counts];
+                    effects.extend(self.open_list());
+                    effects
+                }
+            },
             Msg::Key(ev) => self.key(ev),
             Msg::Mouse(m)
                 if self.editor.is_none() && self.popup.is_none() && self.screen == Screen::Task =>

@@ -114,6 +114,7 @@ impl Session {
         let mut watch = Watch::default();
         watch.changed(&store);
         let mut app = app;
+        app.first_screen = opts.first_screen;
         if let Err(e) = registered {
             app.warn(strings::cannot_claim(&e.to_string()));
         }
