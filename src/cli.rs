@@ -9,13 +9,17 @@ use crate::project::{self, NewProject};
 use crate::store::{Sampling, StoreErrorKind};
 use clap::{Args, Parser, Subcommand};
 
+mod inspect;
 mod settings;
 mod start;
+mod validate;
 mod who;
+pub use inspect::InspectArgs;
 pub use settings::SettingsArgs;
 pub use start::StartArgs;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+pub use validate::ValidateArgs;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -124,13 +128,9 @@ pub enum Command {
         #[arg(long)]
         user: Option<String>,
     },
-    /// Check a label config and task files without a project; prints every problem.
-    Validate {
-        #[arg(long = "label-config", value_name = "CONFIG.xml")]
-        label_config: PathBuf,
-        #[command(flatten)]
-        input: InputArgs,
-    },
+    /// Check a label config and task files without a project: every problem, then a
+    /// summary (tasks, data keys and their types, problems grouped by kind).
+    Validate(ValidateArgs),
     /// Counts of tasks, annotations, predictions, and labels per control.
     Stats {
         project: PathBuf,
@@ -181,6 +181,9 @@ pub enum Command {
     },
     /// Label tasks in the terminal (opens on the next task to label).
     Start(StartArgs),
+    /// Browse task files in the annotator without making a project: they are imported
+    /// into a temporary one (removed on exit), under a label config given or inferred.
+    Inspect(InspectArgs),
 }
 
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
@@ -322,6 +325,7 @@ pub fn run(cli: Cli) -> ExitCode {
 fn run_command(command: Command) -> Result<ExitCode, Error> {
     match command {
         Command::Start(args) => start::run(args),
+        Command::Inspect(args) => inspect::run(args),
         Command::Init {
             project,
             label_config,
@@ -377,51 +381,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             print_report(&report, "imported", input.csv_coerce);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Validate {
-            label_config,
-            input,
-        } => {
-            let config = project::load_config(&label_config)?;
-            print_warnings(Some(&label_config), Some(&config), None);
-            let keys: Vec<&str> = config.data_keys.iter().map(|k| k.key.as_str()).collect();
-            out!(
-                "{}: ok ({} object tag(s), {} control tag(s), data keys: {})",
-                label_config.display(),
-                config.objects.len(),
-                config.controls.len(),
-                if keys.is_empty() {
-                    "none".to_string()
-                } else {
-                    keys.join(", ")
-                }
-            );
-            if input.input_path.is_empty() {
-                return Ok(ExitCode::SUCCESS);
-            }
-            match crate::import::read_sources(
-                &config,
-                &input.input_path,
-                &input.options(),
-                &mut crate::import::NullSink,
-            ) {
-                Ok(report) => {
-                    print_warnings(None, None, Some(&report));
-                    print_report(&report, "valid:", input.csv_coerce);
-                    Ok(ExitCode::SUCCESS)
-                }
-                Err(Error::Invalid(problems)) => {
-                    for p in &problems.list {
-                        out!("{}", p);
-                    }
-                    if problems.omitted > 0 {
-                        out!("... and {} more problem(s)", problems.omitted);
-                    }
-                    eout!("{} problem(s) found", problems.len());
-                    Ok(ExitCode::from(1))
-                }
-                Err(e) => Err(e),
-            }
-        }
+        Command::Validate(args) => validate::run(args),
         Command::Stats { project, json } => {
             let (store, config) = project::open(&project)?;
             let stats = crate::stats::compute(&store, &config)?;

@@ -6,13 +6,15 @@
 
 use crate::config::infer::{Inference, Inferred};
 use crate::config::{LabelConfig, PyType};
-use crate::error::{Error, Location, Problem, Result};
+use crate::error::{Error, Location, Problem, Problems, Result};
 use crate::import::{
-    DataField, Flow, ImportOptions, ImportReport, InputFormat, ItemSink, Payload, RawItem,
-    RawMap,
+    DataField, Flow, ImportOptions, ImportReport, InputFormat, ItemSink, Payload, RawItem, RawMap,
+    SourceReport, TaskSink,
 };
-use crate::project::{self, NewProject};
+use crate::project;
 use crate::staging::Staging;
+use crate::store::{ImportWriter, Project, Sampling, Store};
+use crate::task::TaskItem;
 use serde_json::Value;
 use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
@@ -28,8 +30,9 @@ pub struct InspectOptions {
     /// The label config; inferred from the tasks when `None`.
     pub label_config: Option<PathBuf>,
     pub import: ImportOptions,
-    /// Credited with imported annotations that name nobody.
-    pub user: String,
+    /// Credited with imported annotations that name nobody (not the inspector, whose
+    /// own they would then seem).
+    pub importer: String,
     /// Where the temporary folder goes (default: the system's temp folder).
     pub temp_root: Option<PathBuf>,
 }
@@ -43,6 +46,8 @@ pub struct TempProject {
     /// The inferred config, when none was given.
     pub inferred: Option<Inferred>,
     pub report: ImportReport,
+    /// Problems of the tasks left out (the others were imported).
+    pub left_out: Option<Problems>,
     staging: Staging,
 }
 
@@ -69,7 +74,9 @@ pub fn prepare(opts: &InspectOptions) -> Result<Prepared> {
 /// As [`prepare`], with `stdin` standing for standard input.
 pub fn prepare_from(opts: &InspectOptions, stdin: &mut dyn BufRead) -> Result<Prepared> {
     if opts.inputs.is_empty() {
-        return Err(Error::Usage("inspect needs at least one file (or - for standard input)".into()));
+        return Err(Error::Usage(
+            "inspect needs at least one file (or - for standard input)".into(),
+        ));
     }
     if opts.inputs.iter().filter(|i| *i == "-").count() > 1 {
         return Err(Error::Usage("standard input (-) can be read once".into()));
@@ -95,11 +102,7 @@ pub fn prepare_from(opts: &InspectOptions, stdin: &mut dyn BufRead) -> Result<Pr
 
 /// Copies standard input to a file named for its format: `--input-format` if given, else
 /// what its first bytes say (a JSON list or one object, JSON lines, TSV, CSV or text).
-fn read_stdin(
-    dir: &Path,
-    stdin: &mut dyn BufRead,
-    format: Option<InputFormat>,
-) -> Result<String> {
+fn read_stdin(dir: &Path, stdin: &mut dyn BufRead, format: Option<InputFormat>) -> Result<String> {
     let tmp = dir.join("stdin");
     let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     std::io::copy(stdin, &mut file).map_err(|e| Error::io("standard input", e))?;
@@ -204,8 +207,10 @@ impl InferSink<'_> {
                 .collect();
             self.inference.add_data(&map);
         } else {
-            let keys: Vec<(String, PyType)> =
-                data.iter().map(|(k, v)| (renamed(k), raw_type(v))).collect();
+            let keys: Vec<(String, PyType)> = data
+                .iter()
+                .map(|(k, v)| (renamed(k), raw_type(v)))
+                .collect();
             self.inference
                 .add_data_types(keys.iter().map(|(k, t)| (k.as_str(), *t)));
         }
@@ -213,7 +218,10 @@ impl InferSink<'_> {
 
     fn results(&mut self, fields: &RawMap) {
         let annotations = fields.get("annotations").or(fields.get("completions"));
-        for part in [annotations, fields.get("predictions")].into_iter().flatten() {
+        for part in [annotations, fields.get("predictions")]
+            .into_iter()
+            .flatten()
+        {
             if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(part.get()) {
                 for item in &items {
                     if let Some(result) = item.get("result") {
@@ -238,7 +246,9 @@ impl ItemSink for InferSink<'_> {
                 self.results(fields);
             }
             // No data envelope: the whole item is the task data, as the importer reads it.
-            Payload::Item { data: None, fields, .. } => self.data(fields),
+            Payload::Item {
+                data: None, fields, ..
+            } => self.data(fields),
             // The importer refuses these; it will say why.
             Payload::Item { .. } | Payload::Other(_) => {}
         }
@@ -292,13 +302,15 @@ pub fn create(opts: &InspectOptions) -> Result<TempProject> {
 pub fn create_from(opts: &InspectOptions, prepared: Prepared) -> Result<TempProject> {
     let Prepared { staging, inputs } = prepared;
     let cleanup = SignalCleanup::install(staging.path());
-    let (config_path, inferred) = match &opts.label_config {
-        Some(p) => (p.clone(), None),
+    let (config, inferred) = match &opts.label_config {
+        Some(p) => (project::load_config(p)?, None),
         None => {
             let inferred = infer_config(&inputs, &opts.import)?;
-            let p = staging.path().join("config.xml");
-            std::fs::write(&p, &inferred.xml).map_err(|e| Error::io(&p, e))?;
-            (p, Some(inferred))
+            let config = inferred.parse().map_err(|error| Error::Config {
+                file: "(inferred config)".into(),
+                error,
+            })?;
+            (config, Some(inferred))
         }
     };
     let path = staging.path().join("inspect.db");
@@ -314,21 +326,140 @@ pub fn create_from(opts: &InspectOptions, prepared: Prepared) -> Result<TempProj
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let new = NewProject {
-        inputs,
-        import: opts.import.clone(),
-        title: Some(title),
-        ..NewProject::new(&config_path, opts.user.clone())
-    };
-    let (config, report) = project::create(&path, &new)?;
+    let mut store = Store::create(
+        &path,
+        &Project {
+            title,
+            label_config: config.source.clone(),
+            sampling: Sampling::Sequential,
+            model_version: None,
+            created_at: crate::util::now(),
+        },
+    )?;
+    store.user_id(&opts.importer)?;
+    let (report, left_out) = import_lenient(&mut store, &config, &inputs, opts)?;
+    drop(store);
     drop(cleanup);
     Ok(TempProject {
         path,
         config,
         inferred,
         report,
+        left_out,
         staging,
     })
+}
+
+/// Imports every task that passes the rules, leaving out those that do not (an import
+/// takes all or nothing; an inspection shows what it can). Fails only when no task is
+/// left.
+fn import_lenient(
+    store: &mut Store,
+    config: &LabelConfig,
+    inputs: &[String],
+    opts: &InspectOptions,
+) -> Result<(ImportReport, Option<Problems>)> {
+    let expected: u64 = inputs
+        .iter()
+        .filter_map(|i| std::fs::metadata(i).ok())
+        .map(|m| m.len())
+        .sum();
+    let outcome = {
+        let writer = ImportWriter::new(&mut *store, &opts.importer, expected)?;
+        let mut sink = LenientSink {
+            writer,
+            current: 0,
+            batch: Vec::new(),
+            failed: None,
+            report: ImportReport::default(),
+        };
+        let read = crate::import::read_sources(config, inputs, &opts.import, &mut sink);
+        let (report, problems) = match read {
+            Ok(report) => (report, None),
+            Err(Error::Invalid(problems)) => (std::mem::take(&mut sink.report), Some(problems)),
+            Err(e) => return Err(e),
+        };
+        if let Some(e) = sink.failed.take() {
+            return Err(e);
+        }
+        if report.tasks() == 0 {
+            return Err(Error::Invalid(problems.unwrap_or_default()));
+        }
+        sink.writer.commit()?;
+        (report, problems)
+    };
+    store.bulk_mode(false);
+    Ok(outcome)
+}
+
+/// Writes every task that passed the rules, also after a problem (the importer still
+/// checks every item then, and hands each valid one to [`TaskSink::checked`]).
+struct LenientSink<'a> {
+    writer: ImportWriter<'a>,
+    current: i64,
+    batch: Vec<TaskItem>,
+    failed: Option<Error>,
+    /// What was kept, for when the read as a whole fails.
+    report: ImportReport,
+}
+
+impl LenientSink<'_> {
+    fn flush(&mut self) {
+        if self.batch.is_empty() || self.failed.is_some() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        if let Err(e) = self.writer.insert_batch(self.current, &batch) {
+            self.failed = Some(e.into());
+        }
+    }
+}
+
+impl TaskSink for LenientSink<'_> {
+    fn begin(&mut self, source: &str, format: InputFormat, base_dir: Option<&Path>) -> Result<()> {
+        let base = base_dir.map(|p| p.display().to_string());
+        self.current = self
+            .writer
+            .begin_source(source, format.name(), base.as_deref())?;
+        self.report.sources.push(SourceReport {
+            source: source.to_string(),
+            format,
+            sha256: String::new(),
+            bytes: 0,
+            tasks: 0,
+            annotations: 0,
+            predictions: 0,
+            warnings: Vec::new(),
+        });
+        Ok(())
+    }
+
+    // Every valid task arrives through `checked`, these too.
+    fn tasks(&mut self, _: Vec<TaskItem>) -> Result<()> {
+        Ok(())
+    }
+
+    fn checked(&mut self, task: &TaskItem) {
+        if let Some(s) = self.report.sources.last_mut() {
+            s.tasks += 1;
+            s.annotations += task.annotations.len() as u64;
+            s.predictions += task.predictions.len() as u64;
+        }
+        self.batch.push(task.clone());
+        if self.batch.len() >= 2048 {
+            self.flush();
+        }
+    }
+
+    fn end(&mut self, sha256: &str, bytes: u64, warnings: &[String]) -> Result<()> {
+        self.flush();
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
+        self.writer
+            .end_source(self.current, sha256, bytes, warnings)?;
+        Ok(())
+    }
 }
 
 /// Removes a folder and ends the process at Ctrl-C, SIGTERM or SIGHUP, until dropped.
@@ -339,8 +470,7 @@ struct SignalCleanup {
 impl SignalCleanup {
     fn install(dir: &Path) -> SignalCleanup {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
-        else {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return SignalCleanup { handle: None };
         };
         let handle = signals.handle();
@@ -372,7 +502,7 @@ mod tests {
     fn opts(root: &Path, inputs: &[&str]) -> InspectOptions {
         InspectOptions {
             inputs: inputs.iter().map(|s| s.to_string()).collect(),
-            user: "inspector".into(),
+            importer: "imported".into(),
             temp_root: Some(root.to_path_buf()),
             ..Default::default()
         }
@@ -390,7 +520,11 @@ mod tests {
             ("just a line\nanother\n", "txt"),
         ] {
             let p = prepare_from(&opts(root.path(), &["-"]), &mut content.as_bytes()).unwrap();
-            assert!(p.inputs[0].ends_with(&format!("stdin.{ext}")), "{content:?} → {:?}", p.inputs);
+            assert!(
+                p.inputs[0].ends_with(&format!("stdin.{ext}")),
+                "{content:?} → {:?}",
+                p.inputs
+            );
             assert_eq!(std::fs::read_to_string(&p.inputs[0]).unwrap(), content);
         }
     }
@@ -420,20 +554,43 @@ mod tests {
         let dir = t.dir().to_path_buf();
         drop(t);
         assert!(!dir.exists());
-        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0, "nothing left");
+        assert_eq!(
+            std::fs::read_dir(root.path()).unwrap().count(),
+            0,
+            "nothing left"
+        );
     }
 
     #[test]
-    fn a_failed_import_leaves_nothing() {
+    fn tasks_with_problems_are_left_out_and_nothing_is_left_behind() {
         let root = tempfile::tempdir().unwrap();
         let files = tempfile::tempdir().unwrap();
         let tasks = files.path().join("t.json");
-        std::fs::write(&tasks, r#"[{"data": {"text": "a"}}, {"data": {"other": 1}}]"#).unwrap();
+        std::fs::write(
+            &tasks,
+            r#"[{"data": {"text": "a"}}, {"data": {"other": 1}}]"#,
+        )
+        .unwrap();
         let cfg = files.path().join("c.xml");
         std::fs::write(&cfg, r#"<View><Text name="t" value="$text"/></View>"#).unwrap();
         let o = InspectOptions {
             label_config: Some(cfg),
             ..opts(root.path(), &[tasks.to_str().unwrap()])
+        };
+        // The task without the key is left out, the other shown.
+        let t = create(&o).unwrap();
+        assert_eq!(t.report.tasks(), 1);
+        let left = t.left_out.as_ref().unwrap();
+        assert_eq!(left.len(), 1);
+        assert!(left.list[0].message.contains("\"text\" key is expected"));
+        drop(t);
+        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+        // With no task to show, nothing is left behind either.
+        let none = files.path().join("none.json");
+        std::fs::write(&none, r#"[{"data": {"other": 1}}]"#).unwrap();
+        let o = InspectOptions {
+            inputs: vec![none.display().to_string()],
+            ..o
         };
         assert!(matches!(create(&o), Err(Error::Invalid(_))));
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);

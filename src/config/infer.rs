@@ -2,8 +2,9 @@
 //! like: image, audio or video URLs, HTML, dialogues, chats, tables, text) and a control
 //! per `from_name` found in the annotations and predictions (its tag from the result
 //! `type`, its labels or choices from the values seen, its `toName` bound to the object
-//! the results name). The config parses with [`LabelConfig::parse`] and every task it was
-//! inferred from imports under it, so it can be shown and used as a starting point.
+//! the results name). The config parses with [`LabelConfig::parse`], shows the keys most
+//! tasks have, and accepts every result seen, so it can be shown and used as a starting
+//! point.
 //!
 //! Feed it tasks with [`Inference::add_data`] and [`Inference::add_result`], then ask
 //! [`Inference::config`].
@@ -184,11 +185,7 @@ fn undefined_name(s: &KeyStats) -> &'static str {
 /// The object tag for a key's values, if one accepts every value seen.
 fn object_tag(s: &KeyStats) -> Option<&'static str> {
     let has = |t: PyType| s.types & type_bit(t) != 0;
-    let only = |allowed: &[PyType]| {
-        ALL_TYPES
-            .iter()
-            .all(|t| !has(*t) || t.accepted_by(allowed))
-    };
+    let only = |allowed: &[PyType]| ALL_TYPES.iter().all(|t| !has(*t) || t.accepted_by(allowed));
     if has(PyType::NoneType) {
         return None;
     }
@@ -454,7 +451,9 @@ impl Inference {
                     }
                 }
                 "datetime" => {
-                    if let Some(d) = value.and_then(|v| v.get("datetime")).and_then(Value::as_str)
+                    if let Some(d) = value
+                        .and_then(|v| v.get("datetime"))
+                        .and_then(Value::as_str)
                     {
                         c.datetimes.insert(d.to_string());
                     }
@@ -482,7 +481,9 @@ impl Inference {
         let mut keys: Vec<(&String, &KeyStats)> = self.keys.iter().collect();
         keys.sort_by_key(|(k, _)| k.as_str() != UNDEFINED);
         for (key, s) in keys {
-            if s.present < self.tasks {
+            // A key most tasks have is shown; the tasks without it do not import under
+            // the config (an inspection leaves them out and says so).
+            if s.present * 2 <= self.tasks {
                 left_out.push((
                     key.clone(),
                     format!("in {} of {} tasks", s.present, self.tasks),
@@ -809,26 +810,29 @@ mod tests {
         );
         let left: Vec<&str> = out.left_out.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(left, ["sometimes", "nothing"]);
-        assert!(out.xml.contains("<!-- left out sometimes: in 1 of 2 tasks -->"), "{}", out.xml);
+        assert!(
+            out.xml
+                .contains("<!-- left out sometimes: in 1 of 2 tasks -->"),
+            "{}",
+            out.xml
+        );
         assert!(out.xml.contains(r#"<Paragraphs name="dialogue" value="$dialogue" layout="dialogue" nameKey="author" textKey="text"/>"#));
     }
 
     #[test]
     fn controls_come_from_results_with_the_labels_seen() {
-        let out = infer(&[
-            json!({"data": {"text": "Alice met Bob", "url": "a.png"},
-                "annotations": [{"result": [
-                    {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}},
-                    {"from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 0, "end": 5, "labels": ["PER"]}},
-                    {"from_name": "box", "to_name": "img", "type": "rectanglelabels", "value": {"x": 1, "y": 1, "width": 2, "height": 2, "rectanglelabels": ["Cat & Dog"]}}
-                ]}],
-                "predictions": [{"result": [
-                    {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Negative"]}},
-                    {"from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 6, "end": 9, "labels": ["ORG"]}},
-                    {"from_name": "note", "to_name": "text", "type": "textarea", "value": {"text": ["x"]}},
-                    {"from_name": "stars", "to_name": "text", "type": "rating", "value": {"rating": 7}}
-                ]}]}),
-        ]);
+        let out = infer(&[json!({"data": {"text": "Alice met Bob", "url": "a.png"},
+        "annotations": [{"result": [
+            {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}},
+            {"from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 0, "end": 5, "labels": ["PER"]}},
+            {"from_name": "box", "to_name": "img", "type": "rectanglelabels", "value": {"x": 1, "y": 1, "width": 2, "height": 2, "rectanglelabels": ["Cat & Dog"]}}
+        ]}],
+        "predictions": [{"result": [
+            {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Negative"]}},
+            {"from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 6, "end": 9, "labels": ["ORG"]}},
+            {"from_name": "note", "to_name": "text", "type": "textarea", "value": {"text": ["x"]}},
+            {"from_name": "stars", "to_name": "text", "type": "rating", "value": {"rating": 7}}
+        ]}]})]);
         // `img` names no data key: the image key's object takes that name.
         assert_eq!(
             tags(&out),
@@ -842,14 +846,33 @@ mod tests {
         assert_eq!(
             c,
             [
-                ("Choices", "sentiment", vec!["text".into()], vec!["Positive".into(), "Negative".into()]),
-                ("Labels", "ner", vec!["text".into()], vec!["PER".into(), "ORG".into()]),
-                ("RectangleLabels", "box", vec!["img".into()], vec!["Cat & Dog".into()]),
+                (
+                    "Choices",
+                    "sentiment",
+                    vec!["text".into()],
+                    vec!["Positive".into(), "Negative".into()]
+                ),
+                (
+                    "Labels",
+                    "ner",
+                    vec!["text".into()],
+                    vec!["PER".into(), "ORG".into()]
+                ),
+                (
+                    "RectangleLabels",
+                    "box",
+                    vec!["img".into()],
+                    vec!["Cat & Dog".into()]
+                ),
                 ("TextArea", "note", vec!["text".into()], vec![]),
                 ("Rating", "stars", vec!["text".into()], vec![]),
             ]
         );
-        assert!(out.xml.contains(r#"<Image name="img" value="$url"/>"#), "{}", out.xml);
+        assert!(
+            out.xml.contains(r#"<Image name="img" value="$url"/>"#),
+            "{}",
+            out.xml
+        );
         assert!(out.xml.contains(r#"<Label value="Cat &amp; Dog"/>"#));
         assert!(out.xml.contains(r#"maxRating="7""#));
         assert!(out.xml.contains(r#"choice="single""#));
@@ -858,6 +881,18 @@ mod tests {
         let region = json!([{"from_name": "box", "to_name": "img", "type": "rectanglelabels",
             "value": {"x": 1, "y": 1, "width": 2, "height": 2, "rectanglelabels": ["Cat & Dog"]}}]);
         assert_eq!(crate::task::check::check_result(&config, &region), vec![]);
+    }
+
+    #[test]
+    fn keys_most_tasks_have_are_shown() {
+        let out = infer(&[
+            json!({"data": {"text": "a", "rare": "x"}}),
+            json!({"data": {"text": "b"}}),
+            json!({"data": {"other": "c"}}),
+        ]);
+        assert_eq!(tags(&out), [("text".to_string(), "Text")]);
+        let left: Vec<&str> = out.left_out.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(left, ["rare", "other"]);
     }
 
     #[test]
@@ -883,7 +918,12 @@ mod tests {
             {"from_name": "tags", "to_name": "t", "type": "choices", "value": {"choices": ["a", "b"]}},
             {"from_name": "when", "to_name": "t", "type": "datetime", "value": {"datetime": "2024-02-29"}}
         ]}]})]);
-        assert!(out.xml.contains("<Choice value=\"Animal\">\n      <Choice value=\"Cat\"/>"), "{}", out.xml);
+        assert!(
+            out.xml
+                .contains("<Choice value=\"Animal\">\n      <Choice value=\"Cat\"/>"),
+            "{}",
+            out.xml
+        );
         assert!(out.xml.contains(r#"choice="multiple""#));
         assert!(out.xml.contains(r#"only="date""#));
     }

@@ -9,6 +9,7 @@ pub mod dir;
 pub mod item;
 pub mod json;
 pub mod jsonl;
+pub mod summary;
 pub mod timeseries;
 pub mod txt;
 pub mod url;
@@ -427,6 +428,15 @@ pub trait TaskSink {
     fn begin(&mut self, source: &str, format: InputFormat, base_dir: Option<&Path>) -> Result<()>;
     fn tasks(&mut self, batch: Vec<TaskItem>) -> Result<()>;
     fn end(&mut self, sha256: &str, bytes: u64, warnings: &[String]) -> Result<()>;
+    /// Every task that passed the rules, also those checked after a problem (which are
+    /// not sent to [`TaskSink::tasks`]): for summaries of a whole input.
+    fn checked(&mut self, _task: &TaskItem) {}
+    /// The data of every item read, before the task rules (valid or not).
+    fn seen(&mut self, _data: &RawMap) {}
+    /// Every problem of an item, past the cap of the list the import returns.
+    fn problem(&mut self, _problem: &Problem) {}
+    /// Every warning, past the cap of the list kept per input.
+    fn warning(&mut self, _problem: &Problem) {}
 }
 
 /// A sink that keeps nothing (for `validate`).
@@ -476,8 +486,20 @@ impl Pipeline<'_> {
 impl ItemSink for Pipeline<'_> {
     fn item(&mut self, raw: RawItem) -> Flow {
         self.position += 1;
+        match &raw.payload {
+            Payload::Data(data)
+            | Payload::Item {
+                data: Some(DataField::Object(data)),
+                ..
+            } => self.sink.seen(data),
+            Payload::Item {
+                data: None, fields, ..
+            } => self.sink.seen(fields),
+            Payload::Item { .. } | Payload::Other(_) => {}
+        }
         match item::process(&self.rules, raw, self.position) {
             Ok(p) => {
+                self.sink.checked(&p.task);
                 if self.first_keys.is_none() {
                     self.first_keys = serde_json::from_str::<RawMap>(&p.task.data)
                         .ok()
@@ -499,6 +521,7 @@ impl ItemSink for Pipeline<'_> {
             Err(errors) => {
                 self.batch.clear();
                 for e in errors {
+                    self.sink.problem(&e);
                     self.problems.push(e);
                 }
             }
@@ -511,6 +534,7 @@ impl ItemSink for Pipeline<'_> {
     }
 
     fn warn(&mut self, problem: Problem) {
+        self.sink.warning(&problem);
         // Keep the list readable on huge files; the count is reported.
         if self.warnings.len() < Problems::LIMIT {
             self.warnings.push(problem);
