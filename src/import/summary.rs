@@ -78,7 +78,7 @@ impl Groups {
     /// The kinds, most frequent first (first seen first among equals).
     pub fn sorted(&self) -> Vec<&Kind> {
         let mut v: Vec<&Kind> = self.kinds.values().collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count));
+        v.sort_by_key(|k| std::cmp::Reverse(k.count));
         v
     }
 }
