@@ -58,11 +58,14 @@ impl TempProject {
     }
 }
 
-/// The temporary folder and the inputs as local files in it or where they are.
+/// The temporary folder and the inputs as local files in it or where they are. Until it
+/// is dropped, a signal removes the folder and ends the process.
 pub struct Prepared {
-    pub staging: Staging,
     /// The inputs to read: standard input and downloads as files in the folder.
     pub inputs: Vec<String>,
+    // Before `staging`, so that it is closed before the folder goes.
+    cleanup: SignalCleanup,
+    pub staging: Staging,
 }
 
 /// Claims a temporary folder (removing those of dead inspections) and puts standard input
@@ -84,6 +87,9 @@ pub fn prepare_from(opts: &InspectOptions, stdin: &mut dyn BufRead) -> Result<Pr
     let root = opts.temp_root.clone().unwrap_or_else(std::env::temp_dir);
     let staging = Staging::claim(&root, STEM)?;
     std::fs::create_dir_all(staging.path()).map_err(|e| Error::io(staging.path(), e))?;
+    // Reading standard input or a download may take long: Ctrl-C then must not leave the
+    // folder behind.
+    let cleanup = SignalCleanup::install(staging.path());
     let mut inputs = Vec::new();
     for (n, input) in opts.inputs.iter().enumerate() {
         if input == "-" {
@@ -97,7 +103,11 @@ pub fn prepare_from(opts: &InspectOptions, stdin: &mut dyn BufRead) -> Result<Pr
             inputs.push(input.clone());
         }
     }
-    Ok(Prepared { staging, inputs })
+    Ok(Prepared {
+        inputs,
+        cleanup,
+        staging,
+    })
 }
 
 /// Copies standard input to a file named for its format: `--input-format` if given, else
@@ -300,8 +310,11 @@ pub fn create(opts: &InspectOptions) -> Result<TempProject> {
 
 /// As [`create`], over inputs already prepared.
 pub fn create_from(opts: &InspectOptions, prepared: Prepared) -> Result<TempProject> {
-    let Prepared { staging, inputs } = prepared;
-    let cleanup = SignalCleanup::install(staging.path());
+    let Prepared {
+        inputs,
+        cleanup,
+        staging,
+    } = prepared;
     let (config, inferred) = match &opts.label_config {
         Some(p) => (project::load_config(p)?, None),
         None => {
@@ -594,9 +607,11 @@ mod tests {
         };
         assert!(matches!(create(&o), Err(Error::Invalid(_))));
         assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
-        // Without a config, the key found in some tasks only is left out, and it imports.
+        // Without a config, no key is in most tasks: the first is shown, and the task
+        // without it left out.
         let t = create(&opts(root.path(), &[tasks.to_str().unwrap()])).unwrap();
-        assert_eq!(t.report.tasks(), 2);
-        assert!(t.config.objects.is_empty(), "{}", t.config.source);
+        assert_eq!(t.report.tasks(), 1);
+        assert_eq!(t.config.objects[0].name, "text");
+        assert_eq!(t.left_out.as_ref().unwrap().len(), 1);
     }
 }

@@ -189,18 +189,25 @@ fn without_a_config_one_is_inferred() {
     let d = common::tmp();
     let tasks = write(d.path(), "t.json", TASKS);
     let r = labelterm(&["validate", "--input-path", &tasks, "--format", "json"]);
-    // `text` and `n` are in half the tasks only, so nothing shows them and their tasks
-    // fit; the score out of range is a problem whatever the config.
+    // No key is in most tasks: `text`, the first of the most common, is shown, so the
+    // tasks without it do not fit (the typo `txt` shows).
     r.failed(1);
     let v = json_of(&r);
     assert_eq!(v["config"]["inferred"], true);
+    let xml = v["config"]["inferred_config"].as_str().unwrap();
     assert!(
-        v["config"]["inferred_config"]
-            .as_str()
-            .unwrap()
-            .starts_with("<View>")
+        xml.contains(r#"<Text name="text" value="$text"/>"#),
+        "{xml}"
     );
-    assert_eq!(v["tasks"]["valid"], 3, "{v}");
-    assert_eq!(v["problems"]["count"], 1, "{v}");
+    assert!(
+        xml.contains("<!-- left out txt: in 1 of 4 tasks -->"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(r#"<Choices name="s" toName="text" choice="single">"#),
+        "{xml}"
+    );
+    assert_eq!(v["tasks"]["valid"], 1, "{v}");
+    assert_eq!(v["problems"]["count"], 3, "{v}");
     labelterm(&["validate"]).failed(2);
 }

@@ -126,7 +126,14 @@ pub fn run(args: InspectArgs) -> Result<ExitCode> {
         project: project.path.clone(),
         user: INSPECTOR.into(),
         theme: args.theme,
-        media_root: args.media_root,
+        // Relative media paths in standard input are read from where inspect runs.
+        media_root: args.media_root.or_else(|| {
+            args.files
+                .iter()
+                .any(|f| f == "-")
+                .then(|| std::env::current_dir().ok())
+                .flatten()
+        }),
         allow_paths: args.allow_path,
         keymap: args.keymap,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),

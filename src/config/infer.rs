@@ -3,7 +3,7 @@
 //! per `from_name` found in the annotations and predictions (its tag from the result
 //! `type`, its labels or choices from the values seen, its `toName` bound to the object
 //! the results name). The config parses with [`LabelConfig::parse`], shows the keys most
-//! tasks have, and accepts every result seen, so it can be shown and used as a starting
+//! tasks have (at least one), and accepts every result seen, so it can be shown and used as a starting
 //! point.
 //!
 //! Feed it tasks with [`Inference::add_data`] and [`Inference::add_result`], then ask
@@ -480,16 +480,9 @@ impl Inference {
         // `$undefined$` first: the importer gives its value to the first data key.
         let mut keys: Vec<(&String, &KeyStats)> = self.keys.iter().collect();
         keys.sort_by_key(|(k, _)| k.as_str() != UNDEFINED);
+        // Keys with a tag and a usable name, and whether most tasks have them.
+        let mut minority: Vec<(InferredObject, u64)> = Vec::new();
         for (key, s) in keys {
-            // A key most tasks have is shown; the tasks without it do not import under
-            // the config (an inspection leaves them out and says so).
-            if s.present * 2 <= self.tasks {
-                left_out.push((
-                    key.clone(),
-                    format!("in {} of {} tasks", s.present, self.tasks),
-                ));
-                continue;
-            }
             let Some(tag) = object_tag(s) else {
                 let types: Vec<&str> = ALL_TYPES
                     .iter()
@@ -516,7 +509,27 @@ impl Inference {
             } else {
                 name
             };
-            objects.push(InferredObject { tag, name, key });
+            let object = InferredObject { tag, name, key };
+            // A key most tasks have is shown; the tasks without it do not import under
+            // the config (an inspection leaves them out and says so).
+            if s.present * 2 > self.tasks {
+                objects.push(object);
+            } else {
+                minority.push((object, s.present));
+            }
+        }
+        // No key is in most tasks: the most common one is shown, so that something is.
+        if objects.is_empty()
+            && let Some(best) = minority
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, (_, n))| (*n, std::cmp::Reverse(*i)))
+                .map(|(i, _)| i)
+        {
+            objects.push(minority.remove(best).0);
+        }
+        for (o, present) in minority {
+            left_out.push((o.key, format!("in {present} of {} tasks", self.tasks)));
         }
 
         // Each name results point at becomes an object: one already called so, else an
@@ -809,10 +822,10 @@ mod tests {
             ]
         );
         let left: Vec<&str> = out.left_out.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(left, ["sometimes", "nothing"]);
+        assert_eq!(left, ["nothing", "sometimes"]);
         assert!(
             out.xml
-                .contains("<!-- left out sometimes: in 1 of 2 tasks -->"),
+                .contains("<!-- left out nothing: no object tag shows int and NoneType -->"),
             "{}",
             out.xml
         );
@@ -893,6 +906,14 @@ mod tests {
         assert_eq!(tags(&out), [("text".to_string(), "Text")]);
         let left: Vec<&str> = out.left_out.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(left, ["rare", "other"]);
+        // No key in most tasks: the most common (the first among equals) is shown.
+        let out = infer(&[
+            json!({"data": {"a": "x"}}),
+            json!({"data": {"b": "y"}}),
+            json!({"data": {"b": "z"}}),
+            json!({"data": {"c": "w"}}),
+        ]);
+        assert_eq!(tags(&out), [("b".to_string(), "Text")]);
     }
 
     #[test]
