@@ -1,11 +1,16 @@
 //! `labelterm inspect`: the inferred config, the temporary project and its removal, and
 //! standard input, through the real binary (and in tmux for the annotator on a pipe).
 
+#[path = "annotator/mod.rs"]
+#[allow(dead_code)]
+mod annotator;
 mod common;
 mod tmux;
 
 use common::write;
 use labelterm::config::LabelConfig;
+use labelterm::tui::StartOptions;
+use labelterm::tui::screens::Screen;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -185,4 +190,26 @@ fn the_annotator_opens_on_a_pipe_and_its_project_goes_when_it_quits() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
+}
+
+#[test]
+fn the_session_opens_on_the_screen_it_is_asked_for() {
+    let f = annotator::sample_project("sentiment");
+    let opts = |first_screen| StartOptions {
+        project: f.db.clone(),
+        user: "inspector".into(),
+        first_screen,
+        ..Default::default()
+    };
+    let mut d = annotator::open_opts(opts(Screen::List));
+    assert_eq!(d.s.app.screen, Screen::List);
+    assert!(
+        d.s.app.annotate.task.is_none(),
+        "no task is opened (nor claimed)"
+    );
+    assert!(d.screen(100, 30).contains("task(s)"));
+    // `start` opens the next task, as before.
+    let d = annotator::open_opts(opts(Screen::Task));
+    assert_eq!(d.s.app.screen, Screen::Task);
+    assert!(d.s.app.annotate.task.is_some());
 }
