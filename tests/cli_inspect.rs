@@ -2,7 +2,6 @@
 //! standard input, through the real binary (and in tmux for the annotator on a pipe).
 
 #[path = "annotator/mod.rs"]
-#[allow(dead_code)]
 mod annotator;
 mod common;
 mod tmux;
