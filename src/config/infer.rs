@@ -92,6 +92,11 @@ struct KeyStats {
     chats: u64,
     /// Lists of image URLs.
     image_lists: u64,
+    /// Objects, and those that are time series (every value a list of numbers).
+    dicts: u64,
+    series: u64,
+    /// The columns of the first time series seen.
+    columns: Vec<String>,
 }
 
 fn type_bit(t: PyType) -> u8 {
@@ -217,6 +222,9 @@ fn object_tag(s: &KeyStats) -> Option<&'static str> {
     if only(&[PyType::Str, PyType::Int, PyType::Float, PyType::List]) && !has(PyType::Dict) {
         return Some("Text");
     }
+    if only(&[PyType::Dict]) && majority(s.series, s.dicts) {
+        return Some("TimeSeries");
+    }
     if only(&[PyType::Dict, PyType::List, PyType::Str]) {
         return Some("Table");
     }
@@ -231,6 +239,7 @@ fn targets(result_type: &str) -> &'static [&'static str] {
         "hypertextlabels" => &["HyperText"],
         "paragraphlabels" => &["Paragraphs"],
         "videorectangle" | "timelinelabels" => &["Video"],
+        "timeserieslabels" => &["TimeSeries"],
         "labels" => &["Text", "HyperText", "Audio", "Video"],
         _ => &[],
     }
@@ -262,6 +271,7 @@ fn control_tag(result_type: &str) -> Option<&'static str> {
         "hypertextlabels" => "HyperTextLabels",
         "timelinelabels" => "TimelineLabels",
         "videorectangle" => "VideoRectangle",
+        "timeserieslabels" => "TimeSeriesLabels",
         _ => return None,
     })
 }
@@ -375,6 +385,19 @@ impl Inference {
                 }
             }
             // Empty lists say nothing of what the lists hold.
+            Value::Object(m) => {
+                s.dicts += 1;
+                let numbers = |v: &Value| {
+                    v.as_array()
+                        .is_some_and(|a| !a.is_empty() && a.iter().all(|x| x.is_number()))
+                };
+                if m.len() >= 2 && m.values().all(numbers) {
+                    s.series += 1;
+                    if s.columns.is_empty() {
+                        s.columns = m.keys().cloned().collect();
+                    }
+                }
+            }
             Value::Array(items) if items.is_empty() => {}
             Value::Array(items) => {
                 s.lists += 1;
@@ -676,6 +699,10 @@ impl Inference {
                     .or_else(|| self.keys.get(UNDEFINED))
                     .is_some_and(|s| s.types & type_bit(PyType::List) != 0);
             let value_attr = if list { "valueList" } else { "value" };
+            if o.tag == "TimeSeries" {
+                time_series_xml(o, self.keys.get(&o.key), &mut xml);
+                continue;
+            }
             xml.push_str(&format!(
                 "  <{} name=\"{}\" {value_attr}=\"{}\"{extra}/>\n",
                 o.tag,
@@ -736,6 +763,29 @@ fn datetime_only(values: &IndexSet<String>) -> Option<&'static str> {
         .iter()
         .find(|(_, re)| values.iter().all(|v| re.is_match(v)))
         .map(|(only, _)| *only)
+}
+
+/// A time series of JSON columns: the time column (`time`, `timestamp` or `date` when
+/// there is one, else the first) and a channel for each other column.
+fn time_series_xml(o: &InferredObject, stats: Option<&KeyStats>, out: &mut String) {
+    let columns = stats.map(|s| s.columns.as_slice()).unwrap_or_default();
+    let time = columns
+        .iter()
+        .find(|c| ["time", "timestamp", "date", "t"].contains(&c.to_ascii_lowercase().as_str()))
+        .or(columns.first());
+    out.push_str(&format!(
+        "  <TimeSeries name=\"{}\" value=\"${}\" valueType=\"json\"",
+        escape(&o.name),
+        escape(&o.key)
+    ));
+    if let Some(t) = time {
+        out.push_str(&format!(" timeColumn=\"{}\"", escape(t)));
+    }
+    out.push_str(">\n");
+    for c in columns.iter().filter(|c| Some(*c) != time) {
+        out.push_str(&format!("    <Channel column=\"{}\"/>\n", escape(c)));
+    }
+    out.push_str("  </TimeSeries>\n");
 }
 
 /// Nested `<Choice>` elements for taxonomy paths.
@@ -894,6 +944,27 @@ mod tests {
         let region = json!([{"from_name": "box", "to_name": "img", "type": "rectanglelabels",
             "value": {"x": 1, "y": 1, "width": 2, "height": 2, "rectanglelabels": ["Cat & Dog"]}}]);
         assert_eq!(crate::task::check::check_result(&config, &region), vec![]);
+    }
+
+    #[test]
+    fn columns_of_numbers_are_a_time_series_with_channels() {
+        let out = infer(&[
+            json!({"data": {"ts": {"value": [1, 2], "time": [0, 1], "hum": [0.5, 0.7]}},
+            "predictions": [{"result": [{"from_name": "ev", "to_name": "ts", "type": "timeserieslabels",
+                "value": {"start": 0, "end": 1, "instant": false, "timeserieslabels": ["Spike"]}}]}]}),
+        ]);
+        assert_eq!(tags(&out), [("ts".to_string(), "TimeSeries")]);
+        assert!(
+            out.xml.contains(
+                "<TimeSeries name=\"ts\" value=\"$ts\" valueType=\"json\" timeColumn=\"time\">\n    <Channel column=\"value\"/>\n    <Channel column=\"hum\"/>\n  </TimeSeries>"
+            ),
+            "{}",
+            out.xml
+        );
+        assert_eq!(out.controls[0].tag, "TimeSeriesLabels");
+        // Any other object is a table.
+        let out = infer(&[json!({"data": {"meta": {"a": "x", "b": [1]}}})]);
+        assert_eq!(tags(&out), [("meta".to_string(), "Table")]);
     }
 
     #[test]
