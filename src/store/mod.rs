@@ -8,6 +8,7 @@ mod error;
 mod export;
 mod import;
 mod read;
+pub mod reviews;
 pub mod schema;
 pub mod settings;
 
@@ -15,6 +16,7 @@ pub use error::{Result, StoreError, StoreErrorKind};
 pub use export::{ExportSelection, ReviewSource};
 pub use import::ImportWriter;
 pub use import::SourceCounts;
+pub use reviews::{Decision, QueueItem, ReviewOrder, ReviewRow, ReviewWrite};
 pub use read::{AnnotationRow, Counts, ImportLogRow, PredictionRow, TaskFull, TaskRow};
 
 // `Error` here is the store's own, so that its file errors read `Error::Store { .. }`.
