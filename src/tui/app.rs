@@ -83,6 +83,8 @@ pub enum Effect {
         regions: Vec<Value>,
     },
     Play(String),
+    /// A read or write of the review screen.
+    Review(super::screens::review::ReviewEffect),
     Quit,
 }
 
@@ -122,6 +124,8 @@ pub struct App {
     /// The annotate screen: the open task and everything about working on it.
     pub annotate: Annotate,
     pub list: TaskList,
+    /// The review screen.
+    pub review: super::screens::review::Review,
     pub message: Option<(Level, String)>,
     pub quit: bool,
     /// The message shown and since when, for clearing Info/Ok messages after a while.
@@ -160,6 +164,7 @@ impl App {
             editor: None,
             annotate: Annotate::default(),
             list: TaskList::default(),
+            review: Default::default(),
             message: None,
             quit: false,
             message_since: None,
@@ -262,7 +267,14 @@ impl App {
     /// The one state changer: a message in, the state changed, what must happen outside
     /// out.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.update_msg(msg);
+        // A reviewer fixing an annotation in the annotator: its submit is the fix.
+        self.review_intercept(effects)
+    }
+
+    fn update_msg(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
+            Msg::Start if self.screen == Screen::Review => self.open_review(),
             Msg::Start => vec![Effect::Counts, Effect::Resume],
             Msg::Key(ev) => self.key(ev),
             Msg::Mouse(m)
@@ -346,8 +358,9 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.expire_message(now);
-                Vec::new()
+                self.review_tick(now)
             }
+            Msg::Review(m) => self.review_msg(m),
             Msg::ListPage {
                 generation,
                 rows,

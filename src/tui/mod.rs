@@ -54,6 +54,8 @@ pub struct StartOptions {
     pub no_prelabel: bool,
     /// `--no-mouse`: leave the mouse to the terminal (its own selection and scrolling).
     pub no_mouse: bool,
+    /// `--review`: open the review screen instead of the next task.
+    pub review: bool,
 }
 
 impl StartOptions {

@@ -98,6 +98,9 @@ impl Session {
             | 1;
         let mut app = app;
         app.annotate.prelabel = !opts.no_prelabel && store.prelabel()?;
+        if opts.review {
+            app.screen = super::screens::Screen::Review;
+        }
         // A locked file is waited for briefly, then the write is held and retried with
         // back-off, so the screen never freezes behind another writer.
         store.set_busy_timeout(WRITE_WAIT)?;
@@ -250,6 +253,7 @@ impl Session {
             .filter(|h| h.conflict.is_none())
             .map(|h| h.due)
             .chain(self.app.message_due())
+            .chain(self.app.review.due())
             .min()
     }
 
@@ -654,6 +658,7 @@ impl Session {
                 self.loader.request(req);
                 Vec::new()
             }
+            Effect::Review(e) => vec![super::screens::review::carry_out(&mut self.store, e)],
             other => return Err(other),
         };
         Ok(msgs)
