@@ -267,7 +267,11 @@ impl App {
     /// The one state changer: a message in, the state changed, what must happen outside
     /// out.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        let effects = self.update_msg(msg);
+        let store_changed = matches!(msg, Msg::StoreChanged);
+        let mut effects = self.update_msg(msg);
+        if store_changed {
+            effects.extend(self.review_store_changed());
+        }
         // A reviewer fixing an annotation in the annotator: its submit is the fix.
         self.review_intercept(effects)
     }

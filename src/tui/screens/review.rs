@@ -398,6 +398,16 @@ impl App {
         out
     }
 
+    /// Another process wrote to the project: the task shown is read again.
+    pub(in crate::tui) fn review_store_changed(&mut self) -> Vec<Effect> {
+        match self.review.current() {
+            Some(q) if self.screen == Screen::Review => {
+                vec![Effect::Review(ReviewEffect::Task { task_id: q.task_id })]
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Time passed: held writes that are due are tried again.
     pub(in crate::tui) fn review_tick(&mut self, now: Instant) -> Vec<Effect> {
         let (due, wait): (Vec<_>, Vec<_>) = std::mem::take(&mut self.review.held)
