@@ -96,7 +96,14 @@ fn annotation(s: &Store, task: i64, who: &str) -> i64 {
         .id
 }
 
-fn decide(s: &mut Store, annotation_id: i64, reviewer: i64, decision: Decision, comment: &str, fix: Option<Value>) {
+fn decide(
+    s: &mut Store,
+    annotation_id: i64,
+    reviewer: i64,
+    decision: Decision,
+    comment: &str,
+    fix: Option<Value>,
+) {
     s.record_review(&ReviewWrite {
         annotation_id,
         reviewer,
@@ -116,7 +123,14 @@ fn review(db: &Path) -> i64 {
     let (a3, a4) = (annotation(&s, 2, "ann1@x"), annotation(&s, 3, "ann2@x"));
     decide(&mut s, a1, rev, Decision::Accepted, "", None);
     decide(&mut s, a2, rev, Decision::Rejected, "too hasty", None);
-    decide(&mut s, a3, rev, Decision::Fixed, "", Some(json!([choice("A")])));
+    decide(
+        &mut s,
+        a3,
+        rev,
+        Decision::Fixed,
+        "",
+        Some(json!([choice("A")])),
+    );
     decide(&mut s, a4, rev, Decision::Rejected, "", None);
     decide(&mut s, a4, rev, Decision::Accepted, "", None);
     decide(&mut s, a4, rev, Decision::Rejected, "empty", None);
@@ -170,12 +184,21 @@ fn review_records_appear_on_reviewed_annotations_only() {
     // Fixed: the annotation carries the reviewer's result, the record both results.
     let t2 = &after[1]["annotations"][0];
     assert_eq!(t2["result"], json!([choice("A")]));
-    assert_eq!(t2["completed_by"], before[1]["annotations"][0]["completed_by"]);
+    assert_eq!(
+        t2["completed_by"],
+        before[1]["annotations"][0]["completed_by"]
+    );
     let fixed = &t2["reviews"][0];
     assert_eq!(fixed["accepted"], json!(true));
     assert_eq!(fixed["fixed_annotation_history"], fixed["id"]);
-    assert_eq!(fixed["fixed_annotation_history_result"], json!([choice("A")]));
-    assert_eq!(fixed["previous_annotation_history_result"], json!([choice("B")]));
+    assert_eq!(
+        fixed["fixed_annotation_history_result"],
+        json!([choice("A")])
+    );
+    assert_eq!(
+        fixed["previous_annotation_history_result"],
+        json!([choice("B")])
+    );
     // History, oldest first.
     let t3: Vec<_> = after[2]["annotations"][0]["reviews"]
         .as_array()
@@ -193,7 +216,13 @@ fn only_reviewed_keeps_annotations_whose_latest_review_accepts_them() {
     let db = project(dir);
     // Before any review there is nothing to select: say so.
     let o = labelterm(
-        &["export", "p.db", "--export-path", "x.json", "--only-reviewed"],
+        &[
+            "export",
+            "p.db",
+            "--export-path",
+            "x.json",
+            "--only-reviewed",
+        ],
         dir,
     );
     assert!(!o.status.success());
@@ -203,7 +232,10 @@ fn only_reviewed_keeps_annotations_whose_latest_review_accepts_them() {
         String::from_utf8_lossy(&o.stderr)
     );
     review(&db);
-    for extra in [&["--only-reviewed"][..], &["--only-reviewed", "--download-all-tasks"]] {
+    for extra in [
+        &["--only-reviewed"][..],
+        &["--only-reviewed", "--download-all-tasks"],
+    ] {
         let out = export(dir, "reviewed.json", extra);
         // Task 3's latest review rejects it; task 4 has no annotation.
         assert_eq!(ids(&out), [1, 2], "{extra:?}");
@@ -214,8 +246,14 @@ fn only_reviewed_keeps_annotations_whose_latest_review_accepts_them() {
             .map(|a| a["reviews"].as_array().unwrap().len())
             .collect();
         assert_eq!(t1, [1], "only the accepted annotation of task 1");
-        assert_eq!(out[0]["annotations"][0]["reviews"][0]["accepted"], json!(true));
-        assert_eq!(out[1]["annotations"][0]["reviews"][0]["fixed_annotation_history_result"], json!([choice("A")]));
+        assert_eq!(
+            out[0]["annotations"][0]["reviews"][0]["accepted"],
+            json!(true)
+        );
+        assert_eq!(
+            out[1]["annotations"][0]["reviews"][0]["fixed_annotation_history_result"],
+            json!([choice("A")])
+        );
     }
 }
 
@@ -249,7 +287,17 @@ fn ids_export_only_the_listed_tasks_in_any_format() {
     let min: Value = serde_json::from_slice(&std::fs::read(dir.join("min.json")).unwrap()).unwrap();
     assert_eq!(min.as_array().unwrap().len(), 1);
     assert_eq!(min[0]["id"], json!(2));
-    let bad = labelterm(&["export", "p.db", "--export-path", "x.json", "--ids", "1,two"], dir);
+    let bad = labelterm(
+        &[
+            "export",
+            "p.db",
+            "--export-path",
+            "x.json",
+            "--ids",
+            "1,two",
+        ],
+        dir,
+    );
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a task id"));
 }
@@ -268,7 +316,14 @@ fn reviews_from_the_store_equal_the_value_path() {
         let mut s = Store::open(&db).unwrap();
         let rev = s.user_id("rev@x").unwrap();
         let a3 = annotation(&s, 2, "ann1@x");
-        decide(&mut s, a3, rev, Decision::Fixed, "again \"q\"\n", Some(json!([choice("B"), choice("A")])));
+        decide(
+            &mut s,
+            a3,
+            rev,
+            Decision::Fixed,
+            "again \"q\"\n",
+            Some(json!([choice("B"), choice("A")])),
+        );
     }
     for (flag, opts) in [
         (
@@ -305,8 +360,14 @@ fn reviews_from_the_store_equal_the_value_path() {
         assert_eq!(fast, String::from_utf8(buf).unwrap(), "{flag}");
         let v: Value = serde_json::from_str(&fast).unwrap();
         let fixes = &v[1]["annotations"][0]["reviews"];
-        assert_eq!(fixes[0]["fixed_annotation_history_result"], json!([choice("A")]));
-        assert_eq!(fixes[1]["previous_annotation_history_result"], json!([choice("A")]));
+        assert_eq!(
+            fixes[0]["fixed_annotation_history_result"],
+            json!([choice("A")])
+        );
+        assert_eq!(
+            fixes[1]["previous_annotation_history_result"],
+            json!([choice("A")])
+        );
         assert_eq!(
             fixes[1]["fixed_annotation_history_result"],
             json!([choice("B"), choice("A")])

@@ -68,9 +68,15 @@ fn accept_and_reject_with_a_comment_are_stored_and_shown() {
     let screen = d.screen(80, 24);
     assert!(screen.contains("Review · order: task"), "{screen}");
     assert!(screen.contains("annotation 1/3"), "{screen}");
-    assert!(screen.contains(&format!("annotation {a1} by ann1")), "{screen}");
+    assert!(
+        screen.contains(&format!("annotation {a1} by ann1")),
+        "{screen}"
+    );
     assert!(screen.contains("c: A"), "the result is described: {screen}");
-    assert!(screen.contains("vs ann2"), "the other annotation's difference: {screen}");
+    assert!(
+        screen.contains("vs ann2"),
+        "the other annotation's difference: {screen}"
+    );
     assert!(screen.contains("c: A → B"), "{screen}");
     assert!(screen.contains("first"), "the task's text: {screen}");
     assert!(!screen.contains('\u{1b}'), "no escape reaches the terminal");
@@ -122,10 +128,14 @@ fn one_star_per_task_and_the_order_changes_the_walk() {
     assert!(rest.is_empty());
     assert!(!d.screen(80, 24).contains("★"));
     d.keys("*");
-    assert_eq!(stars(&f.db), [a1.clone()]);
+    assert_eq!(stars(&f.db), [a1.as_str()]);
     assert!(d.screen(80, 24).contains("★ ground truth"));
     d.keys("j *");
-    assert_eq!(stars(&f.db), [a2.clone()], "starring another moves the star");
+    assert_eq!(
+        stars(&f.db),
+        [a2.as_str()],
+        "starring another moves the star"
+    );
     d.keys("*");
     assert!(stars(&f.db).is_empty(), "again unstars");
     assert!(reviews(&f.db).is_empty(), "a star is not a decision");
@@ -136,16 +146,15 @@ fn one_star_per_task_and_the_order_changes_the_walk() {
     assert_eq!(d.s.app.review.current().unwrap().task_id, 1);
     d.keys("o");
     assert!(d.screen(80, 24).contains("order: annotator"));
-    let order: Vec<i64> = d
-        .s
-        .app
-        .review
-        .queue
-        .as_ref()
-        .unwrap()
-        .iter()
-        .map(|q| q.task_id)
-        .collect();
+    let order: Vec<i64> =
+        d.s.app
+            .review
+            .queue
+            .as_ref()
+            .unwrap()
+            .iter()
+            .map(|q| q.task_id)
+            .collect();
     assert_eq!(order, [1, 2, 1]);
     assert_eq!(
         d.s.app.review.current().unwrap().annotation_id.to_string(),
@@ -161,11 +170,18 @@ fn a_fix_in_the_annotator_replaces_the_result_and_accepts_it() {
     let a1 = annotation(&f.db, 1, "ann1");
     d.keys("f");
     assert_eq!(d.s.app.screen, Screen::Task);
-    assert_eq!(d.result(), json!([choice("A")]), "the fix starts from the annotation");
+    assert_eq!(
+        d.result(),
+        json!([choice("A")]),
+        "the fix starts from the annotation"
+    );
     assert!(d.message().contains("fixing annotation"), "{}", d.message());
     d.keys("2");
     assert_eq!(d.result(), json!([choice("B")]));
-    assert!(sql(&f.db, "SELECT * FROM drafts").is_empty(), "nothing drafted as the reviewer's");
+    assert!(
+        sql(&f.db, "SELECT * FROM drafts").is_empty(),
+        "nothing drafted as the reviewer's"
+    );
     d.keys("s");
     assert_eq!(d.s.app.screen, Screen::Review);
     let row = sql(
@@ -189,7 +205,12 @@ fn a_fix_in_the_annotator_replaces_the_result_and_accepts_it() {
     d.keys("k f 3 S");
     assert_eq!(d.s.app.screen, Screen::Review);
     assert_eq!(
-        sql(&f.db, &format!("SELECT json_extract(result, '$[0].value.choices[0]') FROM annotations WHERE id = {a1}")),
+        sql(
+            &f.db,
+            &format!(
+                "SELECT json_extract(result, '$[0].value.choices[0]') FROM annotations WHERE id = {a1}"
+            )
+        ),
         ["B"]
     );
     assert_eq!(reviews(&f.db).len(), 1);
@@ -209,9 +230,16 @@ fn a_locked_file_keeps_the_decision_until_it_is_stored() {
     d.keys("x");
     d.type_text("no");
     d.keys("enter");
-    assert!(d.message().contains("review not saved, retrying"), "{}", d.message());
+    assert!(
+        d.message().contains("review not saved, retrying"),
+        "{}",
+        d.message()
+    );
     assert!(d.screen(80, 24).contains("NOT SAVED"));
-    assert_eq!(d.s.app.review.cursor, 0, "the screen stays on the annotation");
+    assert_eq!(
+        d.s.app.review.cursor, 0,
+        "the screen stays on the annotation"
+    );
     holder.execute_batch("COMMIT").unwrap();
     d.s.tick_at(Instant::now() + Duration::from_secs(10));
     assert_eq!(reviews(&f.db), [format!("{a1}|rev|rejected|no|0")]);
@@ -239,7 +267,10 @@ fn a_project_without_annotations_says_so() {
     let f = project(CONFIG, r#"[{"data": {"text": "x"}}]"#);
     let mut d = reviewer(&f);
     let screen = d.screen(80, 24);
-    assert!(screen.contains("no submitted annotations to review"), "{screen}");
+    assert!(
+        screen.contains("no submitted annotations to review"),
+        "{screen}"
+    );
     d.keys("a x f * j k ] [ g G");
     assert!(reviews(&f.db).is_empty());
     assert!(d.s.app.editor.is_none());

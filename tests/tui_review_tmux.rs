@@ -12,9 +12,7 @@ fn init(dir: &Path) -> std::path::PathBuf {
     let config = dir.join("config.xml");
     std::fs::write(&config, CONFIG).unwrap();
     let tasks = dir.join("tasks.json");
-    let choice = |c: &str| {
-        serde_json::json!({"from_name": "c", "to_name": "t", "type": "choices", "value": {"choices": [c]}})
-    };
+    let choice = |c: &str| serde_json::json!({"from_name": "c", "to_name": "t", "type": "choices", "value": {"choices": [c]}});
     let data = serde_json::json!([
         {"data": {"text": "is it a cat"}, "annotations": [{"completed_by": {"email": "ann"}, "result": [choice("Yes")]}]},
         {"data": {"text": "is it a dog"}, "annotations": [{"completed_by": {"email": "ann"}, "result": [choice("No")]}]}
@@ -28,7 +26,11 @@ fn init(dir: &Path) -> std::path::PathBuf {
         .arg(&tasks)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     db
 }
 
@@ -39,16 +41,10 @@ fn a_review_in_tmux_accepts_one_and_rejects_one_with_a_comment() {
     }
     let dir = tempfile::tempdir().unwrap();
     let db = init(dir.path());
-    let args: Vec<String> = [
-        "start",
-        db.to_str().unwrap(),
-        "--user",
-        "boss",
-        "--review",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .collect();
+    let args: Vec<String> = ["start", db.to_str().unwrap(), "--user", "boss", "--review"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let tmux = Tmux::run("labelterm-review", &args, (100, 30), &[]);
     tmux.wait_for("annotation 1/2");
     tmux.wait_for("is it a cat");

@@ -121,7 +121,11 @@ mod tests {
     #[test]
     fn ids_come_from_a_list_or_a_file() {
         assert_eq!(parse_task_ids("9,1, 5,1"), Ok(TaskIds(vec![1, 5, 9])));
-        assert!(parse_task_ids("1,x").unwrap_err().contains("\"x\" is not a task id"));
+        assert!(
+            parse_task_ids("1,x")
+                .unwrap_err()
+                .contains("\"x\" is not a task id")
+        );
         assert!(parse_task_ids(" , ").is_err());
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("ids.txt");

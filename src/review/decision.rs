@@ -13,12 +13,21 @@ use std::time::Duration;
 pub enum ReviewOp {
     Decide(ReviewWrite),
     /// Star (`on`) or unstar an annotation as its task's ground truth.
-    Star { annotation_id: i64, on: bool },
+    Star {
+        annotation_id: i64,
+        on: bool,
+    },
 }
 
 impl ReviewOp {
     pub fn accept(annotation_id: i64, reviewer: i64) -> ReviewOp {
-        ReviewOp::decide(annotation_id, reviewer, Decision::Accepted, String::new(), None)
+        ReviewOp::decide(
+            annotation_id,
+            reviewer,
+            Decision::Accepted,
+            String::new(),
+            None,
+        )
     }
 
     pub fn reject(annotation_id: i64, reviewer: i64, comment: String) -> ReviewOp {
@@ -74,7 +83,10 @@ impl ReviewOp {
 pub enum ReviewOutcome {
     Saved,
     /// Not stored; try again after `after`. `reason` is for the status line.
-    Retry { after: Duration, reason: String },
+    Retry {
+        after: Duration,
+        reason: String,
+    },
 }
 
 /// A review write held until it is stored.
@@ -163,7 +175,10 @@ mod tests {
         let stored = s.latest_review(a).unwrap().unwrap();
         assert_eq!(stored.comment, "boxes too loose");
         assert_eq!(stored.decision, Decision::Rejected);
-        assert_eq!(state(&s.reviews_of_task(1).unwrap(), a).map(|r| r.id), Some(stored.id));
+        assert_eq!(
+            state(&s.reviews_of_task(1).unwrap(), a).map(|r| r.id),
+            Some(stored.id)
+        );
     }
 
     #[test]

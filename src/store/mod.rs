@@ -16,8 +16,8 @@ pub use error::{Result, StoreError, StoreErrorKind};
 pub use export::{ExportSelection, ReviewSource};
 pub use import::ImportWriter;
 pub use import::SourceCounts;
-pub use reviews::{Decision, QueueItem, ReviewOrder, ReviewRow, ReviewWrite};
 pub use read::{AnnotationRow, Counts, ImportLogRow, PredictionRow, TaskFull, TaskRow};
+pub use reviews::{Decision, QueueItem, ReviewOrder, ReviewRow, ReviewWrite};
 
 // `Error` here is the store's own, so that its file errors read `Error::Store { .. }`.
 use error::StoreError as Error;

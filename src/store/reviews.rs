@@ -101,7 +101,10 @@ impl ReviewOrder {
     }
 
     pub fn next(self) -> ReviewOrder {
-        let i = ReviewOrder::ALL.iter().position(|o| *o == self).unwrap_or(0);
+        let i = ReviewOrder::ALL
+            .iter()
+            .position(|o| *o == self)
+            .unwrap_or(0);
         ReviewOrder::ALL[(i + 1) % ReviewOrder::ALL.len()]
     }
 
@@ -366,8 +369,14 @@ mod tests {
         assert_eq!(of_x[0].comment, "wrong label");
         assert_eq!(of_x[0].reviewer_email.as_deref(), Some("rev"));
         assert!(!of_x[0].created_at.is_empty());
-        assert_eq!(s.latest_review(x).unwrap().unwrap().decision, Decision::Accepted);
-        assert_eq!(s.latest_review(y).unwrap().unwrap().decision, Decision::Rejected);
+        assert_eq!(
+            s.latest_review(x).unwrap().unwrap().decision,
+            Decision::Accepted
+        );
+        assert_eq!(
+            s.latest_review(y).unwrap().unwrap().decision,
+            Decision::Rejected
+        );
         assert!(s.has_reviews().unwrap());
     }
 
@@ -375,8 +384,14 @@ mod tests {
     fn a_fix_replaces_the_result_keeps_the_annotator_and_the_previous_result() {
         let (_d, mut s, x, _y, r) = project();
         let before = s.task_full(1).unwrap().unwrap();
-        let old = before.annotations.iter().find(|a| a.id == x).unwrap().clone();
-        let fixed = r#"[{"from_name":"c","to_name":"t","type":"choices","value":{"choices":["C"]}}]"#;
+        let old = before
+            .annotations
+            .iter()
+            .find(|a| a.id == x)
+            .unwrap()
+            .clone();
+        let fixed =
+            r#"[{"from_name":"c","to_name":"t","type":"choices","value":{"choices":["C"]}}]"#;
         s.record_review(&ReviewWrite {
             fixed_result: Some(fixed.into()),
             ..write(x, r, Decision::Fixed)
@@ -394,7 +409,14 @@ mod tests {
         assert!(s.record_review(&write(x, r, Decision::Fixed)).is_err());
         assert_eq!(s.reviews_of_task(1).unwrap().len(), 1);
         assert_eq!(
-            s.task_full(1).unwrap().unwrap().annotations.iter().find(|a| a.id == x).unwrap().result,
+            s.task_full(1)
+                .unwrap()
+                .unwrap()
+                .annotations
+                .iter()
+                .find(|a| a.id == x)
+                .unwrap()
+                .result,
             fixed
         );
     }
@@ -432,7 +454,14 @@ mod tests {
             .unwrap();
         let a1 = s.user_id("ann1").unwrap();
         let z = s
-            .save_annotation(2, a1, "[]", 1.0, super::super::annotate::SubmitKind::Submit, None)
+            .save_annotation(
+                2,
+                a1,
+                "[]",
+                1.0,
+                super::super::annotate::SubmitKind::Submit,
+                None,
+            )
             .unwrap();
         s.conn()
             .execute_batch(
@@ -450,7 +479,11 @@ mod tests {
         assert_eq!(ids(ReviewOrder::Task), [x, y, z]);
         assert_eq!(ids(ReviewOrder::Annotator), [x, z, y]);
         assert_eq!(ids(ReviewOrder::Score), [z, x, y]);
-        assert_eq!(ids(ReviewOrder::Agreement), [x, y, z], "no figure goes last");
+        assert_eq!(
+            ids(ReviewOrder::Agreement),
+            [x, y, z],
+            "no figure goes last"
+        );
         assert_eq!(s.task_agreement(1).unwrap(), Some(0.8));
         assert_eq!(s.task_agreement(2).unwrap(), None);
     }

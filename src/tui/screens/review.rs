@@ -226,6 +226,12 @@ fn decision_word(d: Decision) -> &'static str {
 impl App {
     /// Opens the review screen and reads the annotations to walk.
     pub(in crate::tui) fn open_review(&mut self) -> Vec<Effect> {
+        // A fix left by way of the task list stores nothing.
+        if let Some(id) = self.review.fixing.take() {
+            self.annotate.task = None;
+            self.annotate.submitting = None;
+            self.info(strings::review_fix_dropped(id));
+        }
         self.screen = Screen::Review;
         self.review_requery()
     }
@@ -319,7 +325,11 @@ impl App {
     }
 
     /// The comment is in: reject the annotation with it.
-    pub(in crate::tui) fn review_reject(&mut self, annotation_id: i64, comment: String) -> Vec<Effect> {
+    pub(in crate::tui) fn review_reject(
+        &mut self,
+        annotation_id: i64,
+        comment: String,
+    ) -> Vec<Effect> {
         self.review_write(ReviewOp::reject(annotation_id, self.user_id, comment))
     }
 
@@ -336,7 +346,12 @@ impl App {
         let Some(a) = self.review.annotation().cloned() else {
             return Vec::new();
         };
-        if self.review.held.iter().any(|(h, _)| h.op.annotation_id() == a.id) {
+        if self
+            .review
+            .held
+            .iter()
+            .any(|(h, _)| h.op.annotation_id() == a.id)
+        {
             self.warn(strings::REVIEW_WAIT_FIX);
             return Vec::new();
         }
@@ -528,7 +543,10 @@ impl App {
             return out;
         };
         let Some(a) = full.annotations.iter().find(|a| a.id == item.annotation_id) else {
-            out.push((Tone::Warn, format!("annotation {} is gone", item.annotation_id)));
+            out.push((
+                Tone::Warn,
+                format!("annotation {} is gone", item.annotation_id),
+            ));
             return out;
         };
         let safe = |s: &str| tui_safe(s, false).into_owned();
@@ -549,14 +567,25 @@ impl App {
             out.push((Tone::Dim, "  (empty result)".into()));
         }
         for res in &mine {
-            out.push((Tone::Base, format!("  {}", crate::review::describe(&config, res))));
+            out.push((
+                Tone::Base,
+                format!("  {}", crate::review::describe(&config, res)),
+            ));
         }
         // Decisions so far, oldest first.
-        let history: Vec<_> = full.reviews.iter().filter(|v| v.annotation_id == a.id).collect();
+        let history: Vec<_> = full
+            .reviews
+            .iter()
+            .filter(|v| v.annotation_id == a.id)
+            .collect();
         if !history.is_empty() {
             out.push((Tone::Head, "decisions".into()));
             for v in history {
-                let tone = if v.decision.accepts() { Tone::Ok } else { Tone::Warn };
+                let tone = if v.decision.accepts() {
+                    Tone::Ok
+                } else {
+                    Tone::Warn
+                };
                 let comment = if v.comment.is_empty() {
                     String::new()
                 } else {
@@ -592,12 +621,18 @@ impl App {
             ));
             for e in d.entries.iter().filter(|e| e.is_difference()) {
                 let side = |v: &Option<Value>| {
-                    v.as_ref()
-                        .map_or("—".into(), |v| crate::review::describe::value_text(&config, v))
+                    v.as_ref().map_or("—".into(), |v| {
+                        crate::review::describe::value_text(&config, v)
+                    })
                 };
                 out.push((
                     Tone::Dim,
-                    safe(&format!("  {}: {} → {}", e.control, side(&e.before), side(&e.after))),
+                    safe(&format!(
+                        "  {}: {} → {}",
+                        e.control,
+                        side(&e.before),
+                        side(&e.after)
+                    )),
                 ));
             }
         }
@@ -676,7 +711,11 @@ pub fn view(f: &mut Frame, app: &App, area: Rect) {
                 if Some(a.id) == here { "▶" } else { " " },
                 a.id,
                 clip(&tui_safe(&who(a), false), 24),
-                if a.ground_truth { "★ ground truth" } else { "" },
+                if a.ground_truth {
+                    "★ ground truth"
+                } else {
+                    ""
+                },
                 state,
                 if a.was_cancelled { " (skipped)" } else { "" },
             );
