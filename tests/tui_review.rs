@@ -275,3 +275,38 @@ fn a_project_without_annotations_says_so() {
     assert!(reviews(&f.db).is_empty());
     assert!(d.s.app.editor.is_none());
 }
+
+/// Times change from run to run: masked for the snapshots.
+fn masked(screen: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = screen.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        // 2026-12-01T12:48:20.289807Z
+        let is_stamp = chars.len() >= i + 27
+            && chars[i..i + 4].iter().all(char::is_ascii_digit)
+            && chars[i + 4] == '-'
+            && chars[i + 10] == 'T'
+            && chars[i + 26] == 'Z';
+        if is_stamp {
+            out.push_str("YYYY-MM-DDTHH:MM:SS.ffffffZ");
+            i += 27;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+#[test]
+fn review_screen_80x24_and_120x40() {
+    let f = fixture();
+    let mut d = reviewer(&f);
+    d.keys("x");
+    d.type_text("B is wrong");
+    d.keys("enter k");
+    insta::assert_snapshot!("review_80x24", masked(&d.screen(80, 24)));
+    d.keys("j");
+    insta::assert_snapshot!("review_120x40", masked(&d.screen(120, 40)));
+}
