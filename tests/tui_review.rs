@@ -214,6 +214,16 @@ fn a_fix_in_the_annotator_replaces_the_result_and_accepts_it() {
         ["B"]
     );
     assert_eq!(reviews(&f.db).len(), 1);
+    // Leaving a fix by way of the task list stores nothing either.
+    d.keys("f 1 t R");
+    assert_eq!(d.s.app.screen, Screen::Review);
+    assert!(d.s.app.review.fixing.is_none());
+    assert_eq!(reviews(&f.db).len(), 1);
+    assert!(sql(&f.db, "SELECT * FROM drafts").is_empty());
+    assert_eq!(
+        sql(&f.db, &format!("SELECT json_extract(result, '$[0].value.choices[0]') FROM annotations WHERE id = {a1}")),
+        ["B"]
+    );
 }
 
 #[test]
