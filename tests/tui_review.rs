@@ -221,7 +221,12 @@ fn a_fix_in_the_annotator_replaces_the_result_and_accepts_it() {
     assert_eq!(reviews(&f.db).len(), 1);
     assert!(sql(&f.db, "SELECT * FROM drafts").is_empty());
     assert_eq!(
-        sql(&f.db, &format!("SELECT json_extract(result, '$[0].value.choices[0]') FROM annotations WHERE id = {a1}")),
+        sql(
+            &f.db,
+            &format!(
+                "SELECT json_extract(result, '$[0].value.choices[0]') FROM annotations WHERE id = {a1}"
+            )
+        ),
         ["B"]
     );
 }

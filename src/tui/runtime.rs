@@ -658,6 +658,12 @@ impl Session {
                 self.loader.request(req);
                 Vec::new()
             }
+            Effect::Review(super::screens::review::ReviewEffect::Queue { generation, order }) => {
+                self.jobs
+                    .submit(&self.store, Job::ReviewQueue { generation, order })
+                    .into_iter()
+                    .collect()
+            }
             Effect::Review(e) => vec![super::screens::review::carry_out(&mut self.store, e)],
             other => return Err(other),
         };
