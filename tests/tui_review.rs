@@ -250,7 +250,12 @@ fn a_locked_file_keeps_the_decision_until_it_is_stored() {
         "{}",
         d.message()
     );
-    assert!(d.screen(80, 24).contains("NOT SAVED"));
+    let screen = d.screen(80, 24);
+    let status = screen.lines().nth(22).unwrap();
+    assert!(
+        status.contains("NOT SAVED"),
+        "the status line says so: {screen}"
+    );
     assert_eq!(
         d.s.app.review.cursor, 0,
         "the screen stays on the annotation"

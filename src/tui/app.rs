@@ -278,7 +278,11 @@ impl App {
 
     fn update_msg(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
-            Msg::Start if self.screen == Screen::Review => self.open_review(),
+            Msg::Start if self.screen == Screen::Review => {
+                let mut e = vec![Effect::Counts];
+                e.extend(self.open_review());
+                e
+            }
             Msg::Start => vec![Effect::Counts, Effect::Resume],
             Msg::Key(ev) => self.key(ev),
             Msg::Mouse(m)

@@ -657,6 +657,20 @@ impl App {
     }
 }
 
+/// The status line's task and save state on the review screen.
+pub fn status(app: &App) -> (String, String) {
+    let r = &app.review;
+    let task = r
+        .current()
+        .map_or("no task".to_string(), |q| format!("task #{}", q.task_id));
+    let save = match (&r.failed, r.saving) {
+        (Some(e), _) => format!("NOT SAVED: {e}"),
+        (None, true) => "saving…".to_string(),
+        (None, false) => "saved".to_string(),
+    };
+    (task, save)
+}
+
 /// Draws the review screen: the task's annotations, then the details of the one shown.
 pub fn view(f: &mut Frame, app: &App, area: Rect) {
     let th = &app.theme;
