@@ -772,3 +772,67 @@ fn clip(s: &str, w: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(tasks: &[i64], cursor: usize) -> Review {
+        Review {
+            queue: Some(
+                tasks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| QueueItem {
+                        annotation_id: i as i64 + 1,
+                        task_id: *t,
+                    })
+                    .collect(),
+            ),
+            cursor,
+            ..Review::default()
+        }
+    }
+
+    #[test]
+    fn task_steps_go_to_the_first_annotation_of_the_next_or_previous_task() {
+        let tasks = [1, 1, 2, 3, 3, 3, 1];
+        assert_eq!(at(&tasks, 0).task_step(true), 2);
+        assert_eq!(at(&tasks, 2).task_step(true), 3);
+        assert_eq!(at(&tasks, 3).task_step(true), 6);
+        assert_eq!(
+            at(&tasks, 5).task_step(true),
+            6,
+            "task 1 again, later in the order"
+        );
+        assert_eq!(at(&tasks, 6).task_step(true), 6, "nothing after the last");
+        assert_eq!(
+            at(&tasks, 5).task_step(false),
+            2,
+            "from inside a run: the run before"
+        );
+        assert_eq!(at(&tasks, 2).task_step(false), 0);
+        assert_eq!(at(&tasks, 1).task_step(false), 0);
+        assert_eq!(at(&[], 0).task_step(true), 0);
+    }
+
+    #[test]
+    fn moving_reads_a_task_only_when_it_changes() {
+        let mut r = at(&[1, 1, 2], 0);
+        assert_eq!(
+            r.go(1),
+            vec![Effect::Review(ReviewEffect::Task { task_id: 1 })],
+            "no task read yet"
+        );
+        let (dir, store) = crate::store::tests::with_tasks(2);
+        r.task = Some((store.task_full(1).unwrap().unwrap(), None));
+        drop(dir);
+        assert!(r.go(0).is_empty(), "the same task");
+        assert_eq!(
+            r.go(9),
+            vec![Effect::Review(ReviewEffect::Task { task_id: 2 })],
+            "past the end: the last"
+        );
+        assert_eq!(r.cursor, 2);
+    }
+}
