@@ -260,6 +260,14 @@ fn a_locked_file_keeps_the_decision_until_it_is_stored() {
         d.s.app.review.cursor, 0,
         "the screen stays on the annotation"
     );
+    // Quitting now would drop the decision: it is asked twice.
+    d.s.key(key_event("q"));
+    assert!(!d.s.app.quit);
+    assert!(
+        d.message().contains("1 decision(s) not saved yet"),
+        "{}",
+        d.message()
+    );
     holder.execute_batch("COMMIT").unwrap();
     d.s.tick_at(Instant::now() + Duration::from_secs(10));
     assert_eq!(reviews(&f.db), [format!("{a1}|rev|rejected|no|0")]);

@@ -940,6 +940,14 @@ pub fn review_not_saved(reason: &str) -> String {
     format!("review not saved, retrying: {reason}")
 }
 
+/// Quit asked while review decisions wait for the store.
+pub fn review_quit_unsaved(km: &Keymap, n: usize) -> String {
+    format!(
+        "{n} decision(s) not saved yet (retrying); {} again quits without them",
+        key_in(km, Ctx::Review, Action::Quit)
+    )
+}
+
 pub const REVIEW_NOTHING: &str = "no submitted annotations to review";
 pub const REVIEW_LOADING: &str = "reading the annotations…";
 pub const REVIEW_WAIT_FIX: &str = "a decision on this annotation is still being saved";

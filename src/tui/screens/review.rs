@@ -44,6 +44,8 @@ pub struct Review {
     pub saving: bool,
     /// The last write failed with this reason (it is retried).
     pub failed: Option<String>,
+    /// Quit was asked while writes are held: the next quit leaves without them.
+    quit_asked: bool,
     /// The annotation the reviewer is fixing in the annotator.
     pub fixing: Option<i64>,
     /// First detail line shown.
@@ -250,7 +252,17 @@ impl App {
     pub(in crate::tui) fn review_action(&mut self, a: Action) -> Vec<Effect> {
         let r = &mut self.review;
         let page = 10;
+        if a != Action::Quit {
+            r.quit_asked = false;
+        }
         match a {
+            // Held decisions live only here: quitting drops them, so it is asked twice.
+            Action::Quit if !r.held.is_empty() && !r.quit_asked => {
+                r.quit_asked = true;
+                let n = r.held.len();
+                self.warn(strings::review_quit_unsaved(&self.keymap, n));
+                Vec::new()
+            }
             Action::Quit => {
                 self.quit = true;
                 vec![Effect::Quit]
