@@ -91,10 +91,7 @@ pub enum ReviewSource {
 impl ReviewSource {
     fn condition(self) -> &'static str {
         match self {
-            ReviewSource::Reviews => {
-                "(SELECT r.decision FROM reviews r WHERE r.annotation_id = a.id
-                  ORDER BY r.id DESC LIMIT 1) IN ('accepted', 'fixed')"
-            }
+            ReviewSource::Reviews => super::reviews::ACCEPTED_IN_REVIEW_SQL,
             ReviewSource::StateColumn => "a.review_state = 'accepted'",
             ReviewSource::AcceptedColumn => "a.accepted = 1",
             ReviewSource::ReviewsTable => {

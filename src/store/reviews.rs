@@ -327,6 +327,16 @@ impl Store {
     }
 }
 
+/// An annotation's review state in SQL: its latest decision (`accepted`, `fixed`,
+/// `rejected`), NULL when never reviewed; the annotation is `a`. For queries that show or
+/// filter by it (the data table).
+pub const REVIEW_STATE_SQL: &str =
+    "(SELECT r.decision FROM reviews r WHERE r.annotation_id = a.id ORDER BY r.id DESC LIMIT 1)";
+
+/// Whether the annotation `a`'s latest decision accepts it (accepted, or fixed and
+/// accepted), in SQL: what `export --only-reviewed` keeps.
+pub const ACCEPTED_IN_REVIEW_SQL: &str = "(SELECT r.decision FROM reviews r WHERE r.annotation_id = a.id ORDER BY r.id DESC LIMIT 1) IN ('accepted', 'fixed')";
+
 /// The reviews of the tasks an export reads, streamed in (task, annotation, id) order
 /// beside the tasks.
 pub(crate) const EXPORT_REVIEWS: &str = "SELECT r.id, r.annotation_id, r.task_id, r.reviewer,
@@ -472,6 +482,33 @@ mod tests {
         s.set_ground_truth(y, false).unwrap();
         assert_eq!(stars(&s), [(x, false), (y, false)]);
         assert!(s.set_ground_truth(999, true).is_err());
+    }
+
+    #[test]
+    fn the_review_state_in_sql_is_the_latest_decision() {
+        let (_d, mut s, x, y, r) = project();
+        let state = |s: &Store, id: i64| -> (Option<String>, bool) {
+            s.conn()
+                .query_row(
+                    &format!(
+                        "SELECT {REVIEW_STATE_SQL}, {ACCEPTED_IN_REVIEW_SQL} IS 1
+                         FROM annotations a WHERE a.id = ?1"
+                    ),
+                    [id],
+                    |row| Ok((row.get(0)?, row.get(1)?)),
+                )
+                .unwrap()
+        };
+        assert_eq!(state(&s, x), (None, false));
+        s.record_review(&write(x, r, Decision::Accepted)).unwrap();
+        s.record_review(&write(x, r, Decision::Rejected)).unwrap();
+        s.record_review(&ReviewWrite {
+            fixed_result: Some("[]".into()),
+            ..write(y, r, Decision::Fixed)
+        })
+        .unwrap();
+        assert_eq!(state(&s, x), (Some("rejected".into()), false));
+        assert_eq!(state(&s, y), (Some("fixed".into()), true));
     }
 
     #[test]
