@@ -55,6 +55,10 @@ pub struct StartArgs {
     /// terminal's own text selection and scrolling instead.
     #[arg(long = "no-mouse")]
     pub no_mouse: bool,
+    /// Review the project's annotations (accept, fix or reject each, star ground truth)
+    /// instead of annotating; decisions are stored as this user's.
+    #[arg(long)]
+    pub review: bool,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -133,7 +137,11 @@ fn start_options(args: StartArgs, user: String) -> StartOptions {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         no_prelabel: args.no_prelabel,
         no_mouse: args.no_mouse,
-        first_screen: crate::tui::screens::Screen::Task,
+        first_screen: if args.review {
+            crate::tui::screens::Screen::Review
+        } else {
+            crate::tui::screens::Screen::Task
+        },
     }
 }
 

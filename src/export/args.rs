@@ -21,9 +21,48 @@ pub struct SelectArgs {
     /// Only annotations by this user (email or name, or numeric user id).
     #[arg(long = "annotator", value_name = "USER")]
     pub annotator: Option<String>,
-    /// Only annotations accepted in review.
+    /// Only annotations whose latest review accepted them (accepted, or fixed and
+    /// accepted), and only the tasks that have one.
     #[arg(long = "only-reviewed")]
     pub only_reviewed: bool,
+    /// Only these tasks: a file of task ids (one per line, or separated by commas or
+    /// spaces), or the ids themselves (`1,5,9`).
+    #[arg(long = "ids", value_name = "FILE_OR_LIST", value_parser = parse_task_ids)]
+    pub ids: Option<TaskIds>,
+}
+
+/// Task ids from `--ids`, sorted, each once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskIds(pub Vec<i64>);
+
+/// Reads `--ids`: a file of ids when a file of that name exists, else a list of ids.
+pub fn parse_task_ids(arg: &str) -> Result<TaskIds, String> {
+    let path = std::path::Path::new(arg);
+    let text = if path.is_file() {
+        std::fs::read_to_string(path).map_err(|e| format!("cannot read {arg}: {e}"))?
+    } else {
+        arg.to_string()
+    };
+    let mut ids = Vec::new();
+    for word in text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+    {
+        let id = word.parse::<i64>().map_err(|_| {
+            if path.is_file() {
+                format!("{arg}: {word:?} is not a task id")
+            } else {
+                format!("{word:?} is not a task id (give ids like 1,5,9 or a file of ids)")
+            }
+        })?;
+        ids.push(id);
+    }
+    if ids.is_empty() {
+        return Err(format!("no task ids in {arg:?}"));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(TaskIds(ids))
 }
 
 /// Where media files are read from.
@@ -58,6 +97,7 @@ impl SelectArgs {
         o.remove_user_details = self.remove_user_details;
         o.annotator = self.annotator.clone();
         o.only_reviewed = self.only_reviewed;
+        o.task_ids = self.ids.as_ref().map(|t| t.0.clone());
     }
 }
 
@@ -71,5 +111,28 @@ impl MediaArgs {
             .or_else(crate::media::Roots::local_files_root_from_env);
         o.media_root = self.media_root.clone();
         o.allow_paths = self.allow_path.clone();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_come_from_a_list_or_a_file() {
+        assert_eq!(parse_task_ids("9,1, 5,1"), Ok(TaskIds(vec![1, 5, 9])));
+        assert!(
+            parse_task_ids("1,x")
+                .unwrap_err()
+                .contains("\"x\" is not a task id")
+        );
+        assert!(parse_task_ids(" , ").is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("ids.txt");
+        std::fs::write(&f, "3\n2\n\n7 8\n").unwrap();
+        assert_eq!(
+            parse_task_ids(f.to_str().unwrap()),
+            Ok(TaskIds(vec![2, 3, 7, 8]))
+        );
     }
 }

@@ -43,6 +43,9 @@ pub fn task_json(t: &TaskFull, project_id: i64) -> Value {
             if let (Some(email), Some(id)) = (&a.completed_by_email, a.completed_by) {
                 m.insert("created_username".into(), json!(format!("{email}, {id}")));
             }
+            if let Some(reviews) = reviews_json(t, a) {
+                m.insert("reviews".into(), reviews);
+            }
             Value::Object(m)
         })
         .collect();
@@ -91,6 +94,71 @@ pub fn task_json(t: &TaskFull, project_id: i64) -> Value {
     m.insert("updated_by".into(), Value::Null);
     m.insert("comment_authors".into(), json!([]));
     Value::Object(m)
+}
+
+/// Label Studio Enterprise's review records of an annotation, oldest first, or `None`
+/// when it has none (so exports of unreviewed projects keep their shape). Each record:
+/// `id`, `annotation`, `created_by` (the reviewer's user id), `created_at`, `accepted`
+/// (false when rejected), `comment` (null when empty), and for a fix
+/// `fixed_annotation_history` / `previous_annotation_history` (history item ids, which
+/// we do not keep apart: the review's own id stands in; null for other decisions) with
+/// `fixed_annotation_history_result` (the result the reviewer made) and
+/// `previous_annotation_history_result` (the result before it).
+pub fn reviews_json(t: &TaskFull, a: &crate::store::AnnotationRow) -> Option<Value> {
+    use crate::store::Decision;
+    let mine: Vec<&crate::store::ReviewRow> = t
+        .reviews
+        .iter()
+        .filter(|r| r.annotation_id == a.id)
+        .collect();
+    if mine.is_empty() {
+        return None;
+    }
+    let list = mine
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let fixed = r.decision == Decision::Fixed;
+            // What the fix made: what the next fix replaced, else the result now.
+            let made = fixed.then(|| {
+                mine[i + 1..]
+                    .iter()
+                    .find(|later| later.decision == Decision::Fixed)
+                    .and_then(|later| later.previous_result.as_deref())
+                    .unwrap_or(&a.result)
+            });
+            let mut m = Map::new();
+            m.insert("id".into(), json!(r.id));
+            m.insert("annotation".into(), json!(a.id));
+            m.insert("created_by".into(), json!(r.reviewer));
+            m.insert("created_at".into(), json!(r.created_at));
+            m.insert("accepted".into(), json!(r.decision.accepts()));
+            m.insert(
+                "comment".into(),
+                if r.comment.is_empty() {
+                    Value::Null
+                } else {
+                    json!(r.comment)
+                },
+            );
+            let history = if fixed { json!(r.id) } else { Value::Null };
+            m.insert("fixed_annotation_history".into(), history.clone());
+            m.insert("previous_annotation_history".into(), history);
+            m.insert(
+                "fixed_annotation_history_result".into(),
+                made.map_or(Value::Null, parse),
+            );
+            m.insert(
+                "previous_annotation_history_result".into(),
+                match (fixed, &r.previous_result) {
+                    (true, Some(p)) => parse(p),
+                    _ => Value::Null,
+                },
+            );
+            Value::Object(m)
+        })
+        .collect();
+    Some(Value::Array(list))
 }
 
 /// Writes `[`, then each task pretty-printed and indented by two spaces, then `]`.

@@ -294,6 +294,10 @@ fn annotation(
     if user_details && let (Some(email), Some(id)) = (&a.completed_by_email, a.completed_by) {
         o.val("created_username", &format!("{email}, {id}"));
     }
+    if let Some(reviews) = super::json::reviews_json(t, a) {
+        // Rare and small: built as values, then laid out as the value path lays them out.
+        o.raw("reviews", &reviews.to_string());
+    }
     o.close();
 }
 

@@ -130,8 +130,11 @@ pub struct ExportOptions {
     pub remove_user_details: bool,
     /// Only annotations by this user (email/name, or numeric id).
     pub annotator: Option<String>,
-    /// Only annotations whose review accepted them.
+    /// Only annotations whose latest review accepted them (accepted or fixed), and only
+    /// tasks that have one.
     pub only_reviewed: bool,
+    /// Only these tasks (`--ids`; the data table's marked tasks).
+    pub task_ids: Option<Vec<i64>>,
 }
 
 impl ExportOptions {
@@ -306,6 +309,7 @@ pub fn selection(o: &ExportOptions) -> crate::store::ExportSelection {
         drop_skipped: o.drop_skipped,
         annotator: o.annotator.clone(),
         only_reviewed: o.only_reviewed,
+        task_ids: o.task_ids.clone(),
         predictions: !o.no_predictions,
         converter_fields: false,
     }

@@ -1,6 +1,7 @@
 //! Comparing results: which regions of two results are the same region, and what
 //! changed between them, as data the annotator's diff view and the command line both use.
 
+pub mod decision;
 pub mod describe;
 pub mod diff;
 

@@ -114,10 +114,12 @@ impl Store {
             ))?
             .query_map([id], prediction_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
+        let reviews = self.reviews_of_task(id)?;
         Ok(Some(TaskFull {
             task,
             annotations,
             predictions,
+            reviews,
         }))
     }
 

@@ -16,8 +16,11 @@ pub struct ExportSelection {
     pub drop_skipped: bool,
     /// Only annotations by this user: email/name, or numeric id.
     pub annotator: Option<String>,
-    /// Only annotations accepted in review.
+    /// Only annotations whose latest review accepted them (accepted, or fixed and
+    /// accepted), and only tasks that have one.
     pub only_reviewed: bool,
+    /// Only these tasks (ids); `None` reads every task.
+    pub task_ids: Option<Vec<i64>>,
     pub predictions: bool,
     /// Read only what the converter's item model needs: the task's id, data and base
     /// directory; each annotation's id, result, `completed_by` id, cancelled flag, lead
@@ -72,11 +75,14 @@ fn lean_annotation_row(r: &rusqlite::Row) -> rusqlite::Result<super::AnnotationR
     })
 }
 
-/// Where a project keeps review decisions, when it has any: a `review_state` column on
+/// Where a project keeps review decisions, when it has any: the `reviews` table the
+/// review screen writes (the latest decision counts: accepted or fixed), else, in files
+/// from elsewhere, a `review_state` column on
 /// `annotations` (`'accepted'`), an `accepted` column on `annotations` (1), or an
 /// `annotation_reviews` table (`annotation_id`, `accepted`; the latest review decides).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewSource {
+    Reviews,
     StateColumn,
     AcceptedColumn,
     ReviewsTable,
@@ -85,6 +91,7 @@ pub enum ReviewSource {
 impl ReviewSource {
     fn condition(self) -> &'static str {
         match self {
+            ReviewSource::Reviews => super::reviews::ACCEPTED_IN_REVIEW_SQL,
             ReviewSource::StateColumn => "a.review_state = 'accepted'",
             ReviewSource::AcceptedColumn => "a.accepted = 1",
             ReviewSource::ReviewsTable => {
@@ -106,6 +113,9 @@ impl Store {
 
     /// Where this project keeps review decisions, if it has any.
     pub fn review_source(&self) -> Result<Option<ReviewSource>> {
+        if self.has_reviews()? {
+            return Ok(Some(ReviewSource::Reviews));
+        }
         let cols = self.columns_of("annotations")?;
         if cols.iter().any(|c| c == "review_state") {
             return Ok(Some(ReviewSource::StateColumn));
@@ -185,6 +195,14 @@ impl Store {
             };
             conditions.push(source.condition().into());
         }
+        let mut task_filter = String::new();
+        if let Some(ids) = &sel.task_ids {
+            let list = serde_json::to_string(ids).expect("a list of integers");
+            params.push(SqlValue::Text(list));
+            let n = params.len();
+            conditions.push(format!("a.task_id IN (SELECT value FROM json_each(?{n}))"));
+            task_filter = "WHERE t.id IN (SELECT value FROM json_each(?1))".into();
+        }
         let filter = if conditions.is_empty() {
             String::new()
         } else {
@@ -194,7 +212,7 @@ impl Store {
         let lean = sel.converter_fields;
         let mut ts = c
             .prepare(&format!(
-                "SELECT {} FROM {TASK_FROM} ORDER BY t.id",
+                "SELECT {} FROM {TASK_FROM} {task_filter} ORDER BY t.id",
                 if lean {
                     LEAN_TASK_COLUMNS
                 } else {
@@ -222,9 +240,30 @@ impl Store {
                 }
             ))
             .map_err(sql::<E>)?;
+        // The task query binds only the id list, which is the last parameter.
+        let task_params: Vec<SqlValue> = if task_filter.is_empty() {
+            Vec::new()
+        } else {
+            params.last().cloned().into_iter().collect()
+        };
         let mut tasks = ts
-            .query_map([], if lean { lean_task_row } else { task_row })
+            .query_map(
+                rusqlite::params_from_iter(task_params.iter()),
+                if lean { lean_task_row } else { task_row },
+            )
             .map_err(sql::<E>)?;
+        // Reviews go with the full JSON only; the converters never read them.
+        let mut rs = c
+            .prepare(if lean {
+                "SELECT 1, 1, 1, 1, NULL, 'accepted', '', NULL, '' WHERE 0"
+            } else {
+                super::reviews::EXPORT_REVIEWS
+            })
+            .map_err(sql::<E>)?;
+        let mut revs = rs
+            .query_map([], super::reviews::export_review_row)
+            .map_err(sql::<E>)?
+            .peekable();
         let mut anns = ans
             .query_map(
                 rusqlite::params_from_iter(params.iter()),
@@ -245,6 +284,7 @@ impl Store {
             let mut full = TaskFull {
                 annotations: Vec::new(),
                 predictions: Vec::new(),
+                reviews: Vec::new(),
                 task,
             };
             loop {
@@ -274,6 +314,26 @@ impl Store {
                     }
                     _ => break,
                 }
+            }
+            loop {
+                match revs.peek() {
+                    Some(Ok(r)) if r.task_id <= full.task.id => {
+                        let r = revs.next().expect("peeked").map_err(sql::<E>)?;
+                        // Reviews of annotations left out stay out.
+                        if r.task_id == full.task.id
+                            && full.annotations.iter().any(|a| a.id == r.annotation_id)
+                        {
+                            full.reviews.push(r);
+                        }
+                    }
+                    Some(Err(_)) => {
+                        revs.next().expect("peeked").map_err(sql::<E>)?;
+                    }
+                    _ => break,
+                }
+            }
+            if sel.only_reviewed && full.annotations.is_empty() {
+                continue;
             }
             f(full)?;
         }

@@ -9,6 +9,7 @@ mod error;
 mod export;
 mod import;
 mod read;
+pub mod reviews;
 pub mod schema;
 pub mod settings;
 pub mod views;
@@ -19,6 +20,7 @@ pub use export::{ExportSelection, ReviewSource};
 pub use import::ImportWriter;
 pub use import::SourceCounts;
 pub use read::{AnnotationRow, Counts, ImportLogRow, PredictionRow, TaskFull, TaskRow};
+pub use reviews::{Decision, QueueItem, ReviewOrder, ReviewRow, ReviewWrite};
 pub use views::SavedView;
 
 // `Error` here is the store's own, so that its file errors read `Error::Store { .. }`.

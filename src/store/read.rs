@@ -61,6 +61,8 @@ pub struct TaskFull {
     pub task: TaskRow,
     pub annotations: Vec<AnnotationRow>,
     pub predictions: Vec<PredictionRow>,
+    /// Review decisions on its annotations, by annotation then oldest first.
+    pub reviews: Vec<super::reviews::ReviewRow>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

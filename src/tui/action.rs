@@ -163,6 +163,18 @@ pub enum Action {
     NewMessage,
     /// Chat: the role of the next new message.
     CycleRole,
+    /// Open the review screen.
+    Review,
+    /// Review: accept the annotation.
+    ReviewAccept,
+    /// Review: reject the annotation (with a comment).
+    ReviewReject,
+    /// Review: fix the annotation in the annotator, then accept it.
+    ReviewFix,
+    /// Review: star (or unstar) the annotation as the task's ground truth.
+    GroundTruth,
+    /// Review: the next order of the annotations.
+    CycleOrder,
 }
 
 impl Action {
@@ -270,6 +282,12 @@ impl Action {
         Action::RelationLabel,
         Action::NewMessage,
         Action::CycleRole,
+        Action::Review,
+        Action::ReviewAccept,
+        Action::ReviewReject,
+        Action::ReviewFix,
+        Action::GroundTruth,
+        Action::CycleOrder,
     ];
 
     /// The name used in keymap files.

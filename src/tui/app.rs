@@ -83,6 +83,8 @@ pub enum Effect {
         regions: Vec<Value>,
     },
     Play(String),
+    /// A read or write of the review screen.
+    Review(super::screens::review::ReviewEffect),
     Quit,
 }
 
@@ -124,6 +126,8 @@ pub struct App {
     /// The annotate screen: the open task and everything about working on it.
     pub annotate: Annotate,
     pub list: TaskList,
+    /// The review screen.
+    pub review: super::screens::review::Review,
     pub message: Option<(Level, String)>,
     pub quit: bool,
     /// The message shown and since when, for clearing Info/Ok messages after a while.
@@ -163,6 +167,7 @@ impl App {
             editor: None,
             annotate: Annotate::default(),
             list: TaskList::default(),
+            review: Default::default(),
             message: None,
             quit: false,
             message_since: None,
@@ -265,15 +270,26 @@ impl App {
     /// The one state changer: a message in, the state changed, what must happen outside
     /// out.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let store_changed = matches!(msg, Msg::StoreChanged);
+        let mut effects = self.update_msg(msg);
+        if store_changed {
+            effects.extend(self.review_store_changed());
+        }
+        // A reviewer fixing an annotation in the annotator: its submit is the fix.
+        self.review_intercept(effects)
+    }
+
+    fn update_msg(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
-            Msg::Start => match self.first_screen {
-                Screen::Task => vec![Effect::Counts, Effect::Resume],
-                Screen::List => {
-                    let mut effects = vec![Effect::Counts];
-                    effects.extend(self.open_list());
-                    effects
+            Msg::Start => {
+                let mut effects = vec![Effect::Counts];
+                match self.first_screen {
+                    Screen::Task => effects.push(Effect::Resume),
+                    Screen::List => effects.extend(self.open_list()),
+                    Screen::Review => effects.extend(self.open_review()),
                 }
-            },
+                effects
+            }
             Msg::Key(ev) => self.key(ev),
             Msg::Mouse(m)
                 if self.editor.is_none() && self.popup.is_none() && self.screen == Screen::Task =>
@@ -356,8 +372,9 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.expire_message(now);
-                Vec::new()
+                self.review_tick(now)
             }
+            Msg::Review(m) => self.review_msg(m),
             Msg::ListPage {
                 generation,
                 rows,

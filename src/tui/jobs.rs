@@ -51,6 +51,12 @@ pub enum Job {
     Counts { user_id: i64 },
     /// The open task read again (others' annotations, mine from another window).
     Task { id: i64 },
+    /// The annotations the review screen walks, in this order (a read of every
+    /// annotation, so never on the thread that takes keys).
+    ReviewQueue {
+        generation: u64,
+        order: crate::store::ReviewOrder,
+    },
 }
 
 impl Job {
@@ -60,7 +66,7 @@ impl Job {
             Job::ListPage { generation, .. } | Job::ListJump { generation, .. } => {
                 Some(*generation)
             }
-            Job::Counts { .. } | Job::Task { .. } => None,
+            Job::Counts { .. } | Job::Task { .. } | Job::ReviewQueue { .. } => None,
         }
     }
 }
@@ -241,6 +247,12 @@ pub fn run(store: &Store, job: Job) -> Msg {
             },
             Err(e) => Failure::warn(strings::cannot_read_task(id, &e.to_string())),
         },
+        Job::ReviewQueue { generation, order } => {
+            Msg::Review(super::screens::review::ReviewMsg::Queue {
+                generation,
+                items: store.review_queue(order).map_err(|e| e.to_string()),
+            })
+        }
     }
 }
 

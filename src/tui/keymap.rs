@@ -45,10 +45,12 @@ pub enum Ctx {
     Ranker,
     /// A Chat conversation.
     Chat,
+    /// The review screen.
+    Review,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 15] = [
+    pub const ALL: [Ctx; 16] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
@@ -64,6 +66,7 @@ impl Ctx {
         Ctx::Pairwise,
         Ctx::Ranker,
         Ctx::Chat,
+        Ctx::Review,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +86,7 @@ impl Ctx {
             Ctx::Pairwise => "pairwise",
             Ctx::Ranker => "ranker",
             Ctx::Chat => "chat",
+            Ctx::Review => "review",
         }
     }
 
@@ -103,6 +107,7 @@ impl Ctx {
             Ctx::Pairwise => "Pairwise (the two objects focused)",
             Ctx::Ranker => "Ranker and List (items focused)",
             Ctx::Chat => "Chat (a conversation focused)",
+            Ctx::Review => "Review (accept, fix or reject each annotation)",
         }
     }
 }

@@ -54,7 +54,8 @@ pub struct StartOptions {
     pub no_prelabel: bool,
     /// `--no-mouse`: leave the mouse to the terminal (its own selection and scrolling).
     pub no_mouse: bool,
-    /// The screen to open on: the next task to label (`start`), or another.
+    /// The screen to open on: the next task to label (`start`), the review (`--review`),
+    /// or another.
     pub first_screen: screens::Screen,
 }
 

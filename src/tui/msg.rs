@@ -117,6 +117,8 @@ pub enum Msg {
     Failed(Failure),
     /// A note from the outside (a player started, a hint).
     Note(Note),
+    /// A reply to the review screen.
+    Review(super::screens::review::ReviewMsg),
 }
 
 /// A failure the runtime reports instead of swallowing.

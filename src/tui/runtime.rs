@@ -251,6 +251,7 @@ impl Session {
             .filter(|h| h.conflict.is_none())
             .map(|h| h.due)
             .chain(self.app.message_due())
+            .chain(self.app.review.due())
             .min()
     }
 
@@ -655,6 +656,13 @@ impl Session {
                 self.loader.request(req);
                 Vec::new()
             }
+            Effect::Review(super::screens::review::ReviewEffect::Queue { generation, order }) => {
+                self.jobs
+                    .submit(&self.store, Job::ReviewQueue { generation, order })
+                    .into_iter()
+                    .collect()
+            }
+            Effect::Review(e) => vec![super::screens::review::carry_out(&mut self.store, e)],
             other => return Err(other),
         };
         Ok(msgs)

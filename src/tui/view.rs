@@ -61,6 +61,11 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         SaveState::Submitted => "submitted".to_string(),
         SaveState::Failed(e) => format!("NOT SAVED: {e}"),
     };
+    // The review screen's own writes, and the task it shows.
+    let (task, save) = match app.screen {
+        super::screens::Screen::Review => super::screens::review::status(app),
+        _ => (task, save),
+    };
     let mode = if app.editor.is_some() {
         "edit"
     } else if let Some(p) = &app.popup {
@@ -91,7 +96,11 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         count,
         source
     );
-    let style = if matches!(app.annotate.save, SaveState::Failed(_)) {
+    let failed = match app.screen {
+        super::screens::Screen::Review => app.review.failed.is_some(),
+        _ => matches!(app.annotate.save, SaveState::Failed(_)),
+    };
+    let style = if failed {
         th.error().add_modifier(Modifier::REVERSED)
     } else {
         th.status()

@@ -34,6 +34,8 @@ pub enum EditTarget {
         id: String,
         frame: u64,
     },
+    /// The comment of a reviewer rejecting annotation `id`.
+    ReviewComment(i64),
 }
 
 impl EditTarget {
@@ -41,7 +43,10 @@ impl EditTarget {
     pub fn edits_result(&self) -> bool {
         !matches!(
             self,
-            EditTarget::Jump | EditTarget::VideoFrame(_) | EditTarget::VideoFrames(_)
+            EditTarget::Jump
+                | EditTarget::VideoFrame(_)
+                | EditTarget::VideoFrames(_)
+                | EditTarget::ReviewComment(_)
         )
     }
 }
@@ -90,7 +95,9 @@ impl Editor {
         let alt = ev.modifiers.contains(KeyModifiers::ALT);
         let multiline = matches!(
             ed.target,
-            EditTarget::TextArea { .. } | EditTarget::ChatMessage { .. }
+            EditTarget::TextArea { .. }
+                | EditTarget::ChatMessage { .. }
+                | EditTarget::ReviewComment(_)
         );
         match ev.code {
             KeyCode::Esc => return EditorReply::Cancel,
@@ -149,6 +156,10 @@ impl Editor {
                 "Enter save · Esc cancel",
             ),
             EditTarget::Jump => (" go to task id ".into(), "Enter go · Esc cancel"),
+            EditTarget::ReviewComment(id) => (
+                crate::tui::strings::review_comment_title(*id),
+                "Enter reject · Alt-Enter new line · Esc cancel",
+            ),
             EditTarget::VideoFrame(o) => (
                 format!(" {}: go to frame ", sanitize(o, false)),
                 "Enter go · Esc cancel",

@@ -3,6 +3,7 @@
 //! place: a new screen is a module, a variant of [`Screen`] and its arms below.
 
 pub mod annotate;
+pub mod review;
 pub mod task_list;
 
 use super::action::Action;
@@ -21,6 +22,8 @@ pub enum Screen {
     Task,
     /// The task list.
     List,
+    /// Reviewing annotations.
+    Review,
 }
 
 impl Screen {
@@ -28,6 +31,7 @@ impl Screen {
     pub fn contexts(self, app: &App) -> Vec<Ctx> {
         match self {
             Screen::List => vec![Ctx::List],
+            Screen::Review => vec![Ctx::Review],
             Screen::Task => {
                 let mut v = Vec::new();
                 if let Some(c) = app.focus_ctx() {
@@ -43,6 +47,7 @@ impl Screen {
     pub fn mode(self, app: &App) -> &'static str {
         match self {
             Screen::List => "list",
+            Screen::Review => "review",
             Screen::Task => app.focus_ctx().map_or("task", Ctx::name),
         }
     }
@@ -52,6 +57,7 @@ impl Screen {
         let km = &app.keymap;
         match self {
             Screen::List => strings::list_hint(km),
+            Screen::Review => strings::review_hint(km),
             Screen::Task => match app.focus_ctx() {
                 Some(Ctx::Text) => strings::text_hint(km),
                 Some(Ctx::Image) => strings::image_hint(km),
@@ -70,6 +76,7 @@ impl Screen {
     pub fn hints(self, app: &App) -> Vec<(String, String)> {
         match self {
             Screen::List => app.list.hints(&app.keymap),
+            Screen::Review => review::hints(&app.keymap),
             Screen::Task => annotate::hints(&app.keymap, app.focus_ctx()),
         }
     }
@@ -79,6 +86,7 @@ impl Screen {
         match self {
             Screen::Task => annotate::view::draw(f, app, area, facts),
             Screen::List => facts.list_height = app.list.view(f, &app.theme, area),
+            Screen::Review => review::view(f, app, area),
         }
     }
 }
@@ -87,6 +95,8 @@ impl Screen {
 pub fn update(app: &mut App, a: Action) -> Vec<Effect> {
     match app.screen {
         Screen::Task => app.task_screen_action(a),
+        Screen::List if a == Action::Review => app.open_review(),
         Screen::List => app.list_action(a),
+        Screen::Review => app.review_action(a),
     }
 }

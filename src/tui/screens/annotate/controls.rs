@@ -425,6 +425,7 @@ impl App {
             EditTarget::TextArea { control, entry } => {
                 self.set_textarea_entry(&control, entry, text)
             }
+            EditTarget::ReviewComment(annotation_id) => self.review_reject(annotation_id, text),
             target @ (EditTarget::VideoFrame(_)
             | EditTarget::VideoFrames(_)
             | EditTarget::VideoBox { .. }) => self.video_commit(target, &text),
