@@ -45,10 +45,14 @@ pub enum Ctx {
     Ranker,
     /// A Chat conversation.
     Chat,
+    /// The JSON tree of a task.
+    Json,
+    /// Two results of a task side by side.
+    Compare,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 15] = [
+    pub const ALL: [Ctx; 17] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
@@ -64,6 +68,8 @@ impl Ctx {
         Ctx::Pairwise,
         Ctx::Ranker,
         Ctx::Chat,
+        Ctx::Json,
+        Ctx::Compare,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +89,8 @@ impl Ctx {
             Ctx::Pairwise => "pairwise",
             Ctx::Ranker => "ranker",
             Ctx::Chat => "chat",
+            Ctx::Json => "json",
+            Ctx::Compare => "compare",
         }
     }
 
@@ -103,6 +111,8 @@ impl Ctx {
             Ctx::Pairwise => "Pairwise (the two objects focused)",
             Ctx::Ranker => "Ranker and List (items focused)",
             Ctx::Chat => "Chat (a conversation focused)",
+            Ctx::Json => "JSON tree of a task",
+            Ctx::Compare => "Compare two results side by side",
         }
     }
 }

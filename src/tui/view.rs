@@ -38,6 +38,13 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
         Some(Popup::Picker(p)) => p.view(f, app, area),
         Some(Popup::Diff(d)) => d.view(f, &app.theme, &app.keymap, area),
         Some(Popup::Conflict(c)) => c.view(f, &app.theme, &app.keymap, area),
+        Some(Popup::JsonTree(p)) => {
+            let rows = p.view(f, &app.theme, &app.keymap, area);
+            facts.popup_size = Some((rows, area.width));
+        }
+        Some(Popup::Compare(p)) => {
+            facts.popup_size = Some(p.view(f, &app.theme, &app.keymap, area));
+        }
         None => {}
     }
     if let Some(ed) = &app.editor {
