@@ -98,25 +98,44 @@ fn my_answer_against_the_prediction_then_another_annotator() {
     assert_eq!(compare(&d).right_label(), "pred #1 m1 0.50");
     assert_eq!(compare(&d).summary, summary(0, 0, 0, 3));
     let s = d.screen(120, 40);
-    assert!(s.contains("0 same · 0 changed · 0 only left · 3 only right"), "{s}");
+    assert!(
+        s.contains("0 same · 0 changed · 0 only left · 3 only right"),
+        "{s}"
+    );
 
     // Alice on the left.
     d.keys("h");
     assert_eq!(compare(&d).left_label(), "ann #1 alice@example.org");
     assert_eq!(compare(&d).summary, summary(1, 1, 1, 1));
     let s = d.screen(120, 40);
-    assert!(s.contains("1 same · 1 changed · 1 only left · 1 only right"), "{s}");
+    assert!(
+        s.contains("1 same · 1 changed · 1 only left · 1 only right"),
+        "{s}"
+    );
     assert!(s.contains("left: ann #1 alice@example.org"), "{s}");
     assert!(s.contains("right: pred #1 m1 0.50"), "{s}");
     // Side by side: a pair shares a line, left of the bar and right of it.
     let same = line_with(&s, " = ner: PER");
     let (l, r) = same.split_once(" │ ").expect("two sides");
-    assert!(l.contains("ner: PER \"Alice\"") && r.contains("ner: PER \"Alice\""), "{same}");
+    assert!(
+        l.contains("ner: PER \"Alice\"") && r.contains("ner: PER \"Alice\""),
+        "{same}"
+    );
     let changed = line_with(&s, " ~ sentiment: Pos");
-    assert!(changed.split_once(" │ ").unwrap().1.contains("sentiment: Neg"), "{changed}");
+    assert!(
+        changed
+            .split_once(" │ ")
+            .unwrap()
+            .1
+            .contains("sentiment: Neg"),
+        "{changed}"
+    );
     assert!(s.contains(r#"choices ["Pos"] → ["Neg"]"#), "{s}");
     let left_only = line_with(&s, " < ner: ORG");
-    assert!(!left_only.split_once(" │ ").unwrap().1.contains("ner:"), "{left_only}");
+    assert!(
+        !left_only.split_once(" │ ").unwrap().1.contains("ner:"),
+        "{left_only}"
+    );
     let right_only = line_with(&s, " > ");
     assert!(right_only.contains("│ ner: LOC \"Paris\""), "{right_only}");
 
@@ -125,7 +144,10 @@ fn my_answer_against_the_prediction_then_another_annotator() {
     assert!(s.contains(" = L ner: PER \"Alice\""), "{s}");
     assert!(s.contains(" = R ner: PER \"Alice\""), "{s}");
     assert!(s.contains(" < R –"), "nothing on the right of ORG:\n{s}");
-    assert!(s.contains("1 same · 1 changed · 1 only left · 1 only right"), "{s}");
+    assert!(
+        s.contains("1 same · 1 changed · 1 only left · 1 only right"),
+        "{s}"
+    );
 
     // Swap the sides, then put the prediction on both.
     d.keys("s");
@@ -219,9 +241,20 @@ fn snapshot_80x24_stacked() {
 fn scrolling_stops_at_the_end() {
     let config = LabelConfig::parse(CONFIG).unwrap();
     let many: Vec<Value> = (0..200)
-        .map(|i| span(&format!("s{i}"), i * 10, i * 10 + 3, &format!("w{i}"), "PER"))
+        .map(|i| {
+            span(
+                &format!("s{i}"),
+                i * 10,
+                i * 10 + 3,
+                &format!("w{i}"),
+                "PER",
+            )
+        })
         .collect();
-    let mut p = ComparePopup::new(&config, vec![("a".into(), many.clone()), ("b".into(), many)]);
+    let mut p = ComparePopup::new(
+        &config,
+        vec![("a".into(), many.clone()), ("b".into(), many)],
+    );
     assert_eq!(p.summary, summary(200, 0, 0, 0));
     draw(&mut p, 80, 24);
     p.update(Action::Bottom);

@@ -8,12 +8,12 @@ mod common;
 
 use common::*;
 use insta::assert_snapshot;
+use labelterm::tui::action::Action;
 use labelterm::tui::app::{Effect, Popup};
 use labelterm::tui::keymap::Keymap;
 use labelterm::tui::msg::Inspect;
 use labelterm::tui::popups::{JsonTreePopup, TreeReply};
 use labelterm::tui::theme::Theme;
-use labelterm::tui::action::Action;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
@@ -56,7 +56,11 @@ fn footer(screen: &str) -> String {
     screen
         .lines()
         .filter(|l| l.contains('│'))
-        .map(|l| l.trim_matches(|c: char| c == ' ' || c == '│').trim().to_string())
+        .map(|l| {
+            l.trim_matches(|c: char| c == ' ' || c == '│')
+                .trim()
+                .to_string()
+        })
         .rfind(|l| !l.is_empty())
         .unwrap_or_default()
 }
@@ -91,7 +95,11 @@ fn flow_at(w: u16, h: u16) {
     d.keys("enter");
     let s = d.screen(w, h);
     assert_eq!(tree(&d).path_text(), r#".data.meta["a b"]"#);
-    assert!(footer(&s).starts_with(r#".data.meta["a b"]  1/1"#), "{}", footer(&s));
+    assert!(
+        footer(&s).starts_with(r#".data.meta["a b"]  1/1"#),
+        "{}",
+        footer(&s)
+    );
     assert!(s.contains("▾ meta: 2 keys"), "{s}");
     assert!(s.contains("▸ a b: […] 2 items"), "{s}");
 
@@ -100,12 +108,20 @@ fn flow_at(w: u16, h: u16) {
     let s = d.screen(w, h);
     assert!(s.contains("[0]: 10") && s.contains("[1]: 20"), "{s}");
     assert_eq!(copied(&key(&mut d, "Y")), r#".data.meta["a b"]"#);
-    assert!(d.message().contains(r#"copied the path .data.meta["a b"]"#), "{}", d.message());
+    assert!(
+        d.message().contains(r#"copied the path .data.meta["a b"]"#),
+        "{}",
+        d.message()
+    );
     d.keys("j");
     assert_eq!(copied(&key(&mut d, "y")), "10");
     d.keys("j j");
     assert_eq!(tree(&d).path_text(), ".data.meta.source");
-    assert_eq!(copied(&key(&mut d, "y")), "hello crawl", "strings are copied unquoted");
+    assert_eq!(
+        copied(&key(&mut d, "y")),
+        "hello crawl",
+        "strings are copied unquoted"
+    );
     let s = d.screen(w, h);
     assert!(s.contains("copied the value at .data.meta.source"), "{s}");
 
@@ -170,7 +186,10 @@ fn an_escaped_search_changes_nothing() {
     assert!(tree(&d).matches.is_empty() && tree(&d).query.is_empty());
     let s = d.screen(80, 24);
     assert!(!s.contains("hello▏"), "{s}");
-    assert!(d.s.app.popup.is_some(), "Esc in the search line leaves the popup open");
+    assert!(
+        d.s.app.popup.is_some(),
+        "Esc in the search line leaves the popup open"
+    );
 }
 
 /// Another screen asks for a task by id; the store's reply opens the tree.

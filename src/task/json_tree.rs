@@ -443,7 +443,10 @@ mod tests {
         let mut t = Tree::new(v, &[]);
         assert_eq!(shown(&t), [".", ".id", ".data", ".tags"]);
         assert!(t.expand(2));
-        assert_eq!(shown(&t), [".", ".id", ".data", ".data.text", ".data.meta", ".tags"]);
+        assert_eq!(
+            shown(&t),
+            [".", ".id", ".data", ".data.text", ".data.meta", ".tags"]
+        );
         assert!(!t.expand(3), "a string has no children");
         assert!(!t.expand(5), "an empty array has no children");
         assert!(t.expand(4));
@@ -454,7 +457,15 @@ mod tests {
         t.toggle(2);
         assert_eq!(
             shown(&t),
-            [".", ".id", ".data", ".data.text", ".data.meta", r#".data.meta["a b"]"#, ".tags"]
+            [
+                ".",
+                ".id",
+                ".data",
+                ".data.text",
+                ".data.meta",
+                r#".data.meta["a b"]"#,
+                ".tags"
+            ]
         );
         assert_eq!(t.parent_row(5), Some(4));
         assert_eq!(t.parent_row(0), None);

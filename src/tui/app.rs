@@ -441,7 +441,7 @@ impl App {
             self.list.height = h;
         }
         if let (Some(p), Some((rows, width))) = (&mut self.popup, facts.popup_size) {
-            p.set_size(rows, width);
+            p.set_size(rows.into(), width);
         }
         if let (Some(t), Some((id, l))) = (&mut self.annotate.task, facts.task)
             && t.full.task.id == id

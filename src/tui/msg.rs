@@ -231,5 +231,5 @@ pub struct LayoutFacts {
     /// Rows of the task list visible, when the list was drawn.
     pub list_height: Option<usize>,
     /// The popup's list as drawn (rows, columns), for popups that scroll.
-    pub popup_size: Option<(usize, u16)>,
+    pub popup_size: Option<(u16, u16)>,
 }

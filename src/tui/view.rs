@@ -40,10 +40,11 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
         Some(Popup::Conflict(c)) => c.view(f, &app.theme, &app.keymap, area),
         Some(Popup::JsonTree(p)) => {
             let rows = p.view(f, &app.theme, &app.keymap, area);
-            facts.popup_size = Some((rows, area.width));
+            facts.popup_size = Some((rows as u16, area.width));
         }
         Some(Popup::Compare(p)) => {
-            facts.popup_size = Some(p.view(f, &app.theme, &app.keymap, area));
+            let (rows, width) = p.view(f, &app.theme, &app.keymap, area);
+            facts.popup_size = Some((rows as u16, width));
         }
         None => {}
     }

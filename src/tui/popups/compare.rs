@@ -149,14 +149,18 @@ impl ComparePopup {
         for (control, entries) in d.by_control() {
             rows.push(Row::Control(control.to_string()));
             for e in entries {
-                let side = |v: &Option<Value>| v.as_ref().map(|r| describe(cfg, r)).unwrap_or_default();
+                let side =
+                    |v: &Option<Value>| v.as_ref().map(|r| describe(cfg, r)).unwrap_or_default();
                 let (mark, changes) = match &e.kind {
                     DiffKind::Unchanged => (Mark::Same, String::new()),
                     DiffKind::Removed => (Mark::OnlyLeft, String::new()),
                     DiffKind::Added => (Mark::OnlyRight, String::new()),
                     DiffKind::Changed(f) => (
                         Mark::Changed,
-                        f.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+                        f.iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join(", "),
                     ),
                 };
                 match mark {
@@ -187,7 +191,11 @@ impl ComparePopup {
     /// How many lines the body has at `width` columns (as [`ComparePopup::body`] lays
     /// them out).
     pub fn line_count(&self, width: u16) -> usize {
-        let per_side = if width >= SIDE_BY_SIDE_MIN_WIDTH { 1 } else { 2 };
+        let per_side = if width >= SIDE_BY_SIDE_MIN_WIDTH {
+            1
+        } else {
+            2
+        };
         usize::from(self.sources.len() < 2)
             + self
                 .rows
@@ -266,10 +274,7 @@ impl ComparePopup {
         }
         for row in &self.rows {
             match row {
-                Row::Control(c) => out.push(Line::from(Span::styled(
-                    clip(c, w),
-                    theme.accent(),
-                ))),
+                Row::Control(c) => out.push(Line::from(Span::styled(clip(c, w), theme.accent()))),
                 Row::Pair {
                     mark,
                     left,
@@ -282,7 +287,10 @@ impl ComparePopup {
                         let half = w.saturating_sub(5) / 2;
                         out.push(Line::from(vec![
                             Span::styled(format!(" {sym} "), st),
-                            Span::styled(pad(&clip(left, half), half), side_style(theme, *mark, true)),
+                            Span::styled(
+                                pad(&clip(left, half), half),
+                                side_style(theme, *mark, true),
+                            ),
                             Span::styled(" │ ", theme.dim()),
                             Span::styled(clip(right, half), side_style(theme, *mark, false)),
                         ]));
@@ -319,7 +327,11 @@ impl ComparePopup {
         );
         f.render_widget(Clear, r);
         let title = strings::compare_title(km);
-        let b = block(theme, clip(&title, r.width.saturating_sub(2) as usize), true);
+        let b = block(
+            theme,
+            clip(&title, r.width.saturating_sub(2) as usize),
+            true,
+        );
         let inner = b.inner(r);
         f.render_widget(b, r);
         if inner.height < 3 || inner.width == 0 {
@@ -334,11 +346,7 @@ impl ComparePopup {
                 clip(&strings::compare_right(self.right_label()), half)
             )
         } else {
-            format!(
-                "L {}   R {}",
-                self.left_label(),
-                self.right_label()
-            )
+            format!("L {}   R {}", self.left_label(), self.right_label())
         };
         let s = self.summary;
         let summary = strings::compare_summary(s.same, s.changed, s.only_left, s.only_right);
@@ -381,7 +389,13 @@ fn pad(s: &str, width: usize) -> String {
 
 impl crate::tui::app::App {
     /// Opens the compare popup on `sources`, `left` against `right` (indices into it).
-    pub fn open_compare(&mut self, config: &LabelConfig, sources: Vec<Source>, left: usize, right: usize) {
+    pub fn open_compare(
+        &mut self,
+        config: &LabelConfig,
+        sources: Vec<Source>,
+        left: usize,
+        right: usize,
+    ) {
         self.popup = Some(super::Popup::Compare(Box::new(ComparePopup::with_sides(
             config, sources, left, right,
         ))));

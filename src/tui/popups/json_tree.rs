@@ -24,7 +24,10 @@ pub enum TreeReply {
     Keep,
     Close,
     /// Put the text on the clipboard; `what` says what it is (for the status line).
-    Copy { text: String, what: String },
+    Copy {
+        text: String,
+        what: String,
+    },
 }
 
 /// Rows a page key moves before the first frame told the real height.
@@ -199,9 +202,7 @@ impl JsonTreePopup {
             KeyCode::Backspace => {
                 self.query.pop();
             }
-            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.query.push(c)
-            }
+            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => self.query.push(c),
             _ => {}
         }
     }
@@ -286,7 +287,11 @@ impl JsonTreePopup {
         );
         f.render_widget(Clear, r);
         let title = strings::json_tree_title(km, &self.title);
-        let b = block(theme, clip(&title, r.width.saturating_sub(2) as usize), true);
+        let b = block(
+            theme,
+            clip(&title, r.width.saturating_sub(2) as usize),
+            true,
+        );
         let inner = b.inner(r);
         f.render_widget(b, r);
         if inner.height == 0 || inner.width == 0 {
@@ -318,7 +323,10 @@ impl JsonTreePopup {
             )
         };
         f.render_widget(
-            Paragraph::new(Line::from(Span::styled(clip(&footer, width), theme.accent()))),
+            Paragraph::new(Line::from(Span::styled(
+                clip(&footer, width),
+                theme.accent(),
+            ))),
             Rect {
                 y: inner.y + list_h as u16,
                 height: 1,
@@ -407,7 +415,8 @@ fn row_line(
             let shown = if container && open {
                 // The size alone: the children follow on their own rows.
                 let p = preview(v, 0);
-                p.split_once(' ').map_or(p.clone(), |(_, size)| size.to_string())
+                p.split_once(' ')
+                    .map_or(p.clone(), |(_, size)| size.to_string())
             } else {
                 preview(v, left)
             };
@@ -449,7 +458,11 @@ mod tests {
         assert_eq!(p.path_text(), ".data.items[5]");
         assert_eq!(p.top, p.cursor + 1 - 5);
         p.update(Action::Left);
-        assert_eq!(p.path_text(), ".data.items", "left on a leaf goes to the parent");
+        assert_eq!(
+            p.path_text(),
+            ".data.items",
+            "left on a leaf goes to the parent"
+        );
         p.update(Action::Left);
         assert_eq!(p.tree.len(), 4);
         assert_eq!(p.update(Action::Cancel), TreeReply::Close);
