@@ -235,4 +235,14 @@ mod tests {
         assert_eq!(off, reversed);
         assert!(MODIFY_OTHER_KEYS_OFF.starts_with(b"\x1b[>4;0m"));
     }
+
+    /// The copied text travels base64-encoded, so an escape in a task value cannot end
+    /// the sequence early and reach the terminal as a command.
+    #[test]
+    fn clipboard_text_is_one_osc52_sequence() {
+        assert_eq!(osc52("hi"), b"\x1b]52;c;aGk=\x07");
+        let seq = osc52("a\x1b]0;title\x07b");
+        let body = &seq[7..seq.len() - 1];
+        assert!(!body.contains(&0x1b) && !body.contains(&0x07), "{seq:?}");
+    }
 }
