@@ -175,6 +175,30 @@ pub enum Action {
     GroundTruth,
     /// Review: the next order of the annotations.
     CycleOrder,
+    /// Open the JSON tree of the task (as Label Studio exports it).
+    JsonTree,
+    /// Open the side-by-side comparison of the task's annotations and predictions.
+    Compare,
+    /// JSON tree: open every node.
+    ExpandAll,
+    /// JSON tree: close every node.
+    CollapseAll,
+    /// JSON tree: open the node under the cursor and everything below it.
+    ExpandSubtree,
+    /// Copy the value under the cursor to the clipboard.
+    YankValue,
+    /// Copy the path (jq syntax) under the cursor to the clipboard.
+    YankPath,
+    /// The next match of the search.
+    SearchNext,
+    /// The previous match of the search.
+    SearchPrev,
+    /// Compare: the next source on the left.
+    CompareLeft,
+    /// Compare: the next source on the right.
+    CompareRight,
+    /// Compare: swap the two sides.
+    SwapSides,
 }
 
 impl Action {
@@ -288,6 +312,18 @@ impl Action {
         Action::ReviewFix,
         Action::GroundTruth,
         Action::CycleOrder,
+        Action::JsonTree,
+        Action::Compare,
+        Action::ExpandAll,
+        Action::CollapseAll,
+        Action::ExpandSubtree,
+        Action::YankValue,
+        Action::YankPath,
+        Action::SearchNext,
+        Action::SearchPrev,
+        Action::CompareLeft,
+        Action::CompareRight,
+        Action::SwapSides,
     ];
 
     /// The name used in keymap files.

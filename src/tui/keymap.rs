@@ -47,10 +47,14 @@ pub enum Ctx {
     Chat,
     /// The review screen.
     Review,
+    /// The JSON tree of a task.
+    Json,
+    /// Two results of a task side by side.
+    Compare,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 16] = [
+    pub const ALL: [Ctx; 18] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
@@ -67,6 +71,8 @@ impl Ctx {
         Ctx::Ranker,
         Ctx::Chat,
         Ctx::Review,
+        Ctx::Json,
+        Ctx::Compare,
     ];
 
     pub fn name(self) -> &'static str {
@@ -87,6 +93,8 @@ impl Ctx {
             Ctx::Ranker => "ranker",
             Ctx::Chat => "chat",
             Ctx::Review => "review",
+            Ctx::Json => "json",
+            Ctx::Compare => "compare",
         }
     }
 
@@ -108,6 +116,8 @@ impl Ctx {
             Ctx::Ranker => "Ranker and List (items focused)",
             Ctx::Chat => "Chat (a conversation focused)",
             Ctx::Review => "Review (accept, fix or reject each annotation)",
+            Ctx::Json => "JSON tree of a task",
+            Ctx::Compare => "Compare two results side by side",
         }
     }
 }

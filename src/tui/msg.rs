@@ -119,6 +119,21 @@ pub enum Msg {
     Note(Note),
     /// A reply to the review screen.
     Review(super::screens::review::ReviewMsg),
+    /// A task read for a popup (`Effect::InspectTask`); `None`: it is gone.
+    TaskInspected {
+        id: i64,
+        view: Inspect,
+        full: Option<Box<TaskFull>>,
+    },
+}
+
+/// Which popup shows a task read by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inspect {
+    /// The task's Label Studio JSON as a tree.
+    Json,
+    /// Its annotations and predictions side by side.
+    Compare,
 }
 
 /// A failure the runtime reports instead of swallowing.
@@ -217,4 +232,6 @@ pub struct LayoutFacts {
     pub task: Option<(i64, TaskLayout)>,
     /// Rows of the task list visible, when the list was drawn.
     pub list_height: Option<usize>,
+    /// The popup's list as drawn (rows, columns), for popups that scroll.
+    pub popup_size: Option<(u16, u16)>,
 }

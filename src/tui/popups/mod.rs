@@ -1,18 +1,22 @@
 //! Popups: each one owns its state and has its update, view and hints. They are drawn
 //! above the screens and get the keys first (the inline editor above them all).
 
+pub mod compare;
 pub mod conflict;
 pub mod diff;
 pub mod editor;
 pub mod help;
+pub mod json_tree;
 pub mod picker;
 
 use super::action::Action;
 use super::keymap::{Ctx, Keymap};
+pub use compare::ComparePopup;
 pub use conflict::{Conflict, ConflictReply};
 pub use diff::Diff;
 pub use editor::{EditTarget, Editor, EditorReply};
 pub use help::Help;
+pub use json_tree::{JsonTreePopup, TreeReply};
 pub use picker::{Picker, PickerReply};
 
 /// What a simple popup asks of the app after an action.
@@ -28,6 +32,9 @@ pub enum Popup {
     Picker(Picker),
     Diff(Diff),
     Conflict(Conflict),
+    /// Boxed: the tree holds the whole task.
+    JsonTree(Box<JsonTreePopup>),
+    Compare(Box<ComparePopup>),
 }
 
 impl Popup {
@@ -38,6 +45,8 @@ impl Popup {
             Popup::Picker(_) => Ctx::Picker,
             Popup::Diff(_) => Ctx::Diff,
             Popup::Conflict(_) => Ctx::Conflict,
+            Popup::JsonTree(_) => Ctx::Json,
+            Popup::Compare(_) => Ctx::Compare,
         }
     }
 
@@ -48,6 +57,8 @@ impl Popup {
             Popup::Picker(_) => "taxonomy",
             Popup::Diff(_) => "diff",
             Popup::Conflict(_) => "conflict",
+            Popup::JsonTree(_) => "json",
+            Popup::Compare(_) => "compare",
         }
     }
 
@@ -57,6 +68,35 @@ impl Popup {
             Popup::Picker(p) => p.hints(km),
             Popup::Diff(p) => p.hints(km),
             Popup::Conflict(p) => p.hints(km),
+            Popup::JsonTree(p) => p.hints(km),
+            Popup::Compare(p) => p.hints(km),
+        }
+    }
+}
+
+impl Popup {
+    /// The popup's list height and width as drawn, for its page keys and scrolling.
+    pub fn set_size(&mut self, rows: usize, width: u16) {
+        match self {
+            Popup::JsonTree(p) => p.set_height(rows),
+            Popup::Compare(p) => p.set_size(rows, width),
+            _ => {}
+        }
+    }
+}
+
+impl crate::tui::app::App {
+    /// Opens a task read by id (`Effect::InspectTask`) in the popup asked for: its Label
+    /// Studio JSON as a tree, or its results side by side.
+    pub fn inspect(&mut self, full: &crate::store::TaskFull, view: crate::tui::msg::Inspect) {
+        match view {
+            crate::tui::msg::Inspect::Json => {
+                self.open_json_tree(crate::export::json::task_json(full, 1))
+            }
+            crate::tui::msg::Inspect::Compare => {
+                let config = self.base_config.clone();
+                self.open_compare(&config, compare::task_sources(full), 0, 1)
+            }
         }
     }
 }
