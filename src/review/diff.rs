@@ -3,6 +3,7 @@
 //! when a region is accepted), else the same control on the same place, else unmatched.
 //! Every field of the value is compared, geometry included, so a moved box is Changed.
 
+use super::matching::{box_iou, overlap_1d};
 use crate::annotate::region::{from_name, id_of, is_relation, num, to_name};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -294,7 +295,7 @@ pub fn same_place(a: &Value, b: &Value) -> bool {
         };
     }
     match (bounds(va), bounds(vb)) {
-        (Some(Bounds::Area(ra)), Some(Bounds::Area(rb))) => iou(ra, rb) >= 0.5,
+        (Some(Bounds::Area(ra)), Some(Bounds::Area(rb))) => box_iou(ra, rb) >= 0.5,
         (Some(Bounds::Point(pa)), Some(Bounds::Point(pb))) => {
             (pa.0 - pb.0).hypot(pa.1 - pb.1) <= 2.0
         }
@@ -306,16 +307,6 @@ pub fn same_place(a: &Value, b: &Value) -> bool {
 fn interval(v: &Value) -> Option<(f64, f64)> {
     let (s, e) = (num(v.get("start")?)?, num(v.get("end")?)?);
     Some((s.min(e), s.max(e)))
-}
-
-/// Overlap over union of two intervals; two equal points count as full overlap.
-fn overlap_1d(a: (f64, f64), b: (f64, f64)) -> f64 {
-    if a == b {
-        return 1.0;
-    }
-    let inter = (a.1.min(b.1) - a.0.max(b.0)).max(0.0);
-    let union = a.1.max(b.1) - a.0.min(b.0);
-    if union > 0.0 { inter / union } else { 0.0 }
 }
 
 enum Bounds {
@@ -350,14 +341,6 @@ fn bounds(v: &Value) -> Option<Bounds> {
         (Some(w), Some(h)) => Some(Bounds::Area((x, y, w, h))),
         _ => Some(Bounds::Point((x, y))),
     }
-}
-
-fn iou(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> f64 {
-    let ix = (a.0 + a.2).min(b.0 + b.2) - a.0.max(b.0);
-    let iy = (a.1 + a.3).min(b.1 + b.3) - a.1.max(b.1);
-    let inter = ix.max(0.0) * iy.max(0.0);
-    let union = a.2 * a.3 + b.2 * b.3 - inter;
-    if union > 0.0 { inter / union } else { 0.0 }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The project store: one SQLite file per project. This is the only code that speaks SQL.
 
+pub mod agreement;
 pub mod annotate;
 pub mod browse;
 mod busy;
@@ -11,6 +12,7 @@ mod read;
 pub mod schema;
 pub mod settings;
 
+pub use agreement::{AgreementAnnotation, AgreementPrediction, TaskResults};
 pub use error::{Result, StoreError, StoreErrorKind};
 pub use export::{ExportSelection, ReviewSource};
 pub use import::ImportWriter;
