@@ -355,7 +355,7 @@ pub struct TaskAgreement {
 }
 
 /// Every agreement and prediction-quality figure of a project.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgreementReport {
     /// Over tasks with two or more annotations.
     pub overall: Mean,
