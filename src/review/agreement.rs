@@ -547,6 +547,7 @@ impl AgreementReport {
                 s.push_str(&format!("  {n}"));
                 s.push_str(&" ".repeat(col(n) - display_width(n)));
             }
+            s.truncate(s.trim_end().len());
             s.push('\n');
             for (a, name) in self.matrix.keys().zip(&names) {
                 s.push_str(&format!("  {}", fit(name, width)));
@@ -556,6 +557,7 @@ impl AgreementReport {
                         .map_or("–".to_string(), |m| fig(m.value()));
                     s.push_str(&format!("  {}", fit(&cell, col(bn))));
                 }
+                s.truncate(s.trim_end().len());
                 s.push('\n');
             }
         }
