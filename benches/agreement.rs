@@ -97,7 +97,7 @@ fn build(path: &Path, n: usize) {
                 .unwrap();
             ann.execute(rusqlite::params![id, first, users as i64 + 1])
                 .unwrap();
-            ann.execute(rusqlite::params![id, second, (users + 1) % 4 + 1])
+            ann.execute(rusqlite::params![id, second, ((users + 1) % 4 + 1) as i64])
                 .unwrap();
             let predicted = result(choice, &[(s1, s1 + 10, l1)]);
             pred.execute(rusqlite::params![id, predicted]).unwrap();

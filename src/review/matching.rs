@@ -274,7 +274,7 @@ fn crossing_y(p: (Point, Point), q: (Point, Point)) -> Option<f64> {
     let (dx, dy) = (q.0.0 - p.0.0, q.0.1 - p.0.1);
     let t = (dx * s.1 - dy * s.0) / denom;
     let u = (dx * r.1 - dy * r.0) / denom;
-    ((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&u)).then(|| p.0.1 + t * r.1)
+    ((0.0..=1.0).contains(&t) && (0.0..=1.0).contains(&u)).then_some(p.0.1 + t * r.1)
 }
 
 /// Area common to two simple polygons. Between consecutive corners and edge crossings the
@@ -364,13 +364,7 @@ pub fn overlap(a: &Place, b: &Place) -> f64 {
                 end: e2,
                 channel: c2,
             },
-        ) => {
-            if c1 == c2 {
-                overlap_1d((*s1, *e1), (*s2, *e2))
-            } else {
-                0.0
-            }
-        }
+        ) if c1 == c2 => overlap_1d((*s1, *e1), (*s2, *e2)),
         (Ranges(x), Ranges(y)) => ranges_iou(x, y),
         (Span { start, end, .. }, Ranges(r)) | (Ranges(r), Span { start, end, .. }) => {
             ranges_iou(&[(*start, *end)], r)
@@ -415,13 +409,7 @@ pub fn overlap(a: &Place, b: &Place) -> f64 {
             polygon_iou(&corners((*x, *y, *w, *h)), p)
         }
         (Polygon(p), Polygon(q)) => polygon_iou(p, q),
-        (Point(x1, y1), Point(x2, y2)) => {
-            if (x1 - x2).hypot(y1 - y2) <= 2.0 {
-                1.0
-            } else {
-                0.0
-            }
-        }
+        (Point(x1, y1), Point(x2, y2)) => f64::from(u8::from((x1 - x2).hypot(y1 - y2) <= 2.0)),
         (Frames(f1), Frames(f2)) => {
             let keys: std::collections::BTreeSet<&i64> = f1.keys().chain(f2.keys()).collect();
             if keys.is_empty() {

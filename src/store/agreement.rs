@@ -254,7 +254,7 @@ mod tests {
         let n = s
             .refresh_stale_agreement(2, |a| {
                 seen.push(a.len());
-                (a.len() >= 2).then(|| a.len() as f64)
+                (a.len() >= 2).then_some(a.len() as f64)
             })
             .unwrap();
         assert_eq!(n, 4);
