@@ -334,8 +334,9 @@ fn stored_task_agreement(config: &LabelConfig, annotations: &[AgreementAnnotatio
     score_task(&parsed).agreement
 }
 
-/// Tasks refreshed per transaction: a writer waits at most one batch for the lock.
-pub const REFRESH_BATCH: usize = 2_000;
+/// Tasks refreshed per transaction: a writer waits at most one batch for the lock (some
+/// 50 ms of work).
+pub const REFRESH_BATCH: usize = 5_000;
 
 /// Recomputes the stored agreement of every task marked stale (its annotations changed
 /// since), one transaction per batch of tasks, and clears the mark. Returns how many tasks
@@ -415,12 +416,19 @@ impl AgreementReport {
                     continue;
                 }
                 for (x, y) in [(i, j), (j, i)] {
-                    self.matrix
-                        .entry(who[*x].clone())
-                        .or_default()
-                        .entry(who[*y].clone())
-                        .or_default()
-                        .add(p.score);
+                    // Looked up before inserting: no names copied once a pair is known.
+                    if !self.matrix.contains_key(&who[*x]) {
+                        self.matrix.insert(who[*x].clone(), BTreeMap::new());
+                    }
+                    let row = self.matrix.get_mut(&who[*x]).expect("inserted above");
+                    match row.get_mut(&who[*y]) {
+                        Some(m) => m.add(p.score),
+                        None => {
+                            let mut m = Mean::default();
+                            m.add(p.score);
+                            row.insert(who[*y].clone(), m);
+                        }
+                    }
                 }
             }
             let mut annotators = who;

@@ -56,6 +56,14 @@ impl LabelCounts {
     }
 }
 
+/// Counts one label, copying its name only the first time.
+fn bump(labels: &mut BTreeMap<String, LabelCounts>, label: &str, f: fn(&mut LabelCounts)) {
+    match labels.get_mut(label) {
+        Some(c) => f(c),
+        None => f(labels.entry(label.to_string()).or_default()),
+    }
+}
+
 /// One model_version's figures.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelQuality {
@@ -81,7 +89,10 @@ impl ModelQuality {
                     let pv = p.map_or(&empty, |c| &c.values);
                     let av = a.map_or(&empty, |c| &c.values);
                     for v in pv.union(av) {
-                        let c = self.labels.entry(v.clone()).or_default();
+                        if !self.labels.contains_key(v) {
+                            self.labels.insert(v.clone(), LabelCounts::default());
+                        }
+                        let c = self.labels.get_mut(v).expect("inserted above");
                         match (pv.contains(v), av.contains(v)) {
                             (true, true) => c.true_positives += 1,
                             (true, false) => c.false_positives += 1,
@@ -93,16 +104,12 @@ impl ModelQuality {
                     let pr = p.map_or(&[][..], |c| &c.regions);
                     let ar = a.map_or(&[][..], |c| &c.regions);
                     let m = match_by_overlap(pr, ar);
-                    let labels = |l: &[String]| -> Vec<String> {
-                        if l.is_empty() {
-                            vec![name.clone()]
-                        } else {
-                            l.to_vec()
-                        }
-                    };
                     let mut count = |l: &[String], f: fn(&mut LabelCounts)| {
-                        for label in labels(l) {
-                            f(self.labels.entry(label).or_default());
+                        if l.is_empty() {
+                            bump(&mut self.labels, name, f);
+                        }
+                        for label in l {
+                            bump(&mut self.labels, label, f);
                         }
                     };
                     for pair in &m.pairs {
