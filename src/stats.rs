@@ -245,8 +245,11 @@ impl Stats {
             &self.model_versions,
             "prediction(s)",
         );
-        s.push('\n');
-        s.push_str(&self.agreement.to_text());
+        // Agreement needs a task with two annotations, or predictions to compare.
+        if self.agreement.overall.count > 0 || !self.agreement.predictions.is_empty() {
+            s.push('\n');
+            s.push_str(&self.agreement.to_text());
+        }
         s
     }
 }
