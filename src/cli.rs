@@ -9,6 +9,7 @@ use crate::project::{self, NewProject};
 use crate::store::{Sampling, StoreErrorKind};
 use clap::{Args, Parser, Subcommand};
 
+mod agreement;
 mod inspect;
 mod settings;
 mod start;
@@ -131,7 +132,16 @@ pub enum Command {
     /// Check a label config and task files without a project: every problem, then a
     /// summary (tasks, data keys and their types, problems grouped by kind).
     Validate(ValidateArgs),
-    /// Counts of tasks, annotations, predictions, and labels per control.
+    /// Agreement between annotators (overall, per control, per task, per pair of
+    /// annotators) and the quality of predictions per model_version.
+    Agreement {
+        project: PathBuf,
+        /// One JSON object: overall, per_control, tasks, matrix, predictions.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Counts of tasks, annotations, predictions, labels per control, per annotator and
+    /// per model_version, and agreement.
     Stats {
         project: PathBuf,
         /// One JSON object instead of a table.
@@ -382,6 +392,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate(args) => validate::run(args),
+        Command::Agreement { project, json } => agreement::run(project, json),
         Command::Stats { project, json } => {
             let (store, config) = project::open(&project)?;
             let stats = crate::stats::compute(&store, &config)?;

@@ -1,8 +1,10 @@
 //! Project statistics: counts, and per control how often each label or choice was used in
-//! annotations and in predictions.
+//! annotations and in predictions, the same per annotator and per model_version, and the
+//! agreement figures.
 
 use crate::config::LabelConfig;
 use crate::error::Result;
+use crate::review::agreement::{self, AgreementReport};
 use crate::store::{Counts, Store};
 use crate::term_safe::{display_width, fit, term_safe};
 use indexmap::IndexMap;
@@ -16,15 +18,44 @@ pub struct ControlStats {
     pub predictions: IndexMap<String, u64>,
 }
 
+/// What one annotator (or one model_version) labeled.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OwnerStats {
+    /// Submitted annotations (or predictions).
+    pub results: u64,
+    /// control → label → count, in order of first use.
+    pub labels: IndexMap<String, IndexMap<String, u64>>,
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Stats {
     pub counts: Counts,
     pub controls: IndexMap<String, ControlStats>,
     /// Results whose from_name is not a control of the config.
     pub unknown_controls: IndexMap<String, u64>,
+    /// Annotator's email (or name) → their labels; `(nobody)` for annotations without one.
+    pub annotators: IndexMap<String, OwnerStats>,
+    /// model_version → its predictions' labels.
+    pub model_versions: IndexMap<String, OwnerStats>,
+    pub agreement: AgreementReport,
 }
 
-fn tally(config: &LabelConfig, stats: &mut Stats, result: &str, predictions: bool) {
+fn tally(
+    config: &LabelConfig,
+    stats: &mut Stats,
+    owner: Option<&str>,
+    result: &str,
+    predictions: bool,
+) {
+    let owners = if predictions {
+        &mut stats.model_versions
+    } else {
+        &mut stats.annotators
+    };
+    let owner = owners
+        .entry(owner.unwrap_or("(nobody)").to_string())
+        .or_default();
+    owner.results += 1;
     let Ok(Value::Array(regions)) = serde_json::from_str::<Value>(result) else {
         return;
     };
@@ -37,14 +68,52 @@ fn tally(config: &LabelConfig, stats: &mut Stats, result: &str, predictions: boo
             *stats.unknown_controls.entry(from.to_string()).or_default() += 1;
             continue;
         };
+        let labels = crate::task::region_labels(r);
+        let per_owner = owner.labels.entry(name.clone()).or_default();
+        for label in &labels {
+            *per_owner.entry(label.clone()).or_default() += 1;
+        }
         let entry = stats.controls.entry(name).or_default();
         let map = if predictions {
             &mut entry.predictions
         } else {
             &mut entry.annotations
         };
-        for label in crate::task::region_labels(r) {
+        for label in labels {
             *map.entry(label).or_default() += 1;
+        }
+    }
+}
+
+/// How many of the lowest-agreement tasks the report names.
+pub const LOWEST_TASKS: usize = 10;
+
+fn owners_json(owners: &IndexMap<String, OwnerStats>, count_key: &str) -> Value {
+    let m: serde_json::Map<String, Value> = owners
+        .iter()
+        .map(|(name, o)| {
+            (
+                name.clone(),
+                json!({ count_key: o.results, "labels": o.labels }),
+            )
+        })
+        .collect();
+    Value::Object(m)
+}
+
+fn owners_text(s: &mut String, title: &str, owners: &IndexMap<String, OwnerStats>, what: &str) {
+    for (name, o) in owners {
+        s.push_str(&format!(
+            "\n{title} {}  {} {what}\n",
+            term_safe(name),
+            o.results
+        ));
+        for (control, labels) in &o.labels {
+            let list: Vec<String> = labels
+                .iter()
+                .map(|(l, n)| format!("{} {n}", term_safe(l)))
+                .collect();
+            s.push_str(&format!("  {}: {}\n", term_safe(control), list.join(", ")));
         }
     }
 }
@@ -72,8 +141,9 @@ pub fn compute(store: &Store, config: &LabelConfig) -> Result<Stats> {
         }
         stats.controls.insert(c.name.clone(), cs);
     }
-    store.each_result(false, |r| tally(config, &mut stats, r, false))?;
-    store.each_result(true, |r| tally(config, &mut stats, r, true))?;
+    store.each_result_by(false, |owner, r| tally(config, &mut stats, owner, r, false))?;
+    store.each_result_by(true, |owner, r| tally(config, &mut stats, owner, r, true))?;
+    stats.agreement = agreement::report(store, config, LOWEST_TASKS, |_| {})?;
     Ok(stats)
 }
 
@@ -105,6 +175,9 @@ impl Stats {
             "users": c.users,
             "controls": controls,
             "unknown_controls": self.unknown_controls,
+            "annotators": owners_json(&self.annotators, "annotations"),
+            "model_versions": owners_json(&self.model_versions, "predictions"),
+            "agreement": self.agreement.to_json(),
         })
     }
 
@@ -164,6 +237,18 @@ impl Stats {
             for (k, n) in &self.unknown_controls {
                 s.push_str(&format!("  {}  {n}\n", term_safe(k)));
             }
+        }
+        owners_text(&mut s, "annotator", &self.annotators, "annotation(s)");
+        owners_text(
+            &mut s,
+            "model_version",
+            &self.model_versions,
+            "prediction(s)",
+        );
+        // Agreement needs a task with two annotations, or predictions to compare.
+        if self.agreement.overall.count > 0 || !self.agreement.predictions.is_empty() {
+            s.push('\n');
+            s.push_str(&self.agreement.to_text());
         }
         s
     }

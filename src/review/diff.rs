@@ -3,7 +3,8 @@
 //! when a region is accepted), else the same control on the same place, else unmatched.
 //! Every field of the value is compared, geometry included, so a moved box is Changed.
 
-use crate::annotate::region::{from_name, id_of, is_relation, num, to_name};
+use super::matching::{overlap, place};
+use crate::annotate::region::{from_name, id_of, is_relation, to_name};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -263,10 +264,12 @@ fn same_json(a: Option<&Value>, b: Option<&Value>) -> bool {
     }
 }
 
-/// Whether two results of one control sit on the same place: spans and time ranges that
-/// overlap by at least half, shapes whose bounding boxes overlap by at least half
-/// (intersection over union), keypoints within 2 % of each other, and classifications,
-/// which have no place (one per control).
+/// Whether two results of one control sit on the same place: their places
+/// ([`super::matching::place`]) overlap by at least half, measured as agreement measures
+/// it (spans and ranges on their axis, shapes by area, keypoints within 2 %). HyperText
+/// and paragraph spans must start and end at the same offsets; brush masks of one control
+/// pair up whatever they cover, so an edited mask shows as changed; classifications have
+/// no place (one per control).
 pub fn same_place(a: &Value, b: &Value) -> bool {
     let (va, vb) = (&a["value"], &b["value"]);
     if is_relation(a) || is_relation(b) {
@@ -279,85 +282,14 @@ pub fn same_place(a: &Value, b: &Value) -> bool {
             && va.get("startOffset") == vb.get("startOffset")
             && va.get("endOffset") == vb.get("endOffset");
     }
-    if va.get("start").is_some() || vb.get("start").is_some() {
-        return match (interval(va), interval(vb)) {
-            (Some(x), Some(y)) => va.get("channel") == vb.get("channel") && overlap_1d(x, y) >= 0.5,
-            // Start and end as formatted strings (TimeSeries `timeFormat`).
-            _ => va.get("start") == vb.get("start") && va.get("end") == vb.get("end"),
-        };
+    if va.get("rle").is_some() && vb.get("rle").is_some() {
+        return true;
     }
-    if va.get("ranges").is_some() || vb.get("ranges").is_some() {
-        let first = |v: &Value| v.get("ranges")?.get(0).and_then(interval);
-        return match (first(va), first(vb)) {
-            (Some(x), Some(y)) => overlap_1d(x, y) >= 0.5,
-            _ => false,
-        };
-    }
-    match (bounds(va), bounds(vb)) {
-        (Some(Bounds::Area(ra)), Some(Bounds::Area(rb))) => iou(ra, rb) >= 0.5,
-        (Some(Bounds::Point(pa)), Some(Bounds::Point(pb))) => {
-            (pa.0 - pb.0).hypot(pa.1 - pb.1) <= 2.0
-        }
+    match (place(va), place(vb)) {
+        (Some(x), Some(y)) => overlap(&x, &y) >= 0.5,
         (None, None) => true,
         _ => false,
     }
-}
-
-fn interval(v: &Value) -> Option<(f64, f64)> {
-    let (s, e) = (num(v.get("start")?)?, num(v.get("end")?)?);
-    Some((s.min(e), s.max(e)))
-}
-
-/// Overlap over union of two intervals; two equal points count as full overlap.
-fn overlap_1d(a: (f64, f64), b: (f64, f64)) -> f64 {
-    if a == b {
-        return 1.0;
-    }
-    let inter = (a.1.min(b.1) - a.0.max(b.0)).max(0.0);
-    let union = a.1.max(b.1) - a.0.min(b.0);
-    if union > 0.0 { inter / union } else { 0.0 }
-}
-
-enum Bounds {
-    /// x, y, width, height in percent.
-    Area((f64, f64, f64, f64)),
-    Point((f64, f64)),
-}
-
-fn bounds(v: &Value) -> Option<Bounds> {
-    let get = |k: &str| v.get(k).and_then(num);
-    if let Some(points) = v.get("points").and_then(Value::as_array) {
-        let xy: Vec<(f64, f64)> = points
-            .iter()
-            .filter_map(|p| Some((num(p.get(0)?)?, num(p.get(1)?)?)))
-            .collect();
-        if xy.is_empty() {
-            return None;
-        }
-        let (x0, x1) = xy.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-            (lo.min(p.0), hi.max(p.0))
-        });
-        let (y0, y1) = xy.iter().fold((f64::MAX, f64::MIN), |(lo, hi), p| {
-            (lo.min(p.1), hi.max(p.1))
-        });
-        return Some(Bounds::Area((x0, y0, x1 - x0, y1 - y0)));
-    }
-    let (x, y) = (get("x")?, get("y")?);
-    if let (Some(rx), Some(ry)) = (get("radiusX"), get("radiusY")) {
-        return Some(Bounds::Area((x - rx, y - ry, 2.0 * rx, 2.0 * ry)));
-    }
-    match (get("width"), get("height")) {
-        (Some(w), Some(h)) => Some(Bounds::Area((x, y, w, h))),
-        _ => Some(Bounds::Point((x, y))),
-    }
-}
-
-fn iou(a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)) -> f64 {
-    let ix = (a.0 + a.2).min(b.0 + b.2) - a.0.max(b.0);
-    let iy = (a.1 + a.3).min(b.1 + b.3) - a.1.max(b.1);
-    let inter = ix.max(0.0) * iy.max(0.0);
-    let union = a.2 * a.3 + b.2 * b.3 - inter;
-    if union > 0.0 { inter / union } else { 0.0 }
 }
 
 #[cfg(test)]
@@ -545,6 +477,12 @@ mod tests {
         let ht = |o: i64| json!({"value": {"start": "/p[1]", "end": "/p[1]", "startOffset": o, "endOffset": 9}});
         assert!(same_place(&ht(2), &ht(2)));
         assert!(!same_place(&ht(2), &ht(3)));
+        // Two triangles halving one square share their bounding box but no area.
+        let tri = |p: Value| json!({"value": {"points": p, "polygonlabels": ["A"]}});
+        let lower = tri(json!([[0, 0], [10, 0], [0, 10]]));
+        let upper = tri(json!([[10, 0], [10, 10], [0, 10]]));
+        assert!(!same_place(&lower, &upper));
+        assert!(same_place(&lower, &tri(json!([[0, 0], [10, 0], [0, 9]]))));
         let cls = json!({"value": {"choices": ["A"]}});
         assert!(same_place(&cls, &json!({"value": {"choices": ["B"]}})));
         assert!(!same_place(&cls, &r(0.0)));

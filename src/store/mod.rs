@@ -1,5 +1,6 @@
 //! The project store: one SQLite file per project. This is the only code that speaks SQL.
 
+pub mod agreement;
 pub mod annotate;
 pub mod browse;
 pub mod bulk;
@@ -14,6 +15,7 @@ pub mod schema;
 pub mod settings;
 pub mod views;
 
+pub use agreement::{AgreementAnnotation, AgreementPrediction, TaskResults};
 pub use bulk::{BulkPreview, Converted, DeletedAnnotations, DeletedPredictions, DeletedTasks};
 pub use error::{Result, StoreError, StoreErrorKind};
 pub use export::{ExportSelection, ReviewSource};
