@@ -3,7 +3,7 @@
 //! results, or one batch of tasks, are in memory at a time.
 
 use super::{Result, Store};
-use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use rusqlite::{TransactionBehavior, params};
 use std::collections::HashMap;
 
 /// A submitted annotation, as agreement reads it.
@@ -128,19 +128,6 @@ impl Store {
             [],
             |r| r.get(0),
         )?)
-    }
-
-    /// A task's stored agreement; `None` when it has none (or no such task).
-    pub fn task_agreement(&self, task_id: i64) -> Result<Option<f64>> {
-        Ok(self
-            .conn()
-            .query_row(
-                "SELECT agreement FROM tasks WHERE id = ?1",
-                [task_id],
-                |r| r.get(0),
-            )
-            .optional()?
-            .flatten())
     }
 
     /// Every user's email (or name), by id.
