@@ -163,6 +163,34 @@ pub enum Action {
     NewMessage,
     /// Chat: the role of the next new message.
     CycleRole,
+    /// Open the data table of all tasks.
+    DataTable,
+    /// Table: the next row matching the search.
+    SearchNext,
+    /// Table: the previous row matching the search.
+    SearchPrev,
+    /// Table: mark every task the filters match.
+    MarkMatching,
+    /// Table: clear the marks.
+    ClearMarks,
+    /// Table: the frequency table of the focused column.
+    Frequency,
+    /// Table: count, distinct values, missing, types and ranges of the focused column.
+    Describe,
+    /// Table: the histogram of prediction scores.
+    Histogram,
+    /// Table: the filter editor.
+    Filters,
+    /// Table: choose, order and size the columns.
+    Columns,
+    /// Table: saved views.
+    Views,
+    /// Table: bulk actions on the marked tasks.
+    BulkActions,
+    /// Filters: join them with and, or with or.
+    ToggleJoin,
+    /// Saved views: save the table as a view.
+    SaveView,
 }
 
 impl Action {
@@ -270,6 +298,20 @@ impl Action {
         Action::RelationLabel,
         Action::NewMessage,
         Action::CycleRole,
+        Action::DataTable,
+        Action::SearchNext,
+        Action::SearchPrev,
+        Action::MarkMatching,
+        Action::ClearMarks,
+        Action::Frequency,
+        Action::Describe,
+        Action::Histogram,
+        Action::Filters,
+        Action::Columns,
+        Action::Views,
+        Action::BulkActions,
+        Action::ToggleJoin,
+        Action::SaveView,
     ];
 
     /// The name used in keymap files.

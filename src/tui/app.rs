@@ -83,6 +83,8 @@ pub enum Effect {
         regions: Vec<Value>,
     },
     Play(String),
+    /// A request of the data table, run as a job.
+    Table(super::screens::table::TableRequest),
     Quit,
 }
 
@@ -122,6 +124,10 @@ pub struct App {
     /// The annotate screen: the open task and everything about working on it.
     pub annotate: Annotate,
     pub list: TaskList,
+    /// The data table screen.
+    pub table: super::screens::table::Table,
+    /// Start on the data table rather than on a task (the inspector).
+    pub start_on_table: bool,
     pub message: Option<(Level, String)>,
     pub quit: bool,
     /// The message shown and since when, for clearing Info/Ok messages after a while.
@@ -160,6 +166,8 @@ impl App {
             editor: None,
             annotate: Annotate::default(),
             list: TaskList::default(),
+            table: Default::default(),
+            start_on_table: false,
             message: None,
             quit: false,
             message_since: None,
@@ -262,7 +270,17 @@ impl App {
     /// The one state changer: a message in, the state changed, what must happen outside
     /// out.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let effects = self.update_msg(msg);
+        self.follow_table(effects)
+    }
+
+    fn update_msg(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
+            Msg::Start if self.start_on_table => {
+                let mut e = vec![Effect::Counts];
+                e.extend(self.open_table());
+                e
+            }
             Msg::Start => vec![Effect::Counts, Effect::Resume],
             Msg::Key(ev) => self.key(ev),
             Msg::Mouse(m)
@@ -416,6 +434,7 @@ impl App {
                 self.info(strings::NO_PLAYER);
                 Vec::new()
             }
+            Msg::Table(reply) => self.table_reply(reply),
         }
     }
 
@@ -424,6 +443,10 @@ impl App {
     fn layout(&mut self, facts: LayoutFacts) -> Vec<Effect> {
         if let Some(h) = facts.list_height {
             self.list.height = h;
+        }
+        let mut table_effects = Vec::new();
+        if let Some((h, w)) = facts.table_size {
+            table_effects = self.table_resized(h, w);
         }
         if let (Some(t), Some((id, l))) = (&mut self.annotate.task, facts.task)
             && t.full.task.id == id
@@ -442,7 +465,9 @@ impl App {
             t.layout.image_area = l.image_area;
             t.layout.hits = l.hits;
         }
-        self.image_requests()
+        let mut effects = self.image_requests();
+        effects.extend(table_effects);
+        effects
     }
 
     /// Clears an Info or Ok message once it has been shown for [`MESSAGE_TTL`].
@@ -482,6 +507,9 @@ impl App {
         }
         if self.editor.is_some() {
             return self.editor_key(ev);
+        }
+        if let Some(effects) = self.table_text_key(ev) {
+            return effects;
         }
         if let Some(Popup::Picker(p)) = &mut self.popup
             && p.searching
@@ -636,6 +664,13 @@ impl App {
             None => return Vec::new(),
             Some(Popup::Help(h)) => h.update(a) == Reply::Close,
             Some(Popup::Diff(d)) => d.update(a) == Reply::Close,
+            Some(
+                Popup::Filter(_)
+                | Popup::Columns(_)
+                | Popup::Freq(_)
+                | Popup::Views(_)
+                | Popup::Bulk(_),
+            ) => return self.table_popup_action(a),
             Some(Popup::Conflict(c)) => {
                 let c = c.clone();
                 return match c.update(a) {

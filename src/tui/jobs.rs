@@ -51,6 +51,8 @@ pub enum Job {
     Counts { user_id: i64 },
     /// The open task read again (others' annotations, mine from another window).
     Task { id: i64 },
+    /// A request of the data table.
+    Table(super::screens::table::TableRequest),
 }
 
 impl Job {
@@ -60,7 +62,7 @@ impl Job {
             Job::ListPage { generation, .. } | Job::ListJump { generation, .. } => {
                 Some(*generation)
             }
-            Job::Counts { .. } | Job::Task { .. } => None,
+            Job::Counts { .. } | Job::Task { .. } | Job::Table(_) => None,
         }
     }
 }
@@ -241,6 +243,7 @@ pub fn run(store: &Store, job: Job) -> Msg {
             },
             Err(e) => Failure::warn(strings::cannot_read_task(id, &e.to_string())),
         },
+        Job::Table(r) => Msg::Table(super::screens::table::fetch::run(store, r)),
     }
 }
 
@@ -331,7 +334,22 @@ fn next_batch(rx: &Receiver<Job>, wait: Duration) -> Result<Vec<Job>, RecvTimeou
 fn newest_only(jobs: Vec<Job>) -> Vec<Job> {
     let newest = jobs.iter().filter_map(Job::generation).max().unwrap_or(0);
     let mut out: Vec<Job> = Vec::with_capacity(jobs.len());
-    for j in jobs {
+    // A table read a newer one of the batch replaces (scrolling fast) is not run.
+    let superseded = |i: usize, j: &Job| match j {
+        Job::Table(r) => jobs[i + 1..]
+            .iter()
+            .any(|later| matches!(later, Job::Table(n) if r.superseded_by(n))),
+        _ => false,
+    };
+    let keep: Vec<bool> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| !superseded(i, j))
+        .collect();
+    for (j, keep) in jobs.into_iter().zip(keep) {
+        if !keep {
+            continue;
+        }
         match j.generation() {
             Some(g) if g != newest => {}
             None if out.contains(&j) => {}

@@ -45,10 +45,22 @@ pub enum Ctx {
     Ranker,
     /// A Chat conversation.
     Chat,
+    /// The data table.
+    Table,
+    /// The data table's filter editor.
+    Filter,
+    /// The data table's column chooser.
+    Columns,
+    /// Frequencies, describe and histogram of the data table.
+    Freq,
+    /// Saved views of the data table.
+    Views,
+    /// Bulk actions on the marked tasks of the data table.
+    Confirm,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 15] = [
+    pub const ALL: [Ctx; 21] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
@@ -64,6 +76,12 @@ impl Ctx {
         Ctx::Pairwise,
         Ctx::Ranker,
         Ctx::Chat,
+        Ctx::Table,
+        Ctx::Filter,
+        Ctx::Columns,
+        Ctx::Freq,
+        Ctx::Views,
+        Ctx::Confirm,
     ];
 
     pub fn name(self) -> &'static str {
@@ -83,6 +101,12 @@ impl Ctx {
             Ctx::Pairwise => "pairwise",
             Ctx::Ranker => "ranker",
             Ctx::Chat => "chat",
+            Ctx::Table => "table",
+            Ctx::Filter => "filter",
+            Ctx::Columns => "columns",
+            Ctx::Freq => "freq",
+            Ctx::Views => "views",
+            Ctx::Confirm => "confirm",
         }
     }
 
@@ -103,6 +127,12 @@ impl Ctx {
             Ctx::Pairwise => "Pairwise (the two objects focused)",
             Ctx::Ranker => "Ranker and List (items focused)",
             Ctx::Chat => "Chat (a conversation focused)",
+            Ctx::Table => "Data table",
+            Ctx::Filter => "Data table: filters",
+            Ctx::Columns => "Data table: columns",
+            Ctx::Freq => "Data table: frequencies, describe, histogram",
+            Ctx::Views => "Data table: saved views",
+            Ctx::Confirm => "Data table: bulk actions on marked tasks",
         }
     }
 }

@@ -117,6 +117,8 @@ pub enum Msg {
     Failed(Failure),
     /// A note from the outside (a player started, a hint).
     Note(Note),
+    /// A reply to a request of the data table.
+    Table(super::screens::table::TableReply),
 }
 
 /// A failure the runtime reports instead of swallowing.
@@ -215,4 +217,6 @@ pub struct LayoutFacts {
     pub task: Option<(i64, TaskLayout)>,
     /// Rows of the task list visible, when the list was drawn.
     pub list_height: Option<usize>,
+    /// Rows and width of the data table's body, when it was drawn.
+    pub table_size: Option<(usize, u16)>,
 }

@@ -654,6 +654,11 @@ impl Session {
                 self.loader.request(req);
                 Vec::new()
             }
+            Effect::Table(r) => self
+                .jobs
+                .submit(&self.store, Job::Table(r))
+                .into_iter()
+                .collect(),
             other => return Err(other),
         };
         Ok(msgs)

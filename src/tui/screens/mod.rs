@@ -3,6 +3,7 @@
 //! place: a new screen is a module, a variant of [`Screen`] and its arms below.
 
 pub mod annotate;
+pub mod table;
 pub mod task_list;
 
 use super::action::Action;
@@ -20,6 +21,8 @@ pub enum Screen {
     Task,
     /// The task list.
     List,
+    /// The data table.
+    Table,
 }
 
 impl Screen {
@@ -27,6 +30,7 @@ impl Screen {
     pub fn contexts(self, app: &App) -> Vec<Ctx> {
         match self {
             Screen::List => vec![Ctx::List],
+            Screen::Table => vec![Ctx::Table],
             Screen::Task => {
                 let mut v = Vec::new();
                 if let Some(c) = app.focus_ctx() {
@@ -42,6 +46,7 @@ impl Screen {
     pub fn mode(self, app: &App) -> &'static str {
         match self {
             Screen::List => "list",
+            Screen::Table => "table",
             Screen::Task => app.focus_ctx().map_or("task", Ctx::name),
         }
     }
@@ -51,6 +56,7 @@ impl Screen {
         let km = &app.keymap;
         match self {
             Screen::List => strings::list_hint(km),
+            Screen::Table => strings::table_hint(km),
             Screen::Task => match app.focus_ctx() {
                 Some(Ctx::Text) => strings::text_hint(km),
                 Some(Ctx::Image) => strings::image_hint(km),
@@ -69,6 +75,7 @@ impl Screen {
     pub fn hints(self, app: &App) -> Vec<(String, String)> {
         match self {
             Screen::List => app.list.hints(&app.keymap),
+            Screen::Table => app.table.hints(&app.keymap),
             Screen::Task => annotate::hints(&app.keymap, app.focus_ctx()),
         }
     }
@@ -78,14 +85,19 @@ impl Screen {
         match self {
             Screen::Task => annotate::view::draw(f, app, area, facts),
             Screen::List => facts.list_height = app.list.view(f, &app.theme, area),
+            Screen::Table => facts.table_size = app.table.view(f, &app.theme, area),
         }
     }
 }
 
 /// Routes an action to the screen shown.
 pub fn update(app: &mut App, a: Action) -> Vec<Effect> {
+    if a == Action::DataTable && app.screen != Screen::Table {
+        return app.open_table();
+    }
     match app.screen {
         Screen::Task => app.task_screen_action(a),
         Screen::List => app.list_action(a),
+        Screen::Table => app.table_action(a),
     }
 }
