@@ -55,7 +55,11 @@ impl Table {
                 out.push(f.to_string());
             }
         }
-        out.extend(self.controls.iter().map(|c| format!("label:{c}")));
+        for c in &self.controls {
+            out.push(format!("label:{c}"));
+            out.push(format!("label:{c} by annotator"));
+            out.push(format!("prediction:{c} by model"));
+        }
         out
     }
 }
@@ -67,6 +71,14 @@ impl App {
         self.table.follow = false;
         self.table.from_task = self.annotate.task.is_some() || self.annotate.finished;
         let mut out = Vec::new();
+        if self.table.controls.is_empty() {
+            self.table.controls = self
+                .base_config
+                .controls
+                .iter()
+                .map(|c| c.name.clone())
+                .collect();
+        }
         if self.table.generation == 0 {
             out.push(Effect::Table(TableRequest::Fields));
             let cmds = self.table.requery();

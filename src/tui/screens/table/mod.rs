@@ -5,6 +5,7 @@
 //! here. State in [`Table`], changed only by [`Table::update`] and the replies; drawing
 //! in `view`.
 
+pub mod actions;
 pub mod app;
 pub mod columns;
 pub mod fetch;

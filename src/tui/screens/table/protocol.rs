@@ -57,6 +57,8 @@ pub enum TableRequest {
         offset: usize,
         limit: usize,
         count: bool,
+        /// The fields of the shown columns.
+        fields: Vec<String>,
     },
     /// Where task `id` is in the query's order.
     Locate {

@@ -72,6 +72,7 @@ impl Table {
             offset,
             limit: TABLE_PAGE,
             count: self.count.is_none(),
+            fields: self.fields(),
         })]
     }
 
