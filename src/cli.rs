@@ -9,9 +9,11 @@ use crate::project::{self, NewProject};
 use crate::store::{Sampling, StoreErrorKind};
 use clap::{Args, Parser, Subcommand};
 
+mod query;
 mod settings;
 mod start;
 mod who;
+pub use query::QueryArgs;
 pub use settings::SettingsArgs;
 pub use start::StartArgs;
 use std::path::{Path, PathBuf};
@@ -181,6 +183,9 @@ pub enum Command {
     },
     /// Label tasks in the terminal (opens on the next task to label).
     Start(StartArgs),
+    /// The tasks that filters, a search and a sort select (as a table, JSON lines, CSV
+    /// or ids), their count, or the frequency table of a field.
+    Query(QueryArgs),
 }
 
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
@@ -322,6 +327,7 @@ pub fn run(cli: Cli) -> ExitCode {
 fn run_command(command: Command) -> Result<ExitCode, Error> {
     match command {
         Command::Start(args) => start::run(args),
+        Command::Query(args) => query::run(args),
         Command::Init {
             project,
             label_config,

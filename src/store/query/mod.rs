@@ -460,3 +460,6 @@ mod as_text {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,15 +1,18 @@
 //! Result sets: a query's ordered task ids kept in a temporary table of the connection,
 //! row = position, so pages, jumps and searches are index lookups.
 
-use super::sql::{Builder, from_sql, register};
+use super::sql::{Builder, bind, from_sql, one, register};
 use super::{Field, Query, ReviewState, Status, Value};
 use crate::store::{Result, Store, fts};
-use rusqlite::params_from_iter;
 use rusqlite::types::Value as SqlValue;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 static NEXT_TABLE: AtomicU64 = AtomicU64::new(1);
+
+/// Up to this many tasks matching a search, the next match is found through them (by
+/// the task index of the set); with more, by walking the set, where one is near.
+const SPARSE_MATCHES: i64 = 50_000;
 
 /// A query's matching tasks in order, held by the connection that ran it (see the
 /// module docs of `query`). Pass the same [`Store`] to every call.
@@ -104,7 +107,11 @@ impl Store {
             "INSERT INTO temp.{table} (task_id) SELECT t.id FROM {} WHERE {cond} ORDER BY {order}",
             b.from()
         );
-        match conn.execute(&sql, params_from_iter(b.params)) {
+        let run = conn.prepare(&sql).and_then(|mut st| {
+            bind(&mut st, &b.params)?;
+            st.raw_execute()
+        });
+        match run {
             Ok(n) => Ok(ResultSet {
                 table,
                 len: n as u64,
@@ -124,9 +131,7 @@ impl Store {
         let mut b = Builder::default();
         let cond = b.condition(q);
         let sql = format!("SELECT count(*) FROM {} WHERE {cond}", b.from());
-        let n: i64 = self
-            .conn()
-            .query_row(&sql, params_from_iter(b.params), |r| r.get(0))?;
+        let n: i64 = one(self.conn(), &sql, &b.params, |r| r.get(0))?;
         Ok(n as u64)
     }
 }
@@ -192,8 +197,10 @@ impl ResultSet {
         );
         register(conn)?;
         let mut st = conn.prepare_cached(&sql)?;
+        bind(&mut st, &b.params)?;
         let rows = st
-            .query_map(params_from_iter(b.params), |r| {
+            .raw_query()
+            .mapped(|r| {
                 let status: String = r.get(7)?;
                 let review: String = r.get(10)?;
                 let mut cells = Vec::with_capacity(columns.len());
@@ -219,7 +226,7 @@ impl ResultSet {
                     review: ReviewState::parse(&review).unwrap_or(ReviewState::NotReviewed),
                     cells,
                 })
-            })?
+            })
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
     }
@@ -259,6 +266,17 @@ impl ResultSet {
         from: Option<u64>,
         forward: bool,
     ) -> Result<Option<u64>> {
+        self.next_match_with(store, words, from, forward, SPARSE_MATCHES)
+    }
+
+    fn next_match_with(
+        &self,
+        store: &Store,
+        words: &str,
+        from: Option<u64>,
+        forward: bool,
+        sparse: i64,
+    ) -> Result<Option<u64>> {
         let Some(m) = fts::match_expr(words, true) else {
             return Ok(None);
         };
@@ -272,14 +290,14 @@ impl ResultSet {
         // Few matches: walk them through the task index. Many: walk the set from `from`,
         // where the next match is near.
         let matches: i64 = conn
-            .prepare_cached("SELECT count(*) FROM (SELECT rowid FROM task_fts WHERE task_fts MATCH ?1 LIMIT 50001)")?
-            .query_row([&m], |r| r.get(0))?;
+            .prepare_cached("SELECT count(*) FROM (SELECT rowid FROM task_fts WHERE task_fts MATCH ?1 LIMIT ?2)")?
+            .query_row(rusqlite::params![&m, sparse + 1], |r| r.get(0))?;
         let (cmp, agg) = if forward { (">", "min") } else { ("<", "max") };
-        let sql = if matches <= 50_000 {
+        let sql = if matches <= sparse {
             self.index_by_task(store)?;
             format!(
                 "SELECT {agg}(q.pos) FROM task_fts f JOIN temp.{} q ON q.task_id = f.rowid \
-                 WHERE f MATCH ?1 AND q.pos {cmp} ?2",
+                 WHERE f.task_fts MATCH ?1 AND q.pos {cmp} ?2",
                 self.table
             )
         } else {
@@ -319,6 +337,17 @@ impl ResultSet {
             f(r.get(0).map_err(crate::store::StoreError::from)?)?;
         }
         Ok(())
+    }
+
+    #[cfg(test)]
+    pub(crate) fn next_match_walking(
+        &self,
+        store: &Store,
+        words: &str,
+        from: Option<u64>,
+        forward: bool,
+    ) -> Result<Option<u64>> {
+        self.next_match_with(store, words, from, forward, 0)
     }
 
     /// Drops the set's table.

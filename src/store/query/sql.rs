@@ -375,6 +375,31 @@ impl Builder {
     }
 }
 
+/// Binds the parameters a statement uses: `?N` names `params[N - 1]`, and a statement
+/// may use only some of a builder's parameters.
+pub(crate) fn bind(st: &mut rusqlite::Statement<'_>, params: &[SqlValue]) -> rusqlite::Result<()> {
+    for i in 1..=st.parameter_count() {
+        st.raw_bind_parameter(i, &params[i - 1])?;
+    }
+    Ok(())
+}
+
+/// The first row of `sql` read by `f`.
+pub(crate) fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: &[SqlValue],
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let mut st = conn.prepare_cached(sql)?;
+    bind(&mut st, params)?;
+    let mut rows = st.raw_query();
+    match rows.next()? {
+        Some(r) => f(r),
+        None => Err(rusqlite::Error::QueryReturnedNoRows),
+    }
+}
+
 /// A value as a number when it is one or reads as one.
 fn num(v: &ValueRef<'_>) -> Option<f64> {
     match v {

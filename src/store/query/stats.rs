@@ -1,10 +1,9 @@
 //! Frequency tables, descriptions and histograms of a field over a query's tasks. Each
 //! bucket turns back into the filters that select the tasks counted in it.
 
-use super::sql::{Builder, from_sql, register};
+use super::sql::{Builder, bind, from_sql, one, register};
 use super::{DataPath, Field, Filter, Op, Operand, Query, Value};
 use crate::store::{Result, Store};
-use rusqlite::params_from_iter;
 use rusqlite::types::Value as SqlValue;
 
 /// A value and how many tasks hold it. [`Value::Null`] counts the tasks without a value
@@ -181,16 +180,15 @@ impl Store {
                 b.from()
             );
             let mut st = conn.prepare(&sql)?;
-            let mut it = st.query(params_from_iter(b.params.iter()))?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
             while let Some(r) = it.next()? {
                 rows.push(FreqRow {
                     value: from_sql(r.get_ref(0)?),
                     count: r.get::<_, i64>(1)? as u64,
                 });
             }
-            missing = conn.query_row(&missing_sql, params_from_iter(b.params.iter()), |r| {
-                r.get::<_, i64>(0)
-            })?;
+            missing = one(conn, &missing_sql, &b.params, |r| r.get::<_, i64>(0))?;
         } else {
             let x = normalised(&b.scalar(field));
             let cond = b.condition(q);
@@ -199,7 +197,8 @@ impl Store {
                 b.from()
             );
             let mut st = conn.prepare(&sql)?;
-            let mut it = st.query(params_from_iter(b.params.iter()))?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
             while let Some(r) = it.next()? {
                 let value = from_sql(r.get_ref(0)?);
                 let count = r.get::<_, i64>(1)?;
@@ -262,15 +261,16 @@ impl Store {
             )
         };
         let mut st = conn.prepare(&sql)?;
-        let rows = st
-            .query_map(params_from_iter(b.params.iter()), |r| {
-                Ok(GroupFreqRow {
-                    group: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                    value: from_sql(r.get_ref(1)?),
-                    count: r.get::<_, i64>(2)? as u64,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        bind(&mut st, &b.params)?;
+        let mut it = st.raw_query();
+        let mut rows = Vec::new();
+        while let Some(r) = it.next()? {
+            rows.push(GroupFreqRow {
+                group: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                value: from_sql(r.get_ref(1)?),
+                count: r.get::<_, i64>(2)? as u64,
+            });
+        }
         Ok(rows)
     }
 
@@ -307,14 +307,13 @@ impl Store {
                 format!("({cond}) AND {x} IS NULL"),
             )
         };
-        let p = || params_from_iter(b.params.iter());
         let summary = format!(
             "SELECT count(*), count(DISTINCT v), min(n), max(n), avg(n), min(l), max(l), avg(l) FROM \
              (SELECT v, CASE WHEN typeof(lt_num(v)) IN ('integer', 'real') THEN lt_num(v) END AS n, \
                      CASE WHEN typeof(v) = 'text' AND typeof(lt_num(v)) = 'text' THEN length(v) END AS l \
               FROM ({values}))"
         );
-        let mut d = conn.query_row(&summary, p(), |r| {
+        let mut d = one(conn, &summary, &b.params, |r| {
             let spread = |i: usize| -> rusqlite::Result<Option<Spread>> {
                 Ok(
                     match (
@@ -336,22 +335,23 @@ impl Store {
             })
         })?;
         d.tasks = self.query_count(q)?;
-        d.missing = conn.query_row(
+        d.missing = one(
+            conn,
             &format!("SELECT count(*) FROM {} WHERE {missing_cond}", b.from()),
-            p(),
+            &b.params,
             |r| r.get::<_, i64>(0),
         )? as u64;
         let mut st = conn.prepare(&format!(
             "SELECT ty, count(*) FROM ({values}) GROUP BY ty ORDER BY 2 DESC, 1"
         ))?;
-        d.types = st
-            .query_map(p(), |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                    r.get::<_, i64>(1)? as u64,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        bind(&mut st, &b.params)?;
+        let mut it = st.raw_query();
+        while let Some(r) = it.next()? {
+            d.types.push((
+                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                r.get::<_, i64>(1)? as u64,
+            ));
+        }
         Ok(d)
     }
 
@@ -376,9 +376,10 @@ impl Store {
             format!("SELECT lt_num({x}) AS n FROM {} WHERE {cond}", b.from())
         };
         let numbers = format!("SELECT n FROM ({numbers}) WHERE typeof(n) IN ('integer', 'real')");
-        let (lo, hi): (Option<f64>, Option<f64>) = conn.query_row(
+        let (lo, hi): (Option<f64>, Option<f64>) = one(
+            conn,
             &format!("SELECT min(n), max(n) FROM ({numbers})"),
-            params_from_iter(b.params.iter()),
+            &b.params,
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
         let (Some(lo), Some(hi)) = (lo, hi) else {
@@ -413,7 +414,8 @@ impl Store {
             "SELECT min(max(CAST((n - ?{lo_p}) / ?{w_p} AS INTEGER), 0), ?{last_p}), count(*) \
              FROM ({numbers}) GROUP BY 1"
         ))?;
-        let mut it = st.query(params_from_iter(params.iter()))?;
+        bind(&mut st, &params)?;
+        let mut it = st.raw_query();
         while let Some(r) = it.next()? {
             let i = r.get::<_, i64>(0)? as usize;
             if let Some(bin) = out.get_mut(i) {
