@@ -213,7 +213,6 @@ fn search_moves_to_the_next_and_previous_match_and_jump_goes_to_an_id() {
     let first = cursor_id(&d);
     assert_eq!(first, 1);
     d.keys("n");
-    eprintln!("MSG {} cursor {} rows {}", d.message(), d.s.app.table.cursor, d.s.app.table.rows.len());
     assert_eq!(cursor_id(&d), 6);
     d.keys("n n");
     assert_eq!(cursor_id(&d), 12);

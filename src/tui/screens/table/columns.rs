@@ -26,7 +26,7 @@ pub const MAX_WIDTH: u16 = 200;
 pub fn default_width(field: &str) -> u16 {
     match field {
         "id" => 8,
-        "status" => 8,
+        "status" => 11,
         "annotators" => 16,
         "annotations" | "cancelled" | "predictions" => 5,
         "score" | "agreement" => 6,
