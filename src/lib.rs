@@ -17,6 +17,7 @@ pub mod export;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod import;
+pub mod inspect;
 pub mod media;
 pub mod net;
 pub mod project;

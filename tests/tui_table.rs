@@ -69,7 +69,7 @@ fn table() -> (Fixture, Driver) {
         project: f.db.clone(),
         user: "ann".into(),
         no_prelabel: true,
-        table: true,
+        first_screen: Screen::Table,
         ..Default::default()
     });
     (f, d)
@@ -364,4 +364,84 @@ fn enter_labels_from_the_table_and_next_follows_its_order() {
     assert_eq!(d.s.app.screen, Screen::Table);
     d.keys("esc");
     assert_eq!(d.s.app.screen, Screen::Task);
+}
+
+#[test]
+fn views_are_saved_loaded_and_deleted_in_the_project() {
+    let (f, mut d) = table();
+    shown(&mut d, 120, 40);
+    focus(&mut d, "score");
+    d.keys("o o f enter");
+    d.type_text("0.5");
+    d.keys("enter esc c j space esc");
+    shown(&mut d, 120, 40);
+    d.keys("v");
+    assert_snapshot!("views_popup_empty_80x24", shown(&mut d, 80, 24));
+    d.keys("s");
+    d.type_text("high scores");
+    d.keys("enter");
+    assert!(d.message().contains("saved"), "{}", d.message());
+    let stored = sql(&f.db, "SELECT name, spec FROM saved_views");
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].starts_with("high scores|"), "{stored:?}");
+    let spec: Value = serde_json::from_str(stored[0].split_once('|').unwrap().1).unwrap();
+    assert_eq!(spec["filters"], json!(["score equal 0.5"]));
+    assert_eq!(spec["sort"], json!(["-score"]));
+    assert!(
+        !spec["columns"].as_array().unwrap().iter().any(|c| c["field"] == "status"),
+        "{spec}"
+    );
+    // Another table state, then the view back.
+    d.keys("f k x esc c j space esc");
+    shown(&mut d, 120, 40);
+    assert!(d.s.app.table.query.filters.is_empty());
+    d.keys("v");
+    assert_snapshot!("views_popup_80x24", shown(&mut d, 80, 24));
+    d.keys("enter");
+    shown(&mut d, 120, 40);
+    assert_eq!(d.s.app.table.query.filters.len(), 1);
+    assert_eq!(d.s.app.table.query.sort.as_ref().unwrap().field, "score");
+    assert!(!d.s.app.table.fields().contains(&"status".to_string()));
+    d.keys("v x");
+    assert!(sql(&f.db, "SELECT name FROM saved_views").is_empty());
+    d.keys("esc");
+}
+
+#[test]
+fn bulk_actions_on_marked_tasks_run_once_confirmed() {
+    let (f, mut d) = table();
+    shown(&mut d, 80, 24);
+    // Tasks 1 and 2: delete their predictions.
+    d.keys("space space b j j j enter");
+    assert_eq!(
+        sql(&f.db, "SELECT count(*) FROM predictions WHERE task_id IN (1, 2)"),
+        vec!["2"],
+        "nothing before the confirmation"
+    );
+    d.keys("y");
+    assert_eq!(
+        sql(&f.db, "SELECT count(*) FROM predictions WHERE task_id IN (1, 2)"),
+        vec!["0"]
+    );
+    assert!(d.message().contains("2 prediction(s)"), "{}", d.message());
+    assert!(d.s.app.table.marks.is_empty(), "the marks go with the action");
+    shown(&mut d, 80, 24);
+    let row = d.s.app.table.rows.iter().find(|r| r.id == 1).unwrap();
+    assert_eq!(row.cells["predictions"], "0", "the rows are read again");
+    // Task 6: its prediction becomes my annotation.
+    d.keys(":");
+    d.type_text("6");
+    d.keys("enter space b j j j j enter y");
+    assert_eq!(
+        sql(
+            &f.db,
+            "SELECT u.email, json_extract(a.result, '$[0].value.choices[0]') FROM annotations a JOIN users u ON u.id = a.completed_by WHERE a.task_id = 6"
+        ),
+        vec!["ann|Neutral"]
+    );
+    // Task 12: deleted.
+    d.keys("G space b j enter y");
+    assert!(sql(&f.db, "SELECT id FROM tasks WHERE id = 12").is_empty());
+    shown(&mut d, 80, 24);
+    assert_eq!(d.s.app.table.count, Some(11));
 }

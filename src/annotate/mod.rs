@@ -6,6 +6,7 @@
 //! segments by keyboard ([`audio`]).
 
 pub mod audio;
+pub mod bulk;
 pub mod chat;
 pub mod claim;
 pub mod draft;

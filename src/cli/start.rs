@@ -133,7 +133,7 @@ fn start_options(args: StartArgs, user: String) -> StartOptions {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         no_prelabel: args.no_prelabel,
         no_mouse: args.no_mouse,
-        table: false,
+        first_screen: crate::tui::screens::Screen::Task,
     }
 }
 

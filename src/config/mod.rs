@@ -7,6 +7,7 @@
 
 pub mod dynamic;
 pub mod hotkeys;
+pub mod infer;
 pub mod keys;
 pub mod tags;
 pub mod validate;

@@ -294,7 +294,8 @@ impl InputFormat {
         }
     }
 
-    fn reader<'a>(self, config: &'a LabelConfig, csv_coerce: bool) -> Box<dyn TaskReader + 'a> {
+    /// The reader of this format (`config` serves the time series reader only).
+    pub fn reader<'a>(self, config: &'a LabelConfig, csv_coerce: bool) -> Box<dyn TaskReader + 'a> {
         match self {
             InputFormat::Json => Box::new(json::JsonReader),
             InputFormat::Jsonl => Box::new(jsonl::JsonlReader),

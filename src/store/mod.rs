@@ -2,6 +2,7 @@
 
 pub mod annotate;
 pub mod browse;
+pub mod bulk;
 mod busy;
 pub mod claims;
 mod error;
@@ -13,12 +14,15 @@ pub mod query;
 mod read;
 pub mod schema;
 pub mod settings;
+pub mod views;
 
+pub use bulk::{BulkPreview, Converted, DeletedAnnotations, DeletedPredictions, DeletedTasks};
 pub use error::{Result, StoreError, StoreErrorKind};
 pub use export::{ExportSelection, ReviewSource};
 pub use import::ImportWriter;
 pub use import::SourceCounts;
 pub use read::{AnnotationRow, Counts, ImportLogRow, PredictionRow, TaskFull, TaskRow};
+pub use views::SavedView;
 
 // `Error` here is the store's own, so that its file errors read `Error::Store { .. }`.
 use error::StoreError as Error;

@@ -119,6 +119,8 @@ pub struct App {
     /// Resolves media values: the task's import folder and the allowed roots.
     pub media: crate::media::Resolver,
     pub screen: Screen,
+    /// The screen the session opens on (`start` opens the next task to label).
+    pub first_screen: Screen,
     pub popup: Option<Popup>,
     pub editor: Option<Editor>,
     /// The annotate screen: the open task and everything about working on it.
@@ -126,8 +128,6 @@ pub struct App {
     pub list: TaskList,
     /// The data table screen.
     pub table: super::screens::table::Table,
-    /// Start on the data table rather than on a task (the inspector).
-    pub start_on_table: bool,
     pub message: Option<(Level, String)>,
     pub quit: bool,
     /// The message shown and since when, for clearing Info/Ok messages after a while.
@@ -162,12 +162,12 @@ impl App {
             keymap,
             media,
             screen: Screen::Task,
+            first_screen: Screen::Task,
             popup: None,
             editor: None,
             annotate: Annotate::default(),
             list: TaskList::default(),
             table: Default::default(),
-            start_on_table: false,
             message: None,
             quit: false,
             message_since: None,
@@ -276,12 +276,19 @@ impl App {
 
     fn update_msg(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
-            Msg::Start if self.start_on_table => {
-                let mut e = vec![Effect::Counts];
-                e.extend(self.open_table());
-                e
-            }
-            Msg::Start => vec![Effect::Counts, Effect::Resume],
+            Msg::Start => match self.first_screen {
+                Screen::Task => vec![Effect::Counts, Effect::Resume],
+                Screen::List => {
+                    let mut effects = vec![Effect::Counts];
+                    effects.extend(self.open_list());
+                    effects
+                }
+                Screen::Table => {
+                    let mut effects = vec![Effect::Counts];
+                    effects.extend(self.open_table());
+                    effects
+                }
+            },
             Msg::Key(ev) => self.key(ev),
             Msg::Mouse(m)
                 if self.editor.is_none() && self.popup.is_none() && self.screen == Screen::Task =>

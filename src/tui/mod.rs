@@ -54,8 +54,8 @@ pub struct StartOptions {
     pub no_prelabel: bool,
     /// `--no-mouse`: leave the mouse to the terminal (its own selection and scrolling).
     pub no_mouse: bool,
-    /// Open on the data table rather than on a task (the inspector).
-    pub table: bool,
+    /// The screen to open on: the next task to label (`start`), or another.
+    pub first_screen: screens::Screen,
 }
 
 impl StartOptions {

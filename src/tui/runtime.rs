@@ -97,7 +97,6 @@ impl Session {
             .map_or(1, |d| d.as_nanos() as u64)
             | 1;
         let mut app = app;
-        app.start_on_table = opts.table;
         app.annotate.prelabel = !opts.no_prelabel && store.prelabel()?;
         // A locked file is waited for briefly, then the write is held and retried with
         // back-off, so the screen never freezes behind another writer.
@@ -115,6 +114,7 @@ impl Session {
         let mut watch = Watch::default();
         watch.changed(&store);
         let mut app = app;
+        app.first_screen = opts.first_screen;
         if let Err(e) = registered {
             app.warn(strings::cannot_claim(&e.to_string()));
         }

@@ -1043,6 +1043,10 @@ pub fn view_loaded(name: &str) -> String {
     format!("view {:?} loaded", crate::util::sanitize(name, false))
 }
 
+pub fn no_such_view(name: &str) -> String {
+    format!("no saved view {:?}", crate::util::sanitize(name, false))
+}
+
 pub fn view_deleted(name: &str) -> String {
     format!("view {:?} deleted", crate::util::sanitize(name, false))
 }

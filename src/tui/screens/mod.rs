@@ -15,9 +15,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 /// The screens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Screen {
     /// Annotating one task.
+    #[default]
     Task,
     /// The task list.
     List,

@@ -307,6 +307,7 @@ impl App {
                 vec![Effect::Table(TableRequest::Bulk {
                     action,
                     ids: self.table.marked(),
+                    user_id: self.user_id,
                 })]
             }
             BulkReply::Export { format, path } => {
@@ -387,6 +388,13 @@ impl App {
                 }
                 Vec::new()
             }
+            TableReply::ViewDeleted { text, names } => {
+                if let Some(Popup::Views(p)) = &mut self.popup {
+                    p.names = names;
+                    p.cursor = p.cursor.min(p.names.len().saturating_sub(1));
+                }
+                vec![TableCmd::Info(text)]
+            }
             TableReply::ViewLoaded { name, spec } => {
                 self.popup = None;
                 self.table.apply_view(&spec);
@@ -395,6 +403,10 @@ impl App {
                 cmds
             }
             TableReply::Done { text, changed } => {
+                // A saved view: the popup's list takes it.
+                if !changed && let Some(Popup::Views(_)) = &self.popup {
+                    self.popup = None;
+                }
                 let mut cmds = vec![TableCmd::Info(text)];
                 if changed {
                     self.table.marks.clear();

@@ -105,6 +105,8 @@ pub enum TableRequest {
     Bulk {
         action: Bulk,
         ids: Vec<i64>,
+        /// Who the annotations made from predictions are by.
+        user_id: i64,
     },
     Export {
         ids: Vec<i64>,
@@ -180,6 +182,10 @@ pub enum TableReply {
         ids: Vec<i64>,
     },
     Views {
+        names: Vec<String>,
+    },
+    ViewDeleted {
+        text: String,
         names: Vec<String>,
     },
     ViewLoaded {

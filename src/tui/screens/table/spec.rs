@@ -164,14 +164,72 @@ pub struct ViewSpec {
     pub columns: Vec<ColumnSpec>,
 }
 
+impl FilterSpec {
+    /// Reads `FIELD OP VALUE` (the operator by its name).
+    pub fn parse(text: &str) -> Option<FilterSpec> {
+        let words: Vec<&str> = text.split(' ').collect();
+        let i = (1..words.len()).find(|i| Op::parse(words[*i]).is_some())?;
+        Some(FilterSpec {
+            field: words[..i].join(" "),
+            op: Op::parse(words[i])?,
+            value: words[i + 1..].join(" "),
+        })
+    }
+}
+
 impl ViewSpec {
+    /// As the project keeps it: the query's own form (filters as `FIELD OP VALUE` text,
+    /// `join`, `search`, sorts as `[-]FIELD`) with the columns beside it.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        serde_json::json!({
+            "filters": self.query.filters.iter().map(FilterSpec::expr).collect::<Vec<_>>(),
+            "join": self.query.conjunction.name(),
+            "search": "",
+            "sort": self.query.sort.iter().map(|s| format!("{}{}", if s.desc { "-" } else { "" }, s.field)).collect::<Vec<_>>(),
+            "columns": self.columns,
+        })
     }
 
-    /// A stored spec; a field it lacks takes its default, one it has wrong fails.
+    /// A stored spec; what it lacks takes its default, what it has wrong fails.
     pub fn from_json(v: &serde_json::Value) -> Result<ViewSpec, String> {
-        serde_json::from_value(v.clone()).map_err(|e| e.to_string())
+        let bad = |what: &str| format!("saved view: {what}");
+        let mut spec = ViewSpec::default();
+        if !v.is_object() {
+            return Err(bad("not an object"));
+        }
+        if let Some(fs) = v.get("filters") {
+            for f in fs.as_array().ok_or_else(|| bad("filters is not a list"))? {
+                let text = f.as_str().ok_or_else(|| bad("a filter is not text"))?;
+                let parsed = FilterSpec::parse(text)
+                    .ok_or_else(|| bad(&format!("filter {text:?} does not read")))?;
+                spec.query.filters.push(parsed);
+            }
+        }
+        spec.query.conjunction = match v.get("join").and_then(|j| j.as_str()) {
+            None | Some("and") => Conjunction::And,
+            Some("or") => Conjunction::Or,
+            Some(j) => return Err(bad(&format!("join {j:?}"))),
+        };
+        if let Some(sorts) = v.get("sort") {
+            let list = sorts.as_array().ok_or_else(|| bad("sort is not a list"))?;
+            if let Some(first) = list.first() {
+                let t = first.as_str().ok_or_else(|| bad("a sort is not text"))?;
+                spec.query.sort = Some(match t.strip_prefix('-') {
+                    Some(f) => SortSpec {
+                        field: f.to_string(),
+                        desc: true,
+                    },
+                    None => SortSpec {
+                        field: t.to_string(),
+                        desc: false,
+                    },
+                });
+            }
+        }
+        if let Some(c) = v.get("columns") {
+            spec.columns = serde_json::from_value(c.clone()).map_err(|e| bad(&e.to_string()))?;
+        }
+        Ok(spec)
     }
 }
 
@@ -199,15 +257,21 @@ mod tests {
             }],
         };
         let json = spec.to_json();
-        assert_eq!(json["filters"][0]["op"], "greater_or_equal");
-        assert_eq!(json["filters"][1]["op"], "not_in");
-        assert_eq!(json["conjunction"], "or");
+        assert_eq!(json["filters"][0], "score greater_or_equal 0.5");
+        assert_eq!(json["filters"][1], "data.meta.source not_in a,b");
+        assert_eq!(json["join"], "or");
+        assert_eq!(json["sort"][0], "-score");
         assert_eq!(ViewSpec::from_json(&json).unwrap(), spec);
         assert_eq!(
             ViewSpec::from_json(&serde_json::json!({})).unwrap(),
             ViewSpec::default()
         );
         assert!(ViewSpec::from_json(&serde_json::json!({"filters": 3})).is_err());
+        assert!(ViewSpec::from_json(&serde_json::json!({"filters": ["x y z"]})).is_err());
+        // A value with spaces and a field the store quotes keep their words.
+        let f = FilterSpec::parse("data.\"a b\" contains two words").unwrap();
+        assert_eq!(f.field, "data.\"a b\"");
+        assert_eq!(f.value, "two words");
         for op in Op::ALL {
             assert_eq!(Op::parse(op.name()), Some(op));
         }
