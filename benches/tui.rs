@@ -8,7 +8,8 @@
 //! (a Repeater of 100 panes, 32 Texts, a Rating of 10⁹ stars, 10,000 choices, 1,000
 //! controls, 100,000 options from the task, a Ranker of 10,000 items, a Chat of 200,000
 //! messages, a video track of 200,000 keyframes): the first frame, and a key press to the
-//! next frame (p50/p99).
+//! next frame (p50/p99); then the JSON tree popup on a task with a 10 MB string and a
+//! 100,000-item array (`-- layout json` runs that row alone).
 
 mod common;
 
@@ -267,7 +268,72 @@ fn layout() {
             pct(&mut times, 0.99)
         );
     }
+    json_tree(&dir);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The JSON tree popup on a task with a 10 MB string and a 100,000-item array: `I` opens
+/// it, a search goes to the array and `l` opens it, then `j` and PgDn move through it.
+fn json_tree(dir: &Path) {
+    use serde_json::json;
+    const FRAMES: usize = 300;
+    let cfg = dir.join("json.xml");
+    let tasks = dir.join("json.json");
+    let db = dir.join("json.db");
+    std::fs::write(&cfg, r#"<View><Text name="t" value="$title"/></View>"#).expect("config");
+    let items: Vec<serde_json::Value> = (0..100_000).map(|i| json!(i)).collect();
+    let task = json!({"title": "big", "blob": "x".repeat(10 * 1024 * 1024), "items": items});
+    std::fs::write(&tasks, json!([task]).to_string()).expect("tasks");
+    let new = labelterm::project::NewProject {
+        inputs: vec![tasks.display().to_string()],
+        ..labelterm::project::NewProject::new(&cfg, "bench")
+    };
+    labelterm::project::create(&db, &new).expect("init");
+    let (loader, _rx) = media::channel_loader(1);
+    let mut s = Session::open(
+        &StartOptions {
+            project: db.clone(),
+            user: "bench".into(),
+            ..Default::default()
+        },
+        false,
+        loader,
+    )
+    .expect("open");
+    s.start();
+    let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    s.draw(&mut term).expect("draw");
+    let t = Instant::now();
+    s.key(key('I'));
+    s.draw(&mut term).expect("draw");
+    let open = t.elapsed().as_secs_f64() * 1000.0;
+    for c in "/items".chars() {
+        s.key(key(c));
+    }
+    let t = Instant::now();
+    s.key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    s.draw(&mut term).expect("draw");
+    let search = t.elapsed().as_secs_f64() * 1000.0;
+    let t = Instant::now();
+    s.key(key('l'));
+    s.draw(&mut term).expect("draw");
+    let expand = t.elapsed().as_secs_f64() * 1000.0;
+    let mut times = Vec::new();
+    for i in 0..FRAMES {
+        let t = Instant::now();
+        if i % 10 == 9 {
+            s.key(KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE));
+        } else {
+            s.key(key('j'));
+        }
+        s.draw(&mut term).expect("draw");
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    println!(
+        "JSON tree, 10 MB string + 100,000 items, 120x40 (ms): open (I) {open:.3}, search {search:.3}, open the array (l) {expand:.3}, key (j, PgDn) p50 {:.3} p99 {:.3}",
+        pct(&mut times, 0.5),
+        pct(&mut times, 0.99)
+    );
 }
 
 fn main() {
@@ -277,7 +343,14 @@ fn main() {
         return;
     }
     if args.iter().any(|a| a == "layout") {
-        layout();
+        if args.iter().any(|a| a == "json") {
+            let dir = common::bench_dir().join("layout");
+            std::fs::create_dir_all(&dir).expect("layout dir");
+            json_tree(&dir);
+            let _ = std::fs::remove_dir_all(&dir);
+        } else {
+            layout();
+        }
         return;
     }
     for n in common::sizes(&[1_000_000]) {

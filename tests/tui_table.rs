@@ -445,3 +445,17 @@ fn bulk_actions_on_marked_tasks_run_once_confirmed() {
     shown(&mut d, 80, 24);
     assert_eq!(d.s.app.table.count, Some(11));
 }
+
+#[test]
+fn the_task_under_the_cursor_opens_as_a_json_tree_and_side_by_side() {
+    let (_f, mut d) = table();
+    shown(&mut d, 120, 40);
+    d.keys("j I");
+    assert!(matches!(d.s.app.popup, Some(Popup::JsonTree(_))), "{:?}", d.s.app.popup.is_some());
+    let tree = shown(&mut d, 120, 40);
+    assert!(tree.contains("quick brown fox"), "{tree}");
+    d.keys("esc j j C");
+    assert!(matches!(d.s.app.popup, Some(Popup::Compare(_))));
+    d.keys("esc");
+    assert_eq!(d.s.app.screen, Screen::Table);
+}

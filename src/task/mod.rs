@@ -3,6 +3,7 @@
 
 pub mod chat;
 pub mod check;
+pub mod json_tree;
 pub mod resolve;
 pub mod timeseries;
 

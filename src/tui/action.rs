@@ -165,10 +165,6 @@ pub enum Action {
     CycleRole,
     /// Open the data table of all tasks.
     DataTable,
-    /// Table: the next row matching the search.
-    SearchNext,
-    /// Table: the previous row matching the search.
-    SearchPrev,
     /// Table: mark every task the filters match.
     MarkMatching,
     /// Table: clear the marks.
@@ -191,6 +187,30 @@ pub enum Action {
     ToggleJoin,
     /// Saved views: save the table as a view.
     SaveView,
+    /// Open the JSON tree of the task (as Label Studio exports it).
+    JsonTree,
+    /// Open the side-by-side comparison of the task's annotations and predictions.
+    Compare,
+    /// JSON tree: open every node.
+    ExpandAll,
+    /// JSON tree: close every node.
+    CollapseAll,
+    /// JSON tree: open the node under the cursor and everything below it.
+    ExpandSubtree,
+    /// Copy the value under the cursor to the clipboard.
+    YankValue,
+    /// Copy the path (jq syntax) under the cursor to the clipboard.
+    YankPath,
+    /// The next match of the search.
+    SearchNext,
+    /// The previous match of the search.
+    SearchPrev,
+    /// Compare: the next source on the left.
+    CompareLeft,
+    /// Compare: the next source on the right.
+    CompareRight,
+    /// Compare: swap the two sides.
+    SwapSides,
 }
 
 impl Action {
@@ -299,8 +319,6 @@ impl Action {
         Action::NewMessage,
         Action::CycleRole,
         Action::DataTable,
-        Action::SearchNext,
-        Action::SearchPrev,
         Action::MarkMatching,
         Action::ClearMarks,
         Action::Frequency,
@@ -312,6 +330,18 @@ impl Action {
         Action::BulkActions,
         Action::ToggleJoin,
         Action::SaveView,
+        Action::JsonTree,
+        Action::Compare,
+        Action::ExpandAll,
+        Action::CollapseAll,
+        Action::ExpandSubtree,
+        Action::YankValue,
+        Action::YankPath,
+        Action::SearchNext,
+        Action::SearchPrev,
+        Action::CompareLeft,
+        Action::CompareRight,
+        Action::SwapSides,
     ];
 
     /// The name used in keymap files.

@@ -10,7 +10,7 @@ use super::media::{Request, Source};
 pub use super::msg::ImageGeom;
 use super::msg::{LayoutFacts, Msg, Note};
 pub use super::popups::{Conflict, Diff, EditTarget, Editor, Help, Picker, Popup};
-use super::popups::{ConflictReply, EditorReply, PickerReply, Reply};
+use super::popups::{ConflictReply, EditorReply, PickerReply, Reply, TreeReply};
 pub use super::screens::Screen;
 pub use super::screens::annotate::{Annotate, Content, Focus, TaskState, ViewSource};
 use super::screens::task_list::{ListCmd, TaskList};
@@ -85,6 +85,14 @@ pub enum Effect {
     Play(String),
     /// A request of the data table, run as a job.
     Table(super::screens::table::TableRequest),
+    /// Put text on the terminal's clipboard (OSC 52, which works over SSH).
+    Clipboard(String),
+    /// Read a task from the store and open it in a popup (the JSON tree or the compare
+    /// view); the reply is `Msg::TaskInspected`.
+    InspectTask {
+        id: i64,
+        view: super::msg::Inspect,
+    },
     Quit,
 }
 
@@ -442,6 +450,13 @@ impl App {
                 Vec::new()
             }
             Msg::Table(reply) => self.table_reply(reply),
+            Msg::TaskInspected { id, view, full } => {
+                match full {
+                    Some(full) => self.inspect(&full, view),
+                    None => self.warn(strings::no_such_task(id)),
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -454,6 +469,9 @@ impl App {
         let mut table_effects = Vec::new();
         if let Some((h, w)) = facts.table_size {
             table_effects = self.table_resized(h, w);
+        }
+        if let (Some(p), Some((rows, width))) = (&mut self.popup, facts.popup_size) {
+            p.set_size(rows.into(), width);
         }
         if let (Some(t), Some((id, l))) = (&mut self.annotate.task, facts.task)
             && t.full.task.id == id
@@ -519,6 +537,12 @@ impl App {
             return effects;
         }
         if let Some(Popup::Picker(p)) = &mut self.popup
+            && p.searching
+        {
+            p.search_key(ev);
+            return Vec::new();
+        }
+        if let Some(Popup::JsonTree(p)) = &mut self.popup
             && p.searching
         {
             p.search_key(ev);
@@ -678,6 +702,12 @@ impl App {
                 | Popup::Views(_)
                 | Popup::Bulk(_),
             ) => return self.table_popup_action(a),
+            Some(Popup::Compare(c)) => c.update(a) == Reply::Close,
+            Some(Popup::JsonTree(t)) => match t.update(a) {
+                TreeReply::Keep => false,
+                TreeReply::Close => true,
+                TreeReply::Copy { text, what } => return self.copy(text, &what),
+            },
             Some(Popup::Conflict(c)) => {
                 let c = c.clone();
                 return match c.update(a) {

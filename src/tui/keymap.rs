@@ -57,10 +57,14 @@ pub enum Ctx {
     Views,
     /// Bulk actions on the marked tasks of the data table.
     Confirm,
+    /// The JSON tree of a task.
+    Json,
+    /// Two results of a task side by side.
+    Compare,
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 21] = [
+    pub const ALL: [Ctx; 23] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
@@ -82,6 +86,8 @@ impl Ctx {
         Ctx::Freq,
         Ctx::Views,
         Ctx::Confirm,
+        Ctx::Json,
+        Ctx::Compare,
     ];
 
     pub fn name(self) -> &'static str {
@@ -107,6 +113,8 @@ impl Ctx {
             Ctx::Freq => "freq",
             Ctx::Views => "views",
             Ctx::Confirm => "confirm",
+            Ctx::Json => "json",
+            Ctx::Compare => "compare",
         }
     }
 
@@ -133,6 +141,8 @@ impl Ctx {
             Ctx::Freq => "Data table: frequencies, describe, histogram",
             Ctx::Views => "Data table: saved views",
             Ctx::Confirm => "Data table: bulk actions on marked tasks",
+            Ctx::Json => "JSON tree of a task",
+            Ctx::Compare => "Compare two results side by side",
         }
     }
 }

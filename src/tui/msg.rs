@@ -119,6 +119,21 @@ pub enum Msg {
     Note(Note),
     /// A reply to a request of the data table.
     Table(super::screens::table::TableReply),
+    /// A task read for a popup (`Effect::InspectTask`); `None`: it is gone.
+    TaskInspected {
+        id: i64,
+        view: Inspect,
+        full: Option<Box<TaskFull>>,
+    },
+}
+
+/// Which popup shows a task read by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inspect {
+    /// The task's Label Studio JSON as a tree.
+    Json,
+    /// Its annotations and predictions side by side.
+    Compare,
 }
 
 /// A failure the runtime reports instead of swallowing.
@@ -219,4 +234,6 @@ pub struct LayoutFacts {
     pub list_height: Option<usize>,
     /// Rows and width of the data table's body, when it was drawn.
     pub table_size: Option<(usize, u16)>,
+    /// The popup's list as drawn (rows, columns), for popups that scroll.
+    pub popup_size: Option<(u16, u16)>,
 }

@@ -570,6 +570,17 @@ impl Session {
                     Ok(None) | Err(_) => Vec::new(),
                 }
             }
+            Effect::InspectTask { id, view } => match self.store.task_full(id) {
+                Ok(full) => vec![Msg::TaskInspected {
+                    id,
+                    view,
+                    full: full.map(Box::new),
+                }],
+                Err(e) => vec![Failure::error(strings::cannot_read_task(
+                    id,
+                    &e.to_string(),
+                ))],
+            },
             Effect::RefreshTask(id) => self
                 .jobs
                 .submit(&self.store, Job::Task { id })
@@ -785,6 +796,13 @@ pub fn start(opts: StartOptions) -> Result<()> {
                     }
                 }
                 Effect::Play(path) => play(&path),
+                Effect::Clipboard(text) => {
+                    if let Err(e) = terminal::copy_to_clipboard(&text) {
+                        Failure::warn(e.to_string())
+                    } else {
+                        continue;
+                    }
+                }
                 _ => continue,
             };
             pending.extend(session.feed(outcome));

@@ -446,6 +446,91 @@ pub fn sources_keys(km: &Keymap) -> String {
     )
 }
 
+// ----------------------------------------------------------------- JSON tree and compare
+
+pub const JSON_TREE: &str = "Task JSON";
+
+pub fn json_tree_task(id: &str) -> String {
+    format!("Task #{id} JSON")
+}
+
+pub fn json_tree_title(km: &Keymap, title: &str) -> String {
+    let k = |a| key_in(km, Ctx::Json, a);
+    format!(
+        " {title} — {} open/close · {} search · {} copy value · {} copy path · {} close ",
+        k(Action::Toggle),
+        k(Action::Search),
+        k(Action::YankValue),
+        k(Action::YankPath),
+        k(Action::Cancel)
+    )
+}
+
+pub fn yanked_value(path: &str) -> String {
+    format!("the value at {path}")
+}
+
+pub fn yanked_path(path: &str) -> String {
+    format!("the path {path}")
+}
+
+/// The status line after a copy: what was copied, and its start.
+pub fn copied(what: &str, text: &str) -> String {
+    let start: String = text.chars().take(60).collect();
+    let more = if start.len() < text.len() { "…" } else { "" };
+    format!(
+        "copied {what} ({} chars): {}{more}",
+        text.chars().count(),
+        start.replace('\n', " ")
+    )
+}
+
+pub fn no_match(query: &str) -> String {
+    format!("  no match for {query}")
+}
+
+pub const COMPARE_ONE_SOURCE: &str = "only one result: nothing to compare it with";
+
+pub fn compare_title(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Compare, a);
+    format!(
+        " Compare — {} left · {} right · {} swap · {} close ",
+        k(Action::CompareLeft),
+        k(Action::CompareRight),
+        k(Action::SwapSides),
+        k(Action::Cancel)
+    )
+}
+
+pub fn compare_left(label: &str) -> String {
+    format!("left: {label}")
+}
+
+pub fn compare_right(label: &str) -> String {
+    format!("right: {label}")
+}
+
+pub fn compare_summary(same: usize, changed: usize, only_left: usize, only_right: usize) -> String {
+    format!("{same} same · {changed} changed · {only_left} only left · {only_right} only right")
+}
+
+/// `ann #3 alice@x.org`, `(skipped)` after one that was.
+pub fn annotation_source(id: i64, who: &str, skipped: bool) -> String {
+    let skipped = if skipped { " (skipped)" } else { "" };
+    format!("ann #{id} {who}{skipped}")
+}
+
+/// `pred #5 model-v2 0.87`.
+pub fn prediction_source(id: i64, model: &str, score: Option<f64>) -> String {
+    let score = score.map_or(String::new(), |s| format!(" {s:.2}"));
+    format!("pred #{id} {model}{score}")
+}
+
+/// My answer as it is on screen, among the sources to compare.
+pub fn my_answer(user: &str) -> String {
+    format!("mine ({user}, on screen)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

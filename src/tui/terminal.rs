@@ -34,6 +34,24 @@ const MODIFY_OTHER_KEYS_OFF: &[u8] = b"\x1b[>4;0m\x1b[>4m\x1b[0m";
 const MOUSE_ON: &[u8] = b"\x1b[?1000h\x1b[?1002h\x1b[?1006h";
 const MOUSE_OFF: &[u8] = b"\x1b[?1006l\x1b[?1002l\x1b[?1000l";
 
+/// Puts `text` on the clipboard of the terminal (and of the machine it runs on, over
+/// SSH) with OSC 52; tmux passes it on with `set -g set-clipboard on`.
+pub fn copy_to_clipboard(text: &str) -> std::io::Result<()> {
+    write_raw(&osc52(text))
+}
+
+/// The OSC 52 sequence that sets the clipboard to `text`: base64 holds no byte a
+/// terminal could read as the end of the sequence or as another sequence.
+pub fn osc52(text: &str) -> Vec<u8> {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = Vec::with_capacity(b64.len() + 8);
+    out.extend_from_slice(b"\x1b]52;c;");
+    out.extend_from_slice(b64.as_bytes());
+    out.push(0x07);
+    out
+}
+
 fn write_raw(bytes: &[u8]) -> std::io::Result<()> {
     let mut out = stdout();
     out.write_all(bytes)?;

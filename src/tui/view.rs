@@ -43,6 +43,14 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
         Some(Popup::Freq(p)) => p.view(f, &app.theme, &app.keymap, area),
         Some(Popup::Views(p)) => p.view(f, &app.theme, &app.keymap, area),
         Some(Popup::Bulk(p)) => p.view(f, &app.theme, &app.keymap, area),
+        Some(Popup::JsonTree(p)) => {
+            let rows = p.view(f, &app.theme, &app.keymap, area);
+            facts.popup_size = Some((rows as u16, area.width));
+        }
+        Some(Popup::Compare(p)) => {
+            let (rows, width) = p.view(f, &app.theme, &app.keymap, area);
+            facts.popup_size = Some((rows as u16, width));
+        }
         None => {}
     }
     if let Some(ed) = &app.editor {

@@ -3,21 +3,25 @@
 
 pub mod columns;
 pub mod confirm;
+pub mod compare;
 pub mod conflict;
 pub mod diff;
 pub mod editor;
 pub mod filter;
 pub mod freq;
 pub mod help;
+pub mod json_tree;
 pub mod picker;
 pub mod views;
 
 use super::action::Action;
 use super::keymap::{Ctx, Keymap};
+pub use compare::ComparePopup;
 pub use conflict::{Conflict, ConflictReply};
 pub use diff::Diff;
 pub use editor::{EditTarget, Editor, EditorReply};
 pub use help::Help;
+pub use json_tree::{JsonTreePopup, TreeReply};
 pub use picker::{Picker, PickerReply};
 
 /// What a simple popup asks of the app after an action.
@@ -38,6 +42,9 @@ pub enum Popup {
     Freq(freq::FreqPopup),
     Views(views::ViewsPopup),
     Bulk(confirm::BulkMenu),
+    /// Boxed: the tree holds the whole task.
+    JsonTree(Box<JsonTreePopup>),
+    Compare(Box<ComparePopup>),
 }
 
 impl Popup {
@@ -53,6 +60,8 @@ impl Popup {
             Popup::Freq(_) => Ctx::Freq,
             Popup::Views(_) => Ctx::Views,
             Popup::Bulk(_) => Ctx::Confirm,
+            Popup::JsonTree(_) => Ctx::Json,
+            Popup::Compare(_) => Ctx::Compare,
         }
     }
 
@@ -68,6 +77,8 @@ impl Popup {
             Popup::Freq(_) => "summary",
             Popup::Views(_) => "views",
             Popup::Bulk(_) => "bulk",
+            Popup::JsonTree(_) => "json",
+            Popup::Compare(_) => "compare",
         }
     }
 
@@ -82,6 +93,35 @@ impl Popup {
             Popup::Freq(p) => p.hints(km),
             Popup::Views(p) => p.hints(km),
             Popup::Bulk(p) => p.hints(km),
+            Popup::JsonTree(p) => p.hints(km),
+            Popup::Compare(p) => p.hints(km),
+        }
+    }
+}
+
+impl Popup {
+    /// The popup's list height and width as drawn, for its page keys and scrolling.
+    pub fn set_size(&mut self, rows: usize, width: u16) {
+        match self {
+            Popup::JsonTree(p) => p.set_height(rows),
+            Popup::Compare(p) => p.set_size(rows, width),
+            _ => {}
+        }
+    }
+}
+
+impl crate::tui::app::App {
+    /// Opens a task read by id (`Effect::InspectTask`) in the popup asked for: its Label
+    /// Studio JSON as a tree, or its results side by side.
+    pub fn inspect(&mut self, full: &crate::store::TaskFull, view: crate::tui::msg::Inspect) {
+        match view {
+            crate::tui::msg::Inspect::Json => {
+                self.open_json_tree(crate::export::json::task_json(full, 1))
+            }
+            crate::tui::msg::Inspect::Compare => {
+                let config = self.base_config.clone();
+                self.open_compare(&config, compare::task_sources(full), 0, 1)
+            }
         }
     }
 }

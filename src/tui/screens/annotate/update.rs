@@ -131,6 +131,14 @@ impl App {
                 self.open_diff();
                 Vec::new()
             }
+            Action::JsonTree => {
+                self.open_task_json();
+                Vec::new()
+            }
+            Action::Compare => {
+                self.open_task_compare();
+                Vec::new()
+            }
             Action::FullImage => self.full_image(),
             Action::PlayMedia => self.play_media(),
             Action::ExternalEditor => self.external_editor(),

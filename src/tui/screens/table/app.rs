@@ -120,6 +120,7 @@ impl App {
                     self.info(strings::labelling_in_table_order(id));
                     out.push(Effect::OpenTask(id));
                 }
+                TableCmd::Inspect(id, view) => out.push(Effect::InspectTask { id, view }),
                 TableCmd::Back => self.screen = Screen::Task,
                 TableCmd::Help => self.popup = Some(Popup::Help(Help::default())),
                 TableCmd::Quit => {

@@ -73,6 +73,8 @@ pub enum TableCmd {
     Request(TableRequest),
     /// Open the annotator on this task; its next task follows the table's order.
     Label(i64),
+    /// Show this task as a JSON tree, or its results side by side.
+    Inspect(i64, crate::tui::msg::Inspect),
     Back,
     Help,
     Quit,

@@ -193,6 +193,16 @@ impl Table {
                     out.push(TableCmd::Label(id));
                 }
             }
+            Action::JsonTree | Action::Compare => {
+                let view = if a == Action::JsonTree {
+                    crate::tui::msg::Inspect::Json
+                } else {
+                    crate::tui::msg::Inspect::Compare
+                };
+                if let Some(id) = self.cursor_row().map(|r| r.id) {
+                    out.push(TableCmd::Inspect(id, view));
+                }
+            }
             Action::Frequency => out.push(TableCmd::Request(TableRequest::Freq {
                 query: self.query.clone(),
                 field: self.focused_field(),
