@@ -459,3 +459,42 @@ fn the_task_under_the_cursor_opens_as_a_json_tree_and_side_by_side() {
     d.keys("esc");
     assert_eq!(d.s.app.screen, Screen::Table);
 }
+
+#[test]
+fn marked_tasks_export_in_a_chosen_format() {
+    let (f, mut d) = table();
+    shown(&mut d, 80, 24);
+    d.keys("j space j space b enter");
+    assert_snapshot!("bulk_export_80x24", shown(&mut d, 80, 24));
+    let out = f.dir.path().join("marked.json");
+    d.type_text(&out.display().to_string());
+    d.keys("enter");
+    assert!(d.message().contains("2 task(s) exported"), "{}", d.message());
+    let tasks: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let ids: Vec<i64> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![2, 4]);
+    assert_eq!(tasks[1]["annotations"][0]["result"][0]["value"]["choices"][0], "Positive");
+    // Another format: CSV, one row per task.
+    let csv = f.dir.path().join("marked.csv");
+    d.keys("b enter");
+    let formats = match &d.s.app.popup {
+        Some(Popup::Bulk(b)) => b.formats.clone(),
+        other => panic!("{other:?}"),
+    };
+    let json_at = formats.iter().position(|x| x == "JSON").unwrap();
+    let csv_at = formats.iter().position(|x| x == "CSV").unwrap();
+    d.keys("esc");
+    let steps = if csv_at > json_at { "l " } else { "h " }.repeat(csv_at.abs_diff(json_at));
+    d.keys(&steps);
+    d.keys("e");
+    d.keys("ctrl-u");
+    d.type_text(&csv.display().to_string());
+    d.keys("enter");
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 3, "{text}");
+}
