@@ -364,6 +364,30 @@ fn enter_labels_from_the_table_and_next_follows_its_order() {
     assert_eq!(d.s.app.screen, Screen::Table);
     d.keys("esc");
     assert_eq!(d.s.app.screen, Screen::Task);
+    // Past the table's last row the stream goes on, and says so.
+    d.keys("T G enter");
+    assert_eq!(d.task_id(), 1);
+    d.keys("1 s");
+    assert!(d.message().contains("last task of the data table"), "{}", d.message());
+    assert!(!d.s.app.table.follow);
+    assert_ne!(d.task_id(), 1);
+}
+
+#[test]
+fn the_rows_on_screen_follow_changes_by_another_process() {
+    let (f, mut d) = table();
+    shown(&mut d, 80, 24);
+    let c = rusqlite::Connection::open(&f.db).unwrap();
+    c.execute(
+        "UPDATE task_data SET data = json_set(data, '$.meta.source', 'changed') WHERE task_id = 1",
+        [],
+    )
+    .unwrap();
+    d.s.poll();
+    focus(&mut d, "data.meta.source");
+    shown(&mut d, 120, 40);
+    let row = d.s.app.table.rows.iter().find(|r| r.id == 1).unwrap();
+    assert_eq!(row.cells["data.meta.source"], "changed");
 }
 
 #[test]

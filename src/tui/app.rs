@@ -336,7 +336,11 @@ impl App {
                 revision,
                 updated_at,
             )),
-            Msg::StoreChanged => self.store_changed(),
+            Msg::StoreChanged => {
+                let mut effects = self.store_changed();
+                effects.extend(self.table_store_changed());
+                effects
+            }
             Msg::TaskRefreshed { id, full, adopt } => match full {
                 Some(full) => self.task_refreshed(*full, adopt),
                 None => {

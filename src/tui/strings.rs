@@ -1025,7 +1025,7 @@ pub fn table_failed(e: &str) -> String {
 
 pub fn end_of_table(km: &Keymap) -> String {
     format!(
-        "that was the last task of the table; {} opens it again",
+        "that was the last task of the data table ({} opens it); on with the next task",
         key_in(km, Ctx::Task, Action::DataTable)
     )
 }

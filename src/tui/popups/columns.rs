@@ -81,7 +81,7 @@ impl ColumnChooser {
     pub fn view(&self, f: &mut Frame, theme: &Theme, _km: &Keymap, area: Rect) {
         let th = theme;
         let n = self.columns.all.len();
-        let h = (n as u16 + 2).min(area.height.saturating_sub(2));
+        let h = (n.min(1000) as u16 + 2).min(area.height.saturating_sub(2));
         let r = centered(area, area.width.saturating_sub(4).min(60), h);
         f.render_widget(Clear, r);
         let b = block(th, strings::COLUMNS_TITLE.to_string(), true);

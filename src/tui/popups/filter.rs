@@ -198,7 +198,7 @@ impl FilterEditor {
 
     pub fn view(&self, f: &mut Frame, theme: &Theme, km: &Keymap, area: Rect) {
         let th = theme;
-        let h = (self.filters.len() as u16 + 7).min(area.height.saturating_sub(2));
+        let h = (self.filters.len().min(1000) as u16 + 7).min(area.height.saturating_sub(2));
         let r = centered(area, area.width.saturating_sub(4).min(90), h);
         f.render_widget(Clear, r);
         let b = block(th, strings::filter_title(self.join.name()), true);

@@ -130,7 +130,7 @@ impl FreqPopup {
         let r = centered(
             area,
             area.width.saturating_sub(4).min(100),
-            (self.len() as u16 + 2).clamp(5, area.height.saturating_sub(2).max(5)),
+            (self.len().min(1000) as u16 + 2).clamp(5, area.height.saturating_sub(2).max(5)),
         );
         f.render_widget(Clear, r);
         let b = block(th, clip(&self.title(), r.width.saturating_sub(2) as usize), true);
@@ -266,5 +266,26 @@ mod tests {
         assert_eq!(bar(4, 4, 3), "███");
         assert_eq!(bar(1, 16, 2), "▏");
         assert_eq!(bar(0, 4, 3), "");
+    }
+
+    #[test]
+    fn a_frequency_table_of_more_values_than_a_screen_has_rows_draws() {
+        let buckets: Vec<Bucket> = (0..70_000)
+            .map(|i| bucket(&format!("v{i}"), 70_000 - i, Vec::new()))
+            .collect();
+        let mut p = FreqPopup::new(
+            Summary::Freq {
+                field: "data.text".into(),
+                buckets,
+            },
+            Vec::new(),
+        );
+        p.update(Action::PageDown);
+        let theme = Theme::load(None, true).unwrap();
+        let km = Keymap::default_map(false);
+        let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        term.draw(|f| p.view(f, &theme, &km, f.area())).unwrap();
+        let text = crate::tui::view::buffer_text(term.backend().buffer());
+        assert!(text.contains("v10 ") && !text.contains("v60 "), "{text}");
     }
 }

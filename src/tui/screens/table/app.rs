@@ -96,6 +96,15 @@ impl App {
         self.table_cmds(cmds)
     }
 
+    /// Another process changed the project: the rows on screen are read again.
+    pub(in crate::tui) fn table_store_changed(&mut self) -> Vec<Effect> {
+        if self.screen != Screen::Table || self.popup.is_some() {
+            return Vec::new();
+        }
+        let cmds = self.table.reread();
+        self.table_cmds(cmds)
+    }
+
     /// The body's size as drawn: rows beyond those held are asked for.
     pub(in crate::tui) fn table_resized(&mut self, height: usize, width: u16) -> Vec<Effect> {
         let changed = (self.table.height, self.table.width) != (height, width);
@@ -424,9 +433,12 @@ impl App {
                 return vec![Effect::OpenTask(id)];
             }
             TableReply::Next { id: None } => {
+                // Past the table's last row (or the task is no longer in it): the stream
+                // goes on as usual.
                 self.table.follow = false;
                 self.message = Some((Level::Info, strings::end_of_table(&self.keymap)));
-                Vec::new()
+                let exclude = self.annotate.task.as_ref().map(|t| t.full.task.id);
+                return vec![Effect::NextTask { exclude }];
             }
             TableReply::Failed { error } => {
                 self.table.loading = None;
@@ -450,6 +462,7 @@ impl App {
             .map(|e| match e {
                 Effect::NextTask { exclude } => match exclude.or(current) {
                     Some(after) => Effect::Table(TableRequest::NextInOrder {
+                        generation: self.table.generation,
                         query: self.table.query.clone(),
                         after,
                     }),

@@ -9,6 +9,10 @@ use crate::store::query::{Field, Filter, GroupBy, Join, Query, ResultRow, Result
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+/// The most frequent values a frequency table keeps (a column of free text can hold as
+/// many values as tasks).
+pub const MAX_BUCKETS: usize = 10_000;
+
 /// Shown for the bucket of tasks without a value.
 pub const MISSING: &str = "(none)";
 
@@ -288,6 +292,8 @@ fn answer(store: &Store, r: TableRequest) -> Result<TableReply, String> {
                     })
                     .collect(),
             };
+            let mut buckets: Vec<Bucket> = buckets;
+            buckets.truncate(MAX_BUCKETS);
             TableReply::Freq { field, buckets }
         }
         TableRequest::Describe { query, field } => {
@@ -343,19 +349,19 @@ fn answer(store: &Store, r: TableRequest) -> Result<TableReply, String> {
             read.map_err(e)?;
             TableReply::Marked { ids }
         }
-        TableRequest::NextInOrder { query, after } => {
-            let q = to_query(&query)?;
-            let set = store.run_query(&q).map_err(e)?;
-            let next = (|| {
+        TableRequest::NextInOrder {
+            generation,
+            query,
+            after,
+        } => {
+            // The table's own result set, still held from its pages.
+            let next = with_set(store, generation, &query, |set| {
                 let Some(pos) = set.position_of(store, after)? else {
                     return Ok(None);
                 };
                 Ok(set.page(store, pos + 1, 1, &[])?.first().map(|r| r.id))
-            })();
-            let _ = set.close(store);
-            TableReply::Next {
-                id: next.map_err(e)?,
-            }
+            })?;
+            TableReply::Next { id: next }
         }
         r @ (TableRequest::Views
         | TableRequest::SaveView { .. }

@@ -115,6 +115,7 @@ pub enum TableRequest {
     },
     /// The task after `after` in the query's order ("label tasks as displayed").
     NextInOrder {
+        generation: u64,
         query: QuerySpec,
         after: i64,
     },
