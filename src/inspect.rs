@@ -8,8 +8,7 @@ use crate::config::infer::{Inference, Inferred};
 use crate::config::{LabelConfig, PyType};
 use crate::error::{Error, Location, Problem, Result};
 use crate::import::{
-    DataField, Flow, ImportOptions, ImportReport, InputFormat, ItemSink, Payload, RawItem,
-    RawMap,
+    DataField, Flow, ImportOptions, ImportReport, InputFormat, ItemSink, Payload, RawItem, RawMap,
 };
 use crate::project::{self, NewProject};
 use crate::staging::Staging;
@@ -69,7 +68,9 @@ pub fn prepare(opts: &InspectOptions) -> Result<Prepared> {
 /// As [`prepare`], with `stdin` standing for standard input.
 pub fn prepare_from(opts: &InspectOptions, stdin: &mut dyn BufRead) -> Result<Prepared> {
     if opts.inputs.is_empty() {
-        return Err(Error::Usage("inspect needs at least one file (or - for standard input)".into()));
+        return Err(Error::Usage(
+            "inspect needs at least one file (or - for standard input)".into(),
+        ));
     }
     if opts.inputs.iter().filter(|i| *i == "-").count() > 1 {
         return Err(Error::Usage("standard input (-) can be read once".into()));
@@ -95,11 +96,7 @@ pub fn prepare_from(opts: &InspectOptions, stdin: &mut dyn BufRead) -> Result<Pr
 
 /// Copies standard input to a file named for its format: `--input-format` if given, else
 /// what its first bytes say (a JSON list or one object, JSON lines, TSV, CSV or text).
-fn read_stdin(
-    dir: &Path,
-    stdin: &mut dyn BufRead,
-    format: Option<InputFormat>,
-) -> Result<String> {
+fn read_stdin(dir: &Path, stdin: &mut dyn BufRead, format: Option<InputFormat>) -> Result<String> {
     let tmp = dir.join("stdin");
     let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
     std::io::copy(stdin, &mut file).map_err(|e| Error::io("standard input", e))?;
@@ -204,8 +201,10 @@ impl InferSink<'_> {
                 .collect();
             self.inference.add_data(&map);
         } else {
-            let keys: Vec<(String, PyType)> =
-                data.iter().map(|(k, v)| (renamed(k), raw_type(v))).collect();
+            let keys: Vec<(String, PyType)> = data
+                .iter()
+                .map(|(k, v)| (renamed(k), raw_type(v)))
+                .collect();
             self.inference
                 .add_data_types(keys.iter().map(|(k, t)| (k.as_str(), *t)));
         }
@@ -213,7 +212,10 @@ impl InferSink<'_> {
 
     fn results(&mut self, fields: &RawMap) {
         let annotations = fields.get("annotations").or(fields.get("completions"));
-        for part in [annotations, fields.get("predictions")].into_iter().flatten() {
+        for part in [annotations, fields.get("predictions")]
+            .into_iter()
+            .flatten()
+        {
             if let Ok(Value::Array(items)) = serde_json::from_str::<Value>(part.get()) {
                 for item in &items {
                     if let Some(result) = item.get("result") {
@@ -238,7 +240,9 @@ impl ItemSink for InferSink<'_> {
                 self.results(fields);
             }
             // No data envelope: the whole item is the task data, as the importer reads it.
-            Payload::Item { data: None, fields, .. } => self.data(fields),
+            Payload::Item {
+                data: None, fields, ..
+            } => self.data(fields),
             // The importer refuses these; it will say why.
             Payload::Item { .. } | Payload::Other(_) => {}
         }
@@ -339,8 +343,7 @@ struct SignalCleanup {
 impl SignalCleanup {
     fn install(dir: &Path) -> SignalCleanup {
         use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
-        else {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
             return SignalCleanup { handle: None };
         };
         let handle = signals.handle();
@@ -390,7 +393,11 @@ mod tests {
             ("just a line\nanother\n", "txt"),
         ] {
             let p = prepare_from(&opts(root.path(), &["-"]), &mut content.as_bytes()).unwrap();
-            assert!(p.inputs[0].ends_with(&format!("stdin.{ext}")), "{content:?} → {:?}", p.inputs);
+            assert!(
+                p.inputs[0].ends_with(&format!("stdin.{ext}")),
+                "{content:?} → {:?}",
+                p.inputs
+            );
             assert_eq!(std::fs::read_to_string(&p.inputs[0]).unwrap(), content);
         }
     }
@@ -420,7 +427,11 @@ mod tests {
         let dir = t.dir().to_path_buf();
         drop(t);
         assert!(!dir.exists());
-        assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0, "nothing left");
+        assert_eq!(
+            std::fs::read_dir(root.path()).unwrap().count(),
+            0,
+            "nothing left"
+        );
     }
 
     #[test]
@@ -428,7 +439,11 @@ mod tests {
         let root = tempfile::tempdir().unwrap();
         let files = tempfile::tempdir().unwrap();
         let tasks = files.path().join("t.json");
-        std::fs::write(&tasks, r#"[{"data": {"text": "a"}}, {"data": {"other": 1}}]"#).unwrap();
+        std::fs::write(
+            &tasks,
+            r#"[{"data": {"text": "a"}}, {"data": {"other": 1}}]"#,
+        )
+        .unwrap();
         let cfg = files.path().join("c.xml");
         std::fs::write(&cfg, r#"<View><Text name="t" value="$text"/></View>"#).unwrap();
         let o = InspectOptions {

@@ -82,7 +82,11 @@ fn shown(d: &mut Driver, w: u16, h: u16) -> String {
 }
 
 fn cursor_id(d: &Driver) -> i64 {
-    d.s.app.table.cursor_row().expect("the cursor row is held").id
+    d.s.app
+        .table
+        .cursor_row()
+        .expect("the cursor row is held")
+        .id
 }
 
 /// The ids of the rows held, in order.
@@ -110,7 +114,10 @@ fn opens_on_the_table_with_every_column_at_both_sizes() {
     assert!(small.contains("12 task(s)"), "{small}");
     assert!(!small.contains('\u{1b}'));
     let fields = d.s.app.table.fields();
-    assert!(fields.contains(&"data.meta.source".to_string()), "{fields:?}");
+    assert!(
+        fields.contains(&"data.meta.source".to_string()),
+        "{fields:?}"
+    );
     assert!(fields.contains(&"data.text".to_string()), "{fields:?}");
     assert_snapshot!("table_80x24", small);
     // Scrolled sideways to the data: the id stays at the left.
@@ -368,7 +375,11 @@ fn enter_labels_from_the_table_and_next_follows_its_order() {
     d.keys("T G enter");
     assert_eq!(d.task_id(), 1);
     d.keys("1 s");
-    assert!(d.message().contains("last task of the data table"), "{}", d.message());
+    assert!(
+        d.message().contains("last task of the data table"),
+        "{}",
+        d.message()
+    );
     assert!(!d.s.app.table.follow);
     assert_ne!(d.task_id(), 1);
 }
@@ -412,7 +423,11 @@ fn views_are_saved_loaded_and_deleted_in_the_project() {
     assert_eq!(spec["filters"], json!(["score equal 0.5"]));
     assert_eq!(spec["sort"], json!(["-score"]));
     assert!(
-        !spec["columns"].as_array().unwrap().iter().any(|c| c["field"] == "status"),
+        !spec["columns"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["field"] == "status"),
         "{spec}"
     );
     // Another table state, then the view back.
@@ -438,17 +453,26 @@ fn bulk_actions_on_marked_tasks_run_once_confirmed() {
     // Tasks 1 and 2: delete their predictions.
     d.keys("space space b j j j enter");
     assert_eq!(
-        sql(&f.db, "SELECT count(*) FROM predictions WHERE task_id IN (1, 2)"),
+        sql(
+            &f.db,
+            "SELECT count(*) FROM predictions WHERE task_id IN (1, 2)"
+        ),
         vec!["2"],
         "nothing before the confirmation"
     );
     d.keys("y");
     assert_eq!(
-        sql(&f.db, "SELECT count(*) FROM predictions WHERE task_id IN (1, 2)"),
+        sql(
+            &f.db,
+            "SELECT count(*) FROM predictions WHERE task_id IN (1, 2)"
+        ),
         vec!["0"]
     );
     assert!(d.message().contains("2 prediction(s)"), "{}", d.message());
-    assert!(d.s.app.table.marks.is_empty(), "the marks go with the action");
+    assert!(
+        d.s.app.table.marks.is_empty(),
+        "the marks go with the action"
+    );
     shown(&mut d, 80, 24);
     let row = d.s.app.table.rows.iter().find(|r| r.id == 1).unwrap();
     assert_eq!(row.cells["predictions"], "0", "the rows are read again");
@@ -475,7 +499,11 @@ fn the_task_under_the_cursor_opens_as_a_json_tree_and_side_by_side() {
     let (_f, mut d) = table();
     shown(&mut d, 120, 40);
     d.keys("j I");
-    assert!(matches!(d.s.app.popup, Some(Popup::JsonTree(_))), "{:?}", d.s.app.popup.is_some());
+    assert!(
+        matches!(d.s.app.popup, Some(Popup::JsonTree(_))),
+        "{:?}",
+        d.s.app.popup.is_some()
+    );
     let tree = shown(&mut d, 120, 40);
     assert!(tree.contains("quick brown fox"), "{tree}");
     d.keys("esc j j C");
@@ -493,7 +521,11 @@ fn marked_tasks_export_in_a_chosen_format() {
     let out = f.dir.path().join("marked.json");
     d.type_text(&out.display().to_string());
     d.keys("enter");
-    assert!(d.message().contains("2 task(s) exported"), "{}", d.message());
+    assert!(
+        d.message().contains("2 task(s) exported"),
+        "{}",
+        d.message()
+    );
     let tasks: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let ids: Vec<i64> = tasks
         .as_array()
@@ -502,7 +534,10 @@ fn marked_tasks_export_in_a_chosen_format() {
         .map(|t| t["id"].as_i64().unwrap())
         .collect();
     assert_eq!(ids, vec![2, 4]);
-    assert_eq!(tasks[1]["annotations"][0]["result"][0]["value"]["choices"][0], "Positive");
+    assert_eq!(
+        tasks[1]["annotations"][0]["result"][0]["value"]["choices"][0],
+        "Positive"
+    );
     // Another format: CSV, one row per task.
     let csv = f.dir.path().join("marked.csv");
     d.keys("b enter");

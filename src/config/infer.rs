@@ -184,11 +184,7 @@ fn undefined_name(s: &KeyStats) -> &'static str {
 /// The object tag for a key's values, if one accepts every value seen.
 fn object_tag(s: &KeyStats) -> Option<&'static str> {
     let has = |t: PyType| s.types & type_bit(t) != 0;
-    let only = |allowed: &[PyType]| {
-        ALL_TYPES
-            .iter()
-            .all(|t| !has(*t) || t.accepted_by(allowed))
-    };
+    let only = |allowed: &[PyType]| ALL_TYPES.iter().all(|t| !has(*t) || t.accepted_by(allowed));
     if has(PyType::NoneType) {
         return None;
     }
@@ -454,7 +450,9 @@ impl Inference {
                     }
                 }
                 "datetime" => {
-                    if let Some(d) = value.and_then(|v| v.get("datetime")).and_then(Value::as_str)
+                    if let Some(d) = value
+                        .and_then(|v| v.get("datetime"))
+                        .and_then(Value::as_str)
                     {
                         c.datetimes.insert(d.to_string());
                     }
@@ -809,26 +807,29 @@ mod tests {
         );
         let left: Vec<&str> = out.left_out.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(left, ["sometimes", "nothing"]);
-        assert!(out.xml.contains("<!-- left out sometimes: in 1 of 2 tasks -->"), "{}", out.xml);
+        assert!(
+            out.xml
+                .contains("<!-- left out sometimes: in 1 of 2 tasks -->"),
+            "{}",
+            out.xml
+        );
         assert!(out.xml.contains(r#"<Paragraphs name="dialogue" value="$dialogue" layout="dialogue" nameKey="author" textKey="text"/>"#));
     }
 
     #[test]
     fn controls_come_from_results_with_the_labels_seen() {
-        let out = infer(&[
-            json!({"data": {"text": "Alice met Bob", "url": "a.png"},
-                "annotations": [{"result": [
-                    {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}},
-                    {"from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 0, "end": 5, "labels": ["PER"]}},
-                    {"from_name": "box", "to_name": "img", "type": "rectanglelabels", "value": {"x": 1, "y": 1, "width": 2, "height": 2, "rectanglelabels": ["Cat & Dog"]}}
-                ]}],
-                "predictions": [{"result": [
-                    {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Negative"]}},
-                    {"from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 6, "end": 9, "labels": ["ORG"]}},
-                    {"from_name": "note", "to_name": "text", "type": "textarea", "value": {"text": ["x"]}},
-                    {"from_name": "stars", "to_name": "text", "type": "rating", "value": {"rating": 7}}
-                ]}]}),
-        ]);
+        let out = infer(&[json!({"data": {"text": "Alice met Bob", "url": "a.png"},
+        "annotations": [{"result": [
+            {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]}},
+            {"from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 0, "end": 5, "labels": ["PER"]}},
+            {"from_name": "box", "to_name": "img", "type": "rectanglelabels", "value": {"x": 1, "y": 1, "width": 2, "height": 2, "rectanglelabels": ["Cat & Dog"]}}
+        ]}],
+        "predictions": [{"result": [
+            {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Negative"]}},
+            {"from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 6, "end": 9, "labels": ["ORG"]}},
+            {"from_name": "note", "to_name": "text", "type": "textarea", "value": {"text": ["x"]}},
+            {"from_name": "stars", "to_name": "text", "type": "rating", "value": {"rating": 7}}
+        ]}]})]);
         // `img` names no data key: the image key's object takes that name.
         assert_eq!(
             tags(&out),
@@ -842,14 +843,33 @@ mod tests {
         assert_eq!(
             c,
             [
-                ("Choices", "sentiment", vec!["text".into()], vec!["Positive".into(), "Negative".into()]),
-                ("Labels", "ner", vec!["text".into()], vec!["PER".into(), "ORG".into()]),
-                ("RectangleLabels", "box", vec!["img".into()], vec!["Cat & Dog".into()]),
+                (
+                    "Choices",
+                    "sentiment",
+                    vec!["text".into()],
+                    vec!["Positive".into(), "Negative".into()]
+                ),
+                (
+                    "Labels",
+                    "ner",
+                    vec!["text".into()],
+                    vec!["PER".into(), "ORG".into()]
+                ),
+                (
+                    "RectangleLabels",
+                    "box",
+                    vec!["img".into()],
+                    vec!["Cat & Dog".into()]
+                ),
                 ("TextArea", "note", vec!["text".into()], vec![]),
                 ("Rating", "stars", vec!["text".into()], vec![]),
             ]
         );
-        assert!(out.xml.contains(r#"<Image name="img" value="$url"/>"#), "{}", out.xml);
+        assert!(
+            out.xml.contains(r#"<Image name="img" value="$url"/>"#),
+            "{}",
+            out.xml
+        );
         assert!(out.xml.contains(r#"<Label value="Cat &amp; Dog"/>"#));
         assert!(out.xml.contains(r#"maxRating="7""#));
         assert!(out.xml.contains(r#"choice="single""#));
@@ -883,7 +903,12 @@ mod tests {
             {"from_name": "tags", "to_name": "t", "type": "choices", "value": {"choices": ["a", "b"]}},
             {"from_name": "when", "to_name": "t", "type": "datetime", "value": {"datetime": "2024-02-29"}}
         ]}]})]);
-        assert!(out.xml.contains("<Choice value=\"Animal\">\n      <Choice value=\"Cat\"/>"), "{}", out.xml);
+        assert!(
+            out.xml
+                .contains("<Choice value=\"Animal\">\n      <Choice value=\"Cat\"/>"),
+            "{}",
+            out.xml
+        );
         assert!(out.xml.contains(r#"choice="multiple""#));
         assert!(out.xml.contains(r#"only="date""#));
     }

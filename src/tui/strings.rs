@@ -1099,7 +1099,10 @@ pub fn describe_title(field: &str) -> String {
 }
 
 pub fn histogram_title(field: &str) -> String {
-    format!(" Histogram of {} ", crate::term_safe::tui_safe(field, false))
+    format!(
+        " Histogram of {} ",
+        crate::term_safe::tui_safe(field, false)
+    )
 }
 pub const NOTHING_TO_COUNT: &str = "no values";
 pub const NO_SCORES: &str = "no prediction scores";
@@ -1172,9 +1175,9 @@ pub fn bulk_confirm(b: crate::tui::screens::table::Bulk, n: usize) -> String {
         B::DeletePredictions => {
             format!("Delete every prediction of {n} task(s)? This cannot be undone.")
         }
-        B::PredictionsToAnnotations => format!(
-            "Add an annotation (yours) made of each prediction of {n} task(s)?"
-        ),
+        B::PredictionsToAnnotations => {
+            format!("Add an annotation (yours) made of each prediction of {n} task(s)?")
+        }
     }
 }
 

@@ -78,9 +78,7 @@ impl BulkMenu {
         match (self.stage, a) {
             (_, Action::Cancel) if self.stage != Stage::Menu => self.stage = Stage::Menu,
             (_, Action::Cancel) => return BulkReply::Close,
-            (Stage::Menu, Action::Down) => {
-                self.cursor = (self.cursor + 1).min(items.len() - 1)
-            }
+            (Stage::Menu, Action::Down) => self.cursor = (self.cursor + 1).min(items.len() - 1),
             (Stage::Menu, Action::Up) => self.cursor = self.cursor.saturating_sub(1),
             (Stage::Menu, Action::Activate) if self.marked > 0 => {
                 let item = items[self.cursor];
@@ -203,7 +201,10 @@ impl BulkMenu {
                     strings::bulk_confirm(b, self.marked),
                     th.warn(),
                 )));
-                lines.push(Line::from(Span::styled(strings::confirm_keys(km), th.dim())));
+                lines.push(Line::from(Span::styled(
+                    strings::confirm_keys(km),
+                    th.dim(),
+                )));
             }
         }
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
@@ -224,7 +225,10 @@ mod tests {
         assert_eq!(m.update(Action::Cancel), BulkReply::Keep);
         assert_eq!(m.stage, Stage::Menu);
         m.update(Action::Activate);
-        assert_eq!(m.update(Action::Activate), BulkReply::Run(Bulk::DeleteTasks));
+        assert_eq!(
+            m.update(Action::Activate),
+            BulkReply::Run(Bulk::DeleteTasks)
+        );
         // Export: the path is asked for first.
         let mut m = BulkMenu::new(3, vec!["CSV".into(), "JSON".into()]);
         m.update(Action::Activate);

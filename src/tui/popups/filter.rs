@@ -210,11 +210,18 @@ impl FilterEditor {
             lines.push(Line::from(Span::styled(strings::NO_FILTERS, th.dim())));
         }
         let list_rows = (inner.height as usize).saturating_sub(4).max(1);
-        let start = self.cursor.min(self.filters.len()).saturating_sub(list_rows - 1);
+        let start = self
+            .cursor
+            .min(self.filters.len())
+            .saturating_sub(list_rows - 1);
         for (i, flt) in self.filters.iter().enumerate().skip(start).take(list_rows) {
             let join = if i == 0 { "   " } else { self.join.name() };
             let text = format!("{join:>3} {} {} {}", flt.field, flt.op.sign(), flt.value);
-            let st = if i == self.cursor { th.cursor() } else { th.base() };
+            let st = if i == self.cursor {
+                th.cursor()
+            } else {
+                th.base()
+            };
             lines.push(Line::from(Span::styled(clip(&text, w), st)));
         }
         lines.push(Line::from(""));

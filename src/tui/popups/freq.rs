@@ -133,7 +133,11 @@ impl FreqPopup {
             (self.len().min(1000) as u16 + 2).clamp(5, area.height.saturating_sub(2).max(5)),
         );
         f.render_widget(Clear, r);
-        let b = block(th, clip(&self.title(), r.width.saturating_sub(2) as usize), true);
+        let b = block(
+            th,
+            clip(&self.title(), r.width.saturating_sub(2) as usize),
+            true,
+        );
         let inner = b.inner(r);
         f.render_widget(b, r);
         let rows = inner.height as usize;
@@ -148,7 +152,10 @@ impl FreqPopup {
         };
         let lines: Vec<Line> = match &self.summary {
             Summary::Freq { buckets, .. } if buckets.is_empty() => {
-                vec![Line::from(Span::styled(strings::NOTHING_TO_COUNT, th.dim()))]
+                vec![Line::from(Span::styled(
+                    strings::NOTHING_TO_COUNT,
+                    th.dim(),
+                ))]
             }
             Summary::Freq { buckets, .. } => {
                 let max = buckets.iter().map(|b| b.count).max().unwrap_or(1).max(1);
@@ -243,7 +250,10 @@ mod tests {
         let mut p = FreqPopup::new(
             Summary::Freq {
                 field: "status".into(),
-                buckets: vec![bucket("new", 3, new.clone()), bucket("(none)", 1, none.clone())],
+                buckets: vec![
+                    bucket("new", 3, new.clone()),
+                    bucket("(none)", 1, none.clone()),
+                ],
             },
             vec!["status".into(), "annotators".into()],
         );
@@ -254,7 +264,10 @@ mod tests {
             p.update(Action::Right),
             FreqReply::Count("annotators".into())
         );
-        assert_eq!(p.update(Action::Left), FreqReply::Count("annotators".into()));
+        assert_eq!(
+            p.update(Action::Left),
+            FreqReply::Count("annotators".into())
+        );
         let d = FreqPopup::new(
             Summary::Describe {
                 field: "score".into(),

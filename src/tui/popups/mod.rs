@@ -2,8 +2,8 @@
 //! above the screens and get the keys first (the inline editor above them all).
 
 pub mod columns;
-pub mod confirm;
 pub mod compare;
+pub mod confirm;
 pub mod conflict;
 pub mod diff;
 pub mod editor;

@@ -97,7 +97,8 @@ impl ViewsPopup {
 
     pub fn view(&self, f: &mut Frame, theme: &Theme, km: &Keymap, area: Rect) {
         let th = theme;
-        let h = (self.names.len().min(1000) as u16 + 4).clamp(6, area.height.saturating_sub(2).max(6));
+        let h =
+            (self.names.len().min(1000) as u16 + 4).clamp(6, area.height.saturating_sub(2).max(6));
         let r = centered(area, area.width.saturating_sub(4).min(60), h);
         f.render_widget(Clear, r);
         let b = block(th, strings::VIEWS_TITLE.to_string(), true);

@@ -10,7 +10,12 @@ pub fn run(store: &Store, r: TableRequest) -> Result<TableReply, String> {
     let e = |e: crate::store::StoreError| e.to_string();
     Ok(match r {
         TableRequest::Views => TableReply::Views {
-            names: store.views().map_err(e)?.into_iter().map(|v| v.name).collect(),
+            names: store
+                .views()
+                .map_err(e)?
+                .into_iter()
+                .map(|v| v.name)
+                .collect(),
         },
         TableRequest::SaveView { name, spec } => {
             store.save_view(&name, &spec.to_json()).map_err(e)?;
@@ -30,7 +35,12 @@ pub fn run(store: &Store, r: TableRequest) -> Result<TableReply, String> {
             store.delete_view(&name).map_err(e)?;
             TableReply::ViewDeleted {
                 text: crate::tui::strings::view_deleted(&name),
-                names: store.views().map_err(e)?.into_iter().map(|v| v.name).collect(),
+                names: store
+                    .views()
+                    .map_err(e)?
+                    .into_iter()
+                    .map(|v| v.name)
+                    .collect(),
             }
         }
         TableRequest::Bulk {
@@ -91,8 +101,8 @@ fn export(store: &Store, ids: &[i64], format: &str, path: &str) -> Result<TableR
     let e = |e: crate::error::Error| e.to_string();
     let t = ExportType::parse(format).ok_or_else(|| format!("unknown export format {format}"))?;
     let project = store.project().map_err(|e| e.to_string())?;
-    let config = crate::config::LabelConfig::parse(&project.label_config)
-        .map_err(|e| e.to_string())?;
+    let config =
+        crate::config::LabelConfig::parse(&project.label_config).map_err(|e| e.to_string())?;
     let target = std::path::PathBuf::from(path);
     let parent = target
         .parent()
@@ -118,7 +128,8 @@ fn export(store: &Store, ids: &[i64], format: &str, path: &str) -> Result<TableR
         let id = task.json.get("id").and_then(serde_json::Value::as_i64);
         if id.is_some_and(|id| wanted.contains(&id)) {
             if n > 0 {
-                out.write_all(b",").map_err(|err| crate::error::Error::io(&file, err))?;
+                out.write_all(b",")
+                    .map_err(|err| crate::error::Error::io(&file, err))?;
             }
             serde_json::to_writer(&mut out, &task.json)
                 .map_err(|err| crate::error::Error::Other(err.to_string()))?;

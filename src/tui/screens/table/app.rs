@@ -436,7 +436,12 @@ impl App {
                 // Past the table's last row (or the task is no longer in it): the stream
                 // goes on as usual.
                 self.table.follow = false;
-                self.message = Some((Level::Info, strings::end_of_table(&self.keymap)));
+                // Kept beside what was just saved, in front of the next task.
+                let end = strings::end_of_table(&self.keymap);
+                self.message = Some(match self.message.take() {
+                    Some((Level::Ok, saved)) => (Level::Ok, format!("{saved} · {end}")),
+                    _ => (Level::Ok, end),
+                });
                 let exclude = self.annotate.task.as_ref().map(|t| t.full.task.id);
                 return vec![Effect::NextTask { exclude }];
             }

@@ -272,7 +272,10 @@ mod tests {
     fn the_id_stays_frozen_and_the_rest_scroll_to_keep_the_focus_in_view() {
         let widths = [8, 10, 10, 10, 10];
         // 8 + 1 + 10 + 1 + 10 + 1 = 31: the third column gets the 4 cells left.
-        assert_eq!(visible(&widths, 1, 35), vec![(0, 8), (1, 10), (2, 10), (3, 4)]);
+        assert_eq!(
+            visible(&widths, 1, 35),
+            vec![(0, 8), (1, 10), (2, 10), (3, 4)]
+        );
         assert_eq!(visible(&widths, 3, 35), vec![(0, 8), (3, 10), (4, 10)]);
         assert_eq!(scroll_to(&widths, 1, 3, 35), 2);
         assert_eq!(scroll_to(&widths, 3, 1, 35), 1);

@@ -223,7 +223,10 @@ fn answer(store: &Store, r: TableRequest) -> Result<TableReply, String> {
                 columns.push(f.parse::<Field>().map_err(|e| e.to_string())?);
             }
             let (rows, n) = with_set(store, generation, &query, |set| {
-                Ok((set.page(store, offset as u64, limit, &columns)?, set.count()))
+                Ok((
+                    set.page(store, offset as u64, limit, &columns)?,
+                    set.count(),
+                ))
             })?;
             TableReply::Page {
                 generation,

@@ -349,7 +349,9 @@ impl Table {
             None if found => vec![TableCmd::Info(strings::no_more_matches(
                 self.search.as_deref().unwrap_or_default(),
             ))],
-            None => vec![TableCmd::Warn(strings::not_in_table(id.unwrap_or_default()))],
+            None => vec![TableCmd::Warn(strings::not_in_table(
+                id.unwrap_or_default(),
+            ))],
         }
     }
 

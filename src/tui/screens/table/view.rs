@@ -52,7 +52,11 @@ impl Table {
     /// Draws the table; returns the rows and width of its body.
     pub fn view(&self, f: &mut Frame, theme: &Theme, area: Rect) -> Option<(usize, u16)> {
         let th = theme;
-        let b = block(th, clip(&self.title(), area.width.saturating_sub(2) as usize), true);
+        let b = block(
+            th,
+            clip(&self.title(), area.width.saturating_sub(2) as usize),
+            true,
+        );
         let inner = b.inner(area);
         f.render_widget(b, area);
         if inner.height < 2 || inner.width <= GUTTER {
