@@ -453,7 +453,7 @@ impl App {
                 self.info(strings::NO_PLAYER);
                 Vec::new()
             }
-            Msg::Table(reply) => self.table_reply(reply),
+            Msg::Table(reply) => self.table_reply(*reply),
             Msg::TaskInspected { id, view, full } => {
                 match full {
                     Some(full) => self.inspect(&full, view),

@@ -243,7 +243,7 @@ pub fn run(store: &Store, job: Job) -> Msg {
             },
             Err(e) => Failure::warn(strings::cannot_read_task(id, &e.to_string())),
         },
-        Job::Table(r) => Msg::Table(super::screens::table::fetch::run(store, r)),
+        Job::Table(r) => Msg::Table(Box::new(super::screens::table::fetch::run(store, r))),
     }
 }
 

@@ -118,7 +118,7 @@ pub enum Msg {
     /// A note from the outside (a player started, a hint).
     Note(Note),
     /// A reply to a request of the data table.
-    Table(super::screens::table::TableReply),
+    Table(Box<super::screens::table::TableReply>),
     /// A task read for a popup (`Effect::InspectTask`); `None`: it is gone.
     TaskInspected {
         id: i64,
