@@ -88,6 +88,19 @@ impl Builder {
     }
 }
 
+/// A query that is a search alone, in id order: its FTS5 match and whether descending.
+fn search_only(q: &Query) -> Option<(String, bool)> {
+    let by_id = match q.sort.first() {
+        None => Some(false),
+        Some(s) if s.field == Field::Id => Some(s.descending),
+        Some(_) => None,
+    }?;
+    if !q.filters.is_empty() {
+        return None;
+    }
+    fts::match_expr(&q.search, true).map(|m| (m, by_id))
+}
+
 impl Store {
     /// Runs a query: its matching task ids, in order, into a new result set.
     pub fn run_query(&self, q: &Query) -> Result<ResultSet> {
@@ -101,12 +114,25 @@ impl Store {
             "CREATE TEMP TABLE {table} (pos INTEGER PRIMARY KEY, task_id INTEGER NOT NULL)"
         ))?;
         let mut b = Builder::default();
-        let cond = b.condition(q);
-        let order = b.order(q);
-        let sql = format!(
-            "INSERT INTO temp.{table} (task_id) SELECT t.id FROM {} WHERE {cond} ORDER BY {order}",
-            b.from()
-        );
+        let sql = match search_only(q) {
+            // The search index lists its tasks in id order: no need to visit the tasks.
+            Some((m, descending)) => {
+                let m = b.bind(SqlValue::Text(m));
+                format!(
+                    "INSERT INTO temp.{table} (task_id) SELECT rowid FROM task_fts \
+                     WHERE task_fts MATCH {m} ORDER BY rowid {}",
+                    if descending { "DESC" } else { "ASC" }
+                )
+            }
+            None => {
+                let cond = b.condition(q);
+                let order = b.order(q);
+                format!(
+                    "INSERT INTO temp.{table} (task_id) SELECT t.id FROM {} WHERE {cond} ORDER BY {order}",
+                    b.from()
+                )
+            }
+        };
         let run = conn.prepare(&sql).and_then(|mut st| {
             bind(&mut st, &b.params)?;
             st.raw_execute()
@@ -129,8 +155,16 @@ impl Store {
     pub fn query_count(&self, q: &Query) -> Result<u64> {
         register(self.conn())?;
         let mut b = Builder::default();
-        let cond = b.condition(q);
-        let sql = format!("SELECT count(*) FROM {} WHERE {cond}", b.from());
+        let sql = match search_only(q) {
+            Some((m, _)) => {
+                let m = b.bind(SqlValue::Text(m));
+                format!("SELECT count(*) FROM task_fts WHERE task_fts MATCH {m}")
+            }
+            None => {
+                let cond = b.condition(q);
+                format!("SELECT count(*) FROM {} WHERE {cond}", b.from())
+            }
+        };
         let n: i64 = one(self.conn(), &sql, &b.params, |r| r.get(0))?;
         Ok(n as u64)
     }

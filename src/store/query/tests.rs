@@ -228,6 +228,21 @@ fn and_or_search_and_sort() {
     assert_eq!(ids(&s, &or), vec![1, 2]);
     assert_eq!(ids(&s, &Query::all().searching("creme")), vec![3]);
     assert_eq!(ids(&s, &Query::all().searching("the qu")), vec![1]);
+    // A search alone reads the index; with a sort or filter, the tasks.
+    let e = Query::all().searching("e");
+    assert_eq!(ids(&s, &e), vec![1, 3, 5]);
+    assert_eq!(
+        ids(&s, &e.clone().sorted("-id".parse().unwrap())),
+        vec![5, 3, 1]
+    );
+    assert_eq!(
+        ids(&s, &e.clone().sorted("score".parse().unwrap())),
+        vec![1, 3, 5]
+    );
+    assert_eq!(
+        ids(&s, &e.sorted("-data.text".parse().unwrap())),
+        vec![1, 5, 3]
+    );
     assert_eq!(
         ids(
             &s,
