@@ -315,7 +315,7 @@ fn describe_and_histogram_popups() {
     // Enter on the first bin filters the table to its scores.
     d.keys("enter");
     shown(&mut d, 120, 40);
-    assert!(d.s.app.table.count.is_some_and(|n| n >= 1 && n < 12));
+    assert!(d.s.app.table.count.is_some_and(|n| (1..12).contains(&n)));
 }
 
 #[test]

@@ -472,7 +472,7 @@ impl App {
         }
         let mut table_effects = Vec::new();
         if let Some((h, w)) = facts.table_size {
-            table_effects = self.table_resized(h, w);
+            table_effects = self.table_resized(h.into(), w);
         }
         if let (Some(p), Some((rows, width))) = (&mut self.popup, facts.popup_size) {
             p.set_size(rows.into(), width);

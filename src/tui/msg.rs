@@ -233,7 +233,7 @@ pub struct LayoutFacts {
     /// Rows of the task list visible, when the list was drawn.
     pub list_height: Option<usize>,
     /// Rows and width of the data table's body, when it was drawn.
-    pub table_size: Option<(usize, u16)>,
+    pub table_size: Option<(u16, u16)>,
     /// The popup's list as drawn (rows, columns), for popups that scroll.
     pub popup_size: Option<(u16, u16)>,
 }

@@ -86,7 +86,12 @@ impl Screen {
         match self {
             Screen::Task => annotate::view::draw(f, app, area, facts),
             Screen::List => facts.list_height = app.list.view(f, &app.theme, area),
-            Screen::Table => facts.table_size = app.table.view(f, &app.theme, area),
+            Screen::Table => {
+                facts.table_size = app
+                    .table
+                    .view(f, &app.theme, area)
+                    .map(|(h, w)| (h.min(u16::MAX as usize) as u16, w))
+            }
         }
     }
 }
