@@ -557,3 +557,32 @@ fn marked_tasks_export_in_a_chosen_format() {
     let text = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(text.lines().count(), 3, "{text}");
 }
+
+#[test]
+fn every_popup_at_both_sizes() {
+    let (_f, mut d) = table();
+    shown(&mut d, 120, 40);
+    focus(&mut d, "data.meta.source");
+    d.keys("space");
+    for (name, keys) in [
+        ("filters", "f"),
+        ("columns", "c"),
+        ("frequencies", "F"),
+        ("describe", "d"),
+        ("histogram", "H"),
+        ("views", "v"),
+        ("bulk", "b"),
+        ("bulk_confirm", "b j enter"),
+    ] {
+        d.keys(keys);
+        assert!(d.s.app.popup.is_some(), "{name}");
+        let both = format!("{}\n{}", shown(&mut d, 80, 24), shown(&mut d, 120, 40));
+        assert!(!both.contains('\u{1b}'), "{name}");
+        insta::assert_snapshot!(format!("popup_{name}"), both);
+        d.keys("esc");
+        if d.s.app.popup.is_some() {
+            d.keys("esc");
+        }
+        assert!(d.s.app.popup.is_none(), "{name} closes");
+    }
+}
