@@ -366,6 +366,12 @@ fn enter_labels_from_the_table_and_next_follows_its_order() {
         sql(&f.db, "SELECT count(*) FROM annotations WHERE task_id = 12"),
         vec!["1"]
     );
+    // The task list leaves the table's order; the table's Enter takes it up again.
+    d.keys("t");
+    assert!(!d.s.app.table.follow);
+    d.keys("t T enter");
+    assert!(d.s.app.table.follow);
+    assert_eq!(d.task_id(), 11);
     // Back to the table: T from the annotator, Esc returns.
     d.keys("T");
     assert_eq!(d.s.app.screen, Screen::Table);

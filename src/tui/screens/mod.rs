@@ -101,6 +101,10 @@ pub fn update(app: &mut App, a: Action) -> Vec<Effect> {
     if a == Action::DataTable && app.screen != Screen::Table {
         return app.open_table();
     }
+    // Picking a task another way leaves the table's order.
+    if app.screen == Screen::Task && matches!(a, Action::TaskList | Action::JumpToTask) {
+        app.table.follow = false;
+    }
     match app.screen {
         Screen::Task => app.task_screen_action(a),
         Screen::List => app.list_action(a),

@@ -84,9 +84,18 @@ impl App {
             let cmds = self.table.requery();
             out.extend(self.table_cmds(cmds));
         } else {
-            // Back from labelling: the values shown may have changed.
+            // Back from labelling: the values shown may have changed, and the cursor goes
+            // to the task on the annotator when the table has it.
             let cmds = self.table.reread();
             out.extend(self.table_cmds(cmds));
+            if let Some(id) = self.annotate.task.as_ref().map(|t| t.full.task.id) {
+                out.push(Effect::Table(TableRequest::Locate {
+                    generation: self.table.generation,
+                    query: self.table.query.clone(),
+                    id,
+                    quiet: true,
+                }));
+            }
         }
         out
     }
@@ -358,7 +367,8 @@ impl App {
                 id,
                 position,
                 found,
-            } => self.table.located(generation, id, position, found),
+                quiet,
+            } => self.table.located(generation, id, position, found, quiet),
             TableReply::Freq { field, buckets } => {
                 let sources = match &self.popup {
                     Some(Popup::Freq(p)) if !p.sources.is_empty() => p.sources.clone(),

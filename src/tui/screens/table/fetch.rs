@@ -239,6 +239,7 @@ fn answer(store: &Store, r: TableRequest) -> Result<TableReply, String> {
             generation,
             query,
             id,
+            quiet,
         } => {
             let position = with_set(store, generation, &query, |set| set.position_of(store, id))?;
             TableReply::Located {
@@ -246,6 +247,7 @@ fn answer(store: &Store, r: TableRequest) -> Result<TableReply, String> {
                 id: Some(id),
                 position: position.map(|p| p as usize),
                 found: false,
+                quiet,
             }
         }
         TableRequest::Find {
@@ -268,6 +270,7 @@ fn answer(store: &Store, r: TableRequest) -> Result<TableReply, String> {
                 id: None,
                 position: position.map(|p| p as usize),
                 found: true,
+                quiet: false,
             }
         }
         TableRequest::Freq { query, field } => {

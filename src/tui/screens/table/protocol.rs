@@ -65,6 +65,8 @@ pub enum TableRequest {
         generation: u64,
         query: QuerySpec,
         id: i64,
+        /// Not asked for by the user: a task not in the table is not worth a word.
+        quiet: bool,
     },
     /// The next (or previous) row after position `from` whose task text holds `text`.
     Find {
@@ -166,6 +168,7 @@ pub enum TableReply {
         position: Option<usize>,
         /// It answers a search (else a jump).
         found: bool,
+        quiet: bool,
     },
     Freq {
         field: String,

@@ -294,6 +294,7 @@ impl Table {
                     generation: self.generation,
                     query: self.query.clone(),
                     id,
+                    quiet: false,
                 })],
                 Err(_) => vec![TableCmd::Warn(strings::not_a_task_id(&text))],
             },
@@ -337,6 +338,7 @@ impl Table {
         id: Option<i64>,
         position: Option<usize>,
         found: bool,
+        quiet: bool,
     ) -> Vec<TableCmd> {
         if generation != self.generation {
             return Vec::new();
@@ -346,6 +348,7 @@ impl Table {
                 self.center_on(p);
                 self.ensure_rows()
             }
+            None if quiet => Vec::new(),
             None if found => vec![TableCmd::Info(strings::no_more_matches(
                 self.search.as_deref().unwrap_or_default(),
             ))],
