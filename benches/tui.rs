@@ -336,10 +336,71 @@ fn json_tree(dir: &Path) {
     );
 }
 
+/// Key to frame on the data table; page reads run inline, so each time holds the read the
+/// key caused (in the terminal they run on the job worker, and a frame never waits).
+fn table(db: &Path, n: usize) {
+    let (loader, _rx) = media::channel_loader(1);
+    let t0 = Instant::now();
+    let mut s = Session::open(
+        &StartOptions {
+            project: db.to_path_buf(),
+            user: format!("bench-{}", std::process::id()),
+            first_screen: labelterm::tui::screens::Screen::Table,
+            ..Default::default()
+        },
+        false,
+        loader,
+    )
+    .expect("open");
+    s.start();
+    let mut term = Terminal::new(TestBackend::new(120, 40)).expect("terminal");
+    s.draw(&mut term).expect("draw");
+    s.draw(&mut term).expect("draw");
+    let first = t0.elapsed().as_secs_f64() * 1000.0;
+    assert_eq!(s.app.table.count, Some(n), "every task counted");
+    let mut press = |s: &mut Session, ev: KeyEvent, times: usize| -> Vec<f64> {
+        (0..times)
+            .map(|_| {
+                let t = Instant::now();
+                s.key(ev);
+                s.draw(&mut term).expect("draw");
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect()
+    };
+    let plain = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
+    let mut down = press(&mut s, key('j'), 2000);
+    let mut page = press(&mut s, plain(KeyCode::PageDown), 500);
+    assert!(s.app.table.cursor > 2000, "scrolled");
+    let mut right = press(&mut s, key('l'), 8);
+    let mut bottom = press(&mut s, key('G'), 1);
+    assert_eq!(s.app.table.cursor, n - 1);
+    let mut up = press(&mut s, key('k'), 500);
+    let mut sort = press(&mut s, key('o'), 1);
+    println!("data table, {n} tasks (120x40), key → frame drawn, p50 / p99 (ms):");
+    println!("  {:<28} {first:>9.2}", "open → first rows drawn");
+    for (name, v) in [
+        ("j (down)", &mut down),
+        ("k (up)", &mut up),
+        ("PgDn", &mut page),
+        ("l (next column)", &mut right),
+        ("G (last row)", &mut bottom),
+        ("o (sort by a column)", &mut sort),
+    ] {
+        println!("  {name:<28} {:>9.3} / {:>9.3}", pct(v, 0.5), pct(v, 0.99));
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
         child(Path::new(&args[i + 1]));
+        return;
+    }
+    if args.iter().any(|a| a == "table") {
+        for n in common::sizes(&[1_000_000]) {
+            table(&project(n), n);
+        }
         return;
     }
     if args.iter().any(|a| a == "layout") {

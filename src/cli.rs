@@ -11,11 +11,13 @@ use clap::{Args, Parser, Subcommand};
 
 mod agreement;
 mod inspect;
+mod query;
 mod settings;
 mod start;
 mod validate;
 mod who;
 pub use inspect::InspectArgs;
+pub use query::QueryArgs;
 pub use settings::SettingsArgs;
 pub use start::StartArgs;
 use std::path::{Path, PathBuf};
@@ -194,6 +196,9 @@ pub enum Command {
     /// Browse task files in the annotator without making a project: they are imported
     /// into a temporary one (removed on exit), under a label config given or inferred.
     Inspect(InspectArgs),
+    /// The tasks that filters, a search and a sort select (as a table, JSON lines, CSV
+    /// or ids), their count, or the frequency table of a field.
+    Query(QueryArgs),
 }
 
 fn parse_input_format(s: &str) -> Result<InputFormat, String> {
@@ -336,6 +341,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
     match command {
         Command::Start(args) => start::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Query(args) => query::run(args),
         Command::Init {
             project,
             label_config,

@@ -83,6 +83,9 @@ pub struct ImportWriter<'a> {
     /// The id the first imported task gets: tasks before it are not touched at commit
     /// unless the overlap cohort has to be drawn again.
     first_new_task: i64,
+    /// The search index's insert trigger was dropped: the new tasks are indexed in one
+    /// statement at commit.
+    index_search_at_commit: bool,
 }
 
 /// Inputs at least this large count as a bulk import (see [`ImportWriter::new`]).
@@ -114,6 +117,11 @@ impl<'a> ImportWriter<'a> {
             for (name, _) in super::schema::SCORE_INDEXES {
                 tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
             }
+            // Inside the transaction: a rollback brings the trigger back.
+            tx.execute_batch(&format!(
+                "DROP TRIGGER IF EXISTS {}",
+                super::fts::INSERT_TRIGGER
+            ))?;
         }
         let next_inner_id: i64 = tx.query_row(
             "SELECT COALESCE(MAX(inner_id), 0) + 1 FROM tasks",
@@ -141,6 +149,7 @@ impl<'a> ImportWriter<'a> {
             counts: SourceCounts::default(),
             rebuild_score_index: bulk && samples_by_score,
             first_new_task,
+            index_search_at_commit: bulk,
         })
     }
 
@@ -285,6 +294,13 @@ impl<'a> ImportWriter<'a> {
                 self.tx.execute_batch(create)?;
             }
         }
+        if self.index_search_at_commit {
+            // The write lock has been held since BEGIN, so every task from the first new
+            // id on is this import's.
+            self.tx
+                .execute(super::fts::INDEX_FROM, [self.first_new_task])?;
+            self.tx.execute_batch(super::fts::CREATE_INSERT_TRIGGER)?;
+        }
         if !self.had_model_version
             && let Some(v) = &self.last_model_version
         {
@@ -375,6 +391,57 @@ mod tests {
         }
         store.bulk_mode(false);
         assert_eq!(indexes(&store), before);
+    }
+
+    #[test]
+    fn search_finds_imported_tasks_small_and_bulk_and_not_rolled_back_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
+        let with = |text: &str| TaskItem {
+            data: format!(r#"{{"text":"{text}","n":7}}"#),
+            ..task()
+        };
+        let triggers = |s: &Store| -> i64 {
+            s.conn()
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'task_data_fts%'",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        for (bytes, word) in [(0, "small"), (BULK_BYTES, "bulky")] {
+            let mut w = ImportWriter::new(&mut store, "u", bytes).unwrap();
+            let id = w.begin_source("a.json", "json", None).unwrap();
+            w.insert_batch(id, &[with(word), with("other")]).unwrap();
+            w.end_source(id, "h", 1, &[]).unwrap();
+            w.commit().unwrap();
+            store.bulk_mode(false);
+        }
+        {
+            let mut w = ImportWriter::new(&mut store, "u", BULK_BYTES).unwrap();
+            let id = w.begin_source("b.json", "json", None).unwrap();
+            w.insert_batch(id, &[with("gone")]).unwrap();
+        }
+        store.bulk_mode(false);
+        assert_eq!(
+            triggers(&store),
+            3,
+            "a rolled back bulk import keeps the trigger"
+        );
+        assert_eq!(store.search_ids("small").unwrap(), vec![1]);
+        assert_eq!(store.search_ids("bulky").unwrap(), vec![3]);
+        assert_eq!(store.search_ids("other 7").unwrap(), vec![2, 4]);
+        assert!(store.search_ids("gone").unwrap().is_empty());
+        // Tasks added later one by one are indexed by the trigger again.
+        let mut w = ImportWriter::new(&mut store, "u", 0).unwrap();
+        let id = w.begin_source("c.json", "json", None).unwrap();
+        w.insert_batch(id, &[with("later")]).unwrap();
+        w.end_source(id, "h", 1, &[]).unwrap();
+        w.commit().unwrap();
+        store.bulk_mode(false);
+        assert_eq!(store.search_ids("later").unwrap().len(), 1);
     }
 
     #[test]

@@ -8,7 +8,10 @@ mod busy;
 pub mod claims;
 mod error;
 mod export;
+#[macro_use]
+pub mod fts;
 mod import;
+pub mod query;
 mod read;
 pub mod reviews;
 pub mod schema;

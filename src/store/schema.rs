@@ -219,6 +219,30 @@ pub const MIGRATIONS: &[&str] = &[
         UPDATE tasks SET agreement_stale = 1 WHERE id = old.task_id AND agreement_stale = 0;
     END;
     "#,
+    // 9: full-text search over task data. One FTS5 row per task (rowid = task id) holding
+    // the strings and numbers of its data (see `store::fts`), no copy of the text
+    // (contentless); triggers keep it current on insert, edit and delete.
+    concat!(
+        "CREATE VIRTUAL TABLE task_fts USING fts5(text, content = '', contentless_delete = 1,
+            tokenize = 'unicode61 remove_diacritics 2');
+        INSERT INTO task_fts (rowid, text) SELECT task_id, ",
+        fts_text!("data"),
+        " FROM task_data;
+        CREATE TRIGGER task_data_fts_insert AFTER INSERT ON task_data BEGIN
+            INSERT INTO task_fts (rowid, text) VALUES (new.task_id, ",
+        fts_text!("new.data"),
+        ");
+        END;
+        CREATE TRIGGER task_data_fts_update AFTER UPDATE OF data ON task_data BEGIN
+            DELETE FROM task_fts WHERE rowid = old.task_id;
+            INSERT INTO task_fts (rowid, text) VALUES (new.task_id, ",
+        fts_text!("new.data"),
+        ");
+        END;
+        CREATE TRIGGER task_data_fts_delete AFTER DELETE ON task_data BEGIN
+            DELETE FROM task_fts WHERE rowid = old.task_id;
+        END;"
+    ),
 ];
 
 /// Indexes whose keys arrive in random order during an import; a large import drops them

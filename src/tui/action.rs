@@ -175,6 +175,30 @@ pub enum Action {
     GroundTruth,
     /// Review: the next order of the annotations.
     CycleOrder,
+    /// Open the data table of all tasks.
+    DataTable,
+    /// Table: mark every task the filters match.
+    MarkMatching,
+    /// Table: clear the marks.
+    ClearMarks,
+    /// Table: the frequency table of the focused column.
+    Frequency,
+    /// Table: count, distinct values, missing, types and ranges of the focused column.
+    Describe,
+    /// Table: the histogram of prediction scores.
+    Histogram,
+    /// Table: the filter editor.
+    Filters,
+    /// Table: choose, order and size the columns.
+    Columns,
+    /// Table: saved views.
+    Views,
+    /// Table: bulk actions on the marked tasks.
+    BulkActions,
+    /// Filters: join them with and, or with or.
+    ToggleJoin,
+    /// Saved views: save the table as a view.
+    SaveView,
     /// Open the JSON tree of the task (as Label Studio exports it).
     JsonTree,
     /// Open the side-by-side comparison of the task's annotations and predictions.
@@ -312,6 +336,18 @@ impl Action {
         Action::ReviewFix,
         Action::GroundTruth,
         Action::CycleOrder,
+        Action::DataTable,
+        Action::MarkMatching,
+        Action::ClearMarks,
+        Action::Frequency,
+        Action::Describe,
+        Action::Histogram,
+        Action::Filters,
+        Action::Columns,
+        Action::Views,
+        Action::BulkActions,
+        Action::ToggleJoin,
+        Action::SaveView,
         Action::JsonTree,
         Action::Compare,
         Action::ExpandAll,

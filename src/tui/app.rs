@@ -85,6 +85,8 @@ pub enum Effect {
     Play(String),
     /// A read or write of the review screen.
     Review(super::screens::review::ReviewEffect),
+    /// A request of the data table, run as a job.
+    Table(super::screens::table::TableRequest),
     /// Put text on the terminal's clipboard (OSC 52, which works over SSH).
     Clipboard(String),
     /// Read a task from the store and open it in a popup (the JSON tree or the compare
@@ -136,6 +138,8 @@ pub struct App {
     pub list: TaskList,
     /// The review screen.
     pub review: super::screens::review::Review,
+    /// The data table screen.
+    pub table: super::screens::table::Table,
     pub message: Option<(Level, String)>,
     pub quit: bool,
     /// The message shown and since when, for clearing Info/Ok messages after a while.
@@ -176,6 +180,7 @@ impl App {
             annotate: Annotate::default(),
             list: TaskList::default(),
             review: Default::default(),
+            table: Default::default(),
             message: None,
             quit: false,
             message_since: None,
@@ -284,7 +289,8 @@ impl App {
             effects.extend(self.review_store_changed());
         }
         // A reviewer fixing an annotation in the annotator: its submit is the fix.
-        self.review_intercept(effects)
+        let effects = self.review_intercept(effects);
+        self.follow_table(effects)
     }
 
     fn update_msg(&mut self, msg: Msg) -> Vec<Effect> {
@@ -295,6 +301,8 @@ impl App {
                     Screen::Task => effects.push(Effect::Resume),
                     Screen::List => effects.extend(self.open_list()),
                     Screen::Review => effects.extend(self.open_review()),
+                }
+                    Screen::Table => effects.extend(self.open_table()),
                 }
                 effects
             }
@@ -337,7 +345,11 @@ impl App {
                 revision,
                 updated_at,
             )),
-            Msg::StoreChanged => self.store_changed(),
+            Msg::StoreChanged => {
+                let mut effects = self.store_changed();
+                effects.extend(self.table_store_changed());
+                effects
+            }
             Msg::TaskRefreshed { id, full, adopt } => match full {
                 Some(full) => self.task_refreshed(*full, adopt),
                 None => {
@@ -451,6 +463,7 @@ impl App {
                 self.info(strings::NO_PLAYER);
                 Vec::new()
             }
+            Msg::Table(reply) => self.table_reply(*reply),
             Msg::TaskInspected { id, view, full } => {
                 match full {
                     Some(full) => self.inspect(&full, view),
@@ -466,6 +479,10 @@ impl App {
     fn layout(&mut self, facts: LayoutFacts) -> Vec<Effect> {
         if let Some(h) = facts.list_height {
             self.list.height = h;
+        }
+        let mut table_effects = Vec::new();
+        if let Some((h, w)) = facts.table_size {
+            table_effects = self.table_resized(h.into(), w);
         }
         if let (Some(p), Some((rows, width))) = (&mut self.popup, facts.popup_size) {
             p.set_size(rows.into(), width);
@@ -487,7 +504,9 @@ impl App {
             t.layout.image_area = l.image_area;
             t.layout.hits = l.hits;
         }
-        self.image_requests()
+        let mut effects = self.image_requests();
+        effects.extend(table_effects);
+        effects
     }
 
     /// Clears an Info or Ok message once it has been shown for [`MESSAGE_TTL`].
@@ -527,6 +546,9 @@ impl App {
         }
         if self.editor.is_some() {
             return self.editor_key(ev);
+        }
+        if let Some(effects) = self.table_text_key(ev) {
+            return effects;
         }
         if let Some(Popup::Picker(p)) = &mut self.popup
             && p.searching
@@ -687,6 +709,13 @@ impl App {
             None => return Vec::new(),
             Some(Popup::Help(h)) => h.update(a) == Reply::Close,
             Some(Popup::Diff(d)) => d.update(a) == Reply::Close,
+            Some(
+                Popup::Filter(_)
+                | Popup::Columns(_)
+                | Popup::Freq(_)
+                | Popup::Views(_)
+                | Popup::Bulk(_),
+            ) => return self.table_popup_action(a),
             Some(Popup::Compare(c)) => c.update(a) == Reply::Close,
             Some(Popup::JsonTree(t)) => match t.update(a) {
                 TreeReply::Keep => false,

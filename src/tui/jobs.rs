@@ -57,6 +57,8 @@ pub enum Job {
         generation: u64,
         order: crate::store::ReviewOrder,
     },
+    /// A request of the data table.
+    Table(super::screens::table::TableRequest),
 }
 
 impl Job {
@@ -67,6 +69,7 @@ impl Job {
                 Some(*generation)
             }
             Job::Counts { .. } | Job::Task { .. } | Job::ReviewQueue { .. } => None,
+            Job::Counts { .. } | Job::Task { .. } | Job::Table(_) => None,
         }
     }
 }
@@ -253,6 +256,7 @@ pub fn run(store: &Store, job: Job) -> Msg {
                 items: store.review_queue(order).map_err(|e| e.to_string()),
             })
         }
+        Job::Table(r) => Msg::Table(Box::new(super::screens::table::fetch::run(store, r))),
     }
 }
 
@@ -343,7 +347,22 @@ fn next_batch(rx: &Receiver<Job>, wait: Duration) -> Result<Vec<Job>, RecvTimeou
 fn newest_only(jobs: Vec<Job>) -> Vec<Job> {
     let newest = jobs.iter().filter_map(Job::generation).max().unwrap_or(0);
     let mut out: Vec<Job> = Vec::with_capacity(jobs.len());
-    for j in jobs {
+    // A table read a newer one of the batch replaces (scrolling fast) is not run.
+    let superseded = |i: usize, j: &Job| match j {
+        Job::Table(r) => jobs[i + 1..]
+            .iter()
+            .any(|later| matches!(later, Job::Table(n) if r.superseded_by(n))),
+        _ => false,
+    };
+    let keep: Vec<bool> = jobs
+        .iter()
+        .enumerate()
+        .map(|(i, j)| !superseded(i, j))
+        .collect();
+    for (j, keep) in jobs.into_iter().zip(keep) {
+        if !keep {
+            continue;
+        }
         match j.generation() {
             Some(g) if g != newest => {}
             None if out.contains(&j) => {}

@@ -47,6 +47,18 @@ pub enum Ctx {
     Chat,
     /// The review screen.
     Review,
+    /// The data table.
+    Table,
+    /// The data table's filter editor.
+    Filter,
+    /// The data table's column chooser.
+    Columns,
+    /// Frequencies, describe and histogram of the data table.
+    Freq,
+    /// Saved views of the data table.
+    Views,
+    /// Bulk actions on the marked tasks of the data table.
+    Confirm,
     /// The JSON tree of a task.
     Json,
     /// Two results of a task side by side.
@@ -54,7 +66,7 @@ pub enum Ctx {
 }
 
 impl Ctx {
-    pub const ALL: [Ctx; 18] = [
+    pub const ALL: [Ctx; 24] = [
         Ctx::Task,
         Ctx::Text,
         Ctx::Image,
@@ -71,6 +83,12 @@ impl Ctx {
         Ctx::Ranker,
         Ctx::Chat,
         Ctx::Review,
+        Ctx::Table,
+        Ctx::Filter,
+        Ctx::Columns,
+        Ctx::Freq,
+        Ctx::Views,
+        Ctx::Confirm,
         Ctx::Json,
         Ctx::Compare,
     ];
@@ -93,6 +111,12 @@ impl Ctx {
             Ctx::Ranker => "ranker",
             Ctx::Chat => "chat",
             Ctx::Review => "review",
+            Ctx::Table => "table",
+            Ctx::Filter => "filter",
+            Ctx::Columns => "columns",
+            Ctx::Freq => "freq",
+            Ctx::Views => "views",
+            Ctx::Confirm => "confirm",
             Ctx::Json => "json",
             Ctx::Compare => "compare",
         }
@@ -116,6 +140,12 @@ impl Ctx {
             Ctx::Ranker => "Ranker and List (items focused)",
             Ctx::Chat => "Chat (a conversation focused)",
             Ctx::Review => "Review (accept, fix or reject each annotation)",
+            Ctx::Table => "Data table",
+            Ctx::Filter => "Data table: filters",
+            Ctx::Columns => "Data table: columns",
+            Ctx::Freq => "Data table: frequencies, describe, histogram",
+            Ctx::Views => "Data table: saved views",
+            Ctx::Confirm => "Data table: bulk actions on marked tasks",
             Ctx::Json => "JSON tree of a task",
             Ctx::Compare => "Compare two results side by side",
         }

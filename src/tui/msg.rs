@@ -119,6 +119,8 @@ pub enum Msg {
     Note(Note),
     /// A reply to the review screen.
     Review(super::screens::review::ReviewMsg),
+    /// A reply to a request of the data table.
+    Table(Box<super::screens::table::TableReply>),
     /// A task read for a popup (`Effect::InspectTask`); `None`: it is gone.
     TaskInspected {
         id: i64,
@@ -232,6 +234,8 @@ pub struct LayoutFacts {
     pub task: Option<(i64, TaskLayout)>,
     /// Rows of the task list visible, when the list was drawn.
     pub list_height: Option<usize>,
+    /// Rows and width of the data table's body, when it was drawn.
+    pub table_size: Option<(u16, u16)>,
     /// The popup's list as drawn (rows, columns), for popups that scroll.
     pub popup_size: Option<(u16, u16)>,
 }

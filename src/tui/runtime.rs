@@ -674,6 +674,11 @@ impl Session {
                     .collect()
             }
             Effect::Review(e) => vec![super::screens::review::carry_out(&mut self.store, e)],
+            Effect::Table(r) => self
+                .jobs
+                .submit(&self.store, Job::Table(r))
+                .into_iter()
+                .collect(),
             other => return Err(other),
         };
         Ok(msgs)

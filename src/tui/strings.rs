@@ -995,6 +995,79 @@ pub fn review_hint(km: &Keymap) -> String {
         k(Action::ReviewFix),
         k(Action::GroundTruth),
         k(Action::CycleOrder),
+// ----------------------------------------------------------------- data table
+
+pub const TABLE_TITLE: &str = "Data table";
+pub const TABLE_COUNTING: &str = "counting…";
+pub const TABLE_EMPTY: &str = "no task matches the filters";
+pub const TABLE_JUMP_PROMPT: &str = "go to task id: ";
+pub const TABLE_NO_SEARCH: &str = "no search yet: / searches the task text";
+pub const TABLE_OPENING: &str = "opening the data table…";
+
+pub fn table_count(n: usize) -> String {
+    format!("{n} task(s)")
+}
+
+pub fn table_marked(n: usize) -> String {
+    format!("{n} marked")
+}
+
+pub fn marks_cleared(n: usize) -> String {
+    format!("{n} mark(s) cleared")
+}
+
+pub fn marked_all(added: usize, total: usize) -> String {
+    format!("{added} task(s) marked; {total} marked in all")
+}
+
+pub fn not_a_task_id(text: &str) -> String {
+    format!("not a task id: {:?}", crate::util::sanitize(text, false))
+}
+
+pub fn no_more_matches(text: &str) -> String {
+    format!(
+        "no more tasks hold {:?} in this direction",
+        crate::util::sanitize(text, false)
+    )
+}
+
+pub fn not_in_table(id: i64) -> String {
+    format!("task {id} is not in the table (no such task, or the filters leave it out)")
+}
+
+pub fn table_failed(e: &str) -> String {
+    format!("data table: {e}")
+}
+
+pub fn end_of_table(km: &Keymap) -> String {
+    format!(
+        "that was the last task of the data table ({} opens it); on with the next task",
+        key_in(km, Ctx::Task, Action::DataTable)
+    )
+}
+
+pub fn labelling_in_table_order(id: i64) -> String {
+    format!("task {id}: the next tasks follow the order of the data table")
+}
+
+pub fn drill_needs_and() -> String {
+    "the filters are joined with or: join them with and to narrow them to a bucket".to_string()
+}
+
+/// The status hint of the data table.
+pub fn table_hint(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Table, a);
+    format!(
+        "{} sort · {} filter · {} search · {} mark · {} freq · {} columns · {} views · {} bulk · {} label · {} help",
+        k(Action::ToggleSort),
+        k(Action::Filters),
+        k(Action::Search),
+        k(Action::Toggle),
+        k(Action::Frequency),
+        k(Action::Columns),
+        k(Action::Views),
+        k(Action::BulkActions),
+        k(Action::Activate),
         k(Action::Help)
     )
 }
@@ -1039,4 +1112,149 @@ pub const REVIEW_WAIT_FIX: &str = "a decision on this annotation is still being 
 
 pub fn review_order(name: &str) -> String {
     format!("order: {name}")
+pub fn filter_title(join: &str) -> String {
+    format!(" Filters (joined with {join}) ")
+}
+
+pub const NO_FILTERS: &str = "no filter: every task is shown";
+pub const NEW_FILTER: &str = "new: ";
+
+pub fn filter_value_hint(empty_op: bool) -> String {
+    if empty_op {
+        "true".into()
+    } else {
+        "value…".into()
+    }
+}
+
+pub fn filter_keys(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Filter, a);
+    format!(
+        "{} part · {}/{} choose · {} add · {} remove · {} and/or · {} close",
+        k(Action::FocusNext),
+        k(Action::Left),
+        k(Action::Right),
+        k(Action::Activate),
+        k(Action::Clear),
+        k(Action::ToggleJoin),
+        k(Action::Cancel)
+    )
+}
+
+pub const COLUMNS_TITLE: &str = " Columns: shown, order, width ";
+
+pub fn freq_title(field: &str) -> String {
+    format!(
+        " Frequencies of {} ",
+        crate::term_safe::tui_safe(field, false)
+    )
+}
+
+pub fn describe_title(field: &str) -> String {
+    format!(" Describe {} ", crate::term_safe::tui_safe(field, false))
+}
+
+pub fn histogram_title(field: &str) -> String {
+    format!(
+        " Histogram of {} ",
+        crate::term_safe::tui_safe(field, false)
+    )
+}
+pub const NOTHING_TO_COUNT: &str = "no values";
+pub const NO_SCORES: &str = "no prediction scores";
+
+pub const VIEWS_TITLE: &str = " Saved views ";
+pub const LOADING: &str = "loading…";
+pub const NO_VIEWS: &str = "no saved view yet";
+pub const VIEW_NAME_PROMPT: &str = "save as: ";
+
+pub fn views_keys(km: &Keymap) -> String {
+    let k = |a| key_in(km, Ctx::Views, a);
+    format!(
+        "{} load · {} save as · {} delete · {} close",
+        k(Action::Activate),
+        k(Action::SaveView),
+        k(Action::Clear),
+        k(Action::Cancel)
+    )
+}
+
+pub fn view_saved(name: &str) -> String {
+    format!("view {:?} saved", crate::util::sanitize(name, false))
+}
+
+pub fn view_loaded(name: &str) -> String {
+    format!("view {:?} loaded", crate::util::sanitize(name, false))
+}
+
+pub fn no_such_view(name: &str) -> String {
+    format!("no saved view {:?}", crate::util::sanitize(name, false))
+}
+
+pub fn view_deleted(name: &str) -> String {
+    format!("view {:?} deleted", crate::util::sanitize(name, false))
+}
+
+pub fn bulk_title(marked: usize) -> String {
+    format!(" {marked} marked task(s) ")
+}
+
+pub fn nothing_marked(km: &Keymap) -> String {
+    format!(
+        "nothing marked: {} marks a task, {} every task the filters match",
+        key_in(km, Ctx::Table, Action::Toggle),
+        key_in(km, Ctx::Table, Action::MarkMatching)
+    )
+}
+
+pub fn bulk_item(item: crate::tui::popups::confirm::BulkItem) -> &'static str {
+    use crate::tui::popups::confirm::BulkItem as I;
+    use crate::tui::screens::table::Bulk as B;
+    match item {
+        I::Export => "export them…",
+        I::Run(B::DeleteTasks) => "delete the tasks",
+        I::Run(B::DeleteAnnotations) => "delete their annotations",
+        I::Run(B::DeletePredictions) => "delete their predictions",
+        I::Run(B::PredictionsToAnnotations) => "turn their predictions into annotations",
+    }
+}
+
+pub fn bulk_confirm(b: crate::tui::screens::table::Bulk, n: usize) -> String {
+    use crate::tui::screens::table::Bulk as B;
+    match b {
+        B::DeleteTasks => format!(
+            "Delete {n} task(s) with their annotations, drafts and predictions? This cannot be undone."
+        ),
+        B::DeleteAnnotations => {
+            format!("Delete every annotation of {n} task(s)? This cannot be undone.")
+        }
+        B::DeletePredictions => {
+            format!("Delete every prediction of {n} task(s)? This cannot be undone.")
+        }
+        B::PredictionsToAnnotations => {
+            format!("Add an annotation (yours) made of each prediction of {n} task(s)?")
+        }
+    }
+}
+
+pub fn confirm_keys(km: &Keymap) -> String {
+    format!(
+        "{} confirm · {} back",
+        key_in(km, Ctx::Confirm, Action::Activate),
+        key_in(km, Ctx::Confirm, Action::Cancel)
+    )
+}
+
+pub fn export_marked(n: usize) -> String {
+    format!("Export {n} task(s)")
+}
+
+pub const FORMAT_LABEL: &str = "format: ";
+pub const PATH_LABEL: &str = "path:   ";
+
+pub fn exported(n: usize, path: &str) -> String {
+    format!(
+        "{n} task(s) exported to {}",
+        crate::util::sanitize(path, false)
+    )
 }

@@ -38,6 +38,11 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
         Some(Popup::Picker(p)) => p.view(f, app, area),
         Some(Popup::Diff(d)) => d.view(f, &app.theme, &app.keymap, area),
         Some(Popup::Conflict(c)) => c.view(f, &app.theme, &app.keymap, area),
+        Some(Popup::Filter(p)) => p.view(f, &app.theme, &app.keymap, area),
+        Some(Popup::Columns(p)) => p.view(f, &app.theme, &app.keymap, area),
+        Some(Popup::Freq(p)) => p.view(f, &app.theme, &app.keymap, area),
+        Some(Popup::Views(p)) => p.view(f, &app.theme, &app.keymap, area),
+        Some(Popup::Bulk(p)) => p.view(f, &app.theme, &app.keymap, area),
         Some(Popup::JsonTree(p)) => {
             let rows = p.view(f, &app.theme, &app.keymap, area);
             facts.popup_size = Some((rows as u16, area.width));

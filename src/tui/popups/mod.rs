@@ -1,13 +1,18 @@
 //! Popups: each one owns its state and has its update, view and hints. They are drawn
 //! above the screens and get the keys first (the inline editor above them all).
 
+pub mod columns;
 pub mod compare;
+pub mod confirm;
 pub mod conflict;
 pub mod diff;
 pub mod editor;
+pub mod filter;
+pub mod freq;
 pub mod help;
 pub mod json_tree;
 pub mod picker;
+pub mod views;
 
 use super::action::Action;
 use super::keymap::{Ctx, Keymap};
@@ -32,6 +37,11 @@ pub enum Popup {
     Picker(Picker),
     Diff(Diff),
     Conflict(Conflict),
+    Filter(filter::FilterEditor),
+    Columns(columns::ColumnChooser),
+    Freq(freq::FreqPopup),
+    Views(views::ViewsPopup),
+    Bulk(confirm::BulkMenu),
     /// Boxed: the tree holds the whole task.
     JsonTree(Box<JsonTreePopup>),
     Compare(Box<ComparePopup>),
@@ -45,6 +55,11 @@ impl Popup {
             Popup::Picker(_) => Ctx::Picker,
             Popup::Diff(_) => Ctx::Diff,
             Popup::Conflict(_) => Ctx::Conflict,
+            Popup::Filter(_) => Ctx::Filter,
+            Popup::Columns(_) => Ctx::Columns,
+            Popup::Freq(_) => Ctx::Freq,
+            Popup::Views(_) => Ctx::Views,
+            Popup::Bulk(_) => Ctx::Confirm,
             Popup::JsonTree(_) => Ctx::Json,
             Popup::Compare(_) => Ctx::Compare,
         }
@@ -57,6 +72,11 @@ impl Popup {
             Popup::Picker(_) => "taxonomy",
             Popup::Diff(_) => "diff",
             Popup::Conflict(_) => "conflict",
+            Popup::Filter(_) => "filters",
+            Popup::Columns(_) => "columns",
+            Popup::Freq(_) => "summary",
+            Popup::Views(_) => "views",
+            Popup::Bulk(_) => "bulk",
             Popup::JsonTree(_) => "json",
             Popup::Compare(_) => "compare",
         }
@@ -68,6 +88,11 @@ impl Popup {
             Popup::Picker(p) => p.hints(km),
             Popup::Diff(p) => p.hints(km),
             Popup::Conflict(p) => p.hints(km),
+            Popup::Filter(p) => p.hints(km),
+            Popup::Columns(p) => p.hints(km),
+            Popup::Freq(p) => p.hints(km),
+            Popup::Views(p) => p.hints(km),
+            Popup::Bulk(p) => p.hints(km),
             Popup::JsonTree(p) => p.hints(km),
             Popup::Compare(p) => p.hints(km),
         }

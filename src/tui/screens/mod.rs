@@ -4,6 +4,7 @@
 
 pub mod annotate;
 pub mod review;
+pub mod table;
 pub mod task_list;
 
 use super::action::Action;
@@ -24,6 +25,8 @@ pub enum Screen {
     List,
     /// Reviewing annotations.
     Review,
+    /// The data table.
+    Table,
 }
 
 impl Screen {
@@ -32,6 +35,7 @@ impl Screen {
         match self {
             Screen::List => vec![Ctx::List],
             Screen::Review => vec![Ctx::Review],
+            Screen::Table => vec![Ctx::Table],
             Screen::Task => {
                 let mut v = Vec::new();
                 if let Some(c) = app.focus_ctx() {
@@ -48,6 +52,7 @@ impl Screen {
         match self {
             Screen::List => "list",
             Screen::Review => "review",
+            Screen::Table => "table",
             Screen::Task => app.focus_ctx().map_or("task", Ctx::name),
         }
     }
@@ -58,6 +63,7 @@ impl Screen {
         match self {
             Screen::List => strings::list_hint(km),
             Screen::Review => strings::review_hint(km),
+            Screen::Table => strings::table_hint(km),
             Screen::Task => match app.focus_ctx() {
                 Some(Ctx::Text) => strings::text_hint(km),
                 Some(Ctx::Image) => strings::image_hint(km),
@@ -77,6 +83,7 @@ impl Screen {
         match self {
             Screen::List => app.list.hints(&app.keymap),
             Screen::Review => review::hints(&app.keymap),
+            Screen::Table => app.table.hints(&app.keymap),
             Screen::Task => annotate::hints(&app.keymap, app.focus_ctx()),
         }
     }
@@ -87,16 +94,30 @@ impl Screen {
             Screen::Task => annotate::view::draw(f, app, area, facts),
             Screen::List => facts.list_height = app.list.view(f, &app.theme, area),
             Screen::Review => review::view(f, app, area),
+            Screen::Table => {
+                facts.table_size = app
+                    .table
+                    .view(f, &app.theme, area)
+                    .map(|(h, w)| (h.min(u16::MAX as usize) as u16, w))
+            }
         }
     }
 }
 
 /// Routes an action to the screen shown.
 pub fn update(app: &mut App, a: Action) -> Vec<Effect> {
+    if a == Action::DataTable && app.screen != Screen::Table {
+        return app.open_table();
+    }
+    // Picking a task another way leaves the table's order.
+    if app.screen == Screen::Task && matches!(a, Action::TaskList | Action::JumpToTask) {
+        app.table.follow = false;
+    }
     match app.screen {
         Screen::Task => app.task_screen_action(a),
         Screen::List if a == Action::Review => app.open_review(),
         Screen::List => app.list_action(a),
         Screen::Review => app.review_action(a),
+        Screen::Table => app.table_action(a),
     }
 }

@@ -1,0 +1,464 @@
+//! A query compiled to SQL: each field as an expression over `tasks t` (and `task_data d`
+//! when a data key is read) or, for fields with several values per task, as a relation
+//! `(task_id, v, g)` of its values (`g`: the annotator or model_version that gave it).
+//! Every value from the user is a bound parameter; names never enter the SQL text.
+
+use super::{DataPath, Field, Filter, Join, Op, Operand, Query, Value};
+use rusqlite::Connection;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use std::cmp::Ordering;
+
+/// SQL text and its parameters, `?1`, `?2`, ... in order.
+#[derive(Debug, Default)]
+pub(crate) struct Builder {
+    pub params: Vec<SqlValue>,
+    /// Some expression reads `d.data`: the statement joins `task_data d`.
+    pub needs_data: bool,
+}
+
+const STATUS: &str = "(CASE WHEN t.is_labeled THEN 'labeled' \
+     WHEN t.total_annotations > 0 OR EXISTS (SELECT 1 FROM drafts dr WHERE dr.task_id = t.id) THEN 'in-progress' \
+     WHEN t.cancelled_annotations > 0 THEN 'skipped' ELSE 'unlabeled' END)";
+
+/// Each submitted annotation's latest review decides; see the module docs of `query`.
+const REVIEW: &str = "(SELECT CASE WHEN count(*) = 0 THEN 'none' \
+     WHEN count(*) = t.total_annotations AND sum(x.decision <> 'rejected') = count(*) THEN 'accepted' \
+     WHEN count(*) = t.total_annotations AND sum(x.decision = 'rejected') = count(*) THEN 'rejected' \
+     ELSE 'partial' END \
+     FROM (SELECT rv.decision FROM reviews rv JOIN annotations ra ON ra.id = rv.annotation_id \
+           WHERE rv.task_id = t.id AND ra.was_cancelled = 0 \
+             AND rv.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.annotation_id = rv.annotation_id)) x)";
+
+const ANNOTATOR: &str = "COALESCE(u.email, '#' || a.completed_by)";
+
+/// A result item's values under its type's key (`value.choices`, `value.labels`,
+/// `value.rating`; a TextArea's are under `value.text`): one row per value, a taxonomy
+/// path joined by " / ".
+fn result_values(owner: &str) -> String {
+    format!(
+        "json_each(CASE WHEN json_type({owner}.result) = 'array' THEN {owner}.result ELSE '[]' END) r, \
+         json_each(CASE WHEN r.type = 'object' THEN r.value ELSE '{{}}' END, \
+           COALESCE(CASE WHEN r.type = 'object' AND instr(json_extract(r.value, '$.type'), '\"') = 0 \
+             THEN '$.value.\"' || (CASE json_extract(r.value, '$.type') WHEN 'textarea' THEN 'text' \
+               ELSE json_extract(r.value, '$.type') END) || '\"' END, '$.none')) e"
+    )
+}
+
+const LEAF: &str = "(CASE e.type WHEN 'array' THEN (SELECT group_concat(x.value, ' / ') FROM json_each(e.value) x) \
+     WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE e.value END)";
+
+/// Text `LIKE` pattern holding `needle` anywhere, with `\` escaping.
+fn like_pattern(needle: &str) -> String {
+    let mut p = String::with_capacity(needle.len() + 2);
+    p.push('%');
+    for c in needle.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// SQLite's JSON path for plain keys: `$."a"."b.c"`. Keys holding `"` or `\` go through
+/// `json_each` instead (see `Builder::data`).
+fn json_path(p: &DataPath) -> String {
+    let mut s = String::from("$");
+    for k in &p.0 {
+        s.push_str(".\"");
+        s.push_str(k);
+        s.push('"');
+    }
+    s
+}
+
+pub(crate) fn sql_value(v: &Value) -> SqlValue {
+    match v {
+        Value::Null => SqlValue::Null,
+        Value::Integer(i) => SqlValue::Integer(*i),
+        Value::Real(r) => SqlValue::Real(*r),
+        Value::Text(t) => SqlValue::Text(t.clone()),
+        Value::List(_) => SqlValue::Text(v.to_string()),
+    }
+}
+
+pub(crate) fn from_sql(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Text(String::from_utf8_lossy(b).into_owned()),
+    }
+}
+
+/// Fields whose expression is a plain text column.
+fn is_text_column(f: &Field) -> bool {
+    matches!(
+        f,
+        Field::Status | Field::Review | Field::Created | Field::Updated | Field::Source
+    )
+}
+
+impl Builder {
+    pub fn bind(&mut self, v: SqlValue) -> String {
+        self.params.push(v);
+        format!("?{}", self.params.len())
+    }
+
+    fn bind_text(&mut self, s: &str) -> String {
+        self.bind(SqlValue::Text(s.to_string()))
+    }
+
+    /// The expression of a field with one value per task.
+    pub fn scalar(&mut self, f: &Field) -> String {
+        match f {
+            Field::Id => "t.id".into(),
+            Field::Status => STATUS.into(),
+            Field::Annotations => "t.total_annotations".into(),
+            Field::Cancelled => "t.cancelled_annotations".into(),
+            Field::Predictions => "t.total_predictions".into(),
+            Field::Score => "t.prediction_score".into(),
+            Field::Agreement => "t.agreement".into(),
+            Field::Review => REVIEW.into(),
+            Field::Created => "t.created_at".into(),
+            Field::Updated => "t.updated_at".into(),
+            Field::Source => "(SELECT im.source FROM imports im WHERE im.id = t.import_id)".into(),
+            Field::Data(p) => self.data(p),
+            // Several values: their sorted, distinct list as text.
+            multi => {
+                let rel = self.relation(multi, Some("t.id"));
+                format!(
+                    "(SELECT group_concat(v, ', ') FROM (SELECT DISTINCT rr.v AS v FROM ({rel}) rr ORDER BY 1))"
+                )
+            }
+        }
+    }
+
+    /// A data key's value: JSON numbers and strings as SQL values, booleans as `true` /
+    /// `false`, objects and arrays as JSON text, missing keys as NULL.
+    pub fn data(&mut self, p: &DataPath) -> String {
+        self.needs_data = true;
+        if p.0.iter().all(|k| !k.contains(['"', '\\'])) {
+            let path = self.bind_text(&json_path(p));
+            return format!(
+                "(CASE json_type(d.data, {path}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+                 ELSE json_extract(d.data, {path}) END)"
+            );
+        }
+        // Key by key, comparing keys as values, so any key can be named.
+        let mut expr = "d.data".to_string();
+        for k in &p.0 {
+            let key = self.bind_text(k);
+            expr = format!(
+                "(SELECT CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE j.value END \
+                 FROM json_each(CASE WHEN json_valid({expr}) AND json_type({expr}) = 'object' THEN {expr} ELSE '{{}}' END) j \
+                 WHERE j.key = {key})"
+            );
+        }
+        expr
+    }
+
+    /// The relation `(task_id, v, g)` of a field's values; restricted to one task when
+    /// `task` names it (a correlated subquery).
+    pub fn relation(&mut self, f: &Field, task: Option<&str>) -> String {
+        match f {
+            Field::Annotators => format!(
+                "SELECT a.task_id AS task_id, {ANNOTATOR} AS v, {ANNOTATOR} AS g \
+                 FROM annotations a LEFT JOIN users u ON u.id = a.completed_by \
+                 WHERE a.was_cancelled = 0{}",
+                task.map(|t| format!(" AND a.task_id = {t}"))
+                    .unwrap_or_default()
+            ),
+            Field::Model => format!(
+                "SELECT p.task_id AS task_id, p.model_version AS v, p.model_version AS g \
+                 FROM predictions p{}",
+                task.map(|t| format!(" WHERE p.task_id = {t}"))
+                    .unwrap_or_default()
+            ),
+            Field::Label { control, annotator } => {
+                let c = self.bind_text(control);
+                let who = annotator
+                    .as_ref()
+                    .map(|w| format!(" AND {ANNOTATOR} = {}", self.bind_text(w)))
+                    .unwrap_or_default();
+                format!(
+                    "SELECT a.task_id AS task_id, {LEAF} AS v, {ANNOTATOR} AS g \
+                     FROM annotations a LEFT JOIN users u ON u.id = a.completed_by, {} \
+                     WHERE a.was_cancelled = 0 AND json_extract(r.value, '$.from_name') = {c}{who}{}",
+                    result_values("a"),
+                    task.map(|t| format!(" AND a.task_id = {t}"))
+                        .unwrap_or_default()
+                )
+            }
+            Field::Prediction { control, model } => {
+                let c = self.bind_text(control);
+                let which = model
+                    .as_ref()
+                    .map(|m| format!(" AND p.model_version = {}", self.bind_text(m)))
+                    .unwrap_or_default();
+                format!(
+                    "SELECT p.task_id AS task_id, {LEAF} AS v, p.model_version AS g \
+                     FROM predictions p, {} \
+                     WHERE json_extract(r.value, '$.from_name') = {c}{which}{}",
+                    result_values("p"),
+                    task.map(|t| format!(" AND p.task_id = {t}"))
+                        .unwrap_or_default()
+                )
+            }
+            // One value per task: itself.
+            scalar => {
+                let x = self.scalar(scalar);
+                let from = if self.needs_data {
+                    "tasks t JOIN task_data d ON d.task_id = t.id"
+                } else {
+                    "tasks t"
+                };
+                format!(
+                    "SELECT t.id AS task_id, {x} AS v, NULL AS g FROM {from}{}",
+                    task.map(|tt| format!(" WHERE t.id = {tt}"))
+                        .unwrap_or_default()
+                )
+            }
+        }
+    }
+
+    /// The condition that `x` (a value of `field`) matches a positive operator.
+    fn compare(&mut self, x: &str, field: &Field, op: Op, operand: &Operand) -> String {
+        let native = field.is_numeric() || is_text_column(field);
+        let as_param = |b: &mut Builder, v: &Value| -> String {
+            if is_text_column(field) {
+                b.bind_text(&v.to_string())
+            } else if field.is_numeric() {
+                b.bind(v.as_f64().map_or(SqlValue::Null, |n| match v {
+                    Value::Integer(i) => SqlValue::Integer(*i),
+                    _ => SqlValue::Real(n),
+                }))
+            } else {
+                b.bind(sql_value(v))
+            }
+        };
+        match (op, operand) {
+            (Op::Contains, Operand::Value(v)) => {
+                let p = self.bind_text(&like_pattern(&v.to_string()));
+                format!("(CAST({x} AS TEXT) LIKE {p} ESCAPE '\\')")
+            }
+            (Op::Regex, Operand::Value(v)) => {
+                let p = self.bind_text(&v.to_string());
+                format!("regexp({p}, {x})")
+            }
+            (Op::In, Operand::Range(a, b)) => {
+                let (a, b) = (as_param(self, a), as_param(self, b));
+                if native {
+                    format!("({x} BETWEEN {a} AND {b})")
+                } else {
+                    format!("(lt_cmp({x}, {a}) >= 0 AND lt_cmp({x}, {b}) <= 0)")
+                }
+            }
+            (op, Operand::Value(v)) => {
+                let sym = match op {
+                    Op::Equal => "=",
+                    Op::Less => "<",
+                    Op::Greater => ">",
+                    Op::LessOrEqual => "<=",
+                    Op::GreaterOrEqual => ">=",
+                    _ => unreachable!("checked by Filter::new"),
+                };
+                let p = as_param(self, v);
+                if native {
+                    format!("({x} {sym} {p})")
+                } else {
+                    format!("(lt_cmp({x}, {p}) {sym} 0)")
+                }
+            }
+            _ => "0".into(),
+        }
+    }
+
+    /// One filter as a condition on `t`.
+    pub fn filter(&mut self, f: &Filter) -> String {
+        if f.field.is_multi() {
+            let rel = self.relation(&f.field, None);
+            return match (f.op, &f.operand) {
+                (Op::Empty, Operand::Bool(empty)) => format!(
+                    "(t.id {} (SELECT rr.task_id FROM ({rel}) rr))",
+                    if *empty { "NOT IN" } else { "IN" }
+                ),
+                (op, operand) => {
+                    let cond = self.compare("rr.v", &f.field, op.positive(), operand);
+                    format!(
+                        "(t.id {} (SELECT rr.task_id FROM ({rel}) rr WHERE {cond}))",
+                        if op.is_negated() { "NOT IN" } else { "IN" }
+                    )
+                }
+            };
+        }
+        let x = self.scalar(&f.field);
+        match (f.op, &f.operand) {
+            (Op::Empty, Operand::Bool(empty)) => {
+                let cond = format!(
+                    "({x} IS NULL OR {x} = '' OR (typeof({x}) = 'text' AND {x} IN ('[]', '{{}}')))"
+                );
+                if *empty {
+                    cond
+                } else {
+                    format!("(NOT {cond})")
+                }
+            }
+            (op, operand) if op.is_negated() => {
+                let cond = self.compare(&x, &f.field, op.positive(), operand);
+                format!("COALESCE(NOT {cond}, 1)")
+            }
+            (op, operand) => {
+                let cond = self.compare(&x, &f.field, op, operand);
+                format!("COALESCE({cond}, 0)")
+            }
+        }
+    }
+
+    /// The WHERE condition of a query (`1` for all tasks).
+    pub fn condition(&mut self, q: &Query) -> String {
+        let mut parts = Vec::new();
+        if !q.filters.is_empty() {
+            let conds: Vec<String> = q.filters.iter().map(|f| self.filter(f)).collect();
+            let sep = match q.join {
+                Join::And => " AND ",
+                Join::Or => " OR ",
+            };
+            parts.push(format!("({})", conds.join(sep)));
+        }
+        if let Some(m) = crate::store::fts::match_expr(&q.search, true) {
+            let m = self.bind_text(&m);
+            parts.push(format!(
+                "t.id IN (SELECT rowid FROM task_fts WHERE task_fts MATCH {m})"
+            ));
+        }
+        if parts.is_empty() {
+            "1".into()
+        } else {
+            parts.join(" AND ")
+        }
+    }
+
+    /// ORDER BY terms of a query, ending with the task id.
+    pub fn order(&mut self, q: &Query) -> String {
+        let mut terms = Vec::new();
+        for s in &q.sort {
+            let dir = if s.descending { "DESC" } else { "ASC" };
+            if s.field == Field::Id {
+                terms.push(format!("t.id {dir}"));
+                break;
+            }
+            let x = self.scalar(&s.field);
+            let key = if s.field.is_numeric() || is_text_column(&s.field) {
+                x
+            } else {
+                format!("lt_num({x})")
+            };
+            terms.push(format!("{key} {dir} NULLS LAST"));
+        }
+        if !terms.iter().any(|t| t.starts_with("t.id ")) {
+            terms.push("t.id".into());
+        }
+        terms.join(", ")
+    }
+
+    /// `tasks t`, joined with `task_data d` when needed. Call after building the rest.
+    pub fn from(&self) -> &'static str {
+        if self.needs_data {
+            "tasks t JOIN task_data d ON d.task_id = t.id"
+        } else {
+            "tasks t"
+        }
+    }
+}
+
+/// Binds the parameters a statement uses: `?N` names `params[N - 1]`, and a statement
+/// may use only some of a builder's parameters.
+pub(crate) fn bind(st: &mut rusqlite::Statement<'_>, params: &[SqlValue]) -> rusqlite::Result<()> {
+    for i in 1..=st.parameter_count() {
+        st.raw_bind_parameter(i, &params[i - 1])?;
+    }
+    Ok(())
+}
+
+/// The first row of `sql` read by `f`.
+pub(crate) fn one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: &[SqlValue],
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let mut st = conn.prepare_cached(sql)?;
+    bind(&mut st, params)?;
+    let mut rows = st.raw_query();
+    match rows.next()? {
+        Some(r) => f(r),
+        None => Err(rusqlite::Error::QueryReturnedNoRows),
+    }
+}
+
+/// A value as a number when it is one or reads as one.
+fn num(v: &ValueRef<'_>) -> Option<f64> {
+    match v {
+        ValueRef::Integer(i) => Some(*i as f64),
+        ValueRef::Real(r) => Some(*r),
+        ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(super::parse::number),
+        _ => None,
+    }
+}
+
+fn text(v: &ValueRef<'_>) -> String {
+    match v {
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(r) => r.to_string(),
+        ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
+        ValueRef::Null => String::new(),
+    }
+}
+
+/// Registers the functions queries use on a connection (again is harmless):
+/// `lt_cmp(a, b)` compares numerically when both are numbers, else as text (NULL when a
+/// side is NULL); `lt_num(x)` is x as a number when it reads as one (for sorting CSV
+/// text numerically); `regexp(pattern, x)` backs SQL's REGEXP with the `regex` crate.
+pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("lt_cmp", 2, flags, |ctx| {
+        let (a, b) = (ctx.get_raw(0), ctx.get_raw(1));
+        if matches!(a, ValueRef::Null) || matches!(b, ValueRef::Null) {
+            return Ok(None);
+        }
+        let ord = match (num(&a), num(&b)) {
+            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+            _ => text(&a).cmp(&text(&b)),
+        };
+        Ok(Some(ord as i64))
+    })?;
+    conn.create_scalar_function("lt_num", 1, flags, |ctx| {
+        let a = ctx.get_raw(0);
+        Ok(match a {
+            ValueRef::Text(_) => match num(&a) {
+                Some(n) => SqlValue::Real(n),
+                None => SqlValue::Text(text(&a)),
+            },
+            ValueRef::Null => SqlValue::Null,
+            ValueRef::Integer(i) => SqlValue::Integer(i),
+            ValueRef::Real(r) => SqlValue::Real(r),
+            ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+        })
+    })?;
+    conn.create_scalar_function("regexp", 2, flags, |ctx| {
+        let re = ctx.get_or_create_aux(0, |v| -> Result<regex::Regex, rusqlite::Error> {
+            regex::Regex::new(&text(&v))
+                .map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+        })?;
+        let x = ctx.get_raw(1);
+        if matches!(x, ValueRef::Null) {
+            return Ok(None);
+        }
+        Ok(Some(re.is_match(&text(&x))))
+    })?;
+    Ok(())
+}

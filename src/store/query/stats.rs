@@ -1,0 +1,467 @@
+//! Frequency tables, descriptions and histograms of a field over a query's tasks. Each
+//! bucket turns back into the filters that select the tasks counted in it.
+
+use super::sql::{Builder, bind, from_sql, one, register};
+use super::{DataPath, Field, Filter, Op, Operand, Query, Value};
+use crate::store::{Result, Store};
+use rusqlite::types::Value as SqlValue;
+
+/// A value and how many tasks hold it. [`Value::Null`] counts the tasks without a value
+/// (missing, null, `""`, `[]` or `{}`: what `empty true` matches).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreqRow {
+    pub value: Value,
+    pub count: u64,
+}
+
+/// What [`Store::freq_by`] groups by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// Each user with a submitted annotation; for `label:CONTROL`, the annotator who gave
+    /// the value.
+    Annotator,
+    /// Each prediction's model_version; for `prediction:CONTROL`, the model that gave the
+    /// value.
+    Model,
+}
+
+/// A value within a group (an annotator, a model_version) and how many tasks hold it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupFreqRow {
+    pub group: String,
+    pub value: Value,
+    pub count: u64,
+}
+
+/// A field's values over a query's tasks.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Describe {
+    /// Tasks the query matches.
+    pub tasks: u64,
+    /// Values found (a task may hold several of some fields).
+    pub values: u64,
+    pub distinct: u64,
+    /// Tasks without a value.
+    pub missing: u64,
+    /// Types of the values and how many of each: `integer`, `real`, `text`, and for data
+    /// keys JSON's `true`, `false`, `null`, `array`, `object`.
+    pub types: Vec<(String, u64)>,
+    /// Of the values that are numbers (or read as numbers).
+    pub numbers: Option<Spread>,
+    /// Of the lengths (characters) of the values that are text.
+    pub lengths: Option<Spread>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spread {
+    pub min: f64,
+    pub max: f64,
+    pub mean: f64,
+}
+
+/// A histogram bucket: values in `lo..hi` (`hi` included in the last bucket only).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bin {
+    pub lo: f64,
+    pub hi: f64,
+    pub count: u64,
+    pub last: bool,
+}
+
+impl FreqRow {
+    /// The filter that selects the tasks counted in this row.
+    pub fn filter(&self, field: &Field) -> Filter {
+        Filter::equal(field.clone(), self.value.clone())
+    }
+}
+
+impl GroupFreqRow {
+    /// The filters (joined with and) that select the tasks counted in this row.
+    pub fn filters(&self, field: &Field, by: GroupBy) -> Vec<Filter> {
+        match (field, by) {
+            (Field::Label { control, .. }, GroupBy::Annotator) => vec![Filter::equal(
+                Field::Label {
+                    control: control.clone(),
+                    annotator: Some(self.group.clone()),
+                },
+                self.value.clone(),
+            )],
+            (Field::Prediction { control, .. }, GroupBy::Model) => vec![Filter::equal(
+                Field::Prediction {
+                    control: control.clone(),
+                    model: Some(self.group.clone()),
+                },
+                self.value.clone(),
+            )],
+            _ => vec![
+                Filter::equal(group_field(by), Value::Text(self.group.clone())),
+                Filter::equal(field.clone(), self.value.clone()),
+            ],
+        }
+    }
+}
+
+impl Bin {
+    /// The filters (joined with and) that select the values of this bucket.
+    pub fn filters(&self, field: &Field) -> Vec<Filter> {
+        vec![
+            Filter {
+                field: field.clone(),
+                op: Op::GreaterOrEqual,
+                operand: Operand::Value(Value::Real(self.lo)),
+            },
+            Filter {
+                field: field.clone(),
+                op: if self.last { Op::LessOrEqual } else { Op::Less },
+                operand: Operand::Value(Value::Real(self.hi)),
+            },
+        ]
+    }
+}
+
+fn group_field(by: GroupBy) -> Field {
+    match by {
+        GroupBy::Annotator => Field::Annotators,
+        GroupBy::Model => Field::Model,
+    }
+}
+
+/// `x`, with the values `empty true` matches as NULL.
+fn normalised(x: &str) -> String {
+    format!(
+        "(CASE WHEN {x} IS NULL OR {x} = '' OR (typeof({x}) = 'text' AND {x} IN ('[]', '{{}}')) THEN NULL ELSE {x} END)"
+    )
+}
+
+/// Restricts the relation alias `rr` to the query's tasks.
+fn in_query(b: &Builder, cond: &str) -> String {
+    if cond == "1" {
+        String::new()
+    } else {
+        format!(
+            " AND rr.task_id IN (SELECT t.id FROM {} WHERE {cond})",
+            b.from()
+        )
+    }
+}
+
+/// A data key's JSON type, for keys SQLite's paths can name.
+fn data_type(b: &mut Builder, p: &DataPath) -> Option<String> {
+    if p.0.iter().any(|k| k.contains(['"', '\\'])) {
+        return None;
+    }
+    let mut path = String::from("$");
+    for k in &p.0 {
+        path.push_str(&format!(".\"{k}\""));
+    }
+    let path = b.bind(SqlValue::Text(path));
+    Some(format!("json_type(d.data, {path})"))
+}
+
+impl Store {
+    /// How many of the query's tasks hold each value of `field`, most frequent first
+    /// (ties by value), tasks without a value last as [`Value::Null`].
+    pub fn freq(&self, q: &Query, field: &Field) -> Result<Vec<FreqRow>> {
+        let conn = self.conn();
+        register(conn)?;
+        let mut b = Builder::default();
+        let mut rows = Vec::new();
+        let mut missing = 0;
+        if field.is_multi() {
+            let rel = b.relation(field, None);
+            let cond = b.condition(q);
+            let sql = format!(
+                "SELECT rr.v, count(DISTINCT rr.task_id) FROM ({rel}) rr \
+                 WHERE rr.v IS NOT NULL{} GROUP BY rr.v ORDER BY 2 DESC, 1",
+                in_query(&b, &cond)
+            );
+            let missing_sql = format!(
+                "SELECT count(*) FROM {} WHERE ({cond}) AND t.id NOT IN (SELECT rr.task_id FROM ({rel}) rr)",
+                b.from()
+            );
+            let mut st = conn.prepare(&sql)?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
+            while let Some(r) = it.next()? {
+                rows.push(FreqRow {
+                    value: from_sql(r.get_ref(0)?),
+                    count: r.get::<_, i64>(1)? as u64,
+                });
+            }
+            missing = one(conn, &missing_sql, &b.params, |r| r.get::<_, i64>(0))?;
+        } else {
+            let x = normalised(&b.scalar(field));
+            let cond = b.condition(q);
+            let sql = format!(
+                "SELECT k, count(*) FROM (SELECT {x} AS k FROM {} WHERE {cond}) GROUP BY k ORDER BY 2 DESC, 1",
+                b.from()
+            );
+            let mut st = conn.prepare(&sql)?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
+            while let Some(r) = it.next()? {
+                let value = from_sql(r.get_ref(0)?);
+                let count = r.get::<_, i64>(1)?;
+                if value.is_null() {
+                    missing = count;
+                } else {
+                    rows.push(FreqRow {
+                        value,
+                        count: count as u64,
+                    });
+                }
+            }
+        }
+        if missing > 0 {
+            rows.push(FreqRow {
+                value: Value::Null,
+                count: missing as u64,
+            });
+        }
+        Ok(rows)
+    }
+
+    /// [`Store::freq`] per annotator or per model_version: rows by group, then most
+    /// frequent first. Tasks without a value are not counted.
+    pub fn freq_by(&self, q: &Query, field: &Field, by: GroupBy) -> Result<Vec<GroupFreqRow>> {
+        let conn = self.conn();
+        register(conn)?;
+        let mut b = Builder::default();
+        let own_group = matches!(
+            (field, by),
+            (Field::Label { .. }, GroupBy::Annotator)
+                | (Field::Prediction { .. }, GroupBy::Model)
+                | (Field::Annotators, GroupBy::Annotator)
+                | (Field::Model, GroupBy::Model)
+        );
+        let sql = if own_group {
+            let rel = b.relation(field, None);
+            let cond = b.condition(q);
+            format!(
+                "SELECT rr.g, rr.v, count(DISTINCT rr.task_id) FROM ({rel}) rr \
+                 WHERE rr.v IS NOT NULL AND rr.g IS NOT NULL{} GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2",
+                in_query(&b, &cond)
+            )
+        } else {
+            let grel = b.relation(&group_field(by), None);
+            let (join, k) = if field.is_multi() {
+                let rel = b.relation(field, None);
+                (
+                    format!(" JOIN ({rel}) rr ON rr.task_id = t.id"),
+                    "rr.v".to_string(),
+                )
+            } else {
+                (String::new(), normalised(&b.scalar(field)))
+            };
+            let cond = b.condition(q);
+            format!(
+                "SELECT gg.v, {k} AS k, count(DISTINCT t.id) FROM {} JOIN ({grel}) gg ON gg.task_id = t.id{join} \
+                 WHERE ({cond}) AND k IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 3 DESC, 2",
+                b.from()
+            )
+        };
+        let mut st = conn.prepare(&sql)?;
+        bind(&mut st, &b.params)?;
+        let mut it = st.raw_query();
+        let mut rows = Vec::new();
+        while let Some(r) = it.next()? {
+            rows.push(GroupFreqRow {
+                group: r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                value: from_sql(r.get_ref(1)?),
+                count: r.get::<_, i64>(2)? as u64,
+            });
+        }
+        Ok(rows)
+    }
+
+    /// Count, distinct values, missing, types, and the spread of numbers or text lengths
+    /// of `field` over the query's tasks.
+    pub fn describe(&self, q: &Query, field: &Field) -> Result<Describe> {
+        let conn = self.conn();
+        register(conn)?;
+        let mut b = Builder::default();
+        // (task_id, v, ty) of every value.
+        let (values, missing_cond) = if field.is_multi() {
+            let rel = b.relation(field, None);
+            let cond = b.condition(q);
+            (
+                format!(
+                    "SELECT rr.task_id AS task_id, rr.v AS v, typeof(rr.v) AS ty FROM ({rel}) rr \
+                     WHERE rr.v IS NOT NULL{}",
+                    in_query(&b, &cond)
+                ),
+                format!("({cond}) AND t.id NOT IN (SELECT rr.task_id FROM ({rel}) rr)"),
+            )
+        } else {
+            let x = normalised(&b.scalar(field));
+            let ty = match field {
+                Field::Data(p) => data_type(&mut b, p).unwrap_or(format!("typeof({x})")),
+                _ => format!("typeof({x})"),
+            };
+            let cond = b.condition(q);
+            (
+                format!(
+                    "SELECT t.id AS task_id, {x} AS v, {ty} AS ty FROM {} WHERE ({cond}) AND {x} IS NOT NULL",
+                    b.from()
+                ),
+                format!("({cond}) AND {x} IS NULL"),
+            )
+        };
+        let summary = format!(
+            "SELECT count(*), count(DISTINCT v), min(n), max(n), avg(n), min(l), max(l), avg(l) FROM \
+             (SELECT v, CASE WHEN typeof(lt_num(v)) IN ('integer', 'real') THEN lt_num(v) END AS n, \
+                     CASE WHEN typeof(v) = 'text' AND typeof(lt_num(v)) = 'text' THEN length(v) END AS l \
+              FROM ({values}))"
+        );
+        let mut d = one(conn, &summary, &b.params, |r| {
+            let spread = |i: usize| -> rusqlite::Result<Option<Spread>> {
+                Ok(
+                    match (
+                        r.get::<_, Option<f64>>(i)?,
+                        r.get::<_, Option<f64>>(i + 1)?,
+                        r.get::<_, Option<f64>>(i + 2)?,
+                    ) {
+                        (Some(min), Some(max), Some(mean)) => Some(Spread { min, max, mean }),
+                        _ => None,
+                    },
+                )
+            };
+            Ok(Describe {
+                values: r.get::<_, i64>(0)? as u64,
+                distinct: r.get::<_, i64>(1)? as u64,
+                numbers: spread(2)?,
+                lengths: spread(5)?,
+                ..Describe::default()
+            })
+        })?;
+        d.tasks = self.query_count(q)?;
+        d.missing = one(
+            conn,
+            &format!("SELECT count(*) FROM {} WHERE {missing_cond}", b.from()),
+            &b.params,
+            |r| r.get::<_, i64>(0),
+        )? as u64;
+        let mut st = conn.prepare(&format!(
+            "SELECT ty, count(*) FROM ({values}) GROUP BY ty ORDER BY 2 DESC, 1"
+        ))?;
+        bind(&mut st, &b.params)?;
+        let mut it = st.raw_query();
+        while let Some(r) = it.next()? {
+            d.types.push((
+                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
+                r.get::<_, i64>(1)? as u64,
+            ));
+        }
+        Ok(d)
+    }
+
+    /// `bins` equal-width buckets between the smallest and largest number of `field`
+    /// over the query's tasks (score, agreement, a data key, a rating); empty when there
+    /// is no number.
+    pub fn histogram(&self, q: &Query, field: &Field, bins: usize) -> Result<Vec<Bin>> {
+        let conn = self.conn();
+        register(conn)?;
+        let bins = bins.max(1);
+        let mut b = Builder::default();
+        let numbers = if field.is_multi() {
+            let rel = b.relation(field, None);
+            let cond = b.condition(q);
+            format!(
+                "SELECT lt_num(rr.v) AS n FROM ({rel}) rr WHERE 1{}",
+                in_query(&b, &cond)
+            )
+        } else {
+            let x = b.scalar(field);
+            let cond = b.condition(q);
+            format!("SELECT lt_num({x}) AS n FROM {} WHERE {cond}", b.from())
+        };
+        let numbers = format!("SELECT n FROM ({numbers}) WHERE typeof(n) IN ('integer', 'real')");
+        let (lo, hi): (Option<f64>, Option<f64>) = one(
+            conn,
+            &format!("SELECT min(n), max(n) FROM ({numbers})"),
+            &b.params,
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let (Some(lo), Some(hi)) = (lo, hi) else {
+            return Ok(Vec::new());
+        };
+        let bins = if hi > lo { bins } else { 1 };
+        let width = if hi > lo {
+            (hi - lo) / bins as f64
+        } else {
+            1.0
+        };
+        let mut out: Vec<Bin> = (0..bins)
+            .map(|i| Bin {
+                lo: lo + i as f64 * width,
+                hi: if i + 1 == bins {
+                    hi
+                } else {
+                    lo + (i + 1) as f64 * width
+                },
+                count: 0,
+                last: i + 1 == bins,
+            })
+            .collect();
+        let mut params = b.params.clone();
+        params.push(SqlValue::Real(lo));
+        let lo_p = params.len();
+        params.push(SqlValue::Real(width));
+        let w_p = params.len();
+        params.push(SqlValue::Integer(bins as i64 - 1));
+        let last_p = params.len();
+        let mut st = conn.prepare(&format!(
+            "SELECT min(max(CAST((n - ?{lo_p}) / ?{w_p} AS INTEGER), 0), ?{last_p}), count(*) \
+             FROM ({numbers}) GROUP BY 1"
+        ))?;
+        bind(&mut st, &params)?;
+        let mut it = st.raw_query();
+        while let Some(r) = it.next()? {
+            let i = r.get::<_, i64>(0)? as usize;
+            if let Some(bin) = out.get_mut(i) {
+                bin.count = r.get::<_, i64>(1)? as u64;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The data keys of the first `sample` tasks, nested objects flattened to their
+    /// leaves (`data.meta.source`), in order of first appearance: the table's data columns.
+    pub fn data_keys(&self, sample: usize) -> Result<Vec<DataPath>> {
+        let mut st = self
+            .conn()
+            .prepare_cached("SELECT data FROM task_data ORDER BY task_id LIMIT ?1")?;
+        let mut rows = st.query([sample.min(i64::MAX as usize) as i64])?;
+        let mut seen = indexmap::IndexSet::new();
+        while let Some(r) = rows.next()? {
+            let text: String = r.get(0)?;
+            if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                let mut path = Vec::new();
+                leaves(&v, &mut path, &mut seen);
+            }
+        }
+        Ok(seen.into_iter().map(DataPath).collect())
+    }
+}
+
+fn leaves(
+    v: &serde_json::Value,
+    path: &mut Vec<String>,
+    seen: &mut indexmap::IndexSet<Vec<String>>,
+) {
+    match v {
+        serde_json::Value::Object(m) if !m.is_empty() => {
+            for (k, child) in m {
+                path.push(k.clone());
+                leaves(child, path, seen);
+                path.pop();
+            }
+        }
+        _ if !path.is_empty() => {
+            if !seen.contains(path) {
+                seen.insert(path.clone());
+            }
+        }
+        _ => {}
+    }
+}
