@@ -138,7 +138,7 @@ pub fn run(args: InspectArgs) -> Result<ExitCode> {
         keymap: args.keymap,
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         no_mouse: args.no_mouse,
-        first_screen: Screen::List,
+        first_screen: Screen::Table,
         ..Default::default()
     })?;
     Ok(ExitCode::SUCCESS)

@@ -301,7 +301,6 @@ impl App {
                     Screen::Task => effects.push(Effect::Resume),
                     Screen::List => effects.extend(self.open_list()),
                     Screen::Review => effects.extend(self.open_review()),
-                }
                     Screen::Table => effects.extend(self.open_table()),
                 }
                 effects

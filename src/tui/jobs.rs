@@ -68,8 +68,7 @@ impl Job {
             Job::ListPage { generation, .. } | Job::ListJump { generation, .. } => {
                 Some(*generation)
             }
-            Job::Counts { .. } | Job::Task { .. } | Job::ReviewQueue { .. } => None,
-            Job::Counts { .. } | Job::Task { .. } | Job::Table(_) => None,
+            Job::Counts { .. } | Job::Task { .. } | Job::ReviewQueue { .. } | Job::Table(_) => None,
         }
     }
 }

@@ -995,6 +995,52 @@ pub fn review_hint(km: &Keymap) -> String {
         k(Action::ReviewFix),
         k(Action::GroundTruth),
         k(Action::CycleOrder),
+        k(Action::Help)
+    )
+}
+
+pub fn review_comment_title(annotation_id: i64) -> String {
+    format!(" reject annotation {annotation_id}: why? ")
+}
+
+/// Said when the annotator opens an annotation for the reviewer to fix.
+pub fn review_fixing(km: &Keymap, annotation_id: i64, annotator: &str) -> String {
+    format!(
+        "fixing annotation {annotation_id} by {annotator}: {} stores the fix and accepts it · {} leaves it as it was",
+        key(km, Action::Submit),
+        key(km, Action::Skip)
+    )
+}
+
+pub fn review_fix_dropped(annotation_id: i64) -> String {
+    format!("annotation {annotation_id} left as it was (no fix stored)")
+}
+
+/// A decision or star is stored.
+pub fn review_saved(what: &str, annotation_id: i64) -> String {
+    format!("annotation {annotation_id} {what} · saved")
+}
+
+pub fn review_not_saved(reason: &str) -> String {
+    format!("review not saved, retrying: {reason}")
+}
+
+/// Quit asked while review decisions wait for the store.
+pub fn review_quit_unsaved(km: &Keymap, n: usize) -> String {
+    format!(
+        "{n} decision(s) not saved yet (retrying); {} again quits without them",
+        key_in(km, Ctx::Review, Action::Quit)
+    )
+}
+
+pub const REVIEW_NOTHING: &str = "no submitted annotations to review";
+pub const REVIEW_LOADING: &str = "reading the annotations…";
+pub const REVIEW_WAIT_FIX: &str = "a decision on this annotation is still being saved";
+
+pub fn review_order(name: &str) -> String {
+    format!("order: {name}")
+}
+
 // ----------------------------------------------------------------- data table
 
 pub const TABLE_TITLE: &str = "Data table";
@@ -1072,46 +1118,6 @@ pub fn table_hint(km: &Keymap) -> String {
     )
 }
 
-pub fn review_comment_title(annotation_id: i64) -> String {
-    format!(" reject annotation {annotation_id}: why? ")
-}
-
-/// Said when the annotator opens an annotation for the reviewer to fix.
-pub fn review_fixing(km: &Keymap, annotation_id: i64, annotator: &str) -> String {
-    format!(
-        "fixing annotation {annotation_id} by {annotator}: {} stores the fix and accepts it · {} leaves it as it was",
-        key(km, Action::Submit),
-        key(km, Action::Skip)
-    )
-}
-
-pub fn review_fix_dropped(annotation_id: i64) -> String {
-    format!("annotation {annotation_id} left as it was (no fix stored)")
-}
-
-/// A decision or star is stored.
-pub fn review_saved(what: &str, annotation_id: i64) -> String {
-    format!("annotation {annotation_id} {what} · saved")
-}
-
-pub fn review_not_saved(reason: &str) -> String {
-    format!("review not saved, retrying: {reason}")
-}
-
-/// Quit asked while review decisions wait for the store.
-pub fn review_quit_unsaved(km: &Keymap, n: usize) -> String {
-    format!(
-        "{n} decision(s) not saved yet (retrying); {} again quits without them",
-        key_in(km, Ctx::Review, Action::Quit)
-    )
-}
-
-pub const REVIEW_NOTHING: &str = "no submitted annotations to review";
-pub const REVIEW_LOADING: &str = "reading the annotations…";
-pub const REVIEW_WAIT_FIX: &str = "a decision on this annotation is still being saved";
-
-pub fn review_order(name: &str) -> String {
-    format!("order: {name}")
 pub fn filter_title(join: &str) -> String {
     format!(" Filters (joined with {join}) ")
 }
