@@ -173,12 +173,14 @@ fn the_annotator_opens_on_a_pipe_and_its_project_goes_when_it_quits() {
         ),
         "Enter",
     ]);
-    let screen = t.wait_for("2 task(s)");
+    // It opens on the data table; Enter on the second row shows that task.
+    let screen = t.wait_for("Data table · 2 task(s)");
     assert!(screen.contains("inspect -"), "{screen}");
-    assert!(screen.contains("Two dogs"), "{screen}");
     assert!(!left_in(tmp.path()).is_empty());
+    t.keys(&["j"]);
     t.keys(&["Enter"]);
-    t.wait_for("box (RectangleLabels)");
+    let screen = t.wait_for("box (RectangleLabels)");
+    assert!(screen.contains("Two dogs"), "{screen}");
     t.keys(&["q"]);
     let start = std::time::Instant::now();
     while !left_in(tmp.path()).is_empty() {

@@ -592,3 +592,50 @@ fn every_popup_at_both_sizes() {
         assert!(d.s.app.popup.is_none(), "{name} closes");
     }
 }
+
+/// Agreement figures go stale when annotations change and nothing in SQL can compute them:
+/// opening the table computes them, so its agreement column shows figures, not blanks.
+#[test]
+fn the_table_shows_agreement_computed_when_it_opens() {
+    let tasks = json!([
+        {"data": {"text": "both say positive"}, "annotations": [
+            {"completed_by": {"email": "alice@x"}, "result": choice("Positive")},
+            {"completed_by": {"email": "bob@x"}, "result": choice("Positive")}]},
+        {"data": {"text": "they differ"}, "annotations": [
+            {"completed_by": {"email": "alice@x"}, "result": choice("Positive")},
+            {"completed_by": {"email": "bob@x"}, "result": choice("Negative")}]},
+        {"data": {"text": "one annotator"}, "annotations": [
+            {"completed_by": {"email": "alice@x"}, "result": choice("Neutral")}]}
+    ]);
+    let f = project(CONFIG, &tasks.to_string());
+    assert_eq!(
+        sql(&f.db, "SELECT agreement_stale FROM tasks ORDER BY id"),
+        ["1", "1", "1"],
+        "imported annotations leave the figures to compute"
+    );
+    let mut d = open_opts(StartOptions {
+        project: f.db.clone(),
+        user: "ann".into(),
+        no_prelabel: true,
+        first_screen: Screen::Table,
+        ..Default::default()
+    });
+    shown(&mut d, 120, 40);
+    assert_eq!(
+        sql(
+            &f.db,
+            "SELECT agreement_stale || ':' || ifnull(agreement, '-') FROM tasks ORDER BY id"
+        ),
+        ["0:1.0", "0:0.0", "0:-"]
+    );
+    let agreement: Vec<String> = d
+        .s
+        .app
+        .table
+        .rows
+        .iter()
+        .map(|r| r.cell("agreement").to_string())
+        .collect();
+    assert_eq!(agreement[..2], ["1.000", "0.000"], "{agreement:?}");
+    assert!(agreement[2].is_empty(), "{agreement:?}");
+}

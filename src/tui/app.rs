@@ -83,6 +83,8 @@ pub enum Effect {
         regions: Vec<Value>,
     },
     Play(String),
+    /// Compute the agreement figures that are stale (a job; `Msg::AgreementRefreshed`).
+    RefreshAgreement,
     /// A read or write of the review screen.
     Review(super::screens::review::ReviewEffect),
     /// A request of the data table, run as a job.
@@ -347,7 +349,21 @@ impl App {
             Msg::StoreChanged => {
                 let mut effects = self.store_changed();
                 effects.extend(self.table_store_changed());
+                if matches!(self.screen, Screen::Table | Screen::Review) {
+                    effects.push(Effect::RefreshAgreement);
+                }
                 effects
+            }
+            Msg::AgreementRefreshed(Ok(0)) => Vec::new(),
+            // Figures changed: the table's rows and the review's task are read again.
+            Msg::AgreementRefreshed(Ok(_)) => {
+                let mut effects = self.table_store_changed();
+                effects.extend(self.review_store_changed());
+                effects
+            }
+            Msg::AgreementRefreshed(Err(e)) => {
+                self.warn(strings::cannot_refresh_agreement(&e));
+                Vec::new()
             }
             Msg::TaskRefreshed { id, full, adopt } => match full {
                 Some(full) => self.task_refreshed(*full, adopt),

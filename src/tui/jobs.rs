@@ -59,6 +59,9 @@ pub enum Job {
     },
     /// A request of the data table.
     Table(super::screens::table::TableRequest),
+    /// The agreement figures of tasks whose annotations changed, computed again (the
+    /// table and the review sort by them); a write, so on the worker's connection.
+    RefreshAgreement,
 }
 
 impl Job {
@@ -68,7 +71,11 @@ impl Job {
             Job::ListPage { generation, .. } | Job::ListJump { generation, .. } => {
                 Some(*generation)
             }
-            Job::Counts { .. } | Job::Task { .. } | Job::ReviewQueue { .. } | Job::Table(_) => None,
+            Job::Counts { .. }
+            | Job::Task { .. }
+            | Job::ReviewQueue { .. }
+            | Job::Table(_)
+            | Job::RefreshAgreement => None,
         }
     }
 }
@@ -174,7 +181,7 @@ impl Watch {
 }
 
 /// Runs one job against a store; every outcome, errors included, is a message.
-pub fn run(store: &Store, job: Job) -> Msg {
+pub fn run(store: &mut Store, job: Job) -> Msg {
     let count_of = |filter: ListFilter, want: bool| {
         want.then(|| store.list_count(filter).map_err(|e| e.to_string()))
     };
@@ -256,6 +263,7 @@ pub fn run(store: &Store, job: Job) -> Msg {
             })
         }
         Job::Table(r) => Msg::Table(Box::new(super::screens::table::fetch::run(store, r))),
+        Job::RefreshAgreement => Msg::AgreementRefreshed(refresh_agreement(store)),
     }
 }
 
@@ -283,7 +291,7 @@ impl Jobs {
         let (tx, rx) = channel::<Job>();
         let path = path.to_path_buf();
         std::thread::spawn(move || {
-            let store = match Store::open(&path) {
+            let mut store = match Store::open(&path) {
                 Ok(s) => s,
                 Err(e) => {
                     // Every job then fails with the reason, rather than hanging.
@@ -300,7 +308,7 @@ impl Jobs {
                 match next_batch(&rx, POLL_EVERY) {
                     Ok(batch) => {
                         for job in batch {
-                            sink(run(&store, job));
+                            sink(run(&mut store, job));
                         }
                     }
                     Err(RecvTimeoutError::Timeout) => {}
@@ -322,7 +330,7 @@ impl Jobs {
     }
 
     /// Asks for a job; inline, its reply is returned at once.
-    pub fn submit(&self, store: &Store, job: Job) -> Option<Msg> {
+    pub fn submit(&self, store: &mut Store, job: Job) -> Option<Msg> {
         match self {
             Jobs::Inline => Some(run(store, job)),
             Jobs::Threaded(tx) => match tx.send(job) {
@@ -408,4 +416,13 @@ mod tests {
         ];
         assert_eq!(newest_only(jobs), vec![counts, task, page(2, true)]);
     }
+}
+
+/// Computes the stale agreement figures under the project's stored label config; how many
+/// tasks were computed, or why not.
+fn refresh_agreement(store: &mut Store) -> Result<usize, String> {
+    let project = store.project().map_err(|e| e.to_string())?;
+    let config = crate::config::LabelConfig::parse(&project.label_config)
+        .map_err(|e| e.to_string())?;
+    crate::review::refresh_agreement(store, &config).map_err(|e| e.to_string())
 }

@@ -117,6 +117,8 @@ pub enum Msg {
     Failed(Failure),
     /// A note from the outside (a player started, a hint).
     Note(Note),
+    /// Stale agreement figures computed again: how many, or why not.
+    AgreementRefreshed(Result<usize, String>),
     /// A reply to the review screen.
     Review(super::screens::review::ReviewMsg),
     /// A reply to a request of the data table.

@@ -557,9 +557,14 @@ impl Session {
             Effect::OpenTask(id) => self.open_claimed(id),
             Effect::NextTask { exclude } => self.next_task(exclude),
             // A count over many tasks must never hold up a key: the worker does it.
+            Effect::RefreshAgreement => self
+                .jobs
+                .submit(&mut self.store, Job::RefreshAgreement)
+                .into_iter()
+                .collect(),
             Effect::Counts => self
                 .jobs
-                .submit(&self.store, Job::Counts { user_id: uid })
+                .submit(&mut self.store, Job::Counts { user_id: uid })
                 .into_iter()
                 .collect(),
             // A read first: finished annotators that claimed on every change would wake
@@ -584,7 +589,7 @@ impl Session {
             },
             Effect::RefreshTask(id) => self
                 .jobs
-                .submit(&self.store, Job::Task { id })
+                .submit(&mut self.store, Job::Task { id })
                 .into_iter()
                 .collect(),
             Effect::Overwrite { task_id } => match self.conflicted(task_id) {
@@ -646,7 +651,7 @@ impl Session {
                     reset,
                     count,
                 };
-                self.jobs.submit(&self.store, job).into_iter().collect()
+                self.jobs.submit(&mut self.store, job).into_iter().collect()
             }
             Effect::ListJump {
                 generation,
@@ -661,7 +666,7 @@ impl Session {
                     id,
                     count,
                 };
-                self.jobs.submit(&self.store, job).into_iter().collect()
+                self.jobs.submit(&mut self.store, job).into_iter().collect()
             }
             Effect::Load(req) => {
                 self.loader.request(req);
@@ -669,14 +674,14 @@ impl Session {
             }
             Effect::Review(super::screens::review::ReviewEffect::Queue { generation, order }) => {
                 self.jobs
-                    .submit(&self.store, Job::ReviewQueue { generation, order })
+                    .submit(&mut self.store, Job::ReviewQueue { generation, order })
                     .into_iter()
                     .collect()
             }
             Effect::Review(e) => vec![super::screens::review::carry_out(&mut self.store, e)],
             Effect::Table(r) => self
                 .jobs
-                .submit(&self.store, Job::Table(r))
+                .submit(&mut self.store, Job::Table(r))
                 .into_iter()
                 .collect(),
             other => return Err(other),

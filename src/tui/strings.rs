@@ -314,6 +314,10 @@ pub fn cannot_read_task(id: i64, e: &str) -> String {
     format!("cannot read task {id}: {e}")
 }
 
+pub fn cannot_refresh_agreement(e: &str) -> String {
+    format!("cannot compute agreement figures: {e}")
+}
+
 pub fn cannot_count(e: &str) -> String {
     format!("cannot count tasks: {e}")
 }

@@ -235,7 +235,10 @@ impl App {
             self.info(strings::review_fix_dropped(id));
         }
         self.screen = Screen::Review;
-        self.review_requery()
+        // The figures the agreement order sorts by are computed before the queue is read.
+        let mut out = vec![Effect::RefreshAgreement];
+        out.extend(self.review_requery());
+        out
     }
 
     fn review_requery(&mut self) -> Vec<Effect> {

@@ -70,7 +70,8 @@ impl App {
         self.screen = Screen::Table;
         self.table.follow = false;
         self.table.from_task = self.annotate.task.is_some() || self.annotate.finished;
-        let mut out = Vec::new();
+        // Annotations submitted since the figures were last computed: computed again.
+        let mut out = vec![Effect::RefreshAgreement];
         if self.table.controls.is_empty() {
             self.table.controls = self
                 .base_config
