@@ -470,10 +470,8 @@ fn leaves(
                 path.pop();
             }
         }
-        _ if !path.is_empty() => {
-            if !seen.contains(path) {
-                seen.insert(path.clone());
-            }
+        _ if !path.is_empty() && !seen.contains(path) => {
+            seen.insert(path.clone());
         }
         _ => {}
     }
