@@ -10,6 +10,41 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 static NEXT_TABLE: AtomicU64 = AtomicU64::new(1);
 
+/// A new name for a temporary table of the connection.
+pub(super) fn temp_name(prefix: &str) -> String {
+    format!("{prefix}_{}", NEXT_TABLE.fetch_add(1, Ordering::Relaxed))
+}
+
+/// A larger page cache while a query sorts or groups a whole project: SQLite's sorter
+/// keeps this much in memory before it merges runs (a million sort keys take about
+/// 30 MB). The connection's own size comes back when the guard goes.
+pub(super) struct BigCache<'c> {
+    conn: &'c rusqlite::Connection,
+    old: Option<i64>,
+}
+
+impl<'c> BigCache<'c> {
+    pub(super) fn new(conn: &'c rusqlite::Connection) -> BigCache<'c> {
+        let old = conn
+            .query_row("PRAGMA cache_size", [], |r| r.get::<_, i64>(0))
+            .ok();
+        if old.is_some_and(|o| o > -131_072 && o < 32_768) {
+            let _ = conn.execute_batch("PRAGMA cache_size = -131072");
+        }
+        BigCache { conn, old }
+    }
+}
+
+impl Drop for BigCache<'_> {
+    fn drop(&mut self) {
+        if let Some(old) = self.old {
+            let _ = self
+                .conn
+                .execute_batch(&format!("PRAGMA cache_size = {old}"));
+        }
+    }
+}
+
 /// Up to this many tasks matching a search, the next match is found through them (by
 /// the task index of the set); with more, by walking the set, where one is near.
 const SPARSE_MATCHES: i64 = 50_000;
@@ -109,7 +144,8 @@ impl Store {
         // The result tables and the sorts behind them stay in memory: a million ids
         // take about 20 MB.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        let table = format!("lt_result_{}", NEXT_TABLE.fetch_add(1, Ordering::Relaxed));
+        let table = temp_name("lt_result");
+        let _cache = BigCache::new(conn);
         conn.execute_batch(&format!(
             "CREATE TEMP TABLE {table} (pos INTEGER PRIMARY KEY, task_id INTEGER NOT NULL)"
         ))?;

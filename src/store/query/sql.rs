@@ -32,22 +32,6 @@ const REVIEW: &str = "(SELECT CASE WHEN count(*) = 0 THEN 'none' \
 
 const ANNOTATOR: &str = "COALESCE(u.email, '#' || a.completed_by)";
 
-/// A result item's values under its type's key (`value.choices`, `value.labels`,
-/// `value.rating`; a TextArea's are under `value.text`): one row per value, a taxonomy
-/// path joined by " / ".
-fn result_values(owner: &str) -> String {
-    format!(
-        "json_each(CASE WHEN json_type({owner}.result) = 'array' THEN {owner}.result ELSE '[]' END) r, \
-         json_each(CASE WHEN r.type = 'object' THEN r.value ELSE '{{}}' END, \
-           COALESCE(CASE WHEN r.type = 'object' AND instr(json_extract(r.value, '$.type'), '\"') = 0 \
-             THEN '$.value.\"' || (CASE json_extract(r.value, '$.type') WHEN 'textarea' THEN 'text' \
-               ELSE json_extract(r.value, '$.type') END) || '\"' END, '$.none')) e"
-    )
-}
-
-const LEAF: &str = "(CASE e.type WHEN 'array' THEN (SELECT group_concat(x.value, ' / ') FROM json_each(e.value) x) \
-     WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE e.value END)";
-
 /// Text `LIKE` pattern holding `needle` anywhere, with `\` escaping.
 fn like_pattern(needle: &str) -> String {
     let mut p = String::with_capacity(needle.len() + 2);
@@ -185,10 +169,10 @@ impl Builder {
                     .map(|w| format!(" AND {ANNOTATOR} = {}", self.bind_text(w)))
                     .unwrap_or_default();
                 format!(
-                    "SELECT a.task_id AS task_id, {LEAF} AS v, {ANNOTATOR} AS g \
-                     FROM annotations a LEFT JOIN users u ON u.id = a.completed_by, {} \
-                     WHERE a.was_cancelled = 0 AND json_extract(r.value, '$.from_name') = {c}{who}{}",
-                    result_values("a"),
+                    "SELECT a.task_id AS task_id, e.value AS v, {ANNOTATOR} AS g \
+                     FROM annotations a LEFT JOIN users u ON u.id = a.completed_by, \
+                     json_each(lt_values(a.result, {c})) e \
+                     WHERE a.was_cancelled = 0{who}{}",
                     task.map(|t| format!(" AND a.task_id = {t}"))
                         .unwrap_or_default()
                 )
@@ -200,10 +184,9 @@ impl Builder {
                     .map(|m| format!(" AND p.model_version = {}", self.bind_text(m)))
                     .unwrap_or_default();
                 format!(
-                    "SELECT p.task_id AS task_id, {LEAF} AS v, p.model_version AS g \
-                     FROM predictions p, {} \
-                     WHERE json_extract(r.value, '$.from_name') = {c}{which}{}",
-                    result_values("p"),
+                    "SELECT p.task_id AS task_id, e.value AS v, p.model_version AS g \
+                     FROM predictions p, json_each(lt_values(p.result, {c})) e \
+                     WHERE 1{which}{}",
                     task.map(|t| format!(" AND p.task_id = {t}"))
                         .unwrap_or_default()
                 )
@@ -419,10 +402,79 @@ fn text(v: &ValueRef<'_>) -> String {
     }
 }
 
+/// One result item, with only what picking a control's values needs.
+#[derive(serde::Deserialize)]
+struct Item<'a> {
+    #[serde(borrow, default)]
+    from_name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<std::borrow::Cow<'a, str>>,
+    #[serde(borrow, default)]
+    value: Option<&'a serde_json::value::RawValue>,
+}
+
+/// The values a control has in a result list (JSON text), as a JSON array, or `None` when
+/// it has none: each item of the control contributes the values under its type's key
+/// (`value.choices`, `value.labels`, `value.rating`; a TextArea's under `value.text`), one
+/// per element of a list, a taxonomy path joined by " / ", booleans as `true` / `false`.
+/// Parsed in Rust once per row: SQLite's JSON functions would parse each item again for
+/// every field read.
+pub(crate) fn values_of(result: &[u8], control: &[u8]) -> Option<String> {
+    use serde_json::Value as J;
+    // Most rows of a project with several controls do not name this one; a name could
+    // only hide behind a \u escape.
+    if memchr::memmem::find(result, control).is_none()
+        && memchr::memmem::find(result, b"\\u").is_none()
+    {
+        return None;
+    }
+    let control = std::str::from_utf8(control).ok()?;
+    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(result).ok()?;
+    let leaf = |v: &J| -> Option<J> {
+        Some(match v {
+            J::Null => return None,
+            J::Bool(b) => J::String(b.to_string()),
+            J::Array(path) => J::String(
+                path.iter()
+                    .map(|p| match p {
+                        J::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+            ),
+            J::Object(_) => J::String(v.to_string()),
+            other => other.clone(),
+        })
+    };
+    let mut out = Vec::new();
+    for raw in items {
+        let Ok(item) = serde_json::from_str::<Item>(raw.get()) else {
+            continue;
+        };
+        if item.from_name.as_deref() != Some(control) {
+            continue;
+        }
+        let (Some(kind), Some(value)) = (item.kind, item.value) else {
+            continue;
+        };
+        let key = if kind == "textarea" { "text" } else { &kind };
+        let Ok(J::Object(mut map)) = serde_json::from_str::<J>(value.get()) else {
+            continue;
+        };
+        match map.remove(key) {
+            Some(J::Array(list)) => out.extend(list.iter().filter_map(leaf)),
+            Some(v) => out.extend(leaf(&v)),
+            None => {}
+        }
+    }
+    (!out.is_empty()).then(|| J::Array(out).to_string())
+}
+
 /// Registers the functions queries use on a connection (again is harmless):
 /// `lt_cmp(a, b)` compares numerically when both are numbers, else as text (NULL when a
 /// side is NULL); `lt_num(x)` is x as a number when it reads as one (for sorting CSV
-/// text numerically); `regexp(pattern, x)` backs SQL's REGEXP with the `regex` crate.
+/// text numerically); `lt_values(result, control)` (see [`values_of`]); `regexp(pattern, x)` backs SQL's REGEXP with the `regex` crate.
 pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("lt_cmp", 2, flags, |ctx| {
@@ -447,6 +499,12 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
             ValueRef::Integer(i) => SqlValue::Integer(i),
             ValueRef::Real(r) => SqlValue::Real(r),
             ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+        })
+    })?;
+    conn.create_scalar_function("lt_values", 2, flags, |ctx| {
+        Ok(match (ctx.get_raw(0), ctx.get_raw(1)) {
+            (ValueRef::Text(result), ValueRef::Text(control)) => values_of(result, control),
+            _ => None,
         })
     })?;
     conn.create_scalar_function("regexp", 2, flags, |ctx| {

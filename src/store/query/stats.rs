@@ -164,31 +164,42 @@ impl Store {
     pub fn freq(&self, q: &Query, field: &Field) -> Result<Vec<FreqRow>> {
         let conn = self.conn();
         register(conn)?;
+        let _cache = super::result::BigCache::new(conn);
         let mut b = Builder::default();
         let mut rows = Vec::new();
         let mut missing = 0;
         if field.is_multi() {
             let rel = b.relation(field, None);
             let cond = b.condition(q);
-            let sql = format!(
-                "SELECT rr.v, count(DISTINCT rr.task_id) FROM ({rel}) rr \
-                 WHERE rr.v IS NOT NULL{} GROUP BY rr.v ORDER BY 2 DESC, 1",
+            // Each task's distinct values once, kept for the two counts below.
+            let pairs = super::result::temp_name("lt_pairs");
+            let make = format!(
+                "CREATE TEMP TABLE {pairs} AS SELECT DISTINCT rr.task_id AS task_id, rr.v AS v \
+                 FROM ({rel}) rr WHERE rr.v IS NOT NULL{}",
                 in_query(&b, &cond)
             );
-            let missing_sql = format!(
-                "SELECT count(*) FROM {} WHERE ({cond}) AND t.id NOT IN (SELECT rr.task_id FROM ({rel}) rr)",
-                b.from()
-            );
-            let mut st = conn.prepare(&sql)?;
-            bind(&mut st, &b.params)?;
-            let mut it = st.raw_query();
-            while let Some(r) = it.next()? {
-                rows.push(FreqRow {
-                    value: from_sql(r.get_ref(0)?),
-                    count: r.get::<_, i64>(1)? as u64,
-                });
-            }
-            missing = one(conn, &missing_sql, &b.params, |r| r.get::<_, i64>(0))?;
+            let counted = (|| -> Result<i64> {
+                let mut st = conn.prepare(&make)?;
+                bind(&mut st, &b.params)?;
+                st.raw_execute()?;
+                let mut st = conn.prepare(&format!(
+                    "SELECT v, count(*) FROM temp.{pairs} GROUP BY v ORDER BY 2 DESC, 1"
+                ))?;
+                let mut it = st.query([])?;
+                while let Some(r) = it.next()? {
+                    rows.push(FreqRow {
+                        value: from_sql(r.get_ref(0)?),
+                        count: r.get::<_, i64>(1)? as u64,
+                    });
+                }
+                Ok(conn.query_row(
+                    &format!("SELECT count(DISTINCT task_id) FROM temp.{pairs}"),
+                    [],
+                    |r| r.get(0),
+                )?)
+            })();
+            conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{pairs}"))?;
+            missing = self.query_count(q)? as i64 - counted?;
         } else {
             let x = normalised(&b.scalar(field));
             let cond = b.condition(q);
@@ -226,6 +237,7 @@ impl Store {
     pub fn freq_by(&self, q: &Query, field: &Field, by: GroupBy) -> Result<Vec<GroupFreqRow>> {
         let conn = self.conn();
         register(conn)?;
+        let _cache = super::result::BigCache::new(conn);
         let mut b = Builder::default();
         let own_group = matches!(
             (field, by),
@@ -279,6 +291,7 @@ impl Store {
     pub fn describe(&self, q: &Query, field: &Field) -> Result<Describe> {
         let conn = self.conn();
         register(conn)?;
+        let _cache = super::result::BigCache::new(conn);
         let mut b = Builder::default();
         // (task_id, v, ty) of every value.
         let (values, missing_cond) = if field.is_multi() {
@@ -457,10 +470,8 @@ fn leaves(
                 path.pop();
             }
         }
-        _ if !path.is_empty() => {
-            if !seen.contains(path) {
-                seen.insert(path.clone());
-            }
+        _ if !path.is_empty() && !seen.contains(path) => {
+            seen.insert(path.clone());
         }
         _ => {}
     }
