@@ -628,14 +628,13 @@ fn the_table_shows_agreement_computed_when_it_opens() {
         ),
         ["0:1.0", "0:0.0", "0:-"]
     );
-    let agreement: Vec<String> = d
-        .s
-        .app
-        .table
-        .rows
-        .iter()
-        .map(|r| r.cell("agreement").to_string())
-        .collect();
+    let agreement: Vec<String> =
+        d.s.app
+            .table
+            .rows
+            .iter()
+            .map(|r| r.cell("agreement").to_string())
+            .collect();
     assert_eq!(agreement[..2], ["1.000", "0.000"], "{agreement:?}");
     assert!(agreement[2].is_empty(), "{agreement:?}");
 }

@@ -396,7 +396,7 @@ fn list_jobs_run_on_their_own_connection_and_reply_as_messages() {
     let jobs = Jobs::threaded(&f.db, move |m| {
         let _ = tx.lock().unwrap().send(m);
     });
-    let store = labelterm::store::Store::open(&f.db).unwrap();
+    let mut store = labelterm::store::Store::open(&f.db).unwrap();
     let page = |generation| Job::ListPage {
         generation,
         user_id: 1,
@@ -408,7 +408,7 @@ fn list_jobs_run_on_their_own_connection_and_reply_as_messages() {
         count: true,
     };
     assert!(
-        jobs.submit(&store, page(1)).is_none(),
+        jobs.submit(&mut store, page(1)).is_none(),
         "threaded: the reply comes later"
     );
     match rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap() {
@@ -426,7 +426,7 @@ fn list_jobs_run_on_their_own_connection_and_reply_as_messages() {
     }
     // Inline, the same job replies at once.
     assert!(matches!(
-        Jobs::Inline.submit(&store, page(2)),
+        Jobs::Inline.submit(&mut store, page(2)),
         Some(Msg::ListPage { generation: 2, .. })
     ));
 }

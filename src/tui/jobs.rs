@@ -379,6 +379,15 @@ fn newest_only(jobs: Vec<Job>) -> Vec<Job> {
     out
 }
 
+/// Computes the stale agreement figures under the project's stored label config; how many
+/// tasks were computed, or why not.
+fn refresh_agreement(store: &mut Store) -> Result<usize, String> {
+    let project = store.project().map_err(|e| e.to_string())?;
+    let config =
+        crate::config::LabelConfig::parse(&project.label_config).map_err(|e| e.to_string())?;
+    crate::review::refresh_agreement(store, &config).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,13 +425,4 @@ mod tests {
         ];
         assert_eq!(newest_only(jobs), vec![counts, task, page(2, true)]);
     }
-}
-
-/// Computes the stale agreement figures under the project's stored label config; how many
-/// tasks were computed, or why not.
-fn refresh_agreement(store: &mut Store) -> Result<usize, String> {
-    let project = store.project().map_err(|e| e.to_string())?;
-    let config = crate::config::LabelConfig::parse(&project.label_config)
-        .map_err(|e| e.to_string())?;
-    crate::review::refresh_agreement(store, &config).map_err(|e| e.to_string())
 }
