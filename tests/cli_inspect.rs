@@ -176,6 +176,7 @@ fn the_annotator_opens_on_a_pipe_and_its_project_goes_when_it_quits() {
     // It opens on the data table; Enter on the second row shows that task.
     let screen = t.wait_for("Data table · 2 task(s)");
     assert!(screen.contains("inspect -"), "{screen}");
+    assert!(screen.contains("a temporary project"), "{screen}");
     assert!(!left_in(tmp.path()).is_empty());
     t.keys(&["j"]);
     t.keys(&["Enter"]);

@@ -139,6 +139,7 @@ pub fn run(args: InspectArgs) -> Result<ExitCode> {
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         no_mouse: args.no_mouse,
         first_screen: Screen::Table,
+        temporary: true,
         ..Default::default()
     })?;
     Ok(ExitCode::SUCCESS)

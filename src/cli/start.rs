@@ -142,6 +142,7 @@ fn start_options(args: StartArgs, user: String) -> StartOptions {
         } else {
             crate::tui::screens::Screen::Task
         },
+        temporary: false,
     }
 }
 

@@ -57,6 +57,9 @@ pub struct StartOptions {
     /// The screen to open on: the next task to label (`start`), the review (`--review`),
     /// or another.
     pub first_screen: screens::Screen,
+    /// The project goes when the session ends (`inspect`): the screen says so, so nobody
+    /// labels there thinking the work is kept.
+    pub temporary: bool,
 }
 
 impl StartOptions {

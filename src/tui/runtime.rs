@@ -115,6 +115,9 @@ impl Session {
         watch.changed(&store);
         let mut app = app;
         app.first_screen = opts.first_screen;
+        if opts.temporary {
+            app.warn(strings::TEMPORARY_PROJECT.to_string());
+        }
         if let Err(e) = registered {
             app.warn(strings::cannot_claim(&e.to_string()));
         }

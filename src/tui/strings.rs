@@ -314,6 +314,9 @@ pub fn cannot_read_task(id: i64, e: &str) -> String {
     format!("cannot read task {id}: {e}")
 }
 
+pub const TEMPORARY_PROJECT: &str =
+    "a temporary project: it is removed when you quit (import the files to keep labels)";
+
 pub fn cannot_refresh_agreement(e: &str) -> String {
     format!("cannot compute agreement figures: {e}")
 }
