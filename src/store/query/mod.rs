@@ -100,8 +100,10 @@ pub enum Field {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct DataPath(pub Vec<String>);
 
-/// Label Studio's Data Manager operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Label Studio's Data Manager operators (serialised by their names, as saved views keep
+/// them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Op {
     Equal,
     NotEqual,

@@ -4,60 +4,10 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Label Studio's Data Manager operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Op {
-    Equal,
-    NotEqual,
-    Less,
-    Greater,
-    LessOrEqual,
-    GreaterOrEqual,
-    /// Within a range `low,high` (both ends included).
-    In,
-    NotIn,
-    Contains,
-    NotContains,
-    Regex,
-    /// Empty (value `true`) or not empty (`false`).
-    Empty,
-}
+/// Label Studio's Data Manager operators: the query engine's own.
+pub use crate::store::query::Op;
 
 impl Op {
-    pub const ALL: [Op; 12] = [
-        Op::Equal,
-        Op::NotEqual,
-        Op::Less,
-        Op::Greater,
-        Op::LessOrEqual,
-        Op::GreaterOrEqual,
-        Op::In,
-        Op::NotIn,
-        Op::Contains,
-        Op::NotContains,
-        Op::Regex,
-        Op::Empty,
-    ];
-
-    /// The name Label Studio and the query command use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Op::Equal => "equal",
-            Op::NotEqual => "not_equal",
-            Op::Less => "less",
-            Op::Greater => "greater",
-            Op::LessOrEqual => "less_or_equal",
-            Op::GreaterOrEqual => "greater_or_equal",
-            Op::In => "in",
-            Op::NotIn => "not_in",
-            Op::Contains => "contains",
-            Op::NotContains => "not_contains",
-            Op::Regex => "regex",
-            Op::Empty => "empty",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Op> {
         Op::ALL.into_iter().find(|o| o.name() == s)
     }
