@@ -91,67 +91,35 @@ pub fn run(store: &Store, r: TableRequest) -> Result<TableReply, String> {
     })
 }
 
-/// Exports the tasks `ids` in `format` to `path` through the export pipeline: the tasks
-/// are read from the project as Label Studio JSON (all of their annotations and
-/// predictions), kept in a staging file beside the target, and converted from there as
-/// `convert` does, so that every format works on the subset.
+/// Exports the tasks `ids` in `format` to `path` through the export pipeline, as
+/// `export --download-all-tasks --ids` does: each task is read from the project with its
+/// import folder, so relative media paths resolve as they do in any export.
 fn export(store: &Store, ids: &[i64], format: &str, path: &str) -> Result<TableReply, String> {
-    use crate::export::{ExportContext, ExportOptions, ExportType, FileSource, ProjectSource};
-    use std::io::Write;
-    let e = |e: crate::error::Error| e.to_string();
+    use crate::export::{ExportContext, ExportOptions, ExportType, ProjectSource};
     let t = ExportType::parse(format).ok_or_else(|| format!("unknown export format {format}"))?;
     let project = store.project().map_err(|e| e.to_string())?;
     let config =
         crate::config::LabelConfig::parse(&project.label_config).map_err(|e| e.to_string())?;
-    let target = std::path::PathBuf::from(path);
-    let parent = target
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."))
-        .to_path_buf();
-    let staging = crate::staging::Staging::claim(&parent, ".marked-tasks").map_err(e)?;
-    std::fs::create_dir_all(staging.path()).map_err(|e| e.to_string())?;
-    let file = staging.path().join("tasks.json");
-    let wanted: std::collections::HashSet<i64> = ids.iter().copied().collect();
-    let all = ExportOptions {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let n = ids.len();
+    let options = ExportOptions {
         download_all_tasks: true,
+        task_ids: Some(ids),
         ..Default::default()
     };
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&file).map_err(|e| e.to_string())?);
-    let mut n = 0usize;
-    out.write_all(b"[").map_err(|e| e.to_string())?;
-    let mut source = ProjectSource {
-        store,
-        options: &all,
-    };
-    crate::export::TaskSource::for_each_task(&mut source, &mut |task| {
-        let id = task.json.get("id").and_then(serde_json::Value::as_i64);
-        if id.is_some_and(|id| wanted.contains(&id)) {
-            if n > 0 {
-                out.write_all(b",")
-                    .map_err(|err| crate::error::Error::io(&file, err))?;
-            }
-            serde_json::to_writer(&mut out, &task.json)
-                .map_err(|err| crate::error::Error::Other(err.to_string()))?;
-            n += 1;
-        }
-        Ok(())
-    })
-    .map_err(e)?;
-    out.write_all(b"]").map_err(|e| e.to_string())?;
-    out.flush().map_err(|e| e.to_string())?;
-    drop(out);
     let ctx = ExportContext {
         config: &config,
-        options: &all,
-        input_file: Some(file.clone()),
+        options: &options,
+        input_file: None,
     };
-    let mut tasks = FileSource {
-        name: file.display().to_string(),
-        path: file.clone(),
+    let mut source = ProjectSource {
+        store,
+        options: &options,
     };
-    crate::export::run(t, &ctx, &mut tasks, &target).map_err(e)?;
-    drop(staging);
+    crate::export::run(t, &ctx, &mut source, std::path::Path::new(path))
+        .map_err(|e| e.to_string())?;
     Ok(TableReply::Done {
         text: crate::tui::strings::exported(n, path),
         changed: false,
