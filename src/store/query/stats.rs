@@ -2,9 +2,61 @@
 //! bucket turns back into the filters that select the tasks counted in it.
 
 use super::sql::{Builder, bind, from_sql, one, register};
+use super::sql::{control_sql_values, owned};
 use super::{DataPath, Field, Filter, Op, Operand, Query, Value};
 use crate::store::{Result, Store};
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// A value as SQLite tells values apart and orders them: numbers (integer or real, by
+/// value) before text (by bytes).
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Number(f64),
+    Text(Vec<u8>),
+}
+
+impl Key {
+    fn of(v: &SqlValue) -> Key {
+        match v {
+            SqlValue::Integer(i) => Key::Number(*i as f64),
+            // -0.0 and 0.0 are one value.
+            SqlValue::Real(r) => Key::Number(if *r == 0.0 { 0.0 } else { *r }),
+            SqlValue::Text(t) => Key::Text(t.as_bytes().to_vec()),
+            SqlValue::Blob(b) => Key::Text(b.clone()),
+            SqlValue::Null => Key::Number(f64::NAN),
+        }
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self {
+            Key::Number(n) => n.to_bits().hash(h),
+            Key::Text(t) => t.hash(h),
+        }
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Key::Number(a), Key::Number(b)) => a.total_cmp(b),
+            (Key::Number(_), Key::Text(_)) => Ordering::Less,
+            (Key::Text(_), Key::Number(_)) => Ordering::Greater,
+            (Key::Text(a), Key::Text(b)) => a.cmp(b),
+        }
+    }
+}
 
 /// A value and how many tasks hold it. [`Value::Null`] counts the tasks without a value
 /// (missing, null, `""`, `[]` or `{}`: what `empty true` matches).
@@ -169,39 +221,75 @@ impl Store {
         let mut rows = Vec::new();
         let mut missing = 0;
         if field.is_multi() {
-            let rel = b.relation(field, None);
+            // One pass over the values by task, counted in Rust: each result list is
+            // parsed once and no (task, value) table is written and grouped.
+            let (rel, control) = b.raw_relation(field);
             let cond = b.condition(q);
-            // Each task's distinct values once, kept for the two counts below.
-            let pairs = super::result::temp_name("lt_pairs");
-            let make = format!(
-                "CREATE TEMP TABLE {pairs} AS SELECT DISTINCT rr.task_id AS task_id, rr.v AS v \
-                 FROM ({rel}) rr WHERE rr.v IS NOT NULL{}",
+            let sql = format!(
+                "SELECT rr.task_id, rr.v FROM ({rel}) rr WHERE rr.v IS NOT NULL{} ORDER BY rr.task_id",
                 in_query(&b, &cond)
             );
-            let counted = (|| -> Result<i64> {
-                let mut st = conn.prepare(&make)?;
-                bind(&mut st, &b.params)?;
-                st.raw_execute()?;
-                let mut st = conn.prepare(&format!(
-                    "SELECT v, count(*) FROM temp.{pairs} GROUP BY v ORDER BY 2 DESC, 1"
-                ))?;
-                let mut it = st.query([])?;
-                while let Some(r) = it.next()? {
-                    rows.push(FreqRow {
-                        value: from_sql(r.get_ref(0)?),
-                        count: r.get::<_, i64>(1)? as u64,
-                    });
+            let mut st = conn.prepare(&sql)?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
+            let mut counts: HashMap<Key, (Value, u64)> = HashMap::new();
+            let mut task_values: Vec<Key> = Vec::new();
+            let mut current = None;
+            let mut counted = 0i64;
+            let mut add = |v: SqlValue, task_values: &mut Vec<Key>| {
+                if matches!(v, SqlValue::Null) {
+                    return;
                 }
-                Ok(conn.query_row(
-                    &format!("SELECT count(DISTINCT task_id) FROM temp.{pairs}"),
-                    [],
-                    |r| r.get(0),
-                )?)
-            })();
-            conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{pairs}"))?;
-            missing = self.query_count(q)? as i64 - counted?;
+                let key = Key::of(&v);
+                if task_values.contains(&key) {
+                    return;
+                }
+                task_values.push(key.clone());
+                counts
+                    .entry(key)
+                    .or_insert_with(|| (from_sql((&v).into()), 0))
+                    .1 += 1;
+            };
+            while let Some(r) = it.next()? {
+                let task: i64 = r.get(0)?;
+                if current != Some(task) {
+                    if !task_values.is_empty() {
+                        counted += 1;
+                    }
+                    task_values.clear();
+                    current = Some(task);
+                }
+                let raw = r.get_ref(1)?;
+                match (&control, raw) {
+                    (Some(c), ValueRef::Text(result)) => {
+                        for v in control_sql_values(result, c.as_bytes()) {
+                            add(v, &mut task_values);
+                        }
+                    }
+                    (Some(_), _) => {}
+                    (None, v) => add(owned(v), &mut task_values),
+                }
+            }
+            if !task_values.is_empty() {
+                counted += 1;
+            }
+            let mut counted_rows: Vec<(Key, (Value, u64))> = counts.into_iter().collect();
+            counted_rows
+                .sort_by(|(ka, (_, ca)), (kb, (_, cb))| cb.cmp(ca).then_with(|| ka.cmp(kb)));
+            rows.extend(
+                counted_rows
+                    .into_iter()
+                    .map(|(_, (value, count))| FreqRow { value, count }),
+            );
+            missing = self.query_count(q)? as i64 - counted;
         } else {
-            let x = normalised(&b.scalar(field));
+            // Status and review are never empty and the numeric columns are numbers or
+            // NULL: their (costly, for status and review) expression is read once a row.
+            let x = if field.is_numeric() || matches!(field, Field::Status | Field::Review) {
+                b.scalar(field)
+            } else {
+                normalised(&b.scalar(field))
+            };
             let cond = b.condition(q);
             let sql = format!(
                 "SELECT k, count(*) FROM (SELECT {x} AS k FROM {} WHERE {cond}) GROUP BY k ORDER BY 2 DESC, 1",
