@@ -410,14 +410,14 @@ impl Builder {
         }
     }
 
-    /// ORDER BY terms of a query, ending with the task id.
-    pub fn order(&mut self, q: &Query) -> String {
-        let mut terms = Vec::new();
+    /// The sort of a query as key expressions (each with whether descending; NULLs
+    /// last either way) before the task id, and whether the id goes descending: the
+    /// terms after a sort on the id never decide.
+    pub fn sort_keys(&mut self, q: &Query) -> (Vec<(String, bool)>, bool) {
+        let mut keys = Vec::new();
         for s in &q.sort {
-            let dir = if s.descending { "DESC" } else { "ASC" };
             if s.field == Field::Id {
-                terms.push(format!("t.id {dir}"));
-                break;
+                return (keys, s.descending);
             }
             let x = self.scalar(&s.field);
             let key = if s.field.is_numeric() || is_text_column(&s.field) {
@@ -425,11 +425,19 @@ impl Builder {
             } else {
                 format!("lt_num({x})")
             };
-            terms.push(format!("{key} {dir} NULLS LAST"));
+            keys.push((key, s.descending));
         }
-        if !terms.iter().any(|t| t.starts_with("t.id ")) {
-            terms.push("t.id".into());
-        }
+        (keys, false)
+    }
+
+    /// ORDER BY terms of a query, ending with the task id.
+    pub fn order(&mut self, q: &Query) -> String {
+        let (keys, id_descending) = self.sort_keys(q);
+        let mut terms: Vec<String> = keys
+            .into_iter()
+            .map(|(k, d)| format!("{k} {} NULLS LAST", if d { "DESC" } else { "ASC" }))
+            .collect();
+        terms.push(if id_descending { "t.id DESC" } else { "t.id" }.into());
         terms.join(", ")
     }
 
