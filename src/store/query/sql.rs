@@ -522,7 +522,16 @@ fn control_values(result: &[u8], control: &[u8]) -> Option<Vec<serde_json::Value
         return None;
     }
     let control = std::str::from_utf8(control).ok()?;
-    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(result).ok()?;
+    // Usually every item is an object with string names: one parse reads them all.
+    let items: Vec<Item> = match serde_json::from_slice(result) {
+        Ok(items) => items,
+        Err(_) => {
+            let raw: Vec<&serde_json::value::RawValue> = serde_json::from_slice(result).ok()?;
+            raw.into_iter()
+                .filter_map(|r| serde_json::from_str::<Item>(r.get()).ok())
+                .collect()
+        }
+    };
     let leaf = |v: &J| -> Option<J> {
         Some(match v {
             J::Null => return None,
@@ -541,10 +550,7 @@ fn control_values(result: &[u8], control: &[u8]) -> Option<Vec<serde_json::Value
         })
     };
     let mut out = Vec::new();
-    for raw in items {
-        let Ok(item) = serde_json::from_str::<Item>(raw.get()) else {
-            continue;
-        };
+    for item in items {
         if item.from_name.as_deref() != Some(control) {
             continue;
         }
@@ -552,13 +558,18 @@ fn control_values(result: &[u8], control: &[u8]) -> Option<Vec<serde_json::Value
             continue;
         };
         let key = if kind == "textarea" { "text" } else { &kind };
-        let Ok(J::Object(mut map)) = serde_json::from_str::<J>(value.get()) else {
+        // Only the type's key is parsed into values.
+        let Ok(map) = serde_json::from_str::<
+            std::collections::HashMap<String, &serde_json::value::RawValue>,
+        >(value.get()) else {
             continue;
         };
-        match map.remove(key) {
-            Some(J::Array(list)) => out.extend(list.iter().filter_map(leaf)),
-            Some(v) => out.extend(leaf(&v)),
-            None => {}
+        let Some(Ok(found)) = map.get(key).map(|v| serde_json::from_str::<J>(v.get())) else {
+            continue;
+        };
+        match found {
+            J::Array(list) => out.extend(list.iter().filter_map(leaf)),
+            v => out.extend(leaf(&v)),
         }
     }
     (!out.is_empty()).then_some(out)

@@ -58,6 +58,27 @@ impl Ord for Key {
     }
 }
 
+/// How many times each value was seen.
+#[derive(Default)]
+struct Counts(HashMap<Key, (Value, u64)>);
+
+impl Counts {
+    fn add(&mut self, v: &SqlValue) {
+        self.0
+            .entry(Key::of(v))
+            .or_insert_with(|| (from_sql(v.into()), 0))
+            .1 += 1;
+    }
+
+    /// Most frequent first, ties in SQLite's order of the values.
+    fn rows(self) -> impl Iterator<Item = FreqRow> {
+        let mut rows: Vec<(Key, (Value, u64))> = self.0.into_iter().collect();
+        rows.sort_by(|(ka, (_, ca)), (kb, (_, cb))| cb.cmp(ca).then_with(|| ka.cmp(kb)));
+        rows.into_iter()
+            .map(|(_, (value, count))| FreqRow { value, count })
+    }
+}
+
 /// A value and how many tasks hold it. [`Value::Null`] counts the tasks without a value
 /// (missing, null, `""`, `[]` or `{}`: what `empty true` matches).
 #[derive(Debug, Clone, PartialEq)]
@@ -232,7 +253,7 @@ impl Store {
             let mut st = conn.prepare(&sql)?;
             bind(&mut st, &b.params)?;
             let mut it = st.raw_query();
-            let mut counts: HashMap<Key, (Value, u64)> = HashMap::new();
+            let mut counts = Counts::default();
             let mut task_values: Vec<Key> = Vec::new();
             let mut current = None;
             let mut counted = 0i64;
@@ -244,11 +265,8 @@ impl Store {
                 if task_values.contains(&key) {
                     return;
                 }
-                task_values.push(key.clone());
-                counts
-                    .entry(key)
-                    .or_insert_with(|| (from_sql((&v).into()), 0))
-                    .1 += 1;
+                task_values.push(key);
+                counts.add(&v);
             };
             while let Some(r) = it.next()? {
                 let task: i64 = r.get(0)?;
@@ -273,14 +291,7 @@ impl Store {
             if !task_values.is_empty() {
                 counted += 1;
             }
-            let mut counted_rows: Vec<(Key, (Value, u64))> = counts.into_iter().collect();
-            counted_rows
-                .sort_by(|(ka, (_, ca)), (kb, (_, cb))| cb.cmp(ca).then_with(|| ka.cmp(kb)));
-            rows.extend(
-                counted_rows
-                    .into_iter()
-                    .map(|(_, (value, count))| FreqRow { value, count }),
-            );
+            rows.extend(counts.rows());
             missing = self.query_count(q)? as i64 - counted;
         } else {
             // Status and review are never empty and the numeric columns are numbers or
@@ -291,25 +302,19 @@ impl Store {
                 normalised(&b.scalar(field))
             };
             let cond = b.condition(q);
-            let sql = format!(
-                "SELECT k, count(*) FROM (SELECT {x} AS k FROM {} WHERE {cond}) GROUP BY k ORDER BY 2 DESC, 1",
-                b.from()
-            );
+            // Counted in Rust as the rows come: no sort of the whole project to group.
+            let sql = format!("SELECT {x} FROM {} WHERE {cond}", b.from());
             let mut st = conn.prepare(&sql)?;
             bind(&mut st, &b.params)?;
             let mut it = st.raw_query();
+            let mut counts = Counts::default();
             while let Some(r) = it.next()? {
-                let value = from_sql(r.get_ref(0)?);
-                let count = r.get::<_, i64>(1)?;
-                if value.is_null() {
-                    missing = count;
-                } else {
-                    rows.push(FreqRow {
-                        value,
-                        count: count as u64,
-                    });
+                match r.get_ref(0)? {
+                    ValueRef::Null => missing += 1,
+                    v => counts.add(&owned(v)),
                 }
             }
+            rows.extend(counts.rows());
         }
         if missing > 0 {
             rows.push(FreqRow {
