@@ -220,7 +220,7 @@ impl Builder {
                     .unwrap_or_default();
                 (
                     format!(
-                        "SELECT a.task_id AS task_id, a.result AS v FROM annotations a \
+                        "SELECT a.task_id AS task_id, a.result AS v, {ANNOTATOR} AS g FROM annotations a \
                          LEFT JOIN users u ON u.id = a.completed_by WHERE a.was_cancelled = 0{who}"
                     ),
                     Some(control.clone()),
@@ -233,7 +233,7 @@ impl Builder {
                     .unwrap_or_default();
                 (
                     format!(
-                        "SELECT p.task_id AS task_id, p.result AS v FROM predictions p WHERE 1{which}"
+                        "SELECT p.task_id AS task_id, p.result AS v, p.model_version AS g FROM predictions p WHERE 1{which}"
                     ),
                     Some(control.clone()),
                 )
