@@ -546,19 +546,31 @@ impl Store {
             )
         } else {
             let x = b.scalar(field);
+            // Numeric columns are numbers already.
+            let n = if field.is_numeric() {
+                x
+            } else {
+                format!("lt_num({x})")
+            };
             let cond = b.condition(q);
-            format!("SELECT lt_num({x}) AS n FROM {} WHERE {cond}", b.from())
+            format!("SELECT {n} AS n FROM {} WHERE {cond}", b.from())
         };
-        let numbers = format!("SELECT n FROM ({numbers}) WHERE typeof(n) IN ('integer', 'real')");
-        let (lo, hi): (Option<f64>, Option<f64>) = one(
-            conn,
-            &format!("SELECT min(n), max(n) FROM ({numbers})"),
-            &b.params,
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let (Some(lo), Some(hi)) = (lo, hi) else {
+        // One pass reads the numbers; the range and the buckets are found in Rust.
+        let mut st = conn.prepare(&numbers)?;
+        bind(&mut st, &b.params)?;
+        let mut it = st.raw_query();
+        let mut values = Vec::new();
+        while let Some(r) = it.next()? {
+            match r.get_ref(0)? {
+                ValueRef::Integer(i) => values.push(i as f64),
+                ValueRef::Real(f) => values.push(f),
+                _ => {}
+            }
+        }
+        let Some(lo) = values.iter().copied().reduce(f64::min) else {
             return Ok(Vec::new());
         };
+        let hi = values.iter().copied().fold(lo, f64::max);
         let bins = if hi > lo { bins } else { 1 };
         let width = if hi > lo {
             (hi - lo) / bins as f64
@@ -577,24 +589,10 @@ impl Store {
                 last: i + 1 == bins,
             })
             .collect();
-        let mut params = b.params.clone();
-        params.push(SqlValue::Real(lo));
-        let lo_p = params.len();
-        params.push(SqlValue::Real(width));
-        let w_p = params.len();
-        params.push(SqlValue::Integer(bins as i64 - 1));
-        let last_p = params.len();
-        let mut st = conn.prepare(&format!(
-            "SELECT min(max(CAST((n - ?{lo_p}) / ?{w_p} AS INTEGER), 0), ?{last_p}), count(*) \
-             FROM ({numbers}) GROUP BY 1"
-        ))?;
-        bind(&mut st, &params)?;
-        let mut it = st.raw_query();
-        while let Some(r) = it.next()? {
-            let i = r.get::<_, i64>(0)? as usize;
-            if let Some(bin) = out.get_mut(i) {
-                bin.count = r.get::<_, i64>(1)? as u64;
-            }
+        for n in values {
+            // As SQL's CAST(.. AS INTEGER): toward zero, then into the range.
+            let i = (((n - lo) / width) as i64).clamp(0, bins as i64 - 1);
+            out[i as usize].count += 1;
         }
         Ok(out)
     }
