@@ -79,6 +79,93 @@ impl Counts {
     }
 }
 
+/// SQLite's `typeof`.
+fn sql_type(v: ValueRef<'_>) -> &'static str {
+    match v {
+        ValueRef::Null => "null",
+        ValueRef::Integer(_) => "integer",
+        ValueRef::Real(_) => "real",
+        ValueRef::Text(_) => "text",
+        ValueRef::Blob(_) => "blob",
+    }
+}
+
+/// Running min, max and sum.
+#[derive(Default)]
+struct Running {
+    n: u64,
+    min: f64,
+    max: f64,
+    sum: f64,
+}
+
+impl Running {
+    fn add(&mut self, x: f64) {
+        if self.n == 0 {
+            (self.min, self.max) = (x, x);
+        } else {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        }
+        self.n += 1;
+        self.sum += x;
+    }
+
+    fn spread(&self) -> Option<Spread> {
+        (self.n > 0).then(|| Spread {
+            min: self.min,
+            max: self.max,
+            mean: self.sum / self.n as f64,
+        })
+    }
+}
+
+/// What [`Store::describe`] gathers from the values, one at a time.
+#[derive(Default)]
+struct Summary {
+    values: u64,
+    distinct: std::collections::HashSet<Key>,
+    types: HashMap<String, u64>,
+    numbers: Running,
+    lengths: Running,
+}
+
+impl Summary {
+    /// A value that is not empty, with its type's name.
+    fn add(&mut self, v: ValueRef<'_>, ty: impl Into<String>) {
+        self.values += 1;
+        *self.types.entry(ty.into()).or_default() += 1;
+        // As lt_num: numbers, and text that reads as one, count as numbers; other text
+        // by its length in characters.
+        match v {
+            ValueRef::Integer(i) => self.numbers.add(i as f64),
+            ValueRef::Real(r) => self.numbers.add(r),
+            ValueRef::Text(t) => {
+                let text = String::from_utf8_lossy(t);
+                match super::parse::number(&text) {
+                    Some(n) => self.numbers.add(n),
+                    None => self.lengths.add(text.chars().count() as f64),
+                }
+            }
+            _ => {}
+        }
+        self.distinct.insert(Key::of(&owned(v)));
+    }
+
+    fn finish(self) -> Describe {
+        let mut types: Vec<(String, u64)> = self.types.into_iter().collect();
+        types.sort_by(|(ta, ca), (tb, cb)| cb.cmp(ca).then_with(|| ta.cmp(tb)));
+        Describe {
+            values: self.values,
+            distinct: self.distinct.len() as u64,
+            types,
+            numbers: self.numbers.spread(),
+            lengths: self.lengths.spread(),
+            ..Describe::default()
+        }
+    }
+}
+
 /// A value and how many tasks hold it. [`Value::Null`] counts the tasks without a value
 /// (missing, null, `""`, `[]` or `{}`: what `empty true` matches).
 #[derive(Debug, Clone, PartialEq)]
@@ -454,78 +541,71 @@ impl Store {
         register(conn)?;
         let _cache = super::result::BigCache::new(conn);
         let mut b = Builder::default();
-        // (task_id, v, ty) of every value.
-        let (values, missing_cond) = if field.is_multi() {
+        // One pass over the values, summed up in Rust: SQLite would read them three times
+        // (summary, missing, types) and sort them to count the distinct ones.
+        let mut acc = Summary::default();
+        let mut missing = 0u64;
+        if field.is_multi() {
             let rel = b.relation(field, None);
             let cond = b.condition(q);
-            (
-                format!(
-                    "SELECT rr.task_id AS task_id, rr.v AS v, typeof(rr.v) AS ty FROM ({rel}) rr \
-                     WHERE rr.v IS NOT NULL{}",
-                    in_query(&b, &cond)
-                ),
-                format!("({cond}) AND t.id NOT IN (SELECT rr.task_id FROM ({rel}) rr)"),
-            )
-        } else {
-            let x = normalised(&b.scalar(field));
-            let ty = match field {
-                Field::Data(p) => data_type(&mut b, p).unwrap_or(format!("typeof({x})")),
-                _ => format!("typeof({x})"),
-            };
-            let cond = b.condition(q);
-            (
-                format!(
-                    "SELECT t.id AS task_id, {x} AS v, {ty} AS ty FROM {} WHERE ({cond}) AND {x} IS NOT NULL",
+            let values = format!(
+                "SELECT rr.v FROM ({rel}) rr WHERE rr.v IS NOT NULL{}",
+                in_query(&b, &cond)
+            );
+            let mut st = conn.prepare(&values)?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
+            while let Some(r) = it.next()? {
+                let v = r.get_ref(0)?;
+                acc.add(v, sql_type(v));
+            }
+            missing = one(
+                conn,
+                &format!(
+                    "SELECT count(*) FROM {} WHERE ({cond}) AND t.id NOT IN (SELECT rr.task_id FROM ({rel}) rr)",
                     b.from()
                 ),
-                format!("({cond}) AND {x} IS NULL"),
-            )
-        };
-        let summary = format!(
-            "SELECT count(*), count(DISTINCT v), min(n), max(n), avg(n), min(l), max(l), avg(l) FROM \
-             (SELECT v, CASE WHEN typeof(lt_num(v)) IN ('integer', 'real') THEN lt_num(v) END AS n, \
-                     CASE WHEN typeof(v) = 'text' AND typeof(lt_num(v)) = 'text' THEN length(v) END AS l \
-              FROM ({values}))"
-        );
-        let mut d = one(conn, &summary, &b.params, |r| {
-            let spread = |i: usize| -> rusqlite::Result<Option<Spread>> {
-                Ok(
-                    match (
-                        r.get::<_, Option<f64>>(i)?,
-                        r.get::<_, Option<f64>>(i + 1)?,
-                        r.get::<_, Option<f64>>(i + 2)?,
-                    ) {
-                        (Some(min), Some(max), Some(mean)) => Some(Spread { min, max, mean }),
-                        _ => None,
-                    },
-                )
+                &b.params,
+                |r| r.get::<_, i64>(0),
+            )? as u64;
+        } else {
+            let x = b.scalar(field);
+            let ty = match field {
+                Field::Data(p) => data_type(&mut b, p),
+                _ => None,
             };
-            Ok(Describe {
-                values: r.get::<_, i64>(0)? as u64,
-                distinct: r.get::<_, i64>(1)? as u64,
-                numbers: spread(2)?,
-                lengths: spread(5)?,
-                ..Describe::default()
-            })
-        })?;
-        d.tasks = self.query_count(q)?;
-        d.missing = one(
-            conn,
-            &format!("SELECT count(*) FROM {} WHERE {missing_cond}", b.from()),
-            &b.params,
-            |r| r.get::<_, i64>(0),
-        )? as u64;
-        let mut st = conn.prepare(&format!(
-            "SELECT ty, count(*) FROM ({values}) GROUP BY ty ORDER BY 2 DESC, 1"
-        ))?;
-        bind(&mut st, &b.params)?;
-        let mut it = st.raw_query();
-        while let Some(r) = it.next()? {
-            d.types.push((
-                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                r.get::<_, i64>(1)? as u64,
-            ));
+            let cond = b.condition(q);
+            let sql = format!(
+                "SELECT {x}, {} FROM {} WHERE {cond}",
+                ty.as_deref().unwrap_or("NULL"),
+                b.from()
+            );
+            let mut st = conn.prepare(&sql)?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
+            while let Some(r) = it.next()? {
+                let v = r.get_ref(0)?;
+                // What `empty true` matches (see `normalised`).
+                let empty = match v {
+                    ValueRef::Null => true,
+                    ValueRef::Text(t) => matches!(t, b"" | b"[]" | b"{}"),
+                    _ => false,
+                };
+                if empty {
+                    missing += 1;
+                    continue;
+                }
+                let ty = match r.get_ref(1)? {
+                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    _ if ty.is_some() => String::new(),
+                    _ => sql_type(v).to_string(),
+                };
+                acc.add(v, ty);
+            }
         }
+        let mut d = acc.finish();
+        d.tasks = self.query_count(q)?;
+        d.missing = missing;
         Ok(d)
     }
 
