@@ -506,6 +506,13 @@ struct Item<'a> {
     value: Option<&'a serde_json::value::RawValue>,
 }
 
+/// An item's `value` object, its members unparsed (keys borrowed unless escaped).
+#[derive(serde::Deserialize)]
+struct ValueKeys<'a>(
+    #[serde(borrow)]
+    std::collections::HashMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue>,
+);
+
 /// The values a control has in a result list (JSON text), or `None` when it has none:
 /// each item of the control contributes the values under its type's key
 /// (`value.choices`, `value.labels`, `value.rating`; a TextArea's under `value.text`), one
@@ -559,9 +566,7 @@ fn control_values(result: &[u8], control: &[u8]) -> Option<Vec<serde_json::Value
         };
         let key = if kind == "textarea" { "text" } else { &kind };
         // Only the type's key is parsed into values.
-        let Ok(map) = serde_json::from_str::<
-            std::collections::HashMap<String, &serde_json::value::RawValue>,
-        >(value.get()) else {
+        let Ok(ValueKeys(map)) = serde_json::from_str::<ValueKeys>(value.get()) else {
             continue;
         };
         let Some(Ok(found)) = map.get(key).map(|v| serde_json::from_str::<J>(v.get())) else {
