@@ -58,6 +58,9 @@ impl Ord for Key {
     }
 }
 
+/// A group, a value and how many tasks hold the value in the group.
+type GroupCount = (String, Value, u64);
+
 /// How many times each value was seen.
 #[derive(Default)]
 struct Counts(HashMap<Key, (Value, u64)>);
@@ -488,7 +491,7 @@ impl Store {
         let mut st = conn.prepare(&sql)?;
         bind(&mut st, &b.params)?;
         let mut it = st.raw_query();
-        let mut counts: HashMap<(Key, Key), (String, Value, u64)> = HashMap::new();
+        let mut counts: HashMap<(Key, Key), GroupCount> = HashMap::new();
         let mut seen: Vec<(Key, Key)> = Vec::new();
         let mut current = None;
         while let Some(r) = it.next()? {
@@ -520,7 +523,7 @@ impl Store {
                     .2 += 1;
             }
         }
-        let mut rows: Vec<((Key, Key), (String, Value, u64))> = counts.into_iter().collect();
+        let mut rows: Vec<((Key, Key), GroupCount)> = counts.into_iter().collect();
         rows.sort_by(|((ga, va), (_, _, ca)), ((gb, vb), (_, _, cb))| {
             ga.cmp(gb).then(cb.cmp(ca)).then_with(|| va.cmp(vb))
         });
