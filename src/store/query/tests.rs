@@ -660,3 +660,24 @@ fn control_comparisons_match_the_value_relation() {
     }
     assert!(nonempty >= 6);
 }
+
+#[test]
+fn large_sorted_sets_keep_every_id_in_order() {
+    // More ids than one insert statement takes, with a remainder, and many ties.
+    let (_d, s) = crate::store::tests::with_tasks(1203);
+    s.conn()
+        .execute(
+            "UPDATE tasks SET prediction_score = CASE WHEN id % 7 = 0 THEN NULL ELSE (id * 37 % 101) / 100.0 END",
+            [],
+        )
+        .unwrap();
+    for sort in ["-score", "score"] {
+        let q = Query::all().sorted(sort.parse().unwrap());
+        let got = ids(&s, &q);
+        assert_eq!(got.len(), 1203);
+        assert_eq!(got, sqlite_order(&s, &q), "{sort}");
+        let rs = s.run_query(&q).unwrap();
+        assert_eq!(rs.position_of(&s, got[777]).unwrap(), Some(777));
+        rs.close(&s).unwrap();
+    }
+}
