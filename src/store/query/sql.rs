@@ -208,6 +208,40 @@ impl Builder {
         }
     }
 
+    /// Like [`Builder::relation`] with every task's rows together (by task id), but for
+    /// `label:` / `prediction:` `v` is the whole result list and the control comes back:
+    /// the caller reads the values with [`control_sql_values`], once per result.
+    pub fn raw_relation(&mut self, f: &Field) -> (String, Option<String>) {
+        match f {
+            Field::Label { control, annotator } => {
+                let who = annotator
+                    .as_ref()
+                    .map(|w| format!(" AND {ANNOTATOR} = {}", self.bind_text(w)))
+                    .unwrap_or_default();
+                (
+                    format!(
+                        "SELECT a.task_id AS task_id, a.result AS v, {ANNOTATOR} AS g FROM annotations a \
+                         LEFT JOIN users u ON u.id = a.completed_by WHERE a.was_cancelled = 0{who}"
+                    ),
+                    Some(control.clone()),
+                )
+            }
+            Field::Prediction { control, model } => {
+                let which = model
+                    .as_ref()
+                    .map(|m| format!(" AND p.model_version = {}", self.bind_text(m)))
+                    .unwrap_or_default();
+                (
+                    format!(
+                        "SELECT p.task_id AS task_id, p.result AS v, p.model_version AS g FROM predictions p WHERE 1{which}"
+                    ),
+                    Some(control.clone()),
+                )
+            }
+            other => (self.relation(other, None), None),
+        }
+    }
+
     /// The condition that `x` (a value of `field`) matches a positive operator.
     fn compare(&mut self, x: &str, field: &Field, op: Op, operand: &Operand) -> String {
         let native = field.is_numeric() || is_text_column(field);
@@ -262,6 +296,9 @@ impl Builder {
 
     /// One filter as a condition on `t`.
     pub fn filter(&mut self, f: &Filter) -> String {
+        if let Some(cond) = self.any_filter(f) {
+            return cond;
+        }
         if f.field.is_multi() {
             let rel = self.relation(&f.field, None);
             return match (f.op, &f.operand) {
@@ -301,6 +338,54 @@ impl Builder {
         }
     }
 
+    /// A comparison on a control's values (`label:` / `prediction:`) through `lt_any`:
+    /// the same tasks as the relation with `lt_cmp`, but each result is parsed once and
+    /// no value list is written out. `None` for other filters.
+    fn any_filter(&mut self, f: &Filter) -> Option<String> {
+        let positive = f.op.positive();
+        let code = ANY_OPS.iter().position(|o| *o == positive)?;
+        let (a, b) = match &f.operand {
+            Operand::Value(v) if positive != Op::In => (sql_value(v), SqlValue::Null),
+            Operand::Range(a, b) if positive == Op::In => (sql_value(a), sql_value(b)),
+            _ => return None,
+        };
+        let (table, restrict) = match &f.field {
+            Field::Label { control, annotator } => {
+                let c = self.bind_text(control);
+                let who = annotator
+                    .as_ref()
+                    .map(|w| format!(" AND {ANNOTATOR} = {}", self.bind_text(w)))
+                    .unwrap_or_default();
+                (
+                    format!(
+                        "SELECT a.task_id FROM annotations a LEFT JOIN users u ON u.id = a.completed_by \
+                         WHERE a.was_cancelled = 0{who}"
+                    ),
+                    ("a.result", c),
+                )
+            }
+            Field::Prediction { control, model } => {
+                let c = self.bind_text(control);
+                let which = model
+                    .as_ref()
+                    .map(|m| format!(" AND p.model_version = {}", self.bind_text(m)))
+                    .unwrap_or_default();
+                (
+                    format!("SELECT p.task_id FROM predictions p WHERE 1{which}"),
+                    ("p.result", c),
+                )
+            }
+            _ => return None,
+        };
+        let (result, c) = restrict;
+        let a = self.bind(a);
+        let b = self.bind(b);
+        Some(format!(
+            "(t.id {} ({table} AND lt_any({result}, {c}, {code}, {a}, {b})))",
+            if f.op.is_negated() { "NOT IN" } else { "IN" }
+        ))
+    }
+
     /// The WHERE condition of a query (`1` for all tasks).
     pub fn condition(&mut self, q: &Query) -> String {
         let mut parts = Vec::new();
@@ -325,14 +410,14 @@ impl Builder {
         }
     }
 
-    /// ORDER BY terms of a query, ending with the task id.
-    pub fn order(&mut self, q: &Query) -> String {
-        let mut terms = Vec::new();
+    /// The sort of a query as key expressions (each with whether descending; NULLs
+    /// last either way) before the task id, and whether the id goes descending: the
+    /// terms after a sort on the id never decide.
+    pub fn sort_keys(&mut self, q: &Query) -> (Vec<(String, bool)>, bool) {
+        let mut keys = Vec::new();
         for s in &q.sort {
-            let dir = if s.descending { "DESC" } else { "ASC" };
             if s.field == Field::Id {
-                terms.push(format!("t.id {dir}"));
-                break;
+                return (keys, s.descending);
             }
             let x = self.scalar(&s.field);
             let key = if s.field.is_numeric() || is_text_column(&s.field) {
@@ -340,11 +425,19 @@ impl Builder {
             } else {
                 format!("lt_num({x})")
             };
-            terms.push(format!("{key} {dir} NULLS LAST"));
+            keys.push((key, s.descending));
         }
-        if !terms.iter().any(|t| t.starts_with("t.id ")) {
-            terms.push("t.id".into());
-        }
+        (keys, false)
+    }
+
+    /// ORDER BY terms of a query, ending with the task id.
+    pub fn order(&mut self, q: &Query) -> String {
+        let (keys, id_descending) = self.sort_keys(q);
+        let mut terms: Vec<String> = keys
+            .into_iter()
+            .map(|(k, d)| format!("{k} {} NULLS LAST", if d { "DESC" } else { "ASC" }))
+            .collect();
+        terms.push(if id_descending { "t.id DESC" } else { "t.id" }.into());
         terms.join(", ")
     }
 
@@ -413,13 +506,20 @@ struct Item<'a> {
     value: Option<&'a serde_json::value::RawValue>,
 }
 
-/// The values a control has in a result list (JSON text), as a JSON array, or `None` when
-/// it has none: each item of the control contributes the values under its type's key
+/// An item's `value` object, its members unparsed (keys borrowed unless escaped).
+#[derive(serde::Deserialize)]
+struct ValueKeys<'a>(
+    #[serde(borrow)]
+    std::collections::HashMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue>,
+);
+
+/// The values a control has in a result list (JSON text), or `None` when it has none:
+/// each item of the control contributes the values under its type's key
 /// (`value.choices`, `value.labels`, `value.rating`; a TextArea's under `value.text`), one
 /// per element of a list, a taxonomy path joined by " / ", booleans as `true` / `false`.
 /// Parsed in Rust once per row: SQLite's JSON functions would parse each item again for
 /// every field read.
-pub(crate) fn values_of(result: &[u8], control: &[u8]) -> Option<String> {
+fn control_values(result: &[u8], control: &[u8]) -> Option<Vec<serde_json::Value>> {
     use serde_json::Value as J;
     // Most rows of a project with several controls do not name this one; a name could
     // only hide behind a \u escape.
@@ -429,7 +529,16 @@ pub(crate) fn values_of(result: &[u8], control: &[u8]) -> Option<String> {
         return None;
     }
     let control = std::str::from_utf8(control).ok()?;
-    let items: Vec<&serde_json::value::RawValue> = serde_json::from_slice(result).ok()?;
+    // Usually every item is an object with string names: one parse reads them all.
+    let items: Vec<Item> = match serde_json::from_slice(result) {
+        Ok(items) => items,
+        Err(_) => {
+            let raw: Vec<&serde_json::value::RawValue> = serde_json::from_slice(result).ok()?;
+            raw.into_iter()
+                .filter_map(|r| serde_json::from_str::<Item>(r.get()).ok())
+                .collect()
+        }
+    };
     let leaf = |v: &J| -> Option<J> {
         Some(match v {
             J::Null => return None,
@@ -448,10 +557,7 @@ pub(crate) fn values_of(result: &[u8], control: &[u8]) -> Option<String> {
         })
     };
     let mut out = Vec::new();
-    for raw in items {
-        let Ok(item) = serde_json::from_str::<Item>(raw.get()) else {
-            continue;
-        };
+    for item in items {
         if item.from_name.as_deref() != Some(control) {
             continue;
         }
@@ -459,16 +565,94 @@ pub(crate) fn values_of(result: &[u8], control: &[u8]) -> Option<String> {
             continue;
         };
         let key = if kind == "textarea" { "text" } else { &kind };
-        let Ok(J::Object(mut map)) = serde_json::from_str::<J>(value.get()) else {
+        // Only the type's key is parsed into values.
+        let Ok(ValueKeys(map)) = serde_json::from_str::<ValueKeys>(value.get()) else {
             continue;
         };
-        match map.remove(key) {
-            Some(J::Array(list)) => out.extend(list.iter().filter_map(leaf)),
-            Some(v) => out.extend(leaf(&v)),
-            None => {}
+        let Some(Ok(found)) = map.get(key).map(|v| serde_json::from_str::<J>(v.get())) else {
+            continue;
+        };
+        match found {
+            J::Array(list) => out.extend(list.iter().filter_map(leaf)),
+            v => out.extend(leaf(&v)),
         }
     }
-    (!out.is_empty()).then(|| J::Array(out).to_string())
+    (!out.is_empty()).then_some(out)
+}
+
+/// [`control_values`] as a JSON array (what `json_each` reads back).
+pub(crate) fn values_of(result: &[u8], control: &[u8]) -> Option<String> {
+    control_values(result, control).map(|v| serde_json::Value::Array(v).to_string())
+}
+
+/// A control's value as SQL reads it back from a JSON array with `json_each`: strings
+/// as text, numbers as integer or real.
+fn sql_leaf(v: serde_json::Value) -> SqlValue {
+    match v {
+        serde_json::Value::String(s) => SqlValue::Text(s),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => SqlValue::Integer(i),
+            None => SqlValue::Real(n.as_f64().unwrap_or(0.0)),
+        },
+        other => SqlValue::Text(other.to_string()),
+    }
+}
+
+/// An owned copy of a value SQLite returned.
+pub(crate) fn owned(v: ValueRef<'_>) -> SqlValue {
+    match v {
+        ValueRef::Null => SqlValue::Null,
+        ValueRef::Integer(i) => SqlValue::Integer(i),
+        ValueRef::Real(r) => SqlValue::Real(r),
+        ValueRef::Text(t) => SqlValue::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => SqlValue::Blob(b.to_vec()),
+    }
+}
+
+/// [`control_values`] as the values `json_each(lt_values(..))` yields, in order.
+pub(crate) fn control_sql_values(result: &[u8], control: &[u8]) -> Vec<SqlValue> {
+    control_values(result, control)
+        .map(|v| v.into_iter().map(sql_leaf).collect())
+        .unwrap_or_default()
+}
+
+/// `lt_cmp`: numerically when both are numbers, else as text; `None` when a side is NULL.
+fn lt_cmp(a: &ValueRef<'_>, b: &ValueRef<'_>) -> Option<Ordering> {
+    if matches!(a, ValueRef::Null) || matches!(b, ValueRef::Null) {
+        return None;
+    }
+    Some(match (num(a), num(b)) {
+        (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+        _ => text(a).cmp(&text(b)),
+    })
+}
+
+/// Operators `lt_any` applies, by code.
+const ANY_OPS: [Op; 6] = [
+    Op::Equal,
+    Op::Less,
+    Op::Greater,
+    Op::LessOrEqual,
+    Op::GreaterOrEqual,
+    Op::In,
+];
+
+/// Whether an `equal` operand can only match a value whose JSON text holds it as is:
+/// text that is no number and has nothing JSON escapes or joins (taxonomy paths,
+/// objects).
+fn literal_needle<'a>(v: &ValueRef<'a>) -> Option<&'a [u8]> {
+    match v {
+        ValueRef::Text(t)
+            if !t.is_empty()
+                && num(v).is_none()
+                && !t
+                    .iter()
+                    .any(|&c| c < 0x20 || matches!(c, b'"' | b'\\' | b'/' | b'{' | b'[')) =>
+        {
+            Some(t)
+        }
+        _ => None,
+    }
 }
 
 /// Registers the functions queries use on a connection (again is harmless):
@@ -478,15 +662,42 @@ pub(crate) fn values_of(result: &[u8], control: &[u8]) -> Option<String> {
 pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("lt_cmp", 2, flags, |ctx| {
-        let (a, b) = (ctx.get_raw(0), ctx.get_raw(1));
-        if matches!(a, ValueRef::Null) || matches!(b, ValueRef::Null) {
-            return Ok(None);
-        }
-        let ord = match (num(&a), num(&b)) {
-            (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-            _ => text(&a).cmp(&text(&b)),
+        Ok(lt_cmp(&ctx.get_raw(0), &ctx.get_raw(1)).map(|o| o as i64))
+    })?;
+    // lt_any(result, control, op, a, b): whether any of the control's values compares
+    // with `a` (and `b`, for a range) as `op` (a code of ANY_OPS) would through lt_cmp;
+    // what `EXISTS (.. json_each(lt_values(..)) e WHERE lt_cmp(e.value, a) ..)` answers,
+    // without writing the values out as JSON and reading them back.
+    conn.create_scalar_function("lt_any", 5, flags, |ctx| {
+        let (ValueRef::Text(result), ValueRef::Text(control)) = (ctx.get_raw(0), ctx.get_raw(1))
+        else {
+            return Ok(false);
         };
-        Ok(Some(ord as i64))
+        let op = ANY_OPS
+            .get(ctx.get::<i64>(2)? as usize)
+            .copied()
+            .unwrap_or(Op::Equal);
+        let (a, b) = (ctx.get_raw(3), ctx.get_raw(4));
+        if op == Op::Equal
+            && !result.contains(&b'\\')
+            && literal_needle(&a).is_some_and(|n| memchr::memmem::find(result, n).is_none())
+        {
+            return Ok(false);
+        }
+        Ok(control_sql_values(result, control).iter().any(|v| {
+            let v = ValueRef::from(v);
+            let Some(x) = lt_cmp(&v, &a) else {
+                return false;
+            };
+            match op {
+                Op::Equal => x.is_eq(),
+                Op::Less => x.is_lt(),
+                Op::Greater => x.is_gt(),
+                Op::LessOrEqual => x.is_le(),
+                Op::GreaterOrEqual => x.is_ge(),
+                _ => x.is_ge() && lt_cmp(&v, &b).is_some_and(|y| y.is_le()),
+            }
+        }))
     })?;
     conn.create_scalar_function("lt_num", 1, flags, |ctx| {
         let a = ctx.get_raw(0);

@@ -2,9 +2,172 @@
 //! bucket turns back into the filters that select the tasks counted in it.
 
 use super::sql::{Builder, bind, from_sql, one, register};
+use super::sql::{control_sql_values, owned};
 use super::{DataPath, Field, Filter, Op, Operand, Query, Value};
 use crate::store::{Result, Store};
-use rusqlite::types::Value as SqlValue;
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// A value as SQLite tells values apart and orders them: numbers (integer or real, by
+/// value) before text (by bytes).
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Number(f64),
+    Text(Vec<u8>),
+}
+
+impl Key {
+    fn of(v: &SqlValue) -> Key {
+        match v {
+            SqlValue::Integer(i) => Key::Number(*i as f64),
+            // -0.0 and 0.0 are one value.
+            SqlValue::Real(r) => Key::Number(if *r == 0.0 { 0.0 } else { *r }),
+            SqlValue::Text(t) => Key::Text(t.as_bytes().to_vec()),
+            SqlValue::Blob(b) => Key::Text(b.clone()),
+            SqlValue::Null => Key::Number(f64::NAN),
+        }
+    }
+}
+
+impl Eq for Key {}
+
+impl std::hash::Hash for Key {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        match self {
+            Key::Number(n) => n.to_bits().hash(h),
+            Key::Text(t) => t.hash(h),
+        }
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Key::Number(a), Key::Number(b)) => a.total_cmp(b),
+            (Key::Number(_), Key::Text(_)) => Ordering::Less,
+            (Key::Text(_), Key::Number(_)) => Ordering::Greater,
+            (Key::Text(a), Key::Text(b)) => a.cmp(b),
+        }
+    }
+}
+
+/// A group, a value and how many tasks hold the value in the group.
+type GroupCount = (String, Value, u64);
+
+/// How many times each value was seen.
+#[derive(Default)]
+struct Counts(HashMap<Key, (Value, u64)>);
+
+impl Counts {
+    fn add(&mut self, v: &SqlValue) {
+        self.0
+            .entry(Key::of(v))
+            .or_insert_with(|| (from_sql(v.into()), 0))
+            .1 += 1;
+    }
+
+    /// Most frequent first, ties in SQLite's order of the values.
+    fn rows(self) -> impl Iterator<Item = FreqRow> {
+        let mut rows: Vec<(Key, (Value, u64))> = self.0.into_iter().collect();
+        rows.sort_by(|(ka, (_, ca)), (kb, (_, cb))| cb.cmp(ca).then_with(|| ka.cmp(kb)));
+        rows.into_iter()
+            .map(|(_, (value, count))| FreqRow { value, count })
+    }
+}
+
+/// SQLite's `typeof`.
+fn sql_type(v: ValueRef<'_>) -> &'static str {
+    match v {
+        ValueRef::Null => "null",
+        ValueRef::Integer(_) => "integer",
+        ValueRef::Real(_) => "real",
+        ValueRef::Text(_) => "text",
+        ValueRef::Blob(_) => "blob",
+    }
+}
+
+/// Running min, max and sum.
+#[derive(Default)]
+struct Running {
+    n: u64,
+    min: f64,
+    max: f64,
+    sum: f64,
+}
+
+impl Running {
+    fn add(&mut self, x: f64) {
+        if self.n == 0 {
+            (self.min, self.max) = (x, x);
+        } else {
+            self.min = self.min.min(x);
+            self.max = self.max.max(x);
+        }
+        self.n += 1;
+        self.sum += x;
+    }
+
+    fn spread(&self) -> Option<Spread> {
+        (self.n > 0).then(|| Spread {
+            min: self.min,
+            max: self.max,
+            mean: self.sum / self.n as f64,
+        })
+    }
+}
+
+/// What [`Store::describe`] gathers from the values, one at a time.
+#[derive(Default)]
+struct Summary {
+    values: u64,
+    distinct: std::collections::HashSet<Key>,
+    types: HashMap<String, u64>,
+    numbers: Running,
+    lengths: Running,
+}
+
+impl Summary {
+    /// A value that is not empty, with its type's name.
+    fn add(&mut self, v: ValueRef<'_>, ty: impl Into<String>) {
+        self.values += 1;
+        *self.types.entry(ty.into()).or_default() += 1;
+        // As lt_num: numbers, and text that reads as one, count as numbers; other text
+        // by its length in characters.
+        match v {
+            ValueRef::Integer(i) => self.numbers.add(i as f64),
+            ValueRef::Real(r) => self.numbers.add(r),
+            ValueRef::Text(t) => {
+                let text = String::from_utf8_lossy(t);
+                match super::parse::number(&text) {
+                    Some(n) => self.numbers.add(n),
+                    None => self.lengths.add(text.chars().count() as f64),
+                }
+            }
+            _ => {}
+        }
+        self.distinct.insert(Key::of(&owned(v)));
+    }
+
+    fn finish(self) -> Describe {
+        let mut types: Vec<(String, u64)> = self.types.into_iter().collect();
+        types.sort_by(|(ta, ca), (tb, cb)| cb.cmp(ca).then_with(|| ta.cmp(tb)));
+        Describe {
+            values: self.values,
+            distinct: self.distinct.len() as u64,
+            types,
+            numbers: self.numbers.spread(),
+            lengths: self.lengths.spread(),
+            ..Describe::default()
+        }
+    }
+}
 
 /// A value and how many tasks hold it. [`Value::Null`] counts the tasks without a value
 /// (missing, null, `""`, `[]` or `{}`: what `empty true` matches).
@@ -169,59 +332,79 @@ impl Store {
         let mut rows = Vec::new();
         let mut missing = 0;
         if field.is_multi() {
-            let rel = b.relation(field, None);
-            let cond = b.condition(q);
-            // Each task's distinct values once, kept for the two counts below.
-            let pairs = super::result::temp_name("lt_pairs");
-            let make = format!(
-                "CREATE TEMP TABLE {pairs} AS SELECT DISTINCT rr.task_id AS task_id, rr.v AS v \
-                 FROM ({rel}) rr WHERE rr.v IS NOT NULL{}",
-                in_query(&b, &cond)
-            );
-            let counted = (|| -> Result<i64> {
-                let mut st = conn.prepare(&make)?;
-                bind(&mut st, &b.params)?;
-                st.raw_execute()?;
-                let mut st = conn.prepare(&format!(
-                    "SELECT v, count(*) FROM temp.{pairs} GROUP BY v ORDER BY 2 DESC, 1"
-                ))?;
-                let mut it = st.query([])?;
-                while let Some(r) = it.next()? {
-                    rows.push(FreqRow {
-                        value: from_sql(r.get_ref(0)?),
-                        count: r.get::<_, i64>(1)? as u64,
-                    });
-                }
-                Ok(conn.query_row(
-                    &format!("SELECT count(DISTINCT task_id) FROM temp.{pairs}"),
-                    [],
-                    |r| r.get(0),
-                )?)
-            })();
-            conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{pairs}"))?;
-            missing = self.query_count(q)? as i64 - counted?;
-        } else {
-            let x = normalised(&b.scalar(field));
+            // One pass over the values by task, counted in Rust: each result list is
+            // parsed once and no (task, value) table is written and grouped.
+            let (rel, control) = b.raw_relation(field);
             let cond = b.condition(q);
             let sql = format!(
-                "SELECT k, count(*) FROM (SELECT {x} AS k FROM {} WHERE {cond}) GROUP BY k ORDER BY 2 DESC, 1",
-                b.from()
+                "SELECT rr.task_id, rr.v FROM ({rel}) rr WHERE rr.v IS NOT NULL{} ORDER BY rr.task_id",
+                in_query(&b, &cond)
             );
             let mut st = conn.prepare(&sql)?;
             bind(&mut st, &b.params)?;
             let mut it = st.raw_query();
+            let mut counts = Counts::default();
+            let mut task_values: Vec<Key> = Vec::new();
+            let mut current = None;
+            let mut counted = 0i64;
+            let mut add = |v: SqlValue, task_values: &mut Vec<Key>| {
+                if matches!(v, SqlValue::Null) {
+                    return;
+                }
+                let key = Key::of(&v);
+                if task_values.contains(&key) {
+                    return;
+                }
+                task_values.push(key);
+                counts.add(&v);
+            };
             while let Some(r) = it.next()? {
-                let value = from_sql(r.get_ref(0)?);
-                let count = r.get::<_, i64>(1)?;
-                if value.is_null() {
-                    missing = count;
-                } else {
-                    rows.push(FreqRow {
-                        value,
-                        count: count as u64,
-                    });
+                let task: i64 = r.get(0)?;
+                if current != Some(task) {
+                    if !task_values.is_empty() {
+                        counted += 1;
+                    }
+                    task_values.clear();
+                    current = Some(task);
+                }
+                let raw = r.get_ref(1)?;
+                match (&control, raw) {
+                    (Some(c), ValueRef::Text(result)) => {
+                        for v in control_sql_values(result, c.as_bytes()) {
+                            add(v, &mut task_values);
+                        }
+                    }
+                    (Some(_), _) => {}
+                    (None, v) => add(owned(v), &mut task_values),
                 }
             }
+            if !task_values.is_empty() {
+                counted += 1;
+            }
+            rows.extend(counts.rows());
+            missing = self.query_count(q)? as i64 - counted;
+        } else {
+            // Status and review are never empty and the numeric columns are numbers or
+            // NULL: their (costly, for status and review) expression is read once a row.
+            let x = if field.is_numeric() || matches!(field, Field::Status | Field::Review) {
+                b.scalar(field)
+            } else {
+                normalised(&b.scalar(field))
+            };
+            let cond = b.condition(q);
+            // Counted in Rust as the rows come: no sort of the whole project to group.
+            let sql = format!("SELECT {x} FROM {} WHERE {cond}", b.from());
+            let mut st = conn.prepare(&sql)?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
+            let mut counts = Counts::default();
+            while let Some(r) = it.next()? {
+                match r.get_ref(0)? {
+                    ValueRef::Null => missing += 1,
+                    v => counts.add(&owned(v)),
+                }
+            }
+            rows.extend(counts.rows());
         }
         if missing > 0 {
             rows.push(FreqRow {
@@ -246,6 +429,9 @@ impl Store {
                 | (Field::Annotators, GroupBy::Annotator)
                 | (Field::Model, GroupBy::Model)
         );
+        if own_group && matches!(field, Field::Label { .. } | Field::Prediction { .. }) {
+            return self.freq_by_own_group(q, field, b);
+        }
         let sql = if own_group {
             let rel = b.relation(field, None);
             let cond = b.condition(q);
@@ -286,6 +472,71 @@ impl Store {
         Ok(rows)
     }
 
+    /// [`Store::freq_by`] of a control's values by who gave them, in one pass by task
+    /// counted in Rust: each result list is parsed once.
+    fn freq_by_own_group(
+        &self,
+        q: &Query,
+        field: &Field,
+        mut b: Builder,
+    ) -> Result<Vec<GroupFreqRow>> {
+        let conn = self.conn();
+        let (rel, control) = b.raw_relation(field);
+        let control = control.unwrap_or_default();
+        let cond = b.condition(q);
+        let sql = format!(
+            "SELECT rr.task_id, rr.v, rr.g FROM ({rel}) rr WHERE rr.g IS NOT NULL{} ORDER BY rr.task_id",
+            in_query(&b, &cond)
+        );
+        let mut st = conn.prepare(&sql)?;
+        bind(&mut st, &b.params)?;
+        let mut it = st.raw_query();
+        let mut counts: HashMap<(Key, Key), GroupCount> = HashMap::new();
+        let mut seen: Vec<(Key, Key)> = Vec::new();
+        let mut current = None;
+        while let Some(r) = it.next()? {
+            let task: i64 = r.get(0)?;
+            if current != Some(task) {
+                seen.clear();
+                current = Some(task);
+            }
+            let ValueRef::Text(result) = r.get_ref(1)? else {
+                continue;
+            };
+            let g = owned(r.get_ref(2)?);
+            let gk = Key::of(&g);
+            for v in control_sql_values(result, control.as_bytes()) {
+                let key = (gk.clone(), Key::of(&v));
+                if seen.contains(&key) {
+                    continue;
+                }
+                seen.push(key.clone());
+                counts
+                    .entry(key)
+                    .or_insert_with(|| {
+                        let group = match &g {
+                            SqlValue::Text(t) => t.clone(),
+                            other => from_sql(other.into()).to_string(),
+                        };
+                        (group, from_sql((&v).into()), 0)
+                    })
+                    .2 += 1;
+            }
+        }
+        let mut rows: Vec<((Key, Key), GroupCount)> = counts.into_iter().collect();
+        rows.sort_by(|((ga, va), (_, _, ca)), ((gb, vb), (_, _, cb))| {
+            ga.cmp(gb).then(cb.cmp(ca)).then_with(|| va.cmp(vb))
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(_, (group, value, count))| GroupFreqRow {
+                group,
+                value,
+                count,
+            })
+            .collect())
+    }
+
     /// Count, distinct values, missing, types, and the spread of numbers or text lengths
     /// of `field` over the query's tasks.
     pub fn describe(&self, q: &Query, field: &Field) -> Result<Describe> {
@@ -293,78 +544,71 @@ impl Store {
         register(conn)?;
         let _cache = super::result::BigCache::new(conn);
         let mut b = Builder::default();
-        // (task_id, v, ty) of every value.
-        let (values, missing_cond) = if field.is_multi() {
+        // One pass over the values, summed up in Rust: SQLite would read them three times
+        // (summary, missing, types) and sort them to count the distinct ones.
+        let mut acc = Summary::default();
+        let mut missing = 0u64;
+        if field.is_multi() {
             let rel = b.relation(field, None);
             let cond = b.condition(q);
-            (
-                format!(
-                    "SELECT rr.task_id AS task_id, rr.v AS v, typeof(rr.v) AS ty FROM ({rel}) rr \
-                     WHERE rr.v IS NOT NULL{}",
-                    in_query(&b, &cond)
-                ),
-                format!("({cond}) AND t.id NOT IN (SELECT rr.task_id FROM ({rel}) rr)"),
-            )
-        } else {
-            let x = normalised(&b.scalar(field));
-            let ty = match field {
-                Field::Data(p) => data_type(&mut b, p).unwrap_or(format!("typeof({x})")),
-                _ => format!("typeof({x})"),
-            };
-            let cond = b.condition(q);
-            (
-                format!(
-                    "SELECT t.id AS task_id, {x} AS v, {ty} AS ty FROM {} WHERE ({cond}) AND {x} IS NOT NULL",
+            let values = format!(
+                "SELECT rr.v FROM ({rel}) rr WHERE rr.v IS NOT NULL{}",
+                in_query(&b, &cond)
+            );
+            let mut st = conn.prepare(&values)?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
+            while let Some(r) = it.next()? {
+                let v = r.get_ref(0)?;
+                acc.add(v, sql_type(v));
+            }
+            missing = one(
+                conn,
+                &format!(
+                    "SELECT count(*) FROM {} WHERE ({cond}) AND t.id NOT IN (SELECT rr.task_id FROM ({rel}) rr)",
                     b.from()
                 ),
-                format!("({cond}) AND {x} IS NULL"),
-            )
-        };
-        let summary = format!(
-            "SELECT count(*), count(DISTINCT v), min(n), max(n), avg(n), min(l), max(l), avg(l) FROM \
-             (SELECT v, CASE WHEN typeof(lt_num(v)) IN ('integer', 'real') THEN lt_num(v) END AS n, \
-                     CASE WHEN typeof(v) = 'text' AND typeof(lt_num(v)) = 'text' THEN length(v) END AS l \
-              FROM ({values}))"
-        );
-        let mut d = one(conn, &summary, &b.params, |r| {
-            let spread = |i: usize| -> rusqlite::Result<Option<Spread>> {
-                Ok(
-                    match (
-                        r.get::<_, Option<f64>>(i)?,
-                        r.get::<_, Option<f64>>(i + 1)?,
-                        r.get::<_, Option<f64>>(i + 2)?,
-                    ) {
-                        (Some(min), Some(max), Some(mean)) => Some(Spread { min, max, mean }),
-                        _ => None,
-                    },
-                )
+                &b.params,
+                |r| r.get::<_, i64>(0),
+            )? as u64;
+        } else {
+            let x = b.scalar(field);
+            let ty = match field {
+                Field::Data(p) => data_type(&mut b, p),
+                _ => None,
             };
-            Ok(Describe {
-                values: r.get::<_, i64>(0)? as u64,
-                distinct: r.get::<_, i64>(1)? as u64,
-                numbers: spread(2)?,
-                lengths: spread(5)?,
-                ..Describe::default()
-            })
-        })?;
-        d.tasks = self.query_count(q)?;
-        d.missing = one(
-            conn,
-            &format!("SELECT count(*) FROM {} WHERE {missing_cond}", b.from()),
-            &b.params,
-            |r| r.get::<_, i64>(0),
-        )? as u64;
-        let mut st = conn.prepare(&format!(
-            "SELECT ty, count(*) FROM ({values}) GROUP BY ty ORDER BY 2 DESC, 1"
-        ))?;
-        bind(&mut st, &b.params)?;
-        let mut it = st.raw_query();
-        while let Some(r) = it.next()? {
-            d.types.push((
-                r.get::<_, Option<String>>(0)?.unwrap_or_default(),
-                r.get::<_, i64>(1)? as u64,
-            ));
+            let cond = b.condition(q);
+            let sql = format!(
+                "SELECT {x}, {} FROM {} WHERE {cond}",
+                ty.as_deref().unwrap_or("NULL"),
+                b.from()
+            );
+            let mut st = conn.prepare(&sql)?;
+            bind(&mut st, &b.params)?;
+            let mut it = st.raw_query();
+            while let Some(r) = it.next()? {
+                let v = r.get_ref(0)?;
+                // What `empty true` matches (see `normalised`).
+                let empty = match v {
+                    ValueRef::Null => true,
+                    ValueRef::Text(t) => matches!(t, b"" | b"[]" | b"{}"),
+                    _ => false,
+                };
+                if empty {
+                    missing += 1;
+                    continue;
+                }
+                let ty = match r.get_ref(1)? {
+                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    _ if ty.is_some() => String::new(),
+                    _ => sql_type(v).to_string(),
+                };
+                acc.add(v, ty);
+            }
         }
+        let mut d = acc.finish();
+        d.tasks = self.query_count(q)?;
+        d.missing = missing;
         Ok(d)
     }
 
@@ -385,19 +629,31 @@ impl Store {
             )
         } else {
             let x = b.scalar(field);
+            // Numeric columns are numbers already.
+            let n = if field.is_numeric() {
+                x
+            } else {
+                format!("lt_num({x})")
+            };
             let cond = b.condition(q);
-            format!("SELECT lt_num({x}) AS n FROM {} WHERE {cond}", b.from())
+            format!("SELECT {n} AS n FROM {} WHERE {cond}", b.from())
         };
-        let numbers = format!("SELECT n FROM ({numbers}) WHERE typeof(n) IN ('integer', 'real')");
-        let (lo, hi): (Option<f64>, Option<f64>) = one(
-            conn,
-            &format!("SELECT min(n), max(n) FROM ({numbers})"),
-            &b.params,
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let (Some(lo), Some(hi)) = (lo, hi) else {
+        // One pass reads the numbers; the range and the buckets are found in Rust.
+        let mut st = conn.prepare(&numbers)?;
+        bind(&mut st, &b.params)?;
+        let mut it = st.raw_query();
+        let mut values = Vec::new();
+        while let Some(r) = it.next()? {
+            match r.get_ref(0)? {
+                ValueRef::Integer(i) => values.push(i as f64),
+                ValueRef::Real(f) => values.push(f),
+                _ => {}
+            }
+        }
+        let Some(lo) = values.iter().copied().reduce(f64::min) else {
             return Ok(Vec::new());
         };
+        let hi = values.iter().copied().fold(lo, f64::max);
         let bins = if hi > lo { bins } else { 1 };
         let width = if hi > lo {
             (hi - lo) / bins as f64
@@ -416,24 +672,10 @@ impl Store {
                 last: i + 1 == bins,
             })
             .collect();
-        let mut params = b.params.clone();
-        params.push(SqlValue::Real(lo));
-        let lo_p = params.len();
-        params.push(SqlValue::Real(width));
-        let w_p = params.len();
-        params.push(SqlValue::Integer(bins as i64 - 1));
-        let last_p = params.len();
-        let mut st = conn.prepare(&format!(
-            "SELECT min(max(CAST((n - ?{lo_p}) / ?{w_p} AS INTEGER), 0), ?{last_p}), count(*) \
-             FROM ({numbers}) GROUP BY 1"
-        ))?;
-        bind(&mut st, &params)?;
-        let mut it = st.raw_query();
-        while let Some(r) = it.next()? {
-            let i = r.get::<_, i64>(0)? as usize;
-            if let Some(bin) = out.get_mut(i) {
-                bin.count = r.get::<_, i64>(1)? as u64;
-            }
+        for n in values {
+            // As SQL's CAST(.. AS INTEGER): toward zero, then into the range.
+            let i = (((n - lo) / width) as i64).clamp(0, bins as i64 - 1);
+            out[i as usize].count += 1;
         }
         Ok(out)
     }

@@ -1,3 +1,4 @@
+use super::sql;
 use super::*;
 use crate::store::Store;
 use rusqlite::params;
@@ -550,4 +551,133 @@ fn queries_serialise_as_text() {
     );
     assert_eq!(serde_json::from_str::<Query>(&j).unwrap(), q);
     assert!(serde_json::from_str::<Query>(r#"{"filters":["nope = 1"]}"#).is_err());
+}
+
+/// The ids in the order SQLite's `ORDER BY` gives for a query's sort.
+fn sqlite_order(s: &Store, q: &Query) -> Vec<i64> {
+    let c = s.conn();
+    sql::register(c).unwrap();
+    let mut b = sql::Builder::default();
+    let cond = b.condition(q);
+    let order = b.order(q);
+    let mut st = c
+        .prepare(&format!(
+            "SELECT t.id FROM {} WHERE {cond} ORDER BY {order}",
+            b.from()
+        ))
+        .unwrap();
+    sql::bind(&mut st, &b.params).unwrap();
+    let mut rows = st.raw_query();
+    let mut out = Vec::new();
+    while let Some(r) = rows.next().unwrap() {
+        out.push(r.get::<_, i64>(0).unwrap());
+    }
+    out
+}
+
+#[test]
+fn sorts_follow_sqlite_order() {
+    let (_d, s) = project();
+    // Numbers, text numbers, text, booleans, NULLs and several values per task; ties
+    // broken by the id either way.
+    for sort in [
+        &["score"][..],
+        &["-score"],
+        &["data.meta.n"],
+        &["-data.meta.n"],
+        &["data.text"],
+        &["-data.text"],
+        &["data.flag", "-id"],
+        &["status", "-score"],
+        &["-annotations", "id"],
+        &["review", "-created"],
+        &["annotators"],
+        &["-label:sentiment"],
+        &["label:stars", "-id", "score"],
+        &["-prediction:sentiment"],
+        &["model", "-data.meta.lang"],
+    ] {
+        let mut q = Query::all();
+        for t in sort {
+            q = q.sorted(t.parse().unwrap());
+        }
+        assert_eq!(ids(&s, &q), sqlite_order(&s, &q), "{sort:?}");
+        let q = q.filter("annotations >= 0".parse().unwrap());
+        assert_eq!(ids(&s, &q), sqlite_order(&s, &q), "{sort:?}, filtered");
+    }
+}
+
+#[test]
+fn control_comparisons_match_the_value_relation() {
+    let (_d, s) = project();
+    // The same filters through the relation of values and lt_cmp (what lt_any replaces).
+    let through_relation = |f: &Filter| -> Vec<i64> {
+        let c = s.conn();
+        sql::register(c).unwrap();
+        let mut b = sql::Builder::default();
+        let rel = b.relation(&f.field, None);
+        let (sym, operand) = match (&f.op.positive(), &f.operand) {
+            (Op::Equal, Operand::Value(v)) => ("=", v),
+            (Op::Less, Operand::Value(v)) => ("<", v),
+            (Op::GreaterOrEqual, Operand::Value(v)) => (">=", v),
+            _ => unreachable!(),
+        };
+        let p = b.bind(sql::sql_value(operand));
+        let mut st = c
+            .prepare(&format!(
+                "SELECT t.id FROM tasks t WHERE t.id {} (SELECT rr.task_id FROM ({rel}) rr \
+                 WHERE lt_cmp(rr.v, {p}) {sym} 0) ORDER BY t.id",
+                if f.op.is_negated() { "NOT IN" } else { "IN" }
+            ))
+            .unwrap();
+        sql::bind(&mut st, &b.params).unwrap();
+        let mut rows = st.raw_query();
+        let mut out = Vec::new();
+        while let Some(r) = rows.next().unwrap() {
+            out.push(r.get::<_, i64>(0).unwrap());
+        }
+        out
+    };
+    let mut nonempty = 0;
+    for text in [
+        "label:sentiment = Positive",
+        "label:sentiment != Negative",
+        "label:sentiment[bob] = Negative",
+        "label:stars >= 4",
+        "label:stars < 4.5",
+        "label:stars = 4",
+        "label:topic = \"Animals / Fox\"",
+        "label:topic = Animals",
+        "label:sentiment = positive",
+        "prediction:sentiment = Negative",
+        "prediction:sentiment != Negative",
+        "prediction:sentiment[v1] = Negative",
+    ] {
+        let f: Filter = text.parse().unwrap();
+        let got = matching(&s, text);
+        nonempty += usize::from(!got.is_empty());
+        assert_eq!(got, through_relation(&f), "{text}");
+    }
+    assert!(nonempty >= 6);
+}
+
+#[test]
+fn large_sorted_sets_keep_every_id_in_order() {
+    // More ids than one insert statement takes, with a remainder, and many ties.
+    let (_d, s) = crate::store::tests::with_tasks(1203);
+    s.conn()
+        .execute(
+            "UPDATE tasks SET prediction_score = CASE WHEN id % 7 = 0 THEN NULL ELSE (id * 37 % 101) / 100.0 END",
+            [],
+        )
+        .unwrap();
+    for sort in ["-score", "score"] {
+        let q = Query::all().sorted(sort.parse().unwrap());
+        let got = ids(&s, &q);
+        assert_eq!(got.len(), 1203);
+        assert_eq!(got, sqlite_order(&s, &q), "{sort}");
+        let rs = s.run_query(&q).unwrap();
+        assert_eq!(rs.position_of(&s, got[777]).unwrap(), Some(777));
+        rs.close(&s).unwrap();
+    }
 }
