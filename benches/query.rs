@@ -10,55 +10,15 @@ mod common;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use labelterm::config::LabelConfig;
-use labelterm::import::{ImportOptions, import_into_store};
+use labelterm::store::Store;
 use labelterm::store::query::{Field, GroupBy, Query};
-use labelterm::store::{Project, Sampling, Store};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 const RUNS: usize = 5;
 
-/// The project of `n` generated tasks, imported once.
 fn project(n: usize) -> PathBuf {
-    let dir = common::bench_dir();
-    let db = dir.join(format!("query-{n}.db"));
-    if db.exists() {
-        return db;
-    }
-    let tasks = dir.join(format!("text-{n}.json"));
-    if !tasks.exists() {
-        common::write_text_tasks(&tasks, n).expect("generate");
-    }
-    let config = LabelConfig::parse(common::SENTIMENT_CONFIG).expect("config");
-    let tmp = dir.join(format!("query-{n}.db.tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    let mut store = Store::create(
-        &tmp,
-        &Project {
-            title: "bench".into(),
-            label_config: config.source.clone(),
-            sampling: Sampling::Sequential,
-            model_version: None,
-            created_at: labelterm::util::now(),
-        },
-    )
-    .expect("store");
-    eprintln!("importing {n} tasks into {} (once)...", db.display());
-    let start = Instant::now();
-    import_into_store(
-        &mut store,
-        &config,
-        &[tasks.display().to_string()],
-        &ImportOptions::default(),
-        "bench",
-    )
-    .expect("import");
-    store.bulk_mode(false);
-    eprintln!("imported in {:.2} s", start.elapsed().as_secs_f64());
-    drop(store);
-    std::fs::rename(&tmp, &db).expect("rename");
-    db
+    common::text_project("query", n)
 }
 
 fn ms(d: Duration) -> f64 {

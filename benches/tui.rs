@@ -17,9 +17,6 @@ mod common;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use labelterm::config::LabelConfig;
-use labelterm::import::{ImportOptions, import_into_store};
-use labelterm::store::{Project, Sampling, Store};
 use labelterm::tui::{Session, StartOptions, media};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -30,41 +27,7 @@ const RUNS: usize = 5;
 const PRESSES: usize = 500;
 
 fn project(n: usize) -> PathBuf {
-    let dir = common::bench_dir();
-    let db = dir.join(format!("tui-{n}.db"));
-    if db.exists() {
-        return db;
-    }
-    let tasks = dir.join(format!("text-{n}.json"));
-    if !tasks.exists() {
-        common::write_text_tasks(&tasks, n).expect("generate");
-    }
-    let config = LabelConfig::parse(common::SENTIMENT_CONFIG).expect("config");
-    let tmp = dir.join(format!("tui-{n}.db.tmp"));
-    let _ = std::fs::remove_file(&tmp);
-    let mut store = Store::create(
-        &tmp,
-        &Project {
-            title: "bench".into(),
-            label_config: config.source.clone(),
-            sampling: Sampling::Sequential,
-            model_version: None,
-            created_at: labelterm::util::now(),
-        },
-    )
-    .expect("store");
-    eprintln!("importing {n} tasks into {} (once)...", db.display());
-    import_into_store(
-        &mut store,
-        &config,
-        &[tasks.display().to_string()],
-        &ImportOptions::default(),
-        "bench",
-    )
-    .expect("import");
-    drop(store);
-    std::fs::rename(&tmp, &db).expect("rename");
-    db
+    common::text_project("tui", n)
 }
 
 fn key(c: char) -> KeyEvent {

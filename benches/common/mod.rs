@@ -104,3 +104,48 @@ pub fn sizes(default: &[usize]) -> Vec<usize> {
         .collect();
     if v.is_empty() { default.to_vec() } else { v }
 }
+
+/// The project `<name>-<n>.db` in `bench-data/`: `n` generated text tasks
+/// ([`write_text_tasks`]) imported once under [`SENTIMENT_CONFIG`], then reused.
+pub fn text_project(name: &str, n: usize) -> PathBuf {
+    use labelterm::config::LabelConfig;
+    use labelterm::import::{ImportOptions, import_into_store};
+    use labelterm::store::{Project, Sampling, Store};
+    let dir = bench_dir();
+    let db = dir.join(format!("{name}-{n}.db"));
+    if db.exists() {
+        return db;
+    }
+    let tasks = dir.join(format!("text-{n}.json"));
+    if !tasks.exists() {
+        write_text_tasks(&tasks, n).expect("generate");
+    }
+    let config = LabelConfig::parse(SENTIMENT_CONFIG).expect("config");
+    let tmp = dir.join(format!("{name}-{n}.db.tmp"));
+    let _ = std::fs::remove_file(&tmp);
+    let mut store = Store::create(
+        &tmp,
+        &Project {
+            title: "bench".into(),
+            label_config: config.source.clone(),
+            sampling: Sampling::Sequential,
+            model_version: None,
+            created_at: labelterm::util::now(),
+        },
+    )
+    .expect("store");
+    eprintln!("importing {n} tasks into {} (once)...", db.display());
+    let start = std::time::Instant::now();
+    import_into_store(
+        &mut store,
+        &config,
+        &[tasks.display().to_string()],
+        &ImportOptions::default(),
+        "bench",
+    )
+    .expect("import");
+    eprintln!("imported in {:.2} s", start.elapsed().as_secs_f64());
+    drop(store);
+    std::fs::rename(&tmp, &db).expect("rename");
+    db
+}
