@@ -174,14 +174,16 @@ fn the_annotator_opens_on_a_pipe_and_its_project_goes_when_it_quits() {
         "Enter",
     ]);
     // It opens on the data table; Enter on the second row shows that task.
+    // The message line is drawn last, so the frame above it is whole.
+    t.wait_for("a temporary project");
     let screen = t.wait_for("Data table · 2 task(s)");
     assert!(screen.contains("inspect -"), "{screen}");
-    assert!(screen.contains("a temporary project"), "{screen}");
     assert!(!left_in(tmp.path()).is_empty());
     t.keys(&["j"]);
     t.keys(&["Enter"]);
-    let screen = t.wait_for("box (RectangleLabels)");
-    assert!(screen.contains("Two dogs"), "{screen}");
+    // Waits for the whole frame: a capture can land while the annotator is half drawn.
+    t.wait_for("Two dogs");
+    t.wait_for("box (RectangleLabels)");
     t.keys(&["q"]);
     let start = std::time::Instant::now();
     while !left_in(tmp.path()).is_empty() {
