@@ -2,8 +2,10 @@
 //! prediction each, kept in `bench-data/`): a filter or sort applied (the result set
 //! materialised), a full-text search, frequency tables, and page reads of the data table
 //! (scrolling), jumps and next-match on a result set.
-//! `cargo bench --bench query -- 1000000` (each measurement runs 5 times; min and median
-//! are reported; page reads report p50 / p99 / max of 500 reads).
+//! `cargo bench --bench query -- 1000000 [WORD...]` (each measurement runs 5 times; the
+//! min and median wall time and the min CPU time of the thread are reported; page reads
+//! report p50 / p99 / max of 500 reads; words pick the measurements whose label holds
+//! one, e.g. `freq`).
 
 mod common;
 
@@ -25,20 +27,40 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// Min and median of RUNS runs of `f`, which returns a count to print.
+/// CPU time of this thread: unlike wall time, it does not grow when other processes
+/// share the cores.
+fn thread_cpu() -> Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec it is given.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+}
+
+/// Min and median wall time and min CPU time of RUNS runs of `f`, which returns a count
+/// to print; skipped unless its label holds one of the words given on the command line.
 fn time(label: &str, mut f: impl FnMut() -> u64) {
+    if !common::selected(label) {
+        return;
+    }
     let mut times = Vec::new();
+    let mut cpu = Vec::new();
     let mut count = 0;
     for _ in 0..RUNS {
-        let start = Instant::now();
+        let (start, start_cpu) = (Instant::now(), thread_cpu());
         count = f();
         times.push(start.elapsed());
+        cpu.push(thread_cpu() - start_cpu);
     }
     times.sort();
+    cpu.sort();
     println!(
-        "{label:<52} {:>9.1} / {:>9.1} ms  ({count})",
+        "{label:<48} {:>8.1} / {:>8.1} ms, cpu {:>7.1} ms  ({count})",
         ms(times[0]),
-        ms(times[RUNS / 2])
+        ms(times[RUNS / 2]),
+        ms(cpu[0])
     );
 }
 
@@ -55,7 +77,7 @@ fn main() {
     for n in common::sizes(&[1_000_000]) {
         let db = project(n);
         let store = Store::open(&db).expect("open");
-        println!("query benchmark, {n} tasks (min / median of {RUNS} runs)");
+        println!("query benchmark, {n} tasks (wall min / median and cpu min of {RUNS} runs)");
         let apply = |label: &str, query: Query| {
             time(label, || {
                 let set = store.run_query(&query).expect("query");
@@ -120,6 +142,9 @@ fn main() {
                 .distinct
         });
 
+        if !common::selected("page jump next match") {
+            continue;
+        }
         // Scrolling: pages of a screenful at random positions of a sorted set.
         let set = store.run_query(&q(&[], &["-score"], "")).expect("query");
         let columns: Vec<Field> = [

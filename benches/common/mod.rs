@@ -105,6 +105,16 @@ pub fn sizes(default: &[usize]) -> Vec<usize> {
     if v.is_empty() { default.to_vec() } else { v }
 }
 
+/// Whether a measurement runs: no words on the command line, or its label holds one of
+/// them (`cargo bench --bench query -- 1000000 freq sort`).
+pub fn selected(label: &str) -> bool {
+    let words: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a.replace('_', "").parse::<usize>().is_err() && !a.starts_with('-'))
+        .collect();
+    words.is_empty() || words.iter().any(|w| label.contains(w.as_str()))
+}
+
 /// The project `<name>-<n>.db` in `bench-data/`: `n` generated text tasks
 /// ([`write_text_tasks`]) imported once under [`SENTIMENT_CONFIG`], then reused.
 pub fn text_project(name: &str, n: usize) -> PathBuf {

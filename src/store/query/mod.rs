@@ -48,6 +48,7 @@
 //! or fixed), `rejected` (all rejected), `partial` (anything else: some unreviewed or the
 //! decisions differ).
 
+mod json_scan;
 mod parse;
 mod result;
 mod sql;

@@ -22,7 +22,13 @@ fn ends_bare(c: char) -> bool {
 /// A finite number written as text (`12`, `-0.5`, `1e3`), as CSV cells hold them.
 pub(crate) fn number(s: &str) -> Option<f64> {
     let t = s.trim();
-    if t.is_empty() || !t.bytes().any(|b| b.is_ascii_digit()) {
+    // Most text is no number: its first character says so without reading the rest.
+    if !t
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.'))
+        || !t.bytes().any(|b| b.is_ascii_digit())
+    {
         return None;
     }
     // "inf" and "nan" have no digit; hex and other forms do not parse.

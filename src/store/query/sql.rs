@@ -3,6 +3,7 @@
 //! `(task_id, v, g)` of its values (`g`: the annotator or model_version that gave it).
 //! Every value from the user is a bound parameter; names never enter the SQL text.
 
+use super::json_scan;
 use super::{DataPath, Field, Filter, Join, Op, Operand, Query, Value};
 use rusqlite::Connection;
 use rusqlite::functions::FunctionFlags;
@@ -44,18 +45,6 @@ fn like_pattern(needle: &str) -> String {
     }
     p.push('%');
     p
-}
-
-/// SQLite's JSON path for plain keys: `$."a"."b.c"`. Keys holding `"` or `\` go through
-/// `json_each` instead (see `Builder::data`).
-fn json_path(p: &DataPath) -> String {
-    let mut s = String::from("$");
-    for k in &p.0 {
-        s.push_str(".\"");
-        s.push_str(k);
-        s.push('"');
-    }
-    s
 }
 
 pub(crate) fn sql_value(v: &Value) -> SqlValue {
@@ -122,27 +111,16 @@ impl Builder {
     }
 
     /// A data key's value: JSON numbers and strings as SQL values, booleans as `true` /
-    /// `false`, objects and arrays as JSON text, missing keys as NULL.
+    /// `false`, objects and arrays as compact JSON text, missing keys and null as NULL
+    /// (`lt_data`, see [`register`]).
     pub fn data(&mut self, p: &DataPath) -> String {
+        self.data_call("lt_data", p)
+    }
+
+    fn data_call(&mut self, function: &str, p: &DataPath) -> String {
         self.needs_data = true;
-        if p.0.iter().all(|k| !k.contains(['"', '\\'])) {
-            let path = self.bind_text(&json_path(p));
-            return format!(
-                "(CASE json_type(d.data, {path}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
-                 ELSE json_extract(d.data, {path}) END)"
-            );
-        }
-        // Key by key, comparing keys as values, so any key can be named.
-        let mut expr = "d.data".to_string();
-        for k in &p.0 {
-            let key = self.bind_text(k);
-            expr = format!(
-                "(SELECT CASE j.type WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' ELSE j.value END \
-                 FROM json_each(CASE WHEN json_valid({expr}) AND json_type({expr}) = 'object' THEN {expr} ELSE '{{}}' END) j \
-                 WHERE j.key = {key})"
-            );
-        }
-        expr
+        let keys: Vec<String> = p.0.iter().map(|k| self.bind_text(k)).collect();
+        format!("{function}(d.data, {})", keys.join(", "))
     }
 
     /// The relation `(task_id, v, g)` of a field's values; restricted to one task when
@@ -495,106 +473,158 @@ fn text(v: &ValueRef<'_>) -> String {
     }
 }
 
-/// One result item, with only what picking a control's values needs.
-#[derive(serde::Deserialize)]
-struct Item<'a> {
-    #[serde(borrow, default)]
-    from_name: Option<std::borrow::Cow<'a, str>>,
-    #[serde(rename = "type", borrow, default)]
-    kind: Option<std::borrow::Cow<'a, str>>,
-    #[serde(borrow, default)]
-    value: Option<&'a serde_json::value::RawValue>,
+/// Reads one control's values out of result lists (JSON text): each item of the control
+/// contributes the values under its type's key (`value.choices`, `value.labels`,
+/// `value.rating`; a TextArea's under `value.text`), one per element of a list, a taxonomy
+/// path joined by " / ", booleans as `true` / `false`, objects as JSON text; strings come
+/// as text (borrowed from the result unless escaped), numbers as integer or real. Read
+/// with [`json_scan`], once per row and without building the result's tree: that would
+/// cost most of a query over a whole project.
+pub(crate) struct ControlReader {
+    name: String,
+    finder: memchr::memmem::Finder<'static>,
 }
 
-/// An item's `value` object, its members unparsed (keys borrowed unless escaped).
-#[derive(serde::Deserialize)]
-struct ValueKeys<'a>(
-    #[serde(borrow)]
-    std::collections::HashMap<std::borrow::Cow<'a, str>, &'a serde_json::value::RawValue>,
-);
-
-/// The values a control has in a result list (JSON text), or `None` when it has none:
-/// each item of the control contributes the values under its type's key
-/// (`value.choices`, `value.labels`, `value.rating`; a TextArea's under `value.text`), one
-/// per element of a list, a taxonomy path joined by " / ", booleans as `true` / `false`.
-/// Parsed in Rust once per row: SQLite's JSON functions would parse each item again for
-/// every field read.
-fn control_values(result: &[u8], control: &[u8]) -> Option<Vec<serde_json::Value>> {
-    use serde_json::Value as J;
-    // Most rows of a project with several controls do not name this one; a name could
-    // only hide behind a \u escape.
-    if memchr::memmem::find(result, control).is_none()
-        && memchr::memmem::find(result, b"\\u").is_none()
-    {
-        return None;
-    }
-    let control = std::str::from_utf8(control).ok()?;
-    // Usually every item is an object with string names: one parse reads them all.
-    let items: Vec<Item> = match serde_json::from_slice(result) {
-        Ok(items) => items,
-        Err(_) => {
-            let raw: Vec<&serde_json::value::RawValue> = serde_json::from_slice(result).ok()?;
-            raw.into_iter()
-                .filter_map(|r| serde_json::from_str::<Item>(r.get()).ok())
-                .collect()
-        }
-    };
-    let leaf = |v: &J| -> Option<J> {
-        Some(match v {
-            J::Null => return None,
-            J::Bool(b) => J::String(b.to_string()),
-            J::Array(path) => J::String(
-                path.iter()
-                    .map(|p| match p {
-                        J::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" / "),
-            ),
-            J::Object(_) => J::String(v.to_string()),
-            other => other.clone(),
-        })
-    };
-    let mut out = Vec::new();
-    for item in items {
-        if item.from_name.as_deref() != Some(control) {
-            continue;
-        }
-        let (Some(kind), Some(value)) = (item.kind, item.value) else {
-            continue;
-        };
-        let key = if kind == "textarea" { "text" } else { &kind };
-        // Only the type's key is parsed into values.
-        let Ok(ValueKeys(map)) = serde_json::from_str::<ValueKeys>(value.get()) else {
-            continue;
-        };
-        let Some(Ok(found)) = map.get(key).map(|v| serde_json::from_str::<J>(v.get())) else {
-            continue;
-        };
-        match found {
-            J::Array(list) => out.extend(list.iter().filter_map(leaf)),
-            v => out.extend(leaf(&v)),
+impl ControlReader {
+    pub(crate) fn new(control: &str) -> ControlReader {
+        ControlReader {
+            name: control.to_string(),
+            finder: memchr::memmem::Finder::new(control.as_bytes()).into_owned(),
         }
     }
-    (!out.is_empty()).then_some(out)
+
+    /// Calls `f` with each value of the control in `result`, in order, until `f`
+    /// returns false.
+    pub(crate) fn each(&self, result: &[u8], mut f: impl FnMut(ValueRef<'_>) -> bool) {
+        // Most rows of a project with several controls do not name this one; a name could
+        // only hide behind an escape.
+        if self.finder.find(result).is_none() && memchr::memchr(b'\\', result).is_none() {
+            return;
+        }
+        let mut go_on = true;
+        json_scan::elements_at(result, |s, i| {
+            if s[i] != b'{' {
+                return json_scan::end_of_value(s, i);
+            }
+            let (mut from_name, mut kind, mut value) = (None, None, None);
+            let json_scan::Members::End(end) = json_scan::members_from(s, i, |k, v| {
+                if from_name.is_none() && json_scan::key_is(k, "from_name") {
+                    from_name = Some(v);
+                } else if kind.is_none() && json_scan::key_is(k, "type") {
+                    kind = Some(v);
+                } else if value.is_none() && json_scan::key_is(k, "value") {
+                    value = Some(v);
+                }
+                true
+            }) else {
+                return None;
+            };
+            let named = from_name.is_some_and(|n| json_scan::string_is(n, &self.name));
+            let (true, Some(kind), Some(value)) = (named, kind.and_then(json_scan::string), value)
+            else {
+                return Some(end);
+            };
+            let key = if kind == "textarea" { "text" } else { &kind };
+            let Some(found) = json_scan::member(value, key) else {
+                return Some(end);
+            };
+            let mut one = |v: &[u8]| {
+                if let Some(leaf) = leaf(v) {
+                    go_on = f(leaf.as_ref());
+                }
+                go_on
+            };
+            if json_scan::kind(found) == Some(json_scan::Kind::Array) {
+                json_scan::elements(found, one);
+            } else {
+                one(found);
+            }
+            go_on.then_some(end)
+        });
+    }
 }
 
-/// [`control_values`] as a JSON array (what `json_each` reads back).
-pub(crate) fn values_of(result: &[u8], control: &[u8]) -> Option<String> {
-    control_values(result, control).map(|v| serde_json::Value::Array(v).to_string())
+/// A control's value (see [`ControlReader`]).
+enum Leaf<'a> {
+    Text(std::borrow::Cow<'a, str>),
+    Integer(i64),
+    Real(f64),
 }
 
-/// A control's value as SQL reads it back from a JSON array with `json_each`: strings
-/// as text, numbers as integer or real.
-fn sql_leaf(v: serde_json::Value) -> SqlValue {
-    match v {
-        serde_json::Value::String(s) => SqlValue::Text(s),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => SqlValue::Integer(i),
-            None => SqlValue::Real(n.as_f64().unwrap_or(0.0)),
+impl Leaf<'_> {
+    fn as_ref(&self) -> ValueRef<'_> {
+        match self {
+            Leaf::Text(t) => ValueRef::Text(t.as_bytes()),
+            Leaf::Integer(i) => ValueRef::Integer(*i),
+            Leaf::Real(r) => ValueRef::Real(*r),
+        }
+    }
+}
+
+/// One value of a control; `None` for null.
+fn leaf(v: &[u8]) -> Option<Leaf<'_>> {
+    use json_scan::Kind;
+    use std::borrow::Cow;
+    Some(match json_scan::kind(v)? {
+        Kind::Null => return None,
+        Kind::True => Leaf::Text(Cow::Borrowed("true")),
+        Kind::False => Leaf::Text(Cow::Borrowed("false")),
+        Kind::String => Leaf::Text(json_scan::string(v)?),
+        Kind::Number => match json_scan::number(v)? {
+            SqlValue::Integer(i) => Leaf::Integer(i),
+            SqlValue::Real(r) => Leaf::Real(r),
+            _ => return None,
         },
-        other => SqlValue::Text(other.to_string()),
+        // A taxonomy path.
+        Kind::Array => {
+            let mut parts = Vec::new();
+            json_scan::elements(v, |p| {
+                parts.push(match json_scan::string(p) {
+                    Some(s) => s.into_owned(),
+                    None => reserialized(p),
+                });
+                true
+            })?;
+            Leaf::Text(Cow::Owned(parts.join(" / ")))
+        }
+        Kind::Object => Leaf::Text(Cow::Owned(reserialized(v))),
+    })
+}
+
+/// JSON text written again as `serde_json` writes it (rare: objects and non-text parts
+/// of a path).
+fn reserialized(v: &[u8]) -> String {
+    serde_json::from_slice::<serde_json::Value>(v)
+        .map(|j| j.to_string())
+        .unwrap_or_else(|_| String::from_utf8_lossy(v).into_owned())
+}
+
+impl ControlReader {
+    /// The control's values in `result`, owned; `None` when there are none.
+    fn values(&self, result: &[u8]) -> Option<Vec<SqlValue>> {
+        let mut out = Vec::new();
+        self.each(result, |v| {
+            out.push(owned(v));
+            true
+        });
+        (!out.is_empty()).then_some(out)
+    }
+
+    /// [`ControlReader::values`] as a JSON array (what `json_each` reads back).
+    fn values_json(&self, result: &[u8]) -> Option<String> {
+        self.values(result).map(|vs| {
+            serde_json::Value::Array(
+                vs.into_iter()
+                    .map(|v| match v {
+                        SqlValue::Integer(i) => serde_json::Value::from(i),
+                        SqlValue::Real(r) => serde_json::Value::from(r),
+                        SqlValue::Text(t) => serde_json::Value::String(t),
+                        _ => serde_json::Value::Null,
+                    })
+                    .collect(),
+            )
+            .to_string()
+        })
     }
 }
 
@@ -609,10 +639,11 @@ pub(crate) fn owned(v: ValueRef<'_>) -> SqlValue {
     }
 }
 
-/// [`control_values`] as the values `json_each(lt_values(..))` yields, in order.
+/// A control's values in `result`, as `json_each(lt_values(..))` yields them.
+#[cfg(test)]
 pub(crate) fn control_sql_values(result: &[u8], control: &[u8]) -> Vec<SqlValue> {
-    control_values(result, control)
-        .map(|v| v.into_iter().map(sql_leaf).collect())
+    ControlReader::new(std::str::from_utf8(control).unwrap_or_default())
+        .values(result)
         .unwrap_or_default()
 }
 
@@ -623,7 +654,12 @@ fn lt_cmp(a: &ValueRef<'_>, b: &ValueRef<'_>) -> Option<Ordering> {
     }
     Some(match (num(a), num(b)) {
         (Some(x), Some(y)) => x.partial_cmp(&y).unwrap_or(Ordering::Equal),
-        _ => text(a).cmp(&text(b)),
+        _ => match (a, b) {
+            (ValueRef::Text(x) | ValueRef::Blob(x), ValueRef::Text(y) | ValueRef::Blob(y)) => {
+                x.cmp(y)
+            }
+            _ => text(a).cmp(&text(b)),
+        },
     })
 }
 
@@ -655,10 +691,28 @@ fn literal_needle<'a>(v: &ValueRef<'a>) -> Option<&'a [u8]> {
     }
 }
 
+/// `f` of the value at the path of keys (arguments 1..) in the JSON text of argument 0.
+fn at_data_path<T>(
+    ctx: &rusqlite::functions::Context<'_>,
+    f: impl FnOnce(&[u8]) -> T,
+) -> Option<T> {
+    let ValueRef::Text(data) = ctx.get_raw(0) else {
+        return None;
+    };
+    let mut keys = Vec::with_capacity(ctx.len().saturating_sub(1));
+    for i in 1..ctx.len() {
+        match ctx.get_raw(i) {
+            ValueRef::Text(k) => keys.push(std::str::from_utf8(k).ok()?),
+            _ => return None,
+        }
+    }
+    json_scan::path(data, &keys).map(f)
+}
+
 /// Registers the functions queries use on a connection (again is harmless):
 /// `lt_cmp(a, b)` compares numerically when both are numbers, else as text (NULL when a
 /// side is NULL); `lt_num(x)` is x as a number when it reads as one (for sorting CSV
-/// text numerically); `lt_values(result, control)` (see [`values_of`]); `regexp(pattern, x)` backs SQL's REGEXP with the `regex` crate.
+/// text numerically); `lt_values(result, control)` (see [`ControlReader::values_json`]); `regexp(pattern, x)` backs SQL's REGEXP with the `regex` crate.
 pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("lt_cmp", 2, flags, |ctx| {
@@ -669,8 +723,7 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     // what `EXISTS (.. json_each(lt_values(..)) e WHERE lt_cmp(e.value, a) ..)` answers,
     // without writing the values out as JSON and reading them back.
     conn.create_scalar_function("lt_any", 5, flags, |ctx| {
-        let (ValueRef::Text(result), ValueRef::Text(control)) = (ctx.get_raw(0), ctx.get_raw(1))
-        else {
+        let (ValueRef::Text(result), ValueRef::Text(_)) = (ctx.get_raw(0), ctx.get_raw(1)) else {
             return Ok(false);
         };
         let op = ANY_OPS
@@ -684,20 +737,25 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
         {
             return Ok(false);
         }
-        Ok(control_sql_values(result, control).iter().any(|v| {
-            let v = ValueRef::from(v);
+        let reader = ctx.get_or_create_aux(1, |c| -> rusqlite::Result<ControlReader> {
+            Ok(ControlReader::new(&text(&c)))
+        })?;
+        let mut any = false;
+        reader.each(result, |v| {
             let Some(x) = lt_cmp(&v, &a) else {
-                return false;
+                return true;
             };
-            match op {
+            any = match op {
                 Op::Equal => x.is_eq(),
                 Op::Less => x.is_lt(),
                 Op::Greater => x.is_gt(),
                 Op::LessOrEqual => x.is_le(),
                 Op::GreaterOrEqual => x.is_ge(),
                 _ => x.is_ge() && lt_cmp(&v, &b).is_some_and(|y| y.is_le()),
-            }
-        }))
+            };
+            !any
+        });
+        Ok(any)
     })?;
     conn.create_scalar_function("lt_num", 1, flags, |ctx| {
         let a = ctx.get_raw(0);
@@ -714,9 +772,18 @@ pub(crate) fn register(conn: &Connection) -> rusqlite::Result<()> {
     })?;
     conn.create_scalar_function("lt_values", 2, flags, |ctx| {
         Ok(match (ctx.get_raw(0), ctx.get_raw(1)) {
-            (ValueRef::Text(result), ValueRef::Text(control)) => values_of(result, control),
+            (ValueRef::Text(result), ValueRef::Text(_)) => ctx
+                .get_or_create_aux(1, |c| -> rusqlite::Result<ControlReader> {
+                    Ok(ControlReader::new(&text(&c)))
+                })?
+                .values_json(result),
             _ => None,
         })
+    })?;
+    // lt_data(data, key, ...): the value at a path of object keys of a task's data, as
+    // `Builder::data` describes.
+    conn.create_scalar_function("lt_data", -1, flags, |ctx| {
+        Ok(at_data_path(ctx, json_scan::sql_value).unwrap_or(SqlValue::Null))
     })?;
     conn.create_scalar_function("regexp", 2, flags, |ctx| {
         let re = ctx.get_or_create_aux(0, |v| -> Result<regex::Regex, rusqlite::Error> {

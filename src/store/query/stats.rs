@@ -1,8 +1,8 @@
 //! Frequency tables, descriptions and histograms of a field over a query's tasks. Each
 //! bucket turns back into the filters that select the tasks counted in it.
 
+use super::sql::ControlReader;
 use super::sql::{Builder, bind, from_sql, one, register};
-use super::sql::{control_sql_values, owned};
 use super::{DataPath, Field, Filter, Op, Operand, Query, Value};
 use crate::store::{Result, Store};
 use rusqlite::types::{Value as SqlValue, ValueRef};
@@ -58,27 +58,107 @@ impl Ord for Key {
     }
 }
 
-/// A group, a value and how many tasks hold the value in the group.
-type GroupCount = (String, Value, u64);
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
-/// How many times each value was seen.
+/// A number as a hash key: -0.0 and 0.0 are one value, integers and reals of equal value
+/// one value.
+fn number_bits(v: ValueRef<'_>) -> Option<u64> {
+    match v {
+        ValueRef::Integer(i) => Some((i as f64).to_bits()),
+        ValueRef::Real(r) => Some(if r == 0.0 { 0.0f64 } else { r }.to_bits()),
+        _ => None,
+    }
+}
+
+/// How many times each value was seen. Values are looked up as SQLite hands them over,
+/// so a value seen before is never copied: a frequency table reads a million of them.
 #[derive(Default)]
-struct Counts(HashMap<Key, (Value, u64)>);
+struct Counts {
+    text: FastMap<Box<[u8]>, usize>,
+    numbers: FastMap<u64, usize>,
+    /// Each distinct value as first seen, and its count.
+    rows: Vec<(Value, u64)>,
+}
 
 impl Counts {
-    fn add(&mut self, v: &SqlValue) {
-        self.0
-            .entry(Key::of(v))
-            .or_insert_with(|| (from_sql(v.into()), 0))
-            .1 += 1;
+    /// The index of a value in `rows` (made, with a count of 0, on first sight). NULL
+    /// counts as a value of its own.
+    fn slot(&mut self, v: ValueRef<'_>) -> usize {
+        let next = self.rows.len();
+        let i = match v {
+            ValueRef::Text(t) | ValueRef::Blob(t) => match self.text.get(t) {
+                Some(&i) => i,
+                None => {
+                    self.text.insert(t.into(), next);
+                    next
+                }
+            },
+            ValueRef::Null => *self.numbers.entry(f64::NAN.to_bits()).or_insert(next),
+            number => *self
+                .numbers
+                .entry(number_bits(number).unwrap_or_default())
+                .or_insert(next),
+        };
+        if i == next {
+            self.rows.push((from_sql(v), 0));
+        }
+        i
+    }
+
+    fn add(&mut self, v: ValueRef<'_>) {
+        let i = self.slot(v);
+        self.rows[i].1 += 1;
     }
 
     /// Most frequent first, ties in SQLite's order of the values.
     fn rows(self) -> impl Iterator<Item = FreqRow> {
-        let mut rows: Vec<(Key, (Value, u64))> = self.0.into_iter().collect();
+        let mut rows: Vec<(Key, (Value, u64))> = self
+            .rows
+            .into_iter()
+            .map(|(v, c)| (Key::of(&super::sql::sql_value(&v)), (v, c)))
+            .collect();
         rows.sort_by(|(ka, (_, ca)), (kb, (_, cb))| cb.cmp(ca).then_with(|| ka.cmp(kb)));
         rows.into_iter()
             .map(|(_, (value, count))| FreqRow { value, count })
+    }
+}
+
+/// The distinct values seen (as [`Counts`] tells them apart), without copies of values
+/// seen before.
+#[derive(Default)]
+struct Distinct {
+    text: std::collections::HashSet<Box<[u8]>, foldhash::fast::RandomState>,
+    numbers: std::collections::HashSet<u64, foldhash::fast::RandomState>,
+}
+
+impl Distinct {
+    fn add(&mut self, v: ValueRef<'_>) {
+        match v {
+            ValueRef::Text(t) | ValueRef::Blob(t) => {
+                if !self.text.contains(t) {
+                    self.text.insert(t.into());
+                }
+            }
+            ValueRef::Null => {
+                self.numbers.insert(f64::NAN.to_bits());
+            }
+            number => {
+                self.numbers.insert(number_bits(number).unwrap_or_default());
+            }
+        }
+    }
+
+    fn len(&self) -> u64 {
+        (self.text.len() + self.numbers.len()) as u64
+    }
+}
+
+/// Whether a value is what `empty true` matches: NULL, `""`, `[]` or `{}`.
+fn is_empty_value(v: ValueRef<'_>) -> bool {
+    match v {
+        ValueRef::Null => true,
+        ValueRef::Text(t) => matches!(t, b"" | b"[]" | b"{}"),
+        _ => false,
     }
 }
 
@@ -127,7 +207,7 @@ impl Running {
 #[derive(Default)]
 struct Summary {
     values: u64,
-    distinct: std::collections::HashSet<Key>,
+    distinct: Distinct,
     types: HashMap<String, u64>,
     numbers: Running,
     lengths: Running,
@@ -135,9 +215,14 @@ struct Summary {
 
 impl Summary {
     /// A value that is not empty, with its type's name.
-    fn add(&mut self, v: ValueRef<'_>, ty: impl Into<String>) {
+    fn add(&mut self, v: ValueRef<'_>, ty: &str) {
         self.values += 1;
-        *self.types.entry(ty.into()).or_default() += 1;
+        match self.types.get_mut(ty) {
+            Some(n) => *n += 1,
+            None => {
+                self.types.insert(ty.to_string(), 1);
+            }
+        }
         // As lt_num: numbers, and text that reads as one, count as numbers; other text
         // by its length in characters.
         match v {
@@ -152,7 +237,7 @@ impl Summary {
             }
             _ => {}
         }
-        self.distinct.insert(Key::of(&owned(v)));
+        self.distinct.add(v);
     }
 
     fn finish(self) -> Describe {
@@ -160,7 +245,7 @@ impl Summary {
         types.sort_by(|(ta, ca), (tb, cb)| cb.cmp(ca).then_with(|| ta.cmp(tb)));
         Describe {
             values: self.values,
-            distinct: self.distinct.len() as u64,
+            distinct: self.distinct.len(),
             types,
             numbers: self.numbers.spread(),
             lengths: self.lengths.spread(),
@@ -296,6 +381,78 @@ fn normalised(x: &str) -> String {
     )
 }
 
+/// The tasks a query matches, to test rows of a relation against in Rust: cheaper than
+/// `task_id IN (SELECT ..)`, which SQLite answers through a temporary index of them.
+enum TaskFilter {
+    All,
+    /// Task ids from `base` as bits: ids are mostly dense.
+    Bits {
+        base: i64,
+        bits: Vec<u64>,
+    },
+    Set(std::collections::HashSet<i64, foldhash::fast::RandomState>),
+}
+
+impl TaskFilter {
+    fn contains(&self, id: i64) -> bool {
+        match self {
+            TaskFilter::All => true,
+            TaskFilter::Bits { base, bits } => {
+                let Some(i) = id.checked_sub(*base).and_then(|i| usize::try_from(i).ok()) else {
+                    return false;
+                };
+                bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+            }
+            TaskFilter::Set(set) => set.contains(&id),
+        }
+    }
+}
+
+impl Store {
+    /// The query's tasks as a [`TaskFilter`] and how many there are.
+    fn task_filter(&self, q: &Query) -> Result<(TaskFilter, u64)> {
+        let mut b = Builder::default();
+        let cond = b.condition(q);
+        if cond == "1" {
+            return Ok((TaskFilter::All, self.query_count(q)?));
+        }
+        let sql = match (
+            q.filters.is_empty(),
+            super::super::fts::match_expr(&q.search, true),
+        ) {
+            // A search alone: the index lists its tasks without visiting them.
+            (true, Some(m)) => {
+                let m = b.bind(SqlValue::Text(m));
+                format!("SELECT rowid FROM task_fts WHERE task_fts MATCH {m}")
+            }
+            _ => format!("SELECT t.id FROM {} WHERE {cond}", b.from()),
+        };
+        let mut st = self.conn().prepare(&sql)?;
+        bind(&mut st, &b.params)?;
+        let mut ids = Vec::new();
+        let mut rows = st.raw_query();
+        while let Some(r) = rows.next()? {
+            ids.push(r.get::<_, i64>(0)?);
+        }
+        let n = ids.len() as u64;
+        let (Some(&min), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
+            return Ok((TaskFilter::Set(Default::default()), 0));
+        };
+        let span = max.abs_diff(min);
+        // Bits while they take no more room than a set would.
+        if span / 64 <= n.saturating_mul(2) {
+            let mut bits = vec![0u64; (span / 64 + 1) as usize];
+            for id in ids {
+                let i = (id - min) as usize;
+                bits[i / 64] |= 1 << (i % 64);
+            }
+            Ok((TaskFilter::Bits { base: min, bits }, n))
+        } else {
+            Ok((TaskFilter::Set(ids.into_iter().collect()), n))
+        }
+    }
+}
+
 /// Restricts the relation alias `rr` to the query's tasks.
 fn in_query(b: &Builder, cond: &str) -> String {
     if cond == "1" {
@@ -306,19 +463,6 @@ fn in_query(b: &Builder, cond: &str) -> String {
             b.from()
         )
     }
-}
-
-/// A data key's JSON type, for keys SQLite's paths can name.
-fn data_type(b: &mut Builder, p: &DataPath) -> Option<String> {
-    if p.0.iter().any(|k| k.contains(['"', '\\'])) {
-        return None;
-    }
-    let mut path = String::from("$");
-    for k in &p.0 {
-        path.push_str(&format!(".\"{k}\""));
-    }
-    let path = b.bind(SqlValue::Text(path));
-    Some(format!("json_type(d.data, {path})"))
 }
 
 impl Store {
@@ -335,31 +479,34 @@ impl Store {
             // One pass over the values by task, counted in Rust: each result list is
             // parsed once and no (task, value) table is written and grouped.
             let (rel, control) = b.raw_relation(field);
-            let cond = b.condition(q);
+            let control = control.as_deref().map(ControlReader::new);
+            let (tasks, matched) = self.task_filter(q)?;
             let sql = format!(
-                "SELECT rr.task_id, rr.v FROM ({rel}) rr WHERE rr.v IS NOT NULL{} ORDER BY rr.task_id",
-                in_query(&b, &cond)
+                "SELECT rr.task_id, rr.v FROM ({rel}) rr WHERE rr.v IS NOT NULL ORDER BY rr.task_id"
             );
             let mut st = conn.prepare(&sql)?;
             bind(&mut st, &b.params)?;
             let mut it = st.raw_query();
             let mut counts = Counts::default();
-            let mut task_values: Vec<Key> = Vec::new();
+            // The values (as slots of `counts`) the current task holds: each counts once.
+            let mut task_values: Vec<usize> = Vec::new();
             let mut current = None;
             let mut counted = 0i64;
-            let mut add = |v: SqlValue, task_values: &mut Vec<Key>| {
-                if matches!(v, SqlValue::Null) {
+            let mut add = |v: ValueRef<'_>, task_values: &mut Vec<usize>| {
+                if matches!(v, ValueRef::Null) {
                     return;
                 }
-                let key = Key::of(&v);
-                if task_values.contains(&key) {
-                    return;
+                let i = counts.slot(v);
+                if !task_values.contains(&i) {
+                    task_values.push(i);
+                    counts.rows[i].1 += 1;
                 }
-                task_values.push(key);
-                counts.add(&v);
             };
             while let Some(r) = it.next()? {
                 let task: i64 = r.get(0)?;
+                if !tasks.contains(task) {
+                    continue;
+                }
                 if current != Some(task) {
                     if !task_values.is_empty() {
                         counted += 1;
@@ -370,27 +517,24 @@ impl Store {
                 let raw = r.get_ref(1)?;
                 match (&control, raw) {
                     (Some(c), ValueRef::Text(result)) => {
-                        for v in control_sql_values(result, c.as_bytes()) {
+                        c.each(result, |v| {
                             add(v, &mut task_values);
-                        }
+                            true
+                        });
                     }
                     (Some(_), _) => {}
-                    (None, v) => add(owned(v), &mut task_values),
+                    (None, v) => add(v, &mut task_values),
                 }
             }
             if !task_values.is_empty() {
                 counted += 1;
             }
             rows.extend(counts.rows());
-            missing = self.query_count(q)? as i64 - counted;
+            missing = matched as i64 - counted;
         } else {
             // Status and review are never empty and the numeric columns are numbers or
             // NULL: their (costly, for status and review) expression is read once a row.
-            let x = if field.is_numeric() || matches!(field, Field::Status | Field::Review) {
-                b.scalar(field)
-            } else {
-                normalised(&b.scalar(field))
-            };
+            let x = b.scalar(field);
             let cond = b.condition(q);
             // Counted in Rust as the rows come: no sort of the whole project to group.
             let sql = format!("SELECT {x} FROM {} WHERE {cond}", b.from());
@@ -399,9 +543,10 @@ impl Store {
             let mut it = st.raw_query();
             let mut counts = Counts::default();
             while let Some(r) = it.next()? {
+                // Empty values count as missing, as `empty true` selects them.
                 match r.get_ref(0)? {
-                    ValueRef::Null => missing += 1,
-                    v => counts.add(&owned(v)),
+                    v if is_empty_value(v) => missing += 1,
+                    v => counts.add(v),
                 }
             }
             rows.extend(counts.rows());
@@ -482,20 +627,25 @@ impl Store {
     ) -> Result<Vec<GroupFreqRow>> {
         let conn = self.conn();
         let (rel, control) = b.raw_relation(field);
-        let control = control.unwrap_or_default();
-        let cond = b.condition(q);
+        let control = ControlReader::new(&control.unwrap_or_default());
+        let (tasks, _) = self.task_filter(q)?;
         let sql = format!(
-            "SELECT rr.task_id, rr.v, rr.g FROM ({rel}) rr WHERE rr.g IS NOT NULL{} ORDER BY rr.task_id",
-            in_query(&b, &cond)
+            "SELECT rr.task_id, rr.v, rr.g FROM ({rel}) rr WHERE rr.g IS NOT NULL ORDER BY rr.task_id"
         );
         let mut st = conn.prepare(&sql)?;
         bind(&mut st, &b.params)?;
         let mut it = st.raw_query();
-        let mut counts: HashMap<(Key, Key), GroupCount> = HashMap::new();
-        let mut seen: Vec<(Key, Key)> = Vec::new();
+        // A group's name and its value counts, by the group's text.
+        let mut groups: Vec<(String, Counts)> = Vec::new();
+        let mut group_of: FastMap<Box<[u8]>, usize> = FastMap::default();
+        // The (group, value) pairs the current task holds: each counts once.
+        let mut seen: Vec<(usize, usize)> = Vec::new();
         let mut current = None;
         while let Some(r) = it.next()? {
             let task: i64 = r.get(0)?;
+            if !tasks.contains(task) {
+                continue;
+            }
             if current != Some(task) {
                 seen.clear();
                 current = Some(task);
@@ -503,36 +653,40 @@ impl Store {
             let ValueRef::Text(result) = r.get_ref(1)? else {
                 continue;
             };
-            let g = owned(r.get_ref(2)?);
-            let gk = Key::of(&g);
-            for v in control_sql_values(result, control.as_bytes()) {
-                let key = (gk.clone(), Key::of(&v));
-                if seen.contains(&key) {
-                    continue;
+            let g = match r.get_ref(2)? {
+                ValueRef::Text(t) | ValueRef::Blob(t) => std::borrow::Cow::Borrowed(t),
+                other => std::borrow::Cow::Owned(from_sql(other).to_string().into_bytes()),
+            };
+            let gi = match group_of.get(g.as_ref()) {
+                Some(&i) => i,
+                None => {
+                    group_of.insert(g.as_ref().into(), groups.len());
+                    groups.push((String::from_utf8_lossy(&g).into_owned(), Counts::default()));
+                    groups.len() - 1
                 }
-                seen.push(key.clone());
-                counts
-                    .entry(key)
-                    .or_insert_with(|| {
-                        let group = match &g {
-                            SqlValue::Text(t) => t.clone(),
-                            other => from_sql(other.into()).to_string(),
-                        };
-                        (group, from_sql((&v).into()), 0)
-                    })
-                    .2 += 1;
-            }
+            };
+            let counts = &mut groups[gi].1;
+            control.each(result, |v| {
+                let i = counts.slot(v);
+                if !seen.contains(&(gi, i)) {
+                    seen.push((gi, i));
+                    counts.rows[i].1 += 1;
+                }
+                true
+            });
         }
-        let mut rows: Vec<((Key, Key), GroupCount)> = counts.into_iter().collect();
-        rows.sort_by(|((ga, va), (_, _, ca)), ((gb, vb), (_, _, cb))| {
-            ga.cmp(gb).then(cb.cmp(ca)).then_with(|| va.cmp(vb))
-        });
-        Ok(rows
+        groups.sort_by(|(a, _), (b, _)| a.as_bytes().cmp(b.as_bytes()));
+        Ok(groups
             .into_iter()
-            .map(|(_, (group, value, count))| GroupFreqRow {
-                group,
-                value,
-                count,
+            .flat_map(|(group, counts)| {
+                counts
+                    .rows()
+                    .filter(|r| r.count > 0)
+                    .map(move |r| GroupFreqRow {
+                        group: group.clone(),
+                        value: r.value,
+                        count: r.count,
+                    })
             })
             .collect())
     }
@@ -572,38 +726,44 @@ impl Store {
                 |r| r.get::<_, i64>(0),
             )? as u64;
         } else {
-            let x = b.scalar(field);
-            let ty = match field {
-                Field::Data(p) => data_type(&mut b, p),
+            // A data key is read out of the data text here, value and JSON type in one
+            // pass, instead of by two SQL functions that would each read the text.
+            let path = match field {
+                Field::Data(p) => Some(p),
                 _ => None,
             };
+            let x = match path {
+                Some(_) => {
+                    b.needs_data = true;
+                    "d.data".to_string()
+                }
+                None => b.scalar(field),
+            };
             let cond = b.condition(q);
-            let sql = format!(
-                "SELECT {x}, {} FROM {} WHERE {cond}",
-                ty.as_deref().unwrap_or("NULL"),
-                b.from()
-            );
+            let sql = format!("SELECT {x} FROM {} WHERE {cond}", b.from());
             let mut st = conn.prepare(&sql)?;
             bind(&mut st, &b.params)?;
             let mut it = st.raw_query();
+            let mut add = |v: ValueRef<'_>, ty: &str| {
+                if is_empty_value(v) {
+                    missing += 1;
+                } else {
+                    acc.add(v, ty);
+                }
+            };
             while let Some(r) = it.next()? {
                 let v = r.get_ref(0)?;
-                // What `empty true` matches (see `normalised`).
-                let empty = match v {
-                    ValueRef::Null => true,
-                    ValueRef::Text(t) => matches!(t, b"" | b"[]" | b"{}"),
-                    _ => false,
-                };
-                if empty {
-                    missing += 1;
-                    continue;
+                match (path, v) {
+                    (Some(p), ValueRef::Text(data)) => match super::json_scan::path(data, &p.0) {
+                        Some(raw) => {
+                            let ty = super::json_scan::type_name(raw).unwrap_or_default();
+                            super::json_scan::with_value(raw, |v| add(v, ty));
+                        }
+                        None => add(ValueRef::Null, ""),
+                    },
+                    (Some(_), _) => add(ValueRef::Null, ""),
+                    (None, v) => add(v, sql_type(v)),
                 }
-                let ty = match r.get_ref(1)? {
-                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
-                    _ if ty.is_some() => String::new(),
-                    _ => sql_type(v).to_string(),
-                };
-                acc.add(v, ty);
             }
         }
         let mut d = acc.finish();

@@ -681,3 +681,159 @@ fn large_sorted_sets_keep_every_id_in_order() {
         rs.close(&s).unwrap();
     }
 }
+
+/// Data texts with the shapes that trip a reader that skips instead of parsing.
+const ODD_DATA: &[&str] = &[
+    r#"{"text": "plain", "n": 3}"#,
+    r#"{ "text" : "a \"quoted\" {[not]} , \"n\": 9" , "n" : -1.5e2 }"#,
+    r#"{"n": 99999999999999999999, "text": "\u00e9t\u00e9 \/ \\ \n"}"#,
+    r#"{"meta": {"source": "web", "n": {"x": [1, {"y": "}"}]}}, "text": true}"#,
+    r#"{"text": false, "n": null, "list": [1, "two", [3]], "obj": {"a" : 1, "b": [ ]}}"#,
+    r#"{"caf\u00e9": "accent", "k\"q": 1, "a.b": "dotted", "text": ""}"#,
+    r#"{"text": "first", "text": "second", "n": 0.0, "i": -0}"#,
+    r#"{"n": 1e2, "i": 12345678901234, "text": "x", "meta": "not an object"}"#,
+    r#"{}"#,
+];
+
+#[test]
+fn data_values_match_sqlites_json_functions() {
+    let c = rusqlite::Connection::open_in_memory().unwrap();
+    sql::register(&c).unwrap();
+    let paths: &[&[&str]] = &[
+        &["text"],
+        &["n"],
+        &["i"],
+        &["list"],
+        &["obj"],
+        &["meta", "source"],
+        &["meta", "n"],
+        &["meta", "n", "x"],
+        &["café"],
+        &["a.b"],
+        &["missing"],
+        &["text", "inner"],
+        &["meta", "source", "x"],
+    ];
+    for data in ODD_DATA {
+        for path in paths {
+            let json_path: String = std::iter::once("$".to_string())
+                .chain(path.iter().map(|k| format!(".\"{k}\"")))
+                .collect();
+            // ?1 the data, ?2.. the keys, then the JSON path.
+            let keys: Vec<String> = (0..path.len()).map(|i| format!("?{}", i + 2)).collect();
+            let keys = keys.join(", ");
+            let json = path.len() + 2;
+            let sql = format!(
+                "SELECT lt_data(?1, {keys}), \
+                   CASE json_type(?1, ?{json}) WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' \
+                     ELSE json_extract(?1, ?{json}) END, \
+                   json_type(?1, ?{json})"
+            );
+            let mut params: Vec<rusqlite::types::Value> = vec![data.to_string().into()];
+            params.extend(path.iter().map(|k| k.to_string().into()));
+            params.push(json_path.clone().into());
+            let got: (
+                rusqlite::types::Value,
+                rusqlite::types::Value,
+                Option<String>,
+            ) = c
+                .query_row(&sql, rusqlite::params_from_iter(params), |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .unwrap();
+            let ty = super::json_scan::path(data.as_bytes(), path)
+                .and_then(super::json_scan::type_name)
+                .map(str::to_string);
+            // A number too large for an integer: SQLite keeps its text as it was written.
+            if data.contains("99999999999999999999") && path == &["n"] {
+                assert_eq!(got.0, rusqlite::types::Value::Real(1e20));
+                continue;
+            }
+            assert_eq!(got.0, got.1, "{data} at {json_path}");
+            assert_eq!(ty, got.2, "type of {data} at {json_path}");
+        }
+    }
+}
+
+/// What `control_sql_values` must give, by a full parse of the result.
+fn control_values_by_full_parse(result: &str, control: &str) -> Vec<rusqlite::types::Value> {
+    use rusqlite::types::Value as V;
+    use serde_json::Value as J;
+    let leaf = |v: &J| -> Option<V> {
+        Some(match v {
+            J::Null => return None,
+            J::Bool(b) => V::Text(b.to_string()),
+            J::String(s) => V::Text(s.clone()),
+            J::Number(n) => n
+                .as_i64()
+                .map_or_else(|| V::Real(n.as_f64().unwrap()), V::Integer),
+            J::Array(path) => V::Text(
+                path.iter()
+                    .map(|p| match p {
+                        J::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" / "),
+            ),
+            J::Object(_) => V::Text(v.to_string()),
+        })
+    };
+    let Ok(J::Array(items)) = serde_json::from_str::<J>(result) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in &items {
+        if item.get("from_name").and_then(J::as_str) != Some(control) {
+            continue;
+        }
+        let Some(kind) = item.get("type").and_then(J::as_str) else {
+            continue;
+        };
+        let key = if kind == "textarea" { "text" } else { kind };
+        match item.get("value").and_then(|v| v.get(key)) {
+            Some(J::Array(list)) => out.extend(list.iter().filter_map(leaf)),
+            Some(v) => out.extend(leaf(v)),
+            None => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn control_values_match_a_full_parse() {
+    let results = [
+        r#"[{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive", "Neutral"]}}]"#,
+        r#"[{"value": {"choices": ["A"]}, "type": "choices", "from_name": "sentiment"}, {"from_name": "other", "type": "choices", "value": {"choices": ["B"]}}]"#,
+        r#"[{"from_name": "tax", "type": "taxonomy", "value": {"taxonomy": [["Animals", "Cats"], ["Plants"], ["x", 1, {"k": "v"}]]}}]"#,
+        r#"[{"from_name": "rate", "type": "rating", "value": {"rating": 4}}, {"from_name": "rate", "type": "rating", "value": {"rating": 2.5}}]"#,
+        r#"[{"from_name": "notes", "type": "textarea", "value": {"text": ["one \"quoted\"", "two \u00e9"]}}]"#,
+        r#"[{"from_name": "flag", "type": "choices", "value": {"choices": [true, null, false, {"b": 1, "a": [2]}]}}]"#,
+        r#"[{"from_name": "lab\u0065l", "type": "labels", "value": {"start": 0, "end": 4, "labels": ["PER"]}}]"#,
+        r#"[{"from_name": "label", "type": "labels", "value": "not an object"}, "not an item", 3, {"from_name": 5}]"#,
+        r#"[{"from_name": "label", "type": null, "value": {"labels": ["X"]}}, {"from_name": "label", "type": "labels"}]"#,
+        r#"[{"from_name": "num", "type": "number", "value": {"number": -7}}, {"from_name": "num", "type": "number", "value": {"number": 1e3}}]"#,
+        r#"[]"#,
+        r#"{"not": "a list"}"#,
+    ];
+    let controls = [
+        "sentiment",
+        "other",
+        "tax",
+        "rate",
+        "notes",
+        "flag",
+        "label",
+        "num",
+        "none",
+    ];
+    for result in results {
+        for control in controls {
+            assert_eq!(
+                sql::control_sql_values(result.as_bytes(), control.as_bytes()),
+                control_values_by_full_parse(result, control),
+                "{control} in {result}"
+            );
+        }
+    }
+}
