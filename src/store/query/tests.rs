@@ -759,7 +759,16 @@ fn next_match_agrees_with_walking_every_row() {
     let order = ids(&s, &q);
     let rs = s.run_query(&q).unwrap();
     let len = order.len() as u64;
-    for words in ["alpha", "al", "beta", "zeta", "w7", "alpha beta", "nothing", "w1"] {
+    for words in [
+        "alpha",
+        "al",
+        "beta",
+        "zeta",
+        "w7",
+        "alpha beta",
+        "nothing",
+        "w1",
+    ] {
         let matching = s.search_ids(words).unwrap();
         if words == "alpha" {
             assert!(matching.len() > 100);
@@ -776,7 +785,11 @@ fn next_match_agrees_with_walking_every_row() {
                     (0..end).rev().find(|&p| hit(p))
                 };
                 let at = format!("{words} {from:?} {forward}");
-                assert_eq!(rs.next_match(&s, words, from, forward).unwrap(), expected, "{at}");
+                assert_eq!(
+                    rs.next_match(&s, words, from, forward).unwrap(),
+                    expected,
+                    "{at}"
+                );
             }
         }
         // Read afresh rather than kept from the previous call.
