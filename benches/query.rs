@@ -181,13 +181,23 @@ fn main() {
             ms(reads[reads.len() * 99 / 100]),
             ms(*reads.last().expect("reads"))
         );
-        time("jump to task id (first: builds the index)", || {
+        time("jump to task id", || {
             set.position_of(&store, n as i64 / 2)
                 .expect("jump")
                 .unwrap_or(0)
         });
         time("next match r0500000 from the top", || {
             set.next_match(&store, "r0500000", None, true)
+                .expect("next")
+                .unwrap_or(0)
+        });
+        // A new search each run (the set keeps one search's matches), then the same one.
+        let mut prefixes = ["battery", "batter", "batte", "batt", "bat"]
+            .into_iter()
+            .cycle();
+        time("next match, new search battery.. from the middle", || {
+            let words = prefixes.next().expect("prefix");
+            set.next_match(&store, words, Some(set.count() / 2), true)
                 .expect("next")
                 .unwrap_or(0)
         });

@@ -23,14 +23,14 @@
 //! `regex` is the `regex` crate's syntax, case-sensitive unless `(?i)`.
 //!
 //! # Result sets
-//! [`Store::run_query`] writes the ordered ids of the matching tasks once into a temporary
-//! table of the connection (row = position), so that afterwards every read is an index
-//! lookup whatever the project's size: [`ResultSet::page`] (typed [`ResultRow`]s with the
-//! requested columns), [`ResultSet::position_of`] (jump to a task id),
-//! [`ResultSet::next_match`] (next / previous row whose task text holds words),
-//! [`ResultSet::ids`] (all ids in order). A result set lives on the connection that ran
-//! it: a screen keeps its own [`Store`] for it and passes that store to every call, and
-//! [`ResultSet::close`] drops the table. It is a snapshot of ids: a task deleted later
+//! [`Store::run_query`] reads the ordered ids of the matching tasks once and keeps them
+//! in memory (8 bytes a task, never the tasks), so that afterwards every read starts
+//! from a position whatever the project's size: [`ResultSet::page`] (typed
+//! [`ResultRow`]s with the requested columns), [`ResultSet::position_of`] (jump to a task
+//! id), [`ResultSet::next_match`] (next / previous row whose task text holds words),
+//! [`ResultSet::ids`] (all ids in order). A result set keeps nothing in the database: a
+//! screen passes its own [`Store`] to every call, and [`ResultSet::close`] is kept for
+//! callers that end a set (dropping it is the same). It is a snapshot of ids: a task deleted later
 //! is left out of the pages that would show it; its other values are read at page time.
 //!
 //! # Summaries

@@ -1,19 +1,15 @@
-//! Result sets: a query's ordered task ids kept in a temporary table of the connection,
-//! row = position, so pages, jumps and searches are index lookups.
+//! Result sets: a query's matching task ids in order, held in memory (8 bytes a task; the
+//! tasks' values are never held). A page reads its few tasks by id in one statement, a
+//! jump to a task id scans the ids, and the next row matching a search walks the ids
+//! against the search's matching tasks, read once per search and project state; so no
+//! key press reruns the query.
 
-use super::sql::{Builder, bind, from_sql, one, register};
+use super::json_scan;
+use super::sql::{Builder, SortColumn, SortRead, bind, from_sql, one, register};
 use super::{Field, Query, ReviewState, Status, Value};
 use crate::store::{Result, Store, fts};
 use rusqlite::types::{Value as SqlValue, ValueRef};
-use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
-
-static NEXT_TABLE: AtomicU64 = AtomicU64::new(1);
-
-/// A new name for a temporary table of the connection.
-pub(super) fn temp_name(prefix: &str) -> String {
-    format!("{prefix}_{}", NEXT_TABLE.fetch_add(1, Ordering::Relaxed))
-}
+use std::cell::RefCell;
 
 /// A larger page cache while a query sorts or groups a whole project: SQLite's sorter
 /// keeps this much in memory before it merges runs (a million sort keys take about
@@ -66,6 +62,17 @@ impl SortKey {
         }
     }
 
+    /// As `lt_num` reads a value: text that reads as a number is that number.
+    fn numeric(v: ValueRef<'_>) -> SortKey {
+        match v {
+            ValueRef::Text(t) => match std::str::from_utf8(t).ok().and_then(super::parse::number) {
+                Some(n) => SortKey::Number(n),
+                None => SortKey::Text(t.into()),
+            },
+            v => SortKey::of(v),
+        }
+    }
+
     /// `ORDER BY key ASC|DESC NULLS LAST`.
     fn cmp(&self, other: &SortKey, descending: bool) -> std::cmp::Ordering {
         use std::cmp::Ordering::*;
@@ -94,11 +101,11 @@ impl SortKey {
 fn sorted_ids(
     conn: &rusqlite::Connection,
     b: &Builder,
-    keys: &[(String, bool)],
+    keys: &[SortColumn],
     id_descending: bool,
     cond: &str,
 ) -> rusqlite::Result<Vec<i64>> {
-    let exprs: Vec<&str> = keys.iter().map(|(k, _)| k.as_str()).collect();
+    let exprs: Vec<&str> = keys.iter().map(|k| k.expr.as_str()).collect();
     let sql = format!(
         "SELECT t.id, {} FROM {} WHERE {cond}",
         exprs.join(", "),
@@ -112,15 +119,42 @@ fn sorted_ids(
     let mut rows = st.raw_query();
     while let Some(r) = rows.next()? {
         ids.push(r.get::<_, i64>(0)?);
-        for i in 0..k {
-            values.push(SortKey::of(r.get_ref(i + 1)?));
+        for (i, key) in keys.iter().enumerate() {
+            let v = r.get_ref(i + 1)?;
+            values.push(match (&key.read, v) {
+                (SortRead::AsIs, v) => SortKey::of(v),
+                (SortRead::Numeric, v) => SortKey::numeric(v),
+                (SortRead::Data(p), ValueRef::Text(data)) => json_scan::path(data, &p.0)
+                    .map_or(SortKey::Null, |raw| {
+                        json_scan::with_value(raw, SortKey::numeric)
+                    }),
+                (SortRead::Data(_), _) => SortKey::Null,
+            });
         }
+    }
+    if k == 1
+        && !values
+            .iter()
+            .any(|v| matches!(v, SortKey::Text(_) | SortKey::Blob(_)))
+    {
+        // One numeric key (the usual sort): pairs sorted in place read memory in order,
+        // where an index into the keys would jump around a million of them. (Text keys
+        // are read through their pointers either way, and moving an index is cheaper.)
+        let descending = keys[0].descending;
+        let mut pairs: Vec<(SortKey, i64)> = values.into_iter().zip(ids).collect();
+        pairs.sort_unstable_by(|(a, x), (b, y)| {
+            a.cmp(b, descending).then_with(|| {
+                let o = x.cmp(y);
+                if id_descending { o.reverse() } else { o }
+            })
+        });
+        return Ok(pairs.into_iter().map(|(_, id)| id).collect());
     }
     let mut order: Vec<u32> = (0..ids.len() as u32).collect();
     order.sort_unstable_by(|&x, &y| {
         let (x, y) = (x as usize, y as usize);
-        for (i, (_, descending)) in keys.iter().enumerate() {
-            let o = values[x * k + i].cmp(&values[y * k + i], *descending);
+        for (i, key) in keys.iter().enumerate() {
+            let o = values[x * k + i].cmp(&values[y * k + i], key.descending);
             if o.is_ne() {
                 return o;
             }
@@ -131,48 +165,114 @@ fn sorted_ids(
     Ok(order.into_iter().map(|i| ids[i as usize]).collect())
 }
 
-/// Writes ids in order into a result table (row = position): many rows a statement, so
-/// that statement overhead does not count a million times.
-fn fill(conn: &rusqlite::Connection, table: &str, ids: &[i64]) -> rusqlite::Result<()> {
-    const ROWS: usize = 500;
-    let insert = |n: usize| {
-        format!(
-            "INSERT INTO temp.{table} (task_id) VALUES {}",
-            vec!["(?)"; n].join(",")
-        )
-    };
-    let mut chunks = ids.chunks_exact(ROWS);
-    let mut st = conn.prepare(&insert(ROWS))?;
-    for chunk in chunks.by_ref() {
-        for (i, id) in chunk.iter().enumerate() {
-            st.raw_bind_parameter(i + 1, id)?;
-        }
-        st.raw_execute()?;
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        let mut st = conn.prepare(&insert(rest.len()))?;
-        for (i, id) in rest.iter().enumerate() {
-            st.raw_bind_parameter(i + 1, id)?;
-        }
-        st.raw_execute()?;
-    }
-    Ok(())
+/// Task ids to test membership in: a bitmap over their range when that is under
+/// [`MAX_BITS`] wide (task ids are dense; a million take 125 KB), else the sorted ids.
+pub(super) enum IdSet {
+    Bits { min: i64, bits: Vec<u64> },
+    Sorted(Vec<i64>),
 }
 
-/// Up to this many tasks matching a search, the next match is found through them (by
-/// the task index of the set); with more, by walking the set, where one is near.
-const SPARSE_MATCHES: i64 = 50_000;
+const MAX_BITS: u64 = 1 << 27;
 
-/// A query's matching tasks in order, held by the connection that ran it (see the
-/// module docs of `query`). Pass the same [`Store`] to every call.
-#[derive(Debug)]
+impl IdSet {
+    /// From ids, usually in ascending order already.
+    pub(super) fn new(mut ids: Vec<i64>) -> IdSet {
+        if !ids.is_sorted() {
+            ids.sort_unstable();
+        }
+        let (Some(&min), Some(&max)) = (ids.first(), ids.last()) else {
+            return IdSet::Sorted(ids);
+        };
+        let span = max.checked_sub(min).map(|s| s as u64);
+        match span {
+            Some(span) if span < MAX_BITS => {
+                let mut bits = vec![0u64; span as usize / 64 + 1];
+                for id in ids {
+                    let i = (id - min) as usize;
+                    bits[i / 64] |= 1 << (i % 64);
+                }
+                IdSet::Bits { min, bits }
+            }
+            _ => IdSet::Sorted(ids),
+        }
+    }
+
+    pub(super) fn contains(&self, id: i64) -> bool {
+        match self {
+            IdSet::Bits { min, bits } => match id.checked_sub(*min) {
+                Some(i) if i >= 0 => bits
+                    .get(i as usize / 64)
+                    .is_some_and(|w| w & (1 << (i as usize % 64)) != 0),
+                _ => false,
+            },
+            IdSet::Sorted(ids) => ids.binary_search(&id).is_ok(),
+        }
+    }
+}
+
+/// The ids a statement returns (its first column), in its order.
+pub(super) fn collect_ids(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    params: &[SqlValue],
+) -> rusqlite::Result<Vec<i64>> {
+    let mut st = conn.prepare_cached(sql)?;
+    bind(&mut st, params)?;
+    let mut rows = st.raw_query();
+    let mut ids = Vec::new();
+    while let Some(r) = rows.next()? {
+        ids.push(r.get(0)?);
+    }
+    Ok(ids)
+}
+
+/// Ids as a JSON array, bound as one parameter and read back with `json_each`: one
+/// statement text whatever their number, so it is prepared once.
+fn json_ids(ids: &[i64]) -> String {
+    let mut s = String::with_capacity(ids.len() * 8 + 2);
+    s.push('[');
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&id.to_string());
+    }
+    s.push(']');
+    s
+}
+
+/// A query's matching tasks in order: their ids, held in memory (8 bytes a task; the
+/// tasks' values are read page by page). Pass a [`Store`] of the same project to every
+/// call.
 pub struct ResultSet {
-    table: String,
-    len: u64,
+    ids: Vec<i64>,
     query: Query,
-    /// The task-id index for jumps and sparse searches exists.
-    by_task: Cell<bool>,
+    /// The tasks matching the last search of [`ResultSet::next_match`], kept while the
+    /// project is unchanged, so that pressing on to the next match reads nothing.
+    matches: RefCell<Option<Matches>>,
+}
+
+/// The tasks a search matched, and the project's state they were read in.
+struct Matches {
+    expr: String,
+    version: (i64, u64),
+    ids: IdSet,
+}
+
+/// Changes when any connection writes the project: `data_version` counts other
+/// connections' commits, `total_changes` this connection's rows.
+fn project_version(conn: &rusqlite::Connection) -> rusqlite::Result<(i64, u64)> {
+    let v = conn.query_row("PRAGMA data_version", [], |r| r.get(0))?;
+    Ok((v, conn.total_changes()))
+}
+
+impl std::fmt::Debug for ResultSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ResultSet")
+            .field("count", &self.ids.len())
+            .field("query", &self.query)
+            .finish()
+    }
 }
 
 /// One row of a result set: the table's columns, typed, and the requested ones.
@@ -252,74 +352,45 @@ fn search_only(q: &Query) -> Option<(String, bool)> {
 }
 
 impl Store {
-    /// Runs a query: its matching task ids, in order, into a new result set.
+    /// Runs a query: the ids of its matching tasks, in order, into a new result set.
     pub fn run_query(&self, q: &Query) -> Result<ResultSet> {
         let conn = self.conn();
         register(conn)?;
-        // The result tables and the sorts behind them stay in memory: a million ids
-        // take about 20 MB.
+        // SQLite still sorts where an index serves a filter and the set is in id order:
+        // its sorter stays in memory.
         conn.pragma_update(None, "temp_store", "MEMORY")?;
-        let table = temp_name("lt_result");
         let _cache = BigCache::new(conn);
-        conn.execute_batch(&format!(
-            "CREATE TEMP TABLE {table} (pos INTEGER PRIMARY KEY, task_id INTEGER NOT NULL)"
-        ))?;
         let mut b = Builder::default();
-        let sql = match search_only(q) {
+        let ids = match search_only(q) {
             // The search index lists its tasks in id order: no need to visit the tasks.
             Some((m, descending)) => {
                 let m = b.bind(SqlValue::Text(m));
-                format!(
-                    "INSERT INTO temp.{table} (task_id) SELECT rowid FROM task_fts \
-                     WHERE task_fts MATCH {m} ORDER BY rowid {}",
+                let sql = format!(
+                    "SELECT rowid FROM task_fts WHERE task_fts MATCH {m} ORDER BY rowid {}",
                     if descending { "DESC" } else { "ASC" }
-                )
+                );
+                collect_ids(conn, &sql, &b.params)?
             }
             None if !q.sort.first().is_none_or(|s| s.field == Field::Id) => {
-                let (keys, id_descending) = b.sort_keys(q);
+                let (keys, id_descending) = b.sort_columns(q);
                 let cond = b.condition(q);
-                let run = sorted_ids(conn, &b, &keys, id_descending, &cond).and_then(|ids| {
-                    fill(conn, &table, &ids)?;
-                    Ok(ids.len())
-                });
-                return match run {
-                    Ok(n) => Ok(ResultSet {
-                        table,
-                        len: n as u64,
-                        query: q.clone(),
-                        by_task: Cell::new(false),
-                    }),
-                    Err(e) => {
-                        let _ = conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{table}"));
-                        Err(e.into())
-                    }
-                };
+                sorted_ids(conn, &b, &keys, id_descending, &cond)?
             }
             None => {
                 let cond = b.condition(q);
                 let order = b.order(q);
-                format!(
-                    "INSERT INTO temp.{table} (task_id) SELECT t.id FROM {} WHERE {cond} ORDER BY {order}",
+                let sql = format!(
+                    "SELECT t.id FROM {} WHERE {cond} ORDER BY {order}",
                     b.from()
-                )
+                );
+                collect_ids(conn, &sql, &b.params)?
             }
         };
-        let run = conn.prepare(&sql).and_then(|mut st| {
-            bind(&mut st, &b.params)?;
-            st.raw_execute()
-        });
-        match run {
-            Ok(n) => Ok(ResultSet {
-                table,
-                len: n as u64,
-                query: q.clone(),
-                by_task: Cell::new(false),
-            }),
-            Err(e) => {
-                let _ = conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{table}"));
-                Err(e.into())
-            }
-        }
+        Ok(ResultSet {
+            ids,
+            query: q.clone(),
+            matches: RefCell::new(None),
+        })
     }
 
     /// How many tasks a query matches, without keeping them.
@@ -344,11 +415,11 @@ impl Store {
 impl ResultSet {
     /// Tasks in the set.
     pub fn count(&self) -> u64 {
-        self.len
+        self.ids.len() as u64
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.ids.is_empty()
     }
 
     /// The query that made the set.
@@ -357,7 +428,8 @@ impl ResultSet {
     }
 
     /// Rows `offset .. offset + limit` (fewer at the end, or where a task was deleted
-    /// since the query ran), with a cell per field of `columns`.
+    /// since the query ran), with a cell per field of `columns`: one statement reads the
+    /// page's tasks by id.
     pub fn page(
         &self,
         store: &Store,
@@ -365,12 +437,14 @@ impl ResultSet {
         limit: usize,
         columns: &[Field],
     ) -> Result<Vec<ResultRow>> {
+        let lo = offset.min(self.count()) as usize;
+        let hi = lo.saturating_add(limit).min(self.ids.len());
+        if lo == hi {
+            return Ok(Vec::new());
+        }
         let conn = store.conn();
         let mut b = Builder::default();
-        let lo = b.bind(SqlValue::Integer(offset.min(i64::MAX as u64) as i64));
-        let hi = b.bind(SqlValue::Integer(
-            offset.saturating_add(limit as u64).min(i64::MAX as u64) as i64,
-        ));
+        let ids = b.bind(SqlValue::Text(json_ids(&self.ids[lo..hi])));
         let fixed = [
             b.scalar(&Field::Status),
             b.cell(&Field::Annotators),
@@ -379,7 +453,7 @@ impl ResultSet {
         ];
         let cells: Vec<String> = columns.iter().map(|c| b.cell(c)).collect();
         let mut select = vec![
-            "q.pos".to_string(),
+            "q.key".to_string(),
             "t.id".into(),
             "t.total_annotations".into(),
             "t.cancelled_annotations".into(),
@@ -394,11 +468,11 @@ impl ResultSet {
         } else {
             ""
         };
+        // CROSS JOIN: the page's ids drive, each task found by its id.
         let sql = format!(
-            "SELECT {} FROM temp.{} q JOIN tasks t ON t.id = q.task_id{data} \
-             WHERE q.pos > {lo} AND q.pos <= {hi} ORDER BY q.pos",
+            "SELECT {} FROM json_each({ids}) q CROSS JOIN tasks t ON t.id = q.value{data} \
+             ORDER BY q.key",
             select.join(", "),
-            self.table
         );
         register(conn)?;
         let mut st = conn.prepare_cached(&sql)?;
@@ -418,7 +492,7 @@ impl ResultSet {
                     });
                 }
                 Ok(ResultRow {
-                    position: r.get::<_, i64>(0)? as u64 - 1,
+                    position: lo as u64 + r.get::<_, i64>(0)? as u64,
                     id: r.get(1)?,
                     annotations: r.get(2)?,
                     cancelled: r.get(3)?,
@@ -436,34 +510,23 @@ impl ResultSet {
         Ok(rows)
     }
 
-    fn index_by_task(&self, store: &Store) -> Result<()> {
-        if !self.by_task.get() {
-            store.conn().execute_batch(&format!(
-                "CREATE INDEX IF NOT EXISTS temp.{0}_task ON {0} (task_id, pos)",
-                self.table
-            ))?;
-            self.by_task.set(true);
-        }
-        Ok(())
-    }
-
-    /// The position of a task in the set (jump to id). The first call indexes the set
-    /// by task id.
-    pub fn position_of(&self, store: &Store, task_id: i64) -> Result<Option<u64>> {
-        self.index_by_task(store)?;
-        let pos: Option<i64> = store
-            .conn()
-            .prepare_cached(&format!(
-                "SELECT min(pos) FROM temp.{} WHERE task_id = ?1",
-                self.table
-            ))?
-            .query_row([task_id], |r| r.get(0))?;
-        Ok(pos.map(|p| p as u64 - 1))
+    /// The position of a task in the set (jump to id).
+    pub fn position_of(&self, _store: &Store, task_id: i64) -> Result<Option<u64>> {
+        Ok(self
+            .ids
+            .iter()
+            .position(|&id| id == task_id)
+            .map(|p| p as u64))
     }
 
     /// The next (or, backwards, previous) position after (before) `from` whose task's
     /// text holds all `words` (the last one as a prefix); from the start (end) when
     /// `from` is `None`. `None` when no row further on matches (no wrapping around).
+    ///
+    /// The matching tasks' ids are read once (FTS5 merges a prefix's whole doclist for
+    /// any lookup, so probing the set's ids one by one is slower than reading them all)
+    /// and kept for the next call with the same words while the project is unchanged;
+    /// then the set's ids are walked from `from`.
     pub fn next_match(
         &self,
         store: &Store,
@@ -471,95 +534,71 @@ impl ResultSet {
         from: Option<u64>,
         forward: bool,
     ) -> Result<Option<u64>> {
-        self.next_match_with(store, words, from, forward, SPARSE_MATCHES)
-    }
-
-    fn next_match_with(
-        &self,
-        store: &Store,
-        words: &str,
-        from: Option<u64>,
-        forward: bool,
-        sparse: i64,
-    ) -> Result<Option<u64>> {
         let Some(m) = fts::match_expr(words, true) else {
             return Ok(None);
         };
-        // Positions are 1-based in the table.
-        let bound: i64 = match (from, forward) {
-            (Some(p), _) => p as i64 + 1,
-            (None, true) => 0,
-            (None, false) => self.len as i64 + 1,
+        let len = self.ids.len();
+        // The positions to look at: `lo..hi`, nearest first.
+        let (lo, hi) = match (from, forward) {
+            (Some(p), true) => (p.saturating_add(1).min(len as u64) as usize, len),
+            (Some(p), false) => (0, p.min(len as u64) as usize),
+            (None, _) => (0, len),
         };
+        if lo == hi {
+            return Ok(None);
+        }
         let conn = store.conn();
-        // Few matches: walk them through the task index. Many: walk the set from `from`,
-        // where the next match is near.
-        let matches: i64 = conn
-            .prepare_cached("SELECT count(*) FROM (SELECT rowid FROM task_fts WHERE task_fts MATCH ?1 LIMIT ?2)")?
-            .query_row(rusqlite::params![&m, sparse + 1], |r| r.get(0))?;
-        let (cmp, agg) = if forward { (">", "min") } else { ("<", "max") };
-        let sql = if matches <= sparse {
-            self.index_by_task(store)?;
-            format!(
-                "SELECT {agg}(q.pos) FROM task_fts f JOIN temp.{} q ON q.task_id = f.rowid \
-                 WHERE f.task_fts MATCH ?1 AND q.pos {cmp} ?2",
-                self.table
-            )
-        } else {
-            format!(
-                "SELECT q.pos FROM temp.{} q WHERE q.pos {cmp} ?2 \
-                 AND q.task_id IN (SELECT rowid FROM task_fts WHERE task_fts MATCH ?1) \
-                 ORDER BY q.pos {} LIMIT 1",
-                self.table,
-                if forward { "ASC" } else { "DESC" }
-            )
+        let version = project_version(conn)?;
+        let mut cache = self.matches.borrow_mut();
+        let fresh = cache
+            .as_ref()
+            .is_some_and(|c| c.expr == m && c.version == version);
+        if !fresh {
+            *cache = None;
+            let ids = IdSet::new(collect_ids(
+                conn,
+                "SELECT rowid FROM task_fts WHERE task_fts MATCH ?1 ORDER BY rowid",
+                &[SqlValue::Text(m.clone())],
+            )?);
+            *cache = Some(Matches {
+                expr: m,
+                version,
+                ids,
+            });
+        }
+        let Some(matching) = cache.as_ref() else {
+            return Ok(None);
         };
-        let pos: Option<i64> = conn
-            .prepare_cached(&sql)?
-            .query_row(rusqlite::params![m, bound], |r| r.get(0))
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
-        Ok(pos.map(|p| p as u64 - 1))
+        let part = &self.ids[lo..hi];
+        let hit = |id: &i64| matching.ids.contains(*id);
+        let at = if forward {
+            part.iter().position(hit)
+        } else {
+            part.iter().rposition(hit)
+        };
+        Ok(at.map(|i| (lo + i) as u64))
     }
 
     /// Every task id of the set in order, one call of `f` each.
     pub fn ids<E: From<crate::store::StoreError>>(
         &self,
-        store: &Store,
+        _store: &Store,
         mut f: impl FnMut(i64) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
-        let mut st = store
-            .conn()
-            .prepare_cached(&format!(
-                "SELECT task_id FROM temp.{} ORDER BY pos",
-                self.table
-            ))
-            .map_err(crate::store::StoreError::from)?;
-        let mut rows = st.query([]).map_err(crate::store::StoreError::from)?;
-        while let Some(r) = rows.next().map_err(crate::store::StoreError::from)? {
-            f(r.get(0).map_err(crate::store::StoreError::from)?)?;
+        for &id in &self.ids {
+            f(id)?;
         }
         Ok(())
     }
 
+    /// Forgets the matches kept by [`Self::next_match`].
     #[cfg(test)]
-    pub(crate) fn next_match_walking(
-        &self,
-        store: &Store,
-        words: &str,
-        from: Option<u64>,
-        forward: bool,
-    ) -> Result<Option<u64>> {
-        self.next_match_with(store, words, from, forward, 0)
+    pub(crate) fn forget_matches(&self) {
+        *self.matches.borrow_mut() = None;
     }
 
-    /// Drops the set's table.
-    pub fn close(self, store: &Store) -> Result<()> {
-        store
-            .conn()
-            .execute_batch(&format!("DROP TABLE IF EXISTS temp.{}", self.table))?;
+    /// Releases the set (its ids are memory only; kept for callers that end a set).
+    pub fn close(self, _store: &Store) -> Result<()> {
         Ok(())
     }
 }

@@ -10,6 +10,23 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{Value as SqlValue, ValueRef};
 use std::cmp::Ordering;
 
+/// A sort key as `Builder::sort_columns` gives it.
+pub(crate) struct SortColumn {
+    pub expr: String,
+    pub descending: bool,
+    pub read: SortRead,
+}
+
+/// How a sort column's value becomes a sort key.
+pub(crate) enum SortRead {
+    /// The value as it is (numbers, and text columns).
+    AsIs,
+    /// Text that reads as a number sorts as that number.
+    Numeric,
+    /// The column is the data text; the key is the value at this path, as `Numeric`.
+    Data(DataPath),
+}
+
 /// SQL text and its parameters, `?1`, `?2`, ... in order.
 #[derive(Debug, Default)]
 pub(crate) struct Builder {
@@ -406,6 +423,33 @@ impl Builder {
             keys.push((key, s.descending));
         }
         (keys, false)
+    }
+
+    /// The sort of a query as columns to read and order in Rust (see `result::sorted_ids`):
+    /// like [`Builder::sort_keys`], but a data key comes as the data text and its path,
+    /// read once per row in Rust, and text that reads as a number is turned into one there
+    /// (what `lt_num` does in SQL).
+    pub fn sort_columns(&mut self, q: &Query) -> (Vec<SortColumn>, bool) {
+        let mut columns = Vec::new();
+        for s in &q.sort {
+            if s.field == Field::Id {
+                return (columns, s.descending);
+            }
+            let (expr, read) = match &s.field {
+                Field::Data(p) => {
+                    self.needs_data = true;
+                    ("d.data".to_string(), SortRead::Data(p.clone()))
+                }
+                f if f.is_numeric() || is_text_column(f) => (self.scalar(f), SortRead::AsIs),
+                f => (self.scalar(f), SortRead::Numeric),
+            };
+            columns.push(SortColumn {
+                expr,
+                descending: s.descending,
+                read,
+            });
+        }
+        (columns, false)
     }
 
     /// ORDER BY terms of a query, ending with the task id.

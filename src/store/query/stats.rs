@@ -1,6 +1,7 @@
 //! Frequency tables, descriptions and histograms of a field over a query's tasks. Each
 //! bucket turns back into the filters that select the tasks counted in it.
 
+use super::result::IdSet;
 use super::sql::ControlReader;
 use super::sql::{Builder, bind, from_sql, one, register};
 use super::{DataPath, Field, Filter, Op, Operand, Query, Value};
@@ -385,25 +386,14 @@ fn normalised(x: &str) -> String {
 /// `task_id IN (SELECT ..)`, which SQLite answers through a temporary index of them.
 enum TaskFilter {
     All,
-    /// Task ids from `base` as bits: ids are mostly dense.
-    Bits {
-        base: i64,
-        bits: Vec<u64>,
-    },
-    Set(std::collections::HashSet<i64, foldhash::fast::RandomState>),
+    Some(IdSet),
 }
 
 impl TaskFilter {
     fn contains(&self, id: i64) -> bool {
         match self {
             TaskFilter::All => true,
-            TaskFilter::Bits { base, bits } => {
-                let Some(i) = id.checked_sub(*base).and_then(|i| usize::try_from(i).ok()) else {
-                    return false;
-                };
-                bits.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
-            }
-            TaskFilter::Set(set) => set.contains(&id),
+            TaskFilter::Some(ids) => ids.contains(id),
         }
     }
 }
@@ -427,29 +417,9 @@ impl Store {
             }
             _ => format!("SELECT t.id FROM {} WHERE {cond}", b.from()),
         };
-        let mut st = self.conn().prepare(&sql)?;
-        bind(&mut st, &b.params)?;
-        let mut ids = Vec::new();
-        let mut rows = st.raw_query();
-        while let Some(r) = rows.next()? {
-            ids.push(r.get::<_, i64>(0)?);
-        }
+        let ids = super::result::collect_ids(self.conn(), &sql, &b.params)?;
         let n = ids.len() as u64;
-        let (Some(&min), Some(&max)) = (ids.iter().min(), ids.iter().max()) else {
-            return Ok((TaskFilter::Set(Default::default()), 0));
-        };
-        let span = max.abs_diff(min);
-        // Bits while they take no more room than a set would.
-        if span / 64 <= n.saturating_mul(2) {
-            let mut bits = vec![0u64; (span / 64 + 1) as usize];
-            for id in ids {
-                let i = (id - min) as usize;
-                bits[i / 64] |= 1 << (i % 64);
-            }
-            Ok((TaskFilter::Bits { base: min, bits }, n))
-        } else {
-            Ok((TaskFilter::Set(ids.into_iter().collect()), n))
-        }
+        Ok((TaskFilter::Some(IdSet::new(ids)), n))
     }
 }
 

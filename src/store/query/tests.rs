@@ -314,7 +314,7 @@ fn pages_positions_and_next_match() {
     assert_eq!(rs.next_match(&s, "e", Some(2), true).unwrap(), Some(4));
     assert_eq!(rs.next_match(&s, "e", Some(4), false).unwrap(), Some(2));
     assert_eq!(rs.next_match(&s, "e", Some(0), false).unwrap(), None);
-    // The same when the set is walked (many matches).
+    // The same with the matches read afresh.
     for (from, forward) in [
         (None, true),
         (Some(0), true),
@@ -323,9 +323,11 @@ fn pages_positions_and_next_match() {
         (Some(0), false),
         (None, false),
     ] {
+        let kept = rs.next_match(&s, "e", from, forward).unwrap();
+        rs.forget_matches();
         assert_eq!(
-            rs.next_match_walking(&s, "e", from, forward).unwrap(),
             rs.next_match(&s, "e", from, forward).unwrap(),
+            kept,
             "{from:?} {forward}"
         );
     }
@@ -836,4 +838,154 @@ fn control_values_match_a_full_parse() {
             );
         }
     }
+}
+
+/// `n` tasks with text words by id (`alpha`: every third, `beta`: every fiftieth,
+/// `zeta`: only the last) and scores that scramble the id order.
+fn words_project(n: usize) -> (tempfile::TempDir, Store) {
+    let (d, s) = crate::store::tests::with_tasks(n);
+    s.conn()
+        .execute_batch(&format!(
+            "UPDATE task_data SET data = json_object('t', trim(
+                 CASE WHEN task_id % 3 = 0 THEN 'alpha ' ELSE '' END ||
+                 CASE WHEN task_id % 50 = 0 THEN 'beta ' ELSE '' END ||
+                 CASE WHEN task_id = {n} THEN 'zeta ' ELSE '' END || 'w' || task_id));
+             UPDATE tasks SET prediction_score = (id * 37 % 101) / 100.0;"
+        ))
+        .unwrap();
+    (d, s)
+}
+
+#[test]
+fn a_page_leaves_out_tasks_deleted_since_the_query_and_keeps_positions() {
+    let (_d, s) = words_project(10);
+    let q = Query::all().sorted("-score".parse().unwrap());
+    let order = ids(&s, &q);
+    let rs = s.run_query(&q).unwrap();
+    s.conn()
+        .execute("DELETE FROM tasks WHERE id = ?1", [order[3]])
+        .unwrap();
+    let page = rs.page(&s, 2, 4, &[Field::data(["t"])]).unwrap();
+    assert_eq!(
+        page.iter().map(|r| (r.position, r.id)).collect::<Vec<_>>(),
+        vec![(2, order[2]), (4, order[4]), (5, order[5])]
+    );
+    assert_eq!(page[1].cells, vec![Value::Text(format!("w{}", order[4]))]);
+    // The set is a snapshot: the count and the deleted task's position stay.
+    assert_eq!(rs.count(), 10);
+    assert_eq!(rs.position_of(&s, order[3]).unwrap(), Some(3));
+    // Past the end, and a page running over it.
+    assert!(rs.page(&s, 10, 5, &[]).unwrap().is_empty());
+    assert!(rs.page(&s, u64::MAX, 5, &[]).unwrap().is_empty());
+    let last = rs.page(&s, 8, usize::MAX, &[]).unwrap();
+    assert_eq!(
+        last.iter().map(|r| (r.position, r.id)).collect::<Vec<_>>(),
+        vec![(8, order[8]), (9, order[9])]
+    );
+    rs.close(&s).unwrap();
+}
+
+#[test]
+fn position_of_a_task_not_in_the_set_is_none() {
+    let (_d, s) = words_project(20);
+    let q = Query::all()
+        .filter("id > 10".parse().unwrap())
+        .sorted("score".parse().unwrap());
+    let order = ids(&s, &q);
+    let rs = s.run_query(&q).unwrap();
+    for (pos, id) in order.iter().enumerate() {
+        assert_eq!(rs.position_of(&s, *id).unwrap(), Some(pos as u64));
+    }
+    // Filtered out, never a task, and an empty set.
+    for id in [1, 10, 21, 0, -1, i64::MAX] {
+        assert_eq!(rs.position_of(&s, id).unwrap(), None, "{id}");
+    }
+    let empty = s.run_query(&Query::all().filter("id > 99".parse().unwrap()));
+    assert_eq!(empty.unwrap().position_of(&s, 1).unwrap(), None);
+    rs.close(&s).unwrap();
+}
+
+#[test]
+fn next_match_agrees_with_walking_every_row() {
+    let n = 400;
+    let (_d, s) = words_project(n);
+    let q = Query::all()
+        .filter("id > 5".parse().unwrap())
+        .sorted("-score".parse().unwrap());
+    let order = ids(&s, &q);
+    let rs = s.run_query(&q).unwrap();
+    let len = order.len() as u64;
+    for words in [
+        "alpha",
+        "al",
+        "beta",
+        "zeta",
+        "w7",
+        "alpha beta",
+        "nothing",
+        "w1",
+    ] {
+        let matching = s.search_ids(words).unwrap();
+        if words == "alpha" {
+            assert!(matching.len() > 100);
+        }
+        let hit = |p: u64| matching.contains(&order[p as usize]);
+        let froms = std::iter::once(None).chain((0..=len + 1).map(Some));
+        for from in froms {
+            for forward in [true, false] {
+                let expected = if forward {
+                    let start = from.map_or(0, |p| p + 1);
+                    (start..len).find(|&p| hit(p))
+                } else {
+                    let end = from.map_or(len, |p| p.min(len));
+                    (0..end).rev().find(|&p| hit(p))
+                };
+                let at = format!("{words} {from:?} {forward}");
+                assert_eq!(
+                    rs.next_match(&s, words, from, forward).unwrap(),
+                    expected,
+                    "{at}"
+                );
+            }
+        }
+        // Read afresh rather than kept from the previous call.
+        rs.forget_matches();
+        assert_eq!(
+            rs.next_match(&s, words, Some(len / 2), false).unwrap(),
+            (0..len / 2).rev().find(|&p| hit(p)),
+            "{words}"
+        );
+    }
+    rs.close(&s).unwrap();
+}
+
+#[test]
+fn next_match_sees_text_changed_since_the_last_search() {
+    let (d, s) = words_project(30);
+    let q = Query::all().sorted("score".parse().unwrap());
+    let order = ids(&s, &q);
+    let rs = s.run_query(&q).unwrap();
+    let first = rs.next_match(&s, "zeta", None, true).unwrap();
+    let zeta = order.iter().position(|&id| id == 30).map(|p| p as u64);
+    assert_eq!(first, zeta);
+    assert_ne!(zeta, Some(0));
+    // Changed through this connection: the word moves to the set's first task.
+    s.conn()
+        .execute(
+            "UPDATE task_data SET data = json_object('t', 'zeta') WHERE task_id = ?1",
+            [order[0]],
+        )
+        .unwrap();
+    assert_eq!(rs.next_match(&s, "zeta", None, true).unwrap(), Some(0));
+    // Changed through another connection to the project: gone from the first task.
+    let other = Store::open(&d.path().join("p.db")).unwrap();
+    other
+        .conn()
+        .execute(
+            "UPDATE task_data SET data = json_object('t', 'x') WHERE task_id = ?1",
+            [order[0]],
+        )
+        .unwrap();
+    assert_eq!(rs.next_match(&s, "zeta", None, true).unwrap(), zeta);
+    rs.close(&s).unwrap();
 }
