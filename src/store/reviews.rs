@@ -327,15 +327,27 @@ impl Store {
     }
 }
 
+/// An annotation's latest review decision in SQL (`accepted`, `fixed`, `rejected`; NULL
+/// when never reviewed), the annotation being the alias given: the one definition the
+/// review screen, exports and the query engine's task-level review state share.
+macro_rules! latest_decision_sql {
+    ($annotation:literal) => {
+        concat!(
+            "(SELECT r.decision FROM reviews r WHERE r.annotation_id = ",
+            $annotation,
+            ".id ORDER BY r.id DESC LIMIT 1)"
+        )
+    };
+}
+pub(crate) use latest_decision_sql;
+
 /// An annotation's review state in SQL: its latest decision (`accepted`, `fixed`,
 /// `rejected`), NULL when never reviewed; the annotation is `a`. For queries that show or
 /// filter by it (the data table).
-pub const REVIEW_STATE_SQL: &str =
-    "(SELECT r.decision FROM reviews r WHERE r.annotation_id = a.id ORDER BY r.id DESC LIMIT 1)";
+pub const REVIEW_STATE_SQL: &str = latest_decision_sql!("a");
 
-/// Whether the annotation `a`'s latest decision accepts it (accepted, or fixed and
-/// accepted), in SQL: what `export --only-reviewed` keeps.
-pub const ACCEPTED_IN_REVIEW_SQL: &str = "(SELECT r.decision FROM reviews r WHERE r.annotation_id = a.id ORDER BY r.id DESC LIMIT 1) IN ('accepted', 'fixed')";
+pub const ACCEPTED_IN_REVIEW_SQL: &str =
+    concat!(latest_decision_sql!("a"), " IN ('accepted', 'fixed')");
 
 /// The reviews of the tasks an export reads, streamed in (task, annotation, id) order
 /// beside the tasks.

@@ -40,13 +40,15 @@ const STATUS: &str = "(CASE WHEN t.is_labeled THEN 'labeled' \
      WHEN t.cancelled_annotations > 0 THEN 'skipped' ELSE 'unlabeled' END)";
 
 /// Each submitted annotation's latest review decides; see the module docs of `query`.
-const REVIEW: &str = "(SELECT CASE WHEN count(*) = 0 THEN 'none' \
-     WHEN count(*) = t.total_annotations AND sum(x.decision <> 'rejected') = count(*) THEN 'accepted' \
-     WHEN count(*) = t.total_annotations AND sum(x.decision = 'rejected') = count(*) THEN 'rejected' \
+const REVIEW: &str = concat!(
+    "(SELECT CASE WHEN count(x.decision) = 0 THEN 'none' \
+     WHEN count(x.decision) = t.total_annotations AND sum(x.decision <> 'rejected') = count(x.decision) THEN 'accepted' \
+     WHEN count(x.decision) = t.total_annotations AND sum(x.decision = 'rejected') = count(x.decision) THEN 'rejected' \
      ELSE 'partial' END \
-     FROM (SELECT rv.decision FROM reviews rv JOIN annotations ra ON ra.id = rv.annotation_id \
-           WHERE rv.task_id = t.id AND ra.was_cancelled = 0 \
-             AND rv.id = (SELECT max(r2.id) FROM reviews r2 WHERE r2.annotation_id = rv.annotation_id)) x)";
+     FROM (SELECT ",
+    crate::store::reviews::latest_decision_sql!("ra"),
+    " AS decision FROM annotations ra WHERE ra.task_id = t.id AND ra.was_cancelled = 0) x)"
+);
 
 const ANNOTATOR: &str = "COALESCE(u.email, '#' || a.completed_by)";
 
