@@ -245,7 +245,8 @@ pub fn path<'a, S: AsRef<str>>(s: &'a [u8], keys: &[S]) -> Option<&'a [u8]> {
         .map(trim)
 }
 
-fn trim(s: &[u8]) -> &[u8] {
+/// `s` without the whitespace around it.
+pub fn trim(s: &[u8]) -> &[u8] {
     let start = skip_ws(s, 0);
     let mut end = s.len();
     while end > start && matches!(s[end - 1], b' ' | b'\t' | b'\n' | b'\r') {

@@ -745,14 +745,14 @@ fn at_data_path<T>(
     let ValueRef::Text(data) = ctx.get_raw(0) else {
         return None;
     };
-    let mut keys = Vec::with_capacity(ctx.len().saturating_sub(1));
+    let mut v = data;
     for i in 1..ctx.len() {
-        match ctx.get_raw(i) {
-            ValueRef::Text(k) => keys.push(std::str::from_utf8(k).ok()?),
-            _ => return None,
-        }
+        let ValueRef::Text(k) = ctx.get_raw(i) else {
+            return None;
+        };
+        v = json_scan::member(v, std::str::from_utf8(k).ok()?)?;
     }
-    json_scan::path(data, &keys).map(f)
+    Some(f(json_scan::trim(v)))
 }
 
 /// Registers the functions queries use on a connection (again is harmless):
