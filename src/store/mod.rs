@@ -87,6 +87,37 @@ pub struct Store {
     busy: Box<busy::BusyWait>,
 }
 
+/// Why the file at `path` is not a labelterm project, read from its header without
+/// opening it as a database; `None` when it is one (or may be: a project whose header
+/// change still sits in its write-ahead log is left to SQLite to read).
+fn not_a_project(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut header = [0u8; 100];
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut read = 0;
+    while read < header.len() {
+        match f.read(&mut header[read..]) {
+            Ok(0) => break,
+            Ok(n) => read += n,
+            Err(_) => return None,
+        }
+    }
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::path::Path::new(&wal).exists() {
+        return None;
+    }
+    if read == 0 {
+        return Some("not a labelterm project file: the file is empty".into());
+    }
+    if read < header.len() || &header[..16] != b"SQLite format 3\0" {
+        return Some("not a labelterm project file: not a SQLite database".into());
+    }
+    let app_id = i32::from_be_bytes([header[68], header[69], header[70], header[71]]);
+    (app_id != schema::APPLICATION_ID)
+        .then(|| "not a labelterm project file: a SQLite database of another program".into())
+}
+
 impl Store {
     fn connect(path: &Path, busy: &busy::BusyWait) -> Result<Connection> {
         let conn = Connection::open(path).map_err(|e| Error::Store {
@@ -143,6 +174,12 @@ impl Store {
             return Err(store_err(
                 "no such project (create one with `labelterm init`)".into(),
             ));
+        }
+        // Opening turns on the WAL, which writes to the file: read its header first, so a
+        // file that is not a project (empty, text, another program's database) is left
+        // as it was.
+        if let Some(why) = not_a_project(path) {
+            return Err(store_err(why));
         }
         let busy = busy::BusyWait::new(std::time::Duration::from_secs(5));
         let mut conn = Self::connect(path, &busy).map_err(|e| {
