@@ -83,12 +83,31 @@ impl InputArgs {
     }
 }
 
+/// A project argument as a path: a name without an extension that names no file means
+/// the `.db` file of that name (`labelterm init my-project` makes `my-project.db`, and
+/// `labelterm start my-project` opens it).
+pub fn project_path(arg: &str) -> Result<PathBuf, String> {
+    let p = PathBuf::from(arg);
+    if arg.is_empty() {
+        return Err("the project path is empty".into());
+    }
+    if p.extension().is_none() && !p.exists() && !arg.ends_with(std::path::MAIN_SEPARATOR) {
+        let mut with_db = p.into_os_string();
+        with_db.push(".db");
+        return Ok(PathBuf::from(with_db));
+    }
+    Ok(p)
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create a project from a label config, optionally importing tasks.
     Init {
-        /// The project file to create (SQLite).
+        /// The project file to create (SQLite); `.db` is added to a name without an
+        /// extension.
+        #[arg(value_parser = project_path)]
         project: PathBuf,
+        /// The label config (Label Studio's XML): the controls and the data they read.
         #[arg(long = "label-config", value_name = "CONFIG.xml")]
         label_config: PathBuf,
         #[command(flatten)]
@@ -108,6 +127,8 @@ pub enum Command {
     },
     /// Show the project's settings, or change those named (see `init` for each).
     Settings {
+        /// The project file (SQLite; `.db` may be left off).
+        #[arg(value_parser = project_path)]
         project: PathBuf,
         #[command(flatten)]
         settings: SettingsArgs,
@@ -117,6 +138,8 @@ pub enum Command {
     },
     /// Who is annotating the project now, on which task, and each annotator's work today.
     Who {
+        /// The project file (SQLite; `.db` may be left off).
+        #[arg(value_parser = project_path)]
         project: PathBuf,
         /// One JSON object instead of tables.
         #[arg(long)]
@@ -124,6 +147,8 @@ pub enum Command {
     },
     /// Import tasks into a project (all or nothing).
     Import {
+        /// The project file (SQLite; `.db` may be left off).
+        #[arg(value_parser = project_path)]
         project: PathBuf,
         #[command(flatten)]
         input: InputArgs,
@@ -137,6 +162,8 @@ pub enum Command {
     /// Agreement between annotators (overall, per control, per task, per pair of
     /// annotators) and the quality of predictions per model_version.
     Agreement {
+        /// The project file (SQLite; `.db` may be left off).
+        #[arg(value_parser = project_path)]
         project: PathBuf,
         /// One JSON object: overall, per_control, tasks, matrix, predictions.
         #[arg(long)]
@@ -145,6 +172,8 @@ pub enum Command {
     /// Counts of tasks, annotations, predictions, labels per control, per annotator and
     /// per model_version, and agreement.
     Stats {
+        /// The project file (SQLite; `.db` may be left off).
+        #[arg(value_parser = project_path)]
         project: PathBuf,
         /// One JSON object instead of a table.
         #[arg(long)]
@@ -152,6 +181,8 @@ pub enum Command {
     },
     /// Export the project in a Label Studio format.
     Export {
+        /// The project file (SQLite; `.db` may be left off).
+        #[arg(value_parser = project_path)]
         project: PathBuf,
         /// Label Studio's export type; --list-formats shows those that fit the project.
         #[arg(long = "export-type", value_name = "TYPE", default_value = "JSON", value_parser = parse_export_type)]
@@ -178,12 +209,14 @@ pub enum Command {
     /// Convert a Label Studio JSON export file without a project (what
     /// label-studio-converter does).
     Convert {
+        /// The Label Studio label config (XML) the export was made under.
         #[arg(long = "label-config", value_name = "CONFIG.xml")]
         label_config: PathBuf,
         /// A Label Studio JSON export (a list of tasks).
         #[arg(long = "input-path", value_name = "EXPORT.json")]
         input_path: PathBuf,
-        #[arg(long = "export-type", value_name = "TYPE", value_parser = parse_export_type)]
+        /// Label Studio's export type (`labelterm export --list-formats` shows them).
+        #[arg(long = "export-type", value_name = "TYPE", default_value = "JSON", value_parser = parse_export_type)]
         export_type: ExportType,
         /// Output directory, or a file name for single-file formats.
         #[arg(long = "export-path", value_name = "PATH")]
@@ -365,7 +398,21 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             let (config, report) = project::create(&project, &new)?;
             print_warnings(Some(&label_config), Some(&config), Some(&report));
             print_report(&report, "imported", input.csv_coerce);
-            out!("created {} ({} task(s))", project.display(), report.tasks());
+            // Say where the file is: `.db` may have been added to the name given.
+            let location = project
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map(std::path::Path::to_path_buf)
+                .or_else(|| std::env::current_dir().ok())
+                .and_then(|d| d.canonicalize().ok());
+            out!(
+                "created {} ({} task(s)){}",
+                project.display(),
+                report.tasks(),
+                location
+                    .map(|d| format!(" in {}", d.display()))
+                    .unwrap_or_default()
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Settings {
@@ -507,6 +554,49 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             let placed = crate::export::run(export_type, &ctx, &mut source, &export_path)?;
             print_placed(export_type, &placed);
             Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+#[cfg(test)]
+mod help_tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    /// Arguments without a description, as `command > argument`, through every level.
+    fn undescribed(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version") {
+                continue;
+            }
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                out.push(format!("{path} > {id}"));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            undescribed(sub, &format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_flag_and_argument_has_a_description() {
+        let mut missing = Vec::new();
+        undescribed(&Cli::command(), "labelterm", &mut missing);
+        assert!(missing.is_empty(), "without --help text: {missing:#?}");
+    }
+
+    #[test]
+    fn export_type_is_defaulted_and_never_required() {
+        let cmd = Cli::command();
+        for name in ["export", "convert"] {
+            let sub = cmd.find_subcommand(name).unwrap();
+            let arg = sub
+                .get_arguments()
+                .find(|a| a.get_id() == "export_type")
+                .unwrap();
+            assert!(!arg.is_required_set(), "{name}: --export-type required");
+            assert_eq!(arg.get_default_values(), ["JSON"], "{name}");
         }
     }
 }

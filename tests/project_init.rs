@@ -254,3 +254,46 @@ fn start_no_prelabel_leaves_an_existing_project_setting_alone() {
     .failed(2);
     assert_eq!(settings(&fresh)["prelabel"], false);
 }
+
+#[test]
+fn init_a_name_without_db_makes_the_db_file_and_says_where_it_is() {
+    let dir = tmp();
+    write(dir.path(), "c.xml", CONFIG);
+    write(dir.path(), "t.json", TASKS);
+    let r = labelterm_in(
+        dir.path(),
+        &[
+            "init",
+            "my-project",
+            "--label-config",
+            "c.xml",
+            "--input-path",
+            "t.json",
+        ],
+    );
+    r.ok();
+    assert!(dir.path().join("my-project.db").is_file(), "{}", r.all());
+    assert!(!dir.path().join("my-project").exists());
+    let here = dir.path().canonicalize().unwrap();
+    assert!(
+        r.all().contains(&format!(
+            "created my-project.db (2 task(s)) in {}",
+            here.display()
+        )),
+        "{}",
+        r.all()
+    );
+    // Later commands find it by the same name.
+    let stats = labelterm_in(dir.path(), &["stats", "my-project", "--json"]);
+    stats.ok();
+    assert!(stats.all().contains("\"tasks\""), "{}", stats.all());
+    // A file of that very name is used as it is.
+    write(dir.path(), "plain", "");
+    let r = labelterm_in(dir.path(), &["stats", "plain"]);
+    r.failed(1);
+    assert!(
+        r.all().contains("plain: not a labelterm project"),
+        "{}",
+        r.all()
+    );
+}

@@ -14,6 +14,8 @@ use std::process::ExitCode;
 
 #[derive(Args, Debug)]
 pub struct QueryArgs {
+    /// The project file (SQLite; `.db` may be left off).
+    #[arg(value_parser = crate::cli::project_path)]
     pub project: PathBuf,
     /// A filter "FIELD OP VALUE" (repeatable; joined with and, or with --or). FIELD: a
     /// column (id, status, annotators, annotations, cancelled, predictions, score, model,

@@ -11,7 +11,8 @@ use std::process::ExitCode;
 /// `labelterm start`'s arguments.
 #[derive(clap::Args, Debug)]
 pub struct StartArgs {
-    /// The project file (SQLite); with --init, the one to create.
+    /// The project file (SQLite; `.db` may be left off); with --init, the one to create.
+    #[arg(value_parser = crate::cli::project_path)]
     pub project: PathBuf,
     /// Who is annotating (default: $USER); annotations record it.
     #[arg(long)]
@@ -45,6 +46,7 @@ pub struct StartArgs {
     /// Create the project first (with --label-config and --input-path).
     #[arg(long)]
     pub init: bool,
+    /// With --init: the label config (Label Studio's XML) of the project to create.
     #[arg(long = "label-config", value_name = "CONFIG.xml", requires = "init")]
     pub label_config: Option<PathBuf>,
     /// Do not start tasks from their predictions in this run (with --init on a new
