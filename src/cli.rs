@@ -249,8 +249,13 @@ fn parse_input_format(s: &str) -> Result<InputFormat, String> {
 
 fn parse_sampling(s: &str) -> Result<Sampling, String> {
     Sampling::parse(s).ok_or_else(|| {
+        let hint = match s.to_ascii_lowercase().as_str() {
+            "random" | "random-uniform" | "shuffle" => " (random order is `uniform`)",
+            "sequence" | "in-order" | "id" => " (id order is `sequential`)",
+            _ => "",
+        };
         format!(
-            "unknown sampling {s:?}; use one of: {}",
+            "unknown sampling {s:?}{hint}; use one of: {} (or `uncertainty`, Label Studio's name for prediction-score-min)",
             Sampling::NAMES.join(", ")
         )
     })

@@ -297,3 +297,38 @@ fn init_a_name_without_db_makes_the_db_file_and_says_where_it_is() {
         r.all()
     );
 }
+
+#[test]
+fn sampling_takes_label_studios_names_and_refuses_guesses() {
+    let dir = tmp();
+    let config = write(dir.path(), "c.xml", CONFIG);
+    for guess in ["random", "random-uniform", "sequence"] {
+        let project = path(dir.path(), &format!("{guess}.db"));
+        let r = labelterm(&[
+            "init",
+            &project,
+            "--label-config",
+            &config,
+            "--sampling",
+            guess,
+        ]);
+        r.failed(2);
+        assert!(r.all().contains("unknown sampling"), "{}", r.all());
+        assert!(r.all().contains("uniform"), "{}", r.all());
+        assert!(!std::path::Path::new(&project).exists());
+    }
+    let project = path(dir.path(), "u.db");
+    labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--sampling",
+        "uncertainty",
+    ])
+    .ok();
+    assert_eq!(settings(&project)["sampling"], "prediction-score-min");
+    let r = labelterm(&["settings", &project, "--sampling", "random"]);
+    r.failed(2);
+    assert_eq!(settings(&project)["sampling"], "prediction-score-min");
+}

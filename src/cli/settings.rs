@@ -13,8 +13,9 @@ use std::process::ExitCode;
 /// default).
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct SettingsArgs {
-    /// Next-task order: sequential, uniform, prediction-score-min, prediction-score-max
-    /// (default sequential).
+    /// Next-task order, by Label Studio's names: sequential (by id), uniform (random),
+    /// prediction-score-min (also `uncertainty`), prediction-score-max (default
+    /// sequential).
     #[arg(long, value_name = "MODE", value_parser = parse_sampling)]
     pub sampling: Option<Sampling>,
     /// Annotations each task gets, from different annotators (Label Studio's overlap;

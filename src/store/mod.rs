@@ -50,10 +50,12 @@ impl Sampling {
         "prediction-score-max",
     ];
 
+    /// Label Studio's names only (and `uncertainty`, its 1.x name for the lowest score
+    /// first): a guess such as `random` is refused rather than stored as something else.
     pub fn parse(s: &str) -> Option<Sampling> {
         Some(match s.to_ascii_lowercase().as_str() {
-            "sequential" | "sequence" => Sampling::Sequential,
-            "uniform" | "random-uniform" | "random" => Sampling::Uniform,
+            "sequential" => Sampling::Sequential,
+            "uniform" => Sampling::Uniform,
             "prediction-score-min" | "uncertainty" => Sampling::PredictionScoreMin,
             "prediction-score-max" => Sampling::PredictionScoreMax,
             _ => return None,
