@@ -351,7 +351,12 @@ fn fail(e: &Error) -> ExitCode {
 /// Label Studio's `LOCAL_FILES_DOCUMENT_ROOT`, unless unset, empty or `/`.
 fn print_placed(t: ExportType, placed: &[PathBuf]) {
     for p in placed {
-        out!("wrote {} [{}]", p.display(), t.name());
+        // An export to standard output leaves it to the export's bytes alone.
+        if p.as_path() == std::path::Path::new("-") {
+            eout!("wrote standard output [{}]", t.name());
+        } else {
+            out!("wrote {} [{}]", p.display(), t.name());
+        }
     }
 }
 

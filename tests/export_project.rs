@@ -672,3 +672,144 @@ fn a_failing_writer_stops_the_project_reader() {
         .unwrap();
     assert_eq!(all, 6000);
 }
+
+/// Every file under `dir`, relative, sorted.
+fn tree(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p.clone());
+            }
+            out.push(p.strip_prefix(dir).unwrap().display().to_string());
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn export_to_standard_output_writes_only_the_export_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = project(dir.path(), "text_choices");
+    let to_file = export(dir.path(), &db, "JSON_MIN", "min.json", &[]);
+    let before = tree(dir.path());
+    let o = ok(labelterm(
+        &[
+            "export",
+            db.to_str().unwrap(),
+            "--export-type",
+            "JSON_MIN",
+            "--export-path",
+            "-",
+        ],
+        dir.path(),
+    ));
+    assert_eq!(
+        o.stdout,
+        std::fs::read(&to_file).unwrap(),
+        "stdout holds the export alone"
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("wrote standard output [JSON_MIN]"));
+    assert_eq!(tree(dir.path()), before, "nothing left beside the project");
+}
+
+#[cfg(unix)]
+#[test]
+fn export_onto_a_symlink_or_fifo_writes_through_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = project(dir.path(), "text_choices");
+    let expected = std::fs::read(export(dir.path(), &db, "CSV", "plain.csv", &[])).unwrap();
+
+    // A symlink stays a symlink; its target gets the export.
+    std::fs::write(dir.path().join("target.csv"), "old").unwrap();
+    std::os::unix::fs::symlink("target.csv", dir.path().join("link.csv")).unwrap();
+    export(dir.path(), &db, "CSV", "link.csv", &[]);
+    let link = std::fs::symlink_metadata(dir.path().join("link.csv")).unwrap();
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    assert_eq!(
+        std::fs::read(dir.path().join("target.csv")).unwrap(),
+        expected
+    );
+
+    // A FIFO stays a FIFO; a reader on the other end gets the export.
+    let fifo = dir.path().join("pipe");
+    let c_path = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    // SAFETY: mkfifo reads the NUL-terminated path it is given.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    export(dir.path(), &db, "CSV", "pipe", &[]);
+    assert_eq!(reader.join().unwrap(), expected);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+}
+
+#[test]
+fn a_directory_format_needs_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = project(dir.path(), "image_bbox");
+    let before = tree(dir.path());
+    // A new name that reads as a file's.
+    let o = labelterm(
+        &[
+            "export",
+            db.to_str().unwrap(),
+            "--export-type",
+            "COCO",
+            "--export-path",
+            "coco.json",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("COCO writes a directory of files"), "{err}");
+    assert_eq!(tree(dir.path()), before, "nothing was written");
+    // An existing file.
+    std::fs::write(dir.path().join("taken"), "mine").unwrap();
+    let o = labelterm(
+        &[
+            "export",
+            db.to_str().unwrap(),
+            "--export-type",
+            "COCO",
+            "--export-path",
+            "taken",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("taken is a file"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(std::fs::read(dir.path().join("taken")).unwrap(), b"mine");
+    // Standard output.
+    let o = labelterm(
+        &[
+            "export",
+            db.to_str().unwrap(),
+            "--export-type",
+            "COCO",
+            "--export-path",
+            "-",
+        ],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stdout.is_empty());
+    // A directory works.
+    export(dir.path(), &db, "COCO", "coco", &[]);
+    assert!(dir.path().join("coco/result.json").is_file());
+}

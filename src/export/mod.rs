@@ -628,6 +628,46 @@ pub fn supported_formats(config: &LabelConfig) -> Vec<ExportType> {
     formats
 }
 
+/// Copies the file at `from` into `out` and flushes it.
+fn copy_file_into(from: &Path, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut f = std::fs::File::open(from)?;
+    std::io::copy(&mut f, out)?;
+    out.flush()
+}
+
+/// Why `export_path` cannot take a format that writes several files, if it cannot: it is
+/// standard output, an existing file, or a new name that reads as a file's (`out.json`).
+fn needs_a_directory(t: ExportType, export_path: &Path, to_stdout: bool) -> Option<String> {
+    let shown = export_path.display();
+    if to_stdout {
+        return Some(format!(
+            "{} writes several files, so it cannot go to standard output (`--export-path -` takes single-file formats); give a directory",
+            t.name()
+        ));
+    }
+    if export_path.exists() && !export_path.is_dir() {
+        return Some(format!(
+            "{shown} is a file, but {} writes a directory of files; give a directory (new or existing)",
+            t.name()
+        ));
+    }
+    let file_like = export_path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| {
+            matches!(
+                e.to_ascii_lowercase().as_str(),
+                "json" | "jsonl" | "csv" | "tsv" | "txt" | "xml" | "conll" | "npy" | "png" | "zip"
+            )
+        });
+    (!export_path.exists() && file_like).then(|| {
+        format!(
+            "{} writes a directory of files, not one file: give a directory for --export-path instead of {shown}",
+            t.name()
+        )
+    })
+}
+
 /// Runs an export into `export_path`: a directory receives the converter's layout; a path
 /// with a file name receives the single file of a single-file format. Output is built in a
 /// temporary directory beside the target and moved into place only when complete.
@@ -649,10 +689,17 @@ pub fn run(
                 .join(", ")
         )));
     };
-    let parent = export_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    // `-` is standard output; the export is built in the temporary directory then.
+    let to_stdout = export_path == Path::new("-");
+    let temp_dir = std::env::temp_dir();
+    let parent = if to_stdout {
+        temp_dir.as_path()
+    } else {
+        export_path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    };
     if !parent.is_dir() {
         return Err(Error::io(
             parent,
@@ -678,8 +725,33 @@ pub fn run(
         .filter_map(|e| e.ok().map(|e| e.path()))
         .collect();
     let mut placed = Vec::new();
+    let single_file = entries.len() == 1 && entries[0].is_file();
     let as_dir = export_path.is_dir() || export_path.to_string_lossy().ends_with('/');
-    if !as_dir && entries.len() == 1 && entries[0].is_file() {
+    if !single_file && let Some(why) = needs_a_directory(t, export_path, to_stdout) {
+        return Err(cleanup(Error::Usage(why)));
+    }
+    // Standard output, a symlink, a FIFO or a device is written through, byte by byte:
+    // replacing it with a new file (what the rename below does) would break the link or
+    // put a regular file where the device was.
+    let through = to_stdout
+        || std::fs::symlink_metadata(export_path)
+            .is_ok_and(|m| !m.file_type().is_file() && !m.file_type().is_dir())
+            && !export_path.is_dir();
+    if single_file && through {
+        let copied = if to_stdout {
+            copy_file_into(&entries[0], &mut std::io::stdout().lock())
+        } else {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .open(export_path)
+                .and_then(|mut out| copy_file_into(&entries[0], &mut out))
+        };
+        copied.map_err(|e| cleanup(Error::io(export_path, e)))?;
+        placed.push(export_path.to_path_buf());
+        let _ = std::fs::remove_dir_all(&tmp);
+    } else if !as_dir && single_file {
         std::fs::rename(&entries[0], export_path)
             .map_err(|e| cleanup(Error::io(export_path, e)))?;
         placed.push(export_path.to_path_buf());
