@@ -300,10 +300,7 @@ fn main() {
                     options: &opts,
                     input_file: None,
                 };
-                let mut source = ProjectSource {
-                    store: &store,
-                    options: &opts,
-                };
+                let mut source = ProjectSource::new(&store, &opts);
                 run(format, &ctx, &mut source, &out).expect("export");
                 times.push(start.elapsed().as_secs_f64());
                 peak = peak.max(common::peak_rss_mib());

@@ -531,12 +531,28 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                 options: &opts,
                 input_file: None,
             };
-            let mut source = crate::export::ProjectSource {
-                store: &store,
-                options: &opts,
-            };
+            let mut source = crate::export::ProjectSource::new(&store, &opts);
             let placed = crate::export::run(export_type, &ctx, &mut source, &path)?;
             print_placed(export_type, &placed);
+            if source.exported() == 0 {
+                let tasks = store.counts()?.tasks;
+                if tasks == 0 {
+                    eout!("exported 0 tasks: the project has none");
+                } else if !download_all_tasks {
+                    eout!(
+                        "exported 0 tasks: none of the project's {tasks} task(s) has an annotation the export keeps (as in Label Studio, only annotated tasks are exported); --download-all-tasks exports every task"
+                    );
+                } else {
+                    eout!(
+                        "exported 0 tasks: no task matched the selection (--ids, --annotator, --only-reviewed)"
+                    );
+                }
+            } else if export_type == ExportType::Doclang && placed.is_empty() {
+                eout!(
+                    "DOCLANG wrote nothing: none of the {} exported task(s) holds a DocLang document (a data value that is a <doclang> XML document), which is all DOCLANG exports",
+                    source.exported()
+                );
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Convert {

@@ -561,10 +561,7 @@ fn json_from_the_store_equals_the_value_path() {
             let fast =
                 std::fs::read(export(dir, db, "JSON", &format!("fast-{i}.json"), &[flag])).unwrap();
             let store = labelterm::store::Store::open(db).unwrap();
-            let mut source = ProjectSource {
-                store: &store,
-                options: &opts,
-            };
+            let mut source = ProjectSource::new(&store, &opts);
             let mut buf = Vec::new();
             let mut w = JsonListWriter::new(&mut buf).unwrap();
             source
@@ -646,10 +643,7 @@ fn a_failing_writer_stops_the_project_reader() {
     ));
     let store = labelterm::store::Store::open(&db).unwrap();
     let opts = ExportOptions::default();
-    let mut source = ProjectSource {
-        store: &store,
-        options: &opts,
-    };
+    let mut source = ProjectSource::new(&store, &opts);
     let mut seen = 0;
     let err = source
         .for_each_task(&mut |_| {
@@ -812,4 +806,69 @@ fn a_directory_format_needs_a_directory() {
     // A directory works.
     export(dir.path(), &db, "COCO", "coco", &[]);
     assert!(dir.path().join("coco/result.json").is_file());
+}
+
+#[test]
+fn an_empty_export_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    // Tasks without annotations.
+    std::fs::write(
+        dir.path().join("t.json"),
+        r#"[{"text": "one"}, {"text": "two"}]"#,
+    )
+    .unwrap();
+    let db = dir.path().join("p.db");
+    ok(labelterm(
+        &[
+            "init",
+            db.to_str().unwrap(),
+            "--label-config",
+            case("text_choices").join("config.xml").to_str().unwrap(),
+            "--input-path",
+            "t.json",
+        ],
+        dir.path(),
+    ));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["export", db.to_str().unwrap(), "--export-path", "out.json"];
+        args.extend_from_slice(extra);
+        String::from_utf8(ok(labelterm(&args, dir.path())).stderr).unwrap()
+    };
+    let err = run(&[]);
+    assert!(err.contains("exported 0 tasks"), "{err}");
+    assert!(err.contains("--download-all-tasks"), "{err}");
+    assert!(!run(&["--download-all-tasks"]).contains("exported 0 tasks"));
+
+    // DOCLANG on a project whose answers hold no DocLang document.
+    std::fs::write(
+        dir.path().join("d.json"),
+        r#"[{"data": {"image": "a.png"}, "annotations": [{"result": [{"from_name": "doclang", "to_name": "page", "type": "textarea", "value": {"text": ["plain words"]}}]}]}]"#,
+    )
+    .unwrap();
+    let dl = dir.path().join("d.db");
+    ok(labelterm(
+        &[
+            "init",
+            dl.to_str().unwrap(),
+            "--label-config",
+            case("doclang").join("config.xml").to_str().unwrap(),
+            "--input-path",
+            "d.json",
+        ],
+        dir.path(),
+    ));
+    let o = ok(labelterm(
+        &[
+            "export",
+            dl.to_str().unwrap(),
+            "--export-type",
+            "DOCLANG",
+            "--export-path",
+            "docs",
+        ],
+        dir.path(),
+    ));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("DOCLANG wrote nothing"), "{err}");
+    assert!(err.contains("DocLang document"), "{err}");
 }

@@ -344,10 +344,7 @@ fn reviews_from_the_store_equal_the_value_path() {
         export(dir, "fast.json", &[flag]);
         let fast = std::fs::read_to_string(dir.join("fast.json")).unwrap();
         let store = Store::open(&db).unwrap();
-        let mut source = ProjectSource {
-            store: &store,
-            options: &opts,
-        };
+        let mut source = ProjectSource::new(&store, &opts);
         let mut buf = Vec::new();
         let mut w = JsonListWriter::new(&mut buf).unwrap();
         source

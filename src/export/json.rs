@@ -227,20 +227,17 @@ impl super::Exporter for JsonExporter {
         }
         let file = std::fs::File::create(&target).map_err(|e| Error::io(&target, e))?;
         let io_err = |e: std::io::Error| Error::io(&target, e);
-        if let Some((store, o)) = tasks.project() {
+        if let Some(source) = tasks.project() {
+            let o = source.options;
             // Straight from the store: stored JSON text is re-indented, never parsed.
             let mut w = super::json_raw::RawListWriter::new(std::io::BufWriter::with_capacity(
                 1 << 20,
                 file,
             ))
             .map_err(io_err)?;
-            super::stream_project(
-                store,
-                &super::selection(o),
-                o.download_all_tasks,
-                &Ok,
-                &mut |t| w.push(&t, !o.remove_user_details).map_err(io_err),
-            )?;
+            super::stream_project(source, &super::selection(o), &Ok, &mut |t| {
+                w.push(&t, !o.remove_user_details).map_err(io_err)
+            })?;
             w.finish().map_err(io_err)?;
             return Ok(());
         }

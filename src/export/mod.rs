@@ -167,7 +167,7 @@ pub trait TaskSource {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()>;
 
     /// The project behind this source, for exporters that write straight from the store.
-    fn project(&self) -> Option<(&Store, &ExportOptions)> {
+    fn project(&self) -> Option<&ProjectSource<'_>> {
         None
     }
 
@@ -199,6 +199,23 @@ pub struct ItemGroup {
 pub struct ProjectSource<'a> {
     pub store: &'a Store,
     pub options: &'a ExportOptions,
+    /// Tasks handed to the exporter so far.
+    exported: std::cell::Cell<u64>,
+}
+
+impl<'a> ProjectSource<'a> {
+    pub fn new(store: &'a Store, options: &'a ExportOptions) -> ProjectSource<'a> {
+        ProjectSource {
+            store,
+            options,
+            exported: std::cell::Cell::new(0),
+        }
+    }
+
+    /// How many tasks the export wrote (read after it ran).
+    pub fn exported(&self) -> u64 {
+        self.exported.get()
+    }
 }
 
 /// One task of a project as the exporters see it.
@@ -218,12 +235,16 @@ fn project_task(t: &crate::store::TaskFull, o: &ExportOptions) -> SourceTask {
 /// while `f` runs on this one, in task order (see [`pipeline`]). Tasks without annotations
 /// are skipped unless `all` is set.
 pub fn stream_project<T: Send>(
-    store: &Store,
+    source: &ProjectSource<'_>,
     sel: &crate::store::ExportSelection,
-    all: bool,
     map: &(dyn Fn(crate::store::TaskFull) -> Result<T> + Sync),
     f: &mut dyn FnMut(T) -> Result<()>,
 ) -> Result<()> {
+    let (store, all) = (source.store, source.options.download_all_tasks);
+    let f = &mut |t: T| {
+        source.exported.set(source.exported.get() + 1);
+        f(t)
+    };
     let keep = |t: &crate::store::TaskFull| all || !t.annotations.is_empty();
     let Ok(reader) = Store::open(store.path()) else {
         return store.each_task_for_export(sel, |t| if keep(&t) { f(map(t)?) } else { Ok(()) });
@@ -255,9 +276,8 @@ impl ProjectSource<'_> {
         let mut sel = selection(o);
         sel.converter_fields = true;
         stream_project(
-            self.store,
+            self,
             &sel,
-            o.download_all_tasks,
             &|t| {
                 then(ItemGroup {
                     base_dir: t.task.base_dir.as_ref().map(PathBuf::from),
@@ -272,13 +292,7 @@ impl ProjectSource<'_> {
 impl TaskSource for ProjectSource<'_> {
     fn for_each_task(&mut self, f: &mut dyn FnMut(SourceTask) -> Result<()>) -> Result<()> {
         let o = self.options;
-        stream_project(
-            self.store,
-            &selection(o),
-            o.download_all_tasks,
-            &|t| Ok(project_task(&t, o)),
-            f,
-        )
+        stream_project(self, &selection(o), &|t| Ok(project_task(&t, o)), f)
     }
 
     fn for_each_item_group(
@@ -298,8 +312,8 @@ impl TaskSource for ProjectSource<'_> {
         self.item_stream(opts, render, f)
     }
 
-    fn project(&self) -> Option<(&Store, &ExportOptions)> {
-        Some((self.store, self.options))
+    fn project(&self) -> Option<&ProjectSource<'_>> {
+        Some(self)
     }
 }
 

@@ -114,10 +114,7 @@ fn export(store: &Store, ids: &[i64], format: &str, path: &str) -> Result<TableR
         options: &options,
         input_file: None,
     };
-    let mut source = ProjectSource {
-        store,
-        options: &options,
-    };
+    let mut source = ProjectSource::new(store, &options);
     crate::export::run(t, &ctx, &mut source, std::path::Path::new(path))
         .map_err(|e| e.to_string())?;
     Ok(TableReply::Done {
