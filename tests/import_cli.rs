@@ -463,3 +463,56 @@ fn annotations_that_do_not_fit_are_kept_with_a_warning() {
     let imports = s["imports"].as_array().unwrap();
     assert_eq!(imports[0]["warnings"], 3);
 }
+
+#[test]
+fn importing_a_file_again_warns_and_names_the_earlier_import() {
+    let dir = tmp();
+    let project = path(dir.path(), "p.db");
+    let tasks = sample("sentiment/tasks.json");
+    let first = labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &sample("sentiment/config.xml"),
+        "--input-path",
+        &tasks,
+    ]);
+    first.ok();
+    assert!(!first.all().contains("imported before"), "{}", first.all());
+    // Another file with other bytes: no warning.
+    let other = labelterm(&[
+        "import",
+        &project,
+        "--input-path",
+        &sample("sentiment/tasks.csv"),
+    ]);
+    other.ok();
+    assert!(!other.all().contains("imported before"), "{}", other.all());
+    // The first file again, through a copy with another name: same bytes.
+    let copy = write(dir.path(), "copy.json", std::fs::read(&tasks).unwrap());
+    let again = labelterm(&["import", &project, "--input-path", &copy]);
+    again.ok();
+    let text = again.all();
+    assert!(text.contains("warning:"), "{text}");
+    assert!(text.contains("imported before (import #1 of"), "{text}");
+    assert!(text.contains("tasks.json"), "{text}");
+    assert!(
+        text.contains("12 task(s) are in the project twice"),
+        "{text}"
+    );
+    // The same file twice in one import.
+    let twice = labelterm(&[
+        "import",
+        &project,
+        "--input-path",
+        &copy,
+        "--input-path",
+        &copy,
+    ]);
+    twice.ok();
+    assert!(
+        twice.all().contains("imported just before it"),
+        "{}",
+        twice.all()
+    );
+}

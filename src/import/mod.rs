@@ -805,6 +805,56 @@ pub fn import_into_store(
         .filter(|i| !url::is_url(i))
         .map(|i| input_size(Path::new(i.strip_prefix("file://").unwrap_or(i))))
         .sum();
+    // The import log before this import, to tell when a file comes in again.
+    let earlier = store.imports()?;
+    let report = import_sources(store, config, inputs, opts, importer, expected_bytes)?;
+    Ok(warn_of_repeats(report, &earlier))
+}
+
+/// Adds a warning to each source whose bytes (sha256) an earlier import already brought
+/// in, naming that import: its tasks are now in the project twice.
+fn warn_of_repeats(
+    mut report: ImportReport,
+    earlier: &[crate::store::ImportLogRow],
+) -> ImportReport {
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for s in &mut report.sources {
+        if s.sha256.is_empty() {
+            continue;
+        }
+        if let Some((_, source)) = seen.iter().find(|(sha, _)| *sha == s.sha256) {
+            s.warnings.push(Problem::new(
+                Location::file(s.source.as_str()),
+                format!(
+                    "the same bytes as {source}, imported just before it in this import: its {} task(s) are in the project twice now",
+                    s.tasks
+                ),
+            ));
+        } else if let Some(first) = earlier
+            .iter()
+            .find(|e| e.sha256.as_deref() == Some(s.sha256.as_str()))
+        {
+            s.warnings.push(Problem::new(
+                Location::file(s.source.as_str()),
+                format!(
+                    "this file was imported before (import #{} of {} on {}, the same sha256): its {} task(s) are in the project twice now",
+                    first.id, first.source, first.imported_at, s.tasks
+                ),
+            ));
+        }
+        seen.push((s.sha256.clone(), s.source.clone()));
+    }
+    report
+}
+
+fn import_sources(
+    store: &mut Store,
+    config: &LabelConfig,
+    inputs: &[String],
+    opts: &ImportOptions,
+    importer: &str,
+    expected_bytes: u64,
+) -> Result<ImportReport> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
     std::thread::scope(|s| {
         let writer = s.spawn(move || -> Result<()> {
