@@ -300,7 +300,7 @@ fn print_warnings(
     }
 }
 
-fn print_report(report: &ImportReport, verb: &str, csv_coerce: bool) {
+fn print_report(report: &ImportReport, verb: &str) {
     for s in &report.sources {
         out!(
             "{verb} {} task(s), {} annotation(s), {} prediction(s) from {} [{}]",
@@ -309,15 +309,6 @@ fn print_report(report: &ImportReport, verb: &str, csv_coerce: bool) {
             s.predictions,
             s.source,
             s.format.name()
-        );
-    }
-    let tabular = report
-        .sources
-        .iter()
-        .any(|s| matches!(s.format, InputFormat::Csv | InputFormat::Tsv));
-    if tabular && !csv_coerce {
-        eout!(
-            "note: CSV/TSV cells were kept as text (\"007\" stays \"007\"); Label Studio would convert numbers and booleans, which --csv-coerce reproduces"
         );
     }
 }
@@ -407,7 +398,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             };
             let (config, report) = project::create(&project, &new)?;
             print_warnings(Some(&label_config), Some(&config), Some(&report));
-            print_report(&report, "imported", input.csv_coerce);
+            print_report(&report, "imported");
             // Say where the file is: `.db` may have been added to the name given.
             let location = project
                 .parent()
@@ -451,7 +442,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                 &user,
             )?;
             print_warnings(None, None, Some(&report));
-            print_report(&report, "imported", input.csv_coerce);
+            print_report(&report, "imported");
             Ok(ExitCode::SUCCESS)
         }
         Command::Validate(args) => validate::run(args),

@@ -516,3 +516,45 @@ fn importing_a_file_again_warns_and_names_the_earlier_import() {
         twice.all()
     );
 }
+
+#[test]
+fn the_csv_text_note_names_only_columns_that_would_have_been_converted() {
+    let dir = tmp();
+    let config = write(
+        dir.path(),
+        "c.xml",
+        r#"<View><Text name="text" value="$text"/><Choices name="c" toName="text"><Choice value="A"/></Choices></View>"#,
+    );
+    let init = |name: &str, csv: &str, extra: &[&str]| {
+        let file = write(dir.path(), &format!("{name}.csv"), csv);
+        let project = path(dir.path(), &format!("{name}.db"));
+        let mut args = vec![
+            "init",
+            &project,
+            "--label-config",
+            &config,
+            "--input-path",
+            &file,
+        ];
+        args.extend_from_slice(extra);
+        let r = labelterm(&args);
+        r.ok();
+        r.all()
+    };
+    // Text only: nothing to say.
+    let out = init("words", "text,source\nhello,web\nbye,mail\n", &[]);
+    assert!(!out.contains("--csv-coerce"), "{out}");
+    // Numbers and booleans in some columns: named, the text column not.
+    let out = init(
+        "mixed",
+        "text,score,flag,code\nhi,1.5,true,a7\nho,2,false,b8\n",
+        &[],
+    );
+    assert!(out.contains("\"score\", \"flag\""), "{out}");
+    assert!(out.contains("--csv-coerce"), "{out}");
+    assert!(!out.contains("\"code\""), "{out}");
+    assert!(!out.contains("\"text\""), "{out}");
+    // With --csv-coerce they are converted: nothing to say.
+    let out = init("coerced", "text,score\nhi,1.5\n", &["--csv-coerce"]);
+    assert!(!out.contains("kept as text"), "{out}");
+}

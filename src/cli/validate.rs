@@ -126,7 +126,7 @@ pub fn run(args: ValidateArgs) -> Result<ExitCode> {
         Ok(report) => {
             if !json {
                 print_warnings(None, None, Some(&report));
-                print_report(&report, "valid:", args.input.csv_coerce);
+                print_report(&report, "valid:");
             }
             (true, None)
         }

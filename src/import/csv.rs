@@ -187,22 +187,7 @@ impl CsvReader {
                     has_na[i] = true;
                     continue;
                 }
-                let t = if v.trim().parse::<i64>().is_ok() {
-                    ColumnType::Int
-                } else if parse_float(v).is_some() {
-                    ColumnType::Float
-                } else if parse_bool(v).is_some() {
-                    ColumnType::Bool
-                } else {
-                    ColumnType::Str
-                };
-                types[i] = Some(match (types[i], t) {
-                    (None, t) => t,
-                    (Some(a), b) if a == b => a,
-                    (Some(ColumnType::Int), ColumnType::Float)
-                    | (Some(ColumnType::Float), ColumnType::Int) => ColumnType::Float,
-                    _ => ColumnType::Str,
-                });
+                widen(&mut types[i], v);
             }
         }
         Ok((
@@ -213,6 +198,30 @@ impl CsvReader {
             has_na,
         ))
     }
+}
+
+/// A column's type as pandas infers it, widened by one more (non-NA) cell.
+fn widen(column: &mut Option<ColumnType>, v: &str) {
+    if *column == Some(ColumnType::Str) {
+        return;
+    }
+    let t = if v.trim().parse::<i64>().is_ok() {
+        ColumnType::Int
+    } else if parse_float(v).is_some() {
+        ColumnType::Float
+    } else if parse_bool(v).is_some() {
+        ColumnType::Bool
+    } else {
+        ColumnType::Str
+    };
+    *column = Some(match (*column, t) {
+        (None, t) => t,
+        (Some(a), b) if a == b => a,
+        (Some(ColumnType::Int), ColumnType::Float) | (Some(ColumnType::Float), ColumnType::Int) => {
+            ColumnType::Float
+        }
+        _ => ColumnType::Str,
+    });
 }
 
 fn coerce(v: &str, ty: ColumnType, has_na: bool) -> Value {
@@ -263,6 +272,9 @@ impl TaskReader for CsvReader {
         } else {
             (vec![ColumnType::Str; width], vec![false; width])
         };
+        // Without --csv-coerce: the columns Label Studio would have turned into numbers or
+        // booleans, to say so once at the end.
+        let mut kept_as_text: Vec<Option<ColumnType>> = vec![None; width];
         let mut lines = LineCounter::new(path).map_err(|e| open_err(name, e))?;
         let mut rec = csv::StringRecord::new();
         let mut short_records = 0usize;
@@ -306,6 +318,9 @@ impl TaskReader for CsvReader {
                 let value = if self.coerce {
                     raw_json(&coerce(v, types[i], has_na[i]))
                 } else {
+                    if !NA_VALUES.contains(&v) {
+                        widen(&mut kept_as_text[i], v);
+                    }
                     raw_string(v)
                 };
                 data.insert(key.clone(), value);
@@ -315,6 +330,30 @@ impl TaskReader for CsvReader {
             if let Flow::Stop = sink.item(RawItem::data(data, loc)) {
                 break;
             }
+        }
+        let typed: Vec<&str> = names
+            .iter()
+            .zip(&kept_as_text)
+            .filter(|(_, t)| {
+                matches!(
+                    t,
+                    Some(ColumnType::Int | ColumnType::Float | ColumnType::Bool)
+                )
+            })
+            .map(|(n, _)| n.as_str())
+            .collect();
+        if !typed.is_empty() {
+            sink.warn(Problem::new(
+                Location::file(name),
+                format!(
+                    "column(s) {} hold numbers or booleans, kept as text (\"007\" stays \"007\"); Label Studio would convert them, which --csv-coerce reproduces",
+                    typed
+                        .iter()
+                        .map(|n| format!("\"{n}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
         if short_records > 0 {
             sink.warn(Problem::new(
@@ -405,7 +444,10 @@ mod tests {
         assert!(e.message.contains("expected 2 fields"), "{e}");
         let c = read("a,b\n1\n", false, None).unwrap();
         assert_eq!(c.value(0), json!({"a": "1", "b": ""}));
-        assert_eq!(c.warnings.len(), 1);
+        // The short record, and column "a" holding a number kept as text.
+        assert_eq!(c.warnings.len(), 2);
+        assert!(c.warnings[0].message.contains("\"a\" hold numbers"));
+        assert!(c.warnings[1].message.contains("fewer fields"));
         assert!(
             read("", false, None)
                 .err()
