@@ -16,7 +16,7 @@ use crate::staging::Staging;
 use crate::store::{ImportWriter, Project, Sampling, Store};
 use crate::task::TaskItem;
 use serde_json::Value;
-use std::io::{BufRead, Read, Write};
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 /// The name of temporary inspect folders (`labelterm-inspect-PID-N`) in the temp folder.
@@ -93,7 +93,11 @@ pub fn prepare_from(opts: &InspectOptions, stdin: &mut dyn BufRead) -> Result<Pr
     let mut inputs = Vec::new();
     for (n, input) in opts.inputs.iter().enumerate() {
         if input == "-" {
-            inputs.push(read_stdin(staging.path(), stdin, opts.import.format)?);
+            inputs.push(
+                crate::import::stdin::spool(staging.path(), stdin, opts.import.format)?
+                    .display()
+                    .to_string(),
+            );
         } else if crate::import::url::is_url(input) {
             let dir = staging.path().join(format!("download-{n}"));
             std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
@@ -107,73 +111,6 @@ pub fn prepare_from(opts: &InspectOptions, stdin: &mut dyn BufRead) -> Result<Pr
         inputs,
         cleanup,
         staging,
-    })
-}
-
-/// Copies standard input to a file named for its format: `--input-format` if given, else
-/// what its first bytes say (a JSON list or one object, JSON lines, TSV, CSV or text).
-fn read_stdin(dir: &Path, stdin: &mut dyn BufRead, format: Option<InputFormat>) -> Result<String> {
-    let tmp = dir.join("stdin");
-    let mut file = std::fs::File::create(&tmp).map_err(|e| Error::io(&tmp, e))?;
-    std::io::copy(stdin, &mut file).map_err(|e| Error::io("standard input", e))?;
-    file.flush().map_err(|e| Error::io(&tmp, e))?;
-    drop(file);
-    let ext = match format {
-        Some(f) if f.is_dir() => {
-            return Err(Error::Usage(format!(
-                "--input-format {} needs a directory, not standard input",
-                f.name()
-            )));
-        }
-        Some(InputFormat::Jsonl) => "jsonl",
-        Some(InputFormat::Csv) => "csv",
-        Some(InputFormat::Tsv) => "tsv",
-        Some(InputFormat::Text) => "txt",
-        Some(InputFormat::Html) => "html",
-        Some(InputFormat::Json) => "json",
-        Some(f) => {
-            return Err(Error::Usage(format!(
-                "--input-format {} cannot be read from standard input",
-                f.name()
-            )));
-        }
-        None => sniff(&tmp)?,
-    };
-    let named = dir.join(format!("stdin.{ext}"));
-    std::fs::rename(&tmp, &named).map_err(|e| Error::io(&named, e))?;
-    Ok(named.display().to_string())
-}
-
-/// The extension the content of `path` reads as.
-fn sniff(path: &Path) -> Result<&'static str> {
-    let mut head = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
-        .map_err(|e| Error::io(path, e))?;
-    let text = String::from_utf8_lossy(&head);
-    let body = text.trim_start_matches('\u{feff}').trim_start();
-    if body.starts_with('[') {
-        return Ok("json");
-    }
-    if body.starts_with('{') {
-        // One object (a single task) is JSON; several, one a line, are JSON lines.
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        let mut values = serde_json::Deserializer::from_reader(std::io::BufReader::new(file))
-            .into_iter::<serde::de::IgnoredAny>();
-        let first = values.next();
-        let second = values.next();
-        return Ok(match (first, second) {
-            (Some(Ok(_)), None) => "json",
-            _ => "jsonl",
-        });
-    }
-    let first_line = body.lines().next().unwrap_or("");
-    Ok(if first_line.contains('\t') {
-        "tsv"
-    } else if first_line.contains(',') {
-        "csv"
-    } else {
-        "txt"
     })
 }
 

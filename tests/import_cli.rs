@@ -558,3 +558,74 @@ fn the_csv_text_note_names_only_columns_that_would_have_been_converted() {
     let out = init("coerced", "text,score\nhi,1.5\n", &["--csv-coerce"]);
     assert!(!out.contains("kept as text"), "{out}");
 }
+
+/// Runs labelterm with `input` on its standard input.
+fn labelterm_stdin(args: &[&str], input: &[u8]) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_labelterm"))
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn input_path_dash_reads_standard_input() {
+    let dir = tmp();
+    let project = path(dir.path(), "p.db");
+    let config = sample("sentiment/config.xml");
+    let json = std::fs::read(sample("sentiment/tasks.json")).unwrap();
+    let o = labelterm_stdin(
+        &[
+            "init",
+            &project,
+            "--label-config",
+            &config,
+            "--input-path",
+            "-",
+        ],
+        &json,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .contains("12 task(s), 1 annotation(s), 12 prediction(s) from standard input [json]")
+    );
+    // CSV, told by --input-format, beside a file.
+    let o = labelterm_stdin(
+        &[
+            "import",
+            &project,
+            "--input-path",
+            "-",
+            "--input-format",
+            "csv",
+        ],
+        b"text\nfrom a pipe\n",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("1 task(s)"));
+    assert_eq!(stats(&project)["tasks"], 13);
+    // Read once only.
+    let o = labelterm_stdin(
+        &["import", &project, "--input-path", "-", "--input-path", "-"],
+        b"",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    // A problem names standard input.
+    let o = labelterm_stdin(
+        &["import", &project, "--input-path", "-"],
+        b"[{\"text\": 1},",
+    );
+    assert!(!o.status.success());
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("standard input"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(stats(&project)["tasks"], 13);
+}

@@ -9,6 +9,7 @@ pub mod dir;
 pub mod item;
 pub mod json;
 pub mod jsonl;
+pub mod stdin;
 pub mod summary;
 pub mod timeseries;
 pub mod txt;
@@ -591,14 +592,22 @@ pub fn read_sources(
     let mut problems = Problems::default();
     let mut report = ImportReport::default();
     let mut common_keys: Option<(BTreeSet<String>, String)> = None;
-    let download_dir = if inputs.iter().any(|i| url::is_url(i)) {
+    if inputs.iter().filter(|i| *i == "-").count() > 1 {
+        return Err(Error::Usage("standard input (-) can be read once".into()));
+    }
+    let download_dir = if inputs.iter().any(|i| url::is_url(i) || i == "-") {
         Some(tempfile_dir()?)
     } else {
         None
     };
     let mut keep_downloads = false;
+    let stdin_name = String::from("standard input");
     for (n, input) in inputs.iter().enumerate() {
-        let local: PathBuf = if url::is_url(input) {
+        let is_stdin = input == "-";
+        let local: PathBuf = if is_stdin {
+            let dir = download_dir.as_ref().expect("created above").path();
+            stdin::spool(dir, &mut std::io::stdin().lock(), opts.format)?
+        } else if url::is_url(input) {
             let dir = download_dir
                 .as_ref()
                 .expect("created above")
@@ -615,6 +624,7 @@ pub fn read_sources(
         } else {
             PathBuf::from(input.strip_prefix("file://").unwrap_or(input))
         };
+        let input = if is_stdin { &stdin_name } else { input };
         if !local.exists() {
             problems.push(Problem::new(
                 Location::file(input.as_str()),
@@ -643,7 +653,10 @@ pub fn read_sources(
             let (local, input) = (local.clone(), input.clone());
             std::thread::spawn(move || hash_input(&local, &input))
         };
-        let base_dir = if url::is_url(input) {
+        // Relative media paths in standard input refer to the directory labelterm runs in.
+        let base_dir = if is_stdin {
+            std::env::current_dir().ok()
+        } else if url::is_url(input) {
             None
         } else {
             std::fs::canonicalize(&local).ok().map(|p| {
