@@ -31,6 +31,10 @@ pub use validate::ValidateArgs;
     about = "Label data and inspect datasets in Label Studio's formats, in the terminal"
 )]
 pub struct Cli {
+    /// No progress bars (they appear on standard error, when it is a terminal, for work
+    /// that runs over a second).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -365,6 +369,7 @@ pub fn main() -> ExitCode {
 }
 
 pub fn run(cli: Cli) -> ExitCode {
+    crate::progress::set_quiet(cli.quiet);
     match run_command(cli.command) {
         Ok(code) => code,
         Err(e) => fail(&e),
@@ -523,7 +528,15 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                 input_file: None,
             };
             let mut source = crate::export::ProjectSource::new(&store, &opts);
-            let placed = crate::export::run(export_type, &ctx, &mut source, &path)?;
+            let total = match &opts.task_ids {
+                Some(ids) => Some(ids.len() as u64),
+                None if download_all_tasks => Some(store.counts()?.tasks as u64),
+                None => Some(store.tasks_with_annotations()?),
+            };
+            source.show_progress(total);
+            let placed = crate::export::run(export_type, &ctx, &mut source, &path);
+            source.finish_progress();
+            let placed = placed?;
             print_placed(export_type, &placed);
             if source.exported() == 0 {
                 let tasks = store.counts()?.tasks;

@@ -20,6 +20,7 @@ pub mod import;
 pub mod inspect;
 pub mod media;
 pub mod net;
+pub mod progress;
 pub mod project;
 pub mod review;
 pub mod staging;

@@ -201,6 +201,7 @@ pub struct ProjectSource<'a> {
     pub options: &'a ExportOptions,
     /// Tasks handed to the exporter so far.
     exported: std::cell::Cell<u64>,
+    progress: Option<crate::progress::Progress>,
 }
 
 impl<'a> ProjectSource<'a> {
@@ -209,6 +210,23 @@ impl<'a> ProjectSource<'a> {
             store,
             options,
             exported: std::cell::Cell::new(0),
+            progress: None,
+        }
+    }
+
+    /// Shows the export's progress (see [`crate::progress`]) out of `total` tasks.
+    pub fn show_progress(&mut self, total: Option<u64>) {
+        self.progress = Some(crate::progress::Progress::new(
+            "exporting",
+            total,
+            crate::progress::Unit::Tasks,
+        ));
+    }
+
+    /// Clears the export's progress (before its result is printed).
+    pub fn finish_progress(&mut self) {
+        if let Some(p) = &mut self.progress {
+            p.finish();
         }
     }
 
@@ -243,6 +261,9 @@ pub fn stream_project<T: Send>(
     let (store, all) = (source.store, source.options.download_all_tasks);
     let f = &mut |t: T| {
         source.exported.set(source.exported.get() + 1);
+        if let Some(p) = &source.progress {
+            p.inc(1);
+        }
         f(t)
     };
     let keep = |t: &crate::store::TaskFull| all || !t.annotations.is_empty();

@@ -156,8 +156,8 @@ impl CsvReader {
         path: &Path,
         name: &str,
         delimiter: u8,
-    ) -> Result<csv::Reader<std::fs::File>, Problem> {
-        let f = std::fs::File::open(path).map_err(|e| open_err(name, e))?;
+    ) -> Result<csv::Reader<super::CountedFile>, Problem> {
+        let f = super::CountedFile::open(path).map_err(|e| open_err(name, e))?;
         Ok(csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)

@@ -232,7 +232,7 @@ fn parse_element(bytes: &[u8], file: &str, line: usize, col: usize) -> Result<Pa
 
 impl TaskReader for JsonReader {
     fn read(&self, path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
-        let file = std::fs::File::open(path)
+        let file = super::CountedFile::open(path)
             .map_err(|e| Problem::new(Location::file(name), format!("cannot open: {e}")))?;
         read_json(BufReader::with_capacity(1 << 16, file), name, sink)
     }

@@ -581,6 +581,28 @@ fn hash_input(path: &Path, name: &str) -> std::result::Result<(String, u64), Pro
     }
 }
 
+/// Bytes the readers have read from input files in this process: what an import's
+/// progress shows against the inputs' total size. A plain counter, because it only feeds
+/// a display and every reader opens its files its own way.
+pub static BYTES_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// A file whose reads add to [`BYTES_READ`].
+pub struct CountedFile(std::fs::File);
+
+impl CountedFile {
+    pub fn open(path: &Path) -> std::io::Result<CountedFile> {
+        std::fs::File::open(path).map(CountedFile)
+    }
+}
+
+impl std::io::Read for CountedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.0.read(buf)?;
+        BYTES_READ.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
 /// Reads every input, validates every item, and hands valid tasks to `sink`. Any problem
 /// makes the whole call fail (the caller rolls back), listing up to 100 problems.
 pub fn read_sources(
@@ -869,6 +891,13 @@ fn import_sources(
     expected_bytes: u64,
 ) -> Result<ImportReport> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
+    let progress = crate::progress::Progress::new(
+        "importing",
+        (expected_bytes > 0).then_some(expected_bytes),
+        crate::progress::Unit::Bytes,
+    );
+    let read_before = BYTES_READ.load(std::sync::atomic::Ordering::Relaxed);
+    let progress = &progress;
     std::thread::scope(|s| {
         let writer = s.spawn(move || -> Result<()> {
             let written = (|| {
@@ -879,11 +908,20 @@ fn import_sources(
                         Msg::Begin(source, format, base) => {
                             current = w.begin_source(&source, format.name(), base.as_deref())?
                         }
-                        Msg::Tasks(batch) => w.insert_batch(current, &batch)?,
+                        Msg::Tasks(batch) => {
+                            w.insert_batch(current, &batch)?;
+                            progress.set(
+                                BYTES_READ.load(std::sync::atomic::Ordering::Relaxed) - read_before,
+                            );
+                        }
                         Msg::End(sha, bytes, warnings) => {
                             w.end_source(current, &sha, bytes, &warnings)?;
                         }
-                        Msg::Commit => return w.commit(),
+                        Msg::Commit => {
+                            // A large import builds its indexes here.
+                            progress.message("importing: writing the indexes");
+                            return w.commit();
+                        }
                     }
                 }
                 // Closed without Commit: dropping the writer rolls the transaction back.

@@ -26,7 +26,7 @@ fn is_break(c: char) -> bool {
 
 impl TaskReader for TextReader {
     fn read(&self, path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
-        let file = std::fs::File::open(path)
+        let file = super::CountedFile::open(path)
             .map_err(|e| Problem::new(Location::file(name), format!("cannot open: {e}")))?;
         let mut r = BufReader::with_capacity(1 << 16, file);
         let mut raw = Vec::new();

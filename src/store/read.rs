@@ -172,6 +172,16 @@ impl Store {
         })
     }
 
+    /// Tasks with at least one annotation, submitted or skipped: what an export without
+    /// `--download-all-tasks` reads (before its other filters).
+    pub fn tasks_with_annotations(&self) -> Result<u64> {
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM tasks WHERE total_annotations + cancelled_annotations > 0",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u64)
+    }
+
     pub fn imports(&self) -> Result<Vec<ImportLogRow>> {
         let mut stmt = self.conn().prepare(
             "SELECT id, source, format, sha256, bytes, task_count, annotation_count,
