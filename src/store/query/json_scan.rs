@@ -140,7 +140,10 @@ pub fn members_from<'a>(
 /// Calls `f(s, start)` for each element of the array `s` (the element starts at
 /// `s[start]`); `f` returns the element's end, or `None` to stop. `None` when `s` is not
 /// an array or an element is malformed.
-pub fn elements_at(s: &[u8], mut f: impl FnMut(&[u8], usize) -> Option<usize>) -> Option<()> {
+pub fn elements_at<'a>(
+    s: &'a [u8],
+    mut f: impl FnMut(&'a [u8], usize) -> Option<usize>,
+) -> Option<()> {
     let mut i = skip_ws(s, 0);
     if s.get(i) != Some(&b'[') {
         return None;
@@ -177,26 +180,17 @@ pub fn string_is(v: &[u8], name: &str) -> bool {
 /// Calls `f(element)` for each element of the array `s` until `f` returns false; `None`
 /// when `s` is not an array.
 pub fn elements<'a>(s: &'a [u8], mut f: impl FnMut(&'a [u8]) -> bool) -> Option<()> {
-    let mut i = skip_ws(s, 0);
-    if s.get(i) != Some(&b'[') {
-        return None;
-    }
-    i = skip_ws(s, i + 1);
-    if s.get(i) == Some(&b']') {
-        return Some(());
-    }
-    loop {
+    let mut stopped = false;
+    let read = elements_at(s, |s, i| {
         let end = value_end(s, i)?;
-        if !f(&s[i..end]) {
-            return Some(());
+        if f(&s[i..end]) {
+            Some(end)
+        } else {
+            stopped = true;
+            None
         }
-        i = skip_ws(s, end);
-        match s.get(i)? {
-            b',' => i = skip_ws(s, i + 1),
-            b']' => return Some(()),
-            _ => return None,
-        }
-    }
+    });
+    if stopped { Some(()) } else { read }
 }
 
 /// Whether a raw key (as [`members`] gives it) is `name`.
