@@ -41,10 +41,7 @@ impl Progress {
 
     fn with(enabled: bool, what: &str, total: Option<u64>, unit: Unit) -> Progress {
         let bar = enabled.then(|| {
-            let bar = match total {
-                Some(t) => ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::hidden()),
-                None => ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
-            };
+            let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
             let (pos, rate) = match unit {
                 Unit::Bytes => ("{bytes}/{total_bytes}", "{bytes_per_sec}"),
                 Unit::Tasks if total.is_some() => ("{human_pos}/{human_len} tasks", "{rate}"),
