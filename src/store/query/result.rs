@@ -345,10 +345,15 @@ fn search_only(q: &Query) -> Option<(String, bool)> {
         Some(s) if s.field == Field::Id => Some(s.descending),
         Some(_) => None,
     }?;
+    search_alone(q).map(|m| (m, by_id))
+}
+
+/// The FTS5 match of a query that is a search and no filter (in any order).
+pub(super) fn search_alone(q: &Query) -> Option<String> {
     if !q.filters.is_empty() {
         return None;
     }
-    fts::match_expr(&q.search, true).map(|m| (m, by_id))
+    fts::match_expr(&q.search, true)
 }
 
 impl Store {
@@ -397,8 +402,9 @@ impl Store {
     pub fn query_count(&self, q: &Query) -> Result<u64> {
         register(self.conn())?;
         let mut b = Builder::default();
-        let sql = match search_only(q) {
-            Some((m, _)) => {
+        // The order does not change a count.
+        let sql = match search_alone(q) {
+            Some(m) => {
                 let m = b.bind(SqlValue::Text(m));
                 format!("SELECT count(*) FROM task_fts WHERE task_fts MATCH {m}")
             }

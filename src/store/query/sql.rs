@@ -66,6 +66,12 @@ fn like_pattern(needle: &str) -> String {
     p
 }
 
+/// Whether `x` is what `empty true` matches: NULL, `""`, `[]` or `{}` (the SQL twin of
+/// `stats::is_empty_value`).
+pub(crate) fn empty_sql(x: &str) -> String {
+    format!("({x} IS NULL OR {x} = '' OR (typeof({x}) = 'text' AND {x} IN ('[]', '{{}}')))")
+}
+
 pub(crate) fn sql_value(v: &Value) -> SqlValue {
     match v {
         Value::Null => SqlValue::Null,
@@ -92,6 +98,20 @@ fn is_text_column(f: &Field) -> bool {
         f,
         Field::Status | Field::Review | Field::Created | Field::Updated | Field::Source
     )
+}
+
+/// Where a control's values (`label:` / `prediction:`) come from: the rows to read
+/// (`FROM` and the condition that keeps the ones asked for) and their columns.
+struct ResultRows {
+    /// Table(s) to read: annotations with their users, or predictions.
+    from: &'static str,
+    /// Submitted annotations only; one annotator or model_version when the field names one.
+    keep: String,
+    task: &'static str,
+    result: &'static str,
+    /// Who gave the row: the annotator, or the model_version.
+    giver: &'static str,
+    control: String,
 }
 
 impl Builder {
@@ -142,6 +162,41 @@ impl Builder {
         format!("{function}(d.data, {})", keys.join(", "))
     }
 
+    /// The rows behind a `label:` / `prediction:` field; `None` for other fields.
+    fn result_rows(&mut self, f: &Field) -> Option<ResultRows> {
+        Some(match f {
+            Field::Label { control, annotator } => ResultRows {
+                from: "annotations a LEFT JOIN users u ON u.id = a.completed_by",
+                keep: format!(
+                    "a.was_cancelled = 0{}",
+                    annotator
+                        .as_ref()
+                        .map(|w| format!(" AND {ANNOTATOR} = {}", self.bind_text(w)))
+                        .unwrap_or_default()
+                ),
+                task: "a.task_id",
+                result: "a.result",
+                giver: ANNOTATOR,
+                control: control.clone(),
+            },
+            Field::Prediction { control, model } => ResultRows {
+                from: "predictions p",
+                keep: format!(
+                    "1{}",
+                    model
+                        .as_ref()
+                        .map(|m| format!(" AND p.model_version = {}", self.bind_text(m)))
+                        .unwrap_or_default()
+                ),
+                task: "p.task_id",
+                result: "p.result",
+                giver: "p.model_version",
+                control: control.clone(),
+            },
+            _ => return None,
+        })
+    }
+
     /// The relation `(task_id, v, g)` of a field's values; restricted to one task when
     /// `task` names it (a correlated subquery).
     pub fn relation(&mut self, f: &Field, task: Option<&str>) -> String {
@@ -159,32 +214,18 @@ impl Builder {
                 task.map(|t| format!(" WHERE p.task_id = {t}"))
                     .unwrap_or_default()
             ),
-            Field::Label { control, annotator } => {
-                let c = self.bind_text(control);
-                let who = annotator
-                    .as_ref()
-                    .map(|w| format!(" AND {ANNOTATOR} = {}", self.bind_text(w)))
-                    .unwrap_or_default();
+            Field::Label { .. } | Field::Prediction { .. } => {
+                let r = self.result_rows(f).expect("a control's field");
+                let c = self.bind_text(&r.control);
                 format!(
-                    "SELECT a.task_id AS task_id, e.value AS v, {ANNOTATOR} AS g \
-                     FROM annotations a LEFT JOIN users u ON u.id = a.completed_by, \
-                     json_each(lt_values(a.result, {c})) e \
-                     WHERE a.was_cancelled = 0{who}{}",
-                    task.map(|t| format!(" AND a.task_id = {t}"))
-                        .unwrap_or_default()
-                )
-            }
-            Field::Prediction { control, model } => {
-                let c = self.bind_text(control);
-                let which = model
-                    .as_ref()
-                    .map(|m| format!(" AND p.model_version = {}", self.bind_text(m)))
-                    .unwrap_or_default();
-                format!(
-                    "SELECT p.task_id AS task_id, e.value AS v, p.model_version AS g \
-                     FROM predictions p, json_each(lt_values(p.result, {c})) e \
-                     WHERE 1{which}{}",
-                    task.map(|t| format!(" AND p.task_id = {t}"))
+                    "SELECT {} AS task_id, e.value AS v, {} AS g \
+                     FROM {}, json_each(lt_values({}, {c})) e WHERE {}{}",
+                    r.task,
+                    r.giver,
+                    r.from,
+                    r.result,
+                    r.keep,
+                    task.map(|t| format!(" AND {} = {t}", r.task))
                         .unwrap_or_default()
                 )
             }
@@ -207,35 +248,17 @@ impl Builder {
 
     /// Like [`Builder::relation`] with every task's rows together (by task id), but for
     /// `label:` / `prediction:` `v` is the whole result list and the control comes back:
-    /// the caller reads the values with [`control_sql_values`], once per result.
+    /// the caller reads the values with a [`ControlReader`], once per result.
     pub fn raw_relation(&mut self, f: &Field) -> (String, Option<String>) {
-        match f {
-            Field::Label { control, annotator } => {
-                let who = annotator
-                    .as_ref()
-                    .map(|w| format!(" AND {ANNOTATOR} = {}", self.bind_text(w)))
-                    .unwrap_or_default();
-                (
-                    format!(
-                        "SELECT a.task_id AS task_id, a.result AS v, {ANNOTATOR} AS g FROM annotations a \
-                         LEFT JOIN users u ON u.id = a.completed_by WHERE a.was_cancelled = 0{who}"
-                    ),
-                    Some(control.clone()),
-                )
-            }
-            Field::Prediction { control, model } => {
-                let which = model
-                    .as_ref()
-                    .map(|m| format!(" AND p.model_version = {}", self.bind_text(m)))
-                    .unwrap_or_default();
-                (
-                    format!(
-                        "SELECT p.task_id AS task_id, p.result AS v, p.model_version AS g FROM predictions p WHERE 1{which}"
-                    ),
-                    Some(control.clone()),
-                )
-            }
-            other => (self.relation(other, None), None),
+        match self.result_rows(f) {
+            Some(r) => (
+                format!(
+                    "SELECT {} AS task_id, {} AS v, {} AS g FROM {} WHERE {}",
+                    r.task, r.result, r.giver, r.from, r.keep
+                ),
+                Some(r.control),
+            ),
+            None => (self.relation(f, None), None),
         }
     }
 
@@ -315,9 +338,7 @@ impl Builder {
         let x = self.scalar(&f.field);
         match (f.op, &f.operand) {
             (Op::Empty, Operand::Bool(empty)) => {
-                let cond = format!(
-                    "({x} IS NULL OR {x} = '' OR (typeof({x}) = 'text' AND {x} IN ('[]', '{{}}')))"
-                );
+                let cond = empty_sql(&x);
                 if *empty {
                     cond
                 } else {
@@ -346,35 +367,10 @@ impl Builder {
             Operand::Range(a, b) if positive == Op::In => (sql_value(a), sql_value(b)),
             _ => return None,
         };
-        let (table, restrict) = match &f.field {
-            Field::Label { control, annotator } => {
-                let c = self.bind_text(control);
-                let who = annotator
-                    .as_ref()
-                    .map(|w| format!(" AND {ANNOTATOR} = {}", self.bind_text(w)))
-                    .unwrap_or_default();
-                (
-                    format!(
-                        "SELECT a.task_id FROM annotations a LEFT JOIN users u ON u.id = a.completed_by \
-                         WHERE a.was_cancelled = 0{who}"
-                    ),
-                    ("a.result", c),
-                )
-            }
-            Field::Prediction { control, model } => {
-                let c = self.bind_text(control);
-                let which = model
-                    .as_ref()
-                    .map(|m| format!(" AND p.model_version = {}", self.bind_text(m)))
-                    .unwrap_or_default();
-                (
-                    format!("SELECT p.task_id FROM predictions p WHERE 1{which}"),
-                    ("p.result", c),
-                )
-            }
-            _ => return None,
-        };
-        let (result, c) = restrict;
+        let r = self.result_rows(&f.field)?;
+        let c = self.bind_text(&r.control);
+        let table = format!("SELECT {} FROM {} WHERE {}", r.task, r.from, r.keep);
+        let result = r.result;
         let a = self.bind(a);
         let b = self.bind(b);
         Some(format!(

@@ -378,7 +378,8 @@ fn group_field(by: GroupBy) -> Field {
 /// `x`, with the values `empty true` matches as NULL.
 fn normalised(x: &str) -> String {
     format!(
-        "(CASE WHEN {x} IS NULL OR {x} = '' OR (typeof({x}) = 'text' AND {x} IN ('[]', '{{}}')) THEN NULL ELSE {x} END)"
+        "(CASE WHEN {} THEN NULL ELSE {x} END)",
+        super::sql::empty_sql(x)
     )
 }
 
@@ -406,16 +407,14 @@ impl Store {
         if cond == "1" {
             return Ok((TaskFilter::All, self.query_count(q)?));
         }
-        let sql = match (
-            q.filters.is_empty(),
-            super::super::fts::match_expr(&q.search, true),
-        ) {
+        let sql = match super::result::search_alone(q) {
             // A search alone: the index lists its tasks without visiting them.
-            (true, Some(m)) => {
+            Some(m) => {
+                b = Builder::default();
                 let m = b.bind(SqlValue::Text(m));
                 format!("SELECT rowid FROM task_fts WHERE task_fts MATCH {m}")
             }
-            _ => format!("SELECT t.id FROM {} WHERE {cond}", b.from()),
+            None => format!("SELECT t.id FROM {} WHERE {cond}", b.from()),
         };
         let ids = super::result::collect_ids(self.conn(), &sql, &b.params)?;
         let n = ids.len() as u64;
