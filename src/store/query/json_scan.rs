@@ -40,7 +40,7 @@ fn string_end(s: &[u8], i: usize) -> Option<usize> {
 }
 
 /// The end (exclusive) of the value starting at `i` (no whitespace before it).
-fn value_end(s: &[u8], i: usize) -> Option<usize> {
+pub fn value_end(s: &[u8], i: usize) -> Option<usize> {
     match *s.get(i)? {
         b'"' => string_end(s, i),
         b'{' | b'[' => {
@@ -161,11 +161,6 @@ pub fn elements_at<'a>(
             _ => return None,
         }
     }
-}
-
-/// The end (exclusive) of the value starting at `s[i]`.
-pub fn end_of_value(s: &[u8], i: usize) -> Option<usize> {
-    value_end(s, i)
 }
 
 /// Whether the string value `v` (with its quotes) is `name`.

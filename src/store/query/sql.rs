@@ -546,7 +546,7 @@ impl ControlReader {
         let mut go_on = true;
         json_scan::elements_at(result, |s, i| {
             if s[i] != b'{' {
-                return json_scan::end_of_value(s, i);
+                return json_scan::value_end(s, i);
             }
             let (mut from_name, mut kind, mut value) = (None, None, None);
             let json_scan::Members::End(end) = json_scan::members_from(s, i, |k, v| {
