@@ -2,7 +2,7 @@
 //! Label Studio's converter (label-studio-sdk 2.1.2) wrote, byte for byte, for the text
 //! formats. Normalised only where `tests/conformance/README.md` says the converter's output
 //! depends on the run (DOCLANG archives are compared member by member), plus the deliberate
-//! differences listed in the README's compatibility notes, each asserted explicitly.
+//! differences listed in `docs/compatibility.md`, each asserted explicitly.
 
 use labelterm::export::{ExportType, exporter};
 use std::collections::BTreeSet;
@@ -168,7 +168,8 @@ fn unzipped(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 /// ASR_MANIFEST: the converter gives a task without a transcript the previous item's text
 /// (a bug); labelterm writes an empty transcript. The expected lines are rewritten
-/// accordingly, and the test checks the rewrite happened where the README says.
+/// accordingly, and the test checks the rewrite happened where `docs/compatibility.md`
+/// says.
 fn asr_expected(case: &Path, bytes: Vec<u8>) -> Vec<u8> {
     let tasks: serde_json::Value =
         serde_json::from_slice(&std::fs::read(case.join("tasks.json")).unwrap()).unwrap();

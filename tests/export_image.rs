@@ -1,5 +1,5 @@
 //! The image formats where labelterm deliberately differs from Label Studio's converter
-//! (each listed in the README's compatibility notes), media path resolution for project
+//! (each listed in `docs/compatibility.md`), media path resolution for project
 //! exports, and failures that name the task and region.
 
 use serde_json::{Value, json};

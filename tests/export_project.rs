@@ -1,6 +1,6 @@
 //! Project exports end to end through the `labelterm` binary: the JSON round trip, the
-//! export options, the deliberate differences from Label Studio's converter listed in the
-//! README, and failures that leave nothing behind.
+//! export options, the deliberate differences from Label Studio's converter listed in
+//! `docs/compatibility.md`, and failures that leave nothing behind.
 
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -335,7 +335,7 @@ fn only_reviewed_reads_review_decisions() {
 }
 
 /// The converter crashes when the first item has no transcript and gives later ones the
-/// previous item's; labelterm writes `""` (README: compatibility notes).
+/// previous item's; labelterm writes `""` (`docs/compatibility.md`).
 #[test]
 fn asr_items_without_transcript_get_an_empty_one() {
     let tmp = tempfile::tempdir().unwrap();

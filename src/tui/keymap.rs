@@ -1,5 +1,6 @@
 //! The keymap is data: one table of (context, key, action, description), shipped as
-//! `keymaps/default.json` and built into the binary. It drives key handling, the `?` help and the README's key table. Two layers: terminal-safe keys that
+//! `keymaps/default.json` and built into the binary. It drives key handling, the `?` help
+//! and the key table of `docs/keys.md`. Two layers: terminal-safe keys that
 //! work in any terminal over SSH, and Label Studio's own keys, active when the terminal
 //! speaks the kitty keyboard protocol (it can then tell Ctrl+Enter from Enter). A user
 //! file rebinds keys per context.
@@ -313,7 +314,7 @@ impl KeySpec {
         Some(spec)
     }
 
-    /// How the key is written in help and the README.
+    /// How the key is written in help and in `docs/keys.md`.
     pub fn display(&self) -> String {
         let mut s = String::new();
         if self.ctrl {
@@ -369,7 +370,7 @@ pub struct Binding {
 /// The default keymap, built into the binary: `keymaps/default.json`.
 pub const DEFAULT_KEYMAP: &str = include_str!("../../keymaps/default.json");
 
-/// A keymap data file: bindings in table order (the help and the README list them so).
+/// A keymap data file: bindings in table order (the help and `docs/keys.md` list them so).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct KeymapFile {
@@ -603,7 +604,7 @@ fn hotkey_spec(hotkey: &str) -> Option<KeySpec> {
     }
 }
 
-/// The README's key table, generated from the default keymap.
+/// The key table of `docs/keys.md`, generated from the default keymap.
 pub fn markdown_table() -> String {
     let all = Keymap::default_map(true);
     let mut s = String::new();
@@ -821,10 +822,13 @@ mod tests {
     }
 
     #[test]
-    fn readme_key_table_matches_the_keymap() {
-        let readme = include_str!("../../README.md");
+    fn docs_key_table_matches_the_keymap() {
+        let keys_doc = include_str!("../../docs/keys.md");
         for line in markdown_table().lines().filter(|l| l.starts_with("| `")) {
-            assert!(readme.contains(line), "README lacks the key row: {line}");
+            assert!(
+                keys_doc.contains(line),
+                "docs/keys.md lacks the key row: {line}"
+            );
         }
     }
 }
