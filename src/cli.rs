@@ -45,7 +45,8 @@ pub struct InputArgs {
     #[arg(long = "input-path", value_name = "PATH")]
     pub input_path: Vec<String>,
     /// Input format; by default the file extension decides. One of: json, jsonl, csv, tsv,
-    /// text, html, file, json-dir, text-dir, image-dir, audio-dir, timeseries.
+    /// text, html, file, json-dir, text-dir, image-dir, audio-dir, timeseries, parquet,
+    /// arrow, excel, hf-dataset.
     #[arg(long = "input-format", value_name = "FORMAT", value_parser = parse_input_format)]
     pub input_format: Option<InputFormat>,
     /// Read a file's column or key COLUMN as the config's data key FIELD (repeatable).
@@ -55,6 +56,21 @@ pub struct InputArgs {
     /// "NA" → "". By default every cell stays a string.
     #[arg(long = "csv-coerce")]
     pub csv_coerce: bool,
+    #[command(flatten)]
+    pub table: TableArgs,
+}
+
+/// Choices for table formats, shared by the commands that import.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TableArgs {
+    /// The spreadsheet sheet to read, by name or 0-based index (as pandas' sheet_name);
+    /// the first by default.
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub sheet: Option<String>,
+    /// The Hugging Face dataset splits to read (comma-separated or repeated); all by
+    /// default.
+    #[arg(long = "split", value_name = "SPLIT", value_delimiter = ',')]
+    pub splits: Vec<String>,
 }
 
 impl InputArgs {
@@ -83,6 +99,8 @@ impl InputArgs {
             format: self.input_format,
             maps: self.map.clone(),
             csv_coerce: self.csv_coerce,
+            sheet: self.table.sheet.clone(),
+            splits: self.table.splits.clone(),
         }
     }
 }

@@ -127,6 +127,7 @@ fn import(data: &[u8], format: InputFormat, config: &LabelConfig, csv_coerce: bo
         format: Some(format),
         maps: Vec::new(),
         csv_coerce,
+        ..Default::default()
     };
     let _ = read_sources(
         config,

@@ -227,7 +227,7 @@ pub fn infer_config(inputs: &[String], opts: &ImportOptions) -> Result<Inferred>
                     .into(),
             ));
         }
-        let reader = format.reader(&empty, opts.csv_coerce);
+        let reader = format.reader(&empty, opts);
         let mut sink = InferSink {
             inference: &mut inference,
             maps: &opts.maps,

@@ -42,6 +42,8 @@ pub struct InspectArgs {
     /// Convert CSV/TSV values the way Label Studio (pandas) does.
     #[arg(long = "csv-coerce")]
     pub csv_coerce: bool,
+    #[command(flatten)]
+    pub table: super::TableArgs,
     /// Theme: dark, light, high-contrast, colorblind, or a JSON file.
     #[arg(long)]
     pub theme: Option<String>,
@@ -72,6 +74,8 @@ impl InspectArgs {
                 format: self.input_format,
                 maps: self.map.clone(),
                 csv_coerce: self.csv_coerce,
+                sheet: self.table.sheet.clone(),
+                splits: self.table.splits.clone(),
             },
             importer: IMPORTER.into(),
             temp_root: None,

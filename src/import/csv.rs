@@ -46,7 +46,7 @@ fn parse_float(s: &str) -> Option<f64> {
 }
 
 /// pandas' duplicate header handling: `a, a, a` → `a, a.1, a.2`.
-fn dedupe_headers(headers: Vec<String>) -> Vec<String> {
+pub(super) fn dedupe_headers(headers: Vec<String>) -> Vec<String> {
     let mut out: Vec<String> = Vec::with_capacity(headers.len());
     let mut taken: std::collections::HashSet<String> = std::collections::HashSet::new();
     // Per header, the first suffix not yet tried: names are never freed, so the search

@@ -71,7 +71,17 @@ pub const VIDEO_EXTS: &[&str] = &["mp4", "webm", "mov", "mkv", "avi"];
 
 /// What a directory most likely holds, when no `--input-format` says.
 pub fn detect(root: &Path, name: &str) -> Result<InputFormat, Problem> {
+    if super::hf::is_dataset_dir(root) {
+        return Ok(InputFormat::HfDataset);
+    }
     let files = list_files(root, name)?;
+    if !files.is_empty()
+        && files
+            .iter()
+            .all(|f| super::parquet::has_extension(f, &["parquet", "pq"]))
+    {
+        return Ok(InputFormat::Parquet);
+    }
     let kinds: Vec<Option<InputFormat>> = files
         .iter()
         .map(|f| {
@@ -96,7 +106,7 @@ pub fn detect(root: &Path, name: &str) -> Result<InputFormat, Problem> {
         [one] => Ok(*one),
         [] => Err(Problem::new(
             Location::file(name),
-            "no JSON, text, image or audio files in this directory",
+            "no JSON, text, image, audio or Parquet files in this directory",
         )),
         many => Err(Problem::new(
             Location::file(name),
@@ -108,18 +118,23 @@ pub fn detect(root: &Path, name: &str) -> Result<InputFormat, Problem> {
     }
 }
 
+/// How a file under the directory `root` (given as `name`) is shown: `name/relative/path`.
+pub fn shown_name(root: &Path, file: &Path, name: &str) -> String {
+    let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let rel = std::fs::canonicalize(file)
+        .ok()
+        .and_then(|r| r.strip_prefix(&base).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| file.to_path_buf());
+    format!("{}/{}", name.trim_end_matches('/'), rel.display())
+}
+
 impl TaskReader for DirReader {
     fn read(&self, path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
         let files = list_files(path, name)?;
-        let base = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         let mut used = 0;
         let mut skipped = 0;
         for f in &files {
-            let rel = std::fs::canonicalize(f)
-                .ok()
-                .and_then(|r| r.strip_prefix(&base).ok().map(|p| p.to_path_buf()))
-                .unwrap_or_else(|| f.clone());
-            let display = format!("{}/{}", name.trim_end_matches('/'), rel.display());
+            let display = shown_name(path, f, name);
             let e = ext(f);
             let reader: Option<Box<dyn TaskReader>> = match self.format {
                 InputFormat::JsonDir if e == "json" => Some(Box::new(super::json::JsonReader)),

@@ -4,11 +4,16 @@
 //! Each format is one file behind [`TaskReader`]; the format is decided in one place,
 //! [`detect`]; [`item`] applies Label Studio's task rules to what readers produce.
 
+pub mod arrow_ipc;
+pub mod arrow_rows;
 pub mod csv;
 pub mod dir;
+pub mod excel;
+pub mod hf;
 pub mod item;
 pub mod json;
 pub mod jsonl;
+pub mod parquet;
 pub mod stdin;
 pub mod summary;
 pub mod timeseries;
@@ -222,6 +227,14 @@ pub enum InputFormat {
     AudioDir,
     /// A time series CSV as one task.
     TimeSeries,
+    /// A Parquet file, or a directory of them.
+    Parquet,
+    /// Arrow IPC: Feather v2 or an Arrow stream.
+    Arrow,
+    /// A spreadsheet: `.xlsx`, `.xlsm`, `.xlsb`, `.xls`, `.ods`.
+    Excel,
+    /// A Hugging Face dataset saved with `save_to_disk`.
+    HfDataset,
 }
 
 impl InputFormat {
@@ -238,6 +251,10 @@ impl InputFormat {
         InputFormat::ImageDir,
         InputFormat::AudioDir,
         InputFormat::TimeSeries,
+        InputFormat::Parquet,
+        InputFormat::Arrow,
+        InputFormat::Excel,
+        InputFormat::HfDataset,
     ];
 
     pub fn name(self) -> &'static str {
@@ -254,6 +271,10 @@ impl InputFormat {
             InputFormat::ImageDir => "image-dir",
             InputFormat::AudioDir => "audio-dir",
             InputFormat::TimeSeries => "timeseries",
+            InputFormat::Parquet => "parquet",
+            InputFormat::Arrow => "arrow",
+            InputFormat::Excel => "excel",
+            InputFormat::HfDataset => "hf-dataset",
         }
     }
 
@@ -272,10 +293,15 @@ impl InputFormat {
             "image-dir" => InputFormat::ImageDir,
             "audio-dir" => InputFormat::AudioDir,
             "timeseries" | "time-series" | "timeseries-csv" => InputFormat::TimeSeries,
+            "parquet" | "pq" => InputFormat::Parquet,
+            "arrow" | "feather" | "ipc" | "arrows" => InputFormat::Arrow,
+            "excel" | "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => InputFormat::Excel,
+            "hf-dataset" | "hf" | "huggingface" => InputFormat::HfDataset,
             _ => return None,
         })
     }
 
+    /// Formats read from a directory only.
     pub fn is_dir(self) -> bool {
         matches!(
             self,
@@ -283,7 +309,13 @@ impl InputFormat {
                 | InputFormat::TextDir
                 | InputFormat::ImageDir
                 | InputFormat::AudioDir
+                | InputFormat::HfDataset
         )
+    }
+
+    /// Formats read from a file or from a directory of such files.
+    fn file_or_dir(self) -> bool {
+        self == InputFormat::Parquet
     }
 
     pub fn describe(self) -> &'static str {
@@ -292,12 +324,18 @@ impl InputFormat {
             InputFormat::TextDir => "text files",
             InputFormat::ImageDir => "image files",
             InputFormat::AudioDir => "audio files",
+            InputFormat::HfDataset => "a Hugging Face dataset",
             _ => self.name(),
         }
     }
 
     /// The reader of this format (`config` serves the time series reader only).
-    pub fn reader<'a>(self, config: &'a LabelConfig, csv_coerce: bool) -> Box<dyn TaskReader + 'a> {
+    pub fn reader<'a>(
+        self,
+        config: &'a LabelConfig,
+        opts: &ImportOptions,
+    ) -> Box<dyn TaskReader + 'a> {
+        let csv_coerce = opts.csv_coerce;
         match self {
             InputFormat::Json => Box::new(json::JsonReader),
             InputFormat::Jsonl => Box::new(jsonl::JsonlReader),
@@ -313,6 +351,14 @@ impl InputFormat {
             InputFormat::Html => Box::new(whole::WholeTextReader),
             InputFormat::File => Box::new(whole::FilePathReader),
             InputFormat::TimeSeries => Box::new(timeseries::TimeSeriesReader { config }),
+            InputFormat::Parquet => Box::new(parquet::ParquetReader),
+            InputFormat::Arrow => Box::new(arrow_ipc::ArrowReader),
+            InputFormat::Excel => Box::new(excel::ExcelReader {
+                sheet: opts.sheet.clone(),
+            }),
+            InputFormat::HfDataset => Box::new(hf::HfDatasetReader {
+                splits: opts.splits.clone(),
+            }),
             dir => Box::new(dir::DirReader { format: dir }),
         }
     }
@@ -333,6 +379,9 @@ pub fn detect(
 ) -> std::result::Result<InputFormat, Problem> {
     let is_dir = path.is_dir();
     if let Some(f) = explicit {
+        if f.file_or_dir() {
+            return Ok(f);
+        }
         if f.is_dir() && !is_dir {
             return Err(Problem::new(
                 Location::file(name),
@@ -343,7 +392,7 @@ pub fn detect(
             return Err(Problem::new(
                 Location::file(name),
                 format!(
-                    "is a directory; use --input-format json-dir, text-dir, image-dir or audio-dir (not {})",
+                    "is a directory; use --input-format json-dir, text-dir, image-dir, audio-dir, parquet or hf-dataset (not {})",
                     f.name()
                 ),
             ));
@@ -362,6 +411,9 @@ pub fn detect(
         "tsv" => InputFormat::Tsv,
         "txt" => InputFormat::Text,
         "html" | "htm" | "xml" => InputFormat::Html,
+        "parquet" | "pq" => InputFormat::Parquet,
+        "arrow" | "feather" | "ipc" | "arrows" => InputFormat::Arrow,
+        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => InputFormat::Excel,
         e if MEDIA_EXTS.contains(&e) => InputFormat::File,
         _ => {
             let shown = if ext.is_empty() {
@@ -372,7 +424,7 @@ pub fn detect(
             return Err(Problem::new(
                 Location::file(name),
                 format!(
-                    "{shown} extension is not supported; use .json .jsonl .csv .tsv .txt .html .xml, a media file, a directory, or --input-format {}",
+                    "{shown} extension is not supported; use .json .jsonl .csv .tsv .txt .html .xml .parquet .arrow .feather .xlsx .xls .ods, a media file, a directory, or --input-format {}",
                     InputFormat::ALL
                         .iter()
                         .map(|f| f.name())
@@ -391,6 +443,10 @@ pub struct ImportOptions {
     pub maps: Vec<(String, String)>,
     /// Reproduce pandas' type inference for CSV/TSV (Label Studio's behaviour).
     pub csv_coerce: bool,
+    /// The spreadsheet sheet to read (`--sheet`): a name or a 0-based index.
+    pub sheet: Option<String>,
+    /// The Hugging Face dataset splits to read (`--split`); empty for all.
+    pub splits: Vec<String>,
 }
 
 /// What one input gave.
@@ -690,7 +746,7 @@ pub fn read_sources(
             })
         };
         sink.begin(input, format, base_dir.as_deref())?;
-        let reader = format.reader(config, opts.csv_coerce);
+        let reader = format.reader(config, opts);
         let mut pipe = Pipeline {
             rules: item::ItemRules {
                 config,
@@ -1029,3 +1085,6 @@ pub(crate) mod tests {
         assert!(detect(dir.path(), "d", Some(InputFormat::Json)).is_err());
     }
 }
+
+#[cfg(test)]
+mod table_tests;

@@ -27,6 +27,12 @@ pub fn spool(dir: &Path, stdin: &mut dyn BufRead, format: Option<InputFormat>) -
         Some(InputFormat::Text) => "txt",
         Some(InputFormat::Html) => "html",
         Some(InputFormat::Json) => "json",
+        Some(InputFormat::Parquet) => "parquet",
+        Some(InputFormat::Arrow) => "arrow",
+        Some(InputFormat::Excel) => match sniff(&tmp)? {
+            ext @ ("xls" | "ods") => ext,
+            _ => "xlsx",
+        },
         Some(f) => {
             return Err(Error::Usage(format!(
                 "--input-format {} cannot be read from standard input",
@@ -46,6 +52,9 @@ fn sniff(path: &Path) -> Result<&'static str> {
     std::fs::File::open(path)
         .and_then(|f| f.take(64 * 1024).read_to_end(&mut head))
         .map_err(|e| Error::io(path, e))?;
+    if let Some(ext) = sniff_binary(&head) {
+        return Ok(ext);
+    }
     let text = String::from_utf8_lossy(&head);
     let body = text.trim_start_matches('\u{feff}').trim_start();
     if body.starts_with('[') {
@@ -71,4 +80,21 @@ fn sniff(path: &Path) -> Result<&'static str> {
     } else {
         "txt"
     })
+}
+
+/// The extension of a binary table format, from its signature.
+fn sniff_binary(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(b"PAR1") {
+        Some("parquet")
+    } else if head.starts_with(b"ARROW1") || head.starts_with(&[0xff; 4]) {
+        Some("arrow")
+    } else if head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) {
+        Some("xls")
+    } else if head.starts_with(b"PK\x03\x04") {
+        // A zip: OpenDocument names its type in an uncompressed first member.
+        let ods = memchr::memmem::find(head, b"application/vnd.oasis.opendocument.spreadsheet");
+        Some(if ods.is_some() { "ods" } else { "xlsx" })
+    } else {
+        None
+    }
 }
