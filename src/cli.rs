@@ -206,7 +206,8 @@ pub enum Command {
         /// The project file (SQLite; `.db` may be left off).
         #[arg(value_parser = project_path)]
         project: PathBuf,
-        /// Label Studio's export type; --list-formats shows those that fit the project.
+        /// Export type: one of Label Studio's, or PARQUET; --list-formats shows those that fit the
+        /// project.
         #[arg(long = "export-type", value_name = "TYPE", default_value = "JSON", value_parser = parse_export_type)]
         export_type: ExportType,
         /// Output directory (receives the converter's layout), or a file name for
@@ -237,7 +238,8 @@ pub enum Command {
         /// A Label Studio JSON export (a list of tasks).
         #[arg(long = "input-path", value_name = "EXPORT.json")]
         input_path: PathBuf,
-        /// Label Studio's export type (`labelterm export --list-formats` shows them).
+        /// Export type: one of Label Studio's, or PARQUET (`labelterm export --list-formats`
+        /// shows them).
         #[arg(long = "export-type", value_name = "TYPE", default_value = "JSON", value_parser = parse_export_type)]
         export_type: ExportType,
         /// Output directory, or a file name for single-file formats.
@@ -286,9 +288,10 @@ fn parse_sampling(s: &str) -> Result<Sampling, String> {
 fn parse_export_type(s: &str) -> Result<ExportType, String> {
     ExportType::parse(s).ok_or_else(|| {
         format!(
-            "unknown export type {s:?}; Label Studio's types are: {}",
+            "unknown export type {s:?}; the types are: {}",
             ExportType::ALL
                 .iter()
+                .chain(ExportType::OURS)
                 .map(|t| t.name())
                 .collect::<Vec<_>>()
                 .join(", ")
@@ -527,7 +530,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
         } => {
             let (store, config) = project::open(&project)?;
             if list_formats {
-                for f in crate::export::supported_formats(&config) {
+                for f in crate::export::formats_for(&config) {
                     out!("{}", f.name());
                 }
                 return Ok(ExitCode::SUCCESS);

@@ -309,11 +309,13 @@ fn list_formats_matches_the_converter() {
     let registered = registered();
     for case in cases() {
         let f = formats(&case);
+        // Label Studio's formats in its order, then labelterm's own.
         let want: Vec<&str> = f
             .supported
             .iter()
             .map(String::as_str)
             .filter(|s| *s != "CSV_OLD" && registered.contains(s))
+            .chain(ExportType::OURS.iter().map(|t| t.name()))
             .collect();
         let tmp = tempfile::tempdir().unwrap();
         let db = tmp.path().join("p.db");

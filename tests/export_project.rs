@@ -872,3 +872,183 @@ fn an_empty_export_says_why() {
     assert!(err.contains("DOCLANG wrote nothing"), "{err}");
     assert!(err.contains("DocLang document"), "{err}");
 }
+
+/// The Parquet export read back: one row per task, typed data columns, the task's Label
+/// Studio JSON, and a column per control with the chosen annotation's value.
+#[test]
+fn parquet_has_a_row_per_task_with_typed_columns_and_a_column_per_control() {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::Int64Type;
+    let dir = tempfile::tempdir().unwrap();
+    let db = project(dir.path(), "text_choices");
+    let out = export(
+        dir.path(),
+        &db,
+        "PARQUET",
+        "tasks.parquet",
+        &["--download-all-tasks"],
+    );
+    let file = std::fs::File::open(&out).unwrap();
+    let builder =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+    let schema = builder.schema().clone();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "id",
+            "text",
+            "source",
+            "tags",
+            "score",
+            "reviewed",
+            "annotations",
+            "predictions",
+            "annotator",
+            "sentiment",
+            "topics"
+        ]
+    );
+    // Data columns typed from their values: objects as JSON text, lists of strings as
+    // lists, ints and floats as doubles, booleans as booleans.
+    let types: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| f.data_type().to_string())
+        .collect();
+    assert_eq!(
+        types[..6],
+        ["Int64", "Utf8", "Utf8", "List(Utf8)", "Float64", "Boolean"],
+        "{types:?}"
+    );
+    assert!(
+        schema.metadata()["label_config"].contains(r#"<Choices name="topics""#),
+        "{:?}",
+        schema.metadata()
+    );
+    let batches: Vec<_> = builder.build().unwrap().map(Result::unwrap).collect();
+    let batch = arrow_select_concat(&batches);
+    assert_eq!(batch.num_rows(), 5);
+    let ids: Vec<i64> = batch
+        .column(0)
+        .as_primitive::<Int64Type>()
+        .values()
+        .to_vec();
+    assert_eq!(ids.len(), 5);
+    let text = |col: usize, row: usize| -> Option<String> {
+        let a = batch.column(col).as_string::<i32>();
+        (!a.is_null(row)).then(|| a.value(row).to_string())
+    };
+    let list = |row: usize| -> Option<Vec<String>> {
+        let a = batch.column(10).as_list::<i32>();
+        (!a.is_null(row)).then(|| {
+            let v = a.value(row);
+            let s = v.as_string::<i32>();
+            (0..s.len()).map(|i| s.value(i).to_string()).collect()
+        })
+    };
+    // Task 1: one annotation, two controls; its data as typed values.
+    assert_eq!(text(9, 0).as_deref(), Some("Positive"));
+    assert_eq!(
+        text(2, 0).as_deref(),
+        Some(r#"{"site":"news.example","url":"https://news.example/a/1"}"#)
+    );
+    assert_eq!(
+        batch
+            .column(4)
+            .as_primitive::<arrow_array::types::Float64Type>()
+            .value(1),
+        1.0
+    );
+    assert!(batch.column(5).as_boolean().value(0));
+    assert_eq!(
+        list(0),
+        Some(vec!["Sports".to_string(), "Tech".to_string()])
+    );
+    // Task 2: the skipped annotation is passed over for the live one.
+    let anns: Value = serde_json::from_str(&text(6, 1).unwrap()).unwrap();
+    assert_eq!(anns.as_array().unwrap().len(), 2);
+    let live = anns
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["was_cancelled"] == false)
+        .unwrap();
+    let live_sentiment = live["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from_name"] == "sentiment")
+        .map(|r| r["value"]["choices"][0].as_str().unwrap().to_string());
+    assert_eq!(text(9, 1), live_sentiment);
+    // Task 3 has no annotation and task 5 only a skipped one: no values, no annotator.
+    for row in [2, 4] {
+        assert_eq!(text(9, row), None, "row {row}");
+        assert_eq!(list(row), None, "row {row}");
+        assert!(batch.column(8).is_null(row));
+    }
+    assert_eq!(text(6, 2).as_deref(), Some("[]"));
+    assert!(
+        text(7, 2)
+            .unwrap()
+            .contains(r#""model_version":"demo-model-1""#)
+    );
+    // Without --download-all-tasks, tasks without annotations are left out, as in every
+    // format.
+    let out = export(dir.path(), &db, "PARQUET", "annotated.parquet", &[]);
+    let rows: usize = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&out).unwrap(),
+    )
+    .unwrap()
+    .build()
+    .unwrap()
+    .map(|b| b.unwrap().num_rows())
+    .sum();
+    assert_eq!(rows, 4);
+    pandas_reads(&dir.path().join("tasks.parquet"));
+}
+
+fn arrow_select_concat(batches: &[arrow_array::RecordBatch]) -> arrow_array::RecordBatch {
+    assert_eq!(batches.len(), 1, "a small export is one batch");
+    batches[0].clone()
+}
+
+/// pyarrow and pandas (from the Label Studio suites' Python, when there is one) read the
+/// file with the same columns and values.
+fn pandas_reads(file: &Path) {
+    let Some(python) = std::env::var("LABELTERM_LS_PYTHON")
+        .ok()
+        .filter(|p| !p.is_empty())
+    else {
+        eprintln!("pyarrow/pandas check skipped: LABELTERM_LS_PYTHON is not set");
+        return;
+    };
+    let script = r#"
+import json, sys
+import pandas as pd, pyarrow.parquet as pq
+t = pq.read_table(sys.argv[1])
+df = pd.read_parquet(sys.argv[1])
+print(json.dumps({
+    "types": {f.name: str(f.type) for f in t.schema},
+    "sentiment": [None if pd.isna(v) else v for v in df["sentiment"]],
+    "topics": [None if v is None else list(v) for v in df["topics"]],
+    "rows": len(df),
+}))
+"#;
+    let out = Command::new(python)
+        .args(["-c", script, file.to_str().unwrap()])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(got["rows"], 5);
+    assert_eq!(got["types"]["id"], "int64");
+    assert_eq!(got["types"]["topics"], "list<item: string>");
+    assert_eq!(got["sentiment"][0], "Positive");
+    assert_eq!(got["topics"][0], json!(["Sports", "Tech"]));
+}

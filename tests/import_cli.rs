@@ -629,3 +629,181 @@ fn input_path_dash_reads_standard_input() {
     );
     assert_eq!(stats(&project)["tasks"], 13);
 }
+
+fn table(name: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/tables")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Parquet, Feather, spreadsheets and Hugging Face datasets through `init` and `import`,
+/// with `--map`, `--sheet`, `--split` and standard input; the data as JSON export shows it.
+#[test]
+fn table_formats_import_with_map_sheet_split_and_stdin() {
+    let dir = tmp();
+    let config = write(
+        dir.path(),
+        "config.xml",
+        r#"<View><Text name="text" value="$text"/>
+        <Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>"#,
+    );
+    let project = path(dir.path(), "p.db");
+    // A directory of Parquet files; the review id column read as `text`.
+    let r = labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &table("reviews_parts"),
+        "--map",
+        "text=review_id",
+    ]);
+    r.ok();
+    assert!(
+        r.stdout.contains("4 task(s)") && r.stdout.contains("[parquet]"),
+        "{}",
+        r.all()
+    );
+    // The spreadsheet's second sheet, by name.
+    let r = labelterm(&[
+        "import",
+        &project,
+        "--input-path",
+        &table("reviews.ods"),
+        "--sheet",
+        "Other",
+    ]);
+    r.ok();
+    assert!(
+        r.stdout.contains("1 task(s)") && r.stdout.contains("[excel]"),
+        "{}",
+        r.all()
+    );
+    // One split of a dataset dict.
+    let r = labelterm(&[
+        "import",
+        &project,
+        "--input-path",
+        &table("hf_text"),
+        "--split",
+        "train",
+    ]);
+    r.ok();
+    assert!(
+        r.stdout.contains("2 task(s)") && r.stdout.contains("[hf-dataset]"),
+        "{}",
+        r.all()
+    );
+    // A Feather file on standard input, told by its first bytes.
+    let feather = std::fs::read(table("reviews.feather")).unwrap();
+    let o = labelterm_stdin(
+        &[
+            "import",
+            &project,
+            "--input-path",
+            "-",
+            "--map",
+            "text=review_id",
+        ],
+        &feather,
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        said.contains("imported 4 task(s)") && said.contains("from standard input [arrow]"),
+        "{said}"
+    );
+    let out = path(dir.path(), "out.json");
+    labelterm(&[
+        "export",
+        &project,
+        "--export-type",
+        "JSON",
+        "--export-path",
+        &out,
+        "--download-all-tasks",
+    ])
+    .ok();
+    let tasks: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let data: Vec<&serde_json::Value> = tasks
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| &t["data"])
+        .collect();
+    assert_eq!(data.len(), 11);
+    // Types kept: the mapped int stays an int, nested values stay JSON.
+    assert_eq!(data[0]["text"], 101);
+    assert_eq!(
+        data[0]["meta"],
+        serde_json::json!({"lang": "en", "votes": 3})
+    );
+    assert_eq!(
+        data[4],
+        &serde_json::json!({"text": "second sheet", "n": 1})
+    );
+    assert_eq!(data[5]["text"], "first train");
+    assert_eq!(data[7]["text"], 101);
+}
+
+#[test]
+fn table_format_problems_name_the_file_and_the_row() {
+    let dir = tmp();
+    let config = write(
+        dir.path(),
+        "config.xml",
+        r#"<View><Text name="text" value="$text"/></View>"#,
+    );
+    let project = path(dir.path(), "p.db");
+    // Row 3 has a null text: Label Studio refuses it, and so does labelterm, by row.
+    let r = labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &table("reviews.parquet"),
+    ]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr.contains("reviews.parquet (record 3)") && r.stderr.contains("data['text']=None"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        !std::path::Path::new(&project).exists(),
+        "nothing half-written"
+    );
+    let r = labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &table("reviews.xlsx"),
+        "--sheet",
+        "9",
+    ]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains(r#"no sheet "9"; the sheets are 0: "Reviews", 1: "Other""#),
+        "{}",
+        r.stderr
+    );
+    let r = labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &table("hf_text"),
+        "--split",
+        "validation",
+    ]);
+    assert_ne!(r.code, 0, "{}", r.all());
+    assert!(r.stderr.contains("no split \"validation\""), "{}", r.stderr);
+}

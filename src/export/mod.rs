@@ -17,6 +17,7 @@ pub mod json_min;
 pub mod json_raw;
 pub mod media;
 pub mod model;
+pub mod parquet;
 pub mod pipeline;
 pub mod pyjson;
 pub mod pyval;
@@ -53,6 +54,8 @@ pub enum ExportType {
     BrushToCoco,
     AsrManifest,
     Doclang,
+    /// labelterm's own: one row per task (see [`parquet`]).
+    Parquet,
 }
 
 impl ExportType {
@@ -77,6 +80,9 @@ impl ExportType {
         ExportType::Doclang,
     ];
 
+    /// Formats of labelterm's own, offered for every config after Label Studio's.
+    pub const OURS: &'static [ExportType] = &[ExportType::Parquet];
+
     pub fn name(self) -> &'static str {
         match self {
             ExportType::Json => "JSON",
@@ -96,12 +102,17 @@ impl ExportType {
             ExportType::BrushToCoco => "BRUSH_TO_COCO",
             ExportType::AsrManifest => "ASR_MANIFEST",
             ExportType::Doclang => "DOCLANG",
+            ExportType::Parquet => "PARQUET",
         }
     }
 
     pub fn parse(s: &str) -> Option<ExportType> {
         let up = s.trim().to_ascii_uppercase().replace('-', "_");
-        ExportType::ALL.iter().copied().find(|t| t.name() == up)
+        ExportType::ALL
+            .iter()
+            .chain(ExportType::OURS)
+            .copied()
+            .find(|t| t.name() == up)
     }
 }
 
@@ -544,7 +555,16 @@ pub fn exporter(t: ExportType) -> Option<Box<dyn Exporter>> {
             Some(Box::new(brush::BrushExporter(t)))
         }
         ExportType::BrushToCoco => Some(Box::new(brush_coco::BrushCocoExporter)),
+        ExportType::Parquet => Some(Box::new(parquet::ParquetExporter)),
     }
+}
+
+/// The formats a project with this config can export: Label Studio's (see
+/// [`supported_formats`]) and labelterm's own.
+pub fn formats_for(config: &LabelConfig) -> Vec<ExportType> {
+    let mut formats = supported_formats(config);
+    formats.extend(ExportType::OURS.iter().filter(|t| exporter(**t).is_some()));
+    formats
 }
 
 /// The formats Label Studio offers for a config (`Converter.supported_formats`), in its
@@ -692,7 +712,17 @@ fn needs_a_directory(t: ExportType, export_path: &Path, to_stdout: bool) -> Opti
         .is_some_and(|e| {
             matches!(
                 e.to_ascii_lowercase().as_str(),
-                "json" | "jsonl" | "csv" | "tsv" | "txt" | "xml" | "conll" | "npy" | "png" | "zip"
+                "json"
+                    | "jsonl"
+                    | "csv"
+                    | "tsv"
+                    | "txt"
+                    | "xml"
+                    | "conll"
+                    | "npy"
+                    | "png"
+                    | "zip"
+                    | "parquet"
             )
         });
     (!export_path.exists() && file_like).then(|| {
@@ -712,7 +742,7 @@ pub fn run(
     tasks: &mut dyn TaskSource,
     export_path: &Path,
 ) -> Result<Vec<PathBuf>> {
-    let supported = supported_formats(ctx.config);
+    let supported = formats_for(ctx.config);
     let Some(exp) = exporter(t).filter(|_| supported.contains(&t)) else {
         return Err(Error::Usage(format!(
             "export type {} does not fit this label config; formats that fit: {}",

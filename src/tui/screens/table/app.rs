@@ -178,7 +178,7 @@ impl App {
                 vec![Effect::Table(TableRequest::Views)]
             }
             PopupWanted::Bulk => {
-                let formats = crate::export::supported_formats(&self.base_config)
+                let formats = crate::export::formats_for(&self.base_config)
                     .iter()
                     .map(|f| f.name().to_string())
                     .collect();
