@@ -5,6 +5,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::IsTerminal;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -29,7 +30,7 @@ pub enum Unit {
 pub struct Progress {
     bar: Option<ProgressBar>,
     start: Instant,
-    shown: AtomicBool,
+    shown: Arc<AtomicBool>,
 }
 
 impl Progress {
@@ -68,8 +69,34 @@ impl Progress {
         Progress {
             bar,
             start: Instant::now(),
-            shown: AtomicBool::new(false),
+            shown: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Progress of work that reports nothing while it runs (one long SQL statement): a
+    /// spinner that appears by itself once the work has run a second.
+    pub fn waiting(what: &str) -> Progress {
+        let enabled = !QUIET.load(Ordering::Relaxed) && std::io::stderr().is_terminal();
+        Progress::waiting_with(enabled, what)
+    }
+
+    fn waiting_with(enabled: bool, what: &str) -> Progress {
+        let p = Progress::with(enabled, what, None, Unit::Tasks);
+        if let Some(bar) = &p.bar {
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            let (bar, shown) = (bar.clone(), p.shown.clone());
+            std::thread::spawn(move || {
+                std::thread::sleep(DELAY);
+                if !bar.is_finished() && !shown.swap(true, Ordering::Relaxed) {
+                    bar.set_draw_target(ProgressDrawTarget::stderr());
+                    bar.enable_steady_tick(Duration::from_millis(200));
+                }
+            });
+        }
+        p
     }
 
     /// Moves the position to `pos` (at most the total).
@@ -128,6 +155,17 @@ impl Drop for Progress {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_spinner_appears_by_itself_after_a_second_unless_finished() {
+        let running = Progress::waiting_with(true, "querying");
+        let mut quick = Progress::waiting_with(true, "querying");
+        quick.finish();
+        std::thread::sleep(DELAY + Duration::from_millis(300));
+        assert!(running.is_shown());
+        assert!(!quick.is_shown());
+        assert!(!Progress::waiting_with(false, "querying").is_shown());
+    }
 
     #[test]
     fn nothing_is_drawn_before_a_second_or_when_not_allowed() {

@@ -138,8 +138,13 @@ pub fn run(args: QueryArgs) -> Result<ExitCode, Error> {
     };
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out.lock());
+    // A spinner on standard error while the query runs over a second, cleared before
+    // the first line of output.
+    let mut waiting = Some(crate::progress::Progress::waiting("querying"));
     let r = if args.count {
-        writeln!(out, "{}", store.query_count(&query)?).map_err(io)
+        let n = store.query_count(&query)?;
+        stop_waiting(&mut waiting);
+        writeln!(out, "{n}").map_err(io)
     } else if let Some(field) = &args.freq {
         let format = match args.format.unwrap_or(Format::Table) {
             f @ (Format::Table | Format::Json) => f,
@@ -151,7 +156,12 @@ pub fn run(args: QueryArgs) -> Result<ExitCode, Error> {
                 )));
             }
         };
-        freq(&store, &query, field, args.by, format, args.limit, &mut out)
+        let output = FreqOutput {
+            by: args.by,
+            format,
+            limit: args.limit,
+        };
+        freq(&store, &query, field, output, &mut out, &mut waiting)
     } else {
         let format = args.format.unwrap_or(Format::Table);
         if format == Format::Json {
@@ -160,7 +170,15 @@ pub fn run(args: QueryArgs) -> Result<ExitCode, Error> {
             ));
         }
         let columns = args.columns.map_or_else(default_columns, |c| c.0);
-        rows(&store, &query, &columns, format, args.limit, &mut out)
+        rows(
+            &store,
+            &query,
+            &columns,
+            format,
+            args.limit,
+            &mut out,
+            &mut waiting,
+        )
     };
     match r.and_then(|()| out.flush().map_err(io)) {
         Ok(()) => Ok(ExitCode::SUCCESS),
@@ -169,6 +187,13 @@ pub fn run(args: QueryArgs) -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => Err(e),
+    }
+}
+
+/// Clears the spinner (before output is printed).
+fn stop_waiting(waiting: &mut Option<crate::progress::Progress>) {
+    if let Some(mut p) = waiting.take() {
+        p.finish();
     }
 }
 
@@ -192,8 +217,10 @@ fn rows(
     format: Format,
     limit: Option<u64>,
     out: &mut impl Write,
+    waiting: &mut Option<crate::progress::Progress>,
 ) -> Result<(), Error> {
     let set = store.run_query(query)?;
+    stop_waiting(waiting);
     let total = limit.map_or(set.count(), |l| l.min(set.count()));
     let names: Vec<String> = columns.iter().map(Field::to_string).collect();
     if format == Format::Csv {
@@ -301,19 +328,27 @@ fn freq_key(v: &Value) -> String {
     v.to_string()
 }
 
+/// How a frequency table is printed.
+struct FreqOutput {
+    by: Option<By>,
+    format: Format,
+    limit: Option<u64>,
+}
+
 fn freq(
     store: &Store,
     query: &Query,
     field: &Field,
-    by: Option<By>,
-    format: Format,
-    limit: Option<u64>,
+    output: FreqOutput,
     out: &mut impl Write,
+    waiting: &mut Option<crate::progress::Progress>,
 ) -> Result<(), Error> {
+    let FreqOutput { by, format, limit } = output;
     let limit = limit.unwrap_or(u64::MAX) as usize;
     match by {
         None => {
             let rows = store.freq(query, field)?;
+            stop_waiting(waiting);
             let rows = &rows[..rows.len().min(limit)];
             if format == Format::Json {
                 let obj: serde_json::Map<String, serde_json::Value> = rows
@@ -345,6 +380,7 @@ fn freq(
                 By::Model => GroupBy::Model,
             };
             let rows = store.freq_by(query, field, group)?;
+            stop_waiting(waiting);
             let rows = &rows[..rows.len().min(limit)];
             if format == Format::Json {
                 let mut obj = serde_json::Map::new();
