@@ -253,6 +253,20 @@ pub enum Command {
     /// Browse task files in the annotator without making a project: they are imported
     /// into a temporary one (removed on exit), under a label config given or inferred.
     Inspect(InspectArgs),
+    /// Decodes a table file for an import running in the parent process (see
+    /// `import::isolate`).
+    #[command(name = "decode-table", hide = true)]
+    DecodeTable {
+        /// The table format.
+        #[arg(long, value_parser = parse_input_format)]
+        format: InputFormat,
+        #[command(flatten)]
+        table: TableArgs,
+        /// The file or directory.
+        path: PathBuf,
+        /// How the input is named in messages.
+        name: String,
+    },
     /// The tasks that filters, a search and a sort select (as a table, JSON lines, CSV
     /// or ids), their count, or the frequency table of a field.
     Query(QueryArgs),
@@ -391,6 +405,7 @@ pub fn main() -> ExitCode {
 
 pub fn run(cli: Cli) -> ExitCode {
     crate::progress::set_quiet(cli.quiet);
+    crate::import::isolate::enable();
     match run_command(cli.command) {
         Ok(code) => code,
         Err(e) => fail(&e),
@@ -401,6 +416,18 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
     match command {
         Command::Start(args) => start::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::DecodeTable {
+            format,
+            table,
+            path,
+            name,
+        } => Ok(crate::import::isolate::serve(
+            format,
+            table.sheet,
+            table.splits,
+            &path,
+            &name,
+        )),
         Command::Query(args) => query::run(args),
         Command::Init {
             project,

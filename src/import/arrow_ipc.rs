@@ -14,7 +14,9 @@ pub struct ArrowReader;
 
 impl TaskReader for ArrowReader {
     fn read(&self, path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
-        read_file(path, name, &mut RowEmitter::default(), sink).map(|_| ())
+        super::arrow_rows::guarded(name, || {
+            read_file(path, name, &mut RowEmitter::default(), sink).map(|_| ())
+        })
     }
 }
 

@@ -248,3 +248,41 @@ pub fn media_type(b: &[u8]) -> &'static str {
         "application/octet-stream"
     }
 }
+
+thread_local! {
+    /// Set while [`guarded`] runs a decoder on this thread: its panics are reported as
+    /// problems, so the panic hook stays quiet.
+    static GUARDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs a third-party decoder (Parquet, Arrow, spreadsheets) over an untrusted file. A
+/// panic inside it, on a damaged file it did not expect, becomes a problem naming the file
+/// instead of ending the program.
+pub fn guarded(name: &str, read: impl FnOnce() -> Result<(), Problem>) -> Result<(), Problem> {
+    static QUIET_HOOK: std::sync::Once = std::sync::Once::new();
+    QUIET_HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !GUARDED.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = GUARDED.with(|g| g.replace(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(read));
+    GUARDED.with(|g| g.set(was));
+    outcome.unwrap_or_else(|payload| {
+        let why = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no reason given".into());
+        Err(Problem::new(
+            Location::file(name),
+            format!(
+                "the file is damaged: its decoder failed ({})",
+                crate::term_safe::term_safe(&why)
+            ),
+        ))
+    })
+}

@@ -16,6 +16,26 @@ pub struct ExcelReader {
 
 impl TaskReader for ExcelReader {
     fn read(&self, path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
+        super::arrow_rows::guarded(name, || self.read_sheet(path, name, sink))
+    }
+}
+
+impl ExcelReader {
+    fn read_sheet(&self, path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
+        let mut head = [0u8; 8];
+        let n = std::fs::File::open(path)
+            .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+            .map_err(|e| Problem::new(Location::file(name), format!("cannot open: {e}")))?;
+        if super::cfb_check::is_compound(&head[..n]) {
+            let bytes = std::fs::read(path)
+                .map_err(|e| Problem::new(Location::file(name), format!("cannot read: {e}")))?;
+            super::cfb_check::check(&bytes).map_err(|why| {
+                Problem::new(
+                    Location::file(name),
+                    format!("not a readable spreadsheet: the file is damaged ({why})"),
+                )
+            })?;
+        }
         let mut book = calamine::open_workbook_auto(path).map_err(|e| {
             Problem::new(
                 Location::file(name),

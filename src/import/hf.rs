@@ -83,6 +83,17 @@ fn split_files(dir: &Path, shown: &str) -> Result<(Option<String>, Vec<PathBuf>)
 
 impl TaskReader for HfDatasetReader {
     fn read(&self, path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
+        super::arrow_rows::guarded(name, || self.read_dataset(path, name, sink))
+    }
+}
+
+impl HfDatasetReader {
+    fn read_dataset(
+        &self,
+        path: &Path,
+        name: &str,
+        sink: &mut dyn ItemSink,
+    ) -> Result<(), Problem> {
         let shown = name.trim_end_matches('/');
         let dict = path.join("dataset_dict.json");
         // (split name, its directory, how it is shown)

@@ -6,10 +6,12 @@
 
 pub mod arrow_ipc;
 pub mod arrow_rows;
+pub mod cfb_check;
 pub mod csv;
 pub mod dir;
 pub mod excel;
 pub mod hf;
+pub mod isolate;
 pub mod item;
 pub mod json;
 pub mod jsonl;
@@ -351,14 +353,10 @@ impl InputFormat {
             InputFormat::Html => Box::new(whole::WholeTextReader),
             InputFormat::File => Box::new(whole::FilePathReader),
             InputFormat::TimeSeries => Box::new(timeseries::TimeSeriesReader { config }),
-            InputFormat::Parquet => Box::new(parquet::ParquetReader),
-            InputFormat::Arrow => Box::new(arrow_ipc::ArrowReader),
-            InputFormat::Excel => Box::new(excel::ExcelReader {
-                sheet: opts.sheet.clone(),
-            }),
-            InputFormat::HfDataset => Box::new(hf::HfDatasetReader {
-                splits: opts.splits.clone(),
-            }),
+            InputFormat::Parquet
+            | InputFormat::Arrow
+            | InputFormat::Excel
+            | InputFormat::HfDataset => Box::new(isolate::Isolated::new(self, opts)),
             dir => Box::new(dir::DirReader { format: dir }),
         }
     }

@@ -15,29 +15,33 @@ pub struct ParquetReader;
 
 impl TaskReader for ParquetReader {
     fn read(&self, path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
-        let mut rows = RowEmitter::default();
-        if !path.is_dir() {
-            read_file(path, name, &mut rows, sink)?;
-            return Ok(());
-        }
-        let files: Vec<_> = super::dir::list_files(path, name)?
-            .into_iter()
-            .filter(|f| has_extension(f, &["parquet", "pq"]))
-            .collect();
-        if files.is_empty() {
-            return Err(Problem::new(
-                Location::file(name),
-                "no .parquet files in this directory",
-            ));
-        }
-        for f in &files {
-            let shown = super::dir::shown_name(path, f, name);
-            if let Flow::Stop = read_file(f, &shown, &mut rows, sink)? {
-                break;
-            }
-        }
-        Ok(())
+        super::arrow_rows::guarded(name, || read_path(path, name, sink))
     }
+}
+
+fn read_path(path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Problem> {
+    let mut rows = RowEmitter::default();
+    if !path.is_dir() {
+        read_file(path, name, &mut rows, sink)?;
+        return Ok(());
+    }
+    let files: Vec<_> = super::dir::list_files(path, name)?
+        .into_iter()
+        .filter(|f| has_extension(f, &["parquet", "pq"]))
+        .collect();
+    if files.is_empty() {
+        return Err(Problem::new(
+            Location::file(name),
+            "no .parquet files in this directory",
+        ));
+    }
+    for f in &files {
+        let shown = super::dir::shown_name(path, f, name);
+        if let Flow::Stop = read_file(f, &shown, &mut rows, sink)? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn has_extension(path: &Path, exts: &[&str]) -> bool {

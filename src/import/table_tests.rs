@@ -240,3 +240,59 @@ fn media_types_are_read_from_signatures() {
     assert_eq!(media_type(b"fLaC"), "audio/flac");
     assert_eq!(media_type(b"hello"), "application/octet-stream");
 }
+
+#[test]
+fn a_decoder_panic_becomes_a_problem_naming_the_file() {
+    let r = super::arrow_rows::guarded("broken.parquet", || panic!("index out of bounds"));
+    let p = r.unwrap_err();
+    assert_eq!(p.location.file, "broken.parquet");
+    assert!(
+        p.message.contains("damaged") && p.message.contains("index out of bounds"),
+        "{}",
+        p.message
+    );
+}
+
+/// Damaged copies of every table fixture (cut short, bytes flipped) give an error or
+/// tasks, never a crash.
+#[test]
+fn damaged_table_files_never_crash_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = LabelConfig::parse(r#"<View><Text name="t" value="$review_id"/></View>"#).unwrap();
+    for name in [
+        "reviews.parquet",
+        "reviews.feather",
+        "reviews.arrows",
+        "reviews.xlsx",
+        "reviews.ods",
+        "reviews.xls",
+    ] {
+        let bytes = std::fs::read(fixture(name)).unwrap();
+        let ext = name.rsplit('.').next().unwrap();
+        let mut variants: Vec<Vec<u8>> = Vec::new();
+        for i in 1..24 {
+            variants.push(bytes[..bytes.len() * i / 24].to_vec());
+            let mut flipped = bytes.clone();
+            let at = (bytes.len() * i / 24 + 7 * i) % bytes.len();
+            flipped[at] ^= 0x5a;
+            flipped[(at * 31 + 11) % bytes.len()] = 0xff;
+            variants.push(flipped);
+        }
+        for (n, v) in variants.iter().enumerate() {
+            let p = dir.path().join(format!("v{n}.{ext}"));
+            std::fs::write(&p, v).unwrap();
+            let shown = p.display().to_string();
+            if let Err(e) = read_sources(
+                &config,
+                std::slice::from_ref(&shown),
+                &ImportOptions::default(),
+                &mut Collect(Vec::new()),
+            ) {
+                assert!(
+                    e.to_string().contains(&format!("v{n}.{ext}")),
+                    "{name} {n}: {e}"
+                );
+            }
+        }
+    }
+}
