@@ -845,6 +845,23 @@ fn a_table_file_that_states_an_absurd_size_is_reported_as_damaged() {
         r.stderr
     );
     assert!(!std::path::Path::new(&project).exists());
+    // A damaged .xls whose sheet states billions of cells: the decoder builds them all,
+    // which ran the machine out of memory; the child's memory cap stops it.
+    let r = labelterm(&[
+        "init",
+        &project,
+        "--label-config",
+        &config,
+        "--input-path",
+        &table("damaged/sheet-of-billions.xls"),
+    ]);
+    assert_eq!(r.code, 1, "{}", r.all());
+    assert!(
+        r.stderr
+            .contains("sheet-of-billions.xls: the file is damaged"),
+        "{}",
+        r.stderr
+    );
 }
 
 /// Many damaged copies of every table fixture (`cargo test --test import_cli -- --ignored`):

@@ -113,7 +113,8 @@ impl TaskReader for Isolated {
                 };
                 Err(problem(format!(
                     "the file is damaged: its decoder stopped ({how}), most likely on a size \
-                     the file states that cannot be right"
+                     the file states that cannot be right, or needing more memory than a \
+                     table import may take (half of this machine's, at most 8 GiB)"
                 )))
             }
         }
@@ -233,6 +234,7 @@ pub fn serve(
     path: &Path,
     name: &str,
 ) -> std::process::ExitCode {
+    limit_memory();
     let reader = Isolated {
         format,
         sheet,
@@ -254,6 +256,35 @@ pub fn serve(
     sink.bytes();
     let _ = sink.out.flush();
     std::process::ExitCode::SUCCESS
+}
+
+/// The most address space a decoding child may take: far more than any row group or sheet
+/// needs, far less than a stated size can ask for.
+const MEMORY_CAP: u64 = 8 << 30;
+
+/// Caps the child's address space at half the machine's memory, at most [`MEMORY_CAP`]: a
+/// decoder that sizes a buffer as a damaged file says (a sheet of billions of cells) then
+/// fails inside the child instead of pushing the machine into its out-of-memory killer.
+fn limit_memory() {
+    // SAFETY: sysconf and setrlimit only read and set process limits.
+    let (pages, page) = unsafe {
+        (
+            libc::sysconf(libc::_SC_PHYS_PAGES),
+            libc::sysconf(libc::_SC_PAGESIZE),
+        )
+    };
+    if pages <= 0 || page <= 0 {
+        return;
+    }
+    let limit = ((pages as u64).saturating_mul(page as u64) / 2).clamp(1 << 30, MEMORY_CAP);
+    let cap = libc::rlimit {
+        rlim_cur: limit,
+        rlim_max: limit,
+    };
+    // SAFETY: a valid rlimit for this process; failure leaves the limit as it was.
+    unsafe {
+        libc::setrlimit(libc::RLIMIT_AS, &cap);
+    }
 }
 
 struct LineSink<W: Write> {
