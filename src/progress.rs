@@ -19,6 +19,14 @@ pub fn set_quiet(quiet: bool) {
 /// How long work runs before its progress appears.
 const DELAY: Duration = Duration::from_secs(1);
 
+/// A line of status on standard error for a step that cannot show progress (one long
+/// statement), under the same conditions as progress: a terminal, and no `--quiet`.
+pub fn status(what: &str) {
+    if !QUIET.load(Ordering::Relaxed) && std::io::stderr().is_terminal() {
+        eprintln!("{}", crate::term_safe::term_safe(what));
+    }
+}
+
 /// What the position counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {

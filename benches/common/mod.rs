@@ -71,6 +71,35 @@ pub fn write_text_tasks(path: &Path, n: usize) -> std::io::Result<u64> {
     Ok(std::fs::metadata(path)?.len())
 }
 
+/// Writes `n` text tasks with one annotation and one prediction each (about 700 bytes per
+/// task) as a JSON list: the import benchmark's input. Annotations name one of four
+/// annotators by email, as exports do.
+pub fn write_annotated_text_tasks(path: &Path, n: usize) -> std::io::Result<u64> {
+    let mut rng = Rng::new(7);
+    let f = std::fs::File::create(path)?;
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+    let labels = ["Positive", "Negative", "Neutral"];
+    w.write_all(b"[\n")?;
+    for i in 0..n {
+        let text = sentence(&mut rng, 28);
+        let label = labels[(rng.next_u64() % 3) as usize];
+        let answer = labels[(rng.next_u64() % 3) as usize];
+        let score = (rng.next_u64() % 1000) as f64 / 1000.0;
+        let annotator = rng.next_u64() % 4;
+        let lead_time = (rng.next_u64() % 600) as f64 / 10.0;
+        if i > 0 {
+            w.write_all(b",\n")?;
+        }
+        write!(
+            w,
+            r#"{{"data": {{"text": "{text}", "review_id": "r{i:07}"}}, "annotations": [{{"completed_by": {{"email": "annotator{annotator}@example.com"}}, "lead_time": {lead_time}, "created_at": "2026-01-02T03:04:05.000000Z", "result": [{{"id": "a{i}", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {{"choices": ["{answer}"]}}}}]}}], "predictions": [{{"model_version": "bench-v1", "score": {score}, "result": [{{"id": "p{i}", "from_name": "sentiment", "to_name": "text", "type": "choices", "value": {{"choices": ["{label}"]}}}}]}}]}}"#
+        )?;
+    }
+    w.write_all(b"\n]\n")?;
+    w.flush()?;
+    Ok(std::fs::metadata(path)?.len())
+}
+
 /// Peak resident memory of this process so far, in MiB (Linux `VmHWM`).
 pub fn peak_rss_mib() -> f64 {
     std::fs::read_to_string("/proc/self/status")

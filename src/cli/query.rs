@@ -136,6 +136,16 @@ pub fn run(args: QueryArgs) -> Result<ExitCode, Error> {
         search: args.search.clone().unwrap_or_default(),
         sort: args.sort.clone(),
     };
+    if !query.search.trim().is_empty() {
+        // The first search after a large import indexes its tasks: say why it waits.
+        let pending = store.search_index_pending()?;
+        if pending >= 10_000 {
+            crate::progress::status(&format!(
+                "building the search index for {pending} tasks (once, after a large import)..."
+            ));
+        }
+        store.ensure_search_index()?;
+    }
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::with_capacity(1 << 16, out.lock());
     // A spinner on standard error while the query runs over a second, cleared before

@@ -2,8 +2,11 @@
 //! task (rowid = task id) with the task's text: every string and number in its data,
 //! keys left out. It stores no copy of the text (contentless), only the index. Triggers
 //! on `task_data` keep it current whoever inserts, edits or deletes a task (a deleted
-//! task's data row goes with it by cascade); a large import fills it in one pass at its
-//! end instead (see `ImportWriter`).
+//! task's data row goes with it by cascade). A large import leaves its tasks out instead
+//! and marks the index stale from its first task (`project.search_pending_from`): the
+//! first search after it indexes them in one pass ([`Store::ensure_search_index`]), so an
+//! import does not pay seconds per million tasks for an index nobody may read, and no
+//! search reads a stale one.
 
 use super::{Result, Store};
 
@@ -24,7 +27,7 @@ macro_rules! fts_text {
 }
 
 /// The trigger that indexes each inserted task; a large import drops it inside its
-/// transaction and indexes its tasks in one statement at the end.
+/// transaction and puts it back at commit, leaving its own tasks to the next search.
 pub(crate) const INSERT_TRIGGER: &str = "task_data_fts_insert";
 
 /// Creates [`INSERT_TRIGGER`] (as schema 9 does).
@@ -64,13 +67,85 @@ pub fn match_expr(words: &str, prefix_last: bool) -> Option<String> {
     Some(parts.join(" AND "))
 }
 
+/// Drops the index entries from task id `?1` on, before they are made again from the data:
+/// tasks inserted, edited or deleted since a large import may have entries already.
+const UNINDEX_FROM: &str = "DELETE FROM task_fts WHERE rowid >= ?1";
+
 impl Store {
+    /// How many tasks the search index still lacks after a large import (0 when it is
+    /// current): the next search indexes them first.
+    pub fn search_index_pending(&self) -> Result<u64> {
+        let Some(from) = self.search_pending_from()? else {
+            return Ok(0);
+        };
+        let n: i64 =
+            self.conn()
+                .query_row("SELECT count(*) FROM tasks WHERE id >= ?1", [from], |r| {
+                    r.get(0)
+                })?;
+        Ok(n as u64)
+    }
+
+    fn search_pending_from(&self) -> Result<Option<i64>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT search_pending_from FROM project WHERE id = 1")?
+            .query_row([], |r| r.get(0))?)
+    }
+
+    /// Brings the search index up to date if a large import left tasks out of it (see
+    /// `ImportWriter`): the entries from its first task on are made again from the data,
+    /// in one write transaction. Everything that searches calls this first; when the index
+    /// is current it costs one lookup.
+    pub fn ensure_search_index(&self) -> Result<()> {
+        if self.search_pending_from()?.is_none() {
+            return Ok(());
+        }
+        let conn = self.conn();
+        // Inside a caller's transaction the statements join it; otherwise the write lock
+        // is taken at BEGIN, and the mark read again under it (another process may have
+        // caught up meanwhile).
+        let own = conn.is_autocommit();
+        if own {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+        }
+        let done = (|| -> Result<()> {
+            if let Some(from) = self.search_pending_from()? {
+                conn.execute(UNINDEX_FROM, [from])?;
+                conn.execute(INDEX_FROM, [from])?;
+                conn.execute(
+                    "UPDATE project SET search_pending_from = NULL WHERE id = 1",
+                    [],
+                )?;
+            }
+            Ok(())
+        })();
+        if own {
+            match &done {
+                Ok(()) => conn.execute_batch("COMMIT")?,
+                Err(_) => {
+                    let _ = conn.execute_batch("ROLLBACK");
+                }
+            }
+        }
+        done
+    }
+
+    /// [`Self::ensure_search_index`] when `words` make a search.
+    pub(crate) fn ensure_search_index_for(&self, words: &str) -> Result<()> {
+        if words.split_whitespace().next().is_some() {
+            self.ensure_search_index()?;
+        }
+        Ok(())
+    }
+
     /// Ids of the tasks whose text holds all `words` (the last one as a prefix), in id
     /// order.
     pub fn search_ids(&self, words: &str) -> Result<Vec<i64>> {
         let Some(m) = match_expr(words, true) else {
             return Ok(Vec::new());
         };
+        self.ensure_search_index()?;
         let mut st = self
             .conn()
             .prepare_cached("SELECT rowid FROM task_fts WHERE task_fts MATCH ?1 ORDER BY rowid")?;
@@ -84,6 +159,10 @@ impl Store {
     pub fn rebuild_search_index(&self) -> Result<()> {
         self.conn().execute_batch("DELETE FROM task_fts")?;
         self.conn().execute(INDEX_FROM, [i64::MIN])?;
+        self.conn().execute(
+            "UPDATE project SET search_pending_from = NULL WHERE id = 1",
+            [],
+        )?;
         Ok(())
     }
 }

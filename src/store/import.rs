@@ -83,9 +83,10 @@ pub struct ImportWriter<'a> {
     /// The id the first imported task gets: tasks before it are not touched at commit
     /// unless the overlap cohort has to be drawn again.
     first_new_task: i64,
-    /// The search index's insert trigger was dropped: the new tasks are indexed in one
-    /// statement at commit.
-    index_search_at_commit: bool,
+    /// A large import: the insert triggers of the search index and of the agreement mark
+    /// were dropped and come back at commit; the new tasks are left to the next search
+    /// ([`Store::ensure_search_index`]) and get their agreement mark as they are inserted.
+    bulk: bool,
 }
 
 /// Inputs at least this large count as a bulk import (see [`ImportWriter::new`]).
@@ -98,7 +99,9 @@ impl<'a> ImportWriter<'a> {
     /// keys arrive in random order (prediction scores); they are built again in one pass
     /// the first time something reads tasks in score order ([`Store::ensure_score_index`]),
     /// which costs far less than updating them row by row, and nothing when no one does.
-    /// A project whose sampling is by prediction score gets it back at commit.
+    /// A project whose sampling is by prediction score gets it back at commit. Its tasks
+    /// go into the search index at the first search likewise
+    /// ([`Store::ensure_search_index`]).
     pub fn new(store: &'a mut Store, importer: &str, expected_bytes: u64) -> Result<Self> {
         let importer_id = store.user_id(importer)?;
         let samples_by_score = matches!(
@@ -117,11 +120,15 @@ impl<'a> ImportWriter<'a> {
             for (name, _) in super::schema::SCORE_INDEXES {
                 tx.execute_batch(&format!("DROP INDEX IF EXISTS {name}"))?;
             }
-            // Inside the transaction: a rollback brings the trigger back.
-            tx.execute_batch(&format!(
-                "DROP TRIGGER IF EXISTS {}",
-                super::fts::INSERT_TRIGGER
-            ))?;
+            // Inside the transaction: a rollback brings the triggers back. Each costs a
+            // statement per row: the search index is filled by the first search instead,
+            // and the agreement mark is written with the task row.
+            for trigger in [
+                super::fts::INSERT_TRIGGER,
+                super::schema::AGREEMENT_INSERT_TRIGGER,
+            ] {
+                tx.execute_batch(&format!("DROP TRIGGER IF EXISTS {trigger}"))?;
+            }
         }
         let next_inner_id: i64 = tx.query_row(
             "SELECT COALESCE(MAX(inner_id), 0) + 1 FROM tasks",
@@ -149,7 +156,7 @@ impl<'a> ImportWriter<'a> {
             counts: SourceCounts::default(),
             rebuild_score_index: bulk && samples_by_score,
             first_new_task,
-            index_search_at_commit: bulk,
+            bulk,
         })
     }
 
@@ -181,8 +188,8 @@ impl<'a> ImportWriter<'a> {
         let mut task_stmt = self.tx.prepare_cached(
             "INSERT INTO tasks (inner_id, import_id, source_line, original_id,
                 allow_skip, total_annotations, cancelled_annotations, total_predictions,
-                is_labeled, prediction_score, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                is_labeled, prediction_score, created_at, updated_at, agreement_stale)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
         let mut data_stmt = self
             .tx
@@ -221,6 +228,9 @@ impl<'a> ImportWriter<'a> {
                 avg_score,
                 created,
                 updated,
+                // What the agreement trigger sets for a task with annotations (here
+                // without a statement per annotation when a large import dropped it).
+                !task.annotations.is_empty(),
             ])?;
             data_stmt.execute(params![task_id, task.data, task.meta])?;
             self.next_inner_id += 1;
@@ -294,12 +304,18 @@ impl<'a> ImportWriter<'a> {
                 self.tx.execute_batch(create)?;
             }
         }
-        if self.index_search_at_commit {
-            // The write lock has been held since BEGIN, so every task from the first new
-            // id on is this import's.
-            self.tx
-                .execute(super::fts::INDEX_FROM, [self.first_new_task])?;
+        if self.bulk {
+            // Indexing costs seconds per million tasks: the first search pays it instead,
+            // and nothing when no one searches. The mark says from which task on the index
+            // is not to be trusted (the lowest, if an earlier import left tasks out too).
+            self.tx.execute(
+                "UPDATE project SET search_pending_from =
+                    COALESCE(MIN(search_pending_from, ?1), ?1) WHERE id = 1",
+                [self.first_new_task],
+            )?;
             self.tx.execute_batch(super::fts::CREATE_INSERT_TRIGGER)?;
+            self.tx
+                .execute_batch(super::schema::CREATE_AGREEMENT_INSERT_TRIGGER)?;
         }
         if !self.had_model_version
             && let Some(v) = &self.last_model_version
@@ -442,6 +458,143 @@ mod tests {
         w.commit().unwrap();
         store.bulk_mode(false);
         assert_eq!(store.search_ids("later").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn a_bulk_import_defers_the_search_index_and_the_first_search_catches_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
+        let with = |text: &str| TaskItem {
+            data: format!(r#"{{"text":"{text}","n":7}}"#),
+            ..task()
+        };
+        let import = |store: &mut Store, bytes: u64, words: &[&str]| {
+            let mut w = ImportWriter::new(store, "u", bytes).unwrap();
+            let id = w.begin_source("a.json", "json", None).unwrap();
+            let tasks: Vec<TaskItem> = words.iter().map(|t| with(t)).collect();
+            w.insert_batch(id, &tasks).unwrap();
+            w.end_source(id, "h", 1, &[]).unwrap();
+            w.commit().unwrap();
+            store.bulk_mode(false);
+        };
+        let fts_rows = |s: &Store| -> i64 {
+            s.conn()
+                .query_row("SELECT count(*) FROM task_fts", [], |r| r.get(0))
+                .unwrap()
+        };
+        import(&mut store, 0, &["first"]);
+        import(&mut store, BULK_BYTES, &["alpha", "beta", "gamma"]);
+        assert_eq!(store.search_index_pending().unwrap(), 3);
+        assert_eq!(fts_rows(&store), 1, "the bulk import's tasks wait");
+        // Edits, deletes and more imports before anyone searches.
+        store
+            .conn()
+            .execute(
+                "UPDATE task_data SET data = '{\"text\":\"delta\",\"n\":7}' WHERE task_id = 3",
+                [],
+            )
+            .unwrap();
+        store
+            .conn()
+            .execute("DELETE FROM tasks WHERE id = 4", [])
+            .unwrap();
+        // The deleted task's id comes back (ids are the largest + 1).
+        import(&mut store, 0, &["epsilon"]);
+        import(&mut store, BULK_BYTES, &["zeta"]);
+        // The last task goes and its id comes back with a small import.
+        store
+            .conn()
+            .execute("DELETE FROM tasks WHERE id = 5", [])
+            .unwrap();
+        import(&mut store, 0, &["eta"]);
+        // A bulk import rolled back leaves the mark as it was.
+        {
+            let mut w = ImportWriter::new(&mut store, "u", BULK_BYTES).unwrap();
+            let id = w.begin_source("b.json", "json", None).unwrap();
+            w.insert_batch(id, &[with("gone")]).unwrap();
+        }
+        store.bulk_mode(false);
+        assert_eq!(store.search_index_pending().unwrap(), 4);
+        let q = crate::store::query::Query {
+            search: "alpha".into(),
+            ..Default::default()
+        };
+        assert_eq!(store.query_count(&q).unwrap(), 1);
+        assert_eq!(store.search_index_pending().unwrap(), 0);
+        assert_eq!(store.search_ids("first").unwrap(), vec![1]);
+        assert_eq!(store.search_ids("alpha").unwrap(), vec![2]);
+        assert!(store.search_ids("beta").unwrap().is_empty());
+        assert_eq!(store.search_ids("delta").unwrap(), vec![3]);
+        assert!(store.search_ids("gamma").unwrap().is_empty());
+        assert_eq!(store.search_ids("epsilon").unwrap(), vec![4]);
+        assert!(store.search_ids("zeta").unwrap().is_empty());
+        assert_eq!(store.search_ids("eta").unwrap(), vec![5]);
+        assert!(store.search_ids("gone").unwrap().is_empty());
+        // One entry per task, none twice.
+        assert_eq!(store.search_ids("7").unwrap(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(fts_rows(&store), 5);
+        // Current again: later tasks go in by the trigger.
+        import(&mut store, 0, &["theta"]);
+        assert_eq!(store.search_index_pending().unwrap(), 0);
+        assert_eq!(store.search_ids("theta").unwrap(), vec![6]);
+    }
+
+    #[test]
+    fn a_bulk_import_marks_agreement_as_the_trigger_does_and_keeps_the_trigger() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
+        let annotated = TaskItem {
+            annotations: vec![crate::task::AnnotationIn {
+                result: "[]".into(),
+                completed_by: crate::task::Completer::Importer,
+                was_cancelled: true,
+                ground_truth: false,
+                lead_time: None,
+                created_at: None,
+                updated_at: None,
+                import_id: None,
+            }],
+            ..task()
+        };
+        let trigger = |s: &Store| -> i64 {
+            s.conn()
+                .query_row(
+                    "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = ?1",
+                    [crate::store::schema::AGREEMENT_INSERT_TRIGGER],
+                    |r| r.get(0),
+                )
+                .unwrap()
+        };
+        for bytes in [0, BULK_BYTES] {
+            let mut w = ImportWriter::new(&mut store, "u", bytes).unwrap();
+            let id = w.begin_source("a.json", "json", None).unwrap();
+            w.insert_batch(id, &[annotated.clone(), task()]).unwrap();
+            w.end_source(id, "h", 2, &[]).unwrap();
+            w.commit().unwrap();
+            store.bulk_mode(false);
+            assert_eq!(trigger(&store), 1);
+        }
+        {
+            let mut w = ImportWriter::new(&mut store, "u", BULK_BYTES).unwrap();
+            let id = w.begin_source("b.json", "json", None).unwrap();
+            w.insert_batch(id, std::slice::from_ref(&annotated))
+                .unwrap();
+        }
+        store.bulk_mode(false);
+        assert_eq!(trigger(&store), 1, "a rollback keeps the trigger");
+        let stale: Vec<i64> = {
+            let mut st = store
+                .conn()
+                .prepare("SELECT agreement_stale FROM tasks ORDER BY id")
+                .unwrap();
+            st.query_map([], |r| r.get(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        assert_eq!(stale, vec![1, 0, 1, 0]);
     }
 
     #[test]

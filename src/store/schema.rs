@@ -243,6 +243,13 @@ pub const MIGRATIONS: &[&str] = &[
             DELETE FROM task_fts WHERE rowid = old.task_id;
         END;"
     ),
+    // 10: a large import leaves its tasks out of the search index (indexing a million
+    // tasks takes seconds); this is the lowest task id whose entry may be missing or out of
+    // date since, NULL when the index is current. The next search indexes from there first
+    // (`Store::ensure_search_index`).
+    r#"
+    ALTER TABLE project ADD COLUMN search_pending_from INTEGER;
+    "#,
 ];
 
 /// Indexes whose keys arrive in random order during an import; a large import drops them
@@ -252,6 +259,17 @@ pub const SCORE_INDEXES: &[(&str, &str)] = &[(
     "tasks_labeled_score",
     "CREATE INDEX IF NOT EXISTS tasks_labeled_score ON tasks(is_labeled, prediction_score, id)",
 )];
+
+/// The trigger that marks a task's agreement stale when an annotation is added (migration
+/// 8); a large import drops it inside its transaction, marks its tasks as it inserts them,
+/// and creates it again at commit ([`CREATE_AGREEMENT_INSERT_TRIGGER`]).
+pub const AGREEMENT_INSERT_TRIGGER: &str = "annotations_agreement_insert";
+
+/// Same definition as migration 8.
+pub const CREATE_AGREEMENT_INSERT_TRIGGER: &str =
+    "CREATE TRIGGER IF NOT EXISTS annotations_agreement_insert AFTER INSERT ON annotations BEGIN
+        UPDATE tasks SET agreement_stale = 1 WHERE id = new.task_id AND agreement_stale = 0;
+    END;";
 
 pub fn current_version() -> i64 {
     MIGRATIONS.len() as i64

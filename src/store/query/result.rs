@@ -359,6 +359,7 @@ pub(super) fn search_alone(q: &Query) -> Option<String> {
 impl Store {
     /// Runs a query: the ids of its matching tasks, in order, into a new result set.
     pub fn run_query(&self, q: &Query) -> Result<ResultSet> {
+        self.ensure_search_index_for(&q.search)?;
         let conn = self.conn();
         register(conn)?;
         // SQLite still sorts where an index serves a filter and the set is in id order:
@@ -400,6 +401,7 @@ impl Store {
 
     /// How many tasks a query matches, without keeping them.
     pub fn query_count(&self, q: &Query) -> Result<u64> {
+        self.ensure_search_index_for(&q.search)?;
         register(self.conn())?;
         let mut b = Builder::default();
         // The order does not change a count.
@@ -553,6 +555,8 @@ impl ResultSet {
         if lo == hi {
             return Ok(None);
         }
+        // Before the version is read: catching up the index writes.
+        store.ensure_search_index()?;
         let conn = store.conn();
         let version = project_version(conn)?;
         let mut cache = self.matches.borrow_mut();

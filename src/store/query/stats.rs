@@ -438,6 +438,7 @@ impl Store {
     /// How many of the query's tasks hold each value of `field`, most frequent first
     /// (ties by value), tasks without a value last as [`Value::Null`].
     pub fn freq(&self, q: &Query, field: &Field) -> Result<Vec<FreqRow>> {
+        self.ensure_search_index_for(&q.search)?;
         let conn = self.conn();
         register(conn)?;
         let _cache = super::result::BigCache::new(conn);
@@ -532,6 +533,7 @@ impl Store {
     /// [`Store::freq`] per annotator or per model_version: rows by group, then most
     /// frequent first. Tasks without a value are not counted.
     pub fn freq_by(&self, q: &Query, field: &Field, by: GroupBy) -> Result<Vec<GroupFreqRow>> {
+        self.ensure_search_index_for(&q.search)?;
         let conn = self.conn();
         register(conn)?;
         let _cache = super::result::BigCache::new(conn);
@@ -663,6 +665,7 @@ impl Store {
     /// Count, distinct values, missing, types, and the spread of numbers or text lengths
     /// of `field` over the query's tasks.
     pub fn describe(&self, q: &Query, field: &Field) -> Result<Describe> {
+        self.ensure_search_index_for(&q.search)?;
         let conn = self.conn();
         register(conn)?;
         let _cache = super::result::BigCache::new(conn);
@@ -745,6 +748,7 @@ impl Store {
     /// over the query's tasks (score, agreement, a data key, a rating); empty when there
     /// is no number.
     pub fn histogram(&self, q: &Query, field: &Field, bins: usize) -> Result<Vec<Bin>> {
+        self.ensure_search_index_for(&q.search)?;
         let conn = self.conn();
         register(conn)?;
         let bins = bins.max(1);
