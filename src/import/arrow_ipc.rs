@@ -2,7 +2,7 @@
 //! Face's `save_to_disk` writes), told apart by the file's first bytes. Compressed
 //! buffers (LZ4 frame, zstd) are read.
 
-use super::arrow_rows::RowEmitter;
+use super::arrow_rows::{RowEmitter, unreadable};
 use super::{Flow, ItemSink, TaskReader};
 use crate::error::{Location, Problem};
 use arrow_array::RecordBatch;
@@ -27,12 +27,7 @@ pub(super) fn read_file(
     rows: &mut RowEmitter,
     sink: &mut dyn ItemSink,
 ) -> Result<Flow, Problem> {
-    let bad = |e: &dyn std::fmt::Display| {
-        Problem::new(
-            Location::file(name),
-            format!("not a readable Arrow file: {e}"),
-        )
-    };
+    let bad = |e: &dyn std::fmt::Display| unreadable(name, "Arrow", e);
     let open = || {
         super::CountedFile::open(path)
             .map_err(|e| Problem::new(Location::file(name), format!("cannot open: {e}")))
@@ -62,11 +57,5 @@ pub(super) fn read_file(
                 .map_err(|e| bad(&e))?,
             )
         };
-    for batch in batches {
-        let batch = batch.map_err(|e| bad(&e))?;
-        if let Flow::Stop = rows.batch(&batch, name, sink)? {
-            return Ok(Flow::Stop);
-        }
-    }
-    Ok(Flow::Continue)
+    rows.all(batches, name, "Arrow", sink, |_| {})
 }

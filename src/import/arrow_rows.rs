@@ -88,12 +88,40 @@ impl RowEmitter {
         Ok(Flow::Continue)
     }
 
+    /// Hands every row of `batches` to `sink`, calling `each` with every batch first (for
+    /// progress); `kind` names the format in errors ("Parquet").
+    pub fn all<E: std::fmt::Display>(
+        &mut self,
+        batches: impl IntoIterator<Item = Result<RecordBatch, E>>,
+        file: &str,
+        kind: &str,
+        sink: &mut dyn ItemSink,
+        mut each: impl FnMut(&RecordBatch),
+    ) -> Result<Flow, Problem> {
+        for batch in batches {
+            let batch = batch.map_err(|e| unreadable(file, kind, &e))?;
+            each(&batch);
+            if let Flow::Stop = self.batch(&batch, file, sink)? {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
     fn location(&self, file: &str) -> Location {
         Location {
             record: Some(self.rows),
             ..Location::file(file)
         }
     }
+}
+
+/// The problem of a file its decoder cannot read.
+pub fn unreadable(file: &str, kind: &str, e: &dyn std::fmt::Display) -> Problem {
+    Problem::new(
+        Location::file(file),
+        format!("not a readable {kind} file: {e}"),
+    )
 }
 
 /// Encoders for binary values (as `data:` URLs) and for Hugging Face's media structs

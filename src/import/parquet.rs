@@ -2,7 +2,7 @@
 //! DuckDB and the Hugging Face Hub write a table). Rows stream a batch at a time, so
 //! memory stays bounded by the row group being read.
 
-use super::arrow_rows::RowEmitter;
+use super::arrow_rows::{RowEmitter, unreadable};
 use super::{Flow, ItemSink, TaskReader};
 use crate::error::{Location, Problem};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -56,12 +56,7 @@ fn read_file(
     rows: &mut RowEmitter,
     sink: &mut dyn ItemSink,
 ) -> Result<Flow, Problem> {
-    let bad = |e: &dyn std::fmt::Display| {
-        Problem::new(
-            Location::file(name),
-            format!("not a readable Parquet file: {e}"),
-        )
-    };
+    let bad = |e: &dyn std::fmt::Display| unreadable(name, "Parquet", e);
     let file = std::fs::File::open(path)
         .map_err(|e| Problem::new(Location::file(name), format!("cannot open: {e}")))?;
     let size = file.metadata().map_or(0, |m| m.len());
@@ -71,16 +66,11 @@ fn read_file(
         .with_batch_size(BATCH_ROWS)
         .build()
         .map_err(|e| bad(&e))?;
-    for batch in reader {
-        let batch = batch.map_err(|e| bad(&e))?;
-        // Progress counts bytes; a batch's share of the file stands for the bytes it took.
+    // Progress counts bytes; a batch's share of the file stands for the bytes it took.
+    rows.all(reader, name, "Parquet", sink, |batch| {
         super::BYTES_READ.fetch_add(
-            size * batch.num_rows() as u64 / total_rows,
+            size.saturating_mul(batch.num_rows() as u64) / total_rows,
             std::sync::atomic::Ordering::Relaxed,
         );
-        if let Flow::Stop = rows.batch(&batch, name, sink)? {
-            return Ok(Flow::Stop);
-        }
-    }
-    Ok(Flow::Continue)
+    })
 }
