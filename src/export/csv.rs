@@ -16,6 +16,7 @@ use serde_json::Value;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::{Read, Write};
 use std::path::Path;
+use std::sync::Mutex;
 
 /// Always present, whatever the items hold.
 const FIXED: [&str; 5] = [
@@ -177,10 +178,93 @@ impl Names {
     }
 }
 
+/// One task's rows rendered on a worker: the cells' texts with the names they go to, and
+/// the control names of its items. The writer gives the names their ids.
+#[derive(Default)]
+struct TaskRows {
+    /// Names and cell texts, back to back; the ranges below point into them.
+    names: String,
+    text: Vec<u8>,
+    /// Per cell: name range, data-key flag, text range.
+    cells: Vec<(u32, u32, bool, u32, u32)>,
+    /// Per item: how many cells it has.
+    rows: Vec<u32>,
+    /// Ranges in `names` of the items' control names.
+    outputs: Vec<(u32, u32)>,
+}
+
+impl TaskRows {
+    fn of(items: Vec<Item>) -> TaskRows {
+        let mut t = TaskRows::default();
+        for item in items {
+            for name in item.output.keys() {
+                let start = t.names.len() as u32;
+                t.names.push_str(name);
+                t.outputs.push((start, t.names.len() as u32));
+            }
+            let first = t.cells.len();
+            cells(item, |name, v| {
+                let (name, input) = match name {
+                    Name::Plain(s) => (s, false),
+                    Name::Input(s) => (s, true),
+                };
+                let start = t.names.len() as u32;
+                t.names.push_str(name);
+                let text_start = t.text.len() as u32;
+                push_cell(&mut t.text, v);
+                t.cells.push((
+                    start,
+                    t.names.len() as u32,
+                    input,
+                    text_start,
+                    t.text.len() as u32,
+                ));
+            });
+            t.rows.push((t.cells.len() - first) as u32);
+        }
+        t
+    }
+
+    fn name(&self, (start, end): (u32, u32)) -> &str {
+        &self.names[start as usize..end as usize]
+    }
+
+    /// The rows in spill form. The names get their ids under the lock, held for the
+    /// lookups only.
+    fn spill(&self, names: &Mutex<Names>) -> Vec<u8> {
+        let ids: Vec<u32> = {
+            let mut names = names.lock().unwrap_or_else(|e| e.into_inner());
+            for &r in &self.outputs {
+                let name = self.name(r);
+                if !names.output.contains(name) {
+                    names.output.insert(name.to_string());
+                }
+            }
+            self.cells
+                .iter()
+                .map(|&(s, e, input, _, _)| names.id(self.name((s, e)), input))
+                .collect()
+        };
+        let mut out = Vec::with_capacity(self.text.len() + 9 * ids.len() + 4 * self.rows.len());
+        let mut cells = self.cells.iter().zip(ids);
+        for &n in &self.rows {
+            put_u32(&mut out, n);
+            for (&(_, _, input, ts, te), id) in cells.by_ref().take(n as usize) {
+                put_u32(&mut out, id);
+                out.push(u8::from(input));
+                put_u32(&mut out, te - ts);
+                out.extend_from_slice(&self.text[ts as usize..te as usize]);
+            }
+        }
+        out
+    }
+}
+
 /// Rows are written once, to a spill file beside the output, as (name id, data-key flag,
 /// cell text) entries, while the column set is gathered; then the header is known and the
 /// spill is copied into `result.csv` in column order. One pass over the tasks, memory
-/// bounded by the number of columns.
+/// bounded by the number of columns. The cells are rendered on the worker threads; the
+/// writer only numbers the names.
 pub struct CsvExporter {
     pub delimiter: u8,
 }
@@ -224,40 +308,17 @@ impl CsvExporter {
         for f in FIXED {
             names.id(f, false);
         }
+        let shared = Mutex::new(names);
         {
             let file = std::fs::File::create(spill_path).map_err(spill_err)?;
             let mut spill = std::io::BufWriter::with_capacity(1 << 20, file);
-            let mut rec: Vec<u8> = Vec::with_capacity(4096);
-            let mut text: Vec<u8> = Vec::with_capacity(1024);
-            tasks.for_each_item_group(opts, &mut |group| {
-                for item in group.items {
-                    for name in item.output.keys() {
-                        if !names.output.contains(name) {
-                            names.output.insert(name.clone());
-                        }
-                    }
-                    rec.clear();
-                    let mut n = 0u32;
-                    cells(item, |name, v| {
-                        let (id, input) = match name {
-                            Name::Plain(s) => (names.id(s, false), 0u8),
-                            Name::Input(s) => (names.id(s, true), 1u8),
-                        };
-                        text.clear();
-                        push_cell(&mut text, v);
-                        put_u32(&mut rec, id);
-                        rec.push(input);
-                        put_u32(&mut rec, text.len() as u32);
-                        rec.extend_from_slice(&text);
-                        n += 1;
-                    });
-                    spill.write_all(&n.to_le_bytes()).map_err(spill_err)?;
-                    spill.write_all(&rec).map_err(spill_err)?;
-                }
-                Ok(())
+            let render = |group: super::ItemGroup| Ok(TaskRows::of(group.items).spill(&shared));
+            tasks.for_each_rendered(opts, &render, &mut |rec| {
+                spill.write_all(&rec).map_err(spill_err)
             })?;
             spill.flush().map_err(spill_err)?;
         }
+        let names = shared.into_inner().unwrap_or_else(|e| e.into_inner());
 
         // The columns: plain names as they are, data keys renamed when a control has the name.
         let input_column = |name: &str| {

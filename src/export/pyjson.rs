@@ -173,7 +173,16 @@ pub fn write_value(out: &mut String, v: &Value, style: &JsonStyle, level: usize)
     match v {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(n) => out.push_str(&number_repr(n, style.exponent)),
+        Value::Number(n) => {
+            // Integers are written in place; only floats need Python's repr.
+            if let Some(i) = n.as_i64() {
+                let _ = write!(out, "{i}");
+            } else if let Some(u) = n.as_u64() {
+                let _ = write!(out, "{u}");
+            } else {
+                out.push_str(&number_repr(n, style.exponent))
+            }
+        }
         Value::String(s) => escape_str(out, s, style),
         Value::Array(items) => {
             if items.is_empty() {
