@@ -406,9 +406,17 @@ impl FileSource {
     ) -> Result<()> {
         let file = std::fs::File::open(&self.path).map_err(|e| Error::io(&self.path, e))?;
         let name = self.name.as_str();
+        // Progress in bytes of the file: each element's bytes as the splitter hands it on
+        // (cleared when the conversion ends).
+        let progress = crate::progress::Progress::new(
+            "converting",
+            file.metadata().ok().map(|m| m.len()),
+            crate::progress::Unit::Bytes,
+        );
         pipeline::ordered_map(
             &mut |push| {
                 split::for_each_element(&file, name, &mut |bytes, line, col| {
+                    progress.inc(bytes.len() as u64);
                     Ok(if push((bytes.to_vec(), line, col)) {
                         split::Next::Continue
                     } else {
