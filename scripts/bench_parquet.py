@@ -116,7 +116,12 @@ def main():
     table = os.path.join(BENCH, f"table-{args.rows}.parquet")
     if not os.path.exists(table):
         subprocess.run([py, "-c", MAKE, str(args.rows), table], check=True)
-    work = tempfile.mkdtemp(dir=BENCH)
+    with tempfile.TemporaryDirectory(dir=BENCH) as work:
+        run(args, py, table, work)
+
+
+def run(args, py, table, work):
+    """The timed steps, in `work` (removed afterwards)."""
     config = os.path.join(work, "config.xml")
     with open(config, "w") as f:
         f.write(CONFIG)
