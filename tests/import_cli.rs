@@ -650,52 +650,35 @@ fn table_formats_import_with_map_sheet_split_and_stdin() {
         <Choices name="sentiment" toName="text"><Choice value="Positive"/><Choice value="Negative"/></Choices></View>"#,
     );
     let project = path(dir.path(), "p.db");
+    labelterm(&["init", &project, "--label-config", &config]).ok();
+    let import = |args: &[&str], tasks: &str, format: &str| {
+        let mut all = vec!["import", project.as_str()];
+        all.extend_from_slice(args);
+        let r = labelterm(&all);
+        r.ok();
+        assert!(
+            r.stdout.contains(&format!("imported {tasks} task(s)"))
+                && r.stdout.contains(&format!("[{format}]")),
+            "{}",
+            r.all()
+        );
+    };
     // A directory of Parquet files; the review id column read as `text`.
-    let r = labelterm(&[
-        "init",
-        &project,
-        "--label-config",
-        &config,
-        "--input-path",
-        &table("reviews_parts"),
-        "--map",
-        "text=review_id",
-    ]);
-    r.ok();
-    assert!(
-        r.stdout.contains("4 task(s)") && r.stdout.contains("[parquet]"),
-        "{}",
-        r.all()
+    let parts = table("reviews_parts");
+    import(
+        &["--input-path", &parts, "--map", "text=review_id"],
+        "4",
+        "parquet",
     );
     // The spreadsheet's second sheet, by name.
-    let r = labelterm(&[
-        "import",
-        &project,
-        "--input-path",
-        &table("reviews.ods"),
-        "--sheet",
-        "Other",
-    ]);
-    r.ok();
-    assert!(
-        r.stdout.contains("1 task(s)") && r.stdout.contains("[excel]"),
-        "{}",
-        r.all()
-    );
+    let ods = table("reviews.ods");
+    import(&["--input-path", &ods, "--sheet", "Other"], "1", "excel");
     // One split of a dataset dict.
-    let r = labelterm(&[
-        "import",
-        &project,
-        "--input-path",
-        &table("hf_text"),
-        "--split",
-        "train",
-    ]);
-    r.ok();
-    assert!(
-        r.stdout.contains("2 task(s)") && r.stdout.contains("[hf-dataset]"),
-        "{}",
-        r.all()
+    let dataset = table("hf_text");
+    import(
+        &["--input-path", &dataset, "--split", "train"],
+        "2",
+        "hf-dataset",
     );
     // A Feather file on standard input, told by its first bytes.
     let feather = std::fs::read(table("reviews.feather")).unwrap();

@@ -352,6 +352,14 @@ mod tests {
         }
     }
 
+    /// A task whose data holds `text` and a number, for the search index tests.
+    fn text_task(text: &str) -> TaskItem {
+        TaskItem {
+            data: format!(r#"{{"text":"{text}","n":7}}"#),
+            ..task()
+        }
+    }
+
     fn indexes(store: &Store) -> Vec<String> {
         let mut stmt = store
             .conn()
@@ -414,10 +422,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store =
             Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
-        let with = |text: &str| TaskItem {
-            data: format!(r#"{{"text":"{text}","n":7}}"#),
-            ..task()
-        };
+        let with = text_task;
         let triggers = |s: &Store| -> i64 {
             s.conn()
                 .query_row(
@@ -465,10 +470,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut store =
             Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
-        let with = |text: &str| TaskItem {
-            data: format!(r#"{{"text":"{text}","n":7}}"#),
-            ..task()
-        };
+        let with = text_task;
         let import = |store: &mut Store, bytes: u64, words: &[&str]| {
             let mut w = ImportWriter::new(store, "u", bytes).unwrap();
             let id = w.begin_source("a.json", "json", None).unwrap();
