@@ -41,12 +41,19 @@ pub struct Cli {
 
 #[derive(Args, Debug, Clone)]
 pub struct InputArgs {
-    /// Task file, directory or http(s) URL to import (repeatable).
+    /// Task file, directory or http(s) URL to import (repeatable); - reads standard input.
     #[arg(long = "input-path", value_name = "PATH")]
     pub input_path: Vec<String>,
-    /// Input format; by default the file extension decides. One of: json, jsonl, csv, tsv,
-    /// text, html, file, json-dir, text-dir, image-dir, audio-dir, timeseries, parquet,
-    /// arrow, excel, hf-dataset.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// How input files are read, shared by the commands that import.
+#[derive(Args, Debug, Clone)]
+pub struct ReadArgs {
+    /// Input format; by default the file extension (or, for standard input, the content)
+    /// decides. One of: json, jsonl, csv, tsv, text, html, file, json-dir, text-dir,
+    /// image-dir, audio-dir, timeseries, parquet, arrow, excel, hf-dataset.
     #[arg(long = "input-format", value_name = "FORMAT", value_parser = parse_input_format)]
     pub input_format: Option<InputFormat>,
     /// Read a file's column or key COLUMN as the config's data key FIELD (repeatable).
@@ -73,6 +80,18 @@ pub struct TableArgs {
     pub splits: Vec<String>,
 }
 
+impl ReadArgs {
+    pub fn options(&self) -> ImportOptions {
+        ImportOptions {
+            format: self.input_format,
+            maps: self.map.clone(),
+            csv_coerce: self.csv_coerce,
+            sheet: self.table.sheet.clone(),
+            splits: self.table.splits.clone(),
+        }
+    }
+}
+
 impl InputArgs {
     /// A project made of these inputs.
     pub fn new_project(
@@ -85,22 +104,12 @@ impl InputArgs {
         NewProject {
             label_config: label_config.to_path_buf(),
             inputs: self.input_path.clone(),
-            import: self.options(),
+            import: self.read.options(),
             sampling,
             title,
             user,
             prelabel: true,
             settings: Default::default(),
-        }
-    }
-
-    fn options(&self) -> ImportOptions {
-        ImportOptions {
-            format: self.input_format,
-            maps: self.map.clone(),
-            csv_coerce: self.csv_coerce,
-            sheet: self.table.sheet.clone(),
-            splits: self.table.splits.clone(),
         }
     }
 }
@@ -491,7 +500,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
                 &mut store,
                 &config,
                 &input.input_path,
-                &input.options(),
+                &input.read.options(),
                 &user,
             )?;
             print_warnings(None, None, Some(&report));

@@ -1,8 +1,6 @@
 //! `labelterm inspect`: browse task files in the annotator without making a project.
 
-use super::{parse_input_format, parse_map};
 use crate::error::Result;
-use crate::import::{ImportOptions, InputFormat};
 use crate::inspect::{self, InspectOptions};
 use crate::tui::StartOptions;
 use crate::tui::screens::Screen;
@@ -32,18 +30,8 @@ pub struct InspectArgs {
     /// Print the label config (the inferred one, unless --label-config) and leave.
     #[arg(long = "print-config")]
     pub print_config: bool,
-    /// Input format; by default the file extension (or, for standard input, the content)
-    /// decides.
-    #[arg(long = "input-format", value_name = "FORMAT", value_parser = parse_input_format)]
-    pub input_format: Option<InputFormat>,
-    /// Read a file's column or key COLUMN as the config's data key FIELD (repeatable).
-    #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = parse_map)]
-    pub map: Vec<(String, String)>,
-    /// Convert CSV/TSV values the way Label Studio (pandas) does.
-    #[arg(long = "csv-coerce")]
-    pub csv_coerce: bool,
     #[command(flatten)]
-    pub table: super::TableArgs,
+    pub read: super::ReadArgs,
     /// Theme: dark, light, high-contrast, colorblind, or a JSON file.
     #[arg(long)]
     pub theme: Option<String>,
@@ -70,13 +58,7 @@ impl InspectArgs {
         InspectOptions {
             inputs: self.files.clone(),
             label_config: self.label_config.clone(),
-            import: ImportOptions {
-                format: self.input_format,
-                maps: self.map.clone(),
-                csv_coerce: self.csv_coerce,
-                sheet: self.table.sheet.clone(),
-                splits: self.table.splits.clone(),
-            },
+            import: self.read.options(),
             importer: IMPORTER.into(),
             temp_root: None,
         }

@@ -57,7 +57,7 @@ fn config_json(
 pub fn run(args: ValidateArgs) -> Result<ExitCode> {
     let json = args.format == Format::Json;
     let inputs = &args.input.input_path;
-    let opts = args.input.options();
+    let opts = args.input.read.options();
     let (config, inferred) = match &args.label_config {
         Some(p) => match crate::project::load_config(p) {
             Ok(c) => (c, None),
