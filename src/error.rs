@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 /// Where in an input something is: file, line/column, record and task position.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Location {
     /// File name or URL as the user gave it.
     pub file: String,
@@ -61,7 +61,7 @@ impl fmt::Display for Location {
 }
 
 /// A task as a user can find it: its 1-based position in the file and the `id` it had there.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TaskRef {
     pub position: usize,
     pub id: Option<String>,
@@ -77,8 +77,9 @@ impl fmt::Display for TaskRef {
     }
 }
 
-/// One thing wrong with an input: where, which task, which field, what.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One thing wrong with an input: where, which task, which field, what. Serialisable, so
+/// a decoding child process can hand its problems back (`import::isolate`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub location: Location,
     pub task: Option<TaskRef>,

@@ -76,25 +76,13 @@ impl Seen {
             string_lists,
             other,
         } = self;
-        let only = |flags: &[bool], count: usize| {
-            flags.iter().filter(|f| **f).count() == count
-                && [bools, ints, floats, strings, string_lists, other]
-                    .iter()
-                    .filter(|f| **f)
-                    .count()
-                    == count
-        };
-        if only(&[bools], 1) {
-            Kind::Bool
-        } else if only(&[ints], 1) {
-            Kind::Int
-        } else if only(&[ints, floats], 2) || only(&[floats], 1) {
-            Kind::Float
-        } else if only(&[string_lists], 1) {
-            Kind::StringList
-        } else {
+        match (bools, ints, floats, strings, string_lists, other) {
+            (true, false, false, false, false, false) => Kind::Bool,
+            (false, true, false, false, false, false) => Kind::Int,
+            (false, _, true, false, false, false) => Kind::Float,
+            (false, false, false, false, true, false) => Kind::StringList,
             // Strings, nothing but nulls, and any mix.
-            Kind::Text
+            _ => Kind::Text,
         }
     }
 }
@@ -165,16 +153,12 @@ fn chosen(annotations: &[Value]) -> Option<&Value> {
         .iter()
         .find(|a| crate::util::truthy(a.get("ground_truth")) && live(a))
         .or_else(|| {
-            annotations.iter().filter(live).max_by(|a, b| {
-                let at = |v: &Value| {
-                    v.get("updated_at")
-                        .or_else(|| v.get("created_at"))
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string()
-                };
-                // Ties go to the later one in the list.
-                at(a).cmp(&at(b))
+            // Ties go to the later one in the list.
+            annotations.iter().filter(live).max_by_key(|a| {
+                a.get("updated_at")
+                    .or_else(|| a.get("created_at"))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
             })
         })
 }
@@ -217,8 +201,8 @@ fn who_of(annotation: &Value) -> Value {
     let email = annotation
         .get("created_username")
         .and_then(Value::as_str)
-        .and_then(|u| u.rsplit_once(", ").map(|(email, _)| email))
-        .filter(|e| !e.is_empty());
+        .and_then(crate::task::created_username)
+        .map(|(email, _)| email);
     match email {
         Some(e) => Value::String(e.to_string()),
         None => annotation

@@ -4,7 +4,7 @@
 //! objects and arrays, dates and times ISO strings, and binary values `data:` URLs (so a
 //! Hugging Face `Image` or `Audio` column is something the annotator can show).
 
-use super::{Flow, ItemSink, Payload, RawItem, RawMap, Shape};
+use super::{Flow, ItemSink, RawItem, RawMap};
 use crate::error::{Location, Problem};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch, StructArray};
@@ -76,12 +76,7 @@ impl RowEmitter {
                 })?;
                 data.insert(field.name().clone(), raw);
             }
-            let item = RawItem {
-                payload: Payload::Data(data),
-                shape: Shape::Data,
-                loc: self.location(file),
-            };
-            if let Flow::Stop = sink.item(item) {
+            if let Flow::Stop = sink.item(RawItem::data(data, self.location(file))) {
                 return Ok(Flow::Stop);
             }
         }

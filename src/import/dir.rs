@@ -56,7 +56,8 @@ pub fn list_files(root: &Path, name: &str) -> Result<Vec<PathBuf>, Problem> {
     Ok(out)
 }
 
-fn ext(p: &Path) -> String {
+/// A file's extension, lower case ("" without one).
+pub(super) fn ext(p: &Path) -> String {
     p.extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
@@ -78,7 +79,7 @@ pub fn detect(root: &Path, name: &str) -> Result<InputFormat, Problem> {
     if !files.is_empty()
         && files
             .iter()
-            .all(|f| super::parquet::has_extension(f, &["parquet", "pq"]))
+            .all(|f| super::PARQUET_EXTS.contains(&ext(f).as_str()))
     {
         return Ok(InputFormat::Parquet);
     }

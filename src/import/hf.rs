@@ -75,7 +75,7 @@ fn split_files(dir: &Path, shown: &str) -> Result<(Option<String>, Vec<PathBuf>)
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Problem::new(Location::file(shown), format!("cannot list: {e}")))?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|f| super::parquet::has_extension(f, &["arrow"]))
+        .filter(|f| super::dir::ext(f) == "arrow")
         .collect();
     files.sort();
     Ok((None, files))

@@ -168,10 +168,9 @@ fn relay(mut lines: impl BufRead, sink: &mut dyn ItemSink) -> Relayed {
                 }
             }
             "W" | "E" => {
-                let Ok(p) = serde_json::from_str::<WireProblem>(rest) else {
+                let Ok(p) = serde_json::from_str::<Problem>(rest) else {
                     continue;
                 };
-                let p = p.into_problem();
                 if kind == "W" {
                     sink.warn(p);
                 } else {
@@ -189,40 +188,6 @@ fn relay(mut lines: impl BufRead, sink: &mut dyn ItemSink) -> Relayed {
             }
             _ => {}
         }
-    }
-}
-
-/// A problem as the child sends it.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct WireProblem {
-    file: String,
-    line: Option<usize>,
-    column: Option<usize>,
-    record: Option<usize>,
-    message: String,
-}
-
-impl WireProblem {
-    fn of(p: &Problem) -> WireProblem {
-        WireProblem {
-            file: p.location.file.clone(),
-            line: p.location.line,
-            column: p.location.column,
-            record: p.location.record,
-            message: p.message.clone(),
-        }
-    }
-
-    fn into_problem(self) -> Problem {
-        Problem::new(
-            Location {
-                file: self.file,
-                line: self.line,
-                column: self.column,
-                record: self.record,
-            },
-            self.message,
-        )
     }
 }
 
@@ -248,10 +213,7 @@ pub fn serve(
     };
     let result = reader.direct().read(path, name, &mut sink);
     if let Err(p) = &result {
-        sink.line(
-            'E',
-            &serde_json::to_string(&WireProblem::of(p)).unwrap_or_default(),
-        );
+        sink.line('E', &serde_json::to_string(p).unwrap_or_default());
     }
     sink.bytes();
     let _ = sink.out.flush();
@@ -330,10 +292,7 @@ impl<W: Write> ItemSink for LineSink<W> {
     }
 
     fn warn(&mut self, problem: Problem) {
-        self.line(
-            'W',
-            &serde_json::to_string(&WireProblem::of(&problem)).unwrap_or_default(),
-        );
+        self.line('W', &serde_json::to_string(&problem).unwrap_or_default());
     }
 }
 
@@ -376,11 +335,7 @@ mod tests {
         ));
         child.line(
             'E',
-            &serde_json::to_string(&WireProblem::of(&Problem::new(
-                Location::file("x.xlsx"),
-                "no sheet",
-            )))
-            .unwrap(),
+            &serde_json::to_string(&Problem::new(Location::file("x.xlsx"), "no sheet")).unwrap(),
         );
         let mut sink = Keep(Vec::new(), Vec::new());
         let Relayed::Failed(p) = relay(&out[..], &mut sink) else {

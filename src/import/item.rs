@@ -589,12 +589,10 @@ pub fn process(
                     Ok(Completer::Id(id)) => match a
                         .get("created_username")
                         .and_then(Value::as_str)
-                        .and_then(|s| s.rsplit_once(", "))
+                        .and_then(crate::task::created_username)
                     {
-                        Some((email, n))
-                            if n.trim() == id.to_string() && !email.trim().is_empty() =>
-                        {
-                            Completer::Email(email.trim().to_string())
+                        Some((email, n)) if n == id.to_string() => {
+                            Completer::Email(email.to_string())
                         }
                         _ => Completer::Id(id),
                     },

@@ -295,9 +295,10 @@ impl InputFormat {
             "image-dir" => InputFormat::ImageDir,
             "audio-dir" => InputFormat::AudioDir,
             "timeseries" | "time-series" | "timeseries-csv" => InputFormat::TimeSeries,
-            "parquet" | "pq" => InputFormat::Parquet,
-            "arrow" | "feather" | "ipc" | "arrows" => InputFormat::Arrow,
-            "excel" | "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => InputFormat::Excel,
+            "excel" => InputFormat::Excel,
+            e if PARQUET_EXTS.contains(&e) => InputFormat::Parquet,
+            e if ARROW_EXTS.contains(&e) => InputFormat::Arrow,
+            e if EXCEL_EXTS.contains(&e) => InputFormat::Excel,
             "hf-dataset" | "hf" | "huggingface" => InputFormat::HfDataset,
             _ => return None,
         })
@@ -362,6 +363,12 @@ impl InputFormat {
     }
 }
 
+/// Extensions of the table formats, as `detect` reads them and `--input-format` accepts
+/// them.
+pub const PARQUET_EXTS: &[&str] = &["parquet", "pq"];
+pub const ARROW_EXTS: &[&str] = &["arrow", "feather", "ipc", "arrows"];
+pub const EXCEL_EXTS: &[&str] = &["xlsx", "xlsm", "xlsb", "xls", "ods"];
+
 /// The extensions Label Studio accepts for upload, plus ours (`.jsonl`, `.ndjson`).
 const MEDIA_EXTS: &[&str] = &[
     "bmp", "gif", "jpg", "jpeg", "png", "svg", "webp", "tif", "tiff", "flac", "m4a", "mp3", "ogg",
@@ -409,9 +416,9 @@ pub fn detect(
         "tsv" => InputFormat::Tsv,
         "txt" => InputFormat::Text,
         "html" | "htm" | "xml" => InputFormat::Html,
-        "parquet" | "pq" => InputFormat::Parquet,
-        "arrow" | "feather" | "ipc" | "arrows" => InputFormat::Arrow,
-        "xlsx" | "xlsm" | "xlsb" | "xls" | "ods" => InputFormat::Excel,
+        e if PARQUET_EXTS.contains(&e) => InputFormat::Parquet,
+        e if ARROW_EXTS.contains(&e) => InputFormat::Arrow,
+        e if EXCEL_EXTS.contains(&e) => InputFormat::Excel,
         e if MEDIA_EXTS.contains(&e) => InputFormat::File,
         _ => {
             let shown = if ext.is_empty() {

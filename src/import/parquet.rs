@@ -27,7 +27,7 @@ fn read_path(path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Pro
     }
     let files: Vec<_> = super::dir::list_files(path, name)?
         .into_iter()
-        .filter(|f| has_extension(f, &["parquet", "pq"]))
+        .filter(|f| super::PARQUET_EXTS.contains(&super::dir::ext(f).as_str()))
         .collect();
     if files.is_empty() {
         return Err(Problem::new(
@@ -42,12 +42,6 @@ fn read_path(path: &Path, name: &str, sink: &mut dyn ItemSink) -> Result<(), Pro
         }
     }
     Ok(())
-}
-
-pub(super) fn has_extension(path: &Path, exts: &[&str]) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| exts.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
 fn read_file(

@@ -88,7 +88,7 @@ fn sniff_binary(head: &[u8]) -> Option<&'static str> {
         Some("parquet")
     } else if head.starts_with(b"ARROW1") || head.starts_with(&[0xff; 4]) {
         Some("arrow")
-    } else if head.starts_with(&[0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]) {
+    } else if super::cfb_check::is_compound(head) {
         Some("xls")
     } else if head.starts_with(b"PK\x03\x04") {
         // A zip: OpenDocument names its type in an uncompressed first member.

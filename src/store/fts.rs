@@ -71,6 +71,9 @@ pub fn match_expr(words: &str, prefix_last: bool) -> Option<String> {
 /// tasks inserted, edited or deleted since a large import may have entries already.
 const UNINDEX_FROM: &str = "DELETE FROM task_fts WHERE rowid >= ?1";
 
+/// Marks the search index current.
+const MARK_INDEXED: &str = "UPDATE project SET search_pending_from = NULL WHERE id = 1";
+
 impl Store {
     /// How many tasks the search index still lacks after a large import (0 when it is
     /// current): the next search indexes them first.
@@ -113,10 +116,7 @@ impl Store {
             if let Some(from) = self.search_pending_from()? {
                 conn.execute(UNINDEX_FROM, [from])?;
                 conn.execute(INDEX_FROM, [from])?;
-                conn.execute(
-                    "UPDATE project SET search_pending_from = NULL WHERE id = 1",
-                    [],
-                )?;
+                conn.execute(MARK_INDEXED, [])?;
             }
             Ok(())
         })();
@@ -159,10 +159,7 @@ impl Store {
     pub fn rebuild_search_index(&self) -> Result<()> {
         self.conn().execute_batch("DELETE FROM task_fts")?;
         self.conn().execute(INDEX_FROM, [i64::MIN])?;
-        self.conn().execute(
-            "UPDATE project SET search_pending_from = NULL WHERE id = 1",
-            [],
-        )?;
+        self.conn().execute(MARK_INDEXED, [])?;
         Ok(())
     }
 }

@@ -64,6 +64,14 @@ pub struct TaskItem {
     pub source_line: Option<usize>,
 }
 
+/// Label Studio's `created_username` as its exports (and ours) write it, `"email, id"`:
+/// the email and the id text, trimmed; `None` when it has no email.
+pub fn created_username(s: &str) -> Option<(&str, &str)> {
+    let (email, id) = s.rsplit_once(", ")?;
+    let email = email.trim();
+    (!email.is_empty()).then_some((email, id.trim()))
+}
+
 /// The `id` of a result region, when it has one.
 pub fn region_id(region: &Value) -> Option<&str> {
     region.get("id").and_then(Value::as_str)
