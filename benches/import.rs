@@ -11,7 +11,6 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use labelterm::config::LabelConfig;
 use labelterm::import::{ImportOptions, import_into_store};
-use labelterm::store::{Project, Sampling, Store};
 use std::path::Path;
 use std::time::Instant;
 
@@ -127,17 +126,7 @@ fn bare_insert(tasks: &Path, db: &Path) -> usize {
 
 fn import(config: &LabelConfig, tasks: &Path, db: &Path) -> usize {
     remove_db(db);
-    let mut store = Store::create(
-        db,
-        &Project {
-            title: "bench".into(),
-            label_config: config.source.clone(),
-            sampling: Sampling::Sequential,
-            model_version: None,
-            created_at: labelterm::util::now(),
-        },
-    )
-    .expect("store");
+    let mut store = common::create_project(db, config);
     let report = import_into_store(
         &mut store,
         config,

@@ -47,6 +47,24 @@ pub fn sentence(rng: &mut Rng, words: usize) -> String {
     s
 }
 
+/// A new, empty bench project at `path` under `config`.
+pub fn create_project(
+    path: &Path,
+    config: &labelterm::config::LabelConfig,
+) -> labelterm::store::Store {
+    labelterm::store::Store::create(
+        path,
+        &labelterm::store::Project {
+            title: "bench".into(),
+            label_config: config.source.clone(),
+            sampling: labelterm::store::Sampling::Sequential,
+            model_version: None,
+            created_at: labelterm::util::now(),
+        },
+    )
+    .expect("store")
+}
+
 /// Writes `n` text tasks with one prediction each (about 420 bytes per task) as a JSON list.
 pub fn write_text_tasks(path: &Path, n: usize) -> std::io::Result<u64> {
     let mut rng = Rng::new(42);
@@ -149,7 +167,6 @@ pub fn selected(label: &str) -> bool {
 pub fn text_project(name: &str, n: usize) -> PathBuf {
     use labelterm::config::LabelConfig;
     use labelterm::import::{ImportOptions, import_into_store};
-    use labelterm::store::{Project, Sampling, Store};
     let dir = bench_dir();
     let db = dir.join(format!("{name}-{n}.db"));
     if db.exists() {
@@ -162,17 +179,7 @@ pub fn text_project(name: &str, n: usize) -> PathBuf {
     let config = LabelConfig::parse(SENTIMENT_CONFIG).expect("config");
     let tmp = dir.join(format!("{name}-{n}.db.tmp"));
     let _ = std::fs::remove_file(&tmp);
-    let mut store = Store::create(
-        &tmp,
-        &Project {
-            title: "bench".into(),
-            label_config: config.source.clone(),
-            sampling: Sampling::Sequential,
-            model_version: None,
-            created_at: labelterm::util::now(),
-        },
-    )
-    .expect("store");
+    let mut store = create_project(&tmp, &config);
     eprintln!("importing {n} tasks into {} (once)...", db.display());
     let start = std::time::Instant::now();
     import_into_store(
