@@ -314,7 +314,7 @@ fn import_lenient(
         .filter_map(|i| std::fs::metadata(i).ok())
         .map(|m| m.len())
         .sum();
-    let outcome = {
+    let outcome = (|| {
         let writer = ImportWriter::new(&mut *store, &opts.importer, expected)?;
         let mut sink = LenientSink {
             writer,
@@ -336,10 +336,11 @@ fn import_lenient(
             return Err(Error::Invalid(problems.unwrap_or_default()));
         }
         sink.writer.commit()?;
-        (report, problems)
-    };
+        Ok((report, problems))
+    })();
+    // Also after a failure: the connection goes back to its usual settings.
     store.bulk_mode(false);
-    Ok(outcome)
+    outcome
 }
 
 /// Writes every task that passed the rules, also after a problem (the importer still

@@ -9,8 +9,8 @@ use crate::config::{ControlKind, LabelConfig};
 use crate::error::{Problem, TaskRef};
 use crate::task::check::{check_result, check_result_text};
 use crate::task::{AnnotationIn, Completer, PredictionIn, TaskItem};
+use serde_json::Value;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value};
 
 /// What every item is checked against.
 pub struct ItemRules<'a> {
@@ -30,6 +30,69 @@ struct PredictionFields<'a> {
     model_version: Option<Value>,
     #[serde(default)]
     created_at: Option<Value>,
+}
+
+/// An object's fields with their values as raw JSON, in file order; a repeated key reads
+/// as its last value, as in a parsed map. Keys borrow from the text unless escaped.
+struct RawFields<'a>(Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>);
+
+impl<'a> RawFields<'a> {
+    fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.0.iter().rev().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// A field parsed (for the small ones).
+    fn value(&self, key: &str) -> Option<Value> {
+        self.get(key).map(value_of)
+    }
+
+    /// A field that is a string.
+    fn string(&self, key: &str) -> Option<String> {
+        self.get(key)
+            .and_then(|r| serde_json::from_str::<String>(r.get()).ok())
+    }
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Key<'a>(std::borrow::Cow<'a, str>);
+        impl<'de: 'a, 'a> serde::Deserialize<'de> for Key<'a> {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl<'de> serde::de::Visitor<'de> for V {
+                    type Value = Key<'de>;
+                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                        f.write_str("a key")
+                    }
+                    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                        Ok(Key(std::borrow::Cow::Borrowed(v)))
+                    }
+                    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                        Ok(Key(std::borrow::Cow::Owned(v.to_string())))
+                    }
+                }
+                d.deserialize_str(V)
+            }
+        }
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = RawFields<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RawFields<'a>, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((Key(k), v)) = map.next_entry::<Key, &RawValue>()? {
+                    fields.push((k, v));
+                }
+                Ok(RawFields(fields))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
 }
 
 pub struct Processed {
@@ -201,10 +264,6 @@ fn id_string(v: &Value) -> Option<String> {
         Value::String(s) => Some(s.clone()),
         _ => None,
     }
-}
-
-fn timestamp_field(m: &Map<String, Value>, key: &str) -> Option<String> {
-    m.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
 fn raw_str_field(m: &RawMap, key: &str) -> Option<String> {
@@ -548,24 +607,31 @@ pub fn process(
 
     // Annotations (legacy "completions" are read as annotations).
     let mut annotations = Vec::new();
-    let (ann_key, ann_value) = match (envelope.get("annotations"), envelope.get("completions")) {
-        (Some(a), _) => ("annotations", Some(value_of(a))),
+    let (ann_key, ann_list) = match (envelope.get("annotations"), envelope.get("completions")) {
+        (Some(a), _) => ("annotations", Some(&**a)),
         (None, Some(c)) => {
             warn!(
                 "completions",
                 "legacy \"completions\" imported as annotations"
             );
-            ("completions", Some(value_of(c)))
+            ("completions", Some(&**c))
         }
         (None, None) => ("annotations", None),
     };
-    match ann_value {
-        None | Some(Value::Null) => {}
-        Some(Value::Array(items)) => {
-            for (i, a) in items.iter().enumerate() {
+    match ann_list.map(|r| (r, raw_type(r))) {
+        None | Some((_, PyType::NoneType)) => {}
+        Some((list, PyType::List)) => {
+            // Raw all the way down: the result is checked and stored from its text, and
+            // only the small fields are parsed.
+            let items: Vec<&RawValue> = serde_json::from_str(list.get()).unwrap_or_default();
+            for (i, a) in items.into_iter().enumerate() {
                 let field = format!("{ann_key}[{i}]");
-                let Value::Object(a) = a else {
-                    warn!(field, "not a dict, skipped: {}", py_repr(a));
+                let fields = match raw_type(a) {
+                    PyType::Dict => serde_json::from_str::<RawFields>(a.get()).ok(),
+                    _ => None,
+                };
+                let Some(a) = fields else {
+                    warn!(field, "not a dict, skipped: {}", py_repr(&value_of(a)));
                     continue;
                 };
                 let result = match a.get("result") {
@@ -573,22 +639,22 @@ pub fn process(
                         err!(field, "Annotation must have \"result\" fields");
                         continue;
                     }
-                    Some(r @ Value::Array(_)) => r,
+                    Some(r) if raw_type(r) == PyType::List => r,
                     Some(other) => {
                         err!(
                             format!("{field}.result"),
                             "\"result\" field in annotation must be list, got {}",
-                            py_repr(other)
+                            py_repr(&value_of(other))
                         );
                         continue;
                     }
                 };
-                let completed_by = match completer(a.get("completed_by")) {
+                let completed_by = match completer(a.value("completed_by").as_ref()) {
                     // Our JSON export (like Label Studio's) adds "email, id": keep the person,
                     // not the id, which belongs to the project that wrote the file.
                     Ok(Completer::Id(id)) => match a
-                        .get("created_username")
-                        .and_then(Value::as_str)
+                        .string("created_username")
+                        .as_deref()
                         .and_then(crate::task::created_username)
                     {
                         Some((email, n)) if n == id.to_string() => {
@@ -602,14 +668,16 @@ pub fn process(
                         continue;
                     }
                 };
-                let lead_time = match float_field(a.get("lead_time")) {
+                let lead_time = match float_field(a.value("lead_time").as_ref()) {
                     Ok(v) => v,
                     Err(m) => {
                         warn!(format!("{field}.lead_time"), "{m}; stored as null");
                         None
                     }
                 };
-                for (k, msg) in check_result(rules.config, result) {
+                let problems = check_result_text(rules.config, result.get())
+                    .unwrap_or_else(|| check_result(rules.config, &value_of(result)));
+                for (k, msg) in problems {
                     warn!(
                         format!("{field}.result[{}]", k.saturating_sub(1)),
                         "annotation {}: Region {k}: {msg}",
@@ -619,24 +687,26 @@ pub fn process(
                 let cancelled = a
                     .get("was_cancelled")
                     .or(a.get("skipped"))
-                    .is_some_and(truthy);
+                    .is_some_and(raw_truthy);
+                let mut text = String::with_capacity(result.get().len());
+                push_minified(&mut text, result.get());
                 annotations.push(AnnotationIn {
-                    result: result.to_string(),
+                    result: text,
                     completed_by,
                     was_cancelled: cancelled,
                     // Label Studio marks imported annotations as ground truth unless told otherwise.
-                    ground_truth: a.get("ground_truth").map(truthy).unwrap_or(true),
+                    ground_truth: a.get("ground_truth").map(raw_truthy).unwrap_or(true),
                     lead_time,
-                    created_at: timestamp_field(a, "created_at"),
-                    updated_at: timestamp_field(a, "updated_at"),
-                    import_id: a.get("id").and_then(Value::as_i64),
+                    created_at: a.string("created_at"),
+                    updated_at: a.string("updated_at"),
+                    import_id: a.value("id").as_ref().and_then(Value::as_i64),
                 });
             }
         }
-        Some(other) => err!(
+        Some((other, _)) => err!(
             ann_key,
             "Task[{ann_key}] must be list, got {}",
-            py_repr(&other)
+            py_repr(&value_of(other))
         ),
     }
 
@@ -791,12 +861,16 @@ mod tests {
     }
 
     fn run(v: Value) -> Result<Processed, Vec<Problem>> {
+        run_text(&v.to_string())
+    }
+
+    fn run_text(text: &str) -> Result<Processed, Vec<Problem>> {
         let c = config();
         let rules = ItemRules {
             config: &c,
             maps: &[],
         };
-        let payload = crate::import::parse_payload(v.to_string().as_bytes()).unwrap();
+        let payload = crate::import::parse_payload(text.as_bytes()).unwrap();
         process(
             &rules,
             RawItem {
@@ -915,6 +989,69 @@ mod tests {
         assert_eq!(
             p.task.annotations[0].completed_by,
             Completer::Email("bo@x".into())
+        );
+    }
+
+    #[test]
+    fn annotations_are_read_from_their_text() {
+        // The result is stored as it came, minified; the small fields keep Python's rules:
+        // a null ground_truth is false (a missing one true), a null was_cancelled hides
+        // "skipped", and a repeated key (here once escaped) reads as its last value.
+        let p = run_text(
+            r#"{"data": {"text": "a"}, "annotations": [{"result": [ {"from_name": "sentiment",
+                "to_name": "text", "type": "choices", "value": {"choices": ["Positive"]},
+                "meta": {"note": "caf\u00e9 \"x\""}} ], "ground_truth": null,
+                "was_cancelled": null, "skipped": true, "lead_time": "2.5", "id": 7,
+                "created_at": "2026-01-01T00:00:00Z", "com\u0070leted_by": {"email": "first@x"},
+                "completed_by": {"email": "last@x"}}, 5, {"result": [], "skipped": 1}]}"#,
+        )
+        .ok()
+        .unwrap();
+        let [a, b] = &p.task.annotations[..] else {
+            panic!("two annotations: {:?}", p.task.annotations.len())
+        };
+        assert_eq!(
+            a.result,
+            r#"[{"from_name":"sentiment","to_name":"text","type":"choices","value":{"choices":["Positive"]},"meta":{"note":"caf\u00e9 \"x\""}}]"#
+        );
+        assert!(!a.ground_truth && !a.was_cancelled);
+        assert_eq!(a.completed_by, Completer::Email("last@x".into()));
+        assert_eq!(
+            (
+                a.lead_time,
+                a.import_id,
+                a.created_at.as_deref(),
+                a.updated_at.as_deref()
+            ),
+            (Some(2.5), Some(7), Some("2026-01-01T00:00:00Z"), None)
+        );
+        assert!(b.ground_truth && b.was_cancelled && b.result == "[]");
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.message == "not a dict, skipped: 5"
+                    && w.field.as_deref() == Some("annotations[1]"))
+        );
+        // A bad region is named with its place in the result.
+        let p = run(json!({"data": {"text": "a"}, "annotations": [{"result": [
+            {"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Nope"]}}]}]}))
+        .ok()
+        .unwrap();
+        assert!(
+            p.warnings
+                .iter()
+                .any(|w| w.field.as_deref() == Some("annotations[0].result[0]")
+                    && w.message.starts_with("annotation 1: Region 1: ")),
+            "{:?}",
+            p.warnings
+        );
+        assert!(
+            messages(json!({"data": {"text": "a"}, "annotations": {"result": []}}))[0]
+                .contains("Task[annotations] must be list, got {'result': []}")
+        );
+        assert!(
+            messages(json!({"data": {"text": "a"}, "annotations": [{"result": null}]}))[0]
+                .contains("\"result\" field in annotation must be list, got None")
         );
     }
 

@@ -372,6 +372,42 @@ mod tests {
     }
 
     #[test]
+    fn foreign_keys_are_unchecked_only_while_an_import_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
+        let fk = |c: &rusqlite::Connection| -> bool {
+            c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert!(fk(store.conn()));
+        {
+            let mut w = ImportWriter::new(&mut store, "u", BULK_BYTES).unwrap();
+            let id = w.begin_source("a.json", "json", None).unwrap();
+            w.insert_batch(id, &[task()]).unwrap();
+            assert!(!fk(&w.tx));
+            w.commit().unwrap();
+        }
+        store.bulk_mode(false);
+        assert!(fk(store.conn()));
+        // What the import wrote holds all the same.
+        let broken: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(broken, 0);
+        // A deleted task still takes its predictions with it.
+        store.conn().execute("DELETE FROM tasks", []).unwrap();
+        let left: i64 = store
+            .conn()
+            .query_row("SELECT COUNT(*) FROM predictions", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
     fn bulk_imports_defer_score_indexes_and_rollbacks_keep_them() {
         let dir = tempfile::tempdir().unwrap();
         let mut store =

@@ -329,8 +329,12 @@ impl Store {
     /// a million rows would otherwise be written twice, to the WAL and again at checkpoint)
     /// with full syncs, and a 64 MiB page cache so that pages spill to disk rarely.
     /// Only taken when no other connection has the file open; otherwise the WAL stays.
+    /// Foreign keys are not checked meanwhile: the import writer makes every id it refers
+    /// to itself, and the checks cost a lookup in the parent table per row.
     pub fn bulk_mode(&mut self, on: bool) {
         let c = &self.conn;
+        // Outside a transaction only (SQLite ignores it inside one); both callers are.
+        let _ = c.pragma_update(None, "foreign_keys", if on { "OFF" } else { "ON" });
         if on {
             let _ = c.pragma_update(None, "cache_size", -65536);
             // Don't wait for readers: if another connection is open, stay in WAL.
