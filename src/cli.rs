@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 mod agreement;
 mod inspect;
+mod link;
 mod query;
 mod settings;
 mod start;
@@ -175,6 +176,15 @@ pub enum Command {
         /// One JSON object instead of tables.
         #[arg(long)]
         json: bool,
+    },
+    /// Link the project to a Label Studio server project: a new one made from the label
+    /// config (`--create`), or an existing one with the same config (`--project-id`).
+    Link(link::LinkArgs),
+    /// Remove the project's link to a Label Studio server (nothing on the server changes).
+    Unlink {
+        /// The project file (SQLite; `.db` may be left off).
+        #[arg(value_parser = project_path)]
+        project: PathBuf,
     },
     /// Import tasks into a project (all or nothing).
     Import {
@@ -484,6 +494,8 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
             json,
         } => settings::run(project, settings, json),
         Command::Who { project, json } => who::run(project, json),
+        Command::Link(args) => link::run(args),
+        Command::Unlink { project } => link::unlink(project),
         Command::Import {
             project,
             input,

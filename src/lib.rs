@@ -26,6 +26,7 @@ pub mod review;
 pub mod staging;
 pub mod stats;
 pub mod store;
+pub mod sync;
 pub mod task;
 pub mod tui;
 pub mod util;

@@ -99,6 +99,146 @@ fn with_body<T>(
     sink(&mut body, content_type)
 }
 
+/// An HTTP method of an API call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    /// Whether the server may have acted on a request that got no answer (a retry could
+    /// then do it twice).
+    pub fn changes_state(self) -> bool {
+        !matches!(self, Method::Get)
+    }
+}
+
+/// How an API call failed before any status came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// No connection was made (refused, unknown host): the request was never sent.
+    Connect,
+    /// The server did not answer in time: it may have acted on the request.
+    Timeout,
+    /// Anything else (TLS, a broken response, a body over the cap).
+    Other,
+}
+
+/// A failed API call, with the URL (never the headers, which may hold a key).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{url}: {message}")]
+pub struct CallError {
+    pub url: String,
+    pub failure: Failure,
+    pub message: String,
+}
+
+/// An API call's answer, whatever its status.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}
+
+/// Sends one API request with `headers` and an optional JSON body, and reads the answer
+/// (any status) under `max_bytes`.
+pub fn call(
+    method: Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    json: Option<&[u8]>,
+    max_bytes: u64,
+) -> Result<Answer, CallError> {
+    let fail = |failure, e: &dyn std::fmt::Display| CallError {
+        url: url.to_string(),
+        failure,
+        message: e.to_string(),
+    };
+    let classify = |e: ureq::Error| {
+        let failure = match &e {
+            ureq::Error::Timeout(_) => Failure::Timeout,
+            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => Failure::Connect,
+            ureq::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::ConnectionRefused | std::io::ErrorKind::NotFound
+                ) =>
+            {
+                Failure::Connect
+            }
+            ureq::Error::Io(io)
+                if matches!(
+                    io.kind(),
+                    std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
+                ) =>
+            {
+                Failure::Timeout
+            }
+            _ => Failure::Other,
+        };
+        fail(failure, &e)
+    };
+    macro_rules! with_headers {
+        ($req:expr) => {{
+            let mut r = $req.config().http_status_as_error(false).build();
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            r
+        }};
+    }
+    let a = agent();
+    let sent = match (method, json) {
+        (Method::Get, _) => with_headers!(a.get(url)).call(),
+        (Method::Delete, _) => with_headers!(a.delete(url)).call(),
+        (Method::Post, Some(b)) => with_headers!(a.post(url))
+            .content_type("application/json")
+            .send(b),
+        (Method::Post, None) => with_headers!(a.post(url)).send_empty(),
+        (Method::Patch, Some(b)) => with_headers!(a.patch(url))
+            .content_type("application/json")
+            .send(b),
+        (Method::Patch, None) => with_headers!(a.patch(url)).send_empty(),
+    };
+    let mut resp = sent.map_err(classify)?;
+    let status = resp.status().as_u16();
+    let content_type = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut body = Vec::new();
+    resp.body_mut()
+        .with_config()
+        .limit(u64::MAX)
+        .reader()
+        .take(max_bytes + 1)
+        .read_to_end(&mut body)
+        .map_err(|e| {
+            let kind = if e.kind() == std::io::ErrorKind::TimedOut {
+                Failure::Timeout
+            } else {
+                Failure::Other
+            };
+            fail(kind, &e)
+        })?;
+    if body.len() as u64 > max_bytes {
+        return Err(fail(
+            Failure::Other,
+            &format!("the answer is larger than {max_bytes} bytes; refused"),
+        ));
+    }
+    Ok(Answer {
+        status,
+        content_type,
+        body,
+    })
+}
+
 /// Fetches a whole body into memory.
 pub fn get(url: &str, max_bytes: u64) -> Result<Fetched, NetError> {
     with_body(url, max_bytes, |body, content_type| {

@@ -166,6 +166,18 @@ pub fn deep_get<'a>(data: &'a Value, path: &str) -> Option<&'a Value> {
     Some(cur)
 }
 
+/// The user's config directory for labelterm (`$XDG_CONFIG_HOME/labelterm` or
+/// `~/.config/labelterm`).
+pub fn config_dir() -> Option<std::path::PathBuf> {
+    use std::path::PathBuf;
+    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
+        return Some(PathBuf::from(x).join("labelterm"));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".config").join("labelterm"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,12 +11,15 @@ mod export;
 #[macro_use]
 pub mod fts;
 mod import;
+mod link;
 pub mod query;
 mod read;
 pub mod reviews;
 pub mod schema;
 pub mod settings;
 pub mod views;
+
+pub use link::ServerLink;
 
 pub use agreement::{AgreementAnnotation, AgreementPrediction, TaskResults};
 pub use bulk::{BulkPreview, Converted, DeletedAnnotations, DeletedPredictions, DeletedTasks};

@@ -250,6 +250,20 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     ALTER TABLE project ADD COLUMN search_pending_from INTEGER;
     "#,
+    // 11: the link to a Label Studio server project (at most one). The API key is never
+    // stored: it comes from the environment or the user's config file each time.
+    r#"
+    CREATE TABLE server_link (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        url TEXT NOT NULL,
+        project_id INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        media TEXT NOT NULL,
+        -- [[server field, local data key], ...] (`--map FIELD=COLUMN`)
+        mapping TEXT NOT NULL DEFAULT '[]',
+        linked_at TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Indexes whose keys arrive in random order during an import; a large import drops them

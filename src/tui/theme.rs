@@ -368,16 +368,7 @@ pub fn readable_on(c: Color) -> Color {
     }
 }
 
-/// The user's config directory for labelterm (`$XDG_CONFIG_HOME/labelterm` or
-/// `~/.config/labelterm`).
-pub fn config_dir() -> Option<PathBuf> {
-    if let Some(x) = std::env::var_os("XDG_CONFIG_HOME").filter(|x| !x.is_empty()) {
-        return Some(PathBuf::from(x).join("labelterm"));
-    }
-    std::env::var_os("HOME")
-        .filter(|h| !h.is_empty())
-        .map(|h| PathBuf::from(h).join(".config").join("labelterm"))
-}
+pub use crate::util::config_dir;
 
 /// Parses the colours label configs use: `#rgb`, `#rrggbb`, `#rrggbbaa`, `rgb(...)`,
 /// `rgba(...)`, CSS names, and `reset`.

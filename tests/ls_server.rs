@@ -1,0 +1,358 @@
+//! Against a real Label Studio server: `link` and `unlink` with a legacy token and a
+//! personal access token, a server project made from the local config, one attached to
+//! with a matching config (and with `--map`), and the refusals.
+//!
+//! Runs when `LABELTERM_LS_SERVER` names Label Studio's `label-studio` program (`.ci/run`
+//! installs it into a virtual environment and sets it). The server starts on 127.0.0.1
+//! with a throwaway data directory and a known token, and is stopped at the end.
+
+mod common;
+
+use labelterm::net::{self, Method};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "5f1e0c0d7a9b4c3e8f2a6b1d0c9e8f7a6b5c4d3e";
+
+/// A running server, stopped (with everything it started) when dropped.
+struct Server {
+    url: String,
+    child: Child,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        // The server was started as the leader of its own process group.
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{}", self.child.id())])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(program: &str) -> Server {
+    use std::os::unix::process::CommandExt;
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = dir.path().join("server.log");
+    let out = std::fs::File::create(&log).unwrap();
+    let data = dir.path().join("data");
+    let child = Command::new(program)
+        .args([
+            "start",
+            "--no-browser",
+            "--host",
+            "127.0.0.1",
+            "--internal-host",
+            "127.0.0.1",
+        ])
+        .args(["--port", &port.to_string()])
+        .args([
+            "--username",
+            "admin@example.com",
+            "--password",
+            "admin-pass-123",
+        ])
+        .args(["--user-token", TOKEN, "--enable-legacy-api-token"])
+        .arg("--data-dir")
+        .arg(&data)
+        .env("LABEL_STUDIO_BASE_DATA_DIR", &data)
+        .env("LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK", "false")
+        .stdin(Stdio::null())
+        .stdout(out.try_clone().unwrap())
+        .stderr(out)
+        .process_group(0)
+        .spawn()
+        .expect("start Label Studio");
+    let mut server = Server {
+        url: format!("http://127.0.0.1:{port}"),
+        child,
+        log,
+        _dir: dir,
+    };
+    let deadline = Instant::now() + Duration::from_secs(400);
+    loop {
+        let health = net::call(
+            Method::Get,
+            &format!("{}/health", server.url),
+            &[],
+            None,
+            1 << 20,
+        );
+        if health.is_ok_and(|a| a.status == 200) {
+            return server;
+        }
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!("Label Studio stopped ({status}):\n{}", server.log_text());
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Label Studio did not answer in 400 s:\n{}",
+            server.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+impl Server {
+    fn log_text(&self) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+
+    /// An API call with the legacy token.
+    fn api(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let body = body.map(|b| b.to_string());
+        let a = net::call(
+            method,
+            &format!("{}{path}", self.url),
+            &[("Authorization", &format!("Token {TOKEN}"))],
+            body.as_deref().map(str::as_bytes),
+            1 << 26,
+        )
+        .unwrap();
+        assert!(
+            (200..300).contains(&a.status),
+            "{path}: {} {}",
+            a.status,
+            String::from_utf8_lossy(&a.body)
+        );
+        serde_json::from_slice(&a.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Runs labelterm with the server's address and `key`, and no user config file.
+fn run(home: &Path, url: &str, key: &str, args: &[&str]) -> common::Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_labelterm"))
+        .args(args)
+        .env("HOME", home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("LABEL_STUDIO_URL", url)
+        .env("LABEL_STUDIO_API_KEY", key)
+        .output()
+        .unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+const CONFIG: &str = r#"<View>
+  <Text name="text" value="$text"/>
+  <Choices name="sentiment" toName="text">
+    <Choice value="Positive"/><Choice value="Negative"/>
+  </Choices>
+</View>"#;
+
+#[test]
+fn link_and_unlink_against_a_real_server() {
+    let Ok(program) = std::env::var("LABELTERM_LS_SERVER") else {
+        eprintln!(
+            "skipped: LABELTERM_LS_SERVER is not set (.ci/run installs Label Studio and sets it)"
+        );
+        return;
+    };
+    let server = start(&program);
+    let dir = common::tmp();
+    let home = dir.path();
+    let config = common::write(home, "config.xml", CONFIG);
+    let tasks = common::write(home, "tasks.json", r#"[{"text": "good"}, {"text": "bad"}]"#);
+    let project = common::path(home, "p.db");
+    common::labelterm(&[
+        "init",
+        "-q",
+        "--label-config",
+        &config,
+        "--input-path",
+        &tasks,
+        &project,
+    ])
+    .ok();
+    let url = server.url.as_str();
+
+    // A wrong key: refused, named, never shown.
+    let r = run(
+        home,
+        url,
+        "0000wrongkey0000",
+        &["link", &project, "--create"],
+    );
+    r.failed(1);
+    assert!(
+        r.stderr.contains("refused the API key (HTTP 401"),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.all().contains("0000wrongkey0000"));
+    // A title Label Studio refuses: its message.
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", &project, "--create", "--title", "ab"],
+    );
+    r.failed(1);
+    assert!(
+        r.stderr
+            .contains("title: Ensure this field has at least 3 characters."),
+        "{}",
+        r.stderr
+    );
+
+    // Made from the local config.
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", &project, "--create", "--title", "Reviews"],
+    );
+    r.ok();
+    let id: i64 = r
+        .stdout
+        .split("project ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let made = server.api(Method::Get, &format!("/api/projects/{id}"), None);
+    assert_eq!(made["title"], "Reviews");
+    assert_eq!(made["label_config"].as_str().unwrap().trim(), CONFIG.trim());
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", &project, "--project-id", &id.to_string()],
+    );
+    assert!(r.ok().stdout.contains("still linked"), "{}", r.stdout);
+    let r = run(home, url, TOKEN, &["link", &project, "--create"]);
+    r.failed(1);
+    assert!(
+        r.stderr
+            .contains(&format!("linked to project {id} on {url} already")),
+        "{}",
+        r.stderr
+    );
+
+    // Another project whose config reads $review attaches to it with --map, and a
+    // personal access token works as well as the legacy token.
+    let other_config = common::write(home, "other.xml", CONFIG.replace("$text", "$review"));
+    let other_tasks = common::write(home, "other.json", r#"[{"review": "fine"}]"#);
+    let other = common::path(home, "other.db");
+    common::labelterm(&[
+        "init",
+        "-q",
+        "--label-config",
+        &other_config,
+        "--input-path",
+        &other_tasks,
+        &other,
+    ])
+    .ok();
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", &other, "--project-id", &id.to_string()],
+    );
+    r.failed(1);
+    assert!(
+        r.stderr.contains("another label config (2 difference(s))"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(r#"only on the server: <Text name="text" value="$text">"#),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr
+            .contains(r#"only here:          <Text name="text" value="$review">"#),
+        "{}",
+        r.stderr
+    );
+    let pat = server.api(Method::Post, "/api/token/", None)["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let r = run(
+        home,
+        url,
+        &pat,
+        &[
+            "link",
+            &other,
+            "--project-id",
+            &id.to_string(),
+            "--map",
+            "text=review",
+        ],
+    );
+    assert!(
+        r.ok()
+            .stdout
+            .contains(&format!("linked to project {id} \"Reviews\"")),
+        "{}",
+        r.stdout
+    );
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", &other, "--project-id", "999999"],
+    );
+    r.failed(1);
+
+    // A project that is not there, and one unlinked.
+    let r = run(home, url, TOKEN, &["unlink", &other]);
+    assert!(r.ok().stdout.contains("no longer linked"), "{}", r.stdout);
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &[
+            "link",
+            &other,
+            "--project-id",
+            "999999",
+            "--map",
+            "text=review",
+        ],
+    );
+    r.failed(1);
+    assert!(
+        r.stderr
+            .contains("reading project 999999: the server answered HTTP 404"),
+        "{}",
+        r.stderr
+    );
+    drop(server);
+}
