@@ -180,6 +180,10 @@ pub enum Command {
     /// Link the project to a Label Studio server project: a new one made from the label
     /// config (`--create`), or an existing one with the same config (`--project-id`).
     Link(link::LinkArgs),
+    /// Send the linked Label Studio server the tasks, annotations and predictions it does
+    /// not have, and annotations changed here since (idempotent; resumes after an
+    /// interruption without sending anything twice).
+    Push(link::PushArgs),
     /// Remove the project's link to a Label Studio server (nothing on the server changes).
     Unlink {
         /// The project file (SQLite; `.db` may be left off).
@@ -495,6 +499,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
         } => settings::run(project, settings, json),
         Command::Who { project, json } => who::run(project, json),
         Command::Link(args) => link::run(args),
+        Command::Push(args) => link::push(args),
         Command::Unlink { project } => link::unlink(project),
         Command::Import {
             project,

@@ -354,5 +354,229 @@ fn link_and_unlink_against_a_real_server() {
         "{}",
         r.stderr
     );
+
+    push(&server, home);
     drop(server);
+}
+
+fn choice(c: &str) -> String {
+    format!(
+        r#"[{{"from_name":"sentiment","to_name":"text","type":"choices","value":{{"choices":["{c}"]}}}}]"#
+    )
+}
+
+/// A server project's tasks in id order, as the API lists them.
+fn server_tasks(server: &Server, project: i64) -> Vec<serde_json::Value> {
+    let page = server.api(
+        Method::Get,
+        &format!("/api/tasks?project={project}&fields=all&page_size=1000"),
+        None,
+    );
+    page["tasks"].as_array().unwrap().clone()
+}
+
+fn project_id(stdout: &str) -> i64 {
+    stdout
+        .split("project ")
+        .nth(1)
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+fn push(server: &Server, home: &Path) {
+    use labelterm::store::Store;
+    use labelterm::store::annotate::SubmitKind;
+    let url = server.url.as_str();
+    let tasks = common::write(
+        home,
+        "push.json",
+        format!(
+            r#"[{{"data": {{"text": "one"}}, "annotations": [{{"result": {}, "completed_by": {{"email": "ann@example.com"}}, "lead_time": 2.5}}],
+                "predictions": [{{"result": {}, "score": 0.25, "model_version": "m1"}}]}},
+               {{"data": {{"text": "two"}}}}, {{"data": {{"text": "three"}}, "meta": {{"source": "x"}}}}]"#,
+            choice("Positive"),
+            choice("Negative")
+        ),
+    );
+    let config = common::path(home, "config.xml");
+    let project = common::path(home, "push.db");
+    common::labelterm(&[
+        "init",
+        "-q",
+        "--label-config",
+        &config,
+        "--input-path",
+        &tasks,
+        &project,
+    ])
+    .ok();
+    let r = run(home, url, TOKEN, &["push", &project]);
+    r.failed(2);
+    assert!(
+        r.stderr.contains("not linked to a Label Studio server"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", &project, "--create", "--title", "Push"],
+    );
+    let id = project_id(&r.ok().stdout);
+
+    let r = run(home, url, TOKEN, &["push", &project]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("pushed 3 task(s), 1 annotation(s), 1 prediction(s)"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("made user ann@example.com on the server"),
+        "{}",
+        r.stdout
+    );
+    let on_server = server_tasks(server, id);
+    assert_eq!(on_server.len(), 3);
+    assert_eq!(on_server[0]["data"]["text"], "one");
+    assert_eq!(
+        on_server[0]["annotations"][0]["result"][0]["value"]["choices"][0],
+        "Positive"
+    );
+    assert_eq!(on_server[0]["annotations"][0]["lead_time"], 2.5);
+    assert!(
+        on_server[0]["annotations"][0]["created_username"]
+            .as_str()
+            .unwrap()
+            .contains("ann@example.com")
+    );
+    assert_eq!(on_server[0]["predictions"][0]["model_version"], "m1");
+    assert_eq!(on_server[0]["predictions"][0]["score"], 0.25);
+    assert_eq!(on_server[2]["meta"]["source"], "x");
+    assert_eq!(on_server[2]["meta"]["labelterm"]["task"], 3);
+    // A second push sends nothing.
+    let r = run(home, url, TOKEN, &["push", &project, "--json"]);
+    let report: serde_json::Value = serde_json::from_str(&r.ok().stdout).unwrap();
+    assert_eq!(
+        (report["tasks"].as_u64(), report["annotations"].as_u64()),
+        (Some(0), Some(0))
+    );
+
+    // An annotation made here later, then changed here: sent, then updated.
+    let mut store = Store::open(Path::new(&project)).unwrap();
+    let carol = store.user_id("carol@example.com").unwrap();
+    let a = store
+        .save_annotation(2, carol, &choice("Negative"), 3.0, SubmitKind::Submit, None)
+        .unwrap();
+    let r = run(home, url, TOKEN, &["push", &project]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("pushed 0 task(s), 1 annotation(s), 0 prediction(s), 0 updated"),
+        "{}",
+        r.stdout
+    );
+    store
+        .save_annotation(2, carol, &choice("Positive"), 4.0, SubmitKind::Submit, None)
+        .unwrap();
+    let r = run(home, url, TOKEN, &["push", &project]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("0 annotation(s), 0 prediction(s), 1 updated"),
+        "{}",
+        r.stdout
+    );
+    let on_server = server_tasks(server, id);
+    let theirs = &on_server[1]["annotations"][0];
+    assert_eq!(theirs["result"][0]["value"]["choices"][0], "Positive");
+    assert_eq!(theirs["import_id"], a);
+    assert!(
+        theirs["created_username"]
+            .as_str()
+            .unwrap()
+            .contains("carol@example.com")
+    );
+
+    // Changed on both sides: reported, and the server's change is not overwritten.
+    let server_id = theirs["id"].as_i64().unwrap();
+    let negative: serde_json::Value = serde_json::from_str(&choice("Negative")).unwrap();
+    server.api(
+        Method::Patch,
+        &format!("/api/annotations/{server_id}"),
+        Some(serde_json::json!({ "result": negative })),
+    );
+    store
+        .save_annotation(2, carol, &choice("Positive"), 5.0, SubmitKind::Submit, None)
+        .unwrap();
+    let r = run(home, url, TOKEN, &["push", &project]);
+    assert!(
+        r.ok().stdout.contains(&format!(
+            "conflict: annotation {a} (server annotation {server_id}"
+        )),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        server_tasks(server, id)[1]["annotations"][0]["result"][0]["value"]["choices"][0],
+        "Negative"
+    );
+
+    // Cut off after the server took a batch: the next push finds it instead of sending
+    // it again. (The store is put back to before the push and marked as in flight.)
+    let more = common::write(home, "more.json", r#"[{"text": "four"}, {"text": "five"}]"#);
+    common::labelterm(&["import", "-q", &project, "--input-path", &more]).ok();
+    drop(store);
+    let before = std::fs::read(&project).unwrap();
+    let r = run(home, url, TOKEN, &["push", &project]);
+    assert!(r.ok().stdout.contains("pushed 2 task(s)"), "{}", r.stdout);
+    std::fs::write(&project, before).unwrap();
+    Store::open(Path::new(&project))
+        .unwrap()
+        .set_push_in_flight(true)
+        .unwrap();
+    let r = run(home, url, TOKEN, &["push", &project]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("found 2 task(s) on the server that an interrupted push had sent"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("pushed 0 task(s)"), "{}", r.stdout);
+    assert_eq!(server_tasks(server, id).len(), 5);
+
+    // A server that is gone: said so, with what was sent before.
+    let more = common::write(home, "more2.json", r#"[{"text": "six"}]"#);
+    common::labelterm(&["import", "-q", &project, "--input-path", &more]).ok();
+    let mut store = Store::open(Path::new(&project)).unwrap();
+    let mut link = store.server_link().unwrap().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    link.url = format!("http://127.0.0.1:{port}");
+    store.set_server_link(&link).unwrap();
+    drop(store);
+    let r = run(home, url, TOKEN, &["push", &project]);
+    r.failed(1);
+    assert!(
+        r.stderr.contains(&format!(
+            "cannot reach the Label Studio server at http://127.0.0.1:{port}"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("sent before this: 0 task(s)"),
+        "{}",
+        r.stderr
+    );
 }

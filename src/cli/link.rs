@@ -32,9 +32,10 @@ pub struct LinkArgs {
     /// (repeatable).
     #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = super::parse_map)]
     pub map: Vec<(String, String)>,
-    /// How task media reach the server: `url` sends values as they are, `file` refers to
-    /// local files as local-files URLs (a server on the same host), `post` uploads them.
-    #[arg(long, value_name = "METHOD", default_value = "url", value_parser = ["post", "file", "url"])]
+    /// How task media reach the server: `url` sends the values as they are (URLs the
+    /// server can reach).
+    /// (`url` is the one method so far.)
+    #[arg(long, value_name = "METHOD", default_value = "url", value_parser = ["url"])]
     pub media: String,
 }
 
@@ -46,7 +47,7 @@ fn link_error(e: LinkError) -> Error {
 }
 
 pub fn run(args: LinkArgs) -> Result<ExitCode> {
-    let store = Store::open(&args.project)?;
+    let mut store = Store::open(&args.project)?;
     let creds = credentials::from_environment(args.url.as_deref())
         .map_err(|e| Error::Usage(e.to_string()))?;
     let client = Client::new(&creds);
@@ -58,7 +59,7 @@ pub fn run(args: LinkArgs) -> Result<ExitCode> {
         mapping: args.map,
         media: MediaMethod::parse(&args.media).expect("clap checks the value"),
     };
-    let linked = crate::sync::link::link(&store, &client, &request).map_err(link_error)?;
+    let linked = crate::sync::link::link(&mut store, &client, &request).map_err(link_error)?;
     let l = &linked.link;
     let how = if linked.created {
         "made and linked"
@@ -79,7 +80,7 @@ pub fn run(args: LinkArgs) -> Result<ExitCode> {
 }
 
 pub fn unlink(project: PathBuf) -> Result<ExitCode> {
-    let store = Store::open(&project)?;
+    let mut store = Store::open(&project)?;
     match store.server_link()? {
         Some(l) => {
             store.remove_server_link()?;
@@ -91,6 +92,69 @@ pub fn unlink(project: PathBuf) -> Result<ExitCode> {
             );
         }
         None => crate::out!("{}: not linked to a server", project.display()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Args, Debug)]
+pub struct PushArgs {
+    /// The project file (SQLite; `.db` may be left off).
+    #[arg(value_parser = super::project_path)]
+    pub project: PathBuf,
+    /// One JSON object instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn push(args: PushArgs) -> Result<ExitCode> {
+    let mut store = Store::open(&args.project)?;
+    let Some(link) = store.server_link()? else {
+        return Err(Error::Usage(format!(
+            "{} is not linked to a Label Studio server: run `labelterm link` first",
+            args.project.display()
+        )));
+    };
+    let creds =
+        credentials::from_environment(Some(&link.url)).map_err(|e| Error::Usage(e.to_string()))?;
+    let client = Client::new(&creds);
+    let total = store.counts()?.tasks as u64;
+    let bar = crate::progress::Progress::new("pushing", Some(total), crate::progress::Unit::Tasks);
+    let result = crate::sync::push::push(&mut store, &client, &mut |n| bar.set(n));
+    drop(bar);
+    let report = result.map_err(|e| Error::Other(e.to_string()))?;
+    if args.json {
+        crate::out!(
+            "{}",
+            serde_json::to_string(&report).expect("reports serialise")
+        );
+    } else {
+        if report.recovered > 0 {
+            crate::out!(
+                "found {} task(s) on the server that an interrupted push had sent",
+                report.recovered
+            );
+        }
+        crate::out!(
+            "pushed {} task(s), {} annotation(s), {} prediction(s), {} updated annotation(s) to project {} on {}",
+            report.tasks,
+            report.annotations,
+            report.predictions,
+            report.updated,
+            link.project_id,
+            link.url
+        );
+        for u in &report.users_made {
+            crate::out!("made user {u} on the server");
+        }
+        if report.credited_to_key_owner > 0 {
+            crate::out!(
+                "{} annotation(s) by annotators without an email were credited to the API key's owner",
+                report.credited_to_key_owner
+            );
+        }
+        for c in &report.conflicts {
+            crate::out!("conflict: {c}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -19,7 +19,7 @@ pub mod schema;
 pub mod settings;
 pub mod views;
 
-pub use link::ServerLink;
+pub use link::{PushTask, Sent, SentAnnotation, ServerLink, SyncedAnnotation};
 
 pub use agreement::{AgreementAnnotation, AgreementPrediction, TaskResults};
 pub use bulk::{BulkPreview, Converted, DeletedAnnotations, DeletedPredictions, DeletedTasks};

@@ -261,7 +261,28 @@ pub const MIGRATIONS: &[&str] = &[
         media TEXT NOT NULL,
         -- [[server field, local data key], ...] (`--map FIELD=COLUMN`)
         mapping TEXT NOT NULL DEFAULT '[]',
-        linked_at TEXT NOT NULL
+        linked_at TEXT NOT NULL,
+        -- Marks this project's tasks on the server (in their meta), so that a push cut
+        -- off after the server took a batch finds them instead of sending them again.
+        local_key TEXT NOT NULL,
+        -- Set while a push sends something the server may take without our hearing.
+        push_in_flight INTEGER NOT NULL DEFAULT 0
+    );
+    -- What the server has of ours: its ids, and for annotations the local revision and
+    -- the server's time when both sides last agreed.
+    CREATE TABLE server_tasks (
+        task_id INTEGER PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
+        server_id INTEGER NOT NULL UNIQUE
+    );
+    CREATE TABLE server_annotations (
+        annotation_id INTEGER PRIMARY KEY REFERENCES annotations(id) ON DELETE CASCADE,
+        server_id INTEGER NOT NULL UNIQUE,
+        revision INTEGER NOT NULL,
+        server_updated_at TEXT
+    );
+    CREATE TABLE server_predictions (
+        prediction_id INTEGER PRIMARY KEY REFERENCES predictions(id) ON DELETE CASCADE,
+        server_id INTEGER NOT NULL UNIQUE
     );
     "#,
 ];

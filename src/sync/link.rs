@@ -191,7 +191,7 @@ fn key_list(config: &LabelConfig) -> String {
 }
 
 /// Links the project in `store` to a server project and records the link.
-pub fn link(store: &Store, client: &Client, req: &LinkRequest) -> Result<Linked, LinkError> {
+pub fn link(store: &mut Store, client: &Client, req: &LinkRequest) -> Result<Linked, LinkError> {
     let project = store.project()?;
     let local = LabelConfig::parse(&project.label_config).map_err(|e| {
         StoreError::Invalid(format!("the project's label config does not parse: {e}"))
@@ -269,17 +269,31 @@ pub fn link(store: &Store, client: &Client, req: &LinkRequest) -> Result<Linked,
             (p, true)
         }
     };
+    let before = store
+        .server_link()?
+        .filter(|l| l.url == client.base_url() && l.project_id == server.id);
+    let already = before.is_some();
+    let linked_at = crate::util::now();
+    let local_key = match before {
+        Some(l) => l.local_key,
+        // Unique to this project and link: it tells our tasks from anyone else's.
+        None => crate::util::sha256_hex(&[
+            store.path().display().to_string().as_bytes(),
+            linked_at.as_bytes(),
+            &std::process::id().to_le_bytes(),
+            &server.id.to_le_bytes(),
+        ])[..20]
+            .to_string(),
+    };
     let link = ServerLink {
         url: client.base_url().to_string(),
         project_id: server.id,
         title: server.title,
         media: req.media.as_str().to_string(),
         mapping: req.mapping.clone(),
-        linked_at: crate::util::now(),
+        linked_at,
+        local_key,
     };
-    let already = store
-        .server_link()?
-        .is_some_and(|l| l.url == link.url && l.project_id == link.project_id);
     store.set_server_link(&link).map_err(|source| {
         if created {
             LinkError::CreatedNotRecorded {

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod credentials;
 pub mod link;
+pub mod push;
 
 pub use client::{Client, SyncError};
 pub use credentials::{Credentials, Secret};
