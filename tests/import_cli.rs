@@ -911,3 +911,41 @@ fn many_damaged_table_files_never_crash_the_binary() {
         }
     }
 }
+
+#[test]
+fn predictions_listed_by_id_are_told_once_per_file() {
+    // Label Studio's JSON export lists predictions as ids: one warning for the file,
+    // saying where the predictions themselves come from, not one per task.
+    let dir = tmp();
+    let tasks: Vec<String> = (0..40)
+        .map(|i| {
+            format!(
+                r#"{{"id": {i}, "data": {{"text": "t{i}"}}, "predictions": [{}, {}]}}"#,
+                100 + i,
+                200 + i
+            )
+        })
+        .collect();
+    let file = write(dir.path(), "export.json", format!("[{}]", tasks.join(",")));
+    let r = labelterm(&[
+        "init",
+        &path(dir.path(), "p.db"),
+        "--label-config",
+        &sample("sentiment/config.xml"),
+        "--input-path",
+        &file,
+    ]);
+    r.ok();
+    let warnings: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("warning"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", r.stderr);
+    assert!(
+        warnings[0].contains("40 task(s) list 80 prediction(s) by id only")
+            && warnings[0].contains("only_id=false"),
+        "{}",
+        r.stderr
+    );
+}

@@ -98,6 +98,9 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
 pub struct Processed {
     pub task: TaskItem,
     pub warnings: Vec<Problem>,
+    /// Predictions listed by id only (Label Studio's JSON export): not imported, and told
+    /// once per file rather than per task.
+    pub prediction_ids: usize,
 }
 
 /// Python's repr of a JSON value (for Label Studio's messages), cut at 100 characters.
@@ -711,6 +714,7 @@ pub fn process(
     }
 
     let mut predictions = Vec::new();
+    let mut prediction_ids = 0;
     let pred_items: Option<Vec<&RawValue>> = match envelope.get("predictions") {
         None => None,
         Some(raw) => match raw_type(raw) {
@@ -730,6 +734,10 @@ pub fn process(
         let field = || format!("predictions[{j}]");
         let fields = match raw_type(p) {
             PyType::Dict => serde_json::from_str::<PredictionFields>(p.get()).ok(),
+            PyType::Int => {
+                prediction_ids += 1;
+                continue;
+            }
             _ => None,
         };
         let Some(fields) = fields else {
@@ -841,6 +849,7 @@ pub fn process(
             source_line: raw.loc.line.or(raw.loc.record),
         },
         warnings,
+        prediction_ids,
     })
 }
 

@@ -531,6 +531,8 @@ struct Pipeline<'a> {
     report: SourceReport,
     first_keys: Option<BTreeSet<String>>,
     fatal: Option<Error>,
+    /// Tasks that listed predictions by id only, and how many ids.
+    prediction_ids: (u64, u64),
 }
 
 impl Pipeline<'_> {
@@ -570,6 +572,10 @@ impl ItemSink for Pipeline<'_> {
                 self.report.tasks += 1;
                 self.report.annotations += p.task.annotations.len() as u64;
                 self.report.predictions += p.task.predictions.len() as u64;
+                if p.prediction_ids > 0 {
+                    self.prediction_ids.0 += 1;
+                    self.prediction_ids.1 += p.prediction_ids as u64;
+                }
                 for w in p.warnings {
                     self.warn(w);
                 }
@@ -774,9 +780,19 @@ pub fn read_sources(
             },
             first_keys: None,
             fatal: None,
+            prediction_ids: (0, 0),
         };
         if let Err(p) = reader.read(&local, input, &mut pipe) {
             pipe.problems.push(p);
+        }
+        if pipe.prediction_ids.1 > 0 {
+            let (tasks, ids) = pipe.prediction_ids;
+            pipe.warn(Problem::new(
+                Location::file(input.as_str()),
+                format!(
+                    "{tasks} task(s) list {ids} prediction(s) by id only, as Label Studio's JSON export does: there is nothing to import of them. For the predictions themselves, export a snapshot from Label Studio with predictions in full (its export API's serialization option predictions only_id=false)"
+                ),
+            ));
         }
         if pipe.problems.is_empty() {
             pipe.flush();
