@@ -184,6 +184,10 @@ pub enum Command {
     /// not have, and annotations changed here since (idempotent; resumes after an
     /// interruption without sending anything twice).
     Push(link::PushArgs),
+    /// Bring the linked Label Studio server's tasks, annotations and predictions into the
+    /// project (work not pushed yet is never overwritten; conflicts keep both); with
+    /// --project-id and a new file, clone a server project.
+    Pull(link::PullArgs),
     /// Remove the project's link to a Label Studio server (nothing on the server changes).
     Unlink {
         /// The project file (SQLite; `.db` may be left off).
@@ -500,6 +504,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
         Command::Who { project, json } => who::run(project, json),
         Command::Link(args) => link::run(args),
         Command::Push(args) => link::push(args),
+        Command::Pull(args) => link::pull(args),
         Command::Unlink { project } => link::unlink(project),
         Command::Import {
             project,

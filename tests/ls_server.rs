@@ -356,6 +356,7 @@ fn link_and_unlink_against_a_real_server() {
     );
 
     push(&server, home);
+    pull(&server, home);
     drop(server);
 }
 
@@ -579,4 +580,199 @@ fn push(server: &Server, home: &Path) {
         "{}",
         r.stderr
     );
+}
+
+fn counts(project: &str) -> (i64, i64, i64) {
+    let s = common::stats(project);
+    (
+        s["tasks"].as_i64().unwrap(),
+        s["annotations"].as_i64().unwrap(),
+        s["predictions"].as_i64().unwrap(),
+    )
+}
+
+fn pull(server: &Server, home: &Path) {
+    use labelterm::store::Store;
+    use labelterm::store::annotate::SubmitKind;
+    let url = server.url.as_str();
+    let tasks = common::write(
+        home,
+        "pull.json",
+        format!(
+            r#"[{{"data": {{"text": "alpha"}}, "annotations": [{{"result": {}, "completed_by": {{"email": "ann@example.com"}}}}],
+                "predictions": [{{"result": {}, "score": 0.5, "model_version": "m1"}}]}},
+               {{"data": {{"text": "beta"}}}}]"#,
+            choice("Positive"),
+            choice("Negative")
+        ),
+    );
+    let config = common::path(home, "config.xml");
+    let a = common::path(home, "pull-a.db");
+    common::labelterm(&[
+        "init",
+        "-q",
+        "--label-config",
+        &config,
+        "--input-path",
+        &tasks,
+        &a,
+    ])
+    .ok();
+    let id = project_id(
+        &run(
+            home,
+            url,
+            TOKEN,
+            &["link", &a, "--create", "--title", "Pull"],
+        )
+        .ok()
+        .stdout,
+    );
+    run(home, url, TOKEN, &["push", &a]).ok();
+
+    // A clone: the config, the tasks, the annotation by its author's email, the prediction.
+    let clone = common::path(home, "clone.db");
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["pull", &clone, "--project-id", &id.to_string()],
+    );
+    assert!(
+        r.ok()
+            .stdout
+            .contains(&format!("cloned project {id} \"Pull\"")),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("2 new task(s)")
+            && r.stdout.contains("1 new annotation(s)")
+            && r.stdout.contains("1 new prediction(s)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(counts(&clone), (2, 1, 1));
+    assert!(common::dump(&clone).contains("ann@example.com"));
+    let listed = |p: &str| -> String {
+        let c = rusqlite::Connection::open(p).unwrap();
+        let mut st = c
+            .prepare("SELECT data FROM task_data ORDER BY task_id")
+            .unwrap();
+        let rows: Vec<String> = st
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        rows.join("\n")
+    };
+    let again = |p: &str| {
+        let r = run(home, url, TOKEN, &["pull", p, "--json"]);
+        let v: serde_json::Value = serde_json::from_str(&r.ok().stdout).unwrap();
+        v
+    };
+    let nothing = serde_json::json!({"tasks_new": 0, "tasks_changed": 0, "tasks_deleted": 0,
+        "annotations_new": 0, "annotations_updated": 0, "annotations_deleted": 0,
+        "predictions_new": 0, "conflicts": []});
+    assert_eq!(again(&clone), nothing);
+    assert_eq!(again(&a), nothing);
+    // A clone that cannot be made leaves no file.
+    let bad = common::path(home, "bad-clone.db");
+    run(home, url, TOKEN, &["pull", &bad, "--project-id", "999999"]).failed(1);
+    assert!(!Path::new(&bad).exists());
+
+    // Changes on the server: an annotation changed, one added, a task added.
+    let on_server = server_tasks(server, id);
+    let (t1, t2) = (
+        on_server[0]["id"].as_i64().unwrap(),
+        on_server[1]["id"].as_i64().unwrap(),
+    );
+    let ann1 = on_server[0]["annotations"][0]["id"].as_i64().unwrap();
+    let negative: serde_json::Value = serde_json::from_str(&choice("Negative")).unwrap();
+    server.api(
+        Method::Patch,
+        &format!("/api/annotations/{ann1}"),
+        Some(serde_json::json!({"result": negative})),
+    );
+    server.api(
+        Method::Post,
+        &format!("/api/tasks/{t2}/annotations"),
+        Some(serde_json::json!({"result": negative})),
+    );
+    server.api(
+        Method::Post,
+        &format!("/api/projects/{id}/import"),
+        Some(serde_json::json!([{"text": "gamma"}])),
+    );
+    let r = run(home, url, TOKEN, &["pull", &a]);
+    assert!(
+        r.ok().stdout.contains(
+            "1 new task(s), 0 changed, 0 deleted; 1 new annotation(s), 1 updated, 0 deleted"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(counts(&a), (3, 2, 1));
+    assert!(listed(&a).contains("gamma"), "{}", listed(&a));
+    assert_eq!(again(&a), nothing);
+
+    // Changed on both sides: both kept, reported; push then sends the local one as new.
+    let mut store = Store::open(Path::new(&a)).unwrap();
+    let ann = store.user_id("ann@example.com").unwrap();
+    store
+        .save_annotation(1, ann, &choice("Positive"), 1.0, SubmitKind::Submit, None)
+        .unwrap();
+    drop(store);
+    let positive: serde_json::Value = serde_json::from_str(&choice("Positive")).unwrap();
+    server.api(
+        Method::Patch,
+        &format!("/api/annotations/{ann1}"),
+        Some(serde_json::json!({"result": positive, "lead_time": 9.0})),
+    );
+    let r = run(home, url, TOKEN, &["pull", &a]);
+    assert!(r.ok().stdout.contains("conflict: task 1"), "{}", r.stdout);
+    assert_eq!(counts(&a).1, 3);
+    let r = run(home, url, TOKEN, &["push", &a]);
+    assert!(
+        r.ok().stdout.contains("pushed 0 task(s), 1 annotation(s)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        server_tasks(server, id)[0]["annotations"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(again(&a), nothing);
+
+    // A task deleted on the server goes here too; one with unsent work stays.
+    server.api(Method::Delete, &format!("/api/tasks/{t1}"), None);
+    let r = run(home, url, TOKEN, &["pull", &clone]);
+    assert!(r.ok().stdout.contains("1 deleted;"), "{}", r.stdout);
+    let mut store = Store::open(Path::new(&clone)).unwrap();
+    let bob = store.user_id("bob@example.com").unwrap();
+    let clone_t2 = 2;
+    store
+        .save_annotation(
+            clone_t2,
+            bob,
+            &choice("Positive"),
+            1.0,
+            SubmitKind::Submit,
+            None,
+        )
+        .unwrap();
+    drop(store);
+    server.api(Method::Delete, &format!("/api/tasks/{t2}"), None);
+    let r = run(home, url, TOKEN, &["pull", &clone]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("was deleted on the server and holds work not sent yet"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(counts(&clone).0, 2);
 }

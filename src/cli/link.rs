@@ -158,3 +158,142 @@ pub fn push(args: PushArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Args, Debug)]
+pub struct PullArgs {
+    /// The project file (SQLite; `.db` may be left off). With --project-id and a file that
+    /// does not exist yet, the server project is cloned into it.
+    #[arg(value_parser = super::project_path)]
+    pub project: PathBuf,
+    /// The server to clone from (default: $LABEL_STUDIO_URL, else the user's config file).
+    #[arg(long, value_name = "URL", requires = "project_id")]
+    pub url: Option<String>,
+    /// Clone this server project into a new project file.
+    #[arg(long = "project-id", value_name = "N")]
+    pub project_id: Option<i64>,
+    /// One JSON object instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Makes a new project from a server project and links it (for a clone).
+fn clone_project(path: &std::path::Path, client: &Client, id: i64) -> Result<Store> {
+    use crate::sync::link::ServerProject;
+    let p: ServerProject = client
+        .get(
+            &format!("/api/projects/{id}"),
+            &format!("reading project {id}"),
+        )
+        .map_err(|e| Error::Other(e.to_string()))?;
+    crate::config::LabelConfig::parse(&p.label_config).map_err(|e| {
+        Error::Other(format!(
+            "project {id} on the server: its label config does not parse here: {e}"
+        ))
+    })?;
+    let mut store = Store::create(
+        path,
+        &crate::store::Project {
+            title: p.title.clone(),
+            label_config: p.label_config.clone(),
+            sampling: crate::store::Sampling::Sequential,
+            model_version: None,
+            created_at: crate::util::now(),
+        },
+    )?;
+    let request = LinkRequest {
+        target: Target::Existing(id),
+        mapping: Vec::new(),
+        media: MediaMethod::Url,
+    };
+    crate::sync::link::link(&mut store, client, &request).map_err(link_error)?;
+    Ok(store)
+}
+
+fn remove_project_files(path: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+pub fn pull(args: PullArgs) -> Result<ExitCode> {
+    let cloning = args.project_id.is_some() && !args.project.exists();
+    let (mut store, creds) = if cloning {
+        let creds = credentials::from_environment(args.url.as_deref())
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        let client = Client::new(&creds);
+        let id = args.project_id.expect("checked above");
+        match clone_project(&args.project, &client, id) {
+            Ok(store) => (store, creds),
+            Err(e) => {
+                remove_project_files(&args.project);
+                return Err(e);
+            }
+        }
+    } else {
+        let store = Store::open(&args.project)?;
+        let Some(link) = store.server_link()? else {
+            return Err(Error::Usage(format!(
+                "{} is not linked to a Label Studio server: run `labelterm link` first, or clone a server project into a new file with --project-id",
+                args.project.display()
+            )));
+        };
+        if let Some(id) = args.project_id.filter(|id| *id != link.project_id) {
+            return Err(Error::Usage(format!(
+                "{} is linked to project {} on {}, not {id}",
+                args.project.display(),
+                link.project_id,
+                link.url
+            )));
+        }
+        let creds = credentials::from_environment(Some(&link.url))
+            .map_err(|e| Error::Usage(e.to_string()))?;
+        (store, creds)
+    };
+    let client = Client::new(&creds);
+    let bar = crate::progress::Progress::new("pulling", None, crate::progress::Unit::Tasks);
+    let result = crate::sync::pull::pull(&mut store, &client, &mut |n| bar.set(n));
+    drop(bar);
+    let report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            if cloning && store.counts().map(|c| c.tasks == 0).unwrap_or(true) {
+                drop(store);
+                remove_project_files(&args.project);
+            }
+            return Err(Error::Other(e.to_string()));
+        }
+    };
+    let link = store.server_link()?.expect("linked above");
+    if args.json {
+        crate::out!(
+            "{}",
+            serde_json::to_string(&report).expect("reports serialise")
+        );
+    } else {
+        if cloning {
+            crate::out!(
+                "cloned project {} \"{}\" on {} into {}",
+                link.project_id,
+                link.title,
+                link.url,
+                args.project.display()
+            );
+        }
+        crate::out!(
+            "pulled from project {} on {}: {} new task(s), {} changed, {} deleted; {} new annotation(s), {} updated, {} deleted; {} new prediction(s)",
+            link.project_id,
+            link.url,
+            report.tasks_new,
+            report.tasks_changed,
+            report.tasks_deleted,
+            report.annotations_new,
+            report.annotations_updated,
+            report.annotations_deleted,
+            report.predictions_new
+        );
+        for c in &report.conflicts {
+            crate::out!("conflict: {c}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -12,6 +12,7 @@ mod export;
 pub mod fts;
 mod import;
 mod link;
+pub mod pull;
 pub mod query;
 mod read;
 pub mod reviews;

@@ -5,6 +5,7 @@
 pub mod client;
 pub mod credentials;
 pub mod link;
+pub mod pull;
 pub mod push;
 
 pub use client::{Client, SyncError};

@@ -85,6 +85,8 @@ pub struct ServerAnnotation {
     #[serde(default)]
     pub import_id: Option<i64>,
     #[serde(default)]
+    pub result: Value,
+    #[serde(default)]
     pub updated_at: String,
 }
 
@@ -355,10 +357,12 @@ fn recover(store: &mut Store, client: &Client, link: &ServerLink) -> Result<u64,
                 .iter()
                 .filter(|a| a.server_task == st.id && a.server_id.is_none())
             {
+                // Another client's annotation may carry the same import id: the result too.
+                let ours = result_value(&a.annotation.result);
                 if let Some(sa) = st
                     .annotations
                     .iter()
-                    .find(|sa| sa.import_id == Some(a.annotation.id))
+                    .find(|sa| sa.import_id == Some(a.annotation.id) && sa.result == ours)
                 {
                     sent.annotations.push(SentAnnotation {
                         id: a.annotation.id,
