@@ -198,7 +198,23 @@ pub trait TaskSource {
         render: &(dyn Fn(ItemGroup) -> Result<Vec<u8>> + Sync),
         f: &mut dyn FnMut(Vec<u8>) -> Result<()>,
     ) -> Result<()>;
+
+    /// Like [`TaskSource::for_each_rendered`]; from an export file, `raw` first gets each
+    /// task's JSON text, and the items are built and rendered only when it gives `None`.
+    fn for_each_rendered_raw(
+        &mut self,
+        opts: &model::ItemOptions,
+        raw: &RawRender,
+        render: &(dyn Fn(ItemGroup) -> Result<Vec<u8>> + Sync),
+        f: &mut dyn FnMut(Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        let _ = raw;
+        self.for_each_rendered(opts, render, f)
+    }
 }
+
+/// Renders one task straight from its JSON text, or gives `None` to leave it to the items.
+pub type RawRender<'a> = dyn Fn(&[u8]) -> Option<Vec<u8>> + Sync + 'a;
 
 /// The items of one task, with the directory its relative media paths refer to.
 pub struct ItemGroup {
@@ -415,9 +431,9 @@ impl FileSource {
         );
         pipeline::ordered_map(
             &mut |push| {
-                split::for_each_element(&file, name, &mut |bytes, line, col| {
-                    progress.inc(bytes.len() as u64);
-                    Ok(if push((bytes.to_vec(), line, col)) {
+                split::for_each_element(&file, name, &mut |element, line, col| {
+                    progress.inc(element.bytes().len() as u64);
+                    Ok(if push((element, line, col)) {
                         split::Next::Continue
                     } else {
                         // The export stopped.
@@ -425,11 +441,11 @@ impl FileSource {
                     })
                 })
             },
-            &|(bytes, line, col): (Vec<u8>, usize, usize)| {
+            &|(element, line, col): (split::Element, usize, usize)| {
                 let locate = |e: serde_json::Error| {
                     Error::one(crate::import::json::locate_error(&e, name, line, col))
                 };
-                map(&bytes, &locate)
+                map(element.bytes(), &locate)
             },
             f,
         )
@@ -444,19 +460,27 @@ impl FileSource {
     ) -> Result<()> {
         let folder = self.folder();
         self.stream(
-            &|bytes, locate| {
-                let items = match model::TaskParts::parse(bytes).map_err(locate)? {
-                    Some(t) => model::items_of_parts(t, opts),
-                    None => Vec::new(),
-                };
-                then(ItemGroup {
-                    items,
-                    base_dir: folder.clone(),
-                })
-            },
+            &|bytes, locate| then(items_of_element(bytes, locate, opts, &folder)?),
             f,
         )
     }
+}
+
+/// The item group of one element of an export file.
+fn items_of_element(
+    bytes: &[u8],
+    locate: &Locate,
+    opts: &model::ItemOptions,
+    folder: &Option<PathBuf>,
+) -> Result<ItemGroup> {
+    let items = match model::TaskParts::parse(bytes).map_err(locate)? {
+        Some(t) => model::items_of_parts(t, opts),
+        None => Vec::new(),
+    };
+    Ok(ItemGroup {
+        items,
+        base_dir: folder.clone(),
+    })
 }
 
 impl TaskSource for FileSource {
@@ -488,6 +512,23 @@ impl TaskSource for FileSource {
         f: &mut dyn FnMut(Vec<u8>) -> Result<()>,
     ) -> Result<()> {
         self.item_stream(opts, render, f)
+    }
+
+    fn for_each_rendered_raw(
+        &mut self,
+        opts: &model::ItemOptions,
+        raw: &RawRender,
+        render: &(dyn Fn(ItemGroup) -> Result<Vec<u8>> + Sync),
+        f: &mut dyn FnMut(Vec<u8>) -> Result<()>,
+    ) -> Result<()> {
+        let folder = self.folder();
+        self.stream(
+            &|bytes, locate| match raw(bytes) {
+                Some(out) => Ok(out),
+                None => render(items_of_element(bytes, locate, opts, &folder)?),
+            },
+            f,
+        )
     }
 }
 

@@ -62,7 +62,7 @@ pub struct ItemOptions<'a> {
 }
 
 /// The control a result belongs to: the exact name, else the longest Repeater pattern.
-fn matching_tag<'c>(config: &'c LabelConfig, from_name: &str) -> Option<&'c str> {
+pub(super) fn matching_tag<'c>(config: &'c LabelConfig, from_name: &str) -> Option<&'c str> {
     if let Some(c) = config.controls.iter().find(|c| c.name == from_name) {
         return Some(&c.tag);
     }
@@ -79,7 +79,7 @@ fn matching_tag<'c>(config: &'c LabelConfig, from_name: &str) -> Option<&'c str>
 }
 
 /// Python's ordering of `created_at` values (a missing one counts as 0).
-fn compare_created(a: &Value, b: &Value) -> Ordering {
+pub(super) fn compare_created(a: &Value, b: &Value) -> Ordering {
     match (a, b) {
         (Value::String(x), Value::String(y)) => x.cmp(y),
         (Value::Number(x), Value::Number(y)) => x
@@ -333,7 +333,11 @@ impl TaskParts {
     pub fn parse(bytes: &[u8]) -> serde_json::Result<Option<TaskParts>> {
         // Only objects: serde would also fill a struct from a list, by position.
         let object = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
-        if object && let Ok(t) = serde_json::from_slice::<TaskParts>(bytes) {
+        // Checked as UTF-8 once, the strings are not checked again one by one.
+        if object
+            && let Ok(text) = std::str::from_utf8(bytes)
+            && let Ok(t) = serde_json::from_str::<TaskParts>(text)
+        {
             return Ok(Some(t));
         }
         Ok(TaskParts::of_value(serde_json::from_slice(bytes)?))
@@ -432,7 +436,12 @@ fn parse_or_null(text: &str) -> Value {
 /// The annotator as the converter prints it (`get_annotator`): a dict's `email`, an int
 /// as an int (`int_id`) or its decimal text, anything else as text.
 pub fn annotator(item: &Item, int_id: bool) -> Value {
-    match &item.completed_by {
+    annotator_of(&item.completed_by, int_id)
+}
+
+/// [`annotator`] of an annotation's `completed_by`.
+pub fn annotator_of(completed_by: &Value, int_id: bool) -> Value {
+    match completed_by {
         Value::Object(m) => m.get("email").cloned().unwrap_or(Value::Null),
         Value::Number(n) if n.is_i64() || n.is_u64() => {
             if int_id {

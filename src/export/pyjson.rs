@@ -118,6 +118,12 @@ impl JsonStyle {
 
 pub fn escape_str(out: &mut String, s: &str, style: &JsonStyle) {
     out.push('"');
+    escape_str_body(out, s, style);
+    out.push('"');
+}
+
+/// The inside of [`escape_str`]'s quotes.
+fn escape_str_body(out: &mut String, s: &str, style: &JsonStyle) {
     // Fast path: nothing to escape (the common case) is copied in one go.
     let plain = |b: u8| {
         b >= 0x20
@@ -128,7 +134,6 @@ pub fn escape_str(out: &mut String, s: &str, style: &JsonStyle) {
     };
     if s.bytes().all(plain) {
         out.push_str(s);
-        out.push('"');
         return;
     }
     for c in s.chars() {
@@ -156,7 +161,6 @@ pub fn escape_str(out: &mut String, s: &str, style: &JsonStyle) {
             c => out.push(c),
         }
     }
-    out.push('"');
 }
 
 fn newline(out: &mut String, indent: usize, level: usize) {
@@ -226,6 +230,207 @@ pub fn write_value(out: &mut String, v: &Value, style: &JsonStyle, level: usize)
             }
             out.push('}');
         }
+    }
+}
+
+/// Writes the JSON text `raw` as [`write_value`] writes the value parsed from it, without
+/// building that value. `None` when an object in it repeats a key: the parsed map keeps
+/// the last value in the first one's place, which a single pass cannot write; the caller
+/// then takes the way through the value (and drops what was written).
+pub fn write_raw(out: &mut String, raw: &str, style: &JsonStyle, level: usize) -> Option<()> {
+    let b = raw.as_bytes();
+    // The common cases, without a parser: a string with no escapes, a small whole number.
+    if b.len() >= 2 && b[0] == b'"' && !b.contains(&b'\\') {
+        escape_str(out, &raw[1..raw.len() - 1], style);
+        return Some(());
+    }
+    if !b.is_empty()
+        && b.len() <= 18
+        && b.iter().all(u8::is_ascii_digit)
+        && (b[0] != b'0' || b.len() == 1)
+    {
+        out.push_str(raw);
+        return Some(());
+    }
+    let mut de = serde_json::Deserializer::from_str(raw);
+    serde::de::DeserializeSeed::deserialize(Transcode { out, style, level }, &mut de).ok()?;
+    de.end().ok()
+}
+
+/// Writes one parsed value as it is read (see [`write_raw`]).
+struct Transcode<'o, 's> {
+    out: &'o mut String,
+    style: &'s JsonStyle,
+    level: usize,
+}
+
+impl Transcode<'_, '_> {
+    fn separators(&self) -> (&'static str, &'static str) {
+        match (self.style.indent, self.style.python_separators) {
+            (Some(_), _) => (",", ": "),
+            (None, true) => (", ", ": "),
+            (None, false) => (",", ":"),
+        }
+    }
+
+    /// Before element `i` of a container.
+    fn open_element(&mut self, i: usize, item_sep: &str) {
+        if i > 0 {
+            self.out.push_str(item_sep);
+        }
+        if let Some(n) = self.style.indent {
+            newline(self.out, n, self.level + 1);
+        }
+    }
+
+    fn close(&mut self, n: usize, empty: &str, end: char) {
+        if n == 0 {
+            self.out.push_str(empty);
+            return;
+        }
+        if let Some(k) = self.style.indent {
+            newline(self.out, k, self.level);
+        }
+        self.out.push(end);
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Transcode<'_, '_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Transcode<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        self.out.push_str("null");
+        Ok(())
+    }
+
+    fn visit_bool<E>(self, b: bool) -> Result<(), E> {
+        self.out.push_str(if b { "true" } else { "false" });
+        Ok(())
+    }
+
+    fn visit_i64<E>(self, i: i64) -> Result<(), E> {
+        let _ = write!(self.out, "{i}");
+        Ok(())
+    }
+
+    fn visit_u64<E>(self, u: u64) -> Result<(), E> {
+        let _ = write!(self.out, "{u}");
+        Ok(())
+    }
+
+    fn visit_f64<E>(self, x: f64) -> Result<(), E> {
+        // A parsed value holds no infinite number: it becomes null.
+        match serde_json::Number::from_f64(x) {
+            Some(n) => self.out.push_str(&number_repr(&n, self.style.exponent)),
+            None => self.out.push_str("null"),
+        }
+        Ok(())
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<(), E> {
+        escape_str(self.out, s, self.style);
+        Ok(())
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        let (item_sep, _) = self.separators();
+        let mut n = 0;
+        loop {
+            // The bracket or separator goes first; taken back when no element follows.
+            let mark = self.out.len();
+            if n == 0 {
+                self.out.push('[');
+            }
+            self.open_element(n, item_sep);
+            let seed = Transcode {
+                out: &mut *self.out,
+                style: self.style,
+                level: self.level + 1,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                self.out.truncate(mark);
+                break;
+            }
+            n += 1;
+        }
+        self.close(n, "[]", ']');
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let (item_sep, key_sep) = self.separators();
+        let mut keys: Vec<Key<'de>> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            if keys.iter().any(|k| k.as_str() == key.as_str()) {
+                return Err(serde::de::Error::custom("repeated key"));
+            }
+            if keys.is_empty() {
+                self.out.push('{');
+            }
+            self.open_element(keys.len(), item_sep);
+            escape_str(self.out, key.as_str(), self.style);
+            self.out.push_str(key_sep);
+            keys.push(key);
+            map.next_value_seed(Transcode {
+                out: &mut *self.out,
+                style: self.style,
+                level: self.level + 1,
+            })?;
+        }
+        self.close(keys.len(), "{}", '}');
+        Ok(())
+    }
+}
+
+/// An object key as read: borrowed from the text unless it had escapes.
+pub enum Key<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+/// Reads a [`Key`] (any string).
+pub struct KeySeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
+    type Value = Key<'de>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key::Borrowed(s))
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
+        Ok(Key::Owned(s.to_string()))
     }
 }
 

@@ -1,10 +1,12 @@
 //! Splits a Label Studio JSON export (a list of tasks, or one task object) into its
 //! elements without parsing them: strings are skipped with `memchr`, brackets counted.
-//! Memory holds the current element and one read chunk; line numbers (for messages) are
-//! counted over the bytes passed.
+//! The file is read in blocks that the elements share (see [`Element`]), so an element is
+//! handed on without being copied; memory holds the blocks of the elements still in use.
+//! Line numbers (for messages) are counted over the bytes passed.
 
 use crate::error::{Error, Location, Problem};
 use std::io::Read;
+use std::sync::Arc;
 
 const CHUNK: usize = 1 << 20;
 
@@ -14,10 +16,25 @@ pub enum Next {
     Stop,
 }
 
+/// One element: a range of a block of the file, shared with the other elements read from
+/// that block.
+pub struct Element {
+    block: Arc<Vec<u8>>,
+    start: usize,
+    end: usize,
+}
+
+impl Element {
+    pub fn bytes(&self) -> &[u8] {
+        &self.block[self.start..self.end]
+    }
+}
+
 struct Buf<R: Read> {
     r: R,
-    data: Vec<u8>,
-    /// Start of unconsumed bytes in `data`.
+    /// The block being read. It is never written once read: elements handed on keep it.
+    data: Arc<Vec<u8>>,
+    /// Start of unconsumed bytes in `data`; offsets below are from here.
     pos: usize,
     eof: bool,
     /// Line at `data[pos]` (1-based), and how far into that line `pos` is.
@@ -26,22 +43,37 @@ struct Buf<R: Read> {
 }
 
 impl<R: Read> Buf<R> {
-    /// Makes `data[end]` available (reading more input); false at end of input. Only
-    /// `consume` drops bytes, so offsets stay valid between two `consume` calls.
-    fn more(&mut self, end: usize) -> std::io::Result<bool> {
-        while end >= self.data.len() {
+    /// Makes the byte at offset `k` available (reading more input); false at end of input.
+    /// Offsets stay valid until `consume`.
+    fn more(&mut self, k: usize) -> std::io::Result<bool> {
+        while self.pos + k >= self.data.len() {
             if self.eof {
                 return Ok(false);
             }
-            let old = self.data.len();
-            self.data.resize(old + CHUNK, 0);
-            let n = self.r.read(&mut self.data[old..])?;
-            self.data.truncate(old + n);
-            if n == 0 {
+            // A new block, starting with the unconsumed bytes (the element being read):
+            // the bytes before them stay with the elements already handed on.
+            let tail = &self.data[self.pos..];
+            let mut next = Vec::with_capacity(CHUNK.max(2 * tail.len()));
+            next.extend_from_slice(tail);
+            let want = next.capacity() - next.len();
+            // `read_to_end` fills the spare capacity without zeroing it first.
+            let n = (&mut self.r).take(want as u64).read_to_end(&mut next)?;
+            if n < want {
                 self.eof = true;
             }
+            self.data = Arc::new(next);
+            self.pos = 0;
         }
         Ok(true)
+    }
+
+    fn byte(&self, k: usize) -> u8 {
+        self.data[self.pos + k]
+    }
+
+    /// The available bytes from offset `k` on.
+    fn from(&self, k: usize) -> &[u8] {
+        &self.data[(self.pos + k).min(self.data.len())..]
     }
 
     /// Consumes `n` bytes, keeping the line count.
@@ -55,10 +87,6 @@ impl<R: Read> Buf<R> {
             None => self.col += n,
         }
         self.pos += n;
-        if self.pos > CHUNK {
-            self.data.drain(..self.pos);
-            self.pos = 0;
-        }
     }
 }
 
@@ -77,14 +105,14 @@ fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-/// Receives one element's bytes with the line and column where it starts.
-pub type ElementFn<'a> = dyn FnMut(&[u8], usize, usize) -> Result<Next, Error> + 'a;
+/// Receives one element with the line and column where it starts.
+pub type ElementFn<'a> = dyn FnMut(Element, usize, usize) -> Result<Next, Error> + 'a;
 
 /// Calls `f` with the bytes of every element (and its line and column).
 pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<(), Error> {
     let mut b = Buf {
         r,
-        data: Vec::with_capacity(CHUNK),
+        data: Arc::new(Vec::new()),
         pos: 0,
         eof: false,
         line: 1,
@@ -100,10 +128,10 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
     // Skips whitespace (and a byte order mark at the start); returns the next byte.
     let skip = |b: &mut Buf<R>| -> Result<Option<u8>, Error> {
         loop {
-            if !b.more(b.pos).map_err(io)? {
+            if !b.more(0).map_err(io)? {
                 return Ok(None);
             }
-            let c = b.data[b.pos];
+            let c = b.byte(0);
             if is_ws(c) {
                 b.consume(1);
             } else {
@@ -111,8 +139,8 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
             }
         }
     };
-    if b.more(2).map_err(io)? && b.data.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        b.pos = 3;
+    if b.more(2).map_err(io)? && b.from(0).starts_with(&[0xEF, 0xBB, 0xBF]) {
+        b.pos += 3;
     }
     let list = match skip(&mut b)? {
         None => {
@@ -159,29 +187,28 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
             return Err(fail(&b, "unexpected text after the task object"));
         }
         first = false;
-        // Find the end of the element starting at b.pos.
-        let start = b.pos;
-        let mut i = start;
+        // Find the end of the element starting at b.pos: `k` bytes on.
+        let mut k = 0;
         let mut depth = 0usize;
         loop {
-            if !b.more(i).map_err(io)? {
+            if !b.more(k).map_err(io)? {
                 return Err(fail(&b, "unexpected end of file inside a task"));
             }
-            let c = b.data[i];
-            match c {
+            match b.byte(k) {
                 b'"' => {
-                    i += 1;
+                    k += 1;
                     loop {
-                        if !b.more(i).map_err(io)? {
+                        if !b.more(k).map_err(io)? {
                             return Err(fail(&b, "unexpected end of file inside a string"));
                         }
-                        match memchr::memchr2(b'"', b'\\', &b.data[i..]) {
-                            Some(k) if b.data[i + k] == b'"' => {
-                                i += k + 1;
+                        let rest = b.from(k);
+                        match memchr::memchr2(b'"', b'\\', rest) {
+                            Some(j) if rest[j] == b'"' => {
+                                k += j + 1;
                                 break;
                             }
-                            Some(k) => i += k + 2,
-                            None => i = b.data.len(),
+                            Some(j) => k += j + 2,
+                            None => k += rest.len(),
                         }
                     }
                     if depth == 0 {
@@ -190,7 +217,7 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
                 }
                 b'{' | b'[' => {
                     depth += 1;
-                    i += 1;
+                    k += 1;
                 }
                 b'}' | b']' => {
                     if depth == 0 {
@@ -198,7 +225,7 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
                         break;
                     }
                     depth -= 1;
-                    i += 1;
+                    k += 1;
                     if depth == 0 {
                         break;
                     }
@@ -206,12 +233,12 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
                 b',' if depth == 0 => break,
                 c if depth == 0 && is_ws(c) => break,
                 _ => {
-                    i += 1;
+                    k += 1;
                     if depth > 0 {
                         // Inside an element only quotes and brackets matter: pass over
                         // the rest (mostly indentation) in one tight loop.
-                        let rest = &b.data[i.min(b.data.len())..];
-                        i += rest
+                        let rest = b.from(k);
+                        k += rest
                             .iter()
                             .position(|&c| STRUCTURAL[c as usize])
                             .unwrap_or(rest.len());
@@ -220,8 +247,13 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
             }
         }
         let (line, col) = (b.line, b.col);
-        let next = f(&b.data[start..i], line, col)?;
-        b.consume(i - start);
+        let element = Element {
+            block: Arc::clone(&b.data),
+            start: b.pos,
+            end: b.pos + k,
+        };
+        let next = f(element, line, col)?;
+        b.consume(k);
         if let Next::Stop = next {
             return Ok(());
         }
@@ -235,7 +267,7 @@ mod tests {
     fn split(text: &str) -> Result<Vec<(String, usize)>, Error> {
         let mut out = Vec::new();
         for_each_element(text.as_bytes(), "t.json", &mut |e, line, _| {
-            out.push((String::from_utf8(e.to_vec()).unwrap(), line));
+            out.push((String::from_utf8(e.bytes().to_vec()).unwrap(), line));
             Ok(Next::Continue)
         })?;
         Ok(out)
