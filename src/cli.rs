@@ -188,6 +188,9 @@ pub enum Command {
     /// project (work not pushed yet is never overwritten; conflicts keep both); with
     /// --project-id and a new file, clone a server project.
     Pull(link::PullArgs),
+    /// What is only here, only on the linked Label Studio server, and changed on both
+    /// sides (nothing is changed on either side).
+    Status(link::StatusArgs),
     /// Remove the project's link to a Label Studio server (nothing on the server changes).
     Unlink {
         /// The project file (SQLite; `.db` may be left off).
@@ -505,6 +508,7 @@ fn run_command(command: Command) -> Result<ExitCode, Error> {
         Command::Link(args) => link::run(args),
         Command::Push(args) => link::push(args),
         Command::Pull(args) => link::pull(args),
+        Command::Status(args) => link::status(args),
         Command::Unlink { project } => link::unlink(project),
         Command::Import {
             project,

@@ -1,6 +1,9 @@
 //! Against a real Label Studio server: `link` and `unlink` with a legacy token and a
 //! personal access token, a server project made from the local config, one attached to
-//! with a matching config (and with `--map`), and the refusals.
+//! with a matching config (and with `--map`), and the refusals; `push` (idempotence, later
+//! annotations, updates, a conflict, an interrupted batch, a server that is gone); `pull`
+//! and cloning (changes, additions, conflicts kept on both sides, deletions, unsent work
+//! kept); `status`.
 //!
 //! Runs when `LABELTERM_LS_SERVER` names Label Studio's `label-studio` program (`.ci/run`
 //! installs it into a virtual environment and sets it). The server starts on 127.0.0.1
@@ -169,7 +172,7 @@ const CONFIG: &str = r#"<View>
 </View>"#;
 
 #[test]
-fn link_and_unlink_against_a_real_server() {
+fn link_push_pull_and_status_against_a_real_server() {
     let Ok(program) = std::env::var("LABELTERM_LS_SERVER") else {
         eprintln!(
             "skipped: LABELTERM_LS_SERVER is not set (.ci/run installs Label Studio and sets it)"
@@ -704,6 +707,23 @@ fn pull(server: &Server, home: &Path) {
         &format!("/api/projects/{id}/import"),
         Some(serde_json::json!([{"text": "gamma"}])),
     );
+    // status says what pull would bring, and changes nothing.
+    let status = |p: &str| -> serde_json::Value {
+        serde_json::from_str(&run(home, url, TOKEN, &["status", p, "--json"]).ok().stdout).unwrap()
+    };
+    let st = status(&a);
+    assert_eq!(st["server"]["tasks_only_there"], 1, "{st}");
+    assert_eq!(st["server"]["annotations_only_there"], 1, "{st}");
+    assert_eq!(st["server"]["annotations_changed_there"], 1, "{st}");
+    assert_eq!(
+        (
+            st["local"]["tasks_only_here"].as_u64(),
+            st["changed_on_both"].as_u64()
+        ),
+        (Some(0), Some(0)),
+        "{st}"
+    );
+    assert_eq!(status(&a), st);
     let r = run(home, url, TOKEN, &["pull", &a]);
     assert!(
         r.ok().stdout.contains(
@@ -729,8 +749,10 @@ fn pull(server: &Server, home: &Path) {
         &format!("/api/annotations/{ann1}"),
         Some(serde_json::json!({"result": positive, "lead_time": 9.0})),
     );
+    assert_eq!(status(&a)["changed_on_both"], 1);
     let r = run(home, url, TOKEN, &["pull", &a]);
     assert!(r.ok().stdout.contains("conflict: task 1"), "{}", r.stdout);
+    assert_eq!(status(&a)["local"]["annotations_only_here"], 1);
     assert_eq!(counts(&a).1, 3);
     let r = run(home, url, TOKEN, &["push", &a]);
     assert!(

@@ -297,3 +297,67 @@ pub fn pull(args: PullArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Args, Debug)]
+pub struct StatusArgs {
+    /// The project file (SQLite; `.db` may be left off).
+    #[arg(value_parser = super::project_path)]
+    pub project: PathBuf,
+    /// One JSON object instead of lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn status(args: StatusArgs) -> Result<ExitCode> {
+    let store = Store::open(&args.project)?;
+    let Some(link) = store.server_link()? else {
+        return Err(Error::Usage(format!(
+            "{} is not linked to a Label Studio server: run `labelterm link` first",
+            args.project.display()
+        )));
+    };
+    let creds =
+        credentials::from_environment(Some(&link.url)).map_err(|e| Error::Usage(e.to_string()))?;
+    let client = Client::new(&creds);
+    let waiting = crate::progress::Progress::waiting("reading the server");
+    let st =
+        crate::sync::status::status(&store, &client).map_err(|e| Error::Other(e.to_string()))?;
+    drop(waiting);
+    if args.json {
+        crate::out!(
+            "{}",
+            serde_json::to_string(&st).expect("statuses serialise")
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (l, s) = (&st.local, &st.server);
+    crate::out!(
+        "{}: linked to project {} \"{}\" on {}",
+        args.project.display(),
+        st.project_id,
+        link.title,
+        st.url
+    );
+    crate::out!(
+        "only here (push sends):   {} of {} task(s), {} annotation(s), {} changed annotation(s), {} prediction(s)",
+        l.tasks_only_here,
+        l.tasks,
+        l.annotations_only_here,
+        l.annotations_changed_here,
+        l.predictions_only_here
+    );
+    crate::out!(
+        "only there (pull brings): {} of {} task(s), {} annotation(s), {} changed annotation(s); deleted there: {} task(s), {} annotation(s)",
+        s.tasks_only_there,
+        s.tasks,
+        s.annotations_only_there,
+        s.annotations_changed_there,
+        s.tasks_deleted_there,
+        s.annotations_deleted_there
+    );
+    crate::out!(
+        "changed on both sides:    {} annotation(s) (pull keeps both)",
+        st.changed_on_both
+    );
+    Ok(ExitCode::SUCCESS)
+}

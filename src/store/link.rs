@@ -49,6 +49,16 @@ pub struct SentAnnotation {
     pub server_updated_at: String,
 }
 
+/// An annotation's revision beside the record of its server side.
+#[derive(Debug, Clone)]
+pub struct AnnotationSyncState {
+    pub revision: i64,
+    pub server_id: Option<i64>,
+    /// The local revision the server's copy last matched.
+    pub synced_revision: Option<i64>,
+    pub server_updated_at: Option<String>,
+}
+
 /// An annotation on a task the server has, with what is known of its server side.
 #[derive(Debug, Clone)]
 pub struct SyncedAnnotation {
@@ -295,6 +305,36 @@ impl Store {
             .prepare("SELECT server_id FROM server_predictions")?
             .query_map([], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Every annotation with the record of its server side.
+    pub fn annotation_sync_states(&self) -> Result<Vec<AnnotationSyncState>> {
+        Ok(self
+            .conn
+            .prepare(
+                "SELECT a.revision, s.server_id, s.revision, s.server_updated_at
+                 FROM annotations a LEFT JOIN server_annotations s ON s.annotation_id = a.id",
+            )?
+            .query_map([], |r| {
+                Ok(AnnotationSyncState {
+                    revision: r.get(0)?,
+                    server_id: r.get(1)?,
+                    synced_revision: r.get(2)?,
+                    server_updated_at: r.get(3)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// (tasks, tasks not on the server, predictions not on the server).
+    pub fn unsent_counts(&self) -> Result<(i64, i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT COUNT(*) FROM tasks),
+                    (SELECT COUNT(*) FROM tasks t WHERE NOT EXISTS (SELECT 1 FROM server_tasks s WHERE s.task_id = t.id)),
+                    (SELECT COUNT(*) FROM predictions p WHERE NOT EXISTS (SELECT 1 FROM server_predictions s WHERE s.prediction_id = p.id))",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?)
     }
 
     /// How much of the project the server has: (tasks, annotations, predictions) sent.

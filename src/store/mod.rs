@@ -20,7 +20,7 @@ pub mod schema;
 pub mod settings;
 pub mod views;
 
-pub use link::{PushTask, Sent, SentAnnotation, ServerLink, SyncedAnnotation};
+pub use link::{AnnotationSyncState, PushTask, Sent, SentAnnotation, ServerLink, SyncedAnnotation};
 
 pub use agreement::{AgreementAnnotation, AgreementPrediction, TaskResults};
 pub use bulk::{BulkPreview, Converted, DeletedAnnotations, DeletedPredictions, DeletedTasks};

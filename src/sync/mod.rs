@@ -7,6 +7,7 @@ pub mod credentials;
 pub mod link;
 pub mod pull;
 pub mod push;
+pub mod status;
 
 pub use client::{Client, SyncError};
 pub use credentials::{Credentials, Secret};
