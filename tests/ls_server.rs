@@ -147,6 +147,20 @@ impl Server {
     }
 }
 
+/// A new project from a config and a task file.
+fn init(project: &str, config: &str, tasks: &str) {
+    common::labelterm(&[
+        "init",
+        "-q",
+        "--label-config",
+        config,
+        "--input-path",
+        tasks,
+        project,
+    ])
+    .ok();
+}
+
 /// Runs labelterm with the server's address and `key`, and no user config file.
 fn run(home: &Path, url: &str, key: &str, args: &[&str]) -> common::Run {
     let out = Command::new(env!("CARGO_BIN_EXE_labelterm"))
@@ -185,16 +199,7 @@ fn link_push_pull_and_status_against_a_real_server() {
     let config = common::write(home, "config.xml", CONFIG);
     let tasks = common::write(home, "tasks.json", r#"[{"text": "good"}, {"text": "bad"}]"#);
     let project = common::path(home, "p.db");
-    common::labelterm(&[
-        "init",
-        "-q",
-        "--label-config",
-        &config,
-        "--input-path",
-        &tasks,
-        &project,
-    ])
-    .ok();
+    init(&project, &config, &tasks);
     let url = server.url.as_str();
 
     // A wrong key: refused, named, never shown.
@@ -268,16 +273,7 @@ fn link_push_pull_and_status_against_a_real_server() {
     let other_config = common::write(home, "other.xml", CONFIG.replace("$text", "$review"));
     let other_tasks = common::write(home, "other.json", r#"[{"review": "fine"}]"#);
     let other = common::path(home, "other.db");
-    common::labelterm(&[
-        "init",
-        "-q",
-        "--label-config",
-        &other_config,
-        "--input-path",
-        &other_tasks,
-        &other,
-    ])
-    .ok();
+    init(&other, &other_config, &other_tasks);
     let r = run(
         home,
         url,
@@ -408,16 +404,7 @@ fn push(server: &Server, home: &Path) {
     );
     let config = common::path(home, "config.xml");
     let project = common::path(home, "push.db");
-    common::labelterm(&[
-        "init",
-        "-q",
-        "--label-config",
-        &config,
-        "--input-path",
-        &tasks,
-        &project,
-    ])
-    .ok();
+    init(&project, &config, &tasks);
     let r = run(home, url, TOKEN, &["push", &project]);
     r.failed(2);
     assert!(
@@ -611,16 +598,7 @@ fn pull(server: &Server, home: &Path) {
     );
     let config = common::path(home, "config.xml");
     let a = common::path(home, "pull-a.db");
-    common::labelterm(&[
-        "init",
-        "-q",
-        "--label-config",
-        &config,
-        "--input-path",
-        &tasks,
-        &a,
-    ])
-    .ok();
+    init(&a, &config, &tasks);
     let id = project_id(
         &run(
             home,

@@ -1,7 +1,7 @@
 //! `labelterm link` and `labelterm unlink`: a project's link to a Label Studio server.
 
 use crate::error::{Error, Result};
-use crate::store::Store;
+use crate::store::{ServerLink, Store};
 use crate::sync::link::{LinkError, LinkRequest, MediaMethod, Target};
 use crate::sync::{Client, credentials};
 use clap::Args;
@@ -37,6 +37,21 @@ pub struct LinkArgs {
     /// (`url` is the one method so far.)
     #[arg(long, value_name = "METHOD", default_value = "url", value_parser = ["url"])]
     pub media: String,
+}
+
+/// The project's link and a client for its server, or a usage error saying to link first
+/// (`or` adds another way).
+fn linked(store: &Store, project: &std::path::Path, or: &str) -> Result<(ServerLink, Client)> {
+    let Some(link) = store.server_link()? else {
+        return Err(Error::Usage(format!(
+            "{} is not linked to a Label Studio server: run `labelterm link` first{or}",
+            project.display()
+        )));
+    };
+    let creds =
+        credentials::from_environment(Some(&link.url)).map_err(|e| Error::Usage(e.to_string()))?;
+    let client = Client::new(&creds);
+    Ok((link, client))
 }
 
 fn link_error(e: LinkError) -> Error {
@@ -108,15 +123,7 @@ pub struct PushArgs {
 
 pub fn push(args: PushArgs) -> Result<ExitCode> {
     let mut store = Store::open(&args.project)?;
-    let Some(link) = store.server_link()? else {
-        return Err(Error::Usage(format!(
-            "{} is not linked to a Label Studio server: run `labelterm link` first",
-            args.project.display()
-        )));
-    };
-    let creds =
-        credentials::from_environment(Some(&link.url)).map_err(|e| Error::Usage(e.to_string()))?;
-    let client = Client::new(&creds);
+    let (link, client) = linked(&store, &args.project, "")?;
     let total = store.counts()?.tasks as u64;
     let bar = crate::progress::Progress::new("pushing", Some(total), crate::progress::Unit::Tasks);
     let result = crate::sync::push::push(&mut store, &client, &mut |n| bar.set(n));
@@ -217,13 +224,13 @@ fn remove_project_files(path: &std::path::Path) {
 
 pub fn pull(args: PullArgs) -> Result<ExitCode> {
     let cloning = args.project_id.is_some() && !args.project.exists();
-    let (mut store, creds) = if cloning {
+    let (mut store, client) = if cloning {
         let creds = credentials::from_environment(args.url.as_deref())
             .map_err(|e| Error::Usage(e.to_string()))?;
         let client = Client::new(&creds);
         let id = args.project_id.expect("checked above");
         match clone_project(&args.project, &client, id) {
-            Ok(store) => (store, creds),
+            Ok(store) => (store, client),
             Err(e) => {
                 remove_project_files(&args.project);
                 return Err(e);
@@ -231,12 +238,11 @@ pub fn pull(args: PullArgs) -> Result<ExitCode> {
         }
     } else {
         let store = Store::open(&args.project)?;
-        let Some(link) = store.server_link()? else {
-            return Err(Error::Usage(format!(
-                "{} is not linked to a Label Studio server: run `labelterm link` first, or clone a server project into a new file with --project-id",
-                args.project.display()
-            )));
-        };
+        let (link, client) = linked(
+            &store,
+            &args.project,
+            ", or clone a server project into a new file with --project-id",
+        )?;
         if let Some(id) = args.project_id.filter(|id| *id != link.project_id) {
             return Err(Error::Usage(format!(
                 "{} is linked to project {} on {}, not {id}",
@@ -245,11 +251,8 @@ pub fn pull(args: PullArgs) -> Result<ExitCode> {
                 link.url
             )));
         }
-        let creds = credentials::from_environment(Some(&link.url))
-            .map_err(|e| Error::Usage(e.to_string()))?;
-        (store, creds)
+        (store, client)
     };
-    let client = Client::new(&creds);
     let bar = crate::progress::Progress::new("pulling", None, crate::progress::Unit::Tasks);
     let result = crate::sync::pull::pull(&mut store, &client, &mut |n| bar.set(n));
     drop(bar);
@@ -310,15 +313,7 @@ pub struct StatusArgs {
 
 pub fn status(args: StatusArgs) -> Result<ExitCode> {
     let store = Store::open(&args.project)?;
-    let Some(link) = store.server_link()? else {
-        return Err(Error::Usage(format!(
-            "{} is not linked to a Label Studio server: run `labelterm link` first",
-            args.project.display()
-        )));
-    };
-    let creds =
-        credentials::from_environment(Some(&link.url)).map_err(|e| Error::Usage(e.to_string()))?;
-    let client = Client::new(&creds);
+    let (link, client) = linked(&store, &args.project, "")?;
     let waiting = crate::progress::Progress::waiting("reading the server");
     let st =
         crate::sync::status::status(&store, &client).map_err(|e| Error::Other(e.to_string()))?;

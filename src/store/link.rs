@@ -1,4 +1,4 @@
-//! The link to a Label Studio server project (see `crate::sync::link`).
+//! The link to a Label Studio server project (`labelterm link`) and what was sent there.
 
 use super::read::{
     ANNOTATION_COLUMNS, AnnotationRow, PREDICTION_COLUMNS, PredictionRow, annotation_row,

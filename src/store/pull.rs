@@ -1,4 +1,4 @@
-//! The writes of `labelterm pull` (see `crate::sync::pull`): server tasks, annotations and
+//! The writes of `labelterm pull`: server tasks, annotations and
 //! predictions brought into the project with their server ids recorded, one transaction
 //! per page of the server's list.
 

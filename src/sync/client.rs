@@ -289,6 +289,55 @@ impl Client {
     pub fn delete(&self, path: &str, action: &str) -> Result<(), SyncError> {
         self.send(Method::Delete, path, None, action).map(|_| ())
     }
+
+    /// Reads a server project's tasks `page_size` at a time, in the order and selection of
+    /// the data manager `query`, handing each page to `f`.
+    pub fn each_task_page<T: DeserializeOwned, E: From<SyncError>>(
+        &self,
+        project: i64,
+        query: &Value,
+        page_size: usize,
+        mut f: impl FnMut(Vec<T>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        #[derive(serde::Deserialize)]
+        #[serde(bound = "T: DeserializeOwned")]
+        struct Page<T> {
+            #[serde(default = "Vec::new")]
+            tasks: Vec<T>,
+        }
+        let query = encode(&query.to_string());
+        for page in 1.. {
+            let path = format!(
+                "/api/tasks?project={project}&fields=all&page={page}&page_size={page_size}&query={query}"
+            );
+            let tasks =
+                match self.get::<Page<T>>(&path, &format!("reading tasks of project {project}")) {
+                    Ok(p) => p.tasks,
+                    // Label Studio answers a page past the end with 404 "Invalid page.".
+                    Err(SyncError::Refused { status: 404, .. }) if page > 1 => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                };
+            let n = tasks.len();
+            f(tasks)?;
+            if n < page_size {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Percent-encodes a query parameter value.
+pub fn encode(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
 }
 
 fn parse<T: DeserializeOwned>(a: &Answer, action: &str) -> Result<T, SyncError> {

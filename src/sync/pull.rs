@@ -12,7 +12,6 @@
 //!   unsent work (then they stay, and are reported).
 //! - A second pull changes nothing.
 
-use super::push::encode;
 use super::{Client, SyncError};
 use crate::store::pull::{LocalAnnotation, PulledAnnotation, PulledPrediction, SyncTx};
 use crate::store::{ServerLink, Store, StoreError};
@@ -91,12 +90,6 @@ struct FullPrediction {
     model_version: Option<String>,
     #[serde(default)]
     created_at: String,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct Page {
-    #[serde(default)]
-    tasks: Vec<FullTask>,
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -293,22 +286,7 @@ pub fn pull(
     let mut report = PullReport::default();
     let mut seen: HashSet<i64> = HashSet::new();
     let query = serde_json::json!({"ordering": ["tasks:id"]});
-    for page in 1.. {
-        let path = format!(
-            "/api/tasks?project={}&fields=all&page={page}&page_size={PAGE}&query={}",
-            link.project_id,
-            encode(&query.to_string())
-        );
-        let tasks = match client.get::<Page>(
-            &path,
-            &format!("reading tasks of project {}", link.project_id),
-        ) {
-            Ok(p) => p.tasks,
-            // Label Studio answers a page past the end with 404 "Invalid page.".
-            Err(SyncError::Refused { status: 404, .. }) if page > 1 => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        let n = tasks.len();
+    client.each_task_page(link.project_id, &query, PAGE, |tasks: Vec<FullTask>| {
         let mut tx = store.sync_tx()?;
         for st in &tasks {
             seen.insert(st.id);
@@ -316,10 +294,8 @@ pub fn pull(
         }
         tx.commit()?;
         progress(seen.len() as u64);
-        if n < PAGE {
-            break;
-        }
-    }
+        Ok::<(), PullError>(())
+    })?;
     // Tasks the server no longer has.
     let gone: Vec<(i64, i64)> = store
         .server_task_ids()?

@@ -100,29 +100,10 @@ pub struct ServerPrediction {
 }
 
 #[derive(Debug, serde::Deserialize)]
-struct TaskPage {
-    #[serde(default)]
-    tasks: Vec<ServerTask>,
-}
-
-#[derive(Debug, serde::Deserialize)]
 struct ServerUser {
     id: i64,
     #[serde(default)]
     email: String,
-}
-
-/// Percent-encodes a query parameter value.
-pub fn encode(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    for b in v.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 /// Server tasks of project `project` chosen by a data manager `query`, all pages.
@@ -133,24 +114,10 @@ pub fn list_tasks(
     page_size: usize,
 ) -> Result<Vec<ServerTask>, SyncError> {
     let mut out = Vec::new();
-    for page in 1.. {
-        let path = format!(
-            "/api/tasks?project={project}&fields=all&page={page}&page_size={page_size}&query={}",
-            encode(&query.to_string())
-        );
-        match client.get::<TaskPage>(&path, &format!("reading tasks of project {project}")) {
-            Ok(p) => {
-                let n = p.tasks.len();
-                out.extend(p.tasks);
-                if n < page_size {
-                    break;
-                }
-            }
-            // Label Studio answers a page past the end with 404 "Invalid page.".
-            Err(SyncError::Refused { status: 404, .. }) if page > 1 => break,
-            Err(e) => return Err(e),
-        }
-    }
+    client.each_task_page(project, query, page_size, |tasks| {
+        out.extend(tasks);
+        Ok::<(), SyncError>(())
+    })?;
     Ok(out)
 }
 

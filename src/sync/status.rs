@@ -2,7 +2,6 @@
 //! read without changing anything on either side.
 
 use super::pull::PAGE;
-use super::push::encode;
 use super::{Client, SyncError};
 use crate::store::{Store, StoreError};
 use std::collections::{HashMap, HashSet};
@@ -64,12 +63,6 @@ struct Annotation {
     updated_at: String,
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct Page {
-    #[serde(default)]
-    tasks: Vec<Task>,
-}
-
 pub fn status(store: &Store, client: &Client) -> Result<SyncStatus, StatusError> {
     let link = store.server_link()?.ok_or(StatusError::NotLinked)?;
     let tasks_by_server = store.server_task_ids()?;
@@ -99,21 +92,7 @@ pub fn status(store: &Store, client: &Client) -> Result<SyncStatus, StatusError>
     let mut seen_tasks: HashSet<i64> = HashSet::new();
     let mut seen_annotations: HashSet<i64> = HashSet::new();
     let query = serde_json::json!({"ordering": ["tasks:id"]});
-    for page in 1.. {
-        let path = format!(
-            "/api/tasks?project={}&fields=all&page={page}&page_size={PAGE}&query={}",
-            link.project_id,
-            encode(&query.to_string())
-        );
-        let tasks = match client.get::<Page>(
-            &path,
-            &format!("reading tasks of project {}", link.project_id),
-        ) {
-            Ok(p) => p.tasks,
-            Err(SyncError::Refused { status: 404, .. }) if page > 1 => Vec::new(),
-            Err(e) => return Err(e.into()),
-        };
-        let n = tasks.len();
+    client.each_task_page(link.project_id, &query, PAGE, |tasks: Vec<Task>| {
         for t in &tasks {
             seen_tasks.insert(t.id);
             st.server.tasks += 1;
@@ -138,10 +117,8 @@ pub fn status(store: &Store, client: &Client) -> Result<SyncStatus, StatusError>
                 }
             }
         }
-        if n < PAGE {
-            break;
-        }
-    }
+        Ok::<(), StatusError>(())
+    })?;
     st.server.tasks_deleted_there = tasks_by_server
         .keys()
         .filter(|s| !seen_tasks.contains(s))
