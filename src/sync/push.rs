@@ -90,13 +90,47 @@ pub struct ServerAnnotation {
     pub updated_at: String,
 }
 
+/// A server prediction: in full from the task list, or its id alone from the export API.
 #[derive(Debug, Clone, serde::Deserialize)]
+#[serde(from = "PredictionShape")]
 pub struct ServerPrediction {
     pub id: i64,
-    #[serde(default)]
     pub model_version: Option<String>,
-    #[serde(default)]
     pub result: Value,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum PredictionShape {
+    Id(i64),
+    Full {
+        id: i64,
+        #[serde(default)]
+        model_version: Option<String>,
+        #[serde(default)]
+        result: Value,
+    },
+}
+
+impl From<PredictionShape> for ServerPrediction {
+    fn from(p: PredictionShape) -> ServerPrediction {
+        match p {
+            PredictionShape::Id(id) => ServerPrediction {
+                id,
+                model_version: None,
+                result: Value::Null,
+            },
+            PredictionShape::Full {
+                id,
+                model_version,
+                result,
+            } => ServerPrediction {
+                id,
+                model_version,
+                result,
+            },
+        }
+    }
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -442,8 +476,9 @@ pub fn push(
                 &report,
             ));
         }
-        let query = json!({"selectedItems": {"all": false, "included": imported.task_ids}});
-        let server = list_tasks(client, link.project_id, &query, batch.len())
+        // Read back through the export API: a third of the task list's cost a task.
+        let server: Vec<ServerTask> = client
+            .export_tasks(link.project_id, &imported.task_ids)
             .map_err(|e| sync_err(e, &report))?;
         let mut sent = Sent::default();
         let refs: Vec<&PushTask> = batch.iter().collect();
