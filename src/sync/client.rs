@@ -291,10 +291,12 @@ impl Client {
     }
 
     /// Reads a server project's tasks `page_size` at a time, in the order and selection of
-    /// the data manager `query`, handing each page to `f`.
+    /// the data manager `query`, handing each page to `f`. `fields` is the task list's
+    /// `all` (annotations and predictions included) or `task_only` (cheaper).
     pub fn each_task_page<T: DeserializeOwned, E: From<SyncError>>(
         &self,
         project: i64,
+        fields: &str,
         query: &Value,
         page_size: usize,
         mut f: impl FnMut(Vec<T>) -> Result<(), E>,
@@ -308,7 +310,7 @@ impl Client {
         let query = encode(&query.to_string());
         for page in 1.. {
             let path = format!(
-                "/api/tasks?project={project}&fields=all&page={page}&page_size={page_size}&query={query}"
+                "/api/tasks?project={project}&fields={fields}&page={page}&page_size={page_size}&query={query}"
             );
             let tasks =
                 match self.get::<Page<T>>(&path, &format!("reading tasks of project {project}")) {

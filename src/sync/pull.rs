@@ -19,7 +19,7 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 /// Tasks per page read from the server.
-pub const PAGE: usize = 200;
+pub const PAGE: usize = 500;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PullReport {
@@ -44,7 +44,13 @@ pub enum PullError {
 }
 
 #[derive(Debug, serde::Deserialize)]
-struct FullTask {
+struct TaskId {
+    id: i64,
+}
+
+/// A task as Label Studio's JSON export gives it: predictions as ids.
+#[derive(Debug, serde::Deserialize)]
+struct ExportedTask {
     id: i64,
     #[serde(default)]
     data: Value,
@@ -53,6 +59,16 @@ struct FullTask {
     #[serde(default)]
     annotations: Vec<FullAnnotation>,
     #[serde(default)]
+    predictions: Vec<i64>,
+}
+
+/// A server task with what pull reads of it.
+#[derive(Debug)]
+struct FullTask {
+    id: i64,
+    data: Value,
+    meta: Value,
+    annotations: Vec<FullAnnotation>,
     predictions: Vec<FullPrediction>,
 }
 
@@ -79,7 +95,7 @@ struct FullAnnotation {
     updated_at: String,
 }
 
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Deserialize)]
 struct FullPrediction {
     id: i64,
     #[serde(default)]
@@ -285,17 +301,55 @@ pub fn pull(
     let emails: HashMap<i64, String> = users.into_iter().map(|u| (u.id, u.email)).collect();
     let mut report = PullReport::default();
     let mut seen: HashSet<i64> = HashSet::new();
+    // The task list gives the ids (its full form costs about three times as much a task);
+    // the export API gives each page's tasks with their annotations, and predictions as
+    // ids, whose bodies come from the prediction list when one is new here.
+    let mapped = store.mapped_prediction_ids()?;
+    let mut bodies: Option<HashMap<i64, FullPrediction>> = None;
     let query = serde_json::json!({"ordering": ["tasks:id"]});
-    client.each_task_page(link.project_id, &query, PAGE, |tasks: Vec<FullTask>| {
-        let mut tx = store.sync_tx()?;
-        for st in &tasks {
-            seen.insert(st.id);
-            apply(&mut tx, st, &link, &emails, &mut report)?;
-        }
-        tx.commit()?;
-        progress(seen.len() as u64);
-        Ok::<(), PullError>(())
-    })?;
+    client.each_task_page(
+        link.project_id,
+        "task_only",
+        &query,
+        PAGE,
+        |page: Vec<TaskId>| {
+            let ids: Vec<i64> = page.iter().map(|t| t.id).collect();
+            let exported: Vec<ExportedTask> = client.export_tasks(link.project_id, &ids)?;
+            if bodies.is_none()
+                && exported
+                    .iter()
+                    .flat_map(|t| &t.predictions)
+                    .any(|p| !mapped.contains(p))
+            {
+                let all: Vec<FullPrediction> = client.get(
+                    &format!("/api/predictions?project={}", link.project_id),
+                    "reading the project's predictions",
+                )?;
+                bodies = Some(all.into_iter().map(|p| (p.id, p)).collect());
+            }
+            let mut tx = store.sync_tx()?;
+            for e in exported {
+                seen.insert(e.id);
+                let predictions = e
+                    .predictions
+                    .iter()
+                    .filter(|id| !mapped.contains(id))
+                    .filter_map(|id| bodies.as_ref().and_then(|b| b.get(id)).cloned())
+                    .collect();
+                let st = FullTask {
+                    id: e.id,
+                    data: e.data,
+                    meta: e.meta,
+                    annotations: e.annotations,
+                    predictions,
+                };
+                apply(&mut tx, &st, &link, &emails, &mut report)?;
+            }
+            tx.commit()?;
+            progress(seen.len() as u64);
+            Ok::<(), PullError>(())
+        },
+    )?;
     // Tasks the server no longer has.
     let gone: Vec<(i64, i64)> = store
         .server_task_ids()?

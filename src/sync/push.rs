@@ -148,7 +148,7 @@ pub fn list_tasks(
     page_size: usize,
 ) -> Result<Vec<ServerTask>, SyncError> {
     let mut out = Vec::new();
-    client.each_task_page(project, query, page_size, |tasks| {
+    client.each_task_page(project, "all", query, page_size, |tasks| {
         out.extend(tasks);
         Ok::<(), SyncError>(())
     })?;

@@ -92,7 +92,7 @@ pub fn status(store: &Store, client: &Client) -> Result<SyncStatus, StatusError>
     let mut seen_tasks: HashSet<i64> = HashSet::new();
     let mut seen_annotations: HashSet<i64> = HashSet::new();
     let query = serde_json::json!({"ordering": ["tasks:id"]});
-    client.each_task_page(link.project_id, &query, PAGE, |tasks: Vec<Task>| {
+    client.each_task_page(link.project_id, "all", &query, PAGE, |tasks: Vec<Task>| {
         for t in &tasks {
             seen_tasks.insert(t.id);
             st.server.tasks += 1;
