@@ -168,23 +168,40 @@ impl Store {
     /// Up to `limit` tasks with ids above `after` that the server does not have, in id
     /// order, with their annotations and predictions.
     pub fn tasks_to_push(&self, after: i64, limit: usize) -> Result<Vec<PushTask>> {
-        let c = &self.conn;
-        let mut tasks: Vec<PushTask> = c
+        let tasks = self
+            .conn
             .prepare_cached(
                 "SELECT t.id, d.data, d.meta FROM tasks t JOIN task_data d ON d.task_id = t.id
                  WHERE t.id > ?1 AND NOT EXISTS (SELECT 1 FROM server_tasks s WHERE s.task_id = t.id)
                  ORDER BY t.id LIMIT ?2",
             )?
-            .query_map(params![after, limit as i64], |r| {
-                Ok(PushTask {
-                    id: r.get(0)?,
-                    data: r.get(1)?,
-                    meta: r.get(2)?,
-                    annotations: Vec::new(),
-                    predictions: Vec::new(),
-                })
-            })?
+            .query_map(params![after, limit as i64], push_task)?
             .collect::<rusqlite::Result<_>>()?;
+        self.with_attached(tasks)
+    }
+
+    /// The tasks among `ids` that the server does not have (as far as the store knows), in
+    /// id order, with their annotations and predictions.
+    pub fn unsent_tasks(&self, ids: &[i64]) -> Result<Vec<PushTask>> {
+        let tasks = self
+            .conn
+            .prepare_cached(
+                "SELECT t.id, d.data, d.meta FROM tasks t JOIN task_data d ON d.task_id = t.id
+                 WHERE t.id IN (SELECT value FROM json_each(?1))
+                   AND NOT EXISTS (SELECT 1 FROM server_tasks s WHERE s.task_id = t.id)
+                 ORDER BY t.id",
+            )?
+            .query_map(
+                [serde_json::to_string(ids).expect("ids serialise")],
+                push_task,
+            )?
+            .collect::<rusqlite::Result<_>>()?;
+        self.with_attached(tasks)
+    }
+
+    /// Tasks in id order with their annotations and predictions filled in.
+    fn with_attached(&self, mut tasks: Vec<PushTask>) -> Result<Vec<PushTask>> {
+        let c = &self.conn;
         let (Some(first), Some(last)) = (tasks.first().map(|t| t.id), tasks.last().map(|t| t.id))
         else {
             return Ok(tasks);
@@ -346,6 +363,16 @@ impl Store {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?)
     }
+}
+
+fn push_task(r: &rusqlite::Row) -> rusqlite::Result<PushTask> {
+    Ok(PushTask {
+        id: r.get(0)?,
+        data: r.get(1)?,
+        meta: r.get(2)?,
+        annotations: Vec::new(),
+        predictions: Vec::new(),
+    })
 }
 
 fn forget_sent(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {

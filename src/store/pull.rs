@@ -55,6 +55,8 @@ pub struct SyncTx<'a> {
     now: String,
     touched: BTreeSet<i64>,
     first_new: Option<i64>,
+    /// The next task's `inner_id`, read once (the column has no index to read it from).
+    next_inner_id: Option<i64>,
     users: HashMap<String, i64>,
 }
 
@@ -68,6 +70,7 @@ impl Store {
             now: crate::util::now(),
             touched: BTreeSet::new(),
             first_new: None,
+            next_inner_id: None,
             users: HashMap::new(),
         })
     }
@@ -171,11 +174,15 @@ impl SyncTx<'_> {
 
     /// A task the server has and this project did not.
     pub fn insert_task(&mut self, data: &str, meta: &str, server_id: i64) -> Result<i64> {
-        let inner: i64 = self.tx.query_row(
-            "SELECT COALESCE(MAX(inner_id), 0) + 1 FROM tasks",
-            [],
-            |r| r.get(0),
-        )?;
+        let inner = match self.next_inner_id {
+            Some(n) => n,
+            None => self.tx.query_row(
+                "SELECT COALESCE(MAX(inner_id), 0) + 1 FROM tasks",
+                [],
+                |r| r.get(0),
+            )?,
+        };
+        self.next_inner_id = Some(inner + 1);
         self.tx.execute(
             "INSERT INTO tasks (inner_id, created_at, updated_at) VALUES (?1, ?2, ?2)",
             params![inner, self.now],

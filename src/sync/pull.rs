@@ -12,6 +12,7 @@
 //!   unsent work (then they stay, and are reported).
 //! - A second pull changes nothing.
 
+use super::push::ServerUser;
 use super::{Client, SyncError};
 use crate::store::pull::{LocalAnnotation, PulledAnnotation, PulledPrediction, SyncTx};
 use crate::store::{ServerLink, Store, StoreError};
@@ -106,13 +107,6 @@ struct FullPrediction {
     model_version: Option<String>,
     #[serde(default)]
     created_at: String,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct ServerUser {
-    id: i64,
-    #[serde(default)]
-    email: String,
 }
 
 /// Task data with the server's field names turned back into this project's keys.

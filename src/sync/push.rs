@@ -133,11 +133,12 @@ impl From<PredictionShape> for ServerPrediction {
     }
 }
 
+/// A server user as `/api/users` lists it.
 #[derive(Debug, serde::Deserialize)]
-struct ServerUser {
-    id: i64,
+pub struct ServerUser {
+    pub id: i64,
     #[serde(default)]
-    email: String,
+    pub email: String,
 }
 
 /// Server tasks of project `project` chosen by a data manager `query`, all pages.
@@ -312,9 +313,9 @@ fn recover(store: &mut Store, client: &Client, link: &ServerLink) -> Result<u64,
     let mut sent = Sent::default();
     let mut found = 0;
     for chunk in ours.chunks(BATCH) {
-        let first = chunk[0].0 - 1;
+        let wanted: Vec<i64> = chunk.iter().map(|(id, _)| *id).collect();
         let local = store
-            .tasks_to_push(first, chunk.len() * 4 + 16)
+            .unsent_tasks(&wanted)
             .map_err(|e| store_err(e, &PushReport::default()))?;
         let by_local: HashMap<i64, &PushTask> = local.iter().map(|t| (t.id, t)).collect();
         let matched: Vec<(&PushTask, i64)> = chunk

@@ -2,6 +2,7 @@
 //! read without changing anything on either side.
 
 use super::pull::PAGE;
+use super::push::ServerTask;
 use super::{Client, SyncError};
 use crate::store::{Store, StoreError};
 use std::collections::{HashMap, HashSet};
@@ -47,22 +48,6 @@ pub enum StatusError {
     Store(#[from] StoreError),
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct Task {
-    id: i64,
-    #[serde(default)]
-    meta: serde_json::Value,
-    #[serde(default)]
-    annotations: Vec<Annotation>,
-}
-
-#[derive(Debug, serde::Deserialize)]
-struct Annotation {
-    id: i64,
-    #[serde(default)]
-    updated_at: String,
-}
-
 pub fn status(store: &Store, client: &Client) -> Result<SyncStatus, StatusError> {
     let link = store.server_link()?.ok_or(StatusError::NotLinked)?;
     let tasks_by_server = store.server_task_ids()?;
@@ -92,33 +77,39 @@ pub fn status(store: &Store, client: &Client) -> Result<SyncStatus, StatusError>
     let mut seen_tasks: HashSet<i64> = HashSet::new();
     let mut seen_annotations: HashSet<i64> = HashSet::new();
     let query = serde_json::json!({"ordering": ["tasks:id"]});
-    client.each_task_page(link.project_id, "all", &query, PAGE, |tasks: Vec<Task>| {
-        for t in &tasks {
-            seen_tasks.insert(t.id);
-            st.server.tasks += 1;
-            let ours = tasks_by_server.contains_key(&t.id)
-                || t.meta["labelterm"]["key"].as_str() == Some(link.local_key.as_str());
-            if !ours {
-                st.server.tasks_only_there += 1;
-            }
-            for a in &t.annotations {
-                seen_annotations.insert(a.id);
-                match by_server.get(&a.id) {
-                    None => st.server.annotations_only_there += 1,
-                    Some((revision, synced, at)) => {
-                        if at.as_deref() != Some(a.updated_at.as_str()) {
-                            if *synced != Some(*revision) {
-                                st.changed_on_both += 1;
-                            } else {
-                                st.server.annotations_changed_there += 1;
+    client.each_task_page(
+        link.project_id,
+        "all",
+        &query,
+        PAGE,
+        |tasks: Vec<ServerTask>| {
+            for t in &tasks {
+                seen_tasks.insert(t.id);
+                st.server.tasks += 1;
+                let ours = tasks_by_server.contains_key(&t.id)
+                    || t.meta["labelterm"]["key"].as_str() == Some(link.local_key.as_str());
+                if !ours {
+                    st.server.tasks_only_there += 1;
+                }
+                for a in &t.annotations {
+                    seen_annotations.insert(a.id);
+                    match by_server.get(&a.id) {
+                        None => st.server.annotations_only_there += 1,
+                        Some((revision, synced, at)) => {
+                            if at.as_deref() != Some(a.updated_at.as_str()) {
+                                if *synced != Some(*revision) {
+                                    st.changed_on_both += 1;
+                                } else {
+                                    st.server.annotations_changed_there += 1;
+                                }
                             }
                         }
                     }
                 }
             }
-        }
-        Ok::<(), StatusError>(())
-    })?;
+            Ok::<(), StatusError>(())
+        },
+    )?;
     st.server.tasks_deleted_there = tasks_by_server
         .keys()
         .filter(|s| !seen_tasks.contains(s))
