@@ -126,6 +126,7 @@ pub fn run(args: InspectArgs) -> Result<ExitCode> {
         no_mouse: args.no_mouse,
         first_screen: Screen::Table,
         temporary: true,
+        sync: false,
         ..Default::default()
     })?;
     Ok(ExitCode::SUCCESS)

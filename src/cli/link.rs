@@ -48,9 +48,7 @@ fn linked(store: &Store, project: &std::path::Path, or: &str) -> Result<(ServerL
             project.display()
         )));
     };
-    let creds =
-        credentials::from_environment(Some(&link.url)).map_err(|e| Error::Usage(e.to_string()))?;
-    let client = Client::new(&creds);
+    let client = crate::sync::client_for(&link).map_err(|e| Error::Usage(e.to_string()))?;
     Ok((link, client))
 }
 
@@ -220,6 +218,8 @@ fn remove_project_files(path: &std::path::Path) {
     for suffix in ["", "-wal", "-shm", "-journal"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
     }
+    // Nobody else can hold the lock of a file that is gone.
+    let _ = std::fs::remove_file(crate::sync::lock::lock_path(path));
 }
 
 pub fn pull(args: PullArgs) -> Result<ExitCode> {

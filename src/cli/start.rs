@@ -61,6 +61,11 @@ pub struct StartArgs {
     /// instead of annotating; decisions are stored as this user's.
     #[arg(long)]
     pub review: bool,
+    /// Send each submit and skip to the linked Label Studio server as soon as it is stored
+    /// (the project must be linked: `labelterm link`; the key as for `labelterm push`).
+    /// Work the server does not take is kept here and tried again.
+    #[arg(long)]
+    pub sync: bool,
     #[command(flatten)]
     pub input: InputArgs,
 }
@@ -145,6 +150,7 @@ fn start_options(args: StartArgs, user: String) -> StartOptions {
             crate::tui::screens::Screen::Task
         },
         temporary: false,
+        sync: args.sync,
     }
 }
 

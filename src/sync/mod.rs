@@ -5,9 +5,18 @@
 pub mod client;
 pub mod credentials;
 pub mod link;
+pub mod lock;
 pub mod pull;
 pub mod push;
 pub mod status;
 
 pub use client::{Client, SyncError};
 pub use credentials::{Credentials, Secret};
+
+/// A client of the server a project is linked to, with the key from the environment or
+/// the user's config file (never from the store).
+pub fn client_for(link: &crate::store::ServerLink) -> Result<Client, SyncError> {
+    Ok(Client::new(&credentials::from_environment(Some(
+        &link.url,
+    ))?))
+}

@@ -38,6 +38,8 @@ pub struct PullReport {
 pub enum PullError {
     #[error("the project is not linked to a Label Studio server: run `labelterm link` first")]
     NotLinked,
+    #[error(transparent)]
+    Busy(#[from] super::lock::LockError),
     #[error("{0} (pages read before this are in the project; `labelterm pull` again carries on)")]
     Sync(#[from] SyncError),
     #[error(transparent)]
@@ -291,6 +293,7 @@ pub fn pull(
     progress: &mut dyn FnMut(u64),
 ) -> Result<PullReport, PullError> {
     let link = store.server_link()?.ok_or(PullError::NotLinked)?;
+    let _lock = super::lock::SyncLock::take(store.path())?;
     let users: Vec<ServerUser> = client.get("/api/users", "listing the server's users")?;
     let emails: HashMap<i64, String> = users.into_iter().map(|u| (u.id, u.email)).collect();
     let mut report = PullReport::default();

@@ -44,6 +44,8 @@ pub struct PushReport {
 pub enum PushError {
     #[error("the project is not linked to a Label Studio server: run `labelterm link` first")]
     NotLinked,
+    #[error(transparent)]
+    Busy(#[from] super::lock::LockError),
     #[error("{source}{}", sent_so_far(.report))]
     Sync {
         #[source]
@@ -421,6 +423,7 @@ pub fn push(
         .server_link()
         .map_err(|e| store_err(e, &PushReport::default()))?
         .ok_or(PushError::NotLinked)?;
+    let _lock = super::lock::SyncLock::take(store.path())?;
     let mut report = PushReport::default();
     if store.push_in_flight().map_err(|e| store_err(e, &report))? {
         report.recovered = recover(store, client, &link)?;

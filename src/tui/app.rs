@@ -97,6 +97,8 @@ pub enum Effect {
         id: i64,
         view: super::msg::Inspect,
     },
+    /// Send what the linked server lacks (`start --sync`, after a submit or skip).
+    Sync,
     Quit,
 }
 
@@ -143,6 +145,8 @@ pub struct App {
     /// The data table screen.
     pub table: super::screens::table::Table,
     pub message: Option<(Level, String)>,
+    /// `start --sync`: how sending to the linked server goes.
+    pub sync: Option<super::sync::SyncState>,
     pub quit: bool,
     /// The message shown and since when, for clearing Info/Ok messages after a while.
     message_since: Option<(String, Instant)>,
@@ -184,6 +188,7 @@ impl App {
             review: Default::default(),
             table: Default::default(),
             message: None,
+            sync: None,
             quit: false,
             message_since: None,
         }
@@ -332,7 +337,14 @@ impl App {
                 kind,
                 task_id,
                 annotation,
-            } => self.saved(kind, task_id, annotation),
+            } => {
+                let mut effects = self.saved(kind, task_id, annotation);
+                // A skip is an annotation too (cancelled): the server gets it as well.
+                if self.sync.is_some() && kind != crate::annotate::SaveKind::Draft {
+                    effects.push(Effect::Sync);
+                }
+                effects
+            }
             Msg::SaveConflict {
                 kind,
                 task_id,
@@ -476,6 +488,15 @@ impl App {
             }
             Msg::Note(Note::NoPlayer) => {
                 self.info(strings::NO_PLAYER);
+                Vec::new()
+            }
+            Msg::Sync(note) => {
+                let shown = self.sync.as_mut().and_then(|s| s.note(note));
+                match shown {
+                    Some((true, m)) => self.warn(m),
+                    Some((false, m)) => self.message = Some((Level::Ok, m)),
+                    None => {}
+                }
                 Vec::new()
             }
             Msg::Table(reply) => self.table_reply(*reply),

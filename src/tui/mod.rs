@@ -21,6 +21,7 @@ pub mod runtime;
 pub mod screens;
 pub mod shared;
 pub mod strings;
+pub mod sync;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -60,6 +61,8 @@ pub struct StartOptions {
     /// The project goes when the session ends (`inspect`): the screen says so, so nobody
     /// labels there thinking the work is kept.
     pub temporary: bool,
+    /// `--sync`: each submit and skip is sent to the linked Label Studio server.
+    pub sync: bool,
 }
 
 impl StartOptions {

@@ -123,6 +123,8 @@ pub enum Msg {
     Review(super::screens::review::ReviewMsg),
     /// A reply to a request of the data table.
     Table(Box<super::screens::table::TableReply>),
+    /// How sending to the linked server goes (`start --sync`).
+    Sync(super::sync::SyncNote),
     /// A task read for a popup (`Effect::InspectTask`); `None`: it is gone.
     TaskInspected {
         id: i64,

@@ -51,6 +51,8 @@ pub struct Session {
     lease: SharedLease,
     /// Other processes' commits, looked for by [`Session::poll`] when jobs run inline.
     watch: Watch,
+    /// `--sync`: the worker that sends to the linked server.
+    sync: Option<super::sync::SyncWorker>,
 }
 
 impl Session {
@@ -130,7 +132,20 @@ impl Session {
             held: Vec::new(),
             lease,
             watch,
+            sync: None,
         })
+    }
+
+    /// Sends each submit and skip to the linked server through `worker` from now on.
+    pub fn with_sync(mut self, server: String, worker: super::sync::SyncWorker) -> Session {
+        self.app.sync = Some(super::sync::SyncState::new(server));
+        self.sync = Some(worker);
+        self
+    }
+
+    /// The sync worker, handed over for the last push when the session ends.
+    pub fn take_sync(&mut self) -> Option<super::sync::SyncWorker> {
+        self.sync.take()
     }
 
     /// Runs jobs on a worker thread from now on; its replies go to `sink`.
@@ -687,6 +702,12 @@ impl Session {
                 .submit(&mut self.store, Job::Table(r))
                 .into_iter()
                 .collect(),
+            Effect::Sync => {
+                if let Some(w) = &self.sync {
+                    w.request();
+                }
+                Vec::new()
+            }
             other => return Err(other),
         };
         Ok(msgs)
@@ -725,6 +746,24 @@ enum Incoming {
 const HANGUP_FLUSH: Duration = Duration::from_secs(2);
 /// How long held writes get on a quit the user asked for.
 const QUIT_FLUSH: Duration = Duration::from_secs(5);
+/// How long the last push gets on a quit the user asked for (what it does not send,
+/// `labelterm push` does).
+const SYNC_FLUSH: Duration = Duration::from_secs(15);
+
+/// `--sync`: the linked server as the screen names it, and the push that sends to it.
+fn sync_push(store: &Store, opts: &StartOptions) -> Result<(String, super::sync::PushFn)> {
+    let link = store.server_link()?.ok_or_else(|| {
+        Error::Usage(format!(
+            "--sync: {} is not linked to a Label Studio server: run `labelterm link` first",
+            opts.project.display()
+        ))
+    })?;
+    let client = crate::sync::client_for(&link).map_err(|e| Error::Usage(e.to_string()))?;
+    let server = format!("project {} on {}", link.project_id, link.url);
+    let push: super::sync::PushFn =
+        Box::new(move |store: &mut Store| crate::sync::push::push(store, &client, &mut |_| {}));
+    Ok((server, push))
+}
 
 /// `labelterm start`: runs the annotator until the user quits.
 pub fn start(opts: StartOptions) -> Result<()> {
@@ -743,6 +782,16 @@ pub fn start(opts: StartOptions) -> Result<()> {
     let mut session = Session::open(&opts, false, loader)?;
     let jobs = Jobs::watching(&opts.project, sink(tx.clone()), Some(session.lease()));
     session = session.with_jobs(jobs);
+    if opts.sync {
+        let (server, push) = sync_push(&session.store, &opts)?;
+        let worker = super::sync::SyncWorker::spawn(
+            opts.project.clone(),
+            push,
+            sink(tx.clone()),
+            &super::sync::RETRY_WAITS,
+        );
+        session = session.with_sync(server, worker);
+    }
     let hangup = std::sync::Mutex::new(tx.clone());
     let entered = terminal::enter(!opts.no_mouse, move || {
         if let Ok(t) = hangup.lock() {
@@ -893,6 +942,19 @@ fn quit<B: Backend, G>(
     let left = session.close(limit);
     drop(term);
     drop(guard);
+    // After the last writes are stored: they go too.
+    if let Some(worker) = session.take_sync() {
+        let wait = if limit == HANGUP_FLUSH {
+            HANGUP_FLUSH
+        } else {
+            SYNC_FLUSH
+        };
+        let project = session.app.project_path.clone();
+        let finished = worker.finish(wait);
+        if let Some(line) = strings::sync_at_exit(&finished, &project) {
+            crate::eout!("{line}");
+        }
+    }
     if left.is_empty() {
         Ok(())
     } else {

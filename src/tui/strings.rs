@@ -1271,3 +1271,58 @@ pub fn exported(n: usize, path: &str) -> String {
         crate::util::sanitize(path, false)
     )
 }
+
+// ----------------------------------------------------------------- sending to the server
+
+/// The status line's part before the first push of a session ended.
+pub const SYNC_IDLE: &str = "server: linked";
+pub const SYNC_SENDING: &str = "server: sending";
+pub const SYNC_BUSY: &str = "server: another push runs";
+
+/// After a push: the annotations sent this session.
+pub fn sync_sent(annotations: u64) -> String {
+    format!("server: {annotations} sent")
+}
+pub const SYNC_RETRYING: &str = "server: NOT SENT, retrying";
+
+pub fn sync_failed(error: &str, retry_in: std::time::Duration) -> String {
+    format!(
+        "not sent to the server (kept here; tried again in {} s): {error}",
+        retry_in.as_secs()
+    )
+}
+
+pub fn sync_back(server: &str) -> String {
+    format!("sent to {server} again")
+}
+
+pub fn sync_conflict(first: &str, n: usize) -> String {
+    if n > 1 {
+        format!("server conflict ({n}): {first}")
+    } else {
+        format!("server conflict: {first}")
+    }
+}
+
+pub fn sync_cannot_open(e: &str) -> String {
+    format!("cannot open the project to send it: {e}")
+}
+
+/// What the last push of a session did, said after the annotator closed; `None` when
+/// there is nothing to say (nothing was waiting).
+pub fn sync_at_exit(f: &super::sync::Finished, project: &str) -> Option<String> {
+    use super::sync::Finished;
+    match f {
+        Finished::Sent(r) if r.annotations + r.updated + r.tasks + r.predictions == 0 => None,
+        Finished::Sent(r) => Some(format!(
+            "sent to the server: {} annotation(s), {} updated",
+            r.annotations, r.updated
+        )),
+        Finished::Failed(e) => Some(format!(
+            "not sent to the server: {e}\nyour work is stored here; `labelterm push {project}` sends it"
+        )),
+        Finished::Unfinished => Some(format!(
+            "still sending to the server when the annotator closed; `labelterm push {project}` sends what did not arrive"
+        )),
+    }
+}

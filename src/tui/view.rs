@@ -96,8 +96,13 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         Some(ViewSource::Annotation(i)) => format!(" │ viewing annotation {} (read-only)", i + 1),
         _ => String::new(),
     };
+    let server = app
+        .sync
+        .as_ref()
+        .map(|s| format!(" │ {}", s.status()))
+        .unwrap_or_default();
     let text = format!(
-        " {} │ {} │ done {}/{} ({}) │ {} │ {} │ {}{}{} ",
+        " {} │ {} │ done {}/{} ({}) │ {} │ {}{} │ {}{}{} ",
         tui_safe(&app.title, false).into_owned(),
         task,
         app.annotate.progress.labeled,
@@ -105,6 +110,7 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
         mine_count(&app.annotate.progress),
         tui_safe(&app.user, false).into_owned(),
         save,
+        server,
         mode,
         count,
         source
