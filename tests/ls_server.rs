@@ -10,6 +10,8 @@
 //! with a throwaway data directory and a known token, and is stopped at the end.
 
 mod common;
+#[allow(dead_code)]
+mod tmux;
 
 use labelterm::net::{self, Method};
 use std::path::{Path, PathBuf};
@@ -356,7 +358,98 @@ fn link_push_pull_and_status_against_a_real_server() {
 
     push(&server, home);
     pull(&server, home);
+    sync_on_submit(&server, home);
     drop(server);
+}
+
+/// `start --sync` in tmux: the start pushes the tasks, each submit and skip reaches the
+/// server as it is stored, and a push after quitting has nothing left to send.
+fn sync_on_submit(server: &Server, home: &Path) {
+    if tmux::no_tmux() {
+        return;
+    }
+    let url = server.url.as_str();
+    let tasks = common::write(
+        home,
+        "sync.json",
+        r#"[{"text": "sync one"}, {"text": "sync two"}, {"text": "sync three"}]"#,
+    );
+    let project = common::path(home, "sync.db");
+    init(&project, &common::path(home, "config.xml"), &tasks);
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", &project, "--create", "--title", "Synced"],
+    );
+    let id = project_id(&r.ok().stdout);
+    // Not linked: refused before the screen changes.
+    let unlinked = common::path(home, "unlinked.db");
+    init(&unlinked, &common::path(home, "config.xml"), &tasks);
+    let r = run(home, url, TOKEN, &["start", &unlinked, "--sync"]);
+    r.failed(2);
+    assert!(
+        r.stderr.contains("is not linked to a Label Studio server"),
+        "{}",
+        r.stderr
+    );
+
+    let shell = tmux::Tmux::shell("lt-sync", (120, 40));
+    let command = format!(
+        "LABEL_STUDIO_URL={url} LABEL_STUDIO_API_KEY={TOKEN} XDG_CONFIG_HOME={} {}",
+        home.join("config").display(),
+        tmux::Tmux::command_line(&[
+            "start".into(),
+            project.clone(),
+            "--sync".into(),
+            "--no-prelabel".into(),
+            "--user".into(),
+            "sync@example.com".into(),
+        ])
+    );
+    shell.keys(&[&command, "Enter"]);
+    shell.wait_for("server: 0 sent");
+    assert_eq!(server_tasks(server, id).len(), 3);
+    shell.keys(&["1"]);
+    shell.keys(&["s"]);
+    shell.wait_for("server: 1 sent");
+    let on_server = server_tasks(server, id);
+    let first = &on_server[0]["annotations"][0];
+    assert_eq!(
+        first["result"][0]["value"]["choices"],
+        serde_json::json!(["Positive"])
+    );
+    assert_eq!(first["was_cancelled"], false);
+    let author = first["completed_by"].as_i64().unwrap();
+    let user = server.api(Method::Get, &format!("/api/users/{author}"), None);
+    assert_eq!(user["email"], "sync@example.com");
+    shell.keys(&["S"]);
+    shell.wait_for("server: 2 sent");
+    assert_eq!(
+        server_tasks(server, id)[1]["annotations"][0]["was_cancelled"],
+        true
+    );
+    shell.keys(&["q"]);
+    let quit = Instant::now();
+    while shell.screen().contains("server: ") {
+        assert!(
+            quit.elapsed() < Duration::from_secs(30),
+            "{}",
+            shell.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    shell.keys(&["echo exit-$?", "Enter"]);
+    let after = shell.wait_for("exit-0");
+    assert!(!after.contains("not sent"), "{after}");
+    let r = run(home, url, TOKEN, &["push", &project]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("pushed 0 task(s), 0 annotation(s), 0 prediction(s), 0 updated"),
+        "{}",
+        r.stdout
+    );
 }
 
 fn choice(c: &str) -> String {
