@@ -10,7 +10,6 @@
 //! with a throwaway data directory and a known token, and is stopped at the end.
 
 mod common;
-#[allow(dead_code)]
 mod tmux;
 
 use labelterm::net::{self, Method};
