@@ -89,32 +89,36 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     let count = app
         .annotate
         .count
-        .map(|n| format!(" │ {}", super::strings::count_pending(n)))
+        .map(super::strings::count_pending)
         .unwrap_or_default();
     let source = match app.annotate.task.as_ref().map(|t| t.source) {
-        Some(ViewSource::Prediction(i)) => format!(" │ viewing prediction {}", i + 1),
-        Some(ViewSource::Annotation(i)) => format!(" │ viewing annotation {} (read-only)", i + 1),
+        Some(ViewSource::Prediction(i)) => format!("viewing prediction {}", i + 1),
+        Some(ViewSource::Annotation(i)) => format!("viewing annotation {} (read-only)", i + 1),
         _ => String::new(),
     };
-    let server = app
-        .sync
-        .as_ref()
-        .map(|s| format!(" │ {}", s.status()))
-        .unwrap_or_default();
-    let text = format!(
-        " {} │ {} │ done {}/{} ({}) │ {} │ {}{} │ {}{}{} ",
-        tui_safe(&app.title, false).into_owned(),
-        task,
-        app.annotate.progress.labeled,
-        app.annotate.progress.tasks,
-        mine_count(&app.annotate.progress),
-        tui_safe(&app.user, false).into_owned(),
-        save,
-        server,
-        mode,
-        count,
-        source
-    );
+    let server = app.sync.as_ref().map(|s| s.status()).unwrap_or_default();
+    // (segment, rank): when the line is wider than the terminal, the lowest ranks go
+    // first, so that what was saved and sent always shows.
+    let segments = [
+        (tui_safe(&app.title, false).into_owned(), 2),
+        (task, 8),
+        (
+            format!(
+                "done {}/{} ({})",
+                app.annotate.progress.labeled,
+                app.annotate.progress.tasks,
+                mine_count(&app.annotate.progress)
+            ),
+            5,
+        ),
+        (tui_safe(&app.user, false).into_owned(), 1),
+        (save, 9),
+        (server, 7),
+        (mode.to_string(), 3),
+        (count, 4),
+        (source, 6),
+    ];
+    let text = fit_segments(&segments, area.width as usize);
     let failed = match app.screen {
         super::screens::Screen::Review => app.review.failed.is_some(),
         _ => matches!(app.annotate.save, SaveState::Failed(_)),
@@ -147,6 +151,30 @@ fn draw_message(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(line), area);
 }
 
+/// The status segments joined by ` │ `, the lowest-ranked left out until the line fits
+/// `width` (empty segments are never shown).
+fn fit_segments(segments: &[(String, u8)], width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let mut shown: Vec<&(String, u8)> = segments.iter().filter(|(s, _)| !s.is_empty()).collect();
+    let join = |shown: &[&(String, u8)]| {
+        let parts: Vec<&str> = shown.iter().map(|(s, _)| s.as_str()).collect();
+        format!(" {} ", parts.join(" │ "))
+    };
+    loop {
+        let text = join(&shown);
+        if text.width() <= width || shown.len() <= 1 {
+            return text;
+        }
+        let lowest = shown
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, (_, rank))| *rank)
+            .map(|(i, _)| i)
+            .expect("not empty");
+        shown.remove(lowest);
+    }
+}
+
 /// Renders the whole UI into a buffer (tests and the benchmark use this through
 /// ratatui's TestBackend).
 pub fn buffer_text(buf: &Buffer) -> String {
@@ -167,5 +195,35 @@ fn mine_count(p: &crate::store::annotate::Progress) -> String {
         format!("you {labelled}, {} skipped", p.skipped)
     } else {
         format!("you {labelled}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_line_leaves_out_the_lowest_ranked_segments_until_it_fits() {
+        let seg = |s: &str, r: u8| (s.to_string(), r);
+        let segments = [
+            seg("Reviews", 2),
+            seg("task #3", 8),
+            seg("annotator@example.com", 1),
+            seg("saved", 9),
+            seg("server: NOT SENT, retrying", 7),
+            seg("", 6),
+        ];
+        let all =
+            " Reviews │ task #3 │ annotator@example.com │ saved │ server: NOT SENT, retrying ";
+        assert_eq!(fit_segments(&segments, 200), all);
+        assert_eq!(
+            fit_segments(&segments, all.chars().count() - 1),
+            " Reviews │ task #3 │ saved │ server: NOT SENT, retrying "
+        );
+        assert_eq!(
+            fit_segments(&segments, 50),
+            " task #3 │ saved │ server: NOT SENT, retrying "
+        );
+        assert_eq!(fit_segments(&segments, 3), " saved ");
     }
 }
