@@ -1052,3 +1052,75 @@ print(json.dumps({
     assert_eq!(got["sentiment"][0], "Positive");
     assert_eq!(got["topics"][0], json!(["Sports", "Tech"]));
 }
+
+/// A file to upload to a Label Studio server names annotators by email, which its import
+/// matches on any server; this project's user ids mean nothing there (Label Studio read
+/// them as its own users' ids: a file was refused, another credited to the wrong person).
+#[test]
+fn completed_by_as_email_for_a_server_import() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let tasks = dir.join("tasks.json");
+    std::fs::write(
+        &tasks,
+        r#"[{"data": {"text": "a"}, "annotations": [
+              {"result": [], "completed_by": {"email": "ann@example.com"}},
+              {"result": [], "completed_by": {"email": "bob"}}]}]"#,
+    )
+    .unwrap();
+    let config = dir.join("config.xml");
+    std::fs::write(
+        &config,
+        r#"<View><Text name="text" value="$text"/><Choices name="c" toName="text"><Choice value="A"/></Choices></View>"#,
+    )
+    .unwrap();
+    let db = dir.join("p.db");
+    ok(labelterm(
+        &[
+            "init",
+            db.to_str().unwrap(),
+            "--label-config",
+            config.to_str().unwrap(),
+            "--input-path",
+            tasks.to_str().unwrap(),
+        ],
+        dir,
+    ));
+    let by = |v: &Value| -> Vec<Value> {
+        v[0]["annotations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["completed_by"].clone())
+            .collect()
+    };
+    // Label Studio's export shape by default: ids.
+    let ids = read_json(&export(dir, &db, "JSON", "ids.json", &[]));
+    assert!(by(&ids).iter().all(Value::is_i64), "{:?}", by(&ids));
+    // For an upload: emails; a name that is not one is left to the importer (null).
+    let emails = read_json(&export(
+        dir,
+        &db,
+        "JSON",
+        "emails.json",
+        &["--completed-by", "email"],
+    ));
+    assert_eq!(
+        by(&emails),
+        [json!({"email": "ann@example.com"}), Value::Null]
+    );
+    let o = labelterm(
+        &[
+            "export",
+            db.to_str().unwrap(),
+            "--export-type",
+            "JSON",
+            "--export-path",
+            "x.json",
+            "--completed-by",
+            "name",
+        ],
+        dir,
+    );
+    assert!(!o.status.success());
+}

@@ -18,6 +18,13 @@ pub struct SelectArgs {
     /// Export annotators as user ids only, without names or emails.
     #[arg(long = "remove-user-details")]
     pub remove_user_details: bool,
+    /// How the JSON export's `completed_by` names the annotator: `id` (this project's user
+    /// id, the shape of Label Studio's export) or `email` (`{"email": ...}`, what Label
+    /// Studio's import matches on any server; an annotator without an email gets null,
+    /// which Label Studio credits to whoever imports the file). Use `email` for a file to
+    /// upload to a server.
+    #[arg(long = "completed-by", value_name = "id|email", default_value = "id", value_parser = ["id", "email"])]
+    pub completed_by: String,
     /// Only annotations by this user (email or name, or numeric user id).
     #[arg(long = "annotator", value_name = "USER")]
     pub annotator: Option<String>,
@@ -95,6 +102,7 @@ impl SelectArgs {
         o.drop_skipped = self.drop_skipped;
         o.no_predictions = self.no_predictions;
         o.remove_user_details = self.remove_user_details;
+        o.completed_by_email = self.completed_by == "email";
         o.annotator = self.annotator.clone();
         o.only_reviewed = self.only_reviewed;
         o.task_ids = self.ids.as_ref().map(|t| t.0.clone());

@@ -11,6 +11,15 @@ fn parse(text: &str) -> Value {
     serde_json::from_str(text).unwrap_or(Value::Null)
 }
 
+/// How an annotation names its annotator for Label Studio's import: `{"email": ...}`, or
+/// null (the importer is credited) for one without an email, never this project's id.
+pub fn completed_by_for_import(email: Option<&str>) -> Value {
+    match email {
+        Some(e) if e.contains('@') => json!({ "email": e }),
+        _ => Value::Null,
+    }
+}
+
 /// The Label Studio JSON of one task.
 pub fn task_json(t: &TaskFull, project_id: i64) -> Value {
     let annotations: Vec<Value> = t
@@ -236,7 +245,11 @@ impl super::Exporter for JsonExporter {
             ))
             .map_err(io_err)?;
             super::stream_project(source, &super::selection(o), &Ok, &mut |t| {
-                w.push(&t, !o.remove_user_details).map_err(io_err)
+                let users = super::json_raw::UserFields {
+                    details: !o.remove_user_details,
+                    by_email: o.completed_by_email,
+                };
+                w.push(&t, users).map_err(io_err)
             })?;
             w.finish().map_err(io_err)?;
             return Ok(());

@@ -262,17 +262,33 @@ impl<'o> Obj<'o> {
     }
 }
 
+/// How annotators are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserFields {
+    /// `created_username` ("email, id") is written.
+    pub details: bool,
+    /// `completed_by` is `{"email": ...}` (Label Studio's import form), not the user id.
+    pub by_email: bool,
+}
+
 fn annotation(
     out: &mut Vec<u8>,
     level: usize,
     t: &TaskFull,
     a: &AnnotationRow,
     project_id: i64,
-    user_details: bool,
+    users: UserFields,
 ) {
     let mut o = Obj::open(out, level);
     o.val("id", &a.id);
-    o.val("completed_by", &a.completed_by);
+    if users.by_email {
+        o.val(
+            "completed_by",
+            &super::json::completed_by_for_import(a.completed_by_email.as_deref()),
+        );
+    } else {
+        o.val("completed_by", &a.completed_by);
+    }
     // result_count is known only after the result is written; it follows shortly after.
     let count = o.raw("result", &a.result);
     o.val("was_cancelled", &a.was_cancelled);
@@ -291,7 +307,9 @@ fn annotation(
     o.val("parent_prediction", &a.parent_prediction);
     o.val("parent_annotation", &());
     o.val("last_created_by", &());
-    if user_details && let (Some(email), Some(id)) = (&a.completed_by_email, a.completed_by) {
+    if users.details
+        && let (Some(email), Some(id)) = (&a.completed_by_email, a.completed_by)
+    {
         o.val("created_username", &format!("{email}, {id}"));
     }
     if let Some(reviews) = super::json::reviews_json(t, a) {
@@ -342,12 +360,12 @@ fn list<T>(
 }
 
 /// One task as `task_json` + the list writer print it, at nesting level 1.
-pub fn write_task(out: &mut Vec<u8>, t: &TaskFull, project_id: i64, user_details: bool) {
+pub fn write_task(out: &mut Vec<u8>, t: &TaskFull, project_id: i64, users: UserFields) {
     let mut o = Obj::open(out, 1);
     o.val("id", &t.task.id);
     let out = o.key("annotations");
     list(out, 2, &t.annotations, |out, level, a| {
-        annotation(out, level, t, a, project_id, user_details)
+        annotation(out, level, t, a, project_id, users)
     });
     o.val("file_upload", &t.task.source);
     o.key("drafts").extend_from_slice(b"[]");
@@ -389,11 +407,11 @@ impl<W: Write> RawListWriter<W> {
         })
     }
 
-    pub fn push(&mut self, t: &TaskFull, user_details: bool) -> std::io::Result<()> {
+    pub fn push(&mut self, t: &TaskFull, users: UserFields) -> std::io::Result<()> {
         self.buf.clear();
         self.buf
             .extend_from_slice(if self.count == 0 { b"\n  " } else { b",\n  " });
-        write_task(&mut self.buf, t, 1, user_details);
+        write_task(&mut self.buf, t, 1, users);
         self.count += 1;
         self.out.write_all(&self.buf)
     }

@@ -139,6 +139,9 @@ pub struct ExportOptions {
     pub no_predictions: bool,
     /// Leave out who annotated beyond the user id (`created_username`, emails).
     pub remove_user_details: bool,
+    /// The JSON export writes each annotation's `completed_by` as `{"email": ...}` (Label
+    /// Studio's import form, resolved on any server) instead of this project's user id.
+    pub completed_by_email: bool,
     /// Only annotations by this user (email/name, or numeric id).
     pub annotator: Option<String>,
     /// Only annotations whose latest review accepted them (accepted or fixed), and only
