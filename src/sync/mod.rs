@@ -8,6 +8,8 @@ pub mod link;
 pub mod pull;
 pub mod push;
 pub mod status;
+// Task media in the server's form (`--media file|post`).
+pub mod media;
 
 pub use client::{Client, SyncError};
 pub use credentials::{Credentials, Secret};
