@@ -57,7 +57,7 @@ pub struct MediaRootArgs {
     pub media_root: Option<PathBuf>,
     /// Also read media from this folder (repeatable). Media files are otherwise read only
     /// from the task's import folder, --media-root and the local-files root
-    /// (LOCAL_FILES_DOCUMENT_ROOT, or --document-root with --media file).
+    /// (LOCAL_FILES_DOCUMENT_ROOT; with --media file, the document root of the link).
     #[arg(long = "allow-path", value_name = "DIR")]
     pub allow_path: Vec<PathBuf>,
 }

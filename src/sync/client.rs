@@ -699,6 +699,41 @@ mod tests {
     }
 
     #[test]
+    fn a_file_goes_as_one_multipart_part_with_a_plain_name() {
+        let (url, seen) = server(vec![(201, JSON, r#"{"file_upload_ids": [4]}"#)]);
+        let bytes = b"\x89PNG\r\n--labelterm-0000000000000000 in the content";
+        let answer: Value = client(&url, "k")
+            .post_file(
+                "/api/projects/1/import?commit_to_project=false",
+                "a \"b\"\r\n\u{e9}.png",
+                bytes,
+                "uploading",
+            )
+            .unwrap();
+        assert_eq!(answer["file_upload_ids"][0], 4);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen[0].method, "POST");
+        let body = &seen[0].body;
+        // The boundary is not in the content.
+        let boundary = "labelterm-0000000000000001";
+        assert_eq!(
+            *body,
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a__b____.png\"\r\nContent-Type: application/octet-stream\r\n\r\n{}\r\n--{boundary}--\r\n",
+                String::from_utf8_lossy(bytes)
+            )
+        );
+        assert_eq!(
+            multipart(".png", b"")
+                .0
+                .windows(10)
+                .filter(|w| w == b"file.png\"\r")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
     fn a_server_that_is_not_there_is_named_after_the_tries() {
         // A port that was free a moment ago: nothing listens there.
         let port = TcpListener::bind("127.0.0.1:0")
