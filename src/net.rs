@@ -153,6 +153,23 @@ pub fn call(
     json: Option<&[u8]>,
     max_bytes: u64,
 ) -> Result<Answer, CallError> {
+    call_with(
+        method,
+        url,
+        headers,
+        json.map(|b| (b, "application/json")),
+        max_bytes,
+    )
+}
+
+/// [`call`] with a body of any content type: (bytes, content type).
+pub fn call_with(
+    method: Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<(&[u8], &str)>,
+    max_bytes: u64,
+) -> Result<Answer, CallError> {
     let fail = |failure, e: &dyn std::fmt::Display| CallError {
         url: url.to_string(),
         failure,
@@ -192,16 +209,12 @@ pub fn call(
         }};
     }
     let a = agent();
-    let sent = match (method, json) {
+    let sent = match (method, body) {
         (Method::Get, _) => with_headers!(a.get(url)).call(),
         (Method::Delete, _) => with_headers!(a.delete(url)).call(),
-        (Method::Post, Some(b)) => with_headers!(a.post(url))
-            .content_type("application/json")
-            .send(b),
+        (Method::Post, Some((b, t))) => with_headers!(a.post(url)).content_type(t).send(b),
         (Method::Post, None) => with_headers!(a.post(url)).send_empty(),
-        (Method::Patch, Some(b)) => with_headers!(a.patch(url))
-            .content_type("application/json")
-            .send(b),
+        (Method::Patch, Some((b, t))) => with_headers!(a.patch(url)).content_type(t).send(b),
         (Method::Patch, None) => with_headers!(a.patch(url)).send_empty(),
     };
     let mut resp = sent.map_err(classify)?;

@@ -3,7 +3,8 @@
 //! with a matching config (and with `--map`), and the refusals; `push` (idempotence, later
 //! annotations, updates, a conflict, an interrupted batch, a server that is gone); `pull`
 //! and cloning (changes, additions, conflicts kept on both sides, deletions, unsent work
-//! kept); `status`.
+//! kept); `status`; task media sent as local-files URLs (`--media file`, a server started
+//! with local-files serving on) and as uploads (`--media post`).
 //!
 //! Runs when `LABELTERM_LS_SERVER` names Label Studio's `label-studio` program (`.ci/run`
 //! installs it into a virtual environment and sets it). The server starts on 127.0.0.1
@@ -47,7 +48,8 @@ impl Drop for Server {
     }
 }
 
-fn start(program: &str) -> Server {
+/// Starts a server; `env`: more variables for it (local-files serving).
+fn start(program: &str, env: &[(&str, &str)]) -> Server {
     use std::os::unix::process::CommandExt;
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -79,6 +81,7 @@ fn start(program: &str) -> Server {
         .arg(&data)
         .env("LABEL_STUDIO_BASE_DATA_DIR", &data)
         .env("LABEL_STUDIO_DISABLE_SIGNUP_WITHOUT_LINK", "false")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(out.try_clone().unwrap())
         .stderr(out)
@@ -164,8 +167,14 @@ fn init(project: &str, config: &str, tasks: &str) {
 
 /// Runs labelterm with the server's address and `key`, and no user config file.
 fn run(home: &Path, url: &str, key: &str, args: &[&str]) -> common::Run {
+    run_with(home, url, key, &[], args)
+}
+
+/// [`run`] with more environment variables.
+fn run_with(home: &Path, url: &str, key: &str, env: &[(&str, &str)], args: &[&str]) -> common::Run {
     let out = Command::new(env!("CARGO_BIN_EXE_labelterm"))
         .args(args)
+        .envs(env.iter().copied())
         .env("HOME", home)
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("LABEL_STUDIO_URL", url)
@@ -194,7 +203,7 @@ fn link_push_pull_and_status_against_a_real_server() {
         );
         return;
     };
-    let server = start(&program);
+    let server = start(&program, &[]);
     let dir = common::tmp();
     let home = dir.path();
     let config = common::write(home, "config.xml", CONFIG);
@@ -355,6 +364,42 @@ fn link_push_pull_and_status_against_a_real_server() {
         r.stderr
     );
 
+    // This server does not serve local files: --media file says so, and links nothing.
+    let images = common::write(home, "image.xml", IMAGE_CONFIG);
+    let root = home.join("media-root");
+    std::fs::create_dir_all(root.join("ds")).unwrap();
+    let image_tasks = common::write(&root.join("ds"), "tasks.json", r#"[{"image": "a.png"}]"#);
+    std::fs::write(root.join("ds/a.png"), png([1, 2, 3])).unwrap();
+    let media = common::path(home, "media.db");
+    init(&media, &images, &image_tasks);
+    let before = server.api(Method::Get, "/api/projects", None)["count"].clone();
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &[
+            "link",
+            &media,
+            "--create",
+            "--media",
+            "file",
+            "--document-root",
+            root.to_str().unwrap(),
+        ],
+    );
+    r.failed(1);
+    assert!(
+        r.stderr
+            .contains(&format!("the Label Studio server at {url} does not serve local files: start it with LOCAL_FILES_SERVING_ENABLED=true")),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        server.api(Method::Get, "/api/projects", None)["count"],
+        before
+    );
+    run(home, url, TOKEN, &["status", &media]).failed(2);
+
     push(&server, home);
     pull(&server, home);
     sync_on_submit(&server, home);
@@ -449,6 +494,61 @@ fn sync_on_submit(server: &Server, home: &Path) {
         "{}",
         r.stdout
     );
+
+    // The same work as a file, named by email, is credited to the same server user when
+    // uploaded through Label Studio's import API (this project's user ids would not be).
+    let file = common::path(home, "by-email.json");
+    run(
+        home,
+        url,
+        TOKEN,
+        &[
+            "export",
+            &project,
+            "--export-type",
+            "JSON",
+            "--export-path",
+            &file,
+            "--completed-by",
+            "email",
+        ],
+    )
+    .ok();
+    let tasks: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let made = server.api(
+        Method::Post,
+        "/api/projects",
+        Some(serde_json::json!({"title": "Uploaded", "label_config": CONFIG})),
+    );
+    let upload = made["id"].as_i64().unwrap();
+    server.api(
+        Method::Post,
+        &format!("/api/projects/{upload}/import"),
+        Some(tasks),
+    );
+    let uploaded = server_tasks(server, upload);
+    let authors: Vec<i64> = uploaded
+        .iter()
+        .flat_map(|t| t["annotations"].as_array().unwrap())
+        .map(|a| a["completed_by"].as_i64().unwrap())
+        .collect();
+    assert_eq!(authors, [author, author], "{uploaded:?}");
+}
+
+const IMAGE_CONFIG: &str = r#"<View>
+  <Image name="img" value="$image"/>
+  <Choices name="kind" toName="img">
+    <Choice value="Cat"/><Choice value="Dog"/>
+  </Choices>
+</View>"#;
+
+/// A small PNG of one colour.
+fn png(rgb: [u8; 3]) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(3, 2, image::Rgb(rgb));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
 }
 
 fn choice(c: &str) -> String {
@@ -867,4 +967,358 @@ fn pull(server: &Server, home: &Path) {
         r.stdout
     );
     assert_eq!(counts(&clone).0, 2);
+}
+
+/// GETs a server address with the token: (status, body).
+fn fetch(server: &Server, path: &str) -> (u16, Vec<u8>) {
+    let a = net::call(
+        Method::Get,
+        &format!("{}{path}", server.url),
+        &[("Authorization", &format!("Token {TOKEN}"))],
+        None,
+        1 << 26,
+    )
+    .unwrap();
+    (a.status, a.body)
+}
+
+/// A project file's task data in task order.
+fn local_data(project: &str) -> Vec<serde_json::Value> {
+    let c = rusqlite::Connection::open(project).unwrap();
+    let mut st = c
+        .prepare("SELECT data FROM task_data ORDER BY task_id")
+        .unwrap();
+    st.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|d| serde_json::from_str(&d.unwrap()).unwrap())
+        .collect()
+}
+
+#[test]
+fn media_go_as_local_files_urls_and_as_uploads() {
+    let Ok(program) = std::env::var("LABELTERM_LS_SERVER") else {
+        eprintln!(
+            "skipped: LABELTERM_LS_SERVER is not set (.ci/run installs Label Studio and sets it)"
+        );
+        return;
+    };
+    let dir = common::tmp();
+    let home = dir.path();
+    // The server's document root holds the images in ds/img; outside it, a secret that a
+    // symbolic link in ds/img points at.
+    let root = home.join("root");
+    let img = root.join("ds/img");
+    std::fs::create_dir_all(&img).unwrap();
+    std::fs::create_dir_all(home.join("outside")).unwrap();
+    let (a, b) = (png([200, 0, 0]), png([0, 200, 0]));
+    std::fs::write(img.join("a.png"), &a).unwrap();
+    std::fs::write(img.join("b.png"), &b).unwrap();
+    std::fs::write(home.join("outside/secret.png"), png([0, 0, 200])).unwrap();
+    std::os::unix::fs::symlink(home.join("outside/secret.png"), img.join("link.png")).unwrap();
+    let root_s = root.to_str().unwrap().to_string();
+    let server = start(
+        &program,
+        &[
+            ("LOCAL_FILES_SERVING_ENABLED", "true"),
+            ("LOCAL_FILES_DOCUMENT_ROOT", &root_s),
+        ],
+    );
+    let url = server.url.as_str();
+    let config = common::write(home, "image.xml", IMAGE_CONFIG);
+    let kind = r#"[{"from_name": "kind", "to_name": "img", "type": "choices", "value": {"choices": ["Cat"]}}]"#;
+    // Paths relative to the import folder (root/ds), one absolute, one URL.
+    let tasks = common::write(
+        &root.join("ds"),
+        "tasks.json",
+        format!(
+            r#"[{{"data": {{"image": "img/a.png"}}, "annotations": [{{"result": {kind}, "completed_by": {{"email": "ann@example.com"}}}}],
+                 "predictions": [{{"result": {kind}, "score": 0.5, "model_version": "m1"}}]}},
+                {{"data": {{"image": "{}"}}, "meta": {{"source": "scan"}}}},
+                {{"data": {{"image": "img/a.png"}}}},
+                {{"data": {{"image": "https://example.com/cat.png"}}}}]"#,
+            img.join("b.png").display()
+        ),
+    );
+    let before_file = |p: &str| {
+        let file = common::path(home, p);
+        init(&file, &config, &tasks);
+        file
+    };
+
+    // A task whose image leads out of the allowed folders: refused, named, nothing made.
+    let bad_tasks = common::write(
+        &root.join("ds"),
+        "bad.json",
+        r#"[{"image": "img/a.png"}, {"image": "img/link.png"}, {"image": "../../outside/secret.png"}]"#,
+    );
+    let bad = common::path(home, "bad.db");
+    init(&bad, &config, &bad_tasks);
+    let projects = server.api(Method::Get, "/api/projects", None)["count"].clone();
+    for method in ["file", "post"] {
+        let r = run(
+            home,
+            url,
+            TOKEN,
+            &[
+                "link",
+                &bad,
+                "--create",
+                "--media",
+                method,
+                "--document-root",
+                &root_s,
+            ],
+        );
+        r.failed(1);
+        assert!(
+            r.stderr
+                .contains("2 media value(s) cannot go to the server")
+                && r.stderr.contains(
+                    "task 2, field image, file \"img/link.png\": refused, outside the allowed roots"
+                )
+                && r.stderr.contains(
+                    "task 3, field image, file \"../../outside/secret.png\": refused, outside the allowed roots"
+                ),
+            "{}",
+            r.stderr
+        );
+    }
+    assert_eq!(
+        server.api(Method::Get, "/api/projects", None)["count"],
+        projects
+    );
+    // --media post takes one data field.
+    let two = common::write(
+        home,
+        "two.xml",
+        IMAGE_CONFIG.replace(
+            "<Choices",
+            "<Text name=\"caption\" value=\"$caption\"/><Choices",
+        ),
+    );
+    let two_tasks = common::write(
+        &root.join("ds"),
+        "two.json",
+        r#"[{"image": "img/a.png", "caption": "a cat"}]"#,
+    );
+    let two_db = common::path(home, "two.db");
+    init(&two_db, &two, &two_tasks);
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", &two_db, "--create", "--media", "post"],
+    );
+    r.failed(1);
+    assert!(
+        r.stderr
+            .contains("--media post uploads each task's one media file, so it needs a config with one data field; this config reads $image, $caption"),
+        "{}",
+        r.stderr
+    );
+
+    // --media file: local-files URLs below the document root (LOCAL_FILES_DOCUMENT_ROOT
+    // when --document-root is not given), and a storage for ds/img.
+    let file = before_file("file.db");
+    let r = run_with(
+        home,
+        url,
+        TOKEN,
+        &[("LOCAL_FILES_DOCUMENT_ROOT", &root_s)],
+        &[
+            "link", &file, "--create", "--title", "Files", "--media", "file",
+        ],
+    );
+    r.ok();
+    assert!(
+        r.stdout.contains(&format!(
+            "made a local-files storage for {} on the server project",
+            img.display()
+        )),
+        "{}",
+        r.stdout
+    );
+    let file_id = project_id(&r.stdout);
+    let storages = server.api(
+        Method::Get,
+        &format!("/api/storages/localfiles?project={file_id}"),
+        None,
+    );
+    assert_eq!(storages.as_array().unwrap().len(), 1);
+    assert_eq!(storages[0]["path"], img.display().to_string());
+    let r = run(home, url, TOKEN, &["push", &file]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("pushed 4 task(s), 1 annotation(s), 1 prediction(s)"),
+        "{}",
+        r.stdout
+    );
+    let sent = server_tasks(&server, file_id);
+    let images: Vec<&str> = sent
+        .iter()
+        .map(|t| t["data"]["image"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        images,
+        vec![
+            "/data/local-files/?d=ds/img/a.png",
+            "/data/local-files/?d=ds/img/b.png",
+            "/data/local-files/?d=ds/img/a.png",
+            "https://example.com/cat.png"
+        ]
+    );
+    assert_eq!(sent[0]["annotations"].as_array().unwrap().len(), 1);
+    assert_eq!(sent[0]["predictions"].as_array().unwrap().len(), 1);
+    assert_eq!(sent[1]["meta"]["source"], "scan");
+    assert_eq!(sent[1]["meta"]["labelterm"]["task"], 2);
+    assert_eq!(fetch(&server, images[0]), (200, a.clone()));
+    assert_eq!(fetch(&server, images[1]), (200, b.clone()));
+    // Idempotent; pull leaves the local paths as they are.
+    let r = run(home, url, TOKEN, &["push", &file]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("pushed 0 task(s), 0 annotation(s), 0 prediction(s)"),
+        "{}",
+        r.stdout
+    );
+    let here = local_data(&file);
+    let r = run(home, url, TOKEN, &["pull", &file]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("0 new task(s), 0 changed, 0 deleted"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(local_data(&file), here);
+    assert_eq!(here[0], serde_json::json!({"image": "img/a.png"}));
+    // A task added later, in a folder no storage covers: push makes one for it.
+    std::fs::create_dir_all(root.join("more")).unwrap();
+    let c = png([9, 9, 9]);
+    std::fs::write(root.join("more/c.png"), &c).unwrap();
+    let more = common::write(&root.join("more"), "more.json", r#"[{"image": "c.png"}]"#);
+    common::labelterm(&["import", &file, "--input-path", &more]).ok();
+    let r = run(home, url, TOKEN, &["push", &file]);
+    assert!(r.ok().stdout.contains("pushed 1 task(s)"), "{}", r.stdout);
+    let sent = server_tasks(&server, file_id);
+    assert_eq!(sent[4]["data"]["image"], "/data/local-files/?d=more/c.png");
+    assert_eq!(fetch(&server, "/data/local-files/?d=more/c.png"), (200, c));
+    let storages = server.api(
+        Method::Get,
+        &format!("/api/storages/localfiles?project={file_id}"),
+        None,
+    );
+    assert_eq!(storages.as_array().unwrap().len(), 2);
+    // A change of the data on the server is still followed.
+    server.api(
+        Method::Patch,
+        &format!("/api/tasks/{}", sent[3]["id"]),
+        Some(serde_json::json!({"data": {"image": "https://example.com/dog.png"}})),
+    );
+    let r = run(home, url, TOKEN, &["pull", &file]);
+    assert!(
+        r.ok().stdout.contains("0 new task(s), 1 changed"),
+        "{}",
+        r.stdout
+    );
+    let now = local_data(&file);
+    assert_eq!(
+        now[3],
+        serde_json::json!({"image": "https://example.com/dog.png"})
+    );
+    assert_eq!(now[..3], here[..3]);
+
+    // --media post: each file uploaded once, the task holding the server's address.
+    let post = before_file("post.db");
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &[
+            "link", &post, "--create", "--title", "Uploads", "--media", "post",
+        ],
+    );
+    let post_id = project_id(&r.ok().stdout);
+    let r = run(home, url, TOKEN, &["push", &post]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("pushed 4 task(s), 1 annotation(s), 1 prediction(s)"),
+        "{}",
+        r.stdout
+    );
+    let sent = server_tasks(&server, post_id);
+    let images: Vec<String> = sent
+        .iter()
+        .map(|t| t["data"]["image"].as_str().unwrap().to_string())
+        .collect();
+    let prefix = format!("/data/upload/{post_id}/");
+    assert!(
+        images[0].starts_with(&prefix) && images[0].ends_with("-a.png"),
+        "{images:?}"
+    );
+    assert!(
+        images[1].starts_with(&prefix) && images[1].ends_with("-b.png"),
+        "{images:?}"
+    );
+    assert_eq!(images[2], images[0], "the same file goes once");
+    assert_eq!(images[3], "https://example.com/cat.png");
+    assert_eq!(fetch(&server, &images[0]), (200, a.clone()));
+    assert_eq!(fetch(&server, &images[1]), (200, b.clone()));
+    assert_eq!(sent[0]["annotations"].as_array().unwrap().len(), 1);
+    assert_eq!(sent[0]["predictions"].as_array().unwrap().len(), 1);
+    assert_eq!(sent[1]["meta"]["source"], "scan");
+    let uploads = |id: i64| {
+        server
+            .api(
+                Method::Get,
+                &format!("/api/projects/{id}/file-uploads?all=true"),
+                None,
+            )
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(uploads(post_id), 2);
+    let r = run(home, url, TOKEN, &["push", &post]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("pushed 0 task(s), 0 annotation(s), 0 prediction(s)"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(uploads(post_id), 2);
+    let here = local_data(&post);
+    let r = run(home, url, TOKEN, &["pull", &post]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("0 new task(s), 0 changed, 0 deleted"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(local_data(&post), here);
+    assert_eq!(here[1]["image"], img.join("b.png").display().to_string());
+    // A clone holds the server's addresses, and pulls again without change.
+    let clone = common::path(home, "uploads-clone.db");
+    run(
+        home,
+        url,
+        TOKEN,
+        &["pull", &clone, "--project-id", &post_id.to_string()],
+    )
+    .ok();
+    assert_eq!(local_data(&clone)[0]["image"], images[0]);
+    let r = run(home, url, TOKEN, &["pull", &clone]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("0 new task(s), 0 changed, 0 deleted"),
+        "{}",
+        r.stdout
+    );
+    drop(server);
 }

@@ -32,11 +32,46 @@ pub struct LinkArgs {
     /// (repeatable).
     #[arg(long = "map", value_name = "FIELD=COLUMN", value_parser = super::parse_map)]
     pub map: Vec<(String, String)>,
-    /// How task media reach the server: `url` sends the values as they are (URLs the
-    /// server can reach).
-    /// (`url` is the one method so far.)
-    #[arg(long, value_name = "METHOD", default_value = "url", value_parser = ["url"])]
+    /// How task media (the values of Image, Audio, Video... and valueType="url" tags) reach
+    /// the server: `url` sends them as they are (URLs the server can reach); `file` sends
+    /// local files as /data/local-files/?d= URLs under the server's document root (a
+    /// server on this machine with LOCAL_FILES_SERVING_ENABLED=true; the project gets a
+    /// local-files storage for them); `post` uploads each local file to the server (a
+    /// config with one data field). URLs go as they are under every method.
+    #[arg(long, value_name = "METHOD", default_value = "url", value_parser = ["url", "file", "post"])]
     pub media: String,
+    /// With --media file: the server's LOCAL_FILES_DOCUMENT_ROOT (default: that
+    /// environment variable). Media files must lie in a folder below it.
+    #[arg(long = "document-root", value_name = "DIR")]
+    pub document_root: Option<PathBuf>,
+    #[command(flatten)]
+    pub roots: MediaRootArgs,
+}
+
+/// Where local media files may be read from (`--media file|post`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct MediaRootArgs {
+    /// Folder where relative media paths are looked up when they are not in the folder the
+    /// task was imported from (with --media file or post).
+    #[arg(long = "media-root", value_name = "DIR")]
+    pub media_root: Option<PathBuf>,
+    /// Also read media from this folder (repeatable). Media files are otherwise read only
+    /// from the task's import folder, --media-root and the local-files root
+    /// (LOCAL_FILES_DOCUMENT_ROOT; with --media file, the document root of the link).
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
+}
+
+impl MediaRootArgs {
+    /// The roots, with the local-files root from the environment (as the annotator's).
+    fn roots(&self) -> crate::media::Roots {
+        crate::media::Roots {
+            media_root: self.media_root.clone(),
+            local_files_root: crate::media::Roots::local_files_root_from_env(),
+            upload_dir: None,
+            allow: self.allow_path.clone(),
+        }
+    }
 }
 
 /// The project's link and a client for its server, or a usage error saying to link first
@@ -71,6 +106,10 @@ pub fn run(args: LinkArgs) -> Result<ExitCode> {
         },
         mapping: args.map,
         media: MediaMethod::parse(&args.media).expect("clap checks the value"),
+        document_root: args
+            .document_root
+            .or_else(crate::media::Roots::local_files_root_from_env),
+        media_roots: args.roots.roots(),
     };
     let linked = crate::sync::link::link(&mut store, &client, &request).map_err(link_error)?;
     let l = &linked.link;
@@ -89,6 +128,9 @@ pub fn run(args: LinkArgs) -> Result<ExitCode> {
         l.url,
         l.media
     );
+    for path in &linked.storages {
+        crate::out!("made a local-files storage for {path} on the server project");
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -117,11 +159,14 @@ pub struct PushArgs {
     /// One JSON object instead of lines.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub roots: MediaRootArgs,
 }
 
 pub fn push(args: PushArgs) -> Result<ExitCode> {
     let mut store = Store::open(&args.project)?;
     let (link, client) = linked(&store, &args.project, "")?;
+    let client = client.with_media_roots(args.roots.roots());
     let total = store.counts()?.tasks as u64;
     let bar = crate::progress::Progress::new("pushing", Some(total), crate::progress::Unit::Tasks);
     let result = crate::sync::push::push(&mut store, &client, &mut |n| bar.set(n));
@@ -209,6 +254,8 @@ fn clone_project(path: &std::path::Path, client: &Client, id: i64) -> Result<Sto
         target: Target::Existing(id),
         mapping: Vec::new(),
         media: MediaMethod::Url,
+        document_root: None,
+        media_roots: crate::media::Roots::default(),
     };
     crate::sync::link::link(&mut store, client, &request).map_err(link_error)?;
     Ok(store)

@@ -20,6 +20,8 @@ pub struct ServerLink {
     pub linked_at: String,
     /// Marks this project's tasks on the server (see migration 11).
     pub local_key: String,
+    /// The server's LOCAL_FILES_DOCUMENT_ROOT (`--media file`).
+    pub document_root: Option<String>,
 }
 
 /// A task to send, with what is attached to it.
@@ -28,6 +30,8 @@ pub struct PushTask {
     pub id: i64,
     pub data: String,
     pub meta: String,
+    /// The folder of the file the task was imported from.
+    pub base_dir: Option<String>,
     pub annotations: Vec<AnnotationRow>,
     pub predictions: Vec<PredictionRow>,
 }
@@ -36,6 +40,9 @@ pub struct PushTask {
 #[derive(Debug, Clone, Default)]
 pub struct Sent {
     pub tasks: Vec<(i64, i64)>,
+    /// (local task, the task's data as the server has it), the baseline `pull` compares the
+    /// server's data with.
+    pub task_data: Vec<(i64, String)>,
     pub annotations: Vec<SentAnnotation>,
     pub predictions: Vec<(i64, i64)>,
 }
@@ -74,7 +81,8 @@ impl Store {
         Ok(self
             .conn
             .query_row(
-                "SELECT url, project_id, title, media, mapping, linked_at, local_key FROM server_link WHERE id = 1",
+                "SELECT url, project_id, title, media, mapping, linked_at, local_key, document_root
+                 FROM server_link WHERE id = 1",
                 [],
                 |r| {
                     Ok((
@@ -85,20 +93,26 @@ impl Store {
                         r.get::<_, String>(4)?,
                         r.get::<_, String>(5)?,
                         r.get::<_, String>(6)?,
+                        r.get::<_, Option<String>>(7)?,
                     ))
                 },
             )
             .optional()?
-            .map(|(url, project_id, title, media, mapping, linked_at, local_key)| ServerLink {
-                url,
-                project_id,
-                title,
-                media,
-                // Written by `set_server_link` only.
-                mapping: serde_json::from_str(&mapping).unwrap_or_default(),
-                linked_at,
-                local_key,
-            }))
+            .map(
+                |(url, project_id, title, media, mapping, linked_at, local_key, document_root)| {
+                    ServerLink {
+                        url,
+                        project_id,
+                        title,
+                        media,
+                        // Written by `set_server_link` only.
+                        mapping: serde_json::from_str(&mapping).unwrap_or_default(),
+                        linked_at,
+                        local_key,
+                        document_root,
+                    }
+                },
+            ))
     }
 
     /// Records the link. Linking to another server project forgets what was sent to the
@@ -117,10 +131,11 @@ impl Store {
             forget_sent(&tx)?;
         }
         tx.execute(
-            "INSERT INTO server_link (id, url, project_id, title, media, mapping, linked_at, local_key)
-             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO server_link (id, url, project_id, title, media, mapping, linked_at, local_key,
+                document_root)
+             VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET url = ?1, project_id = ?2, title = ?3, media = ?4,
-                mapping = ?5, linked_at = ?6, local_key = ?7",
+                mapping = ?5, linked_at = ?6, local_key = ?7, document_root = ?8",
             params![
                 link.url,
                 link.project_id,
@@ -129,6 +144,7 @@ impl Store {
                 serde_json::to_string(&link.mapping).expect("strings serialise"),
                 link.linked_at,
                 link.local_key,
+                link.document_root,
             ],
         )?;
         tx.commit()?;
@@ -171,7 +187,8 @@ impl Store {
         let tasks = self
             .conn
             .prepare_cached(
-                "SELECT t.id, d.data, d.meta FROM tasks t JOIN task_data d ON d.task_id = t.id
+                "SELECT t.id, d.data, d.meta, i.base_dir FROM tasks t JOIN task_data d ON d.task_id = t.id
+                 LEFT JOIN imports i ON i.id = t.import_id
                  WHERE t.id > ?1 AND NOT EXISTS (SELECT 1 FROM server_tasks s WHERE s.task_id = t.id)
                  ORDER BY t.id LIMIT ?2",
             )?
@@ -186,7 +203,8 @@ impl Store {
         let tasks = self
             .conn
             .prepare_cached(
-                "SELECT t.id, d.data, d.meta FROM tasks t JOIN task_data d ON d.task_id = t.id
+                "SELECT t.id, d.data, d.meta, i.base_dir FROM tasks t JOIN task_data d ON d.task_id = t.id
+                 LEFT JOIN imports i ON i.id = t.import_id
                  WHERE t.id IN (SELECT value FROM json_each(?1))
                    AND NOT EXISTS (SELECT 1 FROM server_tasks s WHERE s.task_id = t.id)
                  ORDER BY t.id",
@@ -197,6 +215,42 @@ impl Store {
             )?
             .collect::<rusqlite::Result<_>>()?;
         self.with_attached(tasks)
+    }
+
+    /// Up to `limit` tasks with ids above `after` that the server does not have, in id
+    /// order, without their annotations and predictions (their data is checked at `link`).
+    pub fn unsent_task_data(&self, after: i64, limit: usize) -> Result<Vec<PushTask>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT t.id, d.data, d.meta, i.base_dir FROM tasks t JOIN task_data d ON d.task_id = t.id
+                 LEFT JOIN imports i ON i.id = t.import_id
+                 WHERE t.id > ?1 AND NOT EXISTS (SELECT 1 FROM server_tasks s WHERE s.task_id = t.id)
+                 ORDER BY t.id LIMIT ?2",
+            )?
+            .query_map(params![after, limit as i64], push_task)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The server URL of a file uploaded with this content (its SHA-256, hex).
+    pub fn server_upload(&self, sha256: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT url FROM server_uploads WHERE sha256 = ?1",
+                [sha256],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    /// Records a file the server took.
+    pub fn record_upload(&self, sha256: &str, url: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO server_uploads (sha256, url) VALUES (?1, ?2)",
+            [sha256, url],
+        )?;
+        Ok(())
     }
 
     /// Tasks in id order with their annotations and predictions filled in.
@@ -245,6 +299,11 @@ impl Store {
             )?;
             for (id, server_id) in &sent.tasks {
                 task.execute([id, server_id])?;
+            }
+            let mut data =
+                tx.prepare_cached("UPDATE server_tasks SET data = ?2 WHERE task_id = ?1")?;
+            for (id, d) in &sent.task_data {
+                data.execute(params![id, d])?;
             }
             let mut ann = tx.prepare_cached(
                 "INSERT OR REPLACE INTO server_annotations (annotation_id, server_id, revision, server_updated_at)
@@ -370,6 +429,7 @@ fn push_task(r: &rusqlite::Row) -> rusqlite::Result<PushTask> {
         id: r.get(0)?,
         data: r.get(1)?,
         meta: r.get(2)?,
+        base_dir: r.get(3)?,
         annotations: Vec::new(),
         predictions: Vec::new(),
     })
@@ -377,7 +437,8 @@ fn push_task(r: &rusqlite::Row) -> rusqlite::Result<PushTask> {
 
 fn forget_sent(tx: &rusqlite::Transaction) -> rusqlite::Result<()> {
     tx.execute_batch(
-        "DELETE FROM server_tasks; DELETE FROM server_annotations; DELETE FROM server_predictions;",
+        "DELETE FROM server_tasks; DELETE FROM server_annotations; DELETE FROM server_predictions;
+         DELETE FROM server_uploads;",
     )
 }
 
@@ -399,6 +460,7 @@ mod tests {
             mapping: vec![("text".into(), "review".into())],
             linked_at: "2026-01-01T00:00:00Z".into(),
             local_key: "k1".into(),
+            document_root: Some("/srv/media".into()),
         };
         store.set_server_link(&link).unwrap();
         assert_eq!(store.server_link().unwrap().as_ref(), Some(&link));

@@ -104,6 +104,26 @@ impl SyncTx<'_> {
         Ok(())
     }
 
+    /// The task's data as the server had it when both sides last agreed (None: not known,
+    /// for tasks linked before this was kept).
+    pub fn server_data(&self, task_id: i64) -> Result<Option<String>> {
+        Ok(self
+            .tx
+            .prepare_cached("SELECT data FROM server_tasks WHERE task_id = ?1")?
+            .query_row([task_id], |r| r.get(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// Records the server's data of a task both sides now agree on.
+    pub fn set_server_data(&self, task_id: i64, data: &str) -> Result<()> {
+        self.tx.execute(
+            "UPDATE server_tasks SET data = ?2 WHERE task_id = ?1",
+            params![task_id, data],
+        )?;
+        Ok(())
+    }
+
     pub fn task_data(&self, task_id: i64) -> Result<String> {
         Ok(self.tx.query_row(
             "SELECT data FROM task_data WHERE task_id = ?1",

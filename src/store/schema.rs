@@ -285,6 +285,19 @@ pub const MIGRATIONS: &[&str] = &[
         server_id INTEGER NOT NULL UNIQUE
     );
     "#,
+    // 12: media sent to the server (`link --media file|post`). The server's
+    // LOCAL_FILES_DOCUMENT_ROOT for `file`; each task's data as the server had it when both
+    // sides last agreed (a server that holds `/data/upload/...` where the project holds a
+    // local path has not changed the task); and the files uploaded for `post`, by content,
+    // so that none goes twice.
+    r#"
+    ALTER TABLE server_link ADD COLUMN document_root TEXT;
+    ALTER TABLE server_tasks ADD COLUMN data TEXT;
+    CREATE TABLE server_uploads (
+        sha256 TEXT PRIMARY KEY,
+        url TEXT NOT NULL
+    );
+    "#,
 ];
 
 /// Indexes whose keys arrive in random order during an import; a large import drops them

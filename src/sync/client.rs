@@ -97,6 +97,10 @@ pub struct Client {
     /// Tries per request for transient failures, and the first wait (doubled each time).
     tries: u32,
     first_wait: Duration,
+    /// The local folders task media may be read from when they go to the server (`push
+    /// --media-root/--allow-path`); None: the task's import folder and the local-files root
+    /// from the environment, as the annotator reads them.
+    media_roots: Option<crate::media::Roots>,
 }
 
 impl Client {
@@ -114,7 +118,18 @@ impl Client {
             auth,
             tries: 5,
             first_wait: Duration::from_millis(500),
+            media_roots: None,
         }
+    }
+
+    /// The same client reading task media from `roots` (besides each task's import folder).
+    pub fn with_media_roots(mut self, roots: crate::media::Roots) -> Client {
+        self.media_roots = Some(roots);
+        self
+    }
+
+    pub fn media_roots(&self) -> Option<&crate::media::Roots> {
+        self.media_roots.as_ref()
     }
 
     /// The same client with another retry schedule (tests use short waits).
@@ -154,7 +169,7 @@ impl Client {
         let answer = self.send_with(
             Method::Post,
             "/api/token/refresh",
-            Some(body.as_bytes()),
+            Some((body.as_bytes(), "application/json")),
             "trading the personal access token",
             None,
         )?;
@@ -172,12 +187,13 @@ impl Client {
         }
     }
 
-    /// Sends a request; `authorization` None sends none (the token trade).
+    /// Sends a request with a body (bytes, content type); `authorization` None sends none
+    /// (the token trade).
     fn send_with(
         &self,
         method: Method,
         path: &str,
-        body: Option<&[u8]>,
+        body: Option<(&[u8], &str)>,
         action: &str,
         authorization: Option<&str>,
     ) -> Result<Answer, SyncError> {
@@ -191,7 +207,7 @@ impl Client {
             tries += 1;
             let last = tries >= self.tries;
             let wait = self.first_wait * 2u32.saturating_pow(tries - 1);
-            match net::call(method, &url, &headers, body, MAX_ANSWER_BYTES) {
+            match net::call_with(method, &url, &headers, body, MAX_ANSWER_BYTES) {
                 Err(e) => {
                     let retry = match e.failure {
                         Failure::Connect => true,
@@ -254,14 +270,45 @@ impl Client {
         action: &str,
     ) -> Result<Answer, SyncError> {
         let bytes = body.map(|b| serde_json::to_vec(b).expect("JSON values serialise"));
+        self.send_bytes(
+            method,
+            path,
+            bytes.as_deref().map(|b| (b, "application/json")),
+            action,
+        )
+    }
+
+    /// [`Client::send`] with a body of any content type: (bytes, content type).
+    fn send_bytes(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<(&[u8], &str)>,
+        action: &str,
+    ) -> Result<Answer, SyncError> {
         let auth = self.authorization()?;
-        match self.send_with(method, path, bytes.as_deref(), action, Some(&auth)) {
+        match self.send_with(method, path, body, action, Some(&auth)) {
             Err(SyncError::Auth { .. }) if self.forget_access() => {
                 let auth = self.authorization()?;
-                self.send_with(method, path, bytes.as_deref(), action, Some(&auth))
+                self.send_with(method, path, body, action, Some(&auth))
             }
             other => other,
         }
+    }
+
+    /// Posts one file as `multipart/form-data` (the part `file`, named `filename`).
+    pub fn post_file<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        filename: &str,
+        bytes: &[u8],
+        action: &str,
+    ) -> Result<T, SyncError> {
+        let (body, content_type) = multipart(filename, bytes);
+        parse(
+            &self.send_bytes(Method::Post, path, Some((&body, &content_type)), action)?,
+            action,
+        )
     }
 
     pub fn get<T: DeserializeOwned>(&self, path: &str, action: &str) -> Result<T, SyncError> {
@@ -350,6 +397,45 @@ impl Client {
         }
         Ok(out)
     }
+}
+
+/// A `multipart/form-data` body with one file part `file`, and its content type. The
+/// file name is reduced to characters that need no quoting (others become `_`).
+fn multipart(filename: &str, bytes: &[u8]) -> (Vec<u8>, String) {
+    let name: String = filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let name = if name.is_empty() || name.starts_with('.') {
+        format!("file{name}")
+    } else {
+        name
+    };
+    // A boundary that the content does not hold.
+    let mut n: u64 = 0;
+    let boundary = loop {
+        let b = format!("labelterm-{n:016x}");
+        if !bytes.windows(b.len()).any(|w| w == b.as_bytes()) {
+            break b;
+        }
+        n += 1;
+    };
+    let mut body = Vec::with_capacity(bytes.len() + 256);
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (body, format!("multipart/form-data; boundary={boundary}"))
 }
 
 /// Percent-encodes a query parameter value.
@@ -610,6 +696,41 @@ mod tests {
             assert_eq!(s.authorization.as_deref(), Some("Token sekrit-key-42"));
         }
         assert!(!format!("{e} {e:?}").contains("sekrit"));
+    }
+
+    #[test]
+    fn a_file_goes_as_one_multipart_part_with_a_plain_name() {
+        let (url, seen) = server(vec![(201, JSON, r#"{"file_upload_ids": [4]}"#)]);
+        let bytes = b"\x89PNG\r\n--labelterm-0000000000000000 in the content";
+        let answer: Value = client(&url, "k")
+            .post_file(
+                "/api/projects/1/import?commit_to_project=false",
+                "a \"b\"\r\n\u{e9}.png",
+                bytes,
+                "uploading",
+            )
+            .unwrap();
+        assert_eq!(answer["file_upload_ids"][0], 4);
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen[0].method, "POST");
+        let body = &seen[0].body;
+        // The boundary is not in the content.
+        let boundary = "labelterm-0000000000000001";
+        assert_eq!(
+            *body,
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a__b____.png\"\r\nContent-Type: application/octet-stream\r\n\r\n{}\r\n--{boundary}--\r\n",
+                String::from_utf8_lossy(bytes)
+            )
+        );
+        assert_eq!(
+            multipart(".png", b"")
+                .0
+                .windows(10)
+                .filter(|w| w == b"file.png\"\r")
+                .count(),
+            1
+        );
     }
 
     #[test]

@@ -3,9 +3,11 @@
 //! `--map FIELD=COLUMN` for data keys named differently on the server). The link is
 //! recorded in the store; the key is not.
 
+use super::media::{self, DocumentRoot, MediaError};
 use super::{Client, SyncError};
 use crate::config::{ChoiceMode, LabelConfig};
 use crate::store::{ServerLink, Store, StoreError};
+use std::path::PathBuf;
 
 /// How task media reach the server (Pixeltable's `media_import_method`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +52,10 @@ pub struct LinkRequest {
     /// (server field, local data key) pairs.
     pub mapping: Vec<(String, String)>,
     pub media: MediaMethod,
+    /// `--media file`: the server's LOCAL_FILES_DOCUMENT_ROOT.
+    pub document_root: Option<PathBuf>,
+    /// Folders task media may be read from besides each task's import folder.
+    pub media_roots: crate::media::Roots,
 }
 
 #[derive(Debug, Clone)]
@@ -59,6 +65,8 @@ pub struct Linked {
     pub created: bool,
     /// The project was linked to it already.
     pub already: bool,
+    /// Local-files storages made on the server project (their paths; `--media file`).
+    pub storages: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +106,17 @@ pub enum LinkError {
         project_id: i64,
         #[source]
         source: StoreError,
+    },
+    #[error(transparent)]
+    Media(#[from] MediaError),
+    #[error(
+        "{source} (project {project_id} was made on the server and could not be removed: {removal})"
+    )]
+    MediaNotSetUp {
+        project_id: i64,
+        #[source]
+        source: MediaError,
+        removal: String,
     },
 }
 
@@ -226,6 +245,29 @@ pub fn link(store: &mut Store, client: &Client, req: &LinkRequest) -> Result<Lin
             });
         }
     }
+    // Media are checked before anything is made on the server.
+    let document_root = match req.media {
+        MediaMethod::File => Some(DocumentRoot::new(
+            req.document_root
+                .as_deref()
+                .ok_or(MediaError::NoDocumentRoot)?,
+        )?),
+        _ => None,
+    };
+    let mut sender = media::Sender::new(
+        req.media,
+        &local,
+        req.media_roots.clone(),
+        document_root.clone(),
+        0,
+    )?;
+    let folders = match &sender {
+        Some(s) => s.check_store(store)?,
+        None => Vec::new(),
+    };
+    if req.media == MediaMethod::File {
+        media::check_serving(client)?;
+    }
     let (server, created) = match &req.target {
         Target::Existing(id) => {
             let p: ServerProject = client.get(
@@ -269,6 +311,32 @@ pub fn link(store: &mut Store, client: &Client, req: &LinkRequest) -> Result<Lin
             (p, true)
         }
     };
+    let mut storages = Vec::new();
+    if let Some(s) = sender.as_mut() {
+        s.set_project(server.id);
+        match s.ensure_storages(client, &folders) {
+            Ok(made) => storages = made,
+            Err(e) => {
+                if !created {
+                    return Err(e.into());
+                }
+                // A project made a moment ago that cannot serve its media goes again.
+                return Err(
+                    match client.delete(
+                        &format!("/api/projects/{}", server.id),
+                        &format!("removing project {}", server.id),
+                    ) {
+                        Ok(()) => LinkError::Media(e),
+                        Err(d) => LinkError::MediaNotSetUp {
+                            project_id: server.id,
+                            source: e,
+                            removal: d.to_string(),
+                        },
+                    },
+                );
+            }
+        }
+    }
     let before = store
         .server_link()?
         .filter(|l| l.url == client.base_url() && l.project_id == server.id);
@@ -293,6 +361,7 @@ pub fn link(store: &mut Store, client: &Client, req: &LinkRequest) -> Result<Lin
         mapping: req.mapping.clone(),
         linked_at,
         local_key,
+        document_root: document_root.map(|d| d.given.display().to_string()),
     };
     store.set_server_link(&link).map_err(|source| {
         if created {
@@ -308,5 +377,6 @@ pub fn link(store: &mut Store, client: &Client, req: &LinkRequest) -> Result<Lin
         link,
         created,
         already,
+        storages,
     })
 }

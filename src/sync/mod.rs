@@ -9,6 +9,8 @@ pub mod lock;
 pub mod pull;
 pub mod push;
 pub mod status;
+// Task media in the server's form (`--media file|post`).
+pub mod media;
 
 pub use client::{Client, SyncError};
 pub use credentials::{Credentials, Secret};

@@ -195,12 +195,15 @@ fn apply(
             && tx.is_unmapped_task(id)?
         {
             tx.map_task(id, sid)?;
+            // Ours, as a push sent it (media already in the server's form).
+            tx.set_server_data(id, &st.data.to_string())?;
             local = Some(id);
         }
     }
     let data = local_data(&st.data, link);
     let Some(task) = local else {
         let id = tx.insert_task(&data.to_string(), &local_meta(&st.meta), sid)?;
+        tx.set_server_data(id, &st.data.to_string())?;
         for a in &st.annotations {
             tx.insert_annotation(id, &pulled_annotation(a, emails))?;
             report.annotations_new += 1;
@@ -212,10 +215,18 @@ fn apply(
         report.tasks_new += 1;
         return Ok(());
     };
-    let here: Value = serde_json::from_str(&tx.task_data(task)?).unwrap_or(Value::Null);
-    if here != data {
-        tx.set_task_data(task, &data.to_string())?;
-        report.tasks_changed += 1;
+    // Changed on the server since both sides last agreed: a local path the server holds as
+    // `/data/upload/...` or `/data/local-files/?d=...` (as push sent it) is no change.
+    let agreed: Option<Value> = tx
+        .server_data(task)?
+        .and_then(|d| serde_json::from_str(&d).ok());
+    if agreed.as_ref() != Some(&st.data) {
+        let here: Value = serde_json::from_str(&tx.task_data(task)?).unwrap_or(Value::Null);
+        if here != data {
+            tx.set_task_data(task, &data.to_string())?;
+            report.tasks_changed += 1;
+        }
+        tx.set_server_data(task, &st.data.to_string())?;
     }
     let locals = tx.annotations_of(task)?;
     let mut matched: HashSet<i64> = HashSet::new();

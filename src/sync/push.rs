@@ -58,6 +58,12 @@ pub enum PushError {
         source: StoreError,
         report: Box<PushReport>,
     },
+    #[error("{source}{}", sent_so_far(.report))]
+    Media {
+        #[source]
+        source: super::media::MediaError,
+        report: Box<PushReport>,
+    },
 }
 
 fn sent_so_far(r: &PushReport) -> String {
@@ -276,6 +282,7 @@ fn pair(tasks: &[&PushTask], server: &[ServerTask], server_ids: &[i64], sent: &m
     for (t, sid) in tasks.iter().zip(server_ids) {
         sent.tasks.push((t.id, *sid));
         let Some(st) = by_id.get(sid) else { continue };
+        sent.task_data.push((t.id, st.data.to_string()));
         for a in &t.annotations {
             if let Some(sa) = st.annotations.iter().find(|sa| sa.import_id == Some(a.id)) {
                 sent.annotations.push(SentAnnotation {
@@ -406,6 +413,13 @@ fn sync_err(source: SyncError, report: &PushReport) -> PushError {
     }
 }
 
+fn media_err(source: super::media::MediaError, report: &PushReport) -> PushError {
+    PushError::Media {
+        source,
+        report: Box::new(report.clone()),
+    }
+}
+
 fn store_err(source: StoreError, report: &PushReport) -> PushError {
     PushError::Store {
         source,
@@ -432,14 +446,22 @@ pub fn push(
             .map_err(|e| store_err(e, &report))?;
     }
     let mut users: Option<Users> = None;
+    // Media in the server's form (`--media file|post`): storages made or files uploaded
+    // before the batch that needs them.
+    let mut media =
+        super::media::Sender::for_link(store, client, &link).map_err(|e| media_err(e, &report))?;
     let mut after = 0;
     loop {
-        let batch = store
+        let mut batch = store
             .tasks_to_push(after, BATCH)
             .map_err(|e| store_err(e, &report))?;
         let Some(last) = batch.last().map(|t| t.id) else {
             break;
         };
+        if let Some(m) = media.as_mut() {
+            m.prepare(store, client, &mut batch)
+                .map_err(|e| media_err(e, &report))?;
+        }
         if users.is_none() {
             users = Some(Users::load(client).map_err(|e| sync_err(e, &report))?);
         }

@@ -758,7 +758,10 @@ fn sync_push(store: &Store, opts: &StartOptions) -> Result<(String, super::sync:
             opts.project.display()
         ))
     })?;
-    let client = crate::sync::client_for(&link).map_err(|e| Error::Usage(e.to_string()))?;
+    // Media are read from where the annotator reads them (`--media-root`, `--allow-path`...).
+    let client = crate::sync::client_for(&link)
+        .map_err(|e| Error::Usage(e.to_string()))?
+        .with_media_roots(opts.media_roots());
     let server = format!("project {} on {}", link.project_id, link.url);
     let push: super::sync::PushFn =
         Box::new(move |store: &mut Store| crate::sync::push::push(store, &client, &mut |_| {}));
