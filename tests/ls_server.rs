@@ -474,10 +474,11 @@ fn sync_on_submit(server: &Server, home: &Path) {
         true
     );
     shell.keys(&["q"]);
+    // The last push runs after the screen is restored: wait for the process to end.
     let quit = Instant::now();
-    while shell.screen().contains("server: ") {
+    while shell.display("#{pane_current_command}") != "sh" {
         assert!(
-            quit.elapsed() < Duration::from_secs(30),
+            quit.elapsed() < Duration::from_secs(60),
             "{}",
             shell.screen()
         );
