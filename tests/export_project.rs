@@ -1124,3 +1124,80 @@ fn completed_by_as_email_for_a_server_import() {
     );
     assert!(!o.status.success());
 }
+
+/// Annotations imported together share a timestamp; the export keeps the file's order
+/// (never a re-sort by time or by the file's ids), every time.
+#[test]
+fn annotations_with_equal_timestamps_keep_the_files_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let tasks = dir.join("tasks.json");
+    let at = "2026-11-30T10:00:00.000000Z";
+    let ann = |id: i64, c: &str| {
+        json!({"id": id, "created_at": at, "updated_at": at,
+               "completed_by": {"email": format!("{c}@example.com")},
+               "result": [{"from_name": "c", "to_name": "text", "type": "choices",
+                           "value": {"choices": [c]}}]})
+    };
+    let file = json!([{"data": {"text": "a"},
+                       "annotations": [ann(9, "B"), ann(3, "A"), ann(5, "C")]}]);
+    std::fs::write(&tasks, file.to_string()).unwrap();
+    let config = dir.join("config.xml");
+    std::fs::write(
+        &config,
+        r#"<View><Text name="text" value="$text"/><Choices name="c" toName="text"><Choice value="A"/><Choice value="B"/><Choice value="C"/></Choices></View>"#,
+    )
+    .unwrap();
+    let db = dir.join("p.db");
+    ok(labelterm(
+        &[
+            "init",
+            db.to_str().unwrap(),
+            "--label-config",
+            config.to_str().unwrap(),
+            "--input-path",
+            tasks.to_str().unwrap(),
+        ],
+        dir,
+    ));
+    let order = |v: &Value| -> Vec<String> {
+        v[0]["annotations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| {
+                a["result"][0]["value"]["choices"][0]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            })
+            .collect()
+    };
+    for name in ["one.json", "two.json"] {
+        let out = read_json(&export(dir, &db, "JSON", name, &[]));
+        assert_eq!(order(&out), ["B", "A", "C"]);
+    }
+    // And again after a round trip through the export.
+    let again = dir.join("again.db");
+    ok(labelterm(
+        &[
+            "init",
+            again.to_str().unwrap(),
+            "--label-config",
+            config.to_str().unwrap(),
+            "--input-path",
+            dir.join("one.json").to_str().unwrap(),
+        ],
+        dir,
+    ));
+    let out = read_json(&export(dir, &again, "JSON", "three.json", &[]));
+    assert_eq!(order(&out), ["B", "A", "C"]);
+    let min = read_json(&export(dir, &again, "JSON_MIN", "min.json", &[]));
+    let min_order: Vec<&str> = min
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["c"].as_str().unwrap())
+        .collect();
+    assert_eq!(min_order, ["B", "A", "C"]);
+}

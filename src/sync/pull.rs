@@ -297,6 +297,15 @@ fn apply(
     Ok(())
 }
 
+/// A task's annotations in the order the server made them (its ids), which for an import
+/// is the file's order: the server lists them in no set order (no ORDER BY; PostgreSQL
+/// may return them either way), and they often share a timestamp, so their local ids,
+/// and every export's order, would otherwise swap from one pull to the next.
+fn in_creation_order(mut annotations: Vec<FullAnnotation>) -> Vec<FullAnnotation> {
+    annotations.sort_by_key(|a| a.id);
+    annotations
+}
+
 /// Brings the server project into the store; `progress` hears the tasks read so far.
 pub fn pull(
     store: &mut Store,
@@ -338,8 +347,10 @@ pub fn pull(
             let mut tx = store.sync_tx()?;
             for e in exported {
                 seen.insert(e.id);
-                let predictions = e
-                    .predictions
+                // Predictions too in the order they were made.
+                let mut ids = e.predictions.clone();
+                ids.sort_unstable();
+                let predictions = ids
                     .iter()
                     .filter(|id| !mapped.contains(id))
                     .filter_map(|id| bodies.as_ref().and_then(|b| b.get(id)).cloned())
@@ -348,7 +359,7 @@ pub fn pull(
                     id: e.id,
                     data: e.data,
                     meta: e.meta,
-                    annotations: e.annotations,
+                    annotations: in_creation_order(e.annotations),
                     predictions,
                 };
                 apply(&mut tx, &st, &link, &emails, &mut report)?;
@@ -380,4 +391,24 @@ pub fn pull(
         tx.commit()?;
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    #[test]
+    fn annotations_listed_in_any_order_are_stored_in_the_order_they_were_made() {
+        let listed: Vec<FullAnnotation> = serde_json::from_str(
+            r#"[{"id": 12, "import_id": 3, "result": []},
+                {"id": 10, "import_id": 9, "result": []},
+                {"id": 11, "import_id": 5, "result": []}]"#,
+        )
+        .unwrap();
+        let order: Vec<Option<i64>> = in_creation_order(listed)
+            .iter()
+            .map(|a| a.import_id)
+            .collect();
+        assert_eq!(order, [Some(9), Some(5), Some(3)]);
+    }
 }
