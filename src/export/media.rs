@@ -55,7 +55,7 @@ fn url_path(v: &str) -> &str {
     // scheme: letters, digits, + - . before ':'
     if let Some(i) = rest.find(':') {
         let scheme = &rest[..i];
-        if has_scheme(scheme) {
+        if crate::media::has_scheme(scheme) {
             rest = &rest[i + 1..];
         }
     }
@@ -76,17 +76,6 @@ fn url_path(v: &str) -> &str {
         rest = &rest[..last + i];
     }
     rest
-}
-
-fn has_scheme(scheme: &str) -> bool {
-    !scheme.is_empty()
-        && scheme
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
 }
 
 /// `posixpath.normpath(p).lstrip("/")`, then joined to `root`; `None` when it would leave it.
@@ -201,7 +190,7 @@ impl<'a> MediaResolver<'a> {
         let scheme = value
             .split_once(':')
             .map(|(s, _)| s)
-            .filter(|s| has_scheme(s));
+            .filter(|s| crate::media::has_scheme(s));
         // An existing local file is used as written (the converter's first rule).
         if !value.is_empty()
             && (scheme.is_none() || scheme.is_some_and(|s| s.eq_ignore_ascii_case("file")))

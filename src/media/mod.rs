@@ -128,8 +128,21 @@ fn shown(value: &str) -> String {
     format!("{:?}...", &value[..end])
 }
 
+/// Whether `scheme` (the part before `://`) is a URL scheme: a letter, then letters,
+/// digits, `+`, `-` or `.`.
+pub fn has_scheme(scheme: &str) -> bool {
+    !scheme.is_empty()
+        && scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+}
+
 /// `path` made absolute and with `.`/`..` removed, without touching the file system.
-fn lexical(path: &Path) -> PathBuf {
+pub fn lexical(path: &Path) -> PathBuf {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {

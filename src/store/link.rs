@@ -184,16 +184,7 @@ impl Store {
     /// Up to `limit` tasks with ids above `after` that the server does not have, in id
     /// order, with their annotations and predictions.
     pub fn tasks_to_push(&self, after: i64, limit: usize) -> Result<Vec<PushTask>> {
-        let tasks = self
-            .conn
-            .prepare_cached(
-                "SELECT t.id, d.data, d.meta, i.base_dir FROM tasks t JOIN task_data d ON d.task_id = t.id
-                 LEFT JOIN imports i ON i.id = t.import_id
-                 WHERE t.id > ?1 AND NOT EXISTS (SELECT 1 FROM server_tasks s WHERE s.task_id = t.id)
-                 ORDER BY t.id LIMIT ?2",
-            )?
-            .query_map(params![after, limit as i64], push_task)?
-            .collect::<rusqlite::Result<_>>()?;
+        let tasks = self.unsent_task_data(after, limit)?;
         self.with_attached(tasks)
     }
 

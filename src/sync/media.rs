@@ -31,7 +31,7 @@ use crate::media::{Media, Origin, Resolver, Roots};
 use crate::store::{PushTask, ServerLink, Store, StoreError};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// File name extensions Label Studio's upload takes (`SUPPORTED_EXTENSIONS`).
 pub const UPLOAD_EXTENSIONS: &[&str] = &[
@@ -182,13 +182,7 @@ pub fn form(value: &str) -> Form {
     }
     if let Some((scheme, _)) = v.split_once("://")
         && !scheme.eq_ignore_ascii_case("file")
-        && scheme
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        && crate::media::has_scheme(scheme)
     {
         return Form::AsIs;
     }
@@ -227,7 +221,7 @@ impl DocumentRoot {
             path: given.display().to_string(),
             message: message.to_string(),
         };
-        let abs = lexical(given);
+        let abs = crate::media::lexical(given);
         let real = abs
             .canonicalize()
             .map_err(|e| bad(&format!("cannot be read: {e}")))?;
@@ -273,26 +267,6 @@ impl DocumentRoot {
 /// The local-files URL of a path relative to the document root.
 pub fn local_files_url(rel: &str) -> String {
     format!("/data/local-files/?d={}", quote_path(rel))
-}
-
-/// `path` made absolute and with `.`/`..` removed, without touching the file system.
-fn lexical(path: &Path) -> PathBuf {
-    let abs = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c.as_os_str()),
-        }
-    }
-    out
 }
 
 /// Whether the server storage `storage` (a path) covers the folder `dir` (a path): Label
