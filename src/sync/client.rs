@@ -343,7 +343,7 @@ impl Client {
     pub fn each_task_page<T: DeserializeOwned, E: From<SyncError>>(
         &self,
         project: i64,
-        fields: &str,
+        fields: TaskFields,
         query: &Value,
         page_size: usize,
         mut f: impl FnMut(Vec<T>) -> Result<(), E>,
@@ -355,6 +355,7 @@ impl Client {
             tasks: Vec<T>,
         }
         let query = encode(&query.to_string());
+        let fields = fields.query();
         for page in 1.. {
             let path = format!(
                 "/api/tasks?project={project}&fields={fields}&page={page}&page_size={page_size}&query={query}"
@@ -436,6 +437,25 @@ fn multipart(filename: &str, bytes: &[u8]) -> (Vec<u8>, String) {
     body.extend_from_slice(bytes);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     (body, format!("multipart/form-data; boundary={boundary}"))
+}
+
+/// What a page of the data manager's task list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskFields {
+    /// Tasks with their annotations and predictions in full (the dearest read).
+    All,
+    /// Only the ids (`include=id`): about a tenth of the cost of `task_only`, for walking
+    /// a project whose tasks are then read through the export API.
+    Ids,
+}
+
+impl TaskFields {
+    fn query(self) -> &'static str {
+        match self {
+            TaskFields::All => "all",
+            TaskFields::Ids => "task_only&include=id",
+        }
+    }
 }
 
 /// Percent-encodes a query parameter value.

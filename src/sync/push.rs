@@ -157,10 +157,16 @@ pub fn list_tasks(
     page_size: usize,
 ) -> Result<Vec<ServerTask>, SyncError> {
     let mut out = Vec::new();
-    client.each_task_page(project, "all", query, page_size, |tasks| {
-        out.extend(tasks);
-        Ok::<(), SyncError>(())
-    })?;
+    client.each_task_page(
+        project,
+        super::client::TaskFields::All,
+        query,
+        page_size,
+        |tasks| {
+            out.extend(tasks);
+            Ok::<(), SyncError>(())
+        },
+    )?;
     Ok(out)
 }
 

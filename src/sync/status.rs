@@ -79,7 +79,7 @@ pub fn status(store: &Store, client: &Client) -> Result<SyncStatus, StatusError>
     let query = serde_json::json!({"ordering": ["tasks:id"]});
     client.each_task_page(
         link.project_id,
-        "all",
+        super::client::TaskFields::All,
         &query,
         PAGE,
         |tasks: Vec<ServerTask>| {
