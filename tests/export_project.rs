@@ -1060,32 +1060,13 @@ print(json.dumps({
 fn completed_by_as_email_for_a_server_import() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let tasks = dir.join("tasks.json");
-    std::fs::write(
-        &tasks,
-        r#"[{"data": {"text": "a"}, "annotations": [
-              {"result": [], "completed_by": {"email": "ann@example.com"}},
-              {"result": [], "completed_by": {"email": "bob"}}]}]"#,
-    )
-    .unwrap();
-    let config = dir.join("config.xml");
-    std::fs::write(
-        &config,
-        r#"<View><Text name="text" value="$text"/><Choices name="c" toName="text"><Choice value="A"/></Choices></View>"#,
-    )
-    .unwrap();
-    let db = dir.join("p.db");
-    ok(labelterm(
-        &[
-            "init",
-            db.to_str().unwrap(),
-            "--label-config",
-            config.to_str().unwrap(),
-            "--input-path",
-            tasks.to_str().unwrap(),
-        ],
+    let db = text_project(
         dir,
-    ));
+        &json!([{"data": {"text": "a"}, "annotations": [
+            {"result": [], "completed_by": {"email": "ann@example.com"}},
+            {"result": [], "completed_by": {"email": "bob"}}]}]),
+        &["A"],
+    );
     let by = |v: &Value| -> Vec<Value> {
         v[0]["annotations"]
             .as_array()
@@ -1131,7 +1112,6 @@ fn completed_by_as_email_for_a_server_import() {
 fn annotations_with_equal_timestamps_keep_the_files_order() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    let tasks = dir.join("tasks.json");
     let at = "2026-11-30T10:00:00.000000Z";
     let ann = |id: i64, c: &str| {
         json!({"id": id, "created_at": at, "updated_at": at,
@@ -1141,25 +1121,8 @@ fn annotations_with_equal_timestamps_keep_the_files_order() {
     };
     let file = json!([{"data": {"text": "a"},
                        "annotations": [ann(9, "B"), ann(3, "A"), ann(5, "C")]}]);
-    std::fs::write(&tasks, file.to_string()).unwrap();
+    let db = text_project(dir, &file, &["A", "B", "C"]);
     let config = dir.join("config.xml");
-    std::fs::write(
-        &config,
-        r#"<View><Text name="text" value="$text"/><Choices name="c" toName="text"><Choice value="A"/><Choice value="B"/><Choice value="C"/></Choices></View>"#,
-    )
-    .unwrap();
-    let db = dir.join("p.db");
-    ok(labelterm(
-        &[
-            "init",
-            db.to_str().unwrap(),
-            "--label-config",
-            config.to_str().unwrap(),
-            "--input-path",
-            tasks.to_str().unwrap(),
-        ],
-        dir,
-    ));
     let order = |v: &Value| -> Vec<String> {
         v[0]["annotations"]
             .as_array()
@@ -1200,4 +1163,36 @@ fn annotations_with_equal_timestamps_keep_the_files_order() {
         .map(|r| r["c"].as_str().unwrap())
         .collect();
     assert_eq!(min_order, ["B", "A", "C"]);
+}
+
+/// A project of text tasks (`tasks` as Label Studio JSON) under a config with one Choices
+/// control `c` of `choices`.
+fn text_project(dir: &Path, tasks: &Value, choices: &[&str]) -> PathBuf {
+    let file = dir.join("tasks.json");
+    std::fs::write(&file, tasks.to_string()).unwrap();
+    let config = dir.join("config.xml");
+    let options: String = choices
+        .iter()
+        .map(|c| format!(r#"<Choice value="{c}"/>"#))
+        .collect();
+    std::fs::write(
+        &config,
+        format!(
+            r#"<View><Text name="text" value="$text"/><Choices name="c" toName="text">{options}</Choices></View>"#
+        ),
+    )
+    .unwrap();
+    let db = dir.join("p.db");
+    ok(labelterm(
+        &[
+            "init",
+            db.to_str().unwrap(),
+            "--label-config",
+            config.to_str().unwrap(),
+            "--input-path",
+            file.to_str().unwrap(),
+        ],
+        dir,
+    ));
+    db
 }

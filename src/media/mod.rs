@@ -116,7 +116,7 @@ impl MediaError {
 }
 
 /// A value as shown in messages: data URLs and long values cut short.
-fn shown(value: &str) -> String {
+pub fn shown(value: &str) -> String {
     const MAX: usize = 96;
     if value.len() <= MAX {
         return format!("{value:?}");

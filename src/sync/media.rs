@@ -61,7 +61,7 @@ impl std::fmt::Display for Problem {
             "task {}, field {}, file {}: {}",
             self.task,
             self.field,
-            shown(&self.value),
+            crate::media::shown(&self.value),
             self.reason
         )
     }
@@ -103,19 +103,6 @@ pub enum MediaError {
     Sync(#[from] SyncError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// A value as shown in messages: long values cut short.
-fn shown(value: &str) -> String {
-    const MAX: usize = 120;
-    if value.len() <= MAX {
-        return format!("{value:?}");
-    }
-    let mut end = MAX;
-    while !value.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{:?}...", &value[..end])
 }
 
 fn is_media_object(o: &ObjectTag) -> bool {
@@ -692,7 +679,7 @@ impl Sender {
             .unwrap_or_default();
         let action = format!(
             "task {task}, field {field}, file {}: uploading",
-            shown(value)
+            crate::media::shown(value)
         );
         #[derive(serde::Deserialize)]
         struct Imported {
