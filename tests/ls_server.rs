@@ -452,12 +452,12 @@ fn sync_on_submit(server: &Server, home: &Path) {
         ])
     );
     shell.keys(&[&command, "Enter"]);
-    shell.wait_for("server: 0 sent");
+    shell.wait_for("server: all sent");
     assert_eq!(server_tasks(server, id).len(), 3);
     shell.keys(&["1"]);
     shell.keys(&["s"]);
-    shell.wait_for("server: 1 sent");
-    let on_server = server_tasks(server, id);
+    // Each submit reaches the server while the annotator goes on (no key waits for it).
+    let on_server = until_server(server, id, |tasks| !tasks[0]["annotations"][0].is_null());
     let first = &on_server[0]["annotations"][0];
     assert_eq!(
         first["result"][0]["value"]["choices"],
@@ -468,11 +468,9 @@ fn sync_on_submit(server: &Server, home: &Path) {
     let user = server.api(Method::Get, &format!("/api/users/{author}"), None);
     assert_eq!(user["email"], "sync@example.com");
     shell.keys(&["S"]);
-    shell.wait_for("server: 2 sent");
-    assert_eq!(
-        server_tasks(server, id)[1]["annotations"][0]["was_cancelled"],
-        true
-    );
+    let on_server = until_server(server, id, |tasks| !tasks[1]["annotations"][0].is_null());
+    assert_eq!(on_server[1]["annotations"][0]["was_cancelled"], true);
+    shell.wait_for("server: all sent");
     shell.keys(&["q"]);
     // The last push runs after the screen is restored: wait for the process to end.
     let quit = Instant::now();
@@ -535,6 +533,81 @@ fn sync_on_submit(server: &Server, home: &Path) {
         .map(|a| a["completed_by"].as_i64().unwrap())
         .collect();
     assert_eq!(authors, [author, author], "{uploaded:?}");
+    two_annotators_sending(server, home);
+}
+
+/// Two annotators with `--sync` on one project, submitting at once: every annotation
+/// reaches the server once (the pushes take turns through the project's sync lock).
+fn two_annotators_sending(server: &Server, home: &Path) {
+    let url = server.url.as_str();
+    let tasks = common::write(
+        home,
+        "pair.json",
+        r#"[{"text": "p1"}, {"text": "p2"}, {"text": "p3"}, {"text": "p4"}, {"text": "p5"}, {"text": "p6"}]"#,
+    );
+    let project = common::path(home, "pair.db");
+    init(&project, &common::path(home, "config.xml"), &tasks);
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", &project, "--create", "--title", "Pair"],
+    );
+    let id = project_id(&r.ok().stdout);
+    let annotator = |name: &str| {
+        let args: Vec<String> = ["start", &project, "--sync", "--no-prelabel", "--user", name]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        tmux::Tmux::run(
+            &format!("lt-pair-{}", &name[..3]),
+            &args,
+            (120, 40),
+            &[
+                &format!("LABEL_STUDIO_URL={url}"),
+                &format!("LABEL_STUDIO_API_KEY={TOKEN}"),
+                &format!("XDG_CONFIG_HOME={}", home.join("config").display()),
+            ],
+        )
+    };
+    let ann = annotator("ann@example.com");
+    let bob = annotator("bob@example.com");
+    ann.wait_for("server: all sent");
+    bob.wait_for("server: all sent");
+    for _ in 0..3 {
+        ann.keys(&["1"]);
+        bob.keys(&["2"]);
+        ann.keys(&["s"]);
+        bob.keys(&["s"]);
+    }
+    let on_server = until_server(server, id, |tasks| {
+        tasks
+            .iter()
+            .map(|t| t["annotations"].as_array().map_or(0, Vec::len))
+            .sum::<usize>()
+            >= 6
+    });
+    ann.keys(&["q"]);
+    bob.keys(&["q"]);
+    ann.wait_exit("q");
+    bob.wait_exit("q");
+    let on_server_after = server_tasks(server, id);
+    assert_eq!(on_server_after.len(), 6, "{on_server:?}");
+    let mut import_ids: Vec<i64> = on_server_after
+        .iter()
+        .flat_map(|t| t["annotations"].as_array().unwrap())
+        .map(|a| a["import_id"].as_i64().unwrap())
+        .collect();
+    import_ids.sort_unstable();
+    assert_eq!(import_ids, [1, 2, 3, 4, 5, 6], "{on_server_after:?}");
+    let r = run(home, url, TOKEN, &["push", &project]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("pushed 0 task(s), 0 annotation(s), 0 prediction(s), 0 updated"),
+        "{}",
+        r.stdout
+    );
 }
 
 const IMAGE_CONFIG: &str = r#"<View>
@@ -550,6 +623,26 @@ fn png(rgb: [u8; 3]) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
+}
+
+/// The server project's tasks once `done` holds of them (read every 200 ms, 30 s at most).
+fn until_server(
+    server: &Server,
+    project: i64,
+    done: impl Fn(&[serde_json::Value]) -> bool,
+) -> Vec<serde_json::Value> {
+    let start = Instant::now();
+    loop {
+        let tasks = server_tasks(server, project);
+        if done(&tasks) {
+            return tasks;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the server did not get it: {tasks:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 fn choice(c: &str) -> String {

@@ -1279,10 +1279,9 @@ pub const SYNC_IDLE: &str = "server: linked";
 pub const SYNC_SENDING: &str = "server: sending";
 pub const SYNC_BUSY: &str = "server: another push runs";
 
-/// After a push: the annotations sent this session.
-pub fn sync_sent(annotations: u64) -> String {
-    format!("server: {annotations} sent")
-}
+/// After a push: everything stored when it began is on the server (sent by this
+/// annotator's push or by another's).
+pub const SYNC_ALL_SENT: &str = "server: all sent";
 pub const SYNC_RETRYING: &str = "server: NOT SENT, retrying";
 
 pub fn sync_failed(error: &str, retry_in: std::time::Duration) -> String {

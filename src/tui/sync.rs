@@ -51,7 +51,8 @@ pub enum SyncPhase {
     #[default]
     Idle,
     Sending,
-    /// The last push sent everything there was.
+    /// The last push ended well: everything stored when it began is on the server (sent
+    /// by it, or by another push of the project).
     Sent,
     /// The last push failed (its reason); it is tried again.
     Failed {
@@ -67,8 +68,6 @@ pub struct SyncState {
     /// The server project, as the status line and messages name it.
     pub server: String,
     pub phase: SyncPhase,
-    /// Annotations sent (new or updated) this session.
-    pub annotations_sent: u64,
     /// Conflicts reported this session (each once).
     pub conflicts: Vec<String>,
 }
@@ -78,7 +77,6 @@ impl SyncState {
         SyncState {
             server,
             phase: SyncPhase::Idle,
-            annotations_sent: 0,
             conflicts: Vec::new(),
         }
     }
@@ -96,7 +94,6 @@ impl SyncState {
             SyncNote::Sent(r) => {
                 let recovered = matches!(self.phase, SyncPhase::Failed { .. });
                 self.phase = SyncPhase::Sent;
-                self.annotations_sent += r.annotations + r.updated;
                 let fresh: Vec<String> = r
                     .conflicts
                     .into_iter()
@@ -131,7 +128,7 @@ impl SyncState {
         match &self.phase {
             SyncPhase::Idle => strings::SYNC_IDLE.to_string(),
             SyncPhase::Sending => strings::SYNC_SENDING.to_string(),
-            SyncPhase::Sent => strings::sync_sent(self.annotations_sent),
+            SyncPhase::Sent => strings::SYNC_ALL_SENT.to_string(),
             SyncPhase::Failed { .. } => strings::SYNC_RETRYING.to_string(),
             SyncPhase::Busy => strings::SYNC_BUSY.to_string(),
         }
@@ -499,7 +496,7 @@ mod tests {
         assert!(s.failed());
         let back = s.note(SyncNote::Sent(sent(2))).unwrap();
         assert!(!back.0, "{back:?}");
-        assert_eq!(s.status(), "server: 2 sent");
+        assert_eq!(s.status(), "server: all sent");
         let conflict = PushReport {
             conflicts: vec!["annotation 4 ...".into()],
             ..sent(1)
@@ -508,6 +505,5 @@ mod tests {
         assert!(shown.0 && shown.1.contains("annotation 4"), "{shown:?}");
         // A conflict still there is said once.
         assert_eq!(s.note(SyncNote::Sent(conflict)), None);
-        assert_eq!(s.annotations_sent, 4);
     }
 }
