@@ -83,10 +83,50 @@ pub struct ImportWriter<'a> {
     /// The id the first imported task gets: tasks before it are not touched at commit
     /// unless the overlap cohort has to be drawn again.
     first_new_task: i64,
+    /// The id the next imported task gets.
+    next_task_id: i64,
     /// A large import: the insert triggers of the search index and of the agreement mark
     /// were dropped and come back at commit; the new tasks are left to the next search
     /// ([`Store::ensure_search_index`]) and get their agreement mark as they are inserted.
     bulk: bool,
+}
+
+/// Rows a statement inserts: one statement's work (parse of nothing, a step, a reset) is
+/// shared by many rows, which the writer thread of a large import feels.
+const ROWS_A_STATEMENT: usize = 32;
+
+/// Inserts `n` rows through `INSERT ... (cols) VALUES (...), (...)` statements of up to
+/// [`ROWS_A_STATEMENT`] rows; `bind(stmt, first parameter, row)` binds one row's `cols`
+/// values.
+fn rows_in(
+    tx: &Transaction<'_>,
+    insert: &str,
+    cols: usize,
+    n: usize,
+    mut bind: impl FnMut(&mut rusqlite::CachedStatement<'_>, usize, usize) -> rusqlite::Result<()>,
+) -> Result<()> {
+    let sql = |rows: usize| {
+        let one = format!("({})", vec!["?"; cols].join(","));
+        format!("{insert} VALUES {}", vec![one; rows].join(","))
+    };
+    let (full, single) = (sql(ROWS_A_STATEMENT), sql(1));
+    let mut done = 0;
+    while done < n {
+        // The full size is the one used over and over; a batch's last few rows go one
+        // statement each rather than filling the statement cache with every size.
+        let (rows, text) = if n - done >= ROWS_A_STATEMENT {
+            (ROWS_A_STATEMENT, &full)
+        } else {
+            (1, &single)
+        };
+        let mut stmt = tx.prepare_cached(text)?;
+        for r in 0..rows {
+            bind(&mut stmt, r * cols + 1, done + r)?;
+        }
+        stmt.raw_execute()?;
+        done += rows;
+    }
+    Ok(())
 }
 
 /// Inputs at least this large count as a bulk import (see [`ImportWriter::new`]).
@@ -156,6 +196,7 @@ impl<'a> ImportWriter<'a> {
             counts: SourceCounts::default(),
             rebuild_score_index: bulk && samples_by_score,
             first_new_task,
+            next_task_id: first_new_task,
             bulk,
         })
     }
@@ -185,84 +226,109 @@ impl<'a> ImportWriter<'a> {
             known_ids: &mut self.known_ids,
             now: &self.now,
         };
-        let mut task_stmt = self.tx.prepare_cached(
-            "INSERT INTO tasks (inner_id, import_id, source_line, original_id,
-                allow_skip, total_annotations, cancelled_annotations, total_predictions,
-                is_labeled, prediction_score, created_at, updated_at, agreement_stale)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?;
-        let mut data_stmt = self
-            .tx
-            .prepare_cached("INSERT INTO task_data (task_id, data, meta) VALUES (?1, ?2, ?3)")?;
-        let mut ann_stmt = self.tx.prepare_cached(
-            "INSERT INTO annotations (task_id, result, completed_by, was_cancelled,
-                ground_truth, lead_time, import_id, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        let mut pred_stmt = self.tx.prepare_cached(
-            "INSERT INTO predictions (task_id, result, score, model_version, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-        )?;
         let now = self.now.as_str();
-        for task in tasks {
-            let total = task.annotations.iter().filter(|a| !a.was_cancelled).count() as i64;
-            let cancelled = task.annotations.len() as i64 - total;
-            let (sum, n) = task
-                .predictions
-                .iter()
-                .filter_map(|p| p.score)
-                .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
-            let avg_score = (n > 0).then(|| sum / n as f64);
-            let created = task.created_at.as_deref().unwrap_or(now);
-            let updated = task.updated_at.as_deref().unwrap_or(created);
-            let task_id = task_stmt.insert(params![
-                self.next_inner_id,
-                import_id,
-                task.source_line.map(|l| l as i64),
-                task.original_id,
-                task.allow_skip,
-                total,
-                cancelled,
-                task.predictions.len() as i64,
-                total >= 1,
-                avg_score,
-                created,
-                updated,
-                // What the agreement trigger sets for a task with annotations (here
-                // without a statement per annotation when a large import dropped it).
-                !task.annotations.is_empty(),
-            ])?;
-            data_stmt.execute(params![task_id, task.data, task.meta])?;
-            self.next_inner_id += 1;
+        // Ids are given here (the next after the largest, as SQLite would choose), so that
+        // rows go in many to a statement.
+        let first_id = self.next_task_id;
+        let mut annotations = Vec::new();
+        let mut predictions = Vec::new();
+        for (i, task) in tasks.iter().enumerate() {
+            let task_id = first_id + i as i64;
             for a in &task.annotations {
-                let user = users.id(&a.completed_by)?;
-                let created = a.created_at.as_deref().unwrap_or(now);
-                let updated = a.updated_at.as_deref().unwrap_or(created);
-                ann_stmt.execute(params![
-                    task_id,
-                    a.result,
-                    user,
-                    a.was_cancelled,
-                    a.ground_truth,
-                    a.lead_time,
-                    a.import_id,
-                    created,
-                    updated,
-                ])?;
+                annotations.push((task_id, a, users.id(&a.completed_by)?));
             }
             for p in &task.predictions {
-                pred_stmt.execute(params![
-                    task_id,
-                    p.result,
-                    p.score,
-                    p.model_version,
-                    p.created_at.as_deref().unwrap_or(now),
-                ])?;
+                predictions.push((task_id, p));
             }
-            self.counts.tasks += 1;
-            self.counts.annotations += task.annotations.len() as u64;
-            self.counts.predictions += task.predictions.len() as u64;
         }
+        rows_in(
+            &self.tx,
+            "INSERT INTO tasks (id, inner_id, import_id, source_line, original_id,
+                allow_skip, total_annotations, cancelled_annotations, total_predictions,
+                is_labeled, prediction_score, created_at, updated_at, agreement_stale)",
+            14,
+            tasks.len(),
+            |stmt, at, i| {
+                let task = &tasks[i];
+                let total = task.annotations.iter().filter(|a| !a.was_cancelled).count() as i64;
+                let cancelled = task.annotations.len() as i64 - total;
+                let (sum, n) = task
+                    .predictions
+                    .iter()
+                    .filter_map(|p| p.score)
+                    .fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+                let avg_score = (n > 0).then(|| sum / n as f64);
+                let created = task.created_at.as_deref().unwrap_or(now);
+                let updated = task.updated_at.as_deref().unwrap_or(created);
+                stmt.raw_bind_parameter(at, first_id + i as i64)?;
+                stmt.raw_bind_parameter(at + 1, self.next_inner_id + i as i64)?;
+                stmt.raw_bind_parameter(at + 2, import_id)?;
+                stmt.raw_bind_parameter(at + 3, task.source_line.map(|l| l as i64))?;
+                stmt.raw_bind_parameter(at + 4, task.original_id)?;
+                stmt.raw_bind_parameter(at + 5, task.allow_skip)?;
+                stmt.raw_bind_parameter(at + 6, total)?;
+                stmt.raw_bind_parameter(at + 7, cancelled)?;
+                stmt.raw_bind_parameter(at + 8, task.predictions.len() as i64)?;
+                stmt.raw_bind_parameter(at + 9, total >= 1)?;
+                stmt.raw_bind_parameter(at + 10, avg_score)?;
+                stmt.raw_bind_parameter(at + 11, created)?;
+                stmt.raw_bind_parameter(at + 12, updated)?;
+                // What the agreement trigger sets for a task with annotations (here
+                // without a statement per annotation when a large import dropped it).
+                stmt.raw_bind_parameter(at + 13, !task.annotations.is_empty())
+            },
+        )?;
+        rows_in(
+            &self.tx,
+            "INSERT INTO task_data (task_id, data, meta)",
+            3,
+            tasks.len(),
+            |stmt, at, i| {
+                stmt.raw_bind_parameter(at, first_id + i as i64)?;
+                stmt.raw_bind_parameter(at + 1, tasks[i].data.as_str())?;
+                stmt.raw_bind_parameter(at + 2, tasks[i].meta.as_str())
+            },
+        )?;
+        rows_in(
+            &self.tx,
+            "INSERT INTO annotations (task_id, result, completed_by, was_cancelled,
+                ground_truth, lead_time, import_id, created_at, updated_at)",
+            9,
+            annotations.len(),
+            |stmt, at, i| {
+                let (task_id, a, user) = annotations[i];
+                let created = a.created_at.as_deref().unwrap_or(now);
+                let updated = a.updated_at.as_deref().unwrap_or(created);
+                stmt.raw_bind_parameter(at, task_id)?;
+                stmt.raw_bind_parameter(at + 1, a.result.as_str())?;
+                stmt.raw_bind_parameter(at + 2, user)?;
+                stmt.raw_bind_parameter(at + 3, a.was_cancelled)?;
+                stmt.raw_bind_parameter(at + 4, a.ground_truth)?;
+                stmt.raw_bind_parameter(at + 5, a.lead_time)?;
+                stmt.raw_bind_parameter(at + 6, a.import_id)?;
+                stmt.raw_bind_parameter(at + 7, created)?;
+                stmt.raw_bind_parameter(at + 8, updated)
+            },
+        )?;
+        rows_in(
+            &self.tx,
+            "INSERT INTO predictions (task_id, result, score, model_version, created_at)",
+            5,
+            predictions.len(),
+            |stmt, at, i| {
+                let (task_id, p) = predictions[i];
+                stmt.raw_bind_parameter(at, task_id)?;
+                stmt.raw_bind_parameter(at + 1, p.result.as_str())?;
+                stmt.raw_bind_parameter(at + 2, p.score)?;
+                stmt.raw_bind_parameter(at + 3, p.model_version.as_str())?;
+                stmt.raw_bind_parameter(at + 4, p.created_at.as_deref().unwrap_or(now))
+            },
+        )?;
+        self.next_task_id += tasks.len() as i64;
+        self.next_inner_id += tasks.len() as i64;
+        self.counts.tasks += tasks.len() as u64;
+        self.counts.annotations += annotations.len() as u64;
+        self.counts.predictions += predictions.len() as u64;
         if let Some(p) = tasks.iter().rev().find_map(|t| t.predictions.last()) {
             self.last_model_version = Some(p.model_version.clone());
         }
