@@ -437,6 +437,92 @@ mod tests {
             .collect()
     }
 
+    /// More rows than one statement takes, in two batches and after tasks already there:
+    /// every row lands on its own task, in order, with its own values (the statements of
+    /// many rows and the single-row rest both).
+    #[test]
+    fn rows_many_to_a_statement_land_on_their_own_tasks() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
+        let numbered = |n: usize| -> TaskItem {
+            let annotation = |k: usize| crate::task::AnnotationIn {
+                result: format!("[{n},{k}]"),
+                completed_by: crate::task::Completer::Importer,
+                was_cancelled: k == 1,
+                ground_truth: false,
+                lead_time: Some(n as f64),
+                created_at: None,
+                updated_at: None,
+                import_id: Some((n * 10 + k) as i64),
+            };
+            TaskItem {
+                data: format!(r#"{{"n":{n}}}"#),
+                annotations: (0..n % 3).map(annotation).collect(),
+                predictions: vec![crate::task::PredictionIn {
+                    result: format!("[{n}]"),
+                    score: Some(n as f64),
+                    model_version: format!("m{n}"),
+                    created_at: None,
+                }],
+                original_id: Some(n as i64),
+                ..task()
+            }
+        };
+        let mut next = 0;
+        for batch in [5, 70, 33] {
+            let mut w = ImportWriter::new(&mut store, "u", 0).unwrap();
+            let id = w.begin_source("a.json", "json", None).unwrap();
+            let tasks: Vec<TaskItem> = (next..next + batch).map(numbered).collect();
+            w.insert_batch(id, &tasks).unwrap();
+            w.commit().unwrap();
+            store.bulk_mode(false);
+            next += batch;
+        }
+        let rows = |sql: &str| -> Vec<String> {
+            let mut stmt = store.conn().prepare(sql).unwrap();
+            stmt.query_map([], |r| r.get::<_, String>(0))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        let tasks = rows(
+            "SELECT t.id || ' ' || t.inner_id || ' ' || t.original_id || ' ' || d.data || ' '
+                || t.total_annotations || ' ' || t.cancelled_annotations || ' ' || t.prediction_score
+             FROM tasks t JOIN task_data d ON d.task_id = t.id ORDER BY t.id",
+        );
+        let want: Vec<String> = (0..next)
+            .map(|n| {
+                let total = (0..n % 3).filter(|k| *k != 1).count();
+                let cancelled = n % 3 - total;
+                format!(
+                    "{} {} {n} {{\"n\":{n}}} {total} {cancelled} {}.0",
+                    n + 1,
+                    n + 1,
+                    n
+                )
+            })
+            .collect();
+        assert_eq!(tasks, want);
+        let annotations = rows(
+            "SELECT task_id || ' ' || result || ' ' || import_id || ' ' || was_cancelled
+             FROM annotations ORDER BY id",
+        );
+        let want: Vec<String> = (0..next)
+            .flat_map(|n| {
+                (0..n % 3).map(move |k| {
+                    format!("{} [{n},{k}] {} {}", n + 1, n * 10 + k, u8::from(k == 1))
+                })
+            })
+            .collect();
+        assert_eq!(annotations, want);
+        let predictions = rows(
+            "SELECT task_id || ' ' || result || ' ' || model_version FROM predictions ORDER BY id",
+        );
+        let want: Vec<String> = (0..next).map(|n| format!("{} [{n}] m{n}", n + 1)).collect();
+        assert_eq!(predictions, want);
+    }
+
     #[test]
     fn foreign_keys_are_unchecked_only_while_an_import_writes() {
         let dir = tempfile::tempdir().unwrap();
