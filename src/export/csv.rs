@@ -18,8 +18,8 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::sync::Mutex;
 
-/// Always present, whatever the items hold.
-const FIXED: [&str; 5] = [
+/// Always present, whatever the items hold (CSV's columns, JSON_MIN's keys).
+pub(super) const FIXED: [&str; 5] = [
     "annotator",
     "annotation_id",
     "created_at",

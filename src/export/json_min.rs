@@ -393,13 +393,7 @@ pub fn raw_records(bytes: &[u8], opts: &ItemOptions) -> Option<String> {
             .enumerate()
             .any(|(i, k)| data_keys.contains(k) || keys[..i].contains(k))
     };
-    const FIXED: [&str; 5] = [
-        "annotator",
-        "annotation_id",
-        "created_at",
-        "updated_at",
-        "lead_time",
-    ];
+    use super::csv::FIXED;
     let fixed_keys = |keys: &mut Vec<&str>| {
         keys.extend(FIXED);
         if agreement.is_some() {

@@ -376,6 +376,32 @@ impl Client {
         Ok(())
     }
 
+    /// Every task of a server project in id order, a page of `page_size` at a time, as
+    /// Label Studio's export API gives them (annotations in full, predictions as ids): the
+    /// ids from id-only pages of the task list, the tasks themselves from the export API.
+    pub fn each_exported_page<T: DeserializeOwned, E: From<SyncError>>(
+        &self,
+        project: i64,
+        page_size: usize,
+        mut f: impl FnMut(Vec<T>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        #[derive(serde::Deserialize)]
+        struct TaskId {
+            id: i64,
+        }
+        let query = serde_json::json!({"ordering": ["tasks:id"]});
+        self.each_task_page(
+            project,
+            TaskFields::Ids,
+            &query,
+            page_size,
+            |page: Vec<TaskId>| {
+                let ids: Vec<i64> = page.iter().map(|t| t.id).collect();
+                f(self.export_tasks(project, &ids)?)
+            },
+        )
+    }
+
     /// The tasks `ids` of a server project through its export API (Label Studio's JSON
     /// export: annotations in full, predictions as ids), 500 a request.
     pub fn export_tasks<T: DeserializeOwned>(

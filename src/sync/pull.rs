@@ -46,11 +46,6 @@ pub enum PullError {
     Store(#[from] StoreError),
 }
 
-#[derive(Debug, serde::Deserialize)]
-struct TaskId {
-    id: i64,
-}
-
 /// A task as Label Studio's JSON export gives it: predictions as ids.
 #[derive(Debug, serde::Deserialize)]
 struct ExportedTask {
@@ -323,52 +318,43 @@ pub fn pull(
     // ids, whose bodies come from the prediction list when one is new here.
     let mapped = store.mapped_prediction_ids()?;
     let mut bodies: Option<HashMap<i64, FullPrediction>> = None;
-    let query = serde_json::json!({"ordering": ["tasks:id"]});
-    client.each_task_page(
-        link.project_id,
-        super::client::TaskFields::Ids,
-        &query,
-        PAGE,
-        |page: Vec<TaskId>| {
-            let ids: Vec<i64> = page.iter().map(|t| t.id).collect();
-            let exported: Vec<ExportedTask> = client.export_tasks(link.project_id, &ids)?;
-            if bodies.is_none()
-                && exported
-                    .iter()
-                    .flat_map(|t| &t.predictions)
-                    .any(|p| !mapped.contains(p))
-            {
-                let all: Vec<FullPrediction> = client.get(
-                    &format!("/api/predictions?project={}", link.project_id),
-                    "reading the project's predictions",
-                )?;
-                bodies = Some(all.into_iter().map(|p| (p.id, p)).collect());
-            }
-            let mut tx = store.sync_tx()?;
-            for e in exported {
-                seen.insert(e.id);
-                // Predictions too in the order they were made.
-                let mut ids = e.predictions.clone();
-                ids.sort_unstable();
-                let predictions = ids
-                    .iter()
-                    .filter(|id| !mapped.contains(id))
-                    .filter_map(|id| bodies.as_ref().and_then(|b| b.get(id)).cloned())
-                    .collect();
-                let st = FullTask {
-                    id: e.id,
-                    data: e.data,
-                    meta: e.meta,
-                    annotations: in_creation_order(e.annotations),
-                    predictions,
-                };
-                apply(&mut tx, &st, &link, &emails, &mut report)?;
-            }
-            tx.commit()?;
-            progress(seen.len() as u64);
-            Ok::<(), PullError>(())
-        },
-    )?;
+    client.each_exported_page(link.project_id, PAGE, |exported: Vec<ExportedTask>| {
+        if bodies.is_none()
+            && exported
+                .iter()
+                .flat_map(|t| &t.predictions)
+                .any(|p| !mapped.contains(p))
+        {
+            let all: Vec<FullPrediction> = client.get(
+                &format!("/api/predictions?project={}", link.project_id),
+                "reading the project's predictions",
+            )?;
+            bodies = Some(all.into_iter().map(|p| (p.id, p)).collect());
+        }
+        let mut tx = store.sync_tx()?;
+        for e in exported {
+            seen.insert(e.id);
+            // Predictions too in the order they were made.
+            let mut ids = e.predictions.clone();
+            ids.sort_unstable();
+            let predictions = ids
+                .iter()
+                .filter(|id| !mapped.contains(id))
+                .filter_map(|id| bodies.as_ref().and_then(|b| b.get(id)).cloned())
+                .collect();
+            let st = FullTask {
+                id: e.id,
+                data: e.data,
+                meta: e.meta,
+                annotations: in_creation_order(e.annotations),
+                predictions,
+            };
+            apply(&mut tx, &st, &link, &emails, &mut report)?;
+        }
+        tx.commit()?;
+        progress(seen.len() as u64);
+        Ok::<(), PullError>(())
+    })?;
     // Tasks the server no longer has.
     let gone: Vec<(i64, i64)> = store
         .server_task_ids()?

@@ -76,48 +76,34 @@ pub fn status(store: &Store, client: &Client) -> Result<SyncStatus, StatusError>
     }
     let mut seen_tasks: HashSet<i64> = HashSet::new();
     let mut seen_annotations: HashSet<i64> = HashSet::new();
-    #[derive(serde::Deserialize)]
-    struct TaskId {
-        id: i64,
-    }
-    let query = serde_json::json!({"ordering": ["tasks:id"]});
-    // As pull reads: ids from the task list, the tasks from the export API (a third of
-    // the full task list's cost a task).
-    client.each_task_page(
-        link.project_id,
-        super::client::TaskFields::Ids,
-        &query,
-        PAGE,
-        |page: Vec<TaskId>| {
-            let ids: Vec<i64> = page.iter().map(|t| t.id).collect();
-            let tasks: Vec<ServerTask> = client.export_tasks(link.project_id, &ids)?;
-            for t in &tasks {
-                seen_tasks.insert(t.id);
-                st.server.tasks += 1;
-                let ours = tasks_by_server.contains_key(&t.id)
-                    || t.meta["labelterm"]["key"].as_str() == Some(link.local_key.as_str());
-                if !ours {
-                    st.server.tasks_only_there += 1;
-                }
-                for a in &t.annotations {
-                    seen_annotations.insert(a.id);
-                    match by_server.get(&a.id) {
-                        None => st.server.annotations_only_there += 1,
-                        Some((revision, synced, at)) => {
-                            if at.as_deref() != Some(a.updated_at.as_str()) {
-                                if *synced != Some(*revision) {
-                                    st.changed_on_both += 1;
-                                } else {
-                                    st.server.annotations_changed_there += 1;
-                                }
+    // As pull reads (a third of the full task list's cost a task).
+    client.each_exported_page(link.project_id, PAGE, |tasks: Vec<ServerTask>| {
+        for t in &tasks {
+            seen_tasks.insert(t.id);
+            st.server.tasks += 1;
+            let ours = tasks_by_server.contains_key(&t.id)
+                || t.meta["labelterm"]["key"].as_str() == Some(link.local_key.as_str());
+            if !ours {
+                st.server.tasks_only_there += 1;
+            }
+            for a in &t.annotations {
+                seen_annotations.insert(a.id);
+                match by_server.get(&a.id) {
+                    None => st.server.annotations_only_there += 1,
+                    Some((revision, synced, at)) => {
+                        if at.as_deref() != Some(a.updated_at.as_str()) {
+                            if *synced != Some(*revision) {
+                                st.changed_on_both += 1;
+                            } else {
+                                st.server.annotations_changed_there += 1;
                             }
                         }
                     }
                 }
             }
-            Ok::<(), StatusError>(())
-        },
-    )?;
+        }
+        Ok::<(), StatusError>(())
+    })?;
     st.server.tasks_deleted_there = tasks_by_server
         .keys()
         .filter(|s| !seen_tasks.contains(s))
