@@ -574,11 +574,15 @@ fn two_annotators_sending(server: &Server, home: &Path) {
     let bob = annotator("bob@example.com");
     ann.wait_for("server: all sent");
     bob.wait_for("server: all sent");
-    for _ in 0..3 {
+    // Each answers the next task only once the last submit is stored (as an annotator
+    // sees it): a save held while the other's push writes keeps its task on screen.
+    for k in 1..=3 {
         ann.keys(&["1"]);
         bob.keys(&["2"]);
         ann.keys(&["s"]);
         bob.keys(&["s"]);
+        ann.wait_for(&format!("(you {k})"));
+        bob.wait_for(&format!("(you {k})"));
     }
     let on_server = until_server(server, id, |tasks| {
         tasks
