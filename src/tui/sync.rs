@@ -133,10 +133,6 @@ impl SyncState {
             SyncPhase::Busy => strings::SYNC_BUSY.to_string(),
         }
     }
-
-    pub fn failed(&self) -> bool {
-        matches!(self.phase, SyncPhase::Failed { .. })
-    }
 }
 
 /// One push of the project; the annotator's is `sync::push::push` against the linked
@@ -487,13 +483,13 @@ mod tests {
         };
         let shown = s.note(failed.clone()).unwrap();
         assert!(shown.0 && shown.1.contains("cannot reach"), "{shown:?}");
-        assert!(s.failed());
+        assert!(matches!(s.phase, SyncPhase::Failed { .. }));
         assert!(shown.1.contains("30 s"), "{shown:?}");
         assert_eq!(s.status(), strings::SYNC_RETRYING);
         // The same failure again is not shown again; sending goes on under "retry".
         assert_eq!(s.note(failed), None);
         assert_eq!(s.note(SyncNote::Sending), None);
-        assert!(s.failed());
+        assert!(matches!(s.phase, SyncPhase::Failed { .. }));
         let back = s.note(SyncNote::Sent(sent(2))).unwrap();
         assert!(!back.0, "{back:?}");
         assert_eq!(s.status(), "server: all sent");
