@@ -19,19 +19,6 @@ pub struct ItemRules<'a> {
     pub maps: &'a [(String, String)],
 }
 
-/// The fields of a prediction that import reads; its result stays raw text.
-#[derive(serde::Deserialize)]
-struct PredictionFields<'a> {
-    #[serde(borrow, default)]
-    result: Option<&'a RawValue>,
-    #[serde(default)]
-    score: Option<Value>,
-    #[serde(default)]
-    model_version: Option<Value>,
-    #[serde(default)]
-    created_at: Option<Value>,
-}
-
 /// An object's fields with their values as raw JSON, in file order; a repeated key reads
 /// as its last value, as in a parsed map. Keys borrow from the text unless escaped.
 struct RawFields<'a>(Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>);
@@ -55,25 +42,6 @@ impl<'a> RawFields<'a> {
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Key<'a>(std::borrow::Cow<'a, str>);
-        impl<'de: 'a, 'a> serde::Deserialize<'de> for Key<'a> {
-            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                struct V;
-                impl<'de> serde::de::Visitor<'de> for V {
-                    type Value = Key<'de>;
-                    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                        f.write_str("a key")
-                    }
-                    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                        Ok(Key(std::borrow::Cow::Borrowed(v)))
-                    }
-                    fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                        Ok(Key(std::borrow::Cow::Owned(v.to_string())))
-                    }
-                }
-                d.deserialize_str(V)
-            }
-        }
         struct V<'a>(std::marker::PhantomData<&'a ()>);
         impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
             type Value = RawFields<'a>;
@@ -82,17 +50,104 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(
                 self,
-                mut map: A,
+                map: A,
             ) -> Result<RawFields<'a>, A::Error> {
-                let mut fields = Vec::new();
-                while let Some((Key(k), v)) = map.next_entry::<Key, &RawValue>()? {
-                    fields.push((k, v));
-                }
-                Ok(RawFields(fields))
+                read_fields(map)
             }
         }
         d.deserialize_map(V(std::marker::PhantomData))
     }
+}
+
+/// Reads an object's fields as raw JSON.
+fn read_fields<'de: 'a, 'a, A: serde::de::MapAccess<'de>>(
+    mut map: A,
+) -> Result<RawFields<'a>, A::Error> {
+    struct Key<'a>(std::borrow::Cow<'a, str>);
+    impl<'de: 'a, 'a> serde::Deserialize<'de> for Key<'a> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Key<'de>;
+                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                    f.write_str("a key")
+                }
+                fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
+                    Ok(Key(std::borrow::Cow::Borrowed(v)))
+                }
+                fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
+                    Ok(Key(std::borrow::Cow::Owned(v.to_string())))
+                }
+            }
+            d.deserialize_str(V)
+        }
+    }
+    let mut fields = Vec::new();
+    while let Some((Key(k), v)) = map.next_entry::<Key, &RawValue>()? {
+        fields.push((k, v));
+    }
+    Ok(RawFields(fields))
+}
+
+/// An element of a list of annotations or predictions: an object's fields, read in the
+/// same pass as the list (the lists are most of a task's bytes), or any other value
+/// parsed, for the message that skips it.
+enum ListItem<'a> {
+    Fields(RawFields<'a>),
+    Other(Value),
+}
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for ListItem<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::value::SeqAccessDeserializer;
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = ListItem<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                read_fields(map).map(ListItem::Fields)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<Self::Value, A::Error> {
+                serde::Deserialize::deserialize(SeqAccessDeserializer::new(seq))
+                    .map(ListItem::Other)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+                Ok(ListItem::Other(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(ListItem::Other(Value::from(v)))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(ListItem::Other(Value::from(v)))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(ListItem::Other(Value::from(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(ListItem::Other(Value::String(v.to_string())))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(ListItem::Other(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(ListItem::Other(Value::Null))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+/// The elements of a list given as JSON text (empty when it is not a list).
+fn list_items(list: &RawValue) -> Vec<ListItem<'_>> {
+    serde_json::from_str(list.get()).unwrap_or_default()
 }
 
 pub struct Processed {
@@ -626,26 +681,25 @@ pub fn process(
         Some((list, PyType::List)) => {
             // Raw all the way down: the result is checked and stored from its text, and
             // only the small fields are parsed.
-            let items: Vec<&RawValue> = serde_json::from_str(list.get()).unwrap_or_default();
-            for (i, a) in items.into_iter().enumerate() {
-                let field = format!("{ann_key}[{i}]");
-                let fields = match raw_type(a) {
-                    PyType::Dict => serde_json::from_str::<RawFields>(a.get()).ok(),
-                    _ => None,
-                };
-                let Some(a) = fields else {
-                    warn!(field, "not a dict, skipped: {}", py_repr(&value_of(a)));
-                    continue;
+            for (i, a) in list_items(list).into_iter().enumerate() {
+                // Made only for a message: most annotations have none.
+                let field = || format!("{ann_key}[{i}]");
+                let a = match a {
+                    ListItem::Fields(a) => a,
+                    ListItem::Other(v) => {
+                        warn!(field(), "not a dict, skipped: {}", py_repr(&v));
+                        continue;
+                    }
                 };
                 let result = match a.get("result") {
                     None => {
-                        err!(field, "Annotation must have \"result\" fields");
+                        err!(field(), "Annotation must have \"result\" fields");
                         continue;
                     }
                     Some(r) if raw_type(r) == PyType::List => r,
                     Some(other) => {
                         err!(
-                            format!("{field}.result"),
+                            format!("{}.result", field()),
                             "\"result\" field in annotation must be list, got {}",
                             py_repr(&value_of(other))
                         );
@@ -667,14 +721,14 @@ pub fn process(
                     },
                     Ok(c) => c,
                     Err(m) => {
-                        err!(format!("{field}.completed_by"), "{m}");
+                        err!(format!("{}.completed_by", field()), "{m}");
                         continue;
                     }
                 };
                 let lead_time = match float_field(a.value("lead_time").as_ref()) {
                     Ok(v) => v,
                     Err(m) => {
-                        warn!(format!("{field}.lead_time"), "{m}; stored as null");
+                        warn!(format!("{}.lead_time", field()), "{m}; stored as null");
                         None
                     }
                 };
@@ -682,7 +736,7 @@ pub fn process(
                     .unwrap_or_else(|| check_result(rules.config, &value_of(result)));
                 for (k, msg) in problems {
                     warn!(
-                        format!("{field}.result[{}]", k.saturating_sub(1)),
+                        format!("{}.result[{}]", field(), k.saturating_sub(1)),
                         "annotation {}: Region {k}: {msg}",
                         i + 1
                     );
@@ -715,11 +769,11 @@ pub fn process(
 
     let mut predictions = Vec::new();
     let mut prediction_ids = 0;
-    let pred_items: Option<Vec<&RawValue>> = match envelope.get("predictions") {
+    let pred_items: Option<Vec<ListItem>> = match envelope.get("predictions") {
         None => None,
         Some(raw) => match raw_type(raw) {
             PyType::NoneType => None,
-            PyType::List => serde_json::from_str(raw.get()).ok(),
+            PyType::List => Some(list_items(raw)),
             _ => {
                 err!(
                     "predictions",
@@ -732,19 +786,18 @@ pub fn process(
     };
     for (j, p) in pred_items.unwrap_or_default().into_iter().enumerate() {
         let field = || format!("predictions[{j}]");
-        let fields = match raw_type(p) {
-            PyType::Dict => serde_json::from_str::<PredictionFields>(p.get()).ok(),
-            PyType::Int => {
+        let fields = match p {
+            ListItem::Fields(f) => f,
+            ListItem::Other(v) if PyType::of(&v) == PyType::Int => {
                 prediction_ids += 1;
                 continue;
             }
-            _ => None,
+            ListItem::Other(v) => {
+                warn!(field(), "not a dict, skipped: {}", py_repr(&v));
+                continue;
+            }
         };
-        let Some(fields) = fields else {
-            warn!(field(), "not a dict, skipped: {}", py_repr(&value_of(p)));
-            continue;
-        };
-        let Some(raw_result) = fields.result else {
+        let Some(raw_result) = fields.get("result") else {
             err!(field(), "Prediction must have \"result\" fields");
             continue;
         };
@@ -781,7 +834,7 @@ pub fn process(
                 }
             }
         };
-        let score = match float_field(fields.score.as_ref()) {
+        let score = match float_field(fields.value("score").as_ref()) {
             Ok(Some(s)) if !(0.0..=1.0).contains(&s) => {
                 err!(
                     format!("{}.score", field()),
@@ -806,7 +859,7 @@ pub fn process(
             }
             continue;
         }
-        let model_version = match fields.model_version {
+        let model_version = match fields.value("model_version") {
             Some(Value::String(s)) => s,
             Some(Value::Number(n)) => n.to_string(),
             _ => "undefined".to_string(),
@@ -815,7 +868,7 @@ pub fn process(
             result,
             score,
             model_version,
-            created_at: match fields.created_at {
+            created_at: match fields.value("created_at") {
                 Some(Value::String(s)) => Some(s),
                 _ => None,
             },
@@ -1062,6 +1115,50 @@ mod tests {
             messages(json!({"data": {"text": "a"}, "annotations": [{"result": null}]}))[0]
                 .contains("\"result\" field in annotation must be list, got None")
         );
+    }
+
+    #[test]
+    fn a_field_given_twice_reads_as_its_last_value_in_predictions_too() {
+        // As Python's json (and so Label Studio) reads it. A prediction was skipped as
+        // "not a dict" before.
+        let p = run_text(
+            r#"{"data": {"text": "a"}, "predictions": [{"result": [], "score": 0.1, "model_version": "m", "score": 0.9}],
+                "annotations": [{"result": [], "lead_time": 1, "lead_time": 2}]}"#,
+        )
+        .ok()
+        .unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+        assert_eq!(p.task.predictions.len(), 1);
+        assert_eq!(p.task.predictions[0].score, Some(0.9));
+        assert_eq!(p.task.predictions[0].model_version, "m");
+        assert_eq!(p.task.annotations[0].lead_time, Some(2.0));
+    }
+
+    #[test]
+    fn elements_of_the_lists_that_are_not_objects_are_named() {
+        let p = run_text(
+            r#"{"data": {"text": "a"}, "annotations": [[1, "x"], {"result": []}, null],
+                "predictions": [7, "p", {"result": []}, 8]}"#,
+        )
+        .ok()
+        .unwrap();
+        let w: Vec<String> = p.warnings.iter().map(|w| w.to_string()).collect();
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(
+            w[0].contains("annotations[0]") && w[0].contains("not a dict, skipped: [1, 'x']"),
+            "{w:?}"
+        );
+        assert!(
+            w[1].contains("annotations[2]") && w[1].contains("skipped: None"),
+            "{w:?}"
+        );
+        assert!(
+            w[2].contains("predictions[1]") && w[2].contains("skipped: 'p'"),
+            "{w:?}"
+        );
+        assert_eq!(p.task.annotations.len(), 1);
+        assert_eq!(p.task.predictions.len(), 1);
+        assert_eq!(p.prediction_ids, 2);
     }
 
     #[test]

@@ -337,7 +337,7 @@ impl InputFormat {
         self,
         config: &'a LabelConfig,
         opts: &ImportOptions,
-    ) -> Box<dyn TaskReader + 'a> {
+    ) -> Box<dyn TaskReader + Send + Sync + 'a> {
         let csv_coerce = opts.csv_coerce;
         match self {
             InputFormat::Json => Box::new(json::JsonReader),
@@ -651,6 +651,90 @@ fn hash_input(path: &Path, name: &str) -> std::result::Result<(String, u64), Pro
 /// Bytes the readers have read from input files in this process: what an import's
 /// progress shows against the inputs' total size. A plain counter, because it only feeds
 /// a display and every reader opens its files its own way.
+/// Items a reader hands over at once to the thread that checks them.
+const CHUNK: usize = 256;
+
+/// Runs `reader` on a thread of its own, up to a few chunks of items ahead of `sink`,
+/// which gets the items and warnings in the order the reader gave them. Reading a file
+/// and checking its tasks then share the cores (with the store's writer, a third thread);
+/// on one thread the reading and checking of a large JSON file were the slowest part of an
+/// import. When `sink` says stop, the reader stops at its next item.
+fn read_ahead(
+    reader: &(dyn TaskReader + Sync),
+    path: &Path,
+    name: &str,
+    sink: &mut dyn ItemSink,
+) -> std::result::Result<(), Problem> {
+    enum Chunk {
+        Items(Vec<RawItem>),
+        Warn(Problem),
+    }
+    struct Ahead {
+        tx: std::sync::mpsc::SyncSender<Chunk>,
+        items: Vec<RawItem>,
+        /// The channel closed: the sink stopped.
+        stopped: bool,
+    }
+    impl Ahead {
+        fn send(&mut self, chunk: Chunk) {
+            self.stopped |= self.tx.send(chunk).is_err();
+        }
+        fn flush(&mut self) {
+            if !self.items.is_empty() {
+                let items = std::mem::replace(&mut self.items, Vec::with_capacity(CHUNK));
+                self.send(Chunk::Items(items));
+            }
+        }
+    }
+    impl ItemSink for Ahead {
+        fn item(&mut self, item: RawItem) -> Flow {
+            self.items.push(item);
+            if self.items.len() >= CHUNK {
+                self.flush();
+            }
+            if self.stopped {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        }
+        fn warn(&mut self, problem: Problem) {
+            // After the items before it, so that the order stays the reader's.
+            self.flush();
+            self.send(Chunk::Warn(problem));
+        }
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
+    std::thread::scope(|s| {
+        let reading = s.spawn(move || {
+            let mut ahead = Ahead {
+                tx,
+                items: Vec::with_capacity(CHUNK),
+                stopped: false,
+            };
+            let read = reader.read(path, name, &mut ahead);
+            ahead.flush();
+            read
+        });
+        'chunks: for chunk in rx {
+            match chunk {
+                Chunk::Items(items) => {
+                    for item in items {
+                        if let Flow::Stop = sink.item(item) {
+                            // Leaving the loop closes the channel, which stops the reader.
+                            break 'chunks;
+                        }
+                    }
+                }
+                Chunk::Warn(p) => sink.warn(p),
+            }
+        }
+        reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
 pub static BYTES_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A file whose reads add to [`BYTES_READ`].
@@ -782,7 +866,7 @@ pub fn read_sources(
             fatal: None,
             prediction_ids: (0, 0),
         };
-        if let Err(p) = reader.read(&local, input, &mut pipe) {
+        if let Err(p) = read_ahead(&*reader, &local, input, &mut pipe) {
             pipe.problems.push(p);
         }
         if pipe.prediction_ids.1 > 0 {
@@ -1076,6 +1160,102 @@ pub(crate) mod tests {
         fn warn(&mut self, problem: Problem) {
             self.warnings.push(problem);
         }
+    }
+
+    /// A reader that hands over `n` items, a warning after every tenth, and then fails
+    /// when told to; it counts the items it made.
+    struct Numbers {
+        n: usize,
+        fail: bool,
+        made: std::sync::atomic::AtomicUsize,
+    }
+
+    impl TaskReader for Numbers {
+        fn read(
+            &self,
+            _: &Path,
+            name: &str,
+            sink: &mut dyn ItemSink,
+        ) -> std::result::Result<(), Problem> {
+            for i in 0..self.n {
+                self.made.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let mut map = RawMap::default();
+                map.insert("n".into(), raw_json(&Value::from(i)));
+                if let Flow::Stop = sink.item(RawItem::data(map, Location::line(name, i + 1))) {
+                    return Ok(());
+                }
+                if i % 10 == 9 {
+                    sink.warn(Problem::new(Location::line(name, i + 1), format!("w{i}")));
+                }
+            }
+            if self.fail {
+                return Err(Problem::new(Location::file(name), "broken at the end"));
+            }
+            Ok(())
+        }
+    }
+
+    /// Records what it gets in order; says stop after `stop_after` items.
+    #[derive(Default)]
+    struct Record {
+        seen: Vec<String>,
+        stop_after: Option<usize>,
+        items: usize,
+    }
+
+    impl ItemSink for Record {
+        fn item(&mut self, item: RawItem) -> Flow {
+            let Payload::Data(map) = item.payload else {
+                panic!("data items only");
+            };
+            self.seen.push(format!("i{}", map["n"].get()));
+            self.items += 1;
+            match self.stop_after {
+                Some(k) if self.items >= k => Flow::Stop,
+                _ => Flow::Continue,
+            }
+        }
+        fn warn(&mut self, problem: Problem) {
+            self.seen.push(problem.message);
+        }
+    }
+
+    #[test]
+    fn reading_ahead_keeps_the_readers_order_and_its_error() {
+        let reader = Numbers {
+            n: 3 * CHUNK + 5,
+            fail: true,
+            made: Default::default(),
+        };
+        let mut sink = Record::default();
+        let err = read_ahead(&reader, Path::new("x"), "x.json", &mut sink).unwrap_err();
+        assert_eq!(err.message, "broken at the end");
+        let mut want = Vec::new();
+        for i in 0..3 * CHUNK + 5 {
+            want.push(format!("i{i}"));
+            if i % 10 == 9 {
+                want.push(format!("w{i}"));
+            }
+        }
+        assert_eq!(sink.seen, want);
+    }
+
+    #[test]
+    fn a_sink_that_stops_stops_the_reader() {
+        let reader = Numbers {
+            n: 1_000_000,
+            fail: false,
+            made: Default::default(),
+        };
+        let mut sink = Record {
+            stop_after: Some(3),
+            ..Record::default()
+        };
+        read_ahead(&reader, Path::new("x"), "x.json", &mut sink).unwrap();
+        assert_eq!(sink.items, 3);
+        // The reader ran at most the channel's chunks and one more ahead.
+        let made = reader.made.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(made <= 7 * CHUNK, "{made}");
     }
 
     #[test]

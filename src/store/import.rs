@@ -95,6 +95,8 @@ pub struct ImportWriter<'a> {
 /// shared by many rows, which the writer thread of a large import feels.
 const ROWS_A_STATEMENT: usize = 32;
 
+const TASK_DATA_A_STATEMENT: usize = 1;
+
 /// Inserts `n` rows through `INSERT ... (cols) VALUES (...), (...)` statements of up to
 /// [`ROWS_A_STATEMENT`] rows; `bind(stmt, first parameter, row)` binds one row's `cols`
 /// values.
@@ -103,19 +105,20 @@ fn rows_in(
     insert: &str,
     cols: usize,
     n: usize,
+    per_statement: usize,
     mut bind: impl FnMut(&mut rusqlite::CachedStatement<'_>, usize, usize) -> rusqlite::Result<()>,
 ) -> Result<()> {
     let sql = |rows: usize| {
         let one = format!("({})", vec!["?"; cols].join(","));
         format!("{insert} VALUES {}", vec![one; rows].join(","))
     };
-    let (full, single) = (sql(ROWS_A_STATEMENT), sql(1));
+    let (full, single) = (sql(per_statement), sql(1));
     let mut done = 0;
     while done < n {
         // The full size is the one used over and over; a batch's last few rows go one
         // statement each rather than filling the statement cache with every size.
-        let (rows, text) = if n - done >= ROWS_A_STATEMENT {
-            (ROWS_A_STATEMENT, &full)
+        let (rows, text) = if n - done >= per_statement {
+            (per_statement, &full)
         } else {
             (1, &single)
         };
@@ -243,11 +246,12 @@ impl<'a> ImportWriter<'a> {
         }
         rows_in(
             &self.tx,
-            "INSERT INTO tasks (id, inner_id, import_id, source_line, original_id,
+            "INSERT OR FAIL INTO tasks (inner_id, import_id, source_line, original_id,
                 allow_skip, total_annotations, cancelled_annotations, total_predictions,
                 is_labeled, prediction_score, created_at, updated_at, agreement_stale)",
-            14,
+            13,
             tasks.len(),
+            ROWS_A_STATEMENT,
             |stmt, at, i| {
                 let task = &tasks[i];
                 let total = task.annotations.iter().filter(|a| !a.was_cancelled).count() as i64;
@@ -260,29 +264,39 @@ impl<'a> ImportWriter<'a> {
                 let avg_score = (n > 0).then(|| sum / n as f64);
                 let created = task.created_at.as_deref().unwrap_or(now);
                 let updated = task.updated_at.as_deref().unwrap_or(created);
-                stmt.raw_bind_parameter(at, first_id + i as i64)?;
-                stmt.raw_bind_parameter(at + 1, self.next_inner_id + i as i64)?;
-                stmt.raw_bind_parameter(at + 2, import_id)?;
-                stmt.raw_bind_parameter(at + 3, task.source_line.map(|l| l as i64))?;
-                stmt.raw_bind_parameter(at + 4, task.original_id)?;
-                stmt.raw_bind_parameter(at + 5, task.allow_skip)?;
-                stmt.raw_bind_parameter(at + 6, total)?;
-                stmt.raw_bind_parameter(at + 7, cancelled)?;
-                stmt.raw_bind_parameter(at + 8, task.predictions.len() as i64)?;
-                stmt.raw_bind_parameter(at + 9, total >= 1)?;
-                stmt.raw_bind_parameter(at + 10, avg_score)?;
-                stmt.raw_bind_parameter(at + 11, created)?;
-                stmt.raw_bind_parameter(at + 12, updated)?;
+                stmt.raw_bind_parameter(at, self.next_inner_id + i as i64)?;
+                stmt.raw_bind_parameter(at + 1, import_id)?;
+                stmt.raw_bind_parameter(at + 2, task.source_line.map(|l| l as i64))?;
+                stmt.raw_bind_parameter(at + 3, task.original_id)?;
+                stmt.raw_bind_parameter(at + 4, task.allow_skip)?;
+                stmt.raw_bind_parameter(at + 5, total)?;
+                stmt.raw_bind_parameter(at + 6, cancelled)?;
+                stmt.raw_bind_parameter(at + 7, task.predictions.len() as i64)?;
+                stmt.raw_bind_parameter(at + 8, total >= 1)?;
+                stmt.raw_bind_parameter(at + 9, avg_score)?;
+                stmt.raw_bind_parameter(at + 10, created)?;
+                stmt.raw_bind_parameter(at + 11, updated)?;
                 // What the agreement trigger sets for a task with annotations (here
                 // without a statement per annotation when a large import dropped it).
-                stmt.raw_bind_parameter(at + 13, !task.annotations.is_empty())
+                stmt.raw_bind_parameter(at + 12, !task.annotations.is_empty())
             },
         )?;
+        // SQLite gives a new row the id after the largest, as the writer counted on (it
+        // holds the write lock); an id given in the statement would make SQLite keep a
+        // journal of each statement's pages, since it checks the id is an integer.
+        let last_id = first_id + tasks.len() as i64 - 1;
+        if !tasks.is_empty() && self.tx.last_insert_rowid() != last_id {
+            return Err(super::StoreError::Invalid(format!(
+                "task ids out of step: task {last_id} was stored as {}",
+                self.tx.last_insert_rowid()
+            )));
+        }
         rows_in(
             &self.tx,
             "INSERT INTO task_data (task_id, data, meta)",
             3,
             tasks.len(),
+            TASK_DATA_A_STATEMENT,
             |stmt, at, i| {
                 stmt.raw_bind_parameter(at, first_id + i as i64)?;
                 stmt.raw_bind_parameter(at + 1, tasks[i].data.as_str())?;
@@ -291,10 +305,11 @@ impl<'a> ImportWriter<'a> {
         )?;
         rows_in(
             &self.tx,
-            "INSERT INTO annotations (task_id, result, completed_by, was_cancelled,
+            "INSERT OR FAIL INTO annotations (task_id, result, completed_by, was_cancelled,
                 ground_truth, lead_time, import_id, created_at, updated_at)",
             9,
             annotations.len(),
+            ROWS_A_STATEMENT,
             |stmt, at, i| {
                 let (task_id, a, user) = annotations[i];
                 let created = a.created_at.as_deref().unwrap_or(now);
@@ -312,9 +327,10 @@ impl<'a> ImportWriter<'a> {
         )?;
         rows_in(
             &self.tx,
-            "INSERT INTO predictions (task_id, result, score, model_version, created_at)",
+            "INSERT OR FAIL INTO predictions (task_id, result, score, model_version, created_at)",
             5,
             predictions.len(),
+            ROWS_A_STATEMENT,
             |stmt, at, i| {
                 let (task_id, p) = predictions[i];
                 stmt.raw_bind_parameter(at, task_id)?;
@@ -435,6 +451,66 @@ mod tests {
             .unwrap()
             .map(|r| r.unwrap())
             .collect()
+    }
+
+    /// SQLite gives each new task the id after the largest, as the writer expects, also
+    /// after the last tasks were deleted; each task's data and annotations follow it.
+    #[test]
+    fn new_tasks_take_the_ids_after_the_largest_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
+        let import = |store: &mut Store, from: usize, n: usize, bytes: u64| {
+            let mut w = ImportWriter::new(store, "u", bytes).unwrap();
+            let id = w.begin_source("a.json", "json", None).unwrap();
+            let tasks: Vec<TaskItem> = (from..from + n)
+                .map(|k| TaskItem {
+                    annotations: vec![crate::task::AnnotationIn {
+                        result: format!("[{k}]"),
+                        completed_by: crate::task::Completer::Importer,
+                        was_cancelled: false,
+                        ground_truth: false,
+                        lead_time: None,
+                        created_at: None,
+                        updated_at: None,
+                        import_id: None,
+                    }],
+                    ..text_task(&format!("t{k}"))
+                })
+                .collect();
+            w.insert_batch(id, &tasks).unwrap();
+            w.commit().unwrap();
+            store.bulk_mode(false);
+        };
+        import(&mut store, 0, 40, 0);
+        store
+            .conn()
+            .execute_batch("DELETE FROM tasks WHERE id IN (2, 39, 40)")
+            .unwrap();
+        // A large import (bulk mode) and a small one.
+        import(&mut store, 40, 35, BULK_BYTES);
+        import(&mut store, 75, 3, 0);
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT t.id, d.data, a.result FROM tasks t JOIN task_data d ON d.task_id = t.id
+                 JOIN annotations a ON a.task_id = t.id WHERE t.id >= 38 ORDER BY t.id",
+            )
+            .unwrap();
+        let rows: Vec<(i64, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let want: Vec<(i64, String, String)> = std::iter::once(38)
+            .chain(39..39 + 38)
+            .map(|id| {
+                // Task 38 holds t37; the new tasks t40... start at 39.
+                let k = if id == 38 { 37 } else { id + 1 };
+                (id, format!(r#"{{"text":"t{k}","n":7}}"#), format!("[{k}]"))
+            })
+            .collect();
+        assert_eq!(rows, want);
     }
 
     /// More rows than one statement takes, in two batches and after tasks already there:

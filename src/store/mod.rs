@@ -341,6 +341,10 @@ impl Store {
         let _ = c.pragma_update(None, "foreign_keys", if on { "OFF" } else { "ON" });
         if on {
             let _ = c.pragma_update(None, "cache_size", -65536);
+            // A statement of many rows keeps the pages it changes in a statement journal
+            // (to undo that statement alone), a temporary file by default: kept in memory
+            // it costs no system calls. A failed import rolls back its whole transaction.
+            let _ = c.pragma_update(None, "temp_store", "MEMORY");
             // Don't wait for readers: if another connection is open, stay in WAL.
             let wait = self.busy.limit();
             self.busy.set_limit(std::time::Duration::ZERO);
@@ -352,6 +356,7 @@ impl Store {
             }
         } else {
             let _ = c.pragma_update(None, "cache_size", -2000);
+            let _ = c.pragma_update(None, "temp_store", "DEFAULT");
             let _: rusqlite::Result<String> =
                 c.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0));
             let _ = c.pragma_update(None, "synchronous", "FULL");
