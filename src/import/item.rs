@@ -466,7 +466,11 @@ pub fn process(
     raw: RawItem,
     position: usize,
 ) -> Result<Processed, Vec<Problem>> {
-    let loc = raw.loc.clone();
+    let RawItem {
+        payload,
+        shape,
+        loc,
+    } = raw;
     let mut task_ref = TaskRef { position, id: None };
     let mut errors: Vec<Problem> = Vec::new();
     let mut warnings: Vec<Problem> = Vec::new();
@@ -481,7 +485,7 @@ pub fn process(
         };
     }
 
-    let (envelope, mut data, whole_item) = match (raw.shape, raw.payload) {
+    let (envelope, mut data, whole_item) = match (shape, payload) {
         (Shape::Data, Payload::Data(data)) => (RawMap::default(), data, false),
         (
             _,
@@ -899,7 +903,7 @@ pub fn process(
                 .unwrap_or(true),
             created_at: raw_str_field(&envelope, "created_at"),
             updated_at: raw_str_field(&envelope, "updated_at"),
-            source_line: raw.loc.line.or(raw.loc.record),
+            source_line: loc.line.or(loc.record),
         },
         warnings,
         prediction_ids,
