@@ -434,6 +434,20 @@ mod tests {
         }
     }
 
+    /// An annotation with `result` by `who`, nothing else set.
+    fn annotation(result: String, who: crate::task::Completer) -> crate::task::AnnotationIn {
+        crate::task::AnnotationIn {
+            result,
+            completed_by: who,
+            was_cancelled: false,
+            ground_truth: false,
+            lead_time: None,
+            created_at: None,
+            updated_at: None,
+            import_id: None,
+        }
+    }
+
     /// A task whose data holds `text` and a number, for the search index tests.
     fn text_task(text: &str) -> TaskItem {
         TaskItem {
@@ -465,16 +479,10 @@ mod tests {
             let id = w.begin_source("a.json", "json", None).unwrap();
             let tasks: Vec<TaskItem> = (from..from + n)
                 .map(|k| TaskItem {
-                    annotations: vec![crate::task::AnnotationIn {
-                        result: format!("[{k}]"),
-                        completed_by: crate::task::Completer::Importer,
-                        was_cancelled: false,
-                        ground_truth: false,
-                        lead_time: None,
-                        created_at: None,
-                        updated_at: None,
-                        import_id: None,
-                    }],
+                    annotations: vec![annotation(
+                        format!("[{k}]"),
+                        crate::task::Completer::Importer,
+                    )],
                     ..text_task(&format!("t{k}"))
                 })
                 .collect();
@@ -876,16 +884,7 @@ mod tests {
             .unwrap();
         let annotated = |n: usize| TaskItem {
             annotations: (0..n)
-                .map(|i| crate::task::AnnotationIn {
-                    result: "[]".into(),
-                    completed_by: crate::task::Completer::Email(format!("u{i}")),
-                    was_cancelled: false,
-                    ground_truth: false,
-                    lead_time: None,
-                    created_at: None,
-                    updated_at: None,
-                    import_id: None,
-                })
+                .map(|i| annotation("[]".into(), crate::task::Completer::Email(format!("u{i}"))))
                 .collect(),
             ..task()
         };
