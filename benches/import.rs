@@ -23,13 +23,15 @@ fn process_cpu() -> f64 {
     t(u.ru_utime) + t(u.ru_stime)
 }
 
-/// CPU seconds of each thread of this process while `f` runs (sampled every 50 ms from
-/// /proc, so threads that end between samples lose their last 50 ms), busiest first.
-fn thread_cpu_during<T>(f: impl FnOnce() -> T) -> (T, Vec<f64>) {
+/// CPU seconds of each thread of this process while `f` runs, with the thread's name
+/// (sampled every 50 ms from /proc, so threads that end between samples lose their last
+/// 50 ms), busiest first. The import names its threads: `import-reader`, `import-writer`
+/// and `import-sha256`; its checks run on the calling thread, shown as `checks`.
+fn thread_cpu_during<T>(f: impl FnOnce() -> T) -> (T, Vec<(String, f64)>) {
     use std::collections::HashMap;
     use std::sync::atomic::{AtomicBool, Ordering};
     let tick = 1.0 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    let sample = |seen: &mut HashMap<String, f64>| {
+    let sample = |seen: &mut HashMap<String, (String, f64)>| {
         let Ok(dir) = std::fs::read_dir("/proc/self/task") else {
             return;
         };
@@ -37,12 +39,25 @@ fn thread_cpu_during<T>(f: impl FnOnce() -> T) -> (T, Vec<f64>) {
             let Ok(stat) = std::fs::read_to_string(t.path().join("stat")) else {
                 continue;
             };
-            // Fields after the command name (which may hold spaces): utime is the 12th.
+            // The name stands in parentheses (it may hold spaces); utime is the 12th field
+            // after it.
+            let name = stat
+                .split_once('(')
+                .and_then(|(_, rest)| rest.rsplit_once(')'))
+                .map_or("?", |(name, _)| name);
+            // The process's own thread (named after the binary) runs the checks.
+            let main = t.file_name().to_string_lossy() == std::process::id().to_string();
+            let name = match name.strip_prefix("import-") {
+                _ if main => "checks",
+                Some(short) => short,
+                None => name,
+            }
+            .to_string();
             let rest = stat.rsplit(')').next().unwrap_or("");
             let f: Vec<&str> = rest.split_whitespace().collect();
             let cpu =
                 (f[11].parse::<f64>().unwrap_or(0.0) + f[12].parse::<f64>().unwrap_or(0.0)) * tick;
-            seen.insert(t.file_name().to_string_lossy().into_owned(), cpu);
+            seen.insert(t.file_name().to_string_lossy().into_owned(), (name, cpu));
         }
     };
     let mut before = HashMap::new();
@@ -62,12 +77,12 @@ fn thread_cpu_during<T>(f: impl FnOnce() -> T) -> (T, Vec<f64>) {
         done.store(true, Ordering::Relaxed);
         (out, sampler.join().expect("sampler"))
     });
-    let mut cpu: Vec<f64> = seen
+    let mut cpu: Vec<(String, f64)> = seen
         .iter()
-        .map(|(t, c)| c - before.get(t).copied().unwrap_or(0.0))
-        .filter(|c| *c >= 0.05)
+        .map(|(t, (name, c))| (name.clone(), c - before.get(t).map_or(0.0, |b| b.1)))
+        .filter(|(_, c)| *c >= 0.05)
         .collect();
-    cpu.sort_by(|a, b| b.total_cmp(a));
+    cpu.sort_by(|a, b| b.1.total_cmp(&a.1));
     (out, cpu)
 }
 
@@ -179,7 +194,10 @@ fn main() {
             let f = start.elapsed().as_secs_f64();
             cpu.push(process_cpu() - cpu0);
             remove_db(&db);
-            let threads: Vec<String> = threads.iter().map(|c| format!("{c:.2}")).collect();
+            let threads: Vec<String> = threads
+                .iter()
+                .map(|(name, c)| format!("{name} {c:.2}"))
+                .collect();
             println!(
                 "  run {n:>9} tasks  bare {b:>6.2} s  import {f:>6.2} s  ratio {:.2}  thread CPU {} s",
                 f / b,

@@ -706,16 +706,19 @@ fn read_ahead(
     }
     let (tx, rx) = std::sync::mpsc::sync_channel::<Chunk>(4);
     std::thread::scope(|s| {
-        let reading = s.spawn(move || {
-            let mut ahead = Ahead {
-                tx,
-                items: Vec::with_capacity(CHUNK),
-                stopped: false,
-            };
-            let read = reader.read(path, name, &mut ahead);
-            ahead.flush();
-            read
-        });
+        let reading = std::thread::Builder::new()
+            .name("import-reader".into())
+            .spawn_scoped(s, move || {
+                let mut ahead = Ahead {
+                    tx,
+                    items: Vec::with_capacity(CHUNK),
+                    stopped: false,
+                };
+                let read = reader.read(path, name, &mut ahead);
+                ahead.flush();
+                read
+            })
+            .expect("starting a thread");
         'chunks: for chunk in rx {
             match chunk {
                 Chunk::Items(items) => {
@@ -824,7 +827,10 @@ pub fn read_sources(
         // The file's hash for the import log is computed beside the parse, on its own thread.
         let hashing = {
             let (local, input) = (local.clone(), input.clone());
-            std::thread::spawn(move || hash_input(&local, &input))
+            std::thread::Builder::new()
+                .name("import-sha256".into())
+                .spawn(move || hash_input(&local, &input))
+                .expect("starting a thread")
         };
         // Relative media paths in standard input refer to the directory labelterm runs in.
         let base_dir = if is_stdin {
@@ -1060,37 +1066,41 @@ fn import_sources(
     let read_before = BYTES_READ.load(std::sync::atomic::Ordering::Relaxed);
     let progress = &progress;
     std::thread::scope(|s| {
-        let writer = s.spawn(move || -> Result<()> {
-            let written = (|| {
-                let mut w = ImportWriter::new(&mut *store, importer, expected_bytes)?;
-                let mut current = 0;
-                for msg in rx {
-                    match msg {
-                        Msg::Begin(source, format, base) => {
-                            current = w.begin_source(&source, format.name(), base.as_deref())?
-                        }
-                        Msg::Tasks(batch) => {
-                            w.insert_batch(current, &batch)?;
-                            progress.set(
-                                BYTES_READ.load(std::sync::atomic::Ordering::Relaxed) - read_before,
-                            );
-                        }
-                        Msg::End(sha, bytes, warnings) => {
-                            w.end_source(current, &sha, bytes, &warnings)?;
-                        }
-                        Msg::Commit => {
-                            // A large import builds its indexes here.
-                            progress.message("importing: writing the indexes");
-                            return w.commit();
+        let writer = std::thread::Builder::new()
+            .name("import-writer".into())
+            .spawn_scoped(s, move || -> Result<()> {
+                let written = (|| {
+                    let mut w = ImportWriter::new(&mut *store, importer, expected_bytes)?;
+                    let mut current = 0;
+                    for msg in rx {
+                        match msg {
+                            Msg::Begin(source, format, base) => {
+                                current = w.begin_source(&source, format.name(), base.as_deref())?
+                            }
+                            Msg::Tasks(batch) => {
+                                w.insert_batch(current, &batch)?;
+                                progress.set(
+                                    BYTES_READ.load(std::sync::atomic::Ordering::Relaxed)
+                                        - read_before,
+                                );
+                            }
+                            Msg::End(sha, bytes, warnings) => {
+                                w.end_source(current, &sha, bytes, &warnings)?;
+                            }
+                            Msg::Commit => {
+                                // A large import builds its indexes here.
+                                progress.message("importing: writing the indexes");
+                                return w.commit();
+                            }
                         }
                     }
-                }
-                // Closed without Commit: dropping the writer rolls the transaction back.
-                Ok(())
-            })();
-            store.bulk_mode(false);
-            Ok(written?)
-        });
+                    // Closed without Commit: dropping the writer rolls the transaction back.
+                    Ok(())
+                })();
+                store.bulk_mode(false);
+                Ok(written?)
+            })
+            .expect("starting a thread");
         let result = {
             let mut sink = ChannelSink { tx: &tx };
             let r = read_sources(config, inputs, opts, &mut sink);
