@@ -40,26 +40,7 @@ impl<'a> RawFields<'a> {
     }
 }
 
-impl<'de: 'a, 'a> serde::Deserialize<'de> for RawFields<'a> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V<'a>(std::marker::PhantomData<&'a ()>);
-        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
-            type Value = RawFields<'a>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                map: A,
-            ) -> Result<RawFields<'a>, A::Error> {
-                read_fields(map)
-            }
-        }
-        d.deserialize_map(V(std::marker::PhantomData))
-    }
-}
-
-/// Reads an object's fields as raw JSON.
+/// Reads an object's fields as raw JSON (for [`ListItem`]).
 fn read_fields<'de: 'a, 'a, A: serde::de::MapAccess<'de>>(
     mut map: A,
 ) -> Result<RawFields<'a>, A::Error> {

@@ -648,9 +648,6 @@ fn hash_input(path: &Path, name: &str) -> std::result::Result<(String, u64), Pro
     }
 }
 
-/// Bytes the readers have read from input files in this process: what an import's
-/// progress shows against the inputs' total size. A plain counter, because it only feeds
-/// a display and every reader opens its files its own way.
 /// Items a reader hands over at once to the thread that checks them.
 const CHUNK: usize = 256;
 
@@ -738,6 +735,9 @@ fn read_ahead(
     })
 }
 
+/// Bytes the readers have read from input files in this process: what an import's
+/// progress shows against the inputs' total size. A plain counter, because it only feeds
+/// a display and every reader opens its files its own way.
 pub static BYTES_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A file whose reads add to [`BYTES_READ`].

@@ -313,9 +313,9 @@ pub fn pull(
     let emails: HashMap<i64, String> = users.into_iter().map(|u| (u.id, u.email)).collect();
     let mut report = PullReport::default();
     let mut seen: HashSet<i64> = HashSet::new();
-    // The task list gives the ids (only them: its full form costs several times as much
-    // a task); the export API gives each page's tasks with their annotations, and predictions as
-    // ids, whose bodies come from the prediction list when one is new here.
+    // Each page's tasks come with their annotations, and predictions as ids
+    // (`each_exported_page`); a prediction's body comes from the prediction list when one
+    // is new here.
     let mapped = store.mapped_prediction_ids()?;
     let mut bodies: Option<HashMap<i64, FullPrediction>> = None;
     client.each_exported_page(link.project_id, PAGE, |exported: Vec<ExportedTask>| {
