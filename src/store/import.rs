@@ -95,11 +95,13 @@ pub struct ImportWriter<'a> {
 /// shared by many rows, which the writer thread of a large import feels.
 const ROWS_A_STATEMENT: usize = 32;
 
+/// Task data rows go one to a statement: their id is given, and a statement of many rows
+/// with a given id makes SQLite journal the pages it changes (see `insert_batch`).
 const TASK_DATA_A_STATEMENT: usize = 1;
 
-/// Inserts `n` rows through `INSERT ... (cols) VALUES (...), (...)` statements of up to
-/// [`ROWS_A_STATEMENT`] rows; `bind(stmt, first parameter, row)` binds one row's `cols`
-/// values.
+/// Inserts `n` rows through `INSERT ... (cols) VALUES (...), (...)` statements of
+/// `per_statement` rows, the rest one a statement; `bind(stmt, first parameter, row)`
+/// binds one row's `cols` values.
 fn rows_in(
     tx: &Transaction<'_>,
     insert: &str,
@@ -230,8 +232,8 @@ impl<'a> ImportWriter<'a> {
             now: &self.now,
         };
         let now = self.now.as_str();
-        // Ids are given here (the next after the largest, as SQLite would choose), so that
-        // rows go in many to a statement.
+        // The ids SQLite will give the tasks (the next after the largest), known before
+        // they are inserted so that their rows go in many to a statement.
         let first_id = self.next_task_id;
         let mut annotations = Vec::new();
         let mut predictions = Vec::new();
@@ -530,19 +532,15 @@ mod tests {
         let mut store =
             Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
         let numbered = |n: usize| -> TaskItem {
-            let annotation = |k: usize| crate::task::AnnotationIn {
-                result: format!("[{n},{k}]"),
-                completed_by: crate::task::Completer::Importer,
+            let nth_annotation = |k: usize| crate::task::AnnotationIn {
                 was_cancelled: k == 1,
-                ground_truth: false,
                 lead_time: Some(n as f64),
-                created_at: None,
-                updated_at: None,
                 import_id: Some((n * 10 + k) as i64),
+                ..annotation(format!("[{n},{k}]"), crate::task::Completer::Importer)
             };
             TaskItem {
                 data: format!(r#"{{"n":{n}}}"#),
-                annotations: (0..n % 3).map(annotation).collect(),
+                annotations: (0..n % 3).map(nth_annotation).collect(),
                 predictions: vec![crate::task::PredictionIn {
                     result: format!("[{n}]"),
                     score: Some(n as f64),
