@@ -34,23 +34,31 @@ fn read_json(p: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(p).expect("export file")).expect("JSON")
 }
 
+/// `labelterm init DB --label-config CONFIG --input-path TASKS` and `extra`, run in `cwd`.
+fn init(cwd: &Path, db: &Path, config: &Path, tasks: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "init",
+        db.to_str().unwrap(),
+        "--label-config",
+        config.to_str().unwrap(),
+        "--input-path",
+        tasks.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    ok(labelterm(&args, cwd));
+}
+
 /// A project made from a conformance case's config and tasks.
 fn project(dir: &Path, name: &str) -> PathBuf {
     let db = dir.join(format!("{name}.db"));
     let c = case(name);
-    ok(labelterm(
-        &[
-            "init",
-            db.to_str().unwrap(),
-            "--label-config",
-            c.join("config.xml").to_str().unwrap(),
-            "--input-path",
-            c.join("tasks.json").to_str().unwrap(),
-            "--user",
-            "importer@example.com",
-        ],
+    init(
         dir,
-    ));
+        &db,
+        &c.join("config.xml"),
+        &c.join("tasks.json"),
+        &["--user", "importer@example.com"],
+    );
     db
 }
 
@@ -139,17 +147,7 @@ fn json_export_import_export_round_trips() {
         let source = dir.join(format!("{name}-source.json"));
         std::fs::write(&source, tasks.to_string()).unwrap();
         let a = dir.join(format!("{name}-a.db"));
-        ok(labelterm(
-            &[
-                "init",
-                a.to_str().unwrap(),
-                "--label-config",
-                case(name).join("config.xml").to_str().unwrap(),
-                "--input-path",
-                source.to_str().unwrap(),
-            ],
-            dir,
-        ));
+        init(dir, &a, &case(name).join("config.xml"), &source, &[]);
         let first = export(
             dir,
             &a,
@@ -158,17 +156,7 @@ fn json_export_import_export_round_trips() {
             &["--download-all-tasks"],
         );
         let b = dir.join(format!("{name}-b.db"));
-        ok(labelterm(
-            &[
-                "init",
-                b.to_str().unwrap(),
-                "--label-config",
-                case(name).join("config.xml").to_str().unwrap(),
-                "--input-path",
-                first.to_str().unwrap(),
-            ],
-            dir,
-        ));
+        init(dir, &b, &case(name).join("config.xml"), &first, &[]);
         let second = export(
             dir,
             &b,
@@ -398,20 +386,13 @@ fn asr_reads_local_files_and_keeps_same_named_ones_apart() {
     ]);
     std::fs::write(media.join("tasks.json"), tasks.to_string()).unwrap();
     let db = dir.join("p.db");
-    ok(labelterm(
-        &[
-            "init",
-            db.to_str().unwrap(),
-            "--label-config",
-            case("audio_transcription")
-                .join("config.xml")
-                .to_str()
-                .unwrap(),
-            "--input-path",
-            media.join("tasks.json").to_str().unwrap(),
-        ],
+    init(
         dir,
-    ));
+        &db,
+        &case("audio_transcription").join("config.xml"),
+        &media.join("tasks.json"),
+        &[],
+    );
     let o = ok(labelterm(
         &[
             "export",
@@ -529,17 +510,13 @@ fn json_from_the_store_equals_the_value_path() {
     .map(|n| project(dir, n))
     .collect();
     let odd_db = dir.join("odd.db");
-    ok(labelterm(
-        &[
-            "init",
-            odd_db.to_str().unwrap(),
-            "--label-config",
-            case("text_choices").join("config.xml").to_str().unwrap(),
-            "--input-path",
-            odd.to_str().unwrap(),
-        ],
+    init(
         dir,
-    ));
+        &odd_db,
+        &case("text_choices").join("config.xml"),
+        &odd,
+        &[],
+    );
     dbs.push(odd_db);
     for (i, db) in dbs.iter().enumerate() {
         for (flag, opts) in [
@@ -630,17 +607,13 @@ fn a_failing_writer_stops_the_project_reader() {
         .collect();
     std::fs::write(dir.join("t.json"), Value::Array(tasks).to_string()).unwrap();
     let db = dir.join("p.db");
-    ok(labelterm(
-        &[
-            "init",
-            db.to_str().unwrap(),
-            "--label-config",
-            case("text_choices").join("config.xml").to_str().unwrap(),
-            "--input-path",
-            "t.json",
-        ],
+    init(
         dir,
-    ));
+        &db,
+        &case("text_choices").join("config.xml"),
+        Path::new("t.json"),
+        &[],
+    );
     let store = labelterm::store::Store::open(&db).unwrap();
     let opts = ExportOptions::default();
     let mut source = ProjectSource::new(&store, &opts);
@@ -818,17 +791,13 @@ fn an_empty_export_says_why() {
     )
     .unwrap();
     let db = dir.path().join("p.db");
-    ok(labelterm(
-        &[
-            "init",
-            db.to_str().unwrap(),
-            "--label-config",
-            case("text_choices").join("config.xml").to_str().unwrap(),
-            "--input-path",
-            "t.json",
-        ],
+    init(
         dir.path(),
-    ));
+        &db,
+        &case("text_choices").join("config.xml"),
+        Path::new("t.json"),
+        &[],
+    );
     let run = |extra: &[&str]| {
         let mut args = vec!["export", db.to_str().unwrap(), "--export-path", "out.json"];
         args.extend_from_slice(extra);
@@ -846,17 +815,13 @@ fn an_empty_export_says_why() {
     )
     .unwrap();
     let dl = dir.path().join("d.db");
-    ok(labelterm(
-        &[
-            "init",
-            dl.to_str().unwrap(),
-            "--label-config",
-            case("doclang").join("config.xml").to_str().unwrap(),
-            "--input-path",
-            "d.json",
-        ],
+    init(
         dir.path(),
-    ));
+        &dl,
+        &case("doclang").join("config.xml"),
+        Path::new("d.json"),
+        &[],
+    );
     let o = ok(labelterm(
         &[
             "export",
@@ -1142,17 +1107,7 @@ fn annotations_with_equal_timestamps_keep_the_files_order() {
     }
     // And again after a round trip through the export.
     let again = dir.join("again.db");
-    ok(labelterm(
-        &[
-            "init",
-            again.to_str().unwrap(),
-            "--label-config",
-            config.to_str().unwrap(),
-            "--input-path",
-            dir.join("one.json").to_str().unwrap(),
-        ],
-        dir,
-    ));
+    init(dir, &again, &config, &dir.join("one.json"), &[]);
     let out = read_json(&export(dir, &again, "JSON", "three.json", &[]));
     assert_eq!(order(&out), ["B", "A", "C"]);
     let min = read_json(&export(dir, &again, "JSON_MIN", "min.json", &[]));
@@ -1183,16 +1138,6 @@ fn text_project(dir: &Path, tasks: &Value, choices: &[&str]) -> PathBuf {
     )
     .unwrap();
     let db = dir.join("p.db");
-    ok(labelterm(
-        &[
-            "init",
-            db.to_str().unwrap(),
-            "--label-config",
-            config.to_str().unwrap(),
-            "--input-path",
-            file.to_str().unwrap(),
-        ],
-        dir,
-    ));
+    init(dir, &db, &config, &file, &[]);
     db
 }

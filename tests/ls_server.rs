@@ -420,13 +420,7 @@ fn sync_on_submit(server: &Server, home: &Path) {
     );
     let project = common::path(home, "sync.db");
     init(&project, &common::path(home, "config.xml"), &tasks);
-    let r = run(
-        home,
-        url,
-        TOKEN,
-        &["link", &project, "--create", "--title", "Synced"],
-    );
-    let id = project_id(&r.ok().stdout);
+    let id = link_new(home, url, &project, "Synced");
     // Not linked: refused before the screen changes.
     let unlinked = common::path(home, "unlinked.db");
     init(&unlinked, &common::path(home, "config.xml"), &tasks);
@@ -547,13 +541,7 @@ fn two_annotators_sending(server: &Server, home: &Path) {
     );
     let project = common::path(home, "pair.db");
     init(&project, &common::path(home, "config.xml"), &tasks);
-    let r = run(
-        home,
-        url,
-        TOKEN,
-        &["link", &project, "--create", "--title", "Pair"],
-    );
-    let id = project_id(&r.ok().stdout);
+    let id = link_new(home, url, &project, "Pair");
     let annotator = |name: &str| {
         let args: Vec<String> = ["start", &project, "--sync", "--no-prelabel", "--user", name]
             .iter()
@@ -665,6 +653,17 @@ fn server_tasks(server: &Server, project: i64) -> Vec<serde_json::Value> {
     page["tasks"].as_array().unwrap().clone()
 }
 
+/// Links `project` to a new server project titled `title`; returns its id.
+fn link_new(home: &Path, url: &str, project: &str, title: &str) -> i64 {
+    let r = run(
+        home,
+        url,
+        TOKEN,
+        &["link", project, "--create", "--title", title],
+    );
+    project_id(&r.ok().stdout)
+}
+
 fn project_id(stdout: &str) -> i64 {
     stdout
         .split("project ")
@@ -702,13 +701,7 @@ fn push(server: &Server, home: &Path) {
         "{}",
         r.stderr
     );
-    let r = run(
-        home,
-        url,
-        TOKEN,
-        &["link", &project, "--create", "--title", "Push"],
-    );
-    let id = project_id(&r.ok().stdout);
+    let id = link_new(home, url, &project, "Push");
 
     let r = run(home, url, TOKEN, &["push", &project]);
     assert!(
@@ -889,16 +882,7 @@ fn pull(server: &Server, home: &Path) {
     let config = common::path(home, "config.xml");
     let a = common::path(home, "pull-a.db");
     init(&a, &config, &tasks);
-    let id = project_id(
-        &run(
-            home,
-            url,
-            TOKEN,
-            &["link", &a, "--create", "--title", "Pull"],
-        )
-        .ok()
-        .stdout,
-    );
+    let id = link_new(home, url, &a, "Pull");
     run(home, url, TOKEN, &["push", &a]).ok();
 
     // A clone: the config, the tasks, the annotation by its author's email, the prediction.
