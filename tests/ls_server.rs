@@ -479,14 +479,7 @@ fn sync_on_submit(server: &Server, home: &Path) {
     shell.keys(&["echo exit-$?", "Enter"]);
     let after = shell.wait_for("exit-0");
     assert!(!after.contains("not sent"), "{after}");
-    let r = run(home, url, TOKEN, &["push", &project]);
-    assert!(
-        r.ok()
-            .stdout
-            .contains("pushed 0 task(s), 0 annotation(s), 0 prediction(s), 0 updated"),
-        "{}",
-        r.stdout
-    );
+    nothing_left_to_push(home, url, &project);
 
     // The same work as a file, named by email, is credited to the same server user when
     // uploaded through Label Studio's import API (this project's user ids would not be).
@@ -592,14 +585,7 @@ fn two_annotators_sending(server: &Server, home: &Path) {
         .collect();
     import_ids.sort_unstable();
     assert_eq!(import_ids, [1, 2, 3, 4, 5, 6], "{on_server_after:?}");
-    let r = run(home, url, TOKEN, &["push", &project]);
-    assert!(
-        r.ok()
-            .stdout
-            .contains("pushed 0 task(s), 0 annotation(s), 0 prediction(s), 0 updated"),
-        "{}",
-        r.stdout
-    );
+    nothing_left_to_push(home, url, &project);
 }
 
 const IMAGE_CONFIG: &str = r#"<View>
@@ -651,6 +637,18 @@ fn server_tasks(server: &Server, project: i64) -> Vec<serde_json::Value> {
         None,
     );
     page["tasks"].as_array().unwrap().clone()
+}
+
+/// A push of `project` finds everything on the server already.
+fn nothing_left_to_push(home: &Path, url: &str, project: &str) {
+    let r = run(home, url, TOKEN, &["push", project]);
+    assert!(
+        r.ok()
+            .stdout
+            .contains("pushed 0 task(s), 0 annotation(s), 0 prediction(s), 0 updated"),
+        "{}",
+        r.stdout
+    );
 }
 
 /// Links `project` to a new server project titled `title`; returns its id.
