@@ -79,6 +79,28 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
+/// An object key read from JSON text: borrowed from the text unless it has escapes.
+pub struct BorrowedKey<'a>(pub std::borrow::Cow<'a, str>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for BorrowedKey<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = BorrowedKey<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a key")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<BorrowedKey<'de>, E> {
+                Ok(BorrowedKey(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<BorrowedKey<'de>, E> {
+                Ok(BorrowedKey(std::borrow::Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Python's truth value of a JSON value as Python holds it; a missing one is false.
 pub fn truthy(v: Option<&serde_json::Value>) -> bool {
     use serde_json::Value;

@@ -9,6 +9,7 @@ use crate::config::{ControlKind, LabelConfig};
 use crate::error::{Problem, TaskRef};
 use crate::task::check::{check_result, check_result_text};
 use crate::task::{AnnotationIn, Completer, PredictionIn, TaskItem};
+use crate::util::BorrowedKey;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -44,27 +45,8 @@ impl<'a> RawFields<'a> {
 fn read_fields<'de: 'a, 'a, A: serde::de::MapAccess<'de>>(
     mut map: A,
 ) -> Result<RawFields<'a>, A::Error> {
-    struct Key<'a>(std::borrow::Cow<'a, str>);
-    impl<'de: 'a, 'a> serde::Deserialize<'de> for Key<'a> {
-        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            struct V;
-            impl<'de> serde::de::Visitor<'de> for V {
-                type Value = Key<'de>;
-                fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                    f.write_str("a key")
-                }
-                fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Key<'de>, E> {
-                    Ok(Key(std::borrow::Cow::Borrowed(v)))
-                }
-                fn visit_str<E>(self, v: &str) -> Result<Key<'de>, E> {
-                    Ok(Key(std::borrow::Cow::Owned(v.to_string())))
-                }
-            }
-            d.deserialize_str(V)
-        }
-    }
     let mut fields = Vec::new();
-    while let Some((Key(k), v)) = map.next_entry::<Key, &RawValue>()? {
+    while let Some((BorrowedKey(k), v)) = map.next_entry::<BorrowedKey, &RawValue>()? {
         fields.push((k, v));
     }
     Ok(RawFields(fields))

@@ -4,7 +4,9 @@
 
 use crate::config::validate::py_str_list;
 use crate::config::{ChoiceMode, ControlKind, ControlTag, LabelConfig, ObjectKind};
+use crate::util::BorrowedKey;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 fn compact(v: &Value) -> String {
     let s = v.to_string();
@@ -25,7 +27,7 @@ fn invalid(ctrl: &ControlTag, value: &Value, options: &[String]) -> String {
     )
 }
 
-fn number(v: &Map<String, Value>, key: &str) -> Result<Option<f64>, String> {
+fn number(v: ValueFields<'_>, key: &str) -> Result<Option<f64>, String> {
     match v.get(key) {
         None => Ok(None),
         Some(Value::Number(n)) => Ok(n.as_f64()),
@@ -33,16 +35,11 @@ fn number(v: &Map<String, Value>, key: &str) -> Result<Option<f64>, String> {
     }
 }
 
-fn require_number(v: &Map<String, Value>, key: &str) -> Result<f64, String> {
+fn require_number(v: ValueFields<'_>, key: &str) -> Result<f64, String> {
     number(v, key)?.ok_or_else(|| format!("Missing required field 'value.{key}'"))
 }
 
-fn percent(
-    ctrl: &ControlTag,
-    v: &Map<String, Value>,
-    key: &str,
-    required: bool,
-) -> Result<(), String> {
+fn percent(ctrl: &ControlTag, v: ValueFields<'_>, key: &str, required: bool) -> Result<(), String> {
     let n = if required {
         Some(require_number(v, key)?)
     } else {
@@ -54,7 +51,7 @@ fn percent(
         return Err(format!(
             "Invalid value for control '{}': {key} = {n} is outside 0–100 (percent of the image). Got: {}",
             ctrl.name,
-            compact(&Value::Object(v.clone()))
+            compact(&Value::Object(v.to_map()))
         ));
     }
     Ok(())
@@ -63,7 +60,7 @@ fn percent(
 /// Checks the label list under `key` (e.g. `rectanglelabels`) against the control's labels.
 fn labels_in(
     ctrl: &ControlTag,
-    v: &Map<String, Value>,
+    v: ValueFields<'_>,
     key: &str,
     required: bool,
 ) -> Result<(), String> {
@@ -93,7 +90,7 @@ fn labels_in(
         };
         if !ok {
             let options: Vec<String> = ctrl.labels.iter().map(|l| l.key.clone()).collect();
-            return Err(invalid(ctrl, &Value::Object(v.clone()), &options));
+            return Err(invalid(ctrl, &Value::Object(v.to_map()), &options));
         }
     }
     if key == "choices"
@@ -119,7 +116,7 @@ fn check_value(
     ctrl: &ControlTag,
     ty: &str,
     to_name: &str,
-    v: &Map<String, Value>,
+    v: ValueFields<'_>,
 ) -> Result<(), String> {
     use ControlKind::*;
     let label_key = ctrl.value_key();
@@ -265,7 +262,7 @@ fn check_value(
             Some("left") | Some("right") => Ok(()),
             _ => Err(invalid(
                 ctrl,
-                &Value::Object(v.clone()),
+                &Value::Object(v.to_map()),
                 &["left".into(), "right".into()],
             )),
         },
@@ -419,7 +416,7 @@ fn strip_zone(t: &str) -> &str {
     }
 }
 
-fn span(ctrl: &ControlTag, v: &Map<String, Value>, required: bool) -> Result<(), String> {
+fn span(ctrl: &ControlTag, v: ValueFields<'_>, required: bool) -> Result<(), String> {
     let start = v.get("start");
     let end = v.get("end");
     if start.is_none() || end.is_none() {
@@ -468,7 +465,7 @@ pub struct RegionParts<'a> {
     pub ty: Option<&'a str>,
     pub from_name: Option<&'a str>,
     pub to_name: Option<&'a str>,
-    pub value: Option<&'a Map<String, Value>>,
+    pub value: Option<ValueFields<'a>>,
     pub from_id: Option<&'a str>,
     pub to_id: Option<&'a str>,
     pub direction: Option<&'a Value>,
@@ -492,7 +489,7 @@ pub fn check_region(config: &LabelConfig, region: &Value, ids: &[&str]) -> Resul
     };
     let value = match r.get("value") {
         None => None,
-        Some(Value::Object(v)) => Some(v),
+        Some(Value::Object(v)) => Some(ValueFields::Map(v)),
         Some(other) => return Err(format!("'value' must be an object, got {}", compact(other))),
     };
     let parts = RegionParts {
@@ -548,7 +545,7 @@ pub fn check_parts(config: &LabelConfig, r: &RegionParts, ids: &[&str]) -> Resul
         && from == to
         && crate::task::chat::is_chat(config, from)
     {
-        return crate::task::chat::check_message_value(v);
+        return crate::task::chat::check_message_value(&v.to_map());
     }
     let Some(ctrl) = config.control(from) else {
         let names: Vec<&str> = config.controls.iter().map(|c| c.name.as_str()).collect();
@@ -582,23 +579,84 @@ pub fn check_parts(config: &LabelConfig, r: &RegionParts, ids: &[&str]) -> Resul
     check_value(config, ctrl, ty, to, v)
 }
 
+/// A region's `value` object as the checks read it: a parsed map, or the fields an import
+/// read from the result's text, in their order (no map is built for them; a repeated key
+/// reads as its last value, as in a map).
+#[derive(Clone, Copy)]
+pub enum ValueFields<'a> {
+    Map(&'a Map<String, Value>),
+    List(&'a [(Cow<'a, str>, Value)]),
+}
+
+impl<'a> ValueFields<'a> {
+    fn get(self, key: &str) -> Option<&'a Value> {
+        match self {
+            ValueFields::Map(m) => m.get(key),
+            ValueFields::List(fields) => {
+                fields.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
+            }
+        }
+    }
+
+    fn contains_key(self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The whole object, for messages (the same map as parsing it would give).
+    fn to_map(self) -> Map<String, Value> {
+        match self {
+            ValueFields::Map(m) => m.clone(),
+            ValueFields::List(fields) => fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// An object's fields in their order, keys borrowed from the text unless escaped.
+struct FieldList<'a>(Vec<(Cow<'a, str>, Value)>);
+
+impl<'de: 'a, 'a> serde::Deserialize<'de> for FieldList<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = FieldList<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut fields = Vec::new();
+                while let Some((BorrowedKey(k), v)) = map.next_entry::<BorrowedKey, Value>()? {
+                    fields.push((k, v));
+                }
+                Ok(FieldList(fields))
+            }
+        }
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
 /// A region parsed without building a whole JSON tree (the common case of an import).
 #[derive(serde::Deserialize)]
 struct RegionIn<'a> {
     #[serde(borrow, default)]
-    id: Option<std::borrow::Cow<'a, str>>,
+    id: Option<Cow<'a, str>>,
     #[serde(borrow, default, rename = "type")]
-    ty: Option<std::borrow::Cow<'a, str>>,
+    ty: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    from_name: Option<std::borrow::Cow<'a, str>>,
+    from_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    to_name: Option<std::borrow::Cow<'a, str>>,
-    #[serde(default)]
-    value: Option<Map<String, Value>>,
+    to_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
-    from_id: Option<std::borrow::Cow<'a, str>>,
+    value: Option<FieldList<'a>>,
     #[serde(borrow, default)]
-    to_id: Option<std::borrow::Cow<'a, str>>,
+    from_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    to_id: Option<Cow<'a, str>>,
     #[serde(default)]
     direction: Option<Value>,
 }
@@ -617,7 +675,7 @@ pub fn check_result_text(config: &LabelConfig, text: &str) -> Option<Vec<(usize,
                     ty: r.ty.as_deref(),
                     from_name: r.from_name.as_deref(),
                     to_name: r.to_name.as_deref(),
-                    value: r.value.as_ref(),
+                    value: r.value.as_ref().map(|f| ValueFields::List(&f.0)),
                     from_id: r.from_id.as_deref(),
                     to_id: r.to_id.as_deref(),
                     direction: r.direction.as_ref(),
@@ -716,7 +774,45 @@ mod tests {
         for (region, want) in cases {
             let got = check_region(&c, &region, &[]).unwrap_err();
             assert!(got.contains(want), "{got} should contain {want}");
+            // An import checks the same region from its text, to the same message.
+            let text = format!("[{region}]");
+            assert_eq!(check_result_text(&c, &text), Some(vec![(1, got)]), "{text}");
         }
+    }
+
+    #[test]
+    fn a_result_read_from_text_is_checked_as_the_parsed_one() {
+        let c = config();
+        for text in [
+            // A key given twice reads as its last value, and messages show the map
+            // parsing gives: the first key's place, the last value.
+            r#"[{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Bad"], "x": 1, "choices": ["Positive"]}}]"#,
+            r#"[{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Positive"], "x": 1, "choices": ["Bad"]}}]"#,
+            r#"[{"from_name": "box", "to_name": "img", "type": "rectanglelabels", "value": {"x": 1, "y": 2, "width": 3, "height": 400, "rectanglelabels": ["Cat"], "y": 5}}]"#,
+            r#"[{"id": "a", "from_name": "ner", "to_name": "text", "type": "labels", "value": {"start": 0, "end": 3, "labels": ["PER"], "te\u0078t": "abc"}},
+                {"type": "relation", "from_id": "a", "to_id": "b"}]"#,
+            r#"[{"from_name": "ta", "to_name": "text", "type": "textarea", "value": {"text": [1]}}]"#,
+        ] {
+            let parsed: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(
+                check_result_text(&c, text),
+                Some(check_result(&c, &parsed)),
+                "{text}"
+            );
+        }
+        let messages = check_result_text(&c, r#"[{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": {"choices": ["Bad"], "x": 1, "choices": ["Nope"]}}]"#).unwrap();
+        assert!(
+            messages[0].1.contains(r#"Got: {"choices":["Nope"],"x":1}"#),
+            "{messages:?}"
+        );
+        // A value that is not an object leaves the precise message to the parsed check.
+        assert_eq!(
+            check_result_text(
+                &c,
+                r#"[{"from_name": "sentiment", "to_name": "text", "type": "choices", "value": [1]}]"#
+            ),
+            None
+        );
     }
 
     #[test]
