@@ -220,36 +220,51 @@ fn is_json_space(b: u8) -> bool {
 /// Appends JSON text without the white space outside strings.
 pub fn push_minified(out: &mut String, json: &str) {
     let bytes = json.as_bytes();
+    out.reserve(bytes.len());
+    // `start..i` is copied when white space (a run of it, as in indented files) or the end
+    // is reached.
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => {
-                // Skip the string: find its closing quote, stepping over escapes.
-                i += 1;
-                loop {
-                    match memchr::memchr2(b'"', b'\\', &bytes[i..]) {
-                        None => {
-                            i = bytes.len();
-                            break;
-                        }
-                        Some(j) if bytes[i + j] == b'\\' => i += j + 2,
-                        Some(j) => {
-                            i += j + 1;
-                            break;
-                        }
-                    }
-                }
-            }
+            b'"' => i = string_end(bytes, i + 1),
             b if is_json_space(b) => {
                 out.push_str(&json[start..i]);
                 i += 1;
+                while i < bytes.len() && is_json_space(bytes[i]) {
+                    i += 1;
+                }
                 start = i;
             }
             _ => i += 1,
         }
     }
-    out.push_str(&json[start.min(json.len())..]);
+    out.push_str(&json[start..]);
+}
+
+/// Where a string whose first character is at `i` ends (after its closing quote), stepping
+/// over escapes; the end of the text if it is not closed.
+fn string_end(bytes: &[u8], mut i: usize) -> usize {
+    // Most strings in results are short (keys, ids, labels): a byte loop finds their end
+    // sooner than a vector search can start.
+    for _ in 0..16 {
+        match bytes.get(i) {
+            None => return bytes.len(),
+            Some(b'"') => return i + 1,
+            Some(b'\\') => i += 2,
+            Some(_) => i += 1,
+        }
+    }
+    loop {
+        match bytes
+            .get(i..)
+            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+        {
+            None => return bytes.len(),
+            Some(j) if bytes[i + j] == b'\\' => i += j + 2,
+            Some(j) => return i + j + 1,
+        }
+    }
 }
 
 /// A raw map as compact JSON object text.
@@ -1192,5 +1207,17 @@ mod tests {
         let mut s = String::new();
         push_minified(&mut s, "{ \"a b\" : [1, \"x \\\" y\"],\n \"c\": {} }");
         assert_eq!(s, r#"{"a b":[1,"x \" y"],"c":{}}"#);
+        // Indented text, long strings with escapes past the first bytes, an escaped
+        // backslash before a closing quote, and text that ends inside a string.
+        let long = format!("\"{}\\\" {} \\\\\"", "a ".repeat(20), "b ".repeat(40));
+        let text = format!("[\n  {{\n    \"k\" :\t{long} ,\r\n    \"e\": \"\\\\\"\n  }}\n]");
+        let mut s = String::new();
+        push_minified(&mut s, &text);
+        assert_eq!(s, format!("[{{\"k\":{long},\"e\":\"\\\\\"}}]"));
+        let parsed: Value = serde_json::from_str(&s).unwrap();
+        assert_eq!(parsed, serde_json::from_str::<Value>(&text).unwrap());
+        let mut s = String::new();
+        push_minified(&mut s, "[ \"open  string \\");
+        assert_eq!(s, "[\"open  string \\");
     }
 }
