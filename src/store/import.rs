@@ -114,22 +114,28 @@ fn rows_in(
         let one = format!("({})", vec!["?"; cols].join(","));
         format!("{insert} VALUES {}", vec![one; rows].join(","))
     };
-    let (full, single) = (sql(per_statement), sql(1));
+    // The full size is the one used over and over; a batch's last few rows go one
+    // statement each rather than filling the statement cache with every size. Each is
+    // taken from the cache once per call: taking one hashes its text and putting it back
+    // clears its bindings, which cost as much as the insert of a small row.
     let mut done = 0;
-    while done < n {
-        // The full size is the one used over and over; a batch's last few rows go one
-        // statement each rather than filling the statement cache with every size.
-        let (rows, text) = if n - done >= per_statement {
-            (per_statement, &full)
-        } else {
-            (1, &single)
-        };
-        let mut stmt = tx.prepare_cached(text)?;
-        for r in 0..rows {
-            bind(&mut stmt, r * cols + 1, done + r)?;
+    if n >= per_statement {
+        let mut full = tx.prepare_cached(&sql(per_statement))?;
+        while n - done >= per_statement {
+            for r in 0..per_statement {
+                bind(&mut full, r * cols + 1, done + r)?;
+            }
+            full.raw_execute()?;
+            done += per_statement;
         }
-        stmt.raw_execute()?;
-        done += rows;
+    }
+    if done < n {
+        let mut single = tx.prepare_cached(&sql(1))?;
+        while done < n {
+            bind(&mut single, 1, done)?;
+            single.raw_execute()?;
+            done += 1;
+        }
     }
     Ok(())
 }
