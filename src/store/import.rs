@@ -89,15 +89,19 @@ pub struct ImportWriter<'a> {
     /// were dropped and come back at commit; the new tasks are left to the next search
     /// ([`Store::ensure_search_index`]) and get their agreement mark as they are inserted.
     bulk: bool,
+    /// The largest task data id is the largest task id, so SQLite gives each new task's
+    /// data row its task's id, and the rows go many to a statement. Otherwise (a project
+    /// where they differ) each row's id is given, one row a statement.
+    task_data_in_step: bool,
 }
 
 /// Rows a statement inserts: one statement's work (parse of nothing, a step, a reset) is
 /// shared by many rows, which the writer thread of a large import feels.
 const ROWS_A_STATEMENT: usize = 32;
 
-/// Task data rows go one to a statement: their id is given, and a statement of many rows
-/// with a given id makes SQLite journal the pages it changes (see `insert_batch`).
-const TASK_DATA_A_STATEMENT: usize = 1;
+/// Task data rows whose id is given go one to a statement: a statement of many rows with
+/// a given id makes SQLite journal the pages it changes (see `insert_batch`).
+const TASK_DATA_WITH_IDS_A_STATEMENT: usize = 1;
 
 /// Inserts `n` rows through `INSERT ... (cols) VALUES (...), (...)` statements of
 /// `per_statement` rows, the rest one a statement; `bind(stmt, first parameter, row)`
@@ -190,6 +194,10 @@ impl<'a> ImportWriter<'a> {
             tx.query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM tasks", [], |r| {
                 r.get(0)
             })?;
+        let last_task_data: i64 =
+            tx.query_row("SELECT COALESCE(MAX(task_id), 0) FROM task_data", [], |r| {
+                r.get(0)
+            })?;
         let had_model_version: bool = tx.query_row(
             "SELECT model_version IS NOT NULL FROM project WHERE id = 1",
             [],
@@ -209,6 +217,7 @@ impl<'a> ImportWriter<'a> {
             first_new_task,
             next_task_id: first_new_task,
             bulk,
+            task_data_in_step: last_task_data == first_new_task - 1,
         })
     }
 
@@ -299,18 +308,38 @@ impl<'a> ImportWriter<'a> {
                 self.tx.last_insert_rowid()
             )));
         }
-        rows_in(
-            &self.tx,
-            "INSERT INTO task_data (task_id, data, meta)",
-            3,
-            tasks.len(),
-            TASK_DATA_A_STATEMENT,
-            |stmt, at, i| {
-                stmt.raw_bind_parameter(at, first_id + i as i64)?;
-                stmt.raw_bind_parameter(at + 1, tasks[i].data.as_str())?;
-                stmt.raw_bind_parameter(at + 2, tasks[i].meta.as_str())
-            },
-        )?;
+        if self.task_data_in_step {
+            rows_in(
+                &self.tx,
+                "INSERT OR FAIL INTO task_data (data, meta)",
+                2,
+                tasks.len(),
+                ROWS_A_STATEMENT,
+                |stmt, at, i| {
+                    stmt.raw_bind_parameter(at, tasks[i].data.as_str())?;
+                    stmt.raw_bind_parameter(at + 1, tasks[i].meta.as_str())
+                },
+            )?;
+            if !tasks.is_empty() && self.tx.last_insert_rowid() != last_id {
+                return Err(super::StoreError::Invalid(format!(
+                    "task ids out of step: the data of task {last_id} was stored as {}",
+                    self.tx.last_insert_rowid()
+                )));
+            }
+        } else {
+            rows_in(
+                &self.tx,
+                "INSERT INTO task_data (task_id, data, meta)",
+                3,
+                tasks.len(),
+                TASK_DATA_WITH_IDS_A_STATEMENT,
+                |stmt, at, i| {
+                    stmt.raw_bind_parameter(at, first_id + i as i64)?;
+                    stmt.raw_bind_parameter(at + 1, tasks[i].data.as_str())?;
+                    stmt.raw_bind_parameter(at + 2, tasks[i].meta.as_str())
+                },
+            )?;
+        }
         rows_in(
             &self.tx,
             "INSERT OR FAIL INTO annotations (task_id, result, completed_by, was_cancelled,
@@ -525,6 +554,45 @@ mod tests {
                 let k = if id == 38 { 37 } else { id + 1 };
                 (id, format!(r#"{{"text":"t{k}","n":7}}"#), format!("[{k}]"))
             })
+            .collect();
+        assert_eq!(rows, want);
+    }
+
+    /// A project whose last task has no data row (made by hand): the data of new tasks
+    /// still lands on their own tasks, in bulk and small imports.
+    #[test]
+    fn task_data_lands_on_its_task_when_the_last_task_has_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store =
+            Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
+        let import = |store: &mut Store, from: usize, n: usize, bytes: u64| {
+            let mut w = ImportWriter::new(store, "u", bytes).unwrap();
+            let id = w.begin_source("a.json", "json", None).unwrap();
+            let tasks: Vec<TaskItem> = (from..from + n)
+                .map(|k| text_task(&format!("t{k}")))
+                .collect();
+            w.insert_batch(id, &tasks).unwrap();
+            w.commit().unwrap();
+            store.bulk_mode(false);
+        };
+        import(&mut store, 1, 40, 0);
+        store
+            .conn()
+            .execute_batch("DELETE FROM task_data WHERE task_id = 40")
+            .unwrap();
+        import(&mut store, 41, 35, BULK_BYTES);
+        import(&mut store, 76, 3, 0);
+        let rows: Vec<(i64, String)> = store
+            .conn()
+            .prepare("SELECT task_id, data FROM task_data WHERE task_id >= 39 ORDER BY task_id")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        let want: Vec<(i64, String)> = std::iter::once(39)
+            .chain(41..79)
+            .map(|id| (id, format!(r#"{{"text":"t{id}","n":7}}"#)))
             .collect();
         assert_eq!(rows, want);
     }
