@@ -405,6 +405,23 @@ pub fn normalize_prediction_result(config: &LabelConfig, result: Value) -> Resul
     }
 }
 
+/// `completed_by` read from its text: the usual `{"email": ...}` without building a map,
+/// anything else through [`completer`].
+fn completer_of(raw: Option<&RawValue>) -> Result<Completer, String> {
+    #[derive(serde::Deserialize)]
+    struct ByEmail {
+        email: String,
+    }
+    if let Some(r) = raw
+        && r.get().starts_with('{')
+        // A repeated or missing email, or one that is not a string, takes the long way.
+        && let Ok(ByEmail { email }) = serde_json::from_str::<ByEmail>(r.get())
+    {
+        return Ok(Completer::Email(email));
+    }
+    completer(raw.map(value_of).as_ref())
+}
+
 fn completer(v: Option<&Value>) -> Result<Completer, String> {
     match v {
         None | Some(Value::Null) => Ok(Completer::Importer),
@@ -663,7 +680,9 @@ pub fn process(
         Some((list, PyType::List)) => {
             // Raw all the way down: the result is checked and stored from its text, and
             // only the small fields are parsed.
-            for (i, a) in list_items(list).into_iter().enumerate() {
+            let items = list_items(list);
+            annotations.reserve(items.len());
+            for (i, a) in items.into_iter().enumerate() {
                 // Made only for a message: most annotations have none.
                 let field = || format!("{ann_key}[{i}]");
                 let a = match a {
@@ -688,7 +707,7 @@ pub fn process(
                         continue;
                     }
                 };
-                let completed_by = match completer(a.value("completed_by").as_ref()) {
+                let completed_by = match completer_of(a.get("completed_by")) {
                     // Our JSON export (like Label Studio's) adds "email, id": keep the person,
                     // not the id, which belongs to the project that wrote the file.
                     Ok(Completer::Id(id)) => match a
@@ -766,7 +785,9 @@ pub fn process(
             }
         },
     };
-    for (j, p) in pred_items.unwrap_or_default().into_iter().enumerate() {
+    let pred_items = pred_items.unwrap_or_default();
+    predictions.reserve(pred_items.len());
+    for (j, p) in pred_items.into_iter().enumerate() {
         let field = || format!("predictions[{j}]");
         let fields = match p {
             ListItem::Fields(f) => f,
@@ -1029,6 +1050,23 @@ mod tests {
         );
         assert!(p.warnings.iter().any(|w| w.message.contains("legacy")));
         assert!(messages(json!({"data": {"text": "a"}, "annotations": [{"result": [], "completed_by": {"id": 1}}]}))[0].contains("'email' field"));
+        assert!(messages(json!({"data": {"text": "a"}, "annotations": [{"result": [], "completed_by": {"email": 5}}]}))[0].contains("'email' field"));
+        // An email given twice is the last one, extra fields are ignored, and an escaped
+        // email reads as its text.
+        let p = run_text(
+            r#"{"data": {"text": "a"}, "annotations": [{"result": [], "completed_by": {"email": "a@x", "id": 4, "email": "b@x"}},
+                {"result": [], "completed_by": {"first_name": "C", "email": "c\u0040x"}}]}"#,
+        )
+        .ok()
+        .unwrap();
+        let who: Vec<&Completer> = p.task.annotations.iter().map(|a| &a.completed_by).collect();
+        assert_eq!(
+            who,
+            [
+                &Completer::Email("b@x".into()),
+                &Completer::Email("c@x".into())
+            ]
+        );
         let p = run(json!({"data": {"text": "a"}, "annotations": [{"result": [], "completed_by": 3, "created_username": "bo@x, 3"}]})).ok().unwrap();
         assert_eq!(
             p.task.annotations[0].completed_by,

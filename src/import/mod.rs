@@ -540,7 +540,7 @@ impl Pipeline<'_> {
         if self.batch.is_empty() || self.fatal.is_some() {
             return;
         }
-        let batch = std::mem::take(&mut self.batch);
+        let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
         if let Err(e) = self.sink.tasks(batch) {
             self.fatal = Some(e);
         }
@@ -856,7 +856,7 @@ pub fn read_sources(
             sink: &mut *sink,
             problems: &mut problems,
             warnings: Vec::new(),
-            batch: Vec::new(),
+            batch: Vec::with_capacity(BATCH),
             position: 0,
             report: SourceReport {
                 source: input.clone(),
