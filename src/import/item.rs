@@ -217,8 +217,11 @@ fn is_json_space(b: u8) -> bool {
     matches!(b, b' ' | b'\n' | b'\r' | b'\t')
 }
 
-/// Appends JSON text without the white space outside strings.
-pub fn push_minified(out: &mut String, json: &str) {
+/// Appends JSON text without the white space outside strings. Fails on a number too
+/// large for a 64-bit float (`1e400`): Python reads it as infinity and other readers
+/// refuse it, so stored it would break every later reader of the task (export, the
+/// annotator); the message names it.
+pub fn push_minified(out: &mut String, json: &str) -> Result<(), String> {
     let bytes = json.as_bytes();
     out.reserve(bytes.len());
     // `start..i` is copied when white space (a run of it, as in indented files) or the end
@@ -228,6 +231,28 @@ pub fn push_minified(out: &mut String, json: &str) {
     while i < bytes.len() {
         match bytes[i] {
             b'"' => i = string_end(bytes, i + 1),
+            b'-' | b'0'..=b'9' => {
+                let end = i + bytes[i..]
+                    .iter()
+                    .position(|b| !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+                    .unwrap_or(bytes.len() - i);
+                let number = &json[i..end];
+                // Only an exponent or some 300 digits reach past a float's range.
+                if (number.len() > 300 || number.contains(['e', 'E']))
+                    && number.parse::<f64>().is_ok_and(f64::is_infinite)
+                {
+                    let shown: String = number.chars().take(40).collect();
+                    let cut = if shown.len() < number.len() {
+                        "..."
+                    } else {
+                        ""
+                    };
+                    return Err(format!(
+                        "number {shown}{cut} is too large: it is beyond what a 64-bit float holds"
+                    ));
+                }
+                i = end;
+            }
             b if is_json_space(b) => {
                 out.push_str(&json[start..i]);
                 i += 1;
@@ -240,6 +265,13 @@ pub fn push_minified(out: &mut String, json: &str) {
         }
     }
     out.push_str(&json[start..]);
+    Ok(())
+}
+
+/// JSON text minified (see [`push_minified`]).
+fn minified(json: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(json.len());
+    push_minified(&mut out, json).map(|()| out)
 }
 
 /// Where a string whose first character is at `i` ends (after its closing quote), stepping
@@ -267,8 +299,9 @@ fn string_end(bytes: &[u8], mut i: usize) -> usize {
     }
 }
 
-/// A raw map as compact JSON object text.
-pub fn object_text(map: &RawMap) -> String {
+/// A raw map as compact JSON object text; fails with the key and message of a value
+/// [`push_minified`] refuses.
+pub fn object_text(map: &RawMap) -> Result<String, (String, String)> {
     let cap = map
         .iter()
         .map(|(k, v)| k.len() + v.get().len() + 4)
@@ -288,10 +321,10 @@ pub fn object_text(map: &RawMap) -> String {
             out.push_str(&serde_json::to_string(k).expect("strings serialise"));
         }
         out.push(':');
-        push_minified(&mut out, v.get());
+        push_minified(&mut out, v.get()).map_err(|m| (k.clone(), m))?;
     }
     out.push('}');
-    out
+    Ok(out)
 }
 
 fn id_string(v: &Value) -> Option<String> {
@@ -646,11 +679,13 @@ pub fn process(
         None => "{}".to_string(),
         Some(m) => match raw_type(m) {
             PyType::NoneType => "{}".to_string(),
-            PyType::Dict | PyType::List => {
-                let mut s = String::new();
-                push_minified(&mut s, m.get());
-                s
-            }
+            PyType::Dict | PyType::List => match minified(m.get()) {
+                Ok(s) => s,
+                Err(m) => {
+                    err!("meta", "{m}");
+                    String::new()
+                }
+            },
             _ => {
                 err!(
                     "meta",
@@ -733,6 +768,13 @@ pub fn process(
                         None
                     }
                 };
+                let text = match minified(result.get()) {
+                    Ok(t) => t,
+                    Err(m) => {
+                        err!(format!("{}.result", field()), "{m}");
+                        continue;
+                    }
+                };
                 let problems = check_result_text(rules.config, result.get())
                     .unwrap_or_else(|| check_result(rules.config, &value_of(result)));
                 for (k, msg) in problems {
@@ -746,8 +788,6 @@ pub fn process(
                     .get("was_cancelled")
                     .or(a.get("skipped"))
                     .is_some_and(raw_truthy);
-                let mut text = String::with_capacity(result.get().len());
-                push_minified(&mut text, result.get());
                 annotations.push(AnnotationIn {
                     result: text,
                     completed_by,
@@ -804,6 +844,13 @@ pub fn process(
             err!(field(), "Prediction must have \"result\" fields");
             continue;
         };
+        let text = match minified(raw_result.get()) {
+            Ok(t) => t,
+            Err(m) => {
+                err!(format!("{}.result", field()), "{m}");
+                continue;
+            }
+        };
         // The usual shape (a list of regions) is checked straight from its text and
         // stored as it came; anything else goes through Label Studio's normalisation.
         let fast = if raw_type(raw_result) == PyType::List {
@@ -812,11 +859,7 @@ pub fn process(
             None
         };
         let (result, problems) = match fast {
-            Some(problems) => {
-                let mut text = String::with_capacity(raw_result.get().len());
-                push_minified(&mut text, raw_result.get());
-                (text, problems)
-            }
+            Some(problems) => (text, problems),
             None => {
                 let result = match normalize_prediction_result(rules.config, value_of(raw_result)) {
                     Ok(r) => r,
@@ -878,6 +921,13 @@ pub fn process(
         });
     }
 
+    let data = match object_text(&data) {
+        Ok(text) => text,
+        Err((key, m)) => {
+            err!(format!("data.{key}"), "{m}");
+            String::new()
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -891,7 +941,7 @@ pub fn process(
         });
     Ok(Processed {
         task: TaskItem {
-            data: object_text(&data),
+            data,
             meta,
             annotations,
             predictions,
@@ -1241,21 +1291,60 @@ mod tests {
     }
 
     #[test]
+    fn numbers_beyond_a_float_are_refused_where_they_are() {
+        let big = format!("1{}", "0".repeat(400));
+        let text = format!(
+            r#"{{"data": {{"text": "1e400 in a string is text", "n": 1e400}}, "meta": {{"m": [-2E+999]}},
+                "annotations": [{{"result": [{{"from_name": "sentiment", "to_name": "text", "type": "choices",
+                    "value": {{"choices": ["Positive"]}}, "meta": {{"w": {big}}}}}]}}],
+                "predictions": [{{"result": [{{"from_name": "sentiment", "to_name": "text", "type": "choices",
+                    "value": {{"choices": ["Positive"], "x": 1e309}}}}]}}]}}"#
+        );
+        let problems = run_text(&text).err().unwrap();
+        let got: Vec<(String, String)> = problems
+            .iter()
+            .map(|p| (p.field.clone().unwrap_or_default(), p.message.clone()))
+            .collect();
+        let too_large =
+            |n: &str| format!("number {n} is too large: it is beyond what a 64-bit float holds");
+        assert_eq!(
+            got,
+            [
+                ("meta".to_string(), too_large("-2E+999")),
+                (
+                    "annotations[0].result".into(),
+                    too_large(&format!("1{}...", "0".repeat(39)))
+                ),
+                ("predictions[0].result".into(), too_large("1e309")),
+                ("data.n".into(), too_large("1e400")),
+            ]
+        );
+        // Small and large numbers a float holds are stored as they came.
+        let p = run_text(r#"{"data": {"text": "a", "n": [1e-400, 1.5e308, -0.0e5, 12]}}"#)
+            .ok()
+            .unwrap();
+        assert_eq!(
+            p.task.data,
+            r#"{"text":"a","n":[1e-400,1.5e308,-0.0e5,12]}"#
+        );
+    }
+
+    #[test]
     fn minify_keeps_strings() {
         let mut s = String::new();
-        push_minified(&mut s, "{ \"a b\" : [1, \"x \\\" y\"],\n \"c\": {} }");
+        push_minified(&mut s, "{ \"a b\" : [1, \"x \\\" y\"],\n \"c\": {} }").unwrap();
         assert_eq!(s, r#"{"a b":[1,"x \" y"],"c":{}}"#);
         // Indented text, long strings with escapes past the first bytes, an escaped
         // backslash before a closing quote, and text that ends inside a string.
         let long = format!("\"{}\\\" {} \\\\\"", "a ".repeat(20), "b ".repeat(40));
         let text = format!("[\n  {{\n    \"k\" :\t{long} ,\r\n    \"e\": \"\\\\\"\n  }}\n]");
         let mut s = String::new();
-        push_minified(&mut s, &text);
+        push_minified(&mut s, &text).unwrap();
         assert_eq!(s, format!("[{{\"k\":{long},\"e\":\"\\\\\"}}]"));
         let parsed: Value = serde_json::from_str(&s).unwrap();
         assert_eq!(parsed, serde_json::from_str::<Value>(&text).unwrap());
         let mut s = String::new();
-        push_minified(&mut s, "[ \"open  string \\");
+        push_minified(&mut s, "[ \"open  string \\").unwrap();
         assert_eq!(s, "[\"open  string \\");
     }
 }
