@@ -967,6 +967,10 @@ enum Msg {
 
 struct ChannelSink<'a> {
     tx: &'a std::sync::mpsc::SyncSender<Msg>,
+    /// Batches the writer is done with, dropped here: their strings were made on this
+    /// thread, and the allocator frees them faster on the thread that made them (the
+    /// writer spent a fourteenth of its time freeing them).
+    written: &'a std::sync::mpsc::Receiver<Vec<TaskItem>>,
 }
 
 impl ChannelSink<'_> {
@@ -986,6 +990,9 @@ impl TaskSink for ChannelSink<'_> {
         ))
     }
     fn tasks(&mut self, batch: Vec<TaskItem>) -> Result<()> {
+        while let Ok(written) = self.written.try_recv() {
+            drop(written);
+        }
         self.send(Msg::Tasks(batch))
     }
     fn end(&mut self, sha256: &str, bytes: u64, warnings: &[String]) -> Result<()> {
@@ -1058,6 +1065,7 @@ fn import_sources(
     expected_bytes: u64,
 ) -> Result<ImportReport> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Msg>(4);
+    let (written_tx, written_rx) = std::sync::mpsc::channel::<Vec<TaskItem>>();
     let progress = crate::progress::Progress::new(
         "importing",
         (expected_bytes > 0).then_some(expected_bytes),
@@ -1079,6 +1087,8 @@ fn import_sources(
                             }
                             Msg::Tasks(batch) => {
                                 w.insert_batch(current, &batch)?;
+                                // Dropped here if the reading side has finished.
+                                let _ = written_tx.send(batch);
                                 progress.set(
                                     BYTES_READ.load(std::sync::atomic::Ordering::Relaxed)
                                         - read_before,
@@ -1102,7 +1112,10 @@ fn import_sources(
             })
             .expect("starting a thread");
         let result = {
-            let mut sink = ChannelSink { tx: &tx };
+            let mut sink = ChannelSink {
+                tx: &tx,
+                written: &written_rx,
+            };
             let r = read_sources(config, inputs, opts, &mut sink);
             if r.is_ok() {
                 let _ = sink.send(Msg::Commit);
