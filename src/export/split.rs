@@ -291,6 +291,24 @@ mod tests {
     }
 
     #[test]
+    fn strings_with_escapes_across_the_end_of_a_chunk() {
+        for shift in 0..24 {
+            // Puts the second and third elements' escapes and quotes on every position
+            // around the end of the first chunk.
+            let pad = "p".repeat(CHUNK - 14 - shift);
+            let text =
+                format!("[{{\"a\": \"{pad}\"}},{{\"k\\\"ey\": \"v\\\\\"}},{{\"b\": \"x\\\"y]\"}}]");
+            let got = split(&text).unwrap();
+            let texts: Vec<&str> = got.iter().skip(1).map(|g| g.0.as_str()).collect();
+            assert_eq!(
+                texts,
+                ["{\"k\\\"ey\": \"v\\\\\"}", "{\"b\": \"x\\\"y]\"}"],
+                "{shift}"
+            );
+        }
+    }
+
+    #[test]
     fn elements_larger_than_a_chunk() {
         let big = "x".repeat(CHUNK * 2 + 17);
         let text = format!("[{{\"t\": \"{big}\"}}, {{\"u\": 1}}]");

@@ -223,22 +223,43 @@ fn is_json_space(b: u8) -> bool {
 /// annotator); the message names it.
 pub fn push_minified(out: &mut String, json: &str) -> Result<(), String> {
     let bytes = json.as_bytes();
-    out.reserve(bytes.len());
     // `start..i` is copied when white space (a run of it, as in indented files) or the end
     // is reached.
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'"' => i = string_end(bytes, i + 1),
+            b'"' => {
+                // Skip the string: find its closing quote, stepping over escapes.
+                i += 1;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', &bytes[i.min(bytes.len())..]) {
+                        None => {
+                            i = bytes.len();
+                            break;
+                        }
+                        Some(j) if bytes[i + j] == b'\\' => i += j + 2,
+                        Some(j) => {
+                            i += j + 1;
+                            break;
+                        }
+                    }
+                }
+            }
             b'-' | b'0'..=b'9' => {
-                let end = i + bytes[i..]
-                    .iter()
-                    .position(|b| !matches!(b, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
-                    .unwrap_or(bytes.len() - i);
-                let number = &json[i..end];
+                let from = i;
+                let mut exponent = false;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'0'..=b'9' | b'.' | b'+' | b'-' => {}
+                        b'e' | b'E' => exponent = true,
+                        _ => break,
+                    }
+                    i += 1;
+                }
                 // Only an exponent or some 300 digits reach past a float's range.
-                if (number.len() > 300 || number.contains(['e', 'E']))
+                let number = &json[from..i];
+                if (exponent || number.len() > 300)
                     && number.parse::<f64>().is_ok_and(f64::is_infinite)
                 {
                     let shown: String = number.chars().take(40).collect();
@@ -251,7 +272,6 @@ pub fn push_minified(out: &mut String, json: &str) -> Result<(), String> {
                         "number {shown}{cut} is too large: it is beyond what a 64-bit float holds"
                     ));
                 }
-                i = end;
             }
             b if is_json_space(b) => {
                 out.push_str(&json[start..i]);
@@ -264,7 +284,7 @@ pub fn push_minified(out: &mut String, json: &str) -> Result<(), String> {
             _ => i += 1,
         }
     }
-    out.push_str(&json[start..]);
+    out.push_str(&json[start.min(json.len())..]);
     Ok(())
 }
 
@@ -272,31 +292,6 @@ pub fn push_minified(out: &mut String, json: &str) -> Result<(), String> {
 fn minified(json: &str) -> Result<String, String> {
     let mut out = String::with_capacity(json.len());
     push_minified(&mut out, json).map(|()| out)
-}
-
-/// Where a string whose first character is at `i` ends (after its closing quote), stepping
-/// over escapes; the end of the text if it is not closed.
-fn string_end(bytes: &[u8], mut i: usize) -> usize {
-    // Most strings in results are short (keys, ids, labels): a byte loop finds their end
-    // sooner than a vector search can start.
-    for _ in 0..16 {
-        match bytes.get(i) {
-            None => return bytes.len(),
-            Some(b'"') => return i + 1,
-            Some(b'\\') => i += 2,
-            Some(_) => i += 1,
-        }
-    }
-    loop {
-        match bytes
-            .get(i..)
-            .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
-        {
-            None => return bytes.len(),
-            Some(j) if bytes[i + j] == b'\\' => i += j + 2,
-            Some(j) => return i + j + 1,
-        }
-    }
 }
 
 /// A raw map as compact JSON object text; fails with the key and message of a value
