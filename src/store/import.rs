@@ -504,6 +504,15 @@ mod tests {
             .collect()
     }
 
+    /// Imports `tasks` as one source; `bytes`, the input's size, makes it a bulk import or not.
+    fn import_tasks(store: &mut Store, tasks: &[TaskItem], bytes: u64) {
+        let mut w = ImportWriter::new(store, "u", bytes).unwrap();
+        let id = w.begin_source("a.json", "json", None).unwrap();
+        w.insert_batch(id, tasks).unwrap();
+        w.commit().unwrap();
+        store.bulk_mode(false);
+    }
+
     /// SQLite gives each new task the id after the largest, as the writer expects, also
     /// after the last tasks were deleted; each task's data and annotations follow it.
     #[test]
@@ -512,8 +521,6 @@ mod tests {
         let mut store =
             Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
         let import = |store: &mut Store, from: usize, n: usize, bytes: u64| {
-            let mut w = ImportWriter::new(store, "u", bytes).unwrap();
-            let id = w.begin_source("a.json", "json", None).unwrap();
             let tasks: Vec<TaskItem> = (from..from + n)
                 .map(|k| TaskItem {
                     annotations: vec![annotation(
@@ -523,9 +530,7 @@ mod tests {
                     ..text_task(&format!("t{k}"))
                 })
                 .collect();
-            w.insert_batch(id, &tasks).unwrap();
-            w.commit().unwrap();
-            store.bulk_mode(false);
+            import_tasks(store, &tasks, bytes);
         };
         import(&mut store, 0, 40, 0);
         store
@@ -566,14 +571,10 @@ mod tests {
         let mut store =
             Store::create(&dir.path().join("p.db"), &crate::store::tests::project()).unwrap();
         let import = |store: &mut Store, from: usize, n: usize, bytes: u64| {
-            let mut w = ImportWriter::new(store, "u", bytes).unwrap();
-            let id = w.begin_source("a.json", "json", None).unwrap();
             let tasks: Vec<TaskItem> = (from..from + n)
                 .map(|k| text_task(&format!("t{k}")))
                 .collect();
-            w.insert_batch(id, &tasks).unwrap();
-            w.commit().unwrap();
-            store.bulk_mode(false);
+            import_tasks(store, &tasks, bytes);
         };
         import(&mut store, 1, 40, 0);
         store
