@@ -82,6 +82,12 @@ impl std::hash::Hasher for Fnv {
 /// An object key read from JSON text: borrowed from the text unless it has escapes.
 pub struct BorrowedKey<'a>(pub std::borrow::Cow<'a, str>);
 
+impl BorrowedKey<'_> {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 impl<'de: 'a, 'a> serde::Deserialize<'de> for BorrowedKey<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;

@@ -10,9 +10,10 @@
 use super::model::{
     Item, ItemOptions, annotator, annotator_of, compare_created, matching_tag, prettify,
 };
-use super::pyjson::{JsonStyle, Key, KeySeed, escape_str, write_raw, write_value};
+use super::pyjson::{JsonStyle, escape_str, write_raw, write_value};
 use super::{ExportContext, ExportType, Exporter, TaskSource};
 use crate::error::{Error, Result};
+use crate::util::BorrowedKey;
 use serde::Deserialize;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
@@ -117,7 +118,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Obj<T> {
 
 /// An object's entries in order, values as JSON text. A repeated key fails the read: the
 /// parsed map would keep the last value in the first one's place.
-type Entries<'a> = Vec<(Key<'a>, &'a RawValue)>;
+type Entries<'a> = Vec<(BorrowedKey<'a>, &'a RawValue)>;
 
 struct EntriesVisitor;
 
@@ -133,7 +134,7 @@ impl<'de> Visitor<'de> for EntriesVisitor {
         mut map: A,
     ) -> std::result::Result<Self::Value, A::Error> {
         let mut entries: Entries<'de> = Vec::new();
-        while let Some(k) = map.next_key_seed(KeySeed)? {
+        while let Some(k) = map.next_key::<BorrowedKey>()? {
             if entries.iter().any(|(e, _)| e.as_str() == k.as_str()) {
                 return Err(serde::de::Error::custom("repeated key"));
             }

@@ -1,6 +1,7 @@
 //! JSON and number text exactly as Label Studio's converter writes them: Python's `repr`
 //! for floats, `ujson` (escaped `/`, unpadded exponents) and the standard `json` module.
 
+use crate::util::BorrowedKey;
 use serde_json::Value;
 use std::fmt::Write;
 
@@ -370,8 +371,8 @@ impl<'de> serde::de::Visitor<'de> for Transcode<'_, '_> {
 
     fn visit_map<A: serde::de::MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
         let (item_sep, key_sep) = self.separators();
-        let mut keys: Vec<Key<'de>> = Vec::new();
-        while let Some(key) = map.next_key_seed(KeySeed)? {
+        let mut keys: Vec<BorrowedKey<'de>> = Vec::new();
+        while let Some(key) = map.next_key::<BorrowedKey>()? {
             if keys.iter().any(|k| k.as_str() == key.as_str()) {
                 return Err(serde::de::Error::custom("repeated key"));
             }
@@ -390,47 +391,6 @@ impl<'de> serde::de::Visitor<'de> for Transcode<'_, '_> {
         }
         self.close(keys.len(), "{}", '}');
         Ok(())
-    }
-}
-
-/// An object key as read: borrowed from the text unless it had escapes.
-pub enum Key<'a> {
-    Borrowed(&'a str),
-    Owned(String),
-}
-
-impl Key<'_> {
-    pub fn as_str(&self) -> &str {
-        match self {
-            Key::Borrowed(s) => s,
-            Key::Owned(s) => s,
-        }
-    }
-}
-
-/// Reads a [`Key`] (any string).
-pub struct KeySeed;
-
-impl<'de> serde::de::DeserializeSeed<'de> for KeySeed {
-    type Value = Key<'de>;
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Key<'de>, D::Error> {
-        d.deserialize_str(self)
-    }
-}
-
-impl<'de> serde::de::Visitor<'de> for KeySeed {
-    type Value = Key<'de>;
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a string")
-    }
-
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Key<'de>, E> {
-        Ok(Key::Borrowed(s))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Key<'de>, E> {
-        Ok(Key::Owned(s.to_string()))
     }
 }
 
