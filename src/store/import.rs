@@ -302,11 +302,8 @@ impl<'a> ImportWriter<'a> {
         // holds the write lock); an id given in the statement would make SQLite keep a
         // journal of each statement's pages, since it checks the id is an integer.
         let last_id = first_id + tasks.len() as i64 - 1;
-        if !tasks.is_empty() && self.tx.last_insert_rowid() != last_id {
-            return Err(super::StoreError::Invalid(format!(
-                "task ids out of step: task {last_id} was stored as {}",
-                self.tx.last_insert_rowid()
-            )));
+        if !tasks.is_empty() {
+            self.last_id_is(last_id, "task")?;
         }
         if self.task_data_in_step {
             rows_in(
@@ -320,11 +317,8 @@ impl<'a> ImportWriter<'a> {
                     stmt.raw_bind_parameter(at + 1, tasks[i].meta.as_str())
                 },
             )?;
-            if !tasks.is_empty() && self.tx.last_insert_rowid() != last_id {
-                return Err(super::StoreError::Invalid(format!(
-                    "task ids out of step: the data of task {last_id} was stored as {}",
-                    self.tx.last_insert_rowid()
-                )));
+            if !tasks.is_empty() {
+                self.last_id_is(last_id, "the data of task")?;
             }
         } else {
             rows_in(
@@ -384,6 +378,18 @@ impl<'a> ImportWriter<'a> {
         self.counts.predictions += predictions.len() as u64;
         if let Some(p) = tasks.iter().rev().find_map(|t| t.predictions.last()) {
             self.last_model_version = Some(p.model_version.clone());
+        }
+        Ok(())
+    }
+
+    /// Fails unless the last row inserted (`row`, for the message) got `id`, the id the
+    /// writer counted on.
+    fn last_id_is(&self, id: i64, row: &str) -> Result<()> {
+        let got = self.tx.last_insert_rowid();
+        if got != id {
+            return Err(super::StoreError::Invalid(format!(
+                "task ids out of step: {row} {id} was stored as {got}"
+            )));
         }
         Ok(())
     }
