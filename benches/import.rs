@@ -3,6 +3,7 @@
 //! serde_json and inserts each task's data text into a one-table SQLite database in one
 //! transaction. `cargo bench --bench import -- 200000 1000000` (default: 200000 1000000);
 //! `BENCH_REPEATS` sets the runs per size (default 3); min and median are printed.
+//! `BENCH_CHECK_WORKERS` sets the check threads (see `import`).
 
 mod common;
 
@@ -25,8 +26,9 @@ fn process_cpu() -> f64 {
 
 /// CPU seconds of each thread of this process while `f` runs, with the thread's name
 /// (sampled every 50 ms from /proc, so threads that end between samples lose their last
-/// 50 ms), busiest first. The import names its threads: `import-reader`, `import-writer`
-/// and `import-sha256`; its checks run on the calling thread, shown as `checks`.
+/// 50 ms), busiest first. The import names its threads: `import-reader`, `import-writer`,
+/// `import-sha256` and `import-check` (the check threads, one line each); the calling
+/// thread, shown as `main`, runs the checks when there are no check threads.
 fn thread_cpu_during<T>(f: impl FnOnce() -> T) -> (T, Vec<(String, f64)>) {
     use std::collections::HashMap;
     use std::sync::atomic::{AtomicBool, Ordering};
@@ -45,10 +47,10 @@ fn thread_cpu_during<T>(f: impl FnOnce() -> T) -> (T, Vec<(String, f64)>) {
                 .split_once('(')
                 .and_then(|(_, rest)| rest.rsplit_once(')'))
                 .map_or("?", |(name, _)| name);
-            // The process's own thread (named after the binary) runs the checks.
+            // The process's own thread is named after the binary.
             let main = t.file_name().to_string_lossy() == std::process::id().to_string();
             let name = match name.strip_prefix("import-") {
-                _ if main => "checks",
+                _ if main => "main",
                 Some(short) => short,
                 None => name,
             }
@@ -139,14 +141,22 @@ fn bare_insert(tasks: &Path, db: &Path) -> usize {
     n
 }
 
+/// `BENCH_CHECK_WORKERS=N` sets the import's check threads (0: checks on the calling
+/// thread); unset, the import picks them from the machine's cores.
 fn import(config: &LabelConfig, tasks: &Path, db: &Path) -> usize {
     remove_db(db);
     let mut store = common::create_project(db, config);
+    let opts = ImportOptions {
+        check_workers: std::env::var("BENCH_CHECK_WORKERS")
+            .ok()
+            .and_then(|v| v.parse().ok()),
+        ..ImportOptions::default()
+    };
     let report = import_into_store(
         &mut store,
         config,
         &[tasks.display().to_string()],
-        &ImportOptions::default(),
+        &opts,
         "bench",
     )
     .expect("import");

@@ -89,6 +89,7 @@ impl ReadArgs {
             csv_coerce: self.csv_coerce,
             sheet: self.table.sheet.clone(),
             splits: self.table.splits.clone(),
+            check_workers: None,
         }
     }
 }

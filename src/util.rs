@@ -1,5 +1,7 @@
 //! Small shared helpers: timestamps, file hashing, text sanitising, JSON paths.
 
+pub mod ordered;
+
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::io::Read;

@@ -14,6 +14,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// What every item is checked against.
+#[derive(Clone, Copy)]
 pub struct ItemRules<'a> {
     pub config: &'a LabelConfig,
     /// `--map FIELD=COLUMN`: the file's COLUMN becomes the config's FIELD.

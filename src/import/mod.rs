@@ -452,6 +452,9 @@ pub struct ImportOptions {
     pub sheet: Option<String>,
     /// The Hugging Face dataset splits to read (`--split`); empty for all.
     pub splits: Vec<String>,
+    /// Threads that check items beside the reader; `None` for as many as the machine has
+    /// cores to spare (none on fewer than four), `Some(0)` to check on the calling thread.
+    pub check_workers: Option<usize>,
 }
 
 /// What one input gave.
@@ -495,6 +498,11 @@ pub trait TaskSink {
     fn checked(&mut self, _task: &TaskItem) {}
     /// The data of every item read, before the task rules (valid or not).
     fn seen(&mut self, _data: &RawMap) {}
+    /// Whether [`TaskSink::seen`] does anything: items are then checked on this thread,
+    /// which has their data in hand before the checks consume it.
+    fn wants_seen(&self) -> bool {
+        false
+    }
     /// Every problem of an item, past the cap of the list the import returns.
     fn problem(&mut self, _problem: &Problem) {}
     /// Every warning, past the cap of the list kept per input.
@@ -547,21 +555,10 @@ impl Pipeline<'_> {
     }
 }
 
-impl ItemSink for Pipeline<'_> {
-    fn item(&mut self, raw: RawItem) -> Flow {
-        self.position += 1;
-        match &raw.payload {
-            Payload::Data(data)
-            | Payload::Item {
-                data: Some(DataField::Object(data)),
-                ..
-            } => self.sink.seen(data),
-            Payload::Item {
-                data: None, fields, ..
-            } => self.sink.seen(fields),
-            Payload::Item { .. } | Payload::Other(_) => {}
-        }
-        match item::process(&self.rules, raw, self.position) {
+impl Pipeline<'_> {
+    /// Takes what the checks made of the next item, in reading order.
+    fn accept(&mut self, checked: std::result::Result<item::Processed, Vec<Problem>>) -> Flow {
+        match checked {
             Ok(p) => {
                 self.sink.checked(&p.task);
                 if self.first_keys.is_none() {
@@ -599,6 +596,25 @@ impl ItemSink for Pipeline<'_> {
         } else {
             Flow::Continue
         }
+    }
+}
+
+impl ItemSink for Pipeline<'_> {
+    fn item(&mut self, raw: RawItem) -> Flow {
+        self.position += 1;
+        match &raw.payload {
+            Payload::Data(data)
+            | Payload::Item {
+                data: Some(DataField::Object(data)),
+                ..
+            } => self.sink.seen(data),
+            Payload::Item {
+                data: None, fields, ..
+            } => self.sink.seen(fields),
+            Payload::Item { .. } | Payload::Other(_) => {}
+        }
+        let checked = item::process(&self.rules, raw, self.position);
+        self.accept(checked)
     }
 
     fn warn(&mut self, problem: Problem) {
@@ -733,6 +749,104 @@ fn read_ahead(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
+}
+
+/// Threads that check items when nothing says otherwise: the cores left after the
+/// reader's and the store writer's, up to four. On fewer than four cores there is no core
+/// to spare and the checks run on the calling thread ([`read_ahead`]).
+fn default_check_workers() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    match cores.saturating_sub(2) {
+        0 | 1 => 0,
+        n => n.min(4),
+    }
+}
+
+/// Items a reader hands to a check thread at once.
+const CHECK_BATCH: usize = 64;
+
+/// Reads `path` with `reader` and hands every item to `pipe`, checked. With `workers`
+/// threads (see [`default_check_workers`]) the checks run on them, beside the reader's
+/// thread, and `pipe` gets their outcomes in reading order; otherwise they run on this
+/// thread, as `pipe` gets each item ([`read_ahead`]).
+fn read_and_check(
+    reader: &(dyn TaskReader + Sync),
+    path: &Path,
+    name: &str,
+    pipe: &mut Pipeline,
+    workers: usize,
+) -> std::result::Result<(), Problem> {
+    if workers == 0 || pipe.sink.wants_seen() {
+        return read_ahead(reader, path, name, pipe);
+    }
+    enum In {
+        Item(usize, RawItem),
+        Warn(Problem),
+    }
+    enum Out {
+        Checked(std::result::Result<item::Processed, Vec<Problem>>),
+        Warn(Problem),
+    }
+    /// Why the pipeline ended early.
+    enum Halt {
+        Reader(Problem),
+        /// `pipe` stopped (the store writer failed: `pipe` holds why).
+        Stopped,
+    }
+    /// The reader's side: numbers the items (their position, for messages) and pushes them.
+    struct Pushing<'p, 'q> {
+        push: &'p mut crate::util::ordered::Push<'q, In>,
+        position: usize,
+    }
+    impl ItemSink for Pushing<'_, '_> {
+        fn item(&mut self, item: RawItem) -> Flow {
+            self.position += 1;
+            if (self.push)(In::Item(self.position, item)) {
+                Flow::Continue
+            } else {
+                Flow::Stop
+            }
+        }
+        fn warn(&mut self, problem: Problem) {
+            // In line with the items, so that the order stays the reader's.
+            (self.push)(In::Warn(problem));
+        }
+    }
+    let rules = pipe.rules;
+    let shape = crate::util::ordered::Shape {
+        workers,
+        batch: CHECK_BATCH,
+        names: ("import-reader", "import-check"),
+    };
+    let run = crate::util::ordered::ordered_map(
+        shape,
+        &mut |push| {
+            let mut pushing = Pushing { push, position: 0 };
+            reader.read(path, name, &mut pushing).map_err(Halt::Reader)
+        },
+        &|input| {
+            Ok(match input {
+                In::Item(position, raw) => Out::Checked(item::process(&rules, raw, position)),
+                In::Warn(p) => Out::Warn(p),
+            })
+        },
+        &mut |out| {
+            match out {
+                Out::Checked(checked) => {
+                    pipe.position += 1;
+                    if let Flow::Stop = pipe.accept(checked) {
+                        return Err(Halt::Stopped);
+                    }
+                }
+                Out::Warn(p) => pipe.warn(p),
+            }
+            Ok(())
+        },
+    );
+    match run {
+        Ok(()) | Err(Halt::Stopped) => Ok(()),
+        Err(Halt::Reader(p)) => Err(p),
+    }
 }
 
 /// Bytes the readers have read from input files in this process: what an import's
@@ -872,7 +986,8 @@ pub fn read_sources(
             fatal: None,
             prediction_ids: (0, 0),
         };
-        if let Err(p) = read_ahead(&*reader, &local, input, &mut pipe) {
+        let workers = opts.check_workers.unwrap_or_else(default_check_workers);
+        if let Err(p) = read_and_check(&*reader, &local, input, &mut pipe, workers) {
             pipe.problems.push(p);
         }
         if pipe.prediction_ids.1 > 0 {
@@ -1279,6 +1394,128 @@ pub(crate) mod tests {
         // The reader ran at most the channel's chunks and one more ahead.
         let made = reader.made.load(std::sync::atomic::Ordering::Relaxed);
         assert!(made <= 7 * CHUNK, "{made}");
+    }
+
+    /// Keeps, in order, what an import hands its sink; fails `tasks` from the batch
+    /// numbered `fail_at` on.
+    #[derive(Default)]
+    struct Keep {
+        log: Vec<String>,
+        batches: usize,
+        fail_at: Option<usize>,
+    }
+
+    impl TaskSink for Keep {
+        fn begin(&mut self, source: &str, _: InputFormat, _: Option<&Path>) -> Result<()> {
+            self.log.push(format!("begin {source}"));
+            Ok(())
+        }
+        fn tasks(&mut self, batch: Vec<TaskItem>) -> Result<()> {
+            self.batches += 1;
+            if self.fail_at.is_some_and(|k| self.batches >= k) {
+                return Err(Error::Other("the disk is full".into()));
+            }
+            for t in batch {
+                let results: Vec<&str> = t.annotations.iter().map(|a| a.result.as_str()).collect();
+                self.log
+                    .push(format!("task {:?} {} {results:?}", t.source_line, t.data));
+            }
+            Ok(())
+        }
+        fn end(&mut self, _: &str, _: u64, warnings: &[String]) -> Result<()> {
+            self.log.push(format!("end, {} warnings", warnings.len()));
+            Ok(())
+        }
+        fn problem(&mut self, problem: &Problem) {
+            self.log.push(format!("problem {problem}"));
+        }
+        fn warning(&mut self, problem: &Problem) {
+            self.log.push(format!("warning {problem}"));
+        }
+    }
+
+    /// A task file of `n` tasks, one a line: every seventh with a warning (legacy
+    /// completions), every 1000th with a label the config lacks (a problem) when
+    /// `problems` is set; `tail` closes it.
+    fn task_file(dir: &Path, n: usize, problems: bool, tail: &str) -> String {
+        let path = dir.join(format!("tasks-{n}.json"));
+        let mut text = String::from("[\n");
+        for i in 0..n {
+            let label = if problems && i % 1000 == 999 {
+                "Nope"
+            } else {
+                "Yes"
+            };
+            let list = if i % 7 == 3 {
+                "completions"
+            } else {
+                "annotations"
+            };
+            text.push_str(&format!(
+                r#"{{"data": {{"text": "t{i}"}}, "{list}": [{{"result": [{{"from_name": "c", "to_name": "text", "type": "choices", "value": {{"choices": ["Yes"]}}}}]}}], "predictions": [{{"result": [{{"from_name": "c", "to_name": "text", "type": "choices", "value": {{"choices": ["{label}"]}}}}]}}]}}"#
+            ));
+            text.push_str(if i + 1 < n { ",\n" } else { "\n" });
+        }
+        text.push_str(tail);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    }
+
+    fn import_with(workers: usize, path: &str, fail_at: Option<usize>) -> (Vec<String>, String) {
+        let config = LabelConfig::parse(
+            r#"<View><Text name="text" value="$text"/><Choices name="c" toName="text"><Choice value="Yes"/></Choices></View>"#,
+        )
+        .unwrap();
+        let opts = ImportOptions {
+            check_workers: Some(workers),
+            ..Default::default()
+        };
+        let mut sink = Keep {
+            fail_at,
+            ..Keep::default()
+        };
+        let outcome = match read_sources(&config, &[path.to_string()], &opts, &mut sink) {
+            Ok(r) => format!("{} tasks", r.tasks()),
+            Err(e) => e.to_string(),
+        };
+        (sink.log, outcome)
+    }
+
+    #[test]
+    fn checks_on_worker_threads_give_what_the_calling_thread_gives() {
+        let dir = tempfile::tempdir().unwrap();
+        // Valid tasks over several batches (with warnings); then tasks with problems; then
+        // a file that breaks after its tasks; then a writer that fails.
+        let cases = [
+            (task_file(dir.path(), 5_000, false, "]"), None),
+            (task_file(dir.path(), 3_500, true, "]"), None),
+            (task_file(dir.path(), 3_000, false, "{]"), None),
+            (task_file(dir.path(), 9_000, false, "]"), Some(2)),
+        ];
+        for (i, (path, fail_at)) in cases.iter().enumerate() {
+            let (log, outcome) = import_with(0, path, *fail_at);
+            assert!(log.len() > 500, "{i}: {}", log.len());
+            for workers in [1, 3] {
+                let (log_w, outcome_w) = import_with(workers, path, *fail_at);
+                assert_eq!(outcome_w, outcome, "case {i}, {workers} workers");
+                assert_eq!(log_w.len(), log.len(), "case {i}, {workers} workers");
+                if let Some(k) = (0..log.len()).find(|&k| log[k] != log_w[k]) {
+                    panic!(
+                        "case {i}, {workers} workers, entry {k}: {} / {}",
+                        log[k], log_w[k]
+                    );
+                }
+            }
+            match i {
+                0 => assert_eq!(outcome, "5000 tasks"),
+                1 => assert!(outcome.contains("Region 1"), "{outcome}"),
+                2 => assert!(
+                    outcome.contains(":3002:3: unexpected end of file"),
+                    "{outcome}"
+                ),
+                _ => assert_eq!(outcome, "the disk is full"),
+            }
+        }
     }
 
     #[test]

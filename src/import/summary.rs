@@ -242,6 +242,10 @@ impl TaskSink for Summary {
         }
     }
 
+    fn wants_seen(&self) -> bool {
+        true
+    }
+
     fn seen(&mut self, data: &RawMap) {
         let mut other = false;
         for (k, v) in data {
