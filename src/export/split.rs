@@ -101,6 +101,31 @@ const STRUCTURAL: [bool; 256] = {
     t
 };
 
+/// The offset in `bytes` of the first quote or bracket, or of a byte this test takes for
+/// one (`Y`, `_`, `y`, DEL: valid JSON has none of them outside strings, and the caller
+/// passes over them too); `bytes.len()` if there is none. Eight bytes are tested at a time:
+/// a quote is a byte equal to 0x22, and the four brackets are the bytes that equal 0x59
+/// with the bits that tell them apart (0x20, 0x04, 0x02) cleared.
+fn skip_to_structural(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Marks the zero bytes of `x`; the lowest mark is exact (borrows only reach higher).
+    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let mut i = 0;
+    while let Some(word) = bytes.get(i..i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        let found = zeros(w ^ (ONES * 0x22)) | zeros((w & (ONES * 0xD9)) ^ (ONES * 0x59));
+        if found != 0 {
+            return i + (found.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + bytes[i..]
+        .iter()
+        .position(|&c| STRUCTURAL[c as usize])
+        .unwrap_or(bytes.len() - i)
+}
+
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -187,65 +212,69 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
             return Err(fail(&b, "unexpected text after the task object"));
         }
         first = false;
-        // Find the end of the element starting at b.pos: `k` bytes on.
+        // Find the end of the element starting at b.pos: `k` bytes on. The bytes read so
+        // far are scanned in one loop; `more` is asked only at their end, and `k` (an
+        // offset from b.pos) stays valid across the reads, as does the state: the nesting
+        // depth and whether the scan is inside a string.
         let mut k = 0;
         let mut depth = 0usize;
-        loop {
+        let mut in_string = false;
+        let k = 'scan: loop {
             if !b.more(k).map_err(io)? {
-                return Err(fail(&b, "unexpected end of file inside a task"));
+                let what = if in_string { "a string" } else { "a task" };
+                return Err(fail(&b, &format!("unexpected end of file inside {what}")));
             }
-            match b.byte(k) {
-                b'"' => {
-                    k += 1;
-                    loop {
-                        if !b.more(k).map_err(io)? {
-                            return Err(fail(&b, "unexpected end of file inside a string"));
-                        }
-                        let rest = b.from(k);
-                        match memchr::memchr2(b'"', b'\\', rest) {
-                            Some(j) if rest[j] == b'"' => {
-                                k += j + 1;
-                                break;
+            let data = &b.data[b.pos..];
+            while k < data.len() {
+                if in_string {
+                    // An escape steps over the byte after it, which may lie past the
+                    // bytes read so far (`k` then points past them).
+                    match memchr::memchr2(b'"', b'\\', &data[k..]) {
+                        Some(j) if data[k + j] == b'"' => {
+                            k += j + 1;
+                            in_string = false;
+                            if depth == 0 {
+                                break 'scan k;
                             }
-                            Some(j) => k += j + 2,
-                            None => k += rest.len(),
+                        }
+                        Some(j) => k += j + 2,
+                        None => k = data.len(),
+                    }
+                    continue;
+                }
+                match data[k] {
+                    b'"' => {
+                        in_string = true;
+                        k += 1;
+                    }
+                    b'{' | b'[' => {
+                        depth += 1;
+                        k += 1;
+                    }
+                    b'}' | b']' => {
+                        if depth == 0 {
+                            // The end of the list right after a scalar element.
+                            break 'scan k;
+                        }
+                        depth -= 1;
+                        k += 1;
+                        if depth == 0 {
+                            break 'scan k;
                         }
                     }
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                b'{' | b'[' => {
-                    depth += 1;
-                    k += 1;
-                }
-                b'}' | b']' => {
-                    if depth == 0 {
-                        // The end of the list right after a scalar element.
-                        break;
-                    }
-                    depth -= 1;
-                    k += 1;
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                b',' if depth == 0 => break,
-                c if depth == 0 && is_ws(c) => break,
-                _ => {
-                    k += 1;
-                    if depth > 0 {
-                        // Inside an element only quotes and brackets matter: pass over
-                        // the rest (mostly indentation) in one tight loop.
-                        let rest = b.from(k);
-                        k += rest
-                            .iter()
-                            .position(|&c| STRUCTURAL[c as usize])
-                            .unwrap_or(rest.len());
+                    b',' if depth == 0 => break 'scan k,
+                    c if depth == 0 && is_ws(c) => break 'scan k,
+                    _ => {
+                        k += 1;
+                        if depth > 0 {
+                            // Inside an element only quotes and brackets matter: pass over
+                            // the rest (mostly indentation) in one tight loop.
+                            k += skip_to_structural(&data[k..]);
+                        }
                     }
                 }
             }
-        }
+        };
         let (line, col) = (b.line, b.col);
         let element = Element {
             block: Arc::clone(&b.data),
@@ -288,6 +317,10 @@ mod tests {
         for bad in ["", "[{}", "[{} {}]", "[{\"a\": 1]", "{} {}", "[\"abc"] {
             assert!(split(bad).is_err(), "{bad:?}");
         }
+        let message = |text: &str| split(text).err().unwrap().to_string();
+        assert!(message("[{\"a\": \"x").contains("end of file inside a string"));
+        assert!(message("[{\"a\": \"x\\").contains("end of file inside a string"));
+        assert!(message("[{\"a\": [1, 2").contains("end of file inside a task"));
     }
 
     #[test]
@@ -306,6 +339,29 @@ mod tests {
                 "{shift}"
             );
         }
+    }
+
+    #[test]
+    fn the_structural_bytes_are_found_eight_at_a_time() {
+        // Every byte value on every position of a word, after a run of indentation.
+        for pad in 0..20 {
+            for b in 0..=255u8 {
+                let mut text = vec![b' '; pad];
+                text.push(b);
+                text.extend_from_slice(b"   \n  :,0");
+                let got = skip_to_structural(&text);
+                let exact = STRUCTURAL[b as usize];
+                let look_alike = matches!(b, b'Y' | b'_' | b'y' | 0x7F);
+                if exact || look_alike {
+                    assert_eq!(got, pad, "{b:#x} after {pad}");
+                } else {
+                    assert_eq!(got, text.len(), "{b:#x} after {pad}");
+                }
+            }
+        }
+        assert_eq!(skip_to_structural(b""), 0);
+        assert_eq!(skip_to_structural(b"\n        \"a\""), 9);
+        assert_eq!(skip_to_structural(b"0123456789abcdef}"), 16);
     }
 
     #[test]
