@@ -154,9 +154,27 @@ fn read_error(file: &str, line: usize, col: usize, e: std::io::Error) -> Problem
     Problem::new(Location::at(file, line, col), format!("read error: {e}"))
 }
 
+/// Characters in UTF-8 `bytes`: the bytes that do not continue a character (10xxxxxx),
+/// counted a word at a time (it runs over every byte of a file of one task a line).
+fn chars(bytes: &[u8]) -> usize {
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut continuing = 0usize;
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // The high bit set and the next one (shifted up to it) clear.
+        continuing += (w & !(w << 1) & HIGHS).count_ones() as usize;
+    }
+    continuing += words
+        .remainder()
+        .iter()
+        .filter(|&&b| b & 0xC0 == 0x80)
+        .count();
+    bytes.len() - continuing
+}
+
 /// Line and column after reading `bytes` from (line, col); columns count characters.
 fn advance_position(line: usize, col: usize, bytes: &[u8]) -> (usize, usize) {
-    let chars = |b: &[u8]| b.iter().filter(|&&x| (x as i8) >= -0x40).count();
     match memchr::memrchr(b'\n', bytes) {
         None => (line, col + chars(bytes)),
         Some(last) => (
@@ -384,6 +402,27 @@ mod tests {
         assert_eq!(c.items[1].loc.line, Some(3));
         assert_eq!(c.items[1].loc.column, Some(3));
         assert_eq!(c.warnings.len(), 1);
+    }
+
+    #[test]
+    fn characters_are_counted_a_word_at_a_time() {
+        for text in [
+            "",
+            "abc",
+            "ab\u{e9}cd\u{1F600}efgh\u{4e2d}\u{6587}ijklmnop",
+            "\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}",
+            "\u{1F600}\u{1F600}\u{1F600}x",
+        ] {
+            for start in 0..text.len() {
+                let part = &text.as_bytes()[start..];
+                let want = part.iter().filter(|&&x| (x as i8) >= -0x40).count();
+                assert_eq!(chars(part), want, "{text:?} from {start}");
+            }
+        }
+        assert_eq!(
+            advance_position(1, 1, "a\u{e9}\nxy\u{e9}z".as_bytes()),
+            (2, 5)
+        );
     }
 
     #[test]
