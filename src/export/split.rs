@@ -90,42 +90,6 @@ impl<R: Read> Buf<R> {
     }
 }
 
-/// The bytes that can change the nesting inside an element: quotes and brackets.
-const STRUCTURAL: [bool; 256] = {
-    let mut t = [false; 256];
-    t[b'"' as usize] = true;
-    t[b'{' as usize] = true;
-    t[b'}' as usize] = true;
-    t[b'[' as usize] = true;
-    t[b']' as usize] = true;
-    t
-};
-
-/// The offset in `bytes` of the first quote or bracket, or of a byte this test takes for
-/// one (`Y`, `_`, `y`, DEL: valid JSON has none of them outside strings, and the caller
-/// passes over them too); `bytes.len()` if there is none. Eight bytes are tested at a time:
-/// a quote is a byte equal to 0x22, and the four brackets are the bytes that equal 0x59
-/// with the bits that tell them apart (0x20, 0x04, 0x02) cleared.
-fn skip_to_structural(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // Marks the zero bytes of `x`; the lowest mark is exact (borrows only reach higher).
-    let zeros = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
-    let mut i = 0;
-    while let Some(word) = bytes.get(i..i + 8) {
-        let w = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        let found = zeros(w ^ (ONES * 0x22)) | zeros((w & (ONES * 0xD9)) ^ (ONES * 0x59));
-        if found != 0 {
-            return i + (found.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    i + bytes[i..]
-        .iter()
-        .position(|&c| STRUCTURAL[c as usize])
-        .unwrap_or(bytes.len() - i)
-}
-
 fn is_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
@@ -269,7 +233,7 @@ pub fn for_each_element<R: Read>(r: R, name: &str, f: &mut ElementFn) -> Result<
                         if depth > 0 {
                             // Inside an element only quotes and brackets matter: pass over
                             // the rest (mostly indentation) in one tight loop.
-                            k += skip_to_structural(&data[k..]);
+                            k += crate::util::skip_to_structural(&data[k..]);
                         }
                     }
                 }
@@ -339,29 +303,6 @@ mod tests {
                 "{shift}"
             );
         }
-    }
-
-    #[test]
-    fn the_structural_bytes_are_found_eight_at_a_time() {
-        // Every byte value on every position of a word, after a run of indentation.
-        for pad in 0..20 {
-            for b in 0..=255u8 {
-                let mut text = vec![b' '; pad];
-                text.push(b);
-                text.extend_from_slice(b"   \n  :,0");
-                let got = skip_to_structural(&text);
-                let exact = STRUCTURAL[b as usize];
-                let look_alike = matches!(b, b'Y' | b'_' | b'y' | 0x7F);
-                if exact || look_alike {
-                    assert_eq!(got, pad, "{b:#x} after {pad}");
-                } else {
-                    assert_eq!(got, text.len(), "{b:#x} after {pad}");
-                }
-            }
-        }
-        assert_eq!(skip_to_structural(b""), 0);
-        assert_eq!(skip_to_structural(b"\n        \"a\""), 9);
-        assert_eq!(skip_to_structural(b"0123456789abcdef}"), 16);
     }
 
     #[test]

@@ -133,6 +133,9 @@ impl<R: BufRead> Scanner<R> {
                         end = Some(b);
                         break;
                     }
+                    // Inside an element only quotes and brackets matter: pass over the
+                    // rest (indentation, numbers, separators) a word at a time.
+                    _ if depth > 0 => i += crate::util::skip_to_structural(&buf[i + 1..]),
                     _ => {}
                 }
                 i += 1;
