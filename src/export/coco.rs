@@ -54,7 +54,7 @@ impl SpillArray {
         }
         if let Some(n) = self.style.indent {
             self.buf.push('\n');
-            self.buf.extend(std::iter::repeat_n(' ', n * self.level));
+            super::pyjson::push_spaces(&mut self.buf, n * self.level);
         } else if self.count > 0 && self.style.python_separators {
             self.buf.push(' ');
         }

@@ -266,7 +266,7 @@ enum Val<'t> {
 
 fn newline(out: &mut String, level: usize) {
     out.push('\n');
-    out.extend(std::iter::repeat_n(' ', 2 * level));
+    super::pyjson::push_spaces(out, 2 * level);
 }
 
 /// Starts the next entry of an object at `level`.

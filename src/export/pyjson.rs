@@ -192,7 +192,17 @@ fn escape_chars(out: &mut String, s: &str, style: &JsonStyle) {
 
 fn newline(out: &mut String, indent: usize, level: usize) {
     out.push('\n');
-    out.extend(std::iter::repeat_n(' ', indent * level));
+    push_spaces(out, indent * level);
+}
+
+/// Appends `n` spaces (indentation: copied in runs rather than a character at a time).
+pub fn push_spaces(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let run = n.min(SPACES.len());
+        out.push_str(&SPACES[..run]);
+        n -= run;
+    }
 }
 
 pub fn write_value(out: &mut String, v: &Value, style: &JsonStyle, level: usize) {
@@ -507,6 +517,15 @@ mod tests {
     use serde_json::json;
 
     /// Expected texts were printed by CPython 3.11 (`repr`, `json.dumps`) and ujson 6.1.0.
+    #[test]
+    fn spaces_in_runs() {
+        for n in [0, 1, 63, 64, 65, 200] {
+            let mut out = String::from("x");
+            push_spaces(&mut out, n);
+            assert_eq!(out, format!("x{}", " ".repeat(n)));
+        }
+    }
+
     #[test]
     fn the_fast_path_copies_only_what_needs_no_escape() {
         let styles = [
