@@ -114,25 +114,6 @@ fn list_items(list: &str) -> Vec<ListItem<'_>> {
     serde_json::from_str(list).unwrap_or_default()
 }
 
-/// A list of annotations or predictions as the text to read it from: minified first when
-/// it is indented (it has line breaks, which only white space between values can hold), so
-/// that the list, each result and each check read half the bytes of Label Studio's own
-/// export. `compact` keeps the minified text. A list that does not minify (a number beyond
-/// a float) is read as it came, so that the message names the field.
-fn list_text<'t>(list: &'t RawValue, compact: &'t mut String) -> &'t str {
-    let text = list.get();
-    if memchr::memchr(b'\n', text.as_bytes()).is_none() {
-        return text;
-    }
-    match minified(text) {
-        Ok(m) => {
-            *compact = m;
-            compact
-        }
-        Err(_) => text,
-    }
-}
-
 pub struct Processed {
     pub task: TaskItem,
     pub warnings: Vec<Problem>,
@@ -730,8 +711,7 @@ pub fn process(
         Some((list, PyType::List)) => {
             // Raw all the way down: the result is checked and stored from its text, and
             // only the small fields are parsed.
-            let mut compact = String::new();
-            let items = list_items(list_text(list, &mut compact));
+            let items = list_items(list.get());
             annotations.reserve(items.len());
             for (i, a) in items.into_iter().enumerate() {
                 // Made only for a message: most annotations have none.
@@ -827,12 +807,11 @@ pub fn process(
 
     let mut predictions = Vec::new();
     let mut prediction_ids = 0;
-    let mut compact_predictions = String::new();
     let pred_items: Option<Vec<ListItem>> = match envelope.get("predictions") {
         None => None,
         Some(raw) => match raw_type(raw) {
             PyType::NoneType => None,
-            PyType::List => Some(list_items(list_text(raw, &mut compact_predictions))),
+            PyType::List => Some(list_items(raw.get())),
             _ => {
                 err!(
                     "predictions",
