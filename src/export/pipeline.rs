@@ -4,6 +4,7 @@
 //! a few batches whatever the number of tasks.
 
 use crate::error::{Error, Result};
+use crate::util::ordered::Push;
 
 /// Tasks per batch handed to a worker.
 const BATCH: usize = 32;
@@ -15,8 +16,6 @@ fn workers() -> usize {
         .map_or(2, |n| n.get())
         .clamp(2, 8)
 }
-
-use crate::util::ordered::Push;
 
 /// Runs `produce` on a thread of its own, `map` on worker threads, and `consume` on this
 /// thread in the order `produce` pushed (see [`crate::util::ordered::ordered_map`]).

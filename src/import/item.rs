@@ -110,8 +110,8 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for ListItem<'a> {
 }
 
 /// The elements of a list given as JSON text (empty when it is not a list).
-fn list_items(list: &str) -> Vec<ListItem<'_>> {
-    serde_json::from_str(list).unwrap_or_default()
+fn list_items(list: &RawValue) -> Vec<ListItem<'_>> {
+    serde_json::from_str(list.get()).unwrap_or_default()
 }
 
 pub struct Processed {
@@ -711,7 +711,7 @@ pub fn process(
         Some((list, PyType::List)) => {
             // Raw all the way down: the result is checked and stored from its text, and
             // only the small fields are parsed.
-            let items = list_items(list.get());
+            let items = list_items(list);
             annotations.reserve(items.len());
             for (i, a) in items.into_iter().enumerate() {
                 // Made only for a message: most annotations have none.
@@ -811,7 +811,7 @@ pub fn process(
         None => None,
         Some(raw) => match raw_type(raw) {
             PyType::NoneType => None,
-            PyType::List => Some(list_items(raw.get())),
+            PyType::List => Some(list_items(raw)),
             _ => {
                 err!(
                     "predictions",

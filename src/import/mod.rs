@@ -535,6 +535,8 @@ struct Pipeline<'a> {
     problems: &'a mut Problems,
     warnings: Vec<Problem>,
     batch: Vec<TaskItem>,
+    /// Items read so far, when they are checked on this thread (check threads get theirs
+    /// numbered by the reader's side).
     position: usize,
     report: SourceReport,
     first_keys: Option<BTreeSet<String>>,
@@ -553,9 +555,7 @@ impl Pipeline<'_> {
             self.fatal = Some(e);
         }
     }
-}
 
-impl Pipeline<'_> {
     /// Takes what the checks made of the next item, in reading order.
     fn accept(&mut self, checked: std::result::Result<item::Processed, Vec<Problem>>) -> Flow {
         match checked {
@@ -833,7 +833,6 @@ fn read_and_check(
         &mut |out| {
             match out {
                 Out::Checked(checked) => {
-                    pipe.position += 1;
                     if let Flow::Stop = pipe.accept(checked) {
                         return Err(Halt::Stopped);
                     }
