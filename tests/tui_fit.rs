@@ -306,3 +306,48 @@ fn the_pane_marker_names_the_next_hidden_pane() {
     assert!(screen.contains("next: part"), "{screen}");
     assert!(screen.contains("more below"), "{screen}");
 }
+
+#[test]
+fn a_prediction_line_wider_than_its_panel_ends_in_an_ellipsis() {
+    // At 120 columns the panel is narrower than "ⓟ sentiment-bert-v2 · score 0.97 · 1
+    // result(s)": the line used to stop at "1 result(", as if the text were broken.
+    let f = sample_project("sentiment");
+    let mut d = open(&f, ".");
+    let screen = d.screen(120, 40);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("ⓟ sentiment-bert-v2"))
+        .unwrap_or_else(|| panic!("no prediction line:\n{screen}"));
+    let inner = line.rsplit('│').nth(1).expect("a bordered line");
+    assert!(inner.trim_end().ends_with('…'), "{line}");
+    assert!(!line.contains("result(│"), "{line}");
+}
+
+#[test]
+fn at_80_columns_the_key_hint_and_a_long_message_are_not_cut_mid_word() {
+    let f = sample_project("ner");
+    let mut d = open(&f, ".");
+    // The hint: wider than 80 columns, it keeps the help key, which used to fall off.
+    d.s.app.message = None;
+    let screen = d.screen(80, 24);
+    let hint = screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_end()
+        .to_string();
+    assert!(hint.ends_with("? help"), "{hint:?}\n{screen}");
+    // A message wider than the terminal ends in an ellipsis.
+    d.s.app.message = Some((
+        labelterm::tui::app::Level::Info,
+        "word ".repeat(30).trim_end().to_string(),
+    ));
+    let screen = d.screen(80, 24);
+    let line = screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_end()
+        .to_string();
+    assert!(line.ends_with('…'), "{line:?}");
+}

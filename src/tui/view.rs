@@ -141,14 +141,37 @@ fn draw_message(f: &mut Frame, app: &App, area: Rect) {
                 Level::Warn => th.warn(),
                 Level::Error => th.error(),
             };
-            Line::from(Span::styled(tui_safe(m, false).into_owned(), st))
+            // A message wider than the terminal ends in an ellipsis, so that a cut one
+            // does not read as whole.
+            let shown = crate::term_safe::fit(&tui_safe(m, false), area.width as usize);
+            Line::from(Span::styled(shown.trim_end().to_string(), st))
         }
         None => {
-            let hint = app.screen.hint_line(app);
+            let hint = fit_hint(&app.screen.hint_line(app), area.width as usize);
             Line::from(Span::styled(hint, th.dim()))
         }
     };
     f.render_widget(Paragraph::new(line), area);
+}
+
+/// A key hint (`a · b · ... · ? help`) that fits `width`: the items before the last are
+/// left out from the end until it does, so that the last, the help key, always shows; a
+/// hint that still does not fit ends in an ellipsis.
+fn fit_hint(hint: &str, width: usize) -> String {
+    use unicode_width::UnicodeWidthStr;
+    if hint.width() <= width {
+        return hint.to_string();
+    }
+    let mut items: Vec<&str> = hint.split(" · ").collect();
+    let last = items.pop().unwrap_or_default();
+    while !items.is_empty() {
+        let text = format!("{} · {last}", items.join(" · "));
+        if text.width() <= width {
+            return text;
+        }
+        items.pop();
+    }
+    crate::term_safe::fit(last, width).trim_end().to_string()
 }
 
 /// The status segments joined by ` │ `, the lowest-ranked left out until the line fits
@@ -201,6 +224,21 @@ fn mine_count(p: &crate::store::annotate::Progress) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hint_wider_than_the_terminal_keeps_its_last_item_the_help_key() {
+        let hint = "label keys choose · J/K focus · Enter edit · s submit · ? help";
+        assert_eq!(fit_hint(hint, 80), hint);
+        assert_eq!(
+            fit_hint(hint, 50),
+            "label keys choose · J/K focus · ? help",
+            "items before the help key go from the end"
+        );
+        assert_eq!(fit_hint(hint, 30), "label keys choose · ? help");
+        assert_eq!(fit_hint(hint, 10), "? help");
+        assert_eq!(fit_hint(hint, 4), "? h…");
+        assert_eq!(fit_hint("no items here at all", 8), "no item…");
+    }
 
     #[test]
     fn the_status_line_leaves_out_the_lowest_ranked_segments_until_it_fits() {

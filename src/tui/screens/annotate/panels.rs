@@ -1055,16 +1055,21 @@ pub(super) fn draw_regions(f: &mut Frame, app: &App, regions: &[&Value], area: R
 pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
     let t = app.annotate.task.as_ref().expect("task");
     let th = &app.theme;
+    // Lines longer than the panel end in an ellipsis rather than mid-word.
+    let row_w = area.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     for (i, p) in t.full.predictions.iter().enumerate() {
         let on = t.source == ViewSource::Prediction(i);
         let n = t.predicted.get(i).map_or(0, Vec::len);
         lines.push(Line::from(Span::styled(
-            format!(
-                "{} ⓟ {} · score {} · {n} result(s)",
-                if on { "▶" } else { " " },
-                tui_safe(&p.model_version, false).into_owned(),
-                p.score.map_or("-".into(), |s| format!("{s:.2}"))
+            crate::term_safe::fit(
+                &format!(
+                    "{} ⓟ {} · score {} · {n} result(s)",
+                    if on { "▶" } else { " " },
+                    tui_safe(&p.model_version, false).into_owned(),
+                    p.score.map_or("-".into(), |s| format!("{s:.2}"))
+                ),
+                row_w,
             ),
             if on { th.cursor() } else { th.prediction() },
         )));
@@ -1076,17 +1081,20 @@ pub(super) fn draw_sources(f: &mut Frame, app: &App, area: Rect) {
             .clone()
             .unwrap_or_else(|| format!("user {}", a.completed_by.unwrap_or(0)));
         lines.push(Line::from(Span::styled(
-            format!(
-                "{} ✎ {}{}",
-                if on { "▶" } else { " " },
-                tui_safe(&who, false).into_owned(),
-                if a.was_cancelled { " (skipped)" } else { "" }
+            crate::term_safe::fit(
+                &format!(
+                    "{} ✎ {}{}",
+                    if on { "▶" } else { " " },
+                    tui_safe(&who, false).into_owned(),
+                    if a.was_cancelled { " (skipped)" } else { "" }
+                ),
+                row_w,
             ),
             if on { th.cursor() } else { th.base() },
         )));
     }
     lines.push(Line::from(Span::styled(
-        crate::tui::strings::sources_keys(&app.keymap),
+        crate::term_safe::fit(&crate::tui::strings::sources_keys(&app.keymap), row_w),
         th.dim(),
     )));
     f.render_widget(
