@@ -325,6 +325,7 @@ fn a_prediction_line_wider_than_its_panel_ends_in_an_ellipsis() {
 
 #[test]
 fn at_80_columns_the_key_hint_and_a_long_message_are_not_cut_mid_word() {
+    use labelterm::tui::app::Level;
     let f = sample_project("ner");
     let mut d = open(&f, ".");
     // The hint: wider than 80 columns, it keeps the help key, which used to fall off.
@@ -337,17 +338,39 @@ fn at_80_columns_the_key_hint_and_a_long_message_are_not_cut_mid_word() {
         .trim_end()
         .to_string();
     assert!(hint.ends_with("? help"), "{hint:?}\n{screen}");
-    // A message wider than the terminal ends in an ellipsis.
-    d.s.app.message = Some((
-        labelterm::tui::app::Level::Info,
-        "word ".repeat(30).trim_end().to_string(),
-    ));
+    let status_row = |screen: &str| screen.lines().position(|l| l.contains("│ task #1 │"));
+    assert_eq!(status_row(&screen), Some(22), "{screen}");
+    // A message wider than the terminal is wrapped between words over the rows it needs,
+    // up to three; the screen above gives them up. It used to be cut at the 80th column.
+    let words: Vec<String> = (1..=20).map(|i| format!("word{i}")).collect();
+    d.s.app.message = Some((Level::Warn, words.join(" ")));
     let screen = d.screen(80, 24);
-    let line = screen
+    assert_eq!(status_row(&screen), Some(21), "{screen}");
+    let shown: Vec<&str> = screen
+        .lines()
+        .skip(22)
+        .flat_map(|l| l.split_whitespace())
+        .collect();
+    assert_eq!(shown, words, "{screen}");
+    // Longer than three rows: the third ends in an ellipsis.
+    d.s.app.message = Some((Level::Warn, "word ".repeat(60).trim_end().to_string()));
+    let screen = d.screen(80, 24);
+    assert_eq!(status_row(&screen), Some(20), "{screen}");
+    let last = screen
         .lines()
         .last()
         .unwrap_or_default()
         .trim_end()
         .to_string();
-    assert!(line.ends_with('…'), "{line:?}");
+    assert!(last.ends_with('…'), "{last:?}");
+    // A short terminal keeps one row for it.
+    let screen = d.screen(80, 12);
+    assert_eq!(status_row(&screen), Some(10), "{screen}");
+    let last = screen
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .trim_end()
+        .to_string();
+    assert!(last.ends_with('…'), "{last:?}");
 }

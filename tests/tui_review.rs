@@ -251,7 +251,14 @@ fn a_locked_file_keeps_the_decision_until_it_is_stored() {
         d.message()
     );
     let screen = d.screen(80, 24);
-    let status = screen.lines().nth(22).unwrap();
+    // The status line: above the message, which may take more than one row (here the
+    // whole message shows, "your review is kept" included, in three rows of 80 columns).
+    let status = screen
+        .lines()
+        .rev()
+        .nth(3)
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(screen.contains("your review is kept"), "{screen}");
     assert!(
         status.contains("NOT SAVED"),
         "the status line says so: {screen}"

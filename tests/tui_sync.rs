@@ -107,7 +107,13 @@ impl Synced {
 
     fn status_line(&mut self) -> String {
         let screen = self.d.screen(120, 40);
-        screen.lines().rev().nth(1).unwrap_or_default().to_string()
+        // The status line: above the message, which may take more than one row.
+        screen
+            .lines()
+            .rev()
+            .find(|l| l.contains(" │ done "))
+            .unwrap_or_default()
+            .to_string()
     }
 }
 

@@ -21,17 +21,18 @@ pub fn draw(f: &mut Frame, app: &App) -> LayoutFacts {
         f.render_widget(Paragraph::new("window too small"), area);
         return facts;
     }
+    let message = message_rows(app, area);
     let rows = Layout::default()
         .direction(Direction::Vertical)
         .constraints([
             Constraint::Min(1),
             Constraint::Length(1),
-            Constraint::Length(1),
+            Constraint::Length(message.len() as u16),
         ])
         .split(area);
     app.screen.view(f, app, rows[0], &mut facts);
     draw_status(f, app, rows[1]);
-    draw_message(f, app, rows[2]);
+    draw_message(f, app, rows[2], message);
     // Popups above the screen, the inline editor above them all.
     match &app.popup {
         Some(Popup::Help(h)) => h.view(f, app, area),
@@ -131,27 +132,47 @@ fn draw_status(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Paragraph::new(text).style(style), area);
 }
 
-fn draw_message(f: &mut Frame, app: &App, area: Rect) {
-    let th = &app.theme;
-    let line = match &app.message {
-        Some((lvl, m)) => {
-            let st = match lvl {
-                Level::Info => th.base(),
-                Level::Ok => th.ok(),
-                Level::Warn => th.warn(),
-                Level::Error => th.error(),
+/// Rows a message may take when it is wider than the terminal (on a terminal of at least
+/// [`TALL_ENOUGH`] rows; one row below that, so that the screen keeps its space).
+const MESSAGE_ROWS: usize = 3;
+const TALL_ENOUGH: u16 = 16;
+
+/// The bottom rows: the message wrapped between words (the screen above gives up the rows
+/// it takes while it shows, the last ending in `…` if it is still longer), or the key hint.
+fn message_rows(app: &App, area: Rect) -> Vec<String> {
+    let width = area.width as usize;
+    match &app.message {
+        Some((_, m)) => {
+            let max = if area.height >= TALL_ENOUGH {
+                MESSAGE_ROWS
+            } else {
+                1
             };
-            // A message wider than the terminal ends in an ellipsis, so that a cut one
-            // does not read as whole.
-            let shown = crate::term_safe::fit(&tui_safe(m, false), area.width as usize);
-            Line::from(Span::styled(shown.trim_end().to_string(), st))
+            let rows = crate::tui::widgets::wrap_ellipsis(&tui_safe(m, false), width, max);
+            if rows.is_empty() {
+                vec![String::new()]
+            } else {
+                rows
+            }
         }
-        None => {
-            let hint = fit_hint(&app.screen.hint_line(app), area.width as usize);
-            Line::from(Span::styled(hint, th.dim()))
-        }
+        None => vec![fit_hint(&app.screen.hint_line(app), width)],
+    }
+}
+
+fn draw_message(f: &mut Frame, app: &App, area: Rect, rows: Vec<String>) {
+    let th = &app.theme;
+    let style = match &app.message {
+        Some((Level::Info, _)) => th.base(),
+        Some((Level::Ok, _)) => th.ok(),
+        Some((Level::Warn, _)) => th.warn(),
+        Some((Level::Error, _)) => th.error(),
+        None => th.dim(),
     };
-    f.render_widget(Paragraph::new(line), area);
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .map(|r| Line::from(Span::styled(r, style)))
+        .collect();
+    f.render_widget(Paragraph::new(lines), area);
 }
 
 /// A key hint (`a · b · ... · ? help`) that fits `width`: the items before the last are
@@ -185,8 +206,12 @@ fn fit_segments(segments: &[(String, u8)], width: usize) -> String {
     };
     loop {
         let text = join(&shown);
-        if text.width() <= width || shown.len() <= 1 {
+        if text.width() <= width {
             return text;
+        }
+        if shown.len() <= 1 {
+            // One segment left and still too wide: it ends in an ellipsis.
+            return crate::term_safe::fit(&text, width);
         }
         let lowest = shown
             .iter()
@@ -262,6 +287,13 @@ mod tests {
             fit_segments(&segments, 50),
             " task #3 │ saved │ server: NOT SENT, retrying "
         );
-        assert_eq!(fit_segments(&segments, 3), " saved ");
+        assert_eq!(fit_segments(&segments, 7), " saved ");
+        // The last segment left, still too wide, ends in an ellipsis (it ran off the edge).
+        assert_eq!(fit_segments(&segments, 4), " sa…");
+        let failed = [
+            seg("NOT SAVED: the project file is busy", 9),
+            seg("task #3", 8),
+        ];
+        assert_eq!(fit_segments(&failed, 20), " NOT SAVED: the pro…");
     }
 }

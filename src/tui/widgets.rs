@@ -48,6 +48,18 @@ pub fn clip(s: &str, width: usize) -> String {
     out
 }
 
+/// `s` (made safe to draw) in rows of at most `width` columns, broken between words where
+/// it can; past `max_rows` the last row ends in `…`.
+pub fn wrap_ellipsis(s: &str, width: usize, max_rows: usize) -> Vec<String> {
+    let width = width.max(1);
+    let (mut rows, cut) = wrap(s, width, max_rows);
+    if cut && let Some(last) = rows.last_mut() {
+        let keep = crate::term_safe::truncate_to_width(last, width.saturating_sub(1));
+        *last = format!("{}…", keep.trim_end());
+    }
+    rows
+}
+
 /// `text` in lines of at most `width` columns, broken after the last space that fits (a
 /// word wider than a line is cut), at most `max` lines, and whether some of the text was
 /// left out. Newlines start lines; characters are made safe to draw. It reads no more of

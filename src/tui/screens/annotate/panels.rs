@@ -528,7 +528,9 @@ pub(super) fn draw_control(
             let text_w =
                 |l: &crate::config::LabelDef| inner_w.saturating_sub(9 + indent_of(l).len());
             let cursor_rows: Vec<String> = match c.labels.get(cursor) {
-                Some(l) if focused => wrap_cols(&option_text(l), text_w(l), MAX_OPTION_ROWS),
+                Some(l) if focused => {
+                    crate::tui::widgets::wrap_ellipsis(&option_text(l), text_w(l), MAX_OPTION_ROWS)
+                }
                 _ => Vec::new(),
             };
             // Its `hint` (a tooltip in Label Studio) goes on a row under it.
@@ -829,18 +831,6 @@ fn has_long_options(c: &ControlTag) -> bool {
             .any(|l| l.html.is_some() || l.hint.is_some() || l.value.len() > LONG)
 }
 
-/// `s` (made safe to draw) in rows of at most `width` columns, broken between words where
-/// it can; past `max_rows` the last row ends in `…`.
-fn wrap_cols(s: &str, width: usize, max_rows: usize) -> Vec<String> {
-    let width = width.max(1);
-    let (mut rows, cut) = crate::tui::widgets::wrap(s, width, max_rows);
-    if cut && let Some(last) = rows.last_mut() {
-        let keep = crate::term_safe::truncate_to_width(last, width.saturating_sub(1));
-        *last = format!("{}…", keep.trim_end());
-    }
-    rows
-}
-
 /// An option as its row shows it: its `html` as one line of text when it has one (with
 /// the value after it when the text does not already say it), else its value.
 pub(super) fn option_text(l: &crate::config::LabelDef) -> String {
@@ -1109,16 +1099,25 @@ mod tests {
 
     #[test]
     fn long_options_wrap_between_words_up_to_a_few_rows() {
-        assert_eq!(wrap_cols("one two three", 7, 4), vec!["one two", "three"]);
-        assert_eq!(wrap_cols("abcdefghij", 4, 4), vec!["abcd", "efgh", "ij"]);
-        let rows = wrap_cols(&"word ".repeat(100), 10, 3);
+        assert_eq!(
+            crate::tui::widgets::wrap_ellipsis("one two three", 7, 4),
+            vec!["one two", "three"]
+        );
+        assert_eq!(
+            crate::tui::widgets::wrap_ellipsis("abcdefghij", 4, 4),
+            vec!["abcd", "efgh", "ij"]
+        );
+        let rows = crate::tui::widgets::wrap_ellipsis(&"word ".repeat(100), 10, 3);
         assert_eq!(rows.len(), 3);
         assert!(rows[2].ends_with('…'), "{rows:?}");
         assert!(
             rows.iter()
                 .all(|r| crate::term_safe::display_width(r) <= 10)
         );
-        assert_eq!(wrap_cols("short", 40, 4), vec!["short"]);
+        assert_eq!(
+            crate::tui::widgets::wrap_ellipsis("short", 40, 4),
+            vec!["short"]
+        );
     }
 
     #[test]
