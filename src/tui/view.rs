@@ -179,38 +179,42 @@ fn draw_message(f: &mut Frame, app: &App, area: Rect, rows: Vec<String>) {
 /// left out from the end until it does, so that the last, the help key, always shows; a
 /// hint that still does not fit ends in an ellipsis.
 fn fit_hint(hint: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthStr;
-    if hint.width() <= width {
-        return hint.to_string();
-    }
-    let mut items: Vec<&str> = hint.split(" · ").collect();
-    let last = items.pop().unwrap_or_default();
-    while !items.is_empty() {
-        let text = format!("{} · {last}", items.join(" · "));
-        if text.width() <= width {
-            return text;
-        }
-        items.pop();
-    }
-    crate::term_safe::fit(last, width).trim_end().to_string()
+    let items: Vec<&str> = hint.split(" · ").collect();
+    let last = items.len() - 1;
+    let ranked = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| (item, if i == last { usize::MAX } else { last - i }))
+        .collect();
+    fit_ranked(ranked, |parts| parts.join(" · "), width)
 }
 
 /// The status segments joined by ` │ `, the lowest-ranked left out until the line fits
 /// `width` (empty segments are never shown).
 fn fit_segments(segments: &[(String, u8)], width: usize) -> String {
+    let shown = segments
+        .iter()
+        .filter(|(s, _)| !s.is_empty())
+        .map(|(s, rank)| (s.as_str(), usize::from(*rank)))
+        .collect();
+    fit_ranked(shown, |parts| format!(" {} ", parts.join(" │ ")), width)
+}
+
+/// `items` as `join` puts them together, the lowest-ranked left out until the text fits
+/// `width`; when one is left and it still does not fit, it ends in an ellipsis.
+fn fit_ranked(
+    mut shown: Vec<(&str, usize)>,
+    join: impl Fn(&[&str]) -> String,
+    width: usize,
+) -> String {
     use unicode_width::UnicodeWidthStr;
-    let mut shown: Vec<&(String, u8)> = segments.iter().filter(|(s, _)| !s.is_empty()).collect();
-    let join = |shown: &[&(String, u8)]| {
-        let parts: Vec<&str> = shown.iter().map(|(s, _)| s.as_str()).collect();
-        format!(" {} ", parts.join(" │ "))
-    };
     loop {
-        let text = join(&shown);
+        let parts: Vec<&str> = shown.iter().map(|(s, _)| *s).collect();
+        let text = join(&parts);
         if text.width() <= width {
             return text;
         }
         if shown.len() <= 1 {
-            // One segment left and still too wide: it ends in an ellipsis.
             return crate::term_safe::fit(&text, width);
         }
         let lowest = shown
