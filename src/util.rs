@@ -210,9 +210,9 @@ pub fn config_dir() -> Option<std::path::PathBuf> {
 
 /// The offset in JSON `bytes` (outside strings) of the first quote or bracket, or of a
 /// byte this test takes for one (`Y`, `_`, `y`, DEL: valid JSON has none of them outside
-/// strings, and the caller passes over them too); `bytes.len()` if there is none. Eight bytes are tested at a time:
-/// a quote is a byte equal to 0x22, and the four brackets are the bytes that equal 0x59
-/// with the bits that tell them apart (0x20, 0x04, 0x02) cleared.
+/// strings, and the caller passes over them too); `bytes.len()` if there is none. Eight
+/// bytes are tested at a time: a quote is a byte equal to 0x22, and the four brackets are
+/// the bytes that equal 0x59 with the bits that tell them apart (0x20, 0x04, 0x02) cleared.
 pub fn skip_to_structural(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
